@@ -1,0 +1,407 @@
+//! The nouns of the domain: agents, projects, valuation policies, contributions, plans.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::error::{DomainError, DomainResult};
+use crate::value::Value;
+
+/// Longest handle, slug, account or category name.
+pub const NAME_LEN_MAX: usize = 64;
+/// Longest free text (a note, a reason, a purpose).
+pub const TEXT_LEN_MAX: usize = 2_000;
+/// Most buckets in one plan.
+pub const PLAN_BUCKETS_MAX: usize = 64;
+/// The world outside the network: money entering (revenue) or leaving comes from or goes here.
+pub const OUTSIDE: &str = "outside";
+/// The actor name of the local operator (the CLI without `--as`), who acts as a custodian.
+pub const OPERATOR: &str = "operator";
+
+/// Checks a handle, slug, account or category: lower-case ASCII letters, digits, `-` and `_`,
+/// starting with a letter or digit.
+pub fn check_name(name: &str, what: &str) -> DomainResult<()> {
+    let ok = !name.is_empty()
+        && name.len() <= NAME_LEN_MAX
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(format!(
+            "invalid {what} {name:?}: use 1 to {NAME_LEN_MAX} lower-case letters, digits, '-' or '_'"
+        )))
+    }
+}
+
+pub fn check_text(text: &str, what: &str) -> DomainResult<()> {
+    if text.len() > TEXT_LEN_MAX {
+        return Err(DomainError::invalid(format!(
+            "{what} is longer than {TEXT_LEN_MAX} bytes"
+        )));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Custodian,
+    Affiliate,
+    Observer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Custodian => "custodian",
+            Role::Affiliate => "affiliate",
+            Role::Observer => "observer",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = DomainError;
+    fn from_str(text: &str) -> DomainResult<Role> {
+        match text {
+            "custodian" => Ok(Role::Custodian),
+            "affiliate" => Ok(Role::Affiliate),
+            "observer" => Ok(Role::Observer),
+            _ => Err(DomainError::invalid(format!(
+                "unknown role {text:?}: expected custodian, affiliate or observer"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Work,
+    Cash,
+    Material,
+    Use,
+    Cite,
+    Bounty,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::Work,
+        Kind::Cash,
+        Kind::Material,
+        Kind::Use,
+        Kind::Cite,
+        Kind::Bounty,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Work => "work",
+            Kind::Cash => "cash",
+            Kind::Material => "material",
+            Kind::Use => "use",
+            Kind::Cite => "cite",
+            Kind::Bounty => "bounty",
+        }
+    }
+
+    /// Cash and material can be reimbursed; other kinds are rewarded by value only.
+    pub fn reimbursable(self) -> bool {
+        matches!(self, Kind::Cash | Kind::Material)
+    }
+}
+
+impl FromStr for Kind {
+    type Err = DomainError;
+    fn from_str(text: &str) -> DomainResult<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| {
+                DomainError::invalid(format!(
+                    "unknown contribution kind {text:?}: expected work, cash, material, use, cite or bounty"
+                ))
+            })
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    pub handle: String,
+    pub name: Option<String>,
+    pub role: Role,
+}
+
+/// The rules that value contributions, readable by everyone in advance.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Policy {
+    /// Rate per hour for each work category.
+    pub rates: BTreeMap<Arc<str>, Decimal>,
+    /// Multiplier per contribution kind; absent means 1.
+    pub multipliers: BTreeMap<Kind, Decimal>,
+    /// Skill factor per agent handle; absent means 1.
+    pub skills: BTreeMap<String, Decimal>,
+    /// Time decay: value halves every `half_life_days`; none by default.
+    pub half_life_days: Option<Decimal>,
+}
+
+impl Policy {
+    pub fn multiplier(&self, kind: Kind) -> Decimal {
+        self.multipliers.get(&kind).copied().unwrap_or(Decimal::ONE)
+    }
+    pub fn skill(&self, handle: &str) -> Decimal {
+        self.skills.get(handle).copied().unwrap_or(Decimal::ONE)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+        }
+    }
+}
+
+/// A logged contribution. `value` is fixed when it is logged, by the policy then in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contribution {
+    pub id: u64,
+    pub project: Arc<str>,
+    pub agent: Arc<str>,
+    pub kind: Kind,
+    /// Work category (work), or none.
+    pub category: Option<Arc<str>>,
+    /// Hours (work, use), or the amount as written (cash, material), or the value (cite).
+    pub quantity: Decimal,
+    /// Cash and material: the amount in the project's minor units.
+    pub amount_minor: Option<i128>,
+    /// Use: the stated rate per hour of one's own equipment.
+    pub unit_rate: Option<Decimal>,
+    pub date: Date,
+    pub note: Option<String>,
+    pub gift: bool,
+    pub reimbursable: bool,
+    pub value: Value,
+    pub status: Status,
+    pub approvals: Vec<String>,
+    pub reason: Option<String>,
+    /// Sequence number of the event that logged it.
+    pub seq: u64,
+}
+
+impl Contribution {
+    /// Whether it counts in shares and distributions: approved, and not a gift.
+    pub fn counts(&self) -> bool {
+        self.status == Status::Approved && !self.gift
+    }
+}
+
+/// Which contributions a `contributors` bucket counts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filter {
+    /// Empty: every kind.
+    pub kinds: Vec<Kind>,
+    /// Empty: every category (and uncategorised kinds).
+    pub categories: Vec<String>,
+    /// Inclusive date range of the contributions counted.
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+impl Filter {
+    pub fn matches_key(&self, kind: Kind, category: Option<&str>) -> bool {
+        (self.kinds.is_empty() || self.kinds.contains(&kind))
+            && (self.categories.is_empty()
+                || category.is_some_and(|c| self.categories.iter().any(|x| x == c)))
+    }
+    pub fn has_dates(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+    pub fn matches_date(&self, date: Date) -> bool {
+        self.from.is_none_or(|from| date >= from) && self.to.is_none_or(|to| date <= to)
+    }
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.kinds.is_empty() {
+            parts.push(
+                self.kinds
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+            );
+        }
+        if !self.categories.is_empty() {
+            parts.push(format!("categories {}", self.categories.join("+")));
+        }
+        if let Some(from) = self.from {
+            parts.push(format!("from {from}"));
+        }
+        if let Some(to) = self.to {
+            parts.push(format!("to {to}"));
+        }
+        if parts.is_empty() {
+            "all".to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PercentOf {
+    Gross,
+    Remaining,
+}
+
+/// One step of a value equation. Amounts in the plan are written as decimal strings and
+/// parsed with the project's exponent when the plan is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Bucket {
+    /// `min(amount, left)` to `to`.
+    Fixed { amount: String, to: String },
+    /// `min(floor(percent% of gross or of left), left)` to `to`.
+    Percent {
+        percent: Decimal,
+        #[serde(default = "default_percent_of")]
+        of: PercentOf,
+        to: String,
+    },
+    /// Outstanding reimbursable claims of these kinds, capped pro-rata by what is owed.
+    Reimburse {
+        #[serde(default = "default_reimburse_kinds")]
+        kinds: Vec<Kind>,
+    },
+    /// `left` (or `percent`% of it), pro-rata by the value of the matching contributions.
+    Contributors {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        kinds: Vec<Kind>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        categories: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<Date>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<Date>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        percent: Option<Decimal>,
+    },
+}
+
+fn default_percent_of() -> PercentOf {
+    PercentOf::Gross
+}
+
+fn default_reimburse_kinds() -> Vec<Kind> {
+    vec![Kind::Cash, Kind::Material]
+}
+
+impl Bucket {
+    /// A short name of the bucket for statements.
+    pub fn label(&self) -> String {
+        match self {
+            Bucket::Fixed { amount, to } => format!("fixed {amount} -> {to}"),
+            Bucket::Percent { percent, of, to } => {
+                let base = match of {
+                    PercentOf::Gross => "gross",
+                    PercentOf::Remaining => "remaining",
+                };
+                format!("{percent}% of {base} -> {to}")
+            }
+            Bucket::Reimburse { kinds } => format!(
+                "reimburse {}",
+                kinds
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            ),
+            Bucket::Contributors { percent, .. } => {
+                let filter = self.filter().unwrap_or_default();
+                match percent {
+                    Some(p) => format!("{p}% of remaining to contributors ({})", filter.describe()),
+                    None => format!("contributors ({})", filter.describe()),
+                }
+            }
+        }
+    }
+
+    /// The filter of a `contributors` bucket.
+    pub fn filter(&self) -> Option<Filter> {
+        match self {
+            Bucket::Contributors {
+                kinds,
+                categories,
+                from,
+                to,
+                ..
+            } => Some(Filter {
+                kinds: kinds.clone(),
+                categories: categories.clone(),
+                from: *from,
+                to: *to,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Everything to contributors, by value.
+    pub fn all_contributors() -> Bucket {
+        Bucket::Contributors {
+            kinds: vec![],
+            categories: vec![],
+            from: None,
+            to: None,
+            percent: None,
+        }
+    }
+}
+
+/// A value equation: buckets applied in order to every incoming amount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    #[serde(rename = "bucket", alias = "buckets")]
+    pub buckets: Vec<Bucket>,
+}
+
+impl Plan {
+    /// The plan of a new project: everything to contributors, by value.
+    pub fn default_plan() -> Plan {
+        Plan {
+            buckets: vec![Bucket::all_contributors()],
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Amounts: integer counts of an asset's smallest unit, parsed and printed exactly.
+
+use crate::error::{DomainError, DomainResult};
+
+/// Largest exponent an asset may have; keeps `10^exponent` and every amount far inside `i128`.
+pub const EXPONENT_MAX: u32 = 18;
+/// Largest absolute amount in minor units we accept from input (about 10^30).
+pub const AMOUNT_MINOR_MAX: i128 = 1_000_000_000_000_000_000_000_000_000_000;
+
+pub fn pow10(exponent: u32) -> i128 {
+    10i128.pow(exponent)
+}
+
+/// Parses a decimal string ("12000.00", "3", "0.5") into minor units of an asset with
+/// `exponent` decimals. More decimals than the asset has ("1.005" CAD) is refused, never rounded.
+pub fn parse_amount(text: &str, exponent: u32) -> DomainResult<i128> {
+    let bad = |why: &str| DomainError::invalid(format!("malformed amount {text:?}: {why}"));
+    let trimmed = text.trim();
+    let (negative, digits) = match trimmed.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, trimmed),
+    };
+    if digits.is_empty() {
+        return Err(bad("no digits"));
+    }
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (digits, ""),
+    };
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad("expected digits with an optional '.' and decimals"));
+    }
+    if digits.contains('.')
+        && (fraction.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(bad("expected digits after '.'"));
+    }
+    if fraction.len() > exponent as usize {
+        return Err(DomainError::invalid(format!(
+            "amount {text:?} has {} decimals but the asset has {exponent}",
+            fraction.len()
+        )));
+    }
+    if whole.len() > 31 {
+        return Err(bad("too large"));
+    }
+    let mut minor: i128 = whole.parse::<i128>().map_err(|_| bad("too large"))?;
+    minor = minor
+        .checked_mul(pow10(exponent))
+        .ok_or_else(|| bad("too large"))?;
+    if !fraction.is_empty() {
+        let padded = format!("{fraction:0<width$}", width = exponent as usize);
+        minor += padded.parse::<i128>().map_err(|_| bad("bad decimals"))?;
+    }
+    if minor > AMOUNT_MINOR_MAX {
+        return Err(bad("too large"));
+    }
+    Ok(if negative { -minor } else { minor })
+}
+
+/// Parses a strictly positive amount.
+pub fn parse_positive_amount(text: &str, exponent: u32) -> DomainResult<i128> {
+    let minor = parse_amount(text, exponent)?;
+    if minor <= 0 {
+        return Err(DomainError::invalid(format!(
+            "amount {text:?} must be greater than zero"
+        )));
+    }
+    Ok(minor)
+}
+
+/// Prints minor units with exactly `exponent` decimals: 555882 at exponent 2 is "5558.82".
+pub fn format_amount(minor: i128, exponent: u32) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let magnitude = minor.unsigned_abs();
+    if exponent == 0 {
+        return format!("{sign}{magnitude}");
+    }
+    let scale = 10u128.pow(exponent);
+    format!(
+        "{sign}{}.{:0width$}",
+        magnitude / scale,
+        magnitude % scale,
+        width = exponent as usize
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_exactly() {
+        assert_eq!(parse_amount("12000.00", 2).unwrap(), 1_200_000);
+        assert_eq!(parse_amount("0.5", 2).unwrap(), 50);
+        assert_eq!(parse_amount("3", 0).unwrap(), 3);
+        assert_eq!(parse_amount("-1.25", 2).unwrap(), -125);
+        assert_eq!(format_amount(555_882, 2), "5558.82");
+        assert_eq!(format_amount(-5, 2), "-0.05");
+        assert_eq!(format_amount(106_937, 0), "106937");
+    }
+
+    #[test]
+    fn refuses_over_precise_and_malformed() {
+        let err = parse_amount("1.005", 2).unwrap_err().to_string();
+        assert_eq!(err, "amount \"1.005\" has 3 decimals but the asset has 2");
+        for bad in ["", "abc", "1.", ".5", "1.2.3", "1e5", "--1", " "] {
+            assert!(parse_amount(bad, 2).is_err(), "{bad:?} accepted");
+        }
+        assert!(parse_positive_amount("0.00", 2).is_err());
+    }
+}

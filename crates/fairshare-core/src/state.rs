@@ -1,0 +1,305 @@
+//! The state of a book: everything the log implies, rebuilt by applying its events in order.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::command::{Line, Outcome};
+use crate::date::Date;
+use crate::error::{DomainError, DomainResult};
+use crate::ledger::Ledger;
+use crate::model::{Agent, Contribution, Kind, OPERATOR, Plan, Policy, Role};
+use crate::value::Value;
+
+/// Key of an aggregate of counted value: kind and work category.
+pub type AggregateKey = (Kind, Option<Arc<str>>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub slug: Arc<str>,
+    pub name: Option<String>,
+    pub currency: String,
+    pub exponent: u32,
+    pub approvals_required: u32,
+    pub policy: Policy,
+    /// Every version of the plan; version N is `plans[N - 1]`. Version 1 is the default plan.
+    pub plans: Vec<Plan>,
+    /// Ids of the project's contributions, in log order.
+    pub contributions: Vec<u64>,
+    /// Counted value per (kind, category) per agent, kept as events arrive so a distribution
+    /// never rescans history.
+    pub counted: HashMap<AggregateKey, HashMap<Arc<str>, Value>>,
+    /// Reimbursable claims (counted cash and material), in log order.
+    pub claims: Vec<Claim>,
+}
+
+impl Project {
+    pub fn plan(&self) -> &Plan {
+        self.plans.last().expect("a project always has a plan")
+    }
+    pub fn plan_version(&self) -> u32 {
+        self.plans.len() as u32
+    }
+    /// The name of the account that receives what a plan does not place.
+    pub fn unallocated_account(&self) -> String {
+        format!("{}-unallocated", self.slug)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub contribution: u64,
+    pub agent: Arc<str>,
+    pub kind: Kind,
+    pub owed: i128,
+    pub paid: i128,
+}
+
+impl Claim {
+    pub fn outstanding(&self) -> i128 {
+        self.owed - self.paid
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Distribution {
+    pub id: u64,
+    pub project: String,
+    pub seq: u64,
+    pub date: Date,
+    pub amount: i128,
+    pub asset: String,
+    pub exponent: u32,
+    pub plan_version: u32,
+    pub key: Option<String>,
+    pub from: Option<String>,
+    pub lines: Vec<Line>,
+    pub transaction: u64,
+}
+
+impl Distribution {
+    /// What each account received in total, in byte order of the name.
+    pub fn payouts(&self) -> BTreeMap<&str, i128> {
+        let mut payouts = BTreeMap::new();
+        for line in &self.lines {
+            *payouts.entry(line.to.as_str()).or_default() += line.amount;
+        }
+        payouts
+    }
+}
+
+/// What an idempotency key was first used for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    pub payload_hash: String,
+    pub seq: u64,
+    pub outcome: Outcome,
+}
+
+/// Who acts and when: passed in by the caller (the core reads no clock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ctx {
+    /// Sequence number the event will have.
+    pub seq: u64,
+    /// An agent's handle, or [`OPERATOR`].
+    pub actor: String,
+    /// The day the event is recorded.
+    pub date: Date,
+    pub key: Option<String>,
+    /// Hex SHA-256 of actor and command, recorded with the key to refuse a reused key.
+    pub payload_hash: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct State {
+    pub(crate) agents: HashMap<Arc<str>, Agent>,
+    pub(crate) projects: BTreeMap<String, Project>,
+    pub(crate) contributions: Vec<Contribution>,
+    pub(crate) distributions: Vec<Distribution>,
+    pub(crate) ledger: Ledger,
+    pub(crate) keys: HashMap<String, KeyRecord>,
+    /// Sequence number of the last applied event.
+    pub(crate) head: u64,
+}
+
+impl State {
+    pub fn new() -> State {
+        State::default()
+    }
+
+    pub fn head(&self) -> u64 {
+        self.head
+    }
+
+    pub fn agent(&self, handle: &str) -> DomainResult<&Agent> {
+        self.agents.get(handle).ok_or_else(|| {
+            DomainError::not_found(format!(
+                "unknown agent {handle:?}: add it first with `agent add`"
+            ))
+        })
+    }
+
+    /// The interned handle of a known agent (shared by every record that names it).
+    pub(crate) fn handle(&self, handle: &str) -> DomainResult<Arc<str>> {
+        self.agents
+            .get_key_value(handle)
+            .map(|(key, _)| key.clone())
+            .ok_or_else(|| {
+                DomainError::not_found(format!(
+                    "unknown agent {handle:?}: add it first with `agent add`"
+                ))
+            })
+    }
+
+    /// Agents in byte order of handle.
+    pub fn agents(&self) -> Vec<&Agent> {
+        let mut agents: Vec<&Agent> = self.agents.values().collect();
+        agents.sort_by(|a, b| a.handle.cmp(&b.handle));
+        agents
+    }
+
+    pub fn project(&self, slug: &str) -> DomainResult<&Project> {
+        self.projects.get(slug).ok_or_else(|| {
+            DomainError::not_found(format!(
+                "unknown project {slug:?}: add it first with `project add`"
+            ))
+        })
+    }
+
+    pub(crate) fn project_mut(&mut self, slug: &str) -> DomainResult<&mut Project> {
+        self.projects
+            .get_mut(slug)
+            .ok_or_else(|| DomainError::not_found(format!("unknown project {slug:?}")))
+    }
+
+    pub fn projects(&self) -> impl Iterator<Item = &Project> {
+        self.projects.values()
+    }
+
+    pub fn contribution(&self, id: u64) -> DomainResult<&Contribution> {
+        id.checked_sub(1)
+            .and_then(|index| self.contributions.get(index as usize))
+            .ok_or_else(|| DomainError::not_found(format!("unknown contribution {id}")))
+    }
+
+    pub fn contributions(&self) -> &[Contribution] {
+        &self.contributions
+    }
+
+    pub fn project_contributions<'a>(
+        &'a self,
+        project: &'a Project,
+    ) -> impl Iterator<Item = &'a Contribution> + 'a {
+        project
+            .contributions
+            .iter()
+            .map(move |id| &self.contributions[*id as usize - 1])
+    }
+
+    pub fn distribution(&self, id: u64) -> DomainResult<&Distribution> {
+        id.checked_sub(1)
+            .and_then(|index| self.distributions.get(index as usize))
+            .ok_or_else(|| DomainError::not_found(format!("unknown distribution {id}")))
+    }
+
+    pub fn distributions(&self) -> &[Distribution] {
+        &self.distributions
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    pub fn key_record(&self, key: &str) -> Option<&KeyRecord> {
+        self.keys.get(key)
+    }
+
+    /// The role an actor acts with: the operator acts as a custodian.
+    pub fn role_of(&self, actor: &str) -> DomainResult<Role> {
+        if actor == OPERATOR {
+            return Ok(Role::Custodian);
+        }
+        self.agents
+            .get(actor)
+            .map(|agent| agent.role)
+            .ok_or_else(|| {
+                DomainError::forbidden(format!("unknown actor {actor:?}: no agent has that handle"))
+            })
+    }
+
+    /// Whether a name is taken by an agent, a project, or an account that holds something.
+    pub fn name_taken(&self, name: &str) -> Option<&'static str> {
+        if self.agents.contains_key(name) {
+            Some("an agent")
+        } else if self.projects.contains_key(name) {
+            Some("a project")
+        } else if self.ledger.account(name).is_some() {
+            Some("an account")
+        } else {
+            None
+        }
+    }
+
+    /// Exponent of an asset known to the book (a project currency), if any.
+    pub fn asset_exponent(&self, asset: &str) -> Option<u32> {
+        self.projects
+            .values()
+            .find(|p| p.currency == asset)
+            .map(|p| p.exponent)
+    }
+
+    /// Each agent's counted value in a project (decayed to `as_of` when the policy has a
+    /// half-life), in byte order of handle, with zero-value agents left out.
+    pub fn values_by_agent(
+        &self,
+        project: &Project,
+        filter: &crate::model::Filter,
+        as_of: Date,
+    ) -> DomainResult<Vec<(Arc<str>, Value)>> {
+        let mut totals: HashMap<Arc<str>, Value> = HashMap::new();
+        match (&project.policy.half_life_days, filter.has_dates()) {
+            (None, false) => {
+                for ((kind, category), per_agent) in &project.counted {
+                    if !filter.matches_key(*kind, category.as_deref()) {
+                        continue;
+                    }
+                    for (agent, value) in per_agent {
+                        let total = totals.entry(agent.clone()).or_default();
+                        *total = total.checked_add(*value)?;
+                    }
+                }
+            }
+            (half_life, _) => {
+                let mut factors: HashMap<Date, i128> = HashMap::new();
+                for contribution in self.project_contributions(project) {
+                    if !contribution.counts()
+                        || !filter.matches_key(contribution.kind, contribution.category.as_deref())
+                        || !filter.matches_date(contribution.date)
+                    {
+                        continue;
+                    }
+                    let value = match half_life {
+                        Some(days) => {
+                            let factor = *factors.entry(contribution.date).or_insert_with(|| {
+                                crate::value::decay_factor_scaled(
+                                    as_of.days_since(contribution.date),
+                                    *days,
+                                )
+                            });
+                            contribution.value.mul_scaled(factor)?
+                        }
+                        None => contribution.value,
+                    };
+                    let agent = self.handle(&contribution.agent)?;
+                    let total = totals.entry(agent).or_default();
+                    *total = total.checked_add(value)?;
+                }
+            }
+        }
+        let mut values: Vec<(Arc<str>, Value)> = totals
+            .into_iter()
+            .filter(|(_, v)| *v > Value::ZERO)
+            .collect();
+        values.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(values)
+    }
+}

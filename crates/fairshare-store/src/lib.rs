@@ -1,0 +1,102 @@
+//! The storage boundary of a fairshare book.
+//!
+//! A book is an append-only log of events. The store knows nothing of their meaning: it keeps
+//! rows whose `body` is the event's canonical JSON, chained by `prev_hash` / `hash` (computed by
+//! the core, checked by `verify`). Every backend (SQLite, PostgreSQL) implements [`Store`] and
+//! passes the same conformance suite ([`conformance`]).
+
+pub mod conformance;
+
+use thiserror::Error;
+
+/// One stored event, exactly as it is hashed and persisted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    /// 1-based, contiguous, unique: the log's order.
+    pub seq: u64,
+    /// When the event was recorded, RFC 3339 UTC, as given by the caller (the core reads no clock).
+    pub recorded_at: String,
+    /// Handle of the agent who acted, or `operator` for the local operator.
+    pub actor: String,
+    /// Optional idempotency key; unique across the book when present.
+    pub idempotency_key: Option<String>,
+    /// Hex SHA-256 of the request that produced the event (refuses a key reused with another payload).
+    pub payload_hash: String,
+    /// Canonical JSON of the event body.
+    pub body: String,
+    /// Hex SHA-256 hash of the previous event (64 zeros for the first).
+    pub prev_hash: String,
+    /// Hex SHA-256 over this row's other fields and `prev_hash`.
+    pub hash: String,
+}
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// Another writer appended first: a sequence number (or idempotency key) is already taken.
+    /// Nothing was written; the caller catches up and retries.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The append did not start right after the current head.
+    #[error("gap: expected sequence {expected}, got {got}")]
+    Gap { expected: u64, got: u64 },
+    #[error("storage: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An append-only event log. Implementations must be safe for several processes sharing one
+/// book: `append` is atomic (all rows or none) and fails with [`StoreError::Conflict`] when any
+/// of its sequence numbers is already taken.
+pub trait Store: Send {
+    /// Sequence number of the last stored event (0 for an empty book).
+    fn head(&mut self) -> StoreResult<u64>;
+
+    /// Calls `visit` for every event with `seq > after`, in order. Streams: must not hold the
+    /// whole log in memory (a book may have millions of events).
+    fn scan(&mut self, after: u64, visit: &mut dyn FnMut(EventRow) -> StoreResult<()>)
+    -> StoreResult<()>;
+
+    /// Appends rows atomically. `rows[0].seq` must equal `head() + 1` and the rows must be
+    /// contiguous; otherwise `Gap` (or `Conflict` if another writer got there first).
+    /// The rows are durable when this returns `Ok`.
+    fn append(&mut self, rows: &[EventRow]) -> StoreResult<()>;
+
+    /// Human-readable description of where the book lives (path or URL without password).
+    fn location(&self) -> String;
+}
+
+/// Checks a batch against the current `head`, for backends to call inside their write
+/// transaction: the rows must be contiguous and start at `head + 1`.
+///
+/// A first sequence number that is already taken (`1..=head`) means another writer got there
+/// first, so it is a [`StoreError::Conflict`]; anything else out of place is a
+/// [`StoreError::Gap`]. An empty batch is accepted (a no-op).
+pub fn check_append(head: u64, rows: &[EventRow]) -> StoreResult<()> {
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    for pair in rows.windows(2) {
+        let expected = pair[0].seq.saturating_add(1);
+        if pair[1].seq != expected {
+            return Err(StoreError::Gap {
+                expected,
+                got: pair[1].seq,
+            });
+        }
+    }
+    if first.seq >= 1 && first.seq <= head {
+        return Err(StoreError::Conflict(format!(
+            "sequence {} is already taken (head is {head})",
+            first.seq
+        )));
+    }
+    let expected = head.saturating_add(1);
+    if first.seq != expected {
+        return Err(StoreError::Gap {
+            expected,
+            got: first.seq,
+        });
+    }
+    Ok(())
+}
