@@ -136,6 +136,7 @@ impl Command {
 pub struct Line {
     pub bucket: u32,
     pub to: String,
+    #[serde(with = "crate::serde_text")]
     pub amount: i128,
 }
 
@@ -143,6 +144,7 @@ pub struct Line {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimPayment {
     pub contribution: u64,
+    #[serde(with = "crate::serde_text")]
     pub amount: i128,
 }
 
@@ -165,6 +167,7 @@ pub enum Outcome {
     },
     Distributed {
         id: u64,
+        #[serde(with = "crate::serde_text")]
         amount: i128,
         plan_version: u32,
         lines: Vec<Line>,

@@ -14,6 +14,17 @@ pub fn pow10(exponent: u32) -> i128 {
 /// Parses a decimal string ("12000.00", "3", "0.5") into minor units of an asset with
 /// `exponent` decimals. More decimals than the asset has ("1.005" CAD) is refused, never rounded.
 pub fn parse_amount(text: &str, exponent: u32) -> DomainResult<i128> {
+    let minor = parse_fixed(text, exponent)?;
+    if minor.abs() > AMOUNT_MINOR_MAX {
+        return Err(DomainError::invalid(format!(
+            "malformed amount {text:?}: too large"
+        )));
+    }
+    Ok(minor)
+}
+
+/// Parses decimal text into an integer count of `10^-exponent`, refusing extra decimals.
+pub fn parse_fixed(text: &str, exponent: u32) -> DomainResult<i128> {
     let bad = |why: &str| DomainError::invalid(format!("malformed amount {text:?}: {why}"));
     let trimmed = text.trim();
     let (negative, digits) = match trimmed.strip_prefix('-') {
@@ -41,19 +52,15 @@ pub fn parse_amount(text: &str, exponent: u32) -> DomainResult<i128> {
             fraction.len()
         )));
     }
-    if whole.len() > 31 {
-        return Err(bad("too large"));
-    }
     let mut minor: i128 = whole.parse::<i128>().map_err(|_| bad("too large"))?;
     minor = minor
         .checked_mul(pow10(exponent))
         .ok_or_else(|| bad("too large"))?;
     if !fraction.is_empty() {
         let padded = format!("{fraction:0<width$}", width = exponent as usize);
-        minor += padded.parse::<i128>().map_err(|_| bad("bad decimals"))?;
-    }
-    if minor > AMOUNT_MINOR_MAX {
-        return Err(bad("too large"));
+        minor = minor
+            .checked_add(padded.parse::<i128>().map_err(|_| bad("bad decimals"))?)
+            .ok_or_else(|| bad("too large"))?;
     }
     Ok(if negative { -minor } else { minor })
 }

@@ -19,14 +19,30 @@ pub const VALUE_SCALE: u32 = 18;
 const ONE: i128 = 1_000_000_000_000_000_000;
 
 /// An exact value in project currency units, scaled by 10^18.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Value(pub i128);
+
+/// Serialised as its exact decimal text ("5400", "0.707106781186547524").
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Value::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
 
 impl Value {
     pub const ZERO: Value = Value(0);
+
+    /// Parses exact decimal text with at most 18 decimals.
+    pub fn parse(text: &str) -> DomainResult<Value> {
+        crate::money::parse_fixed(text, VALUE_SCALE).map(Value)
+    }
 
     /// `minor` units of an asset with `exponent` decimals, as a value.
     pub fn from_minor(minor: i128, exponent: u32) -> DomainResult<Value> {

@@ -1,0 +1,366 @@
+//! The scenario runner: turns the steps of a scenario file (the shared fixture format, see
+//! tests/scenarios/README in the repository docs) into fairshare commands, runs them through
+//! `Book::execute` exactly as the CLI does, and compares every expected amount.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use fairshare_book::{Book, Executed, verify};
+use fairshare_core::{
+    Bucket, Command, Kind, OPERATOR, Outcome, PercentOf, Plan, Role, format_amount, parse_amount,
+};
+use fairshare_store::Store;
+use serde_json::{Map, Value as Json};
+
+pub const RECORDED_AT: &str = "2026-11-21T12:00:00Z";
+
+pub struct Runner {
+    pub book: Book,
+    /// Currency of each project and token symbol, with its exponent.
+    assets: BTreeMap<String, (String, u32)>,
+    /// The asset that plain names in expectations refer to (the last project's currency).
+    current_asset: Option<(String, u32)>,
+    pub steps_run: usize,
+}
+
+fn text(step: &Map<String, Json>, field: &str) -> String {
+    match step.get(field) {
+        Some(Json::String(s)) => s.clone(),
+        Some(Json::Number(n)) => n.to_string(),
+        Some(Json::Bool(b)) => b.to_string(),
+        other => panic!("step {step:?}: field {field} missing or not text ({other:?})"),
+    }
+}
+
+fn opt_text(step: &Map<String, Json>, field: &str) -> Option<String> {
+    step.get(field).map(|_| text(step, field))
+}
+
+impl Runner {
+    pub fn new(store: Box<dyn Store>) -> Runner {
+        Runner {
+            book: Book::open(store).expect("open"),
+            assets: BTreeMap::new(),
+            current_asset: None,
+            steps_run: 0,
+        }
+    }
+
+    fn execute(&mut self, actor: &str, command: Command, key: Option<&str>) -> Executed {
+        self.book
+            .execute(actor, &command, key, RECORDED_AT)
+            .unwrap_or_else(|e| panic!("{} refused: {e}", command.op()))
+    }
+
+    fn project_asset(&mut self, project: &str) -> (String, u32) {
+        let asset = self
+            .assets
+            .get(project)
+            .cloned()
+            .unwrap_or_else(|| panic!("unknown project {project}"));
+        self.current_asset = Some(asset.clone());
+        asset
+    }
+
+    /// Runs every step of a scenario file, checking each expectation.
+    pub fn run(&mut self, scenario: &Json) {
+        let steps = scenario["steps"].as_array().expect("steps");
+        for (index, step) in steps.iter().enumerate() {
+            let step = step.as_object().expect("step object");
+            let repeat = step.get("repeat").and_then(Json::as_u64).unwrap_or(1);
+            let mut received = BTreeMap::new();
+            for _ in 0..repeat {
+                received = self.step(step);
+            }
+            let context = format!("step {} ({})", index + 1, text(step, "op"));
+            self.check(step, &received, &context);
+            self.steps_run += 1;
+        }
+        let report = verify(self.book.store_mut()).expect("verify runs");
+        assert!(
+            report.ok(),
+            "verify after the scenario: {:?}",
+            report.problem
+        );
+    }
+
+    /// Runs one step; returns what each name received in it (amounts in minor units, by asset).
+    fn step(&mut self, step: &Map<String, Json>) -> BTreeMap<(String, String), i128> {
+        let before = self.balances();
+        let op = text(step, "op");
+        let key = opt_text(step, "key");
+        let executed = match op.as_str() {
+            "agent" => self.execute(
+                OPERATOR,
+                Command::AddAgent {
+                    handle: text(step, "handle"),
+                    name: None,
+                    role: text(step, "role").parse::<Role>().expect("role"),
+                },
+                key.as_deref(),
+            ),
+            "project" => {
+                let slug = text(step, "slug");
+                let currency = text(step, "currency");
+                let exponent = step["exponent"].as_u64().expect("exponent") as u32;
+                self.assets
+                    .insert(slug.clone(), (currency.clone(), exponent));
+                self.execute(
+                    OPERATOR,
+                    Command::AddProject {
+                        slug,
+                        name: None,
+                        currency,
+                        exponent,
+                        approvals: 0,
+                    },
+                    key.as_deref(),
+                )
+            }
+            "rate" => self.execute(
+                OPERATOR,
+                Command::SetRate {
+                    project: text(step, "project"),
+                    category: text(step, "category"),
+                    per_hour: text(step, "per_hour"),
+                },
+                key.as_deref(),
+            ),
+            "skill" => self.execute(
+                OPERATOR,
+                Command::SetSkill {
+                    project: text(step, "project"),
+                    agent: text(step, "agent"),
+                    factor: text(step, "factor"),
+                },
+                key.as_deref(),
+            ),
+            "multiplier" => self.execute(
+                OPERATOR,
+                Command::SetMultiplier {
+                    project: text(step, "project"),
+                    kind: text(step, "kind").parse::<Kind>().expect("kind"),
+                    factor: text(step, "factor"),
+                },
+                key.as_deref(),
+            ),
+            "contribute" => {
+                let project = text(step, "project");
+                self.project_asset(&project);
+                let kind = text(step, "kind").parse::<Kind>().expect("kind");
+                self.execute(
+                    OPERATOR,
+                    Command::Log {
+                        project,
+                        agent: text(step, "agent"),
+                        kind,
+                        category: opt_text(step, "category"),
+                        hours: opt_text(step, "hours"),
+                        amount: opt_text(step, "amount"),
+                        rate: opt_text(step, "rate"),
+                        value: opt_text(step, "value"),
+                        date: None,
+                        note: None,
+                        gift: step.get("gift").and_then(Json::as_bool).unwrap_or(false),
+                        reimbursable: step
+                            .get("reimbursable")
+                            .and_then(Json::as_bool)
+                            .unwrap_or(false),
+                    },
+                    key.as_deref(),
+                )
+            }
+            "plan" => {
+                let buckets = step["buckets"]
+                    .as_array()
+                    .expect("buckets")
+                    .iter()
+                    .map(scenario_bucket)
+                    .collect();
+                self.execute(
+                    OPERATOR,
+                    Command::SetPlan {
+                        project: text(step, "project"),
+                        plan: Plan { buckets },
+                    },
+                    key.as_deref(),
+                )
+            }
+            "revenue" => {
+                let project = text(step, "project");
+                self.project_asset(&project);
+                self.execute(
+                    OPERATOR,
+                    Command::Revenue {
+                        project,
+                        amount: text(step, "amount"),
+                        from: None,
+                    },
+                    key.as_deref(),
+                )
+            }
+            other => panic!("scenario op {other:?} is not supported yet"),
+        };
+        self.received(&executed, &before)
+    }
+
+    /// All balances, by (account, asset).
+    pub fn balances(&self) -> BTreeMap<(String, String), i128> {
+        let mut all = BTreeMap::new();
+        for (account, assets) in self.book.state().ledger().accounts() {
+            for (asset, amount) in assets {
+                all.insert((account.to_string(), asset.clone()), *amount);
+            }
+        }
+        all
+    }
+
+    /// What each name received: a distribution's payouts when the step distributed (also when
+    /// an idempotent retry replayed it), otherwise the change of every balance.
+    fn received(
+        &self,
+        executed: &Executed,
+        before: &BTreeMap<(String, String), i128>,
+    ) -> BTreeMap<(String, String), i128> {
+        let mut received = BTreeMap::new();
+        if let Outcome::Distributed { id, .. } = &executed.outcome {
+            let distribution = self.book.state().distribution(*id).expect("distribution");
+            for (name, amount) in distribution.payouts() {
+                received.insert((name.to_string(), distribution.asset.clone()), amount);
+            }
+            return received;
+        }
+        for (key, after) in self.balances() {
+            let delta = after - before.get(&key).copied().unwrap_or(0);
+            if delta != 0 {
+                received.insert(key, delta);
+            }
+        }
+        received
+    }
+
+    /// Splits `name` or `name:SYMBOL` into the account and its asset.
+    fn asset_of(&self, name: &str) -> (String, String, u32) {
+        match name.split_once(':') {
+            Some((account, symbol)) => {
+                let exponent = self
+                    .assets
+                    .values()
+                    .find(|(code, _)| code == symbol)
+                    .map(|(_, e)| *e)
+                    .unwrap_or_else(|| panic!("unknown asset {symbol}"));
+                (account.to_string(), symbol.to_string(), exponent)
+            }
+            None => {
+                let (asset, exponent) = self
+                    .current_asset
+                    .clone()
+                    .expect("a project was used before this expectation");
+                (name.to_string(), asset, exponent)
+            }
+        }
+    }
+
+    fn check(
+        &self,
+        step: &Map<String, Json>,
+        received: &BTreeMap<(String, String), i128>,
+        context: &str,
+    ) {
+        if let Some(expect) = step.get("expect").and_then(Json::as_object) {
+            for (name, amount) in expect {
+                let (account, asset, exponent) = self.asset_of(name);
+                let expected = parse_amount(amount.as_str().expect("amount text"), exponent)
+                    .expect("expected amount");
+                let got = received
+                    .get(&(account.clone(), asset.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                assert_eq!(
+                    format_amount(got, exponent),
+                    format_amount(expected, exponent),
+                    "{context}: {name} received"
+                );
+            }
+        }
+        if let Some(expect) = step.get("expect_balances").and_then(Json::as_object) {
+            for (name, amount) in expect {
+                let (account, asset, exponent) = self.asset_of(name);
+                let expected = parse_amount(amount.as_str().expect("amount text"), exponent)
+                    .expect("expected amount");
+                let got = self.book.state().ledger().balance(&account, &asset);
+                assert_eq!(
+                    format_amount(got, exponent),
+                    format_amount(expected, exponent),
+                    "{context}: balance of {name}"
+                );
+            }
+        }
+        self.book
+            .state()
+            .ledger()
+            .audit()
+            .unwrap_or_else(|e| panic!("{context}: ledger audit: {e}"));
+    }
+}
+
+/// A bucket of the scenario format: `{"reimburse": {...}}`, `{"percent": "10", "of": ..., "to": ...}`,
+/// `{"contributors": {...}}`, `{"fixed": "100.00", "to": ...}`.
+fn scenario_bucket(bucket: &Json) -> Bucket {
+    let map = bucket.as_object().expect("bucket object");
+    let kinds = |value: Option<&Json>| -> Vec<Kind> {
+        value
+            .and_then(Json::as_array)
+            .map(|kinds| {
+                kinds
+                    .iter()
+                    .map(|k| k.as_str().expect("kind").parse().expect("kind"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if let Some(reimburse) = map.get("reimburse") {
+        let kinds = kinds(reimburse.get("kinds"));
+        return Bucket::Reimburse {
+            kinds: if kinds.is_empty() {
+                vec![Kind::Cash, Kind::Material]
+            } else {
+                kinds
+            },
+        };
+    }
+    if let Some(contributors) = map.get("contributors") {
+        return Bucket::Contributors {
+            kinds: kinds(contributors.get("kinds")),
+            categories: vec![],
+            from: None,
+            to: None,
+            percent: None,
+        };
+    }
+    if map.contains_key("percent") {
+        let of = match map.get("of").and_then(Json::as_str) {
+            Some("remaining") => PercentOf::Remaining,
+            _ => PercentOf::Gross,
+        };
+        return Bucket::Percent {
+            percent: text(map, "percent").parse().expect("percent"),
+            of,
+            to: text(map, "to"),
+        };
+    }
+    if map.contains_key("fixed") {
+        return Bucket::Fixed {
+            amount: text(map, "fixed"),
+            to: text(map, "to"),
+        };
+    }
+    panic!("unknown bucket {bucket}")
+}
+
+pub fn load(name: &str) -> Json {
+    let path = format!("{}/tests/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).expect("scenario JSON")
+}
