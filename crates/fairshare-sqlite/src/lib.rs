@@ -1,0 +1,347 @@
+//! SQLite backend of a fairshare book: the whole append-only event log lives in one file.
+//!
+//! [`SqliteStore`] implements [`fairshare_store::Store`] on a single SQLite database (bundled
+//! SQLite through `rusqlite`). The file and its schema are created on first open and migrated
+//! forward by the versioned SQL in `migrations/` (the version is kept in the `meta` table).
+//! The database runs in WAL mode with `synchronous=FULL`, so an acknowledged append survives a
+//! crash or power loss, and with a busy timeout, so several processes (or threads, each with
+//! its own handle) can share one book: appends serialise on SQLite's write lock and check the
+//! head inside their transaction. Readers that must never write (e.g. `verify`) use
+//! [`SqliteStore::open_read_only`].
+
+use fairshare_store::{EventRow, Store, StoreError, StoreResult, check_append};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Versioned schema migrations, applied in order; the last version is the current schema.
+const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../migrations/0001_events.sql"))];
+
+/// How long a statement waits for another connection's lock before failing with "database is
+/// locked". Appends hold the write lock only for one batch, so 5 s is ample.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const SELECT_HEAD: &str = "SELECT max(seq) FROM events";
+const SELECT_AFTER: &str = "SELECT seq, recorded_at, actor, idempotency_key, payload_hash, \
+     body, prev_hash, hash FROM events WHERE seq > ?1 ORDER BY seq";
+const INSERT: &str = "INSERT INTO events (seq, recorded_at, actor, idempotency_key, \
+     payload_hash, body, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+/// A fairshare book in one SQLite file.
+///
+/// Each handle owns one connection. Several handles, in one process or many, may share a file:
+/// appends are serialised by SQLite and every `append` re-checks the head under the write lock.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+    read_only: bool,
+}
+
+impl SqliteStore {
+    /// Opens the book at `path` for reading and appending, creating the file and its schema if
+    /// absent and migrating an older schema forward.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let conn = Connection::open(path).map_err(|e| fail("open", path, e))?;
+        let mut store = SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+            read_only: false,
+        };
+        store.configure().map_err(|e| fail("configure", path, e))?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing book without ever writing to it (for `verify`-style readers).
+    /// Fails if the file is absent, is not a fairshare book, or has another schema version.
+    /// `append` on such a handle fails with [`StoreError::Backend`].
+    pub fn open_read_only(path: &Path) -> StoreResult<SqliteStore> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| fail("open", path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| fail("configure", path, e))?;
+        let store = SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+            read_only: true,
+        };
+        let version = read_version(&store.conn, path)?;
+        let latest = latest_version();
+        if version == 0 {
+            return Err(StoreError::Backend(format!(
+                "open {}: not a fairshare book (no schema version)",
+                path.display()
+            )));
+        }
+        if version != latest {
+            return Err(StoreError::Backend(format!(
+                "open {}: book schema version {version}, this build reads version {latest} \
+                 (open it read-write once with a matching build to migrate)",
+                path.display()
+            )));
+        }
+        Ok(store)
+    }
+
+    /// The file this book lives in, as given to `open`.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&self) -> rusqlite::Result<()> {
+        // Set first, so the pragmas and migrations below wait for other processes' locks.
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        if let Ok(v) = std::env::var("XX_PAGE") { self.conn.pragma_update(None, "page_size", v)?; }
+        // WAL lets readers (scan, verify) run while a writer appends, and makes each commit a
+        // sequential append to the -wal file. The mode is persistent; only switch once, since
+        // switching needs an exclusive lock.
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            let mode: String = self
+                .conn
+                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+                    Some(format!("cannot switch to WAL journal mode (still {mode})")),
+                ));
+            }
+        }
+        // In WAL mode, synchronous=NORMAL only fsyncs at checkpoints: a committed append could
+        // vanish on power loss. FULL fsyncs the WAL at every commit, so an append that returned
+        // Ok is on disk, as the Store contract requires. Per connection, not persistent.
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        if let Ok(v) = std::env::var("XX_CACHE") { self.conn.pragma_update(None, "cache_size", v)?; }
+        if let Ok(v) = std::env::var("XX_MMAP") { let _: i64 = self.conn.query_row(&format!("PRAGMA mmap_size={v}"), [], |r| r.get(0))?; }
+        if let Ok(v) = std::env::var("XX_CKPT") { self.conn.pragma_update(None, "wal_autocheckpoint", v)?; }
+        Ok(())
+    }
+
+    /// Brings the schema to the latest version. Runs under the write lock and re-reads the
+    /// version there, so processes opening a new book at once migrate it exactly once.
+    fn migrate(&mut self) -> StoreResult<()> {
+        let latest = latest_version();
+        let current = read_version(&self.conn, &self.path)?;
+        if current > latest {
+            return Err(newer_schema(&self.path, current, latest));
+        }
+        if current == latest {
+            return Ok(());
+        }
+        let err = |e| fail("migrate", &self.path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        // Read inside the transaction: another process may have migrated meanwhile.
+        let current = read_version(&tx, &self.path)?;
+        if current > latest {
+            return Err(newer_schema(&self.path, current, latest));
+        }
+        for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            tx.execute_batch(sql).map_err(|e| {
+                StoreError::Backend(format!(
+                    "migrate {} to schema version {version}: {e}",
+                    self.path.display()
+                ))
+            })?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [version.to_string()],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+}
+
+impl Store for SqliteStore {
+    fn head(&mut self) -> StoreResult<u64> {
+        let head = read_head(&self.conn).map_err(|e| fail("read head of", &self.path, e))?;
+        to_seq(head, &self.path)
+    }
+
+    fn scan(
+        &mut self,
+        after: u64,
+        visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let err = |e| fail("scan", &self.path, e);
+        // Past i64::MAX there is nothing to visit; clamping keeps the query valid.
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(SELECT_AFTER).map_err(err)?;
+        // One statement = one read snapshot; rows are decoded one at a time (streaming).
+        let mut rows = stmt.query([after]).map_err(err)?;
+        while let Some(r) = rows.next().map_err(err)? {
+            let seq: i64 = r.get(0).map_err(err)?;
+            let row = EventRow {
+                seq: to_seq(seq, &self.path)?,
+                recorded_at: r.get(1).map_err(err)?,
+                actor: r.get(2).map_err(err)?,
+                idempotency_key: r.get(3).map_err(err)?,
+                payload_hash: r.get(4).map_err(err)?,
+                body: r.get(5).map_err(err)?,
+                prev_hash: r.get(6).map_err(err)?,
+                hash: r.get(7).map_err(err)?,
+            };
+            visit(row)?;
+        }
+        Ok(())
+    }
+
+    fn append(&mut self, rows: &[EventRow]) -> StoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        if self.read_only {
+            return Err(StoreError::Backend(format!(
+                "append to {}: the book is open read-only",
+                self.path.display()
+            )));
+        }
+        let path = &self.path;
+        let err = |e| fail("append to", path, e);
+        // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so the head read
+        // below cannot go stale before the insert; a deferred transaction could fail to upgrade
+        // its read snapshot with SQLITE_BUSY_SNAPSHOT instead of waiting.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let head = to_seq(read_head(&tx).map_err(err)?, path)?;
+        check_append(head, rows)?;
+        {
+            let mut stmt = tx.prepare_cached(INSERT).map_err(err)?;
+            for row in rows {
+                let seq = i64::try_from(row.seq).map_err(|_| {
+                    StoreError::Backend(format!(
+                        "append to {}: sequence {} does not fit SQLite's INTEGER",
+                        path.display(),
+                        row.seq
+                    ))
+                })?;
+                stmt.execute(params![
+                    seq,
+                    row.recorded_at,
+                    row.actor,
+                    row.idempotency_key,
+                    row.payload_hash,
+                    row.body,
+                    row.prev_hash,
+                    row.hash,
+                ])
+                .map_err(|e| insert_error(path, row, e))?;
+            }
+        }
+        // Dropping `tx` on any error above rolls the whole batch back.
+        tx.commit().map_err(err)
+    }
+
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+fn latest_version() -> u32 {
+    MIGRATIONS.last().map_or(0, |&(v, _)| v)
+}
+
+/// Reads `schema_version` from the meta table; 0 when there is no meta table yet.
+fn read_version(conn: &Connection, path: &Path) -> StoreResult<u32> {
+    let err = |e| fail("read schema version of", path, e);
+    let has_meta: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    if !has_meta {
+        return Ok(0);
+    }
+    let value: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(err)?;
+    match value {
+        None => Ok(0),
+        Some(v) => v.parse().map_err(|_| {
+            StoreError::Backend(format!(
+                "open {}: invalid schema_version {v:?} in the meta table",
+                path.display()
+            ))
+        }),
+    }
+}
+
+fn read_head(conn: &Connection) -> rusqlite::Result<i64> {
+    let head: Option<i64> = conn
+        .prepare_cached(SELECT_HEAD)?
+        .query_row([], |r| r.get(0))?;
+    Ok(head.unwrap_or(0))
+}
+
+fn to_seq(v: i64, path: &Path) -> StoreResult<u64> {
+    u64::try_from(v).map_err(|_| {
+        StoreError::Backend(format!(
+            "read {}: negative sequence number {v} in the events table",
+            path.display()
+        ))
+    })
+}
+
+fn newer_schema(path: &Path, found: u32, latest: u32) -> StoreError {
+    StoreError::Backend(format!(
+        "open {}: book schema version {found} is newer than this build supports ({latest})",
+        path.display()
+    ))
+}
+
+/// "`what` `path`: `sqlite message`", e.g. "open /path/x.db: unable to open database file".
+fn fail(what: &str, path: &Path, e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(format!("{what} {}: {e}", path.display()))
+}
+
+/// A unique violation means another writer (or an earlier row) took the sequence number or
+/// the idempotency key: that is a `Conflict`, the rest are backend failures.
+fn insert_error(path: &Path, row: &EventRow, e: rusqlite::Error) -> StoreError {
+    let unique = matches!(
+        &e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == ErrorCode::ConstraintViolation
+                && (f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+    );
+    if !unique {
+        return fail("append to", path, e);
+    }
+    let msg = e.to_string();
+    if msg.contains("idempotency_key") {
+        StoreError::Conflict(format!(
+            "idempotency key {} of sequence {} is already used ({msg})",
+            show_key(row.idempotency_key.as_deref()),
+            row.seq
+        ))
+    } else {
+        StoreError::Conflict(format!("sequence {} is already taken ({msg})", row.seq))
+    }
+}
+
+fn show_key(key: Option<&str>) -> String {
+    const MAX: usize = 80;
+    match key {
+        None => "(none)".to_owned(),
+        Some(k) => match k.char_indices().nth(MAX) {
+            Some((i, _)) => format!("{:?}…", &k[..i]),
+            None => format!("{k:?}"),
+        },
+    }
+}
