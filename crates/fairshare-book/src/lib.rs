@@ -97,10 +97,7 @@ impl Book {
                 *last_hash = row.hash;
                 Ok(())
             })
-            .or_else(|error| match failure.take() {
-                Some(corrupt) => Err(corrupt),
-                None => Err(BookError::Store(error)),
-            })?;
+            .map_err(|error| failure.take().unwrap_or(BookError::Store(error)))?;
         Ok(())
     }
 

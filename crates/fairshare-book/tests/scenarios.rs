@@ -40,3 +40,16 @@ fn forillon_contract() {
 fn forillon_contract_on_sqlite() {
     run_on_sqlite("forillon");
 }
+
+#[test]
+fn printer_crowdfunding_payback_and_commons() {
+    let runner = run_in_memory("printer");
+    let printer = runner.book.state().resource("printer").unwrap();
+    assert_eq!(printer.uses.len(), 70);
+    assert!(printer.owners.iter().all(|o| o.received == o.cap));
+}
+
+#[test]
+fn printer_on_sqlite() {
+    run_on_sqlite("printer");
+}

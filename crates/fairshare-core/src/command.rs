@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::model::{Kind, Plan, Role};
+use crate::resources::{Owner, SplitShare};
 use crate::value::Value;
 
 fn is_false(flag: &bool) -> bool {
@@ -108,6 +109,71 @@ pub enum Command {
     Revalue {
         project: String,
     },
+    // --- shared resources ---
+    /// Opens an internal crowdfunding campaign; its account is named by `id`.
+    OpenCampaign {
+        id: String,
+        project: String,
+        target: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        purpose: Option<String>,
+    },
+    /// Money from outside into the campaign; cut to what is still missing.
+    Pledge {
+        campaign: String,
+        agent: String,
+        amount: String,
+    },
+    /// Cancels an unfunded campaign, refunding every pledge to its pledger's account.
+    CancelCampaign {
+        campaign: String,
+    },
+    /// Spends a funded campaign on a resource co-owned by the pledgers.
+    Purchase {
+        campaign: String,
+        resource: String,
+        premium_percent: String,
+    },
+    /// Adds a resource held by the network (a commons), or contributed by `owner` for `value`.
+    AddResource {
+        name: String,
+        project: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+    },
+    SetFees {
+        resource: String,
+        per_hour: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        material_per_unit: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        technician_per_hour: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        community_per_hour: Option<String>,
+        split: Vec<SplitShare>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        material_to: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after_payback: Option<String>,
+    },
+    /// Logs a use of a resource and charges its fee (from outside, or from the user's balance).
+    UseResource {
+        resource: String,
+        agent: String,
+        hours: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        material_units: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        technician: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        technician_hours: Option<String>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        community: bool,
+        #[serde(default, skip_serializing_if = "is_false")]
+        from_balance: bool,
+    },
 }
 
 impl Command {
@@ -126,6 +192,13 @@ impl Command {
             Command::SetPlan { .. } => "set_plan",
             Command::Revenue { .. } => "revenue",
             Command::Revalue { .. } => "revalue",
+            Command::OpenCampaign { .. } => "open_campaign",
+            Command::Pledge { .. } => "pledge",
+            Command::CancelCampaign { .. } => "cancel_campaign",
+            Command::Purchase { .. } => "purchase",
+            Command::AddResource { .. } => "add_resource",
+            Command::SetFees { .. } => "set_fees",
+            Command::UseResource { .. } => "use_resource",
         }
     }
 }
@@ -176,6 +249,31 @@ pub enum Outcome {
     },
     Revalued {
         changes: Vec<(u64, Value)>,
+    },
+    // --- shared resources ---
+    Pledged {
+        #[serde(with = "crate::serde_text")]
+        amount: i128,
+        cut: bool,
+        funded: bool,
+    },
+    Refunded {
+        lines: Vec<Line>,
+    },
+    Purchased {
+        #[serde(with = "crate::serde_text")]
+        amount: i128,
+        owners: Vec<Owner>,
+    },
+    /// A charged use: `lines` are indexed 0 material, 1 technician, 2.. the split entries,
+    /// and past them the payback excess sent to `after_payback`.
+    Charged {
+        use_id: u64,
+        #[serde(with = "crate::serde_text")]
+        fee: i128,
+        lines: Vec<Line>,
+        /// This use paid the last co-owner back: the resource is now a commons.
+        commons: bool,
     },
 }
 

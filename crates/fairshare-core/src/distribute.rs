@@ -94,6 +94,18 @@ pub fn plan_distribution(
                     }
                 }
             }
+            Bucket::Payback { resource, percent } => {
+                let pot = match percent {
+                    Some(p) => percent_floor(left, *p).min(left),
+                    None => left,
+                };
+                let resource = state.resource(resource)?;
+                let (parts, _) = resource.payback_split(pot);
+                for (owner, part) in resource.owners.iter().zip(parts) {
+                    push(&owner.agent, part);
+                    left -= part;
+                }
+            }
             Bucket::Contributors { percent, .. } => {
                 let pot = match percent {
                     Some(p) => percent_floor(left, *p).min(left),

@@ -141,7 +141,7 @@ impl State {
             }
             Command::Approve { id } => {
                 let contribution = self.check_review(ctx, role, *id, "approve")?;
-                if contribution.approvals.iter().any(|a| *a == ctx.actor) {
+                if contribution.approvals.contains(&ctx.actor) {
                     return Err(DomainError::conflict(format!(
                         "{} has already approved contribution {id}",
                         ctx.actor
@@ -164,7 +164,7 @@ impl State {
             Command::SetPlan { project, plan } => {
                 require_custodian(role, "set plans")?;
                 let project = self.project(project)?;
-                check_plan(project, plan)?;
+                check_plan(self, project, plan)?;
                 Ok(Outcome::PlanSet {
                     version: project.plan_version() + 1,
                 })
@@ -201,6 +201,13 @@ impl State {
                 }
                 Ok(Outcome::Revalued { changes })
             }
+            Command::OpenCampaign { .. }
+            | Command::Pledge { .. }
+            | Command::CancelCampaign { .. }
+            | Command::Purchase { .. }
+            | Command::AddResource { .. }
+            | Command::SetFees { .. }
+            | Command::UseResource { .. } => self.decide_resources(ctx, role, command),
         }
     }
 
@@ -383,6 +390,23 @@ impl State {
                 }));
                 let memo = format!("revenue {project} distribution {id}");
                 let transaction = self.ledger.post(ctx.seq, memo, postings)?;
+                // Payback lines settle co-owners' caps (and may turn the resource into a commons).
+                let plan = self
+                    .project(project)?
+                    .plans
+                    .get(*plan_version as usize - 1)
+                    .cloned()
+                    .ok_or_else(mismatch)?;
+                for (index, bucket) in plan.buckets.iter().enumerate() {
+                    if let Bucket::Payback { resource, .. } = bucket {
+                        let payments: Vec<(&str, i128)> = lines
+                            .iter()
+                            .filter(|l| l.bucket as usize == index)
+                            .map(|l| (l.to.as_str(), l.amount))
+                            .collect();
+                        self.apply_payback(resource, &payments)?;
+                    }
+                }
                 let project_state = self.project_mut(project)?;
                 for payment in claims {
                     let claim = project_state
@@ -421,6 +445,16 @@ impl State {
                     }
                 }
             }
+            (
+                Command::OpenCampaign { .. }
+                | Command::Pledge { .. }
+                | Command::CancelCampaign { .. }
+                | Command::Purchase { .. }
+                | Command::AddResource { .. }
+                | Command::SetFees { .. }
+                | Command::UseResource { .. },
+                _,
+            ) => self.apply_resources(ctx, command, outcome)?,
             _ => return Err(mismatch()),
         }
         if let Some(key) = &ctx.key {
@@ -720,7 +754,7 @@ fn check_asset_code(code: &str) -> DomainResult<()> {
 
 /// Checks a plan against the project it is for: amounts in the project's currency, percentages
 /// within 0..100 and those of the gross adding up to at most 100, valid destinations.
-pub fn check_plan(project: &Project, plan: &Plan) -> DomainResult<()> {
+pub fn check_plan(state: &State, project: &Project, plan: &Plan) -> DomainResult<()> {
     if plan.buckets.is_empty() {
         return Err(DomainError::invalid("a plan needs at least one bucket"));
     }
@@ -763,6 +797,18 @@ pub fn check_plan(project: &Project, plan: &Plan) -> DomainResult<()> {
                     return Err(DomainError::invalid(
                         "a reimburse bucket takes the kinds cash and/or material",
                     ));
+                }
+            }
+            Bucket::Payback { resource, percent } => {
+                let found = state.resource(resource)?;
+                if *found.project != *project.slug {
+                    return Err(DomainError::invalid(format!(
+                        "resource {resource} belongs to project {}, not {}",
+                        found.project, project.slug
+                    )));
+                }
+                if let Some(percent) = percent {
+                    check_percent(percent)?;
                 }
             }
             Bucket::Contributors {

@@ -34,6 +34,7 @@ pub mod event;
 pub mod ledger;
 pub mod model;
 pub mod money;
+pub mod resources;
 pub mod serde_text;
 pub mod split;
 pub mod state;

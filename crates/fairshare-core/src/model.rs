@@ -318,6 +318,13 @@ pub enum Bucket {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         percent: Option<Decimal>,
     },
+    /// `left` (or `percent`% of it) to a resource's co-owners' outstanding payback, capped
+    /// pro-rata by pledge; what they cannot take stays in `left`.
+    Payback {
+        resource: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        percent: Option<Decimal>,
+    },
 }
 
 fn default_percent_of() -> PercentOf {
@@ -355,6 +362,10 @@ impl Bucket {
                     None => format!("contributors ({})", filter.describe()),
                 }
             }
+            Bucket::Payback { resource, percent } => match percent {
+                Some(p) => format!("{p}% of remaining to payback of {resource}"),
+                None => format!("payback of {resource}"),
+            },
         }
     }
 

@@ -119,6 +119,9 @@ pub struct State {
     pub(crate) keys: HashMap<String, KeyRecord>,
     /// Sequence number of the last applied event.
     pub(crate) head: u64,
+    // --- shared resources ---
+    pub(crate) campaigns: BTreeMap<String, crate::resources::Campaign>,
+    pub(crate) resources: BTreeMap<String, crate::resources::Resource>,
 }
 
 impl State {
@@ -234,6 +237,8 @@ impl State {
             Some("a project")
         } else if self.ledger.account(name).is_some() {
             Some("an account")
+        } else if self.campaigns.contains_key(name) {
+            Some("a campaign")
         } else {
             None
         }

@@ -200,9 +200,125 @@ impl Runner {
                     key.as_deref(),
                 )
             }
+            "campaign" | "pledge" | "cancel" | "purchase" | "fees" | "use" | "expect_resource" => {
+                match self.resource_step(&op, step, key.as_deref()) {
+                    Some(executed) => executed,
+                    None => return BTreeMap::new(),
+                }
+            }
             other => panic!("scenario op {other:?} is not supported yet"),
         };
         self.received(&executed, &before)
+    }
+
+    /// Steps of shared resources (printer.json). Returns None for pure checks.
+    fn resource_step(
+        &mut self,
+        op: &str,
+        step: &Map<String, Json>,
+        key: Option<&str>,
+    ) -> Option<Executed> {
+        let command = match op {
+            "campaign" => {
+                let project = text(step, "project");
+                let asset = self.project_asset(&project);
+                self.assets.insert(text(step, "id"), asset);
+                Command::OpenCampaign {
+                    id: text(step, "id"),
+                    project,
+                    target: text(step, "target"),
+                    purpose: opt_text(step, "purpose"),
+                }
+            }
+            "pledge" => {
+                self.campaign_asset(&text(step, "campaign"));
+                Command::Pledge {
+                    campaign: text(step, "campaign"),
+                    agent: text(step, "agent"),
+                    amount: text(step, "amount"),
+                }
+            }
+            "cancel" => {
+                self.campaign_asset(&text(step, "campaign"));
+                Command::CancelCampaign {
+                    campaign: text(step, "campaign"),
+                }
+            }
+            "purchase" => {
+                let campaign = text(step, "campaign");
+                let asset = self.campaign_asset(&campaign);
+                self.assets.insert(text(step, "resource"), asset);
+                Command::Purchase {
+                    campaign,
+                    resource: text(step, "resource"),
+                    premium_percent: text(step, "premium_percent"),
+                }
+            }
+            "fees" => {
+                let split = step["split"]
+                    .as_object()
+                    .expect("split")
+                    .iter()
+                    .map(|(to, percent)| fairshare_core::resources::SplitShare {
+                        to: to.clone(),
+                        percent: percent.as_str().expect("percent").parse().expect("percent"),
+                    })
+                    .collect();
+                Command::SetFees {
+                    resource: text(step, "resource"),
+                    per_hour: text(step, "per_hour"),
+                    material_per_unit: opt_text(step, "material_per_unit"),
+                    technician_per_hour: opt_text(step, "technician_per_hour"),
+                    community_per_hour: opt_text(step, "community_per_hour"),
+                    split,
+                    material_to: opt_text(step, "material_to"),
+                    after_payback: opt_text(step, "after_payback"),
+                }
+            }
+            "use" => {
+                self.campaign_asset(&text(step, "resource"));
+                Command::UseResource {
+                    resource: text(step, "resource"),
+                    agent: text(step, "agent"),
+                    hours: text(step, "hours"),
+                    material_units: opt_text(step, "material_units"),
+                    technician: opt_text(step, "technician"),
+                    technician_hours: opt_text(step, "technician_hours"),
+                    community: !step
+                        .get("commercial")
+                        .and_then(Json::as_bool)
+                        .unwrap_or(true),
+                    from_balance: false,
+                }
+            }
+            "expect_resource" => {
+                let resource = self
+                    .book
+                    .state()
+                    .resource(&text(step, "resource"))
+                    .expect("resource");
+                assert_eq!(
+                    resource.status.as_str(),
+                    text(step, "status"),
+                    "status of {}",
+                    resource.name
+                );
+                return None;
+            }
+            other => panic!("not a resource op: {other}"),
+        };
+        Some(self.execute(OPERATOR, command, key))
+    }
+
+    /// Makes a campaign's or resource's currency the current asset.
+    fn campaign_asset(&mut self, name: &str) -> (String, u32) {
+        let asset = self
+            .assets
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("unknown campaign or resource {name}"));
+        self.current_asset = Some(asset.clone());
+        asset
     }
 
     /// All balances, by (account, asset).
