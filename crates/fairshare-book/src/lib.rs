@@ -177,6 +177,166 @@ impl Book {
         ))
         .into())
     }
+
+    /// Group commit: decides the requests in order, each seeing the effects of those before
+    /// it, and appends all their events in ONE store transaction (one fsync for the batch).
+    /// Results come back in request order; a refused request is refused alone. Nothing is
+    /// acknowledged before the append is durable. If the append fails, the in-memory state is
+    /// rebuilt from the store (it had run ahead of it) and the batch is decided again when
+    /// another writer got there first, or fails as a whole on a storage error.
+    pub fn execute_batch(&mut self, requests: &[Request]) -> Vec<BookResult<Executed>> {
+        for _ in 0..APPEND_RETRIES_MAX {
+            if let Err(error) = self.catch_up() {
+                let message = error.to_string();
+                return requests
+                    .iter()
+                    .map(|_| Err(BookError::Input(message.clone())))
+                    .collect();
+            }
+            let mut results = Vec::with_capacity(requests.len());
+            let mut rows = Vec::new();
+            let mut broken = None;
+            for request in requests {
+                match self.stage(request) {
+                    Ok((executed, row)) => {
+                        rows.extend(row);
+                        results.push(Ok(executed));
+                    }
+                    Err(Staged::Refused(error)) => results.push(Err(error)),
+                    Err(Staged::Broken(error)) => {
+                        broken = Some(error);
+                        break;
+                    }
+                }
+            }
+            let outcome = match broken {
+                Some(error) => Err(error),
+                None if rows.is_empty() => return results,
+                None => self.store.append(&rows).map_err(BookError::from),
+            };
+            match outcome {
+                Ok(()) => return results,
+                Err(BookError::Store(StoreError::Conflict(_) | StoreError::Gap { .. })) => {
+                    if let Err(error) = self.reload() {
+                        let message = error.to_string();
+                        return requests
+                            .iter()
+                            .map(|_| Err(BookError::Input(message.clone())))
+                            .collect();
+                    }
+                }
+                Err(error) => {
+                    let message = error.to_string();
+                    let reloaded = self.reload();
+                    return requests
+                        .iter()
+                        .map(|_| {
+                            Err(match &reloaded {
+                                Ok(()) => BookError::Store(StoreError::Backend(message.clone())),
+                                Err(reload) => BookError::Store(StoreError::Backend(format!(
+                                    "{message}; reload: {reload}"
+                                ))),
+                            })
+                        })
+                        .collect();
+                }
+            }
+        }
+        requests
+            .iter()
+            .map(|_| Err(StoreError::Conflict(format!("gave up after {APPEND_RETRIES_MAX} attempts: other writers kept appending first")).into()))
+            .collect()
+    }
+
+    /// Decides one request of a batch and applies it to the in-memory state ahead of the
+    /// append. Returns the row to append (none for an idempotent replay).
+    fn stage(&mut self, request: &Request) -> Result<(Executed, Option<EventRow>), Staged> {
+        let refused = |error: BookError| Staged::Refused(error);
+        let date = Date::parse(&request.recorded_at).map_err(|e| refused(e.into()))?;
+        let payload = payload_hash(&request.actor, &request.command);
+        if let Some(key) = &request.key {
+            check_key(key).map_err(refused)?;
+            if let Some(record) = self.state.key_record(key) {
+                if record.payload_hash == payload {
+                    let executed = Executed {
+                        seq: record.seq,
+                        outcome: record.outcome.clone(),
+                        replayed: true,
+                    };
+                    return Ok((executed, None));
+                }
+                return Err(refused(
+                    DomainError::conflict(format!(
+                        "idempotency key {key:?} was already used for a different request (event {}); use a new key",
+                        record.seq
+                    ))
+                    .into(),
+                ));
+            }
+        }
+        let ctx = Ctx {
+            seq: self.state.head() + 1,
+            actor: request.actor.clone(),
+            date,
+            key: request.key.clone(),
+            payload_hash: payload.clone(),
+        };
+        let outcome = self
+            .state
+            .decide(&ctx, &request.command)
+            .map_err(|e| refused(e.into()))?;
+        let body = EventBody {
+            command: request.command.clone(),
+            outcome: outcome.clone(),
+        }
+        .to_json();
+        let row = seal_row(
+            ctx.seq,
+            &request.recorded_at,
+            &request.actor,
+            request.key.as_deref(),
+            &payload,
+            body,
+            &self.last_hash,
+        );
+        // A decided outcome always applies; if it did not, the state may be half-changed.
+        self.state
+            .apply(&ctx, &request.command, &outcome)
+            .map_err(|e| Staged::Broken(e.into()))?;
+        self.last_hash = row.hash.clone();
+        Ok((
+            Executed {
+                seq: ctx.seq,
+                outcome,
+                replayed: false,
+            },
+            Some(row),
+        ))
+    }
+
+    /// Rebuilds the in-memory state from the store.
+    fn reload(&mut self) -> BookResult<()> {
+        self.state = State::new();
+        self.last_hash = GENESIS_HASH.to_string();
+        self.catch_up()
+    }
+}
+
+/// One request of a batch (see [`Book::execute_batch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub actor: String,
+    pub command: Command,
+    pub key: Option<String>,
+    /// RFC 3339 time from the caller's clock.
+    pub recorded_at: String,
+}
+
+enum Staged {
+    /// The request is refused; nothing changed.
+    Refused(BookError),
+    /// Applying a decided outcome failed: the in-memory state must be rebuilt.
+    Broken(BookError),
 }
 
 /// Longest idempotency key.

@@ -1,0 +1,153 @@
+//! Group commit: a batch gives the same results as one request at a time, refuses requests
+//! alone, and recovers when another writer appended first.
+
+use fairshare_book::{Book, MemoryStore, Request, verify};
+use fairshare_core::{Command, Kind, OPERATOR, Outcome, Role};
+use fairshare_sqlite::SqliteStore;
+
+const AT: &str = "2026-11-21T12:00:00Z";
+
+fn request(actor: &str, command: Command, key: Option<&str>) -> Request {
+    Request {
+        actor: actor.into(),
+        command,
+        key: key.map(str::to_string),
+        recorded_at: AT.into(),
+    }
+}
+
+fn setup() -> Vec<Request> {
+    vec![
+        request(
+            OPERATOR,
+            Command::AddAgent {
+                handle: "ana".into(),
+                name: None,
+                role: Role::Affiliate,
+            },
+            None,
+        ),
+        request(
+            OPERATOR,
+            Command::AddProject {
+                slug: "p".into(),
+                name: None,
+                currency: "CAD".into(),
+                exponent: 2,
+                approvals: 0,
+            },
+            None,
+        ),
+        request(
+            OPERATOR,
+            Command::SetRate {
+                project: "p".into(),
+                category: "build".into(),
+                per_hour: "30.00".into(),
+            },
+            None,
+        ),
+    ]
+}
+
+fn work(hours: &str) -> Command {
+    Command::Log {
+        project: "p".into(),
+        agent: "ana".into(),
+        kind: Kind::Work,
+        category: Some("build".into()),
+        hours: Some(hours.into()),
+        amount: None,
+        rate: None,
+        value: None,
+        date: None,
+        note: None,
+        gift: false,
+        reimbursable: false,
+    }
+}
+
+#[test]
+fn a_batch_equals_one_at_a_time() {
+    let mut requests = setup();
+    requests.push(request("ana", work("2"), Some("w1")));
+    requests.push(request("ana", work("-1"), None));
+    requests.push(request("ana", work("2"), Some("w1")));
+    requests.push(request("ana", work("3"), Some("w1")));
+    requests.push(request(
+        OPERATOR,
+        Command::Revenue {
+            project: "p".into(),
+            amount: "10.00".into(),
+            from: None,
+        },
+        None,
+    ));
+
+    let mut batched = Book::open(Box::new(MemoryStore::new())).unwrap();
+    let results = batched.execute_batch(&requests);
+    let mut single = Book::open(Box::new(MemoryStore::new())).unwrap();
+    for (request, batched_result) in requests.iter().zip(&results) {
+        let one = single.execute(
+            &request.actor,
+            &request.command,
+            request.key.as_deref(),
+            &request.recorded_at,
+        );
+        assert_eq!(
+            one.map_err(|e| e.to_string()),
+            batched_result
+                .as_ref()
+                .map(Clone::clone)
+                .map_err(|e| e.to_string())
+        );
+    }
+    assert_eq!(batched.state(), single.state());
+    assert_eq!(batched.last_hash(), single.last_hash());
+    assert_eq!(
+        results[4].as_ref().unwrap_err().to_string(),
+        "hours must be greater than zero, got -1"
+    );
+    assert!(results[5].as_ref().unwrap().replayed);
+    assert!(
+        results[6]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("already used for a different request")
+    );
+    assert!(matches!(
+        results[7].as_ref().unwrap().outcome,
+        Outcome::Distributed { .. }
+    ));
+    assert!(verify(batched.store_mut()).unwrap().ok());
+}
+
+#[test]
+fn a_batch_recovers_when_another_writer_appended_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    let mut first = Book::open(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
+    let mut second = Book::open(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
+    for result in first.execute_batch(&setup()) {
+        result.unwrap();
+    }
+    // `second` has not seen those events; its batch must catch up, not fork the log.
+    let results = second.execute_batch(&[
+        request("ana", work("1"), None),
+        request("ana", work("4"), None),
+    ]);
+    assert_eq!(
+        results
+            .iter()
+            .map(|r| r.as_ref().unwrap().seq)
+            .collect::<Vec<_>>(),
+        vec![4, 5]
+    );
+    first.catch_up().unwrap();
+    assert_eq!(first.state(), second.state());
+    let mut store = SqliteStore::open(&path).unwrap();
+    let report = verify(&mut store).unwrap();
+    assert!(report.ok(), "{:?}", report.problem);
+    assert_eq!(report.events, 5);
+}
