@@ -96,10 +96,7 @@ fn a_batch_equals_one_at_a_time() {
         );
         assert_eq!(
             one.map_err(|e| e.to_string()),
-            batched_result
-                .as_ref()
-                .map(Clone::clone)
-                .map_err(|e| e.to_string())
+            batched_result.as_ref().map_err(|e| e.to_string()).cloned()
         );
     }
     assert_eq!(batched.state(), single.state());
