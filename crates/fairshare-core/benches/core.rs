@@ -4,8 +4,8 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use fairshare_core::{Command, Ctx, Date, Kind, Outcome, Role, State, Value, OPERATOR};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use fairshare_core::{Command, Ctx, Date, Kind, OPERATOR, Outcome, Role, State, Value};
 
 const CATEGORIES: [(&str, &str); 3] = [("build", "30.00"), ("design", "45.00"), ("care", "25.50")];
 
@@ -16,19 +16,42 @@ struct Network {
 
 impl Network {
     fn new(agents: usize) -> Network {
-        let mut network = Network { state: State::new(), date: Date::parse("2026-11-21").unwrap() };
-        network.run(Command::AddProject { slug: "p".into(), name: None, currency: "CAD".into(), exponent: 2, approvals: 0 });
+        let mut network = Network {
+            state: State::new(),
+            date: Date::parse("2026-11-21").unwrap(),
+        };
+        network.run(Command::AddProject {
+            slug: "p".into(),
+            name: None,
+            currency: "CAD".into(),
+            exponent: 2,
+            approvals: 0,
+        });
         for (category, rate) in CATEGORIES {
-            network.run(Command::SetRate { project: "p".into(), category: category.into(), per_hour: rate.into() });
+            network.run(Command::SetRate {
+                project: "p".into(),
+                category: category.into(),
+                per_hour: rate.into(),
+            });
         }
         for i in 0..agents {
-            network.run(Command::AddAgent { handle: handle(i), name: None, role: Role::Affiliate });
+            network.run(Command::AddAgent {
+                handle: handle(i),
+                name: None,
+                role: Role::Affiliate,
+            });
         }
         network
     }
 
     fn ctx(&self) -> Ctx {
-        Ctx { seq: self.state.head() + 1, actor: OPERATOR.into(), date: self.date, key: None, payload_hash: String::new() }
+        Ctx {
+            seq: self.state.head() + 1,
+            actor: OPERATOR.into(),
+            date: self.date,
+            key: None,
+            payload_hash: String::new(),
+        }
     }
 
     fn run(&mut self, command: Command) -> Outcome {
@@ -50,7 +73,11 @@ fn contribution(i: usize, agents: usize) -> Command {
         agent: handle((mixed >> 8) as usize % agents),
         kind: Kind::Work,
         category: Some(category.into()),
-        hours: Some(format!("{}.{}", 1 + (mixed >> 20) % 12, (mixed >> 30) % 4 * 25)),
+        hours: Some(format!(
+            "{}.{}",
+            1 + (mixed >> 20) % 12,
+            (mixed >> 30) % 4 * 25
+        )),
         amount: None,
         rate: None,
         value: None,
@@ -113,7 +140,11 @@ fn distribute_large(c: &mut Criterion) {
         let command = contribution(i, AGENTS);
         let ctx = network.ctx();
         // The value is what decide would compute; applying directly keeps the set-up short.
-        let outcome = Outcome::Logged { id: i as u64 + 1, value: Value(0), counted: true };
+        let outcome = Outcome::Logged {
+            id: i as u64 + 1,
+            value: Value(0),
+            counted: true,
+        };
         let outcome = match network.state.decide(&ctx, &command) {
             Ok(decided) => decided,
             Err(_) => outcome,
@@ -121,7 +152,11 @@ fn distribute_large(c: &mut Criterion) {
         network.state.apply(&ctx, &command, &outcome).unwrap();
     }
     let ctx = network.ctx();
-    let revenue = Command::Revenue { project: "p".into(), amount: "1234567.89".into(), from: None };
+    let revenue = Command::Revenue {
+        project: "p".into(),
+        amount: "1234567.89".into(),
+        from: None,
+    };
     let mut group = c.benchmark_group("core");
     group.sample_size(10);
     group.bench_function("distribute_100k_agents_10m_contributions", |b| {
