@@ -119,6 +119,8 @@ pub struct State {
     pub(crate) keys: HashMap<String, KeyRecord>,
     /// Sequence number of the last applied event.
     pub(crate) head: u64,
+    /// Peer valuation: rounds, steward awards, blends, bounties, pools, leavers (peer.rs).
+    pub(crate) peer: crate::peer::PeerState,
 }
 
 impl State {
