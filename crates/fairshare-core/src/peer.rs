@@ -20,12 +20,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use num_bigint::{BigInt, BigUint};
+use num_bigint::BigUint;
 use num_integer::Integer;
-use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+/// The exact number types shares are made of, re-exported for callers (`Share.0`).
+pub use num_bigint::BigInt;
+pub use num_rational::BigRational;
 
 use crate::command::{Command, Outcome};
 use crate::date::Date;
@@ -73,6 +76,10 @@ impl Share {
 
     pub fn is_zero(&self) -> bool {
         self.0.is_zero()
+    }
+
+    pub fn is_one(&self) -> bool {
+        self.0.is_one()
     }
 
     /// Parses "0.3625", "1", "-2.5" or "3/8".
@@ -136,6 +143,12 @@ impl Share {
         }
         let (whole, fraction) = digits.split_at(digits.len() - places);
         Some(format!("{sign}{whole}.{fraction}"))
+    }
+}
+
+impl std::iter::Sum for Share {
+    fn sum<I: Iterator<Item = Share>>(iter: I) -> Share {
+        Share(iter.map(|s| s.0).sum())
     }
 }
 
