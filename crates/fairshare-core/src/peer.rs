@@ -2241,22 +2241,50 @@ mod tests {
     #[test]
     fn leaving_waits_for_pending_contributions() {
         let mut book = startup();
+        // Project `w` needs one approval before a contribution counts.
+        book.op(Command::AddProject {
+            slug: "w".into(),
+            name: None,
+            currency: "UNITS".into(),
+            exponent: 0,
+            approvals: 1,
+        });
+        book.op(Command::SetRate {
+            project: "w".into(),
+            category: "any".into(),
+            per_hour: "1".into(),
+        });
         book.op(Command::SetLeaverPolicy {
-            project: "v".into(),
+            project: "w".into(),
             enabled: true,
         });
-        // A second project requiring an approval holds nothing of `v`'s; use `v`'s own log.
-        book.state.projects.get_mut("v").unwrap().approvals_required = 1;
-        book.op(log("john", Kind::Work, Some("3"), None));
-        let error = book.refuse(
-            OPERATOR,
-            Command::Leave {
-                project: "v".into(),
-                agent: "john".into(),
-                good: false,
-            },
+        let mut work = log("john", Kind::Work, Some("3"), None);
+        if let Command::Log { project, .. } = &mut work {
+            *project = "w".into();
+        }
+        let Outcome::Logged { id, counted, .. } = book.op(work) else {
+            panic!()
+        };
+        assert!(!counted);
+        let leave = Command::Leave {
+            project: "w".into(),
+            agent: "john".into(),
+            good: false,
+        };
+        let error = book.refuse(OPERATOR, leave.clone());
+        assert_eq!(
+            error,
+            format!(
+                "john has pending contribution {id} in project w: approve or reject it before recording the leave"
+            )
         );
-        assert!(error.contains("john has pending contribution 5"), "{error}");
+        book.run("michael", Command::Approve { id });
+        let Outcome::Left { forfeited, .. } = book.op(leave) else {
+            panic!()
+        };
+        assert_eq!(forfeited, Value::parse("3").unwrap());
+        // Leaving `w` says nothing about `v`.
+        assert!(!book.state.has_left("v", "john"));
     }
 
     #[test]
