@@ -53,3 +53,21 @@ fn printer_crowdfunding_payback_and_commons() {
 fn printer_on_sqlite() {
     run_on_sqlite("printer");
 }
+
+// --- peer valuation (issue 8) ---
+
+#[test]
+fn startup_pool() {
+    let runner = run_in_memory("startup");
+    assert_eq!(runner.steps_run, 17);
+    let state = runner.book.state();
+    // The pool came from outside, once: the network holds exactly the 300,000 units.
+    assert_eq!(state.ledger().balance("outside", "UNITS"), -300_000);
+    let bounty = &state.peer_project("ventwits").unwrap().bounties["xyz"];
+    assert_eq!(bounty.award.as_ref().unwrap().allocated_in, Some(1));
+}
+
+#[test]
+fn startup_on_sqlite() {
+    run_on_sqlite("startup");
+}

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::model::{Kind, Plan, Role};
+use crate::peer::{CapRow, PeerShare, PoolLine, ValueChange};
 use crate::resources::{Owner, SplitShare};
 use crate::value::Value;
 
@@ -174,6 +175,81 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "is_false")]
         from_balance: bool,
     },
+    // --- peer valuation --- (issue 8; decided and applied in `peer.rs`)
+    /// Opens a peer round of a project; by default every custodian and affiliate with a
+    /// counted contribution (who has not left) is eligible, with a budget of 100 points.
+    OpenRound {
+        project: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        budget: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        eligible: Option<Vec<String>>,
+    },
+    /// Sets the points `from` gives `to` in an open round (0 takes a gift back).
+    Give {
+        round: u64,
+        from: String,
+        to: String,
+        points: u64,
+    },
+    /// An eligible agent declines to receive points in a round.
+    OptOut {
+        round: u64,
+        agent: String,
+    },
+    /// Closes a round: peer share = points received / points given.
+    CloseRound {
+        round: u64,
+    },
+    /// Steward recognition: points a custodian gives an agent, with a public reason.
+    StewardGive {
+        project: String,
+        agent: String,
+        points: u64,
+        reason: String,
+    },
+    /// The blend of formula, peer and steward shares (decimals adding up to exactly 1).
+    SetBlend {
+        project: String,
+        formula: String,
+        peer: String,
+        steward: String,
+    },
+    /// A task with a fixed reward in the project's currency (its point asset).
+    AddBounty {
+        project: String,
+        task: String,
+        reward: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+    },
+    /// Awards a bounty to the agent who did the task; the actor (a custodian) approves it.
+    CompleteBounty {
+        project: String,
+        task: String,
+        agent: String,
+    },
+    /// Allocates `pool` units of the project's currency: waiting bounty rewards first, the
+    /// rest by blended share, largest remainder.
+    AllocatePool {
+        project: String,
+        pool: String,
+    },
+    /// Enables (or disables) leavers for a project.
+    SetLeaverPolicy {
+        project: String,
+        enabled: bool,
+    },
+    /// Records that an agent left a project, as a good or a bad leaver.
+    Leave {
+        project: String,
+        agent: String,
+        good: bool,
+    },
+    /// Records a snapshot of the project's cap table.
+    Captable {
+        project: String,
+    },
 }
 
 impl Command {
@@ -199,6 +275,19 @@ impl Command {
             Command::AddResource { .. } => "add_resource",
             Command::SetFees { .. } => "set_fees",
             Command::UseResource { .. } => "use_resource",
+            // --- peer valuation ---
+            Command::OpenRound { .. } => "open_round",
+            Command::Give { .. } => "give",
+            Command::OptOut { .. } => "opt_out",
+            Command::CloseRound { .. } => "close_round",
+            Command::StewardGive { .. } => "steward_give",
+            Command::SetBlend { .. } => "set_blend",
+            Command::AddBounty { .. } => "add_bounty",
+            Command::CompleteBounty { .. } => "complete_bounty",
+            Command::AllocatePool { .. } => "allocate_pool",
+            Command::SetLeaverPolicy { .. } => "set_leaver_policy",
+            Command::Leave { .. } => "leave",
+            Command::Captable { .. } => "captable",
         }
     }
 }
@@ -274,6 +363,45 @@ pub enum Outcome {
         lines: Vec<Line>,
         /// This use paid the last co-owner back: the resource is now a commons.
         commons: bool,
+    },
+    // --- peer valuation ---
+    RoundOpened {
+        round: u64,
+        budget: u64,
+        eligible: Vec<String>,
+    },
+    /// The giver's points spent in the round after this gift, and what is left of the budget.
+    Given {
+        round: u64,
+        spent: u64,
+        left: u64,
+    },
+    RoundClosed {
+        round: u64,
+        total: u64,
+        shares: Vec<PeerShare>,
+    },
+    BountyAwarded {
+        contribution: u64,
+        value: Value,
+    },
+    PoolAllocated {
+        id: u64,
+        #[serde(with = "crate::serde_text")]
+        pool: i128,
+        /// Tasks whose rewards this allocation paid.
+        bounties: Vec<String>,
+        lines: Vec<PoolLine>,
+    },
+    Left {
+        agent: String,
+        good: bool,
+        forfeited: Value,
+        changes: Vec<ValueChange>,
+        forfeited_bounties: Vec<String>,
+    },
+    CapTable {
+        rows: Vec<CapRow>,
     },
 }
 

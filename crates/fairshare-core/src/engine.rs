@@ -131,6 +131,7 @@ impl State {
                 }
                 let project = self.project(project)?;
                 self.agent(agent)?;
+                self.check_not_left(&project.slug, agent)?;
                 let contribution = self.new_contribution(ctx, project, command, Value::ZERO)?;
                 let value = self.valuate(project, &contribution)?;
                 Ok(Outcome::Logged {
@@ -194,6 +195,10 @@ impl State {
                 let project = self.project(project)?;
                 let mut changes = Vec::new();
                 for contribution in self.project_contributions(project) {
+                    // A bad leave fixed this value for good (peer.rs).
+                    if self.value_fixed_by_leave(contribution) {
+                        continue;
+                    }
                     let value = self.valuate(project, contribution)?;
                     if value != contribution.value {
                         changes.push((contribution.id, value));
@@ -208,6 +213,19 @@ impl State {
             | Command::AddResource { .. }
             | Command::SetFees { .. }
             | Command::UseResource { .. } => self.decide_resources(ctx, role, command),
+            // --- peer valuation ---
+            Command::OpenRound { .. }
+            | Command::Give { .. }
+            | Command::OptOut { .. }
+            | Command::CloseRound { .. }
+            | Command::StewardGive { .. }
+            | Command::SetBlend { .. }
+            | Command::AddBounty { .. }
+            | Command::CompleteBounty { .. }
+            | Command::AllocatePool { .. }
+            | Command::SetLeaverPolicy { .. }
+            | Command::Leave { .. }
+            | Command::Captable { .. } => self.decide_peer(ctx, role, command),
         }
     }
 
@@ -455,6 +473,22 @@ impl State {
                 | Command::UseResource { .. },
                 _,
             ) => self.apply_resources(ctx, command, outcome)?,
+            // --- peer valuation ---
+            (
+                Command::OpenRound { .. }
+                | Command::Give { .. }
+                | Command::OptOut { .. }
+                | Command::CloseRound { .. }
+                | Command::StewardGive { .. }
+                | Command::SetBlend { .. }
+                | Command::AddBounty { .. }
+                | Command::CompleteBounty { .. }
+                | Command::AllocatePool { .. }
+                | Command::SetLeaverPolicy { .. }
+                | Command::Leave { .. }
+                | Command::Captable { .. },
+                _,
+            ) => self.apply_peer(ctx, command, outcome)?,
             _ => return Err(mismatch()),
         }
         if let Some(key) = &ctx.key {
@@ -649,7 +683,11 @@ impl State {
     }
 
     /// `quantity * unit value * kind multiplier * skill factor`, by the project's current policy.
-    fn valuate(&self, project: &Project, contribution: &Contribution) -> DomainResult<Value> {
+    pub(crate) fn valuate(
+        &self,
+        project: &Project,
+        contribution: &Contribution,
+    ) -> DomainResult<Value> {
         let base = match contribution.kind {
             Kind::Work => {
                 let category = contribution.category.as_deref().unwrap_or_default();
@@ -675,7 +713,7 @@ impl State {
     }
 
     /// Adds a newly counted contribution to the aggregates and, if reimbursable, to the claims.
-    fn count(&mut self, contribution: &Contribution) -> DomainResult<()> {
+    pub(crate) fn count(&mut self, contribution: &Contribution) -> DomainResult<()> {
         if contribution.gift {
             return Ok(());
         }
@@ -693,7 +731,7 @@ impl State {
         Ok(())
     }
 
-    fn add_value(&mut self, contribution: &Contribution) -> DomainResult<()> {
+    pub(crate) fn add_value(&mut self, contribution: &Contribution) -> DomainResult<()> {
         let project = self.project_mut(&contribution.project)?;
         let per_agent = project
             .counted
@@ -704,7 +742,7 @@ impl State {
         Ok(())
     }
 
-    fn uncount_value(&mut self, contribution: &Contribution) -> DomainResult<()> {
+    pub(crate) fn uncount_value(&mut self, contribution: &Contribution) -> DomainResult<()> {
         let project = self.project_mut(&contribution.project)?;
         if let Some(per_agent) = project
             .counted

@@ -34,6 +34,7 @@ pub mod event;
 pub mod ledger;
 pub mod model;
 pub mod money;
+pub mod peer;
 pub mod resources;
 pub mod serde_text;
 pub mod split;
@@ -50,5 +51,6 @@ pub use model::{
     Status,
 };
 pub use money::{format_amount, parse_amount};
+pub use peer::{BlendReport, BlendRow, CapRow, PeerShare, PoolLine, Round, Share, ValueChange};
 pub use state::{Ctx, Distribution, Project, State};
 pub use value::Value;

@@ -122,6 +122,8 @@ pub struct State {
     // --- shared resources ---
     pub(crate) campaigns: BTreeMap<String, crate::resources::Campaign>,
     pub(crate) resources: BTreeMap<String, crate::resources::Resource>,
+    /// Peer valuation: rounds, steward awards, blends, bounties, pools, leavers (peer.rs).
+    pub(crate) peer: crate::peer::PeerState,
 }
 
 impl State {

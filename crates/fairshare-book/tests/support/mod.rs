@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use fairshare_book::{Book, Executed, verify};
 use fairshare_core::{
-    Bucket, Command, Kind, OPERATOR, Outcome, PercentOf, Plan, Role, format_amount, parse_amount,
+    Bucket, Command, Kind, OPERATOR, Outcome, PercentOf, Plan, Role, Share, format_amount,
+    parse_amount,
 };
 use fairshare_store::Store;
 use serde_json::{Map, Value as Json};
@@ -206,6 +207,7 @@ impl Runner {
                     None => return BTreeMap::new(),
                 }
             }
+            op if PEER_OPS.contains(&op) => self.peer_step(op, step, key.as_deref()),
             other => panic!("scenario op {other:?} is not supported yet"),
         };
         self.received(&executed, &before)
@@ -413,11 +415,172 @@ impl Runner {
                 );
             }
         }
+        self.check_peer(step, context);
         self.book
             .state()
             .ledger()
             .audit()
             .unwrap_or_else(|e| panic!("{context}: ledger audit: {e}"));
+    }
+}
+
+// --- peer valuation (issue 8) ---
+
+/// Scenario ops that `peer_step` runs.
+const PEER_OPS: [&str; 6] = [
+    "bounty",
+    "complete",
+    "peer_round",
+    "steward",
+    "blend",
+    "allocate_pool",
+];
+
+impl Runner {
+    /// Runs a peer-valuation step: `bounty`, `complete` (as the custodian in `approved_by`),
+    /// `peer_round` (open, every giver's gifts as the giver, close), `steward` (one award per
+    /// allocation, as `by`), `blend`, `allocate_pool`. Returns the last command's result.
+    fn peer_step(&mut self, op: &str, step: &Map<String, Json>, key: Option<&str>) -> Executed {
+        let project = text(step, "project");
+        self.project_asset(&project);
+        match op {
+            "bounty" => self.execute(
+                OPERATOR,
+                Command::AddBounty {
+                    project,
+                    task: text(step, "task"),
+                    reward: text(step, "reward"),
+                    description: opt_text(step, "description"),
+                },
+                key,
+            ),
+            "complete" => {
+                let actor = opt_text(step, "approved_by").unwrap_or_else(|| OPERATOR.into());
+                self.execute(
+                    &actor,
+                    Command::CompleteBounty {
+                        project,
+                        task: text(step, "task"),
+                        agent: text(step, "agent"),
+                    },
+                    key,
+                )
+            }
+            "peer_round" => {
+                let opened = self.execute(
+                    OPERATOR,
+                    Command::OpenRound {
+                        project,
+                        budget: step.get("budget").map(|b| b.as_u64().expect("budget")),
+                        eligible: None,
+                    },
+                    None,
+                );
+                let Outcome::RoundOpened { round, .. } = opened.outcome else {
+                    panic!("open_round gave {:?}", opened.outcome)
+                };
+                let gifts = step.get("gifts").and_then(Json::as_object);
+                for (from, gifts) in gifts.into_iter().flatten() {
+                    for (to, points) in gifts.as_object().expect("gifts of one giver") {
+                        self.execute(
+                            from,
+                            Command::Give {
+                                round,
+                                from: from.clone(),
+                                to: to.clone(),
+                                points: points.as_u64().expect("points"),
+                            },
+                            None,
+                        );
+                    }
+                }
+                self.execute(OPERATOR, Command::CloseRound { round }, key)
+            }
+            "steward" => {
+                let by = opt_text(step, "by").unwrap_or_else(|| OPERATOR.into());
+                let reason = text(step, "reason");
+                let allocations = step["allocations"].as_object().expect("allocations");
+                let mut last = None;
+                for (agent, points) in allocations {
+                    last = Some(self.execute(
+                        &by,
+                        Command::StewardGive {
+                            project: project.clone(),
+                            agent: agent.clone(),
+                            points: points.as_u64().expect("points"),
+                            reason: reason.clone(),
+                        },
+                        None,
+                    ));
+                }
+                last.expect("a steward step gives some points")
+            }
+            "blend" => self.execute(
+                OPERATOR,
+                Command::SetBlend {
+                    project,
+                    formula: text(step, "formula"),
+                    peer: text(step, "peer"),
+                    steward: text(step, "steward"),
+                },
+                key,
+            ),
+            "allocate_pool" => self.execute(
+                OPERATOR,
+                Command::AllocatePool {
+                    project,
+                    pool: text(step, "pool"),
+                },
+                key,
+            ),
+            other => unreachable!("{other} is not a peer op"),
+        }
+    }
+
+    /// `expect_peer_shares` (the project's latest closed round) and `expect_shares` (blended
+    /// shares), compared as exact rationals.
+    fn check_peer(&self, step: &Map<String, Json>, context: &str) {
+        let state = self.book.state();
+        let exact = |text: &Json| Share::parse(text.as_str().expect("share text")).expect("share");
+        if let Some(expect) = step.get("expect_peer_shares").and_then(Json::as_object) {
+            let project = text(step, "project");
+            let round = state
+                .latest_closed_round(&project)
+                .unwrap_or_else(|| panic!("{context}: no closed round in {project}"));
+            let shares = &round.closed.as_ref().expect("closed").shares;
+            for (agent, expected) in expect {
+                let got = shares
+                    .iter()
+                    .find(|s| s.agent == *agent)
+                    .map(|s| s.share.clone())
+                    .unwrap_or_else(Share::zero);
+                let expected = exact(expected);
+                assert!(
+                    got == expected,
+                    "{context}: peer share of {agent} is {got}, expected {expected}"
+                );
+            }
+        }
+        if let Some(expect) = step.get("expect_shares").and_then(Json::as_object) {
+            let project = text(step, "project");
+            let date = fairshare_core::Date::parse(RECORDED_AT).expect("date");
+            let report = state
+                .blended_shares(&project, date)
+                .unwrap_or_else(|e| panic!("{context}: blended shares: {e}"));
+            for (agent, expected) in expect {
+                let got = report
+                    .rows
+                    .iter()
+                    .find(|r| r.agent == *agent)
+                    .map(|r| r.blended.clone())
+                    .unwrap_or_else(Share::zero);
+                let expected = exact(expected);
+                assert!(
+                    got == expected,
+                    "{context}: blended share of {agent} is {got}, expected {expected}"
+                );
+            }
+        }
     }
 }
 
