@@ -97,9 +97,9 @@ impl Book {
                 *last_hash = row.hash;
                 Ok(())
             })
-            .or_else(|error| match failure.take() {
-                Some(corrupt) => Err(corrupt),
-                None => Err(BookError::Store(error)),
+            .map_err(|error| match failure.take() {
+                Some(corrupt) => corrupt,
+                None => BookError::Store(error),
             })?;
         Ok(())
     }

@@ -141,7 +141,7 @@ impl State {
             }
             Command::Approve { id } => {
                 let contribution = self.check_review(ctx, role, *id, "approve")?;
-                if contribution.approvals.iter().any(|a| *a == ctx.actor) {
+                if contribution.approvals.contains(&ctx.actor) {
                     return Err(DomainError::conflict(format!(
                         "{} has already approved contribution {id}",
                         ctx.actor
