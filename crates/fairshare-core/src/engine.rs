@@ -54,6 +54,7 @@ impl State {
                     check_text(name, "name")?;
                 }
                 check_asset_code(currency)?;
+                self.check_currency_not_token(currency)?;
                 if *exponent > EXPONENT_MAX {
                     return Err(DomainError::invalid(format!(
                         "exponent {exponent} is too large: at most {EXPONENT_MAX}"
@@ -133,10 +134,16 @@ impl State {
                 self.agent(agent)?;
                 let contribution = self.new_contribution(ctx, project, command, Value::ZERO)?;
                 let value = self.valuate(project, &contribution)?;
+                let counted = project.approvals_required == 0;
                 Ok(Outcome::Logged {
                     id: self.contributions.len() as u64 + 1,
                     value,
-                    counted: project.approvals_required == 0,
+                    counted,
+                    minted: if counted {
+                        self.token_mint_for(&contribution, value)?
+                    } else {
+                        None
+                    },
                 })
             }
             Command::Approve { id } => {
@@ -149,7 +156,16 @@ impl State {
                 }
                 let project = self.project(&contribution.project)?;
                 let counted = contribution.approvals.len() as u32 + 1 >= project.approvals_required;
-                Ok(Outcome::Approved { id: *id, counted })
+                let minted = if counted {
+                    self.token_mint_for(contribution, contribution.value)?
+                } else {
+                    None
+                };
+                Ok(Outcome::Approved {
+                    id: *id,
+                    counted,
+                    minted,
+                })
             }
             Command::Reject { id, reason } => {
                 self.check_review(ctx, role, *id, "reject")?;
@@ -165,6 +181,7 @@ impl State {
                 require_custodian(role, "set plans")?;
                 let project = self.project(project)?;
                 check_plan(project, plan)?;
+                self.check_plan_tokens(plan)?;
                 Ok(Outcome::PlanSet {
                     version: project.plan_version() + 1,
                 })
@@ -201,6 +218,15 @@ impl State {
                 }
                 Ok(Outcome::Revalued { changes })
             }
+            // --- tokens ---
+            Command::CreateToken { .. }
+            | Command::Presale { .. }
+            | Command::Buy { .. }
+            | Command::Redeem { .. }
+            | Command::Donate { .. }
+            | Command::Transfer { .. }
+            | Command::AcceptToken { .. }
+            | Command::PayWithToken { .. } => self.decide_token(ctx, role, command),
         }
     }
 
@@ -302,7 +328,15 @@ impl State {
                     .transpose()?;
                 self.project_mut(project)?.policy.half_life_days = days;
             }
-            (Command::Log { project, .. }, Outcome::Logged { id, value, counted }) => {
+            (
+                Command::Log { project, .. },
+                Outcome::Logged {
+                    id,
+                    value,
+                    counted,
+                    minted,
+                },
+            ) => {
                 if *id != self.contributions.len() as u64 + 1 {
                     return Err(mismatch());
                 }
@@ -312,6 +346,7 @@ impl State {
                     contribution.status = Status::Approved;
                     self.count(&contribution)?;
                 }
+                self.apply_token_mint(ctx, &contribution, *counted, minted.as_ref())?;
                 self.project_mut(project)?.contributions.push(*id);
                 self.contributions.push(contribution);
             }
@@ -320,6 +355,7 @@ impl State {
                 Outcome::Approved {
                     id: outcome_id,
                     counted,
+                    minted,
                 },
             ) => {
                 if id != outcome_id {
@@ -332,6 +368,8 @@ impl State {
                     let contribution = self.contributions[index].clone();
                     self.count(&contribution)?;
                 }
+                let contribution = self.contributions[index].clone();
+                self.apply_token_mint(ctx, &contribution, *counted, minted.as_ref())?;
             }
             (Command::Reject { id, reason }, Outcome::Done) => {
                 let contribution = self
@@ -421,6 +459,18 @@ impl State {
                     }
                 }
             }
+            // --- tokens ---
+            (
+                Command::CreateToken { .. }
+                | Command::Presale { .. }
+                | Command::Buy { .. }
+                | Command::Redeem { .. }
+                | Command::Donate { .. }
+                | Command::Transfer { .. }
+                | Command::AcceptToken { .. }
+                | Command::PayWithToken { .. },
+                _,
+            ) => self.apply_token(ctx, command, outcome)?,
             _ => return Err(mismatch()),
         }
         if let Some(key) = &ctx.key {
@@ -786,6 +836,8 @@ pub fn check_plan(project: &Project, plan: &Plan) -> DomainResult<()> {
                     )));
                 }
             }
+            // --- tokens --- (that the token exists is checked by `check_plan_tokens`)
+            Bucket::TokenHolders { token } => crate::tokens::check_symbol(token)?,
         }
     }
     if gross_total > Decimal::ONE_HUNDRED {

@@ -37,6 +37,7 @@ pub mod money;
 pub mod serde_text;
 pub mod split;
 pub mod state;
+pub mod tokens;
 pub mod value;
 
 pub use command::{ClaimPayment, Command, Line, Outcome};
@@ -51,3 +52,5 @@ pub use model::{
 pub use money::{format_amount, parse_amount};
 pub use state::{Ctx, Distribution, Project, State};
 pub use value::Value;
+// --- tokens ---
+pub use tokens::{HatchResult, HatchSpec, Redemption, Token, TokenMint};

@@ -318,6 +318,9 @@ pub enum Bucket {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         percent: Option<Decimal>,
     },
+    // --- tokens ---
+    /// `left`, pro-rata by the holders' balances of `token` (zero balances excluded).
+    TokenHolders { token: String },
 }
 
 fn default_percent_of() -> PercentOf {
@@ -355,6 +358,8 @@ impl Bucket {
                     None => format!("contributors ({})", filter.describe()),
                 }
             }
+            // --- tokens ---
+            Bucket::TokenHolders { token } => format!("holders of {token}"),
         }
     }
 

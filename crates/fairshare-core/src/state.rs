@@ -119,6 +119,8 @@ pub struct State {
     pub(crate) keys: HashMap<String, KeyRecord>,
     /// Sequence number of the last applied event.
     pub(crate) head: u64,
+    // --- tokens ---
+    pub(crate) tokens: crate::tokens::Tokens,
 }
 
 impl State {
@@ -234,6 +236,8 @@ impl State {
             Some("a project")
         } else if self.ledger.account(name).is_some() {
             Some("an account")
+        } else if self.tokens.owns_account(name) {
+            Some("a token's account")
         } else {
             None
         }
@@ -301,5 +305,19 @@ impl State {
             .collect();
         values.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Ok(values)
+    }
+
+    // --- tokens ---
+    pub fn token(&self, symbol: &str) -> DomainResult<&crate::tokens::Token> {
+        self.tokens.by_symbol.get(symbol).ok_or_else(|| {
+            DomainError::not_found(format!(
+                "unknown token {symbol:?}: create it first with `token create`"
+            ))
+        })
+    }
+
+    /// Every token, in byte order of the symbol.
+    pub fn tokens(&self) -> impl Iterator<Item = &crate::tokens::Token> {
+        self.tokens.iter()
     }
 }
