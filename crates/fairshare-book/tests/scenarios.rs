@@ -71,3 +71,28 @@ fn startup_pool() {
 fn startup_on_sqlite() {
     run_on_sqlite("startup");
 }
+
+// --- tokens ---
+
+#[test]
+fn tokens_reserve_and_curve() {
+    let runner = run_in_memory("tokens");
+    assert_eq!(runner.steps_run, 22);
+    // 22 steps, plus the AddProject the runner issues for `hatch`.
+    assert_eq!(runner.book.state().head(), 23);
+    let state = runner.book.state();
+    // After the scenario: BIKE supply 12,790.00 against 9,805.68 in the reserve.
+    assert_eq!(state.token_supply("BIKE").unwrap(), 1_279_000);
+    assert_eq!(state.token_reserve("BIKE").unwrap(), 980_568);
+    let price = state.token_redemption_price("BIKE").unwrap().unwrap();
+    assert_eq!(price.per_token(4), "0.7666");
+    // The hatch's tokens are held by the project; alice sold all she bought.
+    assert_eq!(state.token_supply("HATCH").unwrap(), 10_000_000);
+    assert_eq!(state.ledger().balance("hatch", "HATCH"), 10_000_000);
+    assert_eq!(state.ledger().balance("alice", "HATCH"), 0);
+}
+
+#[test]
+fn tokens_on_sqlite() {
+    run_on_sqlite("tokens");
+}

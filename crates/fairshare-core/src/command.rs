@@ -10,6 +10,7 @@ use crate::date::Date;
 use crate::model::{Kind, Plan, Role};
 use crate::peer::{CapRow, PeerShare, PoolLine, ValueChange};
 use crate::resources::{Owner, SplitShare};
+use crate::tokens::{HatchResult, HatchSpec, Redemption, TokenMint};
 use crate::value::Value;
 
 fn is_false(flag: &bool) -> bool {
@@ -250,6 +251,80 @@ pub enum Command {
     Captable {
         project: String,
     },
+    // --- tokens ---
+    /// Creates a project's token (one per project). See docs/TOKENS.md.
+    CreateToken {
+        project: String,
+        symbol: String,
+        exponent: u32,
+        /// Tokens minted per unit of counted contribution value; "1" when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mint_per_value: Option<String>,
+        redemption: Redemption,
+        /// NAV only: percentage of a redemption kept in the reserve.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_fee_percent: Option<String>,
+        /// Curve only: percentages of a buy and of a sell paid to the funding account.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entry_tribute_percent: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_tribute_percent: Option<String>,
+        /// The account that receives tributes; `{project}-funding` when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        funding_to: Option<String>,
+        /// Curve only: must be 2 (the only exponent supported) when given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        curve_exponent: Option<u32>,
+        /// The initial raise; required for a curve.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hatch: Option<HatchSpec>,
+    },
+    /// Sells tokens of a NAV token to `agent` at `price`: `amount` comes from outside into the
+    /// reserve and `floor(amount / price)` tokens are minted.
+    Presale {
+        token: String,
+        agent: String,
+        amount: String,
+        price: String,
+    },
+    /// Buys a curve token for `agent` with `amount` from outside.
+    Buy {
+        token: String,
+        agent: String,
+        amount: String,
+    },
+    /// Burns `tokens` held by `agent` (an agent or a project) against the reserve.
+    Redeem {
+        token: String,
+        agent: String,
+        tokens: String,
+    },
+    /// Money from outside into a token's reserve, from donor `agent`.
+    Donate {
+        token: String,
+        agent: String,
+        amount: String,
+    },
+    /// Moves tokens between holders.
+    Transfer {
+        token: String,
+        from: String,
+        to: String,
+        tokens: String,
+    },
+    /// `project` accepts `token` in payment at `rate` units of its currency per token.
+    AcceptToken {
+        project: String,
+        token: String,
+        rate: String,
+    },
+    /// `from` pays `project` with tokens it accepts.
+    PayWithToken {
+        token: String,
+        from: String,
+        project: String,
+        tokens: String,
+    },
 }
 
 impl Command {
@@ -288,6 +363,15 @@ impl Command {
             Command::SetLeaverPolicy { .. } => "set_leaver_policy",
             Command::Leave { .. } => "leave",
             Command::Captable { .. } => "captable",
+            // --- tokens ---
+            Command::CreateToken { .. } => "create_token",
+            Command::Presale { .. } => "presale",
+            Command::Buy { .. } => "buy",
+            Command::Redeem { .. } => "redeem",
+            Command::Donate { .. } => "donate",
+            Command::Transfer { .. } => "transfer",
+            Command::AcceptToken { .. } => "accept_token",
+            Command::PayWithToken { .. } => "pay_with_token",
         }
     }
 }
@@ -319,10 +403,16 @@ pub enum Outcome {
         id: u64,
         value: Value,
         counted: bool,
+        /// Tokens of the project's token minted to the contributor (when it counts).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        minted: Option<TokenMint>,
     },
     Approved {
         id: u64,
         counted: bool,
+        /// Tokens of the project's token minted to the contributor (when it now counts).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        minted: Option<TokenMint>,
     },
     PlanSet {
         version: u32,
@@ -402,6 +492,58 @@ pub enum Outcome {
     },
     CapTable {
         rows: Vec<CapRow>,
+    },
+    // --- tokens ---
+    TokenCreated {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hatch: Option<HatchResult>,
+    },
+    /// `amount` (currency minor units) into the reserve, `tokens` minted.
+    TokenPresold {
+        #[serde(with = "crate::serde_text")]
+        amount: i128,
+        #[serde(with = "crate::serde_text")]
+        tokens: i128,
+    },
+    /// `amount` paid from outside: `tribute` to funding, the rest into the reserve; `tokens`
+    /// minted.
+    TokenBought {
+        #[serde(with = "crate::serde_text")]
+        amount: i128,
+        #[serde(with = "crate::serde_text")]
+        tribute: i128,
+        #[serde(with = "crate::serde_text")]
+        tokens: i128,
+    },
+    /// `tokens` burned for `gross` out of the reserve's value: `fee` stays in the reserve
+    /// (NAV), `tribute` goes to funding (curve), `payout` to the holder.
+    TokenRedeemed {
+        #[serde(with = "crate::serde_text")]
+        tokens: i128,
+        #[serde(with = "crate::serde_text")]
+        gross: i128,
+        #[serde(with = "crate::serde_text")]
+        fee: i128,
+        #[serde(with = "crate::serde_text")]
+        tribute: i128,
+        #[serde(with = "crate::serde_text")]
+        payout: i128,
+    },
+    TokenDonated {
+        #[serde(with = "crate::serde_text")]
+        amount: i128,
+    },
+    TokenTransferred {
+        #[serde(with = "crate::serde_text")]
+        tokens: i128,
+    },
+    /// `tokens` paid; `value` is what they are worth to the accepting project, in its
+    /// currency's minor units.
+    TokenPaid {
+        #[serde(with = "crate::serde_text")]
+        tokens: i128,
+        #[serde(with = "crate::serde_text")]
+        value: i128,
     },
 }
 

@@ -120,6 +120,17 @@ pub fn plan_distribution(
                     left -= part as i128;
                 }
             }
+            // --- tokens ---
+            Bucket::TokenHolders { token } => {
+                // In byte order of the account name, so ties go to the smaller name.
+                let holders = state.token_holder_balances(token)?;
+                let weights: Vec<u128> = holders.iter().map(|(_, b)| *b as u128).collect();
+                let parts = split_largest_remainder(left as u128, &weights);
+                for ((holder, _), part) in holders.iter().zip(parts) {
+                    push(holder, part as i128);
+                    left -= part as i128;
+                }
+            }
         }
     }
     if left > 0 {

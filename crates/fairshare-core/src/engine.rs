@@ -54,6 +54,7 @@ impl State {
                     check_text(name, "name")?;
                 }
                 check_asset_code(currency)?;
+                self.check_currency_not_token(currency)?;
                 if *exponent > EXPONENT_MAX {
                     return Err(DomainError::invalid(format!(
                         "exponent {exponent} is too large: at most {EXPONENT_MAX}"
@@ -134,10 +135,16 @@ impl State {
                 self.check_not_left(&project.slug, agent)?;
                 let contribution = self.new_contribution(ctx, project, command, Value::ZERO)?;
                 let value = self.valuate(project, &contribution)?;
+                let counted = project.approvals_required == 0;
                 Ok(Outcome::Logged {
                     id: self.contributions.len() as u64 + 1,
                     value,
-                    counted: project.approvals_required == 0,
+                    counted,
+                    minted: if counted {
+                        self.token_mint_for(&contribution, value)?
+                    } else {
+                        None
+                    },
                 })
             }
             Command::Approve { id } => {
@@ -150,7 +157,16 @@ impl State {
                 }
                 let project = self.project(&contribution.project)?;
                 let counted = contribution.approvals.len() as u32 + 1 >= project.approvals_required;
-                Ok(Outcome::Approved { id: *id, counted })
+                let minted = if counted {
+                    self.token_mint_for(contribution, contribution.value)?
+                } else {
+                    None
+                };
+                Ok(Outcome::Approved {
+                    id: *id,
+                    counted,
+                    minted,
+                })
             }
             Command::Reject { id, reason } => {
                 self.check_review(ctx, role, *id, "reject")?;
@@ -166,6 +182,7 @@ impl State {
                 require_custodian(role, "set plans")?;
                 let project = self.project(project)?;
                 check_plan(self, project, plan)?;
+                self.check_plan_tokens(plan)?;
                 Ok(Outcome::PlanSet {
                     version: project.plan_version() + 1,
                 })
@@ -226,6 +243,15 @@ impl State {
             | Command::SetLeaverPolicy { .. }
             | Command::Leave { .. }
             | Command::Captable { .. } => self.decide_peer(ctx, role, command),
+            // --- tokens ---
+            Command::CreateToken { .. }
+            | Command::Presale { .. }
+            | Command::Buy { .. }
+            | Command::Redeem { .. }
+            | Command::Donate { .. }
+            | Command::Transfer { .. }
+            | Command::AcceptToken { .. }
+            | Command::PayWithToken { .. } => self.decide_token(ctx, role, command),
         }
     }
 
@@ -327,7 +353,15 @@ impl State {
                     .transpose()?;
                 self.project_mut(project)?.policy.half_life_days = days;
             }
-            (Command::Log { project, .. }, Outcome::Logged { id, value, counted }) => {
+            (
+                Command::Log { project, .. },
+                Outcome::Logged {
+                    id,
+                    value,
+                    counted,
+                    minted,
+                },
+            ) => {
                 if *id != self.contributions.len() as u64 + 1 {
                     return Err(mismatch());
                 }
@@ -337,6 +371,7 @@ impl State {
                     contribution.status = Status::Approved;
                     self.count(&contribution)?;
                 }
+                self.apply_token_mint(ctx, &contribution, *counted, minted.as_ref())?;
                 self.project_mut(project)?.contributions.push(*id);
                 self.contributions.push(contribution);
             }
@@ -345,6 +380,7 @@ impl State {
                 Outcome::Approved {
                     id: outcome_id,
                     counted,
+                    minted,
                 },
             ) => {
                 if id != outcome_id {
@@ -357,6 +393,8 @@ impl State {
                     let contribution = self.contributions[index].clone();
                     self.count(&contribution)?;
                 }
+                let contribution = self.contributions[index].clone();
+                self.apply_token_mint(ctx, &contribution, *counted, minted.as_ref())?;
             }
             (Command::Reject { id, reason }, Outcome::Done) => {
                 let contribution = self
@@ -489,6 +527,18 @@ impl State {
                 | Command::Captable { .. },
                 _,
             ) => self.apply_peer(ctx, command, outcome)?,
+            // --- tokens ---
+            (
+                Command::CreateToken { .. }
+                | Command::Presale { .. }
+                | Command::Buy { .. }
+                | Command::Redeem { .. }
+                | Command::Donate { .. }
+                | Command::Transfer { .. }
+                | Command::AcceptToken { .. }
+                | Command::PayWithToken { .. },
+                _,
+            ) => self.apply_token(ctx, command, outcome)?,
             _ => return Err(mismatch()),
         }
         if let Some(key) = &ctx.key {
@@ -870,6 +920,8 @@ pub fn check_plan(state: &State, project: &Project, plan: &Plan) -> DomainResult
                     )));
                 }
             }
+            // --- tokens --- (that the token exists is checked by `check_plan_tokens`)
+            Bucket::TokenHolders { token } => crate::tokens::check_symbol(token)?,
         }
     }
     if gross_total > Decimal::ONE_HUNDRED {

@@ -39,6 +39,7 @@ pub mod resources;
 pub mod serde_text;
 pub mod split;
 pub mod state;
+pub mod tokens;
 pub mod value;
 
 pub use command::{ClaimPayment, Command, Line, Outcome};
@@ -54,3 +55,5 @@ pub use money::{format_amount, parse_amount};
 pub use peer::{BlendReport, BlendRow, CapRow, PeerShare, PoolLine, Round, Share, ValueChange};
 pub use state::{Ctx, Distribution, Project, State};
 pub use value::Value;
+// --- tokens ---
+pub use tokens::{HatchResult, HatchSpec, Redemption, Token, TokenMint};

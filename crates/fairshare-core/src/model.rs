@@ -325,6 +325,9 @@ pub enum Bucket {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         percent: Option<Decimal>,
     },
+    // --- tokens ---
+    /// `left`, pro-rata by the holders' balances of `token` (zero balances excluded).
+    TokenHolders { token: String },
 }
 
 fn default_percent_of() -> PercentOf {
@@ -366,6 +369,8 @@ impl Bucket {
                 Some(p) => format!("{p}% of remaining to payback of {resource}"),
                 None => format!("payback of {resource}"),
             },
+            // --- tokens ---
+            Bucket::TokenHolders { token } => format!("holders of {token}"),
         }
     }
 

@@ -124,6 +124,8 @@ pub struct State {
     pub(crate) resources: BTreeMap<String, crate::resources::Resource>,
     /// Peer valuation: rounds, steward awards, blends, bounties, pools, leavers (peer.rs).
     pub(crate) peer: crate::peer::PeerState,
+    // --- tokens ---
+    pub(crate) tokens: crate::tokens::Tokens,
 }
 
 impl State {
@@ -241,6 +243,8 @@ impl State {
             Some("an account")
         } else if self.campaigns.contains_key(name) {
             Some("a campaign")
+        } else if self.tokens.owns_account(name) {
+            Some("a token's account")
         } else {
             None
         }
@@ -308,5 +312,19 @@ impl State {
             .collect();
         values.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Ok(values)
+    }
+
+    // --- tokens ---
+    pub fn token(&self, symbol: &str) -> DomainResult<&crate::tokens::Token> {
+        self.tokens.by_symbol.get(symbol).ok_or_else(|| {
+            DomainError::not_found(format!(
+                "unknown token {symbol:?}: create it first with `token create`"
+            ))
+        })
+    }
+
+    /// Every token, in byte order of the symbol.
+    pub fn tokens(&self) -> impl Iterator<Item = &crate::tokens::Token> {
+        self.tokens.iter()
     }
 }

@@ -175,7 +175,7 @@ fn value_is_quantity_times_rate_times_multiplier_times_skill() {
         },
     );
     assert!(
-        matches!(book.work("bob", "10", None), Outcome::Logged { id: 1, value, counted: true } if value.display(2) == "800.00")
+        matches!(book.work("bob", "10", None), Outcome::Logged { id: 1, value, counted: true, .. } if value.display(2) == "800.00")
     );
     assert!(
         matches!(book.work("cy", "2.5", None), Outcome::Logged { value, .. } if value.display(2) == "300.00")

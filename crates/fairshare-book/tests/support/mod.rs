@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use fairshare_book::{Book, Executed, verify};
 use fairshare_core::{
-    Bucket, Command, Kind, OPERATOR, Outcome, PercentOf, Plan, Role, Share, format_amount,
-    parse_amount,
+    Bucket, Command, HatchSpec, Kind, OPERATOR, Outcome, PercentOf, Plan, Role, Share,
+    format_amount, parse_amount,
 };
 use fairshare_store::Store;
 use serde_json::{Map, Value as Json};
@@ -208,9 +208,14 @@ impl Runner {
                 }
             }
             op if PEER_OPS.contains(&op) => self.peer_step(op, step, key.as_deref()),
+            // --- tokens ---
+            "token" | "presale" | "buy" | "redeem" | "donate" | "transfer" | "accept"
+            | "pay_with_token" => self.token_step(&op, step, key.as_deref()),
             other => panic!("scenario op {other:?} is not supported yet"),
         };
-        self.received(&executed, &before)
+        let mut received = self.received(&executed, &before);
+        self.token_received(&executed, &mut received);
+        received
     }
 
     /// Steps of shared resources (printer.json). Returns None for pure checks.
@@ -416,6 +421,7 @@ impl Runner {
             }
         }
         self.check_peer(step, context);
+        self.check_supply(step, context);
         self.book
             .state()
             .ledger()
@@ -580,6 +586,196 @@ impl Runner {
                     "{context}: blended share of {agent} is {got}, expected {expected}"
                 );
             }
+        }
+    }
+}
+
+// --- tokens ---
+//
+// Steps: `token` (CreateToken; a project it names that no `project` step created is added
+// first, with the step's `currency`/`exponent` or CAD with exponent 2, as tokens.json expects
+// for `hatch`), `presale`, `buy`, `redeem` (`agent` may be a project slug), `donate`,
+// `transfer`, `accept` (AcceptToken) and `pay_with_token` (`to_project`). Plain names in their
+// expectations are amounts in the token's project currency (for `pay_with_token`, the
+// accepting project's); `expect.value` is what a payment is worth to the accepting project;
+// `expect_supply` maps a symbol to its supply.
+impl Runner {
+    fn token_step(&mut self, op: &str, step: &Map<String, Json>, key: Option<&str>) -> Executed {
+        let command = match op {
+            "token" => {
+                let project = text(step, "project");
+                if !self.assets.contains_key(&project) {
+                    let currency = opt_text(step, "currency").unwrap_or_else(|| "CAD".into());
+                    let exponent = step
+                        .get("currency_exponent")
+                        .and_then(Json::as_u64)
+                        .unwrap_or(2) as u32;
+                    self.assets
+                        .insert(project.clone(), (currency.clone(), exponent));
+                    self.execute(
+                        OPERATOR,
+                        Command::AddProject {
+                            slug: project.clone(),
+                            name: None,
+                            currency,
+                            exponent,
+                            approvals: 0,
+                        },
+                        None,
+                    );
+                }
+                self.project_asset(&project);
+                let symbol = text(step, "symbol");
+                let exponent = step["exponent"].as_u64().expect("exponent") as u32;
+                self.assets
+                    .insert(symbol.clone(), (symbol.clone(), exponent));
+                let hatch = step.get("hatch").map(|hatch| {
+                    let hatch = hatch.as_object().expect("hatch object");
+                    HatchSpec {
+                        raised: text(hatch, "raised"),
+                        price: text(hatch, "price"),
+                        tribute_percent: opt_text(hatch, "tribute_percent"),
+                        holder: opt_text(hatch, "holder"),
+                    }
+                });
+                Command::CreateToken {
+                    project,
+                    symbol,
+                    exponent,
+                    mint_per_value: opt_text(step, "mint_per_value"),
+                    redemption: text(step, "redemption").parse().expect("redemption"),
+                    exit_fee_percent: opt_text(step, "exit_fee_percent"),
+                    entry_tribute_percent: opt_text(step, "entry_tribute_percent"),
+                    exit_tribute_percent: opt_text(step, "exit_tribute_percent"),
+                    funding_to: opt_text(step, "funding_to"),
+                    curve_exponent: step
+                        .get("curve_exponent")
+                        .map(|k| k.as_u64().expect("curve_exponent") as u32),
+                    hatch,
+                }
+            }
+            "presale" => {
+                self.token_asset(&text(step, "token"));
+                Command::Presale {
+                    token: text(step, "token"),
+                    agent: text(step, "agent"),
+                    amount: text(step, "amount"),
+                    price: text(step, "price"),
+                }
+            }
+            "buy" => {
+                self.token_asset(&text(step, "token"));
+                Command::Buy {
+                    token: text(step, "token"),
+                    agent: text(step, "agent"),
+                    amount: text(step, "amount"),
+                }
+            }
+            "redeem" => {
+                self.token_asset(&text(step, "token"));
+                Command::Redeem {
+                    token: text(step, "token"),
+                    agent: text(step, "agent"),
+                    tokens: text(step, "tokens"),
+                }
+            }
+            "donate" => {
+                self.token_asset(&text(step, "token"));
+                Command::Donate {
+                    token: text(step, "token"),
+                    agent: text(step, "agent"),
+                    amount: text(step, "amount"),
+                }
+            }
+            "transfer" => {
+                self.token_asset(&text(step, "token"));
+                Command::Transfer {
+                    token: text(step, "token"),
+                    from: text(step, "from"),
+                    to: text(step, "to"),
+                    tokens: text(step, "tokens"),
+                }
+            }
+            "accept" => {
+                self.project_asset(&text(step, "project"));
+                Command::AcceptToken {
+                    project: text(step, "project"),
+                    token: text(step, "token"),
+                    rate: text(step, "rate"),
+                }
+            }
+            "pay_with_token" => {
+                let project = text(step, "to_project");
+                self.project_asset(&project);
+                Command::PayWithToken {
+                    token: text(step, "token"),
+                    from: text(step, "from"),
+                    project,
+                    tokens: text(step, "tokens"),
+                }
+            }
+            other => panic!("{other:?} is not a token op"),
+        };
+        self.execute(OPERATOR, command, key)
+    }
+
+    /// Makes the token's project currency the asset of plain names in expectations.
+    fn token_asset(&mut self, symbol: &str) {
+        let project = self
+            .book
+            .state()
+            .token(symbol)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .project
+            .clone();
+        self.project_asset(&project);
+    }
+
+    /// Adds `value` (what a payment in tokens is worth to the accepting project) to what a
+    /// step received.
+    fn token_received(&self, executed: &Executed, received: &mut BTreeMap<(String, String), i128>) {
+        if let Outcome::TokenPaid { value, .. } = &executed.outcome {
+            let (asset, _) = self.current_asset.clone().expect("accepting project");
+            received.insert(("value".to_string(), asset), *value);
+        }
+    }
+
+    fn check_supply(&self, step: &Map<String, Json>, context: &str) {
+        let Some(expect) = step.get("expect_supply").and_then(Json::as_object) else {
+            return;
+        };
+        for (symbol, amount) in expect {
+            let token = self
+                .book
+                .state()
+                .token(symbol)
+                .unwrap_or_else(|e| panic!("{context}: {e}"));
+            let expected = parse_amount(amount.as_str().expect("amount text"), token.exponent)
+                .expect("expected supply");
+            let supply = token.supply();
+            assert_eq!(
+                format_amount(supply, token.exponent),
+                format_amount(expected, token.exponent),
+                "{context}: supply of {symbol}"
+            );
+            // Invariant 2: supply = minted - burned = the sum of holder balances.
+            let held: i128 = self
+                .book
+                .state()
+                .token_holders(symbol)
+                .expect("holders")
+                .iter()
+                .map(|h| h.balance)
+                .sum();
+            assert_eq!(
+                held, supply,
+                "{context}: holders of {symbol} hold the supply"
+            );
+            assert_eq!(
+                -self.book.state().ledger().balance("outside", symbol),
+                supply,
+                "{context}: {symbol} outside the network"
+            );
         }
     }
 }
