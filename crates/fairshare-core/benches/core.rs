@@ -144,6 +144,7 @@ fn distribute_large(c: &mut Criterion) {
             id: i as u64 + 1,
             value: Value(0),
             counted: true,
+            minted: None,
         };
         let outcome = match network.state.decide(&ctx, &command) {
             Ok(decided) => decided,
