@@ -72,7 +72,9 @@ pub fn sample_row(seq: u64, idempotency_key: Option<&str>) -> EventRow {
 
 /// `n` contiguous sample rows starting at `first`, without idempotency keys.
 pub fn sample_rows(first: u64, n: u64) -> Vec<EventRow> {
-    (0..n).map(|i| sample_row(first.wrapping_add(i), None)).collect()
+    (0..n)
+        .map(|i| sample_row(first.wrapping_add(i), None))
+        .collect()
 }
 
 fn fake_hash(x: u64) -> String {
@@ -96,8 +98,9 @@ pub fn tricky_rows(first: u64) -> Vec<EventRow> {
     next(&|r| {
         r.actor = "zoë-🦀-日本語-עברית".into();
         r.idempotency_key = Some("clé-🔑-\u{200d}-\u{0301}e".into());
-        r.body = r#"{"note":"quotes \" backslash \\ newline \n tab \t nul \u0000 é 😀 \ud83d\ude00"}"#
-            .into();
+        r.body =
+            r#"{"note":"quotes \" backslash \\ newline \n tab \t nul \u0000 é 😀 \ud83d\ude00"}"#
+                .into();
     });
     next(&|r| {
         r.recorded_at = "2025-12-31T23:59:59.999999999Z".into();
@@ -121,7 +124,10 @@ pub fn empty_book(make: &mut Factory<'_>) {
     let mut s = make();
     assert_eq!(ok(s.head(), "head of an empty book"), 0);
     assert!(collect(&mut *s, 0).is_empty(), "scan of an empty book");
-    assert!(!s.location().is_empty(), "location() must describe the book");
+    assert!(
+        !s.location().is_empty(),
+        "location() must describe the book"
+    );
 }
 
 /// Appended rows come back from `scan` identical (every field) and in order, and `head` moves.
@@ -136,7 +142,11 @@ pub fn round_trip(make: &mut Factory<'_>) {
     assert_eq!(ok(s.head(), "head"), last as u64);
     let all: Vec<EventRow> = first.into_iter().chain(tricky).collect();
     let got = collect(&mut *s, 0);
-    assert_eq!(got.len(), all.len(), "scan returned a different number of rows");
+    assert_eq!(
+        got.len(),
+        all.len(),
+        "scan returned a different number of rows"
+    );
     for (g, w) in got.iter().zip(&all) {
         assert_rows_eq(g, w);
     }
@@ -179,7 +189,10 @@ pub fn scan_stops_on_visitor_error(make: &mut Factory<'_>) {
     assert_eq!(seen, 10, "scan must stop at the visitor's first error");
     // The handle is still usable after an aborted scan.
     assert_eq!(collect(&mut *s, 45).len(), 5);
-    ok(s.append(&sample_rows(51, 1)), "append after an aborted scan");
+    ok(
+        s.append(&sample_rows(51, 1)),
+        "append after an aborted scan",
+    );
     assert_eq!(ok(s.head(), "head"), 51);
 }
 
@@ -198,7 +211,13 @@ pub fn gap_ahead_of_head(make: &mut Factory<'_>) {
     let mut s = make();
     let err = s.append(&sample_rows(2, 3)).err();
     assert!(
-        matches!(err, Some(StoreError::Gap { expected: 1, got: 2 })),
+        matches!(
+            err,
+            Some(StoreError::Gap {
+                expected: 1,
+                got: 2
+            })
+        ),
         "first append starting at 2 must be Gap {{ expected: 1, got: 2 }}, got {err:?}"
     );
     assert_unchanged(&mut *s, &[]);
@@ -213,7 +232,13 @@ pub fn gap_ahead_of_head(make: &mut Factory<'_>) {
     ok(s.append(&rows), "append 1..=5");
     let err = s.append(&sample_rows(7, 1)).err();
     assert!(
-        matches!(err, Some(StoreError::Gap { expected: 6, got: 7 })),
+        matches!(
+            err,
+            Some(StoreError::Gap {
+                expected: 6,
+                got: 7
+            })
+        ),
         "append at 7 after head 5 must be Gap {{ expected: 6, got: 7 }}, got {err:?}"
     );
     let err = s.append(&sample_rows(u64::MAX, 1)).err();
@@ -222,7 +247,10 @@ pub fn gap_ahead_of_head(make: &mut Factory<'_>) {
         "append at u64::MAX must be a Gap, got {err:?}"
     );
     assert_unchanged(&mut *s, &rows);
-    ok(s.append(&sample_rows(6, 1)), "append 6 after the refused appends");
+    ok(
+        s.append(&sample_rows(6, 1)),
+        "append 6 after the refused appends",
+    );
 }
 
 /// A batch whose rows are not contiguous is refused whole.
@@ -232,7 +260,13 @@ pub fn non_contiguous_batch(make: &mut Factory<'_>) {
     rows[2] = sample_row(4, None);
     let err = s.append(&rows).err();
     assert!(
-        matches!(err, Some(StoreError::Gap { expected: 3, got: 4 })),
+        matches!(
+            err,
+            Some(StoreError::Gap {
+                expected: 3,
+                got: 4
+            })
+        ),
         "batch 1,2,4 must be Gap {{ expected: 3, got: 4 }}, got {err:?}"
     );
     let dup = vec![sample_row(1, None), sample_row(1, None)];
@@ -300,7 +334,10 @@ pub fn duplicate_idempotency_key(make: &mut Factory<'_>) {
         );
         assert_unchanged(&mut *s, &rows);
     }
-    ok(s.append(&[sample_row(4, Some("KEY-1"))]), "keys are case-sensitive");
+    ok(
+        s.append(&[sample_row(4, Some("KEY-1"))]),
+        "keys are case-sensitive",
+    );
     ok(s.append(&[sample_row(5, None)]), "a second None key");
 }
 
@@ -320,7 +357,10 @@ pub fn duplicate_key_within_batch(make: &mut Factory<'_>) {
 pub fn many_rows_without_keys(make: &mut Factory<'_>) {
     let mut s = make();
     for first in (1..=100).step_by(10) {
-        ok(s.append(&sample_rows(first, 10)), "append 10 rows without keys");
+        ok(
+            s.append(&sample_rows(first, 10)),
+            "append 10 rows without keys",
+        );
     }
     assert_eq!(ok(s.head(), "head"), 100);
 }
@@ -330,7 +370,12 @@ pub fn large_batch(make: &mut Factory<'_>) {
     const N: u64 = 10_000;
     let mut s = make();
     let rows: Vec<EventRow> = (1..=N)
-        .map(|i| sample_row(i, Some(&format!("idem-{:08x}", i.wrapping_mul(2_654_435_761)))))
+        .map(|i| {
+            sample_row(
+                i,
+                Some(&format!("idem-{:08x}", i.wrapping_mul(2_654_435_761))),
+            )
+        })
         .collect();
     ok(s.append(&rows), "append a batch of 10,000 rows");
     assert_eq!(ok(s.head(), "head"), N);
@@ -344,7 +389,10 @@ pub fn large_batch(make: &mut Factory<'_>) {
         "scan 10,000 rows",
     );
     assert_eq!(next as u64, N, "scan must visit all 10,000 rows");
-    ok(s.append(&sample_rows(N + 1, 1)), "append after the large batch");
+    ok(
+        s.append(&sample_rows(N + 1, 1)),
+        "append after the large batch",
+    );
 }
 
 /// Two handles on one book see each other's appends; a handle with a stale head conflicts.
@@ -392,21 +440,23 @@ pub fn concurrent_appends(handles: Vec<Box<dyn Store>>, per_thread: u64) {
     std::thread::scope(|scope| {
         let mut joins = Vec::new();
         for (t, mut h) in handles.into_iter().enumerate() {
-            joins.push(scope.spawn(move || -> Result<(Box<dyn Store>, u64), String> {
-                let mut conflicts = 0u64;
-                for i in 0..per_thread {
-                    let key = format!("writer-{t}-{i}");
-                    loop {
-                        let head = h.head().map_err(|e| format!("writer {t} head: {e}"))?;
-                        match h.append(&[sample_row(head + 1, Some(&key))]) {
-                            Ok(()) => break,
-                            Err(StoreError::Conflict(_)) => conflicts += 1,
-                            Err(e) => return Err(format!("writer {t} append #{i}: {e}")),
+            joins.push(
+                scope.spawn(move || -> Result<(Box<dyn Store>, u64), String> {
+                    let mut conflicts = 0u64;
+                    for i in 0..per_thread {
+                        let key = format!("writer-{t}-{i}");
+                        loop {
+                            let head = h.head().map_err(|e| format!("writer {t} head: {e}"))?;
+                            match h.append(&[sample_row(head + 1, Some(&key))]) {
+                                Ok(()) => break,
+                                Err(StoreError::Conflict(_)) => conflicts += 1,
+                                Err(e) => return Err(format!("writer {t} append #{i}: {e}")),
+                            }
                         }
                     }
-                }
-                Ok((h, conflicts))
-            }));
+                    Ok((h, conflicts))
+                }),
+            );
         }
         for j in joins {
             results.push(j.join().expect("writer thread panicked"));
@@ -425,7 +475,10 @@ pub fn concurrent_appends(handles: Vec<Box<dyn Store>>, per_thread: u64) {
     let mut keys = HashSet::new();
     ok(
         h.scan(0, &mut |row| {
-            assert_eq!(row.seq, expect, "concurrent appends left a gap or duplicate");
+            assert_eq!(
+                row.seq, expect,
+                "concurrent appends left a gap or duplicate"
+            );
             expect += 1;
             let key = row.idempotency_key.expect("every concurrent row has a key");
             assert!(keys.insert(key), "a key was stored twice");

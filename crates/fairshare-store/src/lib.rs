@@ -54,8 +54,11 @@ pub trait Store: Send {
 
     /// Calls `visit` for every event with `seq > after`, in order. Streams: must not hold the
     /// whole log in memory (a book may have millions of events).
-    fn scan(&mut self, after: u64, visit: &mut dyn FnMut(EventRow) -> StoreResult<()>)
-    -> StoreResult<()>;
+    fn scan(
+        &mut self,
+        after: u64,
+        visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
+    ) -> StoreResult<()>;
 
     /// Appends rows atomically. `rows[0].seq` must equal `head() + 1` and the rows must be
     /// contiguous; otherwise `Gap` (or `Conflict` if another writer got there first).

@@ -1,0 +1,353 @@
+//! The command line, parsed in one place (clap derive) and turned into plain values.
+//!
+//! Amounts, hours, rates, factors, roles and kinds are taken as strings: the core parses them
+//! and its refusals name the problem better than a generic parse error would.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Rows per page when `--limit` is not given.
+pub const PAGE_LIMIT_DEFAULT: usize = 100;
+/// Most rows one listing prints: beyond that, page with `--offset`.
+pub const PAGE_LIMIT_MAX: usize = 10_000;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fairshare",
+    version,
+    about = "Contribution accounting for open value networks",
+    long_about = "Contribution accounting for open value networks: log contributions, value them \
+                  by rules agreed in advance, and share revenue by an explicit plan. Every change \
+                  is an event in an append-only, hash-chained book."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// The book: a SQLite file, or a postgres:// URL [default: ./fairshare.db]
+    #[arg(long, global = true, env = "FAIRSHARE_BOOK", value_name = "PATH")]
+    pub book: Option<String>,
+    /// Print exactly one JSON document on stdout (errors included)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Act as this agent, with its role [default: the operator, who acts as a custodian]
+    #[arg(long = "as", global = true, value_name = "HANDLE")]
+    pub actor: Option<String>,
+    /// Idempotency key of a write: a retry with the same key and request returns the first result
+    #[arg(long, global = true, value_name = "KEY")]
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Create an empty book (or open an existing one) and print its event count
+    Init,
+    /// Build a realistic demo network in a fresh book and print its report
+    Demo,
+    /// Agents: people and organisations
+    #[command(subcommand)]
+    Agent(AgentCmd),
+    /// Projects: currency, approvals, valuation policy and plan
+    #[command(subcommand)]
+    Project(ProjectCmd),
+    /// Rates per hour of work categories
+    #[command(subcommand)]
+    Rate(RateCmd),
+    /// Skill factors of agents
+    #[command(subcommand)]
+    Skill(SkillCmd),
+    /// Multipliers per contribution kind
+    #[command(subcommand)]
+    Multiplier(MultiplierCmd),
+    /// Time decay of contribution values
+    #[command(subcommand)]
+    Decay(DecayCmd),
+    /// Re-value every contribution of a project by its current policy (a logged event)
+    Revalue { project: String },
+    /// Log a contribution, or show the event log
+    #[command(subcommand)]
+    Log(LogCmd),
+    /// Approve a pending contribution (nobody approves their own)
+    Approve { id: u64 },
+    /// Reject a pending contribution, with a reason
+    Reject {
+        id: u64,
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// List a project's contributions
+    Contributions {
+        project: String,
+        #[arg(long)]
+        status: Option<StatusArg>,
+        #[arg(long, value_name = "HANDLE")]
+        agent: Option<String>,
+        #[command(flatten)]
+        page: Page,
+    },
+    /// Each agent's counted value and share in a project
+    Shares {
+        project: String,
+        /// Value decayed to this day [default: today]
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+    },
+    /// Distribution plans (value equations)
+    #[command(subcommand)]
+    Plan(PlanCmd),
+    /// Record revenue from outside and distribute it by the project's plan
+    Revenue {
+        project: String,
+        #[arg(allow_negative_numbers = true)]
+        amount: String,
+        /// Who paid (free text)
+        #[arg(long, value_name = "TEXT")]
+        from: Option<String>,
+    },
+    /// List a project's distributions
+    Distributions {
+        project: String,
+        #[command(flatten)]
+        page: Page,
+    },
+    /// The statement of one distribution
+    Statement { id: u64 },
+    /// Balances of every account, or of one
+    Balance { name: Option<String> },
+    /// Check the hash chain, every recorded outcome and the ledger invariants
+    Verify,
+    /// Write the event log as JSON lines (re-importable) or CSV
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// Write here instead of stdout
+        #[arg(long, value_name = "FILE")]
+        output: Option<String>,
+    },
+    /// Import a JSON-lines export into an empty book, checking every event first
+    Import { file: String },
+    /// Write a synthetic network as a JSON-lines import file, deterministic by seed
+    Generate {
+        #[arg(long, value_name = "N")]
+        agents: u64,
+        #[arg(long, value_name = "M")]
+        contributions: u64,
+        #[arg(long, value_name = "P", default_value_t = 1)]
+        projects: u64,
+        #[arg(long, value_name = "S", default_value_t = 1)]
+        seed: u64,
+        /// Write here instead of stdout
+        #[arg(long, value_name = "FILE")]
+        output: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Page {
+    /// Most rows to print (at most 10000)
+    #[arg(long, default_value_t = PAGE_LIMIT_DEFAULT)]
+    pub limit: usize,
+    /// Rows to skip
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentCmd {
+    /// Add an agent
+    Add {
+        handle: String,
+        #[arg(long, value_name = "TEXT")]
+        name: Option<String>,
+        /// custodian, affiliate or observer
+        #[arg(long, default_value = "affiliate")]
+        role: String,
+    },
+    /// List agents
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectCmd {
+    /// Add a project
+    Add {
+        slug: String,
+        #[arg(long, value_name = "TEXT")]
+        name: Option<String>,
+        #[arg(long, value_name = "CODE", default_value = "CAD")]
+        currency: String,
+        /// Decimals of the currency
+        #[arg(long, value_name = "N", default_value_t = 2)]
+        exponent: u32,
+        /// Approvals a contribution needs before it counts
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        approvals: u32,
+    },
+    /// List projects
+    List,
+    /// Show a project's currency, approvals, valuation policy and plan version
+    Show { slug: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RateCmd {
+    /// Set the rate per hour of a work category
+    Set {
+        project: String,
+        category: String,
+        #[arg(allow_negative_numbers = true)]
+        per_hour: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SkillCmd {
+    /// Set an agent's skill factor in a project
+    Set {
+        project: String,
+        agent: String,
+        #[arg(allow_negative_numbers = true)]
+        factor: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MultiplierCmd {
+    /// Set the multiplier of a contribution kind in a project
+    Set {
+        project: String,
+        /// work, cash, material, use or cite
+        kind: String,
+        #[arg(allow_negative_numbers = true)]
+        factor: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DecayCmd {
+    /// Halve contribution values every DAYS days
+    Set {
+        project: String,
+        #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
+        half_life: String,
+    },
+    /// Remove time decay
+    Off { project: String },
+}
+
+/// What every kind of contribution may carry besides its quantity.
+#[derive(Debug, Clone, Args)]
+pub struct LogExtra {
+    /// The day of the contribution [default: today]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// A gift: visible in reports, never paid
+    #[arg(long)]
+    pub gift: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCmd {
+    /// Hours of work in a category
+    Work {
+        project: String,
+        agent: String,
+        #[arg(allow_negative_numbers = true)]
+        hours: String,
+        #[arg(long, value_name = "C")]
+        category: Option<String>,
+        #[command(flatten)]
+        extra: LogExtra,
+    },
+    /// Cash put into the project
+    Cash {
+        project: String,
+        agent: String,
+        #[arg(allow_negative_numbers = true)]
+        amount: String,
+        /// The contributor is to be paid back before value is shared
+        #[arg(long)]
+        reimbursable: bool,
+        #[command(flatten)]
+        extra: LogExtra,
+    },
+    /// Material bought for the project
+    Material {
+        project: String,
+        agent: String,
+        #[arg(allow_negative_numbers = true)]
+        amount: String,
+        /// The contributor is to be paid back before value is shared
+        #[arg(long)]
+        reimbursable: bool,
+        #[command(flatten)]
+        extra: LogExtra,
+    },
+    /// Hours of one's own equipment, at a rate per hour
+    Use {
+        project: String,
+        agent: String,
+        #[arg(allow_negative_numbers = true)]
+        hours: String,
+        #[arg(long, value_name = "PER_HOUR", allow_negative_numbers = true)]
+        rate: Option<String>,
+        #[command(flatten)]
+        extra: LogExtra,
+    },
+    /// Reuse of an existing design, at a value
+    Cite {
+        project: String,
+        agent: String,
+        #[arg(allow_negative_numbers = true)]
+        value: String,
+        #[command(flatten)]
+        extra: LogExtra,
+    },
+    /// Show the event log: sequence, time, actor, operation, key, hash
+    Show {
+        #[command(flatten)]
+        page: Page,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCmd {
+    /// Set a project's plan from a TOML (or .json) file; see docs/PLANS.md
+    Set { project: String, file: String },
+    /// Show a plan in plain words
+    Show {
+        project: String,
+        /// A past version [default: the current one]
+        #[arg(long, value_name = "N")]
+        version: Option<u32>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Jsonl,
+    Csv,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

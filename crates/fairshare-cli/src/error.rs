@@ -1,0 +1,129 @@
+//! How a failure is reported: its kind (for `--json` and scripts) and the exit status.
+
+use std::fmt;
+
+use fairshare_book::BookError;
+use fairshare_core::DomainError;
+use fairshare_store::StoreError;
+
+/// Exit status of a storage, I/O or other unexpected failure.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit status of refused input: invalid, not found, conflicting or forbidden.
+pub const EXIT_REFUSED: u8 = 2;
+/// Exit status of a corrupt book or a failed `verify`.
+pub const EXIT_CORRUPT: u8 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Invalid,
+    NotFound,
+    Conflict,
+    Forbidden,
+    Corrupt,
+    Storage,
+    Input,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::NotFound => "not-found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::Corrupt => "corrupt",
+            ErrorKind::Storage => "storage",
+            ErrorKind::Input => "input",
+        }
+    }
+
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Invalid
+            | ErrorKind::NotFound
+            | ErrorKind::Conflict
+            | ErrorKind::Forbidden => EXIT_REFUSED,
+            ErrorKind::Corrupt => EXIT_CORRUPT,
+            ErrorKind::Storage | ErrorKind::Input => EXIT_FAILURE,
+        }
+    }
+
+    fn of_domain(error: &DomainError) -> ErrorKind {
+        match error {
+            DomainError::Invalid(_) => ErrorKind::Invalid,
+            DomainError::NotFound(_) => ErrorKind::NotFound,
+            DomainError::Conflict(_) => ErrorKind::Conflict,
+            DomainError::Forbidden(_) => ErrorKind::Forbidden,
+            DomainError::Corrupt(_) => ErrorKind::Corrupt,
+            // The core may grow new kinds; until this match learns them, they are refusals.
+            #[allow(unreachable_patterns)]
+            _ => ErrorKind::Invalid,
+        }
+    }
+}
+
+/// A failure the CLI itself detects (a missing book, a bad file, a bad option value).
+#[derive(Debug)]
+pub struct CliError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> CliError {
+        CliError {
+            kind,
+            message: message.into(),
+        }
+    }
+    pub fn invalid(message: impl Into<String>) -> CliError {
+        CliError::new(ErrorKind::Invalid, message)
+    }
+    pub fn input(message: impl Into<String>) -> CliError {
+        CliError::new(ErrorKind::Input, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> CliError {
+        CliError::new(ErrorKind::NotFound, message)
+    }
+    pub fn conflict(message: impl Into<String>) -> CliError {
+        CliError::new(ErrorKind::Conflict, message)
+    }
+    pub fn storage(message: impl Into<String>) -> CliError {
+        CliError::new(ErrorKind::Storage, message)
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// The kind of the first error in the chain that has one; anything unrecognised is a storage
+/// (I/O) failure, since every refusal of input is typed where it is detected.
+pub fn classify(error: &anyhow::Error) -> ErrorKind {
+    for cause in error.chain() {
+        if let Some(e) = cause.downcast_ref::<CliError>() {
+            return e.kind;
+        }
+        if let Some(e) = cause.downcast_ref::<BookError>() {
+            return match e {
+                BookError::Domain(domain) => ErrorKind::of_domain(domain),
+                BookError::Store(_) => ErrorKind::Storage,
+                BookError::Corrupt { .. } => ErrorKind::Corrupt,
+                BookError::Input(_) => ErrorKind::Input,
+                #[allow(unreachable_patterns)]
+                _ => ErrorKind::Storage,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<DomainError>() {
+            return ErrorKind::of_domain(e);
+        }
+        if cause.downcast_ref::<StoreError>().is_some() {
+            return ErrorKind::Storage;
+        }
+    }
+    ErrorKind::Storage
+}

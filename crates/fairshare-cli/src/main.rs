@@ -1,0 +1,111 @@
+//! `fairshare`: the command line of a fairshare book.
+//!
+//! Thin by design: arguments become a core `Command` (or a query), the book executes it, and
+//! the outcome is printed as text or, with `--json`, as exactly one JSON document on stdout.
+//! Exit status: 0 done, 2 refused input, 3 corrupt book or failed verify, 1 anything else.
+
+mod args;
+mod commands;
+mod demo;
+mod error;
+mod generate;
+mod plan_file;
+mod render;
+mod session;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind as ClapErrorKind;
+use serde::Serialize;
+
+use crate::args::Cli;
+use crate::error::{ErrorKind, classify};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(error),
+    };
+    let json = cli.global.json;
+    match commands::run(cli) {
+        Ok(output) => {
+            let text = if json { output.json() } else { output.text() };
+            if json && output.exit_code() != 0 {
+                // Scripts read the JSON; people watching stderr still see what went wrong.
+                eprint!("{}", output.text());
+            }
+            print_stdout(&text);
+            ExitCode::from(output.exit_code())
+        }
+        Err(error) => {
+            let kind = classify(&error);
+            report_error(kind, &format!("{error:#}"), json)
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorDoc<'a> {
+    error: ErrorBody<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    kind: &'static str,
+    message: &'a str,
+}
+
+/// The message on stderr always; with `--json` also the error document on stdout.
+fn report_error(kind: ErrorKind, message: &str, json: bool) -> ExitCode {
+    eprintln!("error: {message}");
+    if json {
+        let doc = ErrorDoc {
+            error: ErrorBody {
+                kind: kind.as_str(),
+                message,
+            },
+        };
+        print_stdout(&serde_json::to_string_pretty(&doc).expect("errors serialise"));
+    }
+    ExitCode::from(kind.exit_code())
+}
+
+/// Help and version go to stdout as usual; a malformed command line is refused input.
+fn usage_error(error: clap::Error) -> ExitCode {
+    if matches!(
+        error.kind(),
+        ClapErrorKind::DisplayHelp | ClapErrorKind::DisplayVersion
+    ) {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    // `--json` may come anywhere; clap could not tell us, so look for it.
+    let json = std::env::args_os().any(|arg| arg == "--json");
+    if !json {
+        let _ = error.print();
+        return ExitCode::from(ErrorKind::Invalid.exit_code());
+    }
+    let rendered = error.render().to_string();
+    let message = rendered
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string();
+    report_error(ErrorKind::Invalid, &message, true)
+}
+
+/// Prints with a final newline; a closed pipe (`fairshare ... | head`) is not an error.
+fn print_stdout(text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = out.write_all(b"\n");
+    }
+    let _ = out.flush();
+}

@@ -1,0 +1,1024 @@
+//! Runs the real `fairshare` binary on temporary books, with the clock fixed by FAIRSHARE_NOW.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+const NOW: &str = "2026-11-21T10:20:49Z";
+
+const FORILLON_PLAN: &str = r#"
+# forillon: reimburse materials, 10% of gross to infra, the rest to work by value
+[[bucket]]
+type = "reimburse"
+kinds = ["material"]
+
+[[bucket]]
+type = "percent"
+percent = "10"
+of = "gross"          # or "remaining"
+to = "infra"
+
+[[bucket]]
+type = "contributors"
+kinds = ["work"]
+"#;
+
+struct Env {
+    dir: TempDir,
+    book: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book.db");
+        Env { dir, book }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    fn command(&self, book: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fairshare"));
+        command
+            .env_remove("FAIRSHARE_BOOK")
+            .env("FAIRSHARE_NOW", NOW)
+            .current_dir(self.dir.path())
+            .arg("--book")
+            .arg(book)
+            .args(args);
+        command
+    }
+
+    fn run_on(&self, book: &Path, args: &[&str]) -> Output {
+        self.command(book, args).output().unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_on(&self.book, args)
+    }
+
+    /// Runs a command that must succeed and returns its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "{args:?} failed: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        stdout(&output)
+    }
+
+    /// Runs a command with `--json` that must succeed and returns its document.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let text = self.ok(&all);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: {e}: {text}"))
+    }
+
+    fn export(&self) -> String {
+        self.ok(&["export"])
+    }
+
+    /// Checks that a command is refused with exit status 2, this kind and this exact message
+    /// (on stdout as JSON and on stderr), and that the book's export is unchanged.
+    fn refused(&self, args: &[&str], kind: &str, message: &str) {
+        let before = self.export();
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let output = self.run(&all);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        assert_eq!(
+            doc,
+            json!({"error": {"kind": kind, "message": message}}),
+            "{args:?}"
+        );
+        assert_eq!(stderr(&output), format!("error: {message}\n"), "{args:?}");
+        assert_eq!(self.export(), before, "{args:?} changed the book");
+    }
+
+    fn sqlite(&self, book: &Path, sql: &str) {
+        let conn = rusqlite::Connection::open(book).unwrap();
+        conn.execute_batch(sql).unwrap();
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// The forillon contract of DOMAIN.md up to its plan, with an observer on the side.
+fn forillon(env: &Env) {
+    env.ok(&["init"]);
+    env.ok(&["agent", "add", "abran", "--name", "Abran"]);
+    env.ok(&["agent", "add", "marie"]);
+    env.ok(&["agent", "add", "luc", "--role", "custodian"]);
+    env.ok(&["agent", "add", "odile", "--role", "observer"]);
+    env.ok(&["project", "add", "forillon", "--name", "Forillon park"]);
+    for (category, rate) in [
+        ("engineering", "45.00"),
+        ("design", "45.00"),
+        ("coordination", "30.00"),
+    ] {
+        env.ok(&["rate", "set", "forillon", category, rate]);
+    }
+    let logged = env.json(&[
+        "log",
+        "work",
+        "forillon",
+        "abran",
+        "120",
+        "--category",
+        "engineering",
+    ]);
+    assert_eq!(
+        logged,
+        json!({"contribution": 1, "project": "forillon", "agent": "abran", "kind": "work",
+               "value": "5400.00", "currency": "CAD", "status": "approved", "gift": false,
+               "replayed": false})
+    );
+    env.ok(&[
+        "log",
+        "work",
+        "forillon",
+        "marie",
+        "80",
+        "--category",
+        "design",
+    ]);
+    env.ok(&[
+        "log",
+        "work",
+        "forillon",
+        "luc",
+        "40",
+        "--category",
+        "coordination",
+    ]);
+    let material = env.json(&[
+        "log",
+        "material",
+        "forillon",
+        "luc",
+        "300.00",
+        "--reimbursable",
+        "--note",
+        "plywood",
+    ]);
+    assert_eq!(material["value"], "300.00");
+    let plan = env.write("forillon.toml", FORILLON_PLAN);
+    let shown = env.json(&["plan", "set", "forillon", &plan]);
+    assert_eq!(shown["version"], 2);
+    assert_eq!(shown["buckets"][1]["percent"], "10");
+    assert_eq!(
+        shown["buckets"][1]["words"],
+        "10% of the whole amount to infra (rounded down)"
+    );
+}
+
+fn payouts(pairs: &[(&str, &str)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect(),
+    )
+}
+
+#[test]
+fn forillon_story_end_to_end() {
+    let env = Env::new();
+    forillon(&env);
+    let revenue = [
+        "revenue",
+        "forillon",
+        "12000.00",
+        "--key",
+        "parks-contract-1",
+        "--from",
+        "Parks Canada",
+    ];
+    let first = env.json(&revenue);
+    let expected = payouts(&[
+        ("abran", "5558.82"),
+        ("infra", "1200.00"),
+        ("luc", "1535.30"),
+        ("marie", "3705.88"),
+    ]);
+    assert_eq!(first["distribution"], 1);
+    assert_eq!(first["amount"], "12000.00");
+    assert_eq!(first["currency"], "CAD");
+    assert_eq!(first["plan_version"], 2);
+    assert_eq!(first["replayed"], false);
+    assert_eq!(first["payouts"], expected);
+    assert_eq!(
+        first["lines"],
+        json!([
+            {"bucket": 1, "bucket_label": "reimburse material", "to": "luc", "amount": "300.00"},
+            {"bucket": 2, "bucket_label": "10% of gross -> infra", "to": "infra", "amount": "1200.00"},
+            {"bucket": 3, "bucket_label": "contributors (work)", "to": "abran", "amount": "5558.82"},
+            {"bucket": 3, "bucket_label": "contributors (work)", "to": "luc", "amount": "1235.30"},
+            {"bucket": 3, "bucket_label": "contributors (work)", "to": "marie", "amount": "3705.88"},
+        ])
+    );
+    let balances = env.json(&["balance"]);
+    assert_eq!(
+        balances,
+        json!({"balances": {
+            "abran": {"CAD": "5558.82"}, "infra": {"CAD": "1200.00"}, "luc": {"CAD": "1535.30"},
+            "marie": {"CAD": "3705.88"}, "outside": {"CAD": "-12000.00"}}})
+    );
+
+    // The same key and request again: the first statement, nothing new recorded.
+    let events = env.json(&["log", "show"])["head"].clone();
+    let again = env.json(&revenue);
+    let mut replayed = first.clone();
+    replayed["replayed"] = json!(true);
+    assert_eq!(again, replayed);
+    assert_eq!(env.json(&["balance"]), balances);
+    assert_eq!(env.json(&["log", "show"])["head"], events);
+    // The --key may come before the subcommand too.
+    let before = env.json(&[
+        "--key",
+        "parks-contract-1",
+        "revenue",
+        "forillon",
+        "12000.00",
+        "--from",
+        "Parks Canada",
+    ]);
+    assert_eq!(before, replayed);
+
+    let statement = env.json(&["statement", "1"]);
+    let mut expected_statement = first.clone();
+    let object = expected_statement.as_object_mut().unwrap();
+    object.remove("replayed");
+    object.insert("date".into(), json!("2026-11-21"));
+    object.insert("key".into(), json!("parks-contract-1"));
+    object.insert("from".into(), json!("Parks Canada"));
+    assert_eq!(statement, expected_statement);
+
+    // A tip: the material is already reimbursed.
+    let tip = env.json(&["revenue", "forillon", "100.00", "--key", "tip-1"]);
+    assert_eq!(
+        tip["payouts"],
+        payouts(&[
+            ("abran", "47.65"),
+            ("infra", "10.00"),
+            ("luc", "10.59"),
+            ("marie", "31.76"),
+        ])
+    );
+    assert_eq!(
+        env.json(&["balance", "luc"]),
+        json!({"balances": {"luc": {"CAD": "1545.89"}}})
+    );
+
+    let shares = env.json(&["shares", "forillon"]);
+    assert_eq!(
+        shares,
+        json!({"project": "forillon", "total": "10500.00", "shares": [
+            {"agent": "abran", "value": "5400.00", "share": "0.514285714285714286"},
+            {"agent": "luc", "value": "1500.00", "share": "0.142857142857142857"},
+            {"agent": "marie", "value": "3600.00", "share": "0.342857142857142857"},
+        ]})
+    );
+    let distributions = env.json(&["distributions", "forillon"]);
+    assert_eq!(distributions["total"], 2);
+    assert_eq!(distributions["distributions"][1]["key"], "tip-1");
+    let text = env.ok(&["statement", "1"]);
+    assert!(text.contains("from: Parks Canada"), "{text}");
+    assert!(text.contains("abran  5558.82"), "{text}");
+}
+
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    let env = Env::new();
+    forillon(&env);
+    env.ok(&[
+        "revenue",
+        "forillon",
+        "12000.00",
+        "--key",
+        "parks-contract-1",
+    ]);
+    let work = |agent: &'static str, hours: &'static str, category: &'static str| {
+        vec![
+            "log",
+            "work",
+            "forillon",
+            agent,
+            hours,
+            "--category",
+            category,
+        ]
+    };
+    env.refused(
+        &work("nobody", "5", "design"),
+        "not-found",
+        "unknown agent \"nobody\": add it first with `agent add`",
+    );
+    env.refused(
+        &[
+            "log",
+            "work",
+            "nowhere",
+            "abran",
+            "5",
+            "--category",
+            "design",
+        ],
+        "not-found",
+        "unknown project \"nowhere\": add it first with `project add`",
+    );
+    env.refused(
+        &["agent", "add", "abran"],
+        "conflict",
+        "handle \"abran\" is already taken by an agent",
+    );
+    env.refused(
+        &work("abran", "-5", "design"),
+        "invalid",
+        "hours must be greater than zero, got -5",
+    );
+    env.refused(
+        &work("abran", "0", "design"),
+        "invalid",
+        "hours must be greater than zero, got 0",
+    );
+    env.refused(
+        &work("abran", "five", "design"),
+        "invalid",
+        "malformed hours \"five\": expected a decimal number such as 45.00",
+    );
+    env.refused(
+        &["log", "cash", "forillon", "luc", "12,50"],
+        "invalid",
+        "malformed amount \"12,50\": expected digits with an optional '.' and decimals",
+    );
+    env.refused(
+        &["log", "material", "forillon", "luc", "1.005"],
+        "invalid",
+        "amount \"1.005\" has 3 decimals but the asset has 2",
+    );
+    env.refused(
+        &["revenue", "forillon", "1.005"],
+        "invalid",
+        "amount \"1.005\" has 3 decimals but the asset has 2",
+    );
+    env.refused(
+        &["revenue", "forillon", "-100.00"],
+        "invalid",
+        "amount \"-100.00\" must be greater than zero",
+    );
+    env.refused(
+        &work("abran", "5", "welding"),
+        "invalid",
+        "unknown category \"welding\" in project forillon: set its rate first with `rate set forillon welding PER_HOUR`",
+    );
+    let over = env.write(
+        "over.toml",
+        "[[bucket]]\ntype = \"percent\"\npercent = 60\nto = \"infra\"\n\
+         [[bucket]]\ntype = \"percent\"\npercent = \"50\"\nto = \"maintenance\"\n",
+    );
+    env.refused(
+        &["plan", "set", "forillon", &over],
+        "invalid",
+        "the plan's percentages of the gross add up to 110%, more than 100%",
+    );
+    let single = env.write(
+        "single.toml",
+        "[[bucket]]\ntype = \"percent\"\npercent = 120\nto = \"infra\"\n",
+    );
+    env.refused(
+        &["plan", "set", "forillon", &single],
+        "invalid",
+        "percentage 120 must be above 0 and at most 100",
+    );
+    let typo = env.write(
+        "typo.toml",
+        "[[bucket]]\ntype = \"reimburse\"\n[[bucket]]\ntype = \"percent\"\npercnt = 10\nto = \"infra\"\n",
+    );
+    env.refused(
+        &["plan", "set", "forillon", &typo],
+        "invalid",
+        &format!(
+            "plan file {typo}: bucket 2: unknown field `percnt`, expected one of `percent`, `of`, `to`"
+        ),
+    );
+    env.refused(
+        &["revenue", "forillon", "500.00", "--key", "parks-contract-1"],
+        "conflict",
+        "idempotency key \"parks-contract-1\" was already used for a different request (event 14); use a new key",
+    );
+    env.refused(
+        &[
+            "--as",
+            "odile",
+            "log",
+            "work",
+            "forillon",
+            "odile",
+            "5",
+            "--category",
+            "design",
+        ],
+        "forbidden",
+        "odile is an observer: observers read but do not log contributions",
+    );
+    env.refused(
+        &["agent", "add", "zed", "--role", "boss"],
+        "invalid",
+        "unknown role \"boss\": expected custodian, affiliate or observer",
+    );
+    env.refused(
+        &["multiplier", "set", "forillon", "gold", "2"],
+        "invalid",
+        "unknown contribution kind \"gold\": expected work, cash, material, use, cite or bounty",
+    );
+    env.refused(
+        &[
+            "log",
+            "work",
+            "forillon",
+            "abran",
+            "2",
+            "--category",
+            "design",
+            "--date",
+            "2026-02-30",
+        ],
+        "invalid",
+        "no such date 2026-02-30",
+    );
+    env.refused(
+        &["reject", "1"],
+        "conflict",
+        "contribution 1 is already approved",
+    );
+    env.refused(&["statement", "9"], "not-found", "unknown distribution 9");
+    env.refused(
+        &["contributions", "forillon", "--limit", "10001"],
+        "invalid",
+        "--limit 10001 is above the maximum 10000: page with --offset",
+    );
+
+    // Without --json: nothing on stdout, the message on stderr, the same exit status.
+    let output = env.run(&work("abran", "-5", "design"));
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(
+        stderr(&output),
+        "error: hours must be greater than zero, got -5\n"
+    );
+}
+
+#[test]
+fn roles_limit_what_an_agent_may_do() {
+    let env = Env::new();
+    forillon(&env);
+    env.ok(&["project", "add", "tracker", "--approvals", "1"]);
+    env.ok(&["rate", "set", "tracker", "firmware", "40.00"]);
+    let abran = ["--as", "abran"];
+    let log = |agent: &'static str| {
+        vec![
+            "log",
+            "work",
+            "tracker",
+            agent,
+            "10",
+            "--category",
+            "firmware",
+        ]
+    };
+
+    // An affiliate logs their own contributions only; they wait for an approval.
+    let own = env.json(&[&abran[..], &log("abran")].concat());
+    assert_eq!(own["contribution"], 5);
+    assert_eq!(own["status"], "pending");
+    env.refused(
+        &[&abran[..], &log("marie")].concat(),
+        "forbidden",
+        "abran is an affiliate and may log only their own contributions, not marie's",
+    );
+    env.refused(
+        &[
+            "--as", "abran", "rate", "set", "tracker", "firmware", "90.00",
+        ],
+        "forbidden",
+        "only custodians may set rates; this agent is an affiliate",
+    );
+    env.refused(
+        &["--as", "abran", "approve", "5"],
+        "forbidden",
+        "abran may not approve their own contribution 5: nobody reviews their own work",
+    );
+    env.refused(
+        &["--as", "odile", "approve", "5"],
+        "forbidden",
+        "odile is an observer: observers may not approve contributions",
+    );
+    env.refused(
+        &["--as", "ghost", "agent", "list"],
+        "forbidden",
+        "unknown actor \"ghost\": no agent has that handle",
+    );
+    assert_eq!(env.json(&["shares", "tracker"])["shares"], json!([]));
+
+    // Another agent's approval makes it count.
+    let approved = env.json(&["--as", "marie", "approve", "5"]);
+    assert_eq!(
+        approved,
+        json!({"contribution": 5, "status": "approved", "approvals": ["marie"],
+               "approvals_required": 1, "reason": null, "replayed": false})
+    );
+    assert_eq!(
+        env.json(&["shares", "tracker"])["shares"],
+        json!([{"agent": "abran", "value": "400.00", "share": "1"}])
+    );
+
+    // A rejection needs a reason, and then the contribution never counts.
+    env.ok(&[&["--as", "marie"][..], &log("marie")].concat());
+    env.refused(
+        &["--as", "luc", "reject", "6"],
+        "invalid",
+        "a rejection needs a reason (--reason TEXT)",
+    );
+    let rejected = env.json(&["--as", "luc", "reject", "6", "--reason", "duplicate"]);
+    assert_eq!(rejected["status"], "rejected");
+    assert_eq!(rejected["reason"], "duplicate");
+    let listed = env.json(&["contributions", "tracker", "--status", "rejected"]);
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["contributions"][0]["id"], 6);
+    // An observer may read.
+    env.ok(&["--as", "odile", "shares", "tracker"]);
+}
+
+/// The hash of the last event, as `log show` lists it.
+fn last_hash(env: &Env, book: &Path) -> String {
+    let show = |args: &[&str]| -> Value {
+        let output = env.run_on(book, &[&["--json", "log", "show"][..], args].concat());
+        serde_json::from_str(&stdout(&output)).unwrap()
+    };
+    let head = show(&[])["head"].as_u64().unwrap();
+    let offset = (head - 1).to_string();
+    show(&["--offset", &offset])["events"][0]["hash"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn verify_finds_a_changed_and_a_missing_event() {
+    let env = Env::new();
+    forillon(&env);
+    env.ok(&[
+        "revenue",
+        "forillon",
+        "12000.00",
+        "--key",
+        "parks-contract-1",
+    ]);
+    let report = env.json(&["verify"]);
+    assert_eq!(
+        report,
+        json!({"ok": true, "events": 14, "head": last_hash(&env, &env.book), "problem": null})
+    );
+    assert!(env.ok(&["verify"]).starts_with("ok: 14 events"));
+
+    // Someone edits abran's 120 hours to 121 in the file.
+    let tampered = env.path("tampered.db");
+    std::fs::copy(&env.book, &tampered).unwrap();
+    env.sqlite(
+        &tampered,
+        r#"UPDATE events SET body = replace(body, '"hours":"120"', '"hours":"121"') WHERE seq = 9"#,
+    );
+    let output = env.run_on(&tampered, &["verify"]);
+    assert_eq!(output.status.code(), Some(3));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("event 9: stored hash ") && text.contains("does not match its contents"),
+        "{text}"
+    );
+    let output = env.run_on(&tampered, &["--json", "verify"]);
+    assert_eq!(output.status.code(), Some(3));
+    let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["events"], 8);
+    assert_eq!(doc["problem"]["seq"], 9);
+    assert!(stderr(&output).starts_with("event 9: "));
+
+    // Someone deletes an event.
+    let gapped = env.path("gapped.db");
+    std::fs::copy(&env.book, &gapped).unwrap();
+    env.sqlite(&gapped, "DELETE FROM events WHERE seq = 5");
+    let output = env.run_on(&gapped, &["verify"]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        stdout(&output).starts_with("event 6: expected sequence number 5, found 6\n"),
+        "{}",
+        stdout(&output)
+    );
+    // Opening the damaged book to work on it fails as corrupt, with the same exit status.
+    let output = env.run_on(&gapped, &["--json", "shares", "forillon"]);
+    assert_eq!(output.status.code(), Some(3));
+    let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(doc["error"]["kind"], "corrupt");
+}
+
+#[test]
+fn export_then_import_is_byte_identical() {
+    let env = Env::new();
+    forillon(&env);
+    env.ok(&[
+        "revenue",
+        "forillon",
+        "12000.00",
+        "--key",
+        "parks-contract-1",
+    ]);
+    env.ok(&[
+        "log",
+        "cite",
+        "forillon",
+        "marie",
+        "250.00",
+        "--note",
+        "a \"quoted\", note",
+    ]);
+    env.ok(&[
+        "log", "use", "forillon", "luc", "3", "--rate", "20.00", "--gift",
+    ]);
+    let exported = env.path("export.jsonl");
+    let summary = env.json(&["export", "--output", exported.to_str().unwrap()]);
+    assert_eq!(summary["events"], 16);
+    let first = std::fs::read_to_string(&exported).unwrap();
+    assert_eq!(first, env.export());
+
+    let copy = env.path("copy.db");
+    let output = env.run_on(&copy, &["--json", "import", exported.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(doc["imported"], 16);
+    assert_eq!(doc["head"], last_hash(&env, &env.book));
+    let again = stdout(&env.run_on(&copy, &["export"]));
+    assert_eq!(again, first);
+
+    // Into a book that has events: refused, nothing written.
+    let output = env.run(&["--json", "import", exported.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        doc["error"],
+        json!({"kind": "input", "message": "import needs an empty book: this one already has events"})
+    );
+    // A damaged file: refused with its line number, and no book is left behind.
+    let broken = env.write("broken.jsonl", &first.replacen("\"120\"", "\"121\"", 1));
+    let fresh = env.path("fresh.db");
+    let output = env.run_on(&fresh, &["import", &broken]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "error: line 9: event 9 hash does not match its contents\n"
+    );
+    assert!(!fresh.exists());
+
+    let csv = env.ok(&["export", "--format", "csv"]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("seq,recorded_at,actor,op,idempotency_key,hash,body")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("1,2026-11-21T10:20:49Z,operator,add_agent,,")
+    );
+}
+
+#[test]
+fn generate_is_deterministic_and_imports_cleanly() {
+    let env = Env::new();
+    let args = |out: &str| {
+        vec![
+            "generate".to_string(),
+            "--agents".into(),
+            "40".into(),
+            "--contributions".into(),
+            "10000".into(),
+            "--projects".into(),
+            "2".into(),
+            "--seed".into(),
+            "7".into(),
+            "--output".into(),
+            out.to_string(),
+        ]
+    };
+    let one = env.path("one.jsonl").display().to_string();
+    let two = env.path("two.jsonl").display().to_string();
+    let a: Vec<String> = args(&one);
+    let summary = env.json(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    // 40 agents, 2 projects with their rates and plans, 10,000 contributions, 1 revenue.
+    assert_eq!(summary["revenues"], 1);
+    let events = summary["events"].as_u64().unwrap();
+    let b: Vec<String> = args(&two);
+    env.ok(&b.iter().map(String::as_str).collect::<Vec<_>>());
+    let first = std::fs::read(&one).unwrap();
+    assert_eq!(first, std::fs::read(&two).unwrap());
+    assert_eq!(first.iter().filter(|&&b| b == b'\n').count() as u64, events);
+    let to_stdout = env.ok(&[
+        "generate",
+        "--agents",
+        "40",
+        "--contributions",
+        "10000",
+        "--projects",
+        "2",
+        "--seed",
+        "7",
+    ]);
+    assert_eq!(to_stdout.as_bytes(), &first[..]);
+    let other = env.ok(&[
+        "generate",
+        "--agents",
+        "40",
+        "--contributions",
+        "100",
+        "--seed",
+        "8",
+    ]);
+    assert_ne!(other.as_bytes(), &first[..other.len().min(first.len())]);
+
+    let book = env.path("generated.db");
+    let output = env.run_on(&book, &["--json", "import", &one]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(doc["imported"].as_u64(), Some(events));
+    let output = env.run_on(&book, &["--json", "verify"]);
+    assert!(output.status.success(), "{}", stdout(&output));
+    let output = env.run_on(&book, &["--json", "distributions", "p0001"]);
+    assert!(output.status.success());
+
+    let output = env.run(&[
+        "--json",
+        "generate",
+        "--agents",
+        "0",
+        "--contributions",
+        "1",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn demo_builds_the_forillon_story() {
+    let env = Env::new();
+    let book = env.path("demo.db");
+    let output = env.run_on(&book, &["--json", "demo"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        doc["statement"]["payouts"],
+        payouts(&[
+            ("abran", "5558.82"),
+            ("infra", "1200.00"),
+            ("luc", "1535.30"),
+            ("marie", "3705.88"),
+        ])
+    );
+    assert_eq!(doc["statement"]["key"], "parks-contract-1");
+    assert_eq!(doc["verify"]["ok"], true);
+    assert_eq!(doc["verify"]["events"], doc["events"]);
+    // The tracker: the gift, the rejected and the pending contributions do not count.
+    assert_eq!(
+        doc["shares"][1]["shares"],
+        json!([
+            {"agent": "abran", "value": "250.00", "share": "0.352112676056338028"},
+            {"agent": "luc", "value": "60.00", "share": "0.084507042253521127"},
+            {"agent": "yasmin", "value": "400.00", "share": "0.563380281690140845"},
+        ])
+    );
+    // A book with events is never touched.
+    let output = env.run_on(&book, &["demo"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).starts_with("error: demo needs a new book"));
+
+    // Without --book: ./fairshare-demo.db, replaced on every run.
+    for _ in 0..2 {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fairshare"));
+        let output = command
+            .env_remove("FAIRSHARE_BOOK")
+            .env("FAIRSHARE_NOW", NOW)
+            .current_dir(env.dir.path())
+            .arg("demo")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = stdout(&output);
+        assert!(
+            text.starts_with("demo network in ./fairshare-demo.db: "),
+            "{text}"
+        );
+        assert!(
+            text.contains("3  contributors (work)    abran  5558.82"),
+            "{text}"
+        );
+        assert!(text.contains("\nok: "), "{text}");
+    }
+}
+
+#[test]
+fn plans_from_json_files_and_versions() {
+    let env = Env::new();
+    forillon(&env);
+    let plan = env.write(
+        "plan.json",
+        r#"{"bucket": [
+            {"type": "fixed", "amount": 100, "to": "infra"},
+            {"type": "percent", "percent": 12.5, "of": "remaining", "to": "luc"},
+            {"type": "contributors", "from": "2026-01-01", "to": "2026-12-31", "percent": "50"}
+        ]}"#,
+    );
+    let shown = env.json(&["plan", "set", "forillon", &plan]);
+    assert_eq!(shown["version"], 3);
+    assert_eq!(shown["buckets"][0]["amount"], "100");
+    assert_eq!(shown["buckets"][1]["percent"], "12.5");
+    assert_eq!(
+        shown["buckets"][2]["words"],
+        "50% of what is left to contributors, pro rata by the value of their counted contributions dated 2026-01-01 to 2026-12-31"
+    );
+    assert_eq!(shown["rest_to"], "forillon-unallocated");
+    let first = env.json(&["plan", "show", "forillon", "--version", "1"]);
+    assert_eq!(
+        first["buckets"],
+        json!([{"bucket": 1, "words": "everything left to contributors, pro rata by the value of their counted contributions", "type": "contributors"}])
+    );
+    env.refused(
+        &["plan", "show", "forillon", "--version", "9"],
+        "not-found",
+        "project forillon has no plan version 9: its versions are 1 to 3",
+    );
+    let text = env.ok(&["plan", "show", "forillon"]);
+    assert!(
+        text.contains("  1. a fixed 100 CAD to infra (or what is left, if less)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("then whatever is left to forillon-unallocated"),
+        "{text}"
+    );
+}
+
+#[test]
+fn listings_and_reports() {
+    let env = Env::new();
+    forillon(&env);
+    let listed = env.json(&[
+        "contributions",
+        "forillon",
+        "--agent",
+        "luc",
+        "--limit",
+        "1",
+        "--offset",
+        "1",
+    ]);
+    assert_eq!(listed["total"], 2);
+    assert_eq!(
+        listed["contributions"],
+        json!([{"id": 4, "date": "2026-11-21", "agent": "luc", "kind": "material",
+                "amount": "300.00", "value": "300.00", "status": "approved", "gift": false,
+                "reimbursable": true, "approvals": [], "note": "plywood"}])
+    );
+    let agents = env.json(&["agent", "list"]);
+    assert_eq!(
+        agents["agents"][0],
+        json!({"handle": "abran", "name": "Abran", "role": "affiliate"})
+    );
+    let project = env.json(&["project", "show", "forillon"]);
+    assert_eq!(project["policy"]["rates"]["coordination"], "30.00");
+    assert_eq!(project["plan_version"], 2);
+    env.ok(&["skill", "set", "forillon", "marie", "1.5"]);
+    env.ok(&["multiplier", "set", "forillon", "cash", "4"]);
+    let decay = env.json(&["decay", "set", "forillon", "--half-life", "365"]);
+    assert_eq!(
+        decay["policy"],
+        json!({"rates": {"coordination": "30.00", "design": "45.00", "engineering": "45.00"},
+               "multipliers": {"cash": "4"}, "skills": {"marie": "1.5"}, "half_life_days": "365"})
+    );
+    let revalued = env.json(&["revalue", "forillon"]);
+    assert_eq!(
+        revalued["changed"],
+        json!([{"contribution": 2, "value": "5400.00"}])
+    );
+    // A year later marie's value has halved.
+    let shares = env.json(&["shares", "forillon", "--as-of", "2027-11-21"]);
+    assert_eq!(
+        shares["shares"],
+        json!([
+            {"agent": "abran", "value": "2700.00", "share": "0.439024390243902439"},
+            {"agent": "luc", "value": "750.00", "share": "0.121951219512195122"},
+            {"agent": "marie", "value": "2700.00", "share": "0.439024390243902439"},
+        ])
+    );
+    env.ok(&["decay", "off", "forillon"]);
+
+    let log = env.json(&["log", "show", "--limit", "2", "--offset", "3"]);
+    assert_eq!(log["head"], 18);
+    assert_eq!(log["events"][0]["seq"], 4);
+    assert_eq!(log["events"][0]["op"], "add_agent");
+    assert_eq!(log["events"][0]["recorded_at"], NOW);
+    assert_eq!(log["events"].as_array().unwrap().len(), 2);
+    env.refused(
+        &["balance", "nobody"],
+        "not-found",
+        "no account named \"nobody\": not an agent, a project or an account that holds anything",
+    );
+    assert_eq!(
+        env.json(&["balance", "odile"]),
+        json!({"balances": {"odile": {}}})
+    );
+    assert_eq!(env.json(&["init"])["events"], 18);
+}
+
+#[test]
+fn usage_and_environment_errors() {
+    let env = Env::new();
+    // No book yet: refused rather than silently created.
+    let output = env.run(&["--json", "agent", "list"]);
+    assert_eq!(output.status.code(), Some(2));
+    let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(doc["error"]["kind"], "not-found");
+    assert!(!env.book.exists());
+    // A malformed command line is refused input too, as JSON when asked.
+    let output = env.run(&["--json", "approve", "abc"]);
+    assert_eq!(output.status.code(), Some(2));
+    let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(doc["error"]["kind"], "invalid");
+    assert!(doc["error"]["message"].as_str().unwrap().contains("'abc'"));
+    let output = env.run(&["--json", "agent", "list", "--postgres-please"]);
+    assert_eq!(output.status.code(), Some(2));
+    // A PostgreSQL URL goes to the PostgreSQL store (nothing listens on port 1), or is
+    // refused when the binary is built without it; the password is never echoed.
+    let output = Command::new(env!("CARGO_BIN_EXE_fairshare"))
+        .args([
+            "--json",
+            "--book",
+            "postgres://fs:secret@127.0.0.1:1/fs",
+            "init",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(doc["error"]["kind"], "storage");
+    let message = doc["error"]["message"].as_str().unwrap();
+    if cfg!(feature = "postgres") {
+        assert!(message.contains("connect to"), "{message}");
+    } else {
+        assert!(
+            message.contains("PostgreSQL store is not built into this binary"),
+            "{message}"
+        );
+    }
+    assert!(!stdout(&output).contains("secret") && !stderr(&output).contains("secret"));
+    // A bad clock override.
+    env.ok(&["init"]);
+    let output = env
+        .command(&env.book, &["agent", "add", "zed"])
+        .env("FAIRSHARE_NOW", "yesterday")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("FAIRSHARE_NOW=\"yesterday\" is not a time"));
+    // FAIRSHARE_BOOK names the book when --book does not.
+    let output = Command::new(env!("CARGO_BIN_EXE_fairshare"))
+        .env("FAIRSHARE_BOOK", &env.book)
+        .args(["--json", "init"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(doc["book"], env.book.display().to_string());
+}

@@ -1,0 +1,301 @@
+//! The store conformance suite on PostgreSQL, one fresh schema per book.
+//!
+//! Runs only when `FAIRSHARE_TEST_POSTGRES` holds a URL, e.g.
+//! `FAIRSHARE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test`; otherwise every test
+//! prints a one-line skip notice and passes. The schemas are dropped at the end of each test.
+
+use fairshare_postgres::PostgresStore;
+use fairshare_store::conformance::{self, sample_row, sample_rows, tricky_rows};
+use fairshare_store::{EventRow, Store, StoreError};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const ENV: &str = "FAIRSHARE_TEST_POSTGRES";
+
+/// The test database URL, or `None` (after a skip notice) when the tests are not enabled.
+fn database(test: &str) -> Option<String> {
+    match std::env::var(ENV) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!("skip {test}: set {ENV}=postgres://user@host:port/db to run it");
+            None
+        }
+    }
+}
+
+/// Fresh schema names for one test; drops every schema it handed out when dropped.
+struct Schemas {
+    url: String,
+    names: Vec<String>,
+}
+
+impl Schemas {
+    fn new(url: &str) -> Schemas {
+        Schemas {
+            url: url.to_owned(),
+            names: Vec::new(),
+        }
+    }
+
+    /// The URL of a new, unique, not yet existing schema.
+    fn fresh(&mut self) -> String {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!(
+            "fs_test_{}_{}_{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        self.names.push(name.clone());
+        with_schema(&self.url, &name)
+    }
+}
+
+impl Drop for Schemas {
+    fn drop(&mut self) {
+        if self.names.is_empty() {
+            return;
+        }
+        match postgres::Client::connect(&self.url, postgres::NoTls) {
+            Ok(mut c) => {
+                for name in &self.names {
+                    if let Err(e) =
+                        c.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                    {
+                        eprintln!("could not drop test schema {name}: {e}");
+                    }
+                }
+            }
+            Err(e) => eprintln!("could not connect to drop the test schemas: {e}"),
+        }
+    }
+}
+
+fn with_schema(url: &str, schema: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}schema={schema}")
+}
+
+fn open(url: &str) -> PostgresStore {
+    PostgresStore::open(url).unwrap_or_else(|e| panic!("open {url}: {e}"))
+}
+
+fn scan_all(s: &mut dyn Store) -> Vec<EventRow> {
+    let mut out = Vec::new();
+    s.scan(0, &mut |r| {
+        out.push(r);
+        Ok(())
+    })
+    .expect("scan");
+    out
+}
+
+fn shared(schemas: &mut Schemas, k: usize) -> Vec<Box<dyn Store>> {
+    let url = schemas.fresh();
+    (0..k)
+        .map(|_| Box::new(open(&url)) as Box<dyn Store>)
+        .collect()
+}
+
+#[test]
+fn conformance_suite() {
+    let Some(db) = database("conformance_suite") else {
+        return;
+    };
+    let mut schemas = Schemas::new(&db);
+    conformance::run_all(&mut || Box::new(open(&schemas.fresh())));
+}
+
+#[test]
+fn two_handles_on_one_schema() {
+    let Some(db) = database("two_handles_on_one_schema") else {
+        return;
+    };
+    let mut schemas = Schemas::new(&db);
+    conformance::two_handles(&mut |k| shared(&mut schemas, k));
+}
+
+#[test]
+fn concurrent_writers_on_one_schema() {
+    let Some(db) = database("concurrent_writers_on_one_schema") else {
+        return;
+    };
+    let mut schemas = Schemas::new(&db);
+    let handles = shared(&mut schemas, 8);
+    conformance::concurrent_appends(handles, 200);
+}
+
+#[test]
+fn reopen_keeps_everything() {
+    let Some(db) = database("reopen_keeps_everything") else {
+        return;
+    };
+    let mut schemas = Schemas::new(&db);
+    let url = schemas.fresh();
+    let mut rows = sample_rows(1, 2_500);
+    rows.extend(tricky_rows(2_501));
+    {
+        let mut s = open(&url);
+        assert_eq!(s.schema(), url.rsplit('=').next().unwrap_or_default());
+        s.append(&rows).expect("append");
+    }
+    let mut s = open(&url);
+    assert_eq!(s.head().expect("head"), rows.len() as u64);
+    // More rows than one scan page, so paging is exercised.
+    assert_eq!(scan_all(&mut s), rows);
+    s.append(&[sample_row(rows.len() as u64 + 1, None)])
+        .expect("append after reopen");
+}
+
+#[test]
+fn url_parameters_and_location() {
+    let Some(db) = database("url_parameters_and_location") else {
+        return;
+    };
+    let mut schemas = Schemas::new(&db);
+    let url = schemas.fresh();
+    let schema = url.rsplit('=').next().unwrap_or_default().to_owned();
+    // Other parameters reach the driver (it would refuse an unknown `schema` parameter).
+    let with_params = format!("{url}&application_name=fairshare-test&connect_timeout=5");
+    let s = open(&with_params);
+    assert!(
+        s.location().ends_with(&format!("schema={schema}")),
+        "{}",
+        s.location()
+    );
+    assert!(s.location().contains("application_name=fairshare-test"));
+    // Trust authentication ignores passwords; the location must never show them.
+    let (scheme, rest) = with_params.split_once("://").expect("a URL");
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let with_password = match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}:hunter2{}", &rest[..at], &rest[at..]),
+        None => format!("{scheme}://postgres:hunter2@{rest}"),
+    } + "&password=hunter3";
+    let s = open(&with_password);
+    assert!(!s.location().contains("hunter"), "{}", s.location());
+}
+
+#[test]
+fn open_errors_say_what_failed() {
+    // Needs no server: nothing listens on port 1.
+    let e =
+        PostgresStore::open("postgres://nobody:secret@127.0.0.1:1/db?schema=x&connect_timeout=2")
+            .expect_err("connect to a closed port");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("connect to postgres://nobody@127.0.0.1:1/db") && !msg.contains("secret"),
+        "{msg}"
+    );
+    let e = PostgresStore::open("postgres://u@127.0.0.1:1/db?schema=no-dashes")
+        .expect_err("bad schema name");
+    assert!(e.to_string().contains("invalid schema name"), "{e}");
+
+    let Some(db) = database("open_errors_say_what_failed (newer schema part)") else {
+        return;
+    };
+    let mut schemas = Schemas::new(&db);
+    let url = schemas.fresh();
+    drop(open(&url));
+    let schema = url.rsplit('=').next().unwrap_or_default().to_owned();
+    let mut c = postgres::Client::connect(&db, postgres::NoTls).expect("connect");
+    c.batch_execute(&format!(
+        "UPDATE {schema}.meta SET value = '99' WHERE key = 'schema_version'"
+    ))
+    .expect("bump the schema version");
+    let e = PostgresStore::open(&url).expect_err("open a newer book");
+    assert!(e.to_string().contains("newer than this build"), "{e}");
+}
+
+#[test]
+fn concurrent_opens_of_a_new_schema() {
+    let Some(db) = database("concurrent_opens_of_a_new_schema") else {
+        return;
+    };
+    let mut schemas = Schemas::new(&db);
+    let url = schemas.fresh();
+    let stores: Vec<PostgresStore> = std::thread::scope(|s| {
+        let joins: Vec<_> = (0..6)
+            .map(|_| s.spawn(|| PostgresStore::open(&url)))
+            .collect();
+        joins
+            .into_iter()
+            .map(|j| match j.join() {
+                Ok(Ok(store)) => store,
+                Ok(Err(e)) => panic!("concurrent open: {e}"),
+                Err(_) => panic!("open thread panicked"),
+            })
+            .collect()
+    });
+    let mut stores = stores;
+    stores[0].append(&sample_rows(1, 3)).expect("append");
+    assert_eq!(stores[5].head().expect("head"), 3);
+}
+
+#[test]
+fn conflict_messages_name_the_culprit() {
+    let Some(db) = database("conflict_messages_name_the_culprit") else {
+        return;
+    };
+    let mut schemas = Schemas::new(&db);
+    let mut s = open(&schemas.fresh());
+    s.append(&[sample_row(1, Some("pay-42"))]).expect("append");
+    match s.append(&[sample_row(2, Some("pay-42"))]) {
+        Err(StoreError::Conflict(m)) => assert!(m.contains("pay-42"), "{m}"),
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    match s.append(&[sample_row(1, None)]) {
+        Err(StoreError::Conflict(m)) => assert!(m.contains("sequence 1"), "{m}"),
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+}
+
+/// Append 200,000 rows in batches of 10,000, then scan them. Run in release mode:
+/// `FAIRSHARE_TEST_POSTGRES=… cargo test --release -p fairshare-postgres --test conformance -- --ignored --nocapture`
+#[test]
+#[ignore = "benchmark: run in release mode"]
+fn throughput() {
+    const N: u64 = 200_000;
+    const BATCH: u64 = 10_000;
+    let Some(db) = database("throughput") else {
+        return;
+    };
+    let mut schemas = Schemas::new(&db);
+    let mut s = open(&schemas.fresh());
+    let t = std::time::Instant::now();
+    let mut first = 1;
+    while first <= N {
+        let batch: Vec<EventRow> = (first..first + BATCH)
+            .map(|i| {
+                sample_row(
+                    i,
+                    Some(&format!(
+                        "req-{:016x}",
+                        i.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    )),
+                )
+            })
+            .collect();
+        s.append(&batch).expect("append batch");
+        first += BATCH;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "append: {N} rows in {secs:.2} s = {:.0} rows/s",
+        N as f64 / secs
+    );
+    let t = std::time::Instant::now();
+    let mut count = 0u64;
+    s.scan(0, &mut |_| {
+        count += 1;
+        Ok(())
+    })
+    .expect("scan");
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!(count, N);
+    println!(
+        "scan: {count} rows in {secs:.2} s = {:.0} rows/s",
+        count as f64 / secs
+    );
+}
