@@ -95,6 +95,9 @@ pub enum Cmd {
         /// Value decayed to this day [default: today]
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<String>,
+        /// Formula, peer, steward and blended shares side by side
+        #[arg(long)]
+        blended: bool,
     },
     /// Distribution plans (value equations)
     #[command(subcommand)]
@@ -118,6 +121,34 @@ pub enum Cmd {
     Statement { id: u64 },
     /// Balances of every account, or of one
     Balance { name: Option<String> },
+    /// Crowdfunding campaigns that buy shared resources (docs/RESOURCES.md)
+    #[command(subcommand)]
+    Campaign(crate::resources_cmd::CampaignCmd),
+    /// Shared resources: co-owners, fee schedules, charged use, payback, commons
+    #[command(subcommand)]
+    Resource(crate::resources_cmd::ResourceCmd),
+    /// Project tokens: issuance, pre-sales, reserve, redemption, acceptance (docs/TOKENS.md)
+    #[command(subcommand)]
+    Token(crate::tokens_cmd::TokenCmd),
+    /// Peer rounds: members share points among each other (docs/PEER.md)
+    #[command(subcommand)]
+    Round(crate::peer_cmd::RoundCmd),
+    /// Steward recognition: points with a public reason
+    #[command(subcommand)]
+    Steward(crate::peer_cmd::StewardCmd),
+    /// The blend of formula, peer and steward shares
+    #[command(subcommand)]
+    Blend(crate::peer_cmd::BlendCmd),
+    /// Bounties: tasks with a fixed reward
+    #[command(subcommand)]
+    Bounty(crate::peer_cmd::BountyCmd),
+    /// Pool allocations of a point asset (phantom equity)
+    #[command(subcommand)]
+    Pool(crate::peer_cmd::PoolCmd),
+    /// Record that an agent left a project (`leave policy` enables leavers)
+    Leave(crate::peer_cmd::LeaveArgs),
+    /// A project's cap table: value, share and units of each agent, as of a day
+    Captable(crate::peer_cmd::CaptableArgs),
     /// Check the hash chain, every recorded outcome and the ledger invariants
     Verify,
     /// Write the event log as JSON lines (re-importable) or CSV

@@ -22,7 +22,8 @@ use crate::render::{
     Revalued, RevenueOut, Reviewed, SharesOut, StatementOut, Text, ValueChange, VerifyOut,
 };
 use crate::session::{Access, Session, is_postgres_url, open_store, today};
-use crate::{demo, generate, plan_file};
+use crate::tokens_cmd::MintOut;
+use crate::{demo, generate, peer_cmd, plan_file, resources_cmd, tokens_cmd};
 
 /// An output that prints nothing (the command wrote its data to stdout itself).
 pub struct Nothing;
@@ -176,7 +177,12 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
             agent,
             page,
         } => contributions(s, &project, status, agent.as_deref(), page),
-        Cmd::Shares { project, as_of } => {
+        Cmd::Shares {
+            project,
+            as_of,
+            blended: true,
+        } => peer_cmd::blended_shares(s, &project, as_of),
+        Cmd::Shares { project, as_of, .. } => {
             let book = s.open_book()?;
             let state = book.state();
             let project = state.project(&project)?;
@@ -273,6 +279,16 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
                 None => BalancesOut::of(state, state.ledger().accounts().into_keys()),
             }))
         }
+        Cmd::Campaign(command) => resources_cmd::campaign(s, command),
+        Cmd::Resource(command) => resources_cmd::resource(s, command),
+        Cmd::Token(command) => tokens_cmd::run(s, command),
+        Cmd::Round(command) => peer_cmd::round(s, command),
+        Cmd::Steward(command) => peer_cmd::steward(s, command),
+        Cmd::Blend(command) => peer_cmd::blend(s, command),
+        Cmd::Bounty(command) => peer_cmd::bounty(s, command),
+        Cmd::Pool(command) => peer_cmd::pool(s, command),
+        Cmd::Leave(args) => peer_cmd::leave(s, args),
+        Cmd::Captable(args) => peer_cmd::captable(s, args),
         Cmd::Verify => {
             let mut store = open_store(s.book_url(), Access::ReadOnly)?;
             let report = fairshare_book::verify(store.as_mut())?;
@@ -296,7 +312,7 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
     }
 }
 
-fn unexpected(executed: &Executed) -> anyhow::Error {
+pub(crate) fn unexpected(executed: &Executed) -> anyhow::Error {
     CliError::storage(format!(
         "event {}: unexpected outcome {:?}",
         executed.seq, executed.outcome
@@ -304,7 +320,7 @@ fn unexpected(executed: &Executed) -> anyhow::Error {
     .into()
 }
 
-fn check_page(page: Page) -> Result<()> {
+pub(crate) fn check_page(page: Page) -> Result<()> {
     if page.limit > PAGE_LIMIT_MAX {
         return Err(CliError::invalid(format!(
             "--limit {} is above the maximum {PAGE_LIMIT_MAX}: page with --offset",
@@ -506,17 +522,15 @@ fn log(s: &Session, command: LogCmd) -> Result<Box<dyn Output>> {
     };
     let mut book = s.open_book()?;
     let executed = s.execute(&mut book, command)?;
-    let Outcome::Logged { id, .. } = executed.outcome else {
+    let Outcome::Logged { id, minted, .. } = &executed.outcome else {
         return Err(unexpected(&executed));
     };
     let state = book.state();
-    let contribution = state.contribution(id)?;
+    let contribution = state.contribution(*id)?;
     let project = state.project(&contribution.project)?;
-    Ok(Box::new(Logged::of(
-        project,
-        contribution,
-        executed.replayed,
-    )))
+    let mut logged = Logged::of(project, contribution, executed.replayed);
+    logged.minted = MintOut::of(state, minted);
+    Ok(Box::new(logged))
 }
 
 fn review(s: &Session, command: Command, id: u64) -> Result<Box<dyn Output>> {
@@ -525,11 +539,11 @@ fn review(s: &Session, command: Command, id: u64) -> Result<Box<dyn Output>> {
     let state = book.state();
     let contribution = state.contribution(id)?;
     let project = state.project(&contribution.project)?;
-    Ok(Box::new(Reviewed::of(
-        project,
-        contribution,
-        executed.replayed,
-    )))
+    let mut reviewed = Reviewed::of(project, contribution, executed.replayed);
+    if let Outcome::Approved { minted, .. } = &executed.outcome {
+        reviewed.minted = MintOut::of(state, minted);
+    }
+    Ok(Box::new(reviewed))
 }
 
 fn contributions(

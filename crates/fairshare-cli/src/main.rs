@@ -9,9 +9,12 @@ mod commands;
 mod demo;
 mod error;
 mod generate;
+mod peer_cmd;
 mod plan_file;
 mod render;
+mod resources_cmd;
 mod session;
+mod tokens_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -88,10 +91,15 @@ fn usage_error(error: clap::Error) -> ExitCode {
         return ExitCode::from(ErrorKind::Invalid.exit_code());
     }
     let rendered = error.render().to_string();
+    // Keep every line that says what was wrong (clap lists missing arguments on the lines
+    // after the first), but not the usage and help hints.
     let message = rendered
         .lines()
-        .next()
-        .unwrap_or_default()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
         .trim_start_matches("error: ")
         .to_string();
     report_error(ErrorKind::Invalid, &message, true)

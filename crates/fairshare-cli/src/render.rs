@@ -110,7 +110,7 @@ fn short(hash: &str) -> &str {
     hash.get(..SHORT_HASH_LEN).unwrap_or(hash)
 }
 
-fn or_dash(text: Option<&str>) -> String {
+pub(crate) fn or_dash(text: Option<&str>) -> String {
     text.unwrap_or("-").to_string()
 }
 
@@ -131,6 +131,32 @@ pub fn share_decimal(part: Value, total: Value) -> String {
         .to_i128()
         .expect("a share of at most 1 fits in i128 at 18 decimals");
     format_scaled(mantissa, SHARE_DECIMALS, 0)
+}
+
+/// `part / total` for any exact ratio (token balances, peer shares): an exact decimal when it
+/// terminates within [`SHARE_DECIMALS`] digits, otherwise rounded half-to-even at the last
+/// one, as [`share_decimal`] prints values. Zero when `total` is not positive.
+pub fn ratio_decimal(part: &BigInt, total: &BigInt) -> String {
+    use num_traits::Signed;
+    if !total.is_positive() {
+        return "0".to_string();
+    }
+    let scale = BigInt::from(10u8).pow(SHARE_DECIMALS);
+    let (mut quotient, remainder) = (part * &scale).div_mod_floor(total);
+    let twice: BigInt = remainder * 2;
+    if &twice > total || (&twice == total && quotient.is_odd()) {
+        quotient += 1;
+    }
+    let sign = if quotient.is_negative() { "-" } else { "" };
+    let width = SHARE_DECIMALS as usize + 1;
+    let digits = format!("{:0>width$}", quotient.abs().to_string());
+    let (whole, fraction) = digits.split_at(digits.len() - SHARE_DECIMALS as usize);
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{fraction}")
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,6 +499,9 @@ pub struct Logged {
     pub status: String,
     pub gift: bool,
     pub replayed: bool,
+    /// Tokens of the project's token minted to the contributor (absent when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minted: Option<crate::tokens_cmd::MintOut>,
     #[serde(skip)]
     pub status_words: String,
 }
@@ -489,6 +518,7 @@ impl Logged {
             status: contribution.status.as_str().to_string(),
             gift: contribution.gift,
             replayed,
+            minted: None,
             status_words: status_words(contribution, project.approvals_required),
         }
     }
@@ -510,7 +540,11 @@ impl Text for Logged {
             } else {
                 ""
             }
-        )
+        ) + &self
+            .minted
+            .as_ref()
+            .map(|m| format!("{}\n", m.words()))
+            .unwrap_or_default()
     }
 }
 
@@ -522,6 +556,9 @@ pub struct Reviewed {
     pub approvals_required: u32,
     pub reason: Option<String>,
     pub replayed: bool,
+    /// Tokens minted to the contributor now that the contribution counts (absent when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minted: Option<crate::tokens_cmd::MintOut>,
 }
 
 impl Reviewed {
@@ -533,6 +570,7 @@ impl Reviewed {
             approvals_required: project.approvals_required,
             reason: contribution.reason.clone(),
             replayed,
+            minted: None,
         }
     }
 }
@@ -556,6 +594,9 @@ impl Text for Reviewed {
             let _ = write!(out, ": {reason}");
         }
         out.push('\n');
+        if let Some(minted) = &self.minted {
+            let _ = writeln!(out, "{}", minted.words());
+        }
         out
     }
 }
@@ -669,7 +710,7 @@ impl Text for ContributionsOut {
     }
 }
 
-fn page_hint(offset: usize, shown: usize, total: usize) -> String {
+pub(crate) fn page_hint(offset: usize, shown: usize, total: usize) -> String {
     if offset + shown < total {
         format!(" (more with --offset {})", offset + shown)
     } else {
@@ -783,6 +824,18 @@ pub fn bucket_words(bucket: &Bucket, project: &Project) -> String {
                 filter_words(&filter)
             )
         }
+        Bucket::Payback { resource, percent } => {
+            let pot = match percent {
+                Some(p) => format!("{p}% of what is left"),
+                None => "everything left".to_string(),
+            };
+            format!(
+                "{pot} to the co-owners of {resource} until they are paid back (pledge plus premium), pro rata by pledge and never past a cap; what they cannot take goes on"
+            )
+        }
+        Bucket::TokenHolders { token } => format!(
+            "everything left to the holders of {token}, pro rata by their balances (nobody holding it: it goes on)"
+        ),
         // Bucket types the core may add later are shown by their own label.
         _ => bucket.label(),
     }
@@ -1131,7 +1184,12 @@ impl BalancesOut {
                         assets
                             .iter()
                             .map(|(asset, minor)| {
-                                let exponent = state.asset_exponent(asset).unwrap_or(0);
+                                // A project currency, or a token (which core's
+                                // `asset_exponent` does not know).
+                                let exponent = state
+                                    .asset_exponent(asset)
+                                    .or_else(|| state.token(asset).ok().map(|t| t.exponent))
+                                    .unwrap_or(0);
                                 (asset.clone(), format_amount(*minor, exponent))
                             })
                             .collect()
@@ -1313,6 +1371,26 @@ mod tests {
         assert_eq!(
             share_decimal(v(i128::MAX / 3), v(i128::MAX)),
             "0.333333333333333333"
+        );
+    }
+
+    #[test]
+    fn ratios_are_exact_or_rounded_at_18_decimals() {
+        let r = |p: i64, t: i64| ratio_decimal(&BigInt::from(p), &BigInt::from(t));
+        assert_eq!(r(3, 8), "0.375");
+        assert_eq!(r(8, 8), "1");
+        assert_eq!(r(0, 8), "0");
+        assert_eq!(r(767, 3000), "0.255666666666666667");
+        assert_eq!(r(2, 3), "0.666666666666666667");
+        assert_eq!(r(1, 0), "0");
+        assert_eq!(r(-3, 2), "-1.5");
+        assert_eq!(r(5, 2), "2.5");
+        // Exactly half a unit at the 19th decimal rounds to even.
+        let total = BigInt::from(2) * BigInt::from(10u8).pow(18);
+        assert_eq!(ratio_decimal(&BigInt::from(1), &total), "0");
+        assert_eq!(
+            ratio_decimal(&BigInt::from(3), &total),
+            "0.000000000000000002"
         );
     }
 

@@ -961,6 +961,12 @@ impl State {
             }
             Command::AllocatePool { project, pool } => {
                 require_custodian(role, "allocate pools")?;
+                // An allocation happens once per crystallisation event: the key makes a retry safe.
+                if ctx.key.is_none() {
+                    return Err(DomainError::invalid(
+                        "a pool allocation needs an idempotency key (--key): it is made once per key",
+                    ));
+                }
                 let project = self.project(project)?;
                 let size = parse_positive_amount(pool, project.exponent)?;
                 self.decide_pool(ctx, project, size)

@@ -156,6 +156,10 @@ impl FeeSchedule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UseRecord {
     pub id: u64,
+    /// The day of the use (the day it was recorded).
+    pub date: crate::date::Date,
+    /// Which fee schedule charged it: `Resource::fee_history[fee_version - 1]`.
+    pub fee_version: usize,
     pub agent: String,
     pub hours: Decimal,
     pub community: bool,
@@ -170,7 +174,10 @@ pub struct Resource {
     pub project: String,
     pub status: ResourceStatus,
     pub owners: Vec<Owner>,
+    /// The fee schedule in force.
     pub fees: Option<FeeSchedule>,
+    /// Every schedule ever set, oldest first, so past uses keep their labels.
+    pub fee_history: Vec<FeeSchedule>,
     pub uses: Vec<UseRecord>,
     pub value: Option<i128>,
     pub campaign: Option<String>,
@@ -196,6 +203,14 @@ impl Resource {
             parts.into_iter().map(|p| p as i128).collect(),
             unplaced as i128,
         )
+    }
+
+    /// The fee schedule that charged a past use.
+    pub fn schedule_of(&self, record: &UseRecord) -> Option<&FeeSchedule> {
+        record
+            .fee_version
+            .checked_sub(1)
+            .and_then(|index| self.fee_history.get(index))
     }
 
     pub fn all_paid_back(&self) -> bool {
@@ -667,6 +682,7 @@ impl State {
                         status: ResourceStatus::CoOwned,
                         owners: owners.clone(),
                         fees: None,
+                        fee_history: Vec::new(),
                         uses: Vec::new(),
                         value: Some(*amount),
                         campaign: Some(campaign.clone()),
@@ -711,6 +727,7 @@ impl State {
                         status,
                         owners,
                         fees: None,
+                        fee_history: Vec::new(),
                         uses: Vec::new(),
                         value,
                         campaign: None,
@@ -739,7 +756,9 @@ impl State {
                     material_to,
                     after_payback,
                 )?;
-                self.resources.get_mut(resource).ok_or_else(mismatch)?.fees = Some(schedule);
+                let record = self.resources.get_mut(resource).ok_or_else(mismatch)?;
+                record.fee_history.push(schedule.clone());
+                record.fees = Some(schedule);
             }
             (
                 Command::UseResource {
@@ -801,8 +820,11 @@ impl State {
                 if *commons {
                     record.status = ResourceStatus::Commons;
                 }
+                let fee_version = record.fee_history.len();
                 record.uses.push(UseRecord {
                     id: *use_id,
+                    date: ctx.date,
+                    fee_version,
                     agent: agent.clone(),
                     hours: parse_decimal(hours, "hours")?,
                     community: *community,

@@ -250,12 +250,13 @@ impl State {
         }
     }
 
-    /// Exponent of an asset known to the book (a project currency), if any.
+    /// Exponent of an asset known to the book (a project currency or a token), if any.
     pub fn asset_exponent(&self, asset: &str) -> Option<u32> {
         self.projects
             .values()
             .find(|p| p.currency == asset)
             .map(|p| p.exponent)
+            .or_else(|| self.tokens.by_symbol.get(asset).map(|t| t.exponent))
     }
 
     /// Each agent's counted value in a project (decayed to `as_of` when the policy has a

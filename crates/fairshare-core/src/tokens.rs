@@ -973,7 +973,7 @@ impl State {
                 let accepting = self.project(project)?;
                 let rate = token.accepted_by.get(project).ok_or_else(|| {
                     DomainError::invalid(format!(
-                        "{project} does not accept {sym}: it must accept it first (`token accept {project} {sym} RATE`)",
+                        "{project} does not accept {sym}: it must accept it first (`token accept {project} {sym} --rate R`)",
                         sym = token.symbol
                     ))
                 })?;

@@ -1,0 +1,180 @@
+//! What the capability tests share: the real `fairshare` binary run on a temporary book with
+//! the clock fixed by FAIRSHARE_NOW (as in tests/cli.rs).
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub const NOW: &str = "2026-11-21T10:20:49Z";
+
+pub struct Env {
+    pub dir: TempDir,
+    pub book: PathBuf,
+}
+
+impl Env {
+    /// The book `name` in `dir` (which a doc story created).
+    pub fn at(dir: TempDir, name: &str) -> Env {
+        let book = dir.path().join(name);
+        assert!(book.exists(), "no book {}", book.display());
+        Env { dir, book }
+    }
+
+    /// A fresh, initialised book.
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book.db");
+        let env = Env { dir, book };
+        env.ok(&["init"]);
+        env
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_fairshare"))
+            .env_remove("FAIRSHARE_BOOK")
+            .env("FAIRSHARE_NOW", NOW)
+            .current_dir(self.dir.path())
+            .arg("--book")
+            .arg(&self.book)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Runs a command that must succeed and returns its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "{args:?} failed: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        stdout(&output)
+    }
+
+    /// Runs a command with `--json` that must succeed and returns its document.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let text = self.ok(&all);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: {e}: {text}"))
+    }
+
+    pub fn export(&self) -> String {
+        self.ok(&["export"])
+    }
+
+    /// Checks that a command is refused with exit status 2, this kind and this exact message
+    /// (on stdout as JSON and on stderr), and that the book's export is unchanged.
+    pub fn refused(&self, args: &[&str], kind: &str, message: &str) {
+        let before = self.export();
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let output = self.run(&all);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        let doc: Value = serde_json::from_str(&stdout(&output))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stdout(&output)));
+        assert_eq!(
+            doc,
+            json!({"error": {"kind": kind, "message": message}}),
+            "{args:?}"
+        );
+        assert_eq!(stderr(&output), format!("error: {message}\n"), "{args:?}");
+        assert_eq!(self.export(), before, "{args:?} changed the book");
+    }
+
+    /// Adds agents, each `handle:role`.
+    pub fn agents(&self, agents: &[&str]) {
+        for agent in agents {
+            let (handle, role) = agent.split_once(':').unwrap();
+            self.ok(&["agent", "add", handle, "--role", role]);
+        }
+    }
+
+    /// Events in the book.
+    pub fn events(&self) -> u64 {
+        self.json(&["log", "show", "--limit", "1"])["head"]
+            .as_u64()
+            .unwrap()
+    }
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// `{name: "amount", ...}`.
+pub fn amounts(pairs: &[(&str, &str)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect(),
+    )
+}
+
+/// Runs every ```sh block of a page of docs/, in order, as one `sh -e` script in an empty
+/// directory with `fairshare` on the PATH: the page's story must work as written. Returns the
+/// directory (with the book the story created) and what the script printed.
+pub fn run_doc_story(page: &str) -> (TempDir, String) {
+    let path = format!("{}/../../docs/{page}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut script = String::new();
+    let mut in_block = false;
+    for line in text.lines() {
+        if in_block {
+            if line.trim_start().starts_with("```") {
+                in_block = false;
+            } else {
+                script.push_str(line);
+                script.push('\n');
+            }
+        } else if line.trim() == "```sh" {
+            in_block = true;
+        }
+    }
+    assert!(!script.is_empty(), "{page} has no ```sh block");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("story.sh"), &script).unwrap();
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_fairshare"));
+    let mut paths = vec![binary.parent().unwrap().to_path_buf()];
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let output = Command::new("sh")
+        .arg("-e")
+        .arg("story.sh")
+        .env("PATH", std::env::join_paths(paths).unwrap())
+        .env_remove("FAIRSHARE_BOOK")
+        .env("FAIRSHARE_NOW", NOW)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the story of {page} failed:\n{}{}\nscript:\n{script}",
+        stdout(&output),
+        stderr(&output)
+    );
+    (dir, stdout(&output))
+}
