@@ -12,7 +12,7 @@ use crate::error::DomainResult;
 use crate::model::{Bucket, PercentOf};
 use crate::money::parse_amount;
 use crate::split::{CappedShare, split_capped, split_largest_remainder};
-use crate::state::{Project, State};
+use crate::state::{Claim, Project, State};
 
 /// The lines and claim settlements of distributing `amount` (minor units) by the project's
 /// current plan on `date`. Parts always add up to `amount`: what no bucket places goes to the
@@ -57,31 +57,32 @@ pub fn plan_distribution(
                 left -= take;
             }
             Bucket::Reimburse { kinds } => {
-                // Outstanding per agent, in byte order of handle, then paid oldest claim first.
-                let mut owed: BTreeMap<Arc<str>, i128> = BTreeMap::new();
+                // Open claims grouped per agent in one pass (byte order of handle, oldest
+                // claim first), so a distribution stays linear in the number of claims.
+                let mut owed: BTreeMap<Arc<str>, (i128, Vec<&Claim>)> = BTreeMap::new();
                 for claim in project
                     .claims
                     .iter()
                     .filter(|c| kinds.contains(&c.kind) && c.outstanding() > 0)
                 {
-                    *owed.entry(claim.agent.clone()).or_default() += claim.outstanding();
+                    let entry = owed.entry(claim.agent.clone()).or_default();
+                    entry.0 += claim.outstanding();
+                    entry.1.push(claim);
                 }
                 let shares: Vec<CappedShare> = owed
                     .values()
-                    .map(|o| CappedShare {
+                    .map(|(o, _)| CappedShare {
                         weight: *o as u128,
                         room: *o as u128,
                     })
                     .collect();
                 let (parts, _) = split_capped(left as u128, &shares);
-                for ((agent, _), part) in owed.iter().zip(parts) {
+                for ((agent, (_, open)), part) in owed.iter().zip(parts) {
                     let part = part as i128;
                     push(agent, part);
                     left -= part;
                     let mut to_settle = part;
-                    for claim in project.claims.iter().filter(|c| {
-                        kinds.contains(&c.kind) && c.outstanding() > 0 && c.agent == *agent
-                    }) {
+                    for claim in open {
                         if to_settle == 0 {
                             break;
                         }

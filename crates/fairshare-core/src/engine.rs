@@ -464,13 +464,18 @@ impl State {
                     }
                 }
                 let project_state = self.project_mut(project)?;
-                for payment in claims {
-                    let claim = project_state
+                if !claims.is_empty() {
+                    // Index once: a payment per claim must not rescan every claim.
+                    let index: std::collections::HashMap<u64, usize> = project_state
                         .claims
-                        .iter_mut()
-                        .find(|c| c.contribution == payment.contribution)
-                        .ok_or_else(mismatch)?;
-                    claim.paid += payment.amount;
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| (c.contribution, i))
+                        .collect();
+                    for payment in claims {
+                        let at = *index.get(&payment.contribution).ok_or_else(mismatch)?;
+                        project_state.claims[at].paid += payment.amount;
+                    }
                 }
                 self.distributions.push(Distribution {
                     id: *id,

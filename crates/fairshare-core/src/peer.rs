@@ -1630,7 +1630,8 @@ mod tests {
                 seq: self.state.head() + 1,
                 actor: actor.into(),
                 date: Date::parse("2026-11-21").unwrap(),
-                key: None,
+                // Every event gets a key: pool allocations require one.
+                key: Some(format!("k{}", self.state.head() + 1)),
                 payload_hash: String::new(),
             }
         }
@@ -2104,6 +2105,13 @@ mod tests {
         );
         let error = book.refuse(OPERATOR, pool("0"));
         assert!(error.contains("must be greater than zero"), "{error}");
+        let mut unkeyed = book.ctx(OPERATOR);
+        unkeyed.key = None;
+        let error = book.state.decide(&unkeyed, &pool("100")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "a pool allocation needs an idempotency key (--key): it is made once per key"
+        );
         assert!(
             book.state
                 .cap_table("v", book.ctx(OPERATOR).date)
