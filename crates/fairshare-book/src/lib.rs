@@ -62,8 +62,90 @@ impl Book {
             state: State::new(),
             last_hash: GENESIS_HASH.to_string(),
         };
-        book.catch_up()?;
+        book.replay()?;
         Ok(book)
+    }
+
+    /// The initial replay, pipelined: one thread reads and parses rows while this one applies
+    /// them, so a long log opens in about the time of the slower half. (Later catch-ups are
+    /// short and stay on one thread.)
+    fn replay(&mut self) -> BookResult<()> {
+        let after = self.state.head();
+        let pending = self.store.head()?.saturating_sub(after);
+        self.state.reserve(usize::try_from(pending).unwrap_or(0));
+        let store = &mut self.store;
+        let state = &mut self.state;
+        let last_hash = &mut self.last_hash;
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<BookResult<Vec<ParsedRow>>>(
+                REPLAY_BATCHES_IN_FLIGHT,
+            );
+            let reader = scope.spawn(move || -> BookResult<()> {
+                let mut batch = Vec::with_capacity(REPLAY_BATCH_ROWS);
+                let mut stopped = false;
+                let scanned = store.scan(after, &mut |row| {
+                    match parse_row(row) {
+                        Ok(parsed) => batch.push(parsed),
+                        Err(error) => {
+                            let _ = sender.send(Err(error));
+                            stopped = true;
+                            return Err(StoreError::Backend(
+                                "replay stopped at a corrupt event".into(),
+                            ));
+                        }
+                    }
+                    if batch.len() == REPLAY_BATCH_ROWS {
+                        let full =
+                            std::mem::replace(&mut batch, Vec::with_capacity(REPLAY_BATCH_ROWS));
+                        if sender.send(Ok(full)).is_err() {
+                            stopped = true;
+                            return Err(StoreError::Backend("replay stopped".into()));
+                        }
+                    }
+                    Ok(())
+                });
+                if stopped {
+                    return Ok(());
+                }
+                scanned?;
+                if !batch.is_empty() {
+                    let _ = sender.send(Ok(batch));
+                }
+                Ok(())
+            });
+            let mut failure = None;
+            'batches: for message in receiver.iter() {
+                match message {
+                    Ok(batch) => {
+                        for parsed in batch {
+                            if let Err(error) =
+                                state.apply(&parsed.ctx, &parsed.body.command, &parsed.body.outcome)
+                            {
+                                failure = Some(BookError::Corrupt {
+                                    seq: parsed.ctx.seq,
+                                    message: error.to_string(),
+                                });
+                                break 'batches;
+                            }
+                            *last_hash = parsed.hash;
+                        }
+                    }
+                    Err(error) => {
+                        failure = Some(error);
+                        break;
+                    }
+                }
+            }
+            // Dropping the receiver unblocks a reader still sending after a failure.
+            drop(receiver);
+            let read = reader
+                .join()
+                .unwrap_or_else(|_| Err(BookError::Input("the replay reader panicked".into())));
+            match failure {
+                Some(error) => Err(error),
+                None => read,
+            }
+        })
     }
 
     pub fn state(&self) -> &State {
@@ -387,6 +469,31 @@ pub fn row_ctx(row: &EventRow) -> BookResult<Ctx> {
         date,
         key: row.idempotency_key.clone(),
         payload_hash: row.payload_hash.clone(),
+    })
+}
+
+/// Rows per batch handed from the replay reader to the applier.
+const REPLAY_BATCH_ROWS: usize = 1_024;
+/// Batches the reader may run ahead of the applier (bounds the replay's extra memory).
+const REPLAY_BATCHES_IN_FLIGHT: usize = 8;
+
+/// A stored row, parsed and ready to apply.
+struct ParsedRow {
+    ctx: Ctx,
+    body: EventBody,
+    hash: String,
+}
+
+fn parse_row(row: EventRow) -> BookResult<ParsedRow> {
+    let body = EventBody::from_json(&row.body).map_err(|e| BookError::Corrupt {
+        seq: row.seq,
+        message: e,
+    })?;
+    let ctx = row_ctx(&row)?;
+    Ok(ParsedRow {
+        ctx,
+        body,
+        hash: row.hash,
     })
 }
 

@@ -12,8 +12,9 @@ use crate::{BookError, BookResult, row_ctx};
 
 /// Rows appended per transaction during an import.
 pub const IMPORT_BATCH_ROWS: usize = 10_000;
-/// Longest line accepted in an import file.
-pub const IMPORT_LINE_BYTES_MAX: usize = 1 << 20;
+/// Longest line accepted in an import file: one event, and a revenue split over 100,000
+/// agents is about 8 MiB of payout lines.
+pub const IMPORT_LINE_BYTES_MAX: usize = 64 << 20;
 
 /// One line of a JSON-lines export. `body` is embedded verbatim so that the hash still checks.
 #[derive(Serialize, Deserialize)]

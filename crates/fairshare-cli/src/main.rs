@@ -4,6 +4,11 @@
 //! the outcome is printed as text or, with `--json`, as exactly one JSON document on stdout.
 //! Exit status: 0 done, 2 refused input, 3 corrupt book or failed verify, 1 anything else.
 
+// Replay allocates on one thread and frees on another; mimalloc handles that far better than
+// the system allocator (figures in docs/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod args;
 mod commands;
 mod demo;

@@ -137,6 +137,13 @@ impl State {
         self.head
     }
 
+    /// Makes room for about `events` more events before a long replay, so the contribution
+    /// table grows once instead of being copied at every doubling. Untouched capacity costs
+    /// address space, not memory.
+    pub fn reserve(&mut self, events: usize) {
+        self.contributions.reserve(events);
+    }
+
     pub fn agent(&self, handle: &str) -> DomainResult<&Agent> {
         self.agents.get(handle).ok_or_else(|| {
             DomainError::not_found(format!(
