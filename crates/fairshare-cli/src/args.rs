@@ -151,16 +151,12 @@ pub enum Cmd {
     Captable(crate::peer_cmd::CaptableArgs),
     /// Check the hash chain, every recorded outcome and the ledger invariants
     Verify,
-    /// Write the event log as JSON lines (re-importable) or CSV
-    Export {
-        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
-        format: ExportFormat,
-        /// Write here instead of stdout
-        #[arg(long, value_name = "FILE")]
-        output: Option<String>,
-    },
+    /// Write the event log (JSON lines, CSV) or the book for other tools (docs/EXPORTS.md)
+    Export(crate::exports_cmd::ExportArgs),
     /// Import a JSON-lines export into an empty book, checking every event first
     Import { file: String },
+    /// Log a Toggl, Clockify or CSV timesheet as work, all or nothing (docs/EXPORTS.md)
+    ImportTimesheet(crate::exports_cmd::TimesheetArgs),
     /// Write a synthetic network as a JSON-lines import file, deterministic by seed
     Generate {
         #[arg(long, value_name = "N")]
@@ -365,12 +361,6 @@ pub enum StatusArg {
     Pending,
     Approved,
     Rejected,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    Jsonl,
-    Csv,
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! and the result as an output struct from `render`.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, IsTerminal, Write};
+use std::io::{BufReader, IsTerminal};
 use std::path::Path;
 
 use anyhow::Result;
@@ -11,19 +11,19 @@ use fairshare_core::{Command, Date, EventBody, Filter, Kind, Outcome, Project, R
 use fairshare_store::{EventRow, Store, StoreError};
 
 use crate::args::{
-    AgentCmd, Cli, Cmd, DecayCmd, ExportFormat, LogCmd, LogExtra, MultiplierCmd, PAGE_LIMIT_MAX,
-    Page, PlanCmd, ProjectCmd, RateCmd, SkillCmd, StatusArg,
+    AgentCmd, Cli, Cmd, DecayCmd, LogCmd, LogExtra, MultiplierCmd, PAGE_LIMIT_MAX, Page, PlanCmd,
+    ProjectCmd, RateCmd, SkillCmd, StatusArg,
 };
 use crate::error::CliError;
 use crate::render::{
     AgentAdded, AgentRow, AgentsOut, BalancesOut, ContributionRow, ContributionsOut,
-    DistributionRow, DistributionsOut, EventRowOut, ExportOut, ImportOut, InitOut, LogOut, Logged,
-    Output, PlanOut, PolicyOut, PolicySet, ProjectAdded, ProjectRow, ProjectShow, ProjectsOut,
-    Revalued, RevenueOut, Reviewed, SharesOut, StatementOut, Text, ValueChange, VerifyOut,
+    DistributionRow, DistributionsOut, EventRowOut, ImportOut, InitOut, LogOut, Logged, Output,
+    PlanOut, PolicyOut, PolicySet, ProjectAdded, ProjectRow, ProjectShow, ProjectsOut, Revalued,
+    RevenueOut, Reviewed, SharesOut, StatementOut, Text, ValueChange, VerifyOut,
 };
 use crate::session::{Access, Session, is_postgres_url, open_store, today};
 use crate::tokens_cmd::MintOut;
-use crate::{demo, generate, peer_cmd, plan_file, resources_cmd, tokens_cmd};
+use crate::{demo, exports_cmd, generate, peer_cmd, plan_file, resources_cmd, tokens_cmd};
 
 /// An output that prints nothing (the command wrote its data to stdout itself).
 pub struct Nothing;
@@ -294,7 +294,8 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
             let report = fairshare_book::verify(store.as_mut())?;
             Ok(Box::new(VerifyOut::of(report)))
         }
-        Cmd::Export { format, output } => export(s, format, output.as_deref()),
+        Cmd::Export(args) => exports_cmd::export(s, args),
+        Cmd::ImportTimesheet(args) => exports_cmd::import_timesheet(s, args),
         Cmd::Import { file } => import(s, &file),
         Cmd::Generate {
             agents,
@@ -633,69 +634,6 @@ fn log_show(s: &Session, page: Page) -> Result<Box<dyn Output>> {
         limit: page.limit,
         events,
     }))
-}
-
-/// Remembers whether stdout was closed early (`fairshare export | head`), which is not a
-/// failure of the export.
-struct PipeWriter<W: Write> {
-    inner: W,
-    closed: bool,
-}
-
-impl<W: Write> Write for PipeWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.inner.write(buf).inspect_err(|e| {
-            self.closed |= e.kind() == std::io::ErrorKind::BrokenPipe;
-        })
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush().inspect_err(|e| {
-            self.closed |= e.kind() == std::io::ErrorKind::BrokenPipe;
-        })
-    }
-}
-
-fn export(s: &Session, format: ExportFormat, output: Option<&str>) -> Result<Box<dyn Output>> {
-    let mut store = open_store(s.book_url(), Access::ReadOnly)?;
-    let write = |store: &mut dyn Store, out: &mut dyn Write| match format {
-        ExportFormat::Jsonl => fairshare_book::export_jsonl(store, out),
-        ExportFormat::Csv => fairshare_book::export_csv(store, out),
-    };
-    let format_name = match format {
-        ExportFormat::Jsonl => "jsonl",
-        ExportFormat::Csv => "csv",
-    };
-    match output {
-        None => {
-            let mut out = PipeWriter {
-                inner: BufWriter::new(std::io::stdout().lock()),
-                closed: false,
-            };
-            let result = write(store.as_mut(), &mut out).map(|_| ());
-            let result = result.and_then(|()| {
-                out.flush()
-                    .map_err(|e| StoreError::Backend(format!("write: {e}")).into())
-            });
-            match result {
-                Err(_) if out.closed => Ok(Box::new(Nothing)),
-                Err(e) => Err(e.into()),
-                Ok(()) => Ok(Box::new(Nothing)),
-            }
-        }
-        Some(path) => {
-            let file = File::create(path)
-                .map_err(|e| CliError::storage(format!("cannot create {path}: {e}")))?;
-            let mut out = BufWriter::new(file);
-            let events = write(store.as_mut(), &mut out)?;
-            out.flush()
-                .map_err(|e| CliError::storage(format!("cannot write {path}: {e}")))?;
-            Ok(Box::new(ExportOut {
-                events,
-                format: format_name.to_string(),
-                output: path.to_string(),
-            }))
-        }
-    }
 }
 
 fn import(s: &Session, file: &str) -> Result<Box<dyn Output>> {

@@ -13,6 +13,7 @@ mod args;
 mod commands;
 mod demo;
 mod error;
+mod exports_cmd;
 mod generate;
 mod peer_cmd;
 mod plan_file;

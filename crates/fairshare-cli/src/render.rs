@@ -1320,22 +1320,6 @@ impl Text for LogOut {
 }
 
 #[derive(Serialize)]
-pub struct ExportOut {
-    pub events: u64,
-    pub format: String,
-    pub output: String,
-}
-
-impl Text for ExportOut {
-    fn to_text(&self) -> String {
-        format!(
-            "exported {} events as {} to {}\n",
-            self.events, self.format, self.output
-        )
-    }
-}
-
-#[derive(Serialize)]
 pub struct ImportOut {
     pub book: String,
     pub imported: u64,

@@ -1,0 +1,840 @@
+//! Exports to other tools and timesheet imports (docs/EXPORTS.md): `export --format ...`, from
+//! the event log (JSON lines, CSV) or from the replayed book (Beancount, hledger, Ledger, CSV
+//! tables, ValueFlows JSON-LD), and `import-timesheet` (Toggl, Clockify or any CSV, as work
+//! logs, all or nothing). The clap types, the run functions and what each prints.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Read, Write};
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use fairshare_book::{Book, BookError, Executed};
+use fairshare_core::{
+    Command, Ctx, Date, DomainError, Outcome, State, Value, format_amount, parse_amount,
+    payload_hash,
+};
+use fairshare_export::{
+    ColumnMap, DateOrder, EventIndex, HOURS_DECIMALS, ImportCheck, ImportOptions, Layout,
+    TIMESHEET_BYTES_MAX, ValueFlowsOptions, plan_import, to_requests,
+};
+use serde::Serialize;
+
+use crate::commands::Nothing;
+use crate::error::{CliError, ErrorKind};
+use crate::render::{Output, Table, Text};
+use crate::session::{Access, Session, now, open_store};
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// The event log as JSON lines: re-importable byte for byte
+    Jsonl,
+    /// The event log as CSV: seq, recorded_at, actor, op, idempotency_key, hash, body
+    Csv,
+    /// A Beancount file with a balance assertion per account and asset
+    Beancount,
+    /// An hledger journal
+    Hledger,
+    /// A Ledger journal
+    Ledger,
+    /// ValueFlows 1.0 JSON-LD (see --base)
+    Valueflows,
+    /// One row per contribution
+    CsvContributions,
+    /// One row per payout line of every revenue distribution
+    CsvDistributions,
+    /// One row per account and asset
+    CsvBalances,
+}
+
+/// How an option value is written on the command line (`csv-balances`).
+fn value_name(value: impl ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map(|value| value.get_name().to_string())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+    pub format: ExportFormat,
+    /// Write here instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<String>,
+    /// ValueFlows: IRI prefix of every node [default: urn:fairshare:]
+    #[arg(long, value_name = "URI")]
+    pub base: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    /// Toggl Track's detailed report (CSV)
+    Toggl,
+    /// Clockify's detailed report (CSV)
+    Clockify,
+    /// Any CSV with a header row: date, person, project, hours, category, note (see --columns)
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DateOrderArg {
+    /// 2026-03-25
+    Ymd,
+    /// 03/25/2026
+    Mdy,
+    /// 25/03/2026 or 25.03.2026
+    Dmy,
+}
+
+#[derive(Debug, Args)]
+pub struct TimesheetArgs {
+    /// The timesheet CSV (`-` reads stdin)
+    pub file: String,
+    /// Which program wrote the file
+    #[arg(long, value_enum)]
+    pub layout: LayoutArg,
+    /// --layout csv: which header holds what, e.g. date=Day,person=Who,project=Job,hours=Time,category=Kind,note=What
+    /// (`category=` or `note=` with no header: the file has no such column)
+    #[arg(long, value_name = "SPEC")]
+    pub columns: Option<String>,
+    /// One mapping, person:NAME=HANDLE, project:NAME=SLUG or category:NAME=CATEGORY (repeatable;
+    /// wins over --map-file)
+    #[arg(long = "map", value_name = "SPEC")]
+    pub map: Vec<String>,
+    /// A file of mappings, one --map SPEC per line (`#` starts a comment line)
+    #[arg(long, value_name = "FILE")]
+    pub map_file: Option<String>,
+    /// The project of rows that have none
+    #[arg(long, value_name = "P")]
+    pub project: Option<String>,
+    /// The category of rows with no task, tag or category
+    #[arg(long, value_name = "C")]
+    pub category: Option<String>,
+    /// How dates are written [default: ymd; mdy for clockify]
+    #[arg(long, value_enum)]
+    pub date_order: Option<DateOrderArg>,
+    /// List what would be logged and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// export
+
+/// Remembers whether stdout was closed early (`fairshare export | head`), which is not a
+/// failure of the export.
+struct PipeWriter<W: Write> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> Write for PipeWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| {
+            self.closed |= e.kind() == std::io::ErrorKind::BrokenPipe;
+        })
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().inspect_err(|e| {
+            self.closed |= e.kind() == std::io::ErrorKind::BrokenPipe;
+        })
+    }
+}
+
+/// What an export read: the raw log (the event-log formats need no replay), or the replayed
+/// book with the index of its events.
+enum Source {
+    Log(Box<dyn fairshare_store::Store>),
+    Book(Box<Book>, EventIndex),
+}
+
+/// What one export wrote, besides its events.
+#[derive(Default)]
+struct Written {
+    events: u64,
+    transactions: Option<u64>,
+    accounts: Option<usize>,
+    commodities: Option<usize>,
+    rows: Option<u64>,
+    nodes: Option<u64>,
+}
+
+pub fn export(s: &Session, args: ExportArgs) -> Result<Box<dyn Output>> {
+    let format = args.format;
+    let options = match (&args.base, format) {
+        (None, _) => ValueFlowsOptions::default(),
+        (Some(base), ExportFormat::Valueflows) => ValueFlowsOptions {
+            base: check_base(base)?,
+            ..ValueFlowsOptions::default()
+        },
+        (Some(_), _) => {
+            return Err(CliError::invalid("--base is for --format valueflows only").into());
+        }
+    };
+    let store = open_store(s.book_url(), Access::ReadOnly)?;
+    let mut source = match format {
+        ExportFormat::Jsonl | ExportFormat::Csv => Source::Log(store),
+        _ => {
+            let mut book = Book::open(store)?;
+            let index = EventIndex::from_store(book.store_mut())?;
+            Source::Book(Box::new(book), index)
+        }
+    };
+    let mut write = |out: &mut dyn Write| -> Result<Written> {
+        let (book, index) = match &mut source {
+            Source::Log(store) => {
+                let events = match format {
+                    ExportFormat::Jsonl => fairshare_book::export_jsonl(store.as_mut(), out)?,
+                    _ => fairshare_book::export_csv(store.as_mut(), out)?,
+                };
+                return Ok(Written {
+                    events,
+                    ..Written::default()
+                });
+            }
+            Source::Book(book, index) => (book, index),
+        };
+        let state = book.state();
+        let mut written = Written {
+            events: state.head(),
+            ..Written::default()
+        };
+        let journal = match format {
+            ExportFormat::Beancount => Some(fairshare_export::write_beancount(state, index, out)?),
+            ExportFormat::Hledger => Some(fairshare_export::write_hledger(state, index, out)?),
+            ExportFormat::Ledger => Some(fairshare_export::write_ledger(state, index, out)?),
+            ExportFormat::Valueflows => {
+                written.nodes = Some(fairshare_export::write_valueflows(
+                    state, index, &options, out,
+                )?);
+                None
+            }
+            ExportFormat::CsvContributions => {
+                written.rows = Some(fairshare_export::write_contributions_csv(
+                    state, index, out,
+                )?);
+                None
+            }
+            ExportFormat::CsvDistributions => {
+                written.rows = Some(fairshare_export::write_distributions_csv(
+                    state, index, out,
+                )?);
+                None
+            }
+            ExportFormat::CsvBalances => {
+                written.rows = Some(fairshare_export::write_balances_csv(state, out)?);
+                None
+            }
+            ExportFormat::Jsonl | ExportFormat::Csv => unreachable!("read from the log"),
+        };
+        if let Some(summary) = journal {
+            written.transactions = Some(summary.transactions);
+            written.accounts = Some(summary.accounts);
+            written.commodities = Some(summary.commodities);
+        }
+        Ok(written)
+    };
+    match args.output {
+        None => {
+            let mut out = PipeWriter {
+                inner: BufWriter::new(std::io::stdout().lock()),
+                closed: false,
+            };
+            let result = write(&mut out).and_then(|_| Ok(out.flush()?));
+            match result {
+                Err(_) if out.closed => Ok(Box::new(Nothing)),
+                Err(error) => Err(error),
+                Ok(()) => Ok(Box::new(Nothing)),
+            }
+        }
+        Some(path) => {
+            refuse_the_book(s.book_url(), &path)?;
+            let file = File::create(&path)
+                .map_err(|e| CliError::storage(format!("cannot create {path}: {e}")))?;
+            let mut out = BufWriter::new(file);
+            let result = write(&mut out).and_then(|written| {
+                out.flush()
+                    .map_err(|e| CliError::storage(format!("cannot write {path}: {e}")))?;
+                Ok(written)
+            });
+            let written = match result {
+                Ok(written) => written,
+                Err(error) => {
+                    // A half-written file is not an export.
+                    drop(out);
+                    let _ = std::fs::remove_file(&path);
+                    return Err(error);
+                }
+            };
+            Ok(Box::new(ExportOut {
+                events: written.events,
+                format: value_name(format),
+                output: path,
+                transactions: written.transactions,
+                accounts: written.accounts,
+                commodities: written.commodities,
+                rows: written.rows,
+                nodes: written.nodes,
+            }))
+        }
+    }
+}
+
+/// `--output` naming the book (or its WAL files) would truncate it.
+fn refuse_the_book(book: &str, output: &str) -> Result<()> {
+    let Ok(book) = std::fs::canonicalize(book) else {
+        return Ok(()); // a postgres:// URL
+    };
+    let Ok(output) = std::fs::canonicalize(output) else {
+        return Ok(()); // a new file
+    };
+    let book = book.to_string_lossy();
+    if ["", "-wal", "-shm"]
+        .iter()
+        .any(|suffix| output.to_string_lossy() == format!("{book}{suffix}"))
+    {
+        return Err(CliError::invalid(format!(
+            "--output {} is the book itself: write the export to another file",
+            output.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// A ValueFlows base must make absolute IRIs: a scheme, a `:`, and no spaces or characters
+/// IRIs exclude.
+fn check_base(base: &str) -> Result<String> {
+    let scheme = base.split_once(':').map(|(scheme, _)| scheme).unwrap_or("");
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let chars_ok = !base
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "<>\"{}|\\^`".contains(c));
+    if !scheme_ok || !chars_ok {
+        return Err(CliError::invalid(format!(
+            "--base {base:?} is not an absolute IRI: use one such as https://example.org/network/ or urn:example:"
+        ))
+        .into());
+    }
+    Ok(base.to_string())
+}
+
+#[derive(Serialize)]
+pub struct ExportOut {
+    pub events: u64,
+    pub format: String,
+    pub output: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transactions: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commodities: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<u64>,
+}
+
+impl Text for ExportOut {
+    fn to_text(&self) -> String {
+        let mut parts = Vec::new();
+        let mut count = |n: Option<u64>, one: &str, many: &str| {
+            if let Some(n) = n {
+                parts.push(format!("{n} {}", if n == 1 { one } else { many }));
+            }
+        };
+        count(self.transactions, "transaction", "transactions");
+        count(self.accounts.map(|n| n as u64), "account", "accounts");
+        count(
+            self.commodities.map(|n| n as u64),
+            "commodity",
+            "commodities",
+        );
+        count(self.rows, "row", "rows");
+        count(self.nodes, "node", "nodes");
+        let detail = if parts.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", parts.join(", "))
+        };
+        format!(
+            "exported {} events as {} to {}{detail}\n",
+            self.events, self.format, self.output
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// import-timesheet
+
+pub fn import_timesheet(s: &Session, args: TimesheetArgs) -> Result<Box<dyn Output>> {
+    if s.global.key.is_some() {
+        return Err(CliError::invalid(
+            "import-timesheet gives each row its own key, derived from the row: --key is not used",
+        )
+        .into());
+    }
+    let options = import_options(&args)?;
+    let progress = Progress::new();
+    progress.set_message(format!("reading {}", args.file));
+    let text = read_timesheet(&args.file)?;
+    progress.set_message(format!("opening {}", s.book_url()));
+    let mut book = s.open_book()?;
+    let actor = s.actor().to_string();
+    let recorded_at = now()?;
+    let today = Date::parse(&recorded_at)?;
+    progress.set_message(format!("checking {} against the book", args.file));
+    let check = ImportCheck {
+        state: book.state(),
+        actor: &actor,
+        today,
+    };
+    let planned = match plan_import(&text, &options, Some(&check)) {
+        Ok(planned) => planned,
+        Err(error) => {
+            let kind = refusal_kind(book.state(), &actor, today, &text, &options);
+            return Err(CliError::new(kind, error.to_string()).into());
+        }
+    };
+    let mut out = TimesheetOut {
+        file: args.file.clone(),
+        layout: value_name(args.layout),
+        actor: actor.clone(),
+        dry_run: args.dry_run,
+        rows: planned.len(),
+        imported: 0,
+        already_there: 0,
+        head: book.state().head(),
+        entries: Vec::with_capacity(planned.len()),
+        totals: Vec::new(),
+    };
+    if args.dry_run {
+        let state = book.state();
+        for (key, command) in &planned {
+            let (contribution, value) = match decide_row(state, &actor, today, key, command)? {
+                Decided::There(id) => (Some(id), state.contribution(id)?.value),
+                Decided::New(value) => (None, value),
+            };
+            out.push(
+                state,
+                key,
+                command,
+                contribution,
+                contribution.is_some(),
+                value,
+            )?;
+        }
+    } else {
+        progress.set_message(format!("writing {} rows in one batch", planned.len()));
+        let requests = to_requests(&planned, &actor, &recorded_at);
+        drop(planned);
+        let executed = batch_results(book.execute_batch(&requests))?;
+        let state = book.state();
+        for (request, executed) in requests.iter().zip(&executed) {
+            let Outcome::Logged { id, .. } = executed.outcome else {
+                return Err(crate::commands::unexpected(executed));
+            };
+            let value = state.contribution(id)?.value;
+            let key = request.key.as_deref().unwrap_or_default();
+            out.push(
+                state,
+                key,
+                &request.command,
+                Some(id),
+                executed.replayed,
+                value,
+            )?;
+        }
+        out.head = state.head();
+    }
+    out.finish(book.state())?;
+    Ok(Box::new(out))
+}
+
+fn import_options(args: &TimesheetArgs) -> Result<ImportOptions> {
+    let invalid = |message: String| anyhow::Error::from(CliError::invalid(message));
+    let layout = match args.layout {
+        LayoutArg::Toggl => Layout::Toggl,
+        LayoutArg::Clockify => Layout::Clockify,
+        LayoutArg::Csv => {
+            let mut columns = match &args.columns {
+                Some(spec) => {
+                    ColumnMap::parse(spec).map_err(|e| invalid(format!("--columns: {e}")))?
+                }
+                None => ColumnMap::default(),
+            };
+            // `category=` or `note=`: the file has no such column.
+            columns.category = columns.category.filter(|c| !c.is_empty());
+            columns.note = columns.note.filter(|c| !c.is_empty());
+            Layout::Generic(columns)
+        }
+    };
+    if args.columns.is_some() && args.layout != LayoutArg::Csv {
+        return Err(invalid(
+            "--columns is for --layout csv: the toggl and clockify layouts know their columns"
+                .into(),
+        ));
+    }
+    let mut options = ImportOptions::new(layout);
+    if let Some(path) = &args.map_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::input(format!("cannot read mapping file {path}: {e}")))?;
+        options
+            .add_mapping_lines(&text)
+            .map_err(|e| invalid(format!("{path}: {e}")))?;
+    }
+    for spec in &args.map {
+        options
+            .add_mapping(spec)
+            .map_err(|e| invalid(format!("--map: {e}")))?;
+    }
+    options.default_project = args.project.clone();
+    options.default_category = args.category.clone();
+    options.date_order = args.date_order.map(|order| match order {
+        DateOrderArg::Ymd => DateOrder::Iso,
+        DateOrderArg::Mdy => DateOrder::MonthFirst,
+        DateOrderArg::Dmy => DateOrder::DayFirst,
+    });
+    Ok(options)
+}
+
+/// The whole file (or stdin), at most [`TIMESHEET_BYTES_MAX`] bytes of UTF-8.
+fn read_timesheet(path: &str) -> Result<String> {
+    let cannot = |e: std::io::Error| CliError::input(format!("cannot read timesheet {path}: {e}"));
+    let mut bytes = Vec::new();
+    let limit = TIMESHEET_BYTES_MAX as u64 + 1;
+    if path == "-" {
+        std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
+    } else {
+        File::open(path)
+            .map_err(cannot)?
+            .take(limit)
+            .read_to_end(&mut bytes)
+    }
+    .map_err(cannot)?;
+    if bytes.len() > TIMESHEET_BYTES_MAX {
+        return Err(CliError::input(format!(
+            "timesheet {path} is larger than {} MiB: split it",
+            TIMESHEET_BYTES_MAX >> 20
+        ))
+        .into());
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        CliError::input(format!(
+            "timesheet {path} is not UTF-8 text: export it again as UTF-8"
+        ))
+        .into()
+    })
+}
+
+/// A spinner with the phase on stderr when it is a terminal, hidden otherwise; cleared when
+/// dropped, so neither the report nor an error is printed after it.
+struct Progress(indicatif::ProgressBar);
+
+impl Progress {
+    fn new() -> Progress {
+        Progress(if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        })
+    }
+
+    fn set_message(&self, message: String) {
+        self.0.set_message(message);
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// What the book says of a planned row before it runs.
+enum Decided {
+    /// Imported before with this key: the contribution it logged.
+    There(u64),
+    /// New: the value it would be logged at.
+    New(Value),
+}
+
+/// Decides one row against the book as `Book::execute` would, without running it.
+fn decide_row(
+    state: &State,
+    actor: &str,
+    today: Date,
+    key: &str,
+    command: &Command,
+) -> Result<Decided, DomainError> {
+    let payload = payload_hash(actor, command);
+    if let Some(record) = state.key_record(key) {
+        return match &record.outcome {
+            Outcome::Logged { id, .. } if record.payload_hash == payload => Ok(Decided::There(*id)),
+            _ => Err(DomainError::conflict(format!(
+                "this row was imported before (event {}) as a different contribution",
+                record.seq
+            ))),
+        };
+    }
+    let ctx = Ctx {
+        seq: state.head() + 1,
+        actor: actor.to_string(),
+        date: today,
+        key: Some(key.to_string()),
+        payload_hash: payload,
+    };
+    match state.decide(&ctx, command)? {
+        Outcome::Logged { value, .. } => Ok(Decided::New(value)),
+        other => Err(DomainError::Corrupt(format!(
+            "a work log decided as {other:?}"
+        ))),
+    }
+}
+
+/// The kind of a refused plan: the book's own refusal (forbidden for another's hours, not
+/// found for an unknown agent, conflict for a changed mapping), or invalid for a bad row.
+fn refusal_kind(
+    state: &State,
+    actor: &str,
+    today: Date,
+    text: &str,
+    options: &ImportOptions,
+) -> ErrorKind {
+    let Ok(unchecked) = plan_import(text, options, None) else {
+        return ErrorKind::Invalid;
+    };
+    for (key, command) in &unchecked {
+        if let Err(error) = decide_row(state, actor, today, key, command) {
+            return crate::error::classify(&BookError::Domain(error).into());
+        }
+    }
+    ErrorKind::Invalid
+}
+
+/// Every row's result, or the first failure. A storage failure fails the whole batch and
+/// writes nothing. A row refused although its plan passed (only another writer changing the
+/// book between the plan and the batch does that) is refused alone: the message says how many
+/// other rows were logged, which a second import finds already there.
+fn batch_results(results: Vec<Result<Executed, BookError>>) -> Result<Vec<Executed>> {
+    let logged = results
+        .iter()
+        .filter(|result| result.as_ref().is_ok_and(|e| !e.replayed))
+        .count();
+    let mut executed = Vec::with_capacity(results.len());
+    for (row, result) in results.into_iter().enumerate() {
+        match result {
+            Ok(done) => executed.push(done),
+            Err(error @ BookError::Store(_)) if logged == 0 => return Err(error.into()),
+            Err(error) => {
+                return Err(anyhow::Error::from(error).context(format!(
+                    "row {} of the timesheet was refused when written, though it passed the check \
+                     (did the book change meanwhile?); {logged} other rows were logged: import \
+                     the file again once the row is fixed, they will not be logged twice",
+                    row + 1
+                )));
+            }
+        }
+    }
+    Ok(executed)
+}
+
+#[derive(Serialize)]
+pub struct TimesheetOut {
+    pub file: String,
+    pub layout: String,
+    pub actor: String,
+    pub dry_run: bool,
+    /// Rows read (blank lines are not rows).
+    pub rows: usize,
+    /// Rows logged now (a dry run: rows that would be).
+    pub imported: usize,
+    /// Rows logged by an earlier import of the same rows.
+    pub already_there: usize,
+    /// Events in the book after the import.
+    pub head: u64,
+    pub entries: Vec<TimesheetEntry>,
+    /// Per project and agent.
+    pub totals: Vec<TimesheetTotal>,
+}
+
+#[derive(Serialize)]
+pub struct TimesheetEntry {
+    /// The contribution (null for a row a dry run would log).
+    pub contribution: Option<u64>,
+    pub already_there: bool,
+    pub date: String,
+    pub project: String,
+    pub agent: String,
+    pub category: String,
+    pub hours: String,
+    pub value: String,
+    pub currency: String,
+    pub note: Option<String>,
+    pub key: String,
+    #[serde(skip)]
+    value_exact: Value,
+}
+
+#[derive(Serialize)]
+pub struct TimesheetTotal {
+    pub project: String,
+    pub agent: String,
+    pub rows: usize,
+    pub hours: String,
+    pub value: String,
+    pub currency: String,
+}
+
+impl TimesheetOut {
+    /// Adds a row; `already_there` when an earlier import logged it.
+    fn push(
+        &mut self,
+        state: &State,
+        key: &str,
+        command: &Command,
+        contribution: Option<u64>,
+        already_there: bool,
+        value: Value,
+    ) -> Result<()> {
+        let Command::Log {
+            project,
+            agent,
+            category,
+            hours,
+            date,
+            note,
+            ..
+        } = command
+        else {
+            return Err(
+                CliError::storage(format!("a timesheet row planned {}", command.op())).into(),
+            );
+        };
+        if already_there {
+            self.already_there += 1;
+        } else {
+            self.imported += 1;
+        }
+        let p = state.project(project)?;
+        self.entries.push(TimesheetEntry {
+            contribution,
+            already_there,
+            date: date.map(|d| d.to_string()).unwrap_or_default(),
+            project: project.clone(),
+            agent: agent.clone(),
+            category: category.clone().unwrap_or_default(),
+            hours: hours.clone().unwrap_or_default(),
+            value: value.display(p.exponent),
+            currency: p.currency.clone(),
+            note: note.clone(),
+            key: key.to_string(),
+            value_exact: value,
+        });
+        Ok(())
+    }
+
+    /// Sums hours and values per project and agent.
+    fn finish(&mut self, state: &State) -> Result<()> {
+        let mut sums: BTreeMap<(&str, &str), (usize, i128, i128)> = BTreeMap::new();
+        for entry in &self.entries {
+            let sum = sums
+                .entry((&entry.project, &entry.agent))
+                .or_insert((0, 0, 0));
+            sum.0 += 1;
+            sum.1 += parse_amount(&entry.hours, HOURS_DECIMALS)?;
+            sum.2 = sum.2.saturating_add(entry.value_exact.0);
+        }
+        self.totals = sums
+            .into_iter()
+            .map(|((project, agent), (rows, hours, value))| {
+                let p = state.project(project)?;
+                Ok(TimesheetTotal {
+                    project: project.to_string(),
+                    agent: agent.to_string(),
+                    rows,
+                    hours: trim_decimal(&format_amount(hours, HOURS_DECIMALS)),
+                    value: Value(value).display(p.exponent),
+                    currency: p.currency.clone(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(())
+    }
+}
+
+/// `19.500000` -> `19.5`, `3.000000` -> `3`.
+fn trim_decimal(text: &str) -> String {
+    if !text.contains('.') {
+        return text.to_string();
+    }
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+impl Text for TimesheetOut {
+    fn to_text(&self) -> String {
+        let mut out = String::new();
+        if self.dry_run {
+            let _ = writeln!(
+                out,
+                "dry run: {} rows of {}: would import {}, already there {}; nothing written",
+                self.rows, self.file, self.imported, self.already_there
+            );
+            let mut table = Table::new(&[
+                "date", "project", "agent", "category", "hours", "value", "", "status", "note",
+            ])
+            .right(&[4, 5]);
+            for e in &self.entries {
+                table.row(vec![
+                    e.date.clone(),
+                    e.project.clone(),
+                    e.agent.clone(),
+                    e.category.clone(),
+                    e.hours.clone(),
+                    e.value.clone(),
+                    e.currency.clone(),
+                    match e.contribution {
+                        Some(id) if e.already_there => format!("already there ({id})"),
+                        _ => "new".to_string(),
+                    },
+                    e.note.clone().unwrap_or_default(),
+                ]);
+            }
+            out.push_str(&table.render("  "));
+        } else {
+            let _ = writeln!(
+                out,
+                "imported {}, already there {} ({} rows of {}, as {})",
+                self.imported, self.already_there, self.rows, self.file, self.actor
+            );
+        }
+        if !self.totals.is_empty() {
+            out.push_str("totals:\n");
+            let mut table =
+                Table::new(&["project", "agent", "rows", "hours", "value", ""]).right(&[2, 3, 4]);
+            for t in &self.totals {
+                table.row(vec![
+                    t.project.clone(),
+                    t.agent.clone(),
+                    t.rows.to_string(),
+                    t.hours.clone(),
+                    t.value.clone(),
+                    t.currency.clone(),
+                ]);
+            }
+            out.push_str(&table.render("  "));
+        }
+        out
+    }
+}
