@@ -1,0 +1,86 @@
+//! Seeds a book for `benches/load.sh`: a custodian `bench` with an API key, a project `load`
+//! with a rate, and N contributions. Prints the key on stdout.
+//!
+//! `cargo run --release -p fairshare-server --example bench_seed -- BOOK_URL [N]`
+
+use anyhow::Context as _;
+use fairshare_book::{Book, Request};
+use fairshare_core::{Command, Kind, OPERATOR, Role};
+
+const AT: &str = "2026-11-21T12:00:00Z";
+const SEED_DEFAULT: usize = 1_000;
+const SEED_BATCH: usize = 1_000;
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let url = args.next().context("usage: bench_seed BOOK_URL [N]")?;
+    let count: usize = match args.next() {
+        Some(n) => n.parse().context("N must be a number")?,
+        None => SEED_DEFAULT,
+    };
+    let store: Box<dyn fairshare_store::Store> = match fairshare_server::Backend::parse(&url) {
+        fairshare_server::Backend::Sqlite(path) => {
+            Box::new(fairshare_sqlite::SqliteStore::open(&path)?)
+        }
+        fairshare_server::Backend::Postgres(url) => {
+            Box::new(fairshare_postgres::PostgresStore::open(&url)?)
+        }
+    };
+    let mut book = Book::open(store)?;
+    let request = |command: Command| Request {
+        actor: OPERATOR.to_string(),
+        command,
+        key: None,
+        recorded_at: AT.to_string(),
+    };
+    let mut setup = vec![
+        request(Command::AddAgent {
+            handle: "bench".into(),
+            name: None,
+            role: Role::Custodian,
+        }),
+        request(Command::AddProject {
+            slug: "load".into(),
+            name: None,
+            currency: "CAD".into(),
+            exponent: 2,
+            approvals: 0,
+        }),
+        request(Command::SetRate {
+            project: "load".into(),
+            category: "dev".into(),
+            per_hour: "10.00".into(),
+        }),
+    ];
+    let work = || Command::Log {
+        project: "load".into(),
+        agent: "bench".into(),
+        kind: Kind::Work,
+        category: Some("dev".into()),
+        hours: Some("1".into()),
+        amount: None,
+        rate: None,
+        value: None,
+        date: None,
+        note: None,
+        gift: false,
+        reimbursable: false,
+    };
+    setup.extend((0..count.min(SEED_BATCH)).map(|_| request(work())));
+    let mut left = count.saturating_sub(SEED_BATCH);
+    let mut batch = setup;
+    loop {
+        for result in book.execute_batch(&batch) {
+            result?;
+        }
+        if left == 0 {
+            break;
+        }
+        let n = left.min(SEED_BATCH);
+        left -= n;
+        batch = (0..n).map(|_| request(work())).collect();
+    }
+    drop(book);
+    println!("{}", fairshare_server::create_api_key(&url, "bench")?);
+    Ok(())
+}

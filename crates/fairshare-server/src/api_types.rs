@@ -1,0 +1,901 @@
+//! The API's JSON: request bodies and queries (strict: unknown fields are refused) and
+//! responses. Amounts, hours, rates, factors and percentages are decimal strings, parsed
+//! exactly by the core with the project's exponent: `"12000.00"`, never `12000.0`.
+//!
+//! Response shapes follow the command line's `--json` output where it has one.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+// ---------------------------------------------------------------------------------------------
+// Shared
+
+/// An error, as `application/problem+json` (RFC 9457).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Problem {
+    /// `urn:fairshare:problem:KIND`: bad-request, unauthenticated, forbidden, not-found,
+    /// conflict, payload-too-large, invalid, unavailable, internal.
+    #[serde(rename = "type")]
+    pub r#type: String,
+    pub title: String,
+    pub status: u16,
+    /// What is wrong, in words (the core's message for a refusal).
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleBody {
+    Custodian,
+    Affiliate,
+    Observer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KindBody {
+    Work,
+    Cash,
+    Material,
+    Use,
+    Cite,
+    Bounty,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusBody {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+/// `?limit=&offset=` of a list: at most [`crate::PAGE_LIMIT_MAX`] rows, 100 by default.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Rows in the page (default 100, at most 1000).
+    pub limit: Option<usize>,
+    /// Rows to skip.
+    pub offset: Option<usize>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HealthOut {
+    pub status: String,
+    /// Events in the book as this server knows it.
+    pub events: u64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agents
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentCreate {
+    /// Lower-case letters, digits, `-` and `_`.
+    pub handle: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub role: RoleBody,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AgentRow {
+    pub handle: String,
+    pub name: Option<String>,
+    pub role: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AgentAdded {
+    pub agent: AgentRow,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AgentsOut {
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    /// The offset of the next page, or null on the last one.
+    pub next_offset: Option<usize>,
+    pub agents: Vec<AgentRow>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Projects and policies
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectCreate {
+    pub slug: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Asset code of the project's currency, e.g. `CAD`.
+    pub currency: String,
+    /// Decimals of the currency (2 for CAD).
+    pub exponent: u32,
+    /// Approvals a contribution needs before it counts (default 0).
+    #[serde(default)]
+    pub approvals: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProjectRow {
+    pub project: String,
+    pub name: Option<String>,
+    pub currency: String,
+    pub exponent: u32,
+    pub approvals: u32,
+    pub plan_version: u32,
+    pub contributions: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProjectAdded {
+    pub project: ProjectRow,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProjectsOut {
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub next_offset: Option<usize>,
+    pub projects: Vec<ProjectRow>,
+}
+
+/// A valuation policy: decimals as strings.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PolicyOut {
+    /// Rate per hour of each work category.
+    pub rates: BTreeMap<String, String>,
+    /// Multiplier per contribution kind (absent: 1).
+    pub multipliers: BTreeMap<String, String>,
+    /// Skill factor per agent (absent: 1).
+    pub skills: BTreeMap<String, String>,
+    pub half_life_days: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProjectShow {
+    pub project: String,
+    pub name: Option<String>,
+    pub currency: String,
+    pub exponent: u32,
+    pub approvals: u32,
+    pub plan_version: u32,
+    pub contributions: usize,
+    pub distributions: usize,
+    pub policy: PolicyOut,
+    /// The plan in force.
+    pub plan: PlanOut,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateSet {
+    /// Rate per hour, e.g. `"45.00"`.
+    pub per_hour: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FactorSet {
+    /// A positive decimal, e.g. `"1.5"`.
+    pub factor: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecaySet {
+    /// Contribution values halve every this many days.
+    pub half_life_days: String,
+}
+
+/// The policy now in force, after a change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PolicySet {
+    pub project: String,
+    pub policy: PolicyOut,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ValueChange {
+    pub contribution: u64,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Revalued {
+    pub project: String,
+    pub changed: Vec<ValueChange>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contributions
+
+/// A contribution. Which fields apply depends on `kind`: work takes `hours` and `category`;
+/// cash and material take `amount` (and may be `reimbursable`); use takes `hours` and `rate`;
+/// cite takes `value`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContributionCreate {
+    /// Whose contribution it is (default: the caller). Affiliates log only their own.
+    #[serde(default)]
+    pub agent: Option<String>,
+    pub kind: KindBody,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub hours: Option<String>,
+    #[serde(default)]
+    pub amount: Option<String>,
+    #[serde(default)]
+    pub rate: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+    /// `YYYY-MM-DD` (default: today).
+    #[serde(default)]
+    pub date: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// A gift: visible in reports, never paid.
+    #[serde(default)]
+    pub gift: bool,
+    #[serde(default)]
+    pub reimbursable: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Logged {
+    pub contribution: u64,
+    pub project: String,
+    pub agent: String,
+    pub kind: String,
+    pub value: String,
+    pub currency: String,
+    pub status: String,
+    pub gift: bool,
+    /// True when this answers a retry (same `Idempotency-Key`): nothing new was recorded.
+    pub replayed: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectBody {
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Reviewed {
+    pub contribution: u64,
+    pub status: String,
+    pub approvals: Vec<String>,
+    pub approvals_required: u32,
+    pub reason: Option<String>,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContributionRow {
+    pub id: u64,
+    pub project: String,
+    pub date: String,
+    pub agent: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    pub value: String,
+    pub status: String,
+    pub gift: bool,
+    pub reimbursable: bool,
+    pub approvals: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ContributionsQuery {
+    pub status: Option<StatusBody>,
+    pub agent: Option<String>,
+    pub kind: Option<KindBody>,
+    /// Rows in the page (default 100, at most 1000).
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContributionsOut {
+    pub project: String,
+    /// Contributions matching the filters, before paging.
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub next_offset: Option<usize>,
+    pub contributions: Vec<ContributionRow>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shares
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SharesQuery {
+    /// Values decayed to this day, `YYYY-MM-DD` (default: today).
+    pub as_of: Option<String>,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ShareRow {
+    pub agent: String,
+    pub value: String,
+    /// Exact decimal share of the total (rounded half-to-even at 18 decimals).
+    pub share: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SharesOut {
+    pub project: String,
+    pub as_of: String,
+    pub currency: String,
+    /// Total counted value.
+    pub total: String,
+    /// Agents with a share, before paging.
+    pub agents: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub next_offset: Option<usize>,
+    pub shares: Vec<ShareRow>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plans
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PercentOfBody {
+    Gross,
+    Remaining,
+}
+
+/// One step of a value equation, the same shape as a plan file's bucket.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BucketBody {
+    /// `min(amount, left)` to `to`.
+    Fixed { amount: String, to: String },
+    /// `min(floor(percent% of gross or of what is left), left)` to `to`.
+    Percent {
+        percent: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        of: Option<PercentOfBody>,
+        to: String,
+    },
+    /// Outstanding reimbursable claims of these kinds (default cash and material), capped.
+    Reimburse {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kinds: Option<Vec<KindBody>>,
+    },
+    /// What is left (or `percent`% of it), pro rata by the value of matching contributions.
+    Contributors {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        kinds: Vec<KindBody>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        categories: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        percent: Option<String>,
+    },
+    /// What is left (or `percent`% of it) to a resource's co-owners' outstanding payback.
+    Payback {
+        resource: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        percent: Option<String>,
+    },
+    /// What is left, pro rata by the holders' balances of a project token.
+    TokenHolders { token: String },
+}
+
+/// A distribution plan, the same shape as `fairshare_core::Plan`: `{"bucket": [...]}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanBody {
+    #[serde(alias = "buckets")]
+    pub bucket: Vec<BucketBody>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PlanQuery {
+    /// A past version (default: the current one).
+    pub version: Option<u32>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BucketOut {
+    /// Bucket number, from 1.
+    pub bucket: usize,
+    /// The bucket in words.
+    pub words: String,
+    /// The bucket exactly as a plan writes it.
+    #[serde(flatten)]
+    pub spec: BucketBody,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlanOut {
+    pub project: String,
+    pub version: u32,
+    pub current_version: u32,
+    pub buckets: Vec<BucketOut>,
+    /// Where whatever the buckets leave goes.
+    pub rest_to: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revenue, distributions, statements, balances
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevenueCreate {
+    /// The amount received, e.g. `"12000.00"`.
+    pub amount: String,
+    /// Who paid (free text).
+    #[serde(default)]
+    pub from: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LineOut {
+    /// Bucket number, from 1; one past the last is the unallocated rest.
+    pub bucket: u32,
+    pub bucket_label: String,
+    pub to: String,
+    pub amount: String,
+}
+
+/// The result of `POST .../revenue`: a distribution and its statement.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RevenueOut {
+    pub distribution: u64,
+    pub project: String,
+    pub amount: String,
+    pub currency: String,
+    pub plan_version: u32,
+    pub replayed: bool,
+    /// What each account received in total.
+    pub payouts: BTreeMap<String, String>,
+    pub lines: Vec<LineOut>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatementOut {
+    pub distribution: u64,
+    pub project: String,
+    pub date: String,
+    pub key: Option<String>,
+    pub from: Option<String>,
+    pub amount: String,
+    pub currency: String,
+    pub plan_version: u32,
+    pub payouts: BTreeMap<String, String>,
+    pub lines: Vec<LineOut>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DistributionRow {
+    pub distribution: u64,
+    pub date: String,
+    pub amount: String,
+    pub currency: String,
+    pub plan_version: u32,
+    pub key: Option<String>,
+    pub from: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DistributionsOut {
+    pub project: String,
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub next_offset: Option<usize>,
+    pub distributions: Vec<DistributionRow>,
+}
+
+/// Balances: account -> asset -> amount.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BalancesOut {
+    /// Accounts before paging (absent for one account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<usize>,
+    pub balances: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The log
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VerifyProblem {
+    pub seq: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VerifyOut {
+    pub ok: bool,
+    /// Events checked and found sound.
+    pub events: u64,
+    /// Hash of the last sound event.
+    pub head: String,
+    pub problem: Option<VerifyProblem>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EventRowOut {
+    pub seq: u64,
+    pub recorded_at: String,
+    pub actor: String,
+    pub op: String,
+    pub key: Option<String>,
+    pub hash: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LogOut {
+    /// Events in the book.
+    pub head: u64,
+    pub offset: usize,
+    pub limit: usize,
+    pub next_offset: Option<usize>,
+    pub events: Vec<EventRowOut>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Campaigns
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignCreate {
+    /// The campaign's id, also the name of its account.
+    pub id: String,
+    /// The amount to raise.
+    pub target: String,
+    #[serde(default)]
+    pub purpose: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PledgeRow {
+    pub agent: String,
+    pub amount: String,
+}
+
+/// A campaign (`campaign show --json`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CampaignOut {
+    pub campaign: String,
+    pub project: String,
+    pub purpose: Option<String>,
+    /// open, funded, cancelled or purchased.
+    pub status: String,
+    pub currency: String,
+    pub target: String,
+    pub raised: String,
+    pub missing: String,
+    /// Every pledge, in the order they came.
+    pub pledges: Vec<PledgeRow>,
+    /// Pledged per agent, in byte order of handle.
+    pub pledged: BTreeMap<String, String>,
+    pub resource: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CampaignRow {
+    pub campaign: String,
+    pub project: String,
+    pub status: String,
+    pub currency: String,
+    pub target: String,
+    pub raised: String,
+    /// Number of pledges.
+    pub pledges: usize,
+    pub resource: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ByProjectQuery {
+    /// Only this project's.
+    pub project: Option<String>,
+    /// Rows in the page (default 100, at most 1000).
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CampaignsOut {
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub next_offset: Option<usize>,
+    pub campaigns: Vec<CampaignRow>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PledgeCreate {
+    /// Who pledges (default: the caller). Affiliates pledge only for themselves.
+    #[serde(default)]
+    pub agent: Option<String>,
+    pub amount: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Pledged {
+    pub campaign: String,
+    pub agent: String,
+    /// The amount asked for.
+    pub requested: String,
+    /// The amount pledged: the request, or what was still missing when that was less.
+    pub amount: String,
+    pub cut: bool,
+    pub funded: bool,
+    pub raised: String,
+    pub target: String,
+    pub currency: String,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Cancelled {
+    pub campaign: String,
+    pub status: String,
+    /// Everything refunded.
+    pub total: String,
+    pub currency: String,
+    /// What each pledger got back, in byte order of handle.
+    pub refunds: BTreeMap<String, String>,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseCreate {
+    /// Name of the resource bought.
+    pub resource: String,
+    /// Risk premium of the co-owners' payback, in percent, e.g. `"20"`.
+    pub premium_percent: String,
+}
+
+/// A co-owner as purchased: their pledge (their share) and payback cap.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OwnerCap {
+    pub agent: String,
+    pub pledge: String,
+    /// What they are paid back at most: pledge x (1 + premium).
+    pub cap: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Purchased {
+    pub campaign: String,
+    pub resource: String,
+    pub amount: String,
+    pub premium_percent: String,
+    pub currency: String,
+    /// Co-owners in byte order of handle.
+    pub owners: Vec<OwnerCap>,
+    pub replayed: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resources
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceCreate {
+    pub name: String,
+    /// An agent who contributes the resource, paid back its `value` (default: none, a
+    /// commons held by the network).
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SplitShareBody {
+    /// An account, or `payback` for the co-owners.
+    pub to: String,
+    pub percent: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeesSet {
+    /// Use fee per hour.
+    pub per_hour: String,
+    #[serde(default)]
+    pub material_per_unit: Option<String>,
+    #[serde(default)]
+    pub technician_per_hour: Option<String>,
+    /// Use fee per hour for community use (default: free).
+    #[serde(default)]
+    pub community_per_hour: Option<String>,
+    /// How the use fee splits, in order; percentages add up to 100.
+    pub split: Vec<SplitShareBody>,
+    /// Account of material sold at cost (default `materials`).
+    #[serde(default)]
+    pub material_to: Option<String>,
+    /// Where the payback share goes once every co-owner is paid back (default `commons`).
+    #[serde(default)]
+    pub after_payback: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FeesOut {
+    pub per_hour: String,
+    pub material_per_unit: String,
+    pub technician_per_hour: String,
+    pub community_per_hour: Option<String>,
+    pub split: Vec<SplitShareBody>,
+    pub material_to: String,
+    pub after_payback: String,
+}
+
+/// The answer to `PUT .../fees`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FeesSetOut {
+    pub resource: String,
+    pub currency: String,
+    pub fees: FeesOut,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OwnerOut {
+    pub agent: String,
+    pub pledge: String,
+    pub cap: String,
+    pub received: String,
+    pub outstanding: String,
+}
+
+/// One charged use in a resource's history.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UseRow {
+    #[serde(rename = "use")]
+    pub use_id: u64,
+    /// The event that recorded it.
+    pub event: u64,
+    pub agent: String,
+    pub hours: String,
+    pub community: bool,
+    pub fee: String,
+    /// What each account received, in byte order of the name.
+    pub payouts: BTreeMap<String, String>,
+}
+
+/// A resource (`resource show --json`), with a page of its use history.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ResourceShow {
+    pub resource: String,
+    pub project: String,
+    /// co-owned or commons.
+    pub status: String,
+    pub currency: String,
+    pub value: Option<String>,
+    pub campaign: Option<String>,
+    pub owners: Vec<OwnerOut>,
+    pub fees: Option<FeesOut>,
+    /// Uses charged so far.
+    pub uses: usize,
+    /// Every fee charged, in total.
+    pub fees_charged: String,
+    pub offset: usize,
+    pub limit: usize,
+    pub next_offset: Option<usize>,
+    pub history: Vec<UseRow>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ResourceRow {
+    pub resource: String,
+    pub project: String,
+    pub status: String,
+    pub currency: String,
+    /// Number of co-owners.
+    pub owners: usize,
+    /// Payback still owed to the co-owners.
+    pub outstanding: String,
+    pub uses: usize,
+    pub fees_set: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ResourcesOut {
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub next_offset: Option<usize>,
+    pub resources: Vec<ResourceRow>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UseCreate {
+    /// Who used it (default: the caller). Affiliates log only their own use.
+    #[serde(default)]
+    pub agent: Option<String>,
+    pub hours: String,
+    #[serde(default)]
+    pub material_units: Option<String>,
+    #[serde(default)]
+    pub technician: Option<String>,
+    #[serde(default)]
+    pub technician_hours: Option<String>,
+    /// Community (non-commercial) use, at the community rate.
+    #[serde(default)]
+    pub community: bool,
+    /// Pay from the user's balance instead of from outside.
+    #[serde(default)]
+    pub from_balance: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChargeLine {
+    pub label: String,
+    pub to: String,
+    pub amount: String,
+}
+
+/// The result of `POST .../uses` (`resource use --json`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Charged {
+    pub resource: String,
+    #[serde(rename = "use")]
+    pub use_id: u64,
+    pub agent: String,
+    pub hours: String,
+    pub community: bool,
+    pub fee: String,
+    pub currency: String,
+    /// What each account received, in byte order of the name.
+    pub payouts: BTreeMap<String, String>,
+    /// Every line of the charge, labelled by the fee schedule.
+    pub lines: Vec<ChargeLine>,
+    /// This use paid the last co-owner back: the resource became a commons.
+    pub became_commons: bool,
+    /// The resource's status now.
+    pub status: String,
+    pub replayed: bool,
+}

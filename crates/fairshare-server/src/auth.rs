@@ -1,0 +1,130 @@
+//! Who is calling: `Authorization: Bearer fsk_...` resolved to an agent.
+//!
+//! Keys are looked up by their SHA-256 in the credential store, on a blocking thread. Found
+//! keys are cached for [`KEY_CACHE_TTL`] so the hot path does no I/O; a key created by
+//! another process (the CLI) is found at its first use because misses are never cached.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use crate::AppState;
+use crate::credentials::{API_KEY_LEN_MAX, API_KEY_PREFIX, CredentialStore, hash_api_key};
+use crate::error::ApiError;
+use crate::offload::DropOffRuntime;
+
+/// How long a key found in the store is trusted without asking it again.
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(60);
+/// Most keys cached; the cache is emptied when full (keys are few, this is a safety bound).
+pub const KEY_CACHE_MAX: usize = 10_000;
+
+pub(crate) struct Authenticator {
+    store: Arc<Mutex<DropOffRuntime<Box<dyn CredentialStore>>>>,
+    /// Key hash -> (agent, when it was looked up).
+    cache: Mutex<HashMap<String, (String, Instant)>>,
+}
+
+impl Authenticator {
+    pub fn new(store: Box<dyn CredentialStore>) -> Authenticator {
+        Authenticator {
+            store: Arc::new(Mutex::new(DropOffRuntime::new(store))),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The agent of a presented key, or 401.
+    async fn agent_for(&self, key: &str) -> Result<String, ApiError> {
+        let unknown = || ApiError::Unauthenticated("unknown API key".to_string());
+        if !key.starts_with(API_KEY_PREFIX) || key.len() > API_KEY_LEN_MAX {
+            return Err(unknown());
+        }
+        let hash = hash_api_key(key);
+        if let Some(agent) = self.cached(&hash) {
+            return Ok(agent);
+        }
+        let store = self.store.clone();
+        let looked_up = hash.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            let mut store = store
+                .lock()
+                .map_err(|_| ApiError::Internal("credential store lock poisoned".into()))?;
+            store.agent_for_key(&looked_up).map_err(ApiError::from)
+        })
+        .await??;
+        let agent = found.ok_or_else(unknown)?;
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= KEY_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(hash, (agent.clone(), Instant::now()));
+        }
+        Ok(agent)
+    }
+
+    fn cached(&self, hash: &str) -> Option<String> {
+        let cache = self.cache.lock().ok()?;
+        let (agent, at) = cache.get(hash)?;
+        (at.elapsed() < KEY_CACHE_TTL).then(|| agent.clone())
+    }
+}
+
+/// The bearer credential of a request, if it has an `Authorization` header.
+fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
+    let Some(value) = parts.headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::Unauthenticated(
+            "malformed Authorization header: expected `Bearer fsk_...`".to_string(),
+        )
+    };
+    let text = value.to_str().map_err(|_| bad())?;
+    let (scheme, key) = text.split_once(' ').ok_or_else(bad)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(bad());
+    }
+    Ok(Some(key.trim()))
+}
+
+/// The authenticated agent of a write: every command acts as this agent.
+pub(crate) struct Caller(pub String);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        match bearer(parts)? {
+            Some(key) => Ok(Caller(app.auth.agent_for(key).await?)),
+            None => Err(ApiError::Unauthenticated(
+                "this request needs an API key: send `Authorization: Bearer fsk_...`".to_string(),
+            )),
+        }
+    }
+}
+
+/// A reader: anyone on a public network, a member (a valid key) on a private one. A key that
+/// is presented must be valid either way.
+pub(crate) struct Reader;
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        match bearer(parts)? {
+            Some(key) => {
+                app.auth.agent_for(key).await?;
+                Ok(Reader)
+            }
+            None if app.public => Ok(Reader),
+            None => Err(ApiError::Unauthenticated(
+                "this network is private: reading needs a member's API key \
+                 (`Authorization: Bearer fsk_...`)"
+                    .to_string(),
+            )),
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! Every failure of a request, mapped to its HTTP status in ONE place, and rendered as
+//! `application/problem+json` (RFC 9457): `type`, `title`, `status`, `detail`.
+//!
+//! Refusals carry the core's message, which names the problem. Storage and internal failures
+//! are logged in full and answered with a generic detail: a database error may name hosts,
+//! schemas or file paths that are none of the client's business.
+
+use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use fairshare_book::BookError;
+use fairshare_core::DomainError;
+use fairshare_store::StoreError;
+use thiserror::Error;
+
+use crate::api_types::Problem;
+use crate::credentials::CredentialError;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// Malformed request: JSON that does not parse, unknown fields, wrong types, a bad header.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No credentials, or bad ones, where they are needed.
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// Clashes with the book: a taken name, a reused idempotency key, a closed campaign.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// Well-formed but refused input: a bad amount, negative hours, an over-precise amount.
+    #[error("{0}")]
+    Invalid(String),
+    /// The book's storage failed (logged, not shown).
+    #[error("storage: {0}")]
+    Unavailable(String),
+    /// A bug or a damaged book (logged, not shown).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError::Invalid(message.into())
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::NotFound(message.into())
+    }
+
+    /// What the client is told.
+    fn detail(&self) -> String {
+        match self {
+            ApiError::Unavailable(_) => {
+                "the book's storage is unavailable; try again later".to_string()
+            }
+            ApiError::Internal(_) => {
+                "the server failed to handle this request; the operator can see why in its log"
+                    .to_string()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The problem document of a status: a `type` naming the kind, and its standard title.
+pub fn problem(status: StatusCode, detail: String) -> Problem {
+    let kind = match status {
+        StatusCode::BAD_REQUEST => "bad-request",
+        StatusCode::UNAUTHORIZED => "unauthenticated",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::CONFLICT => "conflict",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload-too-large",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        _ if status.is_server_error() => "internal",
+        _ => "error",
+    };
+    Problem {
+        r#type: format!("urn:fairshare:problem:{kind}"),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail,
+    }
+}
+
+pub fn problem_response(status: StatusCode, detail: String) -> Response {
+    let body = serde_json::to_vec(&problem(status, detail)).unwrap_or_default();
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match &self {
+            ApiError::Unavailable(message) => tracing::error!(%message, "storage failure"),
+            ApiError::Internal(message) => tracing::error!(%message, "internal failure"),
+            _ => {}
+        }
+        let mut response = problem_response(status, self.detail());
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> ApiError {
+        match error {
+            DomainError::Invalid(m) => ApiError::Invalid(m),
+            DomainError::NotFound(m) => ApiError::NotFound(m),
+            DomainError::Conflict(m) => ApiError::Conflict(m),
+            DomainError::Forbidden(m) => ApiError::Forbidden(m),
+            DomainError::Corrupt(m) => ApiError::Internal(format!("corrupt book: {m}")),
+            // The core may grow new kinds; until this match learns them they are refusals.
+            #[allow(unreachable_patterns)]
+            other => ApiError::Invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        ApiError::Unavailable(error.to_string())
+    }
+}
+
+impl From<BookError> for ApiError {
+    fn from(error: BookError) -> ApiError {
+        match error {
+            BookError::Domain(domain) => domain.into(),
+            BookError::Store(store) => store.into(),
+            BookError::Corrupt { seq, message } => {
+                ApiError::Internal(format!("corrupt book at event {seq}: {message}"))
+            }
+            // `execute_batch` reports a failed catch-up (a storage failure) as `Input`.
+            BookError::Input(message) => ApiError::Unavailable(message),
+            #[allow(unreachable_patterns)]
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<CredentialError> for ApiError {
+    fn from(error: CredentialError) -> ApiError {
+        match error {
+            CredentialError::Invalid(m) => ApiError::Invalid(m),
+            CredentialError::Backend(m) => ApiError::Unavailable(m),
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(error: tokio::task::JoinError) -> ApiError {
+        ApiError::Internal(format!("a blocking task failed: {error}"))
+    }
+}
+
+/// Turns every error response the handlers did not write themselves (an unknown route, a
+/// wrong method, tower-http's 413, axum's own rejections) into a problem document too.
+pub async fn problem_for_plain_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let detail = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => format!(
+            "the request body is larger than the limit of {} bytes",
+            crate::BODY_LIMIT_BYTES
+        ),
+        StatusCode::NOT_FOUND => "no such route: see /api/openapi.json".to_string(),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            "this route does not take that method: see /api/openapi.json".to_string()
+        }
+        other => other
+            .canonical_reason()
+            .unwrap_or("the request failed")
+            .to_string(),
+    };
+    let mut fixed = problem_response(status, detail);
+    // Keep headers such as `Allow` on a 405.
+    for (name, value) in response.headers() {
+        if name != CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            fixed.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    fixed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_and_detail(error: ApiError) -> (u16, String) {
+        let status = error.status().as_u16();
+        (status, error.detail())
+    }
+
+    #[test]
+    fn each_kind_has_its_status() {
+        let cases = [
+            (DomainError::invalid("bad amount"), 422),
+            (DomainError::not_found("unknown agent"), 404),
+            (DomainError::conflict("taken"), 409),
+            (DomainError::forbidden("observers read"), 403),
+        ];
+        for (domain, status) in cases {
+            let message = domain.to_string();
+            assert_eq!(status_and_detail(domain.into()), (status, message));
+        }
+        let corrupt = ApiError::from(DomainError::Corrupt("event 3".into()));
+        assert_eq!(corrupt.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn storage_failures_are_not_shown() {
+        let store = StoreError::Backend("open postgres://alice@db.internal/books: refused".into());
+        let (status, detail) = status_and_detail(BookError::Store(store).into());
+        assert_eq!(status, 503);
+        assert!(
+            !detail.contains("alice") && !detail.contains("db.internal"),
+            "{detail}"
+        );
+        let (status, detail) =
+            status_and_detail(BookError::Input("catch-up: disk I/O".into()).into());
+        assert_eq!(status, 503);
+        assert!(!detail.contains("disk"), "{detail}");
+    }
+
+    #[test]
+    fn problems_name_their_kind() {
+        let problem = problem(StatusCode::UNPROCESSABLE_ENTITY, "x".into());
+        assert_eq!(problem.r#type, "urn:fairshare:problem:invalid");
+        assert_eq!(problem.title, "Unprocessable Entity");
+        assert_eq!(problem.status, 422);
+    }
+}

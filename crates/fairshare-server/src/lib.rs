@@ -1,0 +1,252 @@
+//! The fairshare HTTP server: a JSON REST API over one book.
+//!
+//! - **Writes** go through one writer task that owns the book's writes: handlers send a
+//!   [`fairshare_book::Request`] through a channel, the writer drains up to
+//!   [`WRITE_BATCH_MAX`] of them and runs [`fairshare_book::Book::execute_batch`] on a blocking
+//!   thread (group commit: one durable append per batch). A write is acknowledged only after
+//!   its batch is on disk.
+//! - **Reads** come from an in-memory read model replayed from the durable log, after a cheap,
+//!   coalesced check that no other process appended to the book since (see `fresh.rs`).
+//! - **Accounts**: API keys (`Authorization: Bearer fsk_...`) and argon2id passwords live in
+//!   their own tables next to the book (see [`credentials`]), never in the public event log.
+//!   Every command acts as the key's agent; roles are enforced by the core.
+//!
+//! [`serve`] runs the server until a shutdown future completes; [`run_blocking`] builds a
+//! runtime and stops gracefully on SIGINT/SIGTERM. [`create_api_key`] and [`set_password`] are
+//! for the command line.
+
+pub mod api_types;
+mod auth;
+mod backend;
+mod checkpoint;
+mod clock;
+mod convert;
+pub mod credentials;
+mod error;
+mod extract;
+mod fresh;
+mod handlers;
+mod offload;
+mod routes;
+mod views;
+mod writer;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+pub use backend::Backend;
+pub use credentials::{API_KEY_PREFIX, CredentialError, CredentialStore};
+pub use error::ApiError;
+pub use routes::{openapi, route_table};
+
+/// Most write requests one group commit takes from the queue.
+pub const WRITE_BATCH_MAX: usize = 256;
+/// Write requests waiting for the writer; beyond this, handlers wait (backpressure).
+pub const WRITE_QUEUE_MAX: usize = 4_096;
+/// Largest request body accepted, in bytes; larger bodies get 413.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+/// Rows in a page when `?limit=` is not given.
+pub const PAGE_LIMIT_DEFAULT: usize = 100;
+/// Most rows in one page.
+pub const PAGE_LIMIT_MAX: usize = 1_000;
+/// `verify` and `export` read the whole log: at most this many run at once.
+pub const HEAVY_READS_MAX: usize = 2;
+
+/// How to run a server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The book: a SQLite file path, or a `postgres://` / `postgresql://` URL (optionally with
+    /// `?schema=NAME`).
+    pub book_url: String,
+    /// Where to listen.
+    pub addr: SocketAddr,
+    /// A public network: anyone may read. A private one: only members with a key may read.
+    pub public: bool,
+    /// Record every event at this RFC 3339 time instead of the system clock (demos, tests).
+    pub fixed_time: Option<String>,
+    /// Before a read, catch up with events other processes appended to the book. Turn off only
+    /// when this server is the book's only writer (no CLI, no second server).
+    pub catch_up_reads: bool,
+}
+
+impl ServerConfig {
+    /// A public network on `addr`, on the system clock, catching up before reads.
+    pub fn new(book_url: impl Into<String>, addr: SocketAddr) -> ServerConfig {
+        ServerConfig {
+            book_url: book_url.into(),
+            addr,
+            public: true,
+            fixed_time: None,
+            catch_up_reads: true,
+        }
+    }
+}
+
+/// What every handler shares.
+pub(crate) struct AppInner {
+    /// What reads are answered from (the writer owns the `Book`; see `fresh.rs` for why).
+    pub model: Arc<fresh::ReadModel>,
+    pub writer: writer::WriterHandle,
+    pub auth: auth::Authenticator,
+    pub backend: Backend,
+    pub public: bool,
+    pub clock: clock::Clock,
+    /// Bounds concurrent `verify` and `export` runs.
+    pub heavy: Arc<Semaphore>,
+}
+
+pub(crate) type AppState = Arc<AppInner>;
+
+/// Binds `config.addr` and serves until `shutdown` completes.
+pub async fn serve(
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
+    serve_on(listener, config, shutdown).await
+}
+
+/// Serves on an already bound listener (`config.addr` is ignored) until `shutdown` completes,
+/// then finishes in-flight requests and the writer's pending batches.
+pub async fn serve_on(
+    listener: TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let backend = Backend::parse(&config.book_url);
+    let clock = clock::Clock::new(config.fixed_time.as_deref())?;
+    let opened = {
+        let backend = backend.clone();
+        let catch_up_reads = config.catch_up_reads;
+        tokio::task::spawn_blocking(move || backend::open_all(&backend, catch_up_reads))
+            .await
+            .context("opening the book panicked")??
+    };
+    // Kept until the server stops.
+    let _checkpointer = match &backend {
+        Backend::Sqlite(path) => Some(checkpoint::Checkpointer::start(path)),
+        Backend::Postgres(_) => None,
+    };
+    let model = Arc::new(opened.model);
+    let (writer, writer_task) = writer::spawn(opened.book, model.clone(), backend.clone());
+    let app: AppState = Arc::new(AppInner {
+        model,
+        writer,
+        auth: auth::Authenticator::new(opened.credentials),
+        backend,
+        public: config.public,
+        clock,
+        heavy: Arc::new(Semaphore::new(HEAVY_READS_MAX)),
+    });
+    let router = routes::router(app);
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, public = config.public, "fairshare server listening");
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    // The router (and with it every sender of the write queue) is gone: the writer commits
+    // what is still queued, then stops.
+    writer_task.await.context("the writer task panicked")?;
+    tracing::info!("fairshare server stopped");
+    served.context("the HTTP server failed")
+}
+
+/// Builds a multi-threaded runtime, prints `listening on http://ADDR` on stdout, serves, and
+/// shuts down gracefully on SIGINT or SIGTERM. Logs go to stderr (`RUST_LOG` filters them;
+/// default `info`).
+pub fn run_blocking(config: ServerConfig) -> anyhow::Result<()> {
+    init_tracing();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.addr))?;
+        let addr = listener.local_addr()?;
+        println!("listening on http://{addr}");
+        serve_on(listener, config, shutdown_signal()).await
+    })
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`). Does nothing if the caller set up
+/// tracing already.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT: shutting down"),
+        () = terminate => tracing::info!("SIGTERM: shutting down"),
+    }
+}
+
+/// Creates an API key for `agent` (who must exist in the book) and returns it. Only its
+/// SHA-256 hash is stored: show the key once, it cannot be recovered.
+pub fn create_api_key(book_url: &str, agent: &str) -> anyhow::Result<String> {
+    let backend = Backend::parse(book_url);
+    backend::check_agent(&backend, agent)?;
+    let mut store = backend::open_credentials(&backend)?;
+    let key = credentials::generate_api_key()?;
+    store.add_api_key(
+        agent,
+        &credentials::hash_api_key(&key),
+        &clock::system_now()?,
+    )?;
+    Ok(key)
+}
+
+/// Sets (or replaces) `agent`'s password, stored as an argon2id PHC string.
+pub fn set_password(book_url: &str, agent: &str, password: &str) -> anyhow::Result<()> {
+    let backend = Backend::parse(book_url);
+    backend::check_agent(&backend, agent)?;
+    let phc = credentials::hash_password(password)?;
+    let mut store = backend::open_credentials(&backend)?;
+    store.set_password(agent, &phc, &clock::system_now()?)?;
+    Ok(())
+}
+
+/// Whether `password` is `agent`'s password (false when the agent has none).
+pub fn verify_password(book_url: &str, agent: &str, password: &str) -> anyhow::Result<bool> {
+    let backend = Backend::parse(book_url);
+    let mut store = backend::open_credentials(&backend)?;
+    Ok(match store.password_hash(agent)? {
+        Some(phc) => credentials::check_password(password, &phc),
+        None => false,
+    })
+}

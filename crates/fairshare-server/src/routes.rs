@@ -1,0 +1,396 @@
+//! The route table, in ONE place: the router is built from it, and the OpenAPI document lists
+//! the same handlers (a test checks that both agree). New routes (tokens, peer rounds) are one
+//! line here and one entry in `ApiDoc`.
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::routing::{MethodFilter, MethodRouter, on};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
+
+use crate::api_types::{Problem, StatusBody};
+use crate::error::problem_for_plain_errors;
+use crate::handlers as h;
+use crate::{AppState, BODY_LIMIT_BYTES};
+
+#[derive(Debug, Clone, Copy)]
+enum Verb {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Verb {
+    fn filter(self) -> MethodFilter {
+        match self {
+            Verb::Get => MethodFilter::GET,
+            Verb::Post => MethodFilter::POST,
+            Verb::Put => MethodFilter::PUT,
+            Verb::Delete => MethodFilter::DELETE,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+            Verb::Put => "PUT",
+            Verb::Delete => "DELETE",
+        }
+    }
+}
+
+struct Route {
+    verb: Verb,
+    path: &'static str,
+    handler: MethodRouter<AppState>,
+}
+
+fn route<H, T>(verb: Verb, path: &'static str, handler: H) -> Route
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    Route {
+        verb,
+        path,
+        handler: on(verb.filter(), handler),
+    }
+}
+
+/// Every route of the server.
+fn table() -> Vec<Route> {
+    use Verb::{Delete, Get, Post, Put};
+    vec![
+        route(Get, "/healthz", h::healthz),
+        route(Get, "/api/openapi.json", h::openapi_json),
+        // agents
+        route(Get, "/api/v1/agents", h::list_agents),
+        route(Post, "/api/v1/agents", h::add_agent),
+        route(Get, "/api/v1/agents/{handle}", h::show_agent),
+        // projects and their policies
+        route(Get, "/api/v1/projects", h::list_projects),
+        route(Post, "/api/v1/projects", h::add_project),
+        route(Get, "/api/v1/projects/{slug}", h::show_project),
+        route(Put, "/api/v1/projects/{slug}/rates/{category}", h::set_rate),
+        route(Put, "/api/v1/projects/{slug}/skills/{agent}", h::set_skill),
+        route(
+            Put,
+            "/api/v1/projects/{slug}/multipliers/{kind}",
+            h::set_multiplier,
+        ),
+        route(Put, "/api/v1/projects/{slug}/decay", h::set_decay),
+        route(Delete, "/api/v1/projects/{slug}/decay", h::remove_decay),
+        route(Post, "/api/v1/projects/{slug}/revalue", h::revalue),
+        // contributions and shares
+        route(
+            Get,
+            "/api/v1/projects/{slug}/contributions",
+            h::list_contributions,
+        ),
+        route(
+            Post,
+            "/api/v1/projects/{slug}/contributions",
+            h::log_contribution,
+        ),
+        route(Get, "/api/v1/contributions/{id}", h::show_contribution),
+        route(Post, "/api/v1/contributions/{id}/approve", h::approve),
+        route(Post, "/api/v1/contributions/{id}/reject", h::reject),
+        route(Get, "/api/v1/projects/{slug}/shares", h::shares),
+        // plans, revenue, distributions, balances
+        route(Get, "/api/v1/projects/{slug}/plan", h::show_plan),
+        route(Put, "/api/v1/projects/{slug}/plan", h::set_plan),
+        route(Post, "/api/v1/projects/{slug}/revenue", h::record_revenue),
+        route(
+            Get,
+            "/api/v1/projects/{slug}/distributions",
+            h::list_distributions,
+        ),
+        route(Get, "/api/v1/distributions/{id}", h::show_statement),
+        route(Get, "/api/v1/balances", h::list_balances),
+        route(Get, "/api/v1/balances/{account}", h::show_balance),
+        // the log
+        route(Get, "/api/v1/log", h::show_log),
+        route(Get, "/api/v1/verify", h::verify),
+        route(Get, "/api/v1/export", h::export),
+        // campaigns
+        route(Get, "/api/v1/campaigns", h::list_campaigns),
+        route(Post, "/api/v1/projects/{slug}/campaigns", h::open_campaign),
+        route(Get, "/api/v1/campaigns/{id}", h::show_campaign),
+        route(Post, "/api/v1/campaigns/{id}/pledges", h::pledge),
+        route(Post, "/api/v1/campaigns/{id}/cancel", h::cancel_campaign),
+        route(Post, "/api/v1/campaigns/{id}/purchase", h::purchase),
+        // resources
+        route(Get, "/api/v1/resources", h::list_resources),
+        route(Post, "/api/v1/projects/{slug}/resources", h::add_resource),
+        route(Get, "/api/v1/resources/{name}", h::show_resource),
+        route(Put, "/api/v1/resources/{name}/fees", h::set_fees),
+        route(Post, "/api/v1/resources/{name}/uses", h::use_resource),
+    ]
+}
+
+/// Every route as `(METHOD, path)`, in table order.
+pub fn route_table() -> Vec<(&'static str, &'static str)> {
+    table()
+        .into_iter()
+        .map(|r| (r.verb.as_str(), r.path))
+        .collect()
+}
+
+/// The application: the route table, the body limit (413 past [`BODY_LIMIT_BYTES`]), request
+/// tracing, and problem documents for every error response.
+pub(crate) fn router(app: AppState) -> Router {
+    let mut router = Router::new();
+    for r in table() {
+        // Routes on the same path merge their methods.
+        router = router.route(r.path, r.handler);
+    }
+    router
+        .with_state(app)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::map_response(problem_for_plain_errors))
+}
+
+/// `Idempotency-Key`: a retry of a write with the same key and request returns the first
+/// result (with `Idempotent-Replayed: true`); with another request it is refused (409).
+#[derive(IntoParams)]
+#[into_params(names("Idempotency-Key"), parameter_in = Header)]
+#[allow(dead_code)]
+pub(crate) struct IdempotencyHeader(Option<String>);
+
+/// What a read may answer besides its result.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum ReadErrors {
+    #[response(
+        status = 400,
+        description = "Malformed path or query",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    #[response(
+        status = 401,
+        description = "A private network without a member's key, or a bad key",
+        content_type = "application/problem+json"
+    )]
+    Unauthenticated(Problem),
+    #[response(
+        status = 404,
+        description = "Not found",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    #[response(
+        status = 422,
+        description = "A query value out of range",
+        content_type = "application/problem+json"
+    )]
+    Invalid(Problem),
+    #[response(
+        status = 503,
+        description = "The book's storage failed",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
+}
+
+/// What a write may answer besides its result.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum WriteErrors {
+    #[response(
+        status = 400,
+        description = "Malformed JSON, unknown fields or wrong types",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    #[response(
+        status = 401,
+        description = "No API key, or a bad one",
+        content_type = "application/problem+json"
+    )]
+    Unauthenticated(Problem),
+    #[response(
+        status = 403,
+        description = "The caller's role does not allow this",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    #[response(
+        status = 404,
+        description = "Something named does not exist",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    #[response(
+        status = 409,
+        description = "Clashes with the book (a taken name, a reused idempotency key)",
+        content_type = "application/problem+json"
+    )]
+    Conflict(Problem),
+    #[response(
+        status = 413,
+        description = "The body is larger than 64 KiB",
+        content_type = "application/problem+json"
+    )]
+    PayloadTooLarge(Problem),
+    #[response(
+        status = 422,
+        description = "Refused input: a bad amount, negative hours, an over-precise amount",
+        content_type = "application/problem+json"
+    )]
+    Invalid(Problem),
+    #[response(
+        status = 503,
+        description = "The book's storage failed",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("fsk_...")
+                    .description(Some(
+                        "An agent's API key (`fairshare key create AGENT`). Every write acts as \
+                         that agent.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "fairshare",
+        description = "Contribution accounting for open value networks: log contributions, \
+            value them by rules agreed in advance, and share revenue by an explicit plan. \
+            Amounts are decimal strings; errors are application/problem+json."
+    ),
+    paths(
+        h::healthz, h::openapi_json,
+        h::list_agents, h::add_agent, h::show_agent,
+        h::list_projects, h::add_project, h::show_project,
+        h::set_rate, h::set_skill, h::set_multiplier, h::set_decay, h::remove_decay, h::revalue,
+        h::list_contributions, h::log_contribution, h::show_contribution, h::approve, h::reject,
+        h::shares,
+        h::show_plan, h::set_plan,
+        h::record_revenue, h::list_distributions, h::show_statement,
+        h::list_balances, h::show_balance,
+        h::show_log, h::verify, h::export,
+        h::list_campaigns, h::open_campaign, h::show_campaign, h::pledge, h::cancel_campaign,
+        h::purchase,
+        h::list_resources, h::add_resource, h::show_resource, h::set_fees, h::use_resource,
+    ),
+    // Referenced only from response sets and query parameters, which utoipa does not collect.
+    components(schemas(Problem, StatusBody)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "meta", description = "Health and this document"),
+        (name = "agents", description = "People and organisations, with their roles"),
+        (name = "projects", description = "Projects: currency, approvals, policy, plan"),
+        (name = "policy", description = "Valuation policy: rates, skills, multipliers, decay"),
+        (name = "contributions", description = "Contributions, reviews and shares"),
+        (name = "plans", description = "Distribution plans (value equations)"),
+        (name = "revenue", description = "Revenue, distributions, statements and balances"),
+        (name = "log", description = "The event log: pages, verify, export"),
+        (name = "campaigns", description = "Internal crowdfunding of shared resources"),
+        (name = "resources", description = "Shared resources: co-owners, fees, charged use"),
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI 3.1 document of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Every route of the router is in the document and every operation of the document is a
+    /// route.
+    #[test]
+    fn the_document_lists_exactly_the_routes() {
+        let routes: BTreeSet<(String, String)> = route_table()
+            .into_iter()
+            .map(|(method, path)| (method.to_string(), path.to_string()))
+            .collect();
+        assert_eq!(routes.len(), route_table().len(), "a route appears twice");
+        let json = serde_json::to_value(openapi()).expect("the document serialises");
+        assert!(
+            json["openapi"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("3.1")),
+            "{}",
+            json["openapi"]
+        );
+        let mut documented = BTreeSet::new();
+        for (path, item) in json["paths"].as_object().expect("paths") {
+            for method in ["get", "post", "put", "delete", "patch", "head", "options"] {
+                if item.get(method).is_some() {
+                    documented.insert((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+        let missing: Vec<_> = routes.difference(&documented).collect();
+        let extra: Vec<_> = documented.difference(&routes).collect();
+        assert!(
+            missing.is_empty(),
+            "routes missing from the document: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "documented operations with no route: {extra:?}"
+        );
+    }
+
+    /// Every `$ref` of the document names a schema it defines.
+    #[test]
+    fn every_reference_resolves() {
+        fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, inner) in map {
+                        match (key.as_str(), inner.as_str()) {
+                            ("$ref", Some(target)) => out.push(target.to_string()),
+                            _ => refs(inner, out),
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let json = serde_json::to_value(openapi()).expect("the document serialises");
+        let mut found = Vec::new();
+        refs(&json, &mut found);
+        assert!(!found.is_empty());
+        for target in found {
+            let name = target
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("unexpected reference {target}"));
+            assert!(
+                json["components"]["schemas"][name].is_object(),
+                "{target} is not defined"
+            );
+        }
+    }
+}

@@ -1,0 +1,529 @@
+//! The state's records as API responses. Amounts are printed with their asset's exponent,
+//! values and shares as exact decimals, in the command line's `--json` shapes.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ethnum::I256;
+use fairshare_core::resources::{Campaign, FeeSchedule, Resource, UseRecord};
+use fairshare_core::value::format_scaled;
+use fairshare_core::{
+    Agent, Contribution, Distribution, Kind, Line, Plan, Policy, Project, State, Value,
+    format_amount,
+};
+
+use crate::api_types::{
+    AgentRow, BucketOut, CampaignOut, CampaignRow, ContributionRow, DistributionRow, FeesOut,
+    LineOut, Logged, OwnerOut, PlanOut, PledgeRow, PolicyOut, ProjectRow, ProjectShow, ResourceRow,
+    ResourceShow, RevenueOut, Reviewed, ShareRow, SplitShareBody, StatementOut, UseRow,
+};
+use crate::convert::bucket_body;
+use crate::error::ApiError;
+use crate::{PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX};
+
+/// Decimals of a share: values are exact to 10^-18, so are shares.
+pub const SHARE_DECIMALS: u32 = 18;
+
+/// One page of a list.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl Page {
+    /// `?limit=&offset=`: the limit defaults to [`PAGE_LIMIT_DEFAULT`] and may not pass
+    /// [`PAGE_LIMIT_MAX`].
+    pub fn new(limit: Option<usize>, offset: Option<usize>) -> Result<Page, ApiError> {
+        let limit = limit.unwrap_or(PAGE_LIMIT_DEFAULT);
+        if limit == 0 || limit > PAGE_LIMIT_MAX {
+            return Err(ApiError::invalid(format!(
+                "limit {limit} is out of range: use 1 to {PAGE_LIMIT_MAX} and page with offset"
+            )));
+        }
+        Ok(Page {
+            offset: offset.unwrap_or(0),
+            limit,
+        })
+    }
+
+    /// This page of `items`, each rendered by `render`, and how many items there are in all.
+    /// Only the page's items are rendered: counting the rest is cheap.
+    pub fn take<T, R>(
+        &self,
+        items: impl Iterator<Item = T>,
+        mut render: impl FnMut(T) -> R,
+    ) -> (Vec<R>, usize) {
+        let mut total = 0;
+        let mut rows = Vec::new();
+        for item in items {
+            if total >= self.offset && rows.len() < self.limit {
+                rows.push(render(item));
+            }
+            total += 1;
+        }
+        (rows, total)
+    }
+
+    /// The offset of the next page, if there is one.
+    pub fn next_offset(&self, shown: usize, total: usize) -> Option<usize> {
+        let next = self.offset.saturating_add(shown);
+        (shown > 0 && next < total).then_some(next)
+    }
+}
+
+pub fn agent_row(agent: &Agent) -> AgentRow {
+    AgentRow {
+        handle: agent.handle.clone(),
+        name: agent.name.clone(),
+        role: agent.role.as_str().to_string(),
+    }
+}
+
+pub fn project_row(project: &Project) -> ProjectRow {
+    ProjectRow {
+        project: project.slug.to_string(),
+        name: project.name.clone(),
+        currency: project.currency.clone(),
+        exponent: project.exponent,
+        approvals: project.approvals_required,
+        plan_version: project.plan_version(),
+        contributions: project.contributions.len(),
+    }
+}
+
+pub fn policy_out(policy: &Policy) -> PolicyOut {
+    PolicyOut {
+        rates: policy
+            .rates
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        multipliers: policy
+            .multipliers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_string()))
+            .collect(),
+        skills: policy
+            .skills
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_string()))
+            .collect(),
+        half_life_days: policy.half_life_days.map(|d| d.to_string()),
+    }
+}
+
+pub fn plan_out(project: &Project, version: u32, plan: &Plan) -> PlanOut {
+    PlanOut {
+        project: project.slug.to_string(),
+        version,
+        current_version: project.plan_version(),
+        buckets: plan
+            .buckets
+            .iter()
+            .enumerate()
+            .map(|(i, bucket)| BucketOut {
+                bucket: i + 1,
+                words: bucket.label(),
+                spec: bucket_body(bucket),
+            })
+            .collect(),
+        rest_to: project.unallocated_account(),
+    }
+}
+
+/// A version of a project's plan (the current one by default).
+pub fn plan_version(project: &Project, version: Option<u32>) -> Result<PlanOut, ApiError> {
+    let current = project.plan_version();
+    let version = version.unwrap_or(current);
+    let plan = version
+        .checked_sub(1)
+        .and_then(|index| project.plans.get(index as usize))
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "project {} has no plan version {version}: its versions are 1 to {current}",
+                project.slug
+            ))
+        })?;
+    Ok(plan_out(project, version, plan))
+}
+
+pub fn project_show(state: &State, project: &Project) -> ProjectShow {
+    ProjectShow {
+        project: project.slug.to_string(),
+        name: project.name.clone(),
+        currency: project.currency.clone(),
+        exponent: project.exponent,
+        approvals: project.approvals_required,
+        plan_version: project.plan_version(),
+        contributions: project.contributions.len(),
+        distributions: state
+            .distributions()
+            .iter()
+            .filter(|d| *d.project == *project.slug)
+            .count(),
+        policy: policy_out(&project.policy),
+        plan: plan_out(project, project.plan_version(), project.plan()),
+    }
+}
+
+pub fn logged(project: &Project, contribution: &Contribution, replayed: bool) -> Logged {
+    Logged {
+        contribution: contribution.id,
+        project: project.slug.to_string(),
+        agent: contribution.agent.to_string(),
+        kind: contribution.kind.as_str().to_string(),
+        value: contribution.value.display(project.exponent),
+        currency: project.currency.clone(),
+        status: contribution.status.as_str().to_string(),
+        gift: contribution.gift,
+        replayed,
+    }
+}
+
+pub fn reviewed(project: &Project, contribution: &Contribution, replayed: bool) -> Reviewed {
+    Reviewed {
+        contribution: contribution.id,
+        status: contribution.status.as_str().to_string(),
+        approvals: contribution.approvals.clone(),
+        approvals_required: project.approvals_required,
+        reason: contribution.reason.clone(),
+        replayed,
+    }
+}
+
+pub fn contribution_row(project: &Project, c: &Contribution) -> ContributionRow {
+    let hours = matches!(c.kind, Kind::Work | Kind::Use).then(|| c.quantity.to_string());
+    ContributionRow {
+        id: c.id,
+        project: project.slug.to_string(),
+        date: c.date.to_string(),
+        agent: c.agent.to_string(),
+        kind: c.kind.as_str().to_string(),
+        category: c.category.as_deref().map(str::to_string),
+        hours,
+        rate: c.unit_rate.map(|r| r.to_string()),
+        amount: c.amount_minor.map(|a| format_amount(a, project.exponent)),
+        value: c.value.display(project.exponent),
+        status: c.status.as_str().to_string(),
+        gift: c.gift,
+        reimbursable: c.reimbursable,
+        approvals: c.approvals.clone(),
+        reason: c.reason.clone(),
+        note: c.note.clone(),
+    }
+}
+
+/// `part / total` exactly when it terminates within [`SHARE_DECIMALS`] digits, otherwise
+/// rounded half-to-even at the last one (as the command line prints shares).
+pub fn share_decimal(part: Value, total: Value) -> String {
+    if total.0 <= 0 {
+        return "0".to_string();
+    }
+    let scale = I256::from(10).pow(SHARE_DECIMALS);
+    let total = I256::from(total.0);
+    let scaled = I256::from(part.0) * scale;
+    let (mut quotient, remainder) = (scaled / total, scaled % total);
+    let twice = remainder * 2;
+    if twice > total || (twice == total && quotient % 2 == 1) {
+        quotient += 1;
+    }
+    // A share is at most 1, so at most 10^18 here.
+    format_scaled(quotient.as_i128(), SHARE_DECIMALS, 0)
+}
+
+/// The total of the agents' values.
+pub fn total_value(values: &[(Arc<str>, Value)]) -> Value {
+    values
+        .iter()
+        .fold(Value::ZERO, |sum, (_, v)| Value(sum.0.saturating_add(v.0)))
+}
+
+pub fn share_row(project: &Project, agent: &str, value: Value, total: Value) -> ShareRow {
+    ShareRow {
+        agent: agent.to_string(),
+        value: value.display(project.exponent),
+        share: share_decimal(value, total),
+    }
+}
+
+/// The payout lines and per-account totals of a distribution.
+fn lines_and_payouts(
+    state: &State,
+    distribution: &Distribution,
+) -> (Vec<LineOut>, BTreeMap<String, String>) {
+    let plan = state.project(&distribution.project).ok().and_then(|p| {
+        (distribution.plan_version as usize)
+            .checked_sub(1)
+            .and_then(|i| p.plans.get(i))
+    });
+    let lines = distribution
+        .lines
+        .iter()
+        .map(|line| LineOut {
+            bucket: line.bucket + 1,
+            bucket_label: plan
+                .and_then(|p| p.buckets.get(line.bucket as usize))
+                .map(|b| b.label())
+                .unwrap_or_else(|| "unallocated".to_string()),
+            to: line.to.clone(),
+            amount: format_amount(line.amount, distribution.exponent),
+        })
+        .collect();
+    let payouts = distribution
+        .payouts()
+        .into_iter()
+        .map(|(name, amount)| {
+            (
+                name.to_string(),
+                format_amount(amount, distribution.exponent),
+            )
+        })
+        .collect();
+    (lines, payouts)
+}
+
+pub fn revenue_out(state: &State, distribution: &Distribution, replayed: bool) -> RevenueOut {
+    let (lines, payouts) = lines_and_payouts(state, distribution);
+    RevenueOut {
+        distribution: distribution.id,
+        project: distribution.project.clone(),
+        amount: format_amount(distribution.amount, distribution.exponent),
+        currency: distribution.asset.clone(),
+        plan_version: distribution.plan_version,
+        replayed,
+        payouts,
+        lines,
+    }
+}
+
+pub fn statement_out(state: &State, distribution: &Distribution) -> StatementOut {
+    let (lines, payouts) = lines_and_payouts(state, distribution);
+    StatementOut {
+        distribution: distribution.id,
+        project: distribution.project.clone(),
+        date: distribution.date.to_string(),
+        key: distribution.key.clone(),
+        from: distribution.from.clone(),
+        amount: format_amount(distribution.amount, distribution.exponent),
+        currency: distribution.asset.clone(),
+        plan_version: distribution.plan_version,
+        payouts,
+        lines,
+    }
+}
+
+pub fn distribution_row(d: &Distribution) -> DistributionRow {
+    DistributionRow {
+        distribution: d.id,
+        date: d.date.to_string(),
+        amount: format_amount(d.amount, d.exponent),
+        currency: d.asset.clone(),
+        plan_version: d.plan_version,
+        key: d.key.clone(),
+        from: d.from.clone(),
+    }
+}
+
+/// Balances of the named accounts. An asset no project uses as its currency is printed in
+/// minor units.
+pub fn balances<'a>(
+    state: &State,
+    names: impl Iterator<Item = &'a str>,
+) -> BTreeMap<String, BTreeMap<String, String>> {
+    let ledger = state.ledger();
+    names
+        .map(|name| {
+            let assets = ledger
+                .account(name)
+                .map(|assets| {
+                    assets
+                        .iter()
+                        .map(|(asset, minor)| {
+                            let exponent = state.asset_exponent(asset).unwrap_or(0);
+                            (asset.clone(), format_amount(*minor, exponent))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (name.to_string(), assets)
+        })
+        .collect()
+}
+
+/// A project's currency and exponent (an unknown project, which a valid log never names,
+/// reads as a nameless asset with no decimals).
+pub fn currency_of(state: &State, project: &str) -> (String, u32) {
+    state
+        .project(project)
+        .map(|p| (p.currency.clone(), p.exponent))
+        .unwrap_or((String::new(), 0))
+}
+
+/// What each account received from `lines`, in byte order of the name.
+pub fn payouts(lines: &[Line], exponent: u32) -> BTreeMap<String, String> {
+    let mut totals: BTreeMap<&str, i128> = BTreeMap::new();
+    for line in lines {
+        *totals.entry(line.to.as_str()).or_default() += line.amount;
+    }
+    totals
+        .into_iter()
+        .map(|(to, amount)| (to.to_string(), format_amount(amount, exponent)))
+        .collect()
+}
+
+pub fn campaign_out(state: &State, c: &Campaign) -> CampaignOut {
+    let (currency, exponent) = currency_of(state, &c.project);
+    let fmt = |minor| format_amount(minor, exponent);
+    CampaignOut {
+        campaign: c.id.clone(),
+        project: c.project.clone(),
+        purpose: c.purpose.clone(),
+        status: c.status.as_str().to_string(),
+        currency,
+        target: fmt(c.target),
+        raised: fmt(c.raised),
+        missing: fmt(c.target - c.raised),
+        pledges: c
+            .pledges
+            .iter()
+            .map(|p| PledgeRow {
+                agent: p.agent.to_string(),
+                amount: fmt(p.amount),
+            })
+            .collect(),
+        pledged: c
+            .pledged_by_agent()
+            .into_iter()
+            .map(|(agent, amount)| (agent.to_string(), fmt(amount)))
+            .collect(),
+        resource: c.resource.clone(),
+    }
+}
+
+pub fn campaign_row(state: &State, c: &Campaign) -> CampaignRow {
+    let (currency, exponent) = currency_of(state, &c.project);
+    CampaignRow {
+        campaign: c.id.clone(),
+        project: c.project.clone(),
+        status: c.status.as_str().to_string(),
+        currency,
+        target: format_amount(c.target, exponent),
+        raised: format_amount(c.raised, exponent),
+        pledges: c.pledges.len(),
+        resource: c.resource.clone(),
+    }
+}
+
+pub fn fees_out(fees: &FeeSchedule) -> FeesOut {
+    FeesOut {
+        per_hour: fees.per_hour.to_string(),
+        material_per_unit: fees.material_per_unit.to_string(),
+        technician_per_hour: fees.technician_per_hour.to_string(),
+        community_per_hour: fees.community_per_hour.map(|d| d.to_string()),
+        split: fees
+            .split
+            .iter()
+            .map(|s| SplitShareBody {
+                to: s.to.clone(),
+                percent: s.percent.to_string(),
+            })
+            .collect(),
+        material_to: fees.material_to.clone(),
+        after_payback: fees.after_payback.clone(),
+    }
+}
+
+pub fn use_row(record: &UseRecord, exponent: u32) -> UseRow {
+    UseRow {
+        use_id: record.id,
+        event: record.seq,
+        agent: record.agent.clone(),
+        hours: record.hours.to_string(),
+        community: record.community,
+        fee: format_amount(record.fee, exponent),
+        payouts: payouts(&record.lines, exponent),
+    }
+}
+
+/// A resource with a page of its use history.
+pub fn resource_show(state: &State, r: &Resource, page: Page) -> ResourceShow {
+    let (currency, exponent) = currency_of(state, &r.project);
+    let fmt = |minor| format_amount(minor, exponent);
+    let (history, total) = page.take(r.uses.iter(), |u| use_row(u, exponent));
+    ResourceShow {
+        resource: r.name.clone(),
+        project: r.project.clone(),
+        status: r.status.as_str().to_string(),
+        currency,
+        value: r.value.map(fmt),
+        campaign: r.campaign.clone(),
+        owners: r
+            .owners
+            .iter()
+            .map(|o| OwnerOut {
+                agent: o.agent.clone(),
+                pledge: fmt(o.pledge),
+                cap: fmt(o.cap),
+                received: fmt(o.received),
+                outstanding: fmt(o.outstanding().max(0)),
+            })
+            .collect(),
+        fees: r.fees.as_ref().map(fees_out),
+        uses: r.uses.len(),
+        fees_charged: fmt(r.uses.iter().map(|u| u.fee).sum()),
+        offset: page.offset,
+        limit: page.limit,
+        next_offset: page.next_offset(history.len(), total),
+        history,
+    }
+}
+
+pub fn resource_row(state: &State, r: &Resource) -> ResourceRow {
+    let (currency, exponent) = currency_of(state, &r.project);
+    ResourceRow {
+        resource: r.name.clone(),
+        project: r.project.clone(),
+        status: r.status.as_str().to_string(),
+        currency,
+        owners: r.owners.len(),
+        outstanding: format_amount(
+            r.owners.iter().map(|o| o.outstanding().max(0)).sum(),
+            exponent,
+        ),
+        uses: r.uses.len(),
+        fees_set: r.fees.is_some(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_are_exact_or_rounded_at_18_decimals() {
+        let v = Value;
+        assert_eq!(share_decimal(v(1), v(4)), "0.25");
+        assert_eq!(share_decimal(v(4), v(4)), "1");
+        assert_eq!(share_decimal(v(1), v(3)), "0.333333333333333333");
+        assert_eq!(share_decimal(v(2), v(3)), "0.666666666666666667");
+        let total = 2 * 10i128.pow(18);
+        assert_eq!(share_decimal(v(1), v(total)), "0");
+        assert_eq!(share_decimal(v(3), v(total)), "0.000000000000000002");
+        assert_eq!(
+            share_decimal(v(i128::MAX / 3), v(i128::MAX)),
+            "0.333333333333333333"
+        );
+    }
+
+    #[test]
+    fn pages_say_where_the_next_one_starts() {
+        let page = Page::new(Some(2), Some(0)).expect("page");
+        let (rows, total) = page.take(0..5, |i| i);
+        assert_eq!((rows, total), (vec![0, 1], 5));
+        assert_eq!(page.next_offset(2, 5), Some(2));
+        assert_eq!(page.next_offset(0, 0), None);
+        assert!(Page::new(Some(PAGE_LIMIT_MAX + 1), None).is_err());
+        assert!(Page::new(Some(0), None).is_err());
+    }
+}

@@ -1,0 +1,212 @@
+//! Bad input over HTTP is refused with the right status and a problem document that names the
+//! problem, and leaves the book unchanged.
+
+mod common;
+
+use common::{TestBook, TestServer};
+use fairshare_core::{Command, Role};
+use serde_json::json;
+
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    for book in TestBook::all("bad_input_is_refused_and_changes_nothing") {
+        println!("bad input on {}", book.backend);
+        let keys = book.agents(&[("ana", Role::Custodian)]);
+        book.setup(vec![
+            Command::AddProject {
+                slug: "p".into(),
+                name: None,
+                currency: "CAD".into(),
+                exponent: 2,
+                approvals: 0,
+            },
+            Command::SetRate {
+                project: "p".into(),
+                category: "dev".into(),
+                per_hour: "10.00".into(),
+            },
+        ]);
+        let server = TestServer::start(&book.url);
+        let ana = server.api(Some(&keys["ana"]));
+        let head = ana.head();
+        let path = "/api/v1/projects/p/contributions";
+
+        let problem = |answer: common::Answer, status: u16, kind: &str, words: &str| {
+            let answer = answer.expect(status);
+            assert_eq!(answer.content_type(), "application/problem+json");
+            assert_eq!(answer.body["status"], status);
+            assert_eq!(answer.body["type"], format!("urn:fairshare:problem:{kind}"));
+            let detail = answer.body["detail"].as_str().unwrap_or_default();
+            assert!(detail.contains(words), "{detail:?} should name {words:?}");
+        };
+
+        // Malformed JSON.
+        let malformed = ana.raw(
+            "POST",
+            path,
+            reqwest::blocking::Body::from(r#"{"kind": "work", "hours": "#),
+        );
+        problem(malformed, 400, "bad-request", "malformed JSON");
+        // Unknown fields, wrong types, missing fields: serde's message, which names them.
+        problem(
+            ana.post(
+                path,
+                json!({"kind": "work", "hours": "1", "category": "dev", "bogus": 1}),
+            ),
+            400,
+            "bad-request",
+            "unknown field `bogus`",
+        );
+        problem(
+            ana.post(path, json!({"kind": "work", "hours": 1, "category": "dev"})),
+            400,
+            "bad-request",
+            "invalid type",
+        );
+        problem(
+            ana.post(path, json!({"kind": "labour", "hours": "1"})),
+            400,
+            "bad-request",
+            "unknown variant `labour`",
+        );
+        problem(
+            ana.post("/api/v1/agents", json!({"handle": "x"})),
+            400,
+            "bad-request",
+            "missing field `role`",
+        );
+        // Refused by the core: over-precise amounts, negative hours, bad dates.
+        problem(
+            ana.post(path, json!({"kind": "cash", "amount": "1.005"})),
+            422,
+            "invalid",
+            "has 3 decimals but the asset has 2",
+        );
+        problem(
+            ana.post("/api/v1/projects/p/revenue", json!({"amount": "12.345"})),
+            422,
+            "invalid",
+            "3 decimals",
+        );
+        problem(
+            ana.post(
+                path,
+                json!({"kind": "work", "hours": "-3", "category": "dev"}),
+            ),
+            422,
+            "invalid",
+            "-3",
+        );
+        problem(
+            ana.post(
+                path,
+                json!({"kind": "work", "hours": "1", "category": "dev", "date": "2026-02-30"}),
+            ),
+            422,
+            "invalid",
+            "2026-02-30",
+        );
+        problem(
+            ana.post(
+                path,
+                json!({"kind": "work", "hours": "1", "category": "dev", "amount": "3.00"}),
+            ),
+            422,
+            "invalid",
+            "takes no amount",
+        );
+        problem(
+            ana.put(
+                "/api/v1/projects/p/plan",
+                json!({"bucket": [{"type": "percent", "percent": "ten", "to": "x"}]}),
+            ),
+            422,
+            "invalid",
+            "ten",
+        );
+        // Not found, conflicts.
+        problem(
+            ana.post(
+                "/api/v1/projects/nope/contributions",
+                json!({"kind": "work", "hours": "1", "category": "dev"}),
+            ),
+            404,
+            "not-found",
+            "nope",
+        );
+        problem(
+            ana.post(
+                "/api/v1/agents",
+                json!({"handle": "ana", "role": "observer"}),
+            ),
+            409,
+            "conflict",
+            "ana",
+        );
+        // An oversized body: with a Content-Length (refused before it is read) and chunked.
+        let note = "x".repeat(fairshare_server::BODY_LIMIT_BYTES + 1);
+        let big = json!({"kind": "work", "hours": "1", "category": "dev", "note": note});
+        problem(
+            ana.post(path, big.clone()),
+            413,
+            "payload-too-large",
+            "limit",
+        );
+        let chunked = reqwest::blocking::Body::new(std::io::Cursor::new(big.to_string()));
+        problem(
+            ana.raw("POST", path, chunked),
+            413,
+            "payload-too-large",
+            "limit",
+        );
+        // Bad paths, queries and headers.
+        problem(ana.get("/api/v1/contributions/abc"), 400, "bad-request", "");
+        problem(ana.get("/api/v1/agents?limit=5000"), 422, "invalid", "5000");
+        problem(
+            ana.get("/api/v1/agents?limit=x"),
+            400,
+            "bad-request",
+            "limit",
+        );
+        problem(
+            ana.get("/api/v1/agents?bogus=1"),
+            400,
+            "bad-request",
+            "bogus",
+        );
+        problem(
+            ana.get("/api/v1/nowhere"),
+            404,
+            "not-found",
+            "no such route",
+        );
+        problem(
+            ana.call("PATCH", "/api/v1/agents", None, None),
+            405,
+            "method-not-allowed",
+            "method",
+        );
+        let long_key = "k".repeat(fairshare_book::KEY_LEN_MAX + 1);
+        problem(
+            ana.call(
+                "POST",
+                path,
+                Some(&json!({"kind": "work", "hours": "1", "category": "dev"})),
+                Some(&long_key),
+            ),
+            422,
+            "invalid",
+            "idempotency key",
+        );
+
+        assert_eq!(ana.head(), head, "refused requests changed the book");
+        assert_eq!(ana.verify_ok(), head);
+        // And a good request still works.
+        ana.post(
+            path,
+            json!({"kind": "work", "hours": "1", "category": "dev"}),
+        )
+        .expect(201);
+        assert_eq!(ana.head(), head + 1);
+    }
+}

@@ -1,0 +1,388 @@
+//! Every write endpoint against every role: custodian, affiliate, observer, and none (no key,
+//! or a bad key), with the exact status. Every request acts as its key's agent.
+
+mod common;
+
+use common::{TestBook, TestServer};
+use fairshare_core::{Command, Kind, Role};
+use serde_json::{Value, json};
+
+const ROLES: [&str; 4] = ["cus", "aff", "obs", "none"];
+
+fn work(project: &str, agent: &str) -> Command {
+    Command::Log {
+        project: project.into(),
+        agent: agent.into(),
+        kind: Kind::Work,
+        category: Some("dev".into()),
+        hours: Some("1".into()),
+        amount: None,
+        rate: None,
+        value: None,
+        date: None,
+        note: None,
+        gift: false,
+        reimbursable: false,
+    }
+}
+
+/// A network where each role has its own targets, so that one role's success does not change
+/// what another meets.
+fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
+    let keys = book.agents(&[
+        ("cus", Role::Custodian),
+        ("aff", Role::Affiliate),
+        ("obs", Role::Observer),
+        ("other", Role::Affiliate),
+    ]);
+    let mut commands = vec![
+        Command::AddProject {
+            slug: "p".into(),
+            name: None,
+            currency: "CAD".into(),
+            exponent: 2,
+            approvals: 2,
+        },
+        Command::SetRate {
+            project: "p".into(),
+            category: "dev".into(),
+            per_hour: "10.00".into(),
+        },
+    ];
+    // Contributions 1-4 (to approve) and 5-8 (to reject), one per role, all by `other`.
+    for _ in 0..8 {
+        commands.push(work("p", "other"));
+    }
+    for role in ROLES {
+        commands.push(Command::OpenCampaign {
+            id: format!("cancel-{role}"),
+            project: "p".into(),
+            target: "100.00".into(),
+            purpose: None,
+        });
+        commands.push(Command::OpenCampaign {
+            id: format!("buy-{role}"),
+            project: "p".into(),
+            target: "100.00".into(),
+            purpose: None,
+        });
+        commands.push(Command::Pledge {
+            campaign: format!("buy-{role}"),
+            agent: "other".into(),
+            amount: "100.00".into(),
+        });
+    }
+    commands.push(Command::OpenCampaign {
+        id: "pledges".into(),
+        project: "p".into(),
+        target: "1000.00".into(),
+        purpose: None,
+    });
+    commands.push(Command::AddResource {
+        name: "printer".into(),
+        project: "p".into(),
+        owner: None,
+        value: None,
+    });
+    commands.push(Command::SetFees {
+        resource: "printer".into(),
+        per_hour: "10.00".into(),
+        material_per_unit: None,
+        technician_per_hour: None,
+        community_per_hour: None,
+        split: vec![fairshare_core::resources::SplitShare {
+            to: "maintenance".into(),
+            percent: "100".parse().expect("decimal"),
+        }],
+        material_to: None,
+        after_payback: None,
+    });
+    book.setup(commands);
+    keys
+}
+
+/// One write endpoint, its body for a role, and the status each role gets.
+struct Case {
+    method: &'static str,
+    path: String,
+    body: Option<Value>,
+    expect: [u16; 4],
+}
+
+fn cases(index: usize, role: &str) -> Vec<Case> {
+    let custodian_only = |method, path: String, body: Option<Value>, ok: u16| Case {
+        method,
+        path,
+        body,
+        expect: [ok, 403, 403, 401],
+    };
+    let members = |method, path: String, body: Option<Value>, ok: u16| Case {
+        method,
+        path,
+        body,
+        expect: [ok, ok, 403, 401],
+    };
+    vec![
+        custodian_only(
+            "POST",
+            "/api/v1/agents".into(),
+            Some(json!({"handle": format!("new-{role}"), "role": "observer"})),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/projects".into(),
+            Some(json!({"slug": format!("p-{role}"), "currency": "CAD", "exponent": 2})),
+            201,
+        ),
+        custodian_only(
+            "PUT",
+            "/api/v1/projects/p/rates/design".into(),
+            Some(json!({"per_hour": "45.00"})),
+            200,
+        ),
+        custodian_only(
+            "PUT",
+            "/api/v1/projects/p/skills/other".into(),
+            Some(json!({"factor": "2"})),
+            200,
+        ),
+        custodian_only(
+            "PUT",
+            "/api/v1/projects/p/multipliers/cash".into(),
+            Some(json!({"factor": "4"})),
+            200,
+        ),
+        custodian_only(
+            "PUT",
+            "/api/v1/projects/p/decay".into(),
+            Some(json!({"half_life_days": "365"})),
+            200,
+        ),
+        custodian_only("DELETE", "/api/v1/projects/p/decay".into(), None, 200),
+        custodian_only("POST", "/api/v1/projects/p/revalue".into(), None, 200),
+        // Their own work, by default.
+        members(
+            "POST",
+            "/api/v1/projects/p/contributions".into(),
+            Some(json!({"kind": "work", "category": "dev", "hours": "2"})),
+            201,
+        ),
+        members(
+            "POST",
+            format!("/api/v1/contributions/{}/approve", index + 1),
+            None,
+            200,
+        ),
+        members(
+            "POST",
+            format!("/api/v1/contributions/{}/reject", index + 5),
+            Some(json!({"reason": "duplicate"})),
+            200,
+        ),
+        custodian_only(
+            "PUT",
+            "/api/v1/projects/p/plan".into(),
+            Some(
+                json!({"bucket": [{"type": "percent", "percent": "10", "to": "infra"}, {"type": "contributors"}]}),
+            ),
+            200,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/projects/p/revenue".into(),
+            Some(json!({"amount": "100.00"})),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/projects/p/campaigns".into(),
+            Some(json!({"id": format!("new-fund-{role}"), "target": "10.00"})),
+            201,
+        ),
+        members(
+            "POST",
+            "/api/v1/campaigns/pledges/pledges".into(),
+            Some(json!({"amount": "1.00"})),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/campaigns/cancel-{role}/cancel"),
+            None,
+            200,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/campaigns/buy-{role}/purchase"),
+            Some(json!({"resource": format!("tool-{role}"), "premium_percent": "10"})),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/projects/p/resources".into(),
+            Some(json!({"name": format!("bench-{role}")})),
+            201,
+        ),
+        custodian_only(
+            "PUT",
+            "/api/v1/resources/printer/fees".into(),
+            Some(json!({"per_hour": "12.00", "split": [{"to": "maintenance", "percent": "100"}]})),
+            200,
+        ),
+        members(
+            "POST",
+            "/api/v1/resources/printer/uses".into(),
+            Some(json!({"hours": "1"})),
+            201,
+        ),
+    ]
+}
+
+#[test]
+fn each_role_against_each_write_endpoint() {
+    for book in TestBook::all("each_role_against_each_write_endpoint") {
+        println!("roles on {}", book.backend);
+        let keys = setup(&book);
+        let server = TestServer::start(&book.url);
+        let mut covered = std::collections::BTreeSet::new();
+        for (index, role) in ROLES.iter().enumerate() {
+            let api = server.api(keys.get(*role).map(String::as_str));
+            for case in cases(index, role) {
+                let answer = api.call(case.method, &case.path, case.body.as_ref(), None);
+                assert_eq!(
+                    answer.status.as_u16(),
+                    case.expect[index],
+                    "{role} {} {}: {}",
+                    case.method,
+                    case.path,
+                    answer.text
+                );
+                if !answer.status.is_success() {
+                    assert_eq!(answer.content_type(), "application/problem+json");
+                    assert_eq!(answer.body["status"], case.expect[index]);
+                }
+                if answer.status == 401 {
+                    assert_eq!(answer.headers["www-authenticate"], "Bearer");
+                }
+                covered.insert((case.method, route_of(&case.path)));
+            }
+        }
+        // Every write route of the table was exercised.
+        for (method, path) in fairshare_server::route_table() {
+            if method != "GET" {
+                assert!(
+                    covered.contains(&(method, path.to_string())),
+                    "{method} {path} untested"
+                );
+            }
+        }
+
+        // Nobody acts as anyone else: an affiliate may not log, pledge or use for another.
+        let aff = server.api(Some(&keys["aff"]));
+        aff.post(
+            "/api/v1/projects/p/contributions",
+            json!({"agent": "other", "kind": "work", "category": "dev", "hours": "1"}),
+        )
+        .expect(403);
+        aff.post(
+            "/api/v1/campaigns/pledges/pledges",
+            json!({"agent": "other", "amount": "1.00"}),
+        )
+        .expect(403);
+        aff.post(
+            "/api/v1/resources/printer/uses",
+            json!({"agent": "other", "hours": "1"}),
+        )
+        .expect(403);
+        // The actor of every event is the key's agent.
+        let log = aff.get("/api/v1/log?limit=1000").expect(200).body;
+        let actors: std::collections::BTreeSet<&str> = log["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|e| e["actor"].as_str())
+            .collect();
+        assert!(
+            actors.is_subset(&["operator", "cus", "aff"].into()),
+            "{actors:?}"
+        );
+        // Nobody approves their own contribution.
+        let own = aff
+            .post(
+                "/api/v1/projects/p/contributions",
+                json!({"kind": "work", "category": "dev", "hours": "1"}),
+            )
+            .expect(201)
+            .body["contribution"]
+            .as_u64()
+            .expect("id");
+        aff.call(
+            "POST",
+            &format!("/api/v1/contributions/{own}/approve"),
+            None,
+            None,
+        )
+        .expect(403);
+
+        // A bad key is refused on writes and reads alike.
+        let bad = server.api(Some("fsk_not-a-real-key"));
+        bad.post("/api/v1/agents", json!({"handle": "x", "role": "observer"}))
+            .expect(401);
+        bad.get("/api/v1/agents").expect(401);
+        let malformed = server.api(None);
+        let answer = malformed
+            .client
+            .get(format!("{}/api/v1/agents", server.base))
+            .header("Authorization", "Basic abc")
+            .send()
+            .expect("request");
+        assert_eq!(answer.status(), 401);
+        assert_eq!(aff.verify_ok(), aff.head());
+    }
+}
+
+/// The route-table path of a concrete path.
+fn route_of(path: &str) -> String {
+    for (_, route) in fairshare_server::route_table() {
+        let pattern: Vec<&str> = route.split('/').collect();
+        let concrete: Vec<&str> = path.split('/').collect();
+        if pattern.len() == concrete.len()
+            && pattern
+                .iter()
+                .zip(&concrete)
+                .all(|(p, c)| p.starts_with('{') || p == c)
+        {
+            return route.to_string();
+        }
+    }
+    panic!("no route for {path}");
+}
+
+#[test]
+fn a_private_network_reads_for_members_only() {
+    let book = TestBook::sqlite();
+    let keys = book.agents(&[("obs", Role::Observer)]);
+    let server = TestServer::start_with(&book.url, |config| config.public = false);
+    let anonymous = server.api(None);
+    for path in [
+        "/api/v1/agents",
+        "/api/v1/projects",
+        "/api/v1/balances",
+        "/api/v1/log",
+        "/api/v1/verify",
+        "/api/v1/export",
+    ] {
+        anonymous.get(path).expect(401);
+    }
+    let member = server.api(Some(&keys["obs"]));
+    member.get("/api/v1/agents").expect(200);
+    member.get("/api/v1/export").expect(200);
+    // Liveness and the API description stay public.
+    anonymous.get("/healthz").expect(200);
+    anonymous.get("/api/openapi.json").expect(200);
+    // A public network reads for anyone.
+    drop(server);
+    let public = TestServer::start(&book.url);
+    public.api(None).get("/api/v1/agents").expect(200);
+}

@@ -1,0 +1,106 @@
+//! Two server processes' worth of servers on one book: appends are serialised by the log's
+//! sequence, and each server reads what the other wrote as soon as it was acknowledged.
+
+mod common;
+
+use common::{TestBook, TestServer};
+use fairshare_core::{Command, Role};
+use serde_json::json;
+
+const WRITERS_EACH: usize = 4;
+const WRITES_EACH: usize = 25;
+
+fn two_servers(book: &TestBook) {
+    let keys = book.agents(&[("boss", Role::Custodian)]);
+    book.setup(vec![
+        Command::AddProject {
+            slug: "p".into(),
+            name: None,
+            currency: "CAD".into(),
+            exponent: 2,
+            approvals: 0,
+        },
+        Command::SetRate {
+            project: "p".into(),
+            category: "dev".into(),
+            per_hour: "10.00".into(),
+        },
+    ]);
+    let first = TestServer::start(&book.url);
+    let second = TestServer::start(&book.url);
+    let a = first.api(Some(&keys["boss"]));
+    let b = second.api(Some(&keys["boss"]));
+    let path = "/api/v1/projects/p/contributions";
+    let body = json!({"kind": "work", "category": "dev", "hours": "3"});
+
+    // Read-your-writes across servers, both ways.
+    for (writer, reader) in [(&a, &b), (&b, &a), (&a, &b)] {
+        let written = writer.post(path, body.clone()).expect(201).body;
+        let id = written["contribution"].as_u64().expect("id");
+        let read = reader
+            .get(&format!("/api/v1/contributions/{id}"))
+            .expect(200);
+        assert_eq!(read.body["value"], "30.00");
+        assert_eq!(reader.head(), writer.head());
+    }
+    // A key used on one server replays on the other.
+    let original = a
+        .call("POST", path, Some(&body), Some("shared-key"))
+        .expect(201);
+    let replay = b
+        .call("POST", path, Some(&body), Some("shared-key"))
+        .expect(201);
+    assert!(replay.replayed());
+    assert_eq!(replay.body["contribution"], original.body["contribution"]);
+    // A policy set on one server values the next contribution on the other.
+    a.put("/api/v1/projects/p/rates/dev", json!({"per_hour": "20.00"}))
+        .expect(200);
+    let revalued = b.post(path, body.clone()).expect(201).body;
+    assert_eq!(revalued["value"], "60.00");
+
+    // Both at once.
+    let before = a.head();
+    std::thread::scope(|scope| {
+        for (server, api) in [("a", &a), ("b", &b)] {
+            for writer in 0..WRITERS_EACH {
+                let api = api.clone();
+                let body = body.clone();
+                scope.spawn(move || {
+                    for i in 0..WRITES_EACH {
+                        api.call(
+                            "POST",
+                            path,
+                            Some(&body),
+                            Some(&format!("{server}{writer}-{i}")),
+                        )
+                        .expect(201);
+                    }
+                });
+            }
+        }
+    });
+    let written = (2 * WRITERS_EACH * WRITES_EACH) as u64;
+    assert_eq!(a.head(), before + written);
+    assert_eq!(b.head(), before + written);
+    let listed = |api: &common::Api| {
+        api.get("/api/v1/projects/p/contributions?limit=1")
+            .expect(200)
+            .body["total"]
+            .clone()
+    };
+    assert_eq!(listed(&a), listed(&b));
+    assert_eq!(a.verify_ok(), before + written);
+    assert_eq!(a.exported_keys().len() as u64, written + 1);
+}
+
+#[test]
+fn two_servers_on_one_postgres_book() {
+    if let Some(book) = TestBook::postgres("two_servers_on_one_postgres_book") {
+        two_servers(&book);
+    }
+}
+
+#[test]
+fn two_servers_on_one_sqlite_book() {
+    two_servers(&TestBook::sqlite());
+}
