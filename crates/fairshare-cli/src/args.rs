@@ -149,6 +149,14 @@ pub enum Cmd {
     Leave(crate::peer_cmd::LeaveArgs),
     /// A project's cap table: value, share and units of each agent, as of a day
     Captable(crate::peer_cmd::CaptableArgs),
+    /// Run the HTTP API (and dashboard) on this book (docs/API.md)
+    Serve(crate::server_cmd::ServeArgs),
+    /// API keys of agents, for the HTTP API
+    #[command(subcommand)]
+    Key(crate::server_cmd::KeyCmd),
+    /// Dashboard passwords of agents (argon2id)
+    #[command(subcommand)]
+    Password(crate::server_cmd::PasswordCmd),
     /// Check the hash chain, every recorded outcome and the ledger invariants
     Verify,
     /// Write the event log (JSON lines, CSV) or the book for other tools (docs/EXPORTS.md)

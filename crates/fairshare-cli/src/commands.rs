@@ -294,6 +294,9 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
             let report = fairshare_book::verify(store.as_mut())?;
             Ok(Box::new(VerifyOut::of(report)))
         }
+        Cmd::Serve(args) => crate::server_cmd::serve(s, args),
+        Cmd::Key(command) => crate::server_cmd::key(s, command),
+        Cmd::Password(command) => crate::server_cmd::password(s, command),
         Cmd::Export(args) => exports_cmd::export(s, args),
         Cmd::ImportTimesheet(args) => exports_cmd::import_timesheet(s, args),
         Cmd::Import { file } => import(s, &file),

@@ -19,6 +19,7 @@ mod peer_cmd;
 mod plan_file;
 mod render;
 mod resources_cmd;
+mod server_cmd;
 mod session;
 mod tokens_cmd;
 

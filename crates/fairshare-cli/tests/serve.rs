@@ -1,0 +1,147 @@
+//! `fairshare serve`, `key create` and `password set`: the real binary serving HTTP on a real
+//! port, with a key made by the CLI.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Env, NOW};
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One HTTP/1.1 request; returns the status code and the body.
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<&str>,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let auth = key
+        .map(|k| format!("Authorization: Bearer {k}\r\n"))
+        .unwrap_or_default();
+    let body = body.unwrap_or("");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn serve_with_a_key_created_by_the_cli() {
+    let env = Env::new();
+    env.ok(&["agent", "add", "ana", "--role", "custodian"]);
+    env.ok(&["agent", "add", "bo", "--role", "affiliate"]);
+    env.ok(&["project", "add", "p"]);
+    env.ok(&["rate", "set", "p", "build", "30.00"]);
+    let key = env.ok(&["--json", "key", "create", "bo"]);
+    let key: serde_json::Value = serde_json::from_str(&key).unwrap();
+    let key = key["key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("fsk_"), "{key}");
+
+    // A password comes from stdin, never from the arguments, and must be long enough.
+    let short = Command::new(env!("CARGO_BIN_EXE_fairshare"))
+        .args([
+            "--book",
+            env.book.to_str().unwrap(),
+            "password",
+            "set",
+            "bo",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(b"short\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(short.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&short.stderr).contains("a password needs at least 10 characters")
+    );
+
+    let port = free_port();
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_fairshare"))
+            .env("FAIRSHARE_NOW", NOW)
+            .args([
+                "--book",
+                env.book.to_str().unwrap(),
+                "serve",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(http(port, "GET", "/healthz", None, None).0, 200);
+
+    let work = r#"{"agent":"bo","kind":"work","category":"build","hours":"2"}"#;
+    let (status, _) = http(
+        port,
+        "POST",
+        "/api/v1/projects/p/contributions",
+        None,
+        Some(work),
+    );
+    assert_eq!(status, 401, "a write without a key");
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/v1/projects/p/contributions",
+        Some(&key),
+        Some(work),
+    );
+    assert_eq!(status, 201, "{body}");
+    // The public network reads without a key; the CLI sees the server's write.
+    let (status, body) = http(port, "GET", "/api/v1/projects/p/shares", None, None);
+    assert_eq!(status, 200);
+    assert!(body.contains("\"60.00\""), "{body}");
+    let shares = env.ok(&["--json", "shares", "p"]);
+    assert!(shares.contains("\"value\": \"60.00\""), "{shares}");
+}
