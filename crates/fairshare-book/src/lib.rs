@@ -204,7 +204,7 @@ impl Book {
                 if record.payload_hash == payload {
                     return Ok(Executed {
                         seq: record.seq,
-                        outcome: record.outcome.clone(),
+                        outcome: self.state.key_outcome(record),
                         replayed: true,
                     });
                 }
@@ -342,7 +342,7 @@ impl Book {
                 if record.payload_hash == payload {
                     let executed = Executed {
                         seq: record.seq,
-                        outcome: record.outcome.clone(),
+                        outcome: self.state.key_outcome(record),
                         replayed: true,
                     };
                     return Ok((executed, None));

@@ -552,7 +552,7 @@ impl State {
                 KeyRecord {
                     payload_hash: ctx.payload_hash.clone(),
                     seq: ctx.seq,
-                    outcome: outcome.clone(),
+                    outcome: KeyRecord::compact(outcome),
                 },
             );
         }

@@ -92,7 +92,26 @@ impl Distribution {
 pub struct KeyRecord {
     pub payload_hash: String,
     pub seq: u64,
+    /// The first outcome, without a distribution's payout lines (the distribution keeps
+    /// them): use [`State::key_outcome`] for the whole outcome.
     pub outcome: Outcome,
+}
+
+impl KeyRecord {
+    /// What to keep of an outcome: a revenue split over many agents would otherwise hold its
+    /// payout lines twice.
+    pub(crate) fn compact(outcome: &Outcome) -> Outcome {
+        match outcome {
+            Outcome::Distributed { id, amount, plan_version, claims, .. } => Outcome::Distributed {
+                id: *id,
+                amount: *amount,
+                plan_version: *plan_version,
+                lines: Vec::new(),
+                claims: claims.clone(),
+            },
+            other => other.clone(),
+        }
+    }
 }
 
 /// Who acts and when: passed in by the caller (the core reads no clock).
@@ -221,6 +240,20 @@ impl State {
 
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
+    }
+
+    /// The whole first outcome of an idempotency key, as a retry returns it.
+    pub fn key_outcome(&self, record: &KeyRecord) -> Outcome {
+        match &record.outcome {
+            Outcome::Distributed { id, amount, plan_version, claims, .. } => Outcome::Distributed {
+                id: *id,
+                amount: *amount,
+                plan_version: *plan_version,
+                lines: self.distribution(*id).map(|d| d.lines.clone()).unwrap_or_default(),
+                claims: claims.clone(),
+            },
+            other => other.clone(),
+        }
     }
 
     pub fn key_record(&self, key: &str) -> Option<&KeyRecord> {
