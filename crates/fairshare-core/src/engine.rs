@@ -431,8 +431,8 @@ impl State {
                     (project.currency.clone(), project.exponent)
                 };
                 let mut postings = vec![Posting {
-                    account: OUTSIDE.to_string(),
-                    asset: asset.clone(),
+                    account: (OUTSIDE.to_string()).into(),
+                    asset: (asset.clone()).into(),
                     amount: -amount,
                 }];
                 let mut per_account: BTreeMap<&str, i128> = BTreeMap::new();
@@ -440,8 +440,8 @@ impl State {
                     *per_account.entry(line.to.as_str()).or_default() += line.amount;
                 }
                 postings.extend(per_account.into_iter().map(|(account, amount)| Posting {
-                    account: account.to_string(),
-                    asset: asset.clone(),
+                    account: (account.to_string()).into(),
+                    asset: (asset.clone()).into(),
                     amount,
                 }));
                 let memo = format!("revenue {project} distribution {id}");

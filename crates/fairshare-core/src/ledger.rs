@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, DomainResult};
@@ -14,8 +15,10 @@ use crate::model::OUTSIDE;
 /// One leg of a transaction: a positive amount credits (adds to) the account, negative debits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Posting {
-    pub account: String,
-    pub asset: String,
+    /// Account and asset names are short: held inline, so a revenue split over many agents
+    /// does not make two heap allocations per payout.
+    pub account: CompactString,
+    pub asset: CompactString,
     pub amount: i128,
 }
 
@@ -38,13 +41,13 @@ pub struct Ledger {
 pub fn transfer(from: &str, to: &str, asset: &str, amount: i128) -> [Posting; 2] {
     [
         Posting {
-            account: from.to_string(),
-            asset: asset.to_string(),
+            account: (from.to_string()).into(),
+            asset: (asset.to_string()).into(),
             amount: -amount,
         },
         Posting {
-            account: to.to_string(),
-            asset: asset.to_string(),
+            account: (to.to_string()).into(),
+            asset: (asset.to_string()).into(),
             amount,
         },
     ]
@@ -106,12 +109,21 @@ impl Ledger {
     pub fn post(&mut self, seq: u64, memo: String, postings: Vec<Posting>) -> DomainResult<u64> {
         self.check(&postings)?;
         for posting in &postings {
-            *self
+            // Look up before inserting: most postings go to accounts that exist already.
+            if !self.balances.contains_key(posting.account.as_str()) {
+                self.balances
+                    .insert(posting.account.to_string(), BTreeMap::new());
+            }
+            let assets = self
                 .balances
-                .entry(posting.account.clone())
-                .or_default()
-                .entry(posting.asset.clone())
-                .or_default() += posting.amount;
+                .get_mut(posting.account.as_str())
+                .expect("inserted above");
+            match assets.get_mut(posting.asset.as_str()) {
+                Some(balance) => *balance += posting.amount,
+                None => {
+                    assets.insert(posting.asset.to_string(), posting.amount);
+                }
+            }
         }
         let id = self.transactions.len() as u64 + 1;
         self.transactions.push(Transaction {

@@ -1479,13 +1479,13 @@ impl State {
                     return Err(mismatch());
                 }
                 let mut postings = vec![Posting {
-                    account: OUTSIDE.to_string(),
-                    asset: asset.clone(),
+                    account: (OUTSIDE.to_string()).into(),
+                    asset: (asset.clone()).into(),
                     amount: -pool,
                 }];
                 postings.extend(lines.iter().filter(|l| l.units > 0).map(|l| Posting {
-                    account: l.agent.clone(),
-                    asset: asset.clone(),
+                    account: (l.agent.clone()).into(),
+                    asset: (asset.clone()).into(),
                     amount: l.units,
                 }));
                 let memo = format!("pool {project} allocation {id}");

@@ -794,13 +794,13 @@ impl State {
                     OUTSIDE
                 };
                 let mut postings = vec![Posting {
-                    account: source.to_string(),
-                    asset: asset.clone(),
+                    account: (source.to_string()).into(),
+                    asset: (asset.clone()).into(),
                     amount: -fee,
                 }];
                 postings.extend(lines.iter().map(|l| Posting {
-                    account: l.to.clone(),
-                    asset: asset.clone(),
+                    account: (l.to.clone()).into(),
+                    asset: (asset.clone()).into(),
                     amount: l.amount,
                 }));
                 self.ledger.post(

@@ -102,7 +102,13 @@ impl KeyRecord {
     /// payout lines twice.
     pub(crate) fn compact(outcome: &Outcome) -> Outcome {
         match outcome {
-            Outcome::Distributed { id, amount, plan_version, claims, .. } => Outcome::Distributed {
+            Outcome::Distributed {
+                id,
+                amount,
+                plan_version,
+                claims,
+                ..
+            } => Outcome::Distributed {
                 id: *id,
                 amount: *amount,
                 plan_version: *plan_version,
@@ -245,11 +251,20 @@ impl State {
     /// The whole first outcome of an idempotency key, as a retry returns it.
     pub fn key_outcome(&self, record: &KeyRecord) -> Outcome {
         match &record.outcome {
-            Outcome::Distributed { id, amount, plan_version, claims, .. } => Outcome::Distributed {
+            Outcome::Distributed {
+                id,
+                amount,
+                plan_version,
+                claims,
+                ..
+            } => Outcome::Distributed {
                 id: *id,
                 amount: *amount,
                 plan_version: *plan_version,
-                lines: self.distribution(*id).map(|d| d.lines.clone()).unwrap_or_default(),
+                lines: self
+                    .distribution(*id)
+                    .map(|d| d.lines.clone())
+                    .unwrap_or_default(),
                 claims: claims.clone(),
             },
             other => other.clone(),

@@ -472,8 +472,8 @@ fn skip_zero(postings: Vec<Posting>) -> Vec<Posting> {
 
 fn posting(account: &str, asset: &str, amount: i128) -> Posting {
     Posting {
-        account: account.to_string(),
-        asset: asset.to_string(),
+        account: (account.to_string()).into(),
+        asset: (asset.to_string()).into(),
         amount,
     }
 }
