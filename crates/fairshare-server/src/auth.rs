@@ -65,6 +65,36 @@ impl Authenticator {
         Ok(agent)
     }
 
+    /// Whether `password` is `agent`'s argon2id password (false when it has none). The slow
+    /// hash runs on a blocking thread.
+    pub async fn check_password(&self, agent: &str, password: &str) -> Result<bool, ApiError> {
+        let store = self.store.clone();
+        let (agent, password) = (agent.to_string(), password.to_string());
+        tokio::task::spawn_blocking(move || {
+            let phc = {
+                let mut store = store
+                    .lock()
+                    .map_err(|_| ApiError::Internal("credential store lock poisoned".into()))?;
+                store.password_hash(&agent)?
+            };
+            Ok(match phc {
+                Some(phc) => crate::credentials::check_password(&password, &phc),
+                None => {
+                    // As slow as a real check, so that timing does not tell which handles
+                    // have a password.
+                    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+                    let dummy = DUMMY.get_or_init(|| {
+                        crate::credentials::hash_password("not anybody's password")
+                            .unwrap_or_default()
+                    });
+                    let _ = crate::credentials::check_password(&password, dummy);
+                    false
+                }
+            })
+        })
+        .await?
+    }
+
     fn cached(&self, hash: &str) -> Option<String> {
         let cache = self.cache.lock().ok()?;
         let (agent, at) = cache.get(hash)?;

@@ -70,7 +70,7 @@ impl ApiError {
     }
 
     /// What the client is told.
-    fn detail(&self) -> String {
+    pub(crate) fn detail(&self) -> String {
         match self {
             ApiError::Unavailable(_) => {
                 "the book's storage is unavailable; try again later".to_string()
@@ -194,7 +194,12 @@ pub async fn problem_for_plain_errors(response: Response) -> Response {
         .headers()
         .get(CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+    // The dashboard's pages answer errors in HTML, for people.
+    let is_html = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem || is_html {
         return response;
     }
     let detail = match status {

@@ -29,6 +29,7 @@ mod handlers;
 mod offload;
 mod routes;
 mod views;
+mod web;
 mod writer;
 
 use std::future::Future;

@@ -149,6 +149,7 @@ pub(crate) fn router(app: AppState) -> Router {
         router = router.route(r.path, r.handler);
     }
     router
+        .merge(crate::web::router())
         .with_state(app)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TraceLayer::new_for_http())

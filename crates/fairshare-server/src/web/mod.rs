@@ -1,0 +1,617 @@
+//! The web dashboard, served at `/`: HTML pages rendered on the server (askama templates),
+//! charts as server-side SVG (`svg.rs`), plain forms that POST and redirect, a vendored
+//! htmx and a small stylesheet embedded in the binary (nothing is fetched at build or run
+//! time).
+//!
+//! People log in with their argon2id password (`fairshare password set HANDLE`); sessions and
+//! CSRF tokens are in `session.rs`. Reads come from the same read model as the API, writes go
+//! through the same writer queue with the logged-in agent as the actor, so the core enforces
+//! roles exactly as for the API and its refusals are shown next to the field they concern.
+
+mod pages;
+mod session;
+pub mod svg;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Form, FromRequestParts, Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use fairshare_book::Request;
+use fairshare_core::{Command, Kind};
+
+use crate::AppState;
+use crate::error::ApiError;
+use session::{LOGIN_COOKIE, SESSION_COOKIE, Sessions};
+
+pub use pages::FormError;
+
+const HTMX_JS: &str = include_str!("static/htmx.min.js");
+const STYLE_CSS: &str = include_str!("static/style.css");
+const TIMER_JS: &str = include_str!("static/timer.js");
+
+/// The dashboard's routes, merged into the server's router.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(overview))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/me", get(me))
+        .route("/projects/{slug}", get(project))
+        .route("/distributions/{id}", get(statement))
+        .route("/projects/{slug}/log", post(log_contribution))
+        .route("/projects/{slug}/revenue", post(record_revenue))
+        .route("/projects/{slug}/rate", post(set_rate))
+        .route("/projects/{slug}/plan", post(set_plan))
+        .route("/projects/{slug}/campaign", post(open_campaign))
+        .route("/projects/{slug}/use", post(use_resource))
+        .route("/contributions/{id}/approve", post(approve))
+        .route("/contributions/{id}/reject", post(reject))
+        .route("/static/htmx.min.js", get(htmx))
+        .route("/static/style.css", get(style))
+        .route("/static/timer.js", get(timer))
+        .layer(Extension(Arc::new(Sessions::default())))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (CONTENT_TYPE, content_type),
+            (CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn htmx() -> Response {
+    asset("text/javascript; charset=utf-8", HTMX_JS)
+}
+
+async fn style() -> Response {
+    asset("text/css; charset=utf-8", STYLE_CSS)
+}
+
+async fn timer() -> Response {
+    asset("text/javascript; charset=utf-8", TIMER_JS)
+}
+
+/// Who is looking: the logged-in agent and the session's CSRF token, if any.
+pub(crate) struct Viewer {
+    pub agent: Option<String>,
+    pub csrf: String,
+    session_id: Option<String>,
+    sessions: Arc<Sessions>,
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _app: &AppState) -> Result<Self, Response> {
+        let sessions = parts
+            .extensions
+            .get::<Arc<Sessions>>()
+            .cloned()
+            .ok_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())?;
+        let id = session::cookie(&parts.headers, SESSION_COOKIE).map(str::to_string);
+        let found = id.as_deref().and_then(|id| sessions.get(id));
+        Ok(Viewer {
+            agent: found.as_ref().map(|s| s.agent.clone()),
+            csrf: found.map(|s| s.csrf).unwrap_or_default(),
+            session_id: id,
+            sessions,
+        })
+    }
+}
+
+fn redirect(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(LOCATION, to.to_string())]).into_response()
+}
+
+/// An HTML page with a status.
+pub(crate) fn html(status: StatusCode, body: String) -> Response {
+    (status, Html(body)).into_response()
+}
+
+/// A plain error page.
+fn error_page(viewer: &Viewer, status: StatusCode, message: &str) -> Response {
+    html(status, pages::message_page(viewer, status, message))
+}
+
+/// May this viewer read? On a private network only a logged-in member may.
+fn may_read(app: &AppState, viewer: &Viewer) -> Result<(), Box<Response>> {
+    if app.public || viewer.agent.is_some() {
+        Ok(())
+    } else {
+        Err(Box::new(redirect("/login")))
+    }
+}
+
+async fn read<T>(
+    app: &AppState,
+    f: impl FnOnce(&fairshare_core::State) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    app.model.ensure_fresh().await?;
+    let state = app.model.state().read().await;
+    f(&state)
+}
+
+fn api_error_page(viewer: &Viewer, error: ApiError) -> Response {
+    error_page(viewer, error.status(), &error.detail())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+async fn overview(State(app): State<AppState>, viewer: Viewer) -> Response {
+    if let Err(to) = may_read(&app, &viewer) {
+        return *to;
+    }
+    let recent = match recent_events(&app, 12).await {
+        Ok(recent) => recent,
+        Err(error) => return api_error_page(&viewer, error),
+    };
+    let today = app.clock.today();
+    match read(&app, |state| pages::overview(state, &viewer, recent, today)).await {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(error) => api_error_page(&viewer, error),
+    }
+}
+
+/// The last `n` events of the log: (seq, time, actor, op).
+async fn recent_events(
+    app: &AppState,
+    n: u64,
+) -> Result<Vec<(u64, String, String, String)>, ApiError> {
+    let model = app.model.clone();
+    tokio::task::spawn_blocking(move || {
+        model.with_store(|store| {
+            let head = store.head()?;
+            let mut events = Vec::new();
+            store.scan(head.saturating_sub(n), &mut |row| {
+                let op = fairshare_core::EventBody::from_json(&row.body)
+                    .map(|body| body.command.op().to_string())
+                    .unwrap_or_else(|_| "?".to_string());
+                events.push((row.seq, row.recorded_at, row.actor, op));
+                Ok(())
+            })?;
+            events.reverse();
+            Ok(events)
+        })
+    })
+    .await?
+}
+
+async fn project(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Response {
+    if let Err(to) = may_read(&app, &viewer) {
+        return *to;
+    }
+    project_page(&app, &viewer, &slug, None, StatusCode::OK).await
+}
+
+async fn project_page(
+    app: &AppState,
+    viewer: &Viewer,
+    slug: &str,
+    error: Option<FormError>,
+    status: StatusCode,
+) -> Response {
+    let today = app.clock.today();
+    match read(app, |state| {
+        pages::project(state, viewer, slug, today, error.as_ref())
+    })
+    .await
+    {
+        Ok(body) => html(status, body),
+        Err(error) => api_error_page(viewer, error),
+    }
+}
+
+async fn statement(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(to) = may_read(&app, &viewer) {
+        return *to;
+    }
+    let Ok(id) = id.parse::<u64>() else {
+        return error_page(&viewer, StatusCode::NOT_FOUND, "no such distribution");
+    };
+    match read(&app, |state| pages::statement(state, &viewer, id)).await {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(error) => api_error_page(&viewer, error),
+    }
+}
+
+async fn me(State(app): State<AppState>, viewer: Viewer) -> Response {
+    let Some(agent) = viewer.agent.clone() else {
+        return redirect("/login");
+    };
+    let today = app.clock.today();
+    match read(&app, |state| pages::me(state, &viewer, &agent, today)).await {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(error) => api_error_page(&viewer, error),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logging in and out
+
+async fn login_form(viewer: Viewer) -> Response {
+    login_page(&viewer, None, "", StatusCode::OK)
+}
+
+fn login_page(viewer: &Viewer, error: Option<&str>, handle: &str, status: StatusCode) -> Response {
+    let token = session::random_token();
+    let mut response = html(status, pages::login(viewer, &token, error, handle));
+    if let Ok(value) = HeaderValue::from_str(&session::set_cookie(
+        LOGIN_COOKIE,
+        &token,
+        Some(std::time::Duration::from_secs(3600)),
+    )) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    response
+}
+
+type Fields = HashMap<String, String>;
+
+/// A form's fields; a body that is not a form reads as no field at all (so a POST without
+/// one fails the CSRF check: 403, not 415).
+pub(crate) struct WebForm(Fields);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for WebForm {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(WebForm(
+            Form::<Fields>::from_request(request, state)
+                .await
+                .map(|Form(fields)| fields)
+                .unwrap_or_default(),
+        ))
+    }
+}
+
+fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+    fields.get(name).map(|v| v.trim()).unwrap_or("")
+}
+
+fn optional(fields: &Fields, name: &str) -> Option<String> {
+    Some(field(fields, name))
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+async fn login(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    WebForm(fields): WebForm,
+) -> Response {
+    let expected = session::cookie(&headers, LOGIN_COOKIE).unwrap_or("");
+    if expected.is_empty() || !session::same_token(expected, field(&fields, "csrf")) {
+        return error_page(
+            &viewer,
+            StatusCode::FORBIDDEN,
+            "the login form expired or was not sent from this site: reload it and try again",
+        );
+    }
+    let handle = field(&fields, "handle").to_lowercase();
+    let password = fields.get("password").map(String::as_str).unwrap_or("");
+    // The password is checked (or a dummy one, as slowly) whether the handle exists or not.
+    let checked = app
+        .auth
+        .check_password(&handle, password)
+        .await
+        .unwrap_or(false);
+    let known = read(&app, |state| Ok(state.agent(&handle).is_ok()))
+        .await
+        .unwrap_or(false);
+    let ok = checked && known;
+    if !ok {
+        return login_page(
+            &viewer,
+            Some("unknown handle or wrong password"),
+            &handle,
+            StatusCode::UNAUTHORIZED,
+        );
+    }
+    if let Some(old) = &viewer.session_id {
+        viewer.sessions.remove(old);
+    }
+    let (id, _) = viewer.sessions.create(&handle);
+    let mut response = redirect("/me");
+    for cookie in [
+        session::set_cookie(SESSION_COOKIE, &id, Some(session::SESSION_TTL)),
+        session::clear_cookie(LOGIN_COOKIE),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+async fn logout(viewer: Viewer, WebForm(fields): WebForm) -> Response {
+    if let Err(refused) = check_csrf(&viewer, &fields) {
+        return *refused;
+    }
+    if let Some(id) = &viewer.session_id {
+        viewer.sessions.remove(id);
+    }
+    let mut response = redirect("/");
+    if let Ok(value) = HeaderValue::from_str(&session::clear_cookie(SESSION_COOKIE)) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    response
+}
+
+/// Every POST of a logged-in form: a live session and its CSRF token, or 403.
+fn check_csrf(viewer: &Viewer, fields: &Fields) -> Result<String, Box<Response>> {
+    let refused = |why: &str| Box::new(error_page(viewer, StatusCode::FORBIDDEN, why));
+    let Some(agent) = &viewer.agent else {
+        return Err(refused(
+            "you are not logged in (or your session expired): log in and try again",
+        ));
+    };
+    if viewer.csrf.is_empty() || !session::same_token(&viewer.csrf, field(fields, "csrf")) {
+        return Err(refused(
+            "this form was not sent from this site's page (missing or wrong CSRF token)",
+        ));
+    }
+    Ok(agent.clone())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes: the same writer queue as the API, acting as the logged-in agent
+
+async fn submit(app: &AppState, actor: String, command: Command) -> Result<(), ApiError> {
+    let request = Request {
+        actor,
+        command,
+        key: None,
+        recorded_at: app.clock.now(),
+    };
+    app.writer
+        .submit(request, Box::new(|_, _| Ok(Vec::new())))
+        .await
+        .map(|_| ())
+}
+
+/// Runs a form's command: redirects to `back` when it is recorded, or shows the project page
+/// again with the refusal next to the field it concerns.
+async fn form_write(
+    app: &AppState,
+    viewer: &Viewer,
+    fields: &Fields,
+    form: &'static str,
+    slug: &str,
+    back: String,
+    command: impl FnOnce(&str) -> Result<Command, ApiError>,
+) -> Response {
+    let actor = match check_csrf(viewer, fields) {
+        Ok(actor) => actor,
+        Err(refused) => return *refused,
+    };
+    let result = match command(&actor) {
+        Ok(command) => submit(app, actor, command).await,
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(()) => redirect(&back),
+        Err(error) => {
+            let status = error.status();
+            let form_error = FormError::new(form, fields, error.detail());
+            project_page(app, viewer, slug, Some(form_error), status).await
+        }
+    }
+}
+
+async fn log_contribution(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let kind = match field(&fields, "kind") {
+        "work" => Kind::Work,
+        "cash" => Kind::Cash,
+        "material" => Kind::Material,
+        _ => Kind::Work,
+    };
+    let form = match kind {
+        Kind::Cash => "cash",
+        Kind::Material => "material",
+        _ => "work",
+    };
+    let back = format!("/projects/{slug}");
+    let project = slug.clone();
+    form_write(&app, &viewer, &fields, form, &slug, back, |actor| {
+        let work = kind == Kind::Work;
+        Ok(Command::Log {
+            project,
+            agent: actor.to_string(),
+            kind,
+            category: optional(&fields, "category").filter(|_| work),
+            hours: optional(&fields, "hours").filter(|_| work),
+            amount: optional(&fields, "amount").filter(|_| !work),
+            rate: None,
+            value: None,
+            date: optional(&fields, "date")
+                .map(|d| crate::convert::date(&d))
+                .transpose()?,
+            note: optional(&fields, "note"),
+            gift: fields.contains_key("gift"),
+            reimbursable: fields.contains_key("reimbursable"),
+        })
+    })
+    .await
+}
+
+async fn review(
+    app: AppState,
+    viewer: Viewer,
+    id: String,
+    fields: Fields,
+    approve: bool,
+) -> Response {
+    let Ok(id) = id.parse::<u64>() else {
+        return error_page(&viewer, StatusCode::NOT_FOUND, "no such contribution");
+    };
+    let slug = read(&app, |state| {
+        Ok(state.contribution(id)?.project.to_string())
+    })
+    .await;
+    let slug = match slug {
+        Ok(slug) => slug,
+        Err(error) => return api_error_page(&viewer, error),
+    };
+    let back = optional(&fields, "back")
+        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .unwrap_or_else(|| format!("/projects/{slug}"));
+    let form = if approve { "review" } else { "reject" };
+    form_write(&app, &viewer, &fields, form, &slug, back, |_| {
+        Ok(if approve {
+            Command::Approve { id }
+        } else {
+            Command::Reject {
+                id,
+                reason: field(&fields, "reason").to_string(),
+            }
+        })
+    })
+    .await
+}
+
+async fn approve(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    review(app, viewer, id, fields, true).await
+}
+
+async fn reject(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    review(app, viewer, id, fields, false).await
+}
+
+async fn record_revenue(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let project = slug.clone();
+    let back = format!("/projects/{slug}");
+    form_write(&app, &viewer, &fields, "revenue", &slug, back, |_| {
+        Ok(Command::Revenue {
+            project,
+            amount: field(&fields, "amount").to_string(),
+            from: optional(&fields, "from"),
+        })
+    })
+    .await
+}
+
+async fn set_rate(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let project = slug.clone();
+    let back = format!("/projects/{slug}");
+    form_write(&app, &viewer, &fields, "rate", &slug, back, |_| {
+        Ok(Command::SetRate {
+            project,
+            category: field(&fields, "category").to_string(),
+            per_hour: field(&fields, "per_hour").to_string(),
+        })
+    })
+    .await
+}
+
+async fn set_plan(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let project = slug.clone();
+    let back = format!("/projects/{slug}");
+    form_write(&app, &viewer, &fields, "plan", &slug, back, |_| {
+        let body: crate::api_types::PlanBody = serde_json::from_str(field(&fields, "plan"))
+            .map_err(|e| ApiError::BadRequest(format!("plan: malformed JSON: {e}")))?;
+        Ok(Command::SetPlan {
+            project,
+            plan: crate::convert::plan(body)?,
+        })
+    })
+    .await
+}
+
+async fn open_campaign(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let project = slug.clone();
+    let back = format!("/projects/{slug}");
+    form_write(&app, &viewer, &fields, "campaign", &slug, back, |_| {
+        Ok(crate::convert::open_campaign(
+            project,
+            crate::api_types::CampaignCreate {
+                id: field(&fields, "id").to_string(),
+                target: field(&fields, "target").to_string(),
+                purpose: optional(&fields, "purpose"),
+            },
+        ))
+    })
+    .await
+}
+
+async fn use_resource(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let back = format!("/projects/{slug}");
+    form_write(&app, &viewer, &fields, "use", &slug, back, |actor| {
+        Ok(crate::convert::use_resource(
+            field(&fields, "resource").to_string(),
+            actor,
+            crate::api_types::UseCreate {
+                agent: optional(&fields, "agent"),
+                hours: field(&fields, "hours").to_string(),
+                material_units: optional(&fields, "material_units"),
+                technician: None,
+                technician_hours: None,
+                community: false,
+                from_balance: false,
+            },
+        ))
+    })
+    .await
+}

@@ -1,0 +1,707 @@
+//! What each page shows, computed from the state into plain strings for the templates.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::http::StatusCode;
+use fairshare_core::{Contribution, Date, Filter, Kind, Role, State, Value, format_amount};
+
+use super::Viewer;
+use super::svg::{self, Bar};
+use crate::error::ApiError;
+use crate::views;
+
+/// A refused form: which form, the field the message is about (empty: the whole form), the
+/// core's message, and what was typed, to fill the form again.
+#[derive(Debug, Clone)]
+pub struct FormError {
+    pub form: String,
+    pub field: String,
+    pub message: String,
+    pub values: BTreeMap<String, String>,
+}
+
+impl FormError {
+    /// Finds the field a message names (`hours`, `amount`, ...), else the whole form.
+    pub fn new(
+        form: &str,
+        fields: &std::collections::HashMap<String, String>,
+        message: String,
+    ) -> FormError {
+        let lower = message.to_lowercase();
+        let mut names: Vec<&String> = fields
+            .keys()
+            .filter(|k| !matches!(k.as_str(), "csrf" | "back" | "kind"))
+            .collect();
+        names.sort();
+        let field = names
+            .into_iter()
+            .find(|name| {
+                let words = name.replace('_', " ");
+                lower.contains(name.as_str()) || lower.contains(&words)
+            })
+            .cloned()
+            .unwrap_or_default();
+        FormError {
+            form: form.to_string(),
+            field,
+            message,
+            values: fields
+                .iter()
+                .filter(|(k, _)| k.as_str() != "csrf")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// The error (if any) of the page's forms, as the templates ask for it.
+pub struct Errors(Option<FormError>);
+
+impl Errors {
+    /// The message for `field` of `form` (`""` for the form as a whole), or empty.
+    pub fn at(&self, form: &str, field: &str) -> String {
+        match &self.0 {
+            Some(e) if e.form == form && e.field == field => e.message.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// What was typed in `field` of `form` before a refusal, or `default`.
+    pub fn value(&self, form: &str, field: &str, default: &str) -> String {
+        match &self.0 {
+            Some(e) if e.form == form => e.values.get(field).cloned().unwrap_or_default(),
+            _ => default.to_string(),
+        }
+    }
+}
+
+/// The navigation bar: who is logged in, and the token for the logout form.
+pub struct Nav {
+    pub agent: Option<String>,
+    pub csrf: String,
+}
+
+fn nav(viewer: &Viewer) -> Nav {
+    Nav {
+        agent: viewer.agent.clone(),
+        csrf: viewer.csrf.clone(),
+    }
+}
+
+fn render(template: impl Template) -> Result<String, ApiError> {
+    template
+        .render()
+        .map_err(|e| ApiError::Internal(format!("template: {e}")))
+}
+
+/// `part / total` as a percentage with two decimals, rounded down.
+fn percent(part: Value, total: Value) -> String {
+    if total.0 <= 0 {
+        return "0.00%".to_string();
+    }
+    let basis = part
+        .0
+        .checked_mul(10_000)
+        .map(|p| p / total.0)
+        .unwrap_or_else(|| part.0 / (total.0 / 10_000).max(1));
+    format!("{}.{:02}%", basis / 100, basis % 100)
+}
+
+fn role_of(state: &State, agent: Option<&str>) -> Option<Role> {
+    agent.and_then(|a| state.agent(a).ok()).map(|a| a.role)
+}
+
+/// A contribution in words: "12.5 h engineering", "300.00 CAD".
+fn what(c: &Contribution, currency: &str, exponent: u32) -> String {
+    match c.kind {
+        Kind::Work => format!(
+            "{} h {}",
+            c.quantity,
+            c.category.as_deref().unwrap_or_default()
+        ),
+        Kind::Use => format!("{} h of own equipment", c.quantity),
+        Kind::Cash | Kind::Material => match c.amount_minor {
+            Some(minor) => format!("{} {currency}", format_amount(minor, exponent)),
+            None => c.quantity.to_string(),
+        },
+        _ => c.quantity.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    nav: Nav,
+    title: String,
+    message: String,
+}
+
+pub fn message_page(viewer: &Viewer, status: StatusCode, message: &str) -> String {
+    MessagePage {
+        nav: nav(viewer),
+        title: format!(
+            "{} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("Error")
+        ),
+        message: message.to_string(),
+    }
+    .render()
+    .unwrap_or_else(|_| message.to_string())
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: Nav,
+    token: String,
+    error: String,
+    handle: String,
+}
+
+pub fn login(viewer: &Viewer, token: &str, error: Option<&str>, handle: &str) -> String {
+    LoginPage {
+        nav: nav(viewer),
+        token: token.to_string(),
+        error: error.unwrap_or_default().to_string(),
+        handle: handle.to_string(),
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct ProjectRowView {
+    slug: String,
+    name: String,
+    currency: String,
+    contributions: usize,
+    counted: String,
+    distributed: String,
+}
+
+struct EventView {
+    seq: u64,
+    at: String,
+    actor: String,
+    op: String,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    nav: Nav,
+    projects: Vec<ProjectRowView>,
+    members: Vec<(String, Vec<String>)>,
+    recent: Vec<EventView>,
+    agents: usize,
+    contributions: usize,
+    pending: usize,
+    distributions: usize,
+}
+
+pub fn overview(
+    state: &State,
+    viewer: &Viewer,
+    recent: Vec<(u64, String, String, String)>,
+    today: Date,
+) -> Result<String, ApiError> {
+    let mut projects = Vec::new();
+    for p in state.projects() {
+        let values = state.values_by_agent(p, &Filter::default(), today)?;
+        let distributed: i128 = state
+            .distributions()
+            .iter()
+            .filter(|d| *d.project == *p.slug)
+            .map(|d| d.amount)
+            .sum();
+        projects.push(ProjectRowView {
+            slug: p.slug.to_string(),
+            name: p.name.clone().unwrap_or_else(|| p.slug.to_string()),
+            currency: p.currency.clone(),
+            contributions: p.contributions.len(),
+            counted: views::total_value(&values).display(p.exponent),
+            distributed: format_amount(distributed, p.exponent),
+        });
+    }
+    let mut members = Vec::new();
+    for role in [Role::Custodian, Role::Affiliate, Role::Observer] {
+        let handles: Vec<String> = state
+            .agents()
+            .into_iter()
+            .filter(|a| a.role == role)
+            .map(|a| a.handle.clone())
+            .collect();
+        members.push((format!("{}s", role.as_str()), handles));
+    }
+    render(OverviewPage {
+        nav: nav(viewer),
+        projects,
+        members,
+        recent: recent
+            .into_iter()
+            .map(|(seq, at, actor, op)| EventView { seq, at, actor, op })
+            .collect(),
+        agents: state.agents().len(),
+        contributions: state.contributions().len(),
+        pending: state
+            .contributions()
+            .iter()
+            .filter(|c| c.status == fairshare_core::Status::Pending)
+            .count(),
+        distributions: state.distributions().len(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct ShareView {
+    agent: String,
+    value: String,
+    percent: String,
+}
+
+struct PendingView {
+    id: u64,
+    agent: String,
+    kind: String,
+    what: String,
+    value: String,
+    approvals: String,
+    can_review: bool,
+}
+
+struct CampaignView {
+    id: String,
+    status: String,
+    raised: String,
+    target: String,
+    purpose: String,
+}
+
+struct ResourceView {
+    name: String,
+    status: String,
+    uses: usize,
+    outstanding: String,
+}
+
+struct TokenView {
+    symbol: String,
+    supply: String,
+    reserve: String,
+}
+
+struct DistributionView {
+    id: u64,
+    date: String,
+    amount: String,
+    from: String,
+}
+
+#[derive(Template)]
+#[template(path = "project.html")]
+struct ProjectPage {
+    nav: Nav,
+    slug: String,
+    name: String,
+    currency: String,
+    policy: Vec<String>,
+    plan: Vec<String>,
+    plan_version: u32,
+    rest_to: String,
+    plan_json: String,
+    contributions_chart: String,
+    shares_chart: String,
+    total: String,
+    shares: Vec<ShareView>,
+    pending: Vec<PendingView>,
+    distributions: Vec<DistributionView>,
+    campaigns: Vec<CampaignView>,
+    resources: Vec<ResourceView>,
+    tokens: Vec<TokenView>,
+    can_log: bool,
+    custodian: bool,
+    errors: Errors,
+}
+
+pub fn project(
+    state: &State,
+    viewer: &Viewer,
+    slug: &str,
+    today: Date,
+    error: Option<&super::FormError>,
+) -> Result<String, ApiError> {
+    let p = state.project(slug)?;
+    let exp = p.exponent;
+    let role = role_of(state, viewer.agent.as_deref());
+    let can_log = matches!(role, Some(Role::Custodian | Role::Affiliate));
+    let custodian = role == Some(Role::Custodian);
+
+    let pol = &p.policy;
+    let mut policy: Vec<String> = pol
+        .rates
+        .iter()
+        .map(|(cat, rate)| format!("Work in {cat} is valued at {rate} {} per hour.", p.currency))
+        .collect();
+    if pol.rates.is_empty() {
+        policy.push("No work category has a rate yet.".to_string());
+    }
+    for (kind, m) in &pol.multipliers {
+        policy.push(format!("{} contributions count {m} times.", kind.as_str()));
+    }
+    for (agent, f) in &pol.skills {
+        policy.push(format!("{agent}'s work counts {f} times (skill factor)."));
+    }
+    match &pol.half_life_days {
+        Some(d) => policy.push(format!("Values halve every {d} days (time decay).")),
+        None => policy.push("Values do not decay with time.".to_string()),
+    }
+    policy.push(match p.approvals_required {
+        0 => "A contribution counts as soon as it is logged.".to_string(),
+        n => format!("A contribution counts once {n} other member(s) approved it."),
+    });
+
+    let plan_out = views::plan_out(p, p.plan_version(), p.plan());
+    let plan_json = serde_json::to_string_pretty(&serde_json::json!({
+        "bucket": plan_out.buckets.iter().map(|b| &b.spec).collect::<Vec<_>>()
+    }))
+    .unwrap_or_default();
+
+    // Counted contributions by month and kind.
+    let kinds: Vec<Kind> = Kind::ALL.to_vec();
+    let mut months: BTreeMap<String, BTreeMap<usize, Value>> = BTreeMap::new();
+    for c in state.project_contributions(p).filter(|c| c.counts()) {
+        let month = c.date.to_string().chars().take(7).collect::<String>();
+        let index = kinds.iter().position(|k| *k == c.kind).unwrap_or(0);
+        let slot = months.entry(month).or_default().entry(index).or_default();
+        *slot = Value(slot.0.saturating_add(c.value.0));
+    }
+    let used: Vec<usize> = (0..kinds.len())
+        .filter(|i| months.values().any(|m| m.contains_key(i)))
+        .collect();
+    let series: Vec<String> = used
+        .iter()
+        .map(|i| kinds[*i].as_str().to_string())
+        .collect();
+    let mut rows = Vec::new();
+    let mut totals = Vec::new();
+    for (month, by_kind) in &months {
+        let mut segments = Vec::new();
+        let mut total = 0i128;
+        for (pos, i) in used.iter().enumerate() {
+            if let Some(v) = by_kind.get(i) {
+                segments.push((pos, v.0, format!("{} {}", v.display(exp), p.currency)));
+                total = total.saturating_add(v.0);
+            }
+        }
+        rows.push((month.clone(), segments));
+        totals.push(format!("{} {}", Value(total).display(exp), p.currency));
+    }
+    let contributions_chart = svg::stacked_chart(
+        "Counted contributions by month and kind",
+        &series,
+        &rows,
+        &totals,
+    );
+
+    let values = state.values_by_agent(p, &Filter::default(), today)?;
+    let total = views::total_value(&values);
+    let shares: Vec<ShareView> = values
+        .iter()
+        .map(|(agent, v)| ShareView {
+            agent: agent.to_string(),
+            value: format!("{} {}", v.display(exp), p.currency),
+            percent: percent(*v, total),
+        })
+        .collect();
+    let bars: Vec<Bar> = values
+        .iter()
+        .zip(&shares)
+        .map(|((agent, v), s)| Bar {
+            label: agent.to_string(),
+            magnitude: v.0,
+            text: format!("{} ({})", s.value, s.percent),
+        })
+        .collect();
+    let shares_chart = svg::bar_chart("Shares by agent", &bars);
+
+    let pending = state
+        .project_contributions(p)
+        .filter(|c| c.status == fairshare_core::Status::Pending)
+        .map(|c| PendingView {
+            id: c.id,
+            agent: c.agent.to_string(),
+            kind: c.kind.as_str().to_string(),
+            what: what(c, &p.currency, exp),
+            value: format!("{} {}", c.value.display(exp), p.currency),
+            approvals: format!("{} of {}", c.approvals.len(), p.approvals_required),
+            can_review: can_log
+                && viewer.agent.as_deref() != Some(&*c.agent)
+                && !c
+                    .approvals
+                    .iter()
+                    .any(|a| Some(a.as_str()) == viewer.agent.as_deref()),
+        })
+        .collect();
+
+    let distributions = state
+        .distributions()
+        .iter()
+        .filter(|d| *d.project == *p.slug)
+        .rev()
+        .map(|d| DistributionView {
+            id: d.id,
+            date: d.date.to_string(),
+            amount: format!("{} {}", format_amount(d.amount, d.exponent), d.asset),
+            from: d.from.clone().unwrap_or_default(),
+        })
+        .collect();
+    let campaigns = state
+        .campaigns()
+        .filter(|c| c.project == slug)
+        .map(|c| CampaignView {
+            id: c.id.clone(),
+            status: c.status.as_str().to_string(),
+            raised: format_amount(c.raised, exp),
+            target: format_amount(c.target, exp),
+            purpose: c.purpose.clone().unwrap_or_default(),
+        })
+        .collect();
+    let resources = state
+        .resources()
+        .filter(|r| r.project == slug)
+        .map(|r| ResourceView {
+            name: r.name.clone(),
+            status: r.status.as_str().to_string(),
+            uses: r.uses.len(),
+            outstanding: format_amount(r.owners.iter().map(|o| o.outstanding().max(0)).sum(), exp),
+        })
+        .collect();
+    let tokens = state
+        .tokens()
+        .filter(|t| t.project == slug)
+        .map(|t| TokenView {
+            symbol: t.symbol.clone(),
+            supply: state
+                .token_supply(&t.symbol)
+                .map(|s| format_amount(s, t.exponent))
+                .unwrap_or_default(),
+            reserve: state
+                .token_reserve(&t.symbol)
+                .map(|r| format!("{} {}", format_amount(r, t.currency_exponent), t.currency))
+                .unwrap_or_default(),
+        })
+        .collect();
+
+    render(ProjectPage {
+        nav: nav(viewer),
+        slug: slug.to_string(),
+        name: p.name.clone().unwrap_or_else(|| slug.to_string()),
+        currency: p.currency.clone(),
+        policy,
+        plan: plan_out.buckets.iter().map(|b| b.words.clone()).collect(),
+        plan_version: p.plan_version(),
+        rest_to: plan_out.rest_to.clone(),
+        plan_json,
+        contributions_chart,
+        shares_chart,
+        total: format!("{} {}", total.display(exp), p.currency),
+        shares,
+        pending,
+        distributions,
+        campaigns,
+        resources,
+        tokens,
+        can_log,
+        custodian,
+        errors: Errors(error.cloned()),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct LineView {
+    bucket: u32,
+    label: String,
+    to: String,
+    amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "statement.html")]
+struct StatementPage {
+    nav: Nav,
+    id: u64,
+    project: String,
+    date: String,
+    amount: String,
+    currency: String,
+    from: String,
+    plan_version: u32,
+    payouts: Vec<(String, String)>,
+    lines: Vec<LineView>,
+}
+
+pub fn statement(state: &State, viewer: &Viewer, id: u64) -> Result<String, ApiError> {
+    let d = state.distribution(id)?;
+    let out = views::statement_out(state, d);
+    render(StatementPage {
+        nav: nav(viewer),
+        id,
+        project: out.project,
+        date: out.date,
+        amount: out.amount,
+        currency: out.currency,
+        from: out.from.unwrap_or_default(),
+        plan_version: out.plan_version,
+        payouts: out.payouts.into_iter().collect(),
+        lines: out
+            .lines
+            .into_iter()
+            .map(|l| LineView {
+                bucket: l.bucket,
+                label: l.bucket_label,
+                to: l.to,
+                amount: l.amount,
+            })
+            .collect(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct MyContribution {
+    id: u64,
+    project: String,
+    date: String,
+    kind: String,
+    what: String,
+    value: String,
+    status: String,
+}
+
+struct MyPayout {
+    id: u64,
+    project: String,
+    date: String,
+    amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    nav: Nav,
+    agent: String,
+    role: String,
+    contributions: Vec<MyContribution>,
+    shares: Vec<(String, String, String)>,
+    balances: Vec<(String, String)>,
+    payouts: Vec<MyPayout>,
+    tokens: Vec<(String, String)>,
+}
+
+pub fn me(state: &State, viewer: &Viewer, agent: &str, today: Date) -> Result<String, ApiError> {
+    let me = state.agent(agent)?;
+    let mut contributions = Vec::new();
+    let mut shares = Vec::new();
+    for p in state.projects() {
+        for c in state
+            .project_contributions(p)
+            .filter(|c| &*c.agent == agent)
+        {
+            contributions.push(MyContribution {
+                id: c.id,
+                project: p.slug.to_string(),
+                date: c.date.to_string(),
+                kind: c.kind.as_str().to_string(),
+                what: what(c, &p.currency, p.exponent),
+                value: format!("{} {}", c.value.display(p.exponent), p.currency),
+                status: c.status.as_str().to_string(),
+            });
+        }
+        let values = state.values_by_agent(p, &Filter::default(), today)?;
+        let total = views::total_value(&values);
+        if let Some((_, v)) = values.iter().find(|(a, _)| &**a == agent) {
+            shares.push((
+                p.slug.to_string(),
+                format!("{} {}", v.display(p.exponent), p.currency),
+                percent(*v, total),
+            ));
+        }
+    }
+    let balances = views::balances(state, std::iter::once(agent))
+        .remove(agent)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let payouts = state
+        .distributions()
+        .iter()
+        .filter_map(|d| {
+            let amount: i128 = d
+                .lines
+                .iter()
+                .filter(|l| l.to == agent)
+                .map(|l| l.amount)
+                .sum();
+            (amount != 0).then(|| MyPayout {
+                id: d.id,
+                project: d.project.clone(),
+                date: d.date.to_string(),
+                amount: format!("{} {}", format_amount(amount, d.exponent), d.asset),
+            })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for t in state.tokens() {
+        if let Ok(holders) = state.token_holders(&t.symbol) {
+            for h in holders.iter().filter(|h| h.holder == agent) {
+                tokens.push((t.symbol.clone(), format_amount(h.balance, t.exponent)));
+            }
+        }
+    }
+    render(MePage {
+        nav: nav(viewer),
+        agent: agent.to_string(),
+        role: me.role.as_str().to_string(),
+        contributions,
+        shares,
+        balances,
+        payouts,
+        tokens,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_down() {
+        assert_eq!(percent(Value(1), Value(3)), "33.33%");
+        assert_eq!(percent(Value(2), Value(2)), "100.00%");
+        assert_eq!(percent(Value(1), Value(0)), "0.00%");
+    }
+
+    #[test]
+    fn a_refusal_is_placed_at_the_field_it_names() {
+        let mut fields = std::collections::HashMap::new();
+        fields.insert("hours".to_string(), "-1".to_string());
+        fields.insert("category".to_string(), "eng".to_string());
+        fields.insert("csrf".to_string(), "t".to_string());
+        let e = FormError::new("work", &fields, "hours must be positive".into());
+        assert_eq!(e.field, "hours");
+        assert!(!e.values.contains_key("csrf"));
+        let e = FormError::new("work", &fields, "observers may not log".into());
+        assert_eq!(e.field, "");
+        let errors = Errors(Some(e));
+        assert_eq!(errors.at("work", ""), "observers may not log");
+        assert_eq!(errors.at("cash", ""), "");
+        assert_eq!(errors.value("work", "hours", "x"), "-1");
+    }
+}
