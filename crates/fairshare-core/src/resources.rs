@@ -433,7 +433,7 @@ impl State {
                 after_payback,
             } => {
                 custodian(role, "set fee schedules")?;
-                let resource = self.resource(resource)?;
+                self.resource(resource)?;
                 self.fee_schedule(
                     per_hour,
                     material_per_unit,
@@ -443,7 +443,6 @@ impl State {
                     material_to,
                     after_payback,
                 )?;
-                let _ = resource;
                 Ok(Outcome::Done)
             }
             Command::UseResource {
