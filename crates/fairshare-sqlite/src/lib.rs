@@ -33,7 +33,7 @@ const CACHE_SIZE_KIB: i64 = -8_192;
 /// Page cache while appending a bulk batch (an import): 64 MiB keeps the idempotency-key
 /// index's pages in memory across a batch, about 1.5x faster with random keys.
 const BULK_CACHE_SIZE_KIB: i64 = -65_536;
-/// A batch at least this long is a bulk append.
+/// A batch at least this long is a bulk append (an import's batches are 10,000 rows).
 const BULK_APPEND_ROWS: usize = 1_000;
 /// Checkpoint when the WAL reaches this many pages (~40 MiB at 4 KiB pages; default 1,000).
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 10_000;
@@ -56,6 +56,8 @@ pub struct SqliteStore {
     path: PathBuf,
     read_only: bool,
     gate: Arc<WriteGate>,
+    /// Whether the connection's cache was grown for bulk appends.
+    bulk_cache: bool,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -77,6 +79,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             read_only: false,
             gate: WriteGate::for_path(path),
+            bulk_cache: false,
         };
         store.configure().map_err(|e| fail("configure", path, e))?;
         store.migrate()?;
@@ -96,6 +99,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             read_only: true,
             gate: Arc::default(),
+            bulk_cache: false,
         };
         let version = read_version(&store.conn, path)?;
         let latest = latest_version();
@@ -243,57 +247,53 @@ impl Store for SqliteStore {
                 self.path.display()
             )));
         }
-        let bulk = rows.len() >= BULK_APPEND_ROWS;
-        if bulk {
+        // An import appends batch after batch: once a bulk batch comes, keep the large cache
+        // for the rest of the process (shrinking it between batches would drop the index pages
+        // the next batch needs). A process that only replays never grows it.
+        if rows.len() >= BULK_APPEND_ROWS && !self.bulk_cache {
             self.conn
                 .pragma_update(None, "cache_size", BULK_CACHE_SIZE_KIB)
                 .map_err(|e| fail("append to", &self.path, e))?;
+            self.bulk_cache = true;
         }
-        let appended = (|| -> StoreResult<()> {
-            let path = &self.path;
-            let err = |e| fail("append to", path, e);
-            // Held until the transaction ends (declared before `tx`, so dropped after it).
-            let _turn = self.gate.enter();
-            // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so the head read
-            // below cannot go stale before the insert; a deferred transaction could fail to upgrade
-            // its read snapshot with SQLITE_BUSY_SNAPSHOT instead of waiting.
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(err)?;
-            let head = to_seq(read_head(&tx).map_err(err)?, path)?;
-            check_append(head, rows)?;
-            {
-                let mut stmt = tx.prepare_cached(INSERT).map_err(err)?;
-                for row in rows {
-                    let seq = i64::try_from(row.seq).map_err(|_| {
-                        StoreError::Backend(format!(
-                            "append to {}: sequence {} does not fit SQLite's INTEGER",
-                            path.display(),
-                            row.seq
-                        ))
-                    })?;
-                    stmt.execute(params![
-                        seq,
-                        row.recorded_at,
-                        row.actor,
-                        row.idempotency_key,
-                        row.payload_hash,
-                        row.body,
-                        row.prev_hash,
-                        row.hash,
-                    ])
-                    .map_err(|e| insert_error(path, row, e))?;
-                }
+        let path = &self.path;
+        let err = |e| fail("append to", path, e);
+        // Held until the transaction ends (declared before `tx`, so dropped after it).
+        let _turn = self.gate.enter();
+        // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so the head read
+        // below cannot go stale before the insert; a deferred transaction could fail to upgrade
+        // its read snapshot with SQLITE_BUSY_SNAPSHOT instead of waiting.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let head = to_seq(read_head(&tx).map_err(err)?, path)?;
+        check_append(head, rows)?;
+        {
+            let mut stmt = tx.prepare_cached(INSERT).map_err(err)?;
+            for row in rows {
+                let seq = i64::try_from(row.seq).map_err(|_| {
+                    StoreError::Backend(format!(
+                        "append to {}: sequence {} does not fit SQLite's INTEGER",
+                        path.display(),
+                        row.seq
+                    ))
+                })?;
+                stmt.execute(params![
+                    seq,
+                    row.recorded_at,
+                    row.actor,
+                    row.idempotency_key,
+                    row.payload_hash,
+                    row.body,
+                    row.prev_hash,
+                    row.hash,
+                ])
+                .map_err(|e| insert_error(path, row, e))?;
             }
-            // Dropping `tx` on any error above rolls the whole batch back.
-            tx.commit().map_err(err)
-        })();
-        if bulk {
-            // Shrinking the cache frees its pages; a failure here costs memory, not data.
-            let _ = self.conn.pragma_update(None, "cache_size", CACHE_SIZE_KIB);
         }
-        appended
+        // Dropping `tx` on any error above rolls the whole batch back.
+        tx.commit().map_err(err)
     }
 
     fn location(&self) -> String {
