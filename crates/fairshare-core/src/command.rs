@@ -23,8 +23,11 @@ fn is_zero(n: &u32) -> bool {
 
 /// Every change to a book. Amounts and decimals are kept as the strings the user wrote; the
 /// core parses them with the project's exponent when it decides.
+///
+/// Serialised externally tagged (`{"log": {...}}`): serde then parses it in one pass, where an
+/// internally tagged enum is buffered first — a third slower, and replay parses every event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     AddAgent {
         handle: String,
@@ -394,9 +397,9 @@ pub struct ClaimPayment {
     pub amount: i128,
 }
 
-/// What the core decided for a command.
+/// What the core decided for a command (externally tagged, like [`Command`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Outcome {
     Done,
     Logged {
