@@ -338,6 +338,8 @@ pub struct ContributionsOut {
 pub struct SharesQuery {
     /// Values decayed to this day, `YYYY-MM-DD` (default: today).
     pub as_of: Option<String>,
+    /// Formula, peer, steward and blended shares side by side (not paged).
+    pub blended: Option<bool>,
     pub limit: Option<usize>,
     pub offset: Option<usize>,
 }
@@ -556,6 +558,37 @@ pub struct VerifyOut {
     /// Hash of the last sound event.
     pub head: String,
     pub problem: Option<VerifyProblem>,
+}
+
+/// What `GET /api/v1/export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExportFormatBody {
+    /// The event log, one JSON event per line (`application/x-ndjson`), re-importable.
+    #[default]
+    Jsonl,
+    /// A Beancount file with balance assertions (`text/plain`).
+    Beancount,
+    /// An hledger journal (`text/plain`).
+    Hledger,
+    /// A Ledger journal (`text/plain`).
+    Ledger,
+    /// ValueFlows as JSON-LD (`application/ld+json`).
+    Valueflows,
+    /// One row per contribution (`text/csv`).
+    CsvContributions,
+    /// One row per payout of a distribution (`text/csv`).
+    CsvDistributions,
+    /// One row per account and asset (`text/csv`).
+    CsvBalances,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// The format (default `jsonl`).
+    pub format: Option<ExportFormatBody>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -898,4 +931,593 @@ pub struct Charged {
     /// The resource's status now.
     pub status: String,
     pub replayed: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RedemptionBody {
+    /// At net asset value: a share of the reserve proportional to the tokens burned.
+    Nav,
+    /// On a bonding curve of exponent 2, with entry and exit tributes.
+    Curve,
+}
+
+/// The initial raise of a curve token.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HatchBody {
+    pub raised: String,
+    pub price: String,
+    #[serde(default)]
+    pub tribute_percent: Option<String>,
+    #[serde(default)]
+    pub holder: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenCreate {
+    /// Upper-case letters or digits, such as `BIKE`.
+    pub symbol: String,
+    pub exponent: u32,
+    /// Tokens minted per unit of counted contribution value (default `"1"`).
+    #[serde(default)]
+    pub mint_per_value: Option<String>,
+    pub redemption: RedemptionBody,
+    #[serde(default)]
+    pub exit_fee_percent: Option<String>,
+    #[serde(default)]
+    pub entry_tribute_percent: Option<String>,
+    #[serde(default)]
+    pub exit_tribute_percent: Option<String>,
+    #[serde(default)]
+    pub funding_to: Option<String>,
+    #[serde(default)]
+    pub curve_exponent: Option<u32>,
+    #[serde(default)]
+    pub hatch: Option<HatchBody>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HolderRow {
+    pub holder: String,
+    pub balance: String,
+    /// balance / supply
+    pub share: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IssuanceRow {
+    /// Sequence number of the event.
+    pub event: u64,
+    pub date: String,
+    /// hatch, pre-sale, contribution N, buy or redemption
+    pub cause: String,
+    pub holder: String,
+    /// Positive for a mint, negative for a burn.
+    pub tokens: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PaymentRow {
+    pub event: u64,
+    pub from: String,
+    pub project: String,
+    pub tokens: String,
+    pub value: String,
+}
+
+/// A token: terms, supply, reserve, prices, holders, and a page of its issuance and payments.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenShow {
+    pub token: String,
+    pub project: String,
+    pub exponent: u32,
+    pub currency: String,
+    pub redemption: String,
+    pub mint_per_value: String,
+    pub exit_fee_percent: String,
+    pub entry_tribute_percent: String,
+    pub exit_tribute_percent: String,
+    pub reserve_account: String,
+    pub funding_account: String,
+    pub supply: String,
+    pub minted: String,
+    pub burned: String,
+    pub reserve: String,
+    pub funding: String,
+    /// Reserve / supply per whole token, rounded down; null without supply.
+    pub redemption_price: Option<String>,
+    /// Curve only: 2 x reserve / supply, rounded down.
+    pub spot_price: Option<String>,
+    pub accepted_by: BTreeMap<String, String>,
+    pub holders: Vec<HolderRow>,
+    pub offset: usize,
+    pub limit: usize,
+    pub issuance_total: usize,
+    pub next_offset: Option<usize>,
+    pub issuance: Vec<IssuanceRow>,
+    pub payments_total: usize,
+    pub payments: Vec<PaymentRow>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HatchOut {
+    pub holder: String,
+    pub raised: String,
+    pub tribute: String,
+    pub into_reserve: String,
+    pub tokens: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenCreated {
+    #[serde(flatten)]
+    pub token: TokenShow,
+    pub hatch: Option<HatchOut>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenRow {
+    pub token: String,
+    pub project: String,
+    pub redemption: String,
+    pub currency: String,
+    pub supply: String,
+    pub reserve: String,
+    pub redemption_price: Option<String>,
+    pub holders: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokensOut {
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub next_offset: Option<usize>,
+    pub tokens: Vec<TokenRow>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresaleCreate {
+    /// The buyer (default: the caller).
+    #[serde(default)]
+    pub agent: Option<String>,
+    pub amount: String,
+    /// Price per whole token in the project's currency.
+    pub price: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BuyCreate {
+    /// The buyer (default: the caller).
+    #[serde(default)]
+    pub agent: Option<String>,
+    pub amount: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemCreate {
+    /// The holder (default: the caller); an agent or a project.
+    #[serde(default)]
+    pub agent: Option<String>,
+    pub tokens: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DonateCreate {
+    /// The donor (default: the caller).
+    #[serde(default)]
+    pub agent: Option<String>,
+    pub amount: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferCreate {
+    /// The holder sending (default: the caller).
+    #[serde(default)]
+    pub from: Option<String>,
+    pub to: String,
+    pub tokens: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayCreate {
+    /// The payer (default: the caller).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// The accepting project.
+    pub project: String,
+    pub tokens: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptCreate {
+    pub token: String,
+    /// Units of the project's currency per token.
+    pub rate: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Presold {
+    pub token: String,
+    pub agent: String,
+    pub amount: String,
+    pub price: String,
+    pub tokens: String,
+    pub supply: String,
+    pub reserve: String,
+    pub currency: String,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Bought {
+    pub token: String,
+    pub agent: String,
+    pub amount: String,
+    pub tribute: String,
+    pub into_reserve: String,
+    pub tokens: String,
+    pub supply: String,
+    pub reserve: String,
+    pub spot_price: Option<String>,
+    pub currency: String,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Redeemed {
+    pub token: String,
+    pub agent: String,
+    pub tokens: String,
+    pub gross: String,
+    /// The exit fee (NAV, kept in the reserve) or exit tribute (curve, to funding).
+    pub fee: String,
+    pub fee_to: String,
+    pub payout: String,
+    pub supply: String,
+    pub reserve: String,
+    pub currency: String,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Donated {
+    pub token: String,
+    pub agent: String,
+    pub amount: String,
+    pub reserve: String,
+    pub supply: String,
+    pub redemption_price: Option<String>,
+    pub currency: String,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Transferred {
+    pub token: String,
+    pub from: String,
+    pub to: String,
+    pub tokens: String,
+    pub from_balance: String,
+    pub to_balance: String,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Accepted {
+    pub project: String,
+    pub token: String,
+    pub rate: String,
+    pub currency: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Paid {
+    pub token: String,
+    pub from: String,
+    pub project: String,
+    pub tokens: String,
+    pub rate: String,
+    /// What the payment is worth to the accepting project, in its currency (rounded down).
+    pub value: String,
+    pub currency: String,
+    pub replayed: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peer valuation
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoundCreate {
+    /// Points each giver may give (default 100).
+    #[serde(default)]
+    pub budget: Option<u64>,
+    /// Who may give and receive (default: every custodian and affiliate with a counted
+    /// contribution who has not left).
+    #[serde(default)]
+    pub eligible: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RoundOpened {
+    pub round: u64,
+    pub project: String,
+    pub budget: u64,
+    pub eligible: Vec<String>,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GiftCreate {
+    /// The giver (default: the caller; only custodians name another).
+    #[serde(default)]
+    pub from: Option<String>,
+    pub to: String,
+    /// Points given; 0 takes a gift back.
+    pub points: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Given {
+    pub round: u64,
+    pub from: String,
+    pub to: String,
+    pub points: u64,
+    pub spent: u64,
+    pub left: u64,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PeerShareRow {
+    pub agent: String,
+    pub received: u64,
+    pub share: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RoundClosed {
+    pub round: u64,
+    pub project: String,
+    pub total: u64,
+    pub shares: Vec<PeerShareRow>,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GiverRow {
+    pub agent: String,
+    pub spent: u64,
+    pub left: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RoundShow {
+    pub round: u64,
+    pub project: String,
+    pub status: String,
+    pub budget: u64,
+    pub opened_on: String,
+    pub closed_on: Option<String>,
+    pub eligible: Vec<String>,
+    pub opted_out: Vec<String>,
+    /// giver -> recipient -> points
+    pub gifts: BTreeMap<String, BTreeMap<String, u64>>,
+    pub givers: Vec<GiverRow>,
+    pub total: u64,
+    /// The shares of an open round, as they would be if it closed now.
+    pub provisional: bool,
+    pub shares: Vec<PeerShareRow>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StewardCreate {
+    pub agent: String,
+    pub points: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StewardGiven {
+    pub project: String,
+    pub agent: String,
+    pub points: u64,
+    pub reason: String,
+    pub by: String,
+    pub agent_points: u64,
+    pub total_points: u64,
+    pub replayed: bool,
+}
+
+/// The blend of formula, peer and steward shares: decimals adding up to exactly 1.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlendBody {
+    pub formula: String,
+    pub peer: String,
+    pub steward: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BlendSet {
+    pub project: String,
+    pub formula: String,
+    pub peer: String,
+    pub steward: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BountyCreate {
+    pub task: String,
+    /// In the project's currency.
+    pub reward: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BountyAdded {
+    pub project: String,
+    pub currency: String,
+    pub task: String,
+    pub reward: String,
+    pub description: Option<String>,
+    pub status: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BountyComplete {
+    /// The agent who did the task.
+    pub agent: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BountyCompleted {
+    pub project: String,
+    pub task: String,
+    pub agent: String,
+    pub reward: String,
+    pub currency: String,
+    pub contribution: u64,
+    pub value: String,
+    pub approved_by: String,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PoolCreate {
+    /// Units of the project's currency to allocate.
+    pub size: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PoolLineOut {
+    pub agent: String,
+    pub share: String,
+    pub bounty: String,
+    pub by_share: String,
+    pub units: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PoolOut {
+    pub pool: u64,
+    pub project: String,
+    pub date: String,
+    pub key: Option<String>,
+    pub size: String,
+    pub currency: String,
+    pub bounties: Vec<String>,
+    pub units: BTreeMap<String, String>,
+    pub lines: Vec<PoolLineOut>,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaveCreate {
+    pub agent: String,
+    /// A good leaver keeps their value; a bad one forfeits by the project's policy.
+    pub good: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ValueChangeOut {
+    pub contribution: u64,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LeftOut {
+    pub project: String,
+    pub agent: String,
+    pub good: bool,
+    pub forfeited: String,
+    pub currency: String,
+    pub changes: Vec<ValueChangeOut>,
+    pub forfeited_bounties: Vec<String>,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CaptableQuery {
+    /// Values decayed to this day, `YYYY-MM-DD` (default: today).
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CapRowOut {
+    pub handle: String,
+    pub value: String,
+    pub share: String,
+    pub units: String,
+    pub units_share: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CaptableOut {
+    pub project: String,
+    pub as_of: String,
+    pub currency: String,
+    pub recorded: Option<u64>,
+    pub rows: Vec<CapRowOut>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Weights {
+    pub formula: String,
+    pub peer: String,
+    pub steward: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BlendedRow {
+    pub agent: String,
+    pub formula: String,
+    pub peer: String,
+    pub steward: String,
+    pub blended: String,
+    pub value: String,
+    pub received: u64,
+    pub steward_points: u64,
+}
+
+/// `shares?blended=true`: formula, peer, steward and blended shares side by side.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BlendedOut {
+    pub project: String,
+    pub as_of: String,
+    pub weights: Weights,
+    pub blend_set: bool,
+    pub round: Option<u64>,
+    pub shares: Vec<BlendedRow>,
+}
+
+/// The formula shares, or with `blended=true` the blended ones.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum SharesAnswer {
+    Formula(SharesOut),
+    Blended(BlendedOut),
 }

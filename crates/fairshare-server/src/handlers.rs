@@ -529,29 +529,37 @@ pub(crate) async fn reject(
         .await
 }
 
-/// Each agent's counted value and share in a project.
+/// Each agent's counted value and share in a project; with `blended=true`, the formula, peer,
+/// steward and blended shares side by side (not paged).
 #[utoipa::path(get, path = "/api/v1/projects/{slug}/shares", tag = "contributions",
     params(("slug" = String, Path, description = "The project's slug"), SharesQuery),
-    responses((status = 200, body = SharesOut), ReadErrors), security((), ("api_key" = [])))]
+    responses((status = 200, body = SharesAnswer), ReadErrors), security((), ("api_key" = [])))]
 pub(crate) async fn shares(
     axum::extract::State(app): axum::extract::State<AppState>,
     _reader: Reader,
     ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<SharesQuery>,
-) -> Api<SharesOut> {
+) -> Api<SharesAnswer> {
     let page = Page::new(query.limit, query.offset)?;
     let as_of = match &query.as_of {
         Some(text) => convert::date(text)?,
         None => app.clock.today(),
     };
+    let blended = query.blended.unwrap_or(false);
     app.read(|state| {
         let project = state.project(&slug)?;
+        if blended {
+            let report = state.blended_shares(&slug, as_of)?;
+            return Ok(SharesAnswer::Blended(views::blended_out(
+                project, as_of, &report,
+            )));
+        }
         let values = state.values_by_agent(project, &Filter::default(), as_of)?;
         let total = views::total_value(&values);
         let (shares, agents) = page.take(values.iter(), |(agent, value)| {
             views::share_row(project, agent, *value, total)
         });
-        Ok(SharesOut {
+        Ok(SharesAnswer::Formula(SharesOut {
             project: slug.clone(),
             as_of: as_of.to_string(),
             currency: project.currency.clone(),
@@ -561,7 +569,7 @@ pub(crate) async fn shares(
             offset: page.offset,
             limit: page.limit,
             shares,
-        })
+        }))
     })
     .await
 }
@@ -821,25 +829,60 @@ pub(crate) async fn verify(
     }))
 }
 
-/// The whole log as JSON lines (one event per line, re-importable with `fairshare import`),
-/// streamed.
-#[utoipa::path(get, path = "/api/v1/export", tag = "log",
-    responses((status = 200, description = "One JSON event per line", content_type = "application/x-ndjson", body = String), ReadErrors),
+/// The book exported, streamed: the whole log as JSON lines (one event per line,
+/// re-importable with `fairshare import`) by default, or with `?format=` a Beancount, hledger
+/// or Ledger journal, ValueFlows JSON-LD, or CSV of contributions, distributions or balances
+/// (written from a copy of the state as it is when the export starts).
+#[utoipa::path(get, path = "/api/v1/export", tag = "log", params(ExportQuery),
+    responses((status = 200, description = "The export in the format asked for",
+        content(
+            (String = "application/x-ndjson"),
+            (String = "text/plain; charset=utf-8"),
+            (String = "application/ld+json"),
+            (String = "text/csv; charset=utf-8"),
+        )), ReadErrors),
     security((), ("api_key" = [])))]
 pub(crate) async fn export(
     axum::extract::State(app): axum::extract::State<AppState>,
     _reader: Reader,
+    ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
+    let format = query.format.unwrap_or_default();
+    let content_type = match format {
+        ExportFormatBody::Jsonl => "application/x-ndjson",
+        ExportFormatBody::Beancount | ExportFormatBody::Hledger | ExportFormatBody::Ledger => {
+            "text/plain; charset=utf-8"
+        }
+        ExportFormatBody::Valueflows => "application/ld+json",
+        ExportFormatBody::CsvContributions
+        | ExportFormatBody::CsvDistributions
+        | ExportFormatBody::CsvBalances => "text/csv; charset=utf-8",
+    };
     let permit = app
         .heavy
         .clone()
         .acquire_owned()
         .await
         .map_err(|_| ApiError::Unavailable("the server is stopping".into()))?;
-    let mut store = {
+    let source = if format == ExportFormatBody::Jsonl {
         let backend = app.backend.clone();
-        tokio::task::spawn_blocking(move || backend.open_reader().map(DropOffRuntime::new))
-            .await??
+        let store =
+            tokio::task::spawn_blocking(move || backend.open_reader().map(DropOffRuntime::new))
+                .await??;
+        ExportSource::Log(store)
+    } else {
+        app.model.ensure_fresh().await?;
+        // A copy of the state, then an index of the store, which holds at least every event
+        // of the copy.
+        let state = app.model.state().read().await.clone();
+        let backend = app.backend.clone();
+        let index = tokio::task::spawn_blocking(move || {
+            let mut store = DropOffRuntime::new(backend.open_reader()?);
+            fairshare_export::EventIndex::from_store(store.as_mut())
+                .map_err(|e| ApiError::Internal(format!("export: {e}")))
+        })
+        .await??;
+        ExportSource::Book(Box::new(state), index)
     };
     let (chunks, receiver) = tokio::sync::mpsc::channel(EXPORT_CHUNKS_QUEUED);
     tokio::task::spawn_blocking(move || {
@@ -848,11 +891,8 @@ pub(crate) async fn export(
             chunks,
             buffer: Vec::with_capacity(EXPORT_CHUNK_BYTES),
         };
-        let written = fairshare_book::export_jsonl(store.as_mut(), &mut out).and_then(|count| {
-            std::io::Write::flush(&mut out)
-                .map(|()| count)
-                .map_err(|e| fairshare_store::StoreError::Backend(e.to_string()).into())
-        });
+        let written = write_export(format, source, &mut out)
+            .and_then(|()| std::io::Write::flush(&mut out).map_err(|e| e.to_string()));
         if let Err(error) = written {
             // Headers are gone already: cut the stream so the client sees it incomplete.
             tracing::warn!(%error, "export stopped");
@@ -865,11 +905,60 @@ pub(crate) async fn export(
         receiver.recv().await.map(|chunk| (chunk, receiver))
     });
     let mut response = Body::from_stream(stream).into_response();
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/x-ndjson"),
-    );
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     Ok(response)
+}
+
+/// What an export reads: the log itself (JSON lines), or a copy of the state with the index
+/// of its events.
+enum ExportSource {
+    Log(DropOffRuntime<Box<dyn fairshare_store::Store>>),
+    Book(Box<State>, fairshare_export::EventIndex),
+}
+
+fn write_export(
+    format: ExportFormatBody,
+    source: ExportSource,
+    out: &mut dyn std::io::Write,
+) -> Result<(), String> {
+    let (state, index) = match source {
+        ExportSource::Log(mut store) => {
+            return fairshare_book::export_jsonl(store.as_mut(), out)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+        }
+        ExportSource::Book(state, index) => (state, index),
+    };
+    let state = state.as_ref();
+    let written = match format {
+        ExportFormatBody::Beancount => {
+            fairshare_export::write_beancount(state, &index, out).map(|_| ())
+        }
+        ExportFormatBody::Hledger => {
+            fairshare_export::write_hledger(state, &index, out).map(|_| ())
+        }
+        ExportFormatBody::Ledger => fairshare_export::write_ledger(state, &index, out).map(|_| ()),
+        ExportFormatBody::Valueflows => fairshare_export::write_valueflows(
+            state,
+            &index,
+            &fairshare_export::ValueFlowsOptions::default(),
+            out,
+        )
+        .map(|_| ()),
+        ExportFormatBody::CsvContributions => {
+            fairshare_export::write_contributions_csv(state, &index, out).map(|_| ())
+        }
+        ExportFormatBody::CsvDistributions => {
+            fairshare_export::write_distributions_csv(state, &index, out).map(|_| ())
+        }
+        ExportFormatBody::CsvBalances => {
+            fairshare_export::write_balances_csv(state, out).map(|_| ())
+        }
+        ExportFormatBody::Jsonl => return Err("JSON lines are read from the log".into()),
+    };
+    written.map_err(|e| e.to_string())
 }
 
 /// Sends what `export_jsonl` writes to the response, in chunks.
@@ -1281,5 +1370,864 @@ pub(crate) async fn use_resource(
             })
         },
     )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+
+/// Creates a project's token, one per project (custodians only).
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/token", tag = "tokens",
+    request_body = TokenCreate,
+    params(("slug" = String, Path, description = "The project's slug"), IdempotencyHeader),
+    responses((status = 201, description = "Created", body = TokenCreated), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn create_token(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<TokenCreate>,
+) -> Result<Response, ApiError> {
+    let symbol = body.symbol.clone();
+    let command = convert::create_token(slug, body);
+    let page = Page::new(None, None)?;
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::CREATED,
+        move |state, executed| {
+            let Outcome::TokenCreated { hatch } = &executed.outcome else {
+                return Err(unexpected(executed));
+            };
+            let token = state.token(&symbol)?;
+            Ok(TokenCreated {
+                hatch: hatch.as_ref().map(|h| HatchOut {
+                    holder: h.holder.clone(),
+                    raised: views::token_money(token, h.raised),
+                    tribute: views::token_money(token, h.tribute),
+                    into_reserve: views::token_money(token, h.raised - h.tribute),
+                    tokens: views::token_units(token, h.tokens),
+                }),
+                token: views::token_show(state, token, page)?,
+            })
+        },
+    )
+    .await
+}
+
+/// Tokens, in byte order of symbol.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", params(PageQuery),
+    responses((status = 200, body = TokensOut), ReadErrors), security((), ("api_key" = [])))]
+pub(crate) async fn list_tokens(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    _reader: Reader,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Api<TokensOut> {
+    let page = Page::new(query.limit, query.offset)?;
+    app.read(|state| {
+        let (rows, total) = page.take(state.tokens(), |t| views::token_row(state, t));
+        let tokens = rows.into_iter().collect::<Result<Vec<_>, _>>()?;
+        Ok(TokensOut {
+            next_offset: page.next_offset(tokens.len(), total),
+            total,
+            offset: page.offset,
+            limit: page.limit,
+            tokens,
+        })
+    })
+    .await
+}
+
+/// One token: terms, supply, reserve, redemption price, holders, and a page of its issuance
+/// and payments (`?limit=&offset=`).
+#[utoipa::path(get, path = "/api/v1/tokens/{symbol}", tag = "tokens",
+    params(("symbol" = String, Path, description = "The token's symbol"), PageQuery),
+    responses((status = 200, body = TokenShow), ReadErrors), security((), ("api_key" = [])))]
+pub(crate) async fn show_token(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    _reader: Reader,
+    ApiPath(symbol): ApiPath<String>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Api<TokenShow> {
+    let page = Page::new(query.limit, query.offset)?;
+    app.read(|state| views::token_show(state, state.token(&symbol)?, page))
+        .await
+}
+
+/// Sells tokens of a NAV token at a price: the amount comes from outside into the reserve
+/// (custodians only).
+#[utoipa::path(post, path = "/api/v1/tokens/{symbol}/presale", tag = "tokens",
+    request_body = PresaleCreate,
+    params(("symbol" = String, Path, description = "The token's symbol"), IdempotencyHeader),
+    responses((status = 201, description = "Sold", body = Presold), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn presale(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(symbol): ApiPath<String>,
+    ApiJson(body): ApiJson<PresaleCreate>,
+) -> Result<Response, ApiError> {
+    let price = body.price.clone();
+    let command = convert::presale(symbol.clone(), &caller.0, body);
+    let Command::Presale { agent, .. } = &command else {
+        return Err(ApiError::Internal("a presale is not a presale".into()));
+    };
+    let agent = agent.clone();
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::CREATED,
+        move |state, executed| {
+            let Outcome::TokenPresold { amount, tokens } = executed.outcome else {
+                return Err(unexpected(executed));
+            };
+            let token = state.token(&symbol)?;
+            Ok(Presold {
+                agent,
+                amount: views::token_money(token, amount),
+                price,
+                tokens: views::token_units(token, tokens),
+                supply: views::token_units(token, token.supply()),
+                reserve: views::token_money(token, state.token_reserve(&symbol)?),
+                currency: token.currency.clone(),
+                token: symbol,
+                replayed: executed.replayed,
+            })
+        },
+    )
+    .await
+}
+
+/// Buys a curve token with money from outside.
+#[utoipa::path(post, path = "/api/v1/tokens/{symbol}/buy", tag = "tokens",
+    request_body = BuyCreate,
+    params(("symbol" = String, Path, description = "The token's symbol"), IdempotencyHeader),
+    responses((status = 201, description = "Bought", body = Bought), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn buy(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(symbol): ApiPath<String>,
+    ApiJson(body): ApiJson<BuyCreate>,
+) -> Result<Response, ApiError> {
+    let command = convert::buy(symbol.clone(), &caller.0, body);
+    let Command::Buy { agent, .. } = &command else {
+        return Err(ApiError::Internal("a buy is not a buy".into()));
+    };
+    let agent = agent.clone();
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::CREATED,
+        move |state, executed| {
+            let Outcome::TokenBought {
+                amount,
+                tribute,
+                tokens,
+            } = executed.outcome
+            else {
+                return Err(unexpected(executed));
+            };
+            let token = state.token(&symbol)?;
+            Ok(Bought {
+                agent,
+                amount: views::token_money(token, amount),
+                tribute: views::token_money(token, tribute),
+                into_reserve: views::token_money(token, amount - tribute),
+                tokens: views::token_units(token, tokens),
+                supply: views::token_units(token, token.supply()),
+                reserve: views::token_money(token, state.token_reserve(&symbol)?),
+                spot_price: views::spot_price(state, token)?,
+                currency: token.currency.clone(),
+                token: symbol,
+                replayed: executed.replayed,
+            })
+        },
+    )
+    .await
+}
+
+/// Burns tokens against the reserve and pays the holder.
+#[utoipa::path(post, path = "/api/v1/tokens/{symbol}/redeem", tag = "tokens",
+    request_body = RedeemCreate,
+    params(("symbol" = String, Path, description = "The token's symbol"), IdempotencyHeader),
+    responses((status = 200, description = "Redeemed", body = Redeemed), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn redeem(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(symbol): ApiPath<String>,
+    ApiJson(body): ApiJson<RedeemCreate>,
+) -> Result<Response, ApiError> {
+    let command = convert::redeem(symbol.clone(), &caller.0, body);
+    let Command::Redeem { agent, .. } = &command else {
+        return Err(ApiError::Internal(
+            "a redemption is not a redemption".into(),
+        ));
+    };
+    let agent = agent.clone();
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::OK,
+        move |state, executed| {
+            let Outcome::TokenRedeemed {
+                tokens,
+                gross,
+                fee,
+                tribute,
+                payout,
+            } = executed.outcome
+            else {
+                return Err(unexpected(executed));
+            };
+            let token = state.token(&symbol)?;
+            Ok(Redeemed {
+                agent,
+                tokens: views::token_units(token, tokens),
+                gross: views::token_money(token, gross),
+                fee: views::token_money(token, fee + tribute),
+                fee_to: if tribute > 0 {
+                    token.funding_account.clone()
+                } else {
+                    token.reserve_account.clone()
+                },
+                payout: views::token_money(token, payout),
+                supply: views::token_units(token, token.supply()),
+                reserve: views::token_money(token, state.token_reserve(&symbol)?),
+                currency: token.currency.clone(),
+                token: symbol,
+                replayed: executed.replayed,
+            })
+        },
+    )
+    .await
+}
+
+/// Money from outside into a token's reserve.
+#[utoipa::path(post, path = "/api/v1/tokens/{symbol}/donate", tag = "tokens",
+    request_body = DonateCreate,
+    params(("symbol" = String, Path, description = "The token's symbol"), IdempotencyHeader),
+    responses((status = 201, description = "Donated", body = Donated), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn donate(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(symbol): ApiPath<String>,
+    ApiJson(body): ApiJson<DonateCreate>,
+) -> Result<Response, ApiError> {
+    let command = convert::donate(symbol.clone(), &caller.0, body);
+    let Command::Donate { agent, .. } = &command else {
+        return Err(ApiError::Internal("a donation is not a donation".into()));
+    };
+    let agent = agent.clone();
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::CREATED,
+        move |state, executed| {
+            let Outcome::TokenDonated { amount } = executed.outcome else {
+                return Err(unexpected(executed));
+            };
+            let token = state.token(&symbol)?;
+            Ok(Donated {
+                agent,
+                amount: views::token_money(token, amount),
+                reserve: views::token_money(token, state.token_reserve(&symbol)?),
+                supply: views::token_units(token, token.supply()),
+                redemption_price: views::redemption_price(state, token)?,
+                currency: token.currency.clone(),
+                token: symbol,
+                replayed: executed.replayed,
+            })
+        },
+    )
+    .await
+}
+
+/// Moves tokens between holders.
+#[utoipa::path(post, path = "/api/v1/tokens/{symbol}/transfers", tag = "tokens",
+    request_body = TransferCreate,
+    params(("symbol" = String, Path, description = "The token's symbol"), IdempotencyHeader),
+    responses((status = 201, description = "Transferred", body = Transferred), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn transfer(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(symbol): ApiPath<String>,
+    ApiJson(body): ApiJson<TransferCreate>,
+) -> Result<Response, ApiError> {
+    let command = convert::transfer(symbol.clone(), &caller.0, body);
+    let Command::Transfer { from, to, .. } = &command else {
+        return Err(ApiError::Internal("a transfer is not a transfer".into()));
+    };
+    let (from, to) = (from.clone(), to.clone());
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::CREATED,
+        move |state, executed| {
+            let Outcome::TokenTransferred { tokens } = executed.outcome else {
+                return Err(unexpected(executed));
+            };
+            let token = state.token(&symbol)?;
+            let balance =
+                |holder: &str| views::token_units(token, state.ledger().balance(holder, &symbol));
+            Ok(Transferred {
+                tokens: views::token_units(token, tokens),
+                from_balance: balance(&from),
+                to_balance: balance(&to),
+                from,
+                to,
+                token: symbol,
+                replayed: executed.replayed,
+            })
+        },
+    )
+    .await
+}
+
+/// Pays a project that accepts the token.
+#[utoipa::path(post, path = "/api/v1/tokens/{symbol}/pay", tag = "tokens",
+    request_body = PayCreate,
+    params(("symbol" = String, Path, description = "The token's symbol"), IdempotencyHeader),
+    responses((status = 201, description = "Paid", body = Paid), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn pay_with_token(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(symbol): ApiPath<String>,
+    ApiJson(body): ApiJson<PayCreate>,
+) -> Result<Response, ApiError> {
+    let command = convert::pay_with_token(symbol.clone(), &caller.0, body);
+    let Command::PayWithToken { from, project, .. } = &command else {
+        return Err(ApiError::Internal("a payment is not a payment".into()));
+    };
+    let (from, project) = (from.clone(), project.clone());
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::CREATED,
+        move |state, executed| {
+            let Outcome::TokenPaid { tokens, value } = executed.outcome else {
+                return Err(unexpected(executed));
+            };
+            let token = state.token(&symbol)?;
+            let accepting = state.project(&project)?;
+            Ok(Paid {
+                from,
+                tokens: views::token_units(token, tokens),
+                value: format_amount(value, accepting.exponent),
+                currency: accepting.currency.clone(),
+                rate: token
+                    .accepted_by
+                    .get(&project)
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                project,
+                token: symbol,
+                replayed: executed.replayed,
+            })
+        },
+    )
+    .await
+}
+
+/// A project accepts a token in payment at a rate in its currency per token (custodians
+/// only).
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/accepted-tokens", tag = "tokens",
+    request_body = AcceptCreate,
+    params(("slug" = String, Path, description = "The project's slug"), IdempotencyHeader),
+    responses((status = 200, description = "Accepted", body = Accepted), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn accept_token(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<AcceptCreate>,
+) -> Result<Response, ApiError> {
+    let symbol = body.token.clone();
+    let command = convert::accept_token(slug.clone(), body);
+    app.write(caller, key, command, StatusCode::OK, move |state, _| {
+        let token = state.token(&symbol)?;
+        Ok(Accepted {
+            rate: token
+                .accepted_by
+                .get(&slug)
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            currency: state.project(&slug)?.currency.clone(),
+            project: slug,
+            token: symbol,
+        })
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peer valuation
+
+/// Opens a peer round of a project (custodians only).
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/rounds", tag = "peer",
+    request_body = RoundCreate,
+    params(("slug" = String, Path, description = "The project's slug"), IdempotencyHeader),
+    responses((status = 201, description = "Opened", body = RoundOpened), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn open_round(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<RoundCreate>,
+) -> Result<Response, ApiError> {
+    let command = convert::open_round(slug.clone(), body);
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::CREATED,
+        move |_, executed| {
+            let Outcome::RoundOpened {
+                round,
+                budget,
+                eligible,
+            } = &executed.outcome
+            else {
+                return Err(unexpected(executed));
+            };
+            Ok(RoundOpened {
+                round: *round,
+                project: slug,
+                budget: *budget,
+                eligible: eligible.clone(),
+                replayed: executed.replayed,
+            })
+        },
+    )
+    .await
+}
+
+/// One peer round: eligible agents, gifts, and its shares (provisional while open).
+#[utoipa::path(get, path = "/api/v1/rounds/{id}", tag = "peer",
+    params(("id" = u64, Path, description = "The round's id")),
+    responses((status = 200, body = RoundShow), ReadErrors), security((), ("api_key" = [])))]
+pub(crate) async fn show_round(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    _reader: Reader,
+    ApiPath(id): ApiPath<u64>,
+) -> Api<RoundShow> {
+    app.read(|state| Ok(views::round_show(state.peer_round(id)?)))
+        .await
+}
+
+/// Sets the points a giver gives a recipient in an open round (0 takes a gift back). The giver
+/// is the caller unless a custodian names `from`.
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/gifts", tag = "peer",
+    request_body = GiftCreate,
+    params(("id" = u64, Path, description = "The round's id"), IdempotencyHeader),
+    responses((status = 201, description = "Given", body = Given), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn give(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(id): ApiPath<u64>,
+    ApiJson(body): ApiJson<GiftCreate>,
+) -> Result<Response, ApiError> {
+    let command = convert::give(id, &caller.0, body);
+    let Command::Give {
+        from, to, points, ..
+    } = &command
+    else {
+        return Err(ApiError::Internal("a gift is not a gift".into()));
+    };
+    let (from, to, points) = (from.clone(), to.clone(), *points);
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::CREATED,
+        move |_, executed| {
+            let Outcome::Given { spent, left, .. } = executed.outcome else {
+                return Err(unexpected(executed));
+            };
+            Ok(Given {
+                round: id,
+                from,
+                to,
+                points,
+                spent,
+                left,
+                replayed: executed.replayed,
+            })
+        },
+    )
+    .await
+}
+
+/// Closes a round: peer share = points received / points given (custodians only).
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/close", tag = "peer",
+    params(("id" = u64, Path, description = "The round's id"), IdempotencyHeader),
+    responses((status = 200, description = "Closed, with its shares", body = RoundClosed), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn close_round(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(id): ApiPath<u64>,
+) -> Result<Response, ApiError> {
+    app.write(
+        caller,
+        key,
+        Command::CloseRound { round: id },
+        StatusCode::OK,
+        move |state, executed| {
+            let Outcome::RoundClosed { total, shares, .. } = &executed.outcome else {
+                return Err(unexpected(executed));
+            };
+            Ok(RoundClosed {
+                round: id,
+                project: state.peer_round(id)?.project.clone(),
+                total: *total,
+                shares: shares.iter().map(views::peer_share_row).collect(),
+                replayed: executed.replayed,
+            })
+        },
+    )
+    .await
+}
+
+/// Steward recognition: points a custodian gives an agent, with a public reason.
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/steward", tag = "peer",
+    request_body = StewardCreate,
+    params(("slug" = String, Path, description = "The project's slug"), IdempotencyHeader),
+    responses((status = 201, description = "Given", body = StewardGiven), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn steward_give(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<StewardCreate>,
+) -> Result<Response, ApiError> {
+    let (agent, points, reason) = (body.agent.clone(), body.points, body.reason.clone());
+    let by = caller.0.clone();
+    let command = convert::steward_give(slug.clone(), body);
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::CREATED,
+        move |state, executed| {
+            state.project(&slug)?;
+            let awards = state
+                .peer_project(&slug)
+                .map(|p| p.steward.as_slice())
+                .unwrap_or_default();
+            Ok(StewardGiven {
+                agent_points: awards
+                    .iter()
+                    .filter(|a| a.agent == agent)
+                    .map(|a| a.points)
+                    .sum(),
+                total_points: awards.iter().map(|a| a.points).sum(),
+                project: slug,
+                agent,
+                points,
+                reason,
+                by,
+                replayed: executed.replayed,
+            })
+        },
+    )
+    .await
+}
+
+/// Sets the blend of formula, peer and steward shares (custodians only).
+#[utoipa::path(put, path = "/api/v1/projects/{slug}/blend", tag = "peer",
+    request_body = BlendBody,
+    params(("slug" = String, Path, description = "The project's slug"), IdempotencyHeader),
+    responses((status = 200, description = "The blend now in force", body = BlendSet), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn set_blend(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<BlendBody>,
+) -> Result<Response, ApiError> {
+    let command = convert::set_blend(slug.clone(), body);
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::OK,
+        move |state, executed| {
+            let blend = state
+                .peer_project(&slug)
+                .and_then(|p| p.blend())
+                .ok_or_else(|| unexpected(executed))?;
+            Ok(BlendSet {
+                formula: blend.formula.to_string(),
+                peer: blend.peer.to_string(),
+                steward: blend.steward.to_string(),
+                project: slug,
+            })
+        },
+    )
+    .await
+}
+
+/// Adds a task with a fixed reward in the project's currency (custodians only).
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/bounties", tag = "peer",
+    request_body = BountyCreate,
+    params(("slug" = String, Path, description = "The project's slug"), IdempotencyHeader),
+    responses((status = 201, description = "Added", body = BountyAdded), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn add_bounty(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<BountyCreate>,
+) -> Result<Response, ApiError> {
+    let task = body.task.clone();
+    let command = convert::add_bounty(slug.clone(), body);
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::CREATED,
+        move |state, executed| {
+            let project = state.project(&slug)?;
+            let bounty = state
+                .peer_project(&slug)
+                .and_then(|p| p.bounties.get(&task))
+                .ok_or_else(|| unexpected(executed))?;
+            let status = match &bounty.award {
+                None => "open",
+                Some(a) if a.forfeited => "forfeited",
+                Some(a) if a.allocated_in.is_some() => "paid",
+                Some(_) => "awarded",
+            };
+            Ok(BountyAdded {
+                currency: project.currency.clone(),
+                reward: format_amount(bounty.reward, project.exponent),
+                description: bounty.description.clone(),
+                status: status.to_string(),
+                project: slug,
+                task,
+            })
+        },
+    )
+    .await
+}
+
+/// Awards a bounty to the agent who did the task; the caller (a custodian) approves it.
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/bounties/{task}/complete", tag = "peer",
+    request_body = BountyComplete,
+    params(("slug" = String, Path, description = "The project's slug"),
+        ("task" = String, Path, description = "The bounty's task"), IdempotencyHeader),
+    responses((status = 200, description = "Awarded", body = BountyCompleted), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn complete_bounty(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath((slug, task)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<BountyComplete>,
+) -> Result<Response, ApiError> {
+    let approved_by = caller.0.clone();
+    let agent = body.agent;
+    let command = Command::CompleteBounty {
+        project: slug.clone(),
+        task: task.clone(),
+        agent: agent.clone(),
+    };
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::OK,
+        move |state, executed| {
+            let Outcome::BountyAwarded {
+                contribution,
+                value,
+            } = executed.outcome
+            else {
+                return Err(unexpected(executed));
+            };
+            let project = state.project(&slug)?;
+            let reward = state
+                .peer_project(&slug)
+                .and_then(|peer| peer.bounties.get(&task))
+                .map(|b| format_amount(b.reward, project.exponent))
+                .unwrap_or_default();
+            Ok(BountyCompleted {
+                currency: project.currency.clone(),
+                value: value.display(project.exponent),
+                project: slug,
+                task,
+                agent,
+                reward,
+                contribution,
+                approved_by,
+                replayed: executed.replayed,
+            })
+        },
+    )
+    .await
+}
+
+/// Allocates a pool of the project's currency: waiting bounty rewards first, the rest by
+/// blended share, largest remainder (custodians only). Needs an `Idempotency-Key`, so that a
+/// retry never allocates twice.
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/pool-allocations", tag = "peer",
+    request_body = PoolCreate,
+    params(("slug" = String, Path, description = "The project's slug"), IdempotencyHeader),
+    responses((status = 201, description = "Allocated", body = PoolOut), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn allocate_pool(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<PoolCreate>,
+) -> Result<Response, ApiError> {
+    let Some(idempotency_key) = key.0.clone() else {
+        return Err(ApiError::invalid(
+            "a pool allocation needs an Idempotency-Key header: a retry with the same key returns the first allocation instead of allocating twice",
+        ));
+    };
+    let command = convert::allocate_pool(slug.clone(), body);
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::CREATED,
+        move |state, executed| {
+            let Outcome::PoolAllocated {
+                id,
+                pool,
+                bounties,
+                lines,
+            } = &executed.outcome
+            else {
+                return Err(unexpected(executed));
+            };
+            let project = state.project(&slug)?;
+            let date = state
+                .peer_project(&slug)
+                .and_then(|peer| peer.pools.iter().find(|x| x.id == *id))
+                .map(|x| x.date.to_string())
+                .unwrap_or_default();
+            Ok(PoolOut {
+                pool: *id,
+                date,
+                key: Some(idempotency_key),
+                size: format_amount(*pool, project.exponent),
+                currency: project.currency.clone(),
+                bounties: bounties.clone(),
+                units: views::units_map(lines, project.exponent),
+                lines: lines
+                    .iter()
+                    .map(|l| views::pool_line(l, project.exponent))
+                    .collect(),
+                project: slug,
+                replayed: executed.replayed,
+            })
+        },
+    )
+    .await
+}
+
+/// Records that an agent left a project, as a good or a bad leaver (custodians only).
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/leavers", tag = "peer",
+    request_body = LeaveCreate,
+    params(("slug" = String, Path, description = "The project's slug"), IdempotencyHeader),
+    responses((status = 201, description = "Left, with the values that changed", body = LeftOut), WriteErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn leave(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<LeaveCreate>,
+) -> Result<Response, ApiError> {
+    let command = convert::leave(slug.clone(), body);
+    app.write(
+        caller,
+        key,
+        command,
+        StatusCode::CREATED,
+        move |state, executed| {
+            let Outcome::Left {
+                agent,
+                good,
+                forfeited,
+                changes,
+                forfeited_bounties,
+            } = &executed.outcome
+            else {
+                return Err(unexpected(executed));
+            };
+            let project = state.project(&slug)?;
+            Ok(LeftOut {
+                agent: agent.clone(),
+                good: *good,
+                forfeited: forfeited.display(project.exponent),
+                currency: project.currency.clone(),
+                changes: changes
+                    .iter()
+                    .map(|c| ValueChangeOut {
+                        contribution: c.contribution,
+                        before: c.before.display(project.exponent),
+                        after: c.after.display(project.exponent),
+                    })
+                    .collect(),
+                forfeited_bounties: forfeited_bounties.clone(),
+                project: slug,
+                replayed: executed.replayed,
+            })
+        },
+    )
+    .await
+}
+
+/// A project's cap table as of a day (today by default): value, share, units and units share
+/// of each agent.
+#[utoipa::path(get, path = "/api/v1/projects/{slug}/captable", tag = "peer",
+    params(("slug" = String, Path, description = "The project's slug"), CaptableQuery),
+    responses((status = 200, body = CaptableOut), ReadErrors), security((), ("api_key" = [])))]
+pub(crate) async fn captable(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    _reader: Reader,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(query): ApiQuery<CaptableQuery>,
+) -> Api<CaptableOut> {
+    let as_of = match &query.as_of {
+        Some(text) => convert::date(text)?,
+        None => app.clock.today(),
+    };
+    app.read(|state| {
+        let project = state.project(&slug)?;
+        let rows = state.cap_table(&slug, as_of)?;
+        Ok(views::captable_out(project, &rows, as_of, None))
+    })
     .await
 }

@@ -10,7 +10,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 
-use crate::api_types::{Problem, StatusBody};
+use crate::api_types::{ExportFormatBody, Problem, StatusBody};
 use crate::error::problem_for_plain_errors;
 use crate::handlers as h;
 use crate::{AppState, BODY_LIMIT_BYTES};
@@ -129,6 +129,41 @@ fn table() -> Vec<Route> {
         route(Get, "/api/v1/resources/{name}", h::show_resource),
         route(Put, "/api/v1/resources/{name}/fees", h::set_fees),
         route(Post, "/api/v1/resources/{name}/uses", h::use_resource),
+        // tokens
+        route(Post, "/api/v1/projects/{slug}/token", h::create_token),
+        route(Get, "/api/v1/tokens", h::list_tokens),
+        route(Get, "/api/v1/tokens/{symbol}", h::show_token),
+        route(Post, "/api/v1/tokens/{symbol}/presale", h::presale),
+        route(Post, "/api/v1/tokens/{symbol}/buy", h::buy),
+        route(Post, "/api/v1/tokens/{symbol}/redeem", h::redeem),
+        route(Post, "/api/v1/tokens/{symbol}/donate", h::donate),
+        route(Post, "/api/v1/tokens/{symbol}/transfers", h::transfer),
+        route(Post, "/api/v1/tokens/{symbol}/pay", h::pay_with_token),
+        route(
+            Post,
+            "/api/v1/projects/{slug}/accepted-tokens",
+            h::accept_token,
+        ),
+        // peer valuation
+        route(Post, "/api/v1/projects/{slug}/rounds", h::open_round),
+        route(Get, "/api/v1/rounds/{id}", h::show_round),
+        route(Post, "/api/v1/rounds/{id}/gifts", h::give),
+        route(Post, "/api/v1/rounds/{id}/close", h::close_round),
+        route(Post, "/api/v1/projects/{slug}/steward", h::steward_give),
+        route(Put, "/api/v1/projects/{slug}/blend", h::set_blend),
+        route(Post, "/api/v1/projects/{slug}/bounties", h::add_bounty),
+        route(
+            Post,
+            "/api/v1/projects/{slug}/bounties/{task}/complete",
+            h::complete_bounty,
+        ),
+        route(
+            Post,
+            "/api/v1/projects/{slug}/pool-allocations",
+            h::allocate_pool,
+        ),
+        route(Post, "/api/v1/projects/{slug}/leavers", h::leave),
+        route(Get, "/api/v1/projects/{slug}/captable", h::captable),
     ]
 }
 
@@ -296,9 +331,13 @@ impl Modify for BearerAuth {
         h::list_campaigns, h::open_campaign, h::show_campaign, h::pledge, h::cancel_campaign,
         h::purchase,
         h::list_resources, h::add_resource, h::show_resource, h::set_fees, h::use_resource,
+        h::create_token, h::list_tokens, h::show_token, h::presale, h::buy, h::redeem, h::donate,
+        h::transfer, h::pay_with_token, h::accept_token,
+        h::open_round, h::show_round, h::give, h::close_round, h::steward_give, h::set_blend,
+        h::add_bounty, h::complete_bounty, h::allocate_pool, h::leave, h::captable,
     ),
     // Referenced only from response sets and query parameters, which utoipa does not collect.
-    components(schemas(Problem, StatusBody)),
+    components(schemas(Problem, StatusBody, ExportFormatBody)),
     modifiers(&BearerAuth),
     tags(
         (name = "meta", description = "Health and this document"),
@@ -311,6 +350,8 @@ impl Modify for BearerAuth {
         (name = "log", description = "The event log: pages, verify, export"),
         (name = "campaigns", description = "Internal crowdfunding of shared resources"),
         (name = "resources", description = "Shared resources: co-owners, fees, charged use"),
+        (name = "tokens", description = "Project tokens: supply, reserve, redemption, payments"),
+        (name = "peer", description = "Peer valuation: rounds, steward points, blend, bounties, pools, leavers, cap table"),
     )
 )]
 struct ApiDoc;

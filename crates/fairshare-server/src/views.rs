@@ -5,17 +5,25 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ethnum::I256;
+use fairshare_core::peer::{PoolLine, Round, Share};
 use fairshare_core::resources::{Campaign, FeeSchedule, Resource, UseRecord};
+use fairshare_core::tokens::{Price, Token};
 use fairshare_core::value::format_scaled;
 use fairshare_core::{
     Agent, Contribution, Distribution, Kind, Line, Plan, Policy, Project, State, Value,
     format_amount,
 };
+use fairshare_core::{BlendReport, CapRow, Date, PeerShare};
+use num_bigint::BigInt;
 
 use crate::api_types::{
     AgentRow, BucketOut, CampaignOut, CampaignRow, ContributionRow, DistributionRow, FeesOut,
     LineOut, Logged, OwnerOut, PlanOut, PledgeRow, PolicyOut, ProjectRow, ProjectShow, ResourceRow,
     ResourceShow, RevenueOut, Reviewed, ShareRow, SplitShareBody, StatementOut, UseRow,
+};
+use crate::api_types::{
+    BlendedOut, BlendedRow, CapRowOut, CaptableOut, GiverRow, HolderRow, IssuanceRow, PaymentRow,
+    PeerShareRow, PoolLineOut, RoundShow, TokenRow, TokenShow, Weights,
 };
 use crate::convert::bucket_body;
 use crate::error::ApiError;
@@ -493,6 +501,262 @@ pub fn resource_row(state: &State, r: &Resource) -> ResourceRow {
         ),
         uses: r.uses.len(),
         fees_set: r.fees.is_some(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+
+/// Decimals past the currency's of a price per token (as the command line prints them).
+const PRICE_EXTRA_DECIMALS: u32 = 4;
+
+/// A token amount, with the token's decimals.
+pub fn token_units(token: &Token, minor: i128) -> String {
+    fairshare_core::format_amount(minor, token.exponent)
+}
+
+/// An amount of the token's currency.
+pub fn token_money(token: &Token, minor: i128) -> String {
+    fairshare_core::format_amount(minor, token.currency_exponent)
+}
+
+/// A price per whole token, rounded down to the currency's decimals plus four.
+pub fn price_text(price: &Price, token: &Token) -> String {
+    price.per_token(token.currency_exponent + PRICE_EXTRA_DECIMALS)
+}
+
+pub fn redemption_price(state: &State, token: &Token) -> Result<Option<String>, ApiError> {
+    Ok(state
+        .token_redemption_price(&token.symbol)?
+        .map(|p| price_text(&p, token)))
+}
+
+pub fn spot_price(state: &State, token: &Token) -> Result<Option<String>, ApiError> {
+    Ok(state
+        .token_spot_price(&token.symbol)?
+        .map(|p| price_text(&p, token)))
+}
+
+/// What `token show --json` prints, with a page of the issuance and payments.
+pub fn token_show(state: &State, token: &Token, page: Page) -> Result<TokenShow, ApiError> {
+    let symbol = token.symbol.as_str();
+    let holders = state.token_holders(symbol)?;
+    let issuance = state.token_issuance(symbol)?;
+    let (issuance_rows, issuance_total) = page.take(issuance.iter(), |i| IssuanceRow {
+        event: i.seq,
+        date: i.date.to_string(),
+        cause: i.kind.describe(),
+        holder: i.holder.clone(),
+        tokens: token_units(token, i.tokens),
+    });
+    let (payments, payments_total) = page.take(token.payments.iter(), |p| PaymentRow {
+        event: p.seq,
+        from: p.from.clone(),
+        project: p.project.clone(),
+        tokens: token_units(token, p.tokens),
+        value: state
+            .project(&p.project)
+            .map(|a| fairshare_core::format_amount(p.value, a.exponent))
+            .unwrap_or_else(|_| p.value.to_string()),
+    });
+    Ok(TokenShow {
+        token: token.symbol.clone(),
+        project: token.project.clone(),
+        exponent: token.exponent,
+        currency: token.currency.clone(),
+        redemption: token.redemption.as_str().to_string(),
+        mint_per_value: token.mint_per_value.to_string(),
+        exit_fee_percent: token.exit_fee_percent.to_string(),
+        entry_tribute_percent: token.entry_tribute_percent.to_string(),
+        exit_tribute_percent: token.exit_tribute_percent.to_string(),
+        reserve_account: token.reserve_account.clone(),
+        funding_account: token.funding_account.clone(),
+        supply: token_units(token, token.supply()),
+        minted: token_units(token, token.minted),
+        burned: token_units(token, token.burned),
+        reserve: token_money(token, state.token_reserve(symbol)?),
+        funding: token_money(
+            token,
+            state
+                .ledger()
+                .balance(&token.funding_account, &token.currency),
+        ),
+        redemption_price: redemption_price(state, token)?,
+        spot_price: spot_price(state, token)?,
+        accepted_by: token
+            .accepted_by
+            .iter()
+            .map(|(project, rate)| (project.clone(), rate.to_string()))
+            .collect(),
+        holders: holders
+            .iter()
+            .map(|h| HolderRow {
+                holder: h.holder.clone(),
+                balance: token_units(token, h.balance),
+                share: share_decimal(Value(h.balance), Value(h.supply)),
+            })
+            .collect(),
+        offset: page.offset,
+        limit: page.limit,
+        next_offset: page.next_offset(
+            issuance_rows.len().max(payments.len()),
+            issuance_total.max(payments_total),
+        ),
+        issuance_total,
+        issuance: issuance_rows,
+        payments_total,
+        payments,
+    })
+}
+
+pub fn token_row(state: &State, token: &Token) -> Result<TokenRow, ApiError> {
+    let symbol = token.symbol.as_str();
+    Ok(TokenRow {
+        token: token.symbol.clone(),
+        project: token.project.clone(),
+        redemption: token.redemption.as_str().to_string(),
+        currency: token.currency.clone(),
+        supply: token_units(token, token.supply()),
+        reserve: token_money(token, state.token_reserve(symbol)?),
+        redemption_price: redemption_price(state, token)?,
+        holders: state.token_holders(symbol)?.len(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peer valuation
+
+/// An exact ratio (a peer share) as the command line prints shares: exact when it terminates
+/// within [`SHARE_DECIMALS`] digits, otherwise rounded half-to-even at the last one.
+pub fn share_text(share: &Share) -> String {
+    use num_integer::Integer;
+    use num_traits::Signed;
+    let (part, total) = (share.0.numer(), share.0.denom());
+    if !total.is_positive() {
+        return "0".to_string();
+    }
+    let scale = BigInt::from(10u8).pow(SHARE_DECIMALS);
+    let (mut quotient, remainder) = (part * &scale).div_mod_floor(total);
+    let twice: BigInt = remainder * 2;
+    if &twice > total || (&twice == total && quotient.is_odd()) {
+        quotient += 1;
+    }
+    let sign = if quotient.is_negative() { "-" } else { "" };
+    let width = SHARE_DECIMALS as usize + 1;
+    let digits = format!("{:0>width$}", quotient.abs().to_string());
+    let (whole, fraction) = digits.split_at(digits.len() - SHARE_DECIMALS as usize);
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{fraction}")
+    }
+}
+
+pub fn peer_share_row(share: &PeerShare) -> PeerShareRow {
+    PeerShareRow {
+        agent: share.agent.clone(),
+        received: share.received,
+        share: share_text(&share.share),
+    }
+}
+
+pub fn round_show(round: &Round) -> RoundShow {
+    let (total, shares) = match &round.closed {
+        Some(closed) => (closed.total, closed.shares.clone()),
+        None => round.provisional_shares(),
+    };
+    RoundShow {
+        round: round.id,
+        project: round.project.clone(),
+        status: if round.is_open() { "open" } else { "closed" }.to_string(),
+        budget: round.budget,
+        opened_on: round.opened_on.to_string(),
+        closed_on: round.closed.as_ref().map(|c| c.date.to_string()),
+        eligible: round.eligible.clone(),
+        opted_out: round.opted_out.iter().cloned().collect(),
+        gifts: round.gifts.clone(),
+        givers: round
+            .eligible
+            .iter()
+            .map(|a| GiverRow {
+                agent: a.clone(),
+                spent: round.spent(a),
+                left: round.budget.saturating_sub(round.spent(a)),
+            })
+            .collect(),
+        total,
+        provisional: round.is_open(),
+        shares: shares.iter().map(peer_share_row).collect(),
+    }
+}
+
+pub fn pool_line(line: &PoolLine, exponent: u32) -> PoolLineOut {
+    PoolLineOut {
+        agent: line.agent.clone(),
+        share: share_text(&line.share),
+        bounty: format_amount(line.bounty, exponent),
+        by_share: format_amount(line.by_share, exponent),
+        units: format_amount(line.units, exponent),
+    }
+}
+
+pub fn units_map(lines: &[PoolLine], exponent: u32) -> BTreeMap<String, String> {
+    lines
+        .iter()
+        .map(|l| (l.agent.clone(), format_amount(l.units, exponent)))
+        .collect()
+}
+
+pub fn captable_out(
+    project: &Project,
+    rows: &[CapRow],
+    as_of: Date,
+    recorded: Option<u64>,
+) -> CaptableOut {
+    CaptableOut {
+        project: project.slug.to_string(),
+        as_of: as_of.to_string(),
+        currency: project.currency.clone(),
+        recorded,
+        rows: rows
+            .iter()
+            .map(|r| CapRowOut {
+                handle: r.agent.clone(),
+                value: r.value.display(project.exponent),
+                share: share_text(&r.share),
+                units: format_amount(r.units, project.exponent),
+                units_share: share_text(&r.units_share),
+            })
+            .collect(),
+    }
+}
+
+pub fn blended_out(project: &Project, as_of: Date, report: &BlendReport) -> BlendedOut {
+    BlendedOut {
+        project: project.slug.to_string(),
+        as_of: as_of.to_string(),
+        weights: Weights {
+            formula: report.formula.to_string(),
+            peer: report.peer.to_string(),
+            steward: report.steward.to_string(),
+        },
+        blend_set: report.blend_set,
+        round: report.round,
+        shares: report
+            .rows
+            .iter()
+            .map(|r| BlendedRow {
+                agent: r.agent.clone(),
+                formula: share_text(&r.formula),
+                peer: share_text(&r.peer),
+                steward: share_text(&r.steward),
+                blended: share_text(&r.blended),
+                value: r.value.display(project.exponent),
+                received: r.received,
+                steward_points: r.steward_points,
+            })
+            .collect(),
     }
 }
 

@@ -97,8 +97,117 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
         material_to: None,
         after_payback: None,
     });
+    commands.extend(token_setup());
+    commands.extend(peer_setup());
     book.setup(commands);
     keys
+}
+
+fn project(slug: &str) -> Command {
+    Command::AddProject {
+        slug: slug.into(),
+        name: None,
+        currency: "CAD".into(),
+        exponent: 2,
+        approvals: 0,
+    }
+}
+
+/// Round 1 in `p` (where `cus`, `aff` and `other` give), rounds 2-5 to close (one per
+/// role), a project per role to open a round in and to record a leaver in, bounties to
+/// complete, and a project `pl` with counted work to allocate pools in.
+fn peer_setup() -> Vec<Command> {
+    let mut commands = vec![Command::OpenRound {
+        project: "p".into(),
+        budget: None,
+        eligible: Some(vec!["cus".into(), "aff".into(), "other".into()]),
+    }];
+    for role in ROLES {
+        commands.push(project(&format!("rc-{role}")));
+        commands.push(Command::OpenRound {
+            project: format!("rc-{role}"),
+            budget: None,
+            eligible: Some(vec!["aff".into(), "other".into()]),
+        });
+    }
+    for role in ROLES {
+        commands.push(project(&format!("r-{role}")));
+        commands.push(project(&format!("lv-{role}")));
+        commands.push(Command::SetLeaverPolicy {
+            project: format!("lv-{role}"),
+            enabled: true,
+        });
+        commands.push(Command::AddBounty {
+            project: "p".into(),
+            task: format!("done-{role}"),
+            reward: "10.00".into(),
+            description: None,
+        });
+    }
+    commands.push(project("pl"));
+    commands.push(Command::SetRate {
+        project: "pl".into(),
+        category: "dev".into(),
+        per_hour: "10.00".into(),
+    });
+    commands.push(work("pl", "other"));
+    commands
+}
+
+/// A NAV token `TT` of project `t` held by `cus` and `aff` and accepted by `q`; a curve token
+/// `CT` of project `c`; a project per role to create a token in, and one to accept `TT`.
+fn token_setup() -> Vec<Command> {
+    let mut commands = vec![project("t"), project("q"), project("c")];
+    let token = |project: &str, symbol: &str, redemption| Command::CreateToken {
+        project: project.into(),
+        symbol: symbol.into(),
+        exponent: 2,
+        mint_per_value: None,
+        redemption,
+        exit_fee_percent: None,
+        entry_tribute_percent: None,
+        exit_tribute_percent: None,
+        funding_to: None,
+        curve_exponent: None,
+        hatch: None,
+    };
+    commands.push(token("t", "TT", fairshare_core::Redemption::Nav));
+    commands.push(Command::CreateToken {
+        project: "c".into(),
+        symbol: "CT".into(),
+        exponent: 2,
+        mint_per_value: None,
+        redemption: fairshare_core::Redemption::Curve,
+        exit_fee_percent: None,
+        entry_tribute_percent: Some("5".into()),
+        exit_tribute_percent: Some("5".into()),
+        funding_to: None,
+        curve_exponent: Some(2),
+        hatch: Some(fairshare_core::HatchSpec {
+            raised: "1000.00".into(),
+            price: "1.00".into(),
+            tribute_percent: Some("20".into()),
+            holder: None,
+        }),
+    });
+    for holder in ["cus", "aff"] {
+        commands.push(Command::Presale {
+            token: "TT".into(),
+            agent: holder.into(),
+            amount: "100.00".into(),
+            price: "1.00".into(),
+        });
+    }
+    commands.push(Command::AcceptToken {
+        project: "q".into(),
+        token: "TT".into(),
+        rate: "0.50".into(),
+    });
+    for role in ROLES {
+        commands.push(project(&format!("tok-{role}")));
+        commands.push(project(&format!("acc-{role}")));
+    }
+    commands
 }
 
 /// One write endpoint, its body for a role, and the status each role gets.
@@ -107,6 +216,8 @@ struct Case {
     path: String,
     body: Option<Value>,
     expect: [u16; 4],
+    /// The `Idempotency-Key` to send, for the writes that need one.
+    key: Option<String>,
 }
 
 fn cases(index: usize, role: &str) -> Vec<Case> {
@@ -115,12 +226,14 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
         path,
         body,
         expect: [ok, 403, 403, 401],
+        key: None,
     };
     let members = |method, path: String, body: Option<Value>, ok: u16| Case {
         method,
         path,
         body,
         expect: [ok, ok, 403, 401],
+        key: None,
     };
     vec![
         custodian_only(
@@ -236,6 +349,115 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             Some(json!({"hours": "1"})),
             201,
         ),
+        // tokens
+        custodian_only(
+            "POST",
+            format!("/api/v1/projects/tok-{role}/token"),
+            Some(json!({"symbol": format!("K{index}"), "exponent": 2, "redemption": "nav"})),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/tokens/TT/presale".into(),
+            Some(json!({"agent": "other", "amount": "10.00", "price": "1.00"})),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/tokens/CT/buy".into(),
+            Some(json!({"agent": "other", "amount": "10.00"})),
+            201,
+        ),
+        // Their own tokens, by default.
+        members(
+            "POST",
+            "/api/v1/tokens/TT/redeem".into(),
+            Some(json!({"tokens": "1.00"})),
+            200,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/tokens/TT/donate".into(),
+            Some(json!({"amount": "5.00"})),
+            201,
+        ),
+        members(
+            "POST",
+            "/api/v1/tokens/TT/transfers".into(),
+            Some(json!({"to": "other", "tokens": "1.00"})),
+            201,
+        ),
+        members(
+            "POST",
+            "/api/v1/tokens/TT/pay".into(),
+            Some(json!({"project": "q", "tokens": "1.00"})),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/projects/acc-{role}/accepted-tokens"),
+            Some(json!({"token": "TT", "rate": "0.50"})),
+            200,
+        ),
+        // peer valuation
+        custodian_only(
+            "POST",
+            format!("/api/v1/projects/r-{role}/rounds"),
+            Some(json!({"eligible": ["aff", "other"]})),
+            201,
+        ),
+        // Gifts from the caller, by default.
+        members(
+            "POST",
+            "/api/v1/rounds/1/gifts".into(),
+            Some(json!({"to": "other", "points": 1})),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/rounds/{}/close", index + 2),
+            None,
+            200,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/projects/p/steward".into(),
+            Some(json!({"agent": "other", "points": 1, "reason": "kept the lights on"})),
+            201,
+        ),
+        custodian_only(
+            "PUT",
+            "/api/v1/projects/pl/blend".into(),
+            Some(json!({"formula": "1", "peer": "0", "steward": "0"})),
+            200,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/projects/p/bounties".into(),
+            Some(json!({"task": format!("task-{role}"), "reward": "5.00"})),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/projects/p/bounties/done-{role}/complete"),
+            Some(json!({"agent": "other"})),
+            200,
+        ),
+        Case {
+            key: Some(format!("pool-{role}")),
+            ..custodian_only(
+                "POST",
+                "/api/v1/projects/pl/pool-allocations".into(),
+                Some(json!({"size": "10.00"})),
+                201,
+            )
+        },
+        custodian_only(
+            "POST",
+            format!("/api/v1/projects/lv-{role}/leavers"),
+            Some(json!({"agent": "other", "good": true})),
+            201,
+        ),
     ]
 }
 
@@ -249,7 +471,12 @@ fn each_role_against_each_write_endpoint() {
         for (index, role) in ROLES.iter().enumerate() {
             let api = server.api(keys.get(*role).map(String::as_str));
             for case in cases(index, role) {
-                let answer = api.call(case.method, &case.path, case.body.as_ref(), None);
+                let answer = api.call(
+                    case.method,
+                    &case.path,
+                    case.body.as_ref(),
+                    case.key.as_deref(),
+                );
                 assert_eq!(
                     answer.status.as_u16(),
                     case.expect[index],
