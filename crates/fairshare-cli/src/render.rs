@@ -5,20 +5,14 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use fairshare_core::value::format_scaled;
 use fairshare_core::{
     Agent, Bucket, Contribution, Distribution, Filter, PercentOf, Plan, Policy, Project, State,
     Value, format_amount,
 };
-use num_bigint::BigInt;
-use num_integer::Integer;
-use num_traits::ToPrimitive;
 use serde::Serialize;
 
 use crate::error::EXIT_CORRUPT;
 
-/// Decimals of a printed share: values are exact to 10^-18, so are shares.
-pub const SHARE_DECIMALS: u32 = 18;
 /// Hex digits of a hash in text listings (JSON always has the whole hash).
 const SHORT_HASH_LEN: usize = 12;
 
@@ -114,50 +108,7 @@ pub(crate) fn or_dash(text: Option<&str>) -> String {
     text.unwrap_or("-").to_string()
 }
 
-/// `part / total` as an exact decimal when it terminates within [`SHARE_DECIMALS`] digits,
-/// otherwise rounded half-to-even at the last one (as the core rounds values).
-pub fn share_decimal(part: Value, total: Value) -> String {
-    if total.0 <= 0 {
-        return "0".to_string();
-    }
-    let scale = BigInt::from(10u8).pow(SHARE_DECIMALS);
-    let total = BigInt::from(total.0);
-    let (mut quotient, remainder) = (BigInt::from(part.0) * scale).div_rem(&total);
-    let twice: BigInt = remainder * 2;
-    if twice > total || (twice == total && quotient.is_odd()) {
-        quotient += 1;
-    }
-    let mantissa = quotient
-        .to_i128()
-        .expect("a share of at most 1 fits in i128 at 18 decimals");
-    format_scaled(mantissa, SHARE_DECIMALS, 0)
-}
-
-/// `part / total` for any exact ratio (token balances, peer shares): an exact decimal when it
-/// terminates within [`SHARE_DECIMALS`] digits, otherwise rounded half-to-even at the last
-/// one, as [`share_decimal`] prints values. Zero when `total` is not positive.
-pub fn ratio_decimal(part: &BigInt, total: &BigInt) -> String {
-    use num_traits::Signed;
-    if !total.is_positive() {
-        return "0".to_string();
-    }
-    let scale = BigInt::from(10u8).pow(SHARE_DECIMALS);
-    let (mut quotient, remainder) = (part * &scale).div_mod_floor(total);
-    let twice: BigInt = remainder * 2;
-    if &twice > total || (&twice == total && quotient.is_odd()) {
-        quotient += 1;
-    }
-    let sign = if quotient.is_negative() { "-" } else { "" };
-    let width = SHARE_DECIMALS as usize + 1;
-    let digits = format!("{:0>width$}", quotient.abs().to_string());
-    let (whole, fraction) = digits.split_at(digits.len() - SHARE_DECIMALS as usize);
-    let fraction = fraction.trim_end_matches('0');
-    if fraction.is_empty() {
-        format!("{sign}{whole}")
-    } else {
-        format!("{sign}{whole}.{fraction}")
-    }
-}
+pub use fairshare_core::value::{ratio_decimal, share_decimal};
 
 // ---------------------------------------------------------------------------------------------
 // Book and agents
@@ -1338,6 +1289,7 @@ impl Text for ImportOut {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use num_bigint::BigInt;
 
     #[test]
     fn shares_are_exact_or_rounded_at_18_decimals() {

@@ -9,6 +9,9 @@
 use std::fmt;
 
 use ethnum::I256;
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::Signed;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -122,6 +125,39 @@ pub fn format_scaled(mantissa: i128, scale: u32, min_decimals: u32) -> String {
     }
 }
 
+/// Decimals of a printed share or ratio: values are exact to 10^-18, so are their shares.
+pub const RATIO_DECIMALS: u32 = 18;
+
+/// `part / total` for display: the exact decimal when it terminates within
+/// [`RATIO_DECIMALS`] digits, otherwise rounded half-to-even at the last one (as values are).
+/// Zero when `total` is not positive. The one place every report prints a share.
+pub fn ratio_decimal(part: &BigInt, total: &BigInt) -> String {
+    if !total.is_positive() {
+        return "0".to_string();
+    }
+    let scale = BigInt::from(10u8).pow(RATIO_DECIMALS);
+    let (mut quotient, remainder) = (part * &scale).div_mod_floor(total);
+    let twice: BigInt = remainder * 2;
+    if &twice > total || (&twice == total && quotient.is_odd()) {
+        quotient += 1;
+    }
+    let sign = if quotient.is_negative() { "-" } else { "" };
+    let width = RATIO_DECIMALS as usize + 1;
+    let digits = format!("{:0>width$}", quotient.abs().to_string());
+    let (whole, fraction) = digits.split_at(digits.len() - RATIO_DECIMALS as usize);
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{fraction}")
+    }
+}
+
+/// An agent's share of a total value, printed as [`ratio_decimal`] prints ratios.
+pub fn share_decimal(part: Value, total: Value) -> String {
+    ratio_decimal(&BigInt::from(part.0), &BigInt::from(total.0))
+}
+
 /// Parses a non-negative decimal factor such as a rate, a multiplier or a number of hours.
 pub fn parse_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
     let trimmed = text.trim();
@@ -221,6 +257,20 @@ mod tests {
         assert_eq!(format_scaled(375, 3, 0), "0.375");
         assert_eq!(format_scaled(5_400_000, 3, 2), "5400.00");
         assert_eq!(format_scaled(-1_500, 3, 0), "-1.5");
+    }
+
+    #[test]
+    fn ratios_print_exactly_or_rounded_half_to_even() {
+        let ratio = |a: i64, b: i64| ratio_decimal(&BigInt::from(a), &BigInt::from(b));
+        assert_eq!(ratio(3, 8), "0.375");
+        assert_eq!(ratio(1, 1), "1");
+        assert_eq!(ratio(2, 3), "0.666666666666666667");
+        assert_eq!(ratio(1, 3), "0.333333333333333333");
+        assert_eq!(ratio(5, 0), "0");
+        assert_eq!(
+            share_decimal(Value(5400), Value(10200)),
+            "0.529411764705882353"
+        );
     }
 
     #[test]

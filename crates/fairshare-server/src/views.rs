@@ -4,17 +4,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ethnum::I256;
 use fairshare_core::peer::{PoolLine, Round, Share};
 use fairshare_core::resources::{Campaign, FeeSchedule, Resource, UseRecord};
 use fairshare_core::tokens::{Price, Token};
-use fairshare_core::value::format_scaled;
 use fairshare_core::{
     Agent, Contribution, Distribution, Kind, Line, Plan, Policy, Project, State, Value,
     format_amount,
 };
 use fairshare_core::{BlendReport, CapRow, Date, PeerShare};
-use num_bigint::BigInt;
 
 use crate::api_types::{
     AgentRow, BucketOut, CampaignOut, CampaignRow, ContributionRow, DistributionRow, FeesOut,
@@ -28,9 +25,6 @@ use crate::api_types::{
 use crate::convert::bucket_body;
 use crate::error::ApiError;
 use crate::{PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX};
-
-/// Decimals of a share: values are exact to 10^-18, so are shares.
-pub const SHARE_DECIMALS: u32 = 18;
 
 /// One page of a list.
 #[derive(Debug, Clone, Copy)]
@@ -222,23 +216,7 @@ pub fn contribution_row(project: &Project, c: &Contribution) -> ContributionRow 
     }
 }
 
-/// `part / total` exactly when it terminates within [`SHARE_DECIMALS`] digits, otherwise
-/// rounded half-to-even at the last one (as the command line prints shares).
-pub fn share_decimal(part: Value, total: Value) -> String {
-    if total.0 <= 0 {
-        return "0".to_string();
-    }
-    let scale = I256::from(10).pow(SHARE_DECIMALS);
-    let total = I256::from(total.0);
-    let scaled = I256::from(part.0) * scale;
-    let (mut quotient, remainder) = (scaled / total, scaled % total);
-    let twice = remainder * 2;
-    if twice > total || (twice == total && quotient % 2 == 1) {
-        quotient += 1;
-    }
-    // A share is at most 1, so at most 10^18 here.
-    format_scaled(quotient.as_i128(), SHARE_DECIMALS, 0)
-}
+pub use fairshare_core::value::share_decimal;
 
 /// The total of the agents' values.
 pub fn total_value(values: &[(Arc<str>, Value)]) -> Value {
@@ -626,31 +604,9 @@ pub fn token_row(state: &State, token: &Token) -> Result<TokenRow, ApiError> {
 // ---------------------------------------------------------------------------------------------
 // Peer valuation
 
-/// An exact ratio (a peer share) as the command line prints shares: exact when it terminates
-/// within [`SHARE_DECIMALS`] digits, otherwise rounded half-to-even at the last one.
+/// An exact ratio (a peer share) as every report prints shares.
 pub fn share_text(share: &Share) -> String {
-    use num_integer::Integer;
-    use num_traits::Signed;
-    let (part, total) = (share.0.numer(), share.0.denom());
-    if !total.is_positive() {
-        return "0".to_string();
-    }
-    let scale = BigInt::from(10u8).pow(SHARE_DECIMALS);
-    let (mut quotient, remainder) = (part * &scale).div_mod_floor(total);
-    let twice: BigInt = remainder * 2;
-    if &twice > total || (&twice == total && quotient.is_odd()) {
-        quotient += 1;
-    }
-    let sign = if quotient.is_negative() { "-" } else { "" };
-    let width = SHARE_DECIMALS as usize + 1;
-    let digits = format!("{:0>width$}", quotient.abs().to_string());
-    let (whole, fraction) = digits.split_at(digits.len() - SHARE_DECIMALS as usize);
-    let fraction = fraction.trim_end_matches('0');
-    if fraction.is_empty() {
-        format!("{sign}{whole}")
-    } else {
-        format!("{sign}{whole}.{fraction}")
-    }
+    fairshare_core::value::ratio_decimal(share.0.numer(), share.0.denom())
 }
 
 pub fn peer_share_row(share: &PeerShare) -> PeerShareRow {
