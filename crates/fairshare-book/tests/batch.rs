@@ -4,6 +4,7 @@
 use fairshare_book::{Book, MemoryStore, Request, verify};
 use fairshare_core::{Command, Kind, OPERATOR, Outcome, Role};
 use fairshare_sqlite::SqliteStore;
+use fairshare_store::{EventRow, Store, StoreResult};
 
 const AT: &str = "2026-11-21T12:00:00Z";
 
@@ -121,7 +122,7 @@ fn a_batch_equals_one_at_a_time() {
 }
 
 #[test]
-fn a_batch_recovers_when_another_writer_appended_first() {
+fn a_batch_catches_up_with_events_it_has_not_seen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("book.db");
     let mut first = Book::open(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
@@ -147,4 +148,74 @@ fn a_batch_recovers_when_another_writer_appended_first() {
     let report = verify(&mut store).unwrap();
     assert!(report.ok(), "{:?}", report.problem);
     assert_eq!(report.events, 5);
+}
+
+/// A store that lets another writer append just before its first append, as a second process
+/// would between this book's decision and its write.
+struct Racing {
+    inner: SqliteStore,
+    before_first_append: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl Store for Racing {
+    fn head(&mut self) -> StoreResult<u64> {
+        self.inner.head()
+    }
+    fn scan(
+        &mut self,
+        after: u64,
+        visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        self.inner.scan(after, visit)
+    }
+    fn append(&mut self, rows: &[EventRow]) -> StoreResult<()> {
+        if let Some(race) = self.before_first_append.take() {
+            race();
+        }
+        self.inner.append(rows)
+    }
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+}
+
+#[test]
+fn a_batch_recovers_when_another_writer_appended_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    let mut setup_book = Book::open(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
+    for result in setup_book.execute_batch(&setup()) {
+        result.unwrap();
+    }
+    let other = path.clone();
+    let racing = Racing {
+        inner: SqliteStore::open(&path).unwrap(),
+        before_first_append: Some(Box::new(move || {
+            let mut book = Book::open(Box::new(SqliteStore::open(&other).unwrap())).unwrap();
+            book.execute(OPERATOR, &work("7"), Some("the other writer"), AT)
+                .unwrap();
+        })),
+    };
+    let mut book = Book::open(Box::new(racing)).unwrap();
+    // The batch is decided on events 1..=3, its append of 4 and 5 is refused (the other writer
+    // took 4), the book rebuilds its state from the store and decides the batch again.
+    let results = book.execute_batch(&[
+        request("ana", work("1"), None),
+        request("ana", work("4"), None),
+    ]);
+    assert_eq!(
+        results
+            .iter()
+            .map(|r| r.as_ref().map(|e| e.seq).map_err(|e| e.to_string()))
+            .collect::<Vec<_>>(),
+        vec![Ok(5), Ok(6)]
+    );
+    assert_eq!(book.state().head(), 6);
+    assert!(book.state().key_record("the other writer").is_some());
+    let mut store = SqliteStore::open(&path).unwrap();
+    let report = verify(&mut store).unwrap();
+    assert!(report.ok(), "{:?}", report.problem);
+    assert_eq!(report.events, 6);
+    let reopened = Book::open(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
+    assert_eq!(reopened.state(), book.state());
 }
