@@ -1,9 +1,12 @@
 //! A fairshare book: the core's [`State`] kept in step with an append-only [`Store`].
 //!
-//! Opening a book replays its log. [`Book::execute`] catches up with events other processes
-//! wrote, honours idempotency keys, lets the core decide, chains the event's hash to the last
-//! one, appends it (retrying when another writer got there first) and only then applies it, so
-//! a refused or failed command changes nothing and an acknowledged one is durable.
+//! Opening a book replays its log. [`Book::execute_batch`] (and [`Book::execute`], a batch of
+//! one) catches up with events other processes wrote, honours idempotency keys, lets the core
+//! decide each request against the state the earlier ones left, chains each event's hash to
+//! the last one and appends the batch in one store transaction. Outcomes are applied in memory
+//! as they are decided; if the append fails the state is rebuilt from the store (and the batch
+//! decided again when another writer got there first). So a refused command changes nothing,
+//! and nothing is acknowledged before it is durable.
 
 mod memory;
 mod transfer;
@@ -183,7 +186,8 @@ impl Book {
         Ok(())
     }
 
-    /// Runs a command for `actor` at `recorded_at` (RFC 3339, from the caller's clock).
+    /// Runs a command for `actor` at `recorded_at` (RFC 3339, from the caller's clock): a
+    /// batch of one (see [`Book::execute_batch`]).
     pub fn execute(
         &mut self,
         actor: &str,
@@ -191,73 +195,15 @@ impl Book {
         key: Option<&str>,
         recorded_at: &str,
     ) -> BookResult<Executed> {
-        let date = Date::parse(recorded_at)?;
-        let payload = payload_hash(actor, command);
-        if let Some(key) = key {
-            check_key(key)?;
-        }
-        for _ in 0..APPEND_RETRIES_MAX {
-            self.catch_up()?;
-            if let Some(key) = key
-                && let Some(record) = self.state.key_record(key)
-            {
-                if record.payload_hash == payload {
-                    return Ok(Executed {
-                        seq: record.seq,
-                        outcome: self.state.key_outcome(record),
-                        replayed: true,
-                    });
-                }
-                return Err(DomainError::conflict(format!(
-                    "idempotency key {key:?} was already used for a different request (event {}); use a new key",
-                    record.seq
-                ))
-                .into());
-            }
-            let ctx = Ctx {
-                seq: self.state.head() + 1,
-                actor: actor.to_string(),
-                date,
-                key: key.map(str::to_string),
-                payload_hash: payload.clone(),
-            };
-            let outcome = self.state.decide(&ctx, command)?;
-            let body = EventBody {
-                command: command.clone(),
-                outcome,
-            }
-            .to_json();
-            let row = seal_row(
-                ctx.seq,
-                recorded_at,
-                actor,
-                key,
-                &payload,
-                body,
-                &self.last_hash,
-            );
-            match self.store.append(std::slice::from_ref(&row)) {
-                Ok(()) => {}
-                // Another writer appended first: catch up and decide again on the new state.
-                Err(StoreError::Conflict(_)) | Err(StoreError::Gap { .. }) => continue,
-                Err(error) => return Err(error.into()),
-            }
-            let body = EventBody::from_json(&row.body).map_err(|e| BookError::Corrupt {
-                seq: row.seq,
-                message: e,
-            })?;
-            self.state.apply(&ctx, &body.command, &body.outcome)?;
-            self.last_hash = row.hash;
-            return Ok(Executed {
-                seq: ctx.seq,
-                outcome: body.outcome,
-                replayed: false,
-            });
-        }
-        Err(StoreError::Conflict(format!(
-            "gave up after {APPEND_RETRIES_MAX} attempts: other writers kept appending first"
-        ))
-        .into())
+        let request = Request {
+            actor: actor.to_string(),
+            command: command.clone(),
+            key: key.map(str::to_string),
+            recorded_at: recorded_at.to_string(),
+        };
+        self.execute_batch(std::slice::from_ref(&request))
+            .pop()
+            .expect("a batch answers every request")
     }
 
     /// Group commit: decides the requests in order, each seeing the effects of those before
