@@ -121,9 +121,11 @@ impl Book {
                 match message {
                     Ok(batch) => {
                         for parsed in batch {
-                            if let Err(error) =
-                                state.apply(&parsed.ctx, &parsed.body.command, &parsed.body.outcome)
-                            {
+                            if let Err(error) = state.apply_owned(
+                                &parsed.ctx,
+                                &parsed.body.command,
+                                parsed.body.outcome,
+                            ) {
                                 failure = Some(BookError::Corrupt {
                                     seq: parsed.ctx.seq,
                                     message: error.to_string(),
@@ -451,7 +453,7 @@ fn apply_row(state: &mut State, row: &EventRow) -> BookResult<()> {
     })?;
     let ctx = row_ctx(row)?;
     state
-        .apply(&ctx, &body.command, &body.outcome)
+        .apply_owned(&ctx, &body.command, body.outcome)
         .map_err(|e| BookError::Corrupt {
             seq: row.seq,
             message: e.to_string(),

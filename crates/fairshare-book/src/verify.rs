@@ -109,8 +109,8 @@ fn check_row(
     {
         return Some(format!("idempotency key {key:?} is used twice"));
     }
-    match state.decide(&ctx, &body.command) {
-        Ok(outcome) if outcome == body.outcome => {}
+    let outcome = match state.decide(&ctx, &body.command) {
+        Ok(outcome) if outcome == body.outcome => outcome,
         Ok(_) => {
             return Some(format!(
                 "recorded outcome of {} differs from its recomputation",
@@ -123,8 +123,8 @@ fn check_row(
                 body.command.op()
             ));
         }
-    }
-    if let Err(error) = state.apply(&ctx, &body.command, &body.outcome) {
+    };
+    if let Err(error) = state.apply_owned(&ctx, &body.command, outcome) {
         return Some(error.to_string());
     }
     None

@@ -2,7 +2,6 @@
 //! outcome without changing anything; `apply` records an outcome. A refused command leaves the
 //! state untouched because nothing is applied until `decide` has succeeded.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -149,14 +148,15 @@ impl State {
             }
             Command::Approve { id } => {
                 let contribution = self.check_review(ctx, role, *id, "approve")?;
-                if contribution.approvals.contains(&ctx.actor) {
+                if contribution.approvals().contains(&ctx.actor) {
                     return Err(DomainError::conflict(format!(
                         "{} has already approved contribution {id}",
                         ctx.actor
                     )));
                 }
                 let project = self.project(&contribution.project)?;
-                let counted = contribution.approvals.len() as u32 + 1 >= project.approvals_required;
+                let counted =
+                    contribution.approvals().len() as u32 + 1 >= project.approvals_required;
                 let minted = if counted {
                     self.token_mint_for(contribution, contribution.value)?
                 } else {
@@ -258,6 +258,22 @@ impl State {
     /// Records a decided outcome. On replay the outcome comes from the log; an outcome that
     /// does not fit its command means the log was damaged, and is reported as `Corrupt`.
     pub fn apply(&mut self, ctx: &Ctx, command: &Command, outcome: &Outcome) -> DomainResult<()> {
+        self.apply_owned(ctx, command, outcome.clone())
+    }
+
+    /// [`State::apply`] for a caller that no longer needs the outcome (replay, import): a
+    /// distribution keeps its payout lines without copying them.
+    pub fn apply_owned(
+        &mut self,
+        ctx: &Ctx,
+        command: &Command,
+        mut outcome: Outcome,
+    ) -> DomainResult<()> {
+        let payout_lines = match &mut outcome {
+            Outcome::Distributed { lines, .. } => std::mem::take(lines),
+            _ => Vec::new(),
+        };
+        let outcome = &outcome;
         if ctx.seq != self.head + 1 {
             return Err(DomainError::Corrupt(format!(
                 "event {} follows event {}: the log has a gap",
@@ -387,7 +403,7 @@ impl State {
                     return Err(mismatch());
                 }
                 let index = *id as usize - 1;
-                self.contributions[index].approvals.push(ctx.actor.clone());
+                self.contributions[index].add_approval(ctx.actor.clone());
                 if *counted {
                     self.contributions[index].status = Status::Approved;
                     let contribution = self.contributions[index].clone();
@@ -402,7 +418,7 @@ impl State {
                     .get_mut((*id as usize).wrapping_sub(1))
                     .ok_or_else(mismatch)?;
                 contribution.status = Status::Rejected;
-                contribution.reason = Some(reason.clone());
+                contribution.set_reason(reason.clone());
             }
             (Command::SetPlan { project, plan }, Outcome::PlanSet { version }) => {
                 let project = self.project_mut(project)?;
@@ -417,10 +433,14 @@ impl State {
                     id,
                     amount,
                     plan_version,
-                    lines,
+                    lines: _,
                     claims,
                 },
             ) => {
+                let mut lines = payout_lines;
+                // Parsed lines come with the spare capacity of a growing Vec: kept for good,
+                // they should not hold it.
+                lines.shrink_to_fit();
                 if *id != self.distributions.len() as u64 + 1
                     || lines.iter().map(|l| l.amount).sum::<i128>() != *amount
                 {
@@ -430,20 +450,7 @@ impl State {
                     let project = self.project(project)?;
                     (project.currency.clone(), project.exponent)
                 };
-                let mut postings = vec![Posting {
-                    account: (OUTSIDE.to_string()).into(),
-                    asset: (asset.clone()).into(),
-                    amount: -amount,
-                }];
-                let mut per_account: BTreeMap<&str, i128> = BTreeMap::new();
-                for line in lines {
-                    *per_account.entry(line.to.as_str()).or_default() += line.amount;
-                }
-                postings.extend(per_account.into_iter().map(|(account, amount)| Posting {
-                    account: (account.to_string()).into(),
-                    asset: (asset.clone()).into(),
-                    amount,
-                }));
+                let postings = revenue_postings(&asset, *amount, &lines);
                 let memo = format!("revenue {project} distribution {id}");
                 let transaction = self.ledger.post(ctx.seq, memo, postings)?;
                 // Payback lines settle co-owners' caps (and may turn the resource into a commons).
@@ -466,7 +473,7 @@ impl State {
                 let project_state = self.project_mut(project)?;
                 if !claims.is_empty() {
                     // Index once: a payment per claim must not rescan every claim.
-                    let index: std::collections::HashMap<u64, usize> = project_state
+                    let index: crate::FastMap<u64, usize> = project_state
                         .claims
                         .iter()
                         .enumerate()
@@ -488,7 +495,7 @@ impl State {
                     plan_version: *plan_version,
                     key: ctx.key.clone(),
                     from: from.clone(),
-                    lines: lines.clone(),
+                    lines,
                     transaction,
                 });
             }
@@ -566,7 +573,36 @@ impl State {
         self.apply(ctx, command, &outcome)?;
         Ok(outcome)
     }
+}
 
+/// A revenue's transaction: `amount` from `outside`, then one credit per account in byte order
+/// of its name (an account paid by several buckets gets one posting).
+fn revenue_postings(asset: &str, amount: i128, lines: &[crate::Line]) -> Vec<Posting> {
+    let mut credits: Vec<(&str, i128)> = lines.iter().map(|l| (l.to.as_str(), l.amount)).collect();
+    // Lines come sorted bucket by bucket, so this sort mostly merges a few sorted runs.
+    credits.sort_by(|a, b| a.0.cmp(b.0));
+    let mut postings = Vec::with_capacity(credits.len() + 1);
+    postings.push(Posting {
+        account: OUTSIDE.into(),
+        asset: asset.into(),
+        amount: -amount,
+    });
+    for (account, amount) in credits {
+        // postings[0] is the debit from outside: never merge a credit into it.
+        let credited = postings.len() > 1;
+        match postings.last_mut() {
+            Some(last) if credited && last.account == account => last.amount += amount,
+            _ => postings.push(Posting {
+                account: account.into(),
+                asset: asset.into(),
+                amount,
+            }),
+        }
+    }
+    postings
+}
+
+impl State {
     fn check_new_name(&self, name: &str, what: &str) -> DomainResult<()> {
         check_name(name, what)?;
         if RESERVED_NAMES.contains(&name) || name.ends_with("-unallocated") {
@@ -724,16 +760,13 @@ impl State {
             category: interned_category,
             quantity,
             amount_minor,
-            unit_rate,
             date: date.unwrap_or(ctx.date),
-            note: note.clone(),
             gift: *gift,
             reimbursable: *reimbursable,
             value,
             status: Status::Pending,
-            approvals: Vec::new(),
-            reason: None,
             seq: ctx.seq,
+            details: crate::model::Details::boxed(unit_rate, note.clone(), Vec::new()),
         })
     }
 
@@ -759,7 +792,7 @@ impl State {
                 project.exponent,
             )?,
             // The rate of one's own equipment is stated with the contribution.
-            Kind::Use => Value::from_decimal(contribution.unit_rate.unwrap_or_default())?
+            Kind::Use => Value::from_decimal(contribution.unit_rate().unwrap_or_default())?
                 .mul_decimal(contribution.quantity)?,
             Kind::Cite | Kind::Bounty => Value::from_decimal(contribution.quantity)?,
         };
@@ -935,4 +968,42 @@ pub fn check_plan(state: &State, project: &Project, plan: &Plan) -> DomainResult
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Line;
+
+    #[test]
+    fn revenue_postings_merge_an_account_paid_by_several_buckets_in_name_order() {
+        let line = |bucket: u32, to: &str, amount: i128| Line {
+            bucket,
+            to: to.into(),
+            amount,
+        };
+        let lines = [
+            line(0, "infra", 500),
+            line(1, "bea", 3000),
+            line(1, "carl", 2000),
+            line(2, "abran", 1500),
+            line(2, "bea", 3000),
+        ];
+        let postings = revenue_postings("CAD", 10_000, &lines);
+        let legs: Vec<(&str, i128)> = postings
+            .iter()
+            .map(|p| (p.account.as_str(), p.amount))
+            .collect();
+        assert_eq!(
+            legs,
+            [
+                (OUTSIDE, -10_000),
+                ("abran", 1500),
+                ("bea", 6000),
+                ("carl", 2000),
+                ("infra", 500)
+            ]
+        );
+        assert!(postings.iter().all(|p| p.asset == "CAD"));
+    }
 }

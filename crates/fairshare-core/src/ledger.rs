@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::FastMap;
+
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
@@ -31,9 +33,12 @@ pub struct Transaction {
     pub postings: Vec<Posting>,
 }
 
+/// Up to this many debited accounts, `check` sums each one's postings by a scan.
+const DEBITED_SCAN_MAX: usize = 8;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ledger {
-    balances: HashMap<String, BTreeMap<String, i128>>,
+    balances: FastMap<String, BTreeMap<String, i128>>,
     transactions: Vec<Transaction>,
 }
 
@@ -79,26 +84,59 @@ impl Ledger {
     }
 
     /// Checks that postings balance per asset and leave no account but `outside` negative.
+    ///
+    /// Linear in the postings: a transaction has few assets and few debited accounts (a
+    /// revenue split debits one account and credits thousands), and only a debited account can
+    /// go negative, so only those are summed.
     pub fn check(&self, postings: &[Posting]) -> DomainResult<()> {
-        let mut per_asset: BTreeMap<&str, i128> = BTreeMap::new();
-        let mut per_account: BTreeMap<(&str, &str), i128> = BTreeMap::new();
+        let mut per_asset: Vec<(&str, i128)> = Vec::new();
+        let mut debited: Vec<(&str, &str)> = Vec::new();
         for posting in postings {
-            *per_asset.entry(&posting.asset).or_default() += posting.amount;
-            *per_account
-                .entry((&posting.account, &posting.asset))
-                .or_default() += posting.amount;
+            match per_asset
+                .iter_mut()
+                .find(|(asset, _)| *asset == posting.asset)
+            {
+                Some((_, sum)) => *sum += posting.amount,
+                None => per_asset.push((&posting.asset, posting.amount)),
+            }
+            if posting.amount < 0 {
+                debited.push((&posting.account, &posting.asset));
+            }
         }
-        if let Some((asset, sum)) = per_asset.iter().find(|(_, sum)| **sum != 0) {
+        // Report the first problem in byte order, whatever the postings' order.
+        per_asset.sort_unstable();
+        if let Some((asset, sum)) = per_asset.iter().find(|(_, sum)| *sum != 0) {
             return Err(DomainError::Corrupt(format!(
                 "transaction does not balance: {asset} postings sum to {sum}"
             )));
         }
-        for ((account, asset), delta) in per_account {
-            let after = self.balance(account, asset) + delta;
-            if after < 0 && account != OUTSIDE {
+        debited.sort_unstable();
+        debited.dedup();
+        debited.retain(|(account, _)| *account != OUTSIDE);
+        // Many debited accounts: sum every pair once instead of rescanning per account.
+        let sums: Option<FastMap<(&str, &str), i128>> =
+            (debited.len() > DEBITED_SCAN_MAX).then(|| {
+                let mut sums = FastMap::default();
+                for p in postings {
+                    *sums
+                        .entry((p.account.as_str(), p.asset.as_str()))
+                        .or_default() += p.amount;
+                }
+                sums
+            });
+        for (account, asset) in debited {
+            let delta: i128 = match &sums {
+                Some(sums) => sums[&(account, asset)],
+                None => postings
+                    .iter()
+                    .filter(|p| p.account == account && p.asset == asset)
+                    .map(|p| p.amount)
+                    .sum(),
+            };
+            let before = self.balance(account, asset);
+            if before + delta < 0 {
                 return Err(DomainError::invalid(format!(
-                    "account {account} would go negative in {asset} (balance {}, change {delta})",
-                    self.balance(account, asset)
+                    "account {account} would go negative in {asset} (balance {before}, change {delta})"
                 )));
             }
         }
@@ -176,5 +214,101 @@ impl Ledger {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn posting(account: &str, asset: &str, amount: i128) -> Posting {
+        Posting {
+            account: account.into(),
+            asset: asset.into(),
+            amount,
+        }
+    }
+
+    /// A ledger where each of `accounts` holds 100 CAD, funded from outside.
+    fn funded(accounts: &[&str]) -> Ledger {
+        let mut ledger = Ledger::default();
+        let mut postings = vec![posting(OUTSIDE, "CAD", -100 * accounts.len() as i128)];
+        postings.extend(accounts.iter().map(|a| posting(a, "CAD", 100)));
+        ledger.post(1, "fund".into(), postings).unwrap();
+        ledger
+    }
+
+    #[test]
+    fn an_unbalanced_transaction_names_its_asset() {
+        let ledger = funded(&["abran"]);
+        let error = ledger
+            .check(&[
+                posting("abran", "CAD", -10),
+                posting("bea", "CAD", 10),
+                posting("abran", "EUR", 0),
+                posting("bea", "USD", 5),
+            ])
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "transaction does not balance: USD postings sum to 5"
+        );
+    }
+
+    #[test]
+    fn a_debit_and_a_credit_to_one_account_net_out() {
+        let ledger = funded(&["abran"]);
+        // -150 alone would overdraw abran's 100; with the +60 the net is -90.
+        let net = [
+            posting("abran", "CAD", -150),
+            posting("abran", "CAD", 60),
+            posting("bea", "CAD", 90),
+        ];
+        ledger.check(&net).unwrap();
+        let over = [posting("abran", "CAD", -101), posting("bea", "CAD", 101)];
+        assert_eq!(
+            ledger.check(&over).unwrap_err().to_string(),
+            "account abran would go negative in CAD (balance 100, change -101)"
+        );
+    }
+
+    #[test]
+    fn many_debited_accounts_report_the_first_overdrawn_in_byte_order() {
+        // More debited accounts than the scan handles: the summing path runs.
+        let names: Vec<String> = (0..DEBITED_SCAN_MAX + 4)
+            .map(|i| format!("a{i:02}"))
+            .collect();
+        let accounts: Vec<&str> = names.iter().map(String::as_str).collect();
+        let ledger = funded(&accounts);
+        let mut postings: Vec<Posting> = accounts
+            .iter()
+            .rev()
+            .map(|a| posting(a, "CAD", -100))
+            .collect();
+        postings.push(posting("pool", "CAD", 100 * accounts.len() as i128));
+        ledger.check(&postings).unwrap();
+        // Overdraw two of them, the later one listed first.
+        postings[0].amount = -101;
+        postings[3].amount = -102;
+        let total: i128 = postings[..postings.len() - 1]
+            .iter()
+            .map(|p| p.amount)
+            .sum();
+        postings.last_mut().unwrap().amount = -total;
+        let overdrawn = [&postings[0].account, &postings[3].account];
+        let first = overdrawn.iter().min().unwrap();
+        assert_eq!(first.as_str(), "a08");
+        assert_eq!(
+            ledger.check(&postings).unwrap_err().to_string(),
+            "account a08 would go negative in CAD (balance 100, change -102)"
+        );
+    }
+
+    #[test]
+    fn outside_may_go_negative() {
+        let ledger = Ledger::default();
+        ledger
+            .check(&[posting(OUTSIDE, "CAD", -5), posting("abran", "CAD", 5)])
+            .unwrap();
     }
 }

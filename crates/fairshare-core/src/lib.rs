@@ -42,6 +42,11 @@ pub mod state;
 pub mod tokens;
 pub mod value;
 
+/// The hash map of the core's hot paths (agents, aggregates, balances, idempotency keys):
+/// foldhash is several times faster than SipHash on short keys and still seeded per process,
+/// so crafted handles or keys cannot force collisions.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 pub use command::{ClaimPayment, Command, Line, Outcome};
 pub use date::Date;
 pub use error::{DomainError, DomainResult};

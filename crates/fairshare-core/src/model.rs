@@ -194,6 +194,9 @@ impl Status {
 }
 
 /// A logged contribution. `value` is fixed when it is logged, by the policy then in force.
+///
+/// A book holds millions of these, so the record stays small: the parts most contributions
+/// lack (a note, a rate, approvals, a rejection reason) live in one optional box.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contribution {
     pub id: u64,
@@ -206,24 +209,77 @@ pub struct Contribution {
     pub quantity: Decimal,
     /// Cash and material: the amount in the project's minor units.
     pub amount_minor: Option<i128>,
-    /// Use: the stated rate per hour of one's own equipment.
-    pub unit_rate: Option<Decimal>,
     pub date: Date,
-    pub note: Option<String>,
     pub gift: bool,
     pub reimbursable: bool,
     pub value: Value,
     pub status: Status,
-    pub approvals: Vec<String>,
-    pub reason: Option<String>,
     /// Sequence number of the event that logged it.
     pub seq: u64,
+    pub(crate) details: Option<Box<Details>>,
+}
+
+/// The rarely set parts of a [`Contribution`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Details {
+    unit_rate: Option<Decimal>,
+    note: Option<String>,
+    approvals: Vec<String>,
+    reason: Option<String>,
+}
+
+impl Details {
+    /// The details of a new contribution: none at all for most.
+    pub(crate) fn boxed(
+        unit_rate: Option<Decimal>,
+        note: Option<String>,
+        approvals: Vec<String>,
+    ) -> Option<Box<Details>> {
+        let details = Details {
+            unit_rate,
+            note,
+            approvals,
+            reason: None,
+        };
+        (details != Details::default()).then(|| Box::new(details))
+    }
 }
 
 impl Contribution {
     /// Whether it counts in shares and distributions: approved, and not a gift.
     pub fn counts(&self) -> bool {
         self.status == Status::Approved && !self.gift
+    }
+
+    /// Use: the stated rate per hour of one's own equipment.
+    pub fn unit_rate(&self) -> Option<Decimal> {
+        self.details.as_ref().and_then(|d| d.unit_rate)
+    }
+
+    pub fn note(&self) -> Option<&str> {
+        self.details.as_ref().and_then(|d| d.note.as_deref())
+    }
+
+    /// Handles of the agents who approved it, in order.
+    pub fn approvals(&self) -> &[String] {
+        self.details.as_ref().map_or(&[], |d| &d.approvals)
+    }
+
+    /// Why it was rejected.
+    pub fn reason(&self) -> Option<&str> {
+        self.details.as_ref().and_then(|d| d.reason.as_deref())
+    }
+
+    pub(crate) fn add_approval(&mut self, handle: String) {
+        self.details_mut().approvals.push(handle);
+    }
+
+    pub(crate) fn set_reason(&mut self, reason: String) {
+        self.details_mut().reason = Some(reason);
+    }
+
+    fn details_mut(&mut self) -> &mut Details {
+        self.details.get_or_insert_with(Default::default)
     }
 }
 
@@ -421,3 +477,6 @@ impl Plan {
         }
     }
 }
+
+// A book holds millions of contributions: keep the record from growing back unnoticed.
+const _: () = assert!(std::mem::size_of::<Contribution>() <= 144);

@@ -1081,16 +1081,17 @@ impl State {
             quantity: Decimal::try_from_i128_with_scale(bounty.reward, project.exponent)
                 .map_err(|_| DomainError::invalid("bounty reward too large"))?,
             amount_minor: None,
-            unit_rate: None,
             date: ctx.date,
-            note: Some(format!("bounty {}", bounty.task)),
             gift: false,
             reimbursable: false,
             value,
             status: Status::Approved,
-            approvals: vec![ctx.actor.clone()],
-            reason: None,
             seq: ctx.seq,
+            details: crate::model::Details::boxed(
+                None,
+                Some(format!("bounty {}", bounty.task)),
+                vec![ctx.actor.clone()],
+            ),
         })
     }
 

@@ -1,8 +1,9 @@
 //! The state of a book: everything the log implies, rebuilt by applying its events in order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::FastMap;
 use crate::command::{Line, Outcome};
 use crate::date::Date;
 use crate::error::{DomainError, DomainResult};
@@ -27,7 +28,7 @@ pub struct Project {
     pub contributions: Vec<u64>,
     /// Counted value per (kind, category) per agent, kept as events arrive so a distribution
     /// never rescans history.
-    pub counted: HashMap<AggregateKey, HashMap<Arc<str>, Value>>,
+    pub counted: FastMap<AggregateKey, FastMap<Arc<str>, Value>>,
     /// Reimbursable claims (counted cash and material), in log order.
     pub claims: Vec<Claim>,
 }
@@ -136,12 +137,12 @@ pub struct Ctx {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
-    pub(crate) agents: HashMap<Arc<str>, Agent>,
+    pub(crate) agents: FastMap<Arc<str>, Agent>,
     pub(crate) projects: BTreeMap<String, Project>,
     pub(crate) contributions: Vec<Contribution>,
     pub(crate) distributions: Vec<Distribution>,
     pub(crate) ledger: Ledger,
-    pub(crate) keys: HashMap<String, KeyRecord>,
+    pub(crate) keys: FastMap<String, KeyRecord>,
     /// Sequence number of the last applied event.
     pub(crate) head: u64,
     // --- shared resources ---
@@ -322,7 +323,7 @@ impl State {
         filter: &crate::model::Filter,
         as_of: Date,
     ) -> DomainResult<Vec<(Arc<str>, Value)>> {
-        let mut totals: HashMap<Arc<str>, Value> = HashMap::new();
+        let mut totals: FastMap<Arc<str>, Value> = FastMap::default();
         match (&project.policy.half_life_days, filter.has_dates()) {
             (None, false) => {
                 for ((kind, category), per_agent) in &project.counted {
@@ -336,7 +337,7 @@ impl State {
                 }
             }
             (half_life, _) => {
-                let mut factors: HashMap<Date, i128> = HashMap::new();
+                let mut factors: FastMap<Date, i128> = FastMap::default();
                 for contribution in self.project_contributions(project) {
                     if !contribution.counts()
                         || !filter.matches_key(contribution.kind, contribution.category.as_deref())

@@ -83,7 +83,7 @@ pub fn write_contributions_csv(
                 .unwrap_or_default(),
             project.currency.clone(),
             contribution
-                .unit_rate
+                .unit_rate()
                 .map(|rate| rate.to_string())
                 .unwrap_or_default(),
             contribution.value.display(project.exponent),
@@ -91,7 +91,7 @@ pub fn write_contributions_csv(
             contribution.counts().to_string(),
             contribution.gift.to_string(),
             contribution.reimbursable.to_string(),
-            contribution.note.clone().unwrap_or_default(),
+            contribution.note().unwrap_or_default().to_string(),
             contribution.seq.to_string(),
             meta.recorded_at.to_string(),
             meta.key.as_deref().unwrap_or("").to_string(),

@@ -376,7 +376,7 @@ fn write_contribution(
                 contribution.kind,
                 contribution.id,
                 if contribution.gift { " (a gift: no claim)" } else { "" },
-                contribution.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default()
+                contribution.note().map(|n| format!(": {n}")).unwrap_or_default()
             ),
             contribution.seq,
             meta,

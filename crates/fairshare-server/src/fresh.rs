@@ -148,6 +148,6 @@ fn apply_row(state: &mut State, row: &EventRow) -> Result<(), ApiError> {
     let body = EventBody::from_json(&row.body).map_err(corrupt)?;
     let ctx = row_ctx(row)?;
     state
-        .apply(&ctx, &body.command, &body.outcome)
+        .apply_owned(&ctx, &body.command, body.outcome)
         .map_err(|e| corrupt(e.to_string()))
 }

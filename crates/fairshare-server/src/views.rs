@@ -187,9 +187,9 @@ pub fn reviewed(project: &Project, contribution: &Contribution, replayed: bool) 
     Reviewed {
         contribution: contribution.id,
         status: contribution.status.as_str().to_string(),
-        approvals: contribution.approvals.clone(),
+        approvals: contribution.approvals().to_vec(),
         approvals_required: project.approvals_required,
-        reason: contribution.reason.clone(),
+        reason: contribution.reason().map(str::to_string),
         replayed,
     }
 }
@@ -204,15 +204,15 @@ pub fn contribution_row(project: &Project, c: &Contribution) -> ContributionRow 
         kind: c.kind.as_str().to_string(),
         category: c.category.as_deref().map(str::to_string),
         hours,
-        rate: c.unit_rate.map(|r| r.to_string()),
+        rate: c.unit_rate().map(|r| r.to_string()),
         amount: c.amount_minor.map(|a| format_amount(a, project.exponent)),
         value: c.value.display(project.exponent),
         status: c.status.as_str().to_string(),
         gift: c.gift,
         reimbursable: c.reimbursable,
-        approvals: c.approvals.clone(),
-        reason: c.reason.clone(),
-        note: c.note.clone(),
+        approvals: c.approvals().to_vec(),
+        reason: c.reason().map(str::to_string),
+        note: c.note().map(str::to_string),
     }
 }
 

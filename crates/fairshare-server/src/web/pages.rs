@@ -439,11 +439,11 @@ pub fn project(
             kind: c.kind.as_str().to_string(),
             what: what(c, &p.currency, exp),
             value: format!("{} {}", c.value.display(exp), p.currency),
-            approvals: format!("{} of {}", c.approvals.len(), p.approvals_required),
+            approvals: format!("{} of {}", c.approvals().len(), p.approvals_required),
             can_review: can_log
                 && viewer.agent.as_deref() != Some(&*c.agent)
                 && !c
-                    .approvals
+                    .approvals()
                     .iter()
                     .any(|a| Some(a.as_str()) == viewer.agent.as_deref()),
         })
