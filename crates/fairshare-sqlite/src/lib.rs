@@ -10,8 +10,11 @@
 //! head inside their transaction. Readers that must never write (e.g. `verify`) use
 //! [`SqliteStore::open_read_only`].
 
-use fairshare_store::{EventRow, Store, StoreError, StoreResult, check_append};
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use fairshare_store::{EventRow, LentRow, Store, StoreError, StoreResult, check_append};
+use rusqlite::{
+    Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params,
+    types::ValueRef,
+};
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -214,25 +217,42 @@ impl Store for SqliteStore {
         after: u64,
         visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
     ) -> StoreResult<()> {
+        self.scan_lent(after, &mut |row| visit(row.to_row()))
+    }
+
+    fn scan_lent(
+        &mut self,
+        after: u64,
+        visit: &mut dyn FnMut(LentRow<'_>) -> StoreResult<()>,
+    ) -> StoreResult<()> {
         let err = |e| fail("scan", &self.path, e);
         // Past i64::MAX there is nothing to visit; clamping keeps the query valid.
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         let mut stmt = self.conn.prepare_cached(SELECT_AFTER).map_err(err)?;
-        // One statement = one read snapshot; rows are decoded one at a time (streaming).
+        // One statement = one read snapshot; rows are decoded one at a time (streaming), each
+        // lent straight from SQLite's buffers.
         let mut rows = stmt.query([after]).map_err(err)?;
         while let Some(r) = rows.next().map_err(err)? {
-            let seq: i64 = r.get(0).map_err(err)?;
-            let row = EventRow {
-                seq: to_seq(seq, &self.path)?,
-                recorded_at: r.get(1).map_err(err)?,
-                actor: r.get(2).map_err(err)?,
-                idempotency_key: r.get(3).map_err(err)?,
-                payload_hash: r.get(4).map_err(err)?,
-                body: r.get(5).map_err(err)?,
-                prev_hash: r.get(6).map_err(err)?,
-                hash: r.get(7).map_err(err)?,
+            let text = |column: usize| -> StoreResult<&str> {
+                r.get_ref(column)
+                    .and_then(|value| value.as_str().map_err(Into::into))
+                    .map_err(err)
             };
-            visit(row)?;
+            let key = match r.get_ref(3).map_err(err)? {
+                ValueRef::Null => None,
+                value => Some(value.as_str().map_err(|e| err(e.into()))?),
+            };
+            let seq: i64 = r.get(0).map_err(err)?;
+            visit(LentRow {
+                seq: to_seq(seq, &self.path)?,
+                recorded_at: text(1)?,
+                actor: text(2)?,
+                idempotency_key: key,
+                payload_hash: text(4)?,
+                body: text(5)?,
+                prev_hash: text(6)?,
+                hash: text(7)?,
+            })?;
         }
         Ok(())
     }

@@ -28,6 +28,7 @@ pub fn run_all(make: &mut Factory<'_>) {
     empty_book(make);
     round_trip(make);
     scan_after(make);
+    lent_scan_matches_scan(make);
     scan_stops_on_visitor_error(make);
     empty_append_is_noop(make);
     gap_ahead_of_head(make);
@@ -167,6 +168,49 @@ pub fn scan_after(make: &mut Factory<'_>) {
     for (g, w) in got.iter().zip(&rows[15..]) {
         assert_rows_eq(g, w);
     }
+}
+
+/// `scan_lent(after)` lends exactly the rows appended after `after` (tricky text included), and
+/// stops at its visitor's first error.
+pub fn lent_scan_matches_scan(make: &mut Factory<'_>) {
+    let mut s = make();
+    let rows: Vec<EventRow> = sample_rows(1, 5)
+        .into_iter()
+        .chain(tricky_rows(6))
+        .collect();
+    ok(s.append(&rows), "append sample and tricky rows");
+    for after in [0u64, 3, rows.len() as u64, u64::MAX] {
+        let mut lent = Vec::new();
+        ok(
+            s.scan_lent(after, &mut |row| {
+                lent.push(row.to_row());
+                Ok(())
+            }),
+            "scan_lent",
+        );
+        let want = &rows[rows.len().min(usize::try_from(after).unwrap_or(usize::MAX))..];
+        assert_eq!(
+            lent.len(),
+            want.len(),
+            "scan_lent(after = {after}) row count"
+        );
+        for (l, w) in lent.iter().zip(want) {
+            assert_rows_eq(l, w);
+        }
+    }
+    let mut seen = 0;
+    let stopped = s.scan_lent(0, &mut |_| {
+        seen += 1;
+        if seen == 2 {
+            return Err(StoreError::Backend("visitor stop".into()));
+        }
+        Ok(())
+    });
+    assert!(
+        matches!(&stopped, Err(StoreError::Backend(m)) if m == "visitor stop"),
+        "scan_lent must return the visitor's error, got {stopped:?}"
+    );
+    assert_eq!(seen, 2, "scan_lent must stop at the visitor's first error");
 }
 
 /// An error returned by the visitor stops the scan at once and is returned by `scan`.

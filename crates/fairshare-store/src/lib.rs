@@ -30,6 +30,51 @@ pub struct EventRow {
     pub hash: String,
 }
 
+impl EventRow {
+    /// The row lent as a [`LentRow`].
+    pub fn lend(&self) -> LentRow<'_> {
+        LentRow {
+            seq: self.seq,
+            recorded_at: &self.recorded_at,
+            actor: &self.actor,
+            idempotency_key: self.idempotency_key.as_deref(),
+            payload_hash: &self.payload_hash,
+            body: &self.body,
+            prev_hash: &self.prev_hash,
+            hash: &self.hash,
+        }
+    }
+}
+
+/// A stored event lent by [`Store::scan_lent`]: the fields of an [`EventRow`], borrowed from
+/// the backend's own buffers for the length of one visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LentRow<'a> {
+    pub seq: u64,
+    pub recorded_at: &'a str,
+    pub actor: &'a str,
+    pub idempotency_key: Option<&'a str>,
+    pub payload_hash: &'a str,
+    pub body: &'a str,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+}
+
+impl LentRow<'_> {
+    pub fn to_row(&self) -> EventRow {
+        EventRow {
+            seq: self.seq,
+            recorded_at: self.recorded_at.to_string(),
+            actor: self.actor.to_string(),
+            idempotency_key: self.idempotency_key.map(str::to_string),
+            payload_hash: self.payload_hash.to_string(),
+            body: self.body.to_string(),
+            prev_hash: self.prev_hash.to_string(),
+            hash: self.hash.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// Another writer appended first: a sequence number (or idempotency key) is already taken.
@@ -59,6 +104,16 @@ pub trait Store: Send {
         after: u64,
         visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
     ) -> StoreResult<()>;
+
+    /// [`Store::scan`] without copying: each row is lent for the visit only. A replay parses
+    /// millions of bodies in place this way; a backend that cannot lend keeps this default.
+    fn scan_lent(
+        &mut self,
+        after: u64,
+        visit: &mut dyn FnMut(LentRow<'_>) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        self.scan(after, &mut |row| visit(row.lend()))
+    }
 
     /// Appends rows atomically. `rows[0].seq` must equal `head() + 1` and the rows must be
     /// contiguous; otherwise `Gap` (or `Conflict` if another writer got there first).
