@@ -16,7 +16,7 @@ use fairshare_core::{
     Command, Ctx, Date, DomainError, EventBody, GENESIS_HASH, Outcome, State, chain_hash,
     payload_hash,
 };
-use fairshare_store::{EventRow, Store, StoreError};
+use fairshare_store::{EventRow, LentRow, Store, StoreError};
 use thiserror::Error;
 
 pub use memory::MemoryStore;
@@ -80,15 +80,20 @@ impl Book {
         let state = &mut self.state;
         let last_hash = &mut self.last_hash;
         std::thread::scope(|scope| {
-            let (sender, receiver) = std::sync::mpsc::sync_channel::<BookResult<Vec<ParsedRow>>>(
-                REPLAY_BATCHES_IN_FLIGHT,
-            );
+            let (sender, receiver) =
+                std::sync::mpsc::sync_channel::<BookResult<ParsedBatch>>(REPLAY_BATCHES_IN_FLIGHT);
             let reader = scope.spawn(move || -> BookResult<()> {
                 let mut batch = Vec::with_capacity(REPLAY_BATCH_ROWS);
+                let mut last_hash = String::new();
                 let mut stopped = false;
-                let scanned = store.scan(after, &mut |row| {
+                // Lent rows: each body is parsed straight from the store's buffer.
+                let scanned = store.scan_lent(after, &mut |row| {
                     match parse_row(row) {
-                        Ok(parsed) => batch.push(parsed),
+                        Ok(parsed) => {
+                            batch.push(parsed);
+                            last_hash.clear();
+                            last_hash.push_str(row.hash);
+                        }
                         Err(error) => {
                             let _ = sender.send(Err(error));
                             stopped = true;
@@ -98,8 +103,13 @@ impl Book {
                         }
                     }
                     if batch.len() == REPLAY_BATCH_ROWS {
-                        let full =
-                            std::mem::replace(&mut batch, Vec::with_capacity(REPLAY_BATCH_ROWS));
+                        let full = ParsedBatch {
+                            rows: std::mem::replace(
+                                &mut batch,
+                                Vec::with_capacity(REPLAY_BATCH_ROWS),
+                            ),
+                            last_hash: last_hash.clone(),
+                        };
                         if sender.send(Ok(full)).is_err() {
                             stopped = true;
                             return Err(StoreError::Backend("replay stopped".into()));
@@ -112,7 +122,10 @@ impl Book {
                 }
                 scanned?;
                 if !batch.is_empty() {
-                    let _ = sender.send(Ok(batch));
+                    let _ = sender.send(Ok(ParsedBatch {
+                        rows: batch,
+                        last_hash,
+                    }));
                 }
                 Ok(())
             });
@@ -120,7 +133,7 @@ impl Book {
             'batches: for message in receiver.iter() {
                 match message {
                     Ok(batch) => {
-                        for parsed in batch {
+                        for parsed in batch.rows {
                             if let Err(error) = state.apply_owned(
                                 &parsed.ctx,
                                 &parsed.body.command,
@@ -132,8 +145,8 @@ impl Book {
                                 });
                                 break 'batches;
                             }
-                            *last_hash = parsed.hash;
                         }
+                        *last_hash = batch.last_hash;
                     }
                     Err(error) => {
                         failure = Some(error);
@@ -407,16 +420,20 @@ pub fn seal_row(
 
 /// The context a stored row was decided in.
 pub fn row_ctx(row: &EventRow) -> BookResult<Ctx> {
-    let date = Date::parse(&row.recorded_at).map_err(|e| BookError::Corrupt {
+    lent_ctx(row.lend())
+}
+
+fn lent_ctx(row: LentRow<'_>) -> BookResult<Ctx> {
+    let date = Date::parse(row.recorded_at).map_err(|e| BookError::Corrupt {
         seq: row.seq,
         message: format!("bad time {:?}: {e}", row.recorded_at),
     })?;
     Ok(Ctx {
         seq: row.seq,
-        actor: row.actor.clone(),
+        actor: row.actor.to_string(),
         date,
-        key: row.idempotency_key.clone(),
-        payload_hash: row.payload_hash.clone(),
+        key: row.idempotency_key.map(str::to_string),
+        payload_hash: row.payload_hash.to_string(),
     })
 }
 
@@ -429,19 +446,22 @@ const REPLAY_BATCHES_IN_FLIGHT: usize = 8;
 struct ParsedRow {
     ctx: Ctx,
     body: EventBody,
-    hash: String,
 }
 
-fn parse_row(row: EventRow) -> BookResult<ParsedRow> {
-    let body = EventBody::from_json(&row.body).map_err(|e| BookError::Corrupt {
+/// Rows parsed by the replay's reader, with the hash of the last one.
+struct ParsedBatch {
+    rows: Vec<ParsedRow>,
+    last_hash: String,
+}
+
+fn parse_row(row: LentRow<'_>) -> BookResult<ParsedRow> {
+    let body = EventBody::from_json(row.body).map_err(|e| BookError::Corrupt {
         seq: row.seq,
         message: e,
     })?;
-    let ctx = row_ctx(&row)?;
     Ok(ParsedRow {
-        ctx,
+        ctx: lent_ctx(row)?,
         body,
-        hash: row.hash,
     })
 }
 
