@@ -82,8 +82,17 @@ impl Book {
         std::thread::scope(|scope| {
             let (sender, receiver) =
                 std::sync::mpsc::sync_channel::<BookResult<ParsedBatch>>(REPLAY_BATCHES_IN_FLIGHT);
+            // Applied batches come back empty to be filled again: a handful of buffers serve
+            // the whole replay instead of a fresh, page-faulting half megabyte per batch.
+            let (recycle, recycled) =
+                std::sync::mpsc::sync_channel::<Vec<ParsedRow>>(REPLAY_BATCHES_IN_FLIGHT + 2);
             let reader = scope.spawn(move || -> BookResult<()> {
-                let mut batch = Vec::with_capacity(REPLAY_BATCH_ROWS);
+                let empty_batch = || {
+                    recycled
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(REPLAY_BATCH_ROWS))
+                };
+                let mut batch = empty_batch();
                 let mut last_hash = String::new();
                 let mut stopped = false;
                 // Lent rows: each body is parsed straight from the store's buffer.
@@ -104,10 +113,7 @@ impl Book {
                     }
                     if batch.len() == REPLAY_BATCH_ROWS {
                         let full = ParsedBatch {
-                            rows: std::mem::replace(
-                                &mut batch,
-                                Vec::with_capacity(REPLAY_BATCH_ROWS),
-                            ),
+                            rows: std::mem::replace(&mut batch, empty_batch()),
                             last_hash: last_hash.clone(),
                         };
                         if sender.send(Ok(full)).is_err() {
@@ -132,8 +138,8 @@ impl Book {
             let mut failure = None;
             'batches: for message in receiver.iter() {
                 match message {
-                    Ok(batch) => {
-                        for parsed in batch.rows {
+                    Ok(mut batch) => {
+                        for parsed in batch.rows.drain(..) {
                             if let Err(error) = state.apply_owned(
                                 &parsed.ctx,
                                 &parsed.body.command,
@@ -147,6 +153,8 @@ impl Book {
                             }
                         }
                         *last_hash = batch.last_hash;
+                        // A full pool (or a finished reader) just drops the buffer.
+                        let _ = recycle.try_send(batch.rows);
                     }
                     Err(error) => {
                         failure = Some(error);

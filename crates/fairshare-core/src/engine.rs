@@ -317,6 +317,7 @@ impl State {
                     contributions: Vec::new(),
                     counted: Default::default(),
                     claims: Vec::new(),
+                    claim_index: Default::default(),
                 };
                 self.projects.insert(slug.clone(), project);
             }
@@ -471,18 +472,12 @@ impl State {
                     }
                 }
                 let project_state = self.project_mut(project)?;
-                if !claims.is_empty() {
-                    // Index once: a payment per claim must not rescan every claim.
-                    let index: crate::FastMap<u64, usize> = project_state
-                        .claims
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| (c.contribution, i))
-                        .collect();
-                    for payment in claims {
-                        let at = *index.get(&payment.contribution).ok_or_else(mismatch)?;
-                        project_state.claims[at].paid += payment.amount;
-                    }
+                for payment in claims {
+                    let at = *project_state
+                        .claim_index
+                        .get(&payment.contribution)
+                        .ok_or_else(mismatch)?;
+                    project_state.claims[at].paid += payment.amount;
                 }
                 self.distributions.push(Distribution {
                     id: *id,
@@ -808,6 +803,9 @@ impl State {
         self.add_value(contribution)?;
         if contribution.reimbursable {
             let project = self.project_mut(&contribution.project)?;
+            project
+                .claim_index
+                .insert(contribution.id, project.claims.len());
             project.claims.push(Claim {
                 contribution: contribution.id,
                 agent: contribution.agent.clone(),

@@ -29,8 +29,11 @@ pub struct Project {
     /// Counted value per (kind, category) per agent, kept as events arrive so a distribution
     /// never rescans history.
     pub counted: FastMap<AggregateKey, FastMap<Arc<str>, Value>>,
-    /// Reimbursable claims (counted cash and material), in log order.
+    /// Reimbursable claims (counted cash and material), in the order they were counted.
     pub claims: Vec<Claim>,
+    /// Where each contribution's claim is in `claims`: a revenue settles claims by id without
+    /// rescanning them all.
+    pub claim_index: FastMap<u64, usize>,
 }
 
 impl Project {
