@@ -216,7 +216,7 @@ pub fn campaign(s: &Session, command: CampaignCmd) -> Result<Box<dyn Output>> {
                 total: format_amount(lines.iter().map(|l| l.amount).sum(), exponent),
                 refunds: refunds
                     .into_iter()
-                    .map(|(agent, amount)| (agent, format_amount(amount, exponent)))
+                    .map(|(agent, amount)| (agent.to_string(), format_amount(amount, exponent)))
                     .collect(),
                 currency,
                 replayed: executed.replayed,
@@ -388,13 +388,13 @@ pub fn resource(s: &Session, command: ResourceCmd) -> Result<Box<dyn Output>> {
                 currency,
                 payouts: payouts
                     .into_iter()
-                    .map(|(to, amount)| (to, format_amount(amount, exponent)))
+                    .map(|(to, amount)| (to.to_string(), format_amount(amount, exponent)))
                     .collect(),
                 lines: lines
                     .iter()
                     .map(|line| ChargeLine {
                         label: label(resource.fees.as_ref(), line.bucket),
-                        to: line.to.clone(),
+                        to: line.to.to_string(),
                         amount: format_amount(line.amount, exponent),
                     })
                     .collect(),
@@ -980,7 +980,10 @@ impl ResourceShow {
                         hours: u.hours.to_string(),
                         community: u.community,
                         fee: fmt(u.fee),
-                        payouts: payouts.into_iter().map(|(k, v)| (k, fmt(v))).collect(),
+                        payouts: payouts
+                            .into_iter()
+                            .map(|(k, v)| (k.to_string(), fmt(v)))
+                            .collect(),
                     }
                 })
                 .collect(),

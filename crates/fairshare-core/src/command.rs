@@ -384,7 +384,9 @@ impl Command {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {
     pub bucket: u32,
-    pub to: String,
+    /// Held inline (names are short): a revenue split over many agents parses and keeps one
+    /// line per agent without a heap allocation each.
+    pub to: compact_str::CompactString,
     #[serde(with = "crate::serde_text")]
     pub amount: i128,
 }

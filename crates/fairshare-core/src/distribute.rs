@@ -36,7 +36,7 @@ pub fn plan_distribution(
             if part > 0 {
                 lines.push(Line {
                     bucket: bucket_index,
-                    to: to.to_string(),
+                    to: to.into(),
                     amount: part,
                 });
             }
@@ -137,7 +137,7 @@ pub fn plan_distribution(
     if left > 0 {
         lines.push(Line {
             bucket: plan.buckets.len() as u32,
-            to: project.unallocated_account(),
+            to: project.unallocated_account().into(),
             amount: left,
         });
     }

@@ -355,7 +355,7 @@ impl State {
                     .into_iter()
                     .map(|(agent, amount)| Line {
                         bucket: 0,
-                        to: agent.to_string(),
+                        to: agent.as_ref().into(),
                         amount,
                     })
                     .collect();
@@ -506,7 +506,7 @@ impl State {
                     if amount > 0 {
                         lines.push(Line {
                             bucket: bucket as u32,
-                            to: to.to_string(),
+                            to: to.into(),
                             amount,
                         });
                     }
@@ -798,7 +798,7 @@ impl State {
                     amount: -fee,
                 }];
                 postings.extend(lines.iter().map(|l| Posting {
-                    account: (l.to.clone()).into(),
+                    account: l.to.clone(),
                     asset: (asset.clone()).into(),
                     amount: l.amount,
                 }));

@@ -154,7 +154,7 @@ pub fn write_distributions_csv(
                 (line_number + 1).to_string(),
                 line.bucket.to_string(),
                 label,
-                line.to.clone(),
+                line.to.to_string(),
                 format_amount(line.amount, distribution.exponent),
                 distribution.from.clone().unwrap_or_default(),
                 distribution.seq.to_string(),

@@ -1359,7 +1359,7 @@ pub(crate) async fn use_resource(
                             .as_ref()
                             .map(|f| f.line_label(line.bucket))
                             .unwrap_or_default(),
-                        to: line.to.clone(),
+                        to: line.to.to_string(),
                         amount: format_amount(line.amount, exponent),
                     })
                     .collect(),

@@ -252,7 +252,7 @@ fn lines_and_payouts(
                 .and_then(|p| p.buckets.get(line.bucket as usize))
                 .map(|b| b.label())
                 .unwrap_or_else(|| "unallocated".to_string()),
-            to: line.to.clone(),
+            to: line.to.to_string(),
             amount: format_amount(line.amount, distribution.exponent),
         })
         .collect();
