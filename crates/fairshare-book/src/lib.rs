@@ -9,6 +9,7 @@
 //! and nothing is acknowledged before it is durable.
 
 mod memory;
+mod pipeline;
 mod transfer;
 mod verify;
 
@@ -20,6 +21,7 @@ use fairshare_store::{EventRow, Store, StoreError};
 use thiserror::Error;
 
 pub use memory::MemoryStore;
+use pipeline::{Batches, pipelined};
 pub use transfer::{IMPORT_BATCH_ROWS, ImportProgress, export_csv, export_jsonl, import_jsonl};
 pub use verify::{VerifyReport, verify};
 
@@ -79,76 +81,22 @@ impl Book {
         let store = &mut self.store;
         let state = &mut self.state;
         let last_hash = &mut self.last_hash;
-        std::thread::scope(|scope| {
-            let (sender, receiver) = std::sync::mpsc::sync_channel::<BookResult<Vec<ParsedRow>>>(
-                REPLAY_BATCHES_IN_FLIGHT,
-            );
-            let reader = scope.spawn(move || -> BookResult<()> {
-                let mut batch = Vec::with_capacity(REPLAY_BATCH_ROWS);
-                let mut stopped = false;
-                let scanned = store.scan(after, &mut |row| {
-                    match parse_row(row) {
-                        Ok(parsed) => batch.push(parsed),
-                        Err(error) => {
-                            let _ = sender.send(Err(error));
-                            stopped = true;
-                            return Err(StoreError::Backend(
-                                "replay stopped at a corrupt event".into(),
-                            ));
-                        }
-                    }
-                    if batch.len() == REPLAY_BATCH_ROWS {
-                        let full =
-                            std::mem::replace(&mut batch, Vec::with_capacity(REPLAY_BATCH_ROWS));
-                        if sender.send(Ok(full)).is_err() {
-                            stopped = true;
-                            return Err(StoreError::Backend("replay stopped".into()));
-                        }
-                    }
-                    Ok(())
-                });
-                if stopped {
-                    return Ok(());
-                }
-                scanned?;
-                if !batch.is_empty() {
-                    let _ = sender.send(Ok(batch));
+        pipelined(
+            REPLAY_BATCHES,
+            |feed| scan_rows(store.as_mut(), after, &mut |row| feed.push(parse_row(row)?)),
+            |batch| {
+                for parsed in batch {
+                    state
+                        .apply(&parsed.ctx, &parsed.body.command, &parsed.body.outcome)
+                        .map_err(|error| BookError::Corrupt {
+                            seq: parsed.ctx.seq,
+                            message: error.to_string(),
+                        })?;
+                    last_hash.clone_from(&parsed.hash);
                 }
                 Ok(())
-            });
-            let mut failure = None;
-            'batches: for message in receiver.iter() {
-                match message {
-                    Ok(batch) => {
-                        for parsed in batch {
-                            if let Err(error) =
-                                state.apply(&parsed.ctx, &parsed.body.command, &parsed.body.outcome)
-                            {
-                                failure = Some(BookError::Corrupt {
-                                    seq: parsed.ctx.seq,
-                                    message: error.to_string(),
-                                });
-                                break 'batches;
-                            }
-                            *last_hash = parsed.hash;
-                        }
-                    }
-                    Err(error) => {
-                        failure = Some(error);
-                        break;
-                    }
-                }
-            }
-            // Dropping the receiver unblocks a reader still sending after a failure.
-            drop(receiver);
-            let read = reader
-                .join()
-                .unwrap_or_else(|_| Err(BookError::Input("the replay reader panicked".into())));
-            match failure {
-                Some(error) => Err(error),
-                None => read,
-            }
-        })
+            },
+        )
     }
 
     pub fn state(&self) -> &State {
@@ -172,18 +120,11 @@ impl Book {
     pub fn catch_up(&mut self) -> BookResult<()> {
         let state = &mut self.state;
         let last_hash = &mut self.last_hash;
-        let mut failure: Option<BookError> = None;
-        self.store
-            .scan(state.head(), &mut |row| {
-                if let Err(error) = apply_row(state, &row) {
-                    failure = Some(error);
-                    return Err(StoreError::Backend("stopped at a corrupt event".into()));
-                }
-                *last_hash = row.hash;
-                Ok(())
-            })
-            .map_err(|error| failure.take().unwrap_or(BookError::Store(error)))?;
-        Ok(())
+        scan_rows(self.store.as_mut(), state.head(), &mut |row| {
+            apply_row(state, &row)?;
+            *last_hash = row.hash;
+            Ok(())
+        })
     }
 
     /// Runs a command for `actor` at `recorded_at` (RFC 3339, from the caller's clock): a
@@ -405,23 +346,60 @@ pub fn seal_row(
 
 /// The context a stored row was decided in.
 pub fn row_ctx(row: &EventRow) -> BookResult<Ctx> {
-    let date = Date::parse(&row.recorded_at).map_err(|e| BookError::Corrupt {
-        seq: row.seq,
-        message: format!("bad time {:?}: {e}", row.recorded_at),
+    logged_ctx(
+        row.seq,
+        &row.recorded_at,
+        &row.actor,
+        row.idempotency_key.as_deref(),
+        &row.payload_hash,
+    )
+}
+
+/// The context an event was decided in, from its logged fields.
+fn logged_ctx(
+    seq: u64,
+    recorded_at: &str,
+    actor: &str,
+    key: Option<&str>,
+    payload_hash: &str,
+) -> BookResult<Ctx> {
+    let date = Date::parse(recorded_at).map_err(|e| BookError::Corrupt {
+        seq,
+        message: format!("bad time {recorded_at:?}: {e}"),
     })?;
     Ok(Ctx {
-        seq: row.seq,
-        actor: row.actor.clone(),
+        seq,
+        actor: actor.to_string(),
         date,
-        key: row.idempotency_key.clone(),
-        payload_hash: row.payload_hash.clone(),
+        key: key.map(str::to_string),
+        payload_hash: payload_hash.to_string(),
     })
 }
 
-/// Rows per batch handed from the replay reader to the applier.
-const REPLAY_BATCH_ROWS: usize = 1_024;
-/// Batches the reader may run ahead of the applier (bounds the replay's extra memory).
-const REPLAY_BATCHES_IN_FLIGHT: usize = 8;
+/// Visits the rows after `after`, stopping at the first error `visit` returns, which is the
+/// one reported (a store error otherwise).
+fn scan_rows(
+    store: &mut dyn Store,
+    after: u64,
+    visit: &mut dyn FnMut(EventRow) -> BookResult<()>,
+) -> BookResult<()> {
+    let mut failure = None;
+    store
+        .scan(after, &mut |row| {
+            visit(row).map_err(|error| {
+                failure = Some(error);
+                StoreError::Backend("stopped".into())
+            })
+        })
+        .map_err(|error| failure.take().unwrap_or(BookError::Store(error)))
+}
+
+/// Rows handed from the replay reader to the applier: 1,024 per batch, eight batches ahead at
+/// most (bounds the replay's extra memory).
+const REPLAY_BATCHES: Batches = Batches {
+    rows: 1_024,
+    in_flight: 8,
+};
 
 /// A stored row, parsed and ready to apply.
 struct ParsedRow {
