@@ -9,6 +9,7 @@
 //! and nothing is acknowledged before it is durable.
 
 mod memory;
+mod pipeline;
 mod transfer;
 mod verify;
 
@@ -20,6 +21,7 @@ use fairshare_store::{EventRow, LentRow, Store, StoreError};
 use thiserror::Error;
 
 pub use memory::MemoryStore;
+use pipeline::{Batches, pipelined};
 pub use transfer::{IMPORT_BATCH_ROWS, ImportProgress, export_csv, export_jsonl, import_jsonl};
 pub use verify::{VerifyReport, verify};
 
@@ -78,100 +80,36 @@ impl Book {
         self.state.reserve(usize::try_from(pending).unwrap_or(0));
         let store = &mut self.store;
         let state = &mut self.state;
-        let last_hash = &mut self.last_hash;
-        std::thread::scope(|scope| {
-            let (sender, receiver) =
-                std::sync::mpsc::sync_channel::<BookResult<ParsedBatch>>(REPLAY_BATCHES_IN_FLIGHT);
-            // Applied batches come back empty to be filled again: a handful of buffers serve
-            // the whole replay instead of a fresh, page-faulting half megabyte per batch.
-            let (recycle, recycled) =
-                std::sync::mpsc::sync_channel::<Vec<ParsedRow>>(REPLAY_BATCHES_IN_FLIGHT + 2);
-            let reader = scope.spawn(move || -> BookResult<()> {
-                let empty_batch = || {
-                    recycled
-                        .try_recv()
-                        .unwrap_or_else(|_| Vec::with_capacity(REPLAY_BATCH_ROWS))
-                };
-                let mut batch = empty_batch();
-                let mut last_hash = String::new();
-                let mut stopped = false;
+        // The hash of the last row read: when the replay succeeds, every row read was applied.
+        let mut read_hash = String::new();
+        let read_hash_slot = &mut read_hash;
+        pipelined(
+            REPLAY_BATCHES,
+            |feed| {
                 // Lent rows: each body is parsed straight from the store's buffer.
-                let scanned = store.scan_lent(after, &mut |row| {
-                    match parse_row(row) {
-                        Ok(parsed) => {
-                            batch.push(parsed);
-                            last_hash.clear();
-                            last_hash.push_str(row.hash);
-                        }
-                        Err(error) => {
-                            let _ = sender.send(Err(error));
-                            stopped = true;
-                            return Err(StoreError::Backend(
-                                "replay stopped at a corrupt event".into(),
-                            ));
-                        }
-                    }
-                    if batch.len() == REPLAY_BATCH_ROWS {
-                        let full = ParsedBatch {
-                            rows: std::mem::replace(&mut batch, empty_batch()),
-                            last_hash: last_hash.clone(),
-                        };
-                        if sender.send(Ok(full)).is_err() {
-                            stopped = true;
-                            return Err(StoreError::Backend("replay stopped".into()));
-                        }
-                    }
-                    Ok(())
-                });
-                if stopped {
-                    return Ok(());
-                }
-                scanned?;
-                if !batch.is_empty() {
-                    let _ = sender.send(Ok(ParsedBatch {
-                        rows: batch,
-                        last_hash,
-                    }));
+                scan_lent_rows(store.as_mut(), after, &mut |row| {
+                    read_hash_slot.clear();
+                    read_hash_slot.push_str(row.hash);
+                    feed.push(parse_row(row)?)
+                })
+            },
+            |batch| {
+                for parsed in batch.drain(..) {
+                    let seq = parsed.ctx.seq;
+                    state
+                        .apply_owned(&parsed.ctx, &parsed.body.command, parsed.body.outcome)
+                        .map_err(|error| BookError::Corrupt {
+                            seq,
+                            message: error.to_string(),
+                        })?;
                 }
                 Ok(())
-            });
-            let mut failure = None;
-            'batches: for message in receiver.iter() {
-                match message {
-                    Ok(mut batch) => {
-                        for parsed in batch.rows.drain(..) {
-                            if let Err(error) = state.apply_owned(
-                                &parsed.ctx,
-                                &parsed.body.command,
-                                parsed.body.outcome,
-                            ) {
-                                failure = Some(BookError::Corrupt {
-                                    seq: parsed.ctx.seq,
-                                    message: error.to_string(),
-                                });
-                                break 'batches;
-                            }
-                        }
-                        *last_hash = batch.last_hash;
-                        // A full pool (or a finished reader) just drops the buffer.
-                        let _ = recycle.try_send(batch.rows);
-                    }
-                    Err(error) => {
-                        failure = Some(error);
-                        break;
-                    }
-                }
-            }
-            // Dropping the receiver unblocks a reader still sending after a failure.
-            drop(receiver);
-            let read = reader
-                .join()
-                .unwrap_or_else(|_| Err(BookError::Input("the replay reader panicked".into())));
-            match failure {
-                Some(error) => Err(error),
-                None => read,
-            }
-        })
+            },
+        )?;
+        if !read_hash.is_empty() {
+            self.last_hash = read_hash;
+        }
+        Ok(())
     }
 
     pub fn state(&self) -> &State {
@@ -195,18 +133,11 @@ impl Book {
     pub fn catch_up(&mut self) -> BookResult<()> {
         let state = &mut self.state;
         let last_hash = &mut self.last_hash;
-        let mut failure: Option<BookError> = None;
-        self.store
-            .scan(state.head(), &mut |row| {
-                if let Err(error) = apply_row(state, &row) {
-                    failure = Some(error);
-                    return Err(StoreError::Backend("stopped at a corrupt event".into()));
-                }
-                *last_hash = row.hash;
-                Ok(())
-            })
-            .map_err(|error| failure.take().unwrap_or(BookError::Store(error)))?;
-        Ok(())
+        scan_rows(self.store.as_mut(), state.head(), &mut |row| {
+            apply_row(state, &row)?;
+            *last_hash = row.hash;
+            Ok(())
+        })
     }
 
     /// Runs a command for `actor` at `recorded_at` (RFC 3339, from the caller's clock): a
@@ -432,34 +363,82 @@ pub fn row_ctx(row: &EventRow) -> BookResult<Ctx> {
 }
 
 fn lent_ctx(row: LentRow<'_>) -> BookResult<Ctx> {
-    let date = Date::parse(row.recorded_at).map_err(|e| BookError::Corrupt {
-        seq: row.seq,
-        message: format!("bad time {:?}: {e}", row.recorded_at),
+    logged_ctx(
+        row.seq,
+        row.recorded_at,
+        row.actor,
+        row.idempotency_key,
+        row.payload_hash,
+    )
+}
+
+/// The context an event was decided in, from its logged fields.
+fn logged_ctx(
+    seq: u64,
+    recorded_at: &str,
+    actor: &str,
+    key: Option<&str>,
+    payload_hash: &str,
+) -> BookResult<Ctx> {
+    let date = Date::parse(recorded_at).map_err(|e| BookError::Corrupt {
+        seq,
+        message: format!("bad time {recorded_at:?}: {e}"),
     })?;
     Ok(Ctx {
-        seq: row.seq,
-        actor: row.actor.to_string(),
+        seq,
+        actor: actor.to_string(),
         date,
-        key: row.idempotency_key.map(str::to_string),
-        payload_hash: row.payload_hash.to_string(),
+        key: key.map(str::to_string),
+        payload_hash: payload_hash.to_string(),
     })
 }
 
-/// Rows per batch handed from the replay reader to the applier.
-const REPLAY_BATCH_ROWS: usize = 1_024;
-/// Batches the reader may run ahead of the applier (bounds the replay's extra memory).
-const REPLAY_BATCHES_IN_FLIGHT: usize = 8;
+/// Visits the rows after `after`, stopping at the first error `visit` returns, which is the
+/// one reported (a store error otherwise).
+fn scan_rows(
+    store: &mut dyn Store,
+    after: u64,
+    visit: &mut dyn FnMut(EventRow) -> BookResult<()>,
+) -> BookResult<()> {
+    let mut failure = None;
+    store
+        .scan(after, &mut |row| {
+            visit(row).map_err(|error| {
+                failure = Some(error);
+                StoreError::Backend("stopped".into())
+            })
+        })
+        .map_err(|error| failure.take().unwrap_or(BookError::Store(error)))
+}
+
+/// [`scan_rows`] over lent rows ([`Store::scan_lent`]).
+fn scan_lent_rows(
+    store: &mut dyn Store,
+    after: u64,
+    visit: &mut dyn FnMut(LentRow<'_>) -> BookResult<()>,
+) -> BookResult<()> {
+    let mut failure = None;
+    store
+        .scan_lent(after, &mut |row| {
+            visit(row).map_err(|error| {
+                failure = Some(error);
+                StoreError::Backend("stopped".into())
+            })
+        })
+        .map_err(|error| failure.take().unwrap_or(BookError::Store(error)))
+}
+
+/// Rows handed from the replay reader to the applier: 1,024 per batch, eight batches ahead at
+/// most (bounds the replay's extra memory).
+const REPLAY_BATCHES: Batches = Batches {
+    rows: 1_024,
+    in_flight: 8,
+};
 
 /// A stored row, parsed and ready to apply.
 struct ParsedRow {
     ctx: Ctx,
     body: EventBody,
-}
-
-/// Rows parsed by the replay's reader, with the hash of the last one.
-struct ParsedBatch {
-    rows: Vec<ParsedRow>,
-    last_hash: String,
 }
 
 fn parse_row(row: LentRow<'_>) -> BookResult<ParsedRow> {

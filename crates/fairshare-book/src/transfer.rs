@@ -3,12 +3,13 @@
 use std::borrow::Cow;
 use std::io::{BufRead, Seek, SeekFrom, Write};
 
-use fairshare_core::{EventBody, GENESIS_HASH, State, chain_hash, payload_hash};
+use fairshare_core::{Ctx, EventBody, GENESIS_HASH, State, chain_hash, payload_hash};
 use fairshare_store::{EventRow, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::{BookError, BookResult, row_ctx};
+use crate::pipeline::{Batches, pipelined};
+use crate::{BookError, BookResult, logged_ctx};
 
 /// Rows appended per transaction during an import.
 pub const IMPORT_BATCH_ROWS: usize = 10_000;
@@ -107,7 +108,10 @@ pub type ImportProgress<'a> = &'a mut dyn FnMut(&'static str, u64);
 /// event as `verify` does (sequence, chain, hash, payload, the core deciding the same outcome);
 /// only if the whole file is sound does a second pass write it, in batches. A bad line stops
 /// the import with its line number and nothing written. Returns the number of events.
-pub fn import_jsonl<R: BufRead + Seek>(
+///
+/// Each pass is pipelined: a reader thread parses lines while this thread re-decides (first
+/// pass) or appends (second pass) them.
+pub fn import_jsonl<R: BufRead + Seek + Send>(
     input: &mut R,
     store: &mut dyn Store,
     progress: ImportProgress,
@@ -117,133 +121,226 @@ pub fn import_jsonl<R: BufRead + Seek>(
             "import needs an empty book: this one already has events".into(),
         ));
     }
-    let mut state = State::new();
-    let mut prev_hash = GENESIS_HASH.to_string();
-    let checked = for_each_line(input, &mut |line_number, row| {
-        let bad = |message: String| BookError::Input(format!("line {line_number}: {message}"));
-        let expected = state.head() + 1;
-        if row.seq != expected {
-            return Err(bad(format!("expected event {expected}, found {}", row.seq)));
-        }
-        if row.prev_hash != prev_hash {
-            return Err(bad(format!(
-                "event {} does not chain to the event before it",
-                row.seq
-            )));
-        }
-        let hash = chain_hash(
-            row.seq,
-            &row.recorded_at,
-            &row.actor,
-            row.idempotency_key.as_deref(),
-            &row.payload_hash,
-            &row.body,
-            &row.prev_hash,
-        );
-        if hash != row.hash {
-            return Err(bad(format!(
-                "event {} hash does not match its contents",
-                row.seq
-            )));
-        }
-        let body =
-            EventBody::from_json(&row.body).map_err(|e| bad(format!("event {}: {e}", row.seq)))?;
-        if payload_hash(&row.actor, &body.command) != row.payload_hash {
-            return Err(bad(format!(
-                "event {}: payload hash does not match",
-                row.seq
-            )));
-        }
-        let ctx = row_ctx(&row)?;
-        if let Some(key) = &ctx.key
-            && state.key_record(key).is_some()
-        {
-            return Err(bad(format!(
-                "event {}: idempotency key {key:?} is used twice",
-                row.seq
-            )));
-        }
-        let outcome = state
-            .decide(&ctx, &body.command)
-            .map_err(|e| bad(format!("event {}: {e}", row.seq)))?;
-        if outcome != body.outcome {
-            return Err(bad(format!(
-                "event {}: recorded outcome differs from its recomputation",
-                row.seq
-            )));
-        }
-        state
-            .apply(&ctx, &body.command, &outcome)
-            .map_err(|e| bad(format!("event {}: {e}", row.seq)))?;
-        prev_hash = row.hash;
-        if row.seq % IMPORT_BATCH_ROWS as u64 == 0 {
-            progress("checking", row.seq);
-        }
-        Ok(())
-    })?;
+    let checked = check_events(input, progress)?;
     progress("checking", checked);
-    drop(state);
     input
         .seek(SeekFrom::Start(0))
         .map_err(|e| BookError::Input(format!("rewind: {e}")))?;
-    let mut batch: Vec<EventRow> = Vec::with_capacity(IMPORT_BATCH_ROWS);
-    let mut written = 0u64;
-    for_each_line(input, &mut |_, row| {
-        batch.push(row);
-        if batch.len() == IMPORT_BATCH_ROWS {
-            store.append(&batch)?;
-            written += batch.len() as u64;
-            batch.clear();
-            progress("writing", written);
-        }
-        Ok(())
-    })?;
-    if !batch.is_empty() {
-        store.append(&batch)?;
-        written += batch.len() as u64;
-    }
+    let written = write_events(input, store, progress)?;
     progress("writing", written);
     Ok(written)
 }
 
-/// Parses each non-empty line of an export into a row; returns how many there were.
+/// Checked events handed from the first pass's reader to the thread that decides them again.
+/// Eight batches in flight absorb a revenue split (the decider's slowest events) while
+/// holding a few MB.
+const CHECK_BATCHES: Batches = Batches {
+    rows: 1_000,
+    in_flight: 8,
+};
+/// Parsed rows handed from the second pass's reader to the writer: one transaction's worth
+/// per batch, one batch parsed ahead of the one being written.
+const WRITE_BATCHES: Batches = Batches {
+    rows: IMPORT_BATCH_ROWS,
+    in_flight: 1,
+};
+
+/// The first pass. The reader thread does every check that needs no state (parse, sequence,
+/// chain, hashes, body) and this thread the rest: idempotency keys and the core deciding each
+/// event again against the state the earlier ones left. Returns the number of events.
+fn check_events(input: &mut (dyn BufRead + Send), progress: ImportProgress) -> BookResult<u64> {
+    let mut state = State::new();
+    let mut checked = 0u64;
+    pipelined(
+        CHECK_BATCHES,
+        |feed| {
+            let mut chain = ChainCheck::new();
+            for_each_line(input, &mut |line_number, line| {
+                feed.push(chain.check(line_number, line)?)
+            })
+        },
+        |batch| {
+            for event in batch.iter() {
+                let seq = event.ctx.seq;
+                decide_again(&mut state, event)?;
+                checked += 1;
+                if seq % IMPORT_BATCH_ROWS as u64 == 0 {
+                    progress("checking", seq);
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok(checked)
+}
+
+/// The second pass: the reader thread parses rows in batches of IMPORT_BATCH_ROWS while this
+/// thread appends them. Returns the number of events written.
+fn write_events(
+    input: &mut (dyn BufRead + Send),
+    store: &mut dyn Store,
+    progress: ImportProgress,
+) -> BookResult<u64> {
+    let mut written = 0u64;
+    pipelined(
+        WRITE_BATCHES,
+        |feed| for_each_line(input, &mut |_, line| feed.push(line.into_row())),
+        |batch| {
+            store.append(batch)?;
+            written += batch.len() as u64;
+            // Only after full batches: the caller reports the final count once.
+            if batch.len() == IMPORT_BATCH_ROWS {
+                progress("writing", written);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(written)
+}
+
+fn line_error(line_number: u64, message: impl std::fmt::Display) -> BookError {
+    BookError::Input(format!("line {line_number}: {message}"))
+}
+
+/// An event that passed the checks needing no state, ready for the core to decide again.
+struct Checked {
+    line_number: u64,
+    ctx: Ctx,
+    body: EventBody,
+}
+
+/// The checks that carry from one line to the next: sequence numbers and the hash chain.
+struct ChainCheck {
+    expected_seq: u64,
+    prev_hash: String,
+}
+
+impl ChainCheck {
+    fn new() -> ChainCheck {
+        ChainCheck {
+            expected_seq: 1,
+            prev_hash: GENESIS_HASH.to_string(),
+        }
+    }
+
+    /// Checks a line's sequence number, chain, hash, body and payload hash.
+    fn check(&mut self, line_number: u64, line: ExportLine) -> BookResult<Checked> {
+        let bad = |message: String| line_error(line_number, message);
+        let seq = line.seq;
+        if seq != self.expected_seq {
+            let expected = self.expected_seq;
+            return Err(bad(format!("expected event {expected}, found {seq}")));
+        }
+        if *line.prev_hash != *self.prev_hash {
+            return Err(bad(format!(
+                "event {seq} does not chain to the event before it"
+            )));
+        }
+        let hash = chain_hash(
+            seq,
+            &line.recorded_at,
+            &line.actor,
+            line.idempotency_key.as_deref(),
+            &line.payload_hash,
+            line.body.get(),
+            &line.prev_hash,
+        );
+        if *hash != *line.hash {
+            return Err(bad(format!("event {seq} hash does not match its contents")));
+        }
+        let body =
+            EventBody::from_json(line.body.get()).map_err(|e| bad(format!("event {seq}: {e}")))?;
+        if payload_hash(&line.actor, &body.command) != *line.payload_hash {
+            return Err(bad(format!("event {seq}: payload hash does not match")));
+        }
+        let ctx = logged_ctx(
+            seq,
+            &line.recorded_at,
+            &line.actor,
+            line.idempotency_key.as_deref(),
+            &line.payload_hash,
+        )?;
+        self.expected_seq += 1;
+        // Equal to the line's hash, checked above.
+        self.prev_hash = hash;
+        Ok(Checked {
+            line_number,
+            ctx,
+            body,
+        })
+    }
+}
+
+/// The checks that need the state: an unused idempotency key and the core deciding the same
+/// outcome. Applies the event.
+fn decide_again(state: &mut State, event: &Checked) -> BookResult<()> {
+    let Checked {
+        line_number,
+        ctx,
+        body,
+    } = event;
+    let seq = ctx.seq;
+    let bad = |message: String| line_error(*line_number, format!("event {seq}: {message}"));
+    if let Some(key) = &ctx.key
+        && state.key_record(key).is_some()
+    {
+        return Err(bad(format!("idempotency key {key:?} is used twice")));
+    }
+    let outcome = state
+        .decide(ctx, &body.command)
+        .map_err(|e| bad(e.to_string()))?;
+    if outcome != body.outcome {
+        return Err(bad("recorded outcome differs from its recomputation".into()));
+    }
+    state
+        .apply_owned(ctx, &body.command, outcome)
+        .map_err(|e| bad(e.to_string()))
+}
+
+impl ExportLine<'_> {
+    fn into_row(self) -> EventRow {
+        EventRow {
+            seq: self.seq,
+            recorded_at: self.recorded_at.into_owned(),
+            actor: self.actor.into_owned(),
+            idempotency_key: self.idempotency_key.map(Cow::into_owned),
+            payload_hash: self.payload_hash.into_owned(),
+            body: self.body.get().to_string(),
+            prev_hash: self.prev_hash.into_owned(),
+            hash: self.hash.into_owned(),
+        }
+    }
+}
+
+/// Parses each non-empty line of an export, borrowing from the line where it can, and hands
+/// it to `visit` with its 1-based line number (blank lines count).
 fn for_each_line(
     input: &mut dyn BufRead,
-    visit: &mut dyn FnMut(u64, EventRow) -> BookResult<()>,
-) -> BookResult<u64> {
+    visit: &mut dyn FnMut(u64, ExportLine) -> BookResult<()>,
+) -> BookResult<()> {
     let mut line = String::new();
     let mut line_number = 0u64;
-    let mut rows = 0u64;
     loop {
         line.clear();
         let read = input
             .read_line(&mut line)
             .map_err(|e| BookError::Input(format!("read: {e}")))?;
         if read == 0 {
-            return Ok(rows);
+            return Ok(());
         }
         line_number += 1;
         if line.len() > IMPORT_LINE_BYTES_MAX {
-            return Err(BookError::Input(format!(
-                "line {line_number}: longer than {IMPORT_LINE_BYTES_MAX} bytes"
-            )));
+            return Err(line_error(
+                line_number,
+                format!("longer than {IMPORT_LINE_BYTES_MAX} bytes"),
+            ));
         }
-        if line.trim().is_empty() {
+        let text = line.trim_end();
+        if text.trim_start().is_empty() {
             continue;
         }
-        let parsed: ExportLine = serde_json::from_str(line.trim_end())
-            .map_err(|e| BookError::Input(format!("line {line_number}: {e}")))?;
-        let row = EventRow {
-            seq: parsed.seq,
-            recorded_at: parsed.recorded_at.into_owned(),
-            actor: parsed.actor.into_owned(),
-            idempotency_key: parsed.idempotency_key.map(Cow::into_owned),
-            payload_hash: parsed.payload_hash.into_owned(),
-            body: parsed.body.get().to_string(),
-            prev_hash: parsed.prev_hash.into_owned(),
-            hash: parsed.hash.into_owned(),
-        };
-        rows += 1;
-        visit(line_number, row)?;
+        let parsed: ExportLine =
+            serde_json::from_str(text).map_err(|e| line_error(line_number, e))?;
+        visit(line_number, parsed)?;
     }
 }

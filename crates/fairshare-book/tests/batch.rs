@@ -1,72 +1,13 @@
 //! Group commit: a batch gives the same results as one request at a time, refuses requests
 //! alone, and recovers when another writer appended first.
 
-use fairshare_book::{Book, MemoryStore, Request, verify};
-use fairshare_core::{Command, Kind, OPERATOR, Outcome, Role};
+mod common;
+
+use common::{AT, request, setup, work};
+use fairshare_book::{Book, MemoryStore, verify};
+use fairshare_core::{Command, OPERATOR, Outcome};
 use fairshare_sqlite::SqliteStore;
 use fairshare_store::{EventRow, Store, StoreResult};
-
-const AT: &str = "2026-11-21T12:00:00Z";
-
-fn request(actor: &str, command: Command, key: Option<&str>) -> Request {
-    Request {
-        actor: actor.into(),
-        command,
-        key: key.map(str::to_string),
-        recorded_at: AT.into(),
-    }
-}
-
-fn setup() -> Vec<Request> {
-    vec![
-        request(
-            OPERATOR,
-            Command::AddAgent {
-                handle: "ana".into(),
-                name: None,
-                role: Role::Affiliate,
-            },
-            None,
-        ),
-        request(
-            OPERATOR,
-            Command::AddProject {
-                slug: "p".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals: 0,
-            },
-            None,
-        ),
-        request(
-            OPERATOR,
-            Command::SetRate {
-                project: "p".into(),
-                category: "build".into(),
-                per_hour: "30.00".into(),
-            },
-            None,
-        ),
-    ]
-}
-
-fn work(hours: &str) -> Command {
-    Command::Log {
-        project: "p".into(),
-        agent: "ana".into(),
-        kind: Kind::Work,
-        category: Some("build".into()),
-        hours: Some(hours.into()),
-        amount: None,
-        rate: None,
-        value: None,
-        date: None,
-        note: None,
-        gift: false,
-        reimbursable: false,
-    }
-}
 
 #[test]
 fn a_batch_equals_one_at_a_time() {

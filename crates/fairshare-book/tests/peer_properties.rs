@@ -1,12 +1,14 @@
 //! Property tests of peer valuation (issue 8): blended shares sum to exactly 1, a pool
 //! allocation places exactly its size, and peer shares do not depend on the order of gifts.
 
+mod common;
+
 use std::collections::BTreeMap;
 
+use common::rows_of;
 use fairshare_book::{Book, MemoryStore, verify};
 use fairshare_core::peer::{BigInt, BigRational};
 use fairshare_core::{Command, Kind, OPERATOR, Outcome, Role, Share};
-use fairshare_store::Store;
 use proptest::prelude::*;
 
 const AT: &str = "2026-11-21T12:00:00Z";
@@ -153,15 +155,7 @@ fn has_gifts(gifts: &BTreeMap<(usize, usize), u64>) -> bool {
 }
 
 fn replay_matches(book: &mut Book) -> Result<(), TestCaseError> {
-    let mut rows = Vec::new();
-    book.store_mut()
-        .scan(0, &mut |row| {
-            rows.push(row);
-            Ok(())
-        })
-        .unwrap();
-    let mut copy = MemoryStore::new();
-    copy.append(&rows).unwrap();
+    let mut copy = rows_of(book);
     prop_assert!(verify(&mut copy).unwrap().ok());
     let replayed = Book::open(Box::new(copy)).unwrap();
     prop_assert_eq!(replayed.state(), book.state());

@@ -1,9 +1,11 @@
 //! Model-based property tests: random sequences of commands (valid and invalid) against a
 //! book, checking the invariants of DOMAIN.md after every step.
 
+mod common;
+
+use common::rows_of;
 use fairshare_book::{Book, MemoryStore, verify};
 use fairshare_core::{Bucket, Command, Kind, OPERATOR, PercentOf, Plan, Role};
-use fairshare_store::Store;
 use proptest::prelude::*;
 
 const AT: &str = "2026-11-21T12:00:00Z";
@@ -239,20 +241,6 @@ fn fresh_book(approvals: u32) -> Book {
         .unwrap();
     }
     book
-}
-
-/// Copies a memory book's rows into a new store, to replay them.
-fn rows_of(book: &mut Book) -> MemoryStore {
-    let mut copy = MemoryStore::new();
-    let mut rows = Vec::new();
-    book.store_mut()
-        .scan(0, &mut |row| {
-            rows.push(row);
-            Ok(())
-        })
-        .unwrap();
-    copy.append(&rows).unwrap();
-    copy
 }
 
 proptest! {

@@ -2,11 +2,13 @@
 //! redemptions, transfers, donations, payments and revenue into a reserve (valid and invalid)
 //! against a book, checking the token invariants of DOMAIN.md after every step.
 
+mod common;
+
+use common::rows_of;
 use fairshare_book::{Book, Executed, MemoryStore, verify};
 use fairshare_core::{
     Bucket, Command, HatchSpec, Kind, OPERATOR, Outcome, PercentOf, Plan, Redemption, Role, State,
 };
-use fairshare_store::Store;
 use proptest::prelude::*;
 
 const AT: &str = "2026-11-21T12:00:00Z";
@@ -418,20 +420,6 @@ fn execute(book: &mut Book, command: &Command) -> Result<Option<Executed>, TestC
             Ok(None)
         }
     }
-}
-
-/// Copies a memory book's rows into a new store, to replay them.
-fn rows_of(book: &mut Book) -> MemoryStore {
-    let mut copy = MemoryStore::new();
-    let mut rows = Vec::new();
-    book.store_mut()
-        .scan(0, &mut |row| {
-            rows.push(row);
-            Ok(())
-        })
-        .unwrap();
-    copy.append(&rows).unwrap();
-    copy
 }
 
 proptest! {

@@ -1,0 +1,84 @@
+//! Helpers shared by the book's tests: requests (an agent, a project with a rate, work logs)
+//! and a copy of a book's log.
+
+#![allow(dead_code)]
+
+use fairshare_book::{Book, MemoryStore, Request};
+use fairshare_core::{Command, Kind, OPERATOR, Role};
+use fairshare_store::Store;
+
+pub const AT: &str = "2026-11-21T12:00:00Z";
+
+pub fn request(actor: &str, command: Command, key: Option<&str>) -> Request {
+    Request {
+        actor: actor.into(),
+        command,
+        key: key.map(str::to_string),
+        recorded_at: AT.into(),
+    }
+}
+
+pub fn setup() -> Vec<Request> {
+    vec![
+        request(
+            OPERATOR,
+            Command::AddAgent {
+                handle: "ana".into(),
+                name: None,
+                role: Role::Affiliate,
+            },
+            None,
+        ),
+        request(
+            OPERATOR,
+            Command::AddProject {
+                slug: "p".into(),
+                name: None,
+                currency: "CAD".into(),
+                exponent: 2,
+                approvals: 0,
+            },
+            None,
+        ),
+        request(
+            OPERATOR,
+            Command::SetRate {
+                project: "p".into(),
+                category: "build".into(),
+                per_hour: "30.00".into(),
+            },
+            None,
+        ),
+    ]
+}
+
+pub fn work(hours: &str) -> Command {
+    Command::Log {
+        project: "p".into(),
+        agent: "ana".into(),
+        kind: Kind::Work,
+        category: Some("build".into()),
+        hours: Some(hours.into()),
+        amount: None,
+        rate: None,
+        value: None,
+        date: None,
+        note: None,
+        gift: false,
+        reimbursable: false,
+    }
+}
+
+/// Copies a memory book's rows into a new store, to replay them.
+pub fn rows_of(book: &mut Book) -> MemoryStore {
+    let mut copy = MemoryStore::new();
+    let mut rows = Vec::new();
+    book.store_mut()
+        .scan(0, &mut |row| {
+            rows.push(row);
+            Ok(())
+        })
+        .unwrap();
+    copy.append(&rows).unwrap();
+    copy
+}
