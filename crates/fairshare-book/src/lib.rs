@@ -446,10 +446,16 @@ fn parse_row(row: LentRow<'_>) -> BookResult<ParsedRow> {
         seq: row.seq,
         message: e,
     })?;
-    Ok(ParsedRow {
-        ctx: lent_ctx(row)?,
-        body,
-    })
+    // Only an idempotency key's record keeps the payload hash: spare a copy per other event.
+    let payload_hash = row.idempotency_key.map_or("", |_| row.payload_hash);
+    let ctx = logged_ctx(
+        row.seq,
+        row.recorded_at,
+        row.actor,
+        row.idempotency_key,
+        payload_hash,
+    )?;
+    Ok(ParsedRow { ctx, body })
 }
 
 /// Applies a stored row's recorded outcome (replay trusts the log; `verify` does not).
