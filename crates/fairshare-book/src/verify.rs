@@ -1,9 +1,10 @@
 //! `verify`: recompute the hash chain and every outcome from the start, then the invariants.
 
-use fairshare_core::{EventBody, GENESIS_HASH, State, chain_hash, payload_hash};
-use fairshare_store::{Store, StoreError};
+use fairshare_core::{Ctx, EventBody, GENESIS_HASH, State, chain_hash, payload_hash};
+use fairshare_store::{LentRow, Store};
 
-use crate::{BookResult, row_ctx};
+use crate::pipeline::{Batches, pipelined};
+use crate::{BookError, BookResult, lent_ctx, scan_lent_rows};
 
 /// The result of verifying a book: how far it got and the first problem, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,9 @@ impl VerifyReport {
 /// the previous hash, the event's own hash, its payload hash, that its body parses, that the
 /// core decides the same outcome again (roles, amounts, every payout line), and that applying
 /// it keeps the ledger balanced. Then audits the final state's invariants.
+///
+/// Pipelined like an import's check: a reader thread does the checks that need no state
+/// (sequence, chain, hashes, parsing) on lent rows while this thread re-decides each event.
 pub fn verify(store: &mut dyn Store) -> BookResult<VerifyReport> {
     let mut state = State::new();
     let mut report = VerifyReport {
@@ -33,83 +37,131 @@ pub fn verify(store: &mut dyn Store) -> BookResult<VerifyReport> {
         head_hash: GENESIS_HASH.to_string(),
         problem: None,
     };
-    let mut stop: Option<(u64, String)> = None;
-    let scanned = store.scan(0, &mut |row| {
-        let expected_seq = report.events + 1;
-        let problem = check_row(&mut state, &report.head_hash, expected_seq, &row);
-        match problem {
-            None => {
-                report.events = row.seq;
-                report.head_hash = row.hash;
+    let mut problem: Option<(u64, String)> = None;
+    let piped = pipelined(
+        VERIFY_BATCHES,
+        |feed| {
+            let mut prev_hash = GENESIS_HASH.to_string();
+            let mut expected_seq = 1;
+            scan_lent_rows(store, 0, &mut |row| {
+                let read = read_row(&prev_hash, expected_seq, row);
+                let broken = read.is_err();
+                feed.push(read)?;
+                if broken {
+                    // Nothing after the first broken event is checked.
+                    return Err(BookError::Input(STOPPED.into()));
+                }
+                prev_hash.clear();
+                prev_hash.push_str(row.hash);
+                expected_seq = row.seq + 1;
                 Ok(())
+            })
+        },
+        |batch| {
+            for read in batch.drain(..) {
+                let found = match read {
+                    Ok(event) => match decide_again(&mut state, &event) {
+                        None => {
+                            report.events = event.ctx.seq;
+                            report.head_hash = event.hash;
+                            continue;
+                        }
+                        Some(message) => (event.ctx.seq, message),
+                    },
+                    Err(broken) => broken,
+                };
+                problem = Some(found);
+                return Err(BookError::Input(STOPPED.into()));
             }
-            Some(message) => {
-                stop = Some((row.seq, message));
-                Err(StoreError::Backend("verification stopped".into()))
-            }
-        }
-    });
-    if let Some(problem) = stop {
+            Ok(())
+        },
+    );
+    if let Some(problem) = problem {
         report.problem = Some(problem);
         return Ok(report);
     }
-    scanned?;
+    match piped {
+        Err(BookError::Input(message)) if message == STOPPED => {}
+        other => other?,
+    }
     if let Err(error) = audit(&state) {
         report.problem = Some((report.events, format!("after replay: {error}")));
     }
     Ok(report)
 }
 
-fn check_row(
-    state: &mut State,
+/// Why the pipeline stopped early: a broken event, reported in the [`VerifyReport`].
+const STOPPED: &str = "verification stopped at a broken event";
+
+/// Rows handed from the verifying reader to the re-deciding thread.
+const VERIFY_BATCHES: Batches = Batches {
+    rows: 1_024,
+    in_flight: 8,
+};
+
+/// An event whose stateless checks passed.
+struct ReadEvent {
+    ctx: Ctx,
+    body: EventBody,
+    hash: String,
+}
+
+/// The checks that need no state; a broken event comes back as its sequence number and what
+/// is wrong with it.
+fn read_row(
     prev_hash: &str,
     expected_seq: u64,
-    row: &fairshare_store::EventRow,
-) -> Option<String> {
+    row: LentRow<'_>,
+) -> Result<ReadEvent, (u64, String)> {
+    let broken = |message: String| (row.seq, message);
     if row.seq != expected_seq {
-        return Some(format!(
+        return Err(broken(format!(
             "expected sequence number {expected_seq}, found {}",
             row.seq
-        ));
+        )));
     }
     if row.prev_hash != prev_hash {
-        return Some(format!(
+        return Err(broken(format!(
             "previous hash is {} but the event before hashes to {prev_hash}",
             row.prev_hash
-        ));
+        )));
     }
     let hash = chain_hash(
         row.seq,
-        &row.recorded_at,
-        &row.actor,
-        row.idempotency_key.as_deref(),
-        &row.payload_hash,
-        &row.body,
-        &row.prev_hash,
+        row.recorded_at,
+        row.actor,
+        row.idempotency_key,
+        row.payload_hash,
+        row.body,
+        row.prev_hash,
     );
     if hash != row.hash {
-        return Some(format!(
+        return Err(broken(format!(
             "stored hash {} does not match its contents (recomputed {hash})",
             row.hash
+        )));
+    }
+    let body = EventBody::from_json(row.body)
+        .map_err(|error| broken(format!("body does not parse: {error}")))?;
+    if payload_hash(row.actor, &body.command) != row.payload_hash {
+        return Err(broken(
+            "payload hash does not match the actor and command".to_string(),
         ));
     }
-    let body = match EventBody::from_json(&row.body) {
-        Ok(body) => body,
-        Err(error) => return Some(format!("body does not parse: {error}")),
-    };
-    if payload_hash(&row.actor, &body.command) != row.payload_hash {
-        return Some("payload hash does not match the actor and command".to_string());
-    }
-    let ctx = match row_ctx(row) {
-        Ok(ctx) => ctx,
-        Err(error) => return Some(error.to_string()),
-    };
+    let ctx = lent_ctx(row).map_err(|error| broken(error.to_string()))?;
+    Ok(ReadEvent { ctx, body, hash })
+}
+
+/// The checks that need the state: an unused idempotency key, the core deciding the same
+/// outcome, and applying it. Returns what is wrong, if anything.
+fn decide_again(state: &mut State, event: &ReadEvent) -> Option<String> {
+    let ReadEvent { ctx, body, .. } = event;
     if let Some(key) = &ctx.key
         && state.key_record(key).is_some()
     {
         return Some(format!("idempotency key {key:?} is used twice"));
     }
-    let outcome = match state.decide(&ctx, &body.command) {
+    let outcome = match state.decide(ctx, &body.command) {
         Ok(outcome) if outcome == body.outcome => outcome,
         Ok(_) => {
             return Some(format!(
@@ -124,7 +176,7 @@ fn check_row(
             ));
         }
     };
-    if let Err(error) = state.apply_owned(&ctx, &body.command, outcome) {
+    if let Err(error) = state.apply_owned(ctx, &body.command, outcome) {
         return Some(error.to_string());
     }
     None
