@@ -96,8 +96,12 @@ impl Book {
             |batch| {
                 for parsed in batch.drain(..) {
                     let seq = parsed.ctx.seq;
+                    let body = match parsed.body {
+                        RowBody::Parsed(body) => body,
+                        RowBody::Deferred(text) => parse_body(seq, &text)?,
+                    };
                     state
-                        .apply_owned(&parsed.ctx, &parsed.body.command, parsed.body.outcome)
+                        .apply_owned(&parsed.ctx, &body.command, body.outcome)
                         .map_err(|error| BookError::Corrupt {
                             seq,
                             message: error.to_string(),
@@ -435,17 +439,35 @@ const REPLAY_BATCHES: Batches = Batches {
     in_flight: 8,
 };
 
-/// A stored row, parsed and ready to apply.
+/// A stored row, ready to apply.
 struct ParsedRow {
     ctx: Ctx,
-    body: EventBody,
+    body: RowBody,
+}
+
+/// A row's body: parsed by the reader, or, when long, left for the applying thread to parse.
+// Nearly every row is `Parsed`: boxing it would cost an allocation per event.
+#[allow(clippy::large_enum_variant)]
+enum RowBody {
+    Parsed(EventBody),
+    Deferred(String),
+}
+
+/// Bodies longer than this (a revenue split over thousands of agents) are parsed by the
+/// applying thread, which otherwise waits on the reader: it balances the replay's two threads
+/// at the cost of one copy of a few long bodies.
+const DEFERRED_BODY_BYTES_MIN: usize = 16 << 10;
+
+fn parse_body(seq: u64, text: &str) -> BookResult<EventBody> {
+    EventBody::from_json(text).map_err(|message| BookError::Corrupt { seq, message })
 }
 
 fn parse_row(row: LentRow<'_>) -> BookResult<ParsedRow> {
-    let body = EventBody::from_json(row.body).map_err(|e| BookError::Corrupt {
-        seq: row.seq,
-        message: e,
-    })?;
+    let body = if row.body.len() >= DEFERRED_BODY_BYTES_MIN {
+        RowBody::Deferred(row.body.to_string())
+    } else {
+        RowBody::Parsed(parse_body(row.seq, row.body)?)
+    };
     // Only an idempotency key's record keeps the payload hash: spare a copy per other event.
     let payload_hash = row.idempotency_key.map_or("", |_| row.payload_hash);
     let ctx = logged_ctx(

@@ -53,9 +53,14 @@ pub fn setup() -> Vec<Request> {
 }
 
 pub fn work(hours: &str) -> Command {
+    work_by("ana", hours)
+}
+
+/// Hours of `build` work on project `p` by `agent`.
+pub fn work_by(agent: &str, hours: &str) -> Command {
     Command::Log {
         project: "p".into(),
-        agent: "ana".into(),
+        agent: agent.into(),
         kind: Kind::Work,
         category: Some("build".into()),
         hours: Some(hours.into()),
