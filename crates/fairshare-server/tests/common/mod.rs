@@ -278,6 +278,17 @@ impl Api {
     }
 
     pub fn raw(&self, method: &str, path: &str, body: reqwest::blocking::Body) -> Answer {
+        self.try_raw(method, path, body).expect("request")
+    }
+
+    /// [`Api::raw`] that returns a transport error instead of panicking: a server that refuses
+    /// an upload mid-way may close the connection before the client has finished sending it.
+    pub fn try_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: reqwest::blocking::Body,
+    ) -> Result<Answer, reqwest::Error> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut request = self
             .client
@@ -287,7 +298,7 @@ impl Api {
         if let Some(key) = &self.key {
             request = request.bearer_auth(key);
         }
-        answer(request.send().expect("request"))
+        request.send().map(answer)
     }
 
     pub fn get(&self, path: &str) -> Answer {
