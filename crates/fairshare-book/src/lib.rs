@@ -95,17 +95,7 @@ impl Book {
             },
             |batch| {
                 for parsed in batch.drain(..) {
-                    let seq = parsed.ctx.seq;
-                    let body = match parsed.body {
-                        RowBody::Parsed(body) => body,
-                        RowBody::Deferred(text) => parse_body(seq, &text)?,
-                    };
-                    state
-                        .apply_owned(&parsed.ctx, &body.command, body.outcome)
-                        .map_err(|error| BookError::Corrupt {
-                            seq,
-                            message: error.to_string(),
-                        })?;
+                    apply_parsed(state, parsed)?;
                 }
                 Ok(())
             },
@@ -137,9 +127,10 @@ impl Book {
     pub fn catch_up(&mut self) -> BookResult<()> {
         let state = &mut self.state;
         let last_hash = &mut self.last_hash;
-        scan_rows(self.store.as_mut(), state.head(), &mut |row| {
-            apply_row(state, &row)?;
-            *last_hash = row.hash;
+        scan_lent_rows(self.store.as_mut(), state.head(), &mut |row| {
+            apply_parsed(state, parse_row(row)?)?;
+            last_hash.clear();
+            last_hash.push_str(row.hash);
             Ok(())
         })
     }
@@ -397,25 +388,8 @@ fn logged_ctx(
     })
 }
 
-/// Visits the rows after `after`, stopping at the first error `visit` returns, which is the
-/// one reported (a store error otherwise).
-fn scan_rows(
-    store: &mut dyn Store,
-    after: u64,
-    visit: &mut dyn FnMut(EventRow) -> BookResult<()>,
-) -> BookResult<()> {
-    let mut failure = None;
-    store
-        .scan(after, &mut |row| {
-            visit(row).map_err(|error| {
-                failure = Some(error);
-                StoreError::Backend("stopped".into())
-            })
-        })
-        .map_err(|error| failure.take().unwrap_or(BookError::Store(error)))
-}
-
-/// [`scan_rows`] over lent rows ([`Store::scan_lent`]).
+/// Visits the rows after `after`, lent ([`Store::scan_lent`]), stopping at the first error
+/// `visit` returns, which is the one reported (a store error otherwise).
 fn scan_lent_rows(
     store: &mut dyn Store,
     after: u64,
@@ -481,16 +455,16 @@ fn parse_row(row: LentRow<'_>) -> BookResult<ParsedRow> {
 }
 
 /// Applies a stored row's recorded outcome (replay trusts the log; `verify` does not).
-fn apply_row(state: &mut State, row: &EventRow) -> BookResult<()> {
-    let body = EventBody::from_json(&row.body).map_err(|e| BookError::Corrupt {
-        seq: row.seq,
-        message: e,
-    })?;
-    let ctx = row_ctx(row)?;
+fn apply_parsed(state: &mut State, parsed: ParsedRow) -> BookResult<()> {
+    let seq = parsed.ctx.seq;
+    let body = match parsed.body {
+        RowBody::Parsed(body) => body,
+        RowBody::Deferred(text) => parse_body(seq, &text)?,
+    };
     state
-        .apply_owned(&ctx, &body.command, body.outcome)
-        .map_err(|e| BookError::Corrupt {
-            seq: row.seq,
-            message: e.to_string(),
+        .apply_owned(&parsed.ctx, &body.command, body.outcome)
+        .map_err(|error| BookError::Corrupt {
+            seq,
+            message: error.to_string(),
         })
 }
