@@ -49,15 +49,13 @@ impl ErrorKind {
     }
 
     fn of_domain(error: &DomainError) -> ErrorKind {
-        match error {
-            DomainError::Invalid(_) => ErrorKind::Invalid,
-            DomainError::NotFound(_) => ErrorKind::NotFound,
-            DomainError::Conflict(_) => ErrorKind::Conflict,
-            DomainError::Forbidden(_) => ErrorKind::Forbidden,
-            DomainError::Corrupt(_) => ErrorKind::Corrupt,
-            // The core may grow new kinds; until this match learns them, they are refusals.
-            #[allow(unreachable_patterns)]
-            _ => ErrorKind::Invalid,
+        use fairshare_core::ErrorKind as Domain;
+        match error.kind() {
+            Domain::Invalid => ErrorKind::Invalid,
+            Domain::NotFound => ErrorKind::NotFound,
+            Domain::Conflict => ErrorKind::Conflict,
+            Domain::Forbidden => ErrorKind::Forbidden,
+            Domain::Corrupt => ErrorKind::Corrupt,
         }
     }
 }
@@ -126,4 +124,33 @@ pub fn classify(error: &anyhow::Error) -> ErrorKind {
         }
     }
     ErrorKind::Storage
+}
+
+/// The flag a request field is spelled with on this command line, where it is a flag.
+fn flag_of(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "reason" => "--reason TEXT",
+        "category" => "--category",
+        "rate" => "--rate",
+        "value" => "--value AMOUNT",
+        "key" => "--key KEY",
+        _ => return None,
+    })
+}
+
+/// The message of a failure in this command line's words: a refusal that names a request
+/// field gets the flag that sets it.
+pub fn phrase(error: &anyhow::Error) -> String {
+    let message = format!("{error:#}");
+    let field = error.chain().find_map(|cause| {
+        let domain = match cause.downcast_ref::<BookError>() {
+            Some(BookError::Domain(domain)) => Some(domain),
+            _ => cause.downcast_ref::<DomainError>(),
+        };
+        domain.and_then(DomainError::field_name)
+    });
+    match field.and_then(flag_of) {
+        Some(flag) => format!("{message} ({flag})"),
+        None => message,
+    }
 }

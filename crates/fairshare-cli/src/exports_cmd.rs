@@ -597,7 +597,7 @@ fn decide_row(
     };
     match state.decide(&ctx, command)? {
         Outcome::Logged { value, .. } => Ok(Decided::New(value)),
-        other => Err(DomainError::Corrupt(format!(
+        other => Err(DomainError::corrupt(format!(
             "a work log decided as {other:?}"
         ))),
     }

@@ -31,7 +31,7 @@ use clap::error::ErrorKind as ClapErrorKind;
 use serde::Serialize;
 
 use crate::args::Cli;
-use crate::error::{ErrorKind, classify};
+use crate::error::{ErrorKind, classify, phrase};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -51,7 +51,7 @@ fn main() -> ExitCode {
         }
         Err(error) => {
             let kind = classify(&error);
-            report_error(kind, &format!("{error:#}"), json)
+            report_error(kind, &phrase(&error), json)
         }
     }
 }

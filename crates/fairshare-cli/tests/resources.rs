@@ -615,7 +615,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     env.refused(
         &["resource", "add", "lathe", "--project", "lab", "--owner", "a02"],
         "invalid",
-        "a resource contributed by a02 needs its value (--value AMOUNT): it is what a02 is paid back",
+        "a resource contributed by a02 needs its value, which is what a02 is paid back (--value AMOUNT)",
     );
     env.refused(
         &[

@@ -171,9 +171,7 @@ impl State {
             Command::Reject { id, reason } => {
                 self.check_review(ctx, role, *id, "reject")?;
                 if reason.trim().is_empty() {
-                    return Err(DomainError::invalid(
-                        "a rejection needs a reason (--reason TEXT)",
-                    ));
+                    return Err(DomainError::invalid("a rejection needs a reason").field("reason"));
                 }
                 check_text(reason, "reason")?;
                 Ok(Outcome::Done)
@@ -275,13 +273,13 @@ impl State {
         };
         let outcome = &outcome;
         if ctx.seq != self.head + 1 {
-            return Err(DomainError::Corrupt(format!(
+            return Err(DomainError::corrupt(format!(
                 "event {} follows event {}: the log has a gap",
                 ctx.seq, self.head
             )));
         }
         let mismatch = || {
-            DomainError::Corrupt(format!(
+            DomainError::corrupt(format!(
                 "event {}: outcome does not fit a {} command",
                 ctx.seq,
                 command.op()
@@ -663,7 +661,7 @@ impl State {
             ..
         } = command
         else {
-            return Err(DomainError::Corrupt("not a log command".into()));
+            return Err(DomainError::corrupt("not a log command"));
         };
         let refuse_extra = |field: &str, present: bool| {
             if present {
@@ -674,10 +672,15 @@ impl State {
                 Ok(())
             }
         };
-        fn need<'a>(kind: Kind, field: &'a Option<String>, what: &str) -> DomainResult<&'a str> {
-            field
-                .as_deref()
-                .ok_or_else(|| DomainError::invalid(format!("a {kind} contribution needs {what}")))
+        fn need<'a>(
+            kind: Kind,
+            field: &'a Option<String>,
+            name: &'static str,
+            what: &str,
+        ) -> DomainResult<&'a str> {
+            field.as_deref().ok_or_else(|| {
+                DomainError::invalid(format!("a {kind} contribution needs {what}")).field(name)
+            })
         }
         let mut interned_category = None;
         let mut amount_minor = None;
@@ -691,8 +694,8 @@ impl State {
                     rate.is_some(),
                 )?;
                 refuse_extra("value", cited.is_some())?;
-                quantity = parse_positive_decimal(need(*kind, hours, "hours")?, "hours")?;
-                let category = need(*kind, category, "a category (--category)")?;
+                quantity = parse_positive_decimal(need(*kind, hours, "hours", "hours")?, "hours")?;
+                let category = need(*kind, category, "category", "a category")?;
                 let (name, _) = project.policy.rates.get_key_value(category).ok_or_else(|| {
                     DomainError::invalid(format!(
                         "unknown category {category:?} in project {}: set its rate first with `rate set {} {category} PER_HOUR`",
@@ -706,7 +709,7 @@ impl State {
                 refuse_extra("rate", rate.is_some())?;
                 refuse_extra("value", cited.is_some())?;
                 refuse_extra("category", category.is_some())?;
-                let text = need(*kind, amount, "an amount")?;
+                let text = need(*kind, amount, "amount", "an amount")?;
                 let minor = parse_positive_amount(text, project.exponent)?;
                 amount_minor = Some(minor);
                 quantity = parse_decimal(text, "amount")?;
@@ -715,9 +718,9 @@ impl State {
                 refuse_extra("amount", amount.is_some())?;
                 refuse_extra("value", cited.is_some())?;
                 refuse_extra("category", category.is_some())?;
-                quantity = parse_positive_decimal(need(*kind, hours, "hours")?, "hours")?;
+                quantity = parse_positive_decimal(need(*kind, hours, "hours", "hours")?, "hours")?;
                 unit_rate = Some(non_negative(
-                    parse_decimal(need(*kind, rate, "a rate per hour (--rate)")?, "rate")?,
+                    parse_decimal(need(*kind, rate, "rate", "a rate per hour")?, "rate")?,
                     "rate",
                 )?);
             }
@@ -726,7 +729,8 @@ impl State {
                 refuse_extra("amount", amount.is_some())?;
                 refuse_extra("rate", rate.is_some())?;
                 refuse_extra("category", category.is_some())?;
-                quantity = parse_positive_decimal(need(*kind, cited, "a value")?, "value")?;
+                quantity =
+                    parse_positive_decimal(need(*kind, cited, "value", "a value")?, "value")?;
             }
             Kind::Bounty => {
                 return Err(DomainError::invalid(

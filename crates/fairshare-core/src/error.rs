@@ -1,50 +1,157 @@
-//! Why the core refuses something. Every message names the problem and, where it helps, what
-//! to do instead; the edges map the kind to an exit status or an HTTP status.
+//! Why the core refuses something. Every refusal has a kind (which the edges map to an exit
+//! status or an HTTP status), a message that names the problem in words a member of any front
+//! end understands, and, where it helps, structured details: which request field, which value,
+//! which limit. The core never names a front end's spelling (a CLI flag, a JSON pointer): each
+//! front end phrases the field in its own words.
 
-use thiserror::Error;
+use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum DomainError {
+/// The kind of a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
     /// Malformed or out-of-range input: a bad amount, negative hours, a plan over 100%.
-    #[error("{0}")]
-    Invalid(String),
+    Invalid,
     /// Something named does not exist: an unknown agent, project, contribution.
-    #[error("{0}")]
-    NotFound(String),
+    NotFound,
     /// The request clashes with the book: a duplicate handle, a reused idempotency key.
-    #[error("{0}")]
-    Conflict(String),
+    Conflict,
     /// The actor's role does not allow this.
-    #[error("{0}")]
-    Forbidden(String),
+    Forbidden,
     /// A stored event does not replay: the log was damaged or forged.
-    #[error("{0}")]
-    Corrupt(String),
+    Corrupt,
 }
 
-impl DomainError {
-    pub fn invalid(message: impl Into<String>) -> Self {
-        DomainError::Invalid(message.into())
-    }
-    pub fn not_found(message: impl Into<String>) -> Self {
-        DomainError::NotFound(message.into())
-    }
-    pub fn conflict(message: impl Into<String>) -> Self {
-        DomainError::Conflict(message.into())
-    }
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        DomainError::Forbidden(message.into())
-    }
-    /// A short machine-readable name of the kind, for JSON errors.
-    pub fn kind(&self) -> &'static str {
+impl ErrorKind {
+    /// A short machine-readable name, for JSON errors.
+    pub fn as_str(self) -> &'static str {
         match self {
-            DomainError::Invalid(_) => "invalid",
-            DomainError::NotFound(_) => "not-found",
-            DomainError::Conflict(_) => "conflict",
-            DomainError::Forbidden(_) => "forbidden",
-            DomainError::Corrupt(_) => "corrupt",
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::NotFound => "not-found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::Corrupt => "corrupt",
         }
     }
 }
 
+/// A refusal of the core.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainError {
+    kind: ErrorKind,
+    message: String,
+    /// Rare, so boxed: a `DomainResult` stays small on the hot paths.
+    details: Option<Box<Details>>,
+}
+
+/// What a refusal is about, for front ends to phrase.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Details {
+    /// The request field at fault, by its JSON name (`reason`, `per_hour`).
+    pub field: Option<&'static str>,
+    /// The value refused, as the request wrote it.
+    pub value: Option<String>,
+    /// The limit the value passed (`2000 bytes`, `1000000000000.00`).
+    pub limit: Option<String>,
+}
+
+impl DomainError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        DomainError {
+            kind,
+            message: message.into(),
+            details: None,
+        }
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        DomainError::new(ErrorKind::Invalid, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        DomainError::new(ErrorKind::NotFound, message)
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        DomainError::new(ErrorKind::Conflict, message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        DomainError::new(ErrorKind::Forbidden, message)
+    }
+    pub fn corrupt(message: impl Into<String>) -> Self {
+        DomainError::new(ErrorKind::Corrupt, message)
+    }
+
+    /// Names the request field at fault (its JSON name).
+    pub fn field(mut self, field: &'static str) -> Self {
+        self.details_mut().field = Some(field);
+        self
+    }
+    /// Records the value refused.
+    pub fn value(mut self, value: impl Into<String>) -> Self {
+        self.details_mut().value = Some(value.into());
+        self
+    }
+    /// Records the limit the value passed.
+    pub fn limit(mut self, limit: impl Into<String>) -> Self {
+        self.details_mut().limit = Some(limit.into());
+        self
+    }
+
+    fn details_mut(&mut self) -> &mut Details {
+        self.details.get_or_insert_with(Default::default)
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+    pub fn is(&self, kind: ErrorKind) -> bool {
+        self.kind == kind
+    }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    pub fn details(&self) -> Option<&Details> {
+        self.details.as_deref()
+    }
+    /// The request field at fault, if the refusal names one.
+    pub fn field_name(&self) -> Option<&'static str> {
+        self.details.as_ref().and_then(|d| d.field)
+    }
+    /// The same refusal with another message (a caller adding context).
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+}
+
+impl fmt::Display for DomainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DomainError {}
+
 pub type DomainResult<T> = Result<T, DomainError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_are_kept_beside_the_message() {
+        let error = DomainError::invalid("a rejection needs a reason")
+            .field("reason")
+            .value("")
+            .limit("2000 bytes");
+        assert_eq!(error.kind(), ErrorKind::Invalid);
+        assert_eq!(error.to_string(), "a rejection needs a reason");
+        assert_eq!(error.field_name(), Some("reason"));
+        let details = error.details().expect("details");
+        assert_eq!(details.value.as_deref(), Some(""));
+        assert_eq!(details.limit.as_deref(), Some("2000 bytes"));
+        assert_eq!(DomainError::not_found("x").details(), None);
+    }
+
+    #[test]
+    fn a_refusal_stays_small() {
+        assert!(std::mem::size_of::<DomainError>() <= 40);
+    }
+}

@@ -106,7 +106,7 @@ impl Ledger {
         // Report the first problem in byte order, whatever the postings' order.
         per_asset.sort_unstable();
         if let Some((asset, sum)) = per_asset.iter().find(|(_, sum)| *sum != 0) {
-            return Err(DomainError::Corrupt(format!(
+            return Err(DomainError::corrupt(format!(
                 "transaction does not balance: {asset} postings sum to {sum}"
             )));
         }
@@ -188,7 +188,7 @@ impl Ledger {
                     .or_default() += posting.amount;
             }
             if per_asset.values().any(|sum| *sum != 0) {
-                return Err(DomainError::Corrupt(format!(
+                return Err(DomainError::corrupt(format!(
                     "transaction {} (event {}) does not balance",
                     transaction.id, transaction.seq
                 )));
@@ -202,12 +202,12 @@ impl Ledger {
                     .copied()
                     .unwrap_or(0);
                 if *balance != expected {
-                    return Err(DomainError::Corrupt(format!(
+                    return Err(DomainError::corrupt(format!(
                         "balance of {account} in {asset} is {balance} but its postings sum to {expected}"
                     )));
                 }
                 if *balance < 0 && account != OUTSIDE {
-                    return Err(DomainError::Corrupt(format!(
+                    return Err(DomainError::corrupt(format!(
                         "account {account} is negative in {asset}"
                     )));
                 }

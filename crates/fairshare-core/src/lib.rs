@@ -49,7 +49,7 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomS
 
 pub use command::{ClaimPayment, Command, Line, Outcome};
 pub use date::Date;
-pub use error::{DomainError, DomainResult};
+pub use error::{DomainError, DomainResult, ErrorKind};
 pub use event::{EventBody, GENESIS_HASH, chain_hash, payload_hash};
 pub use ledger::{Ledger, Posting, Transaction};
 pub use model::{

@@ -868,9 +868,9 @@ impl State {
                     )));
                 }
                 if reason.trim().is_empty() {
-                    return Err(DomainError::invalid(
-                        "steward points need a public reason (--reason TEXT)",
-                    ));
+                    return Err(
+                        DomainError::invalid("steward points need a public reason").field("reason")
+                    );
                 }
                 check_text(reason, "reason")?;
                 Ok(Outcome::Done)
@@ -964,8 +964,9 @@ impl State {
                 // An allocation happens once per crystallisation event: the key makes a retry safe.
                 if ctx.key.is_none() {
                     return Err(DomainError::invalid(
-                        "a pool allocation needs an idempotency key (--key): it is made once per key",
-                    ));
+                        "a pool allocation needs an idempotency key: it is made once per key",
+                    )
+                    .field("key"));
                 }
                 let project = self.project(project)?;
                 let size = parse_positive_amount(pool, project.exponent)?;
@@ -991,7 +992,7 @@ impl State {
                 let rows = self.cap_table(project, ctx.date)?;
                 Ok(Outcome::CapTable { rows })
             }
-            _ => Err(DomainError::Corrupt(format!(
+            _ => Err(DomainError::corrupt(format!(
                 "{} is not a peer-valuation command",
                 command.op()
             ))),
@@ -1267,7 +1268,7 @@ impl State {
         outcome: &Outcome,
     ) -> DomainResult<()> {
         let mismatch = || {
-            DomainError::Corrupt(format!(
+            DomainError::corrupt(format!(
                 "event {}: outcome does not fit a {} command",
                 ctx.seq,
                 command.op()
@@ -2111,8 +2112,9 @@ mod tests {
         let error = book.state.decide(&unkeyed, &pool("100")).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "a pool allocation needs an idempotency key (--key): it is made once per key"
+            "a pool allocation needs an idempotency key: it is made once per key"
         );
+        assert_eq!(error.field_name(), Some("key"));
         assert!(
             book.state
                 .cap_table("v", book.ctx(OPERATOR).date)
@@ -2355,10 +2357,11 @@ mod tests {
             shares: vec![],
         };
         let before = book.state.clone();
-        assert!(matches!(
-            book.state.apply(&ctx, &close, &forged),
-            Err(DomainError::Corrupt(_))
-        ));
+        assert!(
+            book.state
+                .apply(&ctx, &close, &forged)
+                .is_err_and(|e| e.is(crate::error::ErrorKind::Corrupt))
+        );
         assert_eq!(book.state, before);
         let Outcome::PoolAllocated {
             id,
@@ -2377,16 +2380,18 @@ mod tests {
             bounties,
             lines,
         };
-        assert!(matches!(
-            book.state.apply(&ctx, &pool("100"), &forged),
-            Err(DomainError::Corrupt(_))
-        ));
+        assert!(
+            book.state
+                .apply(&ctx, &pool("100"), &forged)
+                .is_err_and(|e| e.is(crate::error::ErrorKind::Corrupt))
+        );
         assert_eq!(book.state, before);
         let wrong = Outcome::Done;
-        assert!(matches!(
-            book.state.apply(&ctx, &close, &wrong),
-            Err(DomainError::Corrupt(_))
-        ));
+        assert!(
+            book.state
+                .apply(&ctx, &close, &wrong)
+                .is_err_and(|e| e.is(crate::error::ErrorKind::Corrupt))
+        );
     }
 
     #[test]

@@ -413,8 +413,9 @@ impl State {
                     self.agent(owner)?;
                     if value.is_none() {
                         return Err(DomainError::invalid(format!(
-                            "a resource contributed by {owner} needs its value (--value AMOUNT): it is what {owner} is paid back"
-                        )));
+                            "a resource contributed by {owner} needs its value, which is what {owner} is paid back"
+                        ))
+                        .field("value"));
                     }
                 }
                 if let Some(value) = value {
@@ -566,7 +567,7 @@ impl State {
                     commons,
                 })
             }
-            _ => Err(DomainError::Corrupt(format!(
+            _ => Err(DomainError::corrupt(format!(
                 "{} is not a resource command",
                 command.op()
             ))),
@@ -581,7 +582,7 @@ impl State {
         outcome: &Outcome,
     ) -> DomainResult<()> {
         let mismatch = || {
-            DomainError::Corrupt(format!(
+            DomainError::corrupt(format!(
                 "event {}: outcome does not fit a {} command",
                 ctx.seq,
                 command.op()
@@ -845,7 +846,7 @@ impl State {
         payments: &[(&str, i128)],
     ) -> DomainResult<()> {
         let record = self.resources.get_mut(resource).ok_or_else(|| {
-            DomainError::Corrupt(format!("payback to unknown resource {resource}"))
+            DomainError::corrupt(format!("payback to unknown resource {resource}"))
         })?;
         for (agent, amount) in payments {
             let owner = record
@@ -853,7 +854,7 @@ impl State {
                 .iter_mut()
                 .find(|o| o.agent == *agent)
                 .ok_or_else(|| {
-                    DomainError::Corrupt(format!("{agent} is not a co-owner of {resource}"))
+                    DomainError::corrupt(format!("{agent} is not a co-owner of {resource}"))
                 })?;
             owner.received += amount;
         }

@@ -626,7 +626,7 @@ impl State {
             return Ok(CurveAnchor { supply, reserve });
         }
         token.anchor.ok_or_else(|| {
-            DomainError::Corrupt(format!("curve token {} has no anchor", token.symbol))
+            DomainError::corrupt(format!("curve token {} has no anchor", token.symbol))
         })
     }
 
@@ -638,7 +638,7 @@ impl State {
             return Ok(CurveAnchor { supply, reserve });
         }
         token.anchor.ok_or_else(|| {
-            DomainError::Corrupt(format!("curve token {} has no anchor", token.symbol))
+            DomainError::corrupt(format!("curve token {} has no anchor", token.symbol))
         })
     }
 
@@ -646,7 +646,7 @@ impl State {
         self.tokens
             .by_symbol
             .get_mut(symbol)
-            .ok_or_else(|| DomainError::Corrupt(format!("unknown token {symbol}")))
+            .ok_or_else(|| DomainError::corrupt(format!("unknown token {symbol}")))
     }
 
     /// After a change that is not a trade: re-anchor a curve (when supply and reserve are
@@ -734,7 +734,7 @@ impl State {
             None
         };
         if expected.as_ref() != minted {
-            return Err(DomainError::Corrupt(format!(
+            return Err(DomainError::corrupt(format!(
                 "event {}: the tokens minted for contribution {} do not match its value",
                 ctx.seq, contribution.id
             )));
@@ -992,7 +992,7 @@ impl State {
                 }
                 Ok(Outcome::TokenPaid { tokens, value })
             }
-            _ => Err(DomainError::Corrupt(format!(
+            _ => Err(DomainError::corrupt(format!(
                 "{} is not a token command",
                 command.op()
             ))),
@@ -1014,7 +1014,7 @@ impl State {
             hatch,
         } = command
         else {
-            return Err(DomainError::Corrupt("not a create-token command".into()));
+            return Err(DomainError::corrupt("not a create-token command"));
         };
         require_custodian(role, "create tokens")?;
         let project_state = self.project(project)?;
@@ -1171,7 +1171,7 @@ impl State {
         outcome: &Outcome,
     ) -> DomainResult<()> {
         let mismatch = || {
-            DomainError::Corrupt(format!(
+            DomainError::corrupt(format!(
                 "event {}: outcome does not fit a {} command",
                 ctx.seq,
                 command.op()
@@ -1388,7 +1388,7 @@ impl State {
             ..
         } = command
         else {
-            return Err(DomainError::Corrupt("not a create-token command".into()));
+            return Err(DomainError::corrupt("not a create-token command"));
         };
         let (currency, currency_exponent) = {
             let project = self.project(project)?;
@@ -1436,7 +1436,7 @@ impl State {
                 || hatch.tribute < 0
                 || hatch.tribute >= hatch.raised
             {
-                return Err(DomainError::Corrupt(format!(
+                return Err(DomainError::corrupt(format!(
                     "event {}: the hatch of {symbol} does not add up",
                     ctx.seq
                 )));
@@ -1936,10 +1936,10 @@ mod tests {
             }),
         };
         let mut copy = h.state.clone();
-        assert!(matches!(
-            copy.apply(&ctx, &approve, &forged),
-            Err(DomainError::Corrupt(_))
-        ));
+        assert!(
+            copy.apply(&ctx, &approve, &forged)
+                .is_err_and(|e| e.is(crate::error::ErrorKind::Corrupt))
+        );
         h.state.apply(&ctx, &approve, &outcome).unwrap();
         assert_eq!(h.balance("alice", "REV"), 3_000);
     }

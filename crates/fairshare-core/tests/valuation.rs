@@ -294,7 +294,10 @@ fn only_approved_contributions_count_and_nobody_approves_their_own() {
         "bob may not approve their own contribution 1: nobody reviews their own work"
     );
     assert_eq!(
-        book.run("obs", Command::Approve { id }).unwrap_err().kind(),
+        book.run("obs", Command::Approve { id })
+            .unwrap_err()
+            .kind()
+            .as_str(),
         "forbidden"
     );
     assert!(matches!(

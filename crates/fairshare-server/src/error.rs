@@ -136,15 +136,14 @@ impl IntoResponse for ApiError {
 
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> ApiError {
-        match error {
-            DomainError::Invalid(m) => ApiError::Invalid(m),
-            DomainError::NotFound(m) => ApiError::NotFound(m),
-            DomainError::Conflict(m) => ApiError::Conflict(m),
-            DomainError::Forbidden(m) => ApiError::Forbidden(m),
-            DomainError::Corrupt(m) => ApiError::Internal(format!("corrupt book: {m}")),
-            // The core may grow new kinds; until this match learns them they are refusals.
-            #[allow(unreachable_patterns)]
-            other => ApiError::Invalid(other.to_string()),
+        use fairshare_core::ErrorKind;
+        let message = error.to_string();
+        match error.kind() {
+            ErrorKind::Invalid => ApiError::Invalid(message),
+            ErrorKind::NotFound => ApiError::NotFound(message),
+            ErrorKind::Conflict => ApiError::Conflict(message),
+            ErrorKind::Forbidden => ApiError::Forbidden(message),
+            ErrorKind::Corrupt => ApiError::Internal(format!("corrupt book: {message}")),
         }
     }
 }
@@ -247,7 +246,7 @@ mod tests {
             let message = domain.to_string();
             assert_eq!(status_and_detail(domain.into()), (status, message));
         }
-        let corrupt = ApiError::from(DomainError::Corrupt("event 3".into()));
+        let corrupt = ApiError::from(DomainError::corrupt("event 3"));
         assert_eq!(corrupt.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
