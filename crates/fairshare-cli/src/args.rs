@@ -5,10 +5,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Rows per page when `--limit` is not given.
-pub const PAGE_LIMIT_DEFAULT: usize = 100;
-/// Most rows one listing prints: beyond that, page with `--offset`.
-pub const PAGE_LIMIT_MAX: usize = 10_000;
+use fairshare_ops::PAGE_LIMIT_DEFAULT;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -183,7 +180,7 @@ pub enum Cmd {
 
 #[derive(Debug, Clone, Copy, Args)]
 pub struct Page {
-    /// Most rows to print (at most 10000)
+    /// Most rows to print (at most 1000)
     #[arg(long, default_value_t = PAGE_LIMIT_DEFAULT)]
     pub limit: usize,
     /// Rows to skip
@@ -203,7 +200,10 @@ pub enum AgentCmd {
         role: String,
     },
     /// List agents
-    List,
+    List {
+        #[command(flatten)]
+        page: Page,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,7 +223,10 @@ pub enum ProjectCmd {
         approvals: u32,
     },
     /// List projects
-    List,
+    List {
+        #[command(flatten)]
+        page: Page,
+    },
     /// Show a project's currency, approvals, valuation policy and plan version
     Show { slug: String },
 }

@@ -6,23 +6,32 @@ use std::io::{BufReader, IsTerminal};
 use std::path::Path;
 
 use anyhow::Result;
-use fairshare_book::{Book, Executed};
-use fairshare_core::{Command, Date, EventBody, Filter, Kind, Outcome, Project, Role, Status};
-use fairshare_store::{EventRow, Store, StoreError};
+use fairshare_book::Executed;
+use fairshare_core::{Kind, Role};
+use fairshare_ops::PAGE_LIMIT_MAX;
+use fairshare_ops::agents::{AddAgent, ListAgents, RoleName};
+use fairshare_ops::contributions::{
+    Approve, KindName, ListContributions, LogContribution, Reject, Shares, StatusName,
+};
+use fairshare_ops::distributions::{
+    ListBalances, ListDistributions, RecordRevenue, ShowBalance, ShowStatement,
+};
+use fairshare_ops::log::{ShowLog, Verify};
+use fairshare_ops::plans::{SetPlan, ShowPlan};
+use fairshare_ops::projects::{
+    AddProject, ListProjects, RemoveDecay, Revalue, SetDecay, SetMultiplier, SetRate, SetSkill,
+    ShowProject,
+};
+use fairshare_store::Store;
 
 use crate::args::{
-    AgentCmd, Cli, Cmd, DecayCmd, LogCmd, LogExtra, MultiplierCmd, PAGE_LIMIT_MAX, Page, PlanCmd,
-    ProjectCmd, RateCmd, SkillCmd, StatusArg,
+    AgentCmd, Cli, Cmd, DecayCmd, LogCmd, LogExtra, MultiplierCmd, PlanCmd, ProjectCmd, RateCmd,
+    SkillCmd, StatusArg,
 };
 use crate::error::CliError;
-use crate::render::{
-    AgentAdded, AgentRow, AgentsOut, BalancesOut, ContributionRow, ContributionsOut,
-    DistributionRow, DistributionsOut, EventRowOut, ImportOut, InitOut, LogOut, Logged, Output,
-    PlanOut, PolicyOut, PolicySet, ProjectAdded, ProjectRow, ProjectShow, ProjectsOut, Revalued,
-    RevenueOut, Reviewed, SharesOut, StatementOut, Text, ValueChange, VerifyOut,
-};
-use crate::session::{Access, Session, is_postgres_url, open_store, today};
-use crate::tokens_cmd::MintOut;
+use crate::render::{ImportOut, InitOut, Output, Text};
+use crate::session::{Access, Session, is_postgres_url};
+use crate::text::PolicyChanged;
 use crate::{demo, exports_cmd, generate, peer_cmd, plan_file, resources_cmd, tokens_cmd};
 
 /// An output that prints nothing (the command wrote its data to stdout itself).
@@ -41,244 +50,158 @@ impl Text for Nothing {
 }
 
 pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
-    let session = Session { global: cli.global };
+    let session = Session::new(cli.global)?;
     let s = &session;
     match cli.command {
         Cmd::Init => init(s),
         Cmd::Demo => demo::run(s),
         Cmd::Agent(AgentCmd::Add { handle, name, role }) => {
-            let role: Role = role.parse()?;
-            let mut book = s.open_book()?;
-            let command = Command::AddAgent {
-                handle: handle.clone(),
-                name,
-                role,
-            };
-            s.execute(&mut book, command)?;
-            let agent = AgentRow::of(book.state().agent(&handle)?);
-            Ok(Box::new(AgentAdded { agent }))
+            let role = RoleName::from(role.parse::<Role>()?);
+            out(s.write(&AddAgent { handle, name, role })?)
         }
-        Cmd::Agent(AgentCmd::List) => {
-            let book = s.open_book()?;
-            let agents = book.state().agents().into_iter().map(AgentRow::of);
-            Ok(Box::new(AgentsOut {
-                agents: agents.collect(),
-            }))
-        }
+        Cmd::Agent(AgentCmd::List { page }) => out(s.read(&ListAgents {
+            limit: Some(page.limit),
+            offset: Some(page.offset),
+        })?),
         Cmd::Project(command) => project(s, command),
         Cmd::Rate(RateCmd::Set {
             project,
             category,
             per_hour,
-        }) => set_policy(
-            s,
-            &project.clone(),
-            Command::SetRate {
+        }) => {
+            let view = s.write(&SetRate {
                 project,
                 category: category.clone(),
                 per_hour,
-            },
-            |p| {
-                let rate = p.policy.rates.get(category.as_str());
-                let rate = rate.map(ToString::to_string).unwrap_or_default();
-                format!("rate of {category} is {rate} {} per hour", p.currency)
-            },
-        ),
+            })?;
+            let rate = view
+                .policy
+                .rates
+                .get(&category)
+                .cloned()
+                .unwrap_or_default();
+            let change = format!("rate of {category} is {rate} {} per hour", view.currency);
+            out(PolicyChanged { view, change })
+        }
         Cmd::Skill(SkillCmd::Set {
             project,
             agent,
             factor,
-        }) => set_policy(
-            s,
-            &project.clone(),
-            Command::SetSkill {
+        }) => {
+            let view = s.write(&SetSkill {
                 project,
                 agent: agent.clone(),
                 factor,
-            },
-            |p| format!("skill factor of {agent} is {}", p.policy.skill(&agent)),
-        ),
+            })?;
+            let factor = view.policy.skills.get(&agent).map_or("1", String::as_str);
+            let change = format!("skill factor of {agent} is {factor}");
+            out(PolicyChanged { view, change })
+        }
         Cmd::Multiplier(MultiplierCmd::Set {
             project,
             kind,
             factor,
         }) => {
             let kind: Kind = kind.parse()?;
-            set_policy(
-                s,
-                &project.clone(),
-                Command::SetMultiplier {
-                    project,
-                    kind,
-                    factor,
-                },
-                |p| {
-                    let factor = p.policy.multiplier(kind);
-                    format!("{kind} contributions count {factor} times their value")
-                },
-            )
-        }
-        Cmd::Decay(DecayCmd::Set { project, half_life }) => set_policy(
-            s,
-            &project.clone(),
-            Command::SetHalfLife {
+            let view = s.write(&SetMultiplier {
                 project,
-                days: Some(half_life),
-            },
-            |p| match p.policy.half_life_days {
+                kind: kind.into(),
+                factor,
+            })?;
+            let factor = view
+                .policy
+                .multipliers
+                .get(kind.as_str())
+                .map_or("1", String::as_str);
+            let change = format!("{kind} contributions count {factor} times their value");
+            out(PolicyChanged { view, change })
+        }
+        Cmd::Decay(DecayCmd::Set { project, half_life }) => {
+            let view = s.write(&SetDecay {
+                project,
+                half_life_days: half_life,
+            })?;
+            let change = match &view.policy.half_life_days {
                 Some(days) => format!("contribution values halve every {days} days"),
                 None => "no time decay".to_string(),
-            },
-        ),
-        Cmd::Decay(DecayCmd::Off { project }) => set_policy(
-            s,
-            &project.clone(),
-            Command::SetHalfLife {
-                project,
-                days: None,
-            },
-            |_| "no time decay".to_string(),
-        ),
-        Cmd::Revalue { project } => {
-            let mut book = s.open_book()?;
-            let executed = s.execute(
-                &mut book,
-                Command::Revalue {
-                    project: project.clone(),
-                },
-            )?;
-            let Outcome::Revalued { changes } = executed.outcome else {
-                return Err(unexpected(&executed));
             };
-            let exponent = book.state().project(&project)?.exponent;
-            let changed = changes
-                .into_iter()
-                .map(|(id, value)| ValueChange {
-                    contribution: id,
-                    value: value.display(exponent),
-                })
-                .collect();
-            Ok(Box::new(Revalued { project, changed }))
+            out(PolicyChanged { view, change })
         }
-        Cmd::Log(LogCmd::Show { page }) => log_show(s, page),
-        Cmd::Log(command) => log(s, command),
-        Cmd::Approve { id } => review(s, Command::Approve { id }, id),
-        Cmd::Reject { id, reason } => review(
-            s,
-            Command::Reject {
-                id,
-                reason: reason.unwrap_or_default(),
-            },
+        Cmd::Decay(DecayCmd::Off { project }) => {
+            let view = s.write(&RemoveDecay { project })?;
+            out(PolicyChanged {
+                view,
+                change: "no time decay".to_string(),
+            })
+        }
+        Cmd::Revalue { project } => out(s.write(&Revalue { project })?),
+        Cmd::Log(LogCmd::Show { page }) => out(s.scan(&ShowLog {
+            limit: Some(page.limit),
+            offset: Some(page.offset),
+        })?),
+        Cmd::Log(command) => out(s.write(&log_request(command))?),
+        Cmd::Approve { id } => out(s.write(&Approve { id })?),
+        Cmd::Reject { id, reason } => out(s.write(&Reject {
             id,
-        ),
+            reason: reason.unwrap_or_default(),
+        })?),
         Cmd::Contributions {
             project,
             status,
             agent,
             page,
-        } => contributions(s, &project, status, agent.as_deref(), page),
+        } => out(s.read(&ListContributions {
+            project,
+            status: status.map(|s| match s {
+                StatusArg::Pending => StatusName::Pending,
+                StatusArg::Approved => StatusName::Approved,
+                StatusArg::Rejected => StatusName::Rejected,
+            }),
+            agent,
+            kind: None,
+            limit: Some(page.limit),
+            offset: Some(page.offset),
+        })?),
         Cmd::Shares {
             project,
             as_of,
-            blended: true,
-        } => peer_cmd::blended_shares(s, &project, as_of),
-        Cmd::Shares { project, as_of, .. } => {
-            let book = s.open_book()?;
-            let state = book.state();
-            let project = state.project(&project)?;
-            let as_of = match as_of {
-                Some(text) => Date::parse(&text)?,
-                None => today()?,
-            };
-            let values = state.values_by_agent(project, &Filter::default(), as_of)?;
-            Ok(Box::new(SharesOut::of(project, &values, as_of.to_string())))
-        }
+            blended,
+        } => out(s.read(&Shares {
+            project,
+            as_of,
+            blended: blended.then_some(true),
+            limit: None,
+            offset: None,
+        })?),
         Cmd::Plan(PlanCmd::Set { project, file }) => {
-            let plan = plan_file::load_plan(Path::new(&file))?;
-            let mut book = s.open_book()?;
-            let executed = s.execute(
-                &mut book,
-                Command::SetPlan {
-                    project: project.clone(),
-                    plan,
-                },
-            )?;
-            let Outcome::PlanSet { version } = executed.outcome else {
-                return Err(unexpected(&executed));
-            };
-            plan_show(&book, &project, Some(version))
+            let bucket = plan_file::load_plan(Path::new(&file))?;
+            out(s.write(&SetPlan { project, bucket })?)
         }
         Cmd::Plan(PlanCmd::Show { project, version }) => {
-            plan_show(&s.open_book()?, &project, version)
+            out(s.read(&ShowPlan { project, version })?)
         }
         Cmd::Revenue {
             project,
             amount,
             from,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::Revenue {
-                project,
-                amount,
-                from,
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::Distributed { id, .. } = executed.outcome else {
-                return Err(unexpected(&executed));
-            };
-            let state = book.state();
-            let distribution = state.distribution(id)?;
-            Ok(Box::new(RevenueOut::of(
-                state,
-                distribution,
-                executed.replayed,
-            )))
-        }
-        Cmd::Distributions { project, page } => {
-            check_page(page)?;
-            let book = s.open_book()?;
-            let state = book.state();
-            state.project(&project)?;
-            let all: Vec<_> = state
-                .distributions()
-                .iter()
-                .filter(|d| d.project == project)
-                .collect();
-            Ok(Box::new(DistributionsOut {
-                total: all.len(),
-                distributions: all
-                    .into_iter()
-                    .skip(page.offset)
-                    .take(page.limit)
-                    .map(DistributionRow::of)
-                    .collect(),
-                project,
-                offset: page.offset,
-                limit: page.limit,
-            }))
-        }
-        Cmd::Statement { id } => {
-            let book = s.open_book()?;
-            let distribution = book.state().distribution(id)?;
-            Ok(Box::new(StatementOut::of(book.state(), distribution)))
-        }
-        Cmd::Balance { name } => {
-            let book = s.open_book()?;
-            let state = book.state();
-            Ok(Box::new(match name {
-                Some(name) => {
-                    if state.ledger().account(&name).is_none() && state.name_taken(&name).is_none()
-                    {
-                        return Err(CliError::not_found(format!(
-                            "no account named {name:?}: not an agent, a project or an account that holds anything"
-                        ))
-                        .into());
-                    }
-                    BalancesOut::of(state, std::iter::once(name.as_str()))
-                }
-                None => BalancesOut::of(state, state.ledger().accounts().into_keys()),
-            }))
-        }
+        } => out(s.write(&RecordRevenue {
+            project,
+            amount,
+            from,
+        })?),
+        Cmd::Distributions { project, page } => out(s.read(&ListDistributions {
+            project,
+            limit: Some(page.limit),
+            offset: Some(page.offset),
+        })?),
+        Cmd::Statement { id } => out(s.read(&ShowStatement { id })?),
+        Cmd::Balance {
+            name: Some(account),
+        } => out(s.read(&ShowBalance { account })?),
+        Cmd::Balance { name: None } => out(s.read(&ListBalances {
+            limit: Some(PAGE_LIMIT_MAX),
+            offset: None,
+        })?),
         Cmd::Campaign(command) => resources_cmd::campaign(s, command),
         Cmd::Resource(command) => resources_cmd::resource(s, command),
         Cmd::Token(command) => tokens_cmd::run(s, command),
@@ -289,11 +212,7 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
         Cmd::Pool(command) => peer_cmd::pool(s, command),
         Cmd::Leave(args) => peer_cmd::leave(s, args),
         Cmd::Captable(args) => peer_cmd::captable(s, args),
-        Cmd::Verify => {
-            let mut store = open_store(s.book_url(), Access::ReadOnly)?;
-            let report = fairshare_book::verify(store.as_mut())?;
-            Ok(Box::new(VerifyOut::of(report)))
-        }
+        Cmd::Verify => out(s.scan(&Verify {})?),
         Cmd::Serve(args) => crate::server_cmd::serve(s, args),
         Cmd::Key(command) => crate::server_cmd::key(s, command),
         Cmd::Password(command) => crate::server_cmd::password(s, command),
@@ -316,6 +235,11 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
     }
 }
 
+/// A view as the command's output.
+pub(crate) fn out<V: Output + 'static>(view: V) -> Result<Box<dyn Output>> {
+    Ok(Box::new(view))
+}
+
 pub(crate) fn unexpected(executed: &Executed) -> anyhow::Error {
     CliError::storage(format!(
         "event {}: unexpected outcome {:?}",
@@ -324,19 +248,13 @@ pub(crate) fn unexpected(executed: &Executed) -> anyhow::Error {
     .into()
 }
 
-pub(crate) fn check_page(page: Page) -> Result<()> {
-    if page.limit > PAGE_LIMIT_MAX {
-        return Err(CliError::invalid(format!(
-            "--limit {} is above the maximum {PAGE_LIMIT_MAX}: page with --offset",
-            page.limit
-        ))
-        .into());
-    }
+pub(crate) fn check_page(page: crate::args::Page) -> Result<()> {
+    fairshare_ops::Page::new(Some(page.limit), Some(page.offset))?;
     Ok(())
 }
 
 fn init(s: &Session) -> Result<Box<dyn Output>> {
-    let mut store = open_store(s.book_url(), Access::Create)?;
+    let mut store = s.open_store(Access::Create)?;
     Ok(Box::new(InitOut {
         events: store.head()?,
         book: store.location(),
@@ -351,292 +269,93 @@ fn project(s: &Session, command: ProjectCmd) -> Result<Box<dyn Output>> {
             currency,
             exponent,
             approvals,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::AddProject {
-                slug: slug.clone(),
-                name,
-                currency,
-                exponent,
-                approvals,
-            };
-            s.execute(&mut book, command)?;
-            let project = ProjectRow::of(book.state().project(&slug)?);
-            Ok(Box::new(ProjectAdded { project }))
-        }
-        ProjectCmd::List => {
-            let book = s.open_book()?;
-            let projects = book.state().projects().map(ProjectRow::of).collect();
-            Ok(Box::new(ProjectsOut { projects }))
-        }
-        ProjectCmd::Show { slug } => {
-            let book = s.open_book()?;
-            let state = book.state();
-            let p = state.project(&slug)?;
-            Ok(Box::new(ProjectShow {
-                project: p.slug.to_string(),
-                name: p.name.clone(),
-                currency: p.currency.clone(),
-                exponent: p.exponent,
-                approvals: p.approvals_required,
-                plan_version: p.plan_version(),
-                contributions: p.contributions.len(),
-                distributions: state
-                    .distributions()
-                    .iter()
-                    .filter(|d| d.project == slug)
-                    .count(),
-                policy: PolicyOut::of(&p.policy),
-            }))
-        }
+        } => out(s.write(&AddProject {
+            slug,
+            name,
+            currency,
+            exponent,
+            approvals,
+        })?),
+        ProjectCmd::List { page } => out(s.read(&ListProjects {
+            limit: Some(page.limit),
+            offset: Some(page.offset),
+        })?),
+        ProjectCmd::Show { slug } => out(s.read(&ShowProject { project: slug })?),
     }
 }
 
-/// Runs a policy change and prints the policy now in force.
-fn set_policy(
-    s: &Session,
-    slug: &str,
-    command: Command,
-    describe: impl FnOnce(&Project) -> String,
-) -> Result<Box<dyn Output>> {
-    let mut book = s.open_book()?;
-    s.execute(&mut book, command)?;
-    let project = book.state().project(slug)?;
-    Ok(Box::new(PolicySet {
-        project: slug.to_string(),
-        policy: PolicyOut::of(&project.policy),
-        change: describe(project),
-    }))
-}
-
-fn log(s: &Session, command: LogCmd) -> Result<Box<dyn Output>> {
-    struct Fields {
-        kind: Kind,
-        category: Option<String>,
-        hours: Option<String>,
-        amount: Option<String>,
-        rate: Option<String>,
-        value: Option<String>,
-        reimbursable: bool,
-    }
-    let blank = |kind| Fields {
+/// The request a `log KIND` command makes.
+fn log_request(command: LogCmd) -> LogContribution {
+    let blank = |project: String, agent: String, kind: KindName, extra: LogExtra| LogContribution {
+        project,
+        agent: Some(agent),
         kind,
         category: None,
         hours: None,
         amount: None,
         rate: None,
         value: None,
+        date: extra.date,
+        note: extra.note,
+        gift: extra.gift,
         reimbursable: false,
     };
-    let (project, agent, extra, fields): (String, String, LogExtra, Fields) = match command {
+    match command {
         LogCmd::Work {
             project,
             agent,
             hours,
             category,
             extra,
-        } => (
-            project,
-            agent,
-            extra,
-            Fields {
-                category,
-                hours: Some(hours),
-                ..blank(Kind::Work)
-            },
-        ),
+        } => LogContribution {
+            category,
+            hours: Some(hours),
+            ..blank(project, agent, KindName::Work, extra)
+        },
         LogCmd::Cash {
             project,
             agent,
             amount,
             reimbursable,
             extra,
-        } => (
-            project,
-            agent,
-            extra,
-            Fields {
-                amount: Some(amount),
-                reimbursable,
-                ..blank(Kind::Cash)
-            },
-        ),
+        } => LogContribution {
+            amount: Some(amount),
+            reimbursable,
+            ..blank(project, agent, KindName::Cash, extra)
+        },
         LogCmd::Material {
             project,
             agent,
             amount,
             reimbursable,
             extra,
-        } => (
-            project,
-            agent,
-            extra,
-            Fields {
-                amount: Some(amount),
-                reimbursable,
-                ..blank(Kind::Material)
-            },
-        ),
+        } => LogContribution {
+            amount: Some(amount),
+            reimbursable,
+            ..blank(project, agent, KindName::Material, extra)
+        },
         LogCmd::Use {
             project,
             agent,
             hours,
             rate,
             extra,
-        } => (
-            project,
-            agent,
-            extra,
-            Fields {
-                hours: Some(hours),
-                rate,
-                ..blank(Kind::Use)
-            },
-        ),
+        } => LogContribution {
+            hours: Some(hours),
+            rate,
+            ..blank(project, agent, KindName::Use, extra)
+        },
         LogCmd::Cite {
             project,
             agent,
             value,
             extra,
-        } => (
-            project,
-            agent,
-            extra,
-            Fields {
-                value: Some(value),
-                ..blank(Kind::Cite)
-            },
-        ),
+        } => LogContribution {
+            value: Some(value),
+            ..blank(project, agent, KindName::Cite, extra)
+        },
         LogCmd::Show { .. } => unreachable!("`log show` is not a contribution"),
-    };
-    let date = extra.date.as_deref().map(Date::parse).transpose()?;
-    let command = Command::Log {
-        project: project.clone(),
-        agent,
-        kind: fields.kind,
-        category: fields.category,
-        hours: fields.hours,
-        amount: fields.amount,
-        rate: fields.rate,
-        value: fields.value,
-        date,
-        note: extra.note,
-        gift: extra.gift,
-        reimbursable: fields.reimbursable,
-    };
-    let mut book = s.open_book()?;
-    let executed = s.execute(&mut book, command)?;
-    let Outcome::Logged { id, minted, .. } = &executed.outcome else {
-        return Err(unexpected(&executed));
-    };
-    let state = book.state();
-    let contribution = state.contribution(*id)?;
-    let project = state.project(&contribution.project)?;
-    let mut logged = Logged::of(project, contribution, executed.replayed);
-    logged.minted = MintOut::of(state, minted);
-    Ok(Box::new(logged))
-}
-
-fn review(s: &Session, command: Command, id: u64) -> Result<Box<dyn Output>> {
-    let mut book = s.open_book()?;
-    let executed = s.execute(&mut book, command)?;
-    let state = book.state();
-    let contribution = state.contribution(id)?;
-    let project = state.project(&contribution.project)?;
-    let mut reviewed = Reviewed::of(project, contribution, executed.replayed);
-    if let Outcome::Approved { minted, .. } = &executed.outcome {
-        reviewed.minted = MintOut::of(state, minted);
     }
-    Ok(Box::new(reviewed))
-}
-
-fn contributions(
-    s: &Session,
-    slug: &str,
-    status: Option<StatusArg>,
-    agent: Option<&str>,
-    page: Page,
-) -> Result<Box<dyn Output>> {
-    check_page(page)?;
-    let book = s.open_book()?;
-    let state = book.state();
-    let project = state.project(slug)?;
-    if let Some(agent) = agent {
-        state.agent(agent)?;
-    }
-    let status = status.map(|s| match s {
-        StatusArg::Pending => Status::Pending,
-        StatusArg::Approved => Status::Approved,
-        StatusArg::Rejected => Status::Rejected,
-    });
-    let matching = state
-        .project_contributions(project)
-        .filter(|c| status.is_none_or(|s| c.status == s))
-        .filter(|c| agent.is_none_or(|a| *c.agent == *a));
-    let mut total = 0;
-    let mut rows = Vec::new();
-    for contribution in matching {
-        if total >= page.offset && rows.len() < page.limit {
-            rows.push(ContributionRow::of(project, contribution));
-        }
-        total += 1;
-    }
-    Ok(Box::new(ContributionsOut {
-        project: slug.to_string(),
-        total,
-        offset: page.offset,
-        limit: page.limit,
-        contributions: rows,
-    }))
-}
-
-fn plan_show(book: &Book, slug: &str, version: Option<u32>) -> Result<Box<dyn Output>> {
-    let project = book.state().project(slug)?;
-    let current = project.plan_version();
-    let version = version.unwrap_or(current);
-    let plan = version
-        .checked_sub(1)
-        .and_then(|index| project.plans.get(index as usize))
-        .ok_or_else(|| {
-            CliError::not_found(format!(
-                "project {slug} has no plan version {version}: its versions are 1 to {current}"
-            ))
-        })?;
-    Ok(Box::new(PlanOut::of(project, version, plan)))
-}
-
-fn log_show(s: &Session, page: Page) -> Result<Box<dyn Output>> {
-    check_page(page)?;
-    let mut store = open_store(s.book_url(), Access::ReadOnly)?;
-    let head = store.head()?;
-    let mut events = Vec::new();
-    // `scan` has no limit: stop it with an error once the page is full.
-    let scanned = store.scan(page.offset as u64, &mut |row: EventRow| {
-        if events.len() == page.limit {
-            return Err(StoreError::Backend("page full".into()));
-        }
-        let op = EventBody::from_json(&row.body)
-            .map(|body| body.command.op().to_string())
-            .unwrap_or_else(|_| "?".to_string());
-        events.push(EventRowOut {
-            seq: row.seq,
-            recorded_at: row.recorded_at,
-            actor: row.actor,
-            op,
-            key: row.idempotency_key,
-            hash: row.hash,
-        });
-        Ok(())
-    });
-    if events.len() < page.limit {
-        scanned?;
-    }
-    Ok(Box::new(LogOut {
-        head,
-        offset: page.offset,
-        limit: page.limit,
-        events,
-    }))
 }
 
 fn import(s: &Session, file: &str) -> Result<Box<dyn Output>> {
@@ -644,7 +363,7 @@ fn import(s: &Session, file: &str) -> Result<Box<dyn Output>> {
         .map_err(|e| CliError::input(format!("cannot read import file {file}: {e}")))?;
     let url = s.book_url();
     let is_new_file = !is_postgres_url(url) && !Path::new(url).exists();
-    let mut store = open_store(url, Access::Create)?;
+    let mut store = s.open_store(Access::Create)?;
     let progress = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.enable_steady_tick(std::time::Duration::from_millis(120));

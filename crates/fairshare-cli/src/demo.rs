@@ -10,13 +10,18 @@ use std::path::Path;
 
 use anyhow::Result;
 use fairshare_book::Book;
-use fairshare_core::{Command, Filter, Kind, OPERATOR, Outcome, Role};
+use fairshare_core::{Command, Kind, OPERATOR, Outcome, Role};
 use serde::Serialize;
 
 use crate::commands::remove_sqlite_files;
 use crate::error::CliError;
-use crate::plan_file::parse_toml_plan;
-use crate::render::{BalancesOut, Output, SharesOut, StatementOut, Text, VerifyOut};
+use fairshare_ops::contributions::{Shares, SharesAnswer};
+use fairshare_ops::distributions::{BalancesOut, ListBalances, StatementOut};
+use fairshare_ops::log::VerifyOut;
+use fairshare_ops::plans::{parse_plan_file, plan_of};
+use fairshare_ops::{PAGE_LIMIT_MAX, Read, Reading};
+
+use crate::render::{Output, Text};
 use crate::session::{Access, Session, is_postgres_url, now, open_store, today};
 
 /// The demo's book when `--book` (or `FAIRSHARE_BOOK`) does not name one; replaced each run.
@@ -45,7 +50,7 @@ pub struct DemoOut {
     pub book: String,
     pub events: u64,
     pub statement: StatementOut,
-    pub shares: Vec<SharesOut>,
+    pub shares: Vec<SharesAnswer>,
     pub balances: BalancesOut,
     pub verify: VerifyOut,
 }
@@ -221,7 +226,8 @@ fn build(book: &mut Book) -> Result<()> {
         ..Entry::default()
     };
     demo.log("forillon", "luc", Kind::Material, material)?;
-    let plan = parse_toml_plan(FORILLON_PLAN).map_err(CliError::invalid)?;
+    let buckets = parse_plan_file(FORILLON_PLAN, false).map_err(CliError::invalid)?;
+    let plan = plan_of(&buckets)?;
     let command = Command::SetPlan {
         project: "forillon".into(),
         plan,
@@ -281,16 +287,29 @@ fn build(book: &mut Book) -> Result<()> {
 }
 
 fn report(book: &mut Book, url: &str) -> Result<Box<dyn Output>> {
-    let as_of = today()?;
     let state = book.state();
+    let reading = Reading {
+        actor: None,
+        role: None,
+        today: today()?,
+    };
     let statement = StatementOut::of(state, state.distribution(1)?);
     let mut shares = Vec::new();
     for slug in ["forillon", "tracker"] {
-        let project = state.project(slug)?;
-        let values = state.values_by_agent(project, &Filter::default(), as_of)?;
-        shares.push(SharesOut::of(project, &values, as_of.to_string()));
+        let request = Shares {
+            project: slug.to_string(),
+            as_of: None,
+            blended: None,
+            limit: Some(PAGE_LIMIT_MAX),
+            offset: None,
+        };
+        shares.push(request.view(state, &reading)?);
     }
-    let balances = BalancesOut::of(state, state.ledger().accounts().into_keys());
+    let all = ListBalances {
+        limit: Some(PAGE_LIMIT_MAX),
+        offset: None,
+    };
+    let balances = all.view(state, &reading)?;
     let events = state.head();
     let verify = VerifyOut::of(fairshare_book::verify(book.store_mut())?);
     Ok(Box::new(DemoOut {

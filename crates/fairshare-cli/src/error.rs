@@ -4,6 +4,7 @@ use std::fmt;
 
 use fairshare_book::BookError;
 use fairshare_core::DomainError;
+use fairshare_ops::{Failure, OpError};
 use fairshare_store::StoreError;
 
 /// Exit status of a storage, I/O or other unexpected failure.
@@ -80,9 +81,6 @@ impl CliError {
     pub fn input(message: impl Into<String>) -> CliError {
         CliError::new(ErrorKind::Input, message)
     }
-    pub fn not_found(message: impl Into<String>) -> CliError {
-        CliError::new(ErrorKind::NotFound, message)
-    }
     pub fn conflict(message: impl Into<String>) -> CliError {
         CliError::new(ErrorKind::Conflict, message)
     }
@@ -105,6 +103,17 @@ pub fn classify(error: &anyhow::Error) -> ErrorKind {
     for cause in error.chain() {
         if let Some(e) = cause.downcast_ref::<CliError>() {
             return e.kind;
+        }
+        if let Some(e) = cause.downcast_ref::<OpError>() {
+            return match e.failure() {
+                Failure::Invalid => ErrorKind::Invalid,
+                Failure::NotFound => ErrorKind::NotFound,
+                Failure::Conflict => ErrorKind::Conflict,
+                Failure::Forbidden => ErrorKind::Forbidden,
+                Failure::Corrupt => ErrorKind::Corrupt,
+                Failure::Input => ErrorKind::Input,
+                Failure::Storage | Failure::Internal => ErrorKind::Storage,
+            };
         }
         if let Some(e) = cause.downcast_ref::<BookError>() {
             return match e {
@@ -134,6 +143,9 @@ fn flag_of(field: &str) -> Option<&'static str> {
         "rate" => "--rate",
         "value" => "--value AMOUNT",
         "key" => "--key KEY",
+        "limit" => "--limit N",
+        "date" => "--date YYYY-MM-DD",
+        "as_of" => "--as-of YYYY-MM-DD",
         _ => return None,
     })
 }
@@ -143,6 +155,9 @@ fn flag_of(field: &str) -> Option<&'static str> {
 pub fn phrase(error: &anyhow::Error) -> String {
     let message = format!("{error:#}");
     let field = error.chain().find_map(|cause| {
+        if let Some(op) = cause.downcast_ref::<OpError>() {
+            return op.field();
+        }
         let domain = match cause.downcast_ref::<BookError>() {
             Some(BookError::Domain(domain)) => Some(domain),
             _ => cause.downcast_ref::<DomainError>(),

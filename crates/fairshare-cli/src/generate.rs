@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::commands::Nothing;
 use crate::error::CliError;
 use crate::render::{Output, Text};
-use crate::session::{format_utc, parse_rfc3339};
+use fairshare_core::Timestamp;
 
 /// Most agents a generated network has.
 pub const GENERATE_AGENTS_MAX: u64 = 1_000_000;
@@ -207,7 +207,7 @@ pub fn run(spec: Spec) -> Result<Box<dyn Output>> {
     let mut generator = Generator {
         book: Book::open(Box::new(store))?,
         rng: SplitMix64(spec.seed),
-        time: parse_rfc3339(START_TIME).expect("constant time"),
+        time: Timestamp::parse(START_TIME).expect("constant time").0,
         revenues: 0,
     };
     generator.network(&spec)?;
@@ -243,7 +243,7 @@ struct Generator {
 
 impl Generator {
     fn run(&mut self, command: Command, key: Option<&str>) -> Result<()> {
-        let recorded_at = format_utc(self.time);
+        let recorded_at = Timestamp(self.time).to_string();
         self.time += 1;
         self.book.execute(OPERATOR, &command, key, &recorded_at)?;
         Ok(())

@@ -21,6 +21,7 @@ mod render;
 mod resources_cmd;
 mod server_cmd;
 mod session;
+mod text;
 mod tokens_cmd;
 
 use std::io::Write;

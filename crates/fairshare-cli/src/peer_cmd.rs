@@ -13,6 +13,8 @@ use serde::Serialize;
 
 use crate::commands::unexpected;
 use crate::error::CliError;
+use fairshare_ops::peer::BlendedOut;
+
 use crate::render::{Output, Table, Text, or_dash, ratio_decimal};
 use crate::session::{Session, today};
 
@@ -575,47 +577,6 @@ fn captable_output(out: CaptableOut, format: Option<CaptableFormat>) -> Box<dyn 
         Some(CaptableFormat::Json) => Box::new(JsonOnly(out)),
         None => Box::new(out),
     }
-}
-
-/// `shares PROJECT --blended`: formula, peer, steward and blended shares side by side.
-pub fn blended_shares(
-    s: &Session,
-    project: &str,
-    as_of: Option<String>,
-) -> Result<Box<dyn Output>> {
-    let book = s.open_book()?;
-    let state = book.state();
-    let p = state.project(project)?;
-    let as_of = match as_of {
-        Some(text) => Date::parse(&text)?,
-        None => today()?,
-    };
-    let report = state.blended_shares(project, as_of)?;
-    Ok(Box::new(BlendedOut {
-        project: project.to_string(),
-        as_of: as_of.to_string(),
-        weights: Weights {
-            formula: report.formula.to_string(),
-            peer: report.peer.to_string(),
-            steward: report.steward.to_string(),
-        },
-        blend_set: report.blend_set,
-        round: report.round,
-        shares: report
-            .rows
-            .iter()
-            .map(|r| BlendedRow {
-                agent: r.agent.clone(),
-                formula: share_text(&r.formula),
-                peer: share_text(&r.peer),
-                steward: share_text(&r.steward),
-                blended: share_text(&r.blended),
-                value: r.value.display(p.exponent),
-                received: r.received,
-                steward_points: r.steward_points,
-            })
-            .collect(),
-    }))
 }
 
 /// An exact share as the CLI prints shares: an exact decimal, or rounded half-to-even at the
@@ -1448,62 +1409,32 @@ impl<T: Serialize> Output for JsonOnly<T> {
     }
 }
 
-#[derive(Serialize)]
-pub struct Weights {
-    pub formula: String,
-    pub peer: String,
-    pub steward: String,
-}
-
-#[derive(Serialize)]
-pub struct BlendedRow {
-    pub agent: String,
-    pub formula: String,
-    pub peer: String,
-    pub steward: String,
-    pub blended: String,
-    /// Formula value, peer points received (latest closed round) and steward points.
-    pub value: String,
-    pub received: u64,
-    pub steward_points: u64,
-}
-
-#[derive(Serialize)]
-pub struct BlendedOut {
-    pub project: String,
-    pub as_of: String,
-    /// The weights in force (formula 1 when no blend is set).
-    pub weights: Weights,
-    pub blend_set: bool,
-    /// The closed round the peer shares come from.
-    pub round: Option<u64>,
-    pub shares: Vec<BlendedRow>,
-}
-
-impl Text for BlendedOut {
-    fn to_text(&self) -> String {
+/// The text of `shares PROJECT --blended`.
+pub fn blended_text(blended: &BlendedOut) -> String {
+    {
         let mut out = format!(
             "{} blended shares as of {}: {} x formula + {} x peer{} + {} x steward{}\n",
-            self.project,
-            self.as_of,
-            self.weights.formula,
-            self.weights.peer,
-            self.round
+            blended.project,
+            blended.as_of,
+            blended.weights.formula,
+            blended.weights.peer,
+            blended
+                .round
                 .map(|r| format!(" (round {r})"))
                 .unwrap_or_default(),
-            self.weights.steward,
-            if self.blend_set {
+            blended.weights.steward,
+            if blended.blend_set {
                 ""
             } else {
                 " (no blend set: formula only)"
             }
         );
-        if self.shares.is_empty() {
+        if blended.shares.is_empty() {
             out.push_str("  no shares yet\n");
             return out;
         }
         let mut table = Table::new(&["agent", "formula", "peer", "steward", "blended"]);
-        for r in &self.shares {
+        for r in &blended.shares {
             table.row(vec![
                 r.agent.clone(),
                 r.formula.clone(),

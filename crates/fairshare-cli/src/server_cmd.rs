@@ -10,7 +10,9 @@ use serde::Serialize;
 use crate::commands::Nothing;
 use crate::error::CliError;
 use crate::render::{Output, Text};
-use crate::session::{NOW_ENV, Session};
+use fairshare_ops::NOW_ENV;
+
+use crate::session::Session;
 
 /// Shortest password accepted for the dashboard.
 pub const PASSWORD_LEN_MIN: usize = 10;

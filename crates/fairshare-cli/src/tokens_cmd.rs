@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use clap::{Subcommand, ValueEnum};
 use fairshare_core::tokens::{HatchResult, Price, Token};
-use fairshare_core::{Command, HatchSpec, Outcome, Redemption, State, TokenMint, format_amount};
+use fairshare_core::{Command, HatchSpec, Outcome, Redemption, State, format_amount};
 use num_bigint::BigInt;
 use serde::Serialize;
 
@@ -482,30 +482,6 @@ fn money(token: &Token, minor: i128) -> String {
 /// A price per whole token, rounded down to the currency's decimals plus four.
 fn price_text(price: &Price, token: &Token) -> String {
     price.per_token(token.currency_exponent + PRICE_EXTRA_DECIMALS)
-}
-
-/// Tokens a contribution minted, for the output of `log` and `approve`.
-#[derive(Serialize)]
-pub struct MintOut {
-    pub token: String,
-    pub to: String,
-    pub tokens: String,
-}
-
-impl MintOut {
-    pub fn of(state: &State, mint: &Option<TokenMint>) -> Option<MintOut> {
-        let mint = mint.as_ref()?;
-        let exponent = state.token(&mint.token).map(|t| t.exponent).unwrap_or(0);
-        Some(MintOut {
-            token: mint.token.clone(),
-            to: mint.to.clone(),
-            tokens: format_amount(mint.tokens, exponent),
-        })
-    }
-
-    pub fn words(&self) -> String {
-        format!("minted {} {} to {}", self.tokens, self.token, self.to)
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -155,8 +155,8 @@ fn forillon(env: &Env) {
     assert_eq!(
         logged,
         json!({"contribution": 1, "project": "forillon", "agent": "abran", "kind": "work",
-               "value": "5400.00", "currency": "CAD", "status": "approved", "gift": false,
-               "replayed": false})
+               "value": "5400.00", "currency": "CAD", "status": "approved",
+               "approvals_required": 0, "gift": false, "replayed": false})
     );
     env.ok(&[
         "log",
@@ -245,7 +245,7 @@ fn forillon_story_end_to_end() {
     let balances = env.json(&["balance"]);
     assert_eq!(
         balances,
-        json!({"balances": {
+        json!({"total": 5, "offset": 0, "limit": 1000, "balances": {
             "abran": {"CAD": "5558.82"}, "infra": {"CAD": "1200.00"}, "luc": {"CAD": "1535.30"},
             "marie": {"CAD": "3705.88"}, "outside": {"CAD": "-12000.00"}}})
     );
@@ -298,7 +298,7 @@ fn forillon_story_end_to_end() {
     let shares = env.json(&["shares", "forillon"]);
     assert_eq!(
         shares,
-        json!({"project": "forillon", "total": "10500.00", "shares": [
+        json!({"as_of": "2026-11-21", "currency": "CAD", "agents": 3, "offset": 0, "limit": 100, "next_offset": null, "project": "forillon", "total": "10500.00", "shares": [
             {"agent": "abran", "value": "5400.00", "share": "0.514285714285714286"},
             {"agent": "luc", "value": "1500.00", "share": "0.142857142857142857"},
             {"agent": "marie", "value": "3600.00", "share": "0.342857142857142857"},
@@ -470,7 +470,7 @@ fn bad_input_is_refused_and_changes_nothing() {
             "2026-02-30",
         ],
         "invalid",
-        "no such date 2026-02-30",
+        "no such date 2026-02-30 (--date YYYY-MM-DD)",
     );
     env.refused(
         &["reject", "1"],
@@ -479,9 +479,9 @@ fn bad_input_is_refused_and_changes_nothing() {
     );
     env.refused(&["statement", "9"], "not-found", "unknown distribution 9");
     env.refused(
-        &["contributions", "forillon", "--limit", "10001"],
+        &["contributions", "forillon", "--limit", "1001"],
         "invalid",
-        "--limit 10001 is above the maximum 10000: page with --offset",
+        "limit 1001 is above the maximum 1000: page with offset (--limit N)",
     );
 
     // Without --json: nothing on stdout, the message on stderr, the same exit status.
@@ -908,7 +908,7 @@ fn listings_and_reports() {
     assert_eq!(listed["total"], 2);
     assert_eq!(
         listed["contributions"],
-        json!([{"id": 4, "date": "2026-11-21", "agent": "luc", "kind": "material",
+        json!([{"id": 4, "project": "forillon", "date": "2026-11-21", "agent": "luc", "kind": "material",
                 "amount": "300.00", "value": "300.00", "status": "approved", "gift": false,
                 "reimbursable": true, "approvals": [], "note": "plywood"}])
     );

@@ -39,6 +39,7 @@ pub mod resources;
 pub mod serde_text;
 pub mod split;
 pub mod state;
+pub mod time;
 pub mod tokens;
 pub mod value;
 
@@ -59,6 +60,7 @@ pub use model::{
 pub use money::{format_amount, parse_amount};
 pub use peer::{BlendReport, BlendRow, CapRow, PeerShare, PoolLine, Round, Share, ValueChange};
 pub use state::{Ctx, Distribution, Project, State};
+pub use time::Timestamp;
 pub use value::Value;
 // --- tokens ---
 pub use tokens::{HatchResult, HatchSpec, Redemption, Token, TokenMint};

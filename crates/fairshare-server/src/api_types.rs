@@ -23,25 +23,10 @@ pub struct Problem {
     pub status: u16,
     /// What is wrong, in words (the core's message for a refusal).
     pub detail: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RoleBody {
-    Custodian,
-    Affiliate,
-    Observer,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum KindBody {
-    Work,
-    Cash,
-    Material,
-    Use,
-    Cite,
-    Bounty,
+    /// The request field at fault, by its JSON name (absent when the problem is not one
+    /// field's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -73,400 +58,20 @@ pub struct HealthOut {
 // ---------------------------------------------------------------------------------------------
 // Agents
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AgentCreate {
-    /// Lower-case letters, digits, `-` and `_`.
-    pub handle: String,
-    #[serde(default)]
-    pub name: Option<String>,
-    pub role: RoleBody,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AgentRow {
-    pub handle: String,
-    pub name: Option<String>,
-    pub role: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AgentAdded {
-    pub agent: AgentRow,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AgentsOut {
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    /// The offset of the next page, or null on the last one.
-    pub next_offset: Option<usize>,
-    pub agents: Vec<AgentRow>,
-}
-
 // ---------------------------------------------------------------------------------------------
 // Projects and policies
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProjectCreate {
-    pub slug: String,
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Asset code of the project's currency, e.g. `CAD`.
-    pub currency: String,
-    /// Decimals of the currency (2 for CAD).
-    pub exponent: u32,
-    /// Approvals a contribution needs before it counts (default 0).
-    #[serde(default)]
-    pub approvals: u32,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ProjectRow {
-    pub project: String,
-    pub name: Option<String>,
-    pub currency: String,
-    pub exponent: u32,
-    pub approvals: u32,
-    pub plan_version: u32,
-    pub contributions: usize,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ProjectAdded {
-    pub project: ProjectRow,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ProjectsOut {
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    pub next_offset: Option<usize>,
-    pub projects: Vec<ProjectRow>,
-}
-
-/// A valuation policy: decimals as strings.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct PolicyOut {
-    /// Rate per hour of each work category.
-    pub rates: BTreeMap<String, String>,
-    /// Multiplier per contribution kind (absent: 1).
-    pub multipliers: BTreeMap<String, String>,
-    /// Skill factor per agent (absent: 1).
-    pub skills: BTreeMap<String, String>,
-    pub half_life_days: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ProjectShow {
-    pub project: String,
-    pub name: Option<String>,
-    pub currency: String,
-    pub exponent: u32,
-    pub approvals: u32,
-    pub plan_version: u32,
-    pub contributions: usize,
-    pub distributions: usize,
-    pub policy: PolicyOut,
-    /// The plan in force.
-    pub plan: PlanOut,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RateSet {
-    /// Rate per hour, e.g. `"45.00"`.
-    pub per_hour: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FactorSet {
-    /// A positive decimal, e.g. `"1.5"`.
-    pub factor: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DecaySet {
-    /// Contribution values halve every this many days.
-    pub half_life_days: String,
-}
-
-/// The policy now in force, after a change.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct PolicySet {
-    pub project: String,
-    pub policy: PolicyOut,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ValueChange {
-    pub contribution: u64,
-    pub value: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Revalued {
-    pub project: String,
-    pub changed: Vec<ValueChange>,
-}
 
 // ---------------------------------------------------------------------------------------------
 // Contributions
 
-/// A contribution. Which fields apply depends on `kind`: work takes `hours` and `category`;
-/// cash and material take `amount` (and may be `reimbursable`); use takes `hours` and `rate`;
-/// cite takes `value`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ContributionCreate {
-    /// Whose contribution it is (default: the caller). Affiliates log only their own.
-    #[serde(default)]
-    pub agent: Option<String>,
-    pub kind: KindBody,
-    #[serde(default)]
-    pub category: Option<String>,
-    #[serde(default)]
-    pub hours: Option<String>,
-    #[serde(default)]
-    pub amount: Option<String>,
-    #[serde(default)]
-    pub rate: Option<String>,
-    #[serde(default)]
-    pub value: Option<String>,
-    /// `YYYY-MM-DD` (default: today).
-    #[serde(default)]
-    pub date: Option<String>,
-    #[serde(default)]
-    pub note: Option<String>,
-    /// A gift: visible in reports, never paid.
-    #[serde(default)]
-    pub gift: bool,
-    #[serde(default)]
-    pub reimbursable: bool,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Logged {
-    pub contribution: u64,
-    pub project: String,
-    pub agent: String,
-    pub kind: String,
-    pub value: String,
-    pub currency: String,
-    pub status: String,
-    pub gift: bool,
-    /// True when this answers a retry (same `Idempotency-Key`): nothing new was recorded.
-    pub replayed: bool,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RejectBody {
-    pub reason: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Reviewed {
-    pub contribution: u64,
-    pub status: String,
-    pub approvals: Vec<String>,
-    pub approvals_required: u32,
-    pub reason: Option<String>,
-    pub replayed: bool,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ContributionRow {
-    pub id: u64,
-    pub project: String,
-    pub date: String,
-    pub agent: String,
-    pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hours: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    pub value: String,
-    pub status: String,
-    pub gift: bool,
-    pub reimbursable: bool,
-    pub approvals: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ContributionsQuery {
-    pub status: Option<StatusBody>,
-    pub agent: Option<String>,
-    pub kind: Option<KindBody>,
-    /// Rows in the page (default 100, at most 1000).
-    pub limit: Option<usize>,
-    pub offset: Option<usize>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ContributionsOut {
-    pub project: String,
-    /// Contributions matching the filters, before paging.
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    pub next_offset: Option<usize>,
-    pub contributions: Vec<ContributionRow>,
-}
-
 // ---------------------------------------------------------------------------------------------
 // Shares
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SharesQuery {
-    /// Values decayed to this day, `YYYY-MM-DD` (default: today).
-    pub as_of: Option<String>,
-    /// Formula, peer, steward and blended shares side by side (not paged).
-    pub blended: Option<bool>,
-    pub limit: Option<usize>,
-    pub offset: Option<usize>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ShareRow {
-    pub agent: String,
-    pub value: String,
-    /// Exact decimal share of the total (rounded half-to-even at 18 decimals).
-    pub share: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SharesOut {
-    pub project: String,
-    pub as_of: String,
-    pub currency: String,
-    /// Total counted value.
-    pub total: String,
-    /// Agents with a share, before paging.
-    pub agents: usize,
-    pub offset: usize,
-    pub limit: usize,
-    pub next_offset: Option<usize>,
-    pub shares: Vec<ShareRow>,
-}
 
 // ---------------------------------------------------------------------------------------------
 // Plans
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum PercentOfBody {
-    Gross,
-    Remaining,
-}
-
-/// One step of a value equation, the same shape as a plan file's bucket.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum BucketBody {
-    /// `min(amount, left)` to `to`.
-    Fixed { amount: String, to: String },
-    /// `min(floor(percent% of gross or of what is left), left)` to `to`.
-    Percent {
-        percent: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        of: Option<PercentOfBody>,
-        to: String,
-    },
-    /// Outstanding reimbursable claims of these kinds (default cash and material), capped.
-    Reimburse {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        kinds: Option<Vec<KindBody>>,
-    },
-    /// What is left (or `percent`% of it), pro rata by the value of matching contributions.
-    Contributors {
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        kinds: Vec<KindBody>,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        categories: Vec<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        from: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        to: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        percent: Option<String>,
-    },
-    /// What is left (or `percent`% of it) to a resource's co-owners' outstanding payback.
-    Payback {
-        resource: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        percent: Option<String>,
-    },
-    /// What is left, pro rata by the holders' balances of a project token.
-    TokenHolders { token: String },
-}
-
-/// A distribution plan, the same shape as `fairshare_core::Plan`: `{"bucket": [...]}`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PlanBody {
-    #[serde(alias = "buckets")]
-    pub bucket: Vec<BucketBody>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PlanQuery {
-    /// A past version (default: the current one).
-    pub version: Option<u32>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct BucketOut {
-    /// Bucket number, from 1.
-    pub bucket: usize,
-    /// The bucket in words.
-    pub words: String,
-    /// The bucket exactly as a plan writes it.
-    #[serde(flatten)]
-    pub spec: BucketBody,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct PlanOut {
-    pub project: String,
-    pub version: u32,
-    pub current_version: u32,
-    pub buckets: Vec<BucketOut>,
-    /// Where whatever the buckets leave goes.
-    pub rest_to: String,
-}
-
 // ---------------------------------------------------------------------------------------------
 // Revenue, distributions, statements, balances
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RevenueCreate {
-    /// The amount received, e.g. `"12000.00"`.
-    pub amount: String,
-    /// Who paid (free text).
-    #[serde(default)]
-    pub from: Option<String>,
-}
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LineOut {
@@ -475,20 +80,6 @@ pub struct LineOut {
     pub bucket_label: String,
     pub to: String,
     pub amount: String,
-}
-
-/// The result of `POST .../revenue`: a distribution and its statement.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct RevenueOut {
-    pub distribution: u64,
-    pub project: String,
-    pub amount: String,
-    pub currency: String,
-    pub plan_version: u32,
-    pub replayed: bool,
-    /// What each account received in total.
-    pub payouts: BTreeMap<String, String>,
-    pub lines: Vec<LineOut>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -505,60 +96,8 @@ pub struct StatementOut {
     pub lines: Vec<LineOut>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct DistributionRow {
-    pub distribution: u64,
-    pub date: String,
-    pub amount: String,
-    pub currency: String,
-    pub plan_version: u32,
-    pub key: Option<String>,
-    pub from: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct DistributionsOut {
-    pub project: String,
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    pub next_offset: Option<usize>,
-    pub distributions: Vec<DistributionRow>,
-}
-
-/// Balances: account -> asset -> amount.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct BalancesOut {
-    /// Accounts before paging (absent for one account).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_offset: Option<usize>,
-    pub balances: BTreeMap<String, BTreeMap<String, String>>,
-}
-
 // ---------------------------------------------------------------------------------------------
 // The log
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct VerifyProblem {
-    pub seq: u64,
-    pub message: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct VerifyOut {
-    pub ok: bool,
-    /// Events checked and found sound.
-    pub events: u64,
-    /// Hash of the last sound event.
-    pub head: String,
-    pub problem: Option<VerifyProblem>,
-}
 
 /// What `GET /api/v1/export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
@@ -589,26 +128,6 @@ pub enum ExportFormatBody {
 pub struct ExportQuery {
     /// The format (default `jsonl`).
     pub format: Option<ExportFormatBody>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct EventRowOut {
-    pub seq: u64,
-    pub recorded_at: String,
-    pub actor: String,
-    pub op: String,
-    pub key: Option<String>,
-    pub hash: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct LogOut {
-    /// Events in the book.
-    pub head: u64,
-    pub offset: usize,
-    pub limit: usize,
-    pub next_offset: Option<usize>,
-    pub events: Vec<EventRowOut>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1482,42 +1001,4 @@ pub struct CaptableOut {
     pub currency: String,
     pub recorded: Option<u64>,
     pub rows: Vec<CapRowOut>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Weights {
-    pub formula: String,
-    pub peer: String,
-    pub steward: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct BlendedRow {
-    pub agent: String,
-    pub formula: String,
-    pub peer: String,
-    pub steward: String,
-    pub blended: String,
-    pub value: String,
-    pub received: u64,
-    pub steward_points: u64,
-}
-
-/// `shares?blended=true`: formula, peer, steward and blended shares side by side.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct BlendedOut {
-    pub project: String,
-    pub as_of: String,
-    pub weights: Weights,
-    pub blend_set: bool,
-    pub round: Option<u64>,
-    pub shares: Vec<BlendedRow>,
-}
-
-/// The formula shares, or with `blended=true` the blended ones.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum SharesAnswer {
-    Formula(SharesOut),
-    Blended(BlendedOut),
 }

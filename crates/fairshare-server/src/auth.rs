@@ -12,6 +12,8 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+use fairshare_ops::Reading;
+
 use crate::AppState;
 use crate::credentials::{API_KEY_LEN_MAX, API_KEY_PREFIX, CredentialStore, hash_api_key};
 use crate::error::ApiError;
@@ -137,19 +139,27 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// A reader: anyone on a public network, a member (a valid key) on a private one. A key that
-/// is presented must be valid either way.
-pub(crate) struct Reader;
+/// is presented must be valid either way; it says who reads.
+pub(crate) struct Reader(pub Option<String>);
+
+impl Reader {
+    /// Who reads and when, for a view.
+    pub fn reading(&self, state: &fairshare_core::State, today: fairshare_core::Date) -> Reading {
+        Reading {
+            role: self.0.as_deref().and_then(|a| state.role_of(a).ok()),
+            actor: self.0.clone(),
+            today,
+        }
+    }
+}
 
 impl FromRequestParts<AppState> for Reader {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
         match bearer(parts)? {
-            Some(key) => {
-                app.auth.agent_for(key).await?;
-                Ok(Reader)
-            }
-            None if app.public => Ok(Reader),
+            Some(key) => Ok(Reader(Some(app.auth.agent_for(key).await?))),
+            None if app.public => Ok(Reader(None)),
             None => Err(ApiError::Unauthenticated(
                 "this network is private: reading needs a member's API key \
                  (`Authorization: Bearer fsk_...`)"

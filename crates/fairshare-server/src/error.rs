@@ -9,7 +9,7 @@ use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use fairshare_book::BookError;
-use fairshare_core::DomainError;
+use fairshare_core::{DomainError, ErrorKind};
 use fairshare_store::StoreError;
 use thiserror::Error;
 
@@ -38,6 +38,10 @@ pub enum ApiError {
     /// Well-formed but refused input: a bad amount, negative hours, an over-precise amount.
     #[error("{0}")]
     Invalid(String),
+    /// A refusal of the core or of an operation: its kind gives the status, and it may name
+    /// the request field at fault.
+    #[error("{0}")]
+    Refused(DomainError),
     /// The book's storage failed (logged, not shown).
     #[error("storage: {0}")]
     Unavailable(String),
@@ -56,6 +60,13 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Refused(error) => match error.kind() {
+                ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorKind::NotFound => StatusCode::NOT_FOUND,
+                ErrorKind::Conflict => StatusCode::CONFLICT,
+                ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+                ErrorKind::Corrupt => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -67,6 +78,14 @@ impl ApiError {
 
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError::NotFound(message.into())
+    }
+
+    /// The request field a refusal names (its JSON name), if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ApiError::Refused(error) => error.field_name(),
+            _ => None,
+        }
     }
 
     /// What the client is told.
@@ -84,8 +103,8 @@ impl ApiError {
     }
 }
 
-/// The problem document of a status: a `type` naming the kind, and its standard title.
-pub fn problem(status: StatusCode, detail: String) -> Problem {
+/// The problem document of a refusal that names the request field at fault.
+pub fn problem_at(status: StatusCode, detail: String, field: Option<&str>) -> Problem {
     let kind = match status {
         StatusCode::BAD_REQUEST => "bad-request",
         StatusCode::UNAUTHORIZED => "unauthenticated",
@@ -104,11 +123,16 @@ pub fn problem(status: StatusCode, detail: String) -> Problem {
         title: status.canonical_reason().unwrap_or("Error").to_string(),
         status: status.as_u16(),
         detail,
+        field: field.map(str::to_string),
     }
 }
 
 pub fn problem_response(status: StatusCode, detail: String) -> Response {
-    let body = serde_json::to_vec(&problem(status, detail)).unwrap_or_default();
+    problem_response_at(status, detail, None)
+}
+
+fn problem_response_at(status: StatusCode, detail: String, field: Option<&str>) -> Response {
+    let body = serde_json::to_vec(&problem_at(status, detail, field)).unwrap_or_default();
     let mut response = (status, body).into_response();
     response
         .headers_mut()
@@ -124,7 +148,7 @@ impl IntoResponse for ApiError {
             ApiError::Internal(message) => tracing::error!(%message, "internal failure"),
             _ => {}
         }
-        let mut response = problem_response(status, self.detail());
+        let mut response = problem_response_at(status, self.detail(), self.field());
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -136,14 +160,23 @@ impl IntoResponse for ApiError {
 
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> ApiError {
-        use fairshare_core::ErrorKind;
-        let message = error.to_string();
         match error.kind() {
-            ErrorKind::Invalid => ApiError::Invalid(message),
-            ErrorKind::NotFound => ApiError::NotFound(message),
-            ErrorKind::Conflict => ApiError::Conflict(message),
-            ErrorKind::Forbidden => ApiError::Forbidden(message),
-            ErrorKind::Corrupt => ApiError::Internal(format!("corrupt book: {message}")),
+            ErrorKind::Corrupt => ApiError::Internal(format!("corrupt book: {error}")),
+            _ => ApiError::Refused(error),
+        }
+    }
+}
+
+impl From<fairshare_ops::OpError> for ApiError {
+    fn from(error: fairshare_ops::OpError) -> ApiError {
+        use fairshare_ops::{Failure, OpError};
+        let message = error.to_string();
+        match error {
+            OpError::Domain(domain) => domain.into(),
+            _ => match error.failure() {
+                Failure::Storage | Failure::Input => ApiError::Unavailable(message),
+                _ => ApiError::Internal(message),
+            },
         }
     }
 }
@@ -267,7 +300,8 @@ mod tests {
 
     #[test]
     fn problems_name_their_kind() {
-        let problem = problem(StatusCode::UNPROCESSABLE_ENTITY, "x".into());
+        let problem = problem_at(StatusCode::UNPROCESSABLE_ENTITY, "x".into(), Some("amount"));
+        assert_eq!(problem.field.as_deref(), Some("amount"));
         assert_eq!(problem.r#type, "urn:fairshare:problem:invalid");
         assert_eq!(problem.title, "Unprocessable Entity");
         assert_eq!(problem.status, 422);

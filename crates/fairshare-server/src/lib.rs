@@ -27,6 +27,7 @@ mod extract;
 mod fresh;
 mod handlers;
 mod offload;
+mod operations;
 mod routes;
 mod views;
 mod web;

@@ -4,7 +4,8 @@
 
 use axum::Router;
 use axum::handler::Handler;
-use axum::routing::{MethodFilter, MethodRouter, on};
+use axum::routing::{MethodFilter, on};
+use fairshare_ops::{Method, agents, contributions, distributions, log, plans, projects};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -13,108 +14,67 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 use crate::api_types::{ExportFormatBody, Problem, StatusBody};
 use crate::error::problem_for_plain_errors;
 use crate::handlers as h;
+use crate::operations::{Served, read, scan, write};
 use crate::{AppState, BODY_LIMIT_BYTES};
 
-#[derive(Debug, Clone, Copy)]
-enum Verb {
-    Get,
-    Post,
-    Put,
-    Delete,
-}
-
-impl Verb {
-    fn filter(self) -> MethodFilter {
-        match self {
-            Verb::Get => MethodFilter::GET,
-            Verb::Post => MethodFilter::POST,
-            Verb::Put => MethodFilter::PUT,
-            Verb::Delete => MethodFilter::DELETE,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Verb::Get => "GET",
-            Verb::Post => "POST",
-            Verb::Put => "PUT",
-            Verb::Delete => "DELETE",
-        }
-    }
-}
-
-struct Route {
-    verb: Verb,
-    path: &'static str,
-    handler: MethodRouter<AppState>,
-}
-
-fn route<H, T>(verb: Verb, path: &'static str, handler: H) -> Route
+/// A route with a hand-written handler, documented by its `#[utoipa::path]`.
+fn route<H, T>(method: Method, path: &'static str, handler: H) -> Served
 where
     H: Handler<T, AppState>,
     T: 'static,
 {
-    Route {
-        verb,
+    let filter = match method {
+        Method::Get => MethodFilter::GET,
+        Method::Post => MethodFilter::POST,
+        Method::Put => MethodFilter::PUT,
+        Method::Delete => MethodFilter::DELETE,
+    };
+    Served {
+        method,
         path,
-        handler: on(verb.filter(), handler),
+        handler: on(filter, handler),
+        document: |_| {},
     }
 }
 
-/// Every route of the server.
-fn table() -> Vec<Route> {
-    use Verb::{Delete, Get, Post, Put};
+/// Every route of the server: an operation of `fairshare-ops` is one line.
+fn table() -> Vec<Served> {
+    use Method::{Get, Post};
     vec![
         route(Get, "/healthz", h::healthz),
         route(Get, "/api/openapi.json", h::openapi_json),
         // agents
-        route(Get, "/api/v1/agents", h::list_agents),
-        route(Post, "/api/v1/agents", h::add_agent),
-        route(Get, "/api/v1/agents/{handle}", h::show_agent),
+        read::<agents::ListAgents>(),
+        write::<agents::AddAgent>(),
+        read::<agents::ShowAgent>(),
         // projects and their policies
-        route(Get, "/api/v1/projects", h::list_projects),
-        route(Post, "/api/v1/projects", h::add_project),
-        route(Get, "/api/v1/projects/{slug}", h::show_project),
-        route(Put, "/api/v1/projects/{slug}/rates/{category}", h::set_rate),
-        route(Put, "/api/v1/projects/{slug}/skills/{agent}", h::set_skill),
-        route(
-            Put,
-            "/api/v1/projects/{slug}/multipliers/{kind}",
-            h::set_multiplier,
-        ),
-        route(Put, "/api/v1/projects/{slug}/decay", h::set_decay),
-        route(Delete, "/api/v1/projects/{slug}/decay", h::remove_decay),
-        route(Post, "/api/v1/projects/{slug}/revalue", h::revalue),
+        read::<projects::ListProjects>(),
+        write::<projects::AddProject>(),
+        read::<projects::ShowProject>(),
+        write::<projects::SetRate>(),
+        write::<projects::SetSkill>(),
+        write::<projects::SetMultiplier>(),
+        write::<projects::SetDecay>(),
+        write::<projects::RemoveDecay>(),
+        write::<projects::Revalue>(),
         // contributions and shares
-        route(
-            Get,
-            "/api/v1/projects/{slug}/contributions",
-            h::list_contributions,
-        ),
-        route(
-            Post,
-            "/api/v1/projects/{slug}/contributions",
-            h::log_contribution,
-        ),
-        route(Get, "/api/v1/contributions/{id}", h::show_contribution),
-        route(Post, "/api/v1/contributions/{id}/approve", h::approve),
-        route(Post, "/api/v1/contributions/{id}/reject", h::reject),
-        route(Get, "/api/v1/projects/{slug}/shares", h::shares),
+        read::<contributions::ListContributions>(),
+        write::<contributions::LogContribution>(),
+        read::<contributions::ShowContribution>(),
+        write::<contributions::Approve>(),
+        write::<contributions::Reject>(),
+        read::<contributions::Shares>(),
         // plans, revenue, distributions, balances
-        route(Get, "/api/v1/projects/{slug}/plan", h::show_plan),
-        route(Put, "/api/v1/projects/{slug}/plan", h::set_plan),
-        route(Post, "/api/v1/projects/{slug}/revenue", h::record_revenue),
-        route(
-            Get,
-            "/api/v1/projects/{slug}/distributions",
-            h::list_distributions,
-        ),
-        route(Get, "/api/v1/distributions/{id}", h::show_statement),
-        route(Get, "/api/v1/balances", h::list_balances),
-        route(Get, "/api/v1/balances/{account}", h::show_balance),
+        read::<plans::ShowPlan>(),
+        write::<plans::SetPlan>(),
+        write::<distributions::RecordRevenue>(),
+        read::<distributions::ListDistributions>(),
+        read::<distributions::ShowStatement>(),
+        read::<distributions::ListBalances>(),
+        read::<distributions::ShowBalance>(),
         // the log
-        route(Get, "/api/v1/log", h::show_log),
-        route(Get, "/api/v1/verify", h::verify),
+        scan::<log::ShowLog>(),
+        scan::<log::Verify>(),
         route(Get, "/api/v1/export", h::export),
         // campaigns
         route(Get, "/api/v1/campaigns", h::list_campaigns),
@@ -127,7 +87,7 @@ fn table() -> Vec<Route> {
         route(Get, "/api/v1/resources", h::list_resources),
         route(Post, "/api/v1/projects/{slug}/resources", h::add_resource),
         route(Get, "/api/v1/resources/{name}", h::show_resource),
-        route(Put, "/api/v1/resources/{name}/fees", h::set_fees),
+        route(Method::Put, "/api/v1/resources/{name}/fees", h::set_fees),
         route(Post, "/api/v1/resources/{name}/uses", h::use_resource),
         // tokens
         route(Post, "/api/v1/projects/{slug}/token", h::create_token),
@@ -150,7 +110,7 @@ fn table() -> Vec<Route> {
         route(Post, "/api/v1/rounds/{id}/gifts", h::give),
         route(Post, "/api/v1/rounds/{id}/close", h::close_round),
         route(Post, "/api/v1/projects/{slug}/steward", h::steward_give),
-        route(Put, "/api/v1/projects/{slug}/blend", h::set_blend),
+        route(Method::Put, "/api/v1/projects/{slug}/blend", h::set_blend),
         route(Post, "/api/v1/projects/{slug}/bounties", h::add_bounty),
         route(
             Post,
@@ -171,7 +131,7 @@ fn table() -> Vec<Route> {
 pub fn route_table() -> Vec<(&'static str, &'static str)> {
     table()
         .into_iter()
-        .map(|r| (r.verb.as_str(), r.path))
+        .map(|r| (r.method.as_str(), r.path))
         .collect()
 }
 
@@ -319,15 +279,7 @@ impl Modify for BearerAuth {
     ),
     paths(
         h::healthz, h::openapi_json,
-        h::list_agents, h::add_agent, h::show_agent,
-        h::list_projects, h::add_project, h::show_project,
-        h::set_rate, h::set_skill, h::set_multiplier, h::set_decay, h::remove_decay, h::revalue,
-        h::list_contributions, h::log_contribution, h::show_contribution, h::approve, h::reject,
-        h::shares,
-        h::show_plan, h::set_plan,
-        h::record_revenue, h::list_distributions, h::show_statement,
-        h::list_balances, h::show_balance,
-        h::show_log, h::verify, h::export,
+        h::export,
         h::list_campaigns, h::open_campaign, h::show_campaign, h::pledge, h::cancel_campaign,
         h::purchase,
         h::list_resources, h::add_resource, h::show_resource, h::set_fees, h::use_resource,
@@ -356,9 +308,14 @@ impl Modify for BearerAuth {
 )]
 struct ApiDoc;
 
-/// The OpenAPI 3.1 document of the API.
+/// The OpenAPI 3.1 document of the API: the hand-written routes' `#[utoipa::path]`s and every
+/// operation's entry, built from its request and view.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut document = ApiDoc::openapi();
+    for served in table() {
+        (served.document)(&mut document);
+    }
+    document
 }
 
 #[cfg(test)]

@@ -7,22 +7,17 @@ use std::sync::Arc;
 use fairshare_core::peer::{PoolLine, Round, Share};
 use fairshare_core::resources::{Campaign, FeeSchedule, Resource, UseRecord};
 use fairshare_core::tokens::{Price, Token};
-use fairshare_core::{
-    Agent, Contribution, Distribution, Kind, Line, Plan, Policy, Project, State, Value,
-    format_amount,
-};
-use fairshare_core::{BlendReport, CapRow, Date, PeerShare};
+use fairshare_core::{CapRow, Date, PeerShare};
+use fairshare_core::{Distribution, Line, Project, State, Value, format_amount};
 
 use crate::api_types::{
-    AgentRow, BucketOut, CampaignOut, CampaignRow, ContributionRow, DistributionRow, FeesOut,
-    LineOut, Logged, OwnerOut, PlanOut, PledgeRow, PolicyOut, ProjectRow, ProjectShow, ResourceRow,
-    ResourceShow, RevenueOut, Reviewed, ShareRow, SplitShareBody, StatementOut, UseRow,
+    CampaignOut, CampaignRow, FeesOut, LineOut, OwnerOut, PledgeRow, ResourceRow, ResourceShow,
+    SplitShareBody, StatementOut, UseRow,
 };
 use crate::api_types::{
-    BlendedOut, BlendedRow, CapRowOut, CaptableOut, GiverRow, HolderRow, IssuanceRow, PaymentRow,
-    PeerShareRow, PoolLineOut, RoundShow, TokenRow, TokenShow, Weights,
+    CapRowOut, CaptableOut, GiverRow, HolderRow, IssuanceRow, PaymentRow, PeerShareRow,
+    PoolLineOut, RoundShow, TokenRow, TokenShow,
 };
-use crate::convert::bucket_body;
 use crate::error::ApiError;
 use crate::{PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX};
 
@@ -74,148 +69,6 @@ impl Page {
     }
 }
 
-pub fn agent_row(agent: &Agent) -> AgentRow {
-    AgentRow {
-        handle: agent.handle.clone(),
-        name: agent.name.clone(),
-        role: agent.role.as_str().to_string(),
-    }
-}
-
-pub fn project_row(project: &Project) -> ProjectRow {
-    ProjectRow {
-        project: project.slug.to_string(),
-        name: project.name.clone(),
-        currency: project.currency.clone(),
-        exponent: project.exponent,
-        approvals: project.approvals_required,
-        plan_version: project.plan_version(),
-        contributions: project.contributions.len(),
-    }
-}
-
-pub fn policy_out(policy: &Policy) -> PolicyOut {
-    PolicyOut {
-        rates: policy
-            .rates
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        multipliers: policy
-            .multipliers
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_string()))
-            .collect(),
-        skills: policy
-            .skills
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_string()))
-            .collect(),
-        half_life_days: policy.half_life_days.map(|d| d.to_string()),
-    }
-}
-
-pub fn plan_out(project: &Project, version: u32, plan: &Plan) -> PlanOut {
-    PlanOut {
-        project: project.slug.to_string(),
-        version,
-        current_version: project.plan_version(),
-        buckets: plan
-            .buckets
-            .iter()
-            .enumerate()
-            .map(|(i, bucket)| BucketOut {
-                bucket: i + 1,
-                words: bucket.label(),
-                spec: bucket_body(bucket),
-            })
-            .collect(),
-        rest_to: project.unallocated_account(),
-    }
-}
-
-/// A version of a project's plan (the current one by default).
-pub fn plan_version(project: &Project, version: Option<u32>) -> Result<PlanOut, ApiError> {
-    let current = project.plan_version();
-    let version = version.unwrap_or(current);
-    let plan = version
-        .checked_sub(1)
-        .and_then(|index| project.plans.get(index as usize))
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "project {} has no plan version {version}: its versions are 1 to {current}",
-                project.slug
-            ))
-        })?;
-    Ok(plan_out(project, version, plan))
-}
-
-pub fn project_show(state: &State, project: &Project) -> ProjectShow {
-    ProjectShow {
-        project: project.slug.to_string(),
-        name: project.name.clone(),
-        currency: project.currency.clone(),
-        exponent: project.exponent,
-        approvals: project.approvals_required,
-        plan_version: project.plan_version(),
-        contributions: project.contributions.len(),
-        distributions: state
-            .distributions()
-            .iter()
-            .filter(|d| *d.project == *project.slug)
-            .count(),
-        policy: policy_out(&project.policy),
-        plan: plan_out(project, project.plan_version(), project.plan()),
-    }
-}
-
-pub fn logged(project: &Project, contribution: &Contribution, replayed: bool) -> Logged {
-    Logged {
-        contribution: contribution.id,
-        project: project.slug.to_string(),
-        agent: contribution.agent.to_string(),
-        kind: contribution.kind.as_str().to_string(),
-        value: contribution.value.display(project.exponent),
-        currency: project.currency.clone(),
-        status: contribution.status.as_str().to_string(),
-        gift: contribution.gift,
-        replayed,
-    }
-}
-
-pub fn reviewed(project: &Project, contribution: &Contribution, replayed: bool) -> Reviewed {
-    Reviewed {
-        contribution: contribution.id,
-        status: contribution.status.as_str().to_string(),
-        approvals: contribution.approvals().to_vec(),
-        approvals_required: project.approvals_required,
-        reason: contribution.reason().map(str::to_string),
-        replayed,
-    }
-}
-
-pub fn contribution_row(project: &Project, c: &Contribution) -> ContributionRow {
-    let hours = matches!(c.kind, Kind::Work | Kind::Use).then(|| c.quantity.to_string());
-    ContributionRow {
-        id: c.id,
-        project: project.slug.to_string(),
-        date: c.date.to_string(),
-        agent: c.agent.to_string(),
-        kind: c.kind.as_str().to_string(),
-        category: c.category.as_deref().map(str::to_string),
-        hours,
-        rate: c.unit_rate().map(|r| r.to_string()),
-        amount: c.amount_minor.map(|a| format_amount(a, project.exponent)),
-        value: c.value.display(project.exponent),
-        status: c.status.as_str().to_string(),
-        gift: c.gift,
-        reimbursable: c.reimbursable,
-        approvals: c.approvals().to_vec(),
-        reason: c.reason().map(str::to_string),
-        note: c.note().map(str::to_string),
-    }
-}
-
 pub use fairshare_core::value::share_decimal;
 
 /// The total of the agents' values.
@@ -223,14 +76,6 @@ pub fn total_value(values: &[(Arc<str>, Value)]) -> Value {
     values
         .iter()
         .fold(Value::ZERO, |sum, (_, v)| Value(sum.0.saturating_add(v.0)))
-}
-
-pub fn share_row(project: &Project, agent: &str, value: Value, total: Value) -> ShareRow {
-    ShareRow {
-        agent: agent.to_string(),
-        value: value.display(project.exponent),
-        share: share_decimal(value, total),
-    }
 }
 
 /// The payout lines and per-account totals of a distribution.
@@ -269,20 +114,6 @@ fn lines_and_payouts(
     (lines, payouts)
 }
 
-pub fn revenue_out(state: &State, distribution: &Distribution, replayed: bool) -> RevenueOut {
-    let (lines, payouts) = lines_and_payouts(state, distribution);
-    RevenueOut {
-        distribution: distribution.id,
-        project: distribution.project.clone(),
-        amount: format_amount(distribution.amount, distribution.exponent),
-        currency: distribution.asset.clone(),
-        plan_version: distribution.plan_version,
-        replayed,
-        payouts,
-        lines,
-    }
-}
-
 pub fn statement_out(state: &State, distribution: &Distribution) -> StatementOut {
     let (lines, payouts) = lines_and_payouts(state, distribution);
     StatementOut {
@@ -296,18 +127,6 @@ pub fn statement_out(state: &State, distribution: &Distribution) -> StatementOut
         plan_version: distribution.plan_version,
         payouts,
         lines,
-    }
-}
-
-pub fn distribution_row(d: &Distribution) -> DistributionRow {
-    DistributionRow {
-        distribution: d.id,
-        date: d.date.to_string(),
-        amount: format_amount(d.amount, d.exponent),
-        currency: d.asset.clone(),
-        plan_version: d.plan_version,
-        key: d.key.clone(),
-        from: d.from.clone(),
     }
 }
 
@@ -683,34 +502,6 @@ pub fn captable_out(
                 share: share_text(&r.share),
                 units: format_amount(r.units, project.exponent),
                 units_share: share_text(&r.units_share),
-            })
-            .collect(),
-    }
-}
-
-pub fn blended_out(project: &Project, as_of: Date, report: &BlendReport) -> BlendedOut {
-    BlendedOut {
-        project: project.slug.to_string(),
-        as_of: as_of.to_string(),
-        weights: Weights {
-            formula: report.formula.to_string(),
-            peer: report.peer.to_string(),
-            steward: report.steward.to_string(),
-        },
-        blend_set: report.blend_set,
-        round: report.round,
-        shares: report
-            .rows
-            .iter()
-            .map(|r| BlendedRow {
-                agent: r.agent.clone(),
-                formula: share_text(&r.formula),
-                peer: share_text(&r.peer),
-                steward: share_text(&r.steward),
-                blended: share_text(&r.blended),
-                value: r.value.display(project.exponent),
-                received: r.received,
-                steward_points: r.steward_points,
             })
             .collect(),
     }

@@ -23,7 +23,12 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use fairshare_book::Request;
-use fairshare_core::{Command, Kind};
+use fairshare_core::Command;
+use fairshare_ops::Write;
+use fairshare_ops::contributions::{Approve, LogContribution, Reject};
+use fairshare_ops::distributions::RecordRevenue;
+use fairshare_ops::plans::{SetPlan, parse_plan_file};
+use fairshare_ops::projects::SetRate;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -377,13 +382,21 @@ fn check_csrf(viewer: &Viewer, fields: &Fields) -> Result<String, Box<Response>>
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writes: the same writer queue as the API, acting as the logged-in agent
+// Writes: the same requests and writer queue as the API, acting as the logged-in agent
 
-async fn submit(app: &AppState, actor: String, command: Command) -> Result<(), ApiError> {
+/// Fields of a dashboard form that are not its request's.
+const FORM_CONTROLS: [&str; 3] = ["csrf", "idempotency_key", "back"];
+
+async fn submit(
+    app: &AppState,
+    actor: String,
+    command: Command,
+    key: Option<String>,
+) -> Result<(), ApiError> {
     let request = Request {
         actor,
         command,
-        key: None,
+        key,
         recorded_at: app.clock.now(),
     };
     app.writer
@@ -392,8 +405,9 @@ async fn submit(app: &AppState, actor: String, command: Command) -> Result<(), A
         .map(|_| ())
 }
 
-/// Runs a form's command: redirects to `back` when it is recorded, or shows the project page
-/// again with the refusal next to the field it concerns.
+/// Runs a form's command under the form's one-time idempotency key (a double submit records
+/// once): redirects to `back` when it is recorded, or shows the project page again with the
+/// refusal next to the field it names.
 async fn form_write(
     app: &AppState,
     viewer: &Viewer,
@@ -407,18 +421,42 @@ async fn form_write(
         Ok(actor) => actor,
         Err(refused) => return *refused,
     };
+    let key = optional(fields, "idempotency_key");
     let result = match command(&actor) {
-        Ok(command) => submit(app, actor, command).await,
+        Ok(command) => submit(app, actor, command, key).await,
         Err(error) => Err(error),
     };
     match result {
         Ok(()) => redirect(&back),
         Err(error) => {
             let status = error.status();
-            let form_error = FormError::new(form, fields, error.detail());
+            let form_error = FormError::new(form, fields, error.field(), error.detail());
             project_page(app, viewer, slug, Some(form_error), status).await
         }
     }
+}
+
+/// Runs the operation a form posts: the form's fields are the API request's (empty ones left
+/// out), with the path's.
+async fn form_op<O: Write>(
+    app: &AppState,
+    viewer: &Viewer,
+    fields: &Fields,
+    path: Vec<(String, String)>,
+    form: &'static str,
+    slug: &str,
+    back: String,
+) -> Response {
+    let pairs = fields
+        .iter()
+        .filter(|(name, value)| !FORM_CONTROLS.contains(&name.as_str()) && !value.trim().is_empty())
+        .map(|(name, value)| (name.clone(), value.trim().to_string()))
+        .collect();
+    form_write(app, viewer, fields, form, slug, back, |actor| {
+        let op: O = crate::operations::request_from_pairs(pairs, path, "form")?;
+        Ok(op.command(actor)?)
+    })
+    .await
 }
 
 async fn log_contribution(
@@ -427,39 +465,14 @@ async fn log_contribution(
     Path(slug): Path<String>,
     WebForm(fields): WebForm,
 ) -> Response {
-    let kind = match field(&fields, "kind") {
-        "work" => Kind::Work,
-        "cash" => Kind::Cash,
-        "material" => Kind::Material,
-        _ => Kind::Work,
-    };
-    let form = match kind {
-        Kind::Cash => "cash",
-        Kind::Material => "material",
+    let form = match field(&fields, "kind") {
+        "cash" => "cash",
+        "material" => "material",
         _ => "work",
     };
     let back = format!("/projects/{slug}");
-    let project = slug.clone();
-    form_write(&app, &viewer, &fields, form, &slug, back, |actor| {
-        let work = kind == Kind::Work;
-        Ok(Command::Log {
-            project,
-            agent: actor.to_string(),
-            kind,
-            category: optional(&fields, "category").filter(|_| work),
-            hours: optional(&fields, "hours").filter(|_| work),
-            amount: optional(&fields, "amount").filter(|_| !work),
-            rate: None,
-            value: None,
-            date: optional(&fields, "date")
-                .map(|d| crate::convert::date(&d))
-                .transpose()?,
-            note: optional(&fields, "note"),
-            gift: fields.contains_key("gift"),
-            reimbursable: fields.contains_key("reimbursable"),
-        })
-    })
-    .await
+    let path = vec![("project".to_string(), slug.clone())];
+    form_op::<LogContribution>(&app, &viewer, &fields, path, form, &slug, back).await
 }
 
 async fn review(
@@ -483,18 +496,12 @@ async fn review(
     let back = optional(&fields, "back")
         .filter(|b| b.starts_with('/') && !b.starts_with("//"))
         .unwrap_or_else(|| format!("/projects/{slug}"));
-    let form = if approve { "review" } else { "reject" };
-    form_write(&app, &viewer, &fields, form, &slug, back, |_| {
-        Ok(if approve {
-            Command::Approve { id }
-        } else {
-            Command::Reject {
-                id,
-                reason: field(&fields, "reason").to_string(),
-            }
-        })
-    })
-    .await
+    let path = vec![("id".to_string(), id.to_string())];
+    if approve {
+        form_op::<Approve>(&app, &viewer, &fields, path, "review", &slug, back).await
+    } else {
+        form_op::<Reject>(&app, &viewer, &fields, path, "reject", &slug, back).await
+    }
 }
 
 async fn approve(
@@ -521,16 +528,9 @@ async fn record_revenue(
     Path(slug): Path<String>,
     WebForm(fields): WebForm,
 ) -> Response {
-    let project = slug.clone();
     let back = format!("/projects/{slug}");
-    form_write(&app, &viewer, &fields, "revenue", &slug, back, |_| {
-        Ok(Command::Revenue {
-            project,
-            amount: field(&fields, "amount").to_string(),
-            from: optional(&fields, "from"),
-        })
-    })
-    .await
+    let path = vec![("project".to_string(), slug.clone())];
+    form_op::<RecordRevenue>(&app, &viewer, &fields, path, "revenue", &slug, back).await
 }
 
 async fn set_rate(
@@ -539,18 +539,12 @@ async fn set_rate(
     Path(slug): Path<String>,
     WebForm(fields): WebForm,
 ) -> Response {
-    let project = slug.clone();
     let back = format!("/projects/{slug}");
-    form_write(&app, &viewer, &fields, "rate", &slug, back, |_| {
-        Ok(Command::SetRate {
-            project,
-            category: field(&fields, "category").to_string(),
-            per_hour: field(&fields, "per_hour").to_string(),
-        })
-    })
-    .await
+    let path = vec![("project".to_string(), slug.clone())];
+    form_op::<SetRate>(&app, &viewer, &fields, path, "rate", &slug, back).await
 }
 
+/// The plan form takes a plan file's text (TOML, or JSON), as `fairshare plan set` does.
 async fn set_plan(
     State(app): State<AppState>,
     viewer: Viewer,
@@ -559,13 +553,13 @@ async fn set_plan(
 ) -> Response {
     let project = slug.clone();
     let back = format!("/projects/{slug}");
-    form_write(&app, &viewer, &fields, "plan", &slug, back, |_| {
-        let body: crate::api_types::PlanBody = serde_json::from_str(field(&fields, "plan"))
-            .map_err(|e| ApiError::BadRequest(format!("plan: malformed JSON: {e}")))?;
-        Ok(Command::SetPlan {
-            project,
-            plan: crate::convert::plan(body)?,
-        })
+    form_write(&app, &viewer, &fields, "plan", &slug, back, |actor| {
+        let text = field(&fields, "plan");
+        let json = text.starts_with('{');
+        let bucket = parse_plan_file(text, json).map_err(|message| {
+            ApiError::Refused(fairshare_core::DomainError::invalid(message).field("plan"))
+        })?;
+        Ok(SetPlan { project, bucket }.command(actor)?)
     })
     .await
 }

@@ -22,25 +22,32 @@ pub struct FormError {
 }
 
 impl FormError {
-    /// Finds the field a message names (`hours`, `amount`, ...), else the whole form.
+    /// Placed at the field the refusal names; else at the field a message mentions
+    /// (`hours`, `amount`, ...); else on the whole form.
     pub fn new(
         form: &str,
         fields: &std::collections::HashMap<String, String>,
+        named: Option<&str>,
         message: String,
     ) -> FormError {
         let lower = message.to_lowercase();
         let mut names: Vec<&String> = fields
             .keys()
-            .filter(|k| !matches!(k.as_str(), "csrf" | "back" | "kind"))
+            .filter(|k| !matches!(k.as_str(), "csrf" | "back" | "kind" | "idempotency_key"))
             .collect();
         names.sort();
-        let field = names
-            .into_iter()
-            .find(|name| {
-                let words = name.replace('_', " ");
-                lower.contains(name.as_str()) || lower.contains(&words)
+        let field = named
+            .filter(|n| fields.contains_key(*n))
+            .map(str::to_string)
+            .or_else(|| {
+                names
+                    .into_iter()
+                    .find(|name| {
+                        let words = name.replace('_', " ");
+                        lower.contains(name.as_str()) || lower.contains(&words)
+                    })
+                    .cloned()
             })
-            .cloned()
             .unwrap_or_default();
         FormError {
             form: form.to_string(),
@@ -76,16 +83,27 @@ impl Errors {
     }
 }
 
-/// The navigation bar: who is logged in, and the token for the logout form.
+/// The navigation bar: who is logged in, the token for the logout form, and the base of
+/// this rendering's one-time form keys.
 pub struct Nav {
     pub agent: Option<String>,
     pub csrf: String,
+    pub form_key: String,
+}
+
+impl Nav {
+    /// The idempotency key of one form of this page: a double submit of that form records
+    /// once, while each form (and each rendering) has its own.
+    pub fn key(&self, form: &str) -> String {
+        format!("web-{}-{form}", self.form_key)
+    }
 }
 
 fn nav(viewer: &Viewer) -> Nav {
     Nav {
         agent: viewer.agent.clone(),
         csrf: viewer.csrf.clone(),
+        form_key: super::session::random_token(),
     }
 }
 
@@ -366,11 +384,8 @@ pub fn project(
         n => format!("A contribution counts once {n} other member(s) approved it."),
     });
 
-    let plan_out = views::plan_out(p, p.plan_version(), p.plan());
-    let plan_json = serde_json::to_string_pretty(&serde_json::json!({
-        "bucket": plan_out.buckets.iter().map(|b| &b.spec).collect::<Vec<_>>()
-    }))
-    .unwrap_or_default();
+    let plan_json = fairshare_ops::plans::plan_file_text(p.plan());
+    let plan_words = fairshare_ops::plans::PlanOut::of(p, p.plan_version(), p.plan());
 
     // Counted contributions by month and kind.
     let kinds: Vec<Kind> = Kind::ALL.to_vec();
@@ -504,9 +519,9 @@ pub fn project(
         name: p.name.clone().unwrap_or_else(|| slug.to_string()),
         currency: p.currency.clone(),
         policy,
-        plan: plan_out.buckets.iter().map(|b| b.words.clone()).collect(),
+        plan: plan_words.buckets.iter().map(|b| b.words.clone()).collect(),
         plan_version: p.plan_version(),
-        rest_to: plan_out.rest_to.clone(),
+        rest_to: plan_words.rest_to.clone(),
         plan_json,
         contributions_chart,
         shares_chart,
@@ -694,10 +709,13 @@ mod tests {
         fields.insert("hours".to_string(), "-1".to_string());
         fields.insert("category".to_string(), "eng".to_string());
         fields.insert("csrf".to_string(), "t".to_string());
-        let e = FormError::new("work", &fields, "hours must be positive".into());
+        let e = FormError::new("work", &fields, None, "hours must be positive".into());
         assert_eq!(e.field, "hours");
         assert!(!e.values.contains_key("csrf"));
-        let e = FormError::new("work", &fields, "observers may not log".into());
+        // A refusal that names its field is placed there, whatever its words.
+        let e = FormError::new("work", &fields, Some("category"), "unknown: eng".into());
+        assert_eq!(e.field, "category");
+        let e = FormError::new("work", &fields, None, "observers may not log".into());
         assert_eq!(e.field, "");
         let errors = Errors(Some(e));
         assert_eq!(errors.at("work", ""), "observers may not log");

@@ -1,0 +1,353 @@
+//! Revenue and where it went: recording revenue, distributions, statements and balances.
+
+use std::collections::BTreeMap;
+
+use fairshare_book::Executed;
+use fairshare_core::{Command, Distribution, DomainError, Outcome, State, format_amount};
+use serde::{Deserialize, Serialize};
+
+use crate::de::u64_text;
+use crate::error::{OpResult, unexpected};
+use crate::op::{Read, Reading, Write};
+use crate::page::Page;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LineOut {
+    /// Bucket number, from 1; one past the last is the unallocated rest.
+    pub bucket: u32,
+    pub bucket_label: String,
+    pub to: String,
+    pub amount: String,
+}
+
+/// The payout lines and per-account totals of a distribution.
+fn lines_and_payouts(
+    state: &State,
+    distribution: &Distribution,
+) -> (Vec<LineOut>, BTreeMap<String, String>) {
+    let plan = state.project(&distribution.project).ok().and_then(|p| {
+        (distribution.plan_version as usize)
+            .checked_sub(1)
+            .and_then(|i| p.plans.get(i))
+    });
+    let lines = distribution
+        .lines
+        .iter()
+        .map(|line| LineOut {
+            bucket: line.bucket + 1,
+            bucket_label: plan
+                .and_then(|p| p.buckets.get(line.bucket as usize))
+                .map(|b| b.label())
+                .unwrap_or_else(|| "unallocated".to_string()),
+            to: line.to.to_string(),
+            amount: format_amount(line.amount, distribution.exponent),
+        })
+        .collect();
+    let payouts = distribution
+        .payouts()
+        .into_iter()
+        .map(|(name, amount)| {
+            (
+                name.to_string(),
+                format_amount(amount, distribution.exponent),
+            )
+        })
+        .collect();
+    (lines, payouts)
+}
+
+/// Records revenue from outside and distributes it by the project's plan (custodians only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RecordRevenue {
+    pub project: String,
+    /// The amount received, e.g. `"12000.00"`.
+    pub amount: String,
+    /// Who paid (free text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+/// A distribution and its statement.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevenueOut {
+    pub distribution: u64,
+    pub project: String,
+    pub amount: String,
+    pub currency: String,
+    pub plan_version: u32,
+    pub replayed: bool,
+    /// What each account received in total.
+    pub payouts: BTreeMap<String, String>,
+    pub lines: Vec<LineOut>,
+}
+
+impl RevenueOut {
+    pub fn of(state: &State, distribution: &Distribution, replayed: bool) -> RevenueOut {
+        let (lines, payouts) = lines_and_payouts(state, distribution);
+        RevenueOut {
+            distribution: distribution.id,
+            project: distribution.project.clone(),
+            amount: format_amount(distribution.amount, distribution.exponent),
+            currency: distribution.asset.clone(),
+            plan_version: distribution.plan_version,
+            replayed,
+            payouts,
+            lines,
+        }
+    }
+}
+
+operation!(RecordRevenue => RevenueOut, Post "/api/v1/projects/{project}/revenue", "revenue",
+    "Records revenue from outside and distributes it by the project's plan (custodians only)");
+
+impl Write for RecordRevenue {
+    const CREATES: bool = true;
+
+    fn command(&self, _actor: &str) -> OpResult<Command> {
+        Ok(Command::Revenue {
+            project: self.project.clone(),
+            amount: self.amount.clone(),
+            from: self.from.clone(),
+        })
+    }
+
+    fn view(&self, state: &State, executed: &Executed) -> OpResult<RevenueOut> {
+        let Outcome::Distributed { id, .. } = executed.outcome else {
+            return Err(unexpected(executed));
+        };
+        Ok(RevenueOut::of(
+            state,
+            state.distribution(id)?,
+            executed.replayed,
+        ))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DistributionRow {
+    pub distribution: u64,
+    pub date: String,
+    pub amount: String,
+    pub currency: String,
+    pub plan_version: u32,
+    pub key: Option<String>,
+    pub from: Option<String>,
+}
+
+impl DistributionRow {
+    pub fn of(d: &Distribution) -> DistributionRow {
+        DistributionRow {
+            distribution: d.id,
+            date: d.date.to_string(),
+            amount: format_amount(d.amount, d.exponent),
+            currency: d.asset.clone(),
+            plan_version: d.plan_version,
+            key: d.key.clone(),
+            from: d.from.clone(),
+        }
+    }
+}
+
+/// A project's distributions, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ListDistributions {
+    pub project: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DistributionsOut {
+    pub project: String,
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub next_offset: Option<usize>,
+    pub distributions: Vec<DistributionRow>,
+}
+
+operation!(ListDistributions => DistributionsOut,
+    Get "/api/v1/projects/{project}/distributions", "revenue",
+    "A project's distributions, oldest first");
+
+impl Read for ListDistributions {
+    fn view(&self, state: &State, _: &Reading) -> OpResult<DistributionsOut> {
+        let page = Page::new(self.limit, self.offset)?;
+        state.project(&self.project)?;
+        let all = state
+            .distributions()
+            .iter()
+            .filter(|d| d.project == self.project);
+        let (distributions, total) = page.take(all, DistributionRow::of);
+        Ok(DistributionsOut {
+            project: self.project.clone(),
+            next_offset: page.next_offset(distributions.len(), total),
+            total,
+            offset: page.offset,
+            limit: page.limit,
+            distributions,
+        })
+    }
+}
+
+/// The statement of one distribution: who got what, from which bucket.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ShowStatement {
+    #[serde(deserialize_with = "u64_text")]
+    pub id: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatementOut {
+    pub distribution: u64,
+    pub project: String,
+    pub date: String,
+    pub key: Option<String>,
+    pub from: Option<String>,
+    pub amount: String,
+    pub currency: String,
+    pub plan_version: u32,
+    pub payouts: BTreeMap<String, String>,
+    pub lines: Vec<LineOut>,
+}
+
+impl StatementOut {
+    pub fn of(state: &State, distribution: &Distribution) -> StatementOut {
+        let (lines, payouts) = lines_and_payouts(state, distribution);
+        StatementOut {
+            distribution: distribution.id,
+            project: distribution.project.clone(),
+            date: distribution.date.to_string(),
+            key: distribution.key.clone(),
+            from: distribution.from.clone(),
+            amount: format_amount(distribution.amount, distribution.exponent),
+            currency: distribution.asset.clone(),
+            plan_version: distribution.plan_version,
+            payouts,
+            lines,
+        }
+    }
+}
+
+operation!(ShowStatement => StatementOut, Get "/api/v1/distributions/{id}", "revenue",
+    "The statement of one distribution: who got what, from which bucket");
+
+impl Read for ShowStatement {
+    fn view(&self, state: &State, _: &Reading) -> OpResult<StatementOut> {
+        Ok(StatementOut::of(state, state.distribution(self.id)?))
+    }
+}
+
+/// Balances: account -> asset -> amount.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BalancesOut {
+    /// Accounts before paging (absent for one account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<usize>,
+    pub balances: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// Balances of the named accounts. An asset no project uses as its currency is printed in
+/// minor units.
+pub fn balances<'a>(
+    state: &State,
+    names: impl Iterator<Item = &'a str>,
+) -> BTreeMap<String, BTreeMap<String, String>> {
+    let ledger = state.ledger();
+    names
+        .map(|name| {
+            let assets = ledger
+                .account(name)
+                .map(|assets| {
+                    assets
+                        .iter()
+                        .map(|(asset, minor)| {
+                            let exponent = state.asset_exponent(asset).unwrap_or(0);
+                            (asset.clone(), format_amount(*minor, exponent))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (name.to_string(), assets)
+        })
+        .collect()
+}
+
+/// Balances of every account that holds something, in byte order of name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ListBalances {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+}
+
+operation!(ListBalances => BalancesOut, Get "/api/v1/balances", "revenue",
+    "Balances of every account that holds something, in byte order of name");
+
+impl Read for ListBalances {
+    fn view(&self, state: &State, _: &Reading) -> OpResult<BalancesOut> {
+        let page = Page::new(self.limit, self.offset)?;
+        let (names, total) = page.take(state.ledger().accounts().into_keys(), |name| name);
+        Ok(BalancesOut {
+            next_offset: page.next_offset(names.len(), total),
+            total: Some(total),
+            offset: Some(page.offset),
+            limit: Some(page.limit),
+            balances: balances(state, names.into_iter()),
+        })
+    }
+}
+
+/// The balances of one account (an agent, a project's account, a campaign...).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ShowBalance {
+    pub account: String,
+}
+
+operation!(ShowBalance => BalancesOut, Get "/api/v1/balances/{account}", "revenue",
+    "The balances of one account (an agent, a project's account, a campaign...)");
+
+impl Read for ShowBalance {
+    fn view(&self, state: &State, _: &Reading) -> OpResult<BalancesOut> {
+        let account = &self.account;
+        if state.ledger().account(account).is_none() && state.name_taken(account).is_none() {
+            return Err(DomainError::not_found(format!(
+                "no account named {account:?}: not an agent, a project or an account that holds anything"
+            ))
+            .field("account")
+            .into());
+        }
+        Ok(BalancesOut {
+            total: None,
+            offset: None,
+            limit: None,
+            next_offset: None,
+            balances: balances(state, std::iter::once(account.as_str())),
+        })
+    }
+}

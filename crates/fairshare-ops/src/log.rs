@@ -1,0 +1,140 @@
+//! The log itself: pages of events and `verify`. These read the store, not the state.
+
+use fairshare_book::VerifyReport;
+use fairshare_core::EventBody;
+use fairshare_store::{EventRow, Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+use crate::error::OpResult;
+use crate::op::Operation;
+use crate::page::Page;
+
+/// An operation answered from the store's rows rather than the state.
+pub trait Scan: Operation {
+    /// Reads the whole log: the server bounds how many run at once.
+    const HEAVY: bool = false;
+
+    fn view(&self, store: &mut dyn Store) -> OpResult<Self::View>;
+}
+
+/// The event log, oldest first: sequence, time, actor, operation, key and hash.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ShowLog {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventRowOut {
+    pub seq: u64,
+    pub recorded_at: String,
+    pub actor: String,
+    pub op: String,
+    pub key: Option<String>,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LogOut {
+    /// Events in the book.
+    pub head: u64,
+    pub offset: usize,
+    pub limit: usize,
+    pub next_offset: Option<usize>,
+    pub events: Vec<EventRowOut>,
+}
+
+operation!(ShowLog => LogOut, Get "/api/v1/log", "log",
+    "The event log, oldest first: sequence, time, actor, operation, key and hash");
+
+impl Scan for ShowLog {
+    fn view(&self, store: &mut dyn Store) -> OpResult<LogOut> {
+        let page = Page::new(self.limit, self.offset)?;
+        let head = store.head()?;
+        let mut events = Vec::new();
+        // `scan` has no limit: stop it with an error once the page is full.
+        let scanned = store.scan(page.offset as u64, &mut |row: EventRow| {
+            if events.len() == page.limit {
+                return Err(StoreError::Backend("page full".into()));
+            }
+            let op = EventBody::from_json(&row.body)
+                .map(|body| body.command.op().to_string())
+                .unwrap_or_else(|_| "?".to_string());
+            events.push(EventRowOut {
+                seq: row.seq,
+                recorded_at: row.recorded_at,
+                actor: row.actor,
+                op,
+                key: row.idempotency_key,
+                hash: row.hash,
+            });
+            Ok(())
+        });
+        if events.len() < page.limit {
+            scanned?;
+        }
+        let total = usize::try_from(head).unwrap_or(usize::MAX);
+        Ok(LogOut {
+            head,
+            next_offset: page.next_offset(events.len(), total),
+            offset: page.offset,
+            limit: page.limit,
+            events,
+        })
+    }
+}
+
+/// Re-checks the whole log: the hash chain, every recorded outcome decided again, and the
+/// ledger's invariants. `ok` is false, with the first problem, for a damaged book.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Verify {}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerifyProblem {
+    pub seq: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerifyOut {
+    pub ok: bool,
+    /// Events checked and found sound.
+    pub events: u64,
+    /// Hash of the last sound event.
+    pub head: String,
+    pub problem: Option<VerifyProblem>,
+}
+
+impl VerifyOut {
+    pub fn of(report: VerifyReport) -> VerifyOut {
+        VerifyOut {
+            ok: report.ok(),
+            events: report.events,
+            head: report.head_hash,
+            problem: report
+                .problem
+                .map(|(seq, message)| VerifyProblem { seq, message }),
+        }
+    }
+}
+
+operation!(Verify => VerifyOut, Get "/api/v1/verify", "log",
+    "Re-checks the whole log: the hash chain, every outcome decided again, the ledger's invariants");
+
+impl Scan for Verify {
+    const HEAVY: bool = true;
+
+    fn view(&self, store: &mut dyn Store) -> OpResult<VerifyOut> {
+        Ok(VerifyOut::of(fairshare_book::verify(store)?))
+    }
+}

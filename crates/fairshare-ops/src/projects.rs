@@ -1,0 +1,414 @@
+//! Projects and their valuation policies: rates, skill factors, multipliers, decay, revalue.
+
+use std::collections::BTreeMap;
+
+use fairshare_book::Executed;
+use fairshare_core::{Command, Outcome, Policy, Project, State};
+use serde::{Deserialize, Serialize};
+
+use crate::contributions::KindName;
+use crate::error::{OpResult, unexpected};
+use crate::op::{Read, Reading, Write};
+use crate::page::Page;
+use crate::plans::PlanOut;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectRow {
+    pub project: String,
+    pub name: Option<String>,
+    pub currency: String,
+    pub exponent: u32,
+    pub approvals: u32,
+    pub plan_version: u32,
+    pub contributions: usize,
+}
+
+impl ProjectRow {
+    pub fn of(project: &Project) -> ProjectRow {
+        ProjectRow {
+            project: project.slug.to_string(),
+            name: project.name.clone(),
+            currency: project.currency.clone(),
+            exponent: project.exponent,
+            approvals: project.approvals_required,
+            plan_version: project.plan_version(),
+            contributions: project.contributions.len(),
+        }
+    }
+}
+
+/// Adds a project with its currency (custodians only). Its plan is `contributors(all)`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AddProject {
+    pub slug: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Asset code of the project's currency, e.g. `CAD`.
+    pub currency: String,
+    /// Decimals of the currency (2 for CAD).
+    pub exponent: u32,
+    /// Approvals a contribution needs before it counts (default 0).
+    #[serde(default)]
+    pub approvals: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectAdded {
+    pub project: ProjectRow,
+}
+
+operation!(AddProject => ProjectAdded, Post "/api/v1/projects", "projects",
+    "Adds a project with its currency (custodians only); its plan is contributors(all)");
+
+impl Write for AddProject {
+    const CREATES: bool = true;
+
+    fn command(&self, _actor: &str) -> OpResult<Command> {
+        Ok(Command::AddProject {
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            currency: self.currency.clone(),
+            exponent: self.exponent,
+            approvals: self.approvals,
+        })
+    }
+
+    fn view(&self, state: &State, _: &Executed) -> OpResult<ProjectAdded> {
+        Ok(ProjectAdded {
+            project: ProjectRow::of(state.project(&self.slug)?),
+        })
+    }
+}
+
+/// Projects, in byte order of slug.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ListProjects {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectsOut {
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub next_offset: Option<usize>,
+    pub projects: Vec<ProjectRow>,
+}
+
+operation!(ListProjects => ProjectsOut, Get "/api/v1/projects", "projects",
+    "Projects, in byte order of slug");
+
+impl Read for ListProjects {
+    fn view(&self, state: &State, _: &Reading) -> OpResult<ProjectsOut> {
+        let page = Page::new(self.limit, self.offset)?;
+        let (projects, total) = page.take(state.projects(), ProjectRow::of);
+        Ok(ProjectsOut {
+            next_offset: page.next_offset(projects.len(), total),
+            total,
+            offset: page.offset,
+            limit: page.limit,
+            projects,
+        })
+    }
+}
+
+/// A valuation policy: decimals as strings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PolicyOut {
+    /// Rate per hour of each work category.
+    pub rates: BTreeMap<String, String>,
+    /// Multiplier per contribution kind (absent: 1).
+    pub multipliers: BTreeMap<String, String>,
+    /// Skill factor per agent (absent: 1).
+    pub skills: BTreeMap<String, String>,
+    pub half_life_days: Option<String>,
+}
+
+impl PolicyOut {
+    pub fn of(policy: &Policy) -> PolicyOut {
+        PolicyOut {
+            rates: policy
+                .rates
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            multipliers: policy
+                .multipliers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.to_string()))
+                .collect(),
+            skills: policy
+                .skills
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect(),
+            half_life_days: policy.half_life_days.map(|d| d.to_string()),
+        }
+    }
+}
+
+/// A project: currency, approvals, valuation policy and the plan in force.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ShowProject {
+    pub project: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectShow {
+    pub project: String,
+    pub name: Option<String>,
+    pub currency: String,
+    pub exponent: u32,
+    pub approvals: u32,
+    pub plan_version: u32,
+    pub contributions: usize,
+    pub distributions: usize,
+    pub policy: PolicyOut,
+    /// The plan in force.
+    pub plan: PlanOut,
+}
+
+operation!(ShowProject => ProjectShow, Get "/api/v1/projects/{project}", "projects",
+    "A project: currency, approvals, valuation policy and the plan in force");
+
+impl Read for ShowProject {
+    fn view(&self, state: &State, _: &Reading) -> OpResult<ProjectShow> {
+        let project = state.project(&self.project)?;
+        Ok(ProjectShow {
+            project: project.slug.to_string(),
+            name: project.name.clone(),
+            currency: project.currency.clone(),
+            exponent: project.exponent,
+            approvals: project.approvals_required,
+            plan_version: project.plan_version(),
+            contributions: project.contributions.len(),
+            distributions: state
+                .distributions()
+                .iter()
+                .filter(|d| *d.project == *project.slug)
+                .count(),
+            policy: PolicyOut::of(&project.policy),
+            plan: PlanOut::of(project, project.plan_version(), project.plan()),
+        })
+    }
+}
+
+/// The policy now in force, after a change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PolicySet {
+    pub project: String,
+    pub currency: String,
+    pub policy: PolicyOut,
+}
+
+impl PolicySet {
+    fn of(state: &State, project: &str) -> OpResult<PolicySet> {
+        let project = state.project(project)?;
+        Ok(PolicySet {
+            policy: PolicyOut::of(&project.policy),
+            currency: project.currency.clone(),
+            project: project.slug.to_string(),
+        })
+    }
+}
+
+/// Sets the rate per hour of a work category (custodians only; applies to later
+/// contributions).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetRate {
+    pub project: String,
+    pub category: String,
+    /// Rate per hour, e.g. `"45.00"`.
+    pub per_hour: String,
+}
+
+operation!(SetRate => PolicySet, Put "/api/v1/projects/{project}/rates/{category}", "policy",
+    "Sets the rate per hour of a work category (custodians only; applies to later contributions)");
+
+impl Write for SetRate {
+    fn command(&self, _actor: &str) -> OpResult<Command> {
+        Ok(Command::SetRate {
+            project: self.project.clone(),
+            category: self.category.clone(),
+            per_hour: self.per_hour.clone(),
+        })
+    }
+
+    fn view(&self, state: &State, _: &Executed) -> OpResult<PolicySet> {
+        PolicySet::of(state, &self.project)
+    }
+}
+
+/// Sets an agent's skill factor in a project (custodians only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetSkill {
+    pub project: String,
+    pub agent: String,
+    /// A positive decimal, e.g. `"1.5"`.
+    pub factor: String,
+}
+
+operation!(SetSkill => PolicySet, Put "/api/v1/projects/{project}/skills/{agent}", "policy",
+    "Sets an agent's skill factor in a project (custodians only)");
+
+impl Write for SetSkill {
+    fn command(&self, _actor: &str) -> OpResult<Command> {
+        Ok(Command::SetSkill {
+            project: self.project.clone(),
+            agent: self.agent.clone(),
+            factor: self.factor.clone(),
+        })
+    }
+
+    fn view(&self, state: &State, _: &Executed) -> OpResult<PolicySet> {
+        PolicySet::of(state, &self.project)
+    }
+}
+
+/// Sets the multiplier of a contribution kind in a project (custodians only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetMultiplier {
+    pub project: String,
+    pub kind: KindName,
+    /// A positive decimal, e.g. `"2"`.
+    pub factor: String,
+}
+
+operation!(SetMultiplier => PolicySet, Put "/api/v1/projects/{project}/multipliers/{kind}",
+    "policy", "Sets the multiplier of a contribution kind in a project (custodians only)");
+
+impl Write for SetMultiplier {
+    fn command(&self, _actor: &str) -> OpResult<Command> {
+        Ok(Command::SetMultiplier {
+            project: self.project.clone(),
+            kind: self.kind.into(),
+            factor: self.factor.clone(),
+        })
+    }
+
+    fn view(&self, state: &State, _: &Executed) -> OpResult<PolicySet> {
+        PolicySet::of(state, &self.project)
+    }
+}
+
+/// Makes contribution values halve every `half_life_days` days (custodians only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetDecay {
+    pub project: String,
+    /// Contribution values halve every this many days.
+    pub half_life_days: String,
+}
+
+operation!(SetDecay => PolicySet, Put "/api/v1/projects/{project}/decay", "policy",
+    "Makes contribution values halve every half_life_days days (custodians only)");
+
+impl Write for SetDecay {
+    fn command(&self, _actor: &str) -> OpResult<Command> {
+        Ok(Command::SetHalfLife {
+            project: self.project.clone(),
+            days: Some(self.half_life_days.clone()),
+        })
+    }
+
+    fn view(&self, state: &State, _: &Executed) -> OpResult<PolicySet> {
+        PolicySet::of(state, &self.project)
+    }
+}
+
+/// Removes time decay (custodians only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RemoveDecay {
+    pub project: String,
+}
+
+operation!(RemoveDecay => PolicySet, Delete "/api/v1/projects/{project}/decay", "policy",
+    "Removes time decay (custodians only)");
+
+impl Write for RemoveDecay {
+    fn command(&self, _actor: &str) -> OpResult<Command> {
+        Ok(Command::SetHalfLife {
+            project: self.project.clone(),
+            days: None,
+        })
+    }
+
+    fn view(&self, state: &State, _: &Executed) -> OpResult<PolicySet> {
+        PolicySet::of(state, &self.project)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ValueChange {
+    pub contribution: u64,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Revalued {
+    pub project: String,
+    pub changed: Vec<ValueChange>,
+}
+
+/// Re-values every contribution of a project by its current policy: an explicit, logged
+/// event (custodians only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Revalue {
+    pub project: String,
+}
+
+operation!(Revalue => Revalued, Post "/api/v1/projects/{project}/revalue", "policy",
+    "Re-values every contribution of a project by its current policy: an explicit, logged event (custodians only)");
+
+impl Write for Revalue {
+    fn command(&self, _actor: &str) -> OpResult<Command> {
+        Ok(Command::Revalue {
+            project: self.project.clone(),
+        })
+    }
+
+    fn view(&self, state: &State, executed: &Executed) -> OpResult<Revalued> {
+        let Outcome::Revalued { changes } = &executed.outcome else {
+            return Err(unexpected(executed));
+        };
+        let exponent = state.project(&self.project)?.exponent;
+        Ok(Revalued {
+            project: self.project.clone(),
+            changed: changes
+                .iter()
+                .map(|(id, value)| ValueChange {
+                    contribution: *id,
+                    value: value.display(exponent),
+                })
+                .collect(),
+        })
+    }
+}

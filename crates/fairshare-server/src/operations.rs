@@ -1,0 +1,387 @@
+//! Every operation of `fairshare-ops` served the same way: one generic handler for writes,
+//! one for reads, and their OpenAPI entries built from the request and view types. A route of
+//! the table is one line: `write::<SetRate>()`.
+//!
+//! A request is read from the path and the body (writes) or the path and the query (reads):
+//! path segments fill the request fields they are named after, so
+//! `PUT /api/v1/projects/forillon/rates/design {"per_hour": "45.00"}` is the request
+//! `SetRate { project: "forillon", category: "design", per_hour: "45.00" }`.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{RawPathParams, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use fairshare_ops::log::Scan;
+use fairshare_ops::{Method, Operation, Read, Route, Write};
+use serde_json::{Map, Value};
+use utoipa::openapi::path::{Operation as DocOperation, Parameter, ParameterIn};
+use utoipa::openapi::request_body::RequestBody;
+use utoipa::openapi::schema::{Object, Schema};
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::{Content, HttpMethod, OpenApi, Ref, RefOr, Required, ResponseBuilder};
+use utoipa::{IntoResponses, PartialSchema, ToSchema};
+
+use crate::AppState;
+use crate::auth::{Caller, Reader};
+use crate::error::ApiError;
+use crate::extract::IdempotencyKey;
+use crate::routes::{ReadErrors, WriteErrors};
+
+/// A route of the table: where, its handler, and how to document it.
+pub(crate) struct Served {
+    pub method: Method,
+    pub path: &'static str,
+    pub handler: MethodRouter<AppState>,
+    pub document: fn(&mut OpenApi),
+}
+
+fn filter(method: Method) -> MethodFilter {
+    match method {
+        Method::Get => MethodFilter::GET,
+        Method::Post => MethodFilter::POST,
+        Method::Put => MethodFilter::PUT,
+        Method::Delete => MethodFilter::DELETE,
+    }
+}
+
+/// A write operation's route.
+pub(crate) fn write<O: Write>() -> Served {
+    Served {
+        method: O::ROUTE.method,
+        path: O::ROUTE.path,
+        handler: on(filter(O::ROUTE.method), write_handler::<O>),
+        document: document_write::<O>,
+    }
+}
+
+/// A read operation's route.
+pub(crate) fn read<O: Read>() -> Served {
+    Served {
+        method: O::ROUTE.method,
+        path: O::ROUTE.path,
+        handler: on(filter(O::ROUTE.method), read_handler::<O>),
+        document: document_read::<O>,
+    }
+}
+
+/// A route answered from the log's rows (`fairshare_ops::log::Scan`).
+pub(crate) fn scan<O: Scan>() -> Served {
+    Served {
+        method: O::ROUTE.method,
+        path: O::ROUTE.path,
+        handler: on(filter(O::ROUTE.method), scan_handler::<O>),
+        document: document_read::<O>,
+    }
+}
+
+async fn write_handler<O: Write>(
+    State(app): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    params: RawPathParams,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let op: O = request_from_body(&params, &body)?;
+    let command = op.command(&caller.0)?;
+    let status = if O::CREATES {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    app.write(caller, key, command, status, move |state, executed| {
+        op.view(state, executed).map_err(ApiError::from)
+    })
+    .await
+}
+
+async fn read_handler<O: Read>(
+    State(app): State<AppState>,
+    reader: Reader,
+    params: RawPathParams,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let op: O = request_from_query(&params, query.as_deref())?;
+    let today = app.clock.today();
+    let view = app
+        .read(move |state| {
+            let reading = reader.reading(state, today);
+            op.view(state, &reading).map_err(ApiError::from)
+        })
+        .await?;
+    Ok(view.into_response())
+}
+
+async fn scan_handler<O: Scan>(
+    State(app): State<AppState>,
+    _reader: Reader,
+    params: RawPathParams,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let op: O = request_from_query(&params, query.as_deref())?;
+    // A whole-log read takes a permit and a store of its own; a page uses the readers' store.
+    let view = if O::HEAVY {
+        let _permit = app
+            .heavy
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::Unavailable("the server is stopping".into()))?;
+        let backend = app.backend.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut store = backend.open_reader()?;
+            op.view(store.as_mut()).map_err(ApiError::from)
+        })
+        .await??
+    } else {
+        let model = app.model.clone();
+        tokio::task::spawn_blocking(move || {
+            model.with_store(|store| op.view(store).map_err(ApiError::from))
+        })
+        .await??
+    };
+    Ok(Json(view).into_response())
+}
+
+/// The path's fields, as text.
+fn path_pairs(params: &RawPathParams) -> Vec<(String, String)> {
+    params
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
+}
+
+/// A write's request: its JSON body (an object; empty means `{}`) with the path's fields.
+pub(crate) fn request_from_body<O: Operation>(
+    params: &RawPathParams,
+    body: &[u8],
+) -> Result<O, ApiError> {
+    let mut fields = if body.iter().all(u8::is_ascii_whitespace) {
+        Map::new()
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(Value::Object(fields)) => fields,
+            Ok(_) => {
+                return Err(ApiError::BadRequest(
+                    "the body must be a JSON object".into(),
+                ));
+            }
+            Err(e) => return Err(ApiError::BadRequest(format!("malformed JSON body: {e}"))),
+        }
+    };
+    for (name, value) in path_pairs(params) {
+        if fields.contains_key(&name) {
+            return Err(ApiError::BadRequest(format!(
+                "`{name}` is given by the path: leave it out of the body"
+            )));
+        }
+        fields.insert(name, Value::String(value));
+    }
+    serde_path_to_error::deserialize(Value::Object(fields))
+        .map_err(|e| ApiError::BadRequest(format!("malformed request: {}", field_error(&e))))
+}
+
+/// A read's request: the query's fields with the path's.
+pub(crate) fn request_from_query<O: Operation>(
+    params: &RawPathParams,
+    query: Option<&str>,
+) -> Result<O, ApiError> {
+    let pairs: Vec<(String, String)> = match query {
+        Some(query) => serde_urlencoded::from_str(query)
+            .map_err(|e| ApiError::BadRequest(format!("malformed query: {e}")))?,
+        None => Vec::new(),
+    };
+    request_from_pairs(pairs, path_pairs(params), "query")
+}
+
+/// A request from text fields (a query, a form) and the path's fields, which may not be
+/// given twice.
+pub(crate) fn request_from_pairs<O: Operation>(
+    mut pairs: Vec<(String, String)>,
+    path: Vec<(String, String)>,
+    from: &str,
+) -> Result<O, ApiError> {
+    for (name, value) in path {
+        if pairs.iter().any(|(n, _)| *n == name) {
+            return Err(ApiError::BadRequest(format!(
+                "`{name}` is given by the path: leave it out of the {from}"
+            )));
+        }
+        pairs.push((name, value));
+    }
+    let encoded = serde_urlencoded::to_string(&pairs)
+        .map_err(|e| ApiError::Internal(format!("re-encoding a {from}: {e}")))?;
+    let fields = serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+    serde_path_to_error::deserialize(fields)
+        .map_err(|e| ApiError::BadRequest(format!("malformed {from}: {}", field_error(&e))))
+}
+
+/// A deserialisation error that names the field it is in (`limit: invalid digit ...`).
+fn field_error<E: std::fmt::Display>(error: &serde_path_to_error::Error<E>) -> String {
+    let path = error.path().to_string();
+    if path == "." {
+        error.inner().to_string()
+    } else {
+        format!("{path}: {}", error.inner())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAPI
+
+fn http_method(method: Method) -> HttpMethod {
+    match method {
+        Method::Get => HttpMethod::Get,
+        Method::Post => HttpMethod::Post,
+        Method::Put => HttpMethod::Put,
+        Method::Delete => HttpMethod::Delete,
+    }
+}
+
+/// `SetRate` -> `set_rate`.
+fn operation_id<O>() -> String {
+    let name = std::any::type_name::<O>()
+        .rsplit("::")
+        .next()
+        .unwrap_or_default();
+    let mut id = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            id.push('_');
+        }
+        id.push(c.to_ascii_lowercase());
+    }
+    id
+}
+
+/// The request's own object schema (its fields), inlined.
+fn request_object<O: Operation>() -> Object {
+    match <O as PartialSchema>::schema() {
+        RefOr::T(Schema::Object(object)) => object,
+        _ => Object::new(),
+    }
+}
+
+fn path_parameter(route: &Route, object: &Object, name: &str) -> Parameter {
+    let mut parameter = Parameter::new(name);
+    parameter.parameter_in = ParameterIn::Path;
+    parameter.required = Required::True;
+    parameter.schema = object.properties.get(name).cloned();
+    parameter.description = Some(format!("The {name} in {}", route.path));
+    parameter
+}
+
+/// Registers a type's schema and the schemas it refers to.
+fn register<T: ToSchema>(openapi: &mut OpenApi) {
+    let components = openapi.components.get_or_insert_with(Default::default);
+    let mut schemas = vec![(T::name().into_owned(), T::schema())];
+    T::schemas(&mut schemas);
+    for (name, schema) in schemas {
+        components.schemas.entry(name).or_insert(schema);
+    }
+}
+
+/// The operation's skeleton: id, tag, summary, path parameters, its view as the answer.
+fn base<O: Operation>(
+    status: &str,
+    errors: BTreeMap<String, RefOr<utoipa::openapi::Response>>,
+) -> (DocOperation, Object) {
+    let route = O::ROUTE;
+    let object = request_object::<O>();
+    let mut operation = DocOperation::new();
+    operation.operation_id = Some(operation_id::<O>());
+    operation.tags = Some(vec![route.tag.to_string()]);
+    operation.summary = Some(route.summary.to_string());
+    let parameters = route
+        .path_fields()
+        .map(|name| path_parameter(&route, &object, name))
+        .collect::<Vec<_>>();
+    operation.parameters = Some(parameters);
+    let view = Ref::from_schema_name(<O::View as ToSchema>::name());
+    let answer = ResponseBuilder::new()
+        .description("The answer")
+        .content("application/json", Content::new(Some(view)))
+        .build();
+    operation
+        .responses
+        .responses
+        .insert(status.to_string(), RefOr::T(answer));
+    operation.responses.responses.extend(errors);
+    (operation, object)
+}
+
+fn add(openapi: &mut OpenApi, route: Route, operation: DocOperation) {
+    openapi
+        .paths
+        .add_path_operation(route.path, vec![http_method(route.method)], operation);
+}
+
+fn document_write<O: Write>(openapi: &mut OpenApi) {
+    register::<O::View>(openapi);
+    register::<O>(openapi);
+    let status = if O::CREATES { "201" } else { "200" };
+    let (mut operation, mut object) = base::<O>(status, WriteErrors::responses());
+    let mut key = Parameter::new("Idempotency-Key");
+    key.parameter_in = ParameterIn::Header;
+    key.required = Required::False;
+    key.description = Some(
+        "A retry with the same key and request returns the first result \
+         (with `Idempotent-Replayed: true`); with another request it is refused (409)"
+            .to_string(),
+    );
+    operation.parameters.get_or_insert_with(Vec::new).push(key);
+    for name in O::ROUTE.path_fields() {
+        object.properties.remove(name);
+        object.required.retain(|r| r != name);
+    }
+    if !object.properties.is_empty() {
+        let body = RequestBody::builder()
+            .content(
+                "application/json",
+                Content::new(Some(RefOr::T(Schema::Object(object)))),
+            )
+            .required(Some(Required::True))
+            .build();
+        operation.request_body = Some(body);
+    }
+    operation.security = Some(vec![SecurityRequirement::new(
+        "api_key",
+        Vec::<String>::new(),
+    )]);
+    add(openapi, O::ROUTE, operation);
+}
+
+fn document_read<O: Operation>(openapi: &mut OpenApi) {
+    register::<O::View>(openapi);
+    register::<O>(openapi);
+    let (mut operation, object) = base::<O>("200", ReadErrors::responses());
+    let path: Vec<&str> = O::ROUTE.path_fields().collect();
+    let queries = object
+        .properties
+        .iter()
+        .filter(|(name, _)| !path.contains(&name.as_str()))
+        .map(|(name, schema)| {
+            let mut parameter = Parameter::new(name.as_str());
+            parameter.parameter_in = ParameterIn::Query;
+            parameter.required = if object.required.contains(name) {
+                Required::True
+            } else {
+                Required::False
+            };
+            parameter.schema = Some(schema.clone());
+            parameter
+        })
+        .collect::<Vec<_>>();
+    operation
+        .parameters
+        .get_or_insert_with(Vec::new)
+        .extend(queries);
+    operation.security = Some(vec![
+        SecurityRequirement::default(),
+        SecurityRequirement::new("api_key", Vec::<String>::new()),
+    ]);
+    add(openapi, O::ROUTE, operation);
+}
