@@ -59,6 +59,29 @@ pub enum CredentialError {
 
 pub type CredentialResult<T> = Result<T, CredentialError>;
 
+/// The refusals every backend words alike.
+impl CredentialError {
+    /// `agent` already holds `live` (at least [`API_KEYS_PER_AGENT_MAX`]) live keys.
+    pub fn too_many_keys(agent: &str, live: u64) -> CredentialError {
+        CredentialError::Invalid(format!(
+            "agent {agent:?} already holds {live} live API keys, the most allowed is \
+             {API_KEYS_PER_AGENT_MAX}: revoke one first"
+        ))
+    }
+
+    /// A key with this hash (and so this id) is stored already.
+    pub fn key_already_stored(id: &str) -> CredentialError {
+        CredentialError::Invalid(format!(
+            "API key {id} is already stored: a key is stored once, for one agent"
+        ))
+    }
+
+    /// No stored key has this id.
+    pub fn unknown_key(id: &str) -> CredentialError {
+        CredentialError::NotFound(format!("no API key with id {id}"))
+    }
+}
+
 /// A key to store (see [`CredentialStore::add_api_key`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NewApiKey<'a> {

@@ -32,9 +32,7 @@ impl CredentialStore for Reference {
         let mut book = self.book();
         let id = key.id();
         if book.keys.contains_key(key.key_hash) || book.keys.values().any(|k| k.id == id) {
-            return Err(CredentialError::Invalid(format!(
-                "API key {id} is already stored"
-            )));
+            return Err(CredentialError::key_already_stored(&id));
         }
         let live = book
             .keys
@@ -42,10 +40,7 @@ impl CredentialStore for Reference {
             .filter(|k| k.agent == key.agent && k.is_active(key.created_at))
             .count();
         if live >= API_KEYS_PER_AGENT_MAX {
-            return Err(CredentialError::Invalid(format!(
-                "{} holds {API_KEYS_PER_AGENT_MAX} live keys already",
-                key.agent
-            )));
+            return Err(CredentialError::too_many_keys(key.agent, live as u64));
         }
         let record = ApiKey {
             id,
@@ -94,7 +89,7 @@ impl CredentialStore for Reference {
             .keys
             .values_mut()
             .find(|k| k.id == id)
-            .ok_or_else(|| CredentialError::NotFound(format!("no API key {id}")))?;
+            .ok_or_else(|| CredentialError::unknown_key(id))?;
         key.revoked_at.get_or_insert_with(|| at.to_owned());
         Ok(key.clone())
     }
