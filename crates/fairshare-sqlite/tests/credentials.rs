@@ -251,3 +251,61 @@ fn checkpointer_needs_an_existing_book() {
     assert!(e.to_string().contains("missing.db"), "{e}");
     assert!(!missing.exists());
 }
+
+/// A key hash whose id (its first 16 digits) is `n`'s own.
+fn hash_of(n: u64) -> String {
+    format!("{n:016x}{:048x}", 0)
+}
+
+#[test]
+fn concurrent_adds_respect_the_limit() {
+    let dir = tempdir();
+    let path = dir.path().join("book.db");
+    new_book(&path);
+    let max = fairshare_store::credentials::API_KEYS_PER_AGENT_MAX;
+    let mut s = open(&path);
+    for n in 0..max - 2 {
+        s.add_api_key(&NewApiKey {
+            agent: "ana",
+            key_hash: &hash_of(n as u64),
+            created_at: NOW,
+            expires_at: None,
+        })
+        .expect("add");
+    }
+    // Six processes race for the last two places: opened first, then released at once.
+    let racers: Vec<SqliteCredentials> = (0..6).map(|_| open(&path)).collect();
+    let start = std::sync::Barrier::new(racers.len());
+    let added = std::thread::scope(|scope| {
+        let joins: Vec<_> = racers
+            .into_iter()
+            .enumerate()
+            .map(|(t, mut racer)| {
+                let start = &start;
+                scope.spawn(move || {
+                    let hash = hash_of(1_000 + t as u64);
+                    start.wait();
+                    racer.add_api_key(&NewApiKey {
+                        agent: "ana",
+                        key_hash: &hash,
+                        created_at: NOW,
+                        expires_at: None,
+                    })
+                })
+            })
+            .collect();
+        joins
+            .into_iter()
+            .filter_map(|j| match j.join().expect("add thread") {
+                Ok(key) => Some(key),
+                Err(fairshare_store::credentials::CredentialError::Invalid(m)) => {
+                    assert!(m.contains("most allowed"), "{m}");
+                    None
+                }
+                Err(e) => panic!("a racing add failed otherwise: {e}"),
+            })
+            .count()
+    });
+    assert_eq!(added, 2, "exactly the free places are taken");
+    assert_eq!(s.list_api_keys("ana").expect("list").len(), max);
+}
