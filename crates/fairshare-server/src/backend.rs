@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use fairshare_book::Book;
-use fairshare_postgres::PostgresStore;
-use fairshare_sqlite::SqliteStore;
+use fairshare_postgres::{PostgresCredentials, PostgresStore};
+use fairshare_sqlite::{Checkpointer, SqliteCredentials, SqliteStore};
+use fairshare_store::credentials::CredentialStore;
 use fairshare_store::{Store, StoreError, StoreResult};
 
-use crate::credentials::{CredentialStore, PostgresCredentials, SqliteCredentials};
 use crate::fresh::ReadModel;
 
 /// The book's backend.
@@ -71,10 +71,12 @@ pub(crate) struct Opened {
     pub book: Book,
     pub model: ReadModel,
     pub credentials: Box<dyn CredentialStore>,
+    /// Background WAL checkpoints of a SQLite book, for as long as the server runs.
+    pub checkpointer: Option<Checkpointer>,
 }
 
 /// Opens the writer's book and the read model (two replays of the log, run side by side) and
-/// the credential tables.
+/// the credential tables, and starts the checkpoints of a SQLite book.
 pub(crate) fn open_all(backend: &Backend, catch_up_reads: bool) -> anyhow::Result<Opened> {
     let book_store = backend.open_store()?;
     let reader_store = backend.open_reader()?;
@@ -88,14 +90,22 @@ pub(crate) fn open_all(backend: &Backend, catch_up_reads: bool) -> anyhow::Resul
         };
         (book, model)
     });
+    let checkpointer = match backend {
+        // Without it the server still works: the writer checkpoints, at a cost in latency.
+        Backend::Sqlite(path) => Checkpointer::start(path)
+            .map_err(|error| tracing::warn!(%error, "no background checkpoints"))
+            .ok(),
+        Backend::Postgres(_) => None,
+    };
     Ok(Opened {
         book: book?,
         model: model?,
         credentials,
+        checkpointer,
     })
 }
 
-/// Opens (creating if needed) the credential tables next to the book.
+/// Opens (creating or migrating if needed) the credential tables next to the book.
 pub(crate) fn open_credentials(backend: &Backend) -> anyhow::Result<Box<dyn CredentialStore>> {
     Ok(match backend {
         Backend::Sqlite(path) => {

@@ -8,8 +8,10 @@
 //! - **Reads** come from an in-memory read model replayed from the durable log, after a cheap,
 //!   coalesced check that no other process appended to the book since (see `fresh.rs`).
 //! - **Accounts**: API keys (`Authorization: Bearer fsk_...`) and argon2id passwords live in
-//!   their own tables next to the book (see [`credentials`]), never in the public event log.
-//!   Every command acts as the key's agent; roles are enforced by the core.
+//!   their own tables next to the book, never in the public event log: a
+//!   [`fairshare_store::credentials::CredentialStore`] of the book's backend crate keeps their
+//!   hashes, [`credentials`] makes them. A key is refused once expired or revoked. Every command
+//!   acts as the key's agent; roles are enforced by the core.
 //!
 //! [`serve`] runs the server until a shutdown future completes; [`run_blocking`] builds a
 //! runtime and stops gracefully on SIGINT/SIGTERM. [`create_api_key`] and [`set_password`] are
@@ -18,7 +20,6 @@
 pub mod api_types;
 mod auth;
 mod backend;
-mod checkpoint;
 mod clock;
 mod convert;
 pub mod credentials;
@@ -37,6 +38,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use fairshare_store::credentials::NewApiKey;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -131,10 +133,7 @@ pub async fn serve_on(
             .context("opening the book panicked")??
     };
     // Kept until the server stops.
-    let _checkpointer = match &backend {
-        Backend::Sqlite(path) => Some(checkpoint::Checkpointer::start(path)),
-        Backend::Postgres(_) => None,
-    };
+    let _checkpointer = opened.checkpointer;
     let model = Arc::new(opened.model);
     let (writer, writer_task) = writer::spawn(opened.book, model.clone(), backend.clone());
     let app: AppState = Arc::new(AppInner {
@@ -224,11 +223,13 @@ pub fn create_api_key(book_url: &str, agent: &str) -> anyhow::Result<String> {
     backend::check_agent(&backend, agent)?;
     let mut store = backend::open_credentials(&backend)?;
     let key = credentials::generate_api_key()?;
-    store.add_api_key(
+    let now = clock::system_now()?;
+    store.add_api_key(&NewApiKey {
         agent,
-        &credentials::hash_api_key(&key),
-        &clock::system_now()?,
-    )?;
+        key_hash: &credentials::hash_api_key(&key),
+        created_at: &now,
+        expires_at: None,
+    })?;
     Ok(key)
 }
 
@@ -246,8 +247,8 @@ pub fn set_password(book_url: &str, agent: &str, password: &str) -> anyhow::Resu
 pub fn verify_password(book_url: &str, agent: &str, password: &str) -> anyhow::Result<bool> {
     let backend = Backend::parse(book_url);
     let mut store = backend::open_credentials(&backend)?;
-    Ok(match store.password_hash(agent)? {
-        Some(phc) => credentials::check_password(password, &phc),
+    Ok(match store.password(agent)? {
+        Some(stored) => credentials::check_password(password, &stored.phc),
         None => false,
     })
 }

@@ -90,6 +90,35 @@ impl TestBook {
         }
     }
 
+    /// Runs SQL in the book's own database: the SQLite file, or the book's PostgreSQL schema.
+    pub fn raw_sql(&self, sql: &str) {
+        match &self.schema {
+            None => rusqlite::Connection::open(&self.url)
+                .and_then(|conn| conn.execute_batch(sql))
+                .unwrap_or_else(|e| panic!("SQL on {}: {e}", self.url)),
+            Some((base, schema)) => {
+                let mut client = postgres::Client::connect(base, postgres::NoTls).expect("connect");
+                client
+                    .batch_execute(&format!("SET search_path TO \"{schema}\"; {sql}"))
+                    .unwrap_or_else(|e| panic!("SQL in schema {schema}: {e}"));
+            }
+        }
+    }
+
+    /// The book's credential store, opened as the server opens it.
+    pub fn credentials(&self) -> Box<dyn fairshare_store::credentials::CredentialStore> {
+        match self.backend {
+            "sqlite" => Box::new(
+                fairshare_sqlite::SqliteCredentials::open(std::path::Path::new(&self.url))
+                    .expect("open credentials"),
+            ),
+            "postgres" => Box::new(
+                fairshare_postgres::PostgresCredentials::open(&self.url).expect("open credentials"),
+            ),
+            other => panic!("no credential store for backend {other}"),
+        }
+    }
+
     /// Adds agents and returns an API key for each.
     pub fn agents(&self, agents: &[(&str, Role)]) -> BTreeMap<String, String> {
         self.setup(
