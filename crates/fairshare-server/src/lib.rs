@@ -12,6 +12,7 @@
 //!   [`fairshare_store::credentials::CredentialStore`] of the book's backend crate keeps their
 //!   hashes, [`credentials`] makes them. A key is refused once expired or revoked. Every command
 //!   acts as the key's agent; roles are enforced by the core.
+//! - **Backends**: SQLite always; PostgreSQL with the `postgres` feature (on by default).
 //!
 //! [`serve`] runs the server until a shutdown future completes; [`run_blocking`] builds a
 //! runtime and stops gracefully on SIGINT/SIGTERM. [`create_api_key`] and [`set_password`] are
@@ -123,7 +124,7 @@ pub async fn serve_on(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let backend = Backend::parse(&config.book_url);
+    let backend = Backend::parse(&config.book_url)?;
     let clock = clock::Clock::new(config.fixed_time.as_deref())?;
     let opened = {
         let backend = backend.clone();
@@ -219,7 +220,7 @@ async fn shutdown_signal() {
 /// Creates an API key for `agent` (who must exist in the book) and returns it. Only its
 /// SHA-256 hash is stored: show the key once, it cannot be recovered.
 pub fn create_api_key(book_url: &str, agent: &str) -> anyhow::Result<String> {
-    let backend = Backend::parse(book_url);
+    let backend = Backend::parse(book_url)?;
     backend::check_agent(&backend, agent)?;
     let mut store = backend::open_credentials(&backend)?;
     let key = credentials::generate_api_key()?;
@@ -235,7 +236,7 @@ pub fn create_api_key(book_url: &str, agent: &str) -> anyhow::Result<String> {
 
 /// Sets (or replaces) `agent`'s password, stored as an argon2id PHC string.
 pub fn set_password(book_url: &str, agent: &str, password: &str) -> anyhow::Result<()> {
-    let backend = Backend::parse(book_url);
+    let backend = Backend::parse(book_url)?;
     backend::check_agent(&backend, agent)?;
     let phc = credentials::hash_password(password)?;
     let mut store = backend::open_credentials(&backend)?;
@@ -245,7 +246,7 @@ pub fn set_password(book_url: &str, agent: &str, password: &str) -> anyhow::Resu
 
 /// Whether `password` is `agent`'s password (false when the agent has none).
 pub fn verify_password(book_url: &str, agent: &str, password: &str) -> anyhow::Result<bool> {
-    let backend = Backend::parse(book_url);
+    let backend = Backend::parse(book_url)?;
     let mut store = backend::open_credentials(&backend)?;
     Ok(match store.password(agent)? {
         Some(stored) => credentials::check_password(password, &stored.phc),

@@ -82,7 +82,9 @@ impl TestBook {
 
     /// Runs commands as the operator (the local custodian), outside any server.
     pub fn setup(&self, commands: Vec<Command>) {
-        let store = Backend::parse(&self.url).open_store().expect("open store");
+        let store = Backend::parse(&self.url)
+            .and_then(|backend| backend.open_store())
+            .expect("open store");
         let mut book = Book::open(store).expect("open book");
         for command in commands {
             book.execute(OPERATOR, &command, None, AT)
@@ -112,6 +114,7 @@ impl TestBook {
                 fairshare_sqlite::SqliteCredentials::open(std::path::Path::new(&self.url))
                     .expect("open credentials"),
             ),
+            #[cfg(feature = "postgres")]
             "postgres" => Box::new(
                 fairshare_postgres::PostgresCredentials::open(&self.url).expect("open credentials"),
             ),
