@@ -9,6 +9,13 @@
 //! distributed engines can host a book: concurrent appends are serialised by the `seq`
 //! primary key alone, and a writer that loses the race gets [`StoreError::Conflict`] with
 //! nothing written.
+//!
+//! Beside the log, in the same schema: [`PostgresCredentials`] keeps the agents' API key and
+//! password hashes (tables of their own, with their own migrations).
+
+mod credentials;
+
+pub use credentials::PostgresCredentials;
 
 use fairshare_store::{EventRow, Store, StoreError, StoreResult, check_append};
 use postgres::error::SqlState;
@@ -68,7 +75,7 @@ impl PostgresStore {
     /// and migrates an older schema forward. TLS is not supported (the connection uses
     /// `NoTls`).
     pub fn open(url: &str) -> StoreResult<PostgresStore> {
-        let target = Target::parse(url)?;
+        let target = Target::parse(url).map_err(StoreError::Backend)?;
         let client = Client::connect(&target.conn_str, NoTls)
             .map_err(|e| fail("connect to", &target.location, &e))?;
         let mut store = PostgresStore {
@@ -368,12 +375,14 @@ struct Target {
 }
 
 impl Target {
-    fn parse(url: &str) -> StoreResult<Target> {
+    /// Splits `?schema=NAME` off (the schema defaults to `public` and must be a plain
+    /// identifier); the message of a refusal names the URL without its password.
+    fn parse(url: &str) -> Result<Target, String> {
         let bad = |why: &str| {
-            StoreError::Backend(format!(
+            format!(
                 "open {}: {why}",
                 redact(url.split('?').next().unwrap_or(""))
-            ))
+            )
         };
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(bad("expected a postgres://user@host:port/db URL"));
@@ -479,6 +488,18 @@ fn latest_version() -> u32 {
 
 /// Reads `schema_version` from the book's meta table; 0 when there is no meta table yet.
 fn read_version(client: &mut Client, schema: &str, location: &str) -> Result<u32, Failure> {
+    read_meta_version(client, schema, "schema_version", location)
+}
+
+/// Reads the version kept under `key` in the book's meta table (the event log's
+/// `schema_version`, the credentials' `credentials_version`); 0 when there is no meta table or
+/// no such key yet.
+fn read_meta_version(
+    client: &mut impl postgres::GenericClient,
+    schema: &str,
+    key: &str,
+    location: &str,
+) -> Result<u32, Failure> {
     let has_meta = client
         .query_opt(
             "SELECT 1 FROM information_schema.tables \
@@ -489,14 +510,14 @@ fn read_version(client: &mut Client, schema: &str, location: &str) -> Result<u32
     if !has_meta {
         return Ok(0);
     }
-    let row = client.query_opt("SELECT value FROM meta WHERE key = 'schema_version'", &[])?;
+    let row = client.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?;
     let Some(row) = row else {
         return Ok(0);
     };
     let value: String = row.try_get(0)?;
     value.parse().map_err(|_| {
         Failure::Store(StoreError::Backend(format!(
-            "open {location}: invalid schema_version {value:?} in the meta table"
+            "open {location}: invalid {key} {value:?} in the meta table"
         )))
     })
 }

@@ -18,10 +18,11 @@ fn main() -> anyhow::Result<()> {
         Some(n) => n.parse().context("N must be a number")?,
         None => SEED_DEFAULT,
     };
-    let store: Box<dyn fairshare_store::Store> = match fairshare_server::Backend::parse(&url) {
+    let store: Box<dyn fairshare_store::Store> = match fairshare_server::Backend::parse(&url)? {
         fairshare_server::Backend::Sqlite(path) => {
             Box::new(fairshare_sqlite::SqliteStore::open(&path)?)
         }
+        #[cfg(feature = "postgres")]
         fairshare_server::Backend::Postgres(url) => {
             Box::new(fairshare_postgres::PostgresStore::open(&url)?)
         }

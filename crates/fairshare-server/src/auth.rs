@@ -1,8 +1,10 @@
 //! Who is calling: `Authorization: Bearer fsk_...` resolved to an agent.
 //!
-//! Keys are looked up by their SHA-256 in the credential store, on a blocking thread. Found
-//! keys are cached for [`KEY_CACHE_TTL`] so the hot path does no I/O; a key created by
-//! another process (the CLI) is found at its first use because misses are never cached.
+//! Keys are looked up by their SHA-256 in the credential store, on a blocking thread, which
+//! refuses expired and revoked keys. Found keys are cached for [`KEY_CACHE_TTL`] (never past
+//! their expiry) so the hot path under load does no I/O; a key created by another process (the
+//! CLI) is found at its first use because misses are never cached, and a key revoked by another
+//! process is refused here within [`KEY_CACHE_TTL`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,15 +21,23 @@ use crate::credentials::{API_KEY_LEN_MAX, API_KEY_PREFIX, CredentialStore, hash_
 use crate::error::ApiError;
 use crate::offload::DropOffRuntime;
 
-/// How long a key found in the store is trusted without asking it again.
-pub const KEY_CACHE_TTL: Duration = Duration::from_secs(60);
+/// How long a key found in the store is trusted without asking it again: the longest a
+/// revocation made elsewhere takes to reach this server.
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(1);
 /// Most keys cached; the cache is emptied when full (keys are few, this is a safety bound).
 pub const KEY_CACHE_MAX: usize = 10_000;
 
+struct Cached {
+    agent: String,
+    /// When it was looked up.
+    at: Instant,
+    expires_at: Option<String>,
+}
+
 pub(crate) struct Authenticator {
     store: Arc<Mutex<DropOffRuntime<Box<dyn CredentialStore>>>>,
-    /// Key hash -> (agent, when it was looked up).
-    cache: Mutex<HashMap<String, (String, Instant)>>,
+    /// Key hash -> the key as found.
+    cache: Mutex<HashMap<String, Cached>>,
 }
 
 impl Authenticator {
@@ -45,7 +55,9 @@ impl Authenticator {
             return Err(unknown());
         }
         let hash = hash_api_key(key);
-        if let Some(agent) = self.cached(&hash) {
+        // Expiry is a matter of real time, whatever clock the server records events at.
+        let now = crate::clock::system_now().map_err(|e| ApiError::Internal(e.to_string()))?;
+        if let Some(agent) = self.cached(&hash, &now) {
             return Ok(agent);
         }
         let store = self.store.clone();
@@ -54,17 +66,27 @@ impl Authenticator {
             let mut store = store
                 .lock()
                 .map_err(|_| ApiError::Internal("credential store lock poisoned".into()))?;
-            store.agent_for_key(&looked_up).map_err(ApiError::from)
+            store
+                .find_active_api_key(&looked_up, &now)
+                .map_err(ApiError::from)
         })
         .await??;
-        let agent = found.ok_or_else(unknown)?;
+        // Unknown, expired and revoked keys get the same answer.
+        let found = found.ok_or_else(unknown)?;
         if let Ok(mut cache) = self.cache.lock() {
             if cache.len() >= KEY_CACHE_MAX {
                 cache.clear();
             }
-            cache.insert(hash, (agent.clone(), Instant::now()));
+            cache.insert(
+                hash,
+                Cached {
+                    agent: found.agent.clone(),
+                    at: Instant::now(),
+                    expires_at: found.expires_at,
+                },
+            );
         }
-        Ok(agent)
+        Ok(found.agent)
     }
 
     /// Whether `password` is `agent`'s argon2id password (false when it has none). The slow
@@ -73,14 +95,14 @@ impl Authenticator {
         let store = self.store.clone();
         let (agent, password) = (agent.to_string(), password.to_string());
         tokio::task::spawn_blocking(move || {
-            let phc = {
+            let stored = {
                 let mut store = store
                     .lock()
                     .map_err(|_| ApiError::Internal("credential store lock poisoned".into()))?;
-                store.password_hash(&agent)?
+                store.password(&agent)?
             };
-            Ok(match phc {
-                Some(phc) => crate::credentials::check_password(&password, &phc),
+            Ok(match stored {
+                Some(stored) => crate::credentials::check_password(&password, &stored.phc),
                 None => {
                     // As slow as a real check, so that timing does not tell which handles
                     // have a password.
@@ -97,10 +119,13 @@ impl Authenticator {
         .await?
     }
 
-    fn cached(&self, hash: &str) -> Option<String> {
+    /// The agent of a key found less than [`KEY_CACHE_TTL`] ago and not expired at `now`.
+    fn cached(&self, hash: &str, now: &str) -> Option<String> {
         let cache = self.cache.lock().ok()?;
-        let (agent, at) = cache.get(hash)?;
-        (at.elapsed() < KEY_CACHE_TTL).then(|| agent.clone())
+        let found = cache.get(hash)?;
+        let fresh = found.at.elapsed() < KEY_CACHE_TTL
+            && found.expires_at.as_deref().is_none_or(|at| now < at);
+        fresh.then(|| found.agent.clone())
     }
 }
 

@@ -207,6 +207,7 @@ impl From<CredentialError> for ApiError {
     fn from(error: CredentialError) -> ApiError {
         match error {
             CredentialError::Invalid(m) => ApiError::Invalid(m),
+            CredentialError::NotFound(m) => ApiError::NotFound(m),
             CredentialError::Backend(m) => ApiError::Unavailable(m),
         }
     }

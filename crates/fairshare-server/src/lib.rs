@@ -8,8 +8,11 @@
 //! - **Reads** come from an in-memory read model replayed from the durable log, after a cheap,
 //!   coalesced check that no other process appended to the book since (see `fresh.rs`).
 //! - **Accounts**: API keys (`Authorization: Bearer fsk_...`) and argon2id passwords live in
-//!   their own tables next to the book (see [`credentials`]), never in the public event log.
-//!   Every command acts as the key's agent; roles are enforced by the core.
+//!   their own tables next to the book, never in the public event log: a
+//!   [`fairshare_store::credentials::CredentialStore`] of the book's backend crate keeps their
+//!   hashes, [`credentials`] makes them. A key is refused once expired or revoked. Every command
+//!   acts as the key's agent; roles are enforced by the core.
+//! - **Backends**: SQLite always; PostgreSQL with the `postgres` feature (on by default).
 //!
 //! [`serve`] runs the server until a shutdown future completes; [`run_blocking`] builds a
 //! runtime and stops gracefully on SIGINT/SIGTERM. [`create_api_key`] and [`set_password`] are
@@ -18,7 +21,6 @@
 pub mod api_types;
 mod auth;
 mod backend;
-mod checkpoint;
 mod clock;
 mod convert;
 pub mod credentials;
@@ -38,6 +40,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use fairshare_store::credentials::NewApiKey;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -122,7 +125,7 @@ pub async fn serve_on(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let backend = Backend::parse(&config.book_url);
+    let backend = Backend::parse(&config.book_url)?;
     let clock = clock::Clock::new(config.fixed_time.as_deref())?;
     let opened = {
         let backend = backend.clone();
@@ -132,10 +135,7 @@ pub async fn serve_on(
             .context("opening the book panicked")??
     };
     // Kept until the server stops.
-    let _checkpointer = match &backend {
-        Backend::Sqlite(path) => Some(checkpoint::Checkpointer::start(path)),
-        Backend::Postgres(_) => None,
-    };
+    let _checkpointer = opened.checkpointer;
     let model = Arc::new(opened.model);
     let (writer, writer_task) = writer::spawn(opened.book, model.clone(), backend.clone());
     let app: AppState = Arc::new(AppInner {
@@ -221,21 +221,23 @@ async fn shutdown_signal() {
 /// Creates an API key for `agent` (who must exist in the book) and returns it. Only its
 /// SHA-256 hash is stored: show the key once, it cannot be recovered.
 pub fn create_api_key(book_url: &str, agent: &str) -> anyhow::Result<String> {
-    let backend = Backend::parse(book_url);
+    let backend = Backend::parse(book_url)?;
     backend::check_agent(&backend, agent)?;
     let mut store = backend::open_credentials(&backend)?;
     let key = credentials::generate_api_key()?;
-    store.add_api_key(
+    let now = clock::system_now()?;
+    store.add_api_key(&NewApiKey {
         agent,
-        &credentials::hash_api_key(&key),
-        &clock::system_now()?,
-    )?;
+        key_hash: &credentials::hash_api_key(&key),
+        created_at: &now,
+        expires_at: None,
+    })?;
     Ok(key)
 }
 
 /// Sets (or replaces) `agent`'s password, stored as an argon2id PHC string.
 pub fn set_password(book_url: &str, agent: &str, password: &str) -> anyhow::Result<()> {
-    let backend = Backend::parse(book_url);
+    let backend = Backend::parse(book_url)?;
     backend::check_agent(&backend, agent)?;
     let phc = credentials::hash_password(password)?;
     let mut store = backend::open_credentials(&backend)?;
@@ -245,10 +247,10 @@ pub fn set_password(book_url: &str, agent: &str, password: &str) -> anyhow::Resu
 
 /// Whether `password` is `agent`'s password (false when the agent has none).
 pub fn verify_password(book_url: &str, agent: &str, password: &str) -> anyhow::Result<bool> {
-    let backend = Backend::parse(book_url);
+    let backend = Backend::parse(book_url)?;
     let mut store = backend::open_credentials(&backend)?;
-    Ok(match store.password_hash(agent)? {
-        Some(phc) => credentials::check_password(password, &phc),
+    Ok(match store.password(agent)? {
+        Some(stored) => credentials::check_password(password, &stored.phc),
         None => false,
     })
 }

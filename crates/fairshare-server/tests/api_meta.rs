@@ -1,4 +1,5 @@
-//! The served OpenAPI document matches the route table; credentials stay out of the log.
+//! The served OpenAPI document matches the route table; credentials stay out of the log, are
+//! refused once expired or revoked, and those of books from older servers still work.
 
 mod common;
 
@@ -117,4 +118,114 @@ fn credentials_on_postgres() {
         .get("/api/v1/agents")
         .expect(200);
     server.api(None).get("/api/v1/agents").expect(401);
+}
+
+/// The credential tables as servers before versioned credentials created them, on both
+/// backends (copied from that server's source).
+const OLD_CREDENTIAL_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS fs_api_keys (
+    key_hash   TEXT PRIMARY KEY,
+    agent      TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fs_api_keys_agent ON fs_api_keys (agent);
+CREATE TABLE IF NOT EXISTS fs_credentials (
+    agent        TEXT PRIMARY KEY,
+    password_phc TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);";
+
+#[test]
+fn keys_and_passwords_of_a_book_from_an_older_server_still_work() {
+    use fairshare_server::credentials::{generate_api_key, hash_api_key, hash_password};
+    for book in TestBook::all("keys_and_passwords_of_a_book_from_an_older_server_still_work") {
+        book.setup(vec![fairshare_core::Command::AddAgent {
+            handle: "ana".into(),
+            name: None,
+            role: Role::Affiliate,
+        }]);
+        // What an older `fairshare key create` and `password set` left in the book.
+        let key = generate_api_key().expect("key");
+        let phc = hash_password("correct horse battery").expect("hash");
+        book.raw_sql(OLD_CREDENTIAL_TABLES);
+        book.raw_sql(&format!(
+            "INSERT INTO fs_api_keys (key_hash, agent, created_at) \
+             VALUES ('{}', 'ana', '2025-06-01T08:00:00Z'); \
+             INSERT INTO fs_credentials (agent, password_phc, updated_at) \
+             VALUES ('ana', '{phc}', '2025-06-01T08:00:00Z');",
+            hash_api_key(&key)
+        ));
+        let server = TestServer::start_with(&book.url, |config| config.public = false);
+        server.api(Some(&key)).get("/api/v1/agents").expect(200);
+        assert!(
+            fairshare_server::verify_password(&book.url, "ana", "correct horse battery")
+                .expect("check"),
+            "{}: the old password still checks",
+            book.backend
+        );
+        // New keys go into the migrated table beside the old one.
+        let new_key = fairshare_server::create_api_key(&book.url, "ana").expect("new key");
+        server.api(Some(&new_key)).get("/api/v1/agents").expect(200);
+        let keys = book.credentials().list_api_keys("ana").expect("list");
+        assert_eq!(keys.len(), 2, "{}: {keys:?}", book.backend);
+        assert_eq!(keys[0].id, hash_api_key(&key)[..16], "the old key's id");
+    }
+}
+
+#[test]
+fn expired_and_revoked_keys_are_refused() {
+    use fairshare_server::credentials::{generate_api_key, hash_api_key};
+    use fairshare_store::credentials::NewApiKey;
+    for book in TestBook::all("expired_and_revoked_keys_are_refused") {
+        let keys = book.agents(&[("ana", Role::Affiliate)]);
+        let mut store = book.credentials();
+        let mut add = |created_at: &str, expires_at: Option<&str>| {
+            let key = generate_api_key().expect("key");
+            let stored = store
+                .add_api_key(&NewApiKey {
+                    agent: "ana",
+                    key_hash: &hash_api_key(&key),
+                    created_at,
+                    expires_at,
+                })
+                .expect("add");
+            (key, stored.id)
+        };
+        let (expiring_later, _) = add("2026-01-01T00:00:00Z", Some("2099-01-01T00:00:00Z"));
+        let (expired, _) = add("2020-01-01T00:00:00Z", Some("2020-02-01T00:00:00Z"));
+        let (revoked, revoked_id) = add("2026-01-01T00:00:00Z", None);
+        store
+            .revoke_api_key(&revoked_id, "2026-01-02T00:00:00Z")
+            .expect("revoke");
+
+        let server = TestServer::start(&book.url);
+        server
+            .api(Some(&expiring_later))
+            .get("/api/v1/agents")
+            .expect(200);
+        for (what, key) in [("expired", &expired), ("revoked", &revoked)] {
+            let refused = server.api(Some(key)).get("/api/v1/agents").expect(401);
+            assert!(
+                refused.text.contains("unknown API key"),
+                "{what}: {}",
+                refused.text
+            );
+        }
+
+        // A key in use, revoked by another process (here: another handle), is refused once the
+        // server's cache of found keys lapses.
+        let key = &keys["ana"];
+        server.api(Some(key)).get("/api/v1/agents").expect(200);
+        let id = hash_api_key(key)[..16].to_string();
+        store
+            .revoke_api_key(&id, "2026-01-03T00:00:00Z")
+            .expect("revoke a key in use");
+        std::thread::sleep(std::time::Duration::from_millis(1_200));
+        server.api(Some(key)).get("/api/v1/agents").expect(401);
+        // Unrelated keys keep working.
+        server
+            .api(Some(&expiring_later))
+            .get("/api/v1/agents")
+            .expect(200);
+    }
 }

@@ -9,6 +9,16 @@
 //! write lock (queued first come, first served among the handles of one process) and check the
 //! head inside their transaction. Readers that must never write (e.g. `verify`) use
 //! [`SqliteStore::open_read_only`].
+//!
+//! Beside the log, in the same file: [`SqliteCredentials`] keeps the agents' API key and
+//! password hashes (tables of their own, with their own migrations), and a [`Checkpointer`]
+//! copies the WAL back into the database off the writer's path.
+
+mod checkpoint;
+mod credentials;
+
+pub use checkpoint::{CHECKPOINT_INTERVAL, Checkpointer};
+pub use credentials::SqliteCredentials;
 
 use fairshare_store::{EventRow, LentRow, Store, StoreError, StoreResult, check_append};
 use rusqlite::{
@@ -436,7 +446,13 @@ fn latest_version() -> u32 {
 
 /// Reads `schema_version` from the meta table; 0 when there is no meta table yet.
 fn read_version(conn: &Connection, path: &Path) -> StoreResult<u32> {
-    let err = |e| fail("read schema version of", path, e);
+    read_meta_version(conn, "schema_version", path)
+}
+
+/// Reads the version kept under `key` in the meta table (the event log's `schema_version`, the
+/// credentials' `credentials_version`); 0 when there is no meta table or no such key yet.
+fn read_meta_version(conn: &Connection, key: &str, path: &Path) -> StoreResult<u32> {
+    let err = |e| fail(&format!("read {key} of"), path, e);
     let has_meta: bool = conn
         .query_row(
             "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')",
@@ -448,18 +464,14 @@ fn read_version(conn: &Connection, path: &Path) -> StoreResult<u32> {
         return Ok(0);
     }
     let value: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'schema_version'",
-            [],
-            |r| r.get(0),
-        )
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
         .optional()
         .map_err(err)?;
     match value {
         None => Ok(0),
         Some(v) => v.parse().map_err(|_| {
             StoreError::Backend(format!(
-                "open {}: invalid schema_version {v:?} in the meta table",
+                "open {}: invalid {key} {v:?} in the meta table",
                 path.display()
             ))
         }),

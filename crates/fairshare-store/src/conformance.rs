@@ -12,6 +12,13 @@
 //! book (each handle its own connection, as several processes would have). Every check is also
 //! public so a backend can run one alone. The checks panic (like `assert!`) with a message that
 //! says what broke.
+//!
+//! The credential stores beside the log have their own suite, [`run_credentials`] (see
+//! [`credentials`]).
+
+pub mod credentials;
+
+pub use credentials::{CredentialFactory, run_credentials};
 
 use crate::{EventRow, Store, StoreError, StoreResult};
 use std::collections::HashSet;

@@ -4,8 +4,13 @@
 //! rows whose `body` is the event's canonical JSON, chained by `prev_hash` / `hash` (computed by
 //! the core, checked by `verify`). Every backend (SQLite, PostgreSQL) implements [`Store`] and
 //! passes the same conformance suite ([`conformance`]).
+//!
+//! Beside the log, each backend keeps the agents' credentials (API key hashes, password hashes)
+//! behind [`credentials::CredentialStore`], with a conformance suite of its own
+//! ([`conformance::run_credentials`]).
 
 pub mod conformance;
+pub mod credentials;
 
 use thiserror::Error;
 

@@ -82,11 +82,43 @@ impl TestBook {
 
     /// Runs commands as the operator (the local custodian), outside any server.
     pub fn setup(&self, commands: Vec<Command>) {
-        let store = Backend::parse(&self.url).open_store().expect("open store");
+        let store = Backend::parse(&self.url)
+            .and_then(|backend| backend.open_store())
+            .expect("open store");
         let mut book = Book::open(store).expect("open book");
         for command in commands {
             book.execute(OPERATOR, &command, None, AT)
                 .unwrap_or_else(|e| panic!("setup {command:?}: {e}"));
+        }
+    }
+
+    /// Runs SQL in the book's own database: the SQLite file, or the book's PostgreSQL schema.
+    pub fn raw_sql(&self, sql: &str) {
+        match &self.schema {
+            None => rusqlite::Connection::open(&self.url)
+                .and_then(|conn| conn.execute_batch(sql))
+                .unwrap_or_else(|e| panic!("SQL on {}: {e}", self.url)),
+            Some((base, schema)) => {
+                let mut client = postgres::Client::connect(base, postgres::NoTls).expect("connect");
+                client
+                    .batch_execute(&format!("SET search_path TO \"{schema}\"; {sql}"))
+                    .unwrap_or_else(|e| panic!("SQL in schema {schema}: {e}"));
+            }
+        }
+    }
+
+    /// The book's credential store, opened as the server opens it.
+    pub fn credentials(&self) -> Box<dyn fairshare_store::credentials::CredentialStore> {
+        match self.backend {
+            "sqlite" => Box::new(
+                fairshare_sqlite::SqliteCredentials::open(std::path::Path::new(&self.url))
+                    .expect("open credentials"),
+            ),
+            #[cfg(feature = "postgres")]
+            "postgres" => Box::new(
+                fairshare_postgres::PostgresCredentials::open(&self.url).expect("open credentials"),
+            ),
+            other => panic!("no credential store for backend {other}"),
         }
     }
 

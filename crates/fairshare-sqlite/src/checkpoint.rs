@@ -7,35 +7,53 @@
 //! of our own, every [`CHECKPOINT_INTERVAL`], does that work beside the writer (it takes no
 //! write lock): the log restarts from its beginning before it reaches the writer's threshold.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+use fairshare_store::{StoreError, StoreResult};
+use rusqlite::{Connection, OpenFlags};
 
 /// How often the checkpointer runs.
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(250);
 /// How long a checkpoint waits for a lock before giving up until the next round.
 const BUSY_TIMEOUT: Duration = Duration::from_millis(100);
 
-/// Stops the checkpointer when dropped.
-pub(crate) struct Checkpointer {
+/// A thread checkpointing one book's WAL every [`CHECKPOINT_INTERVAL`]; stops (and is joined)
+/// when dropped. Run one per book, in the process that writes the most (the server).
+#[derive(Debug)]
+pub struct Checkpointer {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Checkpointer {
-    pub fn start(path: &Path) -> Checkpointer {
+    /// Opens a connection of its own to the book at `path` (which must exist) and starts the
+    /// thread. Blocking I/O: the open.
+    pub fn start(path: &Path) -> StoreResult<Checkpointer> {
+        let fail = |e: rusqlite::Error| {
+            StoreError::Backend(format!(
+                "open {} for background checkpoints: {e}",
+                path.display()
+            ))
+        };
+        // No SQLITE_OPEN_CREATE: checkpoints are for an existing book.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(fail)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        // The checkpoint must be as durable as the commits it copies.
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(fail)?;
         let (stop, stopped) = mpsc::channel::<()>();
-        let path = path.to_path_buf();
         let thread = std::thread::Builder::new()
             .name("fairshare-checkpoint".into())
-            .spawn(move || run(&path, &stopped))
-            .map_err(|error| tracing::warn!(%error, "no background checkpoints"))
-            .ok();
-        Checkpointer {
+            .spawn(move || run(&conn, &stopped))
+            .map_err(|e| StoreError::Backend(format!("start the checkpoint thread: {e}")))?;
+        Ok(Checkpointer {
             stop: Some(stop),
-            thread,
-        }
+            thread: Some(thread),
+        })
     }
 }
 
@@ -48,24 +66,11 @@ impl Drop for Checkpointer {
     }
 }
 
-fn run(path: &PathBuf, stopped: &mpsc::Receiver<()>) {
-    let conn = match rusqlite::Connection::open(path) {
-        Ok(conn) => conn,
-        Err(error) => {
-            tracing::warn!(%error, "no background checkpoints");
-            return;
-        }
-    };
-    if let Err(error) = conn.busy_timeout(BUSY_TIMEOUT) {
-        tracing::warn!(%error, "no background checkpoints");
-        return;
-    }
-    // The checkpoint must be as durable as the commits it copies.
-    let _ = conn.pragma_update(None, "synchronous", "FULL");
+fn run(conn: &Connection, stopped: &mpsc::Receiver<()>) {
     loop {
         match stopped.recv_timeout(CHECKPOINT_INTERVAL) {
             Err(RecvTimeoutError::Timeout) => {}
-            // The server stops (the sender is dropped).
+            // The owner stops (the sender is dropped).
             _ => return,
         }
         let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
