@@ -32,8 +32,8 @@ impl Session {
         self.global.book.as_deref().unwrap_or(BOOK_DEFAULT)
     }
 
-    pub fn backend(&self) -> Backend {
-        Backend::parse(self.book_url())
+    pub fn backend(&self) -> Result<Backend> {
+        Ok(Backend::parse(self.book_url())?)
     }
 
     /// The agent acting, or the operator (a custodian) without `--as`.
@@ -42,7 +42,7 @@ impl Session {
     }
 
     pub fn open_store(&self, access: Access) -> Result<Box<dyn Store>> {
-        Ok(self.backend().open_store(access)?)
+        Ok(self.backend()?.open_store(access)?)
     }
 
     /// Opens the existing book and replays it. With `--as`, the agent must exist even to read,
@@ -93,11 +93,9 @@ pub fn today() -> Result<Date> {
     Ok(Clock::from_env()?.today())
 }
 
-pub fn is_postgres_url(url: &str) -> bool {
-    matches!(Backend::parse(url), Backend::Postgres(_))
-}
+pub use fairshare_ops::backend::is_postgres_url;
 
 /// Opens the store a book URL names.
 pub fn open_store(url: &str, access: Access) -> Result<Box<dyn Store>> {
-    Ok(Backend::parse(url).open_store(access)?)
+    Ok(Backend::parse(url)?.open_store(access)?)
 }

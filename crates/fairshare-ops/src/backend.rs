@@ -1,14 +1,17 @@
 //! Where a book lives, chosen once from its URL: a `postgres://` (or `postgresql://`) URL is a
-//! PostgreSQL schema, anything else a SQLite file. Every front end opens its stores here.
-//! Blocking I/O: async callers run these on a blocking thread.
+//! PostgreSQL schema, anything else a SQLite file. Every front end opens its stores here: the
+//! event log and the credential tables beside it. Blocking I/O: async callers run these on a
+//! blocking thread.
 
 use std::path::{Path, PathBuf};
 
+use fairshare_book::Book;
 use fairshare_core::DomainError;
-use fairshare_sqlite::SqliteStore;
+use fairshare_sqlite::{SqliteCredentials, SqliteStore};
 use fairshare_store::Store;
+use fairshare_store::credentials::CredentialStore;
 
-use crate::error::OpResult;
+use crate::error::{OpError, OpResult};
 
 /// The book used when no URL names one.
 pub const BOOK_DEFAULT: &str = "./fairshare.db";
@@ -31,16 +34,34 @@ pub enum Backend {
     /// One SQLite file.
     Sqlite(PathBuf),
     /// A schema of a PostgreSQL database (the URL may name it with `?schema=NAME`).
+    #[cfg(feature = "postgres")]
     Postgres(String),
 }
 
 impl Backend {
     /// `postgres://` and `postgresql://` URLs are PostgreSQL; anything else is a SQLite path.
-    pub fn parse(url: &str) -> Backend {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres(url.to_string())
-        } else {
-            Backend::Sqlite(PathBuf::from(url))
+    /// A build without the `postgres` feature refuses such a URL rather than take it for a
+    /// file name (and never echoes it: it may hold a password).
+    pub fn parse(url: &str) -> OpResult<Backend> {
+        if is_postgres_url(url) {
+            #[cfg(feature = "postgres")]
+            return Ok(Backend::Postgres(url.to_string()));
+            #[cfg(not(feature = "postgres"))]
+            return Err(OpError::Store(fairshare_store::StoreError::Backend(
+                "this build of fairshare has no PostgreSQL support: use a SQLite file for the \
+                 book, or build with the `postgres` feature"
+                    .to_string(),
+            )));
+        }
+        Ok(Backend::Sqlite(PathBuf::from(url)))
+    }
+
+    /// The SQLite file, for what only a file has (WAL checkpoints, removing a failed import).
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            Backend::Sqlite(path) => Some(path),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => None,
         }
     }
 
@@ -56,9 +77,38 @@ impl Backend {
                     Access::Create | Access::Existing => Box::new(SqliteStore::open(path)?),
                 })
             }
-            Backend::Postgres(url) => open_postgres(url),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(url) => Ok(Box::new(fairshare_postgres::PostgresStore::open(url)?)),
         }
     }
+
+    /// Opens (creating or migrating if needed) the credential tables beside an existing book.
+    pub fn open_credentials(&self) -> OpResult<Box<dyn CredentialStore>> {
+        Ok(match self {
+            Backend::Sqlite(path) => {
+                must_exist(path)?;
+                Box::new(SqliteCredentials::open(path).map_err(credential_error)?)
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(url) => {
+                // Creates the book's schema if this is a new book, so both live side by side.
+                drop(fairshare_postgres::PostgresStore::open(url)?);
+                Box::new(
+                    fairshare_postgres::PostgresCredentials::open(url).map_err(credential_error)?,
+                )
+            }
+        })
+    }
+
+    /// Opens and replays the existing book.
+    pub fn open_book(&self) -> OpResult<Book> {
+        Ok(Book::open(self.open_store(Access::Existing)?)?)
+    }
+}
+
+/// Whether a book URL names a PostgreSQL schema.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 fn must_exist(path: &Path) -> OpResult<()> {
@@ -73,19 +123,16 @@ fn must_exist(path: &Path) -> OpResult<()> {
     .into())
 }
 
-#[cfg(feature = "postgres")]
-fn open_postgres(url: &str) -> OpResult<Box<dyn Store>> {
-    Ok(Box::new(fairshare_postgres::PostgresStore::open(url)?))
-}
-
-#[cfg(not(feature = "postgres"))]
-fn open_postgres(_url: &str) -> OpResult<Box<dyn Store>> {
-    // The URL may hold a password: it is not echoed.
-    Err(crate::OpError::Store(fairshare_store::StoreError::Backend(
-        "this build has no PostgreSQL store: use a SQLite file for the book, or build with the \
-         `postgres` feature"
-            .to_string(),
-    )))
+/// A credential store's failure: a refusal of input stays one, a backend failure is storage.
+pub fn credential_error(error: fairshare_store::credentials::CredentialError) -> OpError {
+    use fairshare_store::credentials::CredentialError;
+    match error {
+        CredentialError::Invalid(message) => OpError::Domain(DomainError::invalid(message)),
+        CredentialError::NotFound(message) => OpError::Domain(DomainError::not_found(message)),
+        CredentialError::Backend(message) => {
+            OpError::Store(fairshare_store::StoreError::Backend(message))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -94,17 +141,30 @@ mod tests {
 
     #[test]
     fn the_url_chooses_the_backend_and_a_missing_file_is_refused() {
+        let parsed = Backend::parse("postgresql://u@h/db?schema=coop");
+        #[cfg(feature = "postgres")]
         assert_eq!(
-            Backend::parse("postgresql://u@h/db?schema=coop"),
+            parsed.expect("a URL"),
             Backend::Postgres("postgresql://u@h/db?schema=coop".into())
+        );
+        #[cfg(not(feature = "postgres"))]
+        assert!(
+            parsed
+                .expect_err("no PostgreSQL")
+                .to_string()
+                .contains("no PostgreSQL support")
         );
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("book.db");
-        let backend = Backend::parse(&path.to_string_lossy());
+        let backend = Backend::parse(&path.to_string_lossy()).expect("a path");
         let missing = backend.open_store(Access::Existing).err().expect("missing");
         assert!(missing.to_string().starts_with("no book at "), "{missing}");
+        assert!(backend.open_credentials().is_err());
         assert!(!path.exists(), "a typo must not create a book");
         backend.open_store(Access::Create).expect("create");
         backend.open_store(Access::ReadOnly).expect("read");
+        backend
+            .open_credentials()
+            .expect("credentials beside the book");
     }
 }

@@ -145,9 +145,12 @@ pub(crate) async fn export(
         .map_err(|_| ApiError::Unavailable("the server is stopping".into()))?;
     let source = if format == ExportFormatBody::Jsonl {
         let backend = app.backend.clone();
-        let store =
-            tokio::task::spawn_blocking(move || backend.open_reader().map(DropOffRuntime::new))
-                .await??;
+        let store = tokio::task::spawn_blocking(move || {
+            backend
+                .open_store(fairshare_ops::backend::Access::ReadOnly)
+                .map(DropOffRuntime::new)
+        })
+        .await??;
         ExportSource::Log(store)
     } else {
         app.model.ensure_fresh().await?;
@@ -156,7 +159,8 @@ pub(crate) async fn export(
         let state = app.model.state().read().await.clone();
         let backend = app.backend.clone();
         let index = tokio::task::spawn_blocking(move || {
-            let mut store = DropOffRuntime::new(backend.open_reader()?);
+            let mut store =
+                DropOffRuntime::new(backend.open_store(fairshare_ops::backend::Access::ReadOnly)?);
             fairshare_export::EventIndex::from_store(store.as_mut())
                 .map_err(|e| ApiError::Internal(format!("export: {e}")))
         })

@@ -44,9 +44,9 @@ use fairshare_store::credentials::NewApiKey;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-pub use backend::Backend;
 pub use credentials::{API_KEY_PREFIX, CredentialError, CredentialStore};
 pub use error::ApiError;
+pub use fairshare_ops::backend::Backend;
 pub use routes::{openapi, route_table};
 
 /// Most write requests one group commit takes from the queue.
@@ -223,7 +223,7 @@ async fn shutdown_signal() {
 pub fn create_api_key(book_url: &str, agent: &str) -> anyhow::Result<String> {
     let backend = Backend::parse(book_url)?;
     backend::check_agent(&backend, agent)?;
-    let mut store = backend::open_credentials(&backend)?;
+    let mut store = backend.open_credentials()?;
     let key = credentials::generate_api_key()?;
     let now = clock::system_now()?;
     store.add_api_key(&NewApiKey {
@@ -240,7 +240,7 @@ pub fn set_password(book_url: &str, agent: &str, password: &str) -> anyhow::Resu
     let backend = Backend::parse(book_url)?;
     backend::check_agent(&backend, agent)?;
     let phc = credentials::hash_password(password)?;
-    let mut store = backend::open_credentials(&backend)?;
+    let mut store = backend.open_credentials()?;
     store.set_password(agent, &phc, &clock::system_now()?)?;
     Ok(())
 }
@@ -248,7 +248,7 @@ pub fn set_password(book_url: &str, agent: &str, password: &str) -> anyhow::Resu
 /// Whether `password` is `agent`'s password (false when the agent has none).
 pub fn verify_password(book_url: &str, agent: &str, password: &str) -> anyhow::Result<bool> {
     let backend = Backend::parse(book_url)?;
-    let mut store = backend::open_credentials(&backend)?;
+    let mut store = backend.open_credentials()?;
     Ok(match store.password(agent)? {
         Some(stored) => credentials::check_password(password, &stored.phc),
         None => false,

@@ -132,7 +132,7 @@ async fn scan_handler<O: Scan>(
             .map_err(|_| ApiError::Unavailable("the server is stopping".into()))?;
         let backend = app.backend.clone();
         tokio::task::spawn_blocking(move || {
-            let mut store = backend.open_reader()?;
+            let mut store = backend.open_store(fairshare_ops::backend::Access::ReadOnly)?;
             op.view(store.as_mut()).map_err(ApiError::from)
         })
         .await??

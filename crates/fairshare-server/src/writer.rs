@@ -14,11 +14,11 @@ use fairshare_core::State;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::backend::Backend;
 use crate::error::ApiError;
 use crate::fresh::ReadModel;
 use crate::offload::DropOffRuntime;
 use crate::{WRITE_BATCH_MAX, WRITE_QUEUE_MAX};
+use fairshare_ops::backend::{Access, Backend};
 
 /// Renders the JSON answer of a successful write from the book's state after its batch.
 pub(crate) type Render = Box<dyn FnOnce(&State, &Executed) -> Result<Vec<u8>, ApiError> + Send>;
@@ -166,7 +166,9 @@ fn refuse(batch: Vec<WriteJob>, why: &str) {
 async fn reopen(backend: &Backend) -> Option<DropOffRuntime<Book>> {
     let backend = backend.clone();
     let reopened = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        Ok(DropOffRuntime::new(Book::open(backend.open_store()?)?))
+        Ok(DropOffRuntime::new(Book::open(
+            backend.open_store(Access::Existing)?,
+        )?))
     })
     .await;
     match reopened {

@@ -83,7 +83,7 @@ impl TestBook {
     /// Runs commands as the operator (the local custodian), outside any server.
     pub fn setup(&self, commands: Vec<Command>) {
         let store = Backend::parse(&self.url)
-            .and_then(|backend| backend.open_store())
+            .and_then(|backend| backend.open_store(fairshare_ops::backend::Access::Existing))
             .expect("open store");
         let mut book = Book::open(store).expect("open book");
         for command in commands {
