@@ -5,17 +5,13 @@ use std::net::SocketAddr;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
-use crate::commands::Nothing;
-use crate::error::CliError;
-use crate::render::{Output, Text};
-use fairshare_ops::NOW_ENV;
+use fairshare_ops::credentials::{self, KeyCreated, KeyRow, KeysOut, PasswordSet};
+use fairshare_ops::{Clock, NOW_ENV};
 
+use crate::commands::{Nothing, out};
+use crate::render::{Output, Table, Text};
 use crate::session::Session;
-
-/// Shortest password accepted for the dashboard.
-pub const PASSWORD_LEN_MIN: usize = 10;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -34,7 +30,16 @@ pub struct ServeArgs {
 #[derive(Debug, Subcommand)]
 pub enum KeyCmd {
     /// Create an API key for an agent: printed once, stored only as a hash
-    Create { agent: String },
+    Create {
+        agent: String,
+        /// The key stops working after this many days (1 to 3650) [default: until revoked]
+        #[arg(long, value_name = "DAYS")]
+        expires: Option<u32>,
+    },
+    /// An agent's keys: id, creation, expiry, revocation (never the key itself)
+    List { agent: String },
+    /// Revoke a key by its id: every server on the book refuses it from then on
+    Revoke { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,37 +58,64 @@ pub fn serve(s: &Session, args: ServeArgs) -> Result<Box<dyn Output>> {
     Ok(Box::new(Nothing))
 }
 
-#[derive(Serialize)]
-struct KeyOut {
-    agent: String,
-    key: String,
-}
-
-impl Text for KeyOut {
+impl Text for KeyCreated {
     fn to_text(&self) -> String {
+        let until = match &self.expires_at {
+            Some(at) => format!(", valid until {at}"),
+            None => ", valid until revoked".to_string(),
+        };
         format!(
-            "{}\nAPI key of {}: shown once, stored only as a hash. Send it as `Authorization: Bearer KEY`.",
-            self.key, self.agent
+            "{}\nAPI key {} of {}{until}: shown once, stored only as a hash. Send it as `Authorization: Bearer KEY`.",
+            self.key, self.id, self.agent
         )
     }
 }
 
-pub fn key(s: &Session, command: KeyCmd) -> Result<Box<dyn Output>> {
-    match command {
-        KeyCmd::Create { agent } => {
-            let key = fairshare_server::create_api_key(s.book_url(), &agent)?;
-            Ok(Box::new(KeyOut { agent, key }))
-        }
+fn key_state(key: &KeyRow) -> String {
+    match (&key.revoked_at, &key.expires_at) {
+        (Some(at), _) => format!("revoked {at}"),
+        (None, Some(at)) if !key.active => format!("expired {at}"),
+        (None, Some(at)) => format!("active until {at}"),
+        (None, None) => "active".to_string(),
     }
 }
 
-#[derive(Serialize)]
-struct PasswordOut {
-    agent: String,
-    password_set: bool,
+impl Text for KeysOut {
+    fn to_text(&self) -> String {
+        if self.keys.is_empty() {
+            return format!(
+                "{} has no API key: create one with `fairshare key create {}`\n",
+                self.agent, self.agent
+            );
+        }
+        let mut table = Table::new(&["id", "created", "state"]);
+        for key in &self.keys {
+            table.row(vec![key.id.clone(), key.created_at.clone(), key_state(key)]);
+        }
+        table.render("")
+    }
 }
 
-impl Text for PasswordOut {
+impl Text for KeyRow {
+    fn to_text(&self) -> String {
+        format!("key {} of {}: {}\n", self.id, self.agent, key_state(self))
+    }
+}
+
+pub fn key(s: &Session, command: KeyCmd) -> Result<Box<dyn Output>> {
+    // A key's life is a matter of real time, whatever FAIRSHARE_NOW says.
+    let clock = Clock::System;
+    let backend = s.backend()?;
+    match command {
+        KeyCmd::Create { agent, expires } => out(credentials::create_api_key(
+            &backend, &clock, &agent, expires,
+        )?),
+        KeyCmd::List { agent } => out(credentials::list_api_keys(&backend, &clock, &agent)?),
+        KeyCmd::Revoke { id } => out(credentials::revoke_api_key(&backend, &clock, &id)?),
+    }
+}
+
+impl Text for PasswordSet {
     fn to_text(&self) -> String {
         format!("password of {} set (argon2id)", self.agent)
     }
@@ -100,17 +132,12 @@ pub fn password(s: &Session, command: PasswordCmd) -> Result<Box<dyn Output>> {
                 std::io::stdin().lock().read_line(&mut line)?;
                 line.trim_end_matches(['\r', '\n']).to_string()
             };
-            if password.chars().count() < PASSWORD_LEN_MIN {
-                return Err(CliError::invalid(format!(
-                    "a password needs at least {PASSWORD_LEN_MIN} characters"
-                ))
-                .into());
-            }
-            fairshare_server::set_password(s.book_url(), &agent, &password)?;
-            Ok(Box::new(PasswordOut {
-                agent,
-                password_set: true,
-            }))
+            out(credentials::set_password(
+                &s.backend()?,
+                &Clock::System,
+                &agent,
+                &password,
+            )?)
         }
     }
 }

@@ -144,4 +144,36 @@ fn serve_with_a_key_created_by_the_cli() {
     assert!(body.contains("\"60.00\""), "{body}");
     let shares = env.ok(&["--json", "shares", "p"]);
     assert!(shares.contains("\"value\": \"60.00\""), "{shares}");
+
+    // `key list` shows the key by its id, never the key; `key revoke` ends it on the server.
+    let listed = env.json(&["key", "list", "bo"]);
+    let id = listed["keys"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(listed["keys"][0]["active"], true);
+    assert!(
+        !listed.to_string().contains(&key),
+        "a listing never shows the key"
+    );
+    let revoked = env.json(&["key", "revoke", &id]);
+    assert_eq!(
+        (revoked["id"].as_str(), revoked["active"].as_bool()),
+        (Some(id.as_str()), Some(false))
+    );
+    // A server trusts a key it found for at most a second: then the revocation holds.
+    let started = Instant::now();
+    loop {
+        let (status, _) = http(port, "GET", "/api/v1/agents", Some(&key), None);
+        if status == 401 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "revoked key still accepted"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let unknown = env.run(&["--json", "key", "revoke", "0000000000000000"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    // A key that expires says when.
+    let expiring = env.json(&["key", "create", "bo", "--expires", "30"]);
+    assert!(expiring["expires_at"].as_str().is_some(), "{expiring}");
 }

@@ -82,6 +82,13 @@ fn main() -> anyhow::Result<()> {
         batch = (0..n).map(|_| request(work())).collect();
     }
     drop(book);
-    println!("{}", fairshare_server::create_api_key(&url, "bench")?);
+    let backend = fairshare_ops::backend::Backend::parse(&url)?;
+    let created = fairshare_ops::credentials::create_api_key(
+        &backend,
+        &fairshare_ops::Clock::System,
+        "bench",
+        None,
+    )?;
+    println!("{}", created.key);
     Ok(())
 }

@@ -17,9 +17,10 @@ use axum::http::request::Parts;
 use fairshare_ops::Reading;
 
 use crate::AppState;
-use crate::credentials::{API_KEY_LEN_MAX, API_KEY_PREFIX, CredentialStore, hash_api_key};
 use crate::error::ApiError;
 use crate::offload::DropOffRuntime;
+use fairshare_ops::credentials::{check_password, hash_api_key, hash_password, looks_like_api_key};
+use fairshare_store::credentials::CredentialStore;
 
 /// How long a key found in the store is trusted without asking it again: the longest a
 /// revocation made elsewhere takes to reach this server.
@@ -51,12 +52,12 @@ impl Authenticator {
     /// The agent of a presented key, or 401.
     async fn agent_for(&self, key: &str) -> Result<String, ApiError> {
         let unknown = || ApiError::Unauthenticated("unknown API key".to_string());
-        if !key.starts_with(API_KEY_PREFIX) || key.len() > API_KEY_LEN_MAX {
+        if !looks_like_api_key(key) {
             return Err(unknown());
         }
         let hash = hash_api_key(key);
         // Expiry is a matter of real time, whatever clock the server records events at.
-        let now = crate::clock::system_now().map_err(|e| ApiError::Internal(e.to_string()))?;
+        let now = fairshare_ops::Clock::System.now_text();
         if let Some(agent) = self.cached(&hash, &now) {
             return Ok(agent);
         }
@@ -102,16 +103,15 @@ impl Authenticator {
                 store.password(&agent)?
             };
             Ok(match stored {
-                Some(stored) => crate::credentials::check_password(&password, &stored.phc),
+                Some(stored) => check_password(&password, &stored.phc),
                 None => {
                     // As slow as a real check, so that timing does not tell which handles
                     // have a password.
                     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
                     let dummy = DUMMY.get_or_init(|| {
-                        crate::credentials::hash_password("not anybody's password")
-                            .unwrap_or_default()
+                        hash_password("not anybody's password").unwrap_or_default()
                     });
-                    let _ = crate::credentials::check_password(&password, dummy);
+                    let _ = check_password(&password, dummy);
                     false
                 }
             })

@@ -47,10 +47,3 @@ pub(crate) fn open_all(backend: &Backend, catch_up_reads: bool) -> anyhow::Resul
         checkpointer,
     })
 }
-
-/// Fails unless `agent` is an agent of the book (replays it).
-pub(crate) fn check_agent(backend: &Backend, agent: &str) -> anyhow::Result<()> {
-    let book = backend.open_book().context("cannot open the book")?;
-    book.state().agent(agent)?;
-    Ok(())
-}

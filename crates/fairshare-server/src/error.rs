@@ -14,7 +14,7 @@ use fairshare_store::StoreError;
 use thiserror::Error;
 
 use crate::api_types::Problem;
-use crate::credentials::CredentialError;
+use fairshare_store::credentials::CredentialError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

@@ -55,7 +55,7 @@ impl AppInner {
             actor: caller.0,
             command,
             key: key.0,
-            recorded_at: self.clock.now(),
+            recorded_at: self.clock.now_text(),
         };
         let render: Render = Box::new(move |state, executed| {
             let view = render(state, executed)?;

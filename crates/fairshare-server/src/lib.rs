@@ -10,20 +10,17 @@
 //! - **Accounts**: API keys (`Authorization: Bearer fsk_...`) and argon2id passwords live in
 //!   their own tables next to the book, never in the public event log: a
 //!   [`fairshare_store::credentials::CredentialStore`] of the book's backend crate keeps their
-//!   hashes, [`credentials`] makes them. A key is refused once expired or revoked. Every command
-//!   acts as the key's agent; roles are enforced by the core.
+//!   hashes, `fairshare_ops::credentials` makes them. A key is refused once expired or revoked.
+//!   Every command acts as the key's agent; roles are enforced by the core.
 //! - **Backends**: SQLite always; PostgreSQL with the `postgres` feature (on by default).
 //!
 //! [`serve`] runs the server until a shutdown future completes; [`run_blocking`] builds a
-//! runtime and stops gracefully on SIGINT/SIGTERM. [`create_api_key`] and [`set_password`] are
-//! for the command line.
+//! runtime and stops gracefully on SIGINT/SIGTERM.
 
 pub mod api_types;
 mod auth;
 mod backend;
-mod clock;
 mod convert;
-pub mod credentials;
 mod error;
 mod extract;
 mod fresh;
@@ -40,11 +37,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use fairshare_store::credentials::NewApiKey;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-pub use credentials::{API_KEY_PREFIX, CredentialError, CredentialStore};
 pub use error::ApiError;
 pub use fairshare_ops::backend::Backend;
 pub use routes::{openapi, route_table};
@@ -100,7 +95,7 @@ pub(crate) struct AppInner {
     pub auth: auth::Authenticator,
     pub backend: Backend,
     pub public: bool,
-    pub clock: clock::Clock,
+    pub clock: fairshare_ops::Clock,
     /// Bounds concurrent `verify` and `export` runs.
     pub heavy: Arc<Semaphore>,
 }
@@ -126,7 +121,7 @@ pub async fn serve_on(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let backend = Backend::parse(&config.book_url)?;
-    let clock = clock::Clock::new(config.fixed_time.as_deref())?;
+    let clock = fairshare_ops::Clock::new(config.fixed_time.as_deref())?;
     let opened = {
         let backend = backend.clone();
         let catch_up_reads = config.catch_up_reads;
@@ -216,41 +211,4 @@ async fn shutdown_signal() {
         () = interrupt => tracing::info!("SIGINT: shutting down"),
         () = terminate => tracing::info!("SIGTERM: shutting down"),
     }
-}
-
-/// Creates an API key for `agent` (who must exist in the book) and returns it. Only its
-/// SHA-256 hash is stored: show the key once, it cannot be recovered.
-pub fn create_api_key(book_url: &str, agent: &str) -> anyhow::Result<String> {
-    let backend = Backend::parse(book_url)?;
-    backend::check_agent(&backend, agent)?;
-    let mut store = backend.open_credentials()?;
-    let key = credentials::generate_api_key()?;
-    let now = clock::system_now()?;
-    store.add_api_key(&NewApiKey {
-        agent,
-        key_hash: &credentials::hash_api_key(&key),
-        created_at: &now,
-        expires_at: None,
-    })?;
-    Ok(key)
-}
-
-/// Sets (or replaces) `agent`'s password, stored as an argon2id PHC string.
-pub fn set_password(book_url: &str, agent: &str, password: &str) -> anyhow::Result<()> {
-    let backend = Backend::parse(book_url)?;
-    backend::check_agent(&backend, agent)?;
-    let phc = credentials::hash_password(password)?;
-    let mut store = backend.open_credentials()?;
-    store.set_password(agent, &phc, &clock::system_now()?)?;
-    Ok(())
-}
-
-/// Whether `password` is `agent`'s password (false when the agent has none).
-pub fn verify_password(book_url: &str, agent: &str, password: &str) -> anyhow::Result<bool> {
-    let backend = Backend::parse(book_url)?;
-    let mut store = backend.open_credentials()?;
-    Ok(match store.password(agent)? {
-        Some(stored) => credentials::check_password(password, &stored.phc),
-        None => false,
-    })
 }

@@ -62,21 +62,18 @@ fn credentials_live_beside_the_log_not_in_it() {
     let book = TestBook::sqlite();
     let keys = book.agents(&[("ana", Role::Affiliate)]);
     let key = &keys["ana"];
-    assert!(key.starts_with(fairshare_server::API_KEY_PREFIX));
-    fairshare_server::set_password(&book.url, "ana", "correct horse battery").expect("set");
-    assert!(
-        fairshare_server::verify_password(&book.url, "ana", "correct horse battery")
-            .expect("check")
-    );
-    assert!(!fairshare_server::verify_password(&book.url, "ana", "wrong").expect("check"));
-    assert!(!fairshare_server::verify_password(&book.url, "bob", "anything").expect("check"));
-    assert!(fairshare_server::set_password(&book.url, "ana", "short").is_err());
+    assert!(key.starts_with(fairshare_ops::credentials::API_KEY_PREFIX));
+    common::set_password(&book.url, "ana", "correct horse battery").expect("set");
+    assert!(common::verify_password(&book.url, "ana", "correct horse battery").expect("check"));
+    assert!(!common::verify_password(&book.url, "ana", "wrong").expect("check"));
+    assert!(!common::verify_password(&book.url, "bob", "anything").expect("check"));
+    assert!(common::set_password(&book.url, "ana", "short").is_err());
     // Keys only for agents of the book, and only for a book that exists.
-    let unknown = fairshare_server::create_api_key(&book.url, "bob").expect_err("unknown agent");
+    let unknown = common::create_api_key(&book.url, "bob").expect_err("unknown agent");
     assert!(format!("{unknown:#}").contains("bob"));
     let dir = tempfile::tempdir().expect("dir");
     let missing = dir.path().join("missing.db");
-    assert!(fairshare_server::create_api_key(&missing.to_string_lossy(), "ana").is_err());
+    assert!(common::create_api_key(&missing.to_string_lossy(), "ana").is_err());
     assert!(!missing.exists(), "a typo must not create a book");
 
     let server = TestServer::start(&book.url);
@@ -107,11 +104,8 @@ fn credentials_on_postgres() {
         return;
     };
     let keys = book.agents(&[("ana", Role::Observer)]);
-    fairshare_server::set_password(&book.url, "ana", "correct horse battery").expect("set");
-    assert!(
-        fairshare_server::verify_password(&book.url, "ana", "correct horse battery")
-            .expect("check")
-    );
+    common::set_password(&book.url, "ana", "correct horse battery").expect("set");
+    assert!(common::verify_password(&book.url, "ana", "correct horse battery").expect("check"));
     let server = TestServer::start_with(&book.url, |config| config.public = false);
     server
         .api(Some(&keys["ana"]))
@@ -137,7 +131,7 @@ CREATE TABLE IF NOT EXISTS fs_credentials (
 
 #[test]
 fn keys_and_passwords_of_a_book_from_an_older_server_still_work() {
-    use fairshare_server::credentials::{generate_api_key, hash_api_key, hash_password};
+    use fairshare_ops::credentials::{generate_api_key, hash_api_key, hash_password};
     for book in TestBook::all("keys_and_passwords_of_a_book_from_an_older_server_still_work") {
         book.setup(vec![fairshare_core::Command::AddAgent {
             handle: "ana".into(),
@@ -158,13 +152,12 @@ fn keys_and_passwords_of_a_book_from_an_older_server_still_work() {
         let server = TestServer::start_with(&book.url, |config| config.public = false);
         server.api(Some(&key)).get("/api/v1/agents").expect(200);
         assert!(
-            fairshare_server::verify_password(&book.url, "ana", "correct horse battery")
-                .expect("check"),
+            common::verify_password(&book.url, "ana", "correct horse battery").expect("check"),
             "{}: the old password still checks",
             book.backend
         );
         // New keys go into the migrated table beside the old one.
-        let new_key = fairshare_server::create_api_key(&book.url, "ana").expect("new key");
+        let new_key = common::create_api_key(&book.url, "ana").expect("new key");
         server.api(Some(&new_key)).get("/api/v1/agents").expect(200);
         let keys = book.credentials().list_api_keys("ana").expect("list");
         assert_eq!(keys.len(), 2, "{}: {keys:?}", book.backend);
@@ -174,7 +167,7 @@ fn keys_and_passwords_of_a_book_from_an_older_server_still_work() {
 
 #[test]
 fn expired_and_revoked_keys_are_refused() {
-    use fairshare_server::credentials::{generate_api_key, hash_api_key};
+    use fairshare_ops::credentials::{generate_api_key, hash_api_key};
     use fairshare_store::credentials::NewApiKey;
     for book in TestBook::all("expired_and_revoked_keys_are_refused") {
         let keys = book.agents(&[("ana", Role::Affiliate)]);

@@ -92,7 +92,7 @@ fn seed(book: &TestBook) {
         Command::Approve { id: 2 },
     ]);
     for handle in ["luc", "abran", "marie", "olga"] {
-        fairshare_server::set_password(&book.url, handle, PASSWORD).expect("password");
+        common::set_password(&book.url, handle, PASSWORD).expect("password");
     }
 }
 

@@ -30,10 +30,10 @@ fn forillon(book: &TestBook) {
         assert_eq!(added.body["agent"]["role"], "affiliate");
     }
     let abran = server.api(Some(
-        &fairshare_server::create_api_key(&book.url, "abran").expect("key"),
+        &common::create_api_key(&book.url, "abran").expect("key"),
     ));
     let marie = server.api(Some(
-        &fairshare_server::create_api_key(&book.url, "marie").expect("key"),
+        &common::create_api_key(&book.url, "marie").expect("key"),
     ));
 
     let project = luc
@@ -248,7 +248,7 @@ fn forillon(book: &TestBook) {
 fn keys_for(book: &TestBook, agents: &[&str]) -> Vec<String> {
     agents
         .iter()
-        .map(|a| fairshare_server::create_api_key(&book.url, a).expect("key"))
+        .map(|a| common::create_api_key(&book.url, a).expect("key"))
         .collect()
 }
 

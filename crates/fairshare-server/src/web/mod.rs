@@ -397,7 +397,7 @@ async fn submit(
         actor,
         command,
         key,
-        recorded_at: app.clock.now(),
+        recorded_at: app.clock.now_text(),
     };
     app.writer
         .submit(request, Box::new(|_, _| Ok(Vec::new())))

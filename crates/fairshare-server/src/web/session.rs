@@ -16,7 +16,7 @@ use axum::http::header::COOKIE;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::credentials::hash_api_key;
+use fairshare_ops::credentials::hash_api_key;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "fs_session";

@@ -137,7 +137,7 @@ impl TestBook {
         agents
             .iter()
             .map(|(handle, _)| {
-                let key = fairshare_server::create_api_key(&self.url, handle).expect("key");
+                let key = create_api_key(&self.url, handle).expect("key");
                 (handle.to_string(), key)
             })
             .collect()
@@ -389,4 +389,31 @@ fn answer(response: reqwest::blocking::Response) -> Answer {
 /// A work contribution body.
 pub fn work(agent: &str, category: &str, hours: &str) -> Value {
     serde_json::json!({"agent": agent, "kind": "work", "category": category, "hours": hours})
+}
+
+/// Credentials through the operations the CLI runs (`fairshare key create`, `password set`).
+pub fn create_api_key(url: &str, agent: &str) -> Result<String, fairshare_ops::OpError> {
+    let backend = fairshare_ops::backend::Backend::parse(url)?;
+    fairshare_ops::credentials::create_api_key(&backend, &fairshare_ops::Clock::System, agent, None)
+        .map(|created| created.key)
+}
+
+pub fn set_password(url: &str, agent: &str, password: &str) -> Result<(), fairshare_ops::OpError> {
+    let backend = fairshare_ops::backend::Backend::parse(url)?;
+    fairshare_ops::credentials::set_password(
+        &backend,
+        &fairshare_ops::Clock::System,
+        agent,
+        password,
+    )
+    .map(drop)
+}
+
+pub fn verify_password(
+    url: &str,
+    agent: &str,
+    password: &str,
+) -> Result<bool, fairshare_ops::OpError> {
+    let backend = fairshare_ops::backend::Backend::parse(url)?;
+    fairshare_ops::credentials::verify_password(&backend, agent, password)
 }
