@@ -9,6 +9,7 @@ use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Read, Write};
 
 use anyhow::Result;
+use clap::builder::TypedValueParser;
 use clap::{Args, ValueEnum};
 use fairshare_book::{Book, BookError, Executed};
 use fairshare_core::{
@@ -16,8 +17,8 @@ use fairshare_core::{
     payload_hash,
 };
 use fairshare_export::{
-    ColumnMap, DateOrder, EventIndex, HOURS_DECIMALS, ImportCheck, ImportOptions, Layout,
-    TIMESHEET_BYTES_MAX, ValueFlowsOptions, plan_import, to_requests,
+    ColumnMap, DateOrder, EventIndex, Format, HOURS_DECIMALS, ImportCheck, ImportOptions, Layout,
+    TIMESHEET_BYTES_MAX, ValueFlowsOptions, Written, plan_import, to_requests,
 };
 use serde::Serialize;
 
@@ -29,26 +30,10 @@ use crate::session::{Access, Session, now, open_store};
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// The event log as JSON lines: re-importable byte for byte
-    Jsonl,
-    /// The event log as CSV: seq, recorded_at, actor, op, idempotency_key, hash, body
-    Csv,
-    /// A Beancount file with a balance assertion per account and asset
-    Beancount,
-    /// An hledger journal
-    Hledger,
-    /// A Ledger journal
-    Ledger,
-    /// ValueFlows 1.0 JSON-LD (see --base)
-    Valueflows,
-    /// One row per contribution
-    CsvContributions,
-    /// One row per payout line of every revenue distribution
-    CsvDistributions,
-    /// One row per account and asset
-    CsvBalances,
+/// `--format`: one of the export crate's formats, each with its help.
+fn format_parser() -> impl TypedValueParser<Value = Format> {
+    let names = Format::ALL.map(|f| clap::builder::PossibleValue::new(f.name()).help(f.about()));
+    clap::builder::PossibleValuesParser::new(names).try_map(|name| name.parse::<Format>())
 }
 
 /// How an option value is written on the command line (`csv-balances`).
@@ -61,8 +46,8 @@ fn value_name(value: impl ValueEnum) -> String {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
-    pub format: ExportFormat,
+    #[arg(long, value_parser = format_parser(), default_value = "jsonl")]
+    pub format: Format,
     /// Write here instead of stdout
     #[arg(long, value_name = "FILE")]
     pub output: Option<String>,
@@ -153,22 +138,11 @@ enum Source {
     Book(Box<Book>, EventIndex),
 }
 
-/// What one export wrote, besides its events.
-#[derive(Default)]
-struct Written {
-    events: u64,
-    transactions: Option<u64>,
-    accounts: Option<usize>,
-    commodities: Option<usize>,
-    rows: Option<u64>,
-    nodes: Option<u64>,
-}
-
 pub fn export(s: &Session, args: ExportArgs) -> Result<Box<dyn Output>> {
     let format = args.format;
     let options = match (&args.base, format) {
         (None, _) => ValueFlowsOptions::default(),
-        (Some(base), ExportFormat::Valueflows) => ValueFlowsOptions {
+        (Some(base), Format::Valueflows) => ValueFlowsOptions {
             base: check_base(base)?,
             ..ValueFlowsOptions::default()
         },
@@ -177,67 +151,20 @@ pub fn export(s: &Session, args: ExportArgs) -> Result<Box<dyn Output>> {
         }
     };
     let store = open_store(s.book_url(), Access::ReadOnly)?;
-    let mut source = match format {
-        ExportFormat::Jsonl | ExportFormat::Csv => Source::Log(store),
-        _ => {
-            let mut book = Book::open(store)?;
-            let index = EventIndex::from_store(book.store_mut())?;
-            Source::Book(Box::new(book), index)
-        }
+    let mut source = if format.reads_the_log() {
+        Source::Log(store)
+    } else {
+        let mut book = Book::open(store)?;
+        let index = EventIndex::from_store(book.store_mut())?;
+        Source::Book(Box::new(book), index)
     };
     let mut write = |out: &mut dyn Write| -> Result<Written> {
-        let (book, index) = match &mut source {
-            Source::Log(store) => {
-                let events = match format {
-                    ExportFormat::Jsonl => fairshare_book::export_jsonl(store.as_mut(), out)?,
-                    _ => fairshare_book::export_csv(store.as_mut(), out)?,
-                };
-                return Ok(Written {
-                    events,
-                    ..Written::default()
-                });
+        Ok(match &mut source {
+            Source::Log(store) => fairshare_export::write_log(format, store.as_mut(), out)?,
+            Source::Book(book, index) => {
+                fairshare_export::write_book(format, book.state(), index, &options, out)?
             }
-            Source::Book(book, index) => (book, index),
-        };
-        let state = book.state();
-        let mut written = Written {
-            events: state.head(),
-            ..Written::default()
-        };
-        let journal = match format {
-            ExportFormat::Beancount => Some(fairshare_export::write_beancount(state, index, out)?),
-            ExportFormat::Hledger => Some(fairshare_export::write_hledger(state, index, out)?),
-            ExportFormat::Ledger => Some(fairshare_export::write_ledger(state, index, out)?),
-            ExportFormat::Valueflows => {
-                written.nodes = Some(fairshare_export::write_valueflows(
-                    state, index, &options, out,
-                )?);
-                None
-            }
-            ExportFormat::CsvContributions => {
-                written.rows = Some(fairshare_export::write_contributions_csv(
-                    state, index, out,
-                )?);
-                None
-            }
-            ExportFormat::CsvDistributions => {
-                written.rows = Some(fairshare_export::write_distributions_csv(
-                    state, index, out,
-                )?);
-                None
-            }
-            ExportFormat::CsvBalances => {
-                written.rows = Some(fairshare_export::write_balances_csv(state, out)?);
-                None
-            }
-            ExportFormat::Jsonl | ExportFormat::Csv => unreachable!("read from the log"),
-        };
-        if let Some(summary) = journal {
-            written.transactions = Some(summary.transactions);
-            written.accounts = Some(summary.accounts);
-            written.commodities = Some(summary.commodities);
-        }
-        Ok(written)
+        })
     };
     match args.output {
         None => {
@@ -273,7 +200,7 @@ pub fn export(s: &Session, args: ExportArgs) -> Result<Box<dyn Output>> {
             };
             Ok(Box::new(ExportOut {
                 events: written.events,
-                format: value_name(format),
+                format: format.name().to_string(),
                 output: path,
                 transactions: written.transactions,
                 accounts: written.accounts,

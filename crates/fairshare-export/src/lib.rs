@@ -24,6 +24,7 @@
 //! See `docs/EXPORTS.md` for the mappings.
 
 mod csv;
+mod format;
 mod index;
 mod journal;
 mod names;
@@ -33,6 +34,7 @@ mod valueflows;
 pub use csv::{
     csv_field, write_balances_csv, write_contributions_csv, write_distributions_csv, write_record,
 };
+pub use format::{Format, Written, write_book, write_log};
 pub use index::{EventIndex, EventMeta, RowsStore};
 pub use journal::{JournalSummary, write_beancount, write_hledger, write_ledger};
 pub use names::{AccountClass, account_class, beancount_commodity, journal_account};
@@ -52,6 +54,9 @@ pub enum ExportError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Store(#[from] fairshare_store::StoreError),
+    /// Reading the log for a log format failed.
+    #[error(transparent)]
+    Book(#[from] fairshare_book::BookError),
     /// A ledger transaction refers to an event the index does not hold.
     #[error("event {0} is not in the store: the state and the store are out of step")]
     MissingEvent(u64),

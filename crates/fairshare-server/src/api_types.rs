@@ -99,35 +99,13 @@ pub struct StatementOut {
 // ---------------------------------------------------------------------------------------------
 // The log
 
-/// What `GET /api/v1/export` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ExportFormatBody {
-    /// The event log, one JSON event per line (`application/x-ndjson`), re-importable.
-    #[default]
-    Jsonl,
-    /// A Beancount file with balance assertions (`text/plain`).
-    Beancount,
-    /// An hledger journal (`text/plain`).
-    Hledger,
-    /// A Ledger journal (`text/plain`).
-    Ledger,
-    /// ValueFlows as JSON-LD (`application/ld+json`).
-    Valueflows,
-    /// One row per contribution (`text/csv`).
-    CsvContributions,
-    /// One row per payout of a distribution (`text/csv`).
-    CsvDistributions,
-    /// One row per account and asset (`text/csv`).
-    CsvBalances,
-}
-
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
-    /// The format (default `jsonl`).
-    pub format: Option<ExportFormatBody>,
+    /// The format (default `jsonl`): jsonl, csv, beancount, hledger, ledger, valueflows,
+    /// csv-contributions, csv-distributions or csv-balances.
+    pub format: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------

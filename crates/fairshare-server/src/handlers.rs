@@ -24,6 +24,7 @@ use crate::routes::{IdempotencyHeader, ReadErrors, WriteErrors};
 use crate::views::{self, Page};
 use crate::writer::Render;
 use crate::{AppInner, AppState, convert};
+use fairshare_export::Format;
 
 type Api<T> = Result<Json<T>, ApiError>;
 
@@ -126,24 +127,21 @@ pub(crate) async fn export(
     _reader: Reader,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let format = query.format.unwrap_or_default();
-    let content_type = match format {
-        ExportFormatBody::Jsonl => "application/x-ndjson",
-        ExportFormatBody::Beancount | ExportFormatBody::Hledger | ExportFormatBody::Ledger => {
-            "text/plain; charset=utf-8"
-        }
-        ExportFormatBody::Valueflows => "application/ld+json",
-        ExportFormatBody::CsvContributions
-        | ExportFormatBody::CsvDistributions
-        | ExportFormatBody::CsvBalances => "text/csv; charset=utf-8",
+    let format = match query.format.as_deref() {
+        None => Format::Jsonl,
+        // An unknown value of a query field is a malformed query, as for every other field.
+        Some(name) => name
+            .parse::<Format>()
+            .map_err(|message| ApiError::BadRequest(format!("format: {message}")))?,
     };
+    let content_type = format.content_type();
     let permit = app
         .heavy
         .clone()
         .acquire_owned()
         .await
         .map_err(|_| ApiError::Unavailable("the server is stopping".into()))?;
-    let source = if format == ExportFormatBody::Jsonl {
+    let source = if format.reads_the_log() {
         let backend = app.backend.clone();
         let store = tokio::task::spawn_blocking(move || {
             backend
@@ -202,46 +200,21 @@ enum ExportSource {
 }
 
 fn write_export(
-    format: ExportFormatBody,
+    format: Format,
     source: ExportSource,
     out: &mut dyn std::io::Write,
 ) -> Result<(), String> {
-    let (state, index) = match source {
-        ExportSource::Log(mut store) => {
-            return fairshare_book::export_jsonl(store.as_mut(), out)
-                .map(|_| ())
-                .map_err(|e| e.to_string());
-        }
-        ExportSource::Book(state, index) => (state, index),
-    };
-    let state = state.as_ref();
-    let written = match format {
-        ExportFormatBody::Beancount => {
-            fairshare_export::write_beancount(state, &index, out).map(|_| ())
-        }
-        ExportFormatBody::Hledger => {
-            fairshare_export::write_hledger(state, &index, out).map(|_| ())
-        }
-        ExportFormatBody::Ledger => fairshare_export::write_ledger(state, &index, out).map(|_| ()),
-        ExportFormatBody::Valueflows => fairshare_export::write_valueflows(
-            state,
+    let written = match source {
+        ExportSource::Log(mut store) => fairshare_export::write_log(format, store.as_mut(), out),
+        ExportSource::Book(state, index) => fairshare_export::write_book(
+            format,
+            &state,
             &index,
             &fairshare_export::ValueFlowsOptions::default(),
             out,
-        )
-        .map(|_| ()),
-        ExportFormatBody::CsvContributions => {
-            fairshare_export::write_contributions_csv(state, &index, out).map(|_| ())
-        }
-        ExportFormatBody::CsvDistributions => {
-            fairshare_export::write_distributions_csv(state, &index, out).map(|_| ())
-        }
-        ExportFormatBody::CsvBalances => {
-            fairshare_export::write_balances_csv(state, out).map(|_| ())
-        }
-        ExportFormatBody::Jsonl => return Err("JSON lines are read from the log".into()),
+        ),
     };
-    written.map_err(|e| e.to_string())
+    written.map(drop).map_err(|e| e.to_string())
 }
 
 /// Sends what `export_jsonl` writes to the response, in chunks.

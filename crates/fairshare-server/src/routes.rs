@@ -11,7 +11,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 
-use crate::api_types::{ExportFormatBody, Problem, StatusBody};
+use crate::api_types::{Problem, StatusBody};
 use crate::error::problem_for_plain_errors;
 use crate::handlers as h;
 use crate::operations::{Served, read, scan, write};
@@ -289,7 +289,7 @@ impl Modify for BearerAuth {
         h::add_bounty, h::complete_bounty, h::allocate_pool, h::leave, h::captable,
     ),
     // Referenced only from response sets and query parameters, which utoipa does not collect.
-    components(schemas(Problem, StatusBody, ExportFormatBody)),
+    components(schemas(Problem, StatusBody)),
     modifiers(&BearerAuth),
     tags(
         (name = "meta", description = "Health and this document"),
