@@ -1,18 +1,22 @@
 //! Shared resources (issue 3): internal crowdfunding campaigns, co-owned resources, fee
-//! schedules and charged use. The clap types, one run function per command, and what each
-//! prints (text, and with `--json` one document). See docs/RESOURCES.md.
+//! schedules and charged use. The clap types, one request of `fairshare_ops::resources` per
+//! command, and the text of each view (with `--json`, the view itself, as the API answers).
+//! See docs/RESOURCES.md.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::Result;
 use clap::Subcommand;
-use fairshare_core::resources::{Campaign, FeeSchedule, Resource, SplitShare};
-use fairshare_core::{Command, Outcome, State, format_amount, parse_amount};
-use serde::Serialize;
+use fairshare_core::value::parse_decimal;
+use fairshare_ops::PAGE_LIMIT_MAX;
+use fairshare_ops::resources::{
+    AddResource, CampaignOut, CampaignsOut, CancelCampaign, Cancelled, Charged, FeesOut, FeesSet,
+    ListCampaigns, ListResources, OpenCampaign, Pledge, Pledged, Purchase, Purchased, ResourceShow,
+    ResourcesOut, SetFees, ShowCampaign, ShowResource, SplitSpec, UseResource,
+};
 
 use crate::args::Page;
-use crate::commands::{check_page, unexpected};
+use crate::commands::out;
 use crate::error::CliError;
 use crate::render::{Output, Table, Text, or_dash, page_hint};
 use crate::session::Session;
@@ -147,133 +151,33 @@ pub fn campaign(s: &Session, command: CampaignCmd) -> Result<Box<dyn Output>> {
             project,
             target,
             purpose,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::OpenCampaign {
-                id: id.clone(),
-                project,
-                target,
-                purpose,
-            };
-            s.execute(&mut book, command)?;
-            let state = book.state();
-            Ok(Box::new(CampaignOut::of(state, state.campaign(&id)?)?))
-        }
-        CampaignCmd::Pledge { id, agent, amount } => {
-            let mut book = s.open_book()?;
-            let command = Command::Pledge {
-                campaign: id.clone(),
-                agent: agent.clone(),
-                amount: amount.clone(),
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::Pledged {
-                amount: accepted,
-                cut,
-                funded,
-            } = executed.outcome
-            else {
-                return Err(unexpected(&executed));
-            };
-            let state = book.state();
-            let campaign = state.campaign(&id)?;
-            let (currency, exponent) = currency_of(state, &campaign.project)?;
-            let requested = parse_amount(&amount, exponent)
-                .map(|minor| format_amount(minor, exponent))
-                .unwrap_or(amount);
-            Ok(Box::new(Pledged {
-                campaign: id,
-                agent,
-                requested,
-                amount: format_amount(accepted, exponent),
-                cut,
-                funded,
-                raised: format_amount(campaign.raised, exponent),
-                target: format_amount(campaign.target, exponent),
-                currency,
-                replayed: executed.replayed,
-            }))
-        }
-        CampaignCmd::Cancel { id } => {
-            let mut book = s.open_book()?;
-            let command = Command::CancelCampaign {
-                campaign: id.clone(),
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::Refunded { lines } = executed.outcome else {
-                return Err(unexpected(&executed));
-            };
-            let state = book.state();
-            let campaign = state.campaign(&id)?;
-            let (currency, exponent) = currency_of(state, &campaign.project)?;
-            let mut refunds = BTreeMap::new();
-            for line in &lines {
-                *refunds.entry(line.to.clone()).or_insert(0) += line.amount;
-            }
-            Ok(Box::new(Cancelled {
-                campaign: id,
-                status: campaign.status.as_str().to_string(),
-                total: format_amount(lines.iter().map(|l| l.amount).sum(), exponent),
-                refunds: refunds
-                    .into_iter()
-                    .map(|(agent, amount)| (agent.to_string(), format_amount(amount, exponent)))
-                    .collect(),
-                currency,
-                replayed: executed.replayed,
-            }))
-        }
+        } => out(s.write(&OpenCampaign {
+            project,
+            id,
+            target,
+            purpose,
+        })?),
+        CampaignCmd::Pledge { id, agent, amount } => out(s.write(&Pledge {
+            campaign: id,
+            agent: Some(agent),
+            amount,
+        })?),
+        CampaignCmd::Cancel { id } => out(s.write(&CancelCampaign { campaign: id })?),
         CampaignCmd::Purchase {
             id,
             resource,
             premium,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::Purchase {
-                campaign: id.clone(),
-                resource: resource.clone(),
-                premium_percent: premium.clone(),
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::Purchased { amount, owners } = executed.outcome else {
-                return Err(unexpected(&executed));
-            };
-            let state = book.state();
-            let (currency, exponent) = currency_of(state, &state.campaign(&id)?.project)?;
-            Ok(Box::new(Purchased {
-                campaign: id,
-                resource,
-                amount: format_amount(amount, exponent),
-                premium_percent: premium,
-                currency,
-                owners: owners
-                    .iter()
-                    .map(|o| OwnerCap {
-                        agent: o.agent.clone(),
-                        pledge: format_amount(o.pledge, exponent),
-                        cap: format_amount(o.cap, exponent),
-                    })
-                    .collect(),
-                replayed: executed.replayed,
-            }))
-        }
-        CampaignCmd::Show { id } => {
-            let book = s.open_book()?;
-            let state = book.state();
-            Ok(Box::new(CampaignOut::of(state, state.campaign(&id)?)?))
-        }
-        CampaignCmd::List { project } => {
-            let book = s.open_book()?;
-            let state = book.state();
-            if let Some(project) = &project {
-                state.project(project)?;
-            }
-            let campaigns = state
-                .campaigns()
-                .filter(|c| project.as_ref().is_none_or(|p| c.project == *p))
-                .map(|c| CampaignRow::of(state, c))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(Box::new(CampaignsOut { campaigns }))
-        }
+        } => out(s.write(&Purchase {
+            campaign: id,
+            resource,
+            premium_percent: premium,
+        })?),
+        CampaignCmd::Show { id } => out(s.read(&ShowCampaign { campaign: id })?),
+        CampaignCmd::List { project } => out(s.read(&ListCampaigns {
+            project,
+            limit: Some(PAGE_LIMIT_MAX),
+            offset: None,
+        })?),
     }
 }
 
@@ -284,25 +188,12 @@ pub fn resource(s: &Session, command: ResourceCmd) -> Result<Box<dyn Output>> {
             project,
             owner,
             value,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::AddResource {
-                name: name.clone(),
-                project,
-                owner,
-                value,
-            };
-            s.execute(&mut book, command)?;
-            let state = book.state();
-            Ok(Box::new(ResourceShow::of(
-                state,
-                state.resource(&name)?,
-                Page {
-                    limit: 0,
-                    offset: 0,
-                },
-            )?))
-        }
+        } => out(s.write(&AddResource {
+            project,
+            name,
+            owner,
+            value,
+        })?),
         ResourceCmd::Fees {
             name,
             per_hour,
@@ -314,9 +205,8 @@ pub fn resource(s: &Session, command: ResourceCmd) -> Result<Box<dyn Output>> {
             community_per_hour,
         } => {
             let split = parse_split(&split)?;
-            let mut book = s.open_book()?;
-            let command = Command::SetFees {
-                resource: name.clone(),
+            out(s.write(&SetFees {
+                resource: name,
                 per_hour,
                 material_per_unit,
                 technician_per_hour,
@@ -324,21 +214,7 @@ pub fn resource(s: &Session, command: ResourceCmd) -> Result<Box<dyn Output>> {
                 split,
                 material_to,
                 after_payback,
-            };
-            s.execute(&mut book, command)?;
-            let state = book.state();
-            let resource = state.resource(&name)?;
-            let (currency, _) = currency_of(state, &resource.project)?;
-            let fees = resource.fees.as_ref().map(FeesOut::of).ok_or_else(|| {
-                CliError::storage(format!(
-                    "resource {name} has no fee schedule after setting it"
-                ))
-            })?;
-            Ok(Box::new(FeesSet {
-                resource: name,
-                currency,
-                fees,
-            }))
+            })?)
         }
         ResourceCmd::Use {
             name,
@@ -349,89 +225,32 @@ pub fn resource(s: &Session, command: ResourceCmd) -> Result<Box<dyn Output>> {
             technician_hours,
             community,
             from_balance,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::UseResource {
-                resource: name.clone(),
-                agent: agent.clone(),
-                hours: hours.clone(),
-                material_units,
-                technician,
-                technician_hours,
-                community,
-                from_balance,
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::Charged {
-                use_id,
-                fee,
-                lines,
-                commons,
-            } = &executed.outcome
-            else {
-                return Err(unexpected(&executed));
-            };
-            let state = book.state();
-            let resource = state.resource(&name)?;
-            let (currency, exponent) = currency_of(state, &resource.project)?;
-            let mut payouts = BTreeMap::new();
-            for line in lines {
-                *payouts.entry(line.to.clone()).or_insert(0) += line.amount;
-            }
-            Ok(Box::new(Charged {
-                resource: name,
-                r#use: *use_id,
-                agent,
-                hours,
-                community,
-                fee: format_amount(*fee, exponent),
-                currency,
-                payouts: payouts
-                    .into_iter()
-                    .map(|(to, amount)| (to.to_string(), format_amount(amount, exponent)))
-                    .collect(),
-                lines: lines
-                    .iter()
-                    .map(|line| ChargeLine {
-                        label: label(resource.fees.as_ref(), line.bucket),
-                        to: line.to.to_string(),
-                        amount: format_amount(line.amount, exponent),
-                    })
-                    .collect(),
-                became_commons: *commons,
-                status: resource.status.as_str().to_string(),
-                replayed: executed.replayed,
-            }))
-        }
-        ResourceCmd::Show { name, page } => {
-            check_page(page)?;
-            let book = s.open_book()?;
-            let state = book.state();
-            Ok(Box::new(ResourceShow::of(
-                state,
-                state.resource(&name)?,
-                page,
-            )?))
-        }
-        ResourceCmd::List { project } => {
-            let book = s.open_book()?;
-            let state = book.state();
-            if let Some(project) = &project {
-                state.project(project)?;
-            }
-            let resources = state
-                .resources()
-                .filter(|r| project.as_ref().is_none_or(|p| r.project == *p))
-                .map(|r| ResourceRow::of(state, r))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(Box::new(ResourcesOut { resources }))
-        }
+        } => out(s.write(&UseResource {
+            resource: name,
+            agent: Some(agent),
+            hours,
+            material_units,
+            technician,
+            technician_hours,
+            community,
+            from_balance,
+        })?),
+        ResourceCmd::Show { name, page } => out(s.read(&ShowResource {
+            resource: name,
+            limit: Some(page.limit),
+            offset: Some(page.offset),
+        })?),
+        ResourceCmd::List { project } => out(s.read(&ListResources {
+            project,
+            limit: Some(PAGE_LIMIT_MAX),
+            offset: None,
+        })?),
     }
 }
 
 /// Parses `maintenance=20,infra=10,payback=70`, keeping the order as written. The core checks
 /// names, duplicates and that the percentages add up to 100.
-pub fn parse_split(text: &str) -> Result<Vec<SplitShare>> {
+pub fn parse_split(text: &str) -> Result<Vec<SplitSpec>> {
     let bad = |entry: &str, why: &str| {
         CliError::invalid(format!(
             "malformed --split entry {entry:?}: {why}; write NAME=PERCENT,... such as maintenance=20,infra=10,payback=70"
@@ -447,84 +266,31 @@ pub fn parse_split(text: &str) -> Result<Vec<SplitShare>> {
                 && percent
                     .bytes()
                     .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
-            let percent = if shape { percent.parse().ok() } else { None }
-                .ok_or_else(|| bad(entry, "the percentage is not a decimal number"))?;
-            Ok(SplitShare {
+            let percent = if shape {
+                parse_decimal(percent, "percent").ok()
+            } else {
+                None
+            }
+            .ok_or_else(|| bad(entry, "the percentage is not a decimal number"))?;
+            Ok(SplitSpec {
                 to: to.trim().to_string(),
-                percent,
+                percent: percent.to_string(),
             })
         })
         .collect()
 }
 
-/// A project's currency and its decimals.
-fn currency_of(state: &State, project: &str) -> Result<(String, u32)> {
-    let project = state.project(project)?;
-    Ok((project.currency.clone(), project.exponent))
-}
-
-fn label(fees: Option<&FeeSchedule>, bucket: u32) -> String {
-    fees.map(|f| f.line_label(bucket))
-        .unwrap_or_else(|| format!("line {bucket}"))
+/// A line after a list cut at the most rows one read answers.
+fn cut_line(shown: usize, total: usize, what: &str) -> String {
+    if shown < total {
+        format!("the first {shown} of {total} {what}\n")
+    } else {
+        String::new()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output: campaigns
-
-#[derive(Serialize)]
-pub struct PledgeRow {
-    pub agent: String,
-    pub amount: String,
-}
-
-/// What `campaign open` and `campaign show` print.
-#[derive(Serialize)]
-pub struct CampaignOut {
-    pub campaign: String,
-    pub project: String,
-    pub purpose: Option<String>,
-    pub status: String,
-    pub currency: String,
-    pub target: String,
-    pub raised: String,
-    pub missing: String,
-    /// Every pledge, in the order they came.
-    pub pledges: Vec<PledgeRow>,
-    /// Pledged per agent, in byte order of handle.
-    pub pledged: BTreeMap<String, String>,
-    pub resource: Option<String>,
-}
-
-impl CampaignOut {
-    fn of(state: &State, c: &Campaign) -> Result<CampaignOut> {
-        let (currency, exponent) = currency_of(state, &c.project)?;
-        let fmt = |minor| format_amount(minor, exponent);
-        Ok(CampaignOut {
-            campaign: c.id.clone(),
-            project: c.project.clone(),
-            purpose: c.purpose.clone(),
-            status: c.status.as_str().to_string(),
-            currency,
-            target: fmt(c.target),
-            raised: fmt(c.raised),
-            missing: fmt(c.target - c.raised),
-            pledges: c
-                .pledges
-                .iter()
-                .map(|p| PledgeRow {
-                    agent: p.agent.to_string(),
-                    amount: fmt(p.amount),
-                })
-                .collect(),
-            pledged: c
-                .pledged_by_agent()
-                .into_iter()
-                .map(|(agent, amount)| (agent.to_string(), fmt(amount)))
-                .collect(),
-            resource: c.resource.clone(),
-        })
-    }
-}
+// Text: campaigns
 
 impl Text for CampaignOut {
     fn to_text(&self) -> String {
@@ -562,22 +328,6 @@ impl Text for CampaignOut {
     }
 }
 
-#[derive(Serialize)]
-pub struct Pledged {
-    pub campaign: String,
-    pub agent: String,
-    /// The amount asked for.
-    pub requested: String,
-    /// The amount pledged: the request, or what was still missing when that was less.
-    pub amount: String,
-    pub cut: bool,
-    pub funded: bool,
-    pub raised: String,
-    pub target: String,
-    pub currency: String,
-    pub replayed: bool,
-}
-
 impl Text for Pledged {
     fn to_text(&self) -> String {
         let mut out = format!(
@@ -612,17 +362,6 @@ impl Text for Pledged {
     }
 }
 
-#[derive(Serialize)]
-pub struct Cancelled {
-    pub campaign: String,
-    pub status: String,
-    pub total: String,
-    pub currency: String,
-    /// What each pledger got back, in byte order of handle.
-    pub refunds: BTreeMap<String, String>,
-    pub replayed: bool,
-}
-
 impl Text for Cancelled {
     fn to_text(&self) -> String {
         let mut out = format!(
@@ -642,25 +381,6 @@ impl Text for Cancelled {
     }
 }
 
-#[derive(Serialize)]
-pub struct OwnerCap {
-    pub agent: String,
-    pub pledge: String,
-    pub cap: String,
-}
-
-#[derive(Serialize)]
-pub struct Purchased {
-    pub campaign: String,
-    pub resource: String,
-    pub amount: String,
-    pub premium_percent: String,
-    pub currency: String,
-    /// Co-owners in byte order of handle: pledge (their share) and payback cap.
-    pub owners: Vec<OwnerCap>,
-    pub replayed: bool,
-}
-
 impl Text for Purchased {
     fn to_text(&self) -> String {
         let mut out = format!(
@@ -678,39 +398,6 @@ impl Text for Purchased {
         out.push_str(&table.render("  "));
         out
     }
-}
-
-#[derive(Serialize)]
-pub struct CampaignRow {
-    pub campaign: String,
-    pub project: String,
-    pub status: String,
-    pub currency: String,
-    pub target: String,
-    pub raised: String,
-    pub pledges: usize,
-    pub resource: Option<String>,
-}
-
-impl CampaignRow {
-    fn of(state: &State, c: &Campaign) -> Result<CampaignRow> {
-        let (currency, exponent) = currency_of(state, &c.project)?;
-        Ok(CampaignRow {
-            campaign: c.id.clone(),
-            project: c.project.clone(),
-            status: c.status.as_str().to_string(),
-            currency,
-            target: format_amount(c.target, exponent),
-            raised: format_amount(c.raised, exponent),
-            pledges: c.pledges.len(),
-            resource: c.resource.clone(),
-        })
-    }
-}
-
-#[derive(Serialize)]
-pub struct CampaignsOut {
-    pub campaigns: Vec<CampaignRow>,
 }
 
 impl Text for CampaignsOut {
@@ -734,93 +421,48 @@ impl Text for CampaignsOut {
                 or_dash(c.resource.as_deref()),
             ]);
         }
-        table.render("")
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Output: resources
-
-#[derive(Serialize)]
-pub struct SplitOut {
-    pub to: String,
-    pub percent: String,
-}
-
-#[derive(Serialize)]
-pub struct FeesOut {
-    pub per_hour: String,
-    pub material_per_unit: String,
-    pub technician_per_hour: String,
-    /// None: community use is free.
-    pub community_per_hour: Option<String>,
-    /// The use fee's split, in the order it was written.
-    pub split: Vec<SplitOut>,
-    pub material_to: String,
-    pub after_payback: String,
-}
-
-impl FeesOut {
-    fn of(fees: &FeeSchedule) -> FeesOut {
-        FeesOut {
-            per_hour: fees.per_hour.to_string(),
-            material_per_unit: fees.material_per_unit.to_string(),
-            technician_per_hour: fees.technician_per_hour.to_string(),
-            community_per_hour: fees.community_per_hour.map(|d| d.to_string()),
-            split: fees
-                .split
-                .iter()
-                .map(|s| SplitOut {
-                    to: s.to.clone(),
-                    percent: s.percent.to_string(),
-                })
-                .collect(),
-            material_to: fees.material_to.clone(),
-            after_payback: fees.after_payback.clone(),
-        }
-    }
-
-    fn lines(&self, currency: &str, indent: &str) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{indent}use:        {} {currency} per hour{}",
-            self.per_hour,
-            match &self.community_per_hour {
-                Some(rate) => format!(" ({rate} per hour for community use)"),
-                None => " (community use is free)".to_string(),
-            }
-        );
-        let _ = writeln!(
-            out,
-            "{indent}material:   {} per unit, at cost to {}",
-            self.material_per_unit, self.material_to
-        );
-        let _ = writeln!(
-            out,
-            "{indent}technician: {} per hour, to the technician",
-            self.technician_per_hour
-        );
-        let split: Vec<String> = self
-            .split
-            .iter()
-            .map(|s| format!("{}% {}", s.percent, s.to))
-            .collect();
-        let _ = writeln!(
-            out,
-            "{indent}use fee:    {}; payback goes to {} once every co-owner is paid back",
-            split.join(", "),
-            self.after_payback
-        );
+        let mut out = table.render("");
+        out.push_str(&cut_line(self.campaigns.len(), self.total, "campaigns"));
         out
     }
 }
 
-#[derive(Serialize)]
-pub struct FeesSet {
-    pub resource: String,
-    pub currency: String,
-    pub fees: FeesOut,
+// ---------------------------------------------------------------------------------------------
+// Text: resources
+
+fn fees_lines(fees: &FeesOut, currency: &str, indent: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{indent}use:        {} {currency} per hour{}",
+        fees.per_hour,
+        match &fees.community_per_hour {
+            Some(rate) => format!(" ({rate} per hour for community use)"),
+            None => " (community use is free)".to_string(),
+        }
+    );
+    let _ = writeln!(
+        out,
+        "{indent}material:   {} per unit, at cost to {}",
+        fees.material_per_unit, fees.material_to
+    );
+    let _ = writeln!(
+        out,
+        "{indent}technician: {} per hour, to the technician",
+        fees.technician_per_hour
+    );
+    let split: Vec<String> = fees
+        .split
+        .iter()
+        .map(|s| format!("{}% {}", s.percent, s.to))
+        .collect();
+    let _ = writeln!(
+        out,
+        "{indent}use fee:    {}; payback goes to {} once every co-owner is paid back",
+        split.join(", "),
+        fees.after_payback
+    );
+    out
 }
 
 impl Text for FeesSet {
@@ -828,44 +470,16 @@ impl Text for FeesSet {
         format!(
             "fee schedule of {}:\n{}",
             self.resource,
-            self.fees.lines(&self.currency, "  ")
+            fees_lines(&self.fees, &self.currency, "  ")
         )
     }
-}
-
-#[derive(Serialize)]
-pub struct ChargeLine {
-    pub label: String,
-    pub to: String,
-    pub amount: String,
-}
-
-/// What `resource use` prints.
-#[derive(Serialize)]
-pub struct Charged {
-    pub resource: String,
-    pub r#use: u64,
-    pub agent: String,
-    pub hours: String,
-    pub community: bool,
-    pub fee: String,
-    pub currency: String,
-    /// What each account received, in byte order of the name.
-    pub payouts: BTreeMap<String, String>,
-    /// Every line of the charge, labelled by the fee schedule.
-    pub lines: Vec<ChargeLine>,
-    /// This use paid the last co-owner back: the resource became a commons.
-    pub became_commons: bool,
-    /// The resource's status now.
-    pub status: String,
-    pub replayed: bool,
 }
 
 impl Text for Charged {
     fn to_text(&self) -> String {
         let mut out = format!(
             "use {} of {} by {}: {} h{}, fee {} {}\n",
-            self.r#use,
+            self.use_id,
             self.resource,
             self.agent,
             self.hours,
@@ -893,101 +507,6 @@ impl Text for Charged {
             );
         }
         out
-    }
-}
-
-#[derive(Serialize)]
-pub struct OwnerOut {
-    pub agent: String,
-    pub pledge: String,
-    pub cap: String,
-    pub received: String,
-    pub outstanding: String,
-}
-
-#[derive(Serialize)]
-pub struct UseRow {
-    pub r#use: u64,
-    /// Sequence number of the event that logged it.
-    pub event: u64,
-    pub agent: String,
-    pub hours: String,
-    pub community: bool,
-    pub fee: String,
-    pub payouts: BTreeMap<String, String>,
-}
-
-/// What `resource show` (and `resource add`) prints.
-#[derive(Serialize)]
-pub struct ResourceShow {
-    pub resource: String,
-    pub project: String,
-    pub status: String,
-    pub currency: String,
-    pub value: Option<String>,
-    pub campaign: Option<String>,
-    pub owners: Vec<OwnerOut>,
-    pub fees: Option<FeesOut>,
-    pub uses: usize,
-    pub fees_charged: String,
-    pub offset: usize,
-    pub limit: usize,
-    /// A page of the use history, oldest first.
-    pub history: Vec<UseRow>,
-}
-
-impl ResourceShow {
-    fn of(state: &State, r: &Resource, page: Page) -> Result<ResourceShow> {
-        let (currency, exponent) = currency_of(state, &r.project)?;
-        let fmt = |minor| format_amount(minor, exponent);
-        Ok(ResourceShow {
-            resource: r.name.clone(),
-            project: r.project.clone(),
-            status: r.status.as_str().to_string(),
-            currency,
-            value: r.value.map(fmt),
-            campaign: r.campaign.clone(),
-            owners: r
-                .owners
-                .iter()
-                .map(|o| OwnerOut {
-                    agent: o.agent.clone(),
-                    pledge: fmt(o.pledge),
-                    cap: fmt(o.cap),
-                    received: fmt(o.received),
-                    outstanding: fmt(o.outstanding().max(0)),
-                })
-                .collect(),
-            fees: r.fees.as_ref().map(FeesOut::of),
-            uses: r.uses.len(),
-            fees_charged: fmt(r.uses.iter().map(|u| u.fee).sum()),
-            offset: page.offset,
-            limit: page.limit,
-            history: r
-                .uses
-                .iter()
-                .skip(page.offset)
-                .take(page.limit)
-                .map(|u| {
-                    let mut payouts = BTreeMap::new();
-                    for line in &u.lines {
-                        *payouts.entry(line.to.clone()).or_insert(0) += line.amount;
-                    }
-                    UseRow {
-                        r#use: u.id,
-                        event: u.seq,
-                        agent: u.agent.clone(),
-                        hours: u.hours.to_string(),
-                        community: u.community,
-                        fee: fmt(u.fee),
-                        payouts: payouts
-                            .into_iter()
-                            .map(|(k, v)| (k.to_string(), fmt(v)))
-                            .collect(),
-                    }
-                })
-                .collect(),
-        })
     }
 }
 
@@ -1030,7 +549,7 @@ impl Text for ResourceShow {
         match &self.fees {
             Some(fees) => {
                 out.push_str("  fees:\n");
-                out.push_str(&fees.lines(&self.currency, "    "));
+                out.push_str(&fees_lines(fees, &self.currency, "    "));
             }
             None => {
                 let _ = writeln!(
@@ -1050,7 +569,7 @@ impl Text for ResourceShow {
                 Table::new(&["use", "event", "agent", "hours", "fee"]).right(&[0, 1, 3, 4]);
             for u in &self.history {
                 table.row(vec![
-                    u.r#use.to_string(),
+                    u.use_id.to_string(),
                     u.event.to_string(),
                     u.agent.clone(),
                     format!("{}{}", u.hours, if u.community { " (c)" } else { "" }),
@@ -1068,43 +587,6 @@ impl Text for ResourceShow {
         }
         out
     }
-}
-
-#[derive(Serialize)]
-pub struct ResourceRow {
-    pub resource: String,
-    pub project: String,
-    pub status: String,
-    pub currency: String,
-    pub owners: usize,
-    /// Payback still owed to the co-owners.
-    pub outstanding: String,
-    pub uses: usize,
-    pub fees_set: bool,
-}
-
-impl ResourceRow {
-    fn of(state: &State, r: &Resource) -> Result<ResourceRow> {
-        let (currency, exponent) = currency_of(state, &r.project)?;
-        Ok(ResourceRow {
-            resource: r.name.clone(),
-            project: r.project.clone(),
-            status: r.status.as_str().to_string(),
-            currency,
-            owners: r.owners.len(),
-            outstanding: format_amount(
-                r.owners.iter().map(|o| o.outstanding().max(0)).sum(),
-                exponent,
-            ),
-            uses: r.uses.len(),
-            fees_set: r.fees.is_some(),
-        })
-    }
-}
-
-#[derive(Serialize)]
-pub struct ResourcesOut {
-    pub resources: Vec<ResourceRow>,
 }
 
 impl Text for ResourcesOut {
@@ -1134,7 +616,9 @@ impl Text for ResourcesOut {
                 if r.fees_set { "set" } else { "none" }.to_string(),
             ]);
         }
-        table.render("")
+        let mut out = table.render("");
+        out.push_str(&cut_line(self.resources.len(), self.total, "resources"));
+        out
     }
 }
 
@@ -1147,9 +631,9 @@ mod tests {
         let split = parse_split("maintenance=20,infra=10,payback=70").unwrap();
         let names: Vec<&str> = split.iter().map(|s| s.to.as_str()).collect();
         assert_eq!(names, ["maintenance", "infra", "payback"]);
-        assert_eq!(split[2].percent.to_string(), "70");
+        assert_eq!(split[2].percent, "70");
         let split = parse_split("a=12.5,b=87.5").unwrap();
-        assert_eq!(split[0].percent.to_string(), "12.5");
+        assert_eq!(split[0].percent, "12.5");
         for bad in ["maintenance:20", "a=", "a=1e2", "a=x,b=100"] {
             assert!(parse_split(bad).is_err(), "{bad}");
         }

@@ -287,7 +287,8 @@ fn the_printer_story() {
     let list = env.json(&["resource", "list"]);
     assert_eq!(
         list,
-        json!({"resources": [{"resource": "printer", "project": "lab", "status": "commons",
+        json!({"total": 1, "offset": 0, "limit": 1000, "next_offset": null,
+               "resources": [{"resource": "printer", "project": "lab", "status": "commons",
                "currency": "CAD", "owners": 11, "outstanding": "0.00", "uses": 70,
                "fees_set": true}]})
     );

@@ -53,6 +53,7 @@ mod page;
 pub mod peer;
 pub mod plans;
 pub mod projects;
+pub mod resources;
 
 pub use clock::{Clock, NOW_ENV};
 pub use error::{Failure, OpError, OpResult};

@@ -5,7 +5,9 @@
 use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
-use fairshare_ops::{Method, agents, contributions, distributions, log, plans, projects};
+use fairshare_ops::{
+    Method, agents, contributions, distributions, log, plans, projects, resources,
+};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -77,18 +79,18 @@ fn table() -> Vec<Served> {
         scan::<log::Verify>(),
         route(Get, "/api/v1/export", h::export),
         // campaigns
-        route(Get, "/api/v1/campaigns", h::list_campaigns),
-        route(Post, "/api/v1/projects/{slug}/campaigns", h::open_campaign),
-        route(Get, "/api/v1/campaigns/{id}", h::show_campaign),
-        route(Post, "/api/v1/campaigns/{id}/pledges", h::pledge),
-        route(Post, "/api/v1/campaigns/{id}/cancel", h::cancel_campaign),
-        route(Post, "/api/v1/campaigns/{id}/purchase", h::purchase),
+        read::<resources::ListCampaigns>(),
+        write::<resources::OpenCampaign>(),
+        read::<resources::ShowCampaign>(),
+        write::<resources::Pledge>(),
+        write::<resources::CancelCampaign>(),
+        write::<resources::Purchase>(),
         // resources
-        route(Get, "/api/v1/resources", h::list_resources),
-        route(Post, "/api/v1/projects/{slug}/resources", h::add_resource),
-        route(Get, "/api/v1/resources/{name}", h::show_resource),
-        route(Method::Put, "/api/v1/resources/{name}/fees", h::set_fees),
-        route(Post, "/api/v1/resources/{name}/uses", h::use_resource),
+        read::<resources::ListResources>(),
+        write::<resources::AddResource>(),
+        read::<resources::ShowResource>(),
+        write::<resources::SetFees>(),
+        write::<resources::UseResource>(),
         // tokens
         route(Post, "/api/v1/projects/{slug}/token", h::create_token),
         route(Get, "/api/v1/tokens", h::list_tokens),
@@ -280,9 +282,6 @@ impl Modify for BearerAuth {
     paths(
         h::healthz, h::openapi_json,
         h::export,
-        h::list_campaigns, h::open_campaign, h::show_campaign, h::pledge, h::cancel_campaign,
-        h::purchase,
-        h::list_resources, h::add_resource, h::show_resource, h::set_fees, h::use_resource,
         h::create_token, h::list_tokens, h::show_token, h::presale, h::buy, h::redeem, h::donate,
         h::transfer, h::pay_with_token, h::accept_token,
         h::open_round, h::show_round, h::give, h::close_round, h::steward_give, h::set_blend,

@@ -5,19 +5,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use fairshare_core::peer::{PoolLine, Round, Share};
-use fairshare_core::resources::{Campaign, FeeSchedule, Resource, UseRecord};
 use fairshare_core::tokens::{Price, Token};
 use fairshare_core::{CapRow, Date, PeerShare};
-use fairshare_core::{Distribution, Line, Project, State, Value, format_amount};
+use fairshare_core::{Distribution, Project, State, Value, format_amount};
 
-use crate::api_types::{
-    CampaignOut, CampaignRow, FeesOut, LineOut, OwnerOut, PledgeRow, ResourceRow, ResourceShow,
-    SplitShareBody, StatementOut, UseRow,
-};
 use crate::api_types::{
     CapRowOut, CaptableOut, GiverRow, HolderRow, IssuanceRow, PaymentRow, PeerShareRow,
     PoolLineOut, RoundShow, TokenRow, TokenShow,
 };
+use crate::api_types::{LineOut, StatementOut};
 use crate::error::ApiError;
 use crate::{PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX};
 
@@ -154,151 +150,6 @@ pub fn balances<'a>(
             (name.to_string(), assets)
         })
         .collect()
-}
-
-/// A project's currency and exponent (an unknown project, which a valid log never names,
-/// reads as a nameless asset with no decimals).
-pub fn currency_of(state: &State, project: &str) -> (String, u32) {
-    state
-        .project(project)
-        .map(|p| (p.currency.clone(), p.exponent))
-        .unwrap_or((String::new(), 0))
-}
-
-/// What each account received from `lines`, in byte order of the name.
-pub fn payouts(lines: &[Line], exponent: u32) -> BTreeMap<String, String> {
-    let mut totals: BTreeMap<&str, i128> = BTreeMap::new();
-    for line in lines {
-        *totals.entry(line.to.as_str()).or_default() += line.amount;
-    }
-    totals
-        .into_iter()
-        .map(|(to, amount)| (to.to_string(), format_amount(amount, exponent)))
-        .collect()
-}
-
-pub fn campaign_out(state: &State, c: &Campaign) -> CampaignOut {
-    let (currency, exponent) = currency_of(state, &c.project);
-    let fmt = |minor| format_amount(minor, exponent);
-    CampaignOut {
-        campaign: c.id.clone(),
-        project: c.project.clone(),
-        purpose: c.purpose.clone(),
-        status: c.status.as_str().to_string(),
-        currency,
-        target: fmt(c.target),
-        raised: fmt(c.raised),
-        missing: fmt(c.target - c.raised),
-        pledges: c
-            .pledges
-            .iter()
-            .map(|p| PledgeRow {
-                agent: p.agent.to_string(),
-                amount: fmt(p.amount),
-            })
-            .collect(),
-        pledged: c
-            .pledged_by_agent()
-            .into_iter()
-            .map(|(agent, amount)| (agent.to_string(), fmt(amount)))
-            .collect(),
-        resource: c.resource.clone(),
-    }
-}
-
-pub fn campaign_row(state: &State, c: &Campaign) -> CampaignRow {
-    let (currency, exponent) = currency_of(state, &c.project);
-    CampaignRow {
-        campaign: c.id.clone(),
-        project: c.project.clone(),
-        status: c.status.as_str().to_string(),
-        currency,
-        target: format_amount(c.target, exponent),
-        raised: format_amount(c.raised, exponent),
-        pledges: c.pledges.len(),
-        resource: c.resource.clone(),
-    }
-}
-
-pub fn fees_out(fees: &FeeSchedule) -> FeesOut {
-    FeesOut {
-        per_hour: fees.per_hour.to_string(),
-        material_per_unit: fees.material_per_unit.to_string(),
-        technician_per_hour: fees.technician_per_hour.to_string(),
-        community_per_hour: fees.community_per_hour.map(|d| d.to_string()),
-        split: fees
-            .split
-            .iter()
-            .map(|s| SplitShareBody {
-                to: s.to.clone(),
-                percent: s.percent.to_string(),
-            })
-            .collect(),
-        material_to: fees.material_to.clone(),
-        after_payback: fees.after_payback.clone(),
-    }
-}
-
-pub fn use_row(record: &UseRecord, exponent: u32) -> UseRow {
-    UseRow {
-        use_id: record.id,
-        event: record.seq,
-        agent: record.agent.clone(),
-        hours: record.hours.to_string(),
-        community: record.community,
-        fee: format_amount(record.fee, exponent),
-        payouts: payouts(&record.lines, exponent),
-    }
-}
-
-/// A resource with a page of its use history.
-pub fn resource_show(state: &State, r: &Resource, page: Page) -> ResourceShow {
-    let (currency, exponent) = currency_of(state, &r.project);
-    let fmt = |minor| format_amount(minor, exponent);
-    let (history, total) = page.take(r.uses.iter(), |u| use_row(u, exponent));
-    ResourceShow {
-        resource: r.name.clone(),
-        project: r.project.clone(),
-        status: r.status.as_str().to_string(),
-        currency,
-        value: r.value.map(fmt),
-        campaign: r.campaign.clone(),
-        owners: r
-            .owners
-            .iter()
-            .map(|o| OwnerOut {
-                agent: o.agent.clone(),
-                pledge: fmt(o.pledge),
-                cap: fmt(o.cap),
-                received: fmt(o.received),
-                outstanding: fmt(o.outstanding().max(0)),
-            })
-            .collect(),
-        fees: r.fees.as_ref().map(fees_out),
-        uses: r.uses.len(),
-        fees_charged: fmt(r.uses.iter().map(|u| u.fee).sum()),
-        offset: page.offset,
-        limit: page.limit,
-        next_offset: page.next_offset(history.len(), total),
-        history,
-    }
-}
-
-pub fn resource_row(state: &State, r: &Resource) -> ResourceRow {
-    let (currency, exponent) = currency_of(state, &r.project);
-    ResourceRow {
-        resource: r.name.clone(),
-        project: r.project.clone(),
-        status: r.status.as_str().to_string(),
-        currency,
-        owners: r.owners.len(),
-        outstanding: format_amount(
-            r.owners.iter().map(|o| o.outstanding().max(0)).sum(),
-            exponent,
-        ),
-        uses: r.uses.len(),
-        fees_set: r.fees.is_some(),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

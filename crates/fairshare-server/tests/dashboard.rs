@@ -603,3 +603,109 @@ fn a_private_network_sends_readers_to_the_login_page_and_serves_its_assets() {
     );
     assert!(js.text().expect("js").len() > 40_000);
 }
+
+/// The campaign and resource-use forms post the API's requests (`OpenCampaign`,
+/// `UseResource`) under their one-time key; a refusal is shown beside the field it is about.
+#[test]
+fn the_campaign_and_use_forms_post_the_api_requests() {
+    let book = TestBook::sqlite();
+    seed(&book);
+    book.setup(vec![
+        Command::AddResource {
+            name: "printer".into(),
+            project: "forillon".into(),
+            owner: None,
+            value: None,
+        },
+        Command::SetFees {
+            resource: "printer".into(),
+            per_hour: "10.00".into(),
+            material_per_unit: Some("0.50".into()),
+            technician_per_hour: None,
+            community_per_hour: None,
+            split: vec![fairshare_core::resources::SplitShare {
+                to: "maintenance".into(),
+                percent: 100.into(),
+            }],
+            material_to: None,
+            after_payback: None,
+        },
+    ]);
+    let server = TestServer::start(&book.url);
+    let base = &server.base;
+    let api = server.api(None);
+    let post = |session: &str, path: &str, fields: &[(&str, &str)]| {
+        let page = http()
+            .get(format!("{base}/projects/forillon"))
+            .header("cookie", session)
+            .send()
+            .expect("page");
+        let token = csrf_in(&page.text().expect("html"));
+        http()
+            .post(format!("{base}{path}"))
+            .header("cookie", session)
+            .form(&[fields, &[("csrf", token.as_str())]].concat())
+            .send()
+            .expect("post")
+    };
+
+    let luc = log_in(base, "luc");
+    let opened = post(
+        &luc,
+        "/projects/forillon/campaign",
+        &[
+            ("idempotency_key", "form-campaign-1"),
+            ("id", "bench-fund"),
+            ("target", "250.00"),
+            ("purpose", ""),
+        ],
+    );
+    assert_eq!(opened.status(), 303);
+    let campaign = api.get("/api/v1/campaigns/bench-fund").expect(200).body;
+    assert_eq!(campaign["project"], "forillon");
+    assert_eq!(campaign["target"], "250.00");
+    assert_eq!(campaign["purpose"], serde_json::Value::Null);
+
+    // An affiliate posting the form logs their own use (the agent field left empty); a double
+    // submit of the same form records once.
+    let abran = log_in(base, "abran");
+    let use_form = [
+        ("idempotency_key", "form-use-1"),
+        ("resource", "printer"),
+        ("agent", ""),
+        ("hours", "1.5"),
+        ("material_units", "4"),
+    ];
+    let events = api.head();
+    for _ in 0..2 {
+        let used = post(&abran, "/projects/forillon/use", &use_form);
+        assert_eq!(used.status(), 303);
+        assert_eq!(used.headers()["location"], "/projects/forillon");
+    }
+    assert_eq!(api.head(), events + 1);
+    let printer = api.get("/api/v1/resources/printer").expect(200).body;
+    assert_eq!(printer["uses"], 1);
+    assert_eq!(printer["history"][0]["agent"], "abran");
+    assert_eq!(printer["history"][0]["fee"], "17.00");
+
+    // An unknown resource is refused beside the resource field (of the custodians' form),
+    // with what was typed.
+    let refused = post(
+        &luc,
+        "/projects/forillon/use",
+        &[
+            ("idempotency_key", "form-use-2"),
+            ("resource", "lathe"),
+            ("hours", "1"),
+        ],
+    );
+    assert_eq!(refused.status(), 404);
+    let html = refused.text().expect("html");
+    assert!(
+        html.contains("<span class=\"error\">unknown resource &#34;lathe&#34;</span>")
+            || html.contains("<span class=\"error\">unknown resource &quot;lathe&quot;</span>"),
+        "{}",
+        &html[html.find("use-form").unwrap_or(0)..]
+    );
+    assert!(html.contains("value=\"lathe\""));
+}

@@ -29,6 +29,7 @@ use fairshare_ops::contributions::{Approve, LogContribution, Reject};
 use fairshare_ops::distributions::RecordRevenue;
 use fairshare_ops::plans::{SetPlan, parse_plan_file};
 use fairshare_ops::projects::SetRate;
+use fairshare_ops::resources::{OpenCampaign, UseResource};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -570,21 +571,12 @@ async fn open_campaign(
     Path(slug): Path<String>,
     WebForm(fields): WebForm,
 ) -> Response {
-    let project = slug.clone();
     let back = format!("/projects/{slug}");
-    form_write(&app, &viewer, &fields, "campaign", &slug, back, |_| {
-        Ok(crate::convert::open_campaign(
-            project,
-            crate::api_types::CampaignCreate {
-                id: field(&fields, "id").to_string(),
-                target: field(&fields, "target").to_string(),
-                purpose: optional(&fields, "purpose"),
-            },
-        ))
-    })
-    .await
+    let path = vec![("project".to_string(), slug.clone())];
+    form_op::<OpenCampaign>(&app, &viewer, &fields, path, "campaign", &slug, back).await
 }
 
+/// The use form names the resource in a field, where the API has it in the path.
 async fn use_resource(
     State(app): State<AppState>,
     viewer: Viewer,
@@ -592,20 +584,5 @@ async fn use_resource(
     WebForm(fields): WebForm,
 ) -> Response {
     let back = format!("/projects/{slug}");
-    form_write(&app, &viewer, &fields, "use", &slug, back, |actor| {
-        Ok(crate::convert::use_resource(
-            field(&fields, "resource").to_string(),
-            actor,
-            crate::api_types::UseCreate {
-                agent: optional(&fields, "agent"),
-                hours: field(&fields, "hours").to_string(),
-                material_units: optional(&fields, "material_units"),
-                technician: None,
-                technician_hours: None,
-                community: false,
-                from_balance: false,
-            },
-        ))
-    })
-    .await
+    form_op::<UseResource>(&app, &viewer, &fields, Vec::new(), "use", &slug, back).await
 }
