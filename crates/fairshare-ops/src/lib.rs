@@ -52,6 +52,7 @@ mod page;
 pub mod peer;
 pub mod plans;
 pub mod projects;
+pub mod tokens;
 
 pub use clock::{Clock, NOW_ENV};
 pub use error::{Failure, OpError, OpResult};
