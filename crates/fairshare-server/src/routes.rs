@@ -5,7 +5,7 @@
 use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
-use fairshare_ops::{Method, agents, contributions, distributions, log, plans, projects};
+use fairshare_ops::{Method, agents, contributions, distributions, log, plans, projects, tokens};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -90,20 +90,16 @@ fn table() -> Vec<Served> {
         route(Method::Put, "/api/v1/resources/{name}/fees", h::set_fees),
         route(Post, "/api/v1/resources/{name}/uses", h::use_resource),
         // tokens
-        route(Post, "/api/v1/projects/{slug}/token", h::create_token),
-        route(Get, "/api/v1/tokens", h::list_tokens),
-        route(Get, "/api/v1/tokens/{symbol}", h::show_token),
-        route(Post, "/api/v1/tokens/{symbol}/presale", h::presale),
-        route(Post, "/api/v1/tokens/{symbol}/buy", h::buy),
-        route(Post, "/api/v1/tokens/{symbol}/redeem", h::redeem),
-        route(Post, "/api/v1/tokens/{symbol}/donate", h::donate),
-        route(Post, "/api/v1/tokens/{symbol}/transfers", h::transfer),
-        route(Post, "/api/v1/tokens/{symbol}/pay", h::pay_with_token),
-        route(
-            Post,
-            "/api/v1/projects/{slug}/accepted-tokens",
-            h::accept_token,
-        ),
+        write::<tokens::CreateToken>(),
+        read::<tokens::ListTokens>(),
+        read::<tokens::ShowToken>(),
+        write::<tokens::Presale>(),
+        write::<tokens::Buy>(),
+        write::<tokens::Redeem>(),
+        write::<tokens::Donate>(),
+        write::<tokens::Transfer>(),
+        write::<tokens::PayWithToken>(),
+        write::<tokens::AcceptToken>(),
         // peer valuation
         route(Post, "/api/v1/projects/{slug}/rounds", h::open_round),
         route(Get, "/api/v1/rounds/{id}", h::show_round),
@@ -283,8 +279,6 @@ impl Modify for BearerAuth {
         h::list_campaigns, h::open_campaign, h::show_campaign, h::pledge, h::cancel_campaign,
         h::purchase,
         h::list_resources, h::add_resource, h::show_resource, h::set_fees, h::use_resource,
-        h::create_token, h::list_tokens, h::show_token, h::presale, h::buy, h::redeem, h::donate,
-        h::transfer, h::pay_with_token, h::accept_token,
         h::open_round, h::show_round, h::give, h::close_round, h::steward_give, h::set_blend,
         h::add_bounty, h::complete_bounty, h::allocate_pool, h::leave, h::captable,
     ),
