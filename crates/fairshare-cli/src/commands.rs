@@ -248,11 +248,6 @@ pub(crate) fn unexpected(executed: &Executed) -> anyhow::Error {
     .into()
 }
 
-pub(crate) fn check_page(page: crate::args::Page) -> Result<()> {
-    fairshare_ops::Page::new(Some(page.limit), Some(page.offset))?;
-    Ok(())
-}
-
 fn init(s: &Session) -> Result<Box<dyn Output>> {
     let mut store = s.open_store(Access::Create)?;
     Ok(Box::new(InitOut {

@@ -1,25 +1,23 @@
 //! Project tokens (issue 5): creation (NAV or bonding curve, with a hatch), pre-sales, buys,
 //! redemptions, donations, transfers, acceptance by other projects and payments. The clap
-//! types, one run function per command, and what each prints. See docs/TOKENS.md.
+//! types, the request each command makes (`fairshare_ops::tokens`), and the text of each view.
+//! See docs/TOKENS.md.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::Result;
 use clap::{Subcommand, ValueEnum};
-use fairshare_core::tokens::{HatchResult, Price, Token};
-use fairshare_core::{Command, HatchSpec, Outcome, Redemption, State, format_amount};
-use num_bigint::BigInt;
-use serde::Serialize;
+use fairshare_ops::PAGE_LIMIT_MAX;
+use fairshare_ops::tokens::{
+    AcceptToken, Accepted, Bought, Buy, CreateToken, Donate, Donated, HatchTerms, ListTokens, Paid,
+    PayWithToken, Presale, Presold, Redeem, Redeemed, RedemptionName, ShowToken, TokenCreated,
+    TokenShow, TokensOut, Transfer, Transferred,
+};
 
 use crate::args::Page;
-use crate::commands::{check_page, unexpected};
-use crate::render::{Output, Table, Text, page_hint, ratio_decimal};
+use crate::commands::out;
+use crate::render::{Output, Table, Text, page_hint};
 use crate::session::Session;
-
-/// Decimals of a printed price beyond the currency's own (a price of 0.6666 CAD per token is
-/// printed 0.666666), always rounded down.
-const PRICE_EXTRA_DECIMALS: u32 = 4;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -158,6 +156,15 @@ pub enum TokenCmd {
 // ---------------------------------------------------------------------------------------------
 // Run
 
+impl From<RedemptionArg> for RedemptionName {
+    fn from(redemption: RedemptionArg) -> RedemptionName {
+        match redemption {
+            RedemptionArg::Nav => RedemptionName::Nav,
+            RedemptionArg::Curve => RedemptionName::Curve,
+        }
+    }
+}
+
 pub fn run(s: &Session, command: TokenCmd) -> Result<Box<dyn Output>> {
     match command {
         TokenCmd::Create {
@@ -177,7 +184,7 @@ pub fn run(s: &Session, command: TokenCmd) -> Result<Box<dyn Output>> {
             hatch_holder,
         } => {
             let hatch = match (hatch_raise, hatch_price) {
-                (Some(raised), Some(price)) => Some(HatchSpec {
+                (Some(raised), Some(price)) => Some(HatchTerms {
                     raised,
                     price,
                     tribute_percent: hatch_tribute,
@@ -185,457 +192,103 @@ pub fn run(s: &Session, command: TokenCmd) -> Result<Box<dyn Output>> {
                 }),
                 _ => None,
             };
-            let command = Command::CreateToken {
+            out(s.write(&CreateToken {
                 project,
-                symbol: symbol.clone(),
+                symbol,
                 exponent,
                 mint_per_value,
-                redemption: match redemption {
-                    RedemptionArg::Nav => Redemption::Nav,
-                    RedemptionArg::Curve => Redemption::Curve,
-                },
+                redemption: redemption.into(),
                 exit_fee_percent: exit_fee,
                 entry_tribute_percent: entry_tribute,
                 exit_tribute_percent: exit_tribute,
                 funding_to,
                 curve_exponent,
                 hatch,
-            };
-            let mut book = s.open_book()?;
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::TokenCreated { hatch } = &executed.outcome else {
-                return Err(unexpected(&executed));
-            };
-            let state = book.state();
-            let token = state.token(&symbol)?;
-            Ok(Box::new(TokenCreated {
-                hatch: hatch.as_ref().map(|h| HatchOut::of(token, h)),
-                token: TokenShow::of(
-                    state,
-                    token,
-                    Page {
-                        limit: 0,
-                        offset: 0,
-                    },
-                )?,
-            }))
+            })?)
         }
         TokenCmd::Presale {
             symbol,
             agent,
             amount,
             price,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::Presale {
-                token: symbol.clone(),
-                agent: agent.clone(),
-                amount,
-                price: price.clone(),
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::TokenPresold { amount, tokens } = executed.outcome else {
-                return Err(unexpected(&executed));
-            };
-            let state = book.state();
-            let token = state.token(&symbol)?;
-            Ok(Box::new(Presold {
-                token: symbol.clone(),
-                agent,
-                amount: money(token, amount),
-                price,
-                tokens: units(token, tokens),
-                supply: units(token, token.supply()),
-                reserve: money(token, state.token_reserve(&symbol)?),
-                currency: token.currency.clone(),
-                replayed: executed.replayed,
-            }))
-        }
+        } => out(s.write(&Presale {
+            symbol,
+            agent: Some(agent),
+            amount,
+            price,
+        })?),
         TokenCmd::Buy {
             symbol,
             agent,
             amount,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::Buy {
-                token: symbol.clone(),
-                agent: agent.clone(),
-                amount,
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::TokenBought {
-                amount,
-                tribute,
-                tokens,
-            } = executed.outcome
-            else {
-                return Err(unexpected(&executed));
-            };
-            let state = book.state();
-            let token = state.token(&symbol)?;
-            Ok(Box::new(Bought {
-                token: symbol.clone(),
-                agent,
-                amount: money(token, amount),
-                tribute: money(token, tribute),
-                into_reserve: money(token, amount - tribute),
-                tokens: units(token, tokens),
-                supply: units(token, token.supply()),
-                reserve: money(token, state.token_reserve(&symbol)?),
-                spot_price: state
-                    .token_spot_price(&symbol)?
-                    .map(|p| price_text(&p, token)),
-                currency: token.currency.clone(),
-                replayed: executed.replayed,
-            }))
-        }
+        } => out(s.write(&Buy {
+            symbol,
+            agent: Some(agent),
+            amount,
+        })?),
         TokenCmd::Redeem {
             symbol,
             agent,
             tokens,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::Redeem {
-                token: symbol.clone(),
-                agent: agent.clone(),
-                tokens,
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::TokenRedeemed {
-                tokens,
-                gross,
-                fee,
-                tribute,
-                payout,
-            } = executed.outcome
-            else {
-                return Err(unexpected(&executed));
-            };
-            let state = book.state();
-            let token = state.token(&symbol)?;
-            Ok(Box::new(Redeemed {
-                token: symbol.clone(),
-                agent,
-                tokens: units(token, tokens),
-                gross: money(token, gross),
-                fee: money(token, fee + tribute),
-                fee_to: if tribute > 0 {
-                    token.funding_account.clone()
-                } else {
-                    token.reserve_account.clone()
-                },
-                payout: money(token, payout),
-                curve: token.redemption == Redemption::Curve,
-                supply: units(token, token.supply()),
-                reserve: money(token, state.token_reserve(&symbol)?),
-                currency: token.currency.clone(),
-                replayed: executed.replayed,
-            }))
-        }
+        } => out(s.write(&Redeem {
+            symbol,
+            agent: Some(agent),
+            tokens,
+        })?),
         TokenCmd::Donate {
             symbol,
             agent,
             amount,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::Donate {
-                token: symbol.clone(),
-                agent: agent.clone(),
-                amount,
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::TokenDonated { amount } = executed.outcome else {
-                return Err(unexpected(&executed));
-            };
-            let state = book.state();
-            let token = state.token(&symbol)?;
-            Ok(Box::new(Donated {
-                token: symbol.clone(),
-                agent,
-                amount: money(token, amount),
-                reserve: money(token, state.token_reserve(&symbol)?),
-                supply: units(token, token.supply()),
-                redemption_price: state
-                    .token_redemption_price(&symbol)?
-                    .map(|p| price_text(&p, token)),
-                currency: token.currency.clone(),
-                replayed: executed.replayed,
-            }))
-        }
+        } => out(s.write(&Donate {
+            symbol,
+            agent: Some(agent),
+            amount,
+        })?),
         TokenCmd::Transfer {
             symbol,
             from,
             to,
             tokens,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::Transfer {
-                token: symbol.clone(),
-                from: from.clone(),
-                to: to.clone(),
-                tokens,
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::TokenTransferred { tokens } = executed.outcome else {
-                return Err(unexpected(&executed));
-            };
-            let state = book.state();
-            let token = state.token(&symbol)?;
-            let balance = |holder: &str| units(token, state.ledger().balance(holder, &symbol));
-            Ok(Box::new(Transferred {
-                token: symbol.clone(),
-                tokens: units(token, tokens),
-                from_balance: balance(&from),
-                to_balance: balance(&to),
-                from,
-                to,
-                replayed: executed.replayed,
-            }))
-        }
+        } => out(s.write(&Transfer {
+            symbol,
+            from: Some(from),
+            to,
+            tokens,
+        })?),
         TokenCmd::Accept {
             project,
             symbol,
             rate,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::AcceptToken {
-                project: project.clone(),
-                token: symbol.clone(),
-                rate,
-            };
-            s.execute(&mut book, command)?;
-            let state = book.state();
-            let token = state.token(&symbol)?;
-            let rate = token
-                .accepted_by
-                .get(&project)
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            Ok(Box::new(Accepted {
-                currency: state.project(&project)?.currency.clone(),
-                project,
-                token: symbol,
-                rate,
-            }))
-        }
+        } => out(s.write(&AcceptToken {
+            project,
+            token: symbol,
+            rate,
+        })?),
         TokenCmd::Pay {
             symbol,
             from,
             project,
             tokens,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::PayWithToken {
-                token: symbol.clone(),
-                from: from.clone(),
-                project: project.clone(),
-                tokens,
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::TokenPaid { tokens, value } = executed.outcome else {
-                return Err(unexpected(&executed));
-            };
-            let state = book.state();
-            let token = state.token(&symbol)?;
-            let accepting = state.project(&project)?;
-            Ok(Box::new(Paid {
-                token: symbol,
-                from,
-                tokens: units(token, tokens),
-                value: format_amount(value, accepting.exponent),
-                currency: accepting.currency.clone(),
-                rate: token
-                    .accepted_by
-                    .get(&project)
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-                project,
-                replayed: executed.replayed,
-            }))
-        }
-        TokenCmd::Show { symbol, page } => {
-            check_page(page)?;
-            let book = s.open_book()?;
-            let state = book.state();
-            Ok(Box::new(TokenShow::of(state, state.token(&symbol)?, page)?))
-        }
-        TokenCmd::List => {
-            let book = s.open_book()?;
-            let state = book.state();
-            let tokens = state
-                .tokens()
-                .map(|t| TokenRow::of(state, t))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(Box::new(TokensOut { tokens }))
-        }
+        } => out(s.write(&PayWithToken {
+            symbol,
+            from: Some(from),
+            project,
+            tokens,
+        })?),
+        TokenCmd::Show { symbol, page } => out(s.read(&ShowToken {
+            symbol,
+            limit: Some(page.limit),
+            offset: Some(page.offset),
+        })?),
+        TokenCmd::List => out(s.read(&ListTokens {
+            limit: Some(PAGE_LIMIT_MAX),
+            offset: None,
+        })?),
     }
-}
-
-fn units(token: &Token, minor: i128) -> String {
-    format_amount(minor, token.exponent)
-}
-
-fn money(token: &Token, minor: i128) -> String {
-    format_amount(minor, token.currency_exponent)
-}
-
-/// A price per whole token, rounded down to the currency's decimals plus four.
-fn price_text(price: &Price, token: &Token) -> String {
-    price.per_token(token.currency_exponent + PRICE_EXTRA_DECIMALS)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output
-
-#[derive(Serialize)]
-pub struct HolderRow {
-    pub holder: String,
-    pub balance: String,
-    /// balance / supply
-    pub share: String,
-}
-
-#[derive(Serialize)]
-pub struct IssuanceRow {
-    /// Sequence number of the event.
-    pub event: u64,
-    pub date: String,
-    /// hatch, pre-sale, contribution N, buy or redemption
-    pub cause: String,
-    pub holder: String,
-    /// Positive for a mint, negative for a burn.
-    pub tokens: String,
-}
-
-#[derive(Serialize)]
-pub struct PaymentRow {
-    pub event: u64,
-    pub from: String,
-    pub project: String,
-    pub tokens: String,
-    /// What the payment was worth to the accepting project, in its currency.
-    pub value: String,
-}
-
-/// What `token show` prints.
-#[derive(Serialize)]
-pub struct TokenShow {
-    pub token: String,
-    pub project: String,
-    pub exponent: u32,
-    pub currency: String,
-    pub redemption: String,
-    pub mint_per_value: String,
-    pub exit_fee_percent: String,
-    pub entry_tribute_percent: String,
-    pub exit_tribute_percent: String,
-    pub reserve_account: String,
-    pub funding_account: String,
-    pub supply: String,
-    pub minted: String,
-    pub burned: String,
-    pub reserve: String,
-    pub funding: String,
-    /// Reserve / supply per whole token, rounded down (what a NAV redemption pays per token);
-    /// null without supply.
-    pub redemption_price: Option<String>,
-    /// Curve only: 2 x reserve / supply, rounded down.
-    pub spot_price: Option<String>,
-    /// Projects that accept the token, with their rate in their currency per token.
-    pub accepted_by: BTreeMap<String, String>,
-    /// Every holder with a positive balance, in byte order of the name.
-    pub holders: Vec<HolderRow>,
-    pub offset: usize,
-    pub limit: usize,
-    pub issuance_total: usize,
-    /// A page of every mint and burn, oldest first.
-    pub issuance: Vec<IssuanceRow>,
-    pub payments_total: usize,
-    /// A page of the payments in this token to accepting projects, oldest first.
-    pub payments: Vec<PaymentRow>,
-}
-
-impl TokenShow {
-    fn of(state: &State, token: &Token, page: Page) -> Result<TokenShow> {
-        let symbol = token.symbol.as_str();
-        let holders = state.token_holders(symbol)?;
-        let issuance = state.token_issuance(symbol)?;
-        Ok(TokenShow {
-            token: token.symbol.clone(),
-            project: token.project.clone(),
-            exponent: token.exponent,
-            currency: token.currency.clone(),
-            redemption: token.redemption.as_str().to_string(),
-            mint_per_value: token.mint_per_value.to_string(),
-            exit_fee_percent: token.exit_fee_percent.to_string(),
-            entry_tribute_percent: token.entry_tribute_percent.to_string(),
-            exit_tribute_percent: token.exit_tribute_percent.to_string(),
-            reserve_account: token.reserve_account.clone(),
-            funding_account: token.funding_account.clone(),
-            supply: units(token, token.supply()),
-            minted: units(token, token.minted),
-            burned: units(token, token.burned),
-            reserve: money(token, state.token_reserve(symbol)?),
-            funding: money(
-                token,
-                state
-                    .ledger()
-                    .balance(&token.funding_account, &token.currency),
-            ),
-            redemption_price: state
-                .token_redemption_price(symbol)?
-                .map(|p| price_text(&p, token)),
-            spot_price: state
-                .token_spot_price(symbol)?
-                .map(|p| price_text(&p, token)),
-            accepted_by: token
-                .accepted_by
-                .iter()
-                .map(|(project, rate)| (project.clone(), rate.to_string()))
-                .collect(),
-            holders: holders
-                .iter()
-                .map(|h| HolderRow {
-                    holder: h.holder.clone(),
-                    balance: units(token, h.balance),
-                    share: ratio_decimal(&BigInt::from(h.balance), &BigInt::from(h.supply)),
-                })
-                .collect(),
-            offset: page.offset,
-            limit: page.limit,
-            issuance_total: issuance.len(),
-            issuance: issuance
-                .iter()
-                .skip(page.offset)
-                .take(page.limit)
-                .map(|i| IssuanceRow {
-                    event: i.seq,
-                    date: i.date.to_string(),
-                    cause: i.kind.describe(),
-                    holder: i.holder.clone(),
-                    tokens: units(token, i.tokens),
-                })
-                .collect(),
-            payments_total: token.payments.len(),
-            payments: token
-                .payments
-                .iter()
-                .skip(page.offset)
-                .take(page.limit)
-                .map(|p| PaymentRow {
-                    event: p.seq,
-                    from: p.from.clone(),
-                    project: p.project.clone(),
-                    tokens: units(token, p.tokens),
-                    value: state
-                        .project(&p.project)
-                        .map(|a| format_amount(p.value, a.exponent))
-                        .unwrap_or_else(|_| p.value.to_string()),
-                })
-                .collect(),
-        })
-    }
-}
+// Text
 
 impl Text for TokenShow {
     fn to_text(&self) -> String {
@@ -754,34 +407,6 @@ impl Text for TokenShow {
     }
 }
 
-#[derive(Serialize)]
-pub struct HatchOut {
-    pub holder: String,
-    pub raised: String,
-    pub tribute: String,
-    pub into_reserve: String,
-    pub tokens: String,
-}
-
-impl HatchOut {
-    fn of(token: &Token, hatch: &HatchResult) -> HatchOut {
-        HatchOut {
-            holder: hatch.holder.clone(),
-            raised: money(token, hatch.raised),
-            tribute: money(token, hatch.tribute),
-            into_reserve: money(token, hatch.raised - hatch.tribute),
-            tokens: units(token, hatch.tokens),
-        }
-    }
-}
-
-#[derive(Serialize)]
-pub struct TokenCreated {
-    #[serde(flatten)]
-    pub token: TokenShow,
-    pub hatch: Option<HatchOut>,
-}
-
 impl Text for TokenCreated {
     fn to_text(&self) -> String {
         let t = &self.token;
@@ -808,19 +433,6 @@ impl Text for TokenCreated {
     }
 }
 
-#[derive(Serialize)]
-pub struct Presold {
-    pub token: String,
-    pub agent: String,
-    pub amount: String,
-    pub price: String,
-    pub tokens: String,
-    pub supply: String,
-    pub reserve: String,
-    pub currency: String,
-    pub replayed: bool,
-}
-
 impl Text for Presold {
     fn to_text(&self) -> String {
         format!(
@@ -836,21 +448,6 @@ impl Text for Presold {
             self.currency
         )
     }
-}
-
-#[derive(Serialize)]
-pub struct Bought {
-    pub token: String,
-    pub agent: String,
-    pub amount: String,
-    pub tribute: String,
-    pub into_reserve: String,
-    pub tokens: String,
-    pub supply: String,
-    pub reserve: String,
-    pub spot_price: Option<String>,
-    pub currency: String,
-    pub replayed: bool,
 }
 
 impl Text for Bought {
@@ -870,27 +467,6 @@ impl Text for Bought {
     }
 }
 
-/// What `token redeem` prints.
-#[derive(Serialize)]
-pub struct Redeemed {
-    pub token: String,
-    pub agent: String,
-    pub tokens: String,
-    /// The tokens' value out of the reserve, before the fee.
-    pub gross: String,
-    /// The exit fee (NAV, kept in the reserve) or exit tribute (curve, to funding).
-    pub fee: String,
-    pub fee_to: String,
-    pub payout: String,
-    /// Supply and reserve after the redemption.
-    pub supply: String,
-    pub reserve: String,
-    pub currency: String,
-    pub replayed: bool,
-    #[serde(skip)]
-    pub curve: bool,
-}
-
 impl Text for Redeemed {
     fn to_text(&self) -> String {
         let mut out = format!(
@@ -903,7 +479,7 @@ impl Text for Redeemed {
                 " ({} gross, {} {} to {})",
                 self.gross,
                 self.fee,
-                if self.curve {
+                if self.redemption == "curve" {
                     "exit tribute"
                 } else {
                     "exit fee"
@@ -918,18 +494,6 @@ impl Text for Redeemed {
         );
         out
     }
-}
-
-#[derive(Serialize)]
-pub struct Donated {
-    pub token: String,
-    pub agent: String,
-    pub amount: String,
-    pub reserve: String,
-    pub supply: String,
-    pub redemption_price: Option<String>,
-    pub currency: String,
-    pub replayed: bool,
 }
 
 impl Text for Donated {
@@ -950,18 +514,6 @@ impl Text for Donated {
     }
 }
 
-#[derive(Serialize)]
-pub struct Transferred {
-    pub token: String,
-    pub from: String,
-    pub to: String,
-    pub tokens: String,
-    /// Balances after the transfer.
-    pub from_balance: String,
-    pub to_balance: String,
-    pub replayed: bool,
-}
-
 impl Text for Transferred {
     fn to_text(&self) -> String {
         format!(
@@ -978,14 +530,6 @@ impl Text for Transferred {
     }
 }
 
-#[derive(Serialize)]
-pub struct Accepted {
-    pub project: String,
-    pub token: String,
-    pub rate: String,
-    pub currency: String,
-}
-
 impl Text for Accepted {
     fn to_text(&self) -> String {
         format!(
@@ -993,20 +537,6 @@ impl Text for Accepted {
             self.project, self.token, self.rate, self.currency
         )
     }
-}
-
-/// What `token pay` prints.
-#[derive(Serialize)]
-pub struct Paid {
-    pub token: String,
-    pub from: String,
-    pub project: String,
-    pub tokens: String,
-    pub rate: String,
-    /// What the payment is worth to the accepting project, in its currency (rounded down).
-    pub value: String,
-    pub currency: String,
-    pub replayed: bool,
 }
 
 impl Text for Paid {
@@ -1023,41 +553,6 @@ impl Text for Paid {
             self.rate
         )
     }
-}
-
-#[derive(Serialize)]
-pub struct TokenRow {
-    pub token: String,
-    pub project: String,
-    pub redemption: String,
-    pub currency: String,
-    pub supply: String,
-    pub reserve: String,
-    pub redemption_price: Option<String>,
-    pub holders: usize,
-}
-
-impl TokenRow {
-    fn of(state: &State, token: &Token) -> Result<TokenRow> {
-        let symbol = token.symbol.as_str();
-        Ok(TokenRow {
-            token: token.symbol.clone(),
-            project: token.project.clone(),
-            redemption: token.redemption.as_str().to_string(),
-            currency: token.currency.clone(),
-            supply: units(token, token.supply()),
-            reserve: money(token, state.token_reserve(symbol)?),
-            redemption_price: state
-                .token_redemption_price(symbol)?
-                .map(|p| price_text(&p, token)),
-            holders: state.token_holders(symbol)?.len(),
-        })
-    }
-}
-
-#[derive(Serialize)]
-pub struct TokensOut {
-    pub tokens: Vec<TokenRow>,
 }
 
 impl Text for TokensOut {

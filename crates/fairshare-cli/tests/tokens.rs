@@ -107,7 +107,7 @@ fn the_tokens_story() {
     assert_eq!(
         redeemed,
         json!({"token": "BIKE", "agent": "alice", "tokens": "1500.00", "gross": "1000.00",
-               "fee": "0.00", "fee_to": "bikes-reserve", "payout": "1000.00",
+               "fee": "0.00", "fee_to": "bikes-reserve", "redemption": "nav", "payout": "1000.00",
                "supply": "13500.00", "reserve": "9000.00", "currency": "CAD",
                "replayed": false})
     );
@@ -243,7 +243,8 @@ fn the_tokens_story() {
     assert_eq!(
         sold,
         json!({"token": "HATCH", "agent": "alice", "tokens": "5770.97", "gross": "9500.00",
-               "fee": "475.00", "fee_to": "hatch-funding", "payout": "9025.00",
+               "fee": "475.00", "fee_to": "hatch-funding", "redemption": "curve",
+               "payout": "9025.00",
                "supply": "100000.00", "reserve": "80000.00", "currency": "CAD",
                "replayed": false})
     );
@@ -255,7 +256,7 @@ fn the_tokens_story() {
     let list = env.json(&["token", "list"]);
     assert_eq!(
         list,
-        json!({"tokens": [
+        json!({"total": 2, "offset": 0, "limit": 1000, "next_offset": null, "tokens": [
             {"token": "BIKE", "project": "bikes", "redemption": "nav", "currency": "CAD",
              "supply": "12790.00", "reserve": "9805.68", "redemption_price": "0.766667",
              "holders": 3},

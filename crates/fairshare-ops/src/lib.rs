@@ -54,6 +54,7 @@ pub mod peer;
 pub mod plans;
 pub mod projects;
 pub mod resources;
+pub mod tokens;
 
 pub use clock::{Clock, NOW_ENV};
 pub use error::{Failure, OpError, OpResult};

@@ -7,10 +7,6 @@
 use fairshare_core::{Command, Date};
 
 use crate::api_types::{
-    AcceptCreate, BuyCreate, DonateCreate, PayCreate, PresaleCreate, RedeemCreate, RedemptionBody,
-    TokenCreate, TransferCreate,
-};
-use crate::api_types::{
     BlendBody, BountyCreate, GiftCreate, LeaveCreate, PoolCreate, RoundCreate, StewardCreate,
 };
 use crate::error::ApiError;
@@ -20,91 +16,8 @@ pub fn date(text: &str) -> Result<Date, ApiError> {
     Ok(Date::parse(text)?)
 }
 
-pub fn create_token(project: String, body: TokenCreate) -> Command {
-    Command::CreateToken {
-        project,
-        symbol: body.symbol,
-        exponent: body.exponent,
-        mint_per_value: body.mint_per_value,
-        redemption: match body.redemption {
-            RedemptionBody::Nav => fairshare_core::Redemption::Nav,
-            RedemptionBody::Curve => fairshare_core::Redemption::Curve,
-        },
-        exit_fee_percent: body.exit_fee_percent,
-        entry_tribute_percent: body.entry_tribute_percent,
-        exit_tribute_percent: body.exit_tribute_percent,
-        funding_to: body.funding_to,
-        curve_exponent: body.curve_exponent,
-        hatch: body.hatch.map(|h| fairshare_core::HatchSpec {
-            raised: h.raised,
-            price: h.price,
-            tribute_percent: h.tribute_percent,
-            holder: h.holder,
-        }),
-    }
-}
-
 fn or_caller(agent: Option<String>, caller: &str) -> String {
     agent.unwrap_or_else(|| caller.to_string())
-}
-
-pub fn presale(token: String, caller: &str, body: PresaleCreate) -> Command {
-    Command::Presale {
-        token,
-        agent: or_caller(body.agent, caller),
-        amount: body.amount,
-        price: body.price,
-    }
-}
-
-pub fn buy(token: String, caller: &str, body: BuyCreate) -> Command {
-    Command::Buy {
-        token,
-        agent: or_caller(body.agent, caller),
-        amount: body.amount,
-    }
-}
-
-pub fn redeem(token: String, caller: &str, body: RedeemCreate) -> Command {
-    Command::Redeem {
-        token,
-        agent: or_caller(body.agent, caller),
-        tokens: body.tokens,
-    }
-}
-
-pub fn donate(token: String, caller: &str, body: DonateCreate) -> Command {
-    Command::Donate {
-        token,
-        agent: or_caller(body.agent, caller),
-        amount: body.amount,
-    }
-}
-
-pub fn transfer(token: String, caller: &str, body: TransferCreate) -> Command {
-    Command::Transfer {
-        token,
-        from: or_caller(body.from, caller),
-        to: body.to,
-        tokens: body.tokens,
-    }
-}
-
-pub fn pay_with_token(token: String, caller: &str, body: PayCreate) -> Command {
-    Command::PayWithToken {
-        token,
-        from: or_caller(body.from, caller),
-        project: body.project,
-        tokens: body.tokens,
-    }
-}
-
-pub fn accept_token(project: String, body: AcceptCreate) -> Command {
-    Command::AcceptToken {
-        project,
-        token: body.token,
-        rate: body.rate,
-    }
 }
 
 pub fn open_round(project: String, body: RoundCreate) -> Command {

@@ -85,7 +85,8 @@ async fn write_handler<O: Write>(
     params: RawPathParams,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let op: O = request_from_body(&params, &body)?;
+    let mut op: O = request_from_body(&params, &body)?;
+    op.fill_actor(&caller.0);
     let command = op.command(&caller.0)?;
     let status = if O::CREATES {
         StatusCode::CREATED

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
 use fairshare_ops::{
-    Method, agents, contributions, distributions, log, plans, projects, resources,
+    Method, agents, contributions, distributions, log, plans, projects, resources, tokens,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -92,20 +92,16 @@ fn table() -> Vec<Served> {
         write::<resources::SetFees>(),
         write::<resources::UseResource>(),
         // tokens
-        route(Post, "/api/v1/projects/{slug}/token", h::create_token),
-        route(Get, "/api/v1/tokens", h::list_tokens),
-        route(Get, "/api/v1/tokens/{symbol}", h::show_token),
-        route(Post, "/api/v1/tokens/{symbol}/presale", h::presale),
-        route(Post, "/api/v1/tokens/{symbol}/buy", h::buy),
-        route(Post, "/api/v1/tokens/{symbol}/redeem", h::redeem),
-        route(Post, "/api/v1/tokens/{symbol}/donate", h::donate),
-        route(Post, "/api/v1/tokens/{symbol}/transfers", h::transfer),
-        route(Post, "/api/v1/tokens/{symbol}/pay", h::pay_with_token),
-        route(
-            Post,
-            "/api/v1/projects/{slug}/accepted-tokens",
-            h::accept_token,
-        ),
+        write::<tokens::CreateToken>(),
+        read::<tokens::ListTokens>(),
+        read::<tokens::ShowToken>(),
+        write::<tokens::Presale>(),
+        write::<tokens::Buy>(),
+        write::<tokens::Redeem>(),
+        write::<tokens::Donate>(),
+        write::<tokens::Transfer>(),
+        write::<tokens::PayWithToken>(),
+        write::<tokens::AcceptToken>(),
         // peer valuation
         route(Post, "/api/v1/projects/{slug}/rounds", h::open_round),
         route(Get, "/api/v1/rounds/{id}", h::show_round),
@@ -282,8 +278,6 @@ impl Modify for BearerAuth {
     paths(
         h::healthz, h::openapi_json,
         h::export,
-        h::create_token, h::list_tokens, h::show_token, h::presale, h::buy, h::redeem, h::donate,
-        h::transfer, h::pay_with_token, h::accept_token,
         h::open_round, h::show_round, h::give, h::close_round, h::steward_give, h::set_blend,
         h::add_bounty, h::complete_bounty, h::allocate_pool, h::leave, h::captable,
     ),

@@ -5,67 +5,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use fairshare_core::peer::{PoolLine, Round, Share};
-use fairshare_core::tokens::{Price, Token};
 use fairshare_core::{CapRow, Date, PeerShare};
 use fairshare_core::{Distribution, Project, State, Value, format_amount};
 
-use crate::api_types::{
-    CapRowOut, CaptableOut, GiverRow, HolderRow, IssuanceRow, PaymentRow, PeerShareRow,
-    PoolLineOut, RoundShow, TokenRow, TokenShow,
-};
+use crate::api_types::{CapRowOut, CaptableOut, GiverRow, PeerShareRow, PoolLineOut, RoundShow};
 use crate::api_types::{LineOut, StatementOut};
-use crate::error::ApiError;
-use crate::{PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX};
-
-/// One page of a list.
-#[derive(Debug, Clone, Copy)]
-pub struct Page {
-    pub offset: usize,
-    pub limit: usize,
-}
-
-impl Page {
-    /// `?limit=&offset=`: the limit defaults to [`PAGE_LIMIT_DEFAULT`] and may not pass
-    /// [`PAGE_LIMIT_MAX`].
-    pub fn new(limit: Option<usize>, offset: Option<usize>) -> Result<Page, ApiError> {
-        let limit = limit.unwrap_or(PAGE_LIMIT_DEFAULT);
-        if limit == 0 || limit > PAGE_LIMIT_MAX {
-            return Err(ApiError::invalid(format!(
-                "limit {limit} is out of range: use 1 to {PAGE_LIMIT_MAX} and page with offset"
-            )));
-        }
-        Ok(Page {
-            offset: offset.unwrap_or(0),
-            limit,
-        })
-    }
-
-    /// This page of `items`, each rendered by `render`, and how many items there are in all.
-    /// Only the page's items are rendered: counting the rest is cheap.
-    pub fn take<T, R>(
-        &self,
-        items: impl Iterator<Item = T>,
-        mut render: impl FnMut(T) -> R,
-    ) -> (Vec<R>, usize) {
-        let mut total = 0;
-        let mut rows = Vec::new();
-        for item in items {
-            if total >= self.offset && rows.len() < self.limit {
-                rows.push(render(item));
-            }
-            total += 1;
-        }
-        (rows, total)
-    }
-
-    /// The offset of the next page, if there is one.
-    pub fn next_offset(&self, shown: usize, total: usize) -> Option<usize> {
-        let next = self.offset.saturating_add(shown);
-        (shown > 0 && next < total).then_some(next)
-    }
-}
-
-pub use fairshare_core::value::share_decimal;
 
 /// The total of the agents' values.
 pub fn total_value(values: &[(Arc<str>, Value)]) -> Value {
@@ -155,122 +99,6 @@ pub fn balances<'a>(
 // ---------------------------------------------------------------------------------------------
 // Tokens
 
-/// Decimals past the currency's of a price per token (as the command line prints them).
-const PRICE_EXTRA_DECIMALS: u32 = 4;
-
-/// A token amount, with the token's decimals.
-pub fn token_units(token: &Token, minor: i128) -> String {
-    fairshare_core::format_amount(minor, token.exponent)
-}
-
-/// An amount of the token's currency.
-pub fn token_money(token: &Token, minor: i128) -> String {
-    fairshare_core::format_amount(minor, token.currency_exponent)
-}
-
-/// A price per whole token, rounded down to the currency's decimals plus four.
-pub fn price_text(price: &Price, token: &Token) -> String {
-    price.per_token(token.currency_exponent + PRICE_EXTRA_DECIMALS)
-}
-
-pub fn redemption_price(state: &State, token: &Token) -> Result<Option<String>, ApiError> {
-    Ok(state
-        .token_redemption_price(&token.symbol)?
-        .map(|p| price_text(&p, token)))
-}
-
-pub fn spot_price(state: &State, token: &Token) -> Result<Option<String>, ApiError> {
-    Ok(state
-        .token_spot_price(&token.symbol)?
-        .map(|p| price_text(&p, token)))
-}
-
-/// What `token show --json` prints, with a page of the issuance and payments.
-pub fn token_show(state: &State, token: &Token, page: Page) -> Result<TokenShow, ApiError> {
-    let symbol = token.symbol.as_str();
-    let holders = state.token_holders(symbol)?;
-    let issuance = state.token_issuance(symbol)?;
-    let (issuance_rows, issuance_total) = page.take(issuance.iter(), |i| IssuanceRow {
-        event: i.seq,
-        date: i.date.to_string(),
-        cause: i.kind.describe(),
-        holder: i.holder.clone(),
-        tokens: token_units(token, i.tokens),
-    });
-    let (payments, payments_total) = page.take(token.payments.iter(), |p| PaymentRow {
-        event: p.seq,
-        from: p.from.clone(),
-        project: p.project.clone(),
-        tokens: token_units(token, p.tokens),
-        value: state
-            .project(&p.project)
-            .map(|a| fairshare_core::format_amount(p.value, a.exponent))
-            .unwrap_or_else(|_| p.value.to_string()),
-    });
-    Ok(TokenShow {
-        token: token.symbol.clone(),
-        project: token.project.clone(),
-        exponent: token.exponent,
-        currency: token.currency.clone(),
-        redemption: token.redemption.as_str().to_string(),
-        mint_per_value: token.mint_per_value.to_string(),
-        exit_fee_percent: token.exit_fee_percent.to_string(),
-        entry_tribute_percent: token.entry_tribute_percent.to_string(),
-        exit_tribute_percent: token.exit_tribute_percent.to_string(),
-        reserve_account: token.reserve_account.clone(),
-        funding_account: token.funding_account.clone(),
-        supply: token_units(token, token.supply()),
-        minted: token_units(token, token.minted),
-        burned: token_units(token, token.burned),
-        reserve: token_money(token, state.token_reserve(symbol)?),
-        funding: token_money(
-            token,
-            state
-                .ledger()
-                .balance(&token.funding_account, &token.currency),
-        ),
-        redemption_price: redemption_price(state, token)?,
-        spot_price: spot_price(state, token)?,
-        accepted_by: token
-            .accepted_by
-            .iter()
-            .map(|(project, rate)| (project.clone(), rate.to_string()))
-            .collect(),
-        holders: holders
-            .iter()
-            .map(|h| HolderRow {
-                holder: h.holder.clone(),
-                balance: token_units(token, h.balance),
-                share: share_decimal(Value(h.balance), Value(h.supply)),
-            })
-            .collect(),
-        offset: page.offset,
-        limit: page.limit,
-        next_offset: page.next_offset(
-            issuance_rows.len().max(payments.len()),
-            issuance_total.max(payments_total),
-        ),
-        issuance_total,
-        issuance: issuance_rows,
-        payments_total,
-        payments,
-    })
-}
-
-pub fn token_row(state: &State, token: &Token) -> Result<TokenRow, ApiError> {
-    let symbol = token.symbol.as_str();
-    Ok(TokenRow {
-        token: token.symbol.clone(),
-        project: token.project.clone(),
-        redemption: token.redemption.as_str().to_string(),
-        currency: token.currency.clone(),
-        supply: token_units(token, token.supply()),
-        reserve: token_money(token, state.token_reserve(symbol)?),
-        redemption_price: redemption_price(state, token)?,
-        holders: state.token_holders(symbol)?.len(),
-    })
-}
-
 // ---------------------------------------------------------------------------------------------
 // Peer valuation
 
@@ -355,37 +183,5 @@ pub fn captable_out(
                 units_share: share_text(&r.units_share),
             })
             .collect(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shares_are_exact_or_rounded_at_18_decimals() {
-        let v = Value;
-        assert_eq!(share_decimal(v(1), v(4)), "0.25");
-        assert_eq!(share_decimal(v(4), v(4)), "1");
-        assert_eq!(share_decimal(v(1), v(3)), "0.333333333333333333");
-        assert_eq!(share_decimal(v(2), v(3)), "0.666666666666666667");
-        let total = 2 * 10i128.pow(18);
-        assert_eq!(share_decimal(v(1), v(total)), "0");
-        assert_eq!(share_decimal(v(3), v(total)), "0.000000000000000002");
-        assert_eq!(
-            share_decimal(v(i128::MAX / 3), v(i128::MAX)),
-            "0.333333333333333333"
-        );
-    }
-
-    #[test]
-    fn pages_say_where_the_next_one_starts() {
-        let page = Page::new(Some(2), Some(0)).expect("page");
-        let (rows, total) = page.take(0..5, |i| i);
-        assert_eq!((rows, total), (vec![0, 1], 5));
-        assert_eq!(page.next_offset(2, 5), Some(2));
-        assert_eq!(page.next_offset(0, 0), None);
-        assert!(Page::new(Some(PAGE_LIMIT_MAX + 1), None).is_err());
-        assert!(Page::new(Some(0), None).is_err());
     }
 }
