@@ -47,6 +47,9 @@ pub type BookResult<T> = Result<T, BookError>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Executed {
     pub seq: u64,
+    /// Who acted. A retry with the same idempotency key acts as the same agent (the key's
+    /// payload covers the actor), so this is also the first request's actor.
+    pub actor: String,
     pub outcome: Outcome,
     /// True when the idempotency key had been used with the same payload: nothing new was
     /// recorded and this is the first result again.
@@ -237,6 +240,7 @@ impl Book {
                 if record.payload_hash == payload {
                     let executed = Executed {
                         seq: record.seq,
+                        actor: request.actor.clone(),
                         outcome: self.state.key_outcome(record),
                         replayed: true,
                     };
@@ -284,6 +288,7 @@ impl Book {
         Ok((
             Executed {
                 seq: ctx.seq,
+                actor: ctx.actor,
                 outcome,
                 replayed: false,
             },

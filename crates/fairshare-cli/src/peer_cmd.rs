@@ -2,21 +2,24 @@
 //! allocations, leavers, the cap table and blended shares. The clap types, one run function
 //! per command, and what each prints. See docs/PEER.md.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::Result;
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
-use fairshare_core::peer::{CapRow, PeerShare, PoolLine, Round};
-use fairshare_core::{Command, Date, Outcome, Project, Share, State, format_amount};
+use fairshare_core::Date;
+use fairshare_ops::peer::{
+    AddBounty, AllocatePool, BlendSet, BlendedOut, BountiesOut, BountyAdded, BountyCompleted,
+    Captable, CaptableOut, CloseRound, CompleteBounty, Give, Given, Leave, LeaverPolicySet,
+    LeftOut, ListBounties, ListPools, ListRounds, ListStewardAwards, OpenRound, OptOut, OptedOut,
+    PeerShareRow, PoolOut, PoolsOut, RecordCaptable, RoundClosed, RoundOpened, RoundShow,
+    RoundsOut, SetBlend, SetLeaverPolicy, ShowRound, StewardAwardsOut, StewardGive, StewardGiven,
+};
 use serde::Serialize;
 
-use crate::commands::unexpected;
+use crate::commands::out;
 use crate::error::CliError;
-use fairshare_ops::peer::BlendedOut;
-
-use crate::render::{Output, Table, Text, or_dash, ratio_decimal};
-use crate::session::{Session, today};
+use crate::render::{Output, Table, Text, or_dash};
+use crate::session::Session;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -178,92 +181,29 @@ pub fn round(s: &Session, command: RoundCmd) -> Result<Box<dyn Output>> {
             project,
             budget,
             eligible,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::OpenRound {
-                project: project.clone(),
-                budget,
-                eligible,
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::RoundOpened {
-                round,
-                budget,
-                eligible,
-            } = executed.outcome
-            else {
-                return Err(unexpected(&executed));
-            };
-            Ok(Box::new(RoundOpened {
-                round,
-                project,
-                budget,
-                eligible,
-                replayed: executed.replayed,
-            }))
-        }
+        } => out(s.write(&OpenRound {
+            project,
+            budget,
+            eligible,
+        })?),
         RoundCmd::Give {
             round,
             from,
             to,
             points,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::Give {
-                round,
-                from: from.clone(),
-                to: to.clone(),
-                points,
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::Given { spent, left, .. } = executed.outcome else {
-                return Err(unexpected(&executed));
-            };
-            Ok(Box::new(Given {
-                round,
-                from,
-                to,
-                points,
-                spent,
-                left,
-                replayed: executed.replayed,
-            }))
-        }
-        RoundCmd::OptOut { round, agent } => {
-            let mut book = s.open_book()?;
-            let command = Command::OptOut {
-                round,
-                agent: agent.clone(),
-            };
-            s.execute(&mut book, command)?;
-            Ok(Box::new(OptedOut { round, agent }))
-        }
-        RoundCmd::Close { round } => {
-            let mut book = s.open_book()?;
-            let executed = s.execute(&mut book, Command::CloseRound { round })?;
-            let Outcome::RoundClosed { total, shares, .. } = &executed.outcome else {
-                return Err(unexpected(&executed));
-            };
-            let project = book.state().peer_round(round)?.project.clone();
-            Ok(Box::new(RoundClosed {
-                round,
-                project,
-                total: *total,
-                shares: shares.iter().map(ShareRow::of).collect(),
-                replayed: executed.replayed,
-            }))
-        }
-        RoundCmd::Show { round } => {
-            let book = s.open_book()?;
-            Ok(Box::new(RoundShow::of(book.state().peer_round(round)?)))
-        }
-        RoundCmd::List { project } => {
-            let book = s.open_book()?;
-            let state = book.state();
-            state.project(&project)?;
-            let rounds = state.peer_rounds(&project).map(RoundRow::of).collect();
-            Ok(Box::new(RoundsOut { project, rounds }))
-        }
+        } => out(s.write(&Give {
+            round,
+            from: Some(from),
+            to,
+            points,
+        })?),
+        RoundCmd::OptOut { round, agent } => out(s.write(&OptOut {
+            round,
+            agent: Some(agent),
+        })?),
+        RoundCmd::Close { round } => out(s.write(&CloseRound { round })?),
+        RoundCmd::Show { round } => out(s.read(&ShowRound { round })?),
+        RoundCmd::List { project } => out(s.read(&ListRounds { project })?),
     }
 }
 
@@ -274,30 +214,13 @@ pub fn steward(s: &Session, command: StewardCmd) -> Result<Box<dyn Output>> {
             agent,
             points,
             reason,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::StewardGive {
-                project: project.clone(),
-                agent: agent.clone(),
-                points,
-                reason: reason.clone(),
-            };
-            s.execute(&mut book, command)?;
-            let list = StewardList::of(book.state(), &project)?;
-            Ok(Box::new(StewardGiven {
-                agent_points: list.points.get(&agent).copied().unwrap_or(0),
-                total_points: list.total,
-                project,
-                agent,
-                points,
-                reason,
-                by: s.actor().to_string(),
-            }))
-        }
-        StewardCmd::List { project } => {
-            let book = s.open_book()?;
-            Ok(Box::new(StewardList::of(book.state(), &project)?))
-        }
+        } => out(s.write(&StewardGive {
+            project,
+            agent,
+            points,
+            reason,
+        })?),
+        StewardCmd::List { project } => out(s.read(&ListStewardAwards { project })?),
     }
 }
 
@@ -308,27 +231,12 @@ pub fn blend(s: &Session, command: BlendCmd) -> Result<Box<dyn Output>> {
         peer,
         steward,
     } = command;
-    let mut book = s.open_book()?;
-    let command = Command::SetBlend {
-        project: project.clone(),
+    out(s.write(&SetBlend {
+        project,
         formula,
         peer,
         steward,
-    };
-    s.execute(&mut book, command)?;
-    let blend = book
-        .state()
-        .peer_project(&project)
-        .and_then(|p| p.blend())
-        .ok_or_else(|| {
-            CliError::storage(format!("project {project} has no blend after setting it"))
-        })?;
-    Ok(Box::new(BlendSet {
-        project,
-        formula: blend.formula.to_string(),
-        peer: blend.peer.to_string(),
-        steward: blend.steward.to_string(),
-    }))
+    })?)
 }
 
 pub fn bounty(s: &Session, command: BountyCmd) -> Result<Box<dyn Output>> {
@@ -338,146 +246,37 @@ pub fn bounty(s: &Session, command: BountyCmd) -> Result<Box<dyn Output>> {
             task,
             reward,
             description,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::AddBounty {
-                project: project.clone(),
-                task: task.clone(),
-                reward,
-                description,
-            };
-            s.execute(&mut book, command)?;
-            let state = book.state();
-            let list = BountiesOut::of(state, &project)?;
-            let row = list.bounties.into_iter().find(|b| b.task == task);
-            let row =
-                row.ok_or_else(|| CliError::storage(format!("bounty {task} not recorded")))?;
-            Ok(Box::new(BountyAdded {
-                project,
-                currency: list.currency,
-                bounty: row,
-            }))
-        }
+        } => out(s.write(&AddBounty {
+            project,
+            task,
+            reward,
+            description,
+        })?),
         BountyCmd::Complete {
             project,
             task,
             agent,
-        } => {
-            let mut book = s.open_book()?;
-            let command = Command::CompleteBounty {
-                project: project.clone(),
-                task: task.clone(),
-                agent: agent.clone(),
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::BountyAwarded {
-                contribution,
-                value,
-            } = executed.outcome
-            else {
-                return Err(unexpected(&executed));
-            };
-            let state = book.state();
-            let p = state.project(&project)?;
-            let reward = state
-                .peer_project(&project)
-                .and_then(|peer| peer.bounties.get(&task))
-                .map(|b| format_amount(b.reward, p.exponent))
-                .unwrap_or_default();
-            Ok(Box::new(BountyCompleted {
-                project,
-                task,
-                agent,
-                reward,
-                currency: p.currency.clone(),
-                contribution,
-                value: value.display(p.exponent),
-                approved_by: s.actor().to_string(),
-                replayed: executed.replayed,
-            }))
-        }
-        BountyCmd::List { project } => {
-            let book = s.open_book()?;
-            Ok(Box::new(BountiesOut::of(book.state(), &project)?))
-        }
+        } => out(s.write(&CompleteBounty {
+            project,
+            task,
+            agent,
+        })?),
+        BountyCmd::List { project } => out(s.read(&ListBounties { project })?),
     }
 }
 
 pub fn pool(s: &Session, command: PoolCmd) -> Result<Box<dyn Output>> {
     match command {
         PoolCmd::Allocate { project, size } => {
-            let Some(key) = s.global.key.clone() else {
+            if s.global.key.is_none() {
                 return Err(CliError::invalid(
                     "pool allocate needs an idempotency key: add --key KEY (a retry with the same key returns the first allocation instead of allocating twice)",
                 )
                 .into());
-            };
-            let mut book = s.open_book()?;
-            let command = Command::AllocatePool {
-                project: project.clone(),
-                pool: size,
-            };
-            let executed = s.execute(&mut book, command)?;
-            let Outcome::PoolAllocated {
-                id,
-                pool,
-                bounties,
-                lines,
-            } = &executed.outcome
-            else {
-                return Err(unexpected(&executed));
-            };
-            let p = book.state().project(&project)?;
-            let date = book
-                .state()
-                .peer_project(&project)
-                .and_then(|peer| peer.pools.iter().find(|x| x.id == *id))
-                .map(|x| x.date.to_string())
-                .unwrap_or_default();
-            Ok(Box::new(PoolOut {
-                pool: *id,
-                project: project.clone(),
-                date,
-                key: Some(key),
-                size: format_amount(*pool, p.exponent),
-                currency: p.currency.clone(),
-                bounties: bounties.clone(),
-                units: units_map(lines, p.exponent),
-                lines: lines
-                    .iter()
-                    .map(|l| PoolLineOut::of(l, p.exponent))
-                    .collect(),
-                replayed: executed.replayed,
-            }))
+            }
+            out(s.write(&AllocatePool { project, size })?)
         }
-        PoolCmd::List { project } => {
-            let book = s.open_book()?;
-            let state = book.state();
-            let p = state.project(&project)?;
-            let pools = state
-                .peer_project(&project)
-                .map(|peer| peer.pools.as_slice())
-                .unwrap_or_default()
-                .iter()
-                .map(|x| PoolOut {
-                    pool: x.id,
-                    project: project.clone(),
-                    date: x.date.to_string(),
-                    key: x.key.clone(),
-                    size: format_amount(x.size, p.exponent),
-                    currency: x.asset.clone(),
-                    bounties: x.bounties.clone(),
-                    units: units_map(&x.lines, p.exponent),
-                    lines: x
-                        .lines
-                        .iter()
-                        .map(|l| PoolLineOut::of(l, p.exponent))
-                        .collect(),
-                    replayed: false,
-                })
-                .collect();
-            Ok(Box::new(PoolsOut { project, pools }))
-        }
+        PoolCmd::List { project } => out(s.read(&ListPools { project })?),
     }
 }
 
@@ -486,133 +285,51 @@ pub fn leave(s: &Session, args: LeaveArgs) -> Result<Box<dyn Output>> {
         project, enable, ..
     }) = args.policy
     {
-        let mut book = s.open_book()?;
-        let command = Command::SetLeaverPolicy {
-            project: project.clone(),
-            enabled: enable,
-        };
-        s.execute(&mut book, command)?;
-        return Ok(Box::new(LeaverPolicy {
+        return out(s.write(&SetLeaverPolicy {
             project,
             enabled: enable,
-        }));
+        })?);
     }
     let (Some(project), Some(agent)) = (args.project, args.agent) else {
         return Err(CliError::invalid("leave needs PROJECT AGENT and --good or --bad").into());
     };
-    let mut book = s.open_book()?;
-    let command = Command::Leave {
-        project: project.clone(),
+    out(s.write(&Leave {
+        project,
         agent,
         good: args.good,
-    };
-    let executed = s.execute(&mut book, command)?;
-    let Outcome::Left {
-        agent,
-        good,
-        forfeited,
-        changes,
-        forfeited_bounties,
-    } = executed.outcome
-    else {
-        return Err(unexpected(&executed));
-    };
-    let p = book.state().project(&project)?;
-    Ok(Box::new(LeftOut {
-        project: project.clone(),
-        agent,
-        good,
-        forfeited: forfeited.display(p.exponent),
-        currency: p.currency.clone(),
-        changes: changes
-            .iter()
-            .map(|c| ValueChangeOut {
-                contribution: c.contribution,
-                before: c.before.display(p.exponent),
-                after: c.after.display(p.exponent),
-            })
-            .collect(),
-        forfeited_bounties,
-        replayed: executed.replayed,
-    }))
+    })?)
 }
 
 pub fn captable(s: &Session, args: CaptableArgs) -> Result<Box<dyn Output>> {
-    let today = today()?;
-    let as_of = args.as_of.as_deref().map(Date::parse).transpose()?;
-    let out = if args.record {
+    let view = if args.record {
+        let today = s.clock.today();
+        let as_of = args.as_of.as_deref().map(Date::parse).transpose()?;
         if let Some(as_of) = as_of.filter(|d| *d != today) {
             return Err(CliError::invalid(format!(
                 "--record snapshots the cap table as of today ({today}), the date of the event it logs: leave out --as-of {as_of}"
             ))
             .into());
         }
-        let mut book = s.open_book()?;
-        let command = Command::Captable {
-            project: args.project.clone(),
-        };
-        let executed = s.execute(&mut book, command)?;
-        let Outcome::CapTable { rows } = &executed.outcome else {
-            return Err(unexpected(&executed));
-        };
-        // A retry with the same key returns the first snapshot: print it with its own date.
-        let date = book
-            .state()
-            .peer_project(&args.project)
-            .and_then(|p| p.cap_tables.iter().find(|t| t.seq == executed.seq))
-            .map_or(today, |t| t.date);
-        CaptableOut::of(book.state(), &args.project, rows, date, Some(executed.seq))?
+        s.write(&RecordCaptable {
+            project: args.project,
+        })?
     } else {
-        let book = s.open_book()?;
-        let as_of = as_of.unwrap_or(today);
-        let rows = book.state().cap_table(&args.project, as_of)?;
-        CaptableOut::of(book.state(), &args.project, &rows, as_of, None)?
+        s.read(&Captable {
+            project: args.project,
+            as_of: args.as_of,
+        })?
     };
-    Ok(captable_output(out, args.format))
-}
-
-fn captable_output(out: CaptableOut, format: Option<CaptableFormat>) -> Box<dyn Output> {
-    match format {
-        Some(CaptableFormat::Csv) => Box::new(CsvOut(out.csv())),
-        Some(CaptableFormat::Json) => Box::new(JsonOnly(out)),
-        None => Box::new(out),
-    }
-}
-
-/// An exact share as the CLI prints shares: an exact decimal, or rounded half-to-even at the
-/// 18th decimal when it does not terminate.
-pub fn share_text(share: &Share) -> String {
-    ratio_decimal(share.0.numer(), share.0.denom())
-}
-
-fn units_map(lines: &[PoolLine], exponent: u32) -> BTreeMap<String, String> {
-    lines
-        .iter()
-        .map(|l| (l.agent.clone(), format_amount(l.units, exponent)))
-        .collect()
+    Ok(match args.format {
+        Some(CaptableFormat::Csv) => Box::new(CsvOut(captable_csv(&view))),
+        Some(CaptableFormat::Json) => Box::new(JsonOnly(view)),
+        None => Box::new(view),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output: rounds
+// Text: rounds
 
-#[derive(Serialize)]
-pub struct ShareRow {
-    pub agent: String,
-    pub received: u64,
-    pub share: String,
-}
-
-impl ShareRow {
-    fn of(share: &PeerShare) -> ShareRow {
-        ShareRow {
-            agent: share.agent.clone(),
-            received: share.received,
-            share: share_text(&share.share),
-        }
-    }
-}
-
-fn shares_table(shares: &[ShareRow], indent: &str) -> String {
+fn shares_table(shares: &[PeerShareRow], indent: &str) -> String {
     let mut table = Table::new(&["agent", "received", "share"]).right(&[1]);
     for s in shares {
         table.row(vec![
@@ -622,15 +339,6 @@ fn shares_table(shares: &[ShareRow], indent: &str) -> String {
         ]);
     }
     table.render(indent)
-}
-
-#[derive(Serialize)]
-pub struct RoundOpened {
-    pub round: u64,
-    pub project: String,
-    pub budget: u64,
-    pub eligible: Vec<String>,
-    pub replayed: bool,
 }
 
 impl Text for RoundOpened {
@@ -645,18 +353,6 @@ impl Text for RoundOpened {
     }
 }
 
-#[derive(Serialize)]
-pub struct Given {
-    pub round: u64,
-    pub from: String,
-    pub to: String,
-    pub points: u64,
-    /// Everything `from` gives in the round after this gift, and what is left of the budget.
-    pub spent: u64,
-    pub left: u64,
-    pub replayed: bool,
-}
-
 impl Text for Given {
     fn to_text(&self) -> String {
         format!(
@@ -664,12 +360,6 @@ impl Text for Given {
             self.round, self.from, self.to, self.points, self.spent, self.left
         )
     }
-}
-
-#[derive(Serialize)]
-pub struct OptedOut {
-    pub round: u64,
-    pub agent: String,
 }
 
 impl Text for OptedOut {
@@ -681,16 +371,6 @@ impl Text for OptedOut {
     }
 }
 
-#[derive(Serialize)]
-pub struct RoundClosed {
-    pub round: u64,
-    pub project: String,
-    /// Every point given in the round.
-    pub total: u64,
-    pub shares: Vec<ShareRow>,
-    pub replayed: bool,
-}
-
 impl Text for RoundClosed {
     fn to_text(&self) -> String {
         let mut out = format!(
@@ -699,64 +379,6 @@ impl Text for RoundClosed {
         );
         out.push_str(&shares_table(&self.shares, "  "));
         out
-    }
-}
-
-#[derive(Serialize)]
-pub struct GiverRow {
-    pub agent: String,
-    pub spent: u64,
-    pub left: u64,
-}
-
-#[derive(Serialize)]
-pub struct RoundShow {
-    pub round: u64,
-    pub project: String,
-    pub status: String,
-    pub budget: u64,
-    pub opened_on: String,
-    pub closed_on: Option<String>,
-    pub eligible: Vec<String>,
-    pub opted_out: Vec<String>,
-    /// giver -> recipient -> points
-    pub gifts: BTreeMap<String, BTreeMap<String, u64>>,
-    pub givers: Vec<GiverRow>,
-    pub total: u64,
-    /// Shares as they would be if the round closed now.
-    pub provisional: bool,
-    pub shares: Vec<ShareRow>,
-}
-
-impl RoundShow {
-    fn of(round: &Round) -> RoundShow {
-        let (total, shares) = match &round.closed {
-            Some(closed) => (closed.total, closed.shares.clone()),
-            None => round.provisional_shares(),
-        };
-        RoundShow {
-            round: round.id,
-            project: round.project.clone(),
-            status: if round.is_open() { "open" } else { "closed" }.to_string(),
-            budget: round.budget,
-            opened_on: round.opened_on.to_string(),
-            closed_on: round.closed.as_ref().map(|c| c.date.to_string()),
-            eligible: round.eligible.clone(),
-            opted_out: round.opted_out.iter().cloned().collect(),
-            gifts: round.gifts.clone(),
-            givers: round
-                .eligible
-                .iter()
-                .map(|a| GiverRow {
-                    agent: a.clone(),
-                    spent: round.spent(a),
-                    left: round.budget.saturating_sub(round.spent(a)),
-                })
-                .collect(),
-            total,
-            provisional: round.is_open(),
-            shares: shares.iter().map(ShareRow::of).collect(),
-        }
     }
 }
 
@@ -810,37 +432,6 @@ impl Text for RoundShow {
     }
 }
 
-#[derive(Serialize)]
-pub struct RoundRow {
-    pub round: u64,
-    pub status: String,
-    pub budget: u64,
-    pub opened_on: String,
-    pub closed_on: Option<String>,
-    pub eligible: usize,
-    pub given: u64,
-}
-
-impl RoundRow {
-    fn of(round: &Round) -> RoundRow {
-        RoundRow {
-            round: round.id,
-            status: if round.is_open() { "open" } else { "closed" }.to_string(),
-            budget: round.budget,
-            opened_on: round.opened_on.to_string(),
-            closed_on: round.closed.as_ref().map(|c| c.date.to_string()),
-            eligible: round.eligible.len(),
-            given: round.gifts.values().flat_map(|g| g.values()).sum(),
-        }
-    }
-}
-
-#[derive(Serialize)]
-pub struct RoundsOut {
-    pub project: String,
-    pub rounds: Vec<RoundRow>,
-}
-
 impl Text for RoundsOut {
     fn to_text(&self) -> String {
         if self.rounds.is_empty() {
@@ -869,19 +460,7 @@ impl Text for RoundsOut {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output: steward, blend, bounties
-
-#[derive(Serialize)]
-pub struct StewardGiven {
-    pub project: String,
-    pub agent: String,
-    pub points: u64,
-    pub reason: String,
-    pub by: String,
-    /// The agent's steward points in the project, and everyone's, after this award.
-    pub agent_points: u64,
-    pub total_points: u64,
-}
+// Text: steward, blend, bounties
 
 impl Text for StewardGiven {
     fn to_text(&self) -> String {
@@ -899,56 +478,7 @@ impl Text for StewardGiven {
     }
 }
 
-#[derive(Serialize)]
-pub struct AwardRow {
-    pub event: u64,
-    pub date: String,
-    pub by: String,
-    pub agent: String,
-    pub points: u64,
-    pub reason: String,
-}
-
-#[derive(Serialize)]
-pub struct StewardList {
-    pub project: String,
-    pub total: u64,
-    /// Each agent's points, in byte order of handle.
-    pub points: BTreeMap<String, u64>,
-    pub awards: Vec<AwardRow>,
-}
-
-impl StewardList {
-    fn of(state: &State, project: &str) -> Result<StewardList> {
-        state.project(project)?;
-        let awards = state
-            .peer_project(project)
-            .map(|p| p.steward.as_slice())
-            .unwrap_or_default();
-        let mut points = BTreeMap::new();
-        for a in awards {
-            *points.entry(a.agent.clone()).or_insert(0) += a.points;
-        }
-        Ok(StewardList {
-            project: project.to_string(),
-            total: points.values().sum(),
-            points,
-            awards: awards
-                .iter()
-                .map(|a| AwardRow {
-                    event: a.seq,
-                    date: a.date.to_string(),
-                    by: a.by.clone(),
-                    agent: a.agent.clone(),
-                    points: a.points,
-                    reason: a.reason.clone(),
-                })
-                .collect(),
-        })
-    }
-}
-
-impl Text for StewardList {
+impl Text for StewardAwardsOut {
     fn to_text(&self) -> String {
         if self.awards.is_empty() {
             return format!("{}: no steward points given yet\n", self.project);
@@ -971,78 +501,12 @@ impl Text for StewardList {
     }
 }
 
-#[derive(Serialize)]
-pub struct BlendSet {
-    pub project: String,
-    pub formula: String,
-    pub peer: String,
-    pub steward: String,
-}
-
 impl Text for BlendSet {
     fn to_text(&self) -> String {
         format!(
             "{}: blended share = {} x formula + {} x peer + {} x steward\n(see `fairshare shares {} --blended`)\n",
             self.project, self.formula, self.peer, self.steward, self.project
         )
-    }
-}
-
-#[derive(Serialize)]
-pub struct BountyRow {
-    pub task: String,
-    pub reward: String,
-    pub description: Option<String>,
-    /// open, awarded (waiting for a pool), paid (by a pool) or forfeited (a bad leave)
-    pub status: String,
-    pub agent: Option<String>,
-    pub approved_by: Option<String>,
-    pub contribution: Option<u64>,
-    pub pool: Option<u64>,
-}
-
-#[derive(Serialize)]
-pub struct BountiesOut {
-    pub project: String,
-    pub currency: String,
-    pub bounties: Vec<BountyRow>,
-}
-
-impl BountiesOut {
-    fn of(state: &State, project: &str) -> Result<BountiesOut> {
-        let p = state.project(project)?;
-        let bounties = state
-            .peer_project(project)
-            .map(|peer| {
-                peer.bounties
-                    .values()
-                    .map(|b| {
-                        let award = b.award.as_ref();
-                        let status = match award {
-                            None => "open",
-                            Some(a) if a.forfeited => "forfeited",
-                            Some(a) if a.allocated_in.is_some() => "paid",
-                            Some(_) => "awarded",
-                        };
-                        BountyRow {
-                            task: b.task.clone(),
-                            reward: format_amount(b.reward, p.exponent),
-                            description: b.description.clone(),
-                            status: status.to_string(),
-                            agent: award.map(|a| a.agent.clone()),
-                            approved_by: award.map(|a| a.approved_by.clone()),
-                            contribution: award.map(|a| a.contribution),
-                            pool: award.and_then(|a| a.allocated_in),
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(BountiesOut {
-            project: project.to_string(),
-            currency: p.currency.clone(),
-            bounties,
-        })
     }
 }
 
@@ -1066,14 +530,6 @@ impl Text for BountiesOut {
     }
 }
 
-#[derive(Serialize)]
-pub struct BountyAdded {
-    pub project: String,
-    pub currency: String,
-    #[serde(flatten)]
-    pub bounty: BountyRow,
-}
-
 impl Text for BountyAdded {
     fn to_text(&self) -> String {
         format!(
@@ -1081,20 +537,6 @@ impl Text for BountyAdded {
             self.project, self.bounty.task, self.bounty.reward, self.currency
         )
     }
-}
-
-#[derive(Serialize)]
-pub struct BountyCompleted {
-    pub project: String,
-    pub task: String,
-    pub agent: String,
-    pub reward: String,
-    pub currency: String,
-    /// The counted `bounty` contribution logged for it.
-    pub contribution: u64,
-    pub value: String,
-    pub approved_by: String,
-    pub replayed: bool,
 }
 
 impl Text for BountyCompleted {
@@ -1114,45 +556,7 @@ impl Text for BountyCompleted {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output: pools, leavers
-
-#[derive(Serialize)]
-pub struct PoolLineOut {
-    pub agent: String,
-    pub share: String,
-    pub bounty: String,
-    pub by_share: String,
-    pub units: String,
-}
-
-impl PoolLineOut {
-    fn of(line: &PoolLine, exponent: u32) -> PoolLineOut {
-        PoolLineOut {
-            agent: line.agent.clone(),
-            share: share_text(&line.share),
-            bounty: format_amount(line.bounty, exponent),
-            by_share: format_amount(line.by_share, exponent),
-            units: format_amount(line.units, exponent),
-        }
-    }
-}
-
-/// What `pool allocate` prints (and each entry of `pool list`).
-#[derive(Serialize)]
-pub struct PoolOut {
-    pub pool: u64,
-    pub project: String,
-    pub date: String,
-    pub key: Option<String>,
-    pub size: String,
-    pub currency: String,
-    /// Tasks whose rewards this allocation paid first.
-    pub bounties: Vec<String>,
-    /// Units per agent, in byte order of handle.
-    pub units: BTreeMap<String, String>,
-    pub lines: Vec<PoolLineOut>,
-    pub replayed: bool,
-}
+// Text: pools, leavers
 
 impl Text for PoolOut {
     fn to_text(&self) -> String {
@@ -1192,12 +596,6 @@ impl Text for PoolOut {
     }
 }
 
-#[derive(Serialize)]
-pub struct PoolsOut {
-    pub project: String,
-    pub pools: Vec<PoolOut>,
-}
-
 impl Text for PoolsOut {
     fn to_text(&self) -> String {
         if self.pools.is_empty() {
@@ -1207,13 +605,7 @@ impl Text for PoolsOut {
     }
 }
 
-#[derive(Serialize)]
-pub struct LeaverPolicy {
-    pub project: String,
-    pub enabled: bool,
-}
-
-impl Text for LeaverPolicy {
+impl Text for LeaverPolicySet {
     fn to_text(&self) -> String {
         if self.enabled {
             format!(
@@ -1224,26 +616,6 @@ impl Text for LeaverPolicy {
             format!("{}: leavers disabled\n", self.project)
         }
     }
-}
-
-#[derive(Serialize)]
-pub struct ValueChangeOut {
-    pub contribution: u64,
-    pub before: String,
-    pub after: String,
-}
-
-#[derive(Serialize)]
-pub struct LeftOut {
-    pub project: String,
-    pub agent: String,
-    pub good: bool,
-    /// Value the leave took away (0 for a good leaver).
-    pub forfeited: String,
-    pub currency: String,
-    pub changes: Vec<ValueChangeOut>,
-    pub forfeited_bounties: Vec<String>,
-    pub replayed: bool,
 }
 
 impl Text for LeftOut {
@@ -1282,71 +654,20 @@ impl Text for LeftOut {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output: cap table and blended shares
+// Text: cap table and blended shares
 
-#[derive(Serialize)]
-pub struct CapRowOut {
-    pub handle: String,
-    /// Formula value (counted contributions other than bounty awards).
-    pub value: String,
-    /// The share the next pool allocation gives.
-    pub share: String,
-    /// Units allocated by pools up to the date.
-    pub units: String,
-    /// units / every unit allocated up to the date.
-    pub units_share: String,
-}
-
-#[derive(Serialize)]
-pub struct CaptableOut {
-    pub project: String,
-    pub as_of: String,
-    pub currency: String,
-    /// The event that logged this snapshot (`--record`), or null.
-    pub recorded: Option<u64>,
-    pub rows: Vec<CapRowOut>,
-}
-
-impl CaptableOut {
-    fn of(
-        state: &State,
-        project: &str,
-        rows: &[CapRow],
-        as_of: Date,
-        recorded: Option<u64>,
-    ) -> Result<CaptableOut> {
-        let p: &Project = state.project(project)?;
-        Ok(CaptableOut {
-            project: project.to_string(),
-            as_of: as_of.to_string(),
-            currency: p.currency.clone(),
-            recorded,
-            rows: rows
-                .iter()
-                .map(|r| CapRowOut {
-                    handle: r.agent.clone(),
-                    value: r.value.display(p.exponent),
-                    share: share_text(&r.share),
-                    units: format_amount(r.units, p.exponent),
-                    units_share: share_text(&r.units_share),
-                })
-                .collect(),
-        })
+/// A header row, then one row per agent; every field is a plain number or handle, so nothing
+/// needs quoting.
+fn captable_csv(table: &CaptableOut) -> String {
+    let mut out = String::from("handle,value,share,units,units_share,as_of\n");
+    for r in &table.rows {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{}",
+            r.handle, r.value, r.share, r.units, r.units_share, table.as_of
+        );
     }
-
-    /// A header row, then one row per agent; every field is a plain number or handle, so
-    /// nothing needs quoting.
-    fn csv(&self) -> String {
-        let mut out = String::from("handle,value,share,units,units_share,as_of\n");
-        for r in &self.rows {
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{}",
-                r.handle, r.value, r.share, r.units, r.units_share, self.as_of
-            );
-        }
-        out
-    }
+    out
 }
 
 impl Text for CaptableOut {

@@ -118,8 +118,6 @@ pub(crate) fn more_line(offset: usize, shown: usize, total: usize) -> String {
     }
 }
 
-pub use fairshare_core::value::ratio_decimal;
-
 // ---------------------------------------------------------------------------------------------
 // Outputs of local commands
 

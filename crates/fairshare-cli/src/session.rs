@@ -3,8 +3,8 @@
 //! the one clock of every front end (`FAIRSHARE_NOW` fixes it).
 
 use anyhow::Result;
-use fairshare_book::{Book, Executed};
-use fairshare_core::{Command, Date, OPERATOR};
+use fairshare_book::Book;
+use fairshare_core::{Date, OPERATOR};
 use fairshare_ops::backend::{BOOK_DEFAULT, Backend};
 use fairshare_ops::log::Scan;
 use fairshare_ops::{Clock, Local, Read, Write};
@@ -74,12 +74,6 @@ impl Session {
     /// Opens the existing book (for commands that still drive the book directly).
     pub fn open_book(&self) -> Result<Book> {
         Ok(self.open_local()?.into_book())
-    }
-
-    /// Runs one command as the actor, with the idempotency key and the current time.
-    pub fn execute(&self, book: &mut Book, command: Command) -> Result<Executed> {
-        let now = self.clock.now_text();
-        Ok(book.execute(self.actor(), &command, self.global.key.as_deref(), &now)?)
     }
 }
 

@@ -135,11 +135,17 @@ fn the_startup_story() {
     );
     assert!(text.contains("    michael       150  0.375\n"), "{text}");
 
+    let mut given = serde_json::Value::Null;
     for agent in ["michael", "allyson", "marc", "john"] {
-        env.ok(&[
+        given = env.json(&[
             "--as", "michael", "steward", "give", "ventwits", agent, "25", "--reason", REASON,
         ]);
     }
+    assert_eq!(
+        given,
+        json!({"project": "ventwits", "agent": "john", "points": 25, "reason": REASON,
+               "by": "michael", "agent_points": 25, "total_points": 100, "replayed": false})
+    );
     let steward = env.json(&["steward", "list", "ventwits"]);
     assert_eq!(steward["total"], 100);
     assert_eq!(

@@ -1,9 +1,7 @@
 //! Extractors whose refusals are problem documents: a body, path or query that does not parse
 //! is a 400 with serde's message (which names the field), an oversized body a 413.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
-use axum::http::StatusCode;
+use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -13,45 +11,6 @@ use crate::error::ApiError;
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// The header set on the answer to a retried write.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
-
-/// A JSON body. The content type is not checked: a body is JSON or it is refused.
-pub(crate) struct ApiJson<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge(format!(
-                        "the request body is larger than the limit of {} bytes",
-                        crate::BODY_LIMIT_BYTES
-                    ))
-                } else {
-                    ApiError::BadRequest(rejection.body_text())
-                }
-            })?;
-        serde_json::from_slice(&bytes)
-            .map(ApiJson)
-            .map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")))
-    }
-}
-
-/// Path parameters.
-pub(crate) struct ApiPath<T>(pub T);
-
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Path(value)| ApiPath(value))
-            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
-    }
-}
 
 /// Query parameters.
 pub(crate) struct ApiQuery<T>(pub T);

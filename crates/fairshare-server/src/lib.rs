@@ -20,7 +20,6 @@
 pub mod api_types;
 mod auth;
 mod backend;
-mod convert;
 mod error;
 mod extract;
 mod fresh;

@@ -155,7 +155,8 @@ fn path_pairs(params: &RawPathParams) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A write's request: its JSON body (an object; empty means `{}`) with the path's fields.
+/// A write's request: its JSON body (an object; empty or `null` means `{}`) with the path's
+/// fields.
 pub(crate) fn request_from_body<O: Operation>(
     params: &RawPathParams,
     body: &[u8],
@@ -165,6 +166,8 @@ pub(crate) fn request_from_body<O: Operation>(
     } else {
         match serde_json::from_slice(body) {
             Ok(Value::Object(fields)) => fields,
+            // A write whose fields are all in its path may be sent `null`.
+            Ok(Value::Null) => Map::new(),
             Ok(_) => {
                 return Err(ApiError::BadRequest(
                     "the body must be a JSON object".into(),

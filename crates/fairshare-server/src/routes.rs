@@ -1,12 +1,12 @@
 //! The route table, in ONE place: the router is built from it, and the OpenAPI document lists
-//! the same handlers (a test checks that both agree). New routes (tokens, peer rounds) are one
-//! line here and one entry in `ApiDoc`.
+//! the same handlers (a test checks that both agree). An operation of `fairshare-ops` is one
+//! line here; a hand-written handler is one line here and one entry in `ApiDoc`.
 
 use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
 use fairshare_ops::{
-    Method, agents, contributions, distributions, log, plans, projects, resources, tokens,
+    Method, agents, contributions, distributions, log, peer, plans, projects, resources, tokens,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -41,7 +41,7 @@ where
 
 /// Every route of the server: an operation of `fairshare-ops` is one line.
 fn table() -> Vec<Served> {
-    use Method::{Get, Post};
+    use Method::Get;
     vec![
         route(Get, "/healthz", h::healthz),
         route(Get, "/api/openapi.json", h::openapi_json),
@@ -103,25 +103,24 @@ fn table() -> Vec<Served> {
         write::<tokens::PayWithToken>(),
         write::<tokens::AcceptToken>(),
         // peer valuation
-        route(Post, "/api/v1/projects/{slug}/rounds", h::open_round),
-        route(Get, "/api/v1/rounds/{id}", h::show_round),
-        route(Post, "/api/v1/rounds/{id}/gifts", h::give),
-        route(Post, "/api/v1/rounds/{id}/close", h::close_round),
-        route(Post, "/api/v1/projects/{slug}/steward", h::steward_give),
-        route(Method::Put, "/api/v1/projects/{slug}/blend", h::set_blend),
-        route(Post, "/api/v1/projects/{slug}/bounties", h::add_bounty),
-        route(
-            Post,
-            "/api/v1/projects/{slug}/bounties/{task}/complete",
-            h::complete_bounty,
-        ),
-        route(
-            Post,
-            "/api/v1/projects/{slug}/pool-allocations",
-            h::allocate_pool,
-        ),
-        route(Post, "/api/v1/projects/{slug}/leavers", h::leave),
-        route(Get, "/api/v1/projects/{slug}/captable", h::captable),
+        write::<peer::OpenRound>(),
+        read::<peer::ListRounds>(),
+        read::<peer::ShowRound>(),
+        write::<peer::Give>(),
+        write::<peer::OptOut>(),
+        write::<peer::CloseRound>(),
+        write::<peer::StewardGive>(),
+        read::<peer::ListStewardAwards>(),
+        write::<peer::SetBlend>(),
+        write::<peer::AddBounty>(),
+        read::<peer::ListBounties>(),
+        write::<peer::CompleteBounty>(),
+        write::<peer::AllocatePool>(),
+        read::<peer::ListPools>(),
+        write::<peer::SetLeaverPolicy>(),
+        write::<peer::Leave>(),
+        read::<peer::Captable>(),
+        write::<peer::RecordCaptable>(),
     ]
 }
 
@@ -278,8 +277,6 @@ impl Modify for BearerAuth {
     paths(
         h::healthz, h::openapi_json,
         h::export,
-        h::open_round, h::show_round, h::give, h::close_round, h::steward_give, h::set_blend,
-        h::add_bounty, h::complete_bounty, h::allocate_pool, h::leave, h::captable,
     ),
     // Referenced only from response sets and query parameters, which utoipa does not collect.
     components(schemas(Problem, StatusBody)),

@@ -4,11 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use fairshare_core::peer::{PoolLine, Round, Share};
-use fairshare_core::{CapRow, Date, PeerShare};
-use fairshare_core::{Distribution, Project, State, Value, format_amount};
+use fairshare_core::{Distribution, State, Value, format_amount};
 
-use crate::api_types::{CapRowOut, CaptableOut, GiverRow, PeerShareRow, PoolLineOut, RoundShow};
 use crate::api_types::{LineOut, StatementOut};
 
 /// The total of the agents' values.
@@ -101,87 +98,3 @@ pub fn balances<'a>(
 
 // ---------------------------------------------------------------------------------------------
 // Peer valuation
-
-/// An exact ratio (a peer share) as every report prints shares.
-pub fn share_text(share: &Share) -> String {
-    fairshare_core::value::ratio_decimal(share.0.numer(), share.0.denom())
-}
-
-pub fn peer_share_row(share: &PeerShare) -> PeerShareRow {
-    PeerShareRow {
-        agent: share.agent.clone(),
-        received: share.received,
-        share: share_text(&share.share),
-    }
-}
-
-pub fn round_show(round: &Round) -> RoundShow {
-    let (total, shares) = match &round.closed {
-        Some(closed) => (closed.total, closed.shares.clone()),
-        None => round.provisional_shares(),
-    };
-    RoundShow {
-        round: round.id,
-        project: round.project.clone(),
-        status: if round.is_open() { "open" } else { "closed" }.to_string(),
-        budget: round.budget,
-        opened_on: round.opened_on.to_string(),
-        closed_on: round.closed.as_ref().map(|c| c.date.to_string()),
-        eligible: round.eligible.clone(),
-        opted_out: round.opted_out.iter().cloned().collect(),
-        gifts: round.gifts.clone(),
-        givers: round
-            .eligible
-            .iter()
-            .map(|a| GiverRow {
-                agent: a.clone(),
-                spent: round.spent(a),
-                left: round.budget.saturating_sub(round.spent(a)),
-            })
-            .collect(),
-        total,
-        provisional: round.is_open(),
-        shares: shares.iter().map(peer_share_row).collect(),
-    }
-}
-
-pub fn pool_line(line: &PoolLine, exponent: u32) -> PoolLineOut {
-    PoolLineOut {
-        agent: line.agent.clone(),
-        share: share_text(&line.share),
-        bounty: format_amount(line.bounty, exponent),
-        by_share: format_amount(line.by_share, exponent),
-        units: format_amount(line.units, exponent),
-    }
-}
-
-pub fn units_map(lines: &[PoolLine], exponent: u32) -> BTreeMap<String, String> {
-    lines
-        .iter()
-        .map(|l| (l.agent.clone(), format_amount(l.units, exponent)))
-        .collect()
-}
-
-pub fn captable_out(
-    project: &Project,
-    rows: &[CapRow],
-    as_of: Date,
-    recorded: Option<u64>,
-) -> CaptableOut {
-    CaptableOut {
-        project: project.slug.to_string(),
-        as_of: as_of.to_string(),
-        currency: project.currency.clone(),
-        recorded,
-        rows: rows
-            .iter()
-            .map(|r| CapRowOut {
-                handle: r.agent.clone(),
-                value: r.value.display(project.exponent),
-                share: share_text(&r.share),
-                units: format_amount(r.units, project.exponent),
-                units_share: share_text(&r.units_share),
-            })
-            .collect(),
-    }
-}

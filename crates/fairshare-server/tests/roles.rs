@@ -413,6 +413,8 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             Some(json!({"to": "other", "points": 1})),
             201,
         ),
+        // Their own opt-out, by default (round 1's gifts all go to `other`).
+        members("POST", "/api/v1/rounds/1/opt-outs".into(), None, 201),
         custodian_only(
             "POST",
             format!("/api/v1/rounds/{}/close", index + 2),
@@ -458,6 +460,13 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             Some(json!({"agent": "other", "good": true})),
             201,
         ),
+        custodian_only(
+            "PUT",
+            format!("/api/v1/projects/r-{role}/leaver-policy"),
+            Some(json!({"enabled": true})),
+            200,
+        ),
+        custodian_only("POST", "/api/v1/projects/pl/captable".into(), None, 201),
     ]
 }
 

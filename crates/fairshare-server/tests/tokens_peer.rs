@@ -5,7 +5,7 @@ mod common;
 
 use common::{TestBook, TestServer, work};
 use fairshare_core::Role;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[test]
 fn tokens_over_http() {
@@ -242,6 +242,8 @@ fn startup(book: &TestBook) {
         )
         .expect(201);
     assert_eq!(bounty.body["status"], "open");
+    assert_eq!(bounty.body["agent"], Value::Null);
+    assert_eq!(bounty.body["pool"], Value::Null);
     let done = michael
         .post(
             "/api/v1/projects/ventwits/bounties/xyz/complete",
@@ -355,12 +357,13 @@ fn startup(book: &TestBook) {
     );
 
     // A pool allocation needs an idempotency key.
-    michael
+    let refused = michael
         .post(
             "/api/v1/projects/ventwits/pool-allocations",
             json!({"size": "300000"}),
         )
         .expect(422);
+    assert_eq!(refused.body["field"], "key", "{}", refused.text);
     let body = json!({"size": "300000"});
     let key = Some("crystallisation-2009-q1");
     let pool = michael
@@ -393,5 +396,74 @@ fn startup(book: &TestBook) {
         .body;
     assert_eq!(captable["currency"], "UNITS");
     assert_eq!(captable["rows"].as_array().map(Vec::len), Some(4));
+    assert_eq!(captable["recorded"], Value::Null);
+
+    // The lists the command line prints, over HTTP too.
+    let rounds = michael
+        .get("/api/v1/projects/ventwits/rounds")
+        .expect(200)
+        .body;
+    assert_eq!(rounds["rounds"][0]["status"], "closed");
+    assert_eq!(rounds["rounds"][0]["given"], 400);
+    let steward = michael
+        .get("/api/v1/projects/ventwits/steward")
+        .expect(200)
+        .body;
+    assert_eq!(steward["total"], 100);
+    assert_eq!(
+        steward["points"],
+        json!({"allyson": 25, "john": 25, "marc": 25, "michael": 25})
+    );
+    assert_eq!(steward["awards"][0]["by"], "michael");
+    let bounties = michael
+        .get("/api/v1/projects/ventwits/bounties")
+        .expect(200)
+        .body;
+    assert_eq!(bounties["bounties"][0]["status"], "paid");
+    assert_eq!(bounties["bounties"][0]["agent"], "marc");
+    assert_eq!(bounties["bounties"][0]["pool"], 1);
+    let pools = michael
+        .get("/api/v1/projects/ventwits/pool-allocations")
+        .expect(200)
+        .body;
+    assert_eq!(pools["pools"][0]["units"], expected);
+    assert_eq!(pools["pools"][0]["key"], "crystallisation-2009-q1");
+    assert_eq!(pools["pools"][0]["replayed"], false);
+
+    // A recorded snapshot is an event of the log.
+    let recorded = michael
+        .post("/api/v1/projects/ventwits/captable", json!(null))
+        .expect(201)
+        .body;
+    assert_eq!(recorded["recorded"], michael.head());
+    assert_eq!(recorded["rows"], captable["rows"]);
+
+    // Opting out: one's own by default, another's only as a custodian.
+    let second = michael
+        .post("/api/v1/projects/ventwits/rounds", json!({}))
+        .expect(201)
+        .body["round"]
+        .as_u64()
+        .expect("round id");
+    api("marc")
+        .post(
+            &format!("/api/v1/rounds/{second}/opt-outs"),
+            json!({"agent": "john"}),
+        )
+        .expect(403);
+    let opted = api("marc")
+        .post(&format!("/api/v1/rounds/{second}/opt-outs"), json!({}))
+        .expect(201)
+        .body;
+    assert_eq!(opted, json!({"round": second, "agent": "marc"}));
+
+    let policy = michael
+        .put(
+            "/api/v1/projects/ventwits/leaver-policy",
+            json!({"enabled": true}),
+        )
+        .expect(200)
+        .body;
+    assert_eq!(policy, json!({"project": "ventwits", "enabled": true}));
     assert_eq!(michael.verify_ok(), michael.head());
 }
