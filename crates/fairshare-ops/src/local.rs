@@ -43,8 +43,6 @@ impl Local {
 
     /// Runs a write as `actor`, with an optional idempotency key, at the clock's time.
     pub fn write<O: Write>(&mut self, actor: &str, key: Option<&str>, op: &O) -> OpResult<O::View> {
-        let mut op = op.clone();
-        op.fill_actor(actor);
         let command = op.command(actor)?;
         let now = self.clock.now_text();
         let executed = self.book.execute(actor, &command, key, &now)?;

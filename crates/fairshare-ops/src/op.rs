@@ -75,20 +75,15 @@ pub trait Operation: Serialize + DeserializeOwned + Schema + Send + Sync + 'stat
 }
 
 /// An operation that changes the book: one core command.
-pub trait Write: Operation + Clone {
+pub trait Write: Operation {
     /// The write creates something its answer names (HTTP 201 rather than 200).
     const CREATES: bool = false;
-
-    /// Fills the fields the request leaves to its caller (a buyer, a payer...) with `actor`,
-    /// so that its view can name them. Every front end calls it before
-    /// [`command`](Write::command) and [`view`](Write::view); most requests have no such field.
-    fn fill_actor(&mut self, _actor: &str) {}
 
     /// The core command, for `actor` (a request may default a field to the actor).
     fn command(&self, actor: &str) -> OpResult<Command>;
 
     /// The answer, from the state right after the event (or from the first result of an
-    /// idempotent retry).
+    /// idempotent retry). A field the request left to its caller is `executed.actor`.
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Self::View>;
 }
 

@@ -14,7 +14,7 @@ use fairshare_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::error::{OpError, OpResult, unexpected};
+use crate::error::{OpResult, unexpected};
 use crate::op::{Read, Reading, Write};
 use crate::page::Page;
 
@@ -46,11 +46,9 @@ fn spot_price(state: &State, token: &Token) -> OpResult<Option<String>> {
         .map(|p| p.per_token(token.currency_exponent + PRICE_EXTRA_DECIMALS)))
 }
 
-/// A holder a request left to its caller, once [`Write::fill_actor`] filled it in.
-fn filled(holder: &Option<String>) -> OpResult<String> {
-    holder
-        .clone()
-        .ok_or_else(|| OpError::Internal("a token request ran without its actor".into()))
+/// A holder a request left to its caller: the event's actor (on a retry, the first one's).
+fn filled(holder: &Option<String>, executed: &Executed) -> String {
+    holder.clone().unwrap_or_else(|| executed.actor.clone())
 }
 
 /// How a token is redeemed, as requests spell it.
@@ -485,10 +483,6 @@ operation!(Presale => Presold, Post "/api/v1/tokens/{symbol}/presale", "tokens",
 impl Write for Presale {
     const CREATES: bool = true;
 
-    fn fill_actor(&mut self, actor: &str) {
-        self.agent.get_or_insert_with(|| actor.to_string());
-    }
-
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::Presale {
             token: self.symbol.clone(),
@@ -505,7 +499,7 @@ impl Write for Presale {
         let token = state.token(&self.symbol)?;
         Ok(Presold {
             token: self.symbol.clone(),
-            agent: filled(&self.agent)?,
+            agent: filled(&self.agent, executed),
             amount: money(token, amount),
             price: self.price.clone(),
             tokens: units(token, tokens),
@@ -552,10 +546,6 @@ operation!(Buy => Bought, Post "/api/v1/tokens/{symbol}/buy", "tokens",
 impl Write for Buy {
     const CREATES: bool = true;
 
-    fn fill_actor(&mut self, actor: &str) {
-        self.agent.get_or_insert_with(|| actor.to_string());
-    }
-
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::Buy {
             token: self.symbol.clone(),
@@ -576,7 +566,7 @@ impl Write for Buy {
         let token = state.token(&self.symbol)?;
         Ok(Bought {
             token: self.symbol.clone(),
-            agent: filled(&self.agent)?,
+            agent: filled(&self.agent, executed),
             amount: money(token, amount),
             tribute: money(token, tribute),
             into_reserve: money(token, amount - tribute),
@@ -628,10 +618,6 @@ operation!(Redeem => Redeemed, Post "/api/v1/tokens/{symbol}/redeem", "tokens",
     "Burns tokens against the reserve and pays the holder");
 
 impl Write for Redeem {
-    fn fill_actor(&mut self, actor: &str) {
-        self.agent.get_or_insert_with(|| actor.to_string());
-    }
-
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::Redeem {
             token: self.symbol.clone(),
@@ -654,7 +640,7 @@ impl Write for Redeem {
         let token = state.token(&self.symbol)?;
         Ok(Redeemed {
             token: self.symbol.clone(),
-            agent: filled(&self.agent)?,
+            agent: filled(&self.agent, executed),
             tokens: units(token, tokens),
             gross: money(token, gross),
             fee: money(token, fee + tribute),
@@ -705,10 +691,6 @@ operation!(Donate => Donated, Post "/api/v1/tokens/{symbol}/donate", "tokens",
 impl Write for Donate {
     const CREATES: bool = true;
 
-    fn fill_actor(&mut self, actor: &str) {
-        self.agent.get_or_insert_with(|| actor.to_string());
-    }
-
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::Donate {
             token: self.symbol.clone(),
@@ -724,7 +706,7 @@ impl Write for Donate {
         let token = state.token(&self.symbol)?;
         Ok(Donated {
             token: self.symbol.clone(),
-            agent: filled(&self.agent)?,
+            agent: filled(&self.agent, executed),
             amount: money(token, amount),
             reserve: money(token, state.token_reserve(&self.symbol)?),
             supply: units(token, token.supply()),
@@ -770,10 +752,6 @@ operation!(Transfer => Transferred, Post "/api/v1/tokens/{symbol}/transfers", "t
 impl Write for Transfer {
     const CREATES: bool = true;
 
-    fn fill_actor(&mut self, actor: &str) {
-        self.from.get_or_insert_with(|| actor.to_string());
-    }
-
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::Transfer {
             token: self.symbol.clone(),
@@ -788,7 +766,7 @@ impl Write for Transfer {
             return Err(unexpected(executed));
         };
         let token = state.token(&self.symbol)?;
-        let from = filled(&self.from)?;
+        let from = filled(&self.from, executed);
         let balance = |holder: &str| units(token, state.ledger().balance(holder, &self.symbol));
         Ok(Transferred {
             token: self.symbol.clone(),
@@ -889,10 +867,6 @@ operation!(PayWithToken => Paid, Post "/api/v1/tokens/{symbol}/pay", "tokens",
 impl Write for PayWithToken {
     const CREATES: bool = true;
 
-    fn fill_actor(&mut self, actor: &str) {
-        self.from.get_or_insert_with(|| actor.to_string());
-    }
-
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::PayWithToken {
             token: self.symbol.clone(),
@@ -910,7 +884,7 @@ impl Write for PayWithToken {
         let accepting = state.project(&self.project)?;
         Ok(Paid {
             token: self.symbol.clone(),
-            from: filled(&self.from)?,
+            from: filled(&self.from, executed),
             project: self.project.clone(),
             tokens: units(token, tokens),
             rate: rate_of(token, &self.project),

@@ -85,8 +85,7 @@ async fn write_handler<O: Write>(
     params: RawPathParams,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let mut op: O = request_from_body(&params, &body)?;
-    op.fill_actor(&caller.0);
+    let op: O = request_from_body(&params, &body)?;
     let command = op.command(&caller.0)?;
     let status = if O::CREATES {
         StatusCode::CREATED

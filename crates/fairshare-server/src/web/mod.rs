@@ -454,8 +454,7 @@ async fn form_op<O: Write>(
         .map(|(name, value)| (name.clone(), value.trim().to_string()))
         .collect();
     form_write(app, viewer, fields, form, slug, back, |actor| {
-        let mut op: O = crate::operations::request_from_pairs(pairs, path, "form")?;
-        op.fill_actor(actor);
+        let op: O = crate::operations::request_from_pairs(pairs, path, "form")?;
         Ok(op.command(actor)?)
     })
     .await
