@@ -27,7 +27,6 @@ mod handlers;
 mod offload;
 mod operations;
 mod routes;
-mod views;
 mod web;
 mod writer;
 

@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 
-use crate::api_types::{Problem, StatusBody};
+use crate::api_types::Problem;
 use crate::error::problem_for_plain_errors;
 use crate::handlers as h;
 use crate::operations::{Served, read, scan, write};
@@ -279,7 +279,7 @@ impl Modify for BearerAuth {
         h::export,
     ),
     // Referenced only from response sets and query parameters, which utoipa does not collect.
-    components(schemas(Problem, StatusBody)),
+    components(schemas(Problem)),
     modifiers(&BearerAuth),
     tags(
         (name = "meta", description = "Health and this document"),

@@ -9,7 +9,6 @@ use fairshare_core::{Contribution, Date, Filter, Kind, Role, State, Value, forma
 use super::Viewer;
 use super::svg::{self, Bar};
 use crate::error::ApiError;
-use crate::views;
 
 /// A refused form: which form, the field the message is about (empty: the whole form), the
 /// core's message, and what was typed, to fill the form again.
@@ -242,7 +241,7 @@ pub fn overview(
             name: p.name.clone().unwrap_or_else(|| p.slug.to_string()),
             currency: p.currency.clone(),
             contributions: p.contributions.len(),
-            counted: views::total_value(&values).display(p.exponent),
+            counted: total_value(&values).display(p.exponent),
             distributed: format_amount(distributed, p.exponent),
         });
     }
@@ -425,7 +424,7 @@ pub fn project(
     );
 
     let values = state.values_by_agent(p, &Filter::default(), today)?;
-    let total = views::total_value(&values);
+    let total = total_value(&values);
     let shares: Vec<ShareView> = values
         .iter()
         .map(|(agent, v)| ShareView {
@@ -564,7 +563,7 @@ struct StatementPage {
 
 pub fn statement(state: &State, viewer: &Viewer, id: u64) -> Result<String, ApiError> {
     let d = state.distribution(id)?;
-    let out = views::statement_out(state, d);
+    let out = fairshare_ops::distributions::StatementOut::of(state, d);
     render(StatementPage {
         nav: nav(viewer),
         id,
@@ -640,7 +639,7 @@ pub fn me(state: &State, viewer: &Viewer, agent: &str, today: Date) -> Result<St
             });
         }
         let values = state.values_by_agent(p, &Filter::default(), today)?;
-        let total = views::total_value(&values);
+        let total = total_value(&values);
         if let Some((_, v)) = values.iter().find(|(a, _)| &**a == agent) {
             shares.push((
                 p.slug.to_string(),
@@ -649,7 +648,7 @@ pub fn me(state: &State, viewer: &Viewer, agent: &str, today: Date) -> Result<St
             ));
         }
     }
-    let balances = views::balances(state, std::iter::once(agent))
+    let balances = fairshare_ops::distributions::balances(state, std::iter::once(agent))
         .remove(agent)
         .unwrap_or_default()
         .into_iter()
@@ -690,6 +689,13 @@ pub fn me(state: &State, viewer: &Viewer, agent: &str, today: Date) -> Result<St
         payouts,
         tokens,
     })
+}
+
+/// The total of the agents' values.
+fn total_value(values: &[(std::sync::Arc<str>, Value)]) -> Value {
+    values
+        .iter()
+        .fold(Value::ZERO, |sum, (_, v)| Value(sum.0.saturating_add(v.0)))
 }
 
 #[cfg(test)]
