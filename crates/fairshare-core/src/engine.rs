@@ -15,6 +15,9 @@ use crate::model::{
     Policy, Role, Status, check_name, check_text,
 };
 use crate::money::{EXPONENT_MAX, parse_positive_amount};
+use crate::roles::{
+    affiliate_acts_for_self, forbid_observer, observers_only_read, require_custodian,
+};
 use crate::state::{Claim, Ctx, Distribution, KeyRecord, Project, State};
 use crate::value::{Value, parse_decimal, parse_positive_decimal};
 
@@ -114,21 +117,13 @@ impl State {
                 Ok(Outcome::Done)
             }
             Command::Log { project, agent, .. } => {
-                match role {
-                    Role::Observer => {
-                        return Err(DomainError::forbidden(format!(
-                            "{} is an observer: observers read but do not log contributions",
-                            ctx.actor
-                        )));
-                    }
-                    Role::Affiliate if ctx.actor != *agent => {
-                        return Err(DomainError::forbidden(format!(
-                            "{} is an affiliate and may log only their own contributions, not {agent}'s",
-                            ctx.actor
-                        )));
-                    }
-                    _ => {}
-                }
+                observers_only_read(role, &ctx.actor, "log contributions")?;
+                affiliate_acts_for_self(
+                    role,
+                    &ctx.actor,
+                    agent,
+                    format_args!("log only their own contributions, not {agent}'s"),
+                )?;
                 let project = self.project(project)?;
                 self.agent(agent)?;
                 self.check_not_left(&project.slug, agent)?;
@@ -616,12 +611,7 @@ impl State {
         id: u64,
         verb: &str,
     ) -> DomainResult<&Contribution> {
-        if role == Role::Observer {
-            return Err(DomainError::forbidden(format!(
-                "{} is an observer: observers may not {verb} contributions",
-                ctx.actor
-            )));
-        }
+        forbid_observer(role, &ctx.actor, format_args!("{verb} contributions"))?;
         let contribution = self.contribution(id)?;
         if *contribution.agent == *ctx.actor {
             return Err(DomainError::forbidden(format!(
@@ -842,16 +832,6 @@ impl State {
             total.0 -= contribution.value.0;
         }
         Ok(())
-    }
-}
-
-fn require_custodian(role: Role, what: &str) -> DomainResult<()> {
-    if role == Role::Custodian {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(format!(
-            "only custodians may {what}; this agent is an {role}"
-        )))
     }
 }
 

@@ -36,6 +36,7 @@ pub mod model;
 pub mod money;
 pub mod peer;
 pub mod resources;
+mod roles;
 pub mod serde_text;
 pub mod split;
 pub mod state;

@@ -36,6 +36,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::ledger::Posting;
 use crate::model::{Contribution, Filter, Kind, OUTSIDE, Role, Status, check_name, check_text};
 use crate::money::parse_positive_amount;
+use crate::roles::{observers_only_read, require_custodian};
 use crate::split::split_largest_remainder_big;
 use crate::state::{Ctx, Project, State};
 use crate::value::{Value, parse_decimal};
@@ -465,16 +466,6 @@ fn formula_filter() -> Filter {
     }
 }
 
-fn require_custodian(role: Role, what: &str) -> DomainResult<()> {
-    if role == Role::Custodian {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(format!(
-            "only custodians may {what}; this agent is an {role}"
-        )))
-    }
-}
-
 fn parse_weight(text: &str, part: &str) -> DomainResult<Decimal> {
     let weight = parse_decimal(text, &format!("{part} weight"))?;
     if weight < Decimal::ZERO || weight > Decimal::ONE {
@@ -699,13 +690,7 @@ impl State {
         role: Role,
         command: &Command,
     ) -> DomainResult<Outcome> {
-        if role == Role::Observer {
-            return Err(DomainError::forbidden(format!(
-                "{} is an observer: observers read but do not write ({})",
-                ctx.actor,
-                command.op()
-            )));
-        }
+        observers_only_read(role, &ctx.actor, format_args!("write ({})", command.op()))?;
         match command {
             Command::OpenRound {
                 project,

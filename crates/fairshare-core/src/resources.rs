@@ -17,6 +17,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::ledger::{Posting, transfer};
 use crate::model::{OUTSIDE, Role, check_name, check_text};
 use crate::money::parse_positive_amount;
+use crate::roles::{affiliate_acts_for_self, forbid_observer, require_custodian};
 use crate::split::{CappedShare, split_capped};
 use crate::state::{Ctx, State};
 use crate::value::{Value, parse_decimal};
@@ -218,24 +219,6 @@ impl Resource {
     }
 }
 
-fn forbid_observer(role: Role, actor: &str, what: &str) -> DomainResult<()> {
-    if role == Role::Observer {
-        return Err(DomainError::forbidden(format!(
-            "{actor} is an observer: observers may not {what}"
-        )));
-    }
-    Ok(())
-}
-
-fn custodian(role: Role, what: &str) -> DomainResult<()> {
-    if role != Role::Custodian {
-        return Err(DomainError::forbidden(format!(
-            "only custodians may {what}; this agent is an {role}"
-        )));
-    }
-    Ok(())
-}
-
 fn non_negative_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
     let decimal = parse_decimal(text, what)?;
     if decimal < Decimal::ZERO {
@@ -290,7 +273,7 @@ impl State {
                 target,
                 purpose,
             } => {
-                custodian(role, "open campaigns")?;
+                require_custodian(role, "open campaigns")?;
                 let project = self.project(project)?;
                 check_name(id, "campaign id")?;
                 if self.campaigns.contains_key(id) {
@@ -315,12 +298,12 @@ impl State {
                 amount,
             } => {
                 forbid_observer(role, &ctx.actor, "pledge")?;
-                if role == Role::Affiliate && ctx.actor != *agent {
-                    return Err(DomainError::forbidden(format!(
-                        "{} is an affiliate and may pledge only for themself, not for {agent}",
-                        ctx.actor
-                    )));
-                }
+                affiliate_acts_for_self(
+                    role,
+                    &ctx.actor,
+                    agent,
+                    format_args!("pledge only for themself, not for {agent}"),
+                )?;
                 self.agent(agent)?;
                 let campaign = self.campaign(campaign)?;
                 let exponent = self.project(&campaign.project)?.exponent;
@@ -341,7 +324,7 @@ impl State {
                 })
             }
             Command::CancelCampaign { campaign } => {
-                custodian(role, "cancel campaigns")?;
+                require_custodian(role, "cancel campaigns")?;
                 let campaign = self.campaign(campaign)?;
                 if campaign.status != CampaignStatus::Open {
                     return Err(DomainError::conflict(format!(
@@ -366,7 +349,7 @@ impl State {
                 resource,
                 premium_percent,
             } => {
-                custodian(role, "record purchases")?;
+                require_custodian(role, "record purchases")?;
                 let campaign = self.campaign(campaign)?;
                 if campaign.status != CampaignStatus::Funded {
                     return Err(DomainError::conflict(format!(
@@ -406,7 +389,7 @@ impl State {
                 owner,
                 value,
             } => {
-                custodian(role, "add resources")?;
+                require_custodian(role, "add resources")?;
                 let project = self.project(project)?;
                 self.check_new_resource(name)?;
                 if let Some(owner) = owner {
@@ -433,7 +416,7 @@ impl State {
                 material_to,
                 after_payback,
             } => {
-                custodian(role, "set fee schedules")?;
+                require_custodian(role, "set fee schedules")?;
                 self.resource(resource)?;
                 self.fee_schedule(
                     per_hour,
@@ -457,12 +440,12 @@ impl State {
                 from_balance,
             } => {
                 forbid_observer(role, &ctx.actor, "log resource use")?;
-                if role == Role::Affiliate && ctx.actor != *agent {
-                    return Err(DomainError::forbidden(format!(
-                        "{} is an affiliate and may log only their own use, not {agent}'s",
-                        ctx.actor
-                    )));
-                }
+                affiliate_acts_for_self(
+                    role,
+                    &ctx.actor,
+                    agent,
+                    format_args!("log only their own use, not {agent}'s"),
+                )?;
                 self.agent(agent)?;
                 let resource = self.resource(resource)?;
                 let fees = resource.fees.as_ref().ok_or_else(|| {

@@ -42,6 +42,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::ledger::Posting;
 use crate::model::{Contribution, OUTSIDE, Role, check_name};
 use crate::money::{EXPONENT_MAX, format_amount, parse_positive_amount};
+use crate::roles::{require_custodian, require_self_or_custodian};
 use crate::state::{Ctx, State};
 use crate::value::{VALUE_SCALE, Value, parse_decimal, parse_positive_decimal};
 
@@ -437,32 +438,6 @@ pub fn check_symbol(symbol: &str) -> DomainResult<()> {
         Err(DomainError::invalid(format!(
             "invalid token symbol {symbol:?}: use 1 to {SYMBOL_LEN_MAX} upper-case letters or digits, starting with a letter, such as BIKE"
         )))
-    }
-}
-
-fn require_custodian(role: Role, what: &str) -> DomainResult<()> {
-    if role == Role::Custodian {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(format!(
-            "only custodians may {what}; this agent is an {role}"
-        )))
-    }
-}
-
-/// Custodians act for anyone; affiliates only for themselves; observers not at all.
-fn require_self_or_custodian(ctx: &Ctx, role: Role, holder: &str, verb: &str) -> DomainResult<()> {
-    match role {
-        Role::Custodian => Ok(()),
-        Role::Observer => Err(DomainError::forbidden(format!(
-            "{} is an observer: observers read but do not {verb}",
-            ctx.actor
-        ))),
-        Role::Affiliate if ctx.actor != holder => Err(DomainError::forbidden(format!(
-            "{} is an affiliate and may {verb} only for themselves, not for {holder}",
-            ctx.actor
-        ))),
-        Role::Affiliate => Ok(()),
     }
 }
 
@@ -864,7 +839,7 @@ impl State {
                 agent,
                 tokens,
             } => {
-                require_self_or_custodian(ctx, role, agent, "redeem tokens")?;
+                require_self_or_custodian(role, &ctx.actor, agent, "redeem tokens")?;
                 let token = self.token(token)?;
                 self.check_holder(agent)?;
                 let tokens = parse_positive_amount(tokens, token.exponent)?;
@@ -923,7 +898,7 @@ impl State {
                 to,
                 tokens,
             } => {
-                require_self_or_custodian(ctx, role, from, "transfer tokens")?;
+                require_self_or_custodian(role, &ctx.actor, from, "transfer tokens")?;
                 let token = self.token(token)?;
                 self.check_holder(from)?;
                 self.check_holder(to)?;
@@ -967,7 +942,7 @@ impl State {
                 project,
                 tokens,
             } => {
-                require_self_or_custodian(ctx, role, from, "pay with tokens")?;
+                require_self_or_custodian(role, &ctx.actor, from, "pay with tokens")?;
                 let token = self.token(token)?;
                 self.check_holder(from)?;
                 let accepting = self.project(project)?;
