@@ -26,7 +26,9 @@
 //! ```
 
 pub mod command;
+mod contributions;
 pub mod date;
+mod directory;
 pub mod distribute;
 pub mod engine;
 pub mod error;
@@ -35,6 +37,7 @@ pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod peer;
+mod policy;
 pub mod resources;
 mod roles;
 pub mod serde_text;

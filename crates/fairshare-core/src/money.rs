@@ -7,6 +7,16 @@ pub const EXPONENT_MAX: u32 = 18;
 /// Largest absolute amount in minor units we accept from input (about 10^30).
 pub const AMOUNT_MINOR_MAX: i128 = 1_000_000_000_000_000_000_000_000_000_000;
 
+/// Refuses an asset exponent past [`EXPONENT_MAX`].
+pub(crate) fn check_exponent(exponent: u32) -> DomainResult<()> {
+    if exponent > EXPONENT_MAX {
+        return Err(DomainError::invalid(format!(
+            "exponent {exponent} is too large: at most {EXPONENT_MAX}"
+        )));
+    }
+    Ok(())
+}
+
 pub fn pow10(exponent: u32) -> i128 {
     10i128.pow(exponent)
 }
