@@ -201,6 +201,13 @@ impl Resource {
             })
             .collect();
         let (parts, unplaced) = split_capped(pot as u128, &shares);
+        debug_assert!(
+            self.owners
+                .iter()
+                .zip(&parts)
+                .all(|(owner, part)| *part as i128 <= owner.outstanding().max(0)),
+            "no co-owner is paid past their cap"
+        );
         (
             parts.into_iter().map(|p| p as i128).collect(),
             unplaced as i128,
@@ -645,6 +652,11 @@ impl State {
         if funded {
             record.status = CampaignStatus::Funded;
         }
+        debug_assert_eq!(
+            record.raised,
+            record.pledges.iter().map(|p| p.amount).sum::<i128>(),
+            "a campaign has raised what was pledged to it"
+        );
         Ok(())
     }
 
@@ -660,7 +672,7 @@ impl State {
                 campaign.status.as_str()
             )));
         }
-        let lines = campaign
+        let lines: Vec<Line> = campaign
             .pledged_by_agent()
             .into_iter()
             .map(|(agent, amount)| Line {
@@ -669,6 +681,11 @@ impl State {
                 amount,
             })
             .collect();
+        debug_assert_eq!(
+            lines.iter().map(|l| l.amount).sum::<i128>(),
+            campaign.raised,
+            "the refunds give back exactly what was raised"
+        );
         Ok(Outcome::Refunded { lines })
     }
 
@@ -720,7 +737,7 @@ impl State {
         }
         self.check_new_resource(resource)?;
         let premium = non_negative_decimal(premium_percent, "premium percent")?;
-        let owners = campaign
+        let owners: Vec<Owner> = campaign
             .pledged_by_agent()
             .into_iter()
             .map(|(agent, pledge)| Owner {
@@ -730,6 +747,12 @@ impl State {
                 received: 0,
             })
             .collect();
+        debug_assert_eq!(
+            owners.iter().map(|o| o.pledge).sum::<i128>(),
+            campaign.raised,
+            "the co-owners' shares are what they pledged"
+        );
+        debug_assert!(owners.iter().all(|o| o.cap >= o.pledge && o.pledge > 0));
         Ok(Outcome::Purchased {
             amount: campaign.raised,
             owners,

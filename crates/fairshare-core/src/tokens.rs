@@ -654,12 +654,15 @@ impl State {
         holder: &str,
         tokens: i128,
     ) -> DomainResult<()> {
+        let outside = self.ledger.balance(OUTSIDE, symbol);
         let token = self.token_mut(symbol)?;
         if tokens >= 0 {
             token.minted += tokens;
         } else {
             token.burned -= tokens;
         }
+        // Every mint and burn is posted from or to `outside` before it is recorded here.
+        debug_assert_eq!(token.supply(), -outside, "supply is what outside gave out");
         token.history.push(Issuance {
             seq: ctx.seq,
             date: ctx.date,
@@ -1193,6 +1196,10 @@ impl State {
         self.check_holder(agent)?;
         let amount = parse_positive_amount(amount, token.currency_exponent)?;
         let tribute = percent_floor(amount, token.entry_tribute_percent);
+        debug_assert!(
+            (0..amount).contains(&tribute),
+            "the tribute is part of the amount"
+        );
         let anchor = self.anchor_before_buy(token)?;
         let tokens = curve_buy(
             anchor,
