@@ -139,7 +139,8 @@ fn flag_of(field: &str) -> Option<&'static str> {
 }
 
 /// The message of a failure in this command line's words: a refusal that names a request
-/// field gets the flag that sets it.
+/// field without quoting its value (a field missing, or one the command does not take) gets
+/// the flag that sets it; one that quotes what was typed points at it already.
 pub fn phrase(error: &anyhow::Error) -> String {
     let message = format!("{error:#}");
     let field = error.chain().find_map(|cause| {
@@ -147,7 +148,10 @@ pub fn phrase(error: &anyhow::Error) -> String {
             Some(BookError::Domain(domain)) => Some(domain),
             _ => cause.downcast_ref::<DomainError>(),
         };
-        domain.and_then(DomainError::field_name)
+        domain
+            .and_then(DomainError::details)
+            .filter(|details| details.value.is_none())
+            .and_then(|details| details.field)
     });
     match field.and_then(flag_of) {
         Some(flag) => format!("{message} ({flag})"),

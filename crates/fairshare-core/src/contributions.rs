@@ -11,14 +11,13 @@ use std::sync::Arc;
 use crate::command::{Command, Outcome};
 use crate::date::Date;
 use crate::engine::unfit;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{About, DomainError, DomainResult, Field};
 use crate::model::{Contribution, Details, Kind, Role, Status, check_text};
-use crate::money::parse_positive_amount;
-use crate::policy::non_negative;
+use crate::money::positive_amount;
 use crate::roles::{affiliate_acts_for_self, forbid_observer, observers_only_read};
 use crate::state::{Claim, Ctx, Project, State};
 use crate::tokens::TokenMint;
-use crate::value::{Value, parse_decimal, parse_positive_decimal};
+use crate::value::{Value, decimal, positive_decimal, rate};
 
 /// The fields of a `Log` command, lent by the dispatcher.
 pub(crate) struct LogRequest<'a> {
@@ -111,9 +110,12 @@ impl State {
             agent,
             format_args!("log only their own contributions, not {agent}'s"),
         )?;
-        let project = self.project(log.project)?;
-        self.agent(agent)?;
-        self.check_not_left(&project.slug, agent)?;
+        let project = self
+            .project(log.project)
+            .about_value("project", log.project)?;
+        self.agent(agent).about_value("agent", agent)?;
+        self.check_not_left(&project.slug, agent)
+            .about_value("agent", agent)?;
         let contribution = self.new_contribution(ctx, project, log, Value::ZERO)?;
         let value = self.valuate(project, &contribution)?;
         let counted = project.approvals_required == 0;
@@ -213,7 +215,7 @@ impl State {
         if reason.trim().is_empty() {
             return Err(DomainError::invalid("a rejection needs a reason").field("reason"));
         }
-        check_text(reason, "reason")?;
+        check_text(Field::named("reason"), reason)?;
         Ok(Outcome::Done)
     }
 
@@ -239,7 +241,7 @@ impl State {
         verb: &str,
     ) -> DomainResult<&Contribution> {
         forbid_observer(role, &ctx.actor, format_args!("{verb} contributions"))?;
-        let contribution = self.contribution(id)?;
+        let contribution = self.contribution(id).about_value("id", id)?;
         if *contribution.agent == *ctx.actor {
             return Err(DomainError::forbidden(format!(
                 "{} may not {verb} their own contribution {id}: nobody reviews their own work",
@@ -250,7 +252,9 @@ impl State {
             return Err(DomainError::conflict(format!(
                 "contribution {id} is already {}",
                 contribution.status.as_str()
-            )));
+            ))
+            .field("id")
+            .value(id.to_string()));
         }
         Ok(contribution)
     }
@@ -270,15 +274,17 @@ impl State {
             return Err(DomainError::invalid(format!(
                 "a {} contribution cannot be reimbursable: only cash and material",
                 log.kind
-            )));
+            ))
+            .field("reimbursable"));
         }
         if log.reimbursable && log.gift {
             return Err(DomainError::invalid(
                 "a gift carries no claim: it cannot also be reimbursable",
-            ));
+            )
+            .field("reimbursable"));
         }
         if let Some(note) = log.note {
-            check_text(note, "note")?;
+            check_text(Field::named("note"), note)?;
         }
         Ok(Contribution {
             id: self.contributions.len() as u64 + 1,
@@ -353,27 +359,37 @@ fn measure(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
         Kind::Cite => measure_cite(log),
         Kind::Bounty => Err(DomainError::invalid(
             "bounty awards are not logged directly: they are made when a bounty is completed",
-        )),
+        )
+        .field("kind")
+        .value(Kind::Bounty.as_str())),
     }
 }
+
+const HOURS: Field = Field::named("hours");
+const CATEGORY: Field = Field::named("category");
+const AMOUNT: Field = Field::named("amount");
+const RATE: Field = Field::named("rate");
+const VALUE: Field = Field::named("value");
 
 /// Work: hours in a category whose rate is set.
 fn measure_work(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
     let kind = log.kind;
-    refuse_extra(kind, "amount", log.amount.is_some())?;
+    refuse_extra(kind, AMOUNT, log.amount.is_some())?;
     refuse_extra(
         kind,
-        "rate (work is valued by its category's rate)",
+        Field::new("rate", "rate (work is valued by its category's rate)"),
         log.rate.is_some(),
     )?;
-    refuse_extra(kind, "value", log.value.is_some())?;
-    let quantity = parse_positive_decimal(need(kind, log.hours, "hours", "hours")?, "hours")?;
-    let category = need(kind, log.category, "category", "a category")?;
+    refuse_extra(kind, VALUE, log.value.is_some())?;
+    let quantity = positive_decimal(HOURS, need(kind, log.hours, HOURS)?)?;
+    let category = need(kind, log.category, Field::new("category", "a category"))?;
     let (name, _) = project.policy.rates.get_key_value(category).ok_or_else(|| {
         DomainError::invalid(format!(
             "unknown category {category:?} in project {}: set its rate first with `rate set {} {category} PER_HOUR`",
             project.slug, project.slug
         ))
+        .field(CATEGORY.name)
+        .value(category)
     })?;
     Ok(Measure {
         category: Some(name.clone()),
@@ -384,28 +400,31 @@ fn measure_work(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
 /// Cash and material: an amount in the project's currency.
 fn measure_money(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
     let kind = log.kind;
-    refuse_extra(kind, "hours", log.hours.is_some())?;
-    refuse_extra(kind, "rate", log.rate.is_some())?;
-    refuse_extra(kind, "value", log.value.is_some())?;
-    refuse_extra(kind, "category", log.category.is_some())?;
-    let text = need(kind, log.amount, "amount", "an amount")?;
-    let minor = parse_positive_amount(text, project.exponent)?;
+    refuse_extra(kind, HOURS, log.hours.is_some())?;
+    refuse_extra(kind, RATE, log.rate.is_some())?;
+    refuse_extra(kind, VALUE, log.value.is_some())?;
+    refuse_extra(kind, CATEGORY, log.category.is_some())?;
+    let text = need(kind, log.amount, Field::new("amount", "an amount"))?;
+    let minor = positive_amount(AMOUNT.name, text, project.exponent)?;
     Ok(Measure {
         amount_minor: Some(minor),
-        ..Measure::of(parse_decimal(text, "amount")?)
+        ..Measure::of(decimal(AMOUNT, text)?)
     })
 }
 
 /// Use of one's own equipment: hours at a stated rate.
 fn measure_use(log: &LogRequest) -> DomainResult<Measure> {
     let kind = log.kind;
-    refuse_extra(kind, "amount", log.amount.is_some())?;
-    refuse_extra(kind, "value", log.value.is_some())?;
-    refuse_extra(kind, "category", log.category.is_some())?;
-    let quantity = parse_positive_decimal(need(kind, log.hours, "hours", "hours")?, "hours")?;
-    let rate = parse_decimal(need(kind, log.rate, "rate", "a rate per hour")?, "rate")?;
+    refuse_extra(kind, AMOUNT, log.amount.is_some())?;
+    refuse_extra(kind, VALUE, log.value.is_some())?;
+    refuse_extra(kind, CATEGORY, log.category.is_some())?;
+    let quantity = positive_decimal(HOURS, need(kind, log.hours, HOURS)?)?;
+    let unit_rate = rate(
+        RATE,
+        need(kind, log.rate, Field::new("rate", "a rate per hour"))?,
+    )?;
     Ok(Measure {
-        unit_rate: Some(non_negative(rate, "rate")?),
+        unit_rate: Some(unit_rate),
         ..Measure::of(quantity)
     })
 }
@@ -413,33 +432,30 @@ fn measure_use(log: &LogRequest) -> DomainResult<Measure> {
 /// A citation of an existing design: a value.
 fn measure_cite(log: &LogRequest) -> DomainResult<Measure> {
     let kind = log.kind;
-    refuse_extra(kind, "hours", log.hours.is_some())?;
-    refuse_extra(kind, "amount", log.amount.is_some())?;
-    refuse_extra(kind, "rate", log.rate.is_some())?;
-    refuse_extra(kind, "category", log.category.is_some())?;
-    let value = need(kind, log.value, "value", "a value")?;
-    Ok(Measure::of(parse_positive_decimal(value, "value")?))
+    refuse_extra(kind, HOURS, log.hours.is_some())?;
+    refuse_extra(kind, AMOUNT, log.amount.is_some())?;
+    refuse_extra(kind, RATE, log.rate.is_some())?;
+    refuse_extra(kind, CATEGORY, log.category.is_some())?;
+    let value = need(kind, log.value, Field::new("value", "a value"))?;
+    Ok(Measure::of(positive_decimal(VALUE, value)?))
 }
 
 /// Refuses a field the kind does not take.
-fn refuse_extra(kind: Kind, field: &str, present: bool) -> DomainResult<()> {
+fn refuse_extra(kind: Kind, field: Field, present: bool) -> DomainResult<()> {
     if present {
-        Err(DomainError::invalid(format!(
-            "a {kind} contribution takes no {field}"
-        )))
+        Err(
+            DomainError::invalid(format!("a {kind} contribution takes no {}", field.what))
+                .field(field.name),
+        )
     } else {
         Ok(())
     }
 }
 
-/// The field the kind needs (`name` is its JSON name, `what` the words of the message).
-fn need<'a>(
-    kind: Kind,
-    field: Option<&'a str>,
-    name: &'static str,
-    what: &str,
-) -> DomainResult<&'a str> {
-    field.ok_or_else(|| {
-        DomainError::invalid(format!("a {kind} contribution needs {what}")).field(name)
+/// The field the kind needs (the message says `a {kind} contribution needs {what}`).
+fn need(kind: Kind, value: Option<&str>, field: Field) -> DomainResult<&str> {
+    value.ok_or_else(|| {
+        DomainError::invalid(format!("a {kind} contribution needs {}", field.what))
+            .field(field.name)
     })
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::command::Outcome;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{About, DomainError, DomainResult, Field};
 use crate::model::{Agent, OPERATOR, OUTSIDE, Plan, Policy, Role, check_name, check_text};
 use crate::money::check_exponent;
 use crate::roles::require_custodian;
@@ -26,9 +26,9 @@ impl State {
         name: Option<&str>,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "add agents")?;
-        self.check_new_name(handle, "handle")?;
+        self.check_new_name(Field::named("handle"), handle)?;
         if let Some(name) = name {
-            check_text(name, "name")?;
+            check_text(Field::named("name"), name)?;
         }
         Ok(Outcome::Done)
     }
@@ -60,24 +60,29 @@ impl State {
         approvals: u32,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "add projects")?;
-        self.check_new_name(slug, "project slug")?;
+        self.check_new_name(Field::new("slug", "project slug"), slug)?;
         if let Some(name) = name {
-            check_text(name, "name")?;
+            check_text(Field::named("name"), name)?;
         }
         check_asset_code(currency)?;
-        self.check_currency_not_token(currency)?;
+        self.check_currency_not_token(currency)
+            .about_value("currency", currency)?;
         check_exponent(exponent)?;
         if let Some(known) = self.asset_exponent(currency)
             && known != exponent
         {
             return Err(DomainError::conflict(format!(
                 "currency {currency} already has exponent {known} in this book, not {exponent}"
-            )));
+            ))
+            .field("exponent")
+            .value(exponent.to_string()));
         }
         if approvals > APPROVALS_MAX {
             return Err(DomainError::invalid(format!(
                 "at most {APPROVALS_MAX} approvals may be required"
-            )));
+            ))
+            .field("approvals")
+            .limit(format!("{APPROVALS_MAX} approvals")));
         }
         Ok(Outcome::Done)
     }
@@ -110,15 +115,20 @@ impl State {
     // --- names ---
 
     /// A handle or slug must be well formed, not reserved, and not taken by anything else.
-    fn check_new_name(&self, name: &str, what: &str) -> DomainResult<()> {
-        check_name(name, what)?;
+    fn check_new_name(&self, field: Field, name: &str) -> DomainResult<()> {
+        check_name(field, name)?;
+        let what = field.what;
         if RESERVED_NAMES.contains(&name) || name.ends_with("-unallocated") {
-            return Err(DomainError::invalid(format!("{what} {name:?} is reserved")));
+            return Err(DomainError::invalid(format!("{what} {name:?} is reserved"))
+                .field(field.name)
+                .value(name));
         }
         if let Some(holder) = self.name_taken(name) {
             return Err(DomainError::conflict(format!(
                 "{what} {name:?} is already taken by {holder}"
-            )));
+            ))
+            .field(field.name)
+            .value(name));
         }
         Ok(())
     }
@@ -132,10 +142,16 @@ fn check_asset_code(code: &str) -> DomainResult<()> {
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     if ok {
-        Ok(())
-    } else {
-        Err(DomainError::invalid(format!(
-            "invalid currency code {code:?}: use 1 to 12 upper-case letters or digits, such as CAD"
-        )))
+        return Ok(());
     }
+    let error = DomainError::invalid(format!(
+        "invalid currency code {code:?}: use 1 to 12 upper-case letters or digits, such as CAD"
+    ))
+    .field("currency")
+    .value(code);
+    Err(if code.len() > 12 {
+        error.limit("12 bytes")
+    } else {
+        error
+    })
 }

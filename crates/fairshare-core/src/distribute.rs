@@ -10,10 +10,10 @@ use rust_decimal::Decimal;
 use crate::command::{ClaimPayment, Line, Outcome};
 use crate::date::Date;
 use crate::engine::unfit;
-use crate::error::DomainResult;
+use crate::error::{About, DomainResult, Field};
 use crate::ledger::Posting;
 use crate::model::{Bucket, Kind, OUTSIDE, PercentOf, Role, check_text};
-use crate::money::{parse_amount, parse_positive_amount};
+use crate::money::{parse_amount, positive_amount};
 use crate::roles::require_custodian;
 use crate::split::{CappedShare, split_capped, split_largest_remainder};
 use crate::state::{Claim, Ctx, Distribution, Project, State};
@@ -39,10 +39,10 @@ impl State {
         from: Option<&str>,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "record revenue")?;
-        let project = self.project(project)?;
-        let amount = parse_positive_amount(amount, project.exponent)?;
+        let project = self.project(project).about_value("project", project)?;
+        let amount = positive_amount("amount", amount, project.exponent)?;
         if let Some(from) = from {
-            check_text(from, "source")?;
+            check_text(Field::new("from", "source"), from)?;
         }
         let (lines, claims) = plan_distribution(self, project, amount, ctx.date)?;
         Ok(Outcome::Distributed {

@@ -34,14 +34,14 @@ pub use num_rational::BigRational;
 use crate::command::{Command, Outcome};
 use crate::date::Date;
 use crate::engine::unfit;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::Posting;
 use crate::model::{Contribution, Filter, Kind, OUTSIDE, Role, Status, check_name, check_text};
-use crate::money::parse_positive_amount;
+use crate::money::{parse_positive_amount, positive_amount};
 use crate::roles::{observers_only_read, require_custodian};
 use crate::split::split_largest_remainder_big;
 use crate::state::{Ctx, Project, State};
-use crate::value::{Value, parse_decimal};
+use crate::value::{Value, decimal};
 
 /// Points each member distributes in a round unless the round says otherwise.
 pub const BUDGET_DEFAULT: u64 = 100;
@@ -476,12 +476,24 @@ fn formula_filter() -> Filter {
     }
 }
 
-fn parse_weight(text: &str, part: &str) -> DomainResult<Decimal> {
-    let weight = parse_decimal(text, &format!("{part} weight"))?;
+/// The weights of a blend, as the `SetBlend` fields that give them.
+const WEIGHTS: [Field; 3] = [
+    Field::new("formula", "formula weight"),
+    Field::new("peer", "peer weight"),
+    Field::new("steward", "steward weight"),
+];
+
+fn parse_weight(field: Field, text: &str) -> DomainResult<Decimal> {
+    let weight = decimal(field, text)?;
     if weight < Decimal::ZERO || weight > Decimal::ONE {
-        return Err(DomainError::invalid(format!(
-            "{part} weight {text} must be between 0 and 1"
-        )));
+        let error = DomainError::invalid(format!("{} {text} must be between 0 and 1", field.what))
+            .field(field.name)
+            .value(text);
+        return Err(if weight > Decimal::ONE {
+            error.limit("1")
+        } else {
+            error
+        });
     }
     Ok(weight)
 }
@@ -670,22 +682,46 @@ fn check_parts(
     steward: Decimal,
     parts: &Parts,
 ) -> DomainResult<()> {
+    match parts_refusal(slug, formula, peer, steward, parts) {
+        Some((_, error)) => Err(error),
+        None => Ok(()),
+    }
+}
+
+/// The first weight given to a part that has no points: its index in [`WEIGHTS`] and the
+/// refusal.
+fn parts_refusal(
+    slug: &str,
+    formula: Decimal,
+    peer: Decimal,
+    steward: Decimal,
+    parts: &Parts,
+) -> Option<(usize, DomainError)> {
     if formula > Decimal::ZERO && parts.value_total == 0 {
-        return Err(DomainError::invalid(format!(
-            "the blend gives weight {formula} to the formula share, but project {slug} has no counted contribution value (other than bounty awards) to share: log contributions first, or give the formula weight 0"
-        )));
+        return Some((
+            0,
+            DomainError::invalid(format!(
+                "the blend gives weight {formula} to the formula share, but project {slug} has no counted contribution value (other than bounty awards) to share: log contributions first, or give the formula weight 0"
+            )),
+        ));
     }
     if peer > Decimal::ZERO && parts.received_total == 0 {
-        return Err(DomainError::invalid(format!(
-            "the blend gives weight {peer} to peer shares, but no peer round of project {slug} has closed with any points given: run a round first, or give peers weight 0"
-        )));
+        return Some((
+            1,
+            DomainError::invalid(format!(
+                "the blend gives weight {peer} to peer shares, but no peer round of project {slug} has closed with any points given: run a round first, or give peers weight 0"
+            )),
+        ));
     }
     if steward > Decimal::ZERO && parts.steward_total == 0 {
-        return Err(DomainError::invalid(format!(
-            "the blend gives weight {steward} to steward shares, but no steward points have been given in project {slug}: give some first, or give the steward weight 0"
-        )));
+        return Some((
+            2,
+            DomainError::invalid(format!(
+                "the blend gives weight {steward} to steward shares, but no steward points have been given in project {slug}: give some first, or give the steward weight 0"
+            )),
+        ));
     }
-    Ok(())
+    None
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -945,7 +981,7 @@ impl State {
         eligible: Option<&[String]>,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "open peer rounds")?;
-        let project = self.project(project)?;
+        let project = self.project(project).about_value("project", project)?;
         if let Some(open) = self.peer_rounds(&project.slug).find(|r| r.is_open()) {
             return Err(DomainError::conflict(format!(
                 "round {} of project {} is still open: close it before opening another",
@@ -954,9 +990,11 @@ impl State {
         }
         let budget = budget.unwrap_or(BUDGET_DEFAULT);
         if budget == 0 || budget > POINTS_MAX {
-            return Err(DomainError::invalid(format!(
-                "a round's budget must be 1 to {POINTS_MAX} points, got {budget}"
-            )));
+            return Err(points_refusal(
+                format!("a round's budget must be 1 to {POINTS_MAX} points, got {budget}"),
+                "budget",
+                budget,
+            ));
         }
         let eligible = match eligible {
             Some(list) => self.check_eligible(project, list)?,
@@ -967,7 +1005,8 @@ impl State {
                 "a peer round needs at least two eligible members; project {} has {}: members take part once they have a counted contribution, or name them with --eligible",
                 project.slug,
                 eligible.len()
-            )));
+            ))
+            .field("eligible"));
         }
         Ok(Outcome::RoundOpened {
             round: self.peer.rounds.len() as u64 + 1,
@@ -1012,7 +1051,9 @@ impl State {
         let Gift {
             from, to, points, ..
         } = *gift;
-        let round = self.open_round(gift.round)?;
+        let round = self
+            .open_round(gift.round)
+            .about_value("round", gift.round)?;
         if role != Role::Custodian && ctx.actor != from {
             return Err(DomainError::forbidden(format!(
                 "{} may give points only as themself, not as {from}",
@@ -1022,16 +1063,21 @@ impl State {
         if from == to {
             return Err(DomainError::invalid(format!(
                 "{from} cannot give points to themself: a round values the others"
-            )));
+            ))
+            .field("to")
+            .value(to));
         }
-        for (agent, what) in [(from, "give"), (to, "receive")] {
-            self.check_in_round(round, agent, what)?;
+        for (agent, what, field) in [(from, "give", "from"), (to, "receive", "to")] {
+            self.check_in_round(round, agent, what)
+                .about_value(field, agent)?;
         }
         if round.opted_out.contains(to) {
             return Err(DomainError::invalid(format!(
                 "{to} opted out of receiving points in round {}",
                 round.id
-            )));
+            ))
+            .field("to")
+            .value(to));
         }
         let others = round.spent(from) - round.given(from, to);
         let spent = others.saturating_add(points);
@@ -1041,7 +1087,10 @@ impl State {
                 round.id,
                 round.budget,
                 round.budget - others
-            )));
+            ))
+            .field("points")
+            .value(points.to_string())
+            .limit(format!("{} points", round.budget - others)));
         }
         Ok(Outcome::Given {
             round: round.id,
@@ -1105,31 +1154,37 @@ impl State {
         round: u64,
         agent: &str,
     ) -> DomainResult<Outcome> {
-        let round = self.open_round(round)?;
+        let round = self.open_round(round).about_value("round", round)?;
         if role != Role::Custodian && ctx.actor != agent {
             return Err(DomainError::forbidden(format!(
                 "{} may opt out only themself, not {agent}",
                 ctx.actor
             )));
         }
-        self.agent(agent)?;
+        self.agent(agent).about_value("agent", agent)?;
         if !round.is_eligible(agent) {
             return Err(DomainError::invalid(format!(
                 "{agent} is not eligible in round {}",
                 round.id
-            )));
+            ))
+            .field("agent")
+            .value(agent));
         }
         if round.opted_out.contains(agent) {
             return Err(DomainError::conflict(format!(
                 "{agent} has already opted out of round {}",
                 round.id
-            )));
+            ))
+            .field("agent")
+            .value(agent));
         }
         if round.gifts.values().any(|g| g.contains_key(agent)) {
             return Err(DomainError::conflict(format!(
                 "{agent} has already received points in round {}: opt out before anyone gives, or ask the givers to set their points to 0 first",
                 round.id
-            )));
+            ))
+            .field("agent")
+            .value(agent));
         }
         Ok(Outcome::Done)
     }
@@ -1147,7 +1202,7 @@ impl State {
 
     fn decide_close_round(&self, role: Role, round: u64) -> DomainResult<Outcome> {
         require_custodian(role, "close peer rounds")?;
-        let round = self.open_round(round)?;
+        let round = self.open_round(round).about_value("round", round)?;
         let (total, shares) = round.provisional_shares();
         Ok(Outcome::RoundClosed {
             round: round.id,
@@ -1189,27 +1244,27 @@ impl State {
         reason: &str,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "give steward points")?;
-        let project = self.project(project)?;
-        if self.agent(agent)?.role == Role::Observer {
-            return Err(DomainError::invalid(format!(
-                "{agent} is an observer: observers hold no share"
-            )));
-        }
+        let project = self.project(project).about_value("project", project)?;
+        self.check_shareholder(agent).about_value("agent", agent)?;
         if self.has_left(&project.slug, agent) {
             return Err(DomainError::conflict(format!(
                 "{agent} has left project {}",
                 project.slug
-            )));
+            ))
+            .field("agent")
+            .value(agent));
         }
         if points == 0 || points > POINTS_MAX {
-            return Err(DomainError::invalid(format!(
-                "steward points must be 1 to {POINTS_MAX}, got {points}"
-            )));
+            return Err(points_refusal(
+                format!("steward points must be 1 to {POINTS_MAX}, got {points}"),
+                "points",
+                points,
+            ));
         }
         if reason.trim().is_empty() {
             return Err(DomainError::invalid("steward points need a public reason").field("reason"));
         }
-        check_text(reason, "reason")?;
+        check_text(Field::named("reason"), reason)?;
         Ok(Outcome::Done)
     }
 
@@ -1245,11 +1300,11 @@ impl State {
         steward: &str,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "set blends")?;
-        let project = self.project(project)?;
+        let project = self.project(project).about_value("project", project)?;
         let (f, p, s) = (
-            parse_weight(formula, "formula")?,
-            parse_weight(peer, "peer")?,
-            parse_weight(steward, "steward")?,
+            parse_weight(WEIGHTS[0], formula)?,
+            parse_weight(WEIGHTS[1], peer)?,
+            parse_weight(WEIGHTS[2], steward)?,
         );
         let sum = f + p + s;
         if sum != Decimal::ONE {
@@ -1257,7 +1312,11 @@ impl State {
                 "blend weights {formula} + {peer} + {steward} add up to {sum}, not exactly 1"
             )));
         }
-        check_parts(&project.slug, f, p, s, &self.parts(project, ctx.date)?)?;
+        let parts = self.parts(project, ctx.date)?;
+        if let Some((index, error)) = parts_refusal(&project.slug, f, p, s, &parts) {
+            let text = [formula, peer, steward][index];
+            return Err(error.field(WEIGHTS[index].name).value(text));
+        }
         Ok(Outcome::Done)
     }
 
@@ -1272,9 +1331,9 @@ impl State {
         self.project(project)?;
         let blend = Blend {
             seq: ctx.seq,
-            formula: parse_weight(formula, "formula")?,
-            peer: parse_weight(peer, "peer")?,
-            steward: parse_weight(steward, "steward")?,
+            formula: parse_weight(WEIGHTS[0], formula)?,
+            peer: parse_weight(WEIGHTS[1], peer)?,
+            steward: parse_weight(WEIGHTS[2], steward)?,
         };
         self.peer_project_mut(project).blends.push(blend);
         Ok(())
@@ -1291,8 +1350,8 @@ impl State {
         description: Option<&str>,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "add bounties")?;
-        let project = self.project(project)?;
-        check_name(task, "task")?;
+        let project = self.project(project).about_value("project", project)?;
+        check_name(Field::named("task"), task)?;
         if self
             .peer_project(&project.slug)
             .is_some_and(|p| p.bounties.contains_key(task))
@@ -1300,11 +1359,13 @@ impl State {
             return Err(DomainError::conflict(format!(
                 "project {} already has a bounty for task {task:?}",
                 project.slug
-            )));
+            ))
+            .field("task")
+            .value(task));
         }
-        parse_positive_amount(reward, project.exponent)?;
+        positive_amount("reward", reward, project.exponent)?;
         if let Some(description) = description {
-            check_text(description, "description")?;
+            check_text(Field::named("description"), description)?;
         }
         Ok(Outcome::Done)
     }
@@ -1347,25 +1408,24 @@ impl State {
                 ctx.actor
             )));
         }
-        let project = self.project(project)?;
-        let bounty = self.bounty(&project.slug, task)?;
+        let project = self.project(project).about_value("project", project)?;
+        let bounty = self.bounty(&project.slug, task).about_value("task", task)?;
         if let Some(award) = &bounty.award {
             return Err(DomainError::conflict(format!(
                 "bounty {task:?} of project {} was already completed by {} (contribution {})",
                 project.slug, award.agent, award.contribution
-            )));
+            ))
+            .field("task")
+            .value(task));
         }
-        if self.agent(agent)?.role == Role::Observer {
-            return Err(DomainError::invalid(format!(
-                "{agent} is an observer: observers hold no share"
-            )));
-        }
+        self.check_shareholder(agent).about_value("agent", agent)?;
         if *agent == ctx.actor {
             return Err(DomainError::forbidden(format!(
                 "{agent} may not approve their own bounty award: nobody reviews their own work"
             )));
         }
-        self.check_not_left(&project.slug, agent)?;
+        self.check_not_left(&project.slug, agent)
+            .about_value("agent", agent)?;
         let contribution = self.bounty_contribution(ctx, project, bounty, agent, Value::ZERO)?;
         let value = self.valuate(project, &contribution)?;
         Ok(Outcome::BountyAwarded {
@@ -1426,8 +1486,8 @@ impl State {
             )
             .field("key"));
         }
-        let project = self.project(project)?;
-        let size = parse_positive_amount(pool, project.exponent)?;
+        let project = self.project(project).about_value("project", project)?;
+        let size = positive_amount("pool", pool, project.exponent)?;
         self.decide_pool(ctx, project, size)
     }
 
@@ -1439,7 +1499,9 @@ impl State {
         if bounties_total > size {
             return Err(DomainError::invalid(format!(
                 "a pool of {size} units cannot pay the {bounties_total} units of awarded bounties that come first"
-            )));
+            ))
+            .field("pool")
+            .value(size.to_string()));
         }
         let rest = size - bounties_total;
         let report = self.blend_report(project, ctx.date)?;
@@ -1533,7 +1595,7 @@ impl State {
 
     fn decide_set_leaver_policy(&self, role: Role, project: &str) -> DomainResult<Outcome> {
         require_custodian(role, "set the leaver policy")?;
-        self.project(project)?;
+        self.project(project).about_value("project", project)?;
         Ok(Outcome::Done)
     }
 
@@ -1553,8 +1615,8 @@ impl State {
         good: bool,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "record leavers")?;
-        let project = self.project(project)?;
-        self.agent(agent)?;
+        let project = self.project(project).about_value("project", project)?;
+        self.agent(agent).about_value("agent", agent)?;
         let peer = self.peer_project(&project.slug);
         if !peer.is_some_and(|p| p.leaver_policy) {
             return Err(DomainError::invalid(format!(
@@ -1566,7 +1628,9 @@ impl State {
             return Err(DomainError::conflict(format!(
                 "{agent} has already left project {}",
                 project.slug
-            )));
+            ))
+            .field("agent")
+            .value(agent));
         }
         if let Some(pending) = self
             .project_contributions(project)
@@ -1575,7 +1639,9 @@ impl State {
             return Err(DomainError::conflict(format!(
                 "{agent} has pending contribution {} in project {}: approve or reject it before recording the leave",
                 pending.id, project.slug
-            )));
+            ))
+            .field("agent")
+            .value(agent));
         }
         let (forfeited, changes, forfeited_bounties) = if good {
             (Value::ZERO, Vec::new(), Vec::new())
@@ -1699,7 +1765,9 @@ impl State {
 
     fn decide_captable(&self, ctx: &Ctx, role: Role, project: &str) -> DomainResult<Outcome> {
         require_custodian(role, "record cap-table snapshots")?;
-        let rows = self.cap_table(project, ctx.date)?;
+        let rows = self
+            .cap_table(project, ctx.date)
+            .about_value("project", project)?;
         Ok(Outcome::CapTable { rows })
     }
 
@@ -1754,32 +1822,56 @@ impl State {
         members.into_iter().map(str::to_string).collect()
     }
 
+    /// The agents a round names as eligible (its `eligible` field), each once, none an
+    /// observer or a leaver, in byte order of handle.
     fn check_eligible(&self, project: &Project, list: &[String]) -> DomainResult<Vec<String>> {
         if list.len() > ROUND_AGENTS_MAX {
             return Err(DomainError::invalid(format!(
                 "at most {ROUND_AGENTS_MAX} agents may take part in a round"
-            )));
+            ))
+            .field("eligible")
+            .limit(format!("{ROUND_AGENTS_MAX} agents")));
         }
         let mut eligible = BTreeSet::new();
         for handle in list {
-            if self.agent(handle)?.role == Role::Observer {
-                return Err(DomainError::invalid(format!(
-                    "{handle} is an observer: observers do not take part in peer rounds"
-                )));
-            }
-            if self.has_left(&project.slug, handle) {
-                return Err(DomainError::conflict(format!(
-                    "{handle} has left project {}",
-                    project.slug
-                )));
-            }
+            self.check_member(project, handle)
+                .about_value("eligible", handle)?;
             if !eligible.insert(handle.clone()) {
-                return Err(DomainError::invalid(format!(
-                    "{handle} is listed twice as eligible"
-                )));
+                return Err(
+                    DomainError::invalid(format!("{handle} is listed twice as eligible"))
+                        .field("eligible")
+                        .value(handle),
+                );
             }
         }
         Ok(eligible.into_iter().collect())
+    }
+
+    /// An agent who may take part in a round of the project: known, not an observer, and
+    /// still in the project.
+    fn check_member(&self, project: &Project, handle: &str) -> DomainResult<()> {
+        if self.agent(handle)?.role == Role::Observer {
+            return Err(DomainError::invalid(format!(
+                "{handle} is an observer: observers do not take part in peer rounds"
+            )));
+        }
+        if self.has_left(&project.slug, handle) {
+            return Err(DomainError::conflict(format!(
+                "{handle} has left project {}",
+                project.slug
+            )));
+        }
+        Ok(())
+    }
+
+    /// An agent who may hold a share: known, and not an observer.
+    fn check_shareholder(&self, agent: &str) -> DomainResult<()> {
+        if self.agent(agent)?.role == Role::Observer {
+            return Err(DomainError::invalid(format!(
+                "{agent} is an observer: observers hold no share"
+            )));
+        }
+        Ok(())
     }
 
     /// The counted `bounty` contribution a completed bounty logs.
@@ -1821,6 +1913,18 @@ impl State {
 
     fn peer_project_mut(&mut self, project: &str) -> &mut PeerProject {
         self.peer.projects.entry(project.to_string()).or_default()
+    }
+}
+
+/// A count of points out of range (`1 to POINTS_MAX`), refused as the request field `field`.
+fn points_refusal(message: String, field: &'static str, points: u64) -> DomainError {
+    let error = DomainError::invalid(message)
+        .field(field)
+        .value(points.to_string());
+    if points > POINTS_MAX {
+        error.limit(format!("{POINTS_MAX} points"))
+    } else {
+        error
     }
 }
 

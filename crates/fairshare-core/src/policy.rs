@@ -9,14 +9,14 @@ use rust_decimal::Decimal;
 
 use crate::command::Outcome;
 use crate::engine::unfit;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{About, DomainError, DomainResult, Field};
 use crate::model::{
     Bucket, Contribution, Kind, OUTSIDE, PLAN_BUCKETS_MAX, PercentOf, Plan, Role, check_name,
 };
-use crate::money::parse_positive_amount;
+use crate::money::positive_amount;
 use crate::roles::require_custodian;
 use crate::state::{Ctx, Project, State};
-use crate::value::{Value, parse_decimal, parse_positive_decimal};
+use crate::value::{Value, parse_decimal, positive_decimal, rate};
 
 impl State {
     // --- SetRate ---
@@ -29,9 +29,9 @@ impl State {
         per_hour: &str,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "set rates")?;
-        self.project(project)?;
-        check_name(category, "category")?;
-        non_negative(parse_decimal(per_hour, "rate")?, "rate")?;
+        self.project(project).about_value("project", project)?;
+        check_name(Field::named("category"), category)?;
+        rate(Field::new("per_hour", "rate"), per_hour)?;
         Ok(Outcome::Done)
     }
 
@@ -59,9 +59,9 @@ impl State {
         factor: &str,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "set skill factors")?;
-        self.project(project)?;
-        self.agent(agent)?;
-        parse_positive_decimal(factor, "skill factor")?;
+        self.project(project).about_value("project", project)?;
+        self.agent(agent).about_value("agent", agent)?;
+        positive_decimal(Field::new("factor", "skill factor"), factor)?;
         Ok(Outcome::Done)
     }
 
@@ -88,8 +88,8 @@ impl State {
         factor: &str,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "set multipliers")?;
-        self.project(project)?;
-        parse_positive_decimal(factor, "multiplier")?;
+        self.project(project).about_value("project", project)?;
+        positive_decimal(Field::new("factor", "multiplier"), factor)?;
         Ok(Outcome::Done)
     }
 
@@ -116,9 +116,9 @@ impl State {
         days: Option<&str>,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "set the decay half-life")?;
-        self.project(project)?;
+        self.project(project).about_value("project", project)?;
         if let Some(days) = days {
-            parse_positive_decimal(days, "half-life in days")?;
+            positive_decimal(Field::new("days", "half-life in days"), days)?;
         }
         Ok(Outcome::Done)
     }
@@ -142,7 +142,7 @@ impl State {
         plan: &Plan,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "set plans")?;
-        let project = self.project(project)?;
+        let project = self.project(project).about_value("project", project)?;
         check_plan(self, project, plan)?;
         self.check_plan_tokens(plan)?;
         Ok(Outcome::PlanSet {
@@ -169,7 +169,7 @@ impl State {
 
     pub(crate) fn decide_revalue(&self, role: Role, project: &str) -> DomainResult<Outcome> {
         require_custodian(role, "re-value contributions")?;
-        let project = self.project(project)?;
+        let project = self.project(project).about_value("project", project)?;
         let mut changes = Vec::new();
         for contribution in self.project_contributions(project) {
             // A bad leave fixed this value for good (peer.rs).
@@ -243,26 +243,19 @@ impl State {
     }
 }
 
-/// Refuses a negative decimal, printing it as parsed.
-pub(crate) fn non_negative(decimal: Decimal, what: &str) -> DomainResult<Decimal> {
-    if decimal < Decimal::ZERO {
-        return Err(DomainError::invalid(format!(
-            "{what} must not be negative, got {decimal}"
-        )));
-    }
-    Ok(decimal)
-}
-
 /// Checks a plan against the project it is for: amounts in the project's currency, percentages
-/// within 0..100 and those of the gross adding up to at most 100, valid destinations.
+/// within 0..100 and those of the gross adding up to at most 100, valid destinations. Every
+/// refusal is about the request's `plan`.
 pub(crate) fn check_plan(state: &State, project: &Project, plan: &Plan) -> DomainResult<()> {
     if plan.buckets.is_empty() {
-        return Err(DomainError::invalid("a plan needs at least one bucket"));
+        return Err(DomainError::invalid("a plan needs at least one bucket").field(PLAN));
     }
     if plan.buckets.len() > PLAN_BUCKETS_MAX {
-        return Err(DomainError::invalid(format!(
-            "a plan has at most {PLAN_BUCKETS_MAX} buckets"
-        )));
+        return Err(
+            DomainError::invalid(format!("a plan has at most {PLAN_BUCKETS_MAX} buckets"))
+                .field(PLAN)
+                .limit(format!("{PLAN_BUCKETS_MAX} buckets")),
+        );
     }
     let mut gross_total = Decimal::ZERO;
     for bucket in &plan.buckets {
@@ -279,17 +272,22 @@ pub(crate) fn check_plan(state: &State, project: &Project, plan: &Plan) -> Domai
     if gross_total > Decimal::ONE_HUNDRED {
         return Err(DomainError::invalid(format!(
             "the plan's percentages of the gross add up to {gross_total}%, more than 100%"
-        )));
+        ))
+        .field(PLAN)
+        .limit("100%"));
     }
     Ok(())
 }
+
+/// The request field every refusal of a plan is about.
+const PLAN: &str = "plan";
 
 /// Checks one bucket of a plan on its own.
 fn check_bucket(state: &State, project: &Project, bucket: &Bucket) -> DomainResult<()> {
     match bucket {
         Bucket::Fixed { amount, to } => {
             check_destination(to)?;
-            parse_positive_amount(amount, project.exponent)?;
+            positive_amount(PLAN, amount, project.exponent)?;
         }
         Bucket::Percent { percent, to, .. } => {
             check_destination(to)?;
@@ -299,16 +297,19 @@ fn check_bucket(state: &State, project: &Project, bucket: &Bucket) -> DomainResu
             if kinds.is_empty() || kinds.iter().any(|k| !k.reimbursable()) {
                 return Err(DomainError::invalid(
                     "a reimburse bucket takes the kinds cash and/or material",
-                ));
+                )
+                .field(PLAN));
             }
         }
         Bucket::Payback { resource, percent } => {
-            let found = state.resource(resource)?;
+            let found = state.resource(resource).about_value(PLAN, resource)?;
             if *found.project != *project.slug {
                 return Err(DomainError::invalid(format!(
                     "resource {resource} belongs to project {}, not {}",
                     found.project, project.slug
-                )));
+                ))
+                .field(PLAN)
+                .value(resource));
             }
             if let Some(percent) = percent {
                 check_percent(percent)?;
@@ -322,7 +323,7 @@ fn check_bucket(state: &State, project: &Project, bucket: &Bucket) -> DomainResu
             ..
         } => {
             for category in categories {
-                check_name(category, "category")?;
+                check_name(Field::new(PLAN, "category"), category)?;
             }
             if let Some(percent) = percent {
                 check_percent(percent)?;
@@ -330,22 +331,24 @@ fn check_bucket(state: &State, project: &Project, bucket: &Bucket) -> DomainResu
             if let (Some(from), Some(to)) = (from, to)
                 && from > to
             {
-                return Err(DomainError::invalid(format!(
-                    "date range {from} to {to} is empty"
-                )));
+                return Err(
+                    DomainError::invalid(format!("date range {from} to {to} is empty")).field(PLAN),
+                );
             }
         }
         // --- tokens --- (that the token exists is checked by `check_plan_tokens`)
-        Bucket::TokenHolders { token } => crate::tokens::check_symbol(token)?,
+        Bucket::TokenHolders { token } => crate::tokens::check_symbol(token).about(PLAN)?,
     }
     Ok(())
 }
 
 /// A plan's destination account: a well-formed name, never `outside`.
 fn check_destination(to: &str) -> DomainResult<()> {
-    check_name(to, "destination account")?;
+    check_name(Field::new(PLAN, "destination account"), to)?;
     if to == OUTSIDE {
-        return Err(DomainError::invalid("a plan cannot pay to `outside`"));
+        return Err(DomainError::invalid("a plan cannot pay to `outside`")
+            .field(PLAN)
+            .value(to));
     }
     Ok(())
 }
@@ -353,9 +356,16 @@ fn check_destination(to: &str) -> DomainResult<()> {
 /// A plan's percentage: above 0 and at most 100.
 fn check_percent(percent: &Decimal) -> DomainResult<()> {
     if *percent <= Decimal::ZERO || *percent > Decimal::ONE_HUNDRED {
-        return Err(DomainError::invalid(format!(
+        let error = DomainError::invalid(format!(
             "percentage {percent} must be above 0 and at most 100"
-        )));
+        ))
+        .field(PLAN)
+        .value(percent.to_string());
+        return Err(if *percent > Decimal::ONE_HUNDRED {
+            error.limit("100")
+        } else {
+            error
+        });
     }
     Ok(())
 }

@@ -14,14 +14,14 @@ use serde::{Deserialize, Serialize};
 use crate::command::{Command, Line, Outcome};
 use crate::distribute::percent_floor;
 use crate::engine::unfit;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::{Posting, transfer};
 use crate::model::{OUTSIDE, Role, check_name, check_text};
-use crate::money::parse_positive_amount;
+use crate::money::{parse_positive_amount, positive_amount};
 use crate::roles::{affiliate_acts_for_self, forbid_observer, require_custodian};
 use crate::split::{CappedShare, split_capped};
 use crate::state::{Ctx, State};
-use crate::value::{Value, parse_decimal};
+use crate::value::{Value, non_negative_decimal, parse_decimal, positive_decimal};
 
 /// Default account for material sold at cost.
 pub const MATERIALS_ACCOUNT: &str = "materials";
@@ -227,16 +227,6 @@ impl Resource {
     }
 }
 
-fn non_negative_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
-    let decimal = parse_decimal(text, what)?;
-    if decimal < Decimal::ZERO {
-        return Err(DomainError::invalid(format!(
-            "{what} must not be negative, got {text}"
-        )));
-    }
-    Ok(decimal)
-}
-
 /// `floor(quantity * unit_price)` in minor units of an asset with `exponent` decimals.
 fn charge_floor(quantity: Decimal, unit_price: Decimal, exponent: u32) -> DomainResult<i128> {
     Ok(Value::from_decimal(unit_price)?
@@ -285,24 +275,34 @@ impl<'a> FeeRequest<'a> {
     /// The schedule these fields set, checked: non-negative fees, a split of 1 to
     /// [`SPLIT_ENTRIES_MAX`] distinct destinations adding up to exactly 100%.
     fn schedule(&self) -> DomainResult<FeeSchedule> {
-        let optional = |text: Option<&str>, what: &str| -> DomainResult<Decimal> {
-            text.map(|t| non_negative_decimal(t, what))
+        let optional = |text: Option<&str>, field: Field| -> DomainResult<Decimal> {
+            text.map(|t| non_negative_decimal(field, t))
                 .transpose()
                 .map(Option::unwrap_or_default)
         };
         check_split(self.split)?;
         let material_to = self.material_to.unwrap_or(MATERIALS_ACCOUNT).to_string();
         let after_payback = self.after_payback.unwrap_or(COMMONS_ACCOUNT).to_string();
-        for name in [&material_to, &after_payback] {
-            check_name(name, "account")?;
-        }
+        check_name(Field::new("material_to", "account"), &material_to)?;
+        check_name(Field::new("after_payback", "account"), &after_payback)?;
         Ok(FeeSchedule {
-            per_hour: non_negative_decimal(self.per_hour, "fee per hour")?,
-            material_per_unit: optional(self.material_per_unit, "material fee per unit")?,
-            technician_per_hour: optional(self.technician_per_hour, "technician fee per hour")?,
+            per_hour: non_negative_decimal(Field::new("per_hour", "fee per hour"), self.per_hour)?,
+            material_per_unit: optional(
+                self.material_per_unit,
+                Field::new("material_per_unit", "material fee per unit"),
+            )?,
+            technician_per_hour: optional(
+                self.technician_per_hour,
+                Field::new("technician_per_hour", "technician fee per hour"),
+            )?,
             community_per_hour: self
                 .community_per_hour
-                .map(|t| non_negative_decimal(t, "community fee per hour"))
+                .map(|t| {
+                    non_negative_decimal(
+                        Field::new("community_per_hour", "community fee per hour"),
+                        t,
+                    )
+                })
                 .transpose()?,
             split: self.split.to_vec(),
             material_to,
@@ -314,35 +314,48 @@ impl<'a> FeeRequest<'a> {
 /// A fee split: 1 to [`SPLIT_ENTRIES_MAX`] distinct destinations (never `outside`), no
 /// negative percentage, adding up to exactly 100%.
 fn check_split(split: &[SplitShare]) -> DomainResult<()> {
+    const SPLIT: &str = "split";
     if split.is_empty() || split.len() > SPLIT_ENTRIES_MAX {
-        return Err(DomainError::invalid(format!(
+        let error = DomainError::invalid(format!(
             "a fee split needs 1 to {SPLIT_ENTRIES_MAX} entries such as maintenance=20,infra=10,payback=70"
-        )));
+        ))
+        .field(SPLIT);
+        return Err(if split.len() > SPLIT_ENTRIES_MAX {
+            error.limit(format!("{SPLIT_ENTRIES_MAX} entries"))
+        } else {
+            error
+        });
     }
     let mut total = Decimal::ZERO;
     for (index, share) in split.iter().enumerate() {
-        check_name(&share.to, "split destination")?;
+        check_name(Field::new(SPLIT, "split destination"), &share.to)?;
         if share.to == OUTSIDE {
-            return Err(DomainError::invalid("a fee split cannot pay to `outside`"));
+            return Err(DomainError::invalid("a fee split cannot pay to `outside`")
+                .field(SPLIT)
+                .value(&share.to));
         }
         if split[..index].iter().any(|s| s.to == share.to) {
             return Err(DomainError::invalid(format!(
                 "split destination {} appears twice",
                 share.to
-            )));
+            ))
+            .field(SPLIT)
+            .value(&share.to));
         }
         if share.percent < Decimal::ZERO {
             return Err(DomainError::invalid(format!(
                 "split percentage for {} is negative",
                 share.to
-            )));
+            ))
+            .field(SPLIT));
         }
         total += share.percent;
     }
     if total != Decimal::ONE_HUNDRED {
-        return Err(DomainError::invalid(format!(
-            "the fee split adds up to {total}%, not 100%"
-        )));
+        return Err(
+            DomainError::invalid(format!("the fee split adds up to {total}%, not 100%"))
+                .field(SPLIT),
+        );
     }
     Ok(())
 }
@@ -542,21 +555,25 @@ impl State {
         purpose: Option<&str>,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "open campaigns")?;
-        let project = self.project(project)?;
-        check_name(id, "campaign id")?;
+        let project = self.project(project).about_value("project", project)?;
+        check_name(Field::new("id", "campaign id"), id)?;
         if self.campaigns.contains_key(id) {
-            return Err(DomainError::conflict(format!(
-                "campaign {id:?} already exists"
-            )));
+            return Err(
+                DomainError::conflict(format!("campaign {id:?} already exists"))
+                    .field("id")
+                    .value(id),
+            );
         }
         if let Some(holder) = self.name_taken(id) {
             return Err(DomainError::conflict(format!(
                 "campaign id {id:?} is already taken by {holder}"
-            )));
+            ))
+            .field("id")
+            .value(id));
         }
-        parse_positive_amount(target, project.exponent)?;
+        positive_amount("target", target, project.exponent)?;
         if let Some(purpose) = purpose {
-            check_text(purpose, "purpose")?;
+            check_text(Field::named("purpose"), purpose)?;
         }
         Ok(Outcome::Done)
     }
@@ -600,16 +617,18 @@ impl State {
             agent,
             format_args!("pledge only for themself, not for {agent}"),
         )?;
-        self.agent(agent)?;
-        let campaign = self.campaign(campaign)?;
+        self.agent(agent).about_value("agent", agent)?;
+        let campaign = self.campaign(campaign).about_value("campaign", campaign)?;
         let exponent = self.project(&campaign.project)?.exponent;
-        let requested = parse_positive_amount(amount, exponent)?;
+        let requested = positive_amount("amount", amount, exponent)?;
         if campaign.status != CampaignStatus::Open {
             return Err(DomainError::conflict(format!(
                 "campaign {} is {}: it takes no more pledges",
                 campaign.id,
                 campaign.status.as_str()
-            )));
+            ))
+            .field("campaign")
+            .value(&campaign.id));
         }
         let missing = campaign.target - campaign.raised;
         let accepted = requested.min(missing);
@@ -664,13 +683,15 @@ impl State {
 
     fn decide_cancel_campaign(&self, role: Role, campaign: &str) -> DomainResult<Outcome> {
         require_custodian(role, "cancel campaigns")?;
-        let campaign = self.campaign(campaign)?;
+        let campaign = self.campaign(campaign).about_value("campaign", campaign)?;
         if campaign.status != CampaignStatus::Open {
             return Err(DomainError::conflict(format!(
                 "campaign {} is {}: only an unfunded campaign can be cancelled",
                 campaign.id,
                 campaign.status.as_str()
-            )));
+            ))
+            .field("campaign")
+            .value(&campaign.id));
         }
         let lines: Vec<Line> = campaign
             .pledged_by_agent()
@@ -724,7 +745,7 @@ impl State {
         premium_percent: &str,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "record purchases")?;
-        let campaign = self.campaign(campaign)?;
+        let campaign = self.campaign(campaign).about_value("campaign", campaign)?;
         if campaign.status != CampaignStatus::Funded {
             let exponent = self.project(&campaign.project)?.exponent;
             return Err(DomainError::conflict(format!(
@@ -733,10 +754,15 @@ impl State {
                 campaign.status.as_str(),
                 crate::money::format_amount(campaign.raised, exponent),
                 crate::money::format_amount(campaign.target, exponent),
-            )));
+            ))
+            .field("campaign")
+            .value(&campaign.id));
         }
-        self.check_new_resource(resource)?;
-        let premium = non_negative_decimal(premium_percent, "premium percent")?;
+        self.check_new_resource(Field::new("resource", "resource name"), resource)?;
+        let premium = non_negative_decimal(
+            Field::new("premium_percent", "premium percent"),
+            premium_percent,
+        )?;
         let owners: Vec<Owner> = campaign
             .pledged_by_agent()
             .into_iter()
@@ -809,10 +835,10 @@ impl State {
         value: Option<&str>,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "add resources")?;
-        let project = self.project(project)?;
-        self.check_new_resource(name)?;
+        let project = self.project(project).about_value("project", project)?;
+        self.check_new_resource(Field::new("name", "resource name"), name)?;
         if let Some(owner) = owner {
-            self.agent(owner)?;
+            self.agent(owner).about_value("owner", owner)?;
             if value.is_none() {
                 return Err(DomainError::invalid(format!(
                     "a resource contributed by {owner} needs its value, which is what {owner} is paid back"
@@ -821,7 +847,7 @@ impl State {
             }
         }
         if let Some(value) = value {
-            parse_positive_amount(value, project.exponent)?;
+            positive_amount("value", value, project.exponent)?;
         }
         Ok(Outcome::Done)
     }
@@ -879,7 +905,7 @@ impl State {
         fees: &FeeRequest,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "set fee schedules")?;
-        self.resource(resource)?;
+        self.resource(resource).about_value("resource", resource)?;
         fees.schedule()?;
         Ok(Outcome::Done)
     }
@@ -911,13 +937,17 @@ impl State {
             agent,
             format_args!("log only their own use, not {agent}'s"),
         )?;
-        self.agent(agent)?;
-        let resource = self.resource(request.resource)?;
+        self.agent(agent).about_value("agent", agent)?;
+        let resource = self
+            .resource(request.resource)
+            .about_value("resource", request.resource)?;
         let fees = resource.fees.as_ref().ok_or_else(|| {
             DomainError::invalid(format!(
                 "resource {} has no fee schedule: set one with `resource fees {}`",
                 resource.name, resource.name
             ))
+            .field("resource")
+            .value(&resource.name)
         })?;
         let project = self.project(&resource.project)?;
         let (lines, fee, commons) = self.charge(request, resource, fees, project.exponent)?;
@@ -929,12 +959,14 @@ impl State {
         if request.from_balance {
             let balance = self.ledger.balance(agent, &project.currency);
             if balance < fee {
+                let balance = crate::money::format_amount(balance, project.exponent);
                 return Err(DomainError::invalid(format!(
-                    "{agent} holds {} {} but the fee is {}",
-                    crate::money::format_amount(balance, project.exponent),
+                    "{agent} holds {balance} {} but the fee is {}",
                     project.currency,
                     crate::money::format_amount(fee, project.exponent)
-                )));
+                ))
+                .field("from_balance")
+                .limit(format!("{balance} {}", project.currency)));
             }
         }
         Ok(Outcome::Charged {
@@ -954,24 +986,29 @@ impl State {
         fees: &FeeSchedule,
         exponent: u32,
     ) -> DomainResult<(Vec<Line>, i128, bool)> {
-        let hours = crate::value::parse_positive_decimal(request.hours, "hours")?;
+        let hours = positive_decimal(Field::named("hours"), request.hours)?;
         let units = match request.material_units {
-            Some(units) => non_negative_decimal(units, "material units")?,
+            Some(units) => {
+                non_negative_decimal(Field::new("material_units", "material units"), units)?
+            }
             None => Decimal::ZERO,
         };
         let technician_hours = match (request.technician, request.technician_hours) {
             (Some(technician), Some(h)) => {
-                self.agent(technician)?;
-                crate::value::parse_positive_decimal(h, "technician hours")?
+                self.agent(technician)
+                    .about_value("technician", technician)?;
+                positive_decimal(Field::new("technician_hours", "technician hours"), h)?
             }
             (None, None) => Decimal::ZERO,
             (Some(_), None) => {
-                return Err(DomainError::invalid(
-                    "a technician needs --technician-hours",
-                ));
+                return Err(
+                    DomainError::invalid("a technician needs --technician-hours")
+                        .field("technician_hours"),
+                );
             }
             (None, Some(_)) => {
-                return Err(DomainError::invalid("technician hours need a --technician"));
+                return Err(DomainError::invalid("technician hours need a --technician")
+                    .field("technician"));
             }
         };
         let per_hour = if request.community {
@@ -1109,12 +1146,15 @@ impl State {
         Ok(())
     }
 
-    fn check_new_resource(&self, name: &str) -> DomainResult<()> {
-        check_name(name, "resource name")?;
+    /// A new resource's name, given as the request field `field`: well formed and not taken.
+    fn check_new_resource(&self, field: Field, name: &str) -> DomainResult<()> {
+        check_name(field, name)?;
         if self.resources.contains_key(name) {
-            return Err(DomainError::conflict(format!(
-                "resource {name:?} already exists"
-            )));
+            return Err(
+                DomainError::conflict(format!("resource {name:?} already exists"))
+                    .field(field.name)
+                    .value(name),
+            );
         }
         Ok(())
     }

@@ -39,13 +39,13 @@ use crate::command::{Command, Outcome};
 use crate::date::Date;
 use crate::distribute::percent_floor;
 use crate::engine::unfit;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::Posting;
 use crate::model::{Contribution, OUTSIDE, Role, check_name};
-use crate::money::{check_exponent, format_amount, parse_positive_amount};
+use crate::money::{check_exponent, format_amount, positive_amount};
 use crate::roles::{require_custodian, require_self_or_custodian};
 use crate::state::{Ctx, Project, State};
-use crate::value::{VALUE_SCALE, Value, parse_decimal, parse_positive_decimal};
+use crate::value::{VALUE_SCALE, Value, decimal, parse_decimal, positive_decimal, rate};
 
 /// Longest token symbol.
 pub const SYMBOL_LEN_MAX: usize = 12;
@@ -412,18 +412,31 @@ pub fn curve_sell_gross(
     Ok(reserve - anchor.reserve_for_supply(supply - tokens)?)
 }
 
-fn parse_percent(text: Option<&str>, what: &str) -> DomainResult<Decimal> {
+/// A fee or tribute percentage of a request field: at least 0 and below 100 (0 when absent).
+fn parse_percent(field: Field, text: Option<&str>) -> DomainResult<Decimal> {
     let Some(text) = text else {
         return Ok(Decimal::ZERO);
     };
-    let percent = parse_decimal(text, what)?;
+    let percent = decimal(field, text)?;
     if percent < Decimal::ZERO || percent >= Decimal::ONE_HUNDRED {
-        return Err(DomainError::invalid(format!(
-            "{what} must be at least 0 and below 100, got {text}"
-        )));
+        let error = DomainError::invalid(format!(
+            "{} must be at least 0 and below 100, got {text}",
+            field.what
+        ))
+        .field(field.name)
+        .value(text);
+        return Err(if percent >= Decimal::ONE_HUNDRED {
+            error.limit("100")
+        } else {
+            error
+        });
     }
     Ok(percent)
 }
+
+const EXIT_FEE_PERCENT: Field = Field::named("exit_fee_percent");
+const ENTRY_TRIBUTE_PERCENT: Field = Field::named("entry_tribute_percent");
+const EXIT_TRIBUTE_PERCENT: Field = Field::named("exit_tribute_percent");
 
 /// Checks a token symbol's shape: 1 to 12 upper-case letters or digits, starting with a letter.
 pub fn check_symbol(symbol: &str) -> DomainResult<()> {
@@ -434,12 +447,17 @@ pub fn check_symbol(symbol: &str) -> DomainResult<()> {
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     if ok {
-        Ok(())
-    } else {
-        Err(DomainError::invalid(format!(
-            "invalid token symbol {symbol:?}: use 1 to {SYMBOL_LEN_MAX} upper-case letters or digits, starting with a letter, such as BIKE"
-        )))
+        return Ok(());
     }
+    let error = DomainError::invalid(format!(
+        "invalid token symbol {symbol:?}: use 1 to {SYMBOL_LEN_MAX} upper-case letters or digits, starting with a letter, such as BIKE"
+    ))
+    .value(symbol);
+    Err(if symbol.len() > SYMBOL_LEN_MAX {
+        error.limit(format!("{SYMBOL_LEN_MAX} bytes"))
+    } else {
+        error
+    })
 }
 
 fn skip_zero(postings: Vec<Posting>) -> Vec<Posting> {
@@ -572,7 +590,8 @@ impl State {
         } else {
             Err(DomainError::not_found(format!(
                 "unknown holder {name:?}: tokens are held by agents and projects; add it first with `agent add`"
-            )))
+            ))
+            .value(name))
         }
     }
 
@@ -589,7 +608,9 @@ impl State {
                 "{holder} holds {} and cannot {verb} {}",
                 token.fmt_tokens(held),
                 token.fmt_tokens(tokens)
-            )));
+            ))
+            .field("tokens")
+            .limit(token.fmt_tokens(held)));
         }
         Ok(())
     }
@@ -744,7 +765,7 @@ impl State {
     pub(crate) fn check_plan_tokens(&self, plan: &crate::model::Plan) -> DomainResult<()> {
         for bucket in &plan.buckets {
             if let crate::model::Bucket::TokenHolders { token } = bucket {
-                self.token(token)?;
+                self.token(token).about_value("plan", token)?;
             }
         }
         Ok(())
@@ -902,22 +923,20 @@ impl State {
     fn decide_create_token(&self, role: Role, request: &TokenRequest) -> DomainResult<Outcome> {
         let project = request.project;
         require_custodian(role, "create tokens")?;
-        let project_state = self.project(project)?;
+        let project_state = self.project(project).about_value("project", project)?;
         if let Some(existing) = self.tokens.of_project(project) {
             return Err(DomainError::conflict(format!(
                 "project {project} already issues {}: a project has one token",
                 existing.symbol
-            )));
+            ))
+            .field("project")
+            .value(project));
         }
-        self.check_new_symbol(request.symbol)?;
+        self.check_new_symbol(request.symbol)
+            .about_value("symbol", request.symbol)?;
         check_exponent(request.exponent)?;
-        if let Some(rate) = request.mint_per_value {
-            let rate = parse_decimal(rate, "mint_per_value")?;
-            if rate < Decimal::ZERO {
-                return Err(DomainError::invalid(format!(
-                    "mint_per_value must not be negative, got {rate}"
-                )));
-            }
+        if let Some(mint_per_value) = request.mint_per_value {
+            rate(Field::named("mint_per_value"), mint_per_value)?;
         }
         request.check_redemption()?;
         self.check_token_accounts(project, request.funding_to)?;
@@ -962,11 +981,13 @@ impl State {
     fn check_token_accounts(&self, project: &str, funding_to: Option<&str>) -> DomainResult<()> {
         let reserve = reserve_account(project);
         let funding = funding_to.map_or_else(|| funding_account(project), str::to_string);
-        check_name(&funding, "funding account")?;
+        check_name(Field::new("funding_to", "funding account"), &funding)?;
         if funding == OUTSIDE || funding == reserve {
-            return Err(DomainError::invalid(format!(
-                "the funding account cannot be {funding}"
-            )));
+            return Err(
+                DomainError::invalid(format!("the funding account cannot be {funding}"))
+                    .field("funding_to")
+                    .value(&funding),
+            );
         }
         for (account, what, explicit) in [
             (&reserve, "reserve", false),
@@ -982,9 +1003,14 @@ impl State {
                 )));
             }
             if self.tokens.owns_account(account) {
-                return Err(DomainError::conflict(format!(
+                let error = DomainError::conflict(format!(
                     "the {what} account {account} already belongs to another token"
-                )));
+                ));
+                return Err(if explicit {
+                    error.field("funding_to").value(account)
+                } else {
+                    error
+                });
             }
         }
         Ok(())
@@ -1002,10 +1028,13 @@ impl State {
             .holder
             .clone()
             .unwrap_or_else(|| project.slug.to_string());
-        self.check_holder(&holder)?;
-        let raised = parse_positive_amount(&spec.raised, project.exponent)?;
-        let price = parse_positive_decimal(&spec.price, "hatch price")?;
-        let percent = parse_percent(spec.tribute_percent.as_deref(), "hatch tribute_percent")?;
+        self.check_holder(&holder).about("hatch.holder")?;
+        let raised = positive_amount("hatch.raised", &spec.raised, project.exponent)?;
+        let price = positive_decimal(Field::new("hatch.price", "hatch price"), &spec.price)?;
+        let percent = parse_percent(
+            Field::new("hatch.tribute_percent", "hatch tribute_percent"),
+            spec.tribute_percent.as_deref(),
+        )?;
         let tribute = percent_floor(raised, percent);
         let tokens = tokens_at_price(raised, project.exponent, price, exponent)?;
         if tokens <= 0 {
@@ -1013,12 +1042,13 @@ impl State {
                 "a hatch of {} {} at {price} mints no token",
                 format_amount(raised, project.exponent),
                 project.currency
-            )));
+            ))
+            .field("hatch"));
         }
         if raised - tribute <= 0 {
-            return Err(DomainError::invalid(
-                "the hatch leaves nothing in the reserve",
-            ));
+            return Err(
+                DomainError::invalid("the hatch leaves nothing in the reserve").field("hatch"),
+            );
         }
         Ok(HatchResult {
             holder,
@@ -1092,14 +1122,14 @@ impl State {
             currency_exponent,
             mint_per_value,
             redemption: request.redemption,
-            exit_fee_percent: parse_percent(request.exit_fee_percent, "exit_fee_percent")?,
+            exit_fee_percent: parse_percent(EXIT_FEE_PERCENT, request.exit_fee_percent)?,
             entry_tribute_percent: parse_percent(
+                ENTRY_TRIBUTE_PERCENT,
                 request.entry_tribute_percent,
-                "entry_tribute_percent",
             )?,
             exit_tribute_percent: parse_percent(
+                EXIT_TRIBUTE_PERCENT,
                 request.exit_tribute_percent,
-                "exit_tribute_percent",
             )?,
             reserve_account: reserve_account(project),
             funding_account: request
@@ -1127,16 +1157,18 @@ impl State {
         price: &str,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "record pre-sales (money entering from outside)")?;
-        let token = self.token(token)?;
+        let token = self.token(token).about_value("token", token)?;
         if token.redemption == Redemption::Curve {
             return Err(DomainError::invalid(format!(
                 "{} is sold on its bonding curve: use `buy`; its hatch was its pre-sale",
                 token.symbol
-            )));
+            ))
+            .field("token")
+            .value(&token.symbol));
         }
-        self.check_holder(agent)?;
-        let amount = parse_positive_amount(amount, token.currency_exponent)?;
-        let price = parse_positive_decimal(price, "price")?;
+        self.check_holder(agent).about("agent")?;
+        let amount = positive_amount("amount", amount, token.currency_exponent)?;
+        let price = positive_decimal(Field::named("price"), price)?;
         let tokens = tokens_at_price(amount, token.currency_exponent, price, token.exponent)?;
         if tokens <= 0 {
             return Err(DomainError::invalid(format!(
@@ -1186,15 +1218,18 @@ impl State {
         amount: &str,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "record token purchases (money entering from outside)")?;
-        let token = self.token(token)?;
+        let token = self.token(token).about_value("token", token)?;
         if token.redemption != Redemption::Curve {
             return Err(DomainError::invalid(format!(
                 "{} is redeemed at net asset value and sold by pre-sale (`presale`), not on a bonding curve",
                 token.symbol
-            )));
+            ))
+            .field("token")
+            .value(&token.symbol));
         }
-        self.check_holder(agent)?;
-        let amount = parse_positive_amount(amount, token.currency_exponent)?;
+        self.check_holder(agent).about("agent")?;
+        let text = amount;
+        let amount = positive_amount("amount", amount, token.currency_exponent)?;
         let tribute = percent_floor(amount, token.entry_tribute_percent);
         debug_assert!(
             (0..amount).contains(&tribute),
@@ -1212,7 +1247,9 @@ impl State {
                 "{} buys less than {} at the curve's price; buy with more",
                 token.fmt_money(amount),
                 token.fmt_tokens(1)
-            )));
+            ))
+            .field("amount")
+            .value(text));
         }
         Ok(Outcome::TokenBought {
             amount,
@@ -1265,9 +1302,9 @@ impl State {
         tokens: &str,
     ) -> DomainResult<Outcome> {
         require_self_or_custodian(role, &ctx.actor, agent, "redeem tokens")?;
-        let token = self.token(token)?;
-        self.check_holder(agent)?;
-        let tokens = parse_positive_amount(tokens, token.exponent)?;
+        let token = self.token(token).about_value("token", token)?;
+        self.check_holder(agent).about("agent")?;
+        let tokens = positive_amount("tokens", tokens, token.exponent)?;
         self.check_holds(token, agent, tokens, "redeem")?;
         let (supply, reserve) = (token.supply(), self.reserve_of(token));
         let (gross, fee, tribute) = self.redemption_quote(token, tokens)?;
@@ -1278,7 +1315,8 @@ impl State {
                 token.reserve_account,
                 token.fmt_money(reserve),
                 token.fmt_tokens(supply)
-            )));
+            ))
+            .field("tokens"));
         }
         if gross > reserve {
             return Err(DomainError::invalid(format!(
@@ -1372,9 +1410,9 @@ impl State {
         amount: &str,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "record donations (money entering from outside)")?;
-        let token = self.token(token)?;
-        self.check_holder(agent)?;
-        let amount = parse_positive_amount(amount, token.currency_exponent)?;
+        let token = self.token(token).about_value("token", token)?;
+        self.check_holder(agent).about("agent")?;
+        let amount = positive_amount("amount", amount, token.currency_exponent)?;
         Ok(Outcome::TokenDonated { amount })
     }
 
@@ -1414,15 +1452,17 @@ impl State {
         tokens: &str,
     ) -> DomainResult<Outcome> {
         require_self_or_custodian(role, &ctx.actor, from, "transfer tokens")?;
-        let token = self.token(token)?;
-        self.check_holder(from)?;
-        self.check_holder(to)?;
+        let token = self.token(token).about_value("token", token)?;
+        self.check_holder(from).about("from")?;
+        self.check_holder(to).about("to")?;
         if from == to {
             return Err(DomainError::invalid(format!(
                 "a transfer needs two different holders, not {from} twice"
-            )));
+            ))
+            .field("to")
+            .value(to));
         }
-        let tokens = parse_positive_amount(tokens, token.exponent)?;
+        let tokens = positive_amount("tokens", tokens, token.exponent)?;
         self.check_holds(token, from, tokens, "transfer")?;
         Ok(Outcome::TokenTransferred { tokens })
     }
@@ -1458,13 +1498,15 @@ impl State {
         rate: &str,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "accept tokens")?;
-        self.project(project)?;
-        let token = self.token(token)?;
+        self.project(project).about_value("project", project)?;
+        let token = self.token(token).about_value("token", token)?;
         if token.project == *project {
             return Err(DomainError::invalid(format!(
                 "{project} issues {}: a project does not accept its own token",
                 token.symbol
-            )));
+            ))
+            .field("token")
+            .value(&token.symbol));
         }
         let liquidity = liquidity_account(project);
         if self.agents.contains_key(liquidity.as_str()) || self.projects.contains_key(&liquidity) {
@@ -1472,7 +1514,7 @@ impl State {
                 "the liquidity account {liquidity} is already the name of an agent or project"
             )));
         }
-        parse_positive_decimal(rate, "rate")?;
+        positive_decimal(Field::named("rate"), rate)?;
         Ok(Outcome::Done)
     }
 
@@ -1496,19 +1538,24 @@ impl State {
         tokens: &str,
     ) -> DomainResult<Outcome> {
         require_self_or_custodian(role, &ctx.actor, from, "pay with tokens")?;
-        let token = self.token(token)?;
-        self.check_holder(from)?;
-        let accepting = self.project(project)?;
+        let token = self.token(token).about_value("token", token)?;
+        self.check_holder(from).about("from")?;
+        let accepting = self.project(project).about_value("project", project)?;
         let rate = token.accepted_by.get(project).ok_or_else(|| {
             DomainError::invalid(format!(
                 "{project} does not accept {sym}: it must accept it first (`token accept {project} {sym} --rate R`)",
                 sym = token.symbol
             ))
+            .field("project")
+            .value(project)
         })?;
         if from == project {
-            return Err(DomainError::invalid(format!("{project} cannot pay itself")));
+            return Err(DomainError::invalid(format!("{project} cannot pay itself"))
+                .field("from")
+                .value(from));
         }
-        let tokens = parse_positive_amount(tokens, token.exponent)?;
+        let text = tokens;
+        let tokens = positive_amount("tokens", tokens, token.exponent)?;
         self.check_holds(token, from, tokens, "pay")?;
         let value = value_of_tokens(tokens, token.exponent, *rate, accepting.exponent)?;
         if value <= 0 {
@@ -1516,7 +1563,9 @@ impl State {
                 "{} at {project}'s rate of {rate} is worth less than {}; pay more",
                 token.fmt_tokens(tokens),
                 format_amount(1, accepting.exponent)
-            )));
+            ))
+            .field("tokens")
+            .value(text));
         }
         Ok(Outcome::TokenPaid { tokens, value })
     }
@@ -1626,29 +1675,34 @@ impl<'a> TokenRequest<'a> {
                 if let Some((field, _)) = curve_only.iter().find(|(_, present)| *present) {
                     return Err(DomainError::invalid(format!(
                         "{field} applies to bonding-curve tokens (redemption curve); a NAV token takes exit_fee_percent"
-                    )));
+                    ))
+                    .field(field));
                 }
-                parse_percent(self.exit_fee_percent, "exit_fee_percent")?;
+                parse_percent(EXIT_FEE_PERCENT, self.exit_fee_percent)?;
             }
             Redemption::Curve => {
                 if self.exit_fee_percent.is_some() {
                     return Err(DomainError::invalid(
                         "exit_fee_percent applies to NAV tokens; a bonding-curve token takes exit_tribute_percent",
-                    ));
+                    )
+                    .field(EXIT_FEE_PERCENT.name));
                 }
                 if let Some(k) = self.curve_exponent
                     && k != CURVE_EXPONENT
                 {
                     return Err(DomainError::invalid(format!(
                         "only the bonding-curve exponent {CURVE_EXPONENT} is supported, not {k}"
-                    )));
+                    ))
+                    .field("curve_exponent")
+                    .value(k.to_string()));
                 }
-                parse_percent(self.entry_tribute_percent, "entry_tribute_percent")?;
-                parse_percent(self.exit_tribute_percent, "exit_tribute_percent")?;
+                parse_percent(ENTRY_TRIBUTE_PERCENT, self.entry_tribute_percent)?;
+                parse_percent(EXIT_TRIBUTE_PERCENT, self.exit_tribute_percent)?;
                 if self.hatch.is_none() {
                     return Err(DomainError::invalid(
                         "a bonding-curve token needs a hatch (raised, price) to set its invariant V0 = S^2/R",
-                    ));
+                    )
+                    .field("hatch"));
                 }
             }
         }

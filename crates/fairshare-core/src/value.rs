@@ -15,7 +15,7 @@ use num_traits::Signed;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, Field};
 
 /// Decimal places of a [`Value`].
 pub const VALUE_SCALE: u32 = 18;
@@ -158,7 +158,8 @@ pub fn share_decimal(part: Value, total: Value) -> String {
     ratio_decimal(&BigInt::from(part.0), &BigInt::from(total.0))
 }
 
-/// Parses a non-negative decimal factor such as a rate, a multiplier or a number of hours.
+/// Parses a decimal factor such as a rate, a multiplier or a number of hours; `what` names it
+/// in the message. A refusal quotes the text (its value).
 pub fn parse_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
     let trimmed = text.trim();
     let ok_shape = !trimmed.is_empty()
@@ -175,6 +176,7 @@ pub fn parse_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
         DomainError::invalid(format!(
             "malformed {what} {text:?}: expected a decimal number such as 45.00"
         ))
+        .value(text)
     })
 }
 
@@ -182,9 +184,49 @@ pub fn parse_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
 pub fn parse_positive_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
     let decimal = parse_decimal(text, what)?;
     if decimal <= Decimal::ZERO {
+        return Err(
+            DomainError::invalid(format!("{what} must be greater than zero, got {text}"))
+                .value(text),
+        );
+    }
+    Ok(decimal)
+}
+
+/// [`parse_decimal`] of a request field.
+pub(crate) fn decimal(field: Field, text: &str) -> DomainResult<Decimal> {
+    parse_decimal(text, field.what).map_err(|e| e.field(field.name))
+}
+
+/// [`parse_positive_decimal`] of a request field.
+pub(crate) fn positive_decimal(field: Field, text: &str) -> DomainResult<Decimal> {
+    parse_positive_decimal(text, field.what).map_err(|e| e.field(field.name))
+}
+
+/// A request field's decimal that must not be negative; a refusal quotes the text.
+pub(crate) fn non_negative_decimal(field: Field, text: &str) -> DomainResult<Decimal> {
+    let decimal = decimal(field, text)?;
+    if decimal < Decimal::ZERO {
         return Err(DomainError::invalid(format!(
-            "{what} must be greater than zero, got {text}"
-        )));
+            "{} must not be negative, got {text}",
+            field.what
+        ))
+        .field(field.name)
+        .value(text));
+    }
+    Ok(decimal)
+}
+
+/// A request field's rate (per hour, per unit of value) that must not be negative; a refusal
+/// quotes the rate as parsed ("-5" for "-05").
+pub(crate) fn rate(field: Field, text: &str) -> DomainResult<Decimal> {
+    let decimal = decimal(field, text)?;
+    if decimal < Decimal::ZERO {
+        return Err(DomainError::invalid(format!(
+            "{} must not be negative, got {decimal}",
+            field.what
+        ))
+        .field(field.name)
+        .value(text));
     }
     Ok(decimal)
 }
