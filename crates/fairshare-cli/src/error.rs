@@ -134,6 +134,9 @@ fn flag_of(field: &str) -> Option<&'static str> {
         "rate" => "--rate",
         "value" => "--value AMOUNT",
         "key" => "--key KEY",
+        "eligible" => "--eligible A,B,...",
+        "technician" => "--technician AGENT",
+        "technician_hours" => "--technician-hours H",
         _ => return None,
     })
 }

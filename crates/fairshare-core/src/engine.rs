@@ -325,3 +325,244 @@ impl State {
         Ok(outcome)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::Date;
+    use crate::model::{Bucket, Kind, OPERATOR, Plan};
+
+    fn ctx(state: &State) -> Ctx {
+        Ctx {
+            seq: state.head() + 1,
+            actor: OPERATOR.into(),
+            date: Date::parse("2026-11-21").expect("date"),
+            key: None,
+            payload_hash: String::new(),
+        }
+    }
+
+    fn ok(state: &mut State, command: Command) {
+        let ctx = ctx(state);
+        state.execute(&ctx, &command).expect("accepted");
+    }
+
+    /// (message, field, value, limit) of a refusal.
+    fn refusal(
+        state: &State,
+        command: Command,
+    ) -> (String, Option<&'static str>, Option<String>, Option<String>) {
+        let error = state.decide(&ctx(state), &command).expect_err("refused");
+        let details = error.details().cloned().unwrap_or_default();
+        (
+            error.to_string(),
+            details.field,
+            details.value,
+            details.limit,
+        )
+    }
+
+    fn log(kind: Kind) -> Command {
+        Command::Log {
+            project: "p".into(),
+            agent: "ana".into(),
+            kind,
+            category: None,
+            hours: None,
+            amount: None,
+            rate: None,
+            value: None,
+            date: None,
+            note: None,
+            gift: false,
+            reimbursable: false,
+        }
+    }
+
+    #[test]
+    fn refusals_name_their_field_value_and_limit() {
+        let mut state = State::new();
+        ok(
+            &mut state,
+            Command::AddAgent {
+                handle: "ana".into(),
+                name: None,
+                role: crate::model::Role::Affiliate,
+            },
+        );
+        let project = |slug: &str, exponent: u32, approvals: u32| Command::AddProject {
+            slug: slug.into(),
+            name: None,
+            currency: "CAD".into(),
+            exponent,
+            approvals,
+        };
+        ok(&mut state, project("p", 2, 0));
+        let s = |text: &str| Some(text.to_string());
+
+        let (message, field, value, limit) = refusal(&state, project("q", 19, 0));
+        assert_eq!(message, "exponent 19 is too large: at most 18");
+        assert_eq!((field, value, limit), (Some("exponent"), s("19"), s("18")));
+        let (message, field, value, limit) = refusal(&state, project("q", 2, 101));
+        assert_eq!(message, "at most 100 approvals may be required");
+        assert_eq!(
+            (field, value, limit),
+            (Some("approvals"), None, s("100 approvals"))
+        );
+
+        let long = "a".repeat(65);
+        let (message, field, value, limit) = refusal(
+            &state,
+            Command::AddAgent {
+                handle: long.clone(),
+                name: None,
+                role: crate::model::Role::Affiliate,
+            },
+        );
+        assert!(message.starts_with("invalid handle"), "{message}");
+        assert_eq!(
+            (field, value, limit),
+            (Some("handle"), Some(long), s("64 bytes"))
+        );
+
+        let (message, field, value, _) = refusal(
+            &state,
+            Command::SetRate {
+                project: "p".into(),
+                category: "design".into(),
+                per_hour: "4e5".into(),
+            },
+        );
+        assert_eq!(
+            message,
+            "malformed rate \"4e5\": expected a decimal number such as 45.00"
+        );
+        assert_eq!((field, value), (Some("per_hour"), s("4e5")));
+
+        let (message, field, value, _) = refusal(
+            &state,
+            Command::SetSkill {
+                project: "p".into(),
+                agent: "zed".into(),
+                factor: "2".into(),
+            },
+        );
+        assert!(message.starts_with("unknown agent \"zed\""), "{message}");
+        assert_eq!((field, value), (Some("agent"), s("zed")));
+
+        let mut cash = log(Kind::Cash);
+        if let Command::Log { hours, .. } = &mut cash {
+            *hours = Some("2".into());
+        }
+        let (message, field, value, _) = refusal(&state, cash);
+        assert_eq!(message, "a cash contribution takes no hours");
+        assert_eq!((field, value), (Some("hours"), None));
+
+        let revenue = |amount: &str| Command::Revenue {
+            project: "p".into(),
+            amount: amount.into(),
+            from: None,
+        };
+        let (message, field, value, limit) = refusal(&state, revenue("1.005"));
+        assert_eq!(
+            message,
+            "amount \"1.005\" has 3 decimals but the asset has 2"
+        );
+        assert_eq!(
+            (field, value, limit),
+            (Some("amount"), s("1.005"), s("2 decimals"))
+        );
+        let huge = "1".repeat(31);
+        let (message, field, _, limit) = refusal(&state, revenue(&huge));
+        assert_eq!(message, format!("malformed amount {huge:?}: too large"));
+        assert_eq!(field, Some("amount"));
+        assert_eq!(limit, s("10000000000000000000000000000.00"));
+
+        let (message, field, _, limit) = refusal(
+            &state,
+            Command::Reject {
+                id: 1,
+                reason: "x".into(),
+            },
+        );
+        assert_eq!(message, "unknown contribution 1");
+        assert_eq!((field, limit), (Some("id"), None));
+
+        let plan = Plan {
+            buckets: vec![Bucket::all_contributors(); 65],
+        };
+        let (message, field, _, limit) = refusal(
+            &state,
+            Command::SetPlan {
+                project: "p".into(),
+                plan,
+            },
+        );
+        assert_eq!(message, "a plan has at most 64 buckets");
+        assert_eq!((field, limit), (Some("plan"), s("64 buckets")));
+    }
+
+    #[test]
+    fn a_technician_and_their_hours_come_together() {
+        let mut state = State::new();
+        ok(
+            &mut state,
+            Command::AddAgent {
+                handle: "ana".into(),
+                name: None,
+                role: crate::model::Role::Custodian,
+            },
+        );
+        ok(
+            &mut state,
+            Command::AddProject {
+                slug: "p".into(),
+                name: None,
+                currency: "CAD".into(),
+                exponent: 2,
+                approvals: 0,
+            },
+        );
+        ok(
+            &mut state,
+            Command::AddResource {
+                name: "lathe".into(),
+                project: "p".into(),
+                owner: None,
+                value: None,
+            },
+        );
+        ok(
+            &mut state,
+            Command::SetFees {
+                resource: "lathe".into(),
+                per_hour: "10".into(),
+                material_per_unit: None,
+                technician_per_hour: Some("30".into()),
+                community_per_hour: None,
+                split: vec![crate::resources::SplitShare {
+                    to: "maintenance".into(),
+                    percent: rust_decimal::Decimal::ONE_HUNDRED,
+                }],
+                material_to: None,
+                after_payback: None,
+            },
+        );
+        let use_with = |technician: Option<&str>, hours: Option<&str>| Command::UseResource {
+            resource: "lathe".into(),
+            agent: "ana".into(),
+            hours: "1".into(),
+            material_units: None,
+            technician: technician.map(Into::into),
+            technician_hours: hours.map(Into::into),
+            community: false,
+            from_balance: false,
+        };
+        let (message, field, _, _) = refusal(&state, use_with(Some("ana"), None));
+        assert_eq!(message, "a technician needs technician hours");
+        assert_eq!(field, Some("technician_hours"));
+        let (message, field, _, _) = refusal(&state, use_with(None, Some("1")));
+        assert_eq!(message, "technician hours need a technician");
+        assert_eq!(field, Some("technician"));
+    }
+}

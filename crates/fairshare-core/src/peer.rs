@@ -1002,7 +1002,7 @@ impl State {
         };
         if eligible.len() < 2 {
             return Err(DomainError::invalid(format!(
-                "a peer round needs at least two eligible members; project {} has {}: members take part once they have a counted contribution, or name them with --eligible",
+                "a peer round needs at least two eligible members; project {} has {}: members take part once they have a counted contribution, or name them as eligible",
                 project.slug,
                 eligible.len()
             ))

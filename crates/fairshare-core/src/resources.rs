@@ -1001,14 +1001,13 @@ impl State {
             }
             (None, None) => Decimal::ZERO,
             (Some(_), None) => {
-                return Err(
-                    DomainError::invalid("a technician needs --technician-hours")
-                        .field("technician_hours"),
-                );
+                return Err(DomainError::invalid("a technician needs technician hours")
+                    .field("technician_hours"));
             }
             (None, Some(_)) => {
-                return Err(DomainError::invalid("technician hours need a --technician")
-                    .field("technician"));
+                return Err(
+                    DomainError::invalid("technician hours need a technician").field("technician")
+                );
             }
         };
         let per_hour = if request.community {
