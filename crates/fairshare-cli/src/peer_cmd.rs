@@ -7,8 +7,10 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
-use fairshare_core::peer::{CapRow, PeerShare, PoolLine, Round};
-use fairshare_core::{Command, Date, Outcome, Project, Share, State, format_amount};
+use fairshare_core::{
+    CapRow, Command, Date, Outcome, PeerShare, PoolLine, Project, Round, Share, State,
+    format_amount,
+};
 use serde::Serialize;
 
 use crate::commands::unexpected;

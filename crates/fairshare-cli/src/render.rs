@@ -108,7 +108,7 @@ pub(crate) fn or_dash(text: Option<&str>) -> String {
     text.unwrap_or("-").to_string()
 }
 
-pub use fairshare_core::value::{ratio_decimal, share_decimal};
+pub use fairshare_core::{ratio_decimal, share_decimal};
 
 // ---------------------------------------------------------------------------------------------
 // Book and agents

@@ -7,8 +7,10 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use clap::Subcommand;
-use fairshare_core::resources::{Campaign, FeeSchedule, Resource, SplitShare};
-use fairshare_core::{Command, Outcome, State, format_amount, parse_amount};
+use fairshare_core::{
+    Campaign, Command, FeeSchedule, Outcome, Resource, SplitShare, State, format_amount,
+    parse_amount,
+};
 use serde::Serialize;
 
 use crate::args::Page;

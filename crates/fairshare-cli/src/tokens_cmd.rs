@@ -7,8 +7,10 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use clap::{Subcommand, ValueEnum};
-use fairshare_core::tokens::{HatchResult, Price, Token};
-use fairshare_core::{Command, HatchSpec, Outcome, Redemption, State, TokenMint, format_amount};
+use fairshare_core::{
+    Command, HatchResult, HatchSpec, Outcome, Price, Redemption, State, Token, TokenMint,
+    format_amount,
+};
 use num_bigint::BigInt;
 use serde::Serialize;
 

@@ -4,9 +4,9 @@
 //! values the core takes typed (dates, decimals in plans and fee splits) are parsed here, and
 //! a bad one is refused as invalid (422) with the core's message.
 
-use fairshare_core::resources::SplitShare;
-use fairshare_core::value::parse_decimal;
-use fairshare_core::{Bucket, Command, Date, Kind, PercentOf, Plan, Role};
+use fairshare_core::{
+    Bucket, Command, Date, Kind, PercentOf, Plan, Role, SplitShare, parse_decimal,
+};
 
 use crate::api_types::{
     AcceptCreate, BuyCreate, DonateCreate, PayCreate, PresaleCreate, RedeemCreate, RedemptionBody,

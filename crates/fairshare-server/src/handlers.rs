@@ -11,8 +11,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use fairshare_book::{Executed, Request};
-use fairshare_core::money::parse_amount;
-use fairshare_core::{Command, Filter, Outcome, State, format_amount};
+use fairshare_core::{Command, Filter, Outcome, State, format_amount, parse_amount};
 use serde::Serialize;
 
 use crate::api_types::*;

@@ -4,14 +4,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use fairshare_core::peer::{PoolLine, Round, Share};
-use fairshare_core::resources::{Campaign, FeeSchedule, Resource, UseRecord};
-use fairshare_core::tokens::{Price, Token};
 use fairshare_core::{
-    Agent, Contribution, Distribution, Kind, Line, Plan, Policy, Project, State, Value,
-    format_amount,
+    Agent, BlendReport, Campaign, CapRow, Contribution, Date, Distribution, FeeSchedule, Kind,
+    Line, PeerShare, Plan, Policy, PoolLine, Price, Project, Resource, Round, Share, State, Token,
+    UseRecord, Value, format_amount,
 };
-use fairshare_core::{BlendReport, CapRow, Date, PeerShare};
 
 use crate::api_types::{
     AgentRow, BucketOut, CampaignOut, CampaignRow, ContributionRow, DistributionRow, FeesOut,
@@ -216,7 +213,7 @@ pub fn contribution_row(project: &Project, c: &Contribution) -> ContributionRow 
     }
 }
 
-pub use fairshare_core::value::share_decimal;
+pub use fairshare_core::share_decimal;
 
 /// The total of the agents' values.
 pub fn total_value(values: &[(Arc<str>, Value)]) -> Value {
@@ -606,7 +603,7 @@ pub fn token_row(state: &State, token: &Token) -> Result<TokenRow, ApiError> {
 
 /// An exact ratio (a peer share) as every report prints shares.
 pub fn share_text(share: &Share) -> String {
-    fairshare_core::value::ratio_decimal(share.0.numer(), share.0.denom())
+    fairshare_core::ratio_decimal(share.0.numer(), share.0.denom())
 }
 
 pub fn peer_share_row(share: &PeerShare) -> PeerShareRow {
