@@ -4,26 +4,28 @@
 //! themself; an observer reads. Checks specific to one command (who may review a
 //! contribution, who gives points in a round) stay beside that command and use these.
 
-use std::fmt::Display;
+use std::fmt::{self, Display};
 
 use crate::error::{DomainError, DomainResult};
 use crate::model::Role;
 
 /// Refuses anyone but a custodian: "only custodians may {what}; this agent is an {role}".
+#[inline]
 pub(crate) fn require_custodian(role: Role, what: &str) -> DomainResult<()> {
     if role == Role::Custodian {
         Ok(())
     } else {
-        Err(DomainError::forbidden(format!(
+        Err(refusal(format_args!(
             "only custodians may {what}; this agent is an {role}"
         )))
     }
 }
 
 /// Refuses an observer: "{actor} is an observer: observers may not {what}".
+#[inline]
 pub(crate) fn forbid_observer(role: Role, actor: &str, what: impl Display) -> DomainResult<()> {
     if role == Role::Observer {
-        return Err(DomainError::forbidden(format!(
+        return Err(refusal(format_args!(
             "{actor} is an observer: observers may not {what}"
         )));
     }
@@ -31,9 +33,10 @@ pub(crate) fn forbid_observer(role: Role, actor: &str, what: impl Display) -> Do
 }
 
 /// Refuses an observer: "{actor} is an observer: observers read but do not {verb}".
+#[inline]
 pub(crate) fn observers_only_read(role: Role, actor: &str, verb: impl Display) -> DomainResult<()> {
     if role == Role::Observer {
-        return Err(DomainError::forbidden(format!(
+        return Err(refusal(format_args!(
             "{actor} is an observer: observers read but do not {verb}"
         )));
     }
@@ -41,6 +44,7 @@ pub(crate) fn observers_only_read(role: Role, actor: &str, verb: impl Display) -
 }
 
 /// Refuses an affiliate acting for another agent: "{actor} is an affiliate and may {may}".
+#[inline]
 pub(crate) fn affiliate_acts_for_self(
     role: Role,
     actor: &str,
@@ -48,11 +52,18 @@ pub(crate) fn affiliate_acts_for_self(
     may: impl Display,
 ) -> DomainResult<()> {
     if role == Role::Affiliate && actor != agent {
-        return Err(DomainError::forbidden(format!(
+        return Err(refusal(format_args!(
             "{actor} is an affiliate and may {may}"
         )));
     }
     Ok(())
+}
+
+/// A refusal by role, built off the hot path (the checks above run on every decision).
+#[cold]
+#[inline(never)]
+fn refusal(message: fmt::Arguments) -> DomainError {
+    DomainError::forbidden(message.to_string())
 }
 
 /// Custodians act for anyone; affiliates only for themselves; observers not at all.

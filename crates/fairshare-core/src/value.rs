@@ -160,46 +160,62 @@ pub fn share_decimal(part: Value, total: Value) -> String {
 
 /// Parses a decimal factor such as a rate, a multiplier or a number of hours; `what` names it
 /// in the message. A refusal quotes the text (its value).
+#[inline]
 pub fn parse_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
+    decimal_of(text).ok_or_else(|| malformed(what, text))
+}
+
+/// Parses a decimal that must be strictly positive.
+#[inline]
+pub fn parse_positive_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
+    match decimal_of(text) {
+        Some(decimal) if decimal > Decimal::ZERO => Ok(decimal),
+        Some(_) => Err(not_positive(what, text)),
+        None => Err(malformed(what, text)),
+    }
+}
+
+/// [`parse_decimal`] of a request field.
+#[inline]
+pub(crate) fn decimal(field: Field, text: &str) -> DomainResult<Decimal> {
+    parse_decimal(text, field.what).map_err(|e| e.field(field.name))
+}
+
+/// [`parse_positive_decimal`] of a request field.
+#[inline]
+pub(crate) fn positive_decimal(field: Field, text: &str) -> DomainResult<Decimal> {
+    parse_positive_decimal(text, field.what).map_err(|e| e.field(field.name))
+}
+
+/// The decimal `text` writes (digits, one optional '.', a sign), if it writes one.
+#[inline]
+fn decimal_of(text: &str) -> Option<Decimal> {
     let trimmed = text.trim();
     let ok_shape = !trimmed.is_empty()
         && trimmed
             .bytes()
             .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
         && trimmed.bytes().filter(|&b| b == b'.').count() <= 1;
-    let parsed = if ok_shape {
+    if ok_shape {
         trimmed.parse::<Decimal>().ok()
     } else {
         None
-    };
-    parsed.ok_or_else(|| {
-        DomainError::invalid(format!(
-            "malformed {what} {text:?}: expected a decimal number such as 45.00"
-        ))
-        .value(text)
-    })
-}
-
-/// Parses a decimal that must be strictly positive.
-pub fn parse_positive_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
-    let decimal = parse_decimal(text, what)?;
-    if decimal <= Decimal::ZERO {
-        return Err(
-            DomainError::invalid(format!("{what} must be greater than zero, got {text}"))
-                .value(text),
-        );
     }
-    Ok(decimal)
 }
 
-/// [`parse_decimal`] of a request field.
-pub(crate) fn decimal(field: Field, text: &str) -> DomainResult<Decimal> {
-    parse_decimal(text, field.what).map_err(|e| e.field(field.name))
+#[cold]
+#[inline(never)]
+fn malformed(what: &str, text: &str) -> DomainError {
+    DomainError::invalid(format!(
+        "malformed {what} {text:?}: expected a decimal number such as 45.00"
+    ))
+    .value(text)
 }
 
-/// [`parse_positive_decimal`] of a request field.
-pub(crate) fn positive_decimal(field: Field, text: &str) -> DomainResult<Decimal> {
-    parse_positive_decimal(text, field.what).map_err(|e| e.field(field.name))
+#[cold]
+#[inline(never)]
+fn not_positive(what: &str, text: &str) -> DomainError {
+    DomainError::invalid(format!("{what} must be greater than zero, got {text}")).value(text)
 }
 
 /// A request field's decimal that must not be negative; a refusal quotes the text.
