@@ -675,15 +675,12 @@ impl State {
         holder: &str,
         tokens: i128,
     ) -> DomainResult<()> {
-        let outside = self.ledger.balance(OUTSIDE, symbol);
         let token = self.token_mut(symbol)?;
         if tokens >= 0 {
             token.minted += tokens;
         } else {
             token.burned -= tokens;
         }
-        // Every mint and burn is posted from or to `outside` before it is recorded here.
-        debug_assert_eq!(token.supply(), -outside, "supply is what outside gave out");
         token.history.push(Issuance {
             seq: ctx.seq,
             date: ctx.date,
@@ -691,6 +688,12 @@ impl State {
             holder: holder.to_string(),
             tokens,
         });
+        // Every mint and burn is posted from or to `outside` before it is recorded here.
+        debug_assert_eq!(
+            self.token(symbol).map(Token::supply),
+            Ok(-self.ledger.balance(OUTSIDE, symbol)),
+            "supply is what outside gave out"
+        );
         Ok(())
     }
 
