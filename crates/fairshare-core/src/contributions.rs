@@ -38,6 +38,7 @@ pub(crate) struct LogRequest<'a> {
 
 impl<'a> LogRequest<'a> {
     /// The fields of `command`, if it is a `Log`.
+    #[inline]
     pub(crate) fn of(command: &'a Command) -> Option<LogRequest<'a>> {
         let Command::Log {
             project,
@@ -351,6 +352,7 @@ impl State {
 }
 
 /// Checks the fields a `Log` command gives for its kind and reads what they measure.
+#[inline]
 fn measure(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
     match log.kind {
         Kind::Work => measure_work(project, log),
@@ -372,6 +374,7 @@ const RATE: Field = Field::named("rate");
 const VALUE: Field = Field::named("value");
 
 /// Work: hours in a category whose rate is set.
+#[inline]
 fn measure_work(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
     let kind = log.kind;
     refuse_extra(kind, AMOUNT, log.amount.is_some())?;
@@ -398,6 +401,7 @@ fn measure_work(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
 }
 
 /// Cash and material: an amount in the project's currency.
+#[inline]
 fn measure_money(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
     let kind = log.kind;
     refuse_extra(kind, HOURS, log.hours.is_some())?;
@@ -413,6 +417,7 @@ fn measure_money(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
 }
 
 /// Use of one's own equipment: hours at a stated rate.
+#[inline]
 fn measure_use(log: &LogRequest) -> DomainResult<Measure> {
     let kind = log.kind;
     refuse_extra(kind, AMOUNT, log.amount.is_some())?;
@@ -430,6 +435,7 @@ fn measure_use(log: &LogRequest) -> DomainResult<Measure> {
 }
 
 /// A citation of an existing design: a value.
+#[inline]
 fn measure_cite(log: &LogRequest) -> DomainResult<Measure> {
     let kind = log.kind;
     refuse_extra(kind, HOURS, log.hours.is_some())?;
@@ -441,6 +447,7 @@ fn measure_cite(log: &LogRequest) -> DomainResult<Measure> {
 }
 
 /// Refuses a field the kind does not take.
+#[inline]
 fn refuse_extra(kind: Kind, field: Field, present: bool) -> DomainResult<()> {
     if present {
         Err(
@@ -453,6 +460,7 @@ fn refuse_extra(kind: Kind, field: Field, present: bool) -> DomainResult<()> {
 }
 
 /// The field the kind needs (the message says `a {kind} contribution needs {what}`).
+#[inline]
 fn need(kind: Kind, value: Option<&str>, field: Field) -> DomainResult<&str> {
     value.ok_or_else(|| {
         DomainError::invalid(format!("a {kind} contribution needs {}", field.what))
