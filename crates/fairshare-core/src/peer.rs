@@ -38,7 +38,7 @@ use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::Posting;
 use crate::model::{Contribution, Filter, Kind, OUTSIDE, Role, Status, check_name, check_text};
 use crate::money::{parse_positive_amount, positive_amount};
-use crate::roles::{observers_only_read, require_custodian};
+use crate::roles::{custodian_or_self, observers_only_read, require_custodian};
 use crate::split::split_largest_remainder_big;
 use crate::state::{Ctx, Project, State};
 use crate::value::{Value, decimal};
@@ -1054,12 +1054,12 @@ impl State {
         let round = self
             .open_round(gift.round)
             .about_value("round", gift.round)?;
-        if role != Role::Custodian && ctx.actor != from {
-            return Err(DomainError::forbidden(format!(
-                "{} may give points only as themself, not as {from}",
-                ctx.actor
-            )));
-        }
+        custodian_or_self(
+            role,
+            &ctx.actor,
+            from,
+            format_args!("give points only as themself, not as {from}"),
+        )?;
         if from == to {
             return Err(DomainError::invalid(format!(
                 "{from} cannot give points to themself: a round values the others"
@@ -1155,12 +1155,12 @@ impl State {
         agent: &str,
     ) -> DomainResult<Outcome> {
         let round = self.open_round(round).about_value("round", round)?;
-        if role != Role::Custodian && ctx.actor != agent {
-            return Err(DomainError::forbidden(format!(
-                "{} may opt out only themself, not {agent}",
-                ctx.actor
-            )));
-        }
+        custodian_or_self(
+            role,
+            &ctx.actor,
+            agent,
+            format_args!("opt out only themself, not {agent}"),
+        )?;
         self.agent(agent).about_value("agent", agent)?;
         if !round.is_eligible(agent) {
             return Err(DomainError::invalid(format!(

@@ -59,6 +59,20 @@ pub(crate) fn affiliate_acts_for_self(
     Ok(())
 }
 
+/// Refuses anyone but a custodian or the agent concerned: "{actor} may {may}".
+#[inline]
+pub(crate) fn custodian_or_self(
+    role: Role,
+    actor: &str,
+    agent: &str,
+    may: impl Display,
+) -> DomainResult<()> {
+    if role != Role::Custodian && actor != agent {
+        return Err(refusal(format_args!("{actor} may {may}")));
+    }
+    Ok(())
+}
+
 /// A refusal by role, built off the hot path (the checks above run on every decision).
 #[cold]
 #[inline(never)]
