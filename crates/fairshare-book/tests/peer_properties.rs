@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 
 use common::rows_of;
 use fairshare_book::{Book, MemoryStore, verify};
-use fairshare_core::peer::{BigInt, BigRational};
-use fairshare_core::{Command, Kind, OPERATOR, Outcome, Role, Share};
+use fairshare_core::{BigInt, BigRational, Command, Kind, OPERATOR, Outcome, Role, Share};
 use proptest::prelude::*;
 
 const AT: &str = "2026-11-21T12:00:00Z";

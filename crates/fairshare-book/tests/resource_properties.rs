@@ -2,8 +2,7 @@
 //! nothing reaches the owners after the move to a commons, and cancelling refunds exactly.
 
 use fairshare_book::{Book, MemoryStore};
-use fairshare_core::resources::{ResourceStatus, SplitShare};
-use fairshare_core::{Bucket, Command, OPERATOR, Outcome, Plan, Role};
+use fairshare_core::{Bucket, Command, OPERATOR, Outcome, Plan, ResourceStatus, Role, SplitShare};
 use proptest::prelude::*;
 
 const AT: &str = "2026-11-21T12:00:00Z";

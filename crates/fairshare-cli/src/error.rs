@@ -146,23 +146,32 @@ fn flag_of(field: &str) -> Option<&'static str> {
         "limit" => "--limit N",
         "date" => "--date YYYY-MM-DD",
         "as_of" => "--as-of YYYY-MM-DD",
+        "eligible" => "--eligible A,B,...",
+        "technician" => "--technician AGENT",
+        "technician_hours" => "--technician-hours H",
         _ => return None,
     })
 }
 
 /// The message of a failure in this command line's words: a refusal that names a request
-/// field gets the flag that sets it.
+/// field without quoting its value (a field missing, or one the command does not take) gets
+/// the flag that sets it; one that quotes what was typed points at it already.
 pub fn phrase(error: &anyhow::Error) -> String {
     let message = format!("{error:#}");
     let field = error.chain().find_map(|cause| {
-        if let Some(op) = cause.downcast_ref::<OpError>() {
-            return op.field();
-        }
-        let domain = match cause.downcast_ref::<BookError>() {
-            Some(BookError::Domain(domain)) => Some(domain),
+        let domain = match (
+            cause.downcast_ref::<OpError>(),
+            cause.downcast_ref::<BookError>(),
+        ) {
+            (Some(OpError::Domain(domain)), _) | (_, Some(BookError::Domain(domain))) => {
+                Some(domain)
+            }
             _ => cause.downcast_ref::<DomainError>(),
         };
-        domain.and_then(DomainError::field_name)
+        domain
+            .and_then(DomainError::details)
+            .filter(|details| details.value.is_none())
+            .and_then(|details| details.field)
     });
     match field.and_then(flag_of) {
         Some(flag) => format!("{message} ({flag})"),

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use clap::Subcommand;
-use fairshare_core::value::parse_decimal;
+use fairshare_core::parse_decimal;
 use fairshare_ops::PAGE_LIMIT_MAX;
 use fairshare_ops::resources::{
     AddResource, CampaignOut, CampaignsOut, CancelCampaign, Cancelled, Charged, FeesOut, FeesSet,

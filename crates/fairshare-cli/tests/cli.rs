@@ -481,7 +481,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     env.refused(
         &["contributions", "forillon", "--limit", "1001"],
         "invalid",
-        "limit 1001 is above the maximum 1000: page with offset (--limit N)",
+        "limit 1001 is above the maximum 1000: page with offset",
     );
 
     // Without --json: nothing on stdout, the message on stderr, the same exit status.

@@ -1,4 +1,5 @@
-//! The value equation: how one incoming amount is split by a project's plan.
+//! The value equation: how one incoming amount is split by a project's plan, and the `Revenue`
+//! command that records it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -6,13 +7,208 @@ use std::sync::Arc;
 use ethnum::I256;
 use rust_decimal::Decimal;
 
-use crate::command::{ClaimPayment, Line};
+use crate::command::{ClaimPayment, Line, Outcome};
 use crate::date::Date;
-use crate::error::DomainResult;
-use crate::model::{Bucket, PercentOf};
-use crate::money::parse_amount;
+use crate::engine::unfit;
+use crate::error::{About, DomainResult, Field};
+use crate::ledger::Posting;
+use crate::model::{Bucket, Kind, OUTSIDE, PercentOf, Role, check_text};
+use crate::money::{parse_amount, positive_amount};
+use crate::roles::require_custodian;
 use crate::split::{CappedShare, split_capped, split_largest_remainder};
-use crate::state::{Claim, Project, State};
+use crate::state::{Claim, Ctx, Distribution, Project, State};
+
+/// The outcome of a `Revenue` command, its payout lines moved out of it.
+pub(crate) struct RevenueOutcome<'a> {
+    pub id: u64,
+    pub amount: i128,
+    pub plan_version: u32,
+    pub lines: Vec<Line>,
+    pub claims: &'a [ClaimPayment],
+}
+
+impl State {
+    // --- Revenue ---
+
+    pub(crate) fn decide_revenue(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        project: &str,
+        amount: &str,
+        from: Option<&str>,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "record revenue")?;
+        let project = self.project(project).about_value("project", project)?;
+        let amount = positive_amount("amount", amount, project.exponent)?;
+        if let Some(from) = from {
+            check_text(Field::new("from", "source"), from)?;
+        }
+        let (lines, claims) = plan_distribution(self, project, amount, ctx.date)?;
+        Ok(Outcome::Distributed {
+            id: self.distributions.len() as u64 + 1,
+            amount,
+            plan_version: project.plan_version(),
+            lines,
+            claims,
+        })
+    }
+
+    pub(crate) fn apply_revenue(
+        &mut self,
+        ctx: &Ctx,
+        project: &str,
+        from: Option<&str>,
+        revenue: RevenueOutcome,
+    ) -> DomainResult<()> {
+        let RevenueOutcome {
+            id,
+            amount,
+            plan_version,
+            mut lines,
+            claims,
+        } = revenue;
+        // Parsed lines come with the spare capacity of a growing Vec: kept for good, they
+        // should not hold it.
+        lines.shrink_to_fit();
+        if id != self.distributions.len() as u64 + 1
+            || lines.iter().map(|l| l.amount).sum::<i128>() != amount
+        {
+            return Err(unfit(ctx, "revenue"));
+        }
+        let (asset, exponent) = {
+            let project = self.project(project)?;
+            (project.currency.clone(), project.exponent)
+        };
+        let postings = revenue_postings(&asset, amount, &lines);
+        let memo = format!("revenue {project} distribution {id}");
+        let transaction = self.ledger.post(ctx.seq, memo, postings)?;
+        self.settle_paybacks(ctx, project, plan_version, &lines)?;
+        self.settle_claims(ctx, project, claims)?;
+        self.distributions.push(Distribution {
+            id,
+            project: project.to_string(),
+            seq: ctx.seq,
+            date: ctx.date,
+            amount,
+            asset,
+            exponent,
+            plan_version,
+            key: ctx.key.clone(),
+            from: from.map(str::to_string),
+            lines,
+            transaction,
+        });
+        Ok(())
+    }
+
+    /// Payback lines settle co-owners' caps (and may turn the resource into a commons).
+    fn settle_paybacks(
+        &mut self,
+        ctx: &Ctx,
+        project: &str,
+        plan_version: u32,
+        lines: &[Line],
+    ) -> DomainResult<()> {
+        let plan = self
+            .project(project)?
+            .plans
+            .get(plan_version as usize - 1)
+            .cloned()
+            .ok_or_else(|| unfit(ctx, "revenue"))?;
+        for (index, bucket) in plan.buckets.iter().enumerate() {
+            if let Bucket::Payback { resource, .. } = bucket {
+                let payments: Vec<(&str, i128)> = lines
+                    .iter()
+                    .filter(|l| l.bucket as usize == index)
+                    .map(|l| (l.to.as_str(), l.amount))
+                    .collect();
+                self.apply_payback(resource, &payments)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reimbursement lines settle the claims they name.
+    fn settle_claims(
+        &mut self,
+        ctx: &Ctx,
+        project: &str,
+        claims: &[ClaimPayment],
+    ) -> DomainResult<()> {
+        let project_state = self.project_mut(project)?;
+        for payment in claims {
+            let at = *project_state
+                .claim_index
+                .get(&payment.contribution)
+                .ok_or_else(|| unfit(ctx, "revenue"))?;
+            project_state.claims[at].paid += payment.amount;
+        }
+        Ok(())
+    }
+}
+
+/// A revenue's transaction: `amount` from `outside`, then one credit per account in byte order
+/// of its name (an account paid by several buckets gets one posting).
+fn revenue_postings(asset: &str, amount: i128, lines: &[Line]) -> Vec<Posting> {
+    let mut credits: Vec<(&str, i128)> = lines.iter().map(|l| (l.to.as_str(), l.amount)).collect();
+    // Lines come sorted bucket by bucket, so this sort mostly merges a few sorted runs.
+    credits.sort_by(|a, b| a.0.cmp(b.0));
+    let mut postings = Vec::with_capacity(credits.len() + 1);
+    postings.push(Posting {
+        account: OUTSIDE.into(),
+        asset: asset.into(),
+        amount: -amount,
+    });
+    for (account, amount) in credits {
+        // postings[0] is the debit from outside: never merge a credit into it.
+        let credited = postings.len() > 1;
+        match postings.last_mut() {
+            Some(last) if credited && last.account == account => last.amount += amount,
+            _ => postings.push(Posting {
+                account: account.into(),
+                asset: asset.into(),
+                amount,
+            }),
+        }
+    }
+    postings
+}
+
+/// A distribution being built: its lines and claim settlements so far, and what is left.
+struct Payout {
+    amount: i128,
+    left: i128,
+    lines: Vec<Line>,
+    claims: Vec<ClaimPayment>,
+}
+
+impl Payout {
+    /// Pays `part` of what is left to `to` from bucket `bucket` (nothing is a no-op).
+    fn pay(&mut self, bucket: u32, to: &str, part: i128) {
+        debug_assert!(
+            (0..=self.left).contains(&part),
+            "bucket {bucket} pays {part} to {to} with {} left",
+            self.left
+        );
+        if part > 0 {
+            self.lines.push(Line {
+                bucket,
+                to: to.into(),
+                amount: part,
+            });
+        }
+        self.left -= part;
+    }
+
+    /// What a bucket with an optional percentage of what is left may place.
+    fn pot(&self, percent: Option<Decimal>) -> i128 {
+        match percent {
+            Some(p) => percent_floor(self.left, p).min(self.left),
+            None => self.left,
+        }
+    }
+}
 
 /// The lines and claim settlements of distributing `amount` (minor units) by the project's
 /// current plan on `date`. Parts always add up to `amount`: what no bucket places goes to the
@@ -23,126 +219,130 @@ pub fn plan_distribution(
     amount: i128,
     date: Date,
 ) -> DomainResult<(Vec<Line>, Vec<ClaimPayment>)> {
-    let mut left = amount;
-    let mut lines = Vec::new();
-    let mut claims = Vec::new();
+    let mut payout = Payout {
+        amount,
+        left: amount,
+        lines: Vec::new(),
+        claims: Vec::new(),
+    };
     let plan = project.plan();
     for (index, bucket) in plan.buckets.iter().enumerate() {
-        if left == 0 {
+        if payout.left == 0 {
             break;
         }
-        let bucket_index = index as u32;
-        let mut push = |to: &str, part: i128| {
-            if part > 0 {
-                lines.push(Line {
-                    bucket: bucket_index,
-                    to: to.into(),
-                    amount: part,
-                });
+        pay_bucket(state, project, date, &mut payout, index as u32, bucket)?;
+    }
+    if payout.left > 0 {
+        payout.lines.push(Line {
+            bucket: plan.buckets.len() as u32,
+            to: project.unallocated_account().into(),
+            amount: payout.left,
+        });
+    }
+    debug_assert_eq!(
+        payout.lines.iter().map(|l| l.amount).sum::<i128>(),
+        payout.amount
+    );
+    debug_assert!(payout.lines.iter().all(|l| l.amount > 0));
+    Ok((payout.lines, payout.claims))
+}
+
+/// Places what one bucket takes of what is left.
+fn pay_bucket(
+    state: &State,
+    project: &Project,
+    date: Date,
+    payout: &mut Payout,
+    index: u32,
+    bucket: &Bucket,
+) -> DomainResult<()> {
+    match bucket {
+        Bucket::Fixed { amount: fixed, to } => {
+            let take = parse_amount(fixed, project.exponent)?.min(payout.left);
+            payout.pay(index, to, take);
+        }
+        Bucket::Percent { percent, of, to } => {
+            let base = match of {
+                PercentOf::Gross => payout.amount,
+                PercentOf::Remaining => payout.left,
+            };
+            let take = percent_floor(base, *percent).min(payout.left);
+            payout.pay(index, to, take);
+        }
+        Bucket::Reimburse { kinds } => reimburse(project, kinds, payout, index),
+        Bucket::Payback { resource, percent } => {
+            let pot = payout.pot(*percent);
+            let resource = state.resource(resource)?;
+            let (parts, _) = resource.payback_split(pot);
+            for (owner, part) in resource.owners.iter().zip(parts) {
+                payout.pay(index, &owner.agent, part);
             }
-        };
-        match bucket {
-            Bucket::Fixed { amount: fixed, to } => {
-                let take = parse_amount(fixed, project.exponent)?.min(left);
-                push(to, take);
-                left -= take;
+        }
+        Bucket::Contributors { percent, .. } => {
+            let pot = payout.pot(*percent);
+            let filter = bucket.filter().unwrap_or_default();
+            let values = state.values_by_agent(project, &filter, date)?;
+            let weights: Vec<u128> = values.iter().map(|(_, v)| v.0 as u128).collect();
+            let parts = split_largest_remainder(pot as u128, &weights);
+            for ((agent, _), part) in values.iter().zip(parts) {
+                payout.pay(index, agent, part as i128);
             }
-            Bucket::Percent { percent, of, to } => {
-                let base = match of {
-                    PercentOf::Gross => amount,
-                    PercentOf::Remaining => left,
-                };
-                let take = percent_floor(base, *percent).min(left);
-                push(to, take);
-                left -= take;
-            }
-            Bucket::Reimburse { kinds } => {
-                // Open claims grouped per agent in one pass (byte order of handle, oldest
-                // claim first), so a distribution stays linear in the number of claims.
-                let mut owed: BTreeMap<Arc<str>, (i128, Vec<&Claim>)> = BTreeMap::new();
-                for claim in project
-                    .claims
-                    .iter()
-                    .filter(|c| kinds.contains(&c.kind) && c.outstanding() > 0)
-                {
-                    let entry = owed.entry(claim.agent.clone()).or_default();
-                    entry.0 += claim.outstanding();
-                    entry.1.push(claim);
-                }
-                let shares: Vec<CappedShare> = owed
-                    .values()
-                    .map(|(o, _)| CappedShare {
-                        weight: *o as u128,
-                        room: *o as u128,
-                    })
-                    .collect();
-                let (parts, _) = split_capped(left as u128, &shares);
-                for ((agent, (_, open)), part) in owed.iter().zip(parts) {
-                    let part = part as i128;
-                    push(agent, part);
-                    left -= part;
-                    let mut to_settle = part;
-                    for claim in open {
-                        if to_settle == 0 {
-                            break;
-                        }
-                        let paid = to_settle.min(claim.outstanding());
-                        claims.push(ClaimPayment {
-                            contribution: claim.contribution,
-                            amount: paid,
-                        });
-                        to_settle -= paid;
-                    }
-                }
-            }
-            Bucket::Payback { resource, percent } => {
-                let pot = match percent {
-                    Some(p) => percent_floor(left, *p).min(left),
-                    None => left,
-                };
-                let resource = state.resource(resource)?;
-                let (parts, _) = resource.payback_split(pot);
-                for (owner, part) in resource.owners.iter().zip(parts) {
-                    push(&owner.agent, part);
-                    left -= part;
-                }
-            }
-            Bucket::Contributors { percent, .. } => {
-                let pot = match percent {
-                    Some(p) => percent_floor(left, *p).min(left),
-                    None => left,
-                };
-                let filter = bucket.filter().unwrap_or_default();
-                let values = state.values_by_agent(project, &filter, date)?;
-                let weights: Vec<u128> = values.iter().map(|(_, v)| v.0 as u128).collect();
-                let parts = split_largest_remainder(pot as u128, &weights);
-                for ((agent, _), part) in values.iter().zip(parts) {
-                    push(agent, part as i128);
-                    left -= part as i128;
-                }
-            }
-            // --- tokens ---
-            Bucket::TokenHolders { token } => {
-                // In byte order of the account name, so ties go to the smaller name.
-                let holders = state.token_holder_balances(token)?;
-                let weights: Vec<u128> = holders.iter().map(|(_, b)| *b as u128).collect();
-                let parts = split_largest_remainder(left as u128, &weights);
-                for ((holder, _), part) in holders.iter().zip(parts) {
-                    push(holder, part as i128);
-                    left -= part as i128;
-                }
+        }
+        // --- tokens ---
+        Bucket::TokenHolders { token } => {
+            // In byte order of the account name, so ties go to the smaller name.
+            let holders = state.token_holder_balances(token)?;
+            let weights: Vec<u128> = holders.iter().map(|(_, b)| *b as u128).collect();
+            let parts = split_largest_remainder(payout.left as u128, &weights);
+            for ((holder, _), part) in holders.iter().zip(parts) {
+                payout.pay(index, holder, part as i128);
             }
         }
     }
-    if left > 0 {
-        lines.push(Line {
-            bucket: plan.buckets.len() as u32,
-            to: project.unallocated_account().into(),
-            amount: left,
-        });
+    Ok(())
+}
+
+/// Outstanding reimbursable claims of `kinds`, capped pro-rata by what each agent is owed;
+/// each agent's part settles their claims oldest first.
+fn reimburse(project: &Project, kinds: &[Kind], payout: &mut Payout, index: u32) {
+    // Open claims grouped per agent in one pass (byte order of handle, oldest claim first),
+    // so a distribution stays linear in the number of claims.
+    let mut owed: BTreeMap<Arc<str>, (i128, Vec<&Claim>)> = BTreeMap::new();
+    for claim in project
+        .claims
+        .iter()
+        .filter(|c| kinds.contains(&c.kind) && c.outstanding() > 0)
+    {
+        let entry = owed.entry(claim.agent.clone()).or_default();
+        entry.0 += claim.outstanding();
+        entry.1.push(claim);
     }
-    debug_assert_eq!(lines.iter().map(|l| l.amount).sum::<i128>(), amount);
-    Ok((lines, claims))
+    let shares: Vec<CappedShare> = owed
+        .values()
+        .map(|(o, _)| CappedShare {
+            weight: *o as u128,
+            room: *o as u128,
+        })
+        .collect();
+    let (parts, _) = split_capped(payout.left as u128, &shares);
+    for ((agent, (due, open)), part) in owed.iter().zip(parts) {
+        let part = part as i128;
+        debug_assert!(part <= *due, "{agent} is paid {part} of {due} owed");
+        payout.pay(index, agent, part);
+        let mut to_settle = part;
+        for claim in open {
+            if to_settle == 0 {
+                break;
+            }
+            let paid = to_settle.min(claim.outstanding());
+            payout.claims.push(ClaimPayment {
+                contribution: claim.contribution,
+                amount: paid,
+            });
+            to_settle -= paid;
+        }
+        debug_assert_eq!(to_settle, 0, "{agent}'s part settles their claims exactly");
+    }
 }
 
 /// `floor(base * percent / 100)`, exactly.
@@ -168,5 +368,37 @@ mod tests {
         assert_eq!(percent_floor(999, "10".parse().unwrap()), 99);
         assert_eq!(percent_floor(10_000, "12.5".parse().unwrap()), 1_250);
         assert_eq!(percent_floor(7, "33.333".parse().unwrap()), 2);
+    }
+
+    #[test]
+    fn revenue_postings_merge_an_account_paid_by_several_buckets_in_name_order() {
+        let line = |bucket: u32, to: &str, amount: i128| Line {
+            bucket,
+            to: to.into(),
+            amount,
+        };
+        let lines = [
+            line(0, "infra", 500),
+            line(1, "bea", 3000),
+            line(1, "carl", 2000),
+            line(2, "abran", 1500),
+            line(2, "bea", 3000),
+        ];
+        let postings = revenue_postings("CAD", 10_000, &lines);
+        let legs: Vec<(&str, i128)> = postings
+            .iter()
+            .map(|p| (p.account.as_str(), p.amount))
+            .collect();
+        assert_eq!(
+            legs,
+            [
+                (OUTSIDE, -10_000),
+                ("abran", 1500),
+                ("bea", 6000),
+                ("carl", 2000),
+                ("infra", 500)
+            ]
+        );
+        assert!(postings.iter().all(|p| p.asset == "CAD"));
     }
 }

@@ -46,7 +46,8 @@ pub struct DomainError {
 /// What a refusal is about, for front ends to phrase.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Details {
-    /// The request field at fault, by its JSON name (`reason`, `per_hour`).
+    /// The request field at fault, by its JSON name in the command (`reason`, `per_hour`); a
+    /// field of a nested object is dotted (`hatch.price`).
     pub field: Option<&'static str>,
     /// The value refused, as the request wrote it.
     pub value: Option<String>,
@@ -98,6 +99,19 @@ impl DomainError {
         self.details.get_or_insert_with(Default::default)
     }
 
+    /// Names the request field (and the value quoted), unless the refusal names a field
+    /// already: the check nearest the field knows it best.
+    pub(crate) fn or_field(mut self, field: &'static str, value: Option<String>) -> Self {
+        if self.field_name().is_none() {
+            let details = self.details_mut();
+            details.field = Some(field);
+            if value.is_some() && details.value.is_none() {
+                details.value = value;
+            }
+        }
+        self
+    }
+
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
@@ -131,6 +145,47 @@ impl std::error::Error for DomainError {}
 
 pub type DomainResult<T> = Result<T, DomainError>;
 
+/// A request field as the core's refusals name it: its JSON name in the command (what front
+/// ends get as [`Details::field`]) and the words a message uses for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Field {
+    pub name: &'static str,
+    pub what: &'static str,
+}
+
+impl Field {
+    pub(crate) const fn new(name: &'static str, what: &'static str) -> Field {
+        Field { name, what }
+    }
+
+    /// A field whose messages call it by its JSON name (`hours`, `reason`).
+    pub(crate) const fn named(name: &'static str) -> Field {
+        Field { name, what: name }
+    }
+}
+
+/// Names the request field of a refusal that comes from a lookup or a shared check (an
+/// unknown agent named by `from`, an amount given as `target`), unless it names one already.
+pub(crate) trait About: Sized {
+    /// The refusal is about `field`.
+    fn about(self, field: &'static str) -> Self;
+    /// The refusal is about `field`, whose value its message quotes (made text only for a
+    /// refusal).
+    fn about_value(self, field: &'static str, value: impl fmt::Display) -> Self;
+}
+
+impl<T> About for DomainResult<T> {
+    #[inline]
+    fn about(self, field: &'static str) -> Self {
+        self.map_err(|e| e.or_field(field, None))
+    }
+
+    #[inline]
+    fn about_value(self, field: &'static str, value: impl fmt::Display) -> Self {
+        self.map_err(|e| e.or_field(field, Some(value.to_string())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +203,22 @@ mod tests {
         assert_eq!(details.value.as_deref(), Some(""));
         assert_eq!(details.limit.as_deref(), Some("2000 bytes"));
         assert_eq!(DomainError::not_found("x").details(), None);
+    }
+
+    #[test]
+    fn a_field_named_near_the_check_is_kept() {
+        let inner: DomainResult<()> = Err(DomainError::invalid("x").field("hatch.price"));
+        let error = inner.about_value("hatch", "h").unwrap_err();
+        assert_eq!(error.field_name(), Some("hatch.price"));
+        assert_eq!(error.details().and_then(|d| d.value.as_deref()), None);
+        let plain: DomainResult<()> = Err(DomainError::not_found("unknown agent \"zed\""));
+        let error = plain.about_value("from", "zed").unwrap_err();
+        assert_eq!(error.field_name(), Some("from"));
+        assert_eq!(
+            error.details().and_then(|d| d.value.as_deref()),
+            Some("zed")
+        );
+        assert_eq!(error.message(), "unknown agent \"zed\"");
     }
 
     #[test]

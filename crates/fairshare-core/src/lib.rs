@@ -24,43 +24,68 @@
 //! run(&mut state, Command::Revenue { project: "forillon".into(), amount: "100.00".into(), from: None });
 //! assert_eq!(state.ledger().balance("abran", "CAD"), 10_000);
 //! ```
+//!
+//! # The public surface
+//!
+//! The modules are private. What the other crates use is re-exported here, at the root, under
+//! the names it has always had: `fairshare_core::Campaign`, `fairshare_core::Price`,
+//! `fairshare_core::parse_decimal`. One flat namespace was chosen over small re-exporting
+//! modules (a `tokens` namespace, say) because the names do not clash and each reads on its
+//! own, and because a caller then never needs to know which module of the core a noun lives in:
+//! the core can move code between its modules without breaking anyone. Types that callers only
+//! reach through [`State`]'s queries (a round's gifts, a token's issuance history) are not
+//! re-exported; name them here when a caller needs to.
 
-pub mod command;
-pub mod date;
-pub mod distribute;
-pub mod engine;
-pub mod error;
-pub mod event;
-pub mod ledger;
-pub mod model;
-pub mod money;
-pub mod peer;
-pub mod resources;
-pub mod serde_text;
-pub mod split;
-pub mod state;
-pub mod time;
-pub mod tokens;
-pub mod value;
+mod command;
+mod contributions;
+mod date;
+mod directory;
+mod distribute;
+mod engine;
+mod error;
+mod event;
+mod ledger;
+mod model;
+mod money;
+mod peer;
+mod policy;
+mod resources;
+mod roles;
+mod serde_text;
+mod split;
+mod state;
+mod time;
+mod tokens;
+mod value;
 
 /// The hash map of the core's hot paths (agents, aggregates, balances, idempotency keys):
 /// foldhash is several times faster than SipHash on short keys and still seeded per process,
 /// so crafted handles or keys cannot force collisions.
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
+// --- commands, outcomes and events: what a book logs ---
 pub use command::{ClaimPayment, Command, Line, Outcome};
-pub use date::Date;
-pub use error::{DomainError, DomainResult, ErrorKind};
 pub use event::{EventBody, GENESIS_HASH, chain_hash, payload_hash};
+// --- the state machine and what it knows ---
+pub use date::Date;
+pub use error::{Details, DomainError, DomainResult, ErrorKind};
 pub use ledger::{Ledger, Posting, Transaction};
 pub use model::{
-    Agent, Bucket, Contribution, Filter, Kind, OPERATOR, OUTSIDE, PercentOf, Plan, Policy, Role,
-    Status,
+    Agent, Bucket, Contribution, Filter, Kind, NAME_LEN_MAX, OPERATOR, OUTSIDE, PercentOf, Plan,
+    Policy, Role, Status, TEXT_LEN_MAX,
 };
-pub use money::{format_amount, parse_amount};
-pub use peer::{BlendReport, BlendRow, CapRow, PeerShare, PoolLine, Round, Share, ValueChange};
 pub use state::{Ctx, Distribution, Project, State};
 pub use time::Timestamp;
-pub use value::Value;
+// --- amounts, values and exact splits ---
+pub use money::{format_amount, parse_amount};
+pub use split::{CappedShare, split_capped, split_largest_remainder};
+pub use value::{Value, parse_decimal, ratio_decimal, share_decimal};
+// --- shared resources ---
+pub use resources::{Campaign, FeeSchedule, Resource, ResourceStatus, SplitShare, UseRecord};
+// --- peer valuation ---
+pub use peer::{
+    BigInt, BigRational, BlendReport, BlendRow, Bounty, CapRow, PeerShare, PoolAllocation,
+    PoolLine, Round, Share, ValueChange,
+};
 // --- tokens ---
-pub use tokens::{HatchResult, HatchSpec, Redemption, Token, TokenMint};
+pub use tokens::{HatchResult, HatchSpec, Price, Redemption, Token, TokenMint};

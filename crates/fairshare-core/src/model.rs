@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, Field};
 use crate::value::Value;
 
 /// Longest handle, slug, account or category name.
@@ -23,9 +23,9 @@ pub const OUTSIDE: &str = "outside";
 /// The actor name of the local operator (the CLI without `--as`), who acts as a custodian.
 pub const OPERATOR: &str = "operator";
 
-/// Checks a handle, slug, account or category: lower-case ASCII letters, digits, `-` and `_`,
-/// starting with a letter or digit.
-pub fn check_name(name: &str, what: &str) -> DomainResult<()> {
+/// Checks a handle, slug, account or category given as the request field `field`:
+/// lower-case ASCII letters, digits, `-` and `_`, starting with a letter or digit.
+pub(crate) fn check_name(field: Field, name: &str) -> DomainResult<()> {
     let ok = !name.is_empty()
         && name.len() <= NAME_LEN_MAX
         && name.as_bytes()[0].is_ascii_alphanumeric()
@@ -33,19 +33,30 @@ pub fn check_name(name: &str, what: &str) -> DomainResult<()> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     if ok {
-        Ok(())
-    } else {
-        Err(DomainError::invalid(format!(
-            "invalid {what} {name:?}: use 1 to {NAME_LEN_MAX} lower-case letters, digits, '-' or '_'"
-        )))
+        return Ok(());
     }
+    let error = DomainError::invalid(format!(
+        "invalid {} {name:?}: use 1 to {NAME_LEN_MAX} lower-case letters, digits, '-' or '_'",
+        field.what
+    ))
+    .field(field.name)
+    .value(name);
+    Err(if name.len() > NAME_LEN_MAX {
+        error.limit(format!("{NAME_LEN_MAX} bytes"))
+    } else {
+        error
+    })
 }
 
-pub fn check_text(text: &str, what: &str) -> DomainResult<()> {
+/// Checks free text (a note, a reason, a purpose) given as the request field `field`.
+pub(crate) fn check_text(field: Field, text: &str) -> DomainResult<()> {
     if text.len() > TEXT_LEN_MAX {
         return Err(DomainError::invalid(format!(
-            "{what} is longer than {TEXT_LEN_MAX} bytes"
-        )));
+            "{} is longer than {TEXT_LEN_MAX} bytes",
+            field.what
+        ))
+        .field(field.name)
+        .limit(format!("{TEXT_LEN_MAX} bytes")));
     }
     Ok(())
 }

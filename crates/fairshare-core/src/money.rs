@@ -7,25 +7,52 @@ pub const EXPONENT_MAX: u32 = 18;
 /// Largest absolute amount in minor units we accept from input (about 10^30).
 pub const AMOUNT_MINOR_MAX: i128 = 1_000_000_000_000_000_000_000_000_000_000;
 
+/// Refuses an asset exponent past [`EXPONENT_MAX`] (the request's `exponent`).
+pub(crate) fn check_exponent(exponent: u32) -> DomainResult<()> {
+    if exponent > EXPONENT_MAX {
+        return Err(DomainError::invalid(format!(
+            "exponent {exponent} is too large: at most {EXPONENT_MAX}"
+        ))
+        .field("exponent")
+        .value(exponent.to_string())
+        .limit(EXPONENT_MAX.to_string()));
+    }
+    Ok(())
+}
+
 pub fn pow10(exponent: u32) -> i128 {
     10i128.pow(exponent)
 }
 
 /// Parses a decimal string ("12000.00", "3", "0.5") into minor units of an asset with
 /// `exponent` decimals. More decimals than the asset has ("1.005" CAD) is refused, never rounded.
+/// A refusal quotes the text (its value) and, for one too large, the largest amount accepted.
 pub fn parse_amount(text: &str, exponent: u32) -> DomainResult<i128> {
-    let minor = parse_fixed(text, exponent)?;
+    let largest = || format_amount(AMOUNT_MINOR_MAX, exponent);
+    let minor = fixed(text, exponent, Some(&largest))?;
     if minor.abs() > AMOUNT_MINOR_MAX {
-        return Err(DomainError::invalid(format!(
-            "malformed amount {text:?}: too large"
-        )));
+        return Err(
+            DomainError::invalid(format!("malformed amount {text:?}: too large"))
+                .value(text)
+                .limit(largest()),
+        );
     }
     Ok(minor)
 }
 
 /// Parses decimal text into an integer count of `10^-exponent`, refusing extra decimals.
 pub fn parse_fixed(text: &str, exponent: u32) -> DomainResult<i128> {
-    let bad = |why: &str| DomainError::invalid(format!("malformed amount {text:?}: {why}"));
+    fixed(text, exponent, None)
+}
+
+/// [`parse_fixed`], naming `largest` as the limit of a number too large.
+fn fixed(text: &str, exponent: u32, largest: Option<&dyn Fn() -> String>) -> DomainResult<i128> {
+    let bad =
+        |why: &str| DomainError::invalid(format!("malformed amount {text:?}: {why}")).value(text);
+    let too_large = || match largest {
+        Some(largest) => bad("too large").limit(largest()),
+        None => bad("too large"),
+    };
     let trimmed = text.trim();
     let (negative, digits) = match trimmed.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -50,17 +77,17 @@ pub fn parse_fixed(text: &str, exponent: u32) -> DomainResult<i128> {
         return Err(DomainError::invalid(format!(
             "amount {text:?} has {} decimals but the asset has {exponent}",
             fraction.len()
-        )));
+        ))
+        .value(text)
+        .limit(format!("{exponent} decimals")));
     }
-    let mut minor: i128 = whole.parse::<i128>().map_err(|_| bad("too large"))?;
-    minor = minor
-        .checked_mul(pow10(exponent))
-        .ok_or_else(|| bad("too large"))?;
+    let mut minor: i128 = whole.parse::<i128>().map_err(|_| too_large())?;
+    minor = minor.checked_mul(pow10(exponent)).ok_or_else(too_large)?;
     if !fraction.is_empty() {
         let padded = format!("{fraction:0<width$}", width = exponent as usize);
         minor = minor
             .checked_add(padded.parse::<i128>().map_err(|_| bad("bad decimals"))?)
-            .ok_or_else(|| bad("too large"))?;
+            .ok_or_else(too_large)?;
     }
     Ok(if negative { -minor } else { minor })
 }
@@ -69,11 +96,20 @@ pub fn parse_fixed(text: &str, exponent: u32) -> DomainResult<i128> {
 pub fn parse_positive_amount(text: &str, exponent: u32) -> DomainResult<i128> {
     let minor = parse_amount(text, exponent)?;
     if minor <= 0 {
-        return Err(DomainError::invalid(format!(
-            "amount {text:?} must be greater than zero"
-        )));
+        return Err(
+            DomainError::invalid(format!("amount {text:?} must be greater than zero")).value(text),
+        );
     }
     Ok(minor)
+}
+
+/// [`parse_positive_amount`] of the request field `field`.
+pub(crate) fn positive_amount(
+    field: &'static str,
+    text: &str,
+    exponent: u32,
+) -> DomainResult<i128> {
+    parse_positive_amount(text, exponent).map_err(|e| e.field(field))
 }
 
 /// Prints minor units with exactly `exponent` decimals: 555882 at exponent 2 is "5558.82".

@@ -2,8 +2,9 @@
 //! leavers and the cap table (issue 8).
 //!
 //! Everything a project's members decide together about *who deserves what share* beyond the
-//! formula of the valuation policy lives here, in one module with two entry points that the
-//! engine delegates to: [`State::decide_peer`] and [`State::apply_peer`]. Shares are exact
+//! formula of the valuation policy lives here, in one module: two dispatchers the engine
+//! delegates to ([`State::decide_peer`] and [`State::apply_peer`]) and, per command, one
+//! `decide_x` and one `apply_x` side by side. Shares are exact
 //! rationals ([`Share`]); pool units are integers split by largest remainder. `docs/PEER.md`
 //! tells the story.
 //!
@@ -32,13 +33,15 @@ pub use num_rational::BigRational;
 
 use crate::command::{Command, Outcome};
 use crate::date::Date;
-use crate::error::{DomainError, DomainResult};
+use crate::engine::unfit;
+use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::Posting;
 use crate::model::{Contribution, Filter, Kind, OUTSIDE, Role, Status, check_name, check_text};
-use crate::money::parse_positive_amount;
+use crate::money::{parse_positive_amount, positive_amount};
+use crate::roles::{custodian_or_self, observers_only_read, require_custodian};
 use crate::split::split_largest_remainder_big;
 use crate::state::{Ctx, Project, State};
-use crate::value::{Value, parse_decimal};
+use crate::value::{Value, decimal};
 
 /// Points each member distributes in a round unless the round says otherwise.
 pub const BUDGET_DEFAULT: u64 = 100;
@@ -292,6 +295,14 @@ impl Round {
     pub fn spent(&self, from: &str) -> u64 {
         self.gifts.get(from).map_or(0, |g| g.values().sum())
     }
+    /// Points `from` has given `to` so far.
+    fn given(&self, from: &str, to: &str) -> u64 {
+        self.gifts
+            .get(from)
+            .and_then(|g| g.get(to))
+            .copied()
+            .unwrap_or(0)
+    }
     /// Points each eligible recipient (not opted out) has received so far, in handle order.
     pub fn received(&self) -> Vec<(String, u64)> {
         let mut received: BTreeMap<&str, u64> = self
@@ -465,22 +476,24 @@ fn formula_filter() -> Filter {
     }
 }
 
-fn require_custodian(role: Role, what: &str) -> DomainResult<()> {
-    if role == Role::Custodian {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(format!(
-            "only custodians may {what}; this agent is an {role}"
-        )))
-    }
-}
+/// The weights of a blend, as the `SetBlend` fields that give them.
+const WEIGHTS: [Field; 3] = [
+    Field::new("formula", "formula weight"),
+    Field::new("peer", "peer weight"),
+    Field::new("steward", "steward weight"),
+];
 
-fn parse_weight(text: &str, part: &str) -> DomainResult<Decimal> {
-    let weight = parse_decimal(text, &format!("{part} weight"))?;
+fn parse_weight(field: Field, text: &str) -> DomainResult<Decimal> {
+    let weight = decimal(field, text)?;
     if weight < Decimal::ZERO || weight > Decimal::ONE {
-        return Err(DomainError::invalid(format!(
-            "{part} weight {text} must be between 0 and 1"
-        )));
+        let error = DomainError::invalid(format!("{} {text} must be between 0 and 1", field.what))
+            .field(field.name)
+            .value(text);
+        return Err(if weight > Decimal::ONE {
+            error.limit("1")
+        } else {
+            error
+        });
     }
     Ok(weight)
 }
@@ -669,335 +682,1108 @@ fn check_parts(
     steward: Decimal,
     parts: &Parts,
 ) -> DomainResult<()> {
+    match parts_refusal(slug, formula, peer, steward, parts) {
+        Some((_, error)) => Err(error),
+        None => Ok(()),
+    }
+}
+
+/// The first weight given to a part that has no points: its index in [`WEIGHTS`] and the
+/// refusal.
+fn parts_refusal(
+    slug: &str,
+    formula: Decimal,
+    peer: Decimal,
+    steward: Decimal,
+    parts: &Parts,
+) -> Option<(usize, DomainError)> {
     if formula > Decimal::ZERO && parts.value_total == 0 {
-        return Err(DomainError::invalid(format!(
-            "the blend gives weight {formula} to the formula share, but project {slug} has no counted contribution value (other than bounty awards) to share: log contributions first, or give the formula weight 0"
-        )));
+        return Some((
+            0,
+            DomainError::invalid(format!(
+                "the blend gives weight {formula} to the formula share, but project {slug} has no counted contribution value (other than bounty awards) to share: log contributions first, or give the formula weight 0"
+            )),
+        ));
     }
     if peer > Decimal::ZERO && parts.received_total == 0 {
-        return Err(DomainError::invalid(format!(
-            "the blend gives weight {peer} to peer shares, but no peer round of project {slug} has closed with any points given: run a round first, or give peers weight 0"
-        )));
+        return Some((
+            1,
+            DomainError::invalid(format!(
+                "the blend gives weight {peer} to peer shares, but no peer round of project {slug} has closed with any points given: run a round first, or give peers weight 0"
+            )),
+        ));
     }
     if steward > Decimal::ZERO && parts.steward_total == 0 {
-        return Err(DomainError::invalid(format!(
-            "the blend gives weight {steward} to steward shares, but no steward points have been given in project {slug}: give some first, or give the steward weight 0"
-        )));
+        return Some((
+            2,
+            DomainError::invalid(format!(
+                "the blend gives weight {steward} to steward shares, but no steward points have been given in project {slug}: give some first, or give the steward weight 0"
+            )),
+        ));
     }
-    Ok(())
+    None
 }
 
 // ---------------------------------------------------------------------------------------------
-// Decide
+// Commands: the dispatchers, then one decide_x and one apply_x per command
 // ---------------------------------------------------------------------------------------------
+
+/// A gift of points in a round, as a `Give` command asks it.
+struct Gift<'a> {
+    round: u64,
+    from: &'a str,
+    to: &'a str,
+    points: u64,
+}
+
+/// What a `Leave` outcome records.
+struct Departure<'a> {
+    agent: &'a str,
+    good: bool,
+    forfeited: Value,
+    changes: &'a [ValueChange],
+    forfeited_bounties: &'a [String],
+}
 
 impl State {
     /// Decides a peer-valuation command (the engine delegates here). Never changes the state.
+    /// Observers write nothing here; the rest only destructures and calls: rounds, steward
+    /// points and blends here, the rest in [`State::decide_allocation`].
     pub(crate) fn decide_peer(
         &self,
         ctx: &Ctx,
         role: Role,
         command: &Command,
     ) -> DomainResult<Outcome> {
-        if role == Role::Observer {
-            return Err(DomainError::forbidden(format!(
-                "{} is an observer: observers read but do not write ({})",
-                ctx.actor,
-                command.op()
-            )));
-        }
+        observers_only_read(role, &ctx.actor, format_args!("write ({})", command.op()))?;
         match command {
             Command::OpenRound {
                 project,
                 budget,
                 eligible,
-            } => {
-                require_custodian(role, "open peer rounds")?;
-                let project = self.project(project)?;
-                if let Some(open) = self.peer_rounds(&project.slug).find(|r| r.is_open()) {
-                    return Err(DomainError::conflict(format!(
-                        "round {} of project {} is still open: close it before opening another",
-                        open.id, project.slug
-                    )));
-                }
-                let budget = budget.unwrap_or(BUDGET_DEFAULT);
-                if budget == 0 || budget > POINTS_MAX {
-                    return Err(DomainError::invalid(format!(
-                        "a round's budget must be 1 to {POINTS_MAX} points, got {budget}"
-                    )));
-                }
-                let eligible = match eligible {
-                    Some(list) => self.check_eligible(project, list)?,
-                    None => self.default_eligible(project),
-                };
-                if eligible.len() < 2 {
-                    return Err(DomainError::invalid(format!(
-                        "a peer round needs at least two eligible members; project {} has {}: members take part once they have a counted contribution, or name them with --eligible",
-                        project.slug,
-                        eligible.len()
-                    )));
-                }
-                Ok(Outcome::RoundOpened {
-                    round: self.peer.rounds.len() as u64 + 1,
-                    budget,
-                    eligible,
-                })
-            }
+            } => self.decide_open_round(role, project, *budget, eligible.as_deref()),
             Command::Give {
                 round,
                 from,
                 to,
                 points,
             } => {
-                let round = self.open_round(*round)?;
-                if role != Role::Custodian && ctx.actor != *from {
-                    return Err(DomainError::forbidden(format!(
-                        "{} may give points only as themself, not as {from}",
-                        ctx.actor
-                    )));
-                }
-                if from == to {
-                    return Err(DomainError::invalid(format!(
-                        "{from} cannot give points to themself: a round values the others"
-                    )));
-                }
-                for (agent, what) in [(from, "give"), (to, "receive")] {
-                    self.agent(agent)?;
-                    if !round.is_eligible(agent) {
-                        return Err(DomainError::invalid(format!(
-                            "{agent} is not eligible in round {} and cannot {what} points",
-                            round.id
-                        )));
-                    }
-                    if self.has_left(&round.project, agent) {
-                        return Err(DomainError::conflict(format!(
-                            "{agent} has left project {} and cannot {what} points",
-                            round.project
-                        )));
-                    }
-                }
-                if round.opted_out.contains(to) {
-                    return Err(DomainError::invalid(format!(
-                        "{to} opted out of receiving points in round {}",
-                        round.id
-                    )));
-                }
-                let others = round.spent(from)
-                    - round
-                        .gifts
-                        .get(from)
-                        .and_then(|g| g.get(to))
-                        .copied()
-                        .unwrap_or(0);
-                let spent = others.saturating_add(*points);
-                if spent > round.budget {
-                    return Err(DomainError::invalid(format!(
-                        "{from} would give {spent} points in round {}, over the budget of {} ({others} already given to others, {} left)",
-                        round.id,
-                        round.budget,
-                        round.budget - others
-                    )));
-                }
-                Ok(Outcome::Given {
-                    round: round.id,
-                    spent,
-                    left: round.budget - spent,
-                })
+                let gift = Gift {
+                    round: *round,
+                    from,
+                    to,
+                    points: *points,
+                };
+                self.decide_give(ctx, role, &gift)
             }
-            Command::OptOut { round, agent } => {
-                let round = self.open_round(*round)?;
-                if role != Role::Custodian && ctx.actor != *agent {
-                    return Err(DomainError::forbidden(format!(
-                        "{} may opt out only themself, not {agent}",
-                        ctx.actor
-                    )));
-                }
-                self.agent(agent)?;
-                if !round.is_eligible(agent) {
-                    return Err(DomainError::invalid(format!(
-                        "{agent} is not eligible in round {}",
-                        round.id
-                    )));
-                }
-                if round.opted_out.contains(agent) {
-                    return Err(DomainError::conflict(format!(
-                        "{agent} has already opted out of round {}",
-                        round.id
-                    )));
-                }
-                if round.gifts.values().any(|g| g.contains_key(agent)) {
-                    return Err(DomainError::conflict(format!(
-                        "{agent} has already received points in round {}: opt out before anyone gives, or ask the givers to set their points to 0 first",
-                        round.id
-                    )));
-                }
-                Ok(Outcome::Done)
-            }
-            Command::CloseRound { round } => {
-                require_custodian(role, "close peer rounds")?;
-                let round = self.open_round(*round)?;
-                let (total, shares) = round.provisional_shares();
-                Ok(Outcome::RoundClosed {
-                    round: round.id,
-                    total,
-                    shares,
-                })
-            }
+            Command::OptOut { round, agent } => self.decide_opt_out(ctx, role, *round, agent),
+            Command::CloseRound { round } => self.decide_close_round(role, *round),
             Command::StewardGive {
                 project,
                 agent,
                 points,
                 reason,
-            } => {
-                require_custodian(role, "give steward points")?;
-                let project = self.project(project)?;
-                if self.agent(agent)?.role == Role::Observer {
-                    return Err(DomainError::invalid(format!(
-                        "{agent} is an observer: observers hold no share"
-                    )));
-                }
-                if self.has_left(&project.slug, agent) {
-                    return Err(DomainError::conflict(format!(
-                        "{agent} has left project {}",
-                        project.slug
-                    )));
-                }
-                if *points == 0 || *points > POINTS_MAX {
-                    return Err(DomainError::invalid(format!(
-                        "steward points must be 1 to {POINTS_MAX}, got {points}"
-                    )));
-                }
-                if reason.trim().is_empty() {
-                    return Err(
-                        DomainError::invalid("steward points need a public reason").field("reason")
-                    );
-                }
-                check_text(reason, "reason")?;
-                Ok(Outcome::Done)
-            }
+            } => self.decide_steward_give(role, project, agent, *points, reason),
             Command::SetBlend {
                 project,
                 formula,
                 peer,
                 steward,
-            } => {
-                require_custodian(role, "set blends")?;
-                let project = self.project(project)?;
-                let (f, p, s) = (
-                    parse_weight(formula, "formula")?,
-                    parse_weight(peer, "peer")?,
-                    parse_weight(steward, "steward")?,
-                );
-                let sum = f + p + s;
-                if sum != Decimal::ONE {
-                    return Err(DomainError::invalid(format!(
-                        "blend weights {formula} + {peer} + {steward} add up to {sum}, not exactly 1"
-                    )));
-                }
-                check_parts(&project.slug, f, p, s, &self.parts(project, ctx.date)?)?;
-                Ok(Outcome::Done)
-            }
+            } => self.decide_set_blend(ctx, role, project, formula, peer, steward),
+            _ => self.decide_allocation(ctx, role, command),
+        }
+    }
+
+    /// Decides the commands of what shares allocate: bounties, pool allocations, leavers and
+    /// cap tables. Only destructures and calls.
+    fn decide_allocation(&self, ctx: &Ctx, role: Role, command: &Command) -> DomainResult<Outcome> {
+        match command {
             Command::AddBounty {
                 project,
                 task,
                 reward,
                 description,
-            } => {
-                require_custodian(role, "add bounties")?;
-                let project = self.project(project)?;
-                check_name(task, "task")?;
-                if self
-                    .peer_project(&project.slug)
-                    .is_some_and(|p| p.bounties.contains_key(task))
-                {
-                    return Err(DomainError::conflict(format!(
-                        "project {} already has a bounty for task {task:?}",
-                        project.slug
-                    )));
-                }
-                parse_positive_amount(reward, project.exponent)?;
-                if let Some(description) = description {
-                    check_text(description, "description")?;
-                }
-                Ok(Outcome::Done)
-            }
+            } => self.decide_add_bounty(role, project, task, reward, description.as_deref()),
             Command::CompleteBounty {
                 project,
                 task,
                 agent,
-            } => {
-                if role != Role::Custodian {
-                    return Err(DomainError::forbidden(format!(
-                        "{} is not a custodian: a custodian approves bounty awards",
-                        ctx.actor
-                    )));
-                }
-                let project = self.project(project)?;
-                let bounty = self.bounty(&project.slug, task)?;
-                if let Some(award) = &bounty.award {
-                    return Err(DomainError::conflict(format!(
-                        "bounty {task:?} of project {} was already completed by {} (contribution {})",
-                        project.slug, award.agent, award.contribution
-                    )));
-                }
-                if self.agent(agent)?.role == Role::Observer {
-                    return Err(DomainError::invalid(format!(
-                        "{agent} is an observer: observers hold no share"
-                    )));
-                }
-                if *agent == ctx.actor {
-                    return Err(DomainError::forbidden(format!(
-                        "{agent} may not approve their own bounty award: nobody reviews their own work"
-                    )));
-                }
-                self.check_not_left(&project.slug, agent)?;
-                let contribution =
-                    self.bounty_contribution(ctx, project, bounty, agent, Value::ZERO)?;
-                let value = self.valuate(project, &contribution)?;
-                Ok(Outcome::BountyAwarded {
-                    contribution: contribution.id,
-                    value,
-                })
-            }
+            } => self.decide_complete_bounty(ctx, role, project, task, agent),
             Command::AllocatePool { project, pool } => {
-                require_custodian(role, "allocate pools")?;
-                // An allocation happens once per crystallisation event: the key makes a retry safe.
-                if ctx.key.is_none() {
-                    return Err(DomainError::invalid(
-                        "a pool allocation needs an idempotency key: it is made once per key",
-                    )
-                    .field("key"));
-                }
-                let project = self.project(project)?;
-                let size = parse_positive_amount(pool, project.exponent)?;
-                self.decide_pool(ctx, project, size)
+                self.decide_allocate_pool(ctx, role, project, pool)
             }
             Command::SetLeaverPolicy { project, .. } => {
-                require_custodian(role, "set the leaver policy")?;
-                self.project(project)?;
-                Ok(Outcome::Done)
+                self.decide_set_leaver_policy(role, project)
             }
             Command::Leave {
                 project,
                 agent,
                 good,
-            } => {
-                require_custodian(role, "record leavers")?;
-                let project = self.project(project)?;
-                self.agent(agent)?;
-                self.decide_leave(project, agent, *good)
-            }
-            Command::Captable { project } => {
-                require_custodian(role, "record cap-table snapshots")?;
-                let rows = self.cap_table(project, ctx.date)?;
-                Ok(Outcome::CapTable { rows })
-            }
+            } => self.decide_leave(role, project, agent, *good),
+            Command::Captable { project } => self.decide_captable(ctx, role, project),
             _ => Err(DomainError::corrupt(format!(
                 "{} is not a peer-valuation command",
                 command.op()
             ))),
         }
     }
+
+    /// Records a decided peer-valuation outcome (the engine delegates here). Each `apply_x`
+    /// checks that the outcome fits before changing anything; one that does not is `Corrupt`.
+    /// Rounds, steward points and blends here, the rest in [`State::apply_allocation`].
+    pub(crate) fn apply_peer(
+        &mut self,
+        ctx: &Ctx,
+        command: &Command,
+        outcome: &Outcome,
+    ) -> DomainResult<()> {
+        match (command, outcome) {
+            (
+                Command::OpenRound {
+                    project, budget, ..
+                },
+                Outcome::RoundOpened {
+                    round,
+                    budget: given,
+                    eligible,
+                },
+            ) => self.apply_open_round(ctx, project, *budget, *round, *given, eligible),
+            (
+                Command::Give {
+                    round,
+                    from,
+                    to,
+                    points,
+                },
+                Outcome::Given {
+                    round: id, spent, ..
+                },
+            ) => {
+                let gift = Gift {
+                    round: *round,
+                    from,
+                    to,
+                    points: *points,
+                };
+                self.apply_give(ctx, &gift, *id, *spent)
+            }
+            (Command::OptOut { round, agent }, Outcome::Done) => {
+                self.apply_opt_out(ctx, *round, agent)
+            }
+            (
+                Command::CloseRound { round },
+                Outcome::RoundClosed {
+                    round: id,
+                    total,
+                    shares,
+                },
+            ) => self.apply_close_round(ctx, *round, *id, *total, shares),
+            (
+                Command::StewardGive {
+                    project,
+                    agent,
+                    points,
+                    reason,
+                },
+                Outcome::Done,
+            ) => self.apply_steward_give(ctx, project, agent, *points, reason),
+            (
+                Command::SetBlend {
+                    project,
+                    formula,
+                    peer,
+                    steward,
+                },
+                Outcome::Done,
+            ) => self.apply_set_blend(ctx, project, formula, peer, steward),
+            _ => self.apply_allocation(ctx, command, outcome),
+        }
+    }
+
+    /// Applies the outcome of a bounty, pool, leaver or cap-table command. Only destructures
+    /// and calls.
+    fn apply_allocation(
+        &mut self,
+        ctx: &Ctx,
+        command: &Command,
+        outcome: &Outcome,
+    ) -> DomainResult<()> {
+        match (command, outcome) {
+            (
+                Command::AddBounty {
+                    project,
+                    task,
+                    reward,
+                    description,
+                },
+                Outcome::Done,
+            ) => self.apply_add_bounty(ctx, project, task, reward, description.as_deref()),
+            (
+                Command::CompleteBounty {
+                    project,
+                    task,
+                    agent,
+                },
+                Outcome::BountyAwarded {
+                    contribution,
+                    value,
+                },
+            ) => self.apply_complete_bounty(ctx, project, task, agent, *contribution, *value),
+            (
+                Command::AllocatePool { project, .. },
+                Outcome::PoolAllocated {
+                    id,
+                    pool,
+                    bounties,
+                    lines,
+                },
+            ) => self.apply_allocate_pool(ctx, project, *id, *pool, bounties, lines),
+            (Command::SetLeaverPolicy { project, enabled }, Outcome::Done) => {
+                self.apply_set_leaver_policy(project, *enabled)
+            }
+            (
+                Command::Leave {
+                    project,
+                    agent,
+                    good,
+                },
+                Outcome::Left {
+                    agent: left,
+                    good: left_good,
+                    forfeited,
+                    changes,
+                    forfeited_bounties,
+                },
+            ) => {
+                let departure = Departure {
+                    agent: left,
+                    good: *left_good,
+                    forfeited: *forfeited,
+                    changes,
+                    forfeited_bounties,
+                };
+                self.apply_leave(ctx, project, agent, *good, &departure)
+            }
+            (Command::Captable { project }, Outcome::CapTable { rows }) => {
+                self.apply_captable(ctx, project, rows)
+            }
+            _ => Err(unfit(ctx, command.op())),
+        }
+    }
+
+    // --- OpenRound ---
+
+    fn decide_open_round(
+        &self,
+        role: Role,
+        project: &str,
+        budget: Option<u64>,
+        eligible: Option<&[String]>,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "open peer rounds")?;
+        let project = self.project(project).about_value("project", project)?;
+        if let Some(open) = self.peer_rounds(&project.slug).find(|r| r.is_open()) {
+            return Err(DomainError::conflict(format!(
+                "round {} of project {} is still open: close it before opening another",
+                open.id, project.slug
+            )));
+        }
+        let budget = budget.unwrap_or(BUDGET_DEFAULT);
+        if budget == 0 || budget > POINTS_MAX {
+            return Err(points_refusal(
+                format!("a round's budget must be 1 to {POINTS_MAX} points, got {budget}"),
+                "budget",
+                budget,
+            ));
+        }
+        let eligible = match eligible {
+            Some(list) => self.check_eligible(project, list)?,
+            None => self.default_eligible(project),
+        };
+        if eligible.len() < 2 {
+            return Err(DomainError::invalid(format!(
+                "a peer round needs at least two eligible members; project {} has {}: members take part once they have a counted contribution, or name them as eligible",
+                project.slug,
+                eligible.len()
+            ))
+            .field("eligible"));
+        }
+        Ok(Outcome::RoundOpened {
+            round: self.peer.rounds.len() as u64 + 1,
+            budget,
+            eligible,
+        })
+    }
+
+    fn apply_open_round(
+        &mut self,
+        ctx: &Ctx,
+        project: &str,
+        asked: Option<u64>,
+        round: u64,
+        budget: u64,
+        eligible: &[String],
+    ) -> DomainResult<()> {
+        self.project(project)?;
+        if round != self.peer.rounds.len() as u64 + 1
+            || budget != asked.unwrap_or(BUDGET_DEFAULT)
+            || !eligible.is_sorted()
+        {
+            return Err(unfit(ctx, "open_round"));
+        }
+        self.peer.rounds.push(Round {
+            id: round,
+            project: project.to_string(),
+            budget,
+            eligible: eligible.to_vec(),
+            opted_out: BTreeSet::new(),
+            gifts: BTreeMap::new(),
+            opened_seq: ctx.seq,
+            opened_on: ctx.date,
+            closed: None,
+        });
+        Ok(())
+    }
+
+    // --- Give ---
+
+    fn decide_give(&self, ctx: &Ctx, role: Role, gift: &Gift) -> DomainResult<Outcome> {
+        let Gift {
+            from, to, points, ..
+        } = *gift;
+        let round = self
+            .open_round(gift.round)
+            .about_value("round", gift.round)?;
+        custodian_or_self(
+            role,
+            &ctx.actor,
+            from,
+            format_args!("give points only as themself, not as {from}"),
+        )?;
+        if from == to {
+            return Err(DomainError::invalid(format!(
+                "{from} cannot give points to themself: a round values the others"
+            ))
+            .field("to")
+            .value(to));
+        }
+        for (agent, what, field) in [(from, "give", "from"), (to, "receive", "to")] {
+            self.check_in_round(round, agent, what)
+                .about_value(field, agent)?;
+        }
+        if round.opted_out.contains(to) {
+            return Err(DomainError::invalid(format!(
+                "{to} opted out of receiving points in round {}",
+                round.id
+            ))
+            .field("to")
+            .value(to));
+        }
+        let others = round.spent(from) - round.given(from, to);
+        let spent = others.saturating_add(points);
+        if spent > round.budget {
+            return Err(DomainError::invalid(format!(
+                "{from} would give {spent} points in round {}, over the budget of {} ({others} already given to others, {} left)",
+                round.id,
+                round.budget,
+                round.budget - others
+            ))
+            .field("points")
+            .value(points.to_string())
+            .limit(format!("{} points", round.budget - others)));
+        }
+        Ok(Outcome::Given {
+            round: round.id,
+            spent,
+            left: round.budget - spent,
+        })
+    }
+
+    /// An agent who gives or receives in a round: known, eligible, and still in the project.
+    fn check_in_round(&self, round: &Round, agent: &str, what: &str) -> DomainResult<()> {
+        self.agent(agent)?;
+        if !round.is_eligible(agent) {
+            return Err(DomainError::invalid(format!(
+                "{agent} is not eligible in round {} and cannot {what} points",
+                round.id
+            )));
+        }
+        if self.has_left(&round.project, agent) {
+            return Err(DomainError::conflict(format!(
+                "{agent} has left project {} and cannot {what} points",
+                round.project
+            )));
+        }
+        Ok(())
+    }
+
+    fn apply_give(&mut self, ctx: &Ctx, gift: &Gift, id: u64, spent: u64) -> DomainResult<()> {
+        let Gift {
+            round,
+            from,
+            to,
+            points,
+        } = *gift;
+        let entry = self.round_mut(round).filter(|r| r.is_open());
+        let entry = entry.ok_or_else(|| unfit(ctx, "give"))?;
+        if round != id
+            || (entry.spent(from) - entry.given(from, to)).checked_add(points) != Some(spent)
+            || spent > entry.budget
+        {
+            return Err(unfit(ctx, "give"));
+        }
+        let gifts = entry.gifts.entry(from.to_string()).or_default();
+        if points == 0 {
+            gifts.remove(to);
+        } else {
+            gifts.insert(to.to_string(), points);
+        }
+        if gifts.is_empty() {
+            entry.gifts.remove(from);
+        }
+        debug_assert!(entry.spent(from) <= entry.budget);
+        Ok(())
+    }
+
+    // --- OptOut ---
+
+    fn decide_opt_out(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        round: u64,
+        agent: &str,
+    ) -> DomainResult<Outcome> {
+        let round = self.open_round(round).about_value("round", round)?;
+        custodian_or_self(
+            role,
+            &ctx.actor,
+            agent,
+            format_args!("opt out only themself, not {agent}"),
+        )?;
+        self.agent(agent).about_value("agent", agent)?;
+        if !round.is_eligible(agent) {
+            return Err(DomainError::invalid(format!(
+                "{agent} is not eligible in round {}",
+                round.id
+            ))
+            .field("agent")
+            .value(agent));
+        }
+        if round.opted_out.contains(agent) {
+            return Err(DomainError::conflict(format!(
+                "{agent} has already opted out of round {}",
+                round.id
+            ))
+            .field("agent")
+            .value(agent));
+        }
+        if round.gifts.values().any(|g| g.contains_key(agent)) {
+            return Err(DomainError::conflict(format!(
+                "{agent} has already received points in round {}: opt out before anyone gives, or ask the givers to set their points to 0 first",
+                round.id
+            ))
+            .field("agent")
+            .value(agent));
+        }
+        Ok(Outcome::Done)
+    }
+
+    fn apply_opt_out(&mut self, ctx: &Ctx, round: u64, agent: &str) -> DomainResult<()> {
+        let entry = self.round_mut(round).filter(|r| r.is_open());
+        entry
+            .ok_or_else(|| unfit(ctx, "opt_out"))?
+            .opted_out
+            .insert(agent.to_string());
+        Ok(())
+    }
+
+    // --- CloseRound ---
+
+    fn decide_close_round(&self, role: Role, round: u64) -> DomainResult<Outcome> {
+        require_custodian(role, "close peer rounds")?;
+        let round = self.open_round(round).about_value("round", round)?;
+        let (total, shares) = round.provisional_shares();
+        Ok(Outcome::RoundClosed {
+            round: round.id,
+            total,
+            shares,
+        })
+    }
+
+    fn apply_close_round(
+        &mut self,
+        ctx: &Ctx,
+        round: u64,
+        id: u64,
+        total: u64,
+        shares: &[PeerShare],
+    ) -> DomainResult<()> {
+        let entry = self.round_mut(round).filter(|r| r.is_open());
+        let entry = entry.ok_or_else(|| unfit(ctx, "close_round"))?;
+        if round != id {
+            return Err(unfit(ctx, "close_round"));
+        }
+        entry.closed = Some(ClosedRound {
+            seq: ctx.seq,
+            date: ctx.date,
+            total,
+            shares: shares.to_vec(),
+        });
+        Ok(())
+    }
+
+    // --- StewardGive ---
+
+    fn decide_steward_give(
+        &self,
+        role: Role,
+        project: &str,
+        agent: &str,
+        points: u64,
+        reason: &str,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "give steward points")?;
+        let project = self.project(project).about_value("project", project)?;
+        self.check_shareholder(agent).about_value("agent", agent)?;
+        if self.has_left(&project.slug, agent) {
+            return Err(DomainError::conflict(format!(
+                "{agent} has left project {}",
+                project.slug
+            ))
+            .field("agent")
+            .value(agent));
+        }
+        if points == 0 || points > POINTS_MAX {
+            return Err(points_refusal(
+                format!("steward points must be 1 to {POINTS_MAX}, got {points}"),
+                "points",
+                points,
+            ));
+        }
+        if reason.trim().is_empty() {
+            return Err(DomainError::invalid("steward points need a public reason").field("reason"));
+        }
+        check_text(Field::named("reason"), reason)?;
+        Ok(Outcome::Done)
+    }
+
+    fn apply_steward_give(
+        &mut self,
+        ctx: &Ctx,
+        project: &str,
+        agent: &str,
+        points: u64,
+        reason: &str,
+    ) -> DomainResult<()> {
+        self.project(project)?;
+        self.peer_project_mut(project).steward.push(StewardAward {
+            seq: ctx.seq,
+            date: ctx.date,
+            by: ctx.actor.clone(),
+            agent: agent.to_string(),
+            points,
+            reason: reason.to_string(),
+        });
+        Ok(())
+    }
+
+    // --- SetBlend ---
+
+    fn decide_set_blend(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        project: &str,
+        formula: &str,
+        peer: &str,
+        steward: &str,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "set blends")?;
+        let project = self.project(project).about_value("project", project)?;
+        let (f, p, s) = (
+            parse_weight(WEIGHTS[0], formula)?,
+            parse_weight(WEIGHTS[1], peer)?,
+            parse_weight(WEIGHTS[2], steward)?,
+        );
+        let sum = f + p + s;
+        if sum != Decimal::ONE {
+            return Err(DomainError::invalid(format!(
+                "blend weights {formula} + {peer} + {steward} add up to {sum}, not exactly 1"
+            )));
+        }
+        let parts = self.parts(project, ctx.date)?;
+        if let Some((index, error)) = parts_refusal(&project.slug, f, p, s, &parts) {
+            let text = [formula, peer, steward][index];
+            return Err(error.field(WEIGHTS[index].name).value(text));
+        }
+        Ok(Outcome::Done)
+    }
+
+    fn apply_set_blend(
+        &mut self,
+        ctx: &Ctx,
+        project: &str,
+        formula: &str,
+        peer: &str,
+        steward: &str,
+    ) -> DomainResult<()> {
+        self.project(project)?;
+        let blend = Blend {
+            seq: ctx.seq,
+            formula: parse_weight(WEIGHTS[0], formula)?,
+            peer: parse_weight(WEIGHTS[1], peer)?,
+            steward: parse_weight(WEIGHTS[2], steward)?,
+        };
+        self.peer_project_mut(project).blends.push(blend);
+        Ok(())
+    }
+
+    // --- AddBounty ---
+
+    fn decide_add_bounty(
+        &self,
+        role: Role,
+        project: &str,
+        task: &str,
+        reward: &str,
+        description: Option<&str>,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "add bounties")?;
+        let project = self.project(project).about_value("project", project)?;
+        check_name(Field::named("task"), task)?;
+        if self
+            .peer_project(&project.slug)
+            .is_some_and(|p| p.bounties.contains_key(task))
+        {
+            return Err(DomainError::conflict(format!(
+                "project {} already has a bounty for task {task:?}",
+                project.slug
+            ))
+            .field("task")
+            .value(task));
+        }
+        positive_amount("reward", reward, project.exponent)?;
+        if let Some(description) = description {
+            check_text(Field::named("description"), description)?;
+        }
+        Ok(Outcome::Done)
+    }
+
+    fn apply_add_bounty(
+        &mut self,
+        ctx: &Ctx,
+        project: &str,
+        task: &str,
+        reward: &str,
+        description: Option<&str>,
+    ) -> DomainResult<()> {
+        let reward = parse_positive_amount(reward, self.project(project)?.exponent)?;
+        self.peer_project_mut(project).bounties.insert(
+            task.to_string(),
+            Bounty {
+                task: task.to_string(),
+                reward,
+                description: description.map(str::to_string),
+                added_seq: ctx.seq,
+                award: None,
+            },
+        );
+        Ok(())
+    }
+
+    // --- CompleteBounty ---
+
+    fn decide_complete_bounty(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        project: &str,
+        task: &str,
+        agent: &str,
+    ) -> DomainResult<Outcome> {
+        if role != Role::Custodian {
+            return Err(DomainError::forbidden(format!(
+                "{} is not a custodian: a custodian approves bounty awards",
+                ctx.actor
+            )));
+        }
+        let project = self.project(project).about_value("project", project)?;
+        let bounty = self.bounty(&project.slug, task).about_value("task", task)?;
+        if let Some(award) = &bounty.award {
+            return Err(DomainError::conflict(format!(
+                "bounty {task:?} of project {} was already completed by {} (contribution {})",
+                project.slug, award.agent, award.contribution
+            ))
+            .field("task")
+            .value(task));
+        }
+        self.check_shareholder(agent).about_value("agent", agent)?;
+        if *agent == ctx.actor {
+            return Err(DomainError::forbidden(format!(
+                "{agent} may not approve their own bounty award: nobody reviews their own work"
+            )));
+        }
+        self.check_not_left(&project.slug, agent)
+            .about_value("agent", agent)?;
+        let contribution = self.bounty_contribution(ctx, project, bounty, agent, Value::ZERO)?;
+        let value = self.valuate(project, &contribution)?;
+        Ok(Outcome::BountyAwarded {
+            contribution: contribution.id,
+            value,
+        })
+    }
+
+    fn apply_complete_bounty(
+        &mut self,
+        ctx: &Ctx,
+        project: &str,
+        task: &str,
+        agent: &str,
+        id: u64,
+        value: Value,
+    ) -> DomainResult<()> {
+        let bounty = self.bounty(project, task)?;
+        if bounty.award.is_some() || id != self.contributions.len() as u64 + 1 {
+            return Err(unfit(ctx, "complete_bounty"));
+        }
+        let contribution =
+            self.bounty_contribution(ctx, self.project(project)?, bounty, agent, value)?;
+        self.count(&contribution)?;
+        self.project_mut(project)?.contributions.push(id);
+        self.contributions.push(contribution);
+        let award = Award {
+            agent: agent.to_string(),
+            approved_by: ctx.actor.clone(),
+            contribution: id,
+            seq: ctx.seq,
+            date: ctx.date,
+            allocated_in: None,
+            forfeited: false,
+        };
+        self.peer_project_mut(project)
+            .bounties
+            .get_mut(task)
+            .ok_or_else(|| unfit(ctx, "complete_bounty"))?
+            .award = Some(award);
+        Ok(())
+    }
+
+    // --- AllocatePool ---
+
+    fn decide_allocate_pool(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        project: &str,
+        pool: &str,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "allocate pools")?;
+        // An allocation happens once per crystallisation event: the key makes a retry safe.
+        if ctx.key.is_none() {
+            return Err(DomainError::invalid(
+                "a pool allocation needs an idempotency key: it is made once per key",
+            )
+            .field("key"));
+        }
+        let project = self.project(project).about_value("project", project)?;
+        let size = positive_amount("pool", pool, project.exponent)?;
+        self.decide_pool(ctx, project, size)
+    }
+
+    fn decide_pool(&self, ctx: &Ctx, project: &Project, size: i128) -> DomainResult<Outcome> {
+        let peer = self.peer_project(&project.slug);
+        // Awarded bounties not yet paid by a pool come first, in task order.
+        let (bounty_units, tasks) = waiting_bounties(peer);
+        let bounties_total: i128 = bounty_units.values().sum();
+        if bounties_total > size {
+            return Err(DomainError::invalid(format!(
+                "a pool of {size} units cannot pay the {bounties_total} units of awarded bounties that come first"
+            ))
+            .field("pool")
+            .value(size.to_string()));
+        }
+        let rest = size - bounties_total;
+        let report = self.blend_report(project, ctx.date)?;
+        let mut lines = pool_lines_by_share(&project.slug, &report, rest)?;
+        for (agent, units) in bounty_units {
+            let line = lines.entry(agent.clone()).or_insert_with(|| PoolLine {
+                agent,
+                share: Share::zero(),
+                bounty: 0,
+                by_share: 0,
+                units: 0,
+            });
+            line.bounty += units;
+            line.units += units;
+        }
+        // Agents whose share rounds down to nothing get no line.
+        let lines: Vec<PoolLine> = lines.into_values().filter(|l| l.units > 0).collect();
+        debug_assert_eq!(lines.iter().map(|l| l.units).sum::<i128>(), size);
+        debug_assert!(
+            lines
+                .iter()
+                .all(|l| l.bounty >= 0 && l.by_share >= 0 && l.units == l.bounty + l.by_share)
+        );
+        Ok(Outcome::PoolAllocated {
+            id: peer.map_or(0, |p| p.pools.len() as u64) + 1,
+            pool: size,
+            bounties: tasks,
+            lines,
+        })
+    }
+
+    fn apply_allocate_pool(
+        &mut self,
+        ctx: &Ctx,
+        project: &str,
+        id: u64,
+        pool: i128,
+        bounties: &[String],
+        lines: &[PoolLine],
+    ) -> DomainResult<()> {
+        let asset = self.project(project)?.currency.clone();
+        let peer = self.peer_project(project);
+        let expected_id = peer.map_or(0, |p| p.pools.len() as u64) + 1;
+        let waiting = |task: &String| {
+            peer.and_then(|p| p.bounties.get(task))
+                .and_then(|b| b.award.as_ref())
+                .is_some_and(Award::waiting)
+        };
+        if id != expected_id
+            || lines.iter().map(|l| l.units).sum::<i128>() != pool
+            || lines
+                .iter()
+                .any(|l| l.units < 0 || l.units != l.bounty + l.by_share)
+            || !bounties.iter().all(waiting)
+        {
+            return Err(unfit(ctx, "allocate_pool"));
+        }
+        let mut postings = vec![Posting {
+            account: (OUTSIDE.to_string()).into(),
+            asset: (asset.clone()).into(),
+            amount: -pool,
+        }];
+        postings.extend(lines.iter().filter(|l| l.units > 0).map(|l| Posting {
+            account: (l.agent.clone()).into(),
+            asset: (asset.clone()).into(),
+            amount: l.units,
+        }));
+        let memo = format!("pool {project} allocation {id}");
+        let transaction = self.ledger.post(ctx.seq, memo, postings)?;
+        let peer = self.peer_project_mut(project);
+        for task in bounties {
+            if let Some(award) = peer.bounties.get_mut(task).and_then(|b| b.award.as_mut()) {
+                award.allocated_in = Some(id);
+            }
+        }
+        peer.pools.push(PoolAllocation {
+            id,
+            seq: ctx.seq,
+            date: ctx.date,
+            key: ctx.key.clone(),
+            size: pool,
+            asset,
+            bounties: bounties.to_vec(),
+            lines: lines.to_vec(),
+            transaction,
+        });
+        Ok(())
+    }
+
+    // --- SetLeaverPolicy ---
+
+    fn decide_set_leaver_policy(&self, role: Role, project: &str) -> DomainResult<Outcome> {
+        require_custodian(role, "set the leaver policy")?;
+        self.project(project).about_value("project", project)?;
+        Ok(Outcome::Done)
+    }
+
+    fn apply_set_leaver_policy(&mut self, project: &str, enabled: bool) -> DomainResult<()> {
+        self.project(project)?;
+        self.peer_project_mut(project).leaver_policy = enabled;
+        Ok(())
+    }
+
+    // --- Leave ---
+
+    fn decide_leave(
+        &self,
+        role: Role,
+        project: &str,
+        agent: &str,
+        good: bool,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "record leavers")?;
+        let project = self.project(project).about_value("project", project)?;
+        self.agent(agent).about_value("agent", agent)?;
+        let peer = self.peer_project(&project.slug);
+        if !peer.is_some_and(|p| p.leaver_policy) {
+            return Err(DomainError::invalid(format!(
+                "project {} does not enable leavers: a custodian enables it with the leaver policy first",
+                project.slug
+            )));
+        }
+        if self.has_left(&project.slug, agent) {
+            return Err(DomainError::conflict(format!(
+                "{agent} has already left project {}",
+                project.slug
+            ))
+            .field("agent")
+            .value(agent));
+        }
+        if let Some(pending) = self
+            .project_contributions(project)
+            .find(|c| *c.agent == *agent && c.status == Status::Pending)
+        {
+            return Err(DomainError::conflict(format!(
+                "{agent} has pending contribution {} in project {}: approve or reject it before recording the leave",
+                pending.id, project.slug
+            ))
+            .field("agent")
+            .value(agent));
+        }
+        let (forfeited, changes, forfeited_bounties) = if good {
+            (Value::ZERO, Vec::new(), Vec::new())
+        } else {
+            let (forfeited, changes) = self.bad_leave_changes(project, agent)?;
+            (forfeited, changes, forfeited_bounties(peer, agent))
+        };
+        Ok(Outcome::Left {
+            agent: agent.to_string(),
+            good,
+            forfeited,
+            changes,
+            forfeited_bounties,
+        })
+    }
+
+    /// A bad leaver's counted contributions re-valued: cash at 1x (never above what it counted
+    /// before), anything else to nothing; and the value forfeited.
+    fn bad_leave_changes(
+        &self,
+        project: &Project,
+        agent: &str,
+    ) -> DomainResult<(Value, Vec<ValueChange>)> {
+        let mut changes = Vec::new();
+        let mut forfeited = Value::ZERO;
+        let mine = self
+            .project_contributions(project)
+            .filter(|c| *c.agent == *agent && c.counts());
+        for contribution in mine {
+            let after = match contribution.kind {
+                // Cash counts at 1x from now on (never above what it counted before).
+                Kind::Cash => Value::from_minor(
+                    contribution.amount_minor.unwrap_or_default(),
+                    project.exponent,
+                )?
+                .min(contribution.value),
+                _ => Value::ZERO,
+            };
+            if after != contribution.value {
+                forfeited = forfeited.checked_add(Value(contribution.value.0 - after.0))?;
+                changes.push(ValueChange {
+                    contribution: contribution.id,
+                    before: contribution.value,
+                    after,
+                });
+            }
+        }
+        Ok((forfeited, changes))
+    }
+
+    fn apply_leave(
+        &mut self,
+        ctx: &Ctx,
+        project: &str,
+        agent: &str,
+        good: bool,
+        departure: &Departure,
+    ) -> DomainResult<()> {
+        if agent != departure.agent || good != departure.good {
+            return Err(unfit(ctx, "leave"));
+        }
+        self.check_leave_changes(ctx, project, agent, departure.changes)?;
+        for change in departure.changes {
+            let index = change.contribution as usize - 1;
+            let old = self.contributions[index].clone();
+            self.uncount_value(&old)?;
+            self.contributions[index].value = change.after;
+            let updated = self.contributions[index].clone();
+            self.add_value(&updated)?;
+        }
+        let peer = self.peer_project_mut(project);
+        for task in departure.forfeited_bounties {
+            if let Some(award) = peer.bounties.get_mut(task).and_then(|b| b.award.as_mut()) {
+                award.forfeited = true;
+            }
+        }
+        peer.leavers.insert(
+            agent.to_string(),
+            Leaver {
+                seq: ctx.seq,
+                date: ctx.date,
+                good,
+                forfeited: departure.forfeited,
+                changes: departure.changes.to_vec(),
+                forfeited_bounties: departure.forfeited_bounties.to_vec(),
+            },
+        );
+        Ok(())
+    }
+
+    /// Checks every change of a leave against the contribution it names before any is made:
+    /// a counted contribution of the leaver, in the project, with the value the change starts
+    /// from.
+    fn check_leave_changes(
+        &self,
+        ctx: &Ctx,
+        project: &str,
+        agent: &str,
+        changes: &[ValueChange],
+    ) -> DomainResult<()> {
+        for change in changes {
+            let index = (change.contribution as usize)
+                .checked_sub(1)
+                .ok_or_else(|| unfit(ctx, "leave"))?;
+            let c = self
+                .contributions
+                .get(index)
+                .ok_or_else(|| unfit(ctx, "leave"))?;
+            if *c.project != *project
+                || *c.agent != *agent
+                || !c.counts()
+                || c.value != change.before
+            {
+                return Err(unfit(ctx, "leave"));
+            }
+        }
+        Ok(())
+    }
+
+    // --- Captable ---
+
+    fn decide_captable(&self, ctx: &Ctx, role: Role, project: &str) -> DomainResult<Outcome> {
+        require_custodian(role, "record cap-table snapshots")?;
+        let rows = self
+            .cap_table(project, ctx.date)
+            .about_value("project", project)?;
+        Ok(Outcome::CapTable { rows })
+    }
+
+    fn apply_captable(&mut self, ctx: &Ctx, project: &str, rows: &[CapRow]) -> DomainResult<()> {
+        self.project(project)?;
+        self.peer_project_mut(project)
+            .cap_tables
+            .push(CapTableSnapshot {
+                seq: ctx.seq,
+                date: ctx.date,
+                rows: rows.to_vec(),
+            });
+        Ok(())
+    }
+
+    // --- helpers ---
 
     fn open_round(&self, id: u64) -> DomainResult<&Round> {
         let round = self.peer_round(id)?;
@@ -1036,32 +1822,56 @@ impl State {
         members.into_iter().map(str::to_string).collect()
     }
 
+    /// The agents a round names as eligible (its `eligible` field), each once, none an
+    /// observer or a leaver, in byte order of handle.
     fn check_eligible(&self, project: &Project, list: &[String]) -> DomainResult<Vec<String>> {
         if list.len() > ROUND_AGENTS_MAX {
             return Err(DomainError::invalid(format!(
                 "at most {ROUND_AGENTS_MAX} agents may take part in a round"
-            )));
+            ))
+            .field("eligible")
+            .limit(format!("{ROUND_AGENTS_MAX} agents")));
         }
         let mut eligible = BTreeSet::new();
         for handle in list {
-            if self.agent(handle)?.role == Role::Observer {
-                return Err(DomainError::invalid(format!(
-                    "{handle} is an observer: observers do not take part in peer rounds"
-                )));
-            }
-            if self.has_left(&project.slug, handle) {
-                return Err(DomainError::conflict(format!(
-                    "{handle} has left project {}",
-                    project.slug
-                )));
-            }
+            self.check_member(project, handle)
+                .about_value("eligible", handle)?;
             if !eligible.insert(handle.clone()) {
-                return Err(DomainError::invalid(format!(
-                    "{handle} is listed twice as eligible"
-                )));
+                return Err(
+                    DomainError::invalid(format!("{handle} is listed twice as eligible"))
+                        .field("eligible")
+                        .value(handle),
+                );
             }
         }
         Ok(eligible.into_iter().collect())
+    }
+
+    /// An agent who may take part in a round of the project: known, not an observer, and
+    /// still in the project.
+    fn check_member(&self, project: &Project, handle: &str) -> DomainResult<()> {
+        if self.agent(handle)?.role == Role::Observer {
+            return Err(DomainError::invalid(format!(
+                "{handle} is an observer: observers do not take part in peer rounds"
+            )));
+        }
+        if self.has_left(&project.slug, handle) {
+            return Err(DomainError::conflict(format!(
+                "{handle} has left project {}",
+                project.slug
+            )));
+        }
+        Ok(())
+    }
+
+    /// An agent who may hold a share: known, and not an observer.
+    fn check_shareholder(&self, agent: &str) -> DomainResult<()> {
+        if self.agent(agent)?.role == Role::Observer {
+            return Err(DomainError::invalid(format!(
+                "{agent} is an observer: observers hold no share"
+            )));
+        }
+        Ok(())
     }
 
     /// The counted `bounty` contribution a completed bounty logs.
@@ -1096,498 +1906,6 @@ impl State {
         })
     }
 
-    fn decide_pool(&self, ctx: &Ctx, project: &Project, size: i128) -> DomainResult<Outcome> {
-        let peer = self.peer_project(&project.slug);
-        // Awarded bounties not yet paid by a pool come first, in task order.
-        let mut bounty_units: BTreeMap<String, i128> = BTreeMap::new();
-        let mut tasks = Vec::new();
-        if let Some(peer) = peer {
-            for (task, bounty) in &peer.bounties {
-                if let Some(award) = bounty.award.as_ref().filter(|a| a.waiting()) {
-                    *bounty_units.entry(award.agent.clone()).or_default() += bounty.reward;
-                    tasks.push(task.clone());
-                }
-            }
-        }
-        let bounties_total: i128 = bounty_units.values().sum();
-        if bounties_total > size {
-            return Err(DomainError::invalid(format!(
-                "a pool of {size} units cannot pay the {bounties_total} units of awarded bounties that come first"
-            )));
-        }
-        let rest = size - bounties_total;
-        let report = self.blend_report(project, ctx.date)?;
-        let rows: Vec<&BlendRow> = report
-            .rows
-            .iter()
-            .filter(|r| !r.blended.is_zero())
-            .collect();
-        let sum: BigRational = rows.iter().map(|r| r.blended.0.clone()).sum();
-        if rest > 0 && !sum.is_one() {
-            // Only possible without a blend: the formula share has nothing to go by.
-            check_parts(
-                &project.slug,
-                report.formula,
-                report.peer,
-                report.steward,
-                &Parts::default(),
-            )?;
-            return Err(DomainError::invalid(format!(
-                "project {} has no shares to allocate {rest} units by",
-                project.slug
-            )));
-        }
-        // Exact shares over a common denominator, as integer weights.
-        let denominator = rows
-            .iter()
-            .fold(BigInt::one(), |l, r| l.lcm(r.blended.0.denom()));
-        let weights: Vec<BigUint> = rows
-            .iter()
-            .map(|r| {
-                (r.blended.0.numer() * (&denominator / r.blended.0.denom()))
-                    .to_biguint()
-                    .expect("shares are not negative")
-            })
-            .collect();
-        let parts = split_largest_remainder_big(rest as u128, &weights);
-        let mut lines: BTreeMap<String, PoolLine> = BTreeMap::new();
-        for (row, part) in rows.iter().zip(parts) {
-            lines.insert(
-                row.agent.clone(),
-                PoolLine {
-                    agent: row.agent.clone(),
-                    share: row.blended.clone(),
-                    bounty: 0,
-                    by_share: part as i128,
-                    units: part as i128,
-                },
-            );
-        }
-        for (agent, units) in bounty_units {
-            let line = lines.entry(agent.clone()).or_insert_with(|| PoolLine {
-                agent,
-                share: Share::zero(),
-                bounty: 0,
-                by_share: 0,
-                units: 0,
-            });
-            line.bounty += units;
-            line.units += units;
-        }
-        // Agents whose share rounds down to nothing get no line.
-        let lines: Vec<PoolLine> = lines.into_values().filter(|l| l.units > 0).collect();
-        debug_assert_eq!(lines.iter().map(|l| l.units).sum::<i128>(), size);
-        Ok(Outcome::PoolAllocated {
-            id: peer.map_or(0, |p| p.pools.len() as u64) + 1,
-            pool: size,
-            bounties: tasks,
-            lines,
-        })
-    }
-
-    fn decide_leave(&self, project: &Project, agent: &str, good: bool) -> DomainResult<Outcome> {
-        let peer = self.peer_project(&project.slug);
-        if !peer.is_some_and(|p| p.leaver_policy) {
-            return Err(DomainError::invalid(format!(
-                "project {} does not enable leavers: a custodian enables it with the leaver policy first",
-                project.slug
-            )));
-        }
-        if self.has_left(&project.slug, agent) {
-            return Err(DomainError::conflict(format!(
-                "{agent} has already left project {}",
-                project.slug
-            )));
-        }
-        let mine = || {
-            self.project_contributions(project)
-                .filter(move |c| *c.agent == *agent)
-        };
-        if let Some(pending) = mine().find(|c| c.status == Status::Pending) {
-            return Err(DomainError::conflict(format!(
-                "{agent} has pending contribution {} in project {}: approve or reject it before recording the leave",
-                pending.id, project.slug
-            )));
-        }
-        let mut changes = Vec::new();
-        let mut forfeited_bounties = Vec::new();
-        let mut forfeited = Value::ZERO;
-        if !good {
-            for contribution in mine().filter(|c| c.counts()) {
-                let after = match contribution.kind {
-                    // Cash counts at 1x from now on (never above what it counted before).
-                    Kind::Cash => Value::from_minor(
-                        contribution.amount_minor.unwrap_or_default(),
-                        project.exponent,
-                    )?
-                    .min(contribution.value),
-                    _ => Value::ZERO,
-                };
-                if after != contribution.value {
-                    forfeited = forfeited.checked_add(Value(contribution.value.0 - after.0))?;
-                    changes.push(ValueChange {
-                        contribution: contribution.id,
-                        before: contribution.value,
-                        after,
-                    });
-                }
-            }
-            if let Some(peer) = peer {
-                for (task, bounty) in &peer.bounties {
-                    if bounty
-                        .award
-                        .as_ref()
-                        .is_some_and(|a| a.agent == agent && a.waiting())
-                    {
-                        forfeited_bounties.push(task.clone());
-                    }
-                }
-            }
-        }
-        Ok(Outcome::Left {
-            agent: agent.to_string(),
-            good,
-            forfeited,
-            changes,
-            forfeited_bounties,
-        })
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Apply
-// ---------------------------------------------------------------------------------------------
-
-impl State {
-    /// Records a decided peer-valuation outcome (the engine delegates here). Checks that the
-    /// outcome fits before changing anything; one that does not is `Corrupt`.
-    pub(crate) fn apply_peer(
-        &mut self,
-        ctx: &Ctx,
-        command: &Command,
-        outcome: &Outcome,
-    ) -> DomainResult<()> {
-        let mismatch = || {
-            DomainError::corrupt(format!(
-                "event {}: outcome does not fit a {} command",
-                ctx.seq,
-                command.op()
-            ))
-        };
-        match (command, outcome) {
-            (
-                Command::OpenRound {
-                    project,
-                    budget: asked,
-                    ..
-                },
-                Outcome::RoundOpened {
-                    round,
-                    budget,
-                    eligible,
-                },
-            ) => {
-                self.project(project)?;
-                if *round != self.peer.rounds.len() as u64 + 1
-                    || *budget != asked.unwrap_or(BUDGET_DEFAULT)
-                    || !eligible.is_sorted()
-                {
-                    return Err(mismatch());
-                }
-                self.peer.rounds.push(Round {
-                    id: *round,
-                    project: project.clone(),
-                    budget: *budget,
-                    eligible: eligible.clone(),
-                    opted_out: BTreeSet::new(),
-                    gifts: BTreeMap::new(),
-                    opened_seq: ctx.seq,
-                    opened_on: ctx.date,
-                    closed: None,
-                });
-            }
-            (
-                Command::Give {
-                    round,
-                    from,
-                    to,
-                    points,
-                },
-                Outcome::Given {
-                    round: id, spent, ..
-                },
-            ) => {
-                let entry = self.round_mut(*round).filter(|r| r.is_open());
-                let entry = entry.ok_or_else(mismatch)?;
-                let before = entry.gifts.get(from).and_then(|g| g.get(to)).copied();
-                if round != id
-                    || (entry.spent(from) - before.unwrap_or(0)).checked_add(*points)
-                        != Some(*spent)
-                    || *spent > entry.budget
-                {
-                    return Err(mismatch());
-                }
-                let gifts = entry.gifts.entry(from.clone()).or_default();
-                if *points == 0 {
-                    gifts.remove(to);
-                } else {
-                    gifts.insert(to.clone(), *points);
-                }
-                if gifts.is_empty() {
-                    entry.gifts.remove(from);
-                }
-            }
-            (Command::OptOut { round, agent }, Outcome::Done) => {
-                let entry = self.round_mut(*round).filter(|r| r.is_open());
-                entry.ok_or_else(mismatch)?.opted_out.insert(agent.clone());
-            }
-            (
-                Command::CloseRound { round },
-                Outcome::RoundClosed {
-                    round: id,
-                    total,
-                    shares,
-                },
-            ) => {
-                let entry = self.round_mut(*round).filter(|r| r.is_open());
-                let entry = entry.ok_or_else(mismatch)?;
-                if round != id {
-                    return Err(mismatch());
-                }
-                entry.closed = Some(ClosedRound {
-                    seq: ctx.seq,
-                    date: ctx.date,
-                    total: *total,
-                    shares: shares.clone(),
-                });
-            }
-            (
-                Command::StewardGive {
-                    project,
-                    agent,
-                    points,
-                    reason,
-                },
-                Outcome::Done,
-            ) => {
-                self.project(project)?;
-                self.peer_project_mut(project).steward.push(StewardAward {
-                    seq: ctx.seq,
-                    date: ctx.date,
-                    by: ctx.actor.clone(),
-                    agent: agent.clone(),
-                    points: *points,
-                    reason: reason.clone(),
-                });
-            }
-            (
-                Command::SetBlend {
-                    project,
-                    formula,
-                    peer,
-                    steward,
-                },
-                Outcome::Done,
-            ) => {
-                self.project(project)?;
-                let blend = Blend {
-                    seq: ctx.seq,
-                    formula: parse_weight(formula, "formula")?,
-                    peer: parse_weight(peer, "peer")?,
-                    steward: parse_weight(steward, "steward")?,
-                };
-                self.peer_project_mut(project).blends.push(blend);
-            }
-            (
-                Command::AddBounty {
-                    project,
-                    task,
-                    reward,
-                    description,
-                },
-                Outcome::Done,
-            ) => {
-                let reward = parse_positive_amount(reward, self.project(project)?.exponent)?;
-                self.peer_project_mut(project).bounties.insert(
-                    task.clone(),
-                    Bounty {
-                        task: task.clone(),
-                        reward,
-                        description: description.clone(),
-                        added_seq: ctx.seq,
-                        award: None,
-                    },
-                );
-            }
-            (
-                Command::CompleteBounty {
-                    project,
-                    task,
-                    agent,
-                },
-                Outcome::BountyAwarded {
-                    contribution: id,
-                    value,
-                },
-            ) => {
-                let bounty = self.bounty(project, task)?;
-                if bounty.award.is_some() || *id != self.contributions.len() as u64 + 1 {
-                    return Err(mismatch());
-                }
-                let contribution =
-                    self.bounty_contribution(ctx, self.project(project)?, bounty, agent, *value)?;
-                self.count(&contribution)?;
-                self.project_mut(project)?.contributions.push(*id);
-                self.contributions.push(contribution);
-                let award = Award {
-                    agent: agent.clone(),
-                    approved_by: ctx.actor.clone(),
-                    contribution: *id,
-                    seq: ctx.seq,
-                    date: ctx.date,
-                    allocated_in: None,
-                    forfeited: false,
-                };
-                self.peer_project_mut(project)
-                    .bounties
-                    .get_mut(task)
-                    .ok_or_else(mismatch)?
-                    .award = Some(award);
-            }
-            (
-                Command::AllocatePool { project, .. },
-                Outcome::PoolAllocated {
-                    id,
-                    pool,
-                    bounties,
-                    lines,
-                },
-            ) => {
-                let asset = self.project(project)?.currency.clone();
-                let peer = self.peer_project(project);
-                let expected_id = peer.map_or(0, |p| p.pools.len() as u64) + 1;
-                let waiting = |task: &String| {
-                    peer.and_then(|p| p.bounties.get(task))
-                        .and_then(|b| b.award.as_ref())
-                        .is_some_and(Award::waiting)
-                };
-                if *id != expected_id
-                    || lines.iter().map(|l| l.units).sum::<i128>() != *pool
-                    || lines
-                        .iter()
-                        .any(|l| l.units < 0 || l.units != l.bounty + l.by_share)
-                    || !bounties.iter().all(waiting)
-                {
-                    return Err(mismatch());
-                }
-                let mut postings = vec![Posting {
-                    account: (OUTSIDE.to_string()).into(),
-                    asset: (asset.clone()).into(),
-                    amount: -pool,
-                }];
-                postings.extend(lines.iter().filter(|l| l.units > 0).map(|l| Posting {
-                    account: (l.agent.clone()).into(),
-                    asset: (asset.clone()).into(),
-                    amount: l.units,
-                }));
-                let memo = format!("pool {project} allocation {id}");
-                let transaction = self.ledger.post(ctx.seq, memo, postings)?;
-                let peer = self.peer_project_mut(project);
-                for task in bounties {
-                    if let Some(award) = peer.bounties.get_mut(task).and_then(|b| b.award.as_mut())
-                    {
-                        award.allocated_in = Some(*id);
-                    }
-                }
-                peer.pools.push(PoolAllocation {
-                    id: *id,
-                    seq: ctx.seq,
-                    date: ctx.date,
-                    key: ctx.key.clone(),
-                    size: *pool,
-                    asset,
-                    bounties: bounties.clone(),
-                    lines: lines.clone(),
-                    transaction,
-                });
-            }
-            (Command::SetLeaverPolicy { project, enabled }, Outcome::Done) => {
-                self.project(project)?;
-                self.peer_project_mut(project).leaver_policy = *enabled;
-            }
-            (
-                Command::Leave {
-                    project,
-                    agent,
-                    good,
-                },
-                Outcome::Left {
-                    agent: left,
-                    good: outcome_good,
-                    forfeited,
-                    changes,
-                    forfeited_bounties,
-                },
-            ) => {
-                if agent != left || good != outcome_good {
-                    return Err(mismatch());
-                }
-                // Check every change against the contribution it names before touching any.
-                for change in changes {
-                    let index = (change.contribution as usize)
-                        .checked_sub(1)
-                        .ok_or_else(mismatch)?;
-                    let c = self.contributions.get(index).ok_or_else(mismatch)?;
-                    if *c.project != **project
-                        || *c.agent != **agent
-                        || !c.counts()
-                        || c.value != change.before
-                    {
-                        return Err(mismatch());
-                    }
-                }
-                for change in changes {
-                    let index = change.contribution as usize - 1;
-                    let old = self.contributions[index].clone();
-                    self.uncount_value(&old)?;
-                    self.contributions[index].value = change.after;
-                    let updated = self.contributions[index].clone();
-                    self.add_value(&updated)?;
-                }
-                let peer = self.peer_project_mut(project);
-                for task in forfeited_bounties {
-                    if let Some(award) = peer.bounties.get_mut(task).and_then(|b| b.award.as_mut())
-                    {
-                        award.forfeited = true;
-                    }
-                }
-                peer.leavers.insert(
-                    agent.clone(),
-                    Leaver {
-                        seq: ctx.seq,
-                        date: ctx.date,
-                        good: *good,
-                        forfeited: *forfeited,
-                        changes: changes.clone(),
-                        forfeited_bounties: forfeited_bounties.clone(),
-                    },
-                );
-            }
-            (Command::Captable { project }, Outcome::CapTable { rows }) => {
-                self.project(project)?;
-                self.peer_project_mut(project)
-                    .cap_tables
-                    .push(CapTableSnapshot {
-                        seq: ctx.seq,
-                        date: ctx.date,
-                        rows: rows.clone(),
-                    });
-            }
-            _ => return Err(mismatch()),
-        }
-        Ok(())
-    }
-
     fn round_mut(&mut self, id: u64) -> Option<&mut Round> {
         id.checked_sub(1)
             .and_then(|i| self.peer.rounds.get_mut(i as usize))
@@ -1596,6 +1914,105 @@ impl State {
     fn peer_project_mut(&mut self, project: &str) -> &mut PeerProject {
         self.peer.projects.entry(project.to_string()).or_default()
     }
+}
+
+/// A count of points out of range (`1 to POINTS_MAX`), refused as the request field `field`.
+fn points_refusal(message: String, field: &'static str, points: u64) -> DomainError {
+    let error = DomainError::invalid(message)
+        .field(field)
+        .value(points.to_string());
+    if points > POINTS_MAX {
+        error.limit(format!("{POINTS_MAX} points"))
+    } else {
+        error
+    }
+}
+
+/// Awarded bounties not yet paid by a pool, per agent, and their tasks in task order.
+fn waiting_bounties(peer: Option<&PeerProject>) -> (BTreeMap<String, i128>, Vec<String>) {
+    let mut bounty_units: BTreeMap<String, i128> = BTreeMap::new();
+    let mut tasks = Vec::new();
+    if let Some(peer) = peer {
+        for (task, bounty) in &peer.bounties {
+            if let Some(award) = bounty.award.as_ref().filter(|a| a.waiting()) {
+                *bounty_units.entry(award.agent.clone()).or_default() += bounty.reward;
+                tasks.push(task.clone());
+            }
+        }
+    }
+    (bounty_units, tasks)
+}
+
+/// A bad leaver's awarded bounties that no pool has paid yet.
+fn forfeited_bounties(peer: Option<&PeerProject>, agent: &str) -> Vec<String> {
+    let mut tasks = Vec::new();
+    if let Some(peer) = peer {
+        for (task, bounty) in &peer.bounties {
+            if bounty
+                .award
+                .as_ref()
+                .is_some_and(|a| a.agent == agent && a.waiting())
+            {
+                tasks.push(task.clone());
+            }
+        }
+    }
+    tasks
+}
+
+/// `rest` units split by the blended shares (largest remainder over exact shares brought to a
+/// common denominator), one line per agent with a share, in byte order of handle.
+fn pool_lines_by_share(
+    slug: &str,
+    report: &BlendReport,
+    rest: i128,
+) -> DomainResult<BTreeMap<String, PoolLine>> {
+    let rows: Vec<&BlendRow> = report
+        .rows
+        .iter()
+        .filter(|r| !r.blended.is_zero())
+        .collect();
+    let sum: BigRational = rows.iter().map(|r| r.blended.0.clone()).sum();
+    if rest > 0 && !sum.is_one() {
+        // Only possible without a blend: the formula share has nothing to go by.
+        check_parts(
+            slug,
+            report.formula,
+            report.peer,
+            report.steward,
+            &Parts::default(),
+        )?;
+        return Err(DomainError::invalid(format!(
+            "project {slug} has no shares to allocate {rest} units by"
+        )));
+    }
+    // Exact shares over a common denominator, as integer weights.
+    let denominator = rows
+        .iter()
+        .fold(BigInt::one(), |l, r| l.lcm(r.blended.0.denom()));
+    let weights: Vec<BigUint> = rows
+        .iter()
+        .map(|r| {
+            (r.blended.0.numer() * (&denominator / r.blended.0.denom()))
+                .to_biguint()
+                .expect("shares are not negative")
+        })
+        .collect();
+    let parts = split_largest_remainder_big(rest as u128, &weights);
+    let mut lines: BTreeMap<String, PoolLine> = BTreeMap::new();
+    for (row, part) in rows.iter().zip(parts) {
+        lines.insert(
+            row.agent.clone(),
+            PoolLine {
+                agent: row.agent.clone(),
+                share: row.blended.clone(),
+                bounty: 0,
+                by_share: part as i128,
+                units: part as i128,
+            },
+        );
+    }
+    Ok(lines)
 }
 
 #[cfg(test)]

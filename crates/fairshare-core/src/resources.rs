@@ -13,13 +13,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::{Command, Line, Outcome};
 use crate::distribute::percent_floor;
-use crate::error::{DomainError, DomainResult};
+use crate::engine::unfit;
+use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::{Posting, transfer};
 use crate::model::{OUTSIDE, Role, check_name, check_text};
-use crate::money::parse_positive_amount;
+use crate::money::{parse_positive_amount, positive_amount};
+use crate::roles::{affiliate_acts_for_self, forbid_observer, require_custodian};
 use crate::split::{CappedShare, split_capped};
 use crate::state::{Ctx, State};
-use crate::value::{Value, parse_decimal};
+use crate::value::{Value, non_negative_decimal, parse_decimal, positive_decimal};
 
 /// Default account for material sold at cost.
 pub const MATERIALS_ACCOUNT: &str = "materials";
@@ -199,6 +201,13 @@ impl Resource {
             })
             .collect();
         let (parts, unplaced) = split_capped(pot as u128, &shares);
+        debug_assert!(
+            self.owners
+                .iter()
+                .zip(&parts)
+                .all(|(owner, part)| *part as i128 <= owner.outstanding().max(0)),
+            "no co-owner is paid past their cap"
+        );
         (
             parts.into_iter().map(|p| p as i128).collect(),
             unplaced as i128,
@@ -218,39 +227,186 @@ impl Resource {
     }
 }
 
-fn forbid_observer(role: Role, actor: &str, what: &str) -> DomainResult<()> {
-    if role == Role::Observer {
-        return Err(DomainError::forbidden(format!(
-            "{actor} is an observer: observers may not {what}"
-        )));
-    }
-    Ok(())
-}
-
-fn custodian(role: Role, what: &str) -> DomainResult<()> {
-    if role != Role::Custodian {
-        return Err(DomainError::forbidden(format!(
-            "only custodians may {what}; this agent is an {role}"
-        )));
-    }
-    Ok(())
-}
-
-fn non_negative_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
-    let decimal = parse_decimal(text, what)?;
-    if decimal < Decimal::ZERO {
-        return Err(DomainError::invalid(format!(
-            "{what} must not be negative, got {text}"
-        )));
-    }
-    Ok(decimal)
-}
-
 /// `floor(quantity * unit_price)` in minor units of an asset with `exponent` decimals.
 fn charge_floor(quantity: Decimal, unit_price: Decimal, exponent: u32) -> DomainResult<i128> {
     Ok(Value::from_decimal(unit_price)?
         .mul_decimal(quantity)?
         .floor_minor(exponent))
+}
+
+/// The fields of a `SetFees` command, lent by the dispatcher.
+pub(crate) struct FeeRequest<'a> {
+    pub per_hour: &'a str,
+    pub material_per_unit: Option<&'a str>,
+    pub technician_per_hour: Option<&'a str>,
+    pub community_per_hour: Option<&'a str>,
+    pub split: &'a [SplitShare],
+    pub material_to: Option<&'a str>,
+    pub after_payback: Option<&'a str>,
+}
+
+impl<'a> FeeRequest<'a> {
+    /// The fields of `command`, if it is a `SetFees`.
+    pub(crate) fn of(command: &'a Command) -> Option<FeeRequest<'a>> {
+        let Command::SetFees {
+            per_hour,
+            material_per_unit,
+            technician_per_hour,
+            community_per_hour,
+            split,
+            material_to,
+            after_payback,
+            ..
+        } = command
+        else {
+            return None;
+        };
+        Some(FeeRequest {
+            per_hour,
+            material_per_unit: material_per_unit.as_deref(),
+            technician_per_hour: technician_per_hour.as_deref(),
+            community_per_hour: community_per_hour.as_deref(),
+            split,
+            material_to: material_to.as_deref(),
+            after_payback: after_payback.as_deref(),
+        })
+    }
+
+    /// The schedule these fields set, checked: non-negative fees, a split of 1 to
+    /// [`SPLIT_ENTRIES_MAX`] distinct destinations adding up to exactly 100%.
+    fn schedule(&self) -> DomainResult<FeeSchedule> {
+        let optional = |text: Option<&str>, field: Field| -> DomainResult<Decimal> {
+            text.map(|t| non_negative_decimal(field, t))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        };
+        check_split(self.split)?;
+        let material_to = self.material_to.unwrap_or(MATERIALS_ACCOUNT).to_string();
+        let after_payback = self.after_payback.unwrap_or(COMMONS_ACCOUNT).to_string();
+        check_name(Field::new("material_to", "account"), &material_to)?;
+        check_name(Field::new("after_payback", "account"), &after_payback)?;
+        Ok(FeeSchedule {
+            per_hour: non_negative_decimal(Field::new("per_hour", "fee per hour"), self.per_hour)?,
+            material_per_unit: optional(
+                self.material_per_unit,
+                Field::new("material_per_unit", "material fee per unit"),
+            )?,
+            technician_per_hour: optional(
+                self.technician_per_hour,
+                Field::new("technician_per_hour", "technician fee per hour"),
+            )?,
+            community_per_hour: self
+                .community_per_hour
+                .map(|t| {
+                    non_negative_decimal(
+                        Field::new("community_per_hour", "community fee per hour"),
+                        t,
+                    )
+                })
+                .transpose()?,
+            split: self.split.to_vec(),
+            material_to,
+            after_payback,
+        })
+    }
+}
+
+/// A fee split: 1 to [`SPLIT_ENTRIES_MAX`] distinct destinations (never `outside`), no
+/// negative percentage, adding up to exactly 100%.
+fn check_split(split: &[SplitShare]) -> DomainResult<()> {
+    const SPLIT: &str = "split";
+    if split.is_empty() || split.len() > SPLIT_ENTRIES_MAX {
+        let error = DomainError::invalid(format!(
+            "a fee split needs 1 to {SPLIT_ENTRIES_MAX} entries such as maintenance=20,infra=10,payback=70"
+        ))
+        .field(SPLIT);
+        return Err(if split.len() > SPLIT_ENTRIES_MAX {
+            error.limit(format!("{SPLIT_ENTRIES_MAX} entries"))
+        } else {
+            error
+        });
+    }
+    let mut total = Decimal::ZERO;
+    for (index, share) in split.iter().enumerate() {
+        check_name(Field::new(SPLIT, "split destination"), &share.to)?;
+        if share.to == OUTSIDE {
+            return Err(DomainError::invalid("a fee split cannot pay to `outside`")
+                .field(SPLIT)
+                .value(&share.to));
+        }
+        if split[..index].iter().any(|s| s.to == share.to) {
+            return Err(DomainError::invalid(format!(
+                "split destination {} appears twice",
+                share.to
+            ))
+            .field(SPLIT)
+            .value(&share.to));
+        }
+        if share.percent < Decimal::ZERO {
+            return Err(DomainError::invalid(format!(
+                "split percentage for {} is negative",
+                share.to
+            ))
+            .field(SPLIT));
+        }
+        total += share.percent;
+    }
+    if total != Decimal::ONE_HUNDRED {
+        return Err(
+            DomainError::invalid(format!("the fee split adds up to {total}%, not 100%"))
+                .field(SPLIT),
+        );
+    }
+    Ok(())
+}
+
+/// The fields of a `UseResource` command, lent by the dispatcher.
+pub(crate) struct UseRequest<'a> {
+    pub resource: &'a str,
+    pub agent: &'a str,
+    pub hours: &'a str,
+    pub material_units: Option<&'a str>,
+    pub technician: Option<&'a str>,
+    pub technician_hours: Option<&'a str>,
+    pub community: bool,
+    pub from_balance: bool,
+}
+
+impl<'a> UseRequest<'a> {
+    /// The fields of `command`, if it is a `UseResource`.
+    pub(crate) fn of(command: &'a Command) -> Option<UseRequest<'a>> {
+        let Command::UseResource {
+            resource,
+            agent,
+            hours,
+            material_units,
+            technician,
+            technician_hours,
+            community,
+            from_balance,
+        } = command
+        else {
+            return None;
+        };
+        Some(UseRequest {
+            resource,
+            agent,
+            hours,
+            material_units: material_units.as_deref(),
+            technician: technician.as_deref(),
+            technician_hours: technician_hours.as_deref(),
+            community: *community,
+            from_balance: *from_balance,
+        })
+    }
+}
+
+/// The outcome of a `UseResource` command.
+pub(crate) struct Charge<'a> {
+    pub use_id: u64,
+    pub fee: i128,
+    pub lines: &'a [Line],
+    pub commons: bool,
 }
 
 impl State {
@@ -276,7 +432,7 @@ impl State {
         self.resources.values()
     }
 
-    /// Decides the commands of shared resources.
+    /// Decides the commands of shared resources: destructures and calls.
     pub(crate) fn decide_resources(
         &self,
         ctx: &Ctx,
@@ -289,305 +445,43 @@ impl State {
                 project,
                 target,
                 purpose,
-            } => {
-                custodian(role, "open campaigns")?;
-                let project = self.project(project)?;
-                check_name(id, "campaign id")?;
-                if self.campaigns.contains_key(id) {
-                    return Err(DomainError::conflict(format!(
-                        "campaign {id:?} already exists"
-                    )));
-                }
-                if let Some(holder) = self.name_taken(id) {
-                    return Err(DomainError::conflict(format!(
-                        "campaign id {id:?} is already taken by {holder}"
-                    )));
-                }
-                parse_positive_amount(target, project.exponent)?;
-                if let Some(purpose) = purpose {
-                    check_text(purpose, "purpose")?;
-                }
-                Ok(Outcome::Done)
-            }
+            } => self.decide_open_campaign(role, id, project, target, purpose.as_deref()),
             Command::Pledge {
                 campaign,
                 agent,
                 amount,
-            } => {
-                forbid_observer(role, &ctx.actor, "pledge")?;
-                if role == Role::Affiliate && ctx.actor != *agent {
-                    return Err(DomainError::forbidden(format!(
-                        "{} is an affiliate and may pledge only for themself, not for {agent}",
-                        ctx.actor
-                    )));
-                }
-                self.agent(agent)?;
-                let campaign = self.campaign(campaign)?;
-                let exponent = self.project(&campaign.project)?.exponent;
-                let requested = parse_positive_amount(amount, exponent)?;
-                if campaign.status != CampaignStatus::Open {
-                    return Err(DomainError::conflict(format!(
-                        "campaign {} is {}: it takes no more pledges",
-                        campaign.id,
-                        campaign.status.as_str()
-                    )));
-                }
-                let missing = campaign.target - campaign.raised;
-                let accepted = requested.min(missing);
-                Ok(Outcome::Pledged {
-                    amount: accepted,
-                    cut: accepted < requested,
-                    funded: campaign.raised + accepted == campaign.target,
-                })
-            }
-            Command::CancelCampaign { campaign } => {
-                custodian(role, "cancel campaigns")?;
-                let campaign = self.campaign(campaign)?;
-                if campaign.status != CampaignStatus::Open {
-                    return Err(DomainError::conflict(format!(
-                        "campaign {} is {}: only an unfunded campaign can be cancelled",
-                        campaign.id,
-                        campaign.status.as_str()
-                    )));
-                }
-                let lines = campaign
-                    .pledged_by_agent()
-                    .into_iter()
-                    .map(|(agent, amount)| Line {
-                        bucket: 0,
-                        to: agent.as_ref().into(),
-                        amount,
-                    })
-                    .collect();
-                Ok(Outcome::Refunded { lines })
-            }
+            } => self.decide_pledge(ctx, role, campaign, agent, amount),
+            Command::CancelCampaign { campaign } => self.decide_cancel_campaign(role, campaign),
             Command::Purchase {
                 campaign,
                 resource,
                 premium_percent,
-            } => {
-                custodian(role, "record purchases")?;
-                let campaign = self.campaign(campaign)?;
-                if campaign.status != CampaignStatus::Funded {
-                    return Err(DomainError::conflict(format!(
-                        "campaign {} is {} ({} of {} raised): only a funded campaign can purchase",
-                        campaign.id,
-                        campaign.status.as_str(),
-                        crate::money::format_amount(
-                            campaign.raised,
-                            self.project(&campaign.project)?.exponent
-                        ),
-                        crate::money::format_amount(
-                            campaign.target,
-                            self.project(&campaign.project)?.exponent
-                        ),
-                    )));
-                }
-                self.check_new_resource(resource)?;
-                let premium = non_negative_decimal(premium_percent, "premium percent")?;
-                let owners = campaign
-                    .pledged_by_agent()
-                    .into_iter()
-                    .map(|(agent, pledge)| Owner {
-                        agent: agent.to_string(),
-                        pledge,
-                        cap: pledge + percent_floor(pledge, premium),
-                        received: 0,
-                    })
-                    .collect();
-                Ok(Outcome::Purchased {
-                    amount: campaign.raised,
-                    owners,
-                })
-            }
+            } => self.decide_purchase(role, campaign, resource, premium_percent),
             Command::AddResource {
                 name,
                 project,
                 owner,
                 value,
-            } => {
-                custodian(role, "add resources")?;
-                let project = self.project(project)?;
-                self.check_new_resource(name)?;
-                if let Some(owner) = owner {
-                    self.agent(owner)?;
-                    if value.is_none() {
-                        return Err(DomainError::invalid(format!(
-                            "a resource contributed by {owner} needs its value, which is what {owner} is paid back"
-                        ))
-                        .field("value"));
-                    }
-                }
-                if let Some(value) = value {
-                    parse_positive_amount(value, project.exponent)?;
-                }
-                Ok(Outcome::Done)
-            }
-            Command::SetFees {
-                resource,
-                per_hour,
-                material_per_unit,
-                technician_per_hour,
-                community_per_hour,
-                split,
-                material_to,
-                after_payback,
-            } => {
-                custodian(role, "set fee schedules")?;
-                self.resource(resource)?;
-                self.fee_schedule(
-                    per_hour,
-                    material_per_unit,
-                    technician_per_hour,
-                    community_per_hour,
-                    split,
-                    material_to,
-                    after_payback,
-                )?;
-                Ok(Outcome::Done)
-            }
-            Command::UseResource {
-                resource,
-                agent,
-                hours,
-                material_units,
-                technician,
-                technician_hours,
-                community,
-                from_balance,
-            } => {
-                forbid_observer(role, &ctx.actor, "log resource use")?;
-                if role == Role::Affiliate && ctx.actor != *agent {
-                    return Err(DomainError::forbidden(format!(
-                        "{} is an affiliate and may log only their own use, not {agent}'s",
-                        ctx.actor
-                    )));
-                }
-                self.agent(agent)?;
-                let resource = self.resource(resource)?;
-                let fees = resource.fees.as_ref().ok_or_else(|| {
-                    DomainError::invalid(format!(
-                        "resource {} has no fee schedule: set one with `resource fees {}`",
-                        resource.name, resource.name
-                    ))
-                })?;
-                let project = self.project(&resource.project)?;
-                let hours = crate::value::parse_positive_decimal(hours, "hours")?;
-                let units = match material_units {
-                    Some(units) => non_negative_decimal(units, "material units")?,
-                    None => Decimal::ZERO,
-                };
-                let technician_hours = match (technician, technician_hours) {
-                    (Some(technician), Some(h)) => {
-                        self.agent(technician)?;
-                        crate::value::parse_positive_decimal(h, "technician hours")?
-                    }
-                    (None, None) => Decimal::ZERO,
-                    (Some(_), None) => {
-                        return Err(DomainError::invalid(
-                            "a technician needs --technician-hours",
-                        ));
-                    }
-                    (None, Some(_)) => {
-                        return Err(DomainError::invalid("technician hours need a --technician"));
-                    }
-                };
-                let per_hour = if *community {
-                    fees.community_per_hour.unwrap_or(Decimal::ZERO)
-                } else {
-                    fees.per_hour
-                };
-                let exponent = project.exponent;
-                let material_fee = charge_floor(units, fees.material_per_unit, exponent)?;
-                let technician_fee =
-                    charge_floor(technician_hours, fees.technician_per_hour, exponent)?;
-                let use_fee = charge_floor(hours, per_hour, exponent)?;
-                let mut lines = Vec::new();
-                let mut push = |bucket: usize, to: &str, amount: i128| {
-                    if amount > 0 {
-                        lines.push(Line {
-                            bucket: bucket as u32,
-                            to: to.into(),
-                            amount,
-                        });
-                    }
-                };
-                push(0, &fees.material_to, material_fee);
-                if let Some(technician) = technician {
-                    push(1, technician, technician_fee);
-                }
-                let mut left = use_fee;
-                let last = fees.split.len() - 1;
-                let mut commons = false;
-                for (index, share) in fees.split.iter().enumerate() {
-                    // Each share is rounded down; the last takes what rounding left.
-                    let part = if index == last {
-                        left
-                    } else {
-                        percent_floor(use_fee, share.percent).min(left)
-                    };
-                    left -= part;
-                    if share.to == PAYBACK {
-                        let (parts, excess) = resource.payback_split(part);
-                        for (owner, paid) in resource.owners.iter().zip(&parts) {
-                            push(index + 2, &owner.agent, *paid);
-                        }
-                        push(fees.split.len() + 2, &fees.after_payback, excess);
-                        let mut after = resource.clone();
-                        for (owner, paid) in after.owners.iter_mut().zip(&parts) {
-                            owner.received += paid;
-                        }
-                        commons =
-                            resource.status == ResourceStatus::CoOwned && after.all_paid_back();
-                    } else {
-                        push(index + 2, &share.to, part);
-                    }
-                }
-                let fee = material_fee + technician_fee + use_fee;
-                if fee == 0 {
-                    return Err(DomainError::invalid(
-                        "this use costs nothing under the fee schedule: nothing to record",
-                    ));
-                }
-                if *from_balance {
-                    let balance = self.ledger.balance(agent, &project.currency);
-                    if balance < fee {
-                        return Err(DomainError::invalid(format!(
-                            "{agent} holds {} {} but the fee is {}",
-                            crate::money::format_amount(balance, exponent),
-                            project.currency,
-                            crate::money::format_amount(fee, exponent)
-                        )));
-                    }
-                }
-                Ok(Outcome::Charged {
-                    use_id: resource.uses.len() as u64 + 1,
-                    fee,
-                    lines,
-                    commons,
-                })
-            }
-            _ => Err(DomainError::corrupt(format!(
-                "{} is not a resource command",
-                command.op()
-            ))),
+            } => self.decide_add_resource(role, name, project, owner.as_deref(), value.as_deref()),
+            Command::SetFees { resource, .. } => match FeeRequest::of(command) {
+                Some(fees) => self.decide_set_fees(role, resource, &fees),
+                None => Err(not_a_resource_command(command)),
+            },
+            Command::UseResource { .. } => match UseRequest::of(command) {
+                Some(request) => self.decide_use_resource(ctx, role, &request),
+                None => Err(not_a_resource_command(command)),
+            },
+            _ => Err(not_a_resource_command(command)),
         }
     }
 
-    /// Applies the outcome of a resource command.
+    /// Applies the outcome of a resource command: destructures and calls.
     pub(crate) fn apply_resources(
         &mut self,
         ctx: &Ctx,
         command: &Command,
         outcome: &Outcome,
     ) -> DomainResult<()> {
-        let mismatch = || {
-            DomainError::corrupt(format!(
-                "event {}: outcome does not fit a {} command",
-                ctx.seq,
-                command.op()
-            ))
-        };
         match (command, outcome) {
             (
                 Command::OpenCampaign {
@@ -597,98 +491,22 @@ impl State {
                     purpose,
                 },
                 Outcome::Done,
-            ) => {
-                let exponent = self.project(project)?.exponent;
-                let campaign = Campaign {
-                    id: id.clone(),
-                    project: project.clone(),
-                    target: parse_positive_amount(target, exponent)?,
-                    purpose: purpose.clone(),
-                    status: CampaignStatus::Open,
-                    pledges: Vec::new(),
-                    raised: 0,
-                    resource: None,
-                };
-                self.campaigns.insert(id.clone(), campaign);
-            }
+            ) => self.apply_open_campaign(id, project, target, purpose.as_deref()),
             (
                 Command::Pledge {
                     campaign, agent, ..
                 },
                 Outcome::Pledged { amount, funded, .. },
-            ) => {
-                let asset = self
-                    .project(&self.campaign(campaign)?.project)?
-                    .currency
-                    .clone();
-                let memo = format!("pledge to {campaign} by {agent}");
-                self.ledger.post(
-                    ctx.seq,
-                    memo,
-                    transfer(OUTSIDE, campaign, &asset, *amount).to_vec(),
-                )?;
-                let handle = self.handle(agent)?;
-                let record = self.campaigns.get_mut(campaign).ok_or_else(mismatch)?;
-                record.pledges.push(PledgeRecord {
-                    agent: handle,
-                    amount: *amount,
-                    seq: ctx.seq,
-                });
-                record.raised += amount;
-                if *funded {
-                    record.status = CampaignStatus::Funded;
-                }
-            }
+            ) => self.apply_pledge(ctx, campaign, agent, *amount, *funded),
             (Command::CancelCampaign { campaign }, Outcome::Refunded { lines }) => {
-                let asset = self
-                    .project(&self.campaign(campaign)?.project)?
-                    .currency
-                    .clone();
-                let mut postings: Vec<Posting> = Vec::new();
-                for line in lines {
-                    postings.extend(transfer(campaign, &line.to, &asset, line.amount));
-                }
-                if !postings.is_empty() {
-                    self.ledger
-                        .post(ctx.seq, format!("cancel {campaign}: refunds"), postings)?;
-                }
-                self.campaigns
-                    .get_mut(campaign)
-                    .ok_or_else(mismatch)?
-                    .status = CampaignStatus::Cancelled;
+                self.apply_cancel_campaign(ctx, campaign, lines)
             }
             (
                 Command::Purchase {
                     campaign, resource, ..
                 },
                 Outcome::Purchased { amount, owners },
-            ) => {
-                let project = self.campaign(campaign)?.project.clone();
-                let asset = self.project(&project)?.currency.clone();
-                let memo = format!("purchase of {resource} by {campaign}");
-                self.ledger.post(
-                    ctx.seq,
-                    memo,
-                    transfer(campaign, OUTSIDE, &asset, *amount).to_vec(),
-                )?;
-                let record = self.campaigns.get_mut(campaign).ok_or_else(mismatch)?;
-                record.status = CampaignStatus::Purchased;
-                record.resource = Some(resource.clone());
-                self.resources.insert(
-                    resource.clone(),
-                    Resource {
-                        name: resource.clone(),
-                        project,
-                        status: ResourceStatus::CoOwned,
-                        owners: owners.clone(),
-                        fees: None,
-                        fee_history: Vec::new(),
-                        uses: Vec::new(),
-                        value: Some(*amount),
-                        campaign: Some(campaign.clone()),
-                    },
-                );
-            }
+            ) => self.apply_purchase(ctx, campaign, resource, *amount, owners),
             (
                 Command::AddResource {
                     name,
@@ -697,78 +515,13 @@ impl State {
                     value,
                 },
                 Outcome::Done,
-            ) => {
-                let exponent = self.project(project)?.exponent;
-                let value = value
-                    .as_deref()
-                    .map(|v| parse_positive_amount(v, exponent))
-                    .transpose()?;
-                let owners: Vec<Owner> = match (owner, value) {
-                    (Some(owner), Some(value)) => {
-                        vec![Owner {
-                            agent: owner.clone(),
-                            pledge: value,
-                            cap: value,
-                            received: 0,
-                        }]
-                    }
-                    _ => Vec::new(),
-                };
-                let status = if owners.is_empty() {
-                    ResourceStatus::Commons
-                } else {
-                    ResourceStatus::CoOwned
-                };
-                self.resources.insert(
-                    name.clone(),
-                    Resource {
-                        name: name.clone(),
-                        project: project.clone(),
-                        status,
-                        owners,
-                        fees: None,
-                        fee_history: Vec::new(),
-                        uses: Vec::new(),
-                        value,
-                        campaign: None,
-                    },
-                );
-            }
+            ) => self.apply_add_resource(name, project, owner.as_deref(), value.as_deref()),
+            (Command::SetFees { resource, .. }, Outcome::Done) => match FeeRequest::of(command) {
+                Some(fees) => self.apply_set_fees(ctx, resource, &fees),
+                None => Err(unfit(ctx, command.op())),
+            },
             (
-                Command::SetFees {
-                    resource,
-                    per_hour,
-                    material_per_unit,
-                    technician_per_hour,
-                    community_per_hour,
-                    split,
-                    material_to,
-                    after_payback,
-                },
-                Outcome::Done,
-            ) => {
-                let schedule = self.fee_schedule(
-                    per_hour,
-                    material_per_unit,
-                    technician_per_hour,
-                    community_per_hour,
-                    split,
-                    material_to,
-                    after_payback,
-                )?;
-                let record = self.resources.get_mut(resource).ok_or_else(mismatch)?;
-                record.fee_history.push(schedule.clone());
-                record.fees = Some(schedule);
-            }
-            (
-                Command::UseResource {
-                    resource,
-                    agent,
-                    hours,
-                    community,
-                    from_balance,
-                    ..
-                },
+                Command::UseResource { .. },
                 Outcome::Charged {
                     use_id,
                     fee,
@@ -776,65 +529,590 @@ impl State {
                     commons,
                 },
             ) => {
-                let record = self.resource(resource)?;
-                if *use_id != record.uses.len() as u64 + 1
-                    || lines.iter().map(|l| l.amount).sum::<i128>() != *fee
-                {
-                    return Err(mismatch());
-                }
-                let asset = self.project(&record.project)?.currency.clone();
-                let payback_bucket = record
-                    .fees
-                    .as_ref()
-                    .and_then(|f| f.payback_index())
-                    .map(|i| i as u32 + 2);
-                let source = if *from_balance {
-                    agent.as_str()
-                } else {
-                    OUTSIDE
-                };
-                let mut postings = vec![Posting {
-                    account: (source.to_string()).into(),
-                    asset: (asset.clone()).into(),
-                    amount: -fee,
-                }];
-                postings.extend(lines.iter().map(|l| Posting {
-                    account: l.to.clone(),
-                    asset: (asset.clone()).into(),
-                    amount: l.amount,
-                }));
-                self.ledger.post(
-                    ctx.seq,
-                    format!("use {use_id} of {resource} by {agent}"),
-                    postings,
-                )?;
-                let record = self.resources.get_mut(resource).ok_or_else(mismatch)?;
-                for line in lines.iter().filter(|l| Some(l.bucket) == payback_bucket) {
-                    let owner = record
-                        .owners
-                        .iter_mut()
-                        .find(|o| o.agent == line.to)
-                        .ok_or_else(mismatch)?;
-                    owner.received += line.amount;
-                }
-                if *commons {
-                    record.status = ResourceStatus::Commons;
-                }
-                let fee_version = record.fee_history.len();
-                record.uses.push(UseRecord {
-                    id: *use_id,
-                    date: ctx.date,
-                    fee_version,
-                    agent: agent.clone(),
-                    hours: parse_decimal(hours, "hours")?,
-                    community: *community,
+                let charge = Charge {
+                    use_id: *use_id,
                     fee: *fee,
-                    lines: lines.clone(),
-                    seq: ctx.seq,
-                });
+                    lines,
+                    commons: *commons,
+                };
+                match UseRequest::of(command) {
+                    Some(request) => self.apply_use_resource(ctx, &request, charge),
+                    None => Err(unfit(ctx, command.op())),
+                }
             }
-            _ => return Err(mismatch()),
+            _ => Err(unfit(ctx, command.op())),
         }
+    }
+
+    // --- OpenCampaign ---
+
+    fn decide_open_campaign(
+        &self,
+        role: Role,
+        id: &str,
+        project: &str,
+        target: &str,
+        purpose: Option<&str>,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "open campaigns")?;
+        let project = self.project(project).about_value("project", project)?;
+        check_name(Field::new("id", "campaign id"), id)?;
+        if self.campaigns.contains_key(id) {
+            return Err(
+                DomainError::conflict(format!("campaign {id:?} already exists"))
+                    .field("id")
+                    .value(id),
+            );
+        }
+        if let Some(holder) = self.name_taken(id) {
+            return Err(DomainError::conflict(format!(
+                "campaign id {id:?} is already taken by {holder}"
+            ))
+            .field("id")
+            .value(id));
+        }
+        positive_amount("target", target, project.exponent)?;
+        if let Some(purpose) = purpose {
+            check_text(Field::named("purpose"), purpose)?;
+        }
+        Ok(Outcome::Done)
+    }
+
+    fn apply_open_campaign(
+        &mut self,
+        id: &str,
+        project: &str,
+        target: &str,
+        purpose: Option<&str>,
+    ) -> DomainResult<()> {
+        let exponent = self.project(project)?.exponent;
+        let campaign = Campaign {
+            id: id.to_string(),
+            project: project.to_string(),
+            target: parse_positive_amount(target, exponent)?,
+            purpose: purpose.map(str::to_string),
+            status: CampaignStatus::Open,
+            pledges: Vec::new(),
+            raised: 0,
+            resource: None,
+        };
+        self.campaigns.insert(id.to_string(), campaign);
+        Ok(())
+    }
+
+    // --- Pledge ---
+
+    fn decide_pledge(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        campaign: &str,
+        agent: &str,
+        amount: &str,
+    ) -> DomainResult<Outcome> {
+        forbid_observer(role, &ctx.actor, "pledge")?;
+        affiliate_acts_for_self(
+            role,
+            &ctx.actor,
+            agent,
+            format_args!("pledge only for themself, not for {agent}"),
+        )?;
+        self.agent(agent).about_value("agent", agent)?;
+        let campaign = self.campaign(campaign).about_value("campaign", campaign)?;
+        let exponent = self.project(&campaign.project)?.exponent;
+        let requested = positive_amount("amount", amount, exponent)?;
+        if campaign.status != CampaignStatus::Open {
+            return Err(DomainError::conflict(format!(
+                "campaign {} is {}: it takes no more pledges",
+                campaign.id,
+                campaign.status.as_str()
+            ))
+            .field("campaign")
+            .value(&campaign.id));
+        }
+        let missing = campaign.target - campaign.raised;
+        let accepted = requested.min(missing);
+        Ok(Outcome::Pledged {
+            amount: accepted,
+            cut: accepted < requested,
+            funded: campaign.raised + accepted == campaign.target,
+        })
+    }
+
+    fn apply_pledge(
+        &mut self,
+        ctx: &Ctx,
+        campaign: &str,
+        agent: &str,
+        amount: i128,
+        funded: bool,
+    ) -> DomainResult<()> {
+        let asset = self
+            .project(&self.campaign(campaign)?.project)?
+            .currency
+            .clone();
+        let memo = format!("pledge to {campaign} by {agent}");
+        self.ledger.post(
+            ctx.seq,
+            memo,
+            transfer(OUTSIDE, campaign, &asset, amount).to_vec(),
+        )?;
+        let handle = self.handle(agent)?;
+        let record = self
+            .campaigns
+            .get_mut(campaign)
+            .ok_or_else(|| unfit(ctx, "pledge"))?;
+        record.pledges.push(PledgeRecord {
+            agent: handle,
+            amount,
+            seq: ctx.seq,
+        });
+        record.raised += amount;
+        if funded {
+            record.status = CampaignStatus::Funded;
+        }
+        debug_assert_eq!(
+            record.raised,
+            record.pledges.iter().map(|p| p.amount).sum::<i128>(),
+            "a campaign has raised what was pledged to it"
+        );
+        Ok(())
+    }
+
+    // --- CancelCampaign ---
+
+    fn decide_cancel_campaign(&self, role: Role, campaign: &str) -> DomainResult<Outcome> {
+        require_custodian(role, "cancel campaigns")?;
+        let campaign = self.campaign(campaign).about_value("campaign", campaign)?;
+        if campaign.status != CampaignStatus::Open {
+            return Err(DomainError::conflict(format!(
+                "campaign {} is {}: only an unfunded campaign can be cancelled",
+                campaign.id,
+                campaign.status.as_str()
+            ))
+            .field("campaign")
+            .value(&campaign.id));
+        }
+        let lines: Vec<Line> = campaign
+            .pledged_by_agent()
+            .into_iter()
+            .map(|(agent, amount)| Line {
+                bucket: 0,
+                to: agent.as_ref().into(),
+                amount,
+            })
+            .collect();
+        debug_assert_eq!(
+            lines.iter().map(|l| l.amount).sum::<i128>(),
+            campaign.raised,
+            "the refunds give back exactly what was raised"
+        );
+        Ok(Outcome::Refunded { lines })
+    }
+
+    fn apply_cancel_campaign(
+        &mut self,
+        ctx: &Ctx,
+        campaign: &str,
+        lines: &[Line],
+    ) -> DomainResult<()> {
+        let asset = self
+            .project(&self.campaign(campaign)?.project)?
+            .currency
+            .clone();
+        let mut postings: Vec<Posting> = Vec::new();
+        for line in lines {
+            postings.extend(transfer(campaign, &line.to, &asset, line.amount));
+        }
+        if !postings.is_empty() {
+            self.ledger
+                .post(ctx.seq, format!("cancel {campaign}: refunds"), postings)?;
+        }
+        self.campaigns
+            .get_mut(campaign)
+            .ok_or_else(|| unfit(ctx, "cancel_campaign"))?
+            .status = CampaignStatus::Cancelled;
+        Ok(())
+    }
+
+    // --- Purchase ---
+
+    fn decide_purchase(
+        &self,
+        role: Role,
+        campaign: &str,
+        resource: &str,
+        premium_percent: &str,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "record purchases")?;
+        let campaign = self.campaign(campaign).about_value("campaign", campaign)?;
+        if campaign.status != CampaignStatus::Funded {
+            let exponent = self.project(&campaign.project)?.exponent;
+            return Err(DomainError::conflict(format!(
+                "campaign {} is {} ({} of {} raised): only a funded campaign can purchase",
+                campaign.id,
+                campaign.status.as_str(),
+                crate::money::format_amount(campaign.raised, exponent),
+                crate::money::format_amount(campaign.target, exponent),
+            ))
+            .field("campaign")
+            .value(&campaign.id));
+        }
+        self.check_new_resource(Field::new("resource", "resource name"), resource)?;
+        let premium = non_negative_decimal(
+            Field::new("premium_percent", "premium percent"),
+            premium_percent,
+        )?;
+        let owners: Vec<Owner> = campaign
+            .pledged_by_agent()
+            .into_iter()
+            .map(|(agent, pledge)| Owner {
+                agent: agent.to_string(),
+                pledge,
+                cap: pledge + percent_floor(pledge, premium),
+                received: 0,
+            })
+            .collect();
+        debug_assert_eq!(
+            owners.iter().map(|o| o.pledge).sum::<i128>(),
+            campaign.raised,
+            "the co-owners' shares are what they pledged"
+        );
+        debug_assert!(owners.iter().all(|o| o.cap >= o.pledge && o.pledge > 0));
+        Ok(Outcome::Purchased {
+            amount: campaign.raised,
+            owners,
+        })
+    }
+
+    fn apply_purchase(
+        &mut self,
+        ctx: &Ctx,
+        campaign: &str,
+        resource: &str,
+        amount: i128,
+        owners: &[Owner],
+    ) -> DomainResult<()> {
+        let project = self.campaign(campaign)?.project.clone();
+        let asset = self.project(&project)?.currency.clone();
+        let memo = format!("purchase of {resource} by {campaign}");
+        self.ledger.post(
+            ctx.seq,
+            memo,
+            transfer(campaign, OUTSIDE, &asset, amount).to_vec(),
+        )?;
+        let record = self
+            .campaigns
+            .get_mut(campaign)
+            .ok_or_else(|| unfit(ctx, "purchase"))?;
+        record.status = CampaignStatus::Purchased;
+        record.resource = Some(resource.to_string());
+        self.resources.insert(
+            resource.to_string(),
+            Resource {
+                name: resource.to_string(),
+                project,
+                status: ResourceStatus::CoOwned,
+                owners: owners.to_vec(),
+                fees: None,
+                fee_history: Vec::new(),
+                uses: Vec::new(),
+                value: Some(amount),
+                campaign: Some(campaign.to_string()),
+            },
+        );
+        Ok(())
+    }
+
+    // --- AddResource ---
+
+    fn decide_add_resource(
+        &self,
+        role: Role,
+        name: &str,
+        project: &str,
+        owner: Option<&str>,
+        value: Option<&str>,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "add resources")?;
+        let project = self.project(project).about_value("project", project)?;
+        self.check_new_resource(Field::new("name", "resource name"), name)?;
+        if let Some(owner) = owner {
+            self.agent(owner).about_value("owner", owner)?;
+            if value.is_none() {
+                return Err(DomainError::invalid(format!(
+                    "a resource contributed by {owner} needs its value, which is what {owner} is paid back"
+                ))
+                .field("value"));
+            }
+        }
+        if let Some(value) = value {
+            positive_amount("value", value, project.exponent)?;
+        }
+        Ok(Outcome::Done)
+    }
+
+    fn apply_add_resource(
+        &mut self,
+        name: &str,
+        project: &str,
+        owner: Option<&str>,
+        value: Option<&str>,
+    ) -> DomainResult<()> {
+        let exponent = self.project(project)?.exponent;
+        let value = value
+            .map(|v| parse_positive_amount(v, exponent))
+            .transpose()?;
+        let owners: Vec<Owner> = match (owner, value) {
+            (Some(owner), Some(value)) => {
+                vec![Owner {
+                    agent: owner.to_string(),
+                    pledge: value,
+                    cap: value,
+                    received: 0,
+                }]
+            }
+            _ => Vec::new(),
+        };
+        let status = if owners.is_empty() {
+            ResourceStatus::Commons
+        } else {
+            ResourceStatus::CoOwned
+        };
+        self.resources.insert(
+            name.to_string(),
+            Resource {
+                name: name.to_string(),
+                project: project.to_string(),
+                status,
+                owners,
+                fees: None,
+                fee_history: Vec::new(),
+                uses: Vec::new(),
+                value,
+                campaign: None,
+            },
+        );
+        Ok(())
+    }
+
+    // --- SetFees ---
+
+    fn decide_set_fees(
+        &self,
+        role: Role,
+        resource: &str,
+        fees: &FeeRequest,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "set fee schedules")?;
+        self.resource(resource).about_value("resource", resource)?;
+        fees.schedule()?;
+        Ok(Outcome::Done)
+    }
+
+    fn apply_set_fees(&mut self, ctx: &Ctx, resource: &str, fees: &FeeRequest) -> DomainResult<()> {
+        let schedule = fees.schedule()?;
+        let record = self
+            .resources
+            .get_mut(resource)
+            .ok_or_else(|| unfit(ctx, "set_fees"))?;
+        record.fee_history.push(schedule.clone());
+        record.fees = Some(schedule);
+        Ok(())
+    }
+
+    // --- UseResource ---
+
+    fn decide_use_resource(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        request: &UseRequest,
+    ) -> DomainResult<Outcome> {
+        let agent = request.agent;
+        forbid_observer(role, &ctx.actor, "log resource use")?;
+        affiliate_acts_for_self(
+            role,
+            &ctx.actor,
+            agent,
+            format_args!("log only their own use, not {agent}'s"),
+        )?;
+        self.agent(agent).about_value("agent", agent)?;
+        let resource = self
+            .resource(request.resource)
+            .about_value("resource", request.resource)?;
+        let fees = resource.fees.as_ref().ok_or_else(|| {
+            DomainError::invalid(format!(
+                "resource {} has no fee schedule: set one with `resource fees {}`",
+                resource.name, resource.name
+            ))
+            .field("resource")
+            .value(&resource.name)
+        })?;
+        let project = self.project(&resource.project)?;
+        let (lines, fee, commons) = self.charge(request, resource, fees, project.exponent)?;
+        if fee == 0 {
+            return Err(DomainError::invalid(
+                "this use costs nothing under the fee schedule: nothing to record",
+            ));
+        }
+        if request.from_balance {
+            let balance = self.ledger.balance(agent, &project.currency);
+            if balance < fee {
+                let balance = crate::money::format_amount(balance, project.exponent);
+                return Err(DomainError::invalid(format!(
+                    "{agent} holds {balance} {} but the fee is {}",
+                    project.currency,
+                    crate::money::format_amount(fee, project.exponent)
+                ))
+                .field("from_balance")
+                .limit(format!("{balance} {}", project.currency)));
+            }
+        }
+        Ok(Outcome::Charged {
+            use_id: resource.uses.len() as u64 + 1,
+            fee,
+            lines,
+            commons,
+        })
+    }
+
+    /// The fee of a use and its lines: material at cost (line 0), the technician (line 1),
+    /// and the use fee split by the schedule (lines 2..); whether it makes a commons.
+    fn charge(
+        &self,
+        request: &UseRequest,
+        resource: &Resource,
+        fees: &FeeSchedule,
+        exponent: u32,
+    ) -> DomainResult<(Vec<Line>, i128, bool)> {
+        let hours = positive_decimal(Field::named("hours"), request.hours)?;
+        let units = match request.material_units {
+            Some(units) => {
+                non_negative_decimal(Field::new("material_units", "material units"), units)?
+            }
+            None => Decimal::ZERO,
+        };
+        let technician_hours = match (request.technician, request.technician_hours) {
+            (Some(technician), Some(h)) => {
+                self.agent(technician)
+                    .about_value("technician", technician)?;
+                positive_decimal(Field::new("technician_hours", "technician hours"), h)?
+            }
+            (None, None) => Decimal::ZERO,
+            (Some(_), None) => {
+                return Err(DomainError::invalid("a technician needs technician hours")
+                    .field("technician_hours"));
+            }
+            (None, Some(_)) => {
+                return Err(
+                    DomainError::invalid("technician hours need a technician").field("technician")
+                );
+            }
+        };
+        let per_hour = if request.community {
+            fees.community_per_hour.unwrap_or(Decimal::ZERO)
+        } else {
+            fees.per_hour
+        };
+        let material_fee = charge_floor(units, fees.material_per_unit, exponent)?;
+        let technician_fee = charge_floor(technician_hours, fees.technician_per_hour, exponent)?;
+        let use_fee = charge_floor(hours, per_hour, exponent)?;
+        let mut lines = Vec::new();
+        push_line(&mut lines, 0, &fees.material_to, material_fee);
+        if let Some(technician) = request.technician {
+            push_line(&mut lines, 1, technician, technician_fee);
+        }
+        let commons = split_use_fee(resource, fees, use_fee, &mut lines);
+        let fee = material_fee + technician_fee + use_fee;
+        debug_assert_eq!(lines.iter().map(|l| l.amount).sum::<i128>(), fee);
+        Ok((lines, fee, commons))
+    }
+
+    fn apply_use_resource(
+        &mut self,
+        ctx: &Ctx,
+        request: &UseRequest,
+        charge: Charge,
+    ) -> DomainResult<()> {
+        let record = self.resource(request.resource)?;
+        if charge.use_id != record.uses.len() as u64 + 1
+            || charge.lines.iter().map(|l| l.amount).sum::<i128>() != charge.fee
+        {
+            return Err(unfit(ctx, "use_resource"));
+        }
+        let asset = self.project(&record.project)?.currency.clone();
+        let payback_bucket = record
+            .fees
+            .as_ref()
+            .and_then(|f| f.payback_index())
+            .map(|i| i as u32 + 2);
+        self.post_use(ctx, request, &charge, &asset)?;
+        let record = self
+            .resources
+            .get_mut(request.resource)
+            .ok_or_else(|| unfit(ctx, "use_resource"))?;
+        for line in charge
+            .lines
+            .iter()
+            .filter(|l| Some(l.bucket) == payback_bucket)
+        {
+            let owner = record
+                .owners
+                .iter_mut()
+                .find(|o| o.agent == line.to)
+                .ok_or_else(|| unfit(ctx, "use_resource"))?;
+            owner.received += line.amount;
+        }
+        if charge.commons {
+            record.status = ResourceStatus::Commons;
+        }
+        let fee_version = record.fee_history.len();
+        record.uses.push(UseRecord {
+            id: charge.use_id,
+            date: ctx.date,
+            fee_version,
+            agent: request.agent.to_string(),
+            hours: parse_decimal(request.hours, "hours")?,
+            community: request.community,
+            fee: charge.fee,
+            lines: charge.lines.to_vec(),
+            seq: ctx.seq,
+        });
+        Ok(())
+    }
+
+    /// A use's transaction: the fee from outside (or from the user's balance) to its lines.
+    fn post_use(
+        &mut self,
+        ctx: &Ctx,
+        request: &UseRequest,
+        charge: &Charge,
+        asset: &str,
+    ) -> DomainResult<()> {
+        let source = if request.from_balance {
+            request.agent
+        } else {
+            OUTSIDE
+        };
+        let mut postings = vec![Posting {
+            account: (source.to_string()).into(),
+            asset: (asset.to_string()).into(),
+            amount: -charge.fee,
+        }];
+        postings.extend(charge.lines.iter().map(|l| Posting {
+            account: l.to.clone(),
+            asset: (asset.to_string()).into(),
+            amount: l.amount,
+        }));
+        self.ledger.post(
+            ctx.seq,
+            format!(
+                "use {} of {} by {}",
+                charge.use_id, request.resource, request.agent
+            ),
+            postings,
+        )?;
         Ok(())
     }
 
@@ -867,83 +1145,72 @@ impl State {
         Ok(())
     }
 
-    fn check_new_resource(&self, name: &str) -> DomainResult<()> {
-        check_name(name, "resource name")?;
+    /// A new resource's name, given as the request field `field`: well formed and not taken.
+    fn check_new_resource(&self, field: Field, name: &str) -> DomainResult<()> {
+        check_name(field, name)?;
         if self.resources.contains_key(name) {
-            return Err(DomainError::conflict(format!(
-                "resource {name:?} already exists"
-            )));
+            return Err(
+                DomainError::conflict(format!("resource {name:?} already exists"))
+                    .field(field.name)
+                    .value(name),
+            );
         }
         Ok(())
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    fn fee_schedule(
-        &self,
-        per_hour: &str,
-        material_per_unit: &Option<String>,
-        technician_per_hour: &Option<String>,
-        community_per_hour: &Option<String>,
-        split: &[SplitShare],
-        material_to: &Option<String>,
-        after_payback: &Option<String>,
-    ) -> DomainResult<FeeSchedule> {
-        let optional = |text: &Option<String>, what: &str| -> DomainResult<Decimal> {
-            text.as_deref()
-                .map(|t| non_negative_decimal(t, what))
-                .transpose()
-                .map(Option::unwrap_or_default)
-        };
-        if split.is_empty() || split.len() > SPLIT_ENTRIES_MAX {
-            return Err(DomainError::invalid(format!(
-                "a fee split needs 1 to {SPLIT_ENTRIES_MAX} entries such as maintenance=20,infra=10,payback=70"
-            )));
-        }
-        let mut total = Decimal::ZERO;
-        for (index, share) in split.iter().enumerate() {
-            check_name(&share.to, "split destination")?;
-            if share.to == OUTSIDE {
-                return Err(DomainError::invalid("a fee split cannot pay to `outside`"));
-            }
-            if split[..index].iter().any(|s| s.to == share.to) {
-                return Err(DomainError::invalid(format!(
-                    "split destination {} appears twice",
-                    share.to
-                )));
-            }
-            if share.percent < Decimal::ZERO {
-                return Err(DomainError::invalid(format!(
-                    "split percentage for {} is negative",
-                    share.to
-                )));
-            }
-            total += share.percent;
-        }
-        if total != Decimal::ONE_HUNDRED {
-            return Err(DomainError::invalid(format!(
-                "the fee split adds up to {total}%, not 100%"
-            )));
-        }
-        let material_to = material_to
-            .clone()
-            .unwrap_or_else(|| MATERIALS_ACCOUNT.to_string());
-        let after_payback = after_payback
-            .clone()
-            .unwrap_or_else(|| COMMONS_ACCOUNT.to_string());
-        for name in [&material_to, &after_payback] {
-            check_name(name, "account")?;
-        }
-        Ok(FeeSchedule {
-            per_hour: non_negative_decimal(per_hour, "fee per hour")?,
-            material_per_unit: optional(material_per_unit, "material fee per unit")?,
-            technician_per_hour: optional(technician_per_hour, "technician fee per hour")?,
-            community_per_hour: community_per_hour
-                .as_deref()
-                .map(|t| non_negative_decimal(t, "community fee per hour"))
-                .transpose()?,
-            split: split.to_vec(),
-            material_to,
-            after_payback,
-        })
+/// Pushes a line of a charge, unless it is for nothing.
+fn push_line(lines: &mut Vec<Line>, bucket: usize, to: &str, amount: i128) {
+    if amount > 0 {
+        lines.push(Line {
+            bucket: bucket as u32,
+            to: to.into(),
+            amount,
+        });
     }
+}
+
+/// Splits the use fee by the schedule: each share rounded down, the last taking what rounding
+/// left; the payback share goes to the co-owners up to their caps and the excess to
+/// `after_payback`. Returns whether this payment pays the last co-owner back.
+fn split_use_fee(
+    resource: &Resource,
+    fees: &FeeSchedule,
+    use_fee: i128,
+    lines: &mut Vec<Line>,
+) -> bool {
+    let mut left = use_fee;
+    let last = fees.split.len() - 1;
+    let mut commons = false;
+    for (index, share) in fees.split.iter().enumerate() {
+        // Each share is rounded down; the last takes what rounding left.
+        let part = if index == last {
+            left
+        } else {
+            percent_floor(use_fee, share.percent).min(left)
+        };
+        left -= part;
+        if share.to == PAYBACK {
+            let (parts, excess) = resource.payback_split(part);
+            debug_assert_eq!(parts.iter().sum::<i128>() + excess, part);
+            for (owner, paid) in resource.owners.iter().zip(&parts) {
+                debug_assert!(*paid <= owner.outstanding().max(0));
+                push_line(lines, index + 2, &owner.agent, *paid);
+            }
+            push_line(lines, fees.split.len() + 2, &fees.after_payback, excess);
+            let mut after = resource.clone();
+            for (owner, paid) in after.owners.iter_mut().zip(&parts) {
+                owner.received += paid;
+            }
+            commons = resource.status == ResourceStatus::CoOwned && after.all_paid_back();
+        } else {
+            push_line(lines, index + 2, &share.to, part);
+        }
+    }
+    debug_assert_eq!(left, 0, "the split places the whole use fee");
+    commons
+}
+
+fn not_a_resource_command(command: &Command) -> DomainError {
+    DomainError::corrupt(format!("{} is not a resource command", command.op()))
 }

@@ -28,6 +28,7 @@ pub fn split_largest_remainder(amount: u128, weights: &[u128]) -> Vec<u128> {
         let quota = product / total;
         let remainder = product % total;
         // quota <= amount, so it fits in u128.
+        debug_assert!(quota <= amount_wide);
         let part = quota.as_u128();
         placed += part;
         parts.push(part);
@@ -37,6 +38,7 @@ pub fn split_largest_remainder(amount: u128, weights: &[u128]) -> Vec<u128> {
     }
     let leftover = amount - placed;
     distribute_leftover(&mut parts, remainders, leftover);
+    debug_assert_eq!(parts.iter().sum::<u128>(), amount, "the parts add up");
     parts
 }
 
@@ -63,6 +65,7 @@ pub fn split_largest_remainder_big(amount: u128, weights: &[BigUint]) -> Vec<u12
     }
     let leftover = amount - placed;
     distribute_leftover(&mut parts, remainders, leftover);
+    debug_assert_eq!(parts.iter().sum::<u128>(), amount, "the parts add up");
     parts
 }
 
@@ -77,6 +80,7 @@ fn distribute_leftover<R: Ord>(
     // Largest remainder first; equal remainders keep input order (smaller name first).
     remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     // leftover < number of non-zero remainders, by construction of floor division.
+    debug_assert!(leftover < remainders.len() as u128);
     for (_, index) in remainders.into_iter().take(leftover as usize) {
         parts[index] += 1;
     }
@@ -112,6 +116,18 @@ pub fn split_capped(amount: u128, shares: &[CappedShare]) -> (Vec<u128>, u128) {
         // Progress: excess > 0 only when someone hit their cap and left `open`.
         remaining = excess;
     }
+    debug_assert!(
+        parts
+            .iter()
+            .zip(shares)
+            .all(|(part, share)| *part <= share.room),
+        "no part passes its cap"
+    );
+    debug_assert_eq!(
+        parts.iter().sum::<u128>() + remaining,
+        amount,
+        "the parts and what no one could take add up"
+    );
     (parts, remaining)
 }
 

@@ -38,12 +38,14 @@ use serde::{Deserialize, Serialize};
 use crate::command::{Command, Outcome};
 use crate::date::Date;
 use crate::distribute::percent_floor;
-use crate::error::{DomainError, DomainResult};
+use crate::engine::unfit;
+use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::Posting;
 use crate::model::{Contribution, OUTSIDE, Role, check_name};
-use crate::money::{EXPONENT_MAX, format_amount, parse_positive_amount};
-use crate::state::{Ctx, State};
-use crate::value::{VALUE_SCALE, Value, parse_decimal, parse_positive_decimal};
+use crate::money::{check_exponent, format_amount, positive_amount};
+use crate::roles::{require_custodian, require_self_or_custodian};
+use crate::state::{Ctx, Project, State};
+use crate::value::{VALUE_SCALE, Value, decimal, parse_decimal, positive_decimal, rate};
 
 /// Longest token symbol.
 pub const SYMBOL_LEN_MAX: usize = 12;
@@ -410,18 +412,31 @@ pub fn curve_sell_gross(
     Ok(reserve - anchor.reserve_for_supply(supply - tokens)?)
 }
 
-fn parse_percent(text: Option<&str>, what: &str) -> DomainResult<Decimal> {
+/// A fee or tribute percentage of a request field: at least 0 and below 100 (0 when absent).
+fn parse_percent(field: Field, text: Option<&str>) -> DomainResult<Decimal> {
     let Some(text) = text else {
         return Ok(Decimal::ZERO);
     };
-    let percent = parse_decimal(text, what)?;
+    let percent = decimal(field, text)?;
     if percent < Decimal::ZERO || percent >= Decimal::ONE_HUNDRED {
-        return Err(DomainError::invalid(format!(
-            "{what} must be at least 0 and below 100, got {text}"
-        )));
+        let error = DomainError::invalid(format!(
+            "{} must be at least 0 and below 100, got {text}",
+            field.what
+        ))
+        .field(field.name)
+        .value(text);
+        return Err(if percent >= Decimal::ONE_HUNDRED {
+            error.limit("100")
+        } else {
+            error
+        });
     }
     Ok(percent)
 }
+
+const EXIT_FEE_PERCENT: Field = Field::named("exit_fee_percent");
+const ENTRY_TRIBUTE_PERCENT: Field = Field::named("entry_tribute_percent");
+const EXIT_TRIBUTE_PERCENT: Field = Field::named("exit_tribute_percent");
 
 /// Checks a token symbol's shape: 1 to 12 upper-case letters or digits, starting with a letter.
 pub fn check_symbol(symbol: &str) -> DomainResult<()> {
@@ -432,38 +447,17 @@ pub fn check_symbol(symbol: &str) -> DomainResult<()> {
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     if ok {
-        Ok(())
+        return Ok(());
+    }
+    let error = DomainError::invalid(format!(
+        "invalid token symbol {symbol:?}: use 1 to {SYMBOL_LEN_MAX} upper-case letters or digits, starting with a letter, such as BIKE"
+    ))
+    .value(symbol);
+    Err(if symbol.len() > SYMBOL_LEN_MAX {
+        error.limit(format!("{SYMBOL_LEN_MAX} bytes"))
     } else {
-        Err(DomainError::invalid(format!(
-            "invalid token symbol {symbol:?}: use 1 to {SYMBOL_LEN_MAX} upper-case letters or digits, starting with a letter, such as BIKE"
-        )))
-    }
-}
-
-fn require_custodian(role: Role, what: &str) -> DomainResult<()> {
-    if role == Role::Custodian {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(format!(
-            "only custodians may {what}; this agent is an {role}"
-        )))
-    }
-}
-
-/// Custodians act for anyone; affiliates only for themselves; observers not at all.
-fn require_self_or_custodian(ctx: &Ctx, role: Role, holder: &str, verb: &str) -> DomainResult<()> {
-    match role {
-        Role::Custodian => Ok(()),
-        Role::Observer => Err(DomainError::forbidden(format!(
-            "{} is an observer: observers read but do not {verb}",
-            ctx.actor
-        ))),
-        Role::Affiliate if ctx.actor != holder => Err(DomainError::forbidden(format!(
-            "{} is an affiliate and may {verb} only for themselves, not for {holder}",
-            ctx.actor
-        ))),
-        Role::Affiliate => Ok(()),
-    }
+        error
+    })
 }
 
 fn skip_zero(postings: Vec<Posting>) -> Vec<Posting> {
@@ -596,7 +590,8 @@ impl State {
         } else {
             Err(DomainError::not_found(format!(
                 "unknown holder {name:?}: tokens are held by agents and projects; add it first with `agent add`"
-            )))
+            ))
+            .value(name))
         }
     }
 
@@ -613,7 +608,9 @@ impl State {
                 "{holder} holds {} and cannot {verb} {}",
                 token.fmt_tokens(held),
                 token.fmt_tokens(tokens)
-            )));
+            ))
+            .field("tokens")
+            .limit(token.fmt_tokens(held)));
         }
         Ok(())
     }
@@ -691,6 +688,12 @@ impl State {
             holder: holder.to_string(),
             tokens,
         });
+        // Every mint and burn is posted from or to `outside` before it is recorded here.
+        debug_assert_eq!(
+            self.token(symbol).map(Token::supply),
+            Ok(-self.ledger.balance(OUTSIDE, symbol)),
+            "supply is what outside gave out"
+        );
         Ok(())
     }
 
@@ -765,7 +768,7 @@ impl State {
     pub(crate) fn check_plan_tokens(&self, plan: &crate::model::Plan) -> DomainResult<()> {
         for bucket in &plan.buckets {
             if let crate::model::Bucket::TokenHolders { token } = bucket {
-                self.token(token)?;
+                self.token(token).about_value("plan", token)?;
             }
         }
         Ok(())
@@ -783,10 +786,11 @@ impl State {
     }
 
     // --------------------------------------------------------------------------------------
-    // decide
+    // Commands: the dispatchers, then one decide_x and one apply_x per command
     // --------------------------------------------------------------------------------------
 
-    /// Validates a token command and computes its outcome. Never changes the state.
+    /// Validates a token command and computes its outcome. Never changes the state. Only
+    /// destructures and calls.
     pub(crate) fn decide_token(
         &self,
         ctx: &Ctx,
@@ -794,204 +798,48 @@ impl State {
         command: &Command,
     ) -> DomainResult<Outcome> {
         match command {
-            Command::CreateToken { .. } => self.decide_create_token(role, command),
+            Command::CreateToken { .. } => match TokenRequest::of(command) {
+                Some(request) => self.decide_create_token(role, &request),
+                None => Err(DomainError::corrupt("not a create-token command")),
+            },
             Command::Presale {
                 token,
                 agent,
                 amount,
                 price,
-            } => {
-                require_custodian(role, "record pre-sales (money entering from outside)")?;
-                let token = self.token(token)?;
-                if token.redemption == Redemption::Curve {
-                    return Err(DomainError::invalid(format!(
-                        "{} is sold on its bonding curve: use `buy`; its hatch was its pre-sale",
-                        token.symbol
-                    )));
-                }
-                self.check_holder(agent)?;
-                let amount = parse_positive_amount(amount, token.currency_exponent)?;
-                let price = parse_positive_decimal(price, "price")?;
-                let tokens =
-                    tokens_at_price(amount, token.currency_exponent, price, token.exponent)?;
-                if tokens <= 0 {
-                    return Err(DomainError::invalid(format!(
-                        "{} at {price} per token buys less than {}",
-                        token.fmt_money(amount),
-                        token.fmt_tokens(1)
-                    )));
-                }
-                Ok(Outcome::TokenPresold { amount, tokens })
-            }
+            } => self.decide_presale(role, token, agent, amount, price),
             Command::Buy {
                 token,
                 agent,
                 amount,
-            } => {
-                require_custodian(role, "record token purchases (money entering from outside)")?;
-                let token = self.token(token)?;
-                if token.redemption != Redemption::Curve {
-                    return Err(DomainError::invalid(format!(
-                        "{} is redeemed at net asset value and sold by pre-sale (`presale`), not on a bonding curve",
-                        token.symbol
-                    )));
-                }
-                self.check_holder(agent)?;
-                let amount = parse_positive_amount(amount, token.currency_exponent)?;
-                let tribute = percent_floor(amount, token.entry_tribute_percent);
-                let anchor = self.anchor_before_buy(token)?;
-                let tokens = curve_buy(
-                    anchor,
-                    token.supply(),
-                    self.reserve_of(token),
-                    amount - tribute,
-                )?;
-                if tokens <= 0 {
-                    return Err(DomainError::invalid(format!(
-                        "{} buys less than {} at the curve's price; buy with more",
-                        token.fmt_money(amount),
-                        token.fmt_tokens(1)
-                    )));
-                }
-                Ok(Outcome::TokenBought {
-                    amount,
-                    tribute,
-                    tokens,
-                })
-            }
+            } => self.decide_buy(role, token, agent, amount),
             Command::Redeem {
                 token,
                 agent,
                 tokens,
-            } => {
-                require_self_or_custodian(ctx, role, agent, "redeem tokens")?;
-                let token = self.token(token)?;
-                self.check_holder(agent)?;
-                let tokens = parse_positive_amount(tokens, token.exponent)?;
-                self.check_holds(token, agent, tokens, "redeem")?;
-                let (supply, reserve) = (token.supply(), self.reserve_of(token));
-                let (gross, fee, tribute) = match token.redemption {
-                    Redemption::Nav => {
-                        let gross = nav_gross(tokens, reserve, supply)?;
-                        (gross, percent_floor(gross, token.exit_fee_percent), 0)
-                    }
-                    Redemption::Curve => {
-                        let anchor = self.anchor_before_sell(token)?;
-                        let gross = curve_sell_gross(anchor, supply, reserve, tokens)?;
-                        (gross, 0, percent_floor(gross, token.exit_tribute_percent))
-                    }
-                };
-                if gross <= 0 {
-                    return Err(DomainError::invalid(format!(
-                        "redeeming {} pays nothing: the reserve {} holds {} for a supply of {}; redeem more",
-                        token.fmt_tokens(tokens),
-                        token.reserve_account,
-                        token.fmt_money(reserve),
-                        token.fmt_tokens(supply)
-                    )));
-                }
-                if gross > reserve {
-                    return Err(DomainError::invalid(format!(
-                        "the reserve {} holds {} and cannot pay {}: it would go negative",
-                        token.reserve_account,
-                        token.fmt_money(reserve),
-                        token.fmt_money(gross)
-                    )));
-                }
-                Ok(Outcome::TokenRedeemed {
-                    tokens,
-                    gross,
-                    fee,
-                    tribute,
-                    payout: gross - fee - tribute,
-                })
-            }
+            } => self.decide_redeem(ctx, role, token, agent, tokens),
             Command::Donate {
                 token,
                 agent,
                 amount,
-            } => {
-                require_custodian(role, "record donations (money entering from outside)")?;
-                let token = self.token(token)?;
-                self.check_holder(agent)?;
-                let amount = parse_positive_amount(amount, token.currency_exponent)?;
-                Ok(Outcome::TokenDonated { amount })
-            }
+            } => self.decide_donate(role, token, agent, amount),
             Command::Transfer {
                 token,
                 from,
                 to,
                 tokens,
-            } => {
-                require_self_or_custodian(ctx, role, from, "transfer tokens")?;
-                let token = self.token(token)?;
-                self.check_holder(from)?;
-                self.check_holder(to)?;
-                if from == to {
-                    return Err(DomainError::invalid(format!(
-                        "a transfer needs two different holders, not {from} twice"
-                    )));
-                }
-                let tokens = parse_positive_amount(tokens, token.exponent)?;
-                self.check_holds(token, from, tokens, "transfer")?;
-                Ok(Outcome::TokenTransferred { tokens })
-            }
+            } => self.decide_transfer(ctx, role, token, from, to, tokens),
             Command::AcceptToken {
                 project,
                 token,
                 rate,
-            } => {
-                require_custodian(role, "accept tokens")?;
-                self.project(project)?;
-                let token = self.token(token)?;
-                if token.project == *project {
-                    return Err(DomainError::invalid(format!(
-                        "{project} issues {}: a project does not accept its own token",
-                        token.symbol
-                    )));
-                }
-                let liquidity = liquidity_account(project);
-                if self.agents.contains_key(liquidity.as_str())
-                    || self.projects.contains_key(&liquidity)
-                {
-                    return Err(DomainError::conflict(format!(
-                        "the liquidity account {liquidity} is already the name of an agent or project"
-                    )));
-                }
-                parse_positive_decimal(rate, "rate")?;
-                Ok(Outcome::Done)
-            }
+            } => self.decide_accept_token(role, project, token, rate),
             Command::PayWithToken {
                 token,
                 from,
                 project,
                 tokens,
-            } => {
-                require_self_or_custodian(ctx, role, from, "pay with tokens")?;
-                let token = self.token(token)?;
-                self.check_holder(from)?;
-                let accepting = self.project(project)?;
-                let rate = token.accepted_by.get(project).ok_or_else(|| {
-                    DomainError::invalid(format!(
-                        "{project} does not accept {sym}: it must accept it first (`token accept {project} {sym} --rate R`)",
-                        sym = token.symbol
-                    ))
-                })?;
-                if from == project {
-                    return Err(DomainError::invalid(format!("{project} cannot pay itself")));
-                }
-                let tokens = parse_positive_amount(tokens, token.exponent)?;
-                self.check_holds(token, from, tokens, "pay")?;
-                let value = value_of_tokens(tokens, token.exponent, *rate, accepting.exponent)?;
-                if value <= 0 {
-                    return Err(DomainError::invalid(format!(
-                        "{} at {project}'s rate of {rate} is worth less than {}; pay more",
-                        token.fmt_tokens(tokens),
-                        format_amount(1, accepting.exponent)
-                    )));
-                }
-                Ok(Outcome::TokenPaid { tokens, value })
-            }
+            } => self.decide_pay_with_token(ctx, role, token, from, project, tokens),
             _ => Err(DomainError::corrupt(format!(
                 "{} is not a token command",
                 command.op()
@@ -999,31 +847,111 @@ impl State {
         }
     }
 
-    fn decide_create_token(&self, role: Role, command: &Command) -> DomainResult<Outcome> {
-        let Command::CreateToken {
-            project,
-            symbol,
-            exponent,
-            mint_per_value,
-            redemption,
-            exit_fee_percent,
-            entry_tribute_percent,
-            exit_tribute_percent,
-            funding_to,
-            curve_exponent,
-            hatch,
-        } = command
-        else {
-            return Err(DomainError::corrupt("not a create-token command"));
-        };
+    /// Records a decided outcome of a token command. Only destructures and calls.
+    pub(crate) fn apply_token(
+        &mut self,
+        ctx: &Ctx,
+        command: &Command,
+        outcome: &Outcome,
+    ) -> DomainResult<()> {
+        match (command, outcome) {
+            (Command::CreateToken { .. }, Outcome::TokenCreated { hatch }) => {
+                match TokenRequest::of(command) {
+                    Some(request) => self.apply_create_token(ctx, &request, hatch.as_ref()),
+                    None => Err(DomainError::corrupt("not a create-token command")),
+                }
+            }
+            (Command::Presale { token, agent, .. }, Outcome::TokenPresold { amount, tokens }) => {
+                self.apply_presale(ctx, token, agent, *amount, *tokens)
+            }
+            (
+                Command::Buy { token, agent, .. },
+                Outcome::TokenBought {
+                    amount,
+                    tribute,
+                    tokens,
+                },
+            ) => self.apply_buy(ctx, token, agent, *amount, *tribute, *tokens),
+            (
+                Command::Redeem { token, agent, .. },
+                Outcome::TokenRedeemed {
+                    tokens,
+                    gross,
+                    fee,
+                    tribute,
+                    payout,
+                },
+            ) => {
+                let burn = Burn {
+                    tokens: *tokens,
+                    gross: *gross,
+                    fee: *fee,
+                    tribute: *tribute,
+                    payout: *payout,
+                };
+                self.apply_redeem(ctx, token, agent, &burn)
+            }
+            (Command::Donate { token, agent, .. }, Outcome::TokenDonated { amount }) => {
+                self.apply_donate(ctx, token, agent, *amount)
+            }
+            (
+                Command::Transfer {
+                    token, from, to, ..
+                },
+                Outcome::TokenTransferred { tokens },
+            ) => self.apply_transfer(ctx, token, from, to, *tokens),
+            (
+                Command::AcceptToken {
+                    project,
+                    token,
+                    rate,
+                },
+                Outcome::Done,
+            ) => self.apply_accept_token(project, token, rate),
+            (
+                Command::PayWithToken {
+                    token,
+                    from,
+                    project,
+                    ..
+                },
+                Outcome::TokenPaid { tokens, value },
+            ) => self.apply_pay_with_token(ctx, token, from, project, *tokens, *value),
+            _ => Err(unfit(ctx, command.op())),
+        }
+    }
+
+    // --- CreateToken ---
+
+    fn decide_create_token(&self, role: Role, request: &TokenRequest) -> DomainResult<Outcome> {
+        let project = request.project;
         require_custodian(role, "create tokens")?;
-        let project_state = self.project(project)?;
+        let project_state = self.project(project).about_value("project", project)?;
         if let Some(existing) = self.tokens.of_project(project) {
             return Err(DomainError::conflict(format!(
                 "project {project} already issues {}: a project has one token",
                 existing.symbol
-            )));
+            ))
+            .field("project")
+            .value(project));
         }
+        self.check_new_symbol(request.symbol)
+            .about_value("symbol", request.symbol)?;
+        check_exponent(request.exponent)?;
+        if let Some(mint_per_value) = request.mint_per_value {
+            rate(Field::named("mint_per_value"), mint_per_value)?;
+        }
+        request.check_redemption()?;
+        self.check_token_accounts(project, request.funding_to)?;
+        let hatch = match request.hatch {
+            None => None,
+            Some(spec) => Some(self.decide_hatch(project_state, spec, request.exponent)?),
+        };
+        Ok(Outcome::TokenCreated { hatch })
+    }
+
+    /// A new token's symbol: well formed, and not yet a currency, a token or an asset.
+    fn check_new_symbol(&self, symbol: &str) -> DomainResult<()> {
         check_symbol(symbol)?;
         if let Some(holder) = self.projects.values().find(|p| p.currency == *symbol) {
             return Err(DomainError::conflict(format!(
@@ -1047,64 +975,22 @@ impl State {
                 "{symbol} is already an asset in this book: choose another symbol"
             )));
         }
-        if *exponent > EXPONENT_MAX {
-            return Err(DomainError::invalid(format!(
-                "exponent {exponent} is too large: at most {EXPONENT_MAX}"
-            )));
-        }
-        if let Some(rate) = mint_per_value {
-            let rate = parse_decimal(rate, "mint_per_value")?;
-            if rate < Decimal::ZERO {
-                return Err(DomainError::invalid(format!(
-                    "mint_per_value must not be negative, got {rate}"
-                )));
-            }
-        }
-        match redemption {
-            Redemption::Nav => {
-                let curve_only = [
-                    ("entry_tribute_percent", entry_tribute_percent.is_some()),
-                    ("exit_tribute_percent", exit_tribute_percent.is_some()),
-                    ("curve_exponent", curve_exponent.is_some()),
-                ];
-                if let Some((field, _)) = curve_only.iter().find(|(_, present)| *present) {
-                    return Err(DomainError::invalid(format!(
-                        "{field} applies to bonding-curve tokens (redemption curve); a NAV token takes exit_fee_percent"
-                    )));
-                }
-                parse_percent(exit_fee_percent.as_deref(), "exit_fee_percent")?;
-            }
-            Redemption::Curve => {
-                if exit_fee_percent.is_some() {
-                    return Err(DomainError::invalid(
-                        "exit_fee_percent applies to NAV tokens; a bonding-curve token takes exit_tribute_percent",
-                    ));
-                }
-                if let Some(k) = curve_exponent
-                    && *k != CURVE_EXPONENT
-                {
-                    return Err(DomainError::invalid(format!(
-                        "only the bonding-curve exponent {CURVE_EXPONENT} is supported, not {k}"
-                    )));
-                }
-                parse_percent(entry_tribute_percent.as_deref(), "entry_tribute_percent")?;
-                parse_percent(exit_tribute_percent.as_deref(), "exit_tribute_percent")?;
-                if hatch.is_none() {
-                    return Err(DomainError::invalid(
-                        "a bonding-curve token needs a hatch (raised, price) to set its invariant V0 = S^2/R",
-                    ));
-                }
-            }
-        }
+        Ok(())
+    }
+
+    /// A new token's reserve and funding accounts: neither `outside` nor each other, not an
+    /// agent's or a project's (an explicitly named funding account may be an agent's), and not
+    /// another token's.
+    fn check_token_accounts(&self, project: &str, funding_to: Option<&str>) -> DomainResult<()> {
         let reserve = reserve_account(project);
-        let funding = funding_to
-            .clone()
-            .unwrap_or_else(|| funding_account(project));
-        check_name(&funding, "funding account")?;
+        let funding = funding_to.map_or_else(|| funding_account(project), str::to_string);
+        check_name(Field::new("funding_to", "funding account"), &funding)?;
         if funding == OUTSIDE || funding == reserve {
-            return Err(DomainError::invalid(format!(
-                "the funding account cannot be {funding}"
-            )));
+            return Err(
+                DomainError::invalid(format!("the funding account cannot be {funding}"))
+                    .field("funding_to")
+                    .value(&funding),
+            );
         }
         for (account, what, explicit) in [
             (&reserve, "reserve", false),
@@ -1120,316 +1006,75 @@ impl State {
                 )));
             }
             if self.tokens.owns_account(account) {
-                return Err(DomainError::conflict(format!(
+                let error = DomainError::conflict(format!(
                     "the {what} account {account} already belongs to another token"
-                )));
+                ));
+                return Err(if explicit {
+                    error.field("funding_to").value(account)
+                } else {
+                    error
+                });
             }
         }
-        let hatch = match hatch {
-            None => None,
-            Some(spec) => {
-                let holder = spec.holder.clone().unwrap_or_else(|| project.clone());
-                self.check_holder(&holder)?;
-                let raised = parse_positive_amount(&spec.raised, project_state.exponent)?;
-                let price = parse_positive_decimal(&spec.price, "hatch price")?;
-                let percent =
-                    parse_percent(spec.tribute_percent.as_deref(), "hatch tribute_percent")?;
-                let tribute = percent_floor(raised, percent);
-                let tokens = tokens_at_price(raised, project_state.exponent, price, *exponent)?;
-                if tokens <= 0 {
-                    return Err(DomainError::invalid(format!(
-                        "a hatch of {} {} at {price} mints no token",
-                        format_amount(raised, project_state.exponent),
-                        project_state.currency
-                    )));
-                }
-                if raised - tribute <= 0 {
-                    return Err(DomainError::invalid(
-                        "the hatch leaves nothing in the reserve",
-                    ));
-                }
-                Some(HatchResult {
-                    holder,
-                    raised,
-                    tribute,
-                    tokens,
-                })
-            }
-        };
-        Ok(Outcome::TokenCreated { hatch })
+        Ok(())
     }
 
-    // --------------------------------------------------------------------------------------
-    // apply
-    // --------------------------------------------------------------------------------------
-
-    /// Records a decided outcome of a token command.
-    pub(crate) fn apply_token(
-        &mut self,
-        ctx: &Ctx,
-        command: &Command,
-        outcome: &Outcome,
-    ) -> DomainResult<()> {
-        let mismatch = || {
-            DomainError::corrupt(format!(
-                "event {}: outcome does not fit a {} command",
-                ctx.seq,
-                command.op()
+    /// The hatch of a new token: `raised` at `price`, the tribute to funding and the rest into
+    /// the reserve; it must mint a token and leave something in the reserve.
+    fn decide_hatch(
+        &self,
+        project: &Project,
+        spec: &HatchSpec,
+        exponent: u32,
+    ) -> DomainResult<HatchResult> {
+        let holder = spec
+            .holder
+            .clone()
+            .unwrap_or_else(|| project.slug.to_string());
+        self.check_holder(&holder).about("hatch.holder")?;
+        let raised = positive_amount("hatch.raised", &spec.raised, project.exponent)?;
+        let price = positive_decimal(Field::new("hatch.price", "hatch price"), &spec.price)?;
+        let percent = parse_percent(
+            Field::new("hatch.tribute_percent", "hatch tribute_percent"),
+            spec.tribute_percent.as_deref(),
+        )?;
+        let tribute = percent_floor(raised, percent);
+        let tokens = tokens_at_price(raised, project.exponent, price, exponent)?;
+        if tokens <= 0 {
+            return Err(DomainError::invalid(format!(
+                "a hatch of {} {} at {price} mints no token",
+                format_amount(raised, project.exponent),
+                project.currency
             ))
-        };
-        match (command, outcome) {
-            (Command::CreateToken { .. }, Outcome::TokenCreated { hatch }) => {
-                self.apply_create_token(ctx, command, hatch.as_ref())
-            }
-            (Command::Presale { token, agent, .. }, Outcome::TokenPresold { amount, tokens }) => {
-                if *amount <= 0 || *tokens <= 0 {
-                    return Err(mismatch());
-                }
-                let t = self.token(token)?;
-                let (reserve, currency) = (t.reserve_account.clone(), t.currency.clone());
-                let postings = vec![
-                    posting(OUTSIDE, &currency, -amount),
-                    posting(&reserve, &currency, *amount),
-                    posting(OUTSIDE, token, -tokens),
-                    posting(agent, token, *tokens),
-                ];
-                self.ledger.post(
-                    ctx.seq,
-                    format!("token {token} pre-sale to {agent}"),
-                    postings,
-                )?;
-                self.record_issuance(ctx, token, IssuanceKind::Presale, agent, *tokens)?;
-                self.reanchor(token)
-            }
-            (
-                Command::Buy { token, agent, .. },
-                Outcome::TokenBought {
-                    amount,
-                    tribute,
-                    tokens,
-                },
-            ) => {
-                if *amount <= 0 || *tokens <= 0 || *tribute < 0 || tribute > amount {
-                    return Err(mismatch());
-                }
-                let t = self.token(token)?;
-                let anchor = self.anchor_before_buy(t)?;
-                let (reserve, funding, currency) = (
-                    t.reserve_account.clone(),
-                    t.funding_account.clone(),
-                    t.currency.clone(),
-                );
-                let postings = skip_zero(vec![
-                    posting(OUTSIDE, &currency, -amount),
-                    posting(&funding, &currency, *tribute),
-                    posting(&reserve, &currency, amount - tribute),
-                    posting(OUTSIDE, token, -tokens),
-                    posting(agent, token, *tokens),
-                ]);
-                self.ledger
-                    .post(ctx.seq, format!("token {token} buy by {agent}"), postings)?;
-                self.token_mut(token)?.anchor = Some(anchor);
-                self.record_issuance(ctx, token, IssuanceKind::Buy, agent, *tokens)?;
-                self.note_reserve(token)
-            }
-            (
-                Command::Redeem { token, agent, .. },
-                Outcome::TokenRedeemed {
-                    tokens,
-                    gross,
-                    fee,
-                    tribute,
-                    payout,
-                },
-            ) => {
-                if *tokens <= 0
-                    || *payout <= 0
-                    || *fee < 0
-                    || *tribute < 0
-                    || fee + tribute + payout != *gross
-                {
-                    return Err(mismatch());
-                }
-                let t = self.token(token)?;
-                let anchor = match t.redemption {
-                    Redemption::Curve => Some(self.anchor_before_sell(t)?),
-                    Redemption::Nav => None,
-                };
-                let (reserve, funding, currency) = (
-                    t.reserve_account.clone(),
-                    t.funding_account.clone(),
-                    t.currency.clone(),
-                );
-                let postings = skip_zero(vec![
-                    posting(agent, token, -tokens),
-                    posting(OUTSIDE, token, *tokens),
-                    posting(&reserve, &currency, -(payout + tribute)),
-                    posting(agent, &currency, *payout),
-                    posting(&funding, &currency, *tribute),
-                ]);
-                self.ledger.post(
-                    ctx.seq,
-                    format!("token {token} redemption by {agent}"),
-                    postings,
-                )?;
-                if anchor.is_some() {
-                    self.token_mut(token)?.anchor = anchor;
-                }
-                self.record_issuance(ctx, token, IssuanceKind::Redeem, agent, -tokens)?;
-                self.note_reserve(token)
-            }
-            (Command::Donate { token, agent, .. }, Outcome::TokenDonated { amount }) => {
-                if *amount <= 0 {
-                    return Err(mismatch());
-                }
-                let t = self.token(token)?;
-                let (reserve, currency) = (t.reserve_account.clone(), t.currency.clone());
-                let postings = vec![
-                    posting(OUTSIDE, &currency, -amount),
-                    posting(&reserve, &currency, *amount),
-                ];
-                self.ledger.post(
-                    ctx.seq,
-                    format!("token {token} donation to the reserve from {agent}"),
-                    postings,
-                )?;
-                self.reanchor(token)
-            }
-            (
-                Command::Transfer {
-                    token, from, to, ..
-                },
-                Outcome::TokenTransferred { tokens },
-            ) => {
-                if *tokens <= 0 {
-                    return Err(mismatch());
-                }
-                self.token(token)?;
-                let postings = vec![posting(from, token, -tokens), posting(to, token, *tokens)];
-                self.ledger.post(
-                    ctx.seq,
-                    format!("token {token} transfer from {from} to {to}"),
-                    postings,
-                )?;
-                Ok(())
-            }
-            (
-                Command::AcceptToken {
-                    project,
-                    token,
-                    rate,
-                },
-                Outcome::Done,
-            ) => {
-                let rate = parse_decimal(rate, "rate")?;
-                self.token_mut(token)?
-                    .accepted_by
-                    .insert(project.clone(), rate);
-                Ok(())
-            }
-            (
-                Command::PayWithToken {
-                    token,
-                    from,
-                    project,
-                    ..
-                },
-                Outcome::TokenPaid { tokens, value },
-            ) => {
-                if *tokens <= 0 || *value <= 0 {
-                    return Err(mismatch());
-                }
-                if !self.token(token)?.accepted_by.contains_key(project) {
-                    return Err(mismatch());
-                }
-                // Two linked transfers in one transaction: the payer's tokens into the
-                // accepting project's liquidity account, and from there to the project.
-                let liquidity = liquidity_account(project);
-                let postings = vec![
-                    posting(from, token, -tokens),
-                    posting(&liquidity, token, *tokens),
-                    posting(&liquidity, token, -tokens),
-                    posting(project, token, *tokens),
-                ];
-                self.ledger.post(
-                    ctx.seq,
-                    format!("token {token} payment from {from} to {project}"),
-                    postings,
-                )?;
-                self.token_mut(token)?.payments.push(TokenPayment {
-                    seq: ctx.seq,
-                    from: from.clone(),
-                    project: project.clone(),
-                    tokens: *tokens,
-                    value: *value,
-                });
-                Ok(())
-            }
-            _ => Err(mismatch()),
+            .field("hatch"));
         }
+        if raised - tribute <= 0 {
+            return Err(
+                DomainError::invalid("the hatch leaves nothing in the reserve").field("hatch"),
+            );
+        }
+        Ok(HatchResult {
+            holder,
+            raised,
+            tribute,
+            tokens,
+        })
     }
 
     fn apply_create_token(
         &mut self,
         ctx: &Ctx,
-        command: &Command,
+        request: &TokenRequest,
         hatch: Option<&HatchResult>,
     ) -> DomainResult<()> {
-        let Command::CreateToken {
-            project,
-            symbol,
-            exponent,
-            mint_per_value,
-            redemption,
-            exit_fee_percent,
-            entry_tribute_percent,
-            exit_tribute_percent,
-            funding_to,
-            ..
-        } = command
-        else {
-            return Err(DomainError::corrupt("not a create-token command"));
-        };
-        let (currency, currency_exponent) = {
-            let project = self.project(project)?;
-            (project.currency.clone(), project.exponent)
-        };
-        let mint_per_value = match mint_per_value {
-            Some(rate) => parse_decimal(rate, "mint_per_value")?,
-            None => Decimal::ONE,
-        };
-        let token = Token {
-            symbol: symbol.clone(),
-            project: project.clone(),
-            exponent: *exponent,
-            currency: currency.clone(),
-            currency_exponent,
-            mint_per_value,
-            redemption: *redemption,
-            exit_fee_percent: parse_percent(exit_fee_percent.as_deref(), "exit_fee_percent")?,
-            entry_tribute_percent: parse_percent(
-                entry_tribute_percent.as_deref(),
-                "entry_tribute_percent",
-            )?,
-            exit_tribute_percent: parse_percent(
-                exit_tribute_percent.as_deref(),
-                "exit_tribute_percent",
-            )?,
-            reserve_account: reserve_account(project),
-            funding_account: funding_to
-                .clone()
-                .unwrap_or_else(|| funding_account(project)),
-            minted: 0,
-            burned: 0,
-            anchor: None,
-            reserve_seen: 0,
-            accepted_by: BTreeMap::new(),
-            history: Vec::new(),
-            payments: Vec::new(),
-            seq: ctx.seq,
-        };
-        let (reserve, funding) = (token.reserve_account.clone(), token.funding_account.clone());
-        self.tokens.by_symbol.insert(symbol.clone(), token);
+        let symbol = request.symbol;
+        let token = self.new_token(ctx, request)?;
+        let (reserve, funding, currency) = (
+            token.reserve_account.clone(),
+            token.funding_account.clone(),
+            token.currency.clone(),
+        );
+        self.tokens.by_symbol.insert(symbol.to_string(), token);
         if let Some(hatch) = hatch {
             if hatch.raised <= 0
                 || hatch.tokens <= 0
@@ -1460,6 +1105,622 @@ impl State {
         }
         self.reanchor(symbol)
     }
+
+    /// The token a `CreateToken` command creates, before any issuance.
+    fn new_token(&self, ctx: &Ctx, request: &TokenRequest) -> DomainResult<Token> {
+        let project = request.project;
+        let (currency, currency_exponent) = {
+            let project = self.project(project)?;
+            (project.currency.clone(), project.exponent)
+        };
+        let mint_per_value = match request.mint_per_value {
+            Some(rate) => parse_decimal(rate, "mint_per_value")?,
+            None => Decimal::ONE,
+        };
+        Ok(Token {
+            symbol: request.symbol.to_string(),
+            project: project.to_string(),
+            exponent: request.exponent,
+            currency,
+            currency_exponent,
+            mint_per_value,
+            redemption: request.redemption,
+            exit_fee_percent: parse_percent(EXIT_FEE_PERCENT, request.exit_fee_percent)?,
+            entry_tribute_percent: parse_percent(
+                ENTRY_TRIBUTE_PERCENT,
+                request.entry_tribute_percent,
+            )?,
+            exit_tribute_percent: parse_percent(
+                EXIT_TRIBUTE_PERCENT,
+                request.exit_tribute_percent,
+            )?,
+            reserve_account: reserve_account(project),
+            funding_account: request
+                .funding_to
+                .map_or_else(|| funding_account(project), str::to_string),
+            minted: 0,
+            burned: 0,
+            anchor: None,
+            reserve_seen: 0,
+            accepted_by: BTreeMap::new(),
+            history: Vec::new(),
+            payments: Vec::new(),
+            seq: ctx.seq,
+        })
+    }
+
+    // --- Presale ---
+
+    fn decide_presale(
+        &self,
+        role: Role,
+        token: &str,
+        agent: &str,
+        amount: &str,
+        price: &str,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "record pre-sales (money entering from outside)")?;
+        let token = self.token(token).about_value("token", token)?;
+        if token.redemption == Redemption::Curve {
+            return Err(DomainError::invalid(format!(
+                "{} is sold on its bonding curve: use `buy`; its hatch was its pre-sale",
+                token.symbol
+            ))
+            .field("token")
+            .value(&token.symbol));
+        }
+        self.check_holder(agent).about("agent")?;
+        let amount = positive_amount("amount", amount, token.currency_exponent)?;
+        let price = positive_decimal(Field::named("price"), price)?;
+        let tokens = tokens_at_price(amount, token.currency_exponent, price, token.exponent)?;
+        if tokens <= 0 {
+            return Err(DomainError::invalid(format!(
+                "{} at {price} per token buys less than {}",
+                token.fmt_money(amount),
+                token.fmt_tokens(1)
+            )));
+        }
+        Ok(Outcome::TokenPresold { amount, tokens })
+    }
+
+    fn apply_presale(
+        &mut self,
+        ctx: &Ctx,
+        token: &str,
+        agent: &str,
+        amount: i128,
+        tokens: i128,
+    ) -> DomainResult<()> {
+        if amount <= 0 || tokens <= 0 {
+            return Err(unfit(ctx, "presale"));
+        }
+        let t = self.token(token)?;
+        let (reserve, currency) = (t.reserve_account.clone(), t.currency.clone());
+        let postings = vec![
+            posting(OUTSIDE, &currency, -amount),
+            posting(&reserve, &currency, amount),
+            posting(OUTSIDE, token, -tokens),
+            posting(agent, token, tokens),
+        ];
+        self.ledger.post(
+            ctx.seq,
+            format!("token {token} pre-sale to {agent}"),
+            postings,
+        )?;
+        self.record_issuance(ctx, token, IssuanceKind::Presale, agent, tokens)?;
+        self.reanchor(token)
+    }
+
+    // --- Buy ---
+
+    fn decide_buy(
+        &self,
+        role: Role,
+        token: &str,
+        agent: &str,
+        amount: &str,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "record token purchases (money entering from outside)")?;
+        let token = self.token(token).about_value("token", token)?;
+        if token.redemption != Redemption::Curve {
+            return Err(DomainError::invalid(format!(
+                "{} is redeemed at net asset value and sold by pre-sale (`presale`), not on a bonding curve",
+                token.symbol
+            ))
+            .field("token")
+            .value(&token.symbol));
+        }
+        self.check_holder(agent).about("agent")?;
+        let text = amount;
+        let amount = positive_amount("amount", amount, token.currency_exponent)?;
+        let tribute = percent_floor(amount, token.entry_tribute_percent);
+        debug_assert!(
+            (0..amount).contains(&tribute),
+            "the tribute is part of the amount"
+        );
+        let anchor = self.anchor_before_buy(token)?;
+        let tokens = curve_buy(
+            anchor,
+            token.supply(),
+            self.reserve_of(token),
+            amount - tribute,
+        )?;
+        if tokens <= 0 {
+            return Err(DomainError::invalid(format!(
+                "{} buys less than {} at the curve's price; buy with more",
+                token.fmt_money(amount),
+                token.fmt_tokens(1)
+            ))
+            .field("amount")
+            .value(text));
+        }
+        Ok(Outcome::TokenBought {
+            amount,
+            tribute,
+            tokens,
+        })
+    }
+
+    fn apply_buy(
+        &mut self,
+        ctx: &Ctx,
+        token: &str,
+        agent: &str,
+        amount: i128,
+        tribute: i128,
+        tokens: i128,
+    ) -> DomainResult<()> {
+        if amount <= 0 || tokens <= 0 || tribute < 0 || tribute > amount {
+            return Err(unfit(ctx, "buy"));
+        }
+        let t = self.token(token)?;
+        let anchor = self.anchor_before_buy(t)?;
+        let (reserve, funding, currency) = (
+            t.reserve_account.clone(),
+            t.funding_account.clone(),
+            t.currency.clone(),
+        );
+        let postings = skip_zero(vec![
+            posting(OUTSIDE, &currency, -amount),
+            posting(&funding, &currency, tribute),
+            posting(&reserve, &currency, amount - tribute),
+            posting(OUTSIDE, token, -tokens),
+            posting(agent, token, tokens),
+        ]);
+        self.ledger
+            .post(ctx.seq, format!("token {token} buy by {agent}"), postings)?;
+        self.token_mut(token)?.anchor = Some(anchor);
+        self.record_issuance(ctx, token, IssuanceKind::Buy, agent, tokens)?;
+        self.note_reserve(token)
+    }
+
+    // --- Redeem ---
+
+    fn decide_redeem(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        token: &str,
+        agent: &str,
+        tokens: &str,
+    ) -> DomainResult<Outcome> {
+        require_self_or_custodian(role, &ctx.actor, agent, "redeem tokens")?;
+        let token = self.token(token).about_value("token", token)?;
+        self.check_holder(agent).about("agent")?;
+        let tokens = positive_amount("tokens", tokens, token.exponent)?;
+        self.check_holds(token, agent, tokens, "redeem")?;
+        let (supply, reserve) = (token.supply(), self.reserve_of(token));
+        let (gross, fee, tribute) = self.redemption_quote(token, tokens)?;
+        if gross <= 0 {
+            return Err(DomainError::invalid(format!(
+                "redeeming {} pays nothing: the reserve {} holds {} for a supply of {}; redeem more",
+                token.fmt_tokens(tokens),
+                token.reserve_account,
+                token.fmt_money(reserve),
+                token.fmt_tokens(supply)
+            ))
+            .field("tokens"));
+        }
+        if gross > reserve {
+            return Err(DomainError::invalid(format!(
+                "the reserve {} holds {} and cannot pay {}: it would go negative",
+                token.reserve_account,
+                token.fmt_money(reserve),
+                token.fmt_money(gross)
+            )));
+        }
+        debug_assert!(fee >= 0 && tribute >= 0 && fee + tribute <= gross);
+        Ok(Outcome::TokenRedeemed {
+            tokens,
+            gross,
+            fee,
+            tribute,
+            payout: gross - fee - tribute,
+        })
+    }
+
+    /// What burning `tokens` pays before it is split: `(gross, fee, tribute)`, quoted from the
+    /// state before the trade (NAV: a share of the reserve less the exit fee that stays in it;
+    /// curve: down the curve, less the exit tribute to funding).
+    fn redemption_quote(&self, token: &Token, tokens: i128) -> DomainResult<(i128, i128, i128)> {
+        let (supply, reserve) = (token.supply(), self.reserve_of(token));
+        Ok(match token.redemption {
+            Redemption::Nav => {
+                let gross = nav_gross(tokens, reserve, supply)?;
+                (gross, percent_floor(gross, token.exit_fee_percent), 0)
+            }
+            Redemption::Curve => {
+                let anchor = self.anchor_before_sell(token)?;
+                let gross = curve_sell_gross(anchor, supply, reserve, tokens)?;
+                (gross, 0, percent_floor(gross, token.exit_tribute_percent))
+            }
+        })
+    }
+
+    fn apply_redeem(
+        &mut self,
+        ctx: &Ctx,
+        token: &str,
+        agent: &str,
+        burn: &Burn,
+    ) -> DomainResult<()> {
+        let Burn {
+            tokens,
+            gross,
+            fee,
+            tribute,
+            payout,
+        } = *burn;
+        if tokens <= 0 || payout <= 0 || fee < 0 || tribute < 0 || fee + tribute + payout != gross {
+            return Err(unfit(ctx, "redeem"));
+        }
+        let t = self.token(token)?;
+        let anchor = match t.redemption {
+            Redemption::Curve => Some(self.anchor_before_sell(t)?),
+            Redemption::Nav => None,
+        };
+        let (reserve, funding, currency) = (
+            t.reserve_account.clone(),
+            t.funding_account.clone(),
+            t.currency.clone(),
+        );
+        let postings = skip_zero(vec![
+            posting(agent, token, -tokens),
+            posting(OUTSIDE, token, tokens),
+            posting(&reserve, &currency, -(payout + tribute)),
+            posting(agent, &currency, payout),
+            posting(&funding, &currency, tribute),
+        ]);
+        self.ledger.post(
+            ctx.seq,
+            format!("token {token} redemption by {agent}"),
+            postings,
+        )?;
+        if anchor.is_some() {
+            self.token_mut(token)?.anchor = anchor;
+        }
+        self.record_issuance(ctx, token, IssuanceKind::Redeem, agent, -tokens)?;
+        self.note_reserve(token)
+    }
+
+    // --- Donate ---
+
+    fn decide_donate(
+        &self,
+        role: Role,
+        token: &str,
+        agent: &str,
+        amount: &str,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "record donations (money entering from outside)")?;
+        let token = self.token(token).about_value("token", token)?;
+        self.check_holder(agent).about("agent")?;
+        let amount = positive_amount("amount", amount, token.currency_exponent)?;
+        Ok(Outcome::TokenDonated { amount })
+    }
+
+    fn apply_donate(
+        &mut self,
+        ctx: &Ctx,
+        token: &str,
+        agent: &str,
+        amount: i128,
+    ) -> DomainResult<()> {
+        if amount <= 0 {
+            return Err(unfit(ctx, "donate"));
+        }
+        let t = self.token(token)?;
+        let (reserve, currency) = (t.reserve_account.clone(), t.currency.clone());
+        let postings = vec![
+            posting(OUTSIDE, &currency, -amount),
+            posting(&reserve, &currency, amount),
+        ];
+        self.ledger.post(
+            ctx.seq,
+            format!("token {token} donation to the reserve from {agent}"),
+            postings,
+        )?;
+        self.reanchor(token)
+    }
+
+    // --- Transfer ---
+
+    fn decide_transfer(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        token: &str,
+        from: &str,
+        to: &str,
+        tokens: &str,
+    ) -> DomainResult<Outcome> {
+        require_self_or_custodian(role, &ctx.actor, from, "transfer tokens")?;
+        let token = self.token(token).about_value("token", token)?;
+        self.check_holder(from).about("from")?;
+        self.check_holder(to).about("to")?;
+        if from == to {
+            return Err(DomainError::invalid(format!(
+                "a transfer needs two different holders, not {from} twice"
+            ))
+            .field("to")
+            .value(to));
+        }
+        let tokens = positive_amount("tokens", tokens, token.exponent)?;
+        self.check_holds(token, from, tokens, "transfer")?;
+        Ok(Outcome::TokenTransferred { tokens })
+    }
+
+    fn apply_transfer(
+        &mut self,
+        ctx: &Ctx,
+        token: &str,
+        from: &str,
+        to: &str,
+        tokens: i128,
+    ) -> DomainResult<()> {
+        if tokens <= 0 {
+            return Err(unfit(ctx, "transfer"));
+        }
+        self.token(token)?;
+        let postings = vec![posting(from, token, -tokens), posting(to, token, tokens)];
+        self.ledger.post(
+            ctx.seq,
+            format!("token {token} transfer from {from} to {to}"),
+            postings,
+        )?;
+        Ok(())
+    }
+
+    // --- AcceptToken ---
+
+    fn decide_accept_token(
+        &self,
+        role: Role,
+        project: &str,
+        token: &str,
+        rate: &str,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "accept tokens")?;
+        self.project(project).about_value("project", project)?;
+        let token = self.token(token).about_value("token", token)?;
+        if token.project == *project {
+            return Err(DomainError::invalid(format!(
+                "{project} issues {}: a project does not accept its own token",
+                token.symbol
+            ))
+            .field("token")
+            .value(&token.symbol));
+        }
+        let liquidity = liquidity_account(project);
+        if self.agents.contains_key(liquidity.as_str()) || self.projects.contains_key(&liquidity) {
+            return Err(DomainError::conflict(format!(
+                "the liquidity account {liquidity} is already the name of an agent or project"
+            )));
+        }
+        positive_decimal(Field::named("rate"), rate)?;
+        Ok(Outcome::Done)
+    }
+
+    fn apply_accept_token(&mut self, project: &str, token: &str, rate: &str) -> DomainResult<()> {
+        let rate = parse_decimal(rate, "rate")?;
+        self.token_mut(token)?
+            .accepted_by
+            .insert(project.to_string(), rate);
+        Ok(())
+    }
+
+    // --- PayWithToken ---
+
+    fn decide_pay_with_token(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        token: &str,
+        from: &str,
+        project: &str,
+        tokens: &str,
+    ) -> DomainResult<Outcome> {
+        require_self_or_custodian(role, &ctx.actor, from, "pay with tokens")?;
+        let token = self.token(token).about_value("token", token)?;
+        self.check_holder(from).about("from")?;
+        let accepting = self.project(project).about_value("project", project)?;
+        let rate = token.accepted_by.get(project).ok_or_else(|| {
+            DomainError::invalid(format!(
+                "{project} does not accept {sym}: it must accept it first (`token accept {project} {sym} --rate R`)",
+                sym = token.symbol
+            ))
+            .field("project")
+            .value(project)
+        })?;
+        if from == project {
+            return Err(DomainError::invalid(format!("{project} cannot pay itself"))
+                .field("from")
+                .value(from));
+        }
+        let text = tokens;
+        let tokens = positive_amount("tokens", tokens, token.exponent)?;
+        self.check_holds(token, from, tokens, "pay")?;
+        let value = value_of_tokens(tokens, token.exponent, *rate, accepting.exponent)?;
+        if value <= 0 {
+            return Err(DomainError::invalid(format!(
+                "{} at {project}'s rate of {rate} is worth less than {}; pay more",
+                token.fmt_tokens(tokens),
+                format_amount(1, accepting.exponent)
+            ))
+            .field("tokens")
+            .value(text));
+        }
+        Ok(Outcome::TokenPaid { tokens, value })
+    }
+
+    fn apply_pay_with_token(
+        &mut self,
+        ctx: &Ctx,
+        token: &str,
+        from: &str,
+        project: &str,
+        tokens: i128,
+        value: i128,
+    ) -> DomainResult<()> {
+        if tokens <= 0 || value <= 0 {
+            return Err(unfit(ctx, "pay_with_token"));
+        }
+        if !self.token(token)?.accepted_by.contains_key(project) {
+            return Err(unfit(ctx, "pay_with_token"));
+        }
+        // Two linked transfers in one transaction: the payer's tokens into the accepting
+        // project's liquidity account, and from there to the project.
+        let liquidity = liquidity_account(project);
+        let postings = vec![
+            posting(from, token, -tokens),
+            posting(&liquidity, token, tokens),
+            posting(&liquidity, token, -tokens),
+            posting(project, token, tokens),
+        ];
+        self.ledger.post(
+            ctx.seq,
+            format!("token {token} payment from {from} to {project}"),
+            postings,
+        )?;
+        self.token_mut(token)?.payments.push(TokenPayment {
+            seq: ctx.seq,
+            from: from.to_string(),
+            project: project.to_string(),
+            tokens,
+            value,
+        });
+        Ok(())
+    }
+}
+
+/// The fields of a `CreateToken` command, lent by the dispatcher.
+struct TokenRequest<'a> {
+    project: &'a str,
+    symbol: &'a str,
+    exponent: u32,
+    mint_per_value: Option<&'a str>,
+    redemption: Redemption,
+    exit_fee_percent: Option<&'a str>,
+    entry_tribute_percent: Option<&'a str>,
+    exit_tribute_percent: Option<&'a str>,
+    funding_to: Option<&'a str>,
+    curve_exponent: Option<u32>,
+    hatch: Option<&'a HatchSpec>,
+}
+
+impl<'a> TokenRequest<'a> {
+    /// The fields of `command`, if it is a `CreateToken`.
+    fn of(command: &'a Command) -> Option<TokenRequest<'a>> {
+        let Command::CreateToken {
+            project,
+            symbol,
+            exponent,
+            mint_per_value,
+            redemption,
+            exit_fee_percent,
+            entry_tribute_percent,
+            exit_tribute_percent,
+            funding_to,
+            curve_exponent,
+            hatch,
+        } = command
+        else {
+            return None;
+        };
+        Some(TokenRequest {
+            project,
+            symbol,
+            exponent: *exponent,
+            mint_per_value: mint_per_value.as_deref(),
+            redemption: *redemption,
+            exit_fee_percent: exit_fee_percent.as_deref(),
+            entry_tribute_percent: entry_tribute_percent.as_deref(),
+            exit_tribute_percent: exit_tribute_percent.as_deref(),
+            funding_to: funding_to.as_deref(),
+            curve_exponent: *curve_exponent,
+            hatch: hatch.as_ref(),
+        })
+    }
+
+    /// The options of the redemption asked for: a NAV token takes an exit fee, a curve token
+    /// tributes, the supported exponent and a hatch.
+    fn check_redemption(&self) -> DomainResult<()> {
+        match self.redemption {
+            Redemption::Nav => {
+                let curve_only = [
+                    (
+                        "entry_tribute_percent",
+                        self.entry_tribute_percent.is_some(),
+                    ),
+                    ("exit_tribute_percent", self.exit_tribute_percent.is_some()),
+                    ("curve_exponent", self.curve_exponent.is_some()),
+                ];
+                if let Some((field, _)) = curve_only.iter().find(|(_, present)| *present) {
+                    return Err(DomainError::invalid(format!(
+                        "{field} applies to bonding-curve tokens (redemption curve); a NAV token takes exit_fee_percent"
+                    ))
+                    .field(field));
+                }
+                parse_percent(EXIT_FEE_PERCENT, self.exit_fee_percent)?;
+            }
+            Redemption::Curve => {
+                if self.exit_fee_percent.is_some() {
+                    return Err(DomainError::invalid(
+                        "exit_fee_percent applies to NAV tokens; a bonding-curve token takes exit_tribute_percent",
+                    )
+                    .field(EXIT_FEE_PERCENT.name));
+                }
+                if let Some(k) = self.curve_exponent
+                    && k != CURVE_EXPONENT
+                {
+                    return Err(DomainError::invalid(format!(
+                        "only the bonding-curve exponent {CURVE_EXPONENT} is supported, not {k}"
+                    ))
+                    .field("curve_exponent")
+                    .value(k.to_string()));
+                }
+                parse_percent(ENTRY_TRIBUTE_PERCENT, self.entry_tribute_percent)?;
+                parse_percent(EXIT_TRIBUTE_PERCENT, self.exit_tribute_percent)?;
+                if self.hatch.is_none() {
+                    return Err(DomainError::invalid(
+                        "a bonding-curve token needs a hatch (raised, price) to set its invariant V0 = S^2/R",
+                    )
+                    .field("hatch"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of a `Redeem` command: `tokens` burned for `gross`, of which `fee` stays in
+/// the reserve, `tribute` goes to funding and `payout` to the holder.
+struct Burn {
+    tokens: i128,
+    gross: i128,
+    fee: i128,
+    tribute: i128,
+    payout: i128,
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use num_traits::Signed;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, Field};
 
 /// Decimal places of a [`Value`].
 pub const VALUE_SCALE: u32 = 18;
@@ -158,33 +158,91 @@ pub fn share_decimal(part: Value, total: Value) -> String {
     ratio_decimal(&BigInt::from(part.0), &BigInt::from(total.0))
 }
 
-/// Parses a non-negative decimal factor such as a rate, a multiplier or a number of hours.
+/// Parses a decimal factor such as a rate, a multiplier or a number of hours; `what` names it
+/// in the message. A refusal quotes the text (its value).
+#[inline]
 pub fn parse_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
+    decimal_of(text).ok_or_else(|| malformed(what, text))
+}
+
+/// Parses a decimal that must be strictly positive.
+#[inline]
+pub fn parse_positive_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
+    match decimal_of(text) {
+        Some(decimal) if decimal > Decimal::ZERO => Ok(decimal),
+        Some(_) => Err(not_positive(what, text)),
+        None => Err(malformed(what, text)),
+    }
+}
+
+/// [`parse_decimal`] of a request field.
+#[inline]
+pub(crate) fn decimal(field: Field, text: &str) -> DomainResult<Decimal> {
+    parse_decimal(text, field.what).map_err(|e| e.field(field.name))
+}
+
+/// [`parse_positive_decimal`] of a request field.
+#[inline]
+pub(crate) fn positive_decimal(field: Field, text: &str) -> DomainResult<Decimal> {
+    parse_positive_decimal(text, field.what).map_err(|e| e.field(field.name))
+}
+
+/// The decimal `text` writes (digits, one optional '.', a sign), if it writes one.
+#[inline]
+fn decimal_of(text: &str) -> Option<Decimal> {
     let trimmed = text.trim();
     let ok_shape = !trimmed.is_empty()
         && trimmed
             .bytes()
             .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
         && trimmed.bytes().filter(|&b| b == b'.').count() <= 1;
-    let parsed = if ok_shape {
+    if ok_shape {
         trimmed.parse::<Decimal>().ok()
     } else {
         None
-    };
-    parsed.ok_or_else(|| {
-        DomainError::invalid(format!(
-            "malformed {what} {text:?}: expected a decimal number such as 45.00"
-        ))
-    })
+    }
 }
 
-/// Parses a decimal that must be strictly positive.
-pub fn parse_positive_decimal(text: &str, what: &str) -> DomainResult<Decimal> {
-    let decimal = parse_decimal(text, what)?;
-    if decimal <= Decimal::ZERO {
+#[cold]
+#[inline(never)]
+fn malformed(what: &str, text: &str) -> DomainError {
+    DomainError::invalid(format!(
+        "malformed {what} {text:?}: expected a decimal number such as 45.00"
+    ))
+    .value(text)
+}
+
+#[cold]
+#[inline(never)]
+fn not_positive(what: &str, text: &str) -> DomainError {
+    DomainError::invalid(format!("{what} must be greater than zero, got {text}")).value(text)
+}
+
+/// A request field's decimal that must not be negative; a refusal quotes the text.
+pub(crate) fn non_negative_decimal(field: Field, text: &str) -> DomainResult<Decimal> {
+    let decimal = decimal(field, text)?;
+    if decimal < Decimal::ZERO {
         return Err(DomainError::invalid(format!(
-            "{what} must be greater than zero, got {text}"
-        )));
+            "{} must not be negative, got {text}",
+            field.what
+        ))
+        .field(field.name)
+        .value(text));
+    }
+    Ok(decimal)
+}
+
+/// A request field's rate (per hour, per unit of value) that must not be negative; a refusal
+/// quotes the rate as parsed ("-5" for "-05").
+pub(crate) fn rate(field: Field, text: &str) -> DomainResult<Decimal> {
+    let decimal = decimal(field, text)?;
+    if decimal < Decimal::ZERO {
+        return Err(DomainError::invalid(format!(
+            "{} must not be negative, got {decimal}",
+            field.what
+        ))
+        .field(field.name)
+        .value(text));
     }
     Ok(decimal)
 }

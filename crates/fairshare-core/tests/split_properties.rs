@@ -1,6 +1,6 @@
 //! Properties of the exact splits: conservation and largest-remainder optimality.
 
-use fairshare_core::split::{CappedShare, split_capped, split_largest_remainder};
+use fairshare_core::{CappedShare, split_capped, split_largest_remainder};
 use proptest::prelude::*;
 
 proptest! {

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use fairshare_book::Request;
-use fairshare_core::{Command, Ctx, Date, Kind, State, model::TEXT_LEN_MAX, payload_hash};
+use fairshare_core::{Command, Ctx, Date, Kind, State, TEXT_LEN_MAX, payload_hash};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
@@ -585,10 +585,7 @@ fn slug(text: &str) -> String {
         }
     }
     let trimmed = out.trim_matches('-');
-    let mut slug: String = trimmed
-        .chars()
-        .take(fairshare_core::model::NAME_LEN_MAX)
-        .collect();
+    let mut slug: String = trimmed.chars().take(fairshare_core::NAME_LEN_MAX).collect();
     while slug.ends_with('-') {
         slug.pop();
     }

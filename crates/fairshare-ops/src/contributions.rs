@@ -1,7 +1,7 @@
 //! Contributions: logging, review, listing, and each agent's share of a project's value.
 
 use fairshare_book::Executed;
-use fairshare_core::value::share_decimal;
+use fairshare_core::share_decimal;
 use fairshare_core::{
     Command, Contribution, Date, Filter, Kind, Outcome, Project, State, Status, TokenMint, Value,
     format_amount,
@@ -520,7 +520,7 @@ impl Read for Shares {
 #[cfg(test)]
 mod tests {
     use fairshare_core::Value;
-    use fairshare_core::value::share_decimal;
+    use fairshare_core::share_decimal;
 
     #[test]
     fn shares_are_exact_or_rounded_half_to_even_at_18_decimals() {

@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 
 use fairshare_book::Executed;
-use fairshare_core::peer::{Bounty, PoolAllocation};
 use fairshare_core::{
     BlendReport, CapRow, Command, Date, Outcome, PeerShare, PoolLine, Project, Round, Share, State,
     format_amount,
 };
+use fairshare_core::{Bounty, PoolAllocation};
 use serde::{Deserialize, Serialize};
 
 use crate::contributions::as_of;
@@ -17,7 +17,7 @@ use crate::op::{Read, Reading, Write};
 
 /// An exact share as a decimal (rounded half-to-even at 18 decimals).
 pub fn share_text(share: &Share) -> String {
-    fairshare_core::value::ratio_decimal(share.0.numer(), share.0.denom())
+    fairshare_core::ratio_decimal(share.0.numer(), share.0.denom())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 //! (TOML or JSON, the same shape), showing a version and setting a new one.
 
 use fairshare_book::Executed;
-use fairshare_core::value::parse_decimal;
+use fairshare_core::parse_decimal;
 use std::fmt::Write as _;
 
 use fairshare_core::{

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use fairshare_book::Executed;
-use fairshare_core::resources::{Campaign, FeeSchedule, Resource, SplitShare, UseRecord};
-use fairshare_core::value::parse_decimal;
+use fairshare_core::parse_decimal;
+use fairshare_core::{Campaign, FeeSchedule, Resource, SplitShare, UseRecord};
 use fairshare_core::{Command, Line, Outcome, State, format_amount, parse_amount};
 use serde::{Deserialize, Serialize};
 

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use fairshare_book::Executed;
-use fairshare_core::value::share_decimal;
+use fairshare_core::share_decimal;
 use fairshare_core::{
     Command, HatchResult, HatchSpec, Outcome, Redemption, State, Token, Value, format_amount,
 };

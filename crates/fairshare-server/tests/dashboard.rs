@@ -623,7 +623,7 @@ fn the_campaign_and_use_forms_post_the_api_requests() {
             material_per_unit: Some("0.50".into()),
             technician_per_hour: None,
             community_per_hour: None,
-            split: vec![fairshare_core::resources::SplitShare {
+            split: vec![fairshare_core::SplitShare {
                 to: "maintenance".into(),
                 percent: 100.into(),
             }],

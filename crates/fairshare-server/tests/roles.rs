@@ -90,7 +90,7 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
         material_per_unit: None,
         technician_per_hour: None,
         community_per_hour: None,
-        split: vec![fairshare_core::resources::SplitShare {
+        split: vec![fairshare_core::SplitShare {
             to: "maintenance".into(),
             percent: "100".parse().expect("decimal"),
         }],

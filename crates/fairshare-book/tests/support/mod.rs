@@ -266,7 +266,7 @@ impl Runner {
                     .as_object()
                     .expect("split")
                     .iter()
-                    .map(|(to, percent)| fairshare_core::resources::SplitShare {
+                    .map(|(to, percent)| fairshare_core::SplitShare {
                         to: to.clone(),
                         percent: percent.as_str().expect("percent").parse().expect("percent"),
                     })

@@ -1,0 +1,469 @@
+//! Contributions: logging them, reviewing them, and counting them in a project's aggregates.
+//!
+//! Commands: `Log`, `Approve`, `Reject`. A contribution counts once it has the approvals its
+//! project requires (none by default); counting adds its value to the project's aggregates,
+//! its claim (cash and material marked reimbursable) to the project's claims, and mints the
+//! project's token when there is one.
+
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+use crate::command::{Command, Outcome};
+use crate::date::Date;
+use crate::engine::unfit;
+use crate::error::{About, DomainError, DomainResult, Field};
+use crate::model::{Contribution, Details, Kind, Role, Status, check_text};
+use crate::money::positive_amount;
+use crate::roles::{affiliate_acts_for_self, forbid_observer, observers_only_read};
+use crate::state::{Claim, Ctx, Project, State};
+use crate::tokens::TokenMint;
+use crate::value::{Value, decimal, positive_decimal, rate};
+
+/// The fields of a `Log` command, lent by the dispatcher.
+pub(crate) struct LogRequest<'a> {
+    pub project: &'a str,
+    pub agent: &'a str,
+    pub kind: Kind,
+    pub category: Option<&'a str>,
+    pub hours: Option<&'a str>,
+    pub amount: Option<&'a str>,
+    pub rate: Option<&'a str>,
+    /// The value of a citation.
+    pub value: Option<&'a str>,
+    pub date: Option<Date>,
+    pub note: Option<&'a str>,
+    pub gift: bool,
+    pub reimbursable: bool,
+}
+
+impl<'a> LogRequest<'a> {
+    /// The fields of `command`, if it is a `Log`.
+    #[inline]
+    pub(crate) fn of(command: &'a Command) -> Option<LogRequest<'a>> {
+        let Command::Log {
+            project,
+            agent,
+            kind,
+            category,
+            hours,
+            amount,
+            rate,
+            value,
+            date,
+            note,
+            gift,
+            reimbursable,
+        } = command
+        else {
+            return None;
+        };
+        Some(LogRequest {
+            project,
+            agent,
+            kind: *kind,
+            category: category.as_deref(),
+            hours: hours.as_deref(),
+            amount: amount.as_deref(),
+            rate: rate.as_deref(),
+            value: value.as_deref(),
+            date: *date,
+            note: note.as_deref(),
+            gift: *gift,
+            reimbursable: *reimbursable,
+        })
+    }
+}
+
+/// What a logged contribution measures, by kind: its quantity, and the category, amount or
+/// rate that go with it.
+struct Measure {
+    quantity: Decimal,
+    category: Option<Arc<str>>,
+    amount_minor: Option<i128>,
+    unit_rate: Option<Decimal>,
+}
+
+impl Measure {
+    fn of(quantity: Decimal) -> Measure {
+        Measure {
+            quantity,
+            category: None,
+            amount_minor: None,
+            unit_rate: None,
+        }
+    }
+}
+
+impl State {
+    // --- Log ---
+
+    pub(crate) fn decide_log(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        log: &LogRequest,
+    ) -> DomainResult<Outcome> {
+        let agent = log.agent;
+        observers_only_read(role, &ctx.actor, "log contributions")?;
+        affiliate_acts_for_self(
+            role,
+            &ctx.actor,
+            agent,
+            format_args!("log only their own contributions, not {agent}'s"),
+        )?;
+        let project = self
+            .project(log.project)
+            .about_value("project", log.project)?;
+        self.agent(agent).about_value("agent", agent)?;
+        self.check_not_left(&project.slug, agent)
+            .about_value("agent", agent)?;
+        let contribution = self.new_contribution(ctx, project, log, Value::ZERO)?;
+        let value = self.valuate(project, &contribution)?;
+        let counted = project.approvals_required == 0;
+        Ok(Outcome::Logged {
+            id: self.contributions.len() as u64 + 1,
+            value,
+            counted,
+            minted: if counted {
+                self.token_mint_for(&contribution, value)?
+            } else {
+                None
+            },
+        })
+    }
+
+    pub(crate) fn apply_log(
+        &mut self,
+        ctx: &Ctx,
+        log: &LogRequest,
+        id: u64,
+        value: Value,
+        counted: bool,
+        minted: Option<&TokenMint>,
+    ) -> DomainResult<()> {
+        if id != self.contributions.len() as u64 + 1 {
+            return Err(unfit(ctx, "log"));
+        }
+        let mut contribution =
+            self.new_contribution(ctx, self.project(log.project)?, log, value)?;
+        debug_assert_eq!(contribution.id, id);
+        if counted {
+            contribution.status = Status::Approved;
+            self.count(&contribution)?;
+        }
+        self.apply_token_mint(ctx, &contribution, counted, minted)?;
+        self.project_mut(log.project)?.contributions.push(id);
+        self.contributions.push(contribution);
+        Ok(())
+    }
+
+    // --- Approve ---
+
+    pub(crate) fn decide_approve(&self, ctx: &Ctx, role: Role, id: u64) -> DomainResult<Outcome> {
+        let contribution = self.check_review(ctx, role, id, "approve")?;
+        if contribution.approvals().contains(&ctx.actor) {
+            return Err(DomainError::conflict(format!(
+                "{} has already approved contribution {id}",
+                ctx.actor
+            )));
+        }
+        let project = self.project(&contribution.project)?;
+        let counted = contribution.approvals().len() as u32 + 1 >= project.approvals_required;
+        let minted = if counted {
+            self.token_mint_for(contribution, contribution.value)?
+        } else {
+            None
+        };
+        Ok(Outcome::Approved {
+            id,
+            counted,
+            minted,
+        })
+    }
+
+    pub(crate) fn apply_approve(
+        &mut self,
+        ctx: &Ctx,
+        id: u64,
+        outcome_id: u64,
+        counted: bool,
+        minted: Option<&TokenMint>,
+    ) -> DomainResult<()> {
+        if id != outcome_id {
+            return Err(unfit(ctx, "approve"));
+        }
+        let index = id as usize - 1;
+        self.contributions[index].add_approval(ctx.actor.clone());
+        if counted {
+            self.contributions[index].status = Status::Approved;
+            let contribution = self.contributions[index].clone();
+            self.count(&contribution)?;
+        }
+        let contribution = self.contributions[index].clone();
+        self.apply_token_mint(ctx, &contribution, counted, minted)
+    }
+
+    // --- Reject ---
+
+    pub(crate) fn decide_reject(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        id: u64,
+        reason: &str,
+    ) -> DomainResult<Outcome> {
+        self.check_review(ctx, role, id, "reject")?;
+        if reason.trim().is_empty() {
+            return Err(DomainError::invalid("a rejection needs a reason").field("reason"));
+        }
+        check_text(Field::named("reason"), reason)?;
+        Ok(Outcome::Done)
+    }
+
+    pub(crate) fn apply_reject(&mut self, ctx: &Ctx, id: u64, reason: &str) -> DomainResult<()> {
+        let contribution = self
+            .contributions
+            .get_mut((id as usize).wrapping_sub(1))
+            .ok_or_else(|| unfit(ctx, "reject"))?;
+        contribution.status = Status::Rejected;
+        contribution.set_reason(reason.to_string());
+        Ok(())
+    }
+
+    // --- review ---
+
+    /// Who may review contribution `id`: not an observer, not its contributor, and only while
+    /// it is pending.
+    fn check_review(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        id: u64,
+        verb: &str,
+    ) -> DomainResult<&Contribution> {
+        forbid_observer(role, &ctx.actor, format_args!("{verb} contributions"))?;
+        let contribution = self.contribution(id).about_value("id", id)?;
+        if *contribution.agent == *ctx.actor {
+            return Err(DomainError::forbidden(format!(
+                "{} may not {verb} their own contribution {id}: nobody reviews their own work",
+                ctx.actor
+            )));
+        }
+        if contribution.status != Status::Pending {
+            return Err(DomainError::conflict(format!(
+                "contribution {id} is already {}",
+                contribution.status.as_str()
+            ))
+            .field("id")
+            .value(id.to_string()));
+        }
+        Ok(contribution)
+    }
+
+    // --- building and counting ---
+
+    /// Builds the contribution a `Log` command describes, checking its fields for its kind.
+    fn new_contribution(
+        &self,
+        ctx: &Ctx,
+        project: &Project,
+        log: &LogRequest,
+        value: Value,
+    ) -> DomainResult<Contribution> {
+        let measure = measure(project, log)?;
+        if log.reimbursable && !log.kind.reimbursable() {
+            return Err(DomainError::invalid(format!(
+                "a {} contribution cannot be reimbursable: only cash and material",
+                log.kind
+            ))
+            .field("reimbursable"));
+        }
+        if log.reimbursable && log.gift {
+            return Err(DomainError::invalid(
+                "a gift carries no claim: it cannot also be reimbursable",
+            )
+            .field("reimbursable"));
+        }
+        if let Some(note) = log.note {
+            check_text(Field::named("note"), note)?;
+        }
+        Ok(Contribution {
+            id: self.contributions.len() as u64 + 1,
+            project: project.slug.clone(),
+            agent: self.handle(log.agent)?,
+            kind: log.kind,
+            category: measure.category,
+            quantity: measure.quantity,
+            amount_minor: measure.amount_minor,
+            date: log.date.unwrap_or(ctx.date),
+            gift: log.gift,
+            reimbursable: log.reimbursable,
+            value,
+            status: Status::Pending,
+            seq: ctx.seq,
+            details: Details::boxed(measure.unit_rate, log.note.map(str::to_string), Vec::new()),
+        })
+    }
+
+    /// Adds a newly counted contribution to the aggregates and, if reimbursable, to the claims.
+    pub(crate) fn count(&mut self, contribution: &Contribution) -> DomainResult<()> {
+        if contribution.gift {
+            return Ok(());
+        }
+        self.add_value(contribution)?;
+        if contribution.reimbursable {
+            let project = self.project_mut(&contribution.project)?;
+            project
+                .claim_index
+                .insert(contribution.id, project.claims.len());
+            project.claims.push(Claim {
+                contribution: contribution.id,
+                agent: contribution.agent.clone(),
+                kind: contribution.kind,
+                owed: contribution.amount_minor.unwrap_or_default(),
+                paid: 0,
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn add_value(&mut self, contribution: &Contribution) -> DomainResult<()> {
+        let project = self.project_mut(&contribution.project)?;
+        let per_agent = project
+            .counted
+            .entry((contribution.kind, contribution.category.clone()))
+            .or_default();
+        let total = per_agent.entry(contribution.agent.clone()).or_default();
+        *total = total.checked_add(contribution.value)?;
+        Ok(())
+    }
+
+    pub(crate) fn uncount_value(&mut self, contribution: &Contribution) -> DomainResult<()> {
+        let project = self.project_mut(&contribution.project)?;
+        if let Some(per_agent) = project
+            .counted
+            .get_mut(&(contribution.kind, contribution.category.clone()))
+            && let Some(total) = per_agent.get_mut(&contribution.agent)
+        {
+            total.0 -= contribution.value.0;
+        }
+        Ok(())
+    }
+}
+
+/// Checks the fields a `Log` command gives for its kind and reads what they measure.
+#[inline]
+fn measure(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
+    match log.kind {
+        Kind::Work => measure_work(project, log),
+        Kind::Cash | Kind::Material => measure_money(project, log),
+        Kind::Use => measure_use(log),
+        Kind::Cite => measure_cite(log),
+        Kind::Bounty => Err(DomainError::invalid(
+            "bounty awards are not logged directly: they are made when a bounty is completed",
+        )
+        .field("kind")
+        .value(Kind::Bounty.as_str())),
+    }
+}
+
+const HOURS: Field = Field::named("hours");
+const CATEGORY: Field = Field::named("category");
+const AMOUNT: Field = Field::named("amount");
+const RATE: Field = Field::named("rate");
+const VALUE: Field = Field::named("value");
+
+/// Work: hours in a category whose rate is set.
+#[inline]
+fn measure_work(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
+    let kind = log.kind;
+    refuse_extra(kind, AMOUNT, log.amount.is_some())?;
+    refuse_extra(
+        kind,
+        Field::new("rate", "rate (work is valued by its category's rate)"),
+        log.rate.is_some(),
+    )?;
+    refuse_extra(kind, VALUE, log.value.is_some())?;
+    let quantity = positive_decimal(HOURS, need(kind, log.hours, HOURS)?)?;
+    let category = need(kind, log.category, Field::new("category", "a category"))?;
+    let (name, _) = project.policy.rates.get_key_value(category).ok_or_else(|| {
+        DomainError::invalid(format!(
+            "unknown category {category:?} in project {}: set its rate first with `rate set {} {category} PER_HOUR`",
+            project.slug, project.slug
+        ))
+        .field(CATEGORY.name)
+        .value(category)
+    })?;
+    Ok(Measure {
+        category: Some(name.clone()),
+        ..Measure::of(quantity)
+    })
+}
+
+/// Cash and material: an amount in the project's currency.
+#[inline]
+fn measure_money(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
+    let kind = log.kind;
+    refuse_extra(kind, HOURS, log.hours.is_some())?;
+    refuse_extra(kind, RATE, log.rate.is_some())?;
+    refuse_extra(kind, VALUE, log.value.is_some())?;
+    refuse_extra(kind, CATEGORY, log.category.is_some())?;
+    let text = need(kind, log.amount, Field::new("amount", "an amount"))?;
+    let minor = positive_amount(AMOUNT.name, text, project.exponent)?;
+    Ok(Measure {
+        amount_minor: Some(minor),
+        ..Measure::of(decimal(AMOUNT, text)?)
+    })
+}
+
+/// Use of one's own equipment: hours at a stated rate.
+#[inline]
+fn measure_use(log: &LogRequest) -> DomainResult<Measure> {
+    let kind = log.kind;
+    refuse_extra(kind, AMOUNT, log.amount.is_some())?;
+    refuse_extra(kind, VALUE, log.value.is_some())?;
+    refuse_extra(kind, CATEGORY, log.category.is_some())?;
+    let quantity = positive_decimal(HOURS, need(kind, log.hours, HOURS)?)?;
+    let unit_rate = rate(
+        RATE,
+        need(kind, log.rate, Field::new("rate", "a rate per hour"))?,
+    )?;
+    Ok(Measure {
+        unit_rate: Some(unit_rate),
+        ..Measure::of(quantity)
+    })
+}
+
+/// A citation of an existing design: a value.
+#[inline]
+fn measure_cite(log: &LogRequest) -> DomainResult<Measure> {
+    let kind = log.kind;
+    refuse_extra(kind, HOURS, log.hours.is_some())?;
+    refuse_extra(kind, AMOUNT, log.amount.is_some())?;
+    refuse_extra(kind, RATE, log.rate.is_some())?;
+    refuse_extra(kind, CATEGORY, log.category.is_some())?;
+    let value = need(kind, log.value, Field::new("value", "a value"))?;
+    Ok(Measure::of(positive_decimal(VALUE, value)?))
+}
+
+/// Refuses a field the kind does not take.
+#[inline]
+fn refuse_extra(kind: Kind, field: Field, present: bool) -> DomainResult<()> {
+    if present {
+        Err(
+            DomainError::invalid(format!("a {kind} contribution takes no {}", field.what))
+                .field(field.name),
+        )
+    } else {
+        Ok(())
+    }
+}
+
+/// The field the kind needs (the message says `a {kind} contribution needs {what}`).
+#[inline]
+fn need(kind: Kind, value: Option<&str>, field: Field) -> DomainResult<&str> {
+    value.ok_or_else(|| {
+        DomainError::invalid(format!("a {kind} contribution needs {}", field.what))
+            .field(field.name)
+    })
+}
