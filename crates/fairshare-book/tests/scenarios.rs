@@ -3,6 +3,7 @@
 mod support;
 
 use fairshare_book::{Book, MemoryStore};
+use fairshare_postgres::PostgresStore;
 use fairshare_sqlite::SqliteStore;
 use support::{Runner, load};
 
@@ -28,6 +29,34 @@ fn run_on_sqlite(name: &str) {
     assert_eq!(reopened.last_hash(), runner.book.last_hash());
 }
 
+/// Runs a scenario on PostgreSQL (when `FAIRSHARE_TEST_POSTGRES` names a database), in a
+/// schema of its own, then reopens it: the replayed state must be the one built step by step.
+fn run_on_postgres(name: &str) {
+    let Ok(url) = std::env::var("FAIRSHARE_TEST_POSTGRES") else {
+        eprintln!("skip {name} on PostgreSQL: FAIRSHARE_TEST_POSTGRES is not set");
+        return;
+    };
+    let schema = format!(
+        "scenario_{name}_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos())
+    );
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let book_url = format!("{url}{separator}schema={schema}");
+    let mut runner = Runner::new(Box::new(PostgresStore::open(&book_url).unwrap()));
+    runner.run(&load(name));
+    let reopened = Book::open(Box::new(PostgresStore::open(&book_url).unwrap())).unwrap();
+    let same = reopened.state() == runner.book.state();
+    drop((reopened, runner));
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .unwrap();
+    assert!(same, "replay of {name} on PostgreSQL differs");
+}
+
 #[test]
 fn forillon_contract() {
     let runner = run_in_memory("forillon");
@@ -42,6 +71,11 @@ fn forillon_contract_on_sqlite() {
 }
 
 #[test]
+fn forillon_on_postgres() {
+    run_on_postgres("forillon");
+}
+
+#[test]
 fn printer_crowdfunding_payback_and_commons() {
     let runner = run_in_memory("printer");
     let printer = runner.book.state().resource("printer").unwrap();
@@ -52,6 +86,11 @@ fn printer_crowdfunding_payback_and_commons() {
 #[test]
 fn printer_on_sqlite() {
     run_on_sqlite("printer");
+}
+
+#[test]
+fn printer_on_postgres() {
+    run_on_postgres("printer");
 }
 
 // --- peer valuation (issue 8) ---
@@ -70,6 +109,11 @@ fn startup_pool() {
 #[test]
 fn startup_on_sqlite() {
     run_on_sqlite("startup");
+}
+
+#[test]
+fn startup_on_postgres() {
+    run_on_postgres("startup");
 }
 
 // --- tokens ---
@@ -95,4 +139,9 @@ fn tokens_reserve_and_curve() {
 #[test]
 fn tokens_on_sqlite() {
     run_on_sqlite("tokens");
+}
+
+#[test]
+fn tokens_on_postgres() {
+    run_on_postgres("tokens");
 }
