@@ -327,12 +327,45 @@ async fn story(b: &Browser) {
     b.submit("#work-submit").await;
     let refusal = b.text("#work-hours-error").await;
     assert!(!refusal.is_empty(), "an error next to the hours field");
+    // The same form sent twice (a double click, a retry after a timeout) carries the same
+    // one-time key: one contribution is recorded, and both answers lead to the project page.
+    b.go("/projects/forillon").await;
+    b.fill("#work-hours", "1.25").await;
+    b.fill("#work-category", "engineering").await;
+    let answers = b
+        .client
+        .execute(
+            "const form = document.querySelector('#work-form');
+             const body = new URLSearchParams(new FormData(form));
+             const send = () => fetch(form.action, {method: 'POST', body, redirect: 'manual'});
+             const first = await send();
+             const second = await send();
+             return [first.type, second.type];",
+            vec![],
+        )
+        .await
+        .expect("two posts");
+    assert_eq!(
+        answers,
+        serde_json::json!(["opaqueredirect", "opaqueredirect"])
+    );
+    b.go("/projects/forillon").await;
+    let pending = b.text("#pending").await;
+    assert_eq!(
+        pending.matches("1.25 h engineering").count(),
+        1,
+        "a double submit records once: {pending}"
+    );
     b.log_out().await;
 
     // marie approves it.
     b.log_in("marie").await;
     b.go("/projects/forillon").await;
     b.submit("#pending button[id^='approve-']").await;
+    // The 1.25 h logged by the double submit is sent back.
+    b.fill("#pending input[name='reason']", "logged to test the form")
+        .await;
+    b.submit("#pending button[id^='reject-']").await;
     assert!(b.text("#pending").await.contains("Nothing is waiting"));
     b.log_out().await;
 
