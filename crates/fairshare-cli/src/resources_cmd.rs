@@ -422,7 +422,11 @@ impl Text for CampaignsOut {
             ]);
         }
         let mut out = table.render("");
-        out.push_str(&cut_line(self.campaigns.len(), self.total, "campaigns"));
+        out.push_str(&cut_line(
+            self.campaigns.len(),
+            self.page.total,
+            "campaigns",
+        ));
         out
     }
 }
@@ -617,7 +621,11 @@ impl Text for ResourcesOut {
             ]);
         }
         let mut out = table.render("");
-        out.push_str(&cut_line(self.resources.len(), self.total, "resources"));
+        out.push_str(&cut_line(
+            self.resources.len(),
+            self.page.total,
+            "resources",
+        ));
         out
     }
 }

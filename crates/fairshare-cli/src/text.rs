@@ -43,7 +43,11 @@ impl Text for AgentsOut {
             ]);
         }
         let mut out = table.render("");
-        out.push_str(&more_line(self.offset, self.agents.len(), self.total));
+        out.push_str(&more_line(
+            self.page.offset,
+            self.agents.len(),
+            self.page.total,
+        ));
         out
     }
 }
@@ -83,7 +87,11 @@ impl Text for ProjectsOut {
             ]);
         }
         let mut out = table.render("");
-        out.push_str(&more_line(self.offset, self.projects.len(), self.total));
+        out.push_str(&more_line(
+            self.page.offset,
+            self.projects.len(),
+            self.page.total,
+        ));
         out
     }
 }
@@ -299,9 +307,9 @@ impl Text for ContributionsOut {
             out,
             "{} of {} contributions in {}{}",
             self.contributions.len(),
-            self.total,
+            self.page.total,
             self.project,
-            page_hint(self.offset, self.contributions.len(), self.total)
+            page_hint(self.page.offset, self.contributions.len(), self.page.total)
         );
         out
     }
@@ -471,9 +479,9 @@ impl Text for DistributionsOut {
             out,
             "{} of {} distributions of {}{}",
             self.distributions.len(),
-            self.total,
+            self.page.total,
             self.project,
-            page_hint(self.offset, self.distributions.len(), self.total)
+            page_hint(self.page.offset, self.distributions.len(), self.page.total)
         );
         out
     }

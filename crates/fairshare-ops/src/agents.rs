@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::OpResult;
 use crate::op::{Read, Reading, Write};
-use crate::page::Page;
+use crate::page::{Page, PageInfo};
 
 /// A role, as requests and views spell it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,11 +111,8 @@ pub struct ListAgents {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentsOut {
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    /// The offset of the next page, or null on the last one.
-    pub next_offset: Option<usize>,
+    #[serde(flatten)]
+    pub page: PageInfo,
     pub agents: Vec<AgentRow>,
 }
 
@@ -127,10 +124,7 @@ impl Read for ListAgents {
         let page = Page::new(self.limit, self.offset)?;
         let (agents, total) = page.take(state.agents().into_iter(), AgentRow::of);
         Ok(AgentsOut {
-            next_offset: page.next_offset(agents.len(), total),
-            total,
-            offset: page.offset,
-            limit: page.limit,
+            page: page.info(agents.len(), total),
             agents,
         })
     }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::de::u64_text;
 use crate::error::{OpResult, unexpected};
 use crate::op::{Read, Reading, Write};
-use crate::page::Page;
+use crate::page::{Page, PageInfo};
 use crate::peer::BlendedOut;
 
 /// A contribution kind, as requests and views spell it.
@@ -281,10 +281,8 @@ pub struct ListContributions {
 pub struct ContributionsOut {
     pub project: String,
     /// Contributions matching the filters, before paging.
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    pub next_offset: Option<usize>,
+    #[serde(flatten)]
+    pub page: PageInfo,
     pub contributions: Vec<ContributionRow>,
 }
 
@@ -308,10 +306,7 @@ impl Read for ListContributions {
         let (contributions, total) = page.take(matching, |c| ContributionRow::of(project, c));
         Ok(ContributionsOut {
             project: self.project.clone(),
-            next_offset: page.next_offset(contributions.len(), total),
-            total,
-            offset: page.offset,
-            limit: page.limit,
+            page: page.info(contributions.len(), total),
             contributions,
         })
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::de::u64_text;
 use crate::error::{OpResult, unexpected};
 use crate::op::{Read, Reading, Write};
-use crate::page::Page;
+use crate::page::{Page, PageInfo};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -169,10 +169,8 @@ pub struct ListDistributions {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DistributionsOut {
     pub project: String,
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    pub next_offset: Option<usize>,
+    #[serde(flatten)]
+    pub page: PageInfo,
     pub distributions: Vec<DistributionRow>,
 }
 
@@ -191,10 +189,7 @@ impl Read for ListDistributions {
         let (distributions, total) = page.take(all, DistributionRow::of);
         Ok(DistributionsOut {
             project: self.project.clone(),
-            next_offset: page.next_offset(distributions.len(), total),
-            total,
-            offset: page.offset,
-            limit: page.limit,
+            page: page.info(distributions.len(), total),
             distributions,
         })
     }

@@ -20,7 +20,7 @@
 //! let added = book.write("operator", None, &AddAgent { handle: "abran".into(), name: None, role: RoleName::Affiliate }).unwrap();
 //! assert_eq!(added.agent.role, "affiliate");
 //! let agents = book.read(None, &ListAgents::default()).unwrap();
-//! assert_eq!(agents.total, 1);
+//! assert_eq!(agents.page.total, 1);
 //! ```
 
 /// Implements [`Operation`] for a request: its view, method, path, tag and summary.
@@ -60,4 +60,4 @@ pub use clock::{Clock, NOW_ENV};
 pub use error::{Failure, OpError, OpResult};
 pub use local::Local;
 pub use op::{Method, Operation, Read, Reading, Route, Schema, Write};
-pub use page::{PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, Page};
+pub use page::{PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, Page, PageInfo};

@@ -2,6 +2,7 @@
 //! total and the offset of the next page.
 
 use fairshare_core::DomainError;
+use serde::{Deserialize, Serialize};
 
 use crate::error::OpResult;
 
@@ -60,6 +61,29 @@ impl Page {
         let next = self.offset.saturating_add(shown);
         (shown > 0 && next < total).then_some(next)
     }
+
+    /// What a list says about its page, having shown `shown` of `total` items.
+    pub fn info(&self, shown: usize, total: usize) -> PageInfo {
+        PageInfo {
+            total,
+            offset: self.offset,
+            limit: self.limit,
+            next_offset: self.next_offset(shown, total),
+        }
+    }
+}
+
+/// The paging fields of a list's view (flattened into it): how many items in all, this page's
+/// offset and limit, and where the next page starts (null on the last one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PageInfo {
+    /// Items in all, before paging.
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    /// The offset of the next page, or null on the last one.
+    pub next_offset: Option<usize>,
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::contributions::KindName;
 use crate::error::{OpResult, unexpected};
 use crate::op::{Read, Reading, Write};
-use crate::page::Page;
+use crate::page::{Page, PageInfo};
 use crate::plans::PlanOut;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -98,10 +98,8 @@ pub struct ListProjects {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectsOut {
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    pub next_offset: Option<usize>,
+    #[serde(flatten)]
+    pub page: PageInfo,
     pub projects: Vec<ProjectRow>,
 }
 
@@ -113,10 +111,7 @@ impl Read for ListProjects {
         let page = Page::new(self.limit, self.offset)?;
         let (projects, total) = page.take(state.projects(), ProjectRow::of);
         Ok(ProjectsOut {
-            next_offset: page.next_offset(projects.len(), total),
-            total,
-            offset: page.offset,
-            limit: page.limit,
+            page: page.info(projects.len(), total),
             projects,
         })
     }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{OpResult, unexpected};
 use crate::op::{Read, Reading, Write};
-use crate::page::Page;
+use crate::page::{Page, PageInfo};
 
 /// A project's currency and its decimals (a project a valid log never names reads as a
 /// nameless asset without decimals).
@@ -153,10 +153,8 @@ pub struct ListCampaigns {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignsOut {
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    pub next_offset: Option<usize>,
+    #[serde(flatten)]
+    pub page: PageInfo,
     pub campaigns: Vec<CampaignRow>,
 }
 
@@ -172,10 +170,7 @@ impl Read for ListCampaigns {
             .filter(|c| self.project.as_ref().is_none_or(|p| c.project == *p));
         let (campaigns, total) = page.take(campaigns, |c| CampaignRow::of(state, c));
         Ok(CampaignsOut {
-            next_offset: page.next_offset(campaigns.len(), total),
-            total,
-            offset: page.offset,
-            limit: page.limit,
+            page: page.info(campaigns.len(), total),
             campaigns,
         })
     }
@@ -651,10 +646,8 @@ pub struct ListResources {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResourcesOut {
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    pub next_offset: Option<usize>,
+    #[serde(flatten)]
+    pub page: PageInfo,
     pub resources: Vec<ResourceRow>,
 }
 
@@ -670,10 +663,7 @@ impl Read for ListResources {
             .filter(|r| self.project.as_ref().is_none_or(|p| r.project == *p));
         let (resources, total) = page.take(resources, |r| ResourceRow::of(state, r));
         Ok(ResourcesOut {
-            next_offset: page.next_offset(resources.len(), total),
-            total,
-            offset: page.offset,
-            limit: page.limit,
+            page: page.info(resources.len(), total),
             resources,
         })
     }
@@ -1128,7 +1118,7 @@ mod tests {
             )
             .expect("list");
         assert_eq!(
-            (list.total, list.campaigns[0].status.as_str()),
+            (list.page.total, list.campaigns[0].status.as_str()),
             (1, "purchased")
         );
         let unknown = book

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{OpResult, unexpected};
 use crate::op::{Read, Reading, Write};
-use crate::page::Page;
+use crate::page::{Page, PageInfo};
 
 /// Decimals of a printed price beyond the currency's own (a price of 0.6666 CAD per token is
 /// printed 0.666666), always rounded down.
@@ -294,10 +294,8 @@ pub struct ListTokens {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokensOut {
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    pub next_offset: Option<usize>,
+    #[serde(flatten)]
+    pub page: PageInfo,
     pub tokens: Vec<TokenRow>,
 }
 
@@ -310,10 +308,7 @@ impl Read for ListTokens {
         let (rows, total) = page.take(state.tokens(), |t| TokenRow::of(state, t));
         let tokens = rows.into_iter().collect::<OpResult<Vec<_>>>()?;
         Ok(TokensOut {
-            next_offset: page.next_offset(tokens.len(), total),
-            total,
-            offset: page.offset,
-            limit: page.limit,
+            page: page.info(tokens.len(), total),
             tokens,
         })
     }
@@ -997,6 +992,6 @@ mod tests {
             .expect("shown");
         assert_eq!((shown.issuance_total, shown.next_offset), (2, Some(1)));
         let list = book.read(None, &ListTokens::default()).expect("list");
-        assert_eq!((list.total, list.tokens[0].holders), (1, 1));
+        assert_eq!((list.page.total, list.tokens[0].holders), (1, 1));
     }
 }
