@@ -42,6 +42,8 @@ pub(crate) struct ReadModel {
     arrivals: AtomicU64,
     /// Held while a check runs; the last ticket the last finished check covers.
     covered: tokio::sync::Mutex<u64>,
+    /// The committed head, for live event streams to wait on.
+    head: tokio::sync::watch::Sender<u64>,
 }
 
 impl ReadModel {
@@ -55,6 +57,7 @@ impl ReadModel {
             applied: AtomicU64::new(0),
             arrivals: AtomicU64::new(0),
             covered: tokio::sync::Mutex::new(0),
+            head: tokio::sync::watch::Sender::new(0),
         };
         model.sync()?;
         Ok(model)
@@ -67,6 +70,16 @@ impl ReadModel {
     /// The writer committed the log up to `head` (called before it answers).
     pub fn committed(&self, head: u64) {
         self.committed.fetch_max(head, Ordering::SeqCst);
+        self.head.send_if_modified(|known| {
+            let newer = head > *known;
+            *known = (*known).max(head);
+            newer
+        });
+    }
+
+    /// Wakes when this server's writer commits past what it has seen.
+    pub fn watch_head(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.head.subscribe()
     }
 
     /// Runs `f` on the reader connection (blocking).

@@ -21,6 +21,7 @@ pub mod api_types;
 mod auth;
 mod backend;
 mod error;
+mod events;
 mod extract;
 mod fresh;
 mod handlers;
@@ -96,6 +97,8 @@ pub(crate) struct AppInner {
     pub clock: fairshare_ops::Clock,
     /// Bounds concurrent `verify` and `export` runs.
     pub heavy: Arc<Semaphore>,
+    /// Bounds live event streams.
+    pub streams: Arc<Semaphore>,
 }
 
 pub(crate) type AppState = Arc<AppInner>;
@@ -139,6 +142,7 @@ pub async fn serve_on(
         public: config.public,
         clock,
         heavy: Arc::new(Semaphore::new(HEAVY_READS_MAX)),
+        streams: events::streams(),
     });
     let router = routes::router(app);
     let addr = listener.local_addr()?;

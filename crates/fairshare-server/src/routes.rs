@@ -78,6 +78,7 @@ fn table() -> Vec<Served> {
         scan::<log::ShowLog>(),
         scan::<log::Verify>(),
         route(Get, "/api/v1/export", h::export),
+        route(Get, "/api/v1/events", crate::events::events),
         // campaigns
         read::<resources::ListCampaigns>(),
         write::<resources::OpenCampaign>(),
@@ -276,7 +277,7 @@ impl Modify for BearerAuth {
     ),
     paths(
         h::healthz, h::openapi_json,
-        h::export,
+        h::export, crate::events::events,
     ),
     // Referenced only from response sets and query parameters, which utoipa does not collect.
     components(schemas(Problem)),
