@@ -587,6 +587,34 @@ fn csrf_is_checked(book: &TestBook) {
         "{}",
         &html[html.find("cash-amount-error").unwrap_or(0)..][..200]
     );
+    // A review's `back` may only lead to a page of this site: `/\evil.example` is what
+    // browsers read as another host, so it is replaced by the project page.
+    let pending = server
+        .api(None)
+        .get("/api/v1/projects/forillon/contributions?status=pending")
+        .expect(200)
+        .body;
+    let id = pending["contributions"][0]["id"]
+        .as_u64()
+        .expect("a pending contribution");
+    let marie = log_in(base, "marie");
+    let page = http()
+        .get(format!("{base}/projects/forillon"))
+        .header("cookie", &marie)
+        .send()
+        .expect("page");
+    let marie_token = csrf_in(&page.text().expect("html"));
+    let answer = http()
+        .post(format!("{base}/contributions/{id}/approve"))
+        .header("cookie", &marie)
+        .form(&[
+            ("csrf", marie_token.as_str()),
+            ("back", "/\\evil.example/x"),
+        ])
+        .send()
+        .expect("post");
+    assert_eq!(answer.status(), 303);
+    assert_eq!(answer.headers()["location"], "/projects/forillon");
     // Logging out ends the session.
     let answer = http()
         .post(format!("{base}/logout"))
@@ -621,8 +649,19 @@ fn a_private_network_sends_readers_to_the_login_page_and_serves_its_assets() {
         .send()
         .expect("get");
     assert_eq!(answer.status(), 200);
+    // A member's page: the security headers, and never cached.
+    let header = |name: &str| answer.headers()[name].to_str().expect("ascii").to_string();
+    assert!(header("content-security-policy").contains("script-src 'self'"));
+    assert!(!header("content-security-policy").contains("unsafe-inline"));
+    assert_eq!(header("x-frame-options"), "DENY");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "strict-origin-when-cross-origin");
+    assert_eq!(header("cache-control"), "private, no-store");
     let html = answer.text().expect("html");
     assert!(html.contains("Forillon trail") && html.contains("olga"));
+    // The login page, before any session, has them too (and may be cached by nobody else).
+    let login = http().get(format!("{base}/login")).send().expect("get");
+    assert_eq!(login.headers()["x-frame-options"], "DENY");
     let js = http()
         .get(format!("{base}/static/htmx.min.js"))
         .send()

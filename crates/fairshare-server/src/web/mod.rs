@@ -8,6 +8,7 @@
 //! through the same writer queue with the logged-in agent as the actor, so the core enforces
 //! roles exactly as for the API and its refusals are shown next to the field they concern.
 
+mod headers;
 mod pages;
 mod session;
 pub mod svg;
@@ -62,6 +63,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/static/style.css", get(style))
         .route("/static/timer.js", get(timer))
         .layer(Extension(Arc::new(Sessions::default())))
+        .layer(axum::middleware::from_fn(headers::security_headers))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -382,6 +384,21 @@ fn check_csrf(viewer: &Viewer, fields: &Fields) -> Result<String, Box<Response>>
     Ok(agent.clone())
 }
 
+/// Whether a `back` target is a path of this site: it starts with one `/` and holds only the
+/// characters of our own paths and queries, so that neither `//evil.example` nor
+/// `/\evil.example` (which browsers read as another host) nor a header break can slip through.
+fn is_local_path(path: &str) -> bool {
+    let rest = match path.strip_prefix('/') {
+        Some(rest) => rest,
+        None => return false,
+    };
+    !rest.starts_with(['/', '\\'])
+        && path.len() <= 256
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-_.~?=&%".contains(&b))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writes: the same requests and writer queue as the API, acting as the logged-in agent
 
@@ -495,7 +512,7 @@ async fn review(
         Err(error) => return api_error_page(&viewer, error),
     };
     let back = optional(&fields, "back")
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .filter(|b| is_local_path(b))
         .unwrap_or_else(|| format!("/projects/{slug}"));
     let path = vec![("id".to_string(), id.to_string())];
     if approve {
@@ -585,4 +602,28 @@ async fn use_resource(
 ) -> Response {
     let back = format!("/projects/{slug}");
     form_op::<UseResource>(&app, &viewer, &fields, Vec::new(), "use", &slug, back).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed() {
+        for good in ["/me", "/projects/forillon", "/projects/p?tab=pending"] {
+            assert!(is_local_path(good), "{good}");
+        }
+        for bad in [
+            "//evil.example/x",
+            "/\\evil.example/x",
+            "/\\\\evil.example",
+            "https://evil.example",
+            "evil",
+            "/a\r\nSet-Cookie: x=1",
+            "/\tevil",
+            "",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
 }
