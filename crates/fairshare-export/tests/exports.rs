@@ -36,6 +36,13 @@ fn scenario_books() -> Vec<(String, Runner)> {
         .expect("scenarios directory")
         .map(|entry| entry.expect("entry").path())
         .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .filter(|path| {
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            support::RUNNABLE.contains(&stem)
+        })
         .collect();
     paths.sort();
     assert!(
