@@ -107,7 +107,8 @@ pub type ImportProgress<'a> = &'a mut dyn FnMut(&'static str, u64);
 /// Imports a JSON-lines export into an empty store, all or nothing. A first pass checks every
 /// event as `verify` does (sequence, chain, hash, payload, the core deciding the same outcome);
 /// only if the whole file is sound does a second pass write it, in batches. A bad line stops
-/// the import with its line number and nothing written. Returns the number of events.
+/// the import with its line number and nothing written; the second pass writes in one store
+/// transaction, so a failure or a killed process part-way through leaves the book empty. Returns the number of events.
 ///
 /// Each pass is pipelined: a reader thread parses lines while this thread re-decides (first
 /// pass) or appends (second pass) them.
@@ -175,26 +176,42 @@ fn check_events(input: &mut (dyn BufRead + Send), progress: ImportProgress) -> B
 }
 
 /// The second pass: the reader thread parses rows in batches of IMPORT_BATCH_ROWS while this
-/// thread appends them. Returns the number of events written.
+/// thread appends them, all in one store transaction ([`Store::append_all`]): a failure, or
+/// the process dying, before the end leaves the book as empty as it was. Returns the number
+/// of events written.
 fn write_events(
     input: &mut (dyn BufRead + Send),
     store: &mut dyn Store,
     progress: ImportProgress,
 ) -> BookResult<u64> {
     let mut written = 0u64;
-    pipelined(
-        WRITE_BATCHES,
-        |feed| for_each_line(input, &mut |_, line| feed.push(line.into_row())),
-        |batch| {
-            store.append(batch)?;
-            written += batch.len() as u64;
-            // Only after full batches: the caller reports the final count once.
-            if batch.len() == IMPORT_BATCH_ROWS {
-                progress("writing", written);
-            }
-            Ok(())
-        },
-    )?;
+    // The pipeline's own error (the file, the reader thread), kept whole: `append_all` passes
+    // a store error back.
+    let mut failure = None;
+    let appended = store.append_all(&mut |append| {
+        let piped = pipelined(
+            WRITE_BATCHES,
+            |feed| for_each_line(input, &mut |_, line| feed.push(line.into_row())),
+            |batch| {
+                append(batch)?;
+                written += batch.len() as u64;
+                // Only after full batches: the caller reports the final count once.
+                if batch.len() == IMPORT_BATCH_ROWS {
+                    progress("writing", written);
+                }
+                Ok(())
+            },
+        );
+        piped.map_err(|error| {
+            let stopped = StoreError::Backend(format!("import stopped: {error}"));
+            failure = Some(error);
+            stopped
+        })
+    });
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    appended?;
     Ok(written)
 }
 

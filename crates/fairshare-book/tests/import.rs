@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use common::{request, rows_of, setup, work};
 use fairshare_book::{Book, MemoryStore, export_jsonl, import_jsonl, seal_row};
 use fairshare_core::{EventBody, Outcome};
-use fairshare_store::{EventRow, Store};
+use fairshare_store::{EventRow, RowsStore};
 
 /// Events in the fixture: enough for several reader batches and two write batches.
 const EVENTS: u64 = 12_000;
@@ -55,10 +55,8 @@ fn reseal(rows: &mut [EventRow]) {
 }
 
 fn to_jsonl(rows: &[EventRow]) -> String {
-    let mut store = MemoryStore::new();
-    store.append(rows).unwrap();
     let mut out = Vec::new();
-    export_jsonl(&mut store, &mut out).unwrap();
+    export_jsonl(&mut RowsStore(rows), &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 

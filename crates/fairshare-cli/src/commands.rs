@@ -369,7 +369,11 @@ fn import(s: &Session, file: &str) -> Result<Box<dyn Output>> {
     let imported = fairshare_book::import_jsonl(
         &mut BufReader::new(input),
         store.as_mut(),
-        &mut |phase, events| progress.set_message(format!("{phase}: {events} events")),
+        &mut |phase, events| {
+            progress.set_message(format!("{phase}: {events} events"));
+            #[cfg(debug_assertions)]
+            pause_import_for_tests(phase, events);
+        },
     );
     progress.finish_and_clear();
     let imported = match imported {
@@ -389,6 +393,22 @@ fn import(s: &Session, file: &str) -> Result<Box<dyn Output>> {
         imported,
         head,
     }))
+}
+
+/// Test builds only: with `FAIRSHARE_TEST_IMPORT_PAUSE=N`, an import that has written at
+/// least N events (inside its transaction) says so on stderr and waits to be killed, so that a
+/// test can kill it at a known point.
+#[cfg(debug_assertions)]
+fn pause_import_for_tests(phase: &str, events: u64) {
+    let pause_at = std::env::var("FAIRSHARE_TEST_IMPORT_PAUSE")
+        .ok()
+        .and_then(|n| n.parse::<u64>().ok());
+    if phase == "writing" && pause_at.is_some_and(|n| events >= n) {
+        eprintln!("import paused after writing {events} events");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
 }
 
 /// Removes a SQLite book and its WAL side files (best effort: they may not exist).

@@ -52,6 +52,15 @@ fn two_handles_on_one_schema() {
 }
 
 #[test]
+fn append_all_is_invisible_to_another_handle() {
+    let Some(db) = database("append_all_is_invisible_to_another_handle") else {
+        return;
+    };
+    let mut schemas = Schemas::new(&db);
+    conformance::append_all_is_invisible_until_done(&mut |k| shared(&mut schemas, k));
+}
+
+#[test]
 fn concurrent_writers_on_one_schema() {
     let Some(db) = database("concurrent_writers_on_one_schema") else {
         return;

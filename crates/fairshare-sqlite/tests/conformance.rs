@@ -65,6 +65,12 @@ fn two_handles_on_one_file() {
 }
 
 #[test]
+fn append_all_is_invisible_to_another_handle() {
+    let dir = tempdir();
+    conformance::append_all_is_invisible_until_done(&mut shared_books(dir.path()));
+}
+
+#[test]
 fn concurrent_writers_on_one_file() {
     let dir = tempdir();
     let handles = shared_books(dir.path())(8);
