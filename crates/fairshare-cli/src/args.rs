@@ -154,8 +154,16 @@ pub enum Cmd {
     /// Dashboard passwords of agents (argon2id)
     #[command(subcommand)]
     Password(crate::server_cmd::PasswordCmd),
-    /// Check the hash chain, every recorded outcome and the ledger invariants
-    Verify,
+    /// Check the hash chain, every recorded outcome and the ledger invariants; with a head
+    /// published elsewhere, also that the book still holds it (no event removed)
+    Verify {
+        /// The published hash of the last event (of event N with --events)
+        #[arg(long, value_name = "HASH")]
+        head: Option<String>,
+        /// The published number of events: the book must have at least N
+        #[arg(long, value_name = "N")]
+        events: Option<u64>,
+    },
     /// Write the event log (JSON lines, CSV) or the book for other tools (docs/EXPORTS.md)
     Export(crate::exports_cmd::ExportArgs),
     /// Import a JSON-lines export into an empty book, checking every event first

@@ -212,7 +212,7 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
         Cmd::Pool(command) => peer_cmd::pool(s, command),
         Cmd::Leave(args) => peer_cmd::leave(s, args),
         Cmd::Captable(args) => peer_cmd::captable(s, args),
-        Cmd::Verify => out(s.scan(&Verify {})?),
+        Cmd::Verify { head, events } => out(s.scan(&Verify { head, events })?),
         Cmd::Serve(args) => crate::server_cmd::serve(s, args),
         Cmd::Key(command) => crate::server_cmd::key(s, command),
         Cmd::Password(command) => crate::server_cmd::password(s, command),

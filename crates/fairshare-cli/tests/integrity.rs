@@ -124,3 +124,126 @@ fn a_killed_import_leaves_an_empty_postgres_book() {
         std::panic::resume_unwind(panic);
     }
 }
+
+/// Checks `verify ARGS` fails (exit status 3) at event `seq` with `message`.
+fn verify_fails(book: &str, args: &[&str], seq: u64, message: &str) {
+    let mut all = vec!["--json", "verify"];
+    all.extend_from_slice(args);
+    let output = run(book, &all);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{args:?}: {}",
+        stdout(&output)
+    );
+    let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(doc["ok"], false, "{doc}");
+    assert_eq!(doc["problem"]["seq"], seq, "{doc}");
+    assert_eq!(doc["problem"]["message"], message, "{doc}");
+}
+
+#[test]
+fn verify_against_a_published_head_finds_a_removed_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("small.jsonl").display().to_string();
+    let book = dir.path().join("book.db").display().to_string();
+    json(
+        &book,
+        &[
+            "generate",
+            "--agents",
+            "5",
+            "--contributions",
+            "40",
+            "--output",
+            &file,
+        ],
+    );
+    json(&book, &["import", &file]);
+    let published = json(&book, &["verify"]);
+    let events = published["events"].as_u64().unwrap();
+    let head = published["head"].as_str().unwrap().to_string();
+    let (n, n_text) = (events, events.to_string());
+    assert!(n > 40, "{published}");
+    // The published head passes, as does an older one of the same book.
+    json(&book, &["verify", "--head", &head, "--events", &n_text]);
+    json(&book, &["verify", "--head", &head.to_uppercase()]);
+    let page = json(
+        &book,
+        &[
+            "log",
+            "show",
+            "--offset",
+            &(n - 4).to_string(),
+            "--limit",
+            "1",
+        ],
+    );
+    let older = page["events"][0]["hash"].as_str().unwrap().to_string();
+    json(
+        &book,
+        &["verify", "--head", &older, "--events", &(n - 3).to_string()],
+    );
+
+    // Someone with the file removes the last 3 events.
+    let db = rusqlite::Connection::open(&book).unwrap();
+    let removed = db
+        .execute("DELETE FROM events WHERE seq > ?1", [n - 3])
+        .unwrap();
+    assert_eq!(removed, 3);
+    drop(db);
+    let alone = json(&book, &["verify"]);
+    assert_eq!(alone["ok"], true, "{alone}");
+    assert_eq!(alone["events"], n - 3, "{alone}");
+    assert_eq!(alone["head"], older.as_str(), "{alone}");
+
+    verify_fails(
+        &book,
+        &["--head", &head],
+        n - 2,
+        &format!(
+            "no event of the book has the published head hash {head}: events after event {} \
+             are missing, or this is another book",
+            n - 3
+        ),
+    );
+    verify_fails(
+        &book,
+        &["--events", &n_text],
+        n - 2,
+        &format!(
+            "the book has {} events, fewer than the {n} published: events {} to {n} are missing",
+            n - 3,
+            n - 2
+        ),
+    );
+    verify_fails(
+        &book,
+        &["--events", &(n - 3).to_string(), "--head", &head],
+        n - 3,
+        &format!(
+            "event {} has hash {older}, not the published {head}: the book differs from the one \
+             published",
+            n - 3
+        ),
+    );
+    // The text says it too.
+    let output = run(&book, &["verify", "--head", &head]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        stdout(&output).starts_with(&format!(
+            "event {}: no event of the book has the published head hash {head}",
+            n - 2
+        )),
+        "{}",
+        stdout(&output)
+    );
+    // A head that is no hash is refused before the log is read.
+    let output = run(&book, &["--json", "verify", "--head", "abc"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("head must be an event hash of 64 hex digits, not \"abc\""),
+        "{}",
+        stderr(&output)
+    );
+}

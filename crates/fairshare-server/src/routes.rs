@@ -77,6 +77,7 @@ fn table() -> Vec<Served> {
         // the log
         scan::<log::ShowLog>(),
         scan::<log::Verify>(),
+        scan::<log::ShowHead>(),
         route(Get, "/api/v1/export", h::export),
         route(Get, "/api/v1/events", crate::events::events),
         // campaigns
