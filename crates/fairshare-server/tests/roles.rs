@@ -607,6 +607,7 @@ fn a_private_network_reads_for_members_only() {
         "/api/v1/balances",
         "/api/v1/log",
         "/api/v1/verify",
+        "/api/v1/head",
         "/api/v1/export",
     ] {
         anonymous.get(path).expect(401);
