@@ -22,7 +22,9 @@ use thiserror::Error;
 
 pub use memory::MemoryStore;
 use pipeline::{Batches, pipelined};
-pub use transfer::{IMPORT_BATCH_ROWS, ImportProgress, export_csv, export_jsonl, import_jsonl};
+pub use transfer::{
+    IMPORT_BATCH_ROWS, ImportProgress, csv_field, export_csv, export_jsonl, import_jsonl,
+};
 pub use verify::{PublishedHead, VerifyReport, check_published, verify};
 
 /// How many times an append is retried after another writer took the next sequence number.

@@ -84,7 +84,7 @@ pub fn export_csv(store: &mut dyn Store, out: &mut dyn Write) -> BookResult<u64>
             row.hash.clone(),
             row.body.clone(),
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        let line: Vec<Cow<str>> = fields.iter().map(|f| csv_field(f)).collect();
         writeln!(out, "{}", line.join(",")).map_err(write_error)?;
         count += 1;
         Ok(())
@@ -92,13 +92,28 @@ pub fn export_csv(store: &mut dyn Store, out: &mut dyn Write) -> BookResult<u64>
     Ok(count)
 }
 
-/// Quotes a CSV field when it needs it (RFC 4180).
-pub fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
+/// One CSV cell, safe to open in a spreadsheet: quoted when RFC 4180 requires it (`,`, `"`,
+/// CR or LF), and a cell that a spreadsheet would read as a formula — leading `=`, `+`, `-`,
+/// `@`, tab or carriage return — prefixed with a single quote and quoted, as OWASP
+/// recommends ("CSV injection"). A plain number (`-12.50`, `+3`) is left as it is, so that
+/// amounts stay numbers. Every CSV export writes its cells through this.
+pub fn csv_field(field: &str) -> Cow<'_, str> {
+    let formula = field.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(field);
+    if formula {
+        Cow::Owned(format!("\"'{}\"", field.replace('"', "\"\"")))
+    } else if field.contains([',', '"', '\n', '\r']) {
+        Cow::Owned(format!("\"{}\"", field.replace('"', "\"\"")))
     } else {
-        field.to_string()
+        Cow::Borrowed(field)
     }
+}
+
+/// An optional sign, digits, and optionally a point and more digits: `-12.50`, `+3`, `7`.
+fn is_plain_number(field: &str) -> bool {
+    let unsigned = field.strip_prefix(['-', '+']).unwrap_or(field);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && digits(fraction)
 }
 
 /// Reports import progress: the phase ("checking" or "writing") and events done so far.

@@ -247,3 +247,76 @@ fn verify_against_a_published_head_finds_a_removed_tail() {
         stderr(&output)
     );
 }
+
+/// The `--json` statement's lines and the CSV distribution rows number buckets alike (from 1),
+/// and every CSV export escapes a cell a spreadsheet would run as a formula while amounts,
+/// negative ones included, stay numbers.
+#[test]
+fn csv_exports_escape_formulas_and_number_buckets_from_one() {
+    let env = common::Env::new();
+    env.ok(&["agent", "add", "ana"]);
+    env.ok(&["project", "add", "p"]);
+    env.ok(&["rate", "set", "p", "dev", "10.00"]);
+    let plan = env.write(
+        "plan.toml",
+        "[[bucket]]\ntype = \"percent\"\npercent = \"10\"\nof = \"gross\"\nto = \"infra\"\n\n\
+         [[bucket]]\ntype = \"contributors\"\nkinds = [\"work\"]\n",
+    );
+    env.ok(&["plan", "set", "p", &plan]);
+    let note = r#"=HYPERLINK("http://x","y")"#;
+    env.ok(&[
+        "--key",
+        "=1+1",
+        "log",
+        "work",
+        "p",
+        "ana",
+        "2",
+        "--category",
+        "dev",
+        "--note",
+        note,
+    ]);
+    env.ok(&["revenue", "p", "100.00"]);
+
+    let statement = env.json(&["statement", "1"]);
+    let buckets: Vec<&Value> = statement["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| &line["bucket"])
+        .collect();
+    assert_eq!(buckets, [1, 2], "{statement}");
+    let distributions = env.ok(&["export", "--format", "csv-distributions"]);
+    let rows: Vec<&str> = distributions.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{distributions}");
+    assert!(
+        rows[0].starts_with("1,2026-11-21,p,CAD,100.00,2,1,1,10% of gross -> infra,infra,10.00,,6,,"),
+        "{distributions}"
+    );
+    assert!(
+        rows[1].starts_with("1,2026-11-21,p,CAD,100.00,2,2,2,contributors (work),ana,90.00,,6,,"),
+        "{distributions}"
+    );
+
+    let escaped_note = r#""'=HYPERLINK(""http://x"",""y"")""#;
+    let contributions = env.ok(&["export", "--format", "csv-contributions"]);
+    let row = contributions.lines().nth(1).unwrap();
+    assert!(
+        row.starts_with(&format!(
+            "1,2026-11-21,p,ana,work,dev,2,,CAD,,20.00,approved,true,false,false,{escaped_note},5,{NOW},\"'=1+1\","
+        )),
+        "{row}"
+    );
+    let log = env.ok(&["export", "--format", "csv"]);
+    let logged = log.lines().find(|line| line.starts_with("5,")).unwrap();
+    assert!(
+        logged.starts_with(&format!("5,{NOW},operator,log,\"'=1+1\",")),
+        "{logged}"
+    );
+    let balances = env.ok(&["export", "--format", "csv-balances"]);
+    assert!(
+        balances.contains("\r\noutside,outside,CAD,-100.00,-10000,2\r\n"),
+        "{balances}"
+    );
+}
