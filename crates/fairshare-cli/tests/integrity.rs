@@ -291,7 +291,8 @@ fn csv_exports_escape_formulas_and_number_buckets_from_one() {
     let rows: Vec<&str> = distributions.lines().skip(1).collect();
     assert_eq!(rows.len(), 2, "{distributions}");
     assert!(
-        rows[0].starts_with("1,2026-11-21,p,CAD,100.00,2,1,1,10% of gross -> infra,infra,10.00,,6,,"),
+        rows[0]
+            .starts_with("1,2026-11-21,p,CAD,100.00,2,1,1,10% of gross -> infra,infra,10.00,,6,,"),
         "{distributions}"
     );
     assert!(
