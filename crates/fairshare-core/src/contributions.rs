@@ -12,6 +12,7 @@ use crate::command::{Command, Outcome};
 use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
+use crate::limits::{check_contribution, size_field};
 use crate::model::{Contribution, Details, Kind, Role, Status, check_text};
 use crate::money::positive_amount;
 use crate::roles::{affiliate_acts_for_self, forbid_observer, observers_only_read};
@@ -119,7 +120,11 @@ impl State {
             .about_value("agent", agent)?;
         let contribution = self.new_contribution(ctx, project, log, Value::ZERO)?;
         let value = self.valuate(project, &contribution)?;
+        check_contribution(ctx.date, &contribution, value)?;
         let counted = project.approvals_required == 0;
+        if counted && !log.gift {
+            self.check_counts(project, value.0, size_field(log.kind))?;
+        }
         Ok(Outcome::Logged {
             id: self.contributions.len() as u64 + 1,
             value,
@@ -169,6 +174,9 @@ impl State {
         }
         let project = self.project(&contribution.project)?;
         let counted = contribution.approvals().len() as u32 + 1 >= project.approvals_required;
+        if counted && !contribution.gift {
+            self.check_counts(project, contribution.value.0, "id")?;
+        }
         let minted = if counted {
             self.token_mint_for(contribution, contribution.value)?
         } else {

@@ -226,7 +226,9 @@ impl State {
                     approvals,
                 },
                 Outcome::Done,
-            ) => self.apply_add_project(slug, name.as_deref(), currency, *exponent, *approvals),
+            ) => {
+                self.apply_add_project(ctx, slug, name.as_deref(), currency, *exponent, *approvals)
+            }
             (
                 Command::SetRate {
                     project,
@@ -252,7 +254,7 @@ impl State {
                 Outcome::Done,
             ) => self.apply_set_multiplier(project, *kind, factor),
             (Command::SetHalfLife { project, days }, Outcome::Done) => {
-                self.apply_set_half_life(project, days.as_deref())
+                self.apply_set_half_life(ctx, project, days.as_deref())
             }
             (
                 Command::Log { .. },

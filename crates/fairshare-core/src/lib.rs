@@ -45,6 +45,7 @@ mod engine;
 mod error;
 mod event;
 mod ledger;
+mod limits;
 mod model;
 mod money;
 mod peer;
@@ -70,6 +71,7 @@ pub use event::{EventBody, GENESIS_HASH, chain_hash, payload_hash};
 pub use date::Date;
 pub use error::{Details, DomainError, DomainResult, ErrorKind};
 pub use ledger::{Ledger, Posting, Transaction};
+pub use limits::{CONTRIBUTION_VALUE_MAX, FUTURE_DAYS_MAX, HOURS_MAX, PROJECT_VALUE_MAX};
 pub use model::{
     Agent, Bucket, Contribution, Filter, Kind, NAME_LEN_MAX, OPERATOR, OUTSIDE, PercentOf, Plan,
     Policy, Role, Status, TEXT_LEN_MAX,

@@ -783,7 +783,7 @@ impl State {
                 agent,
                 points,
                 reason,
-            } => self.decide_steward_give(role, project, agent, *points, reason),
+            } => self.decide_steward_give(ctx, role, project, agent, *points, reason),
             Command::SetBlend {
                 project,
                 formula,
@@ -1237,6 +1237,7 @@ impl State {
 
     fn decide_steward_give(
         &self,
+        ctx: &Ctx,
         role: Role,
         project: &str,
         agent: &str,
@@ -1244,6 +1245,13 @@ impl State {
         reason: &str,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "give steward points")?;
+        if agent == ctx.actor {
+            return Err(DomainError::forbidden(format!(
+                "{agent} may not give steward points to themself: stewardship is recognised by others"
+            ))
+            .field("agent")
+            .value(agent));
+        }
         let project = self.project(project).about_value("project", project)?;
         self.check_shareholder(agent).about_value("agent", agent)?;
         if self.has_left(&project.slug, agent) {
@@ -1428,6 +1436,9 @@ impl State {
             .about_value("agent", agent)?;
         let contribution = self.bounty_contribution(ctx, project, bounty, agent, Value::ZERO)?;
         let value = self.valuate(project, &contribution)?;
+        crate::limits::check_contribution(ctx.date, &contribution, value)
+            .map_err(|e| e.or_field("task", Some(task.to_string())))?;
+        self.check_counts(project, value.0, "task")?;
         Ok(Outcome::BountyAwarded {
             contribution: contribution.id,
             value,
