@@ -114,6 +114,18 @@ pub enum Command {
     Revalue {
         project: String,
     },
+    /// Logs the reuse of a contribution (a design) by `agent`: valued at `percent` % of the
+    /// cited contribution's value, its author named in the record.
+    Cite {
+        project: String,
+        agent: String,
+        of: u64,
+        percent: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        date: Option<Date>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     // --- shared resources ---
     /// Opens an internal crowdfunding campaign; its account is named by `id`.
     OpenCampaign {
@@ -346,6 +358,7 @@ impl Command {
             Command::SetPlan { .. } => "set_plan",
             Command::Revenue { .. } => "revenue",
             Command::Revalue { .. } => "revalue",
+            Command::Cite { .. } => "cite",
             Command::OpenCampaign { .. } => "open_campaign",
             Command::Pledge { .. } => "pledge",
             Command::CancelCampaign { .. } => "cancel_campaign",

@@ -75,6 +75,62 @@ impl<'a> LogRequest<'a> {
     }
 }
 
+/// The fields of a `Cite` command, lent by the dispatcher.
+pub(crate) struct CiteRequest<'a> {
+    pub project: &'a str,
+    pub agent: &'a str,
+    pub of: u64,
+    pub percent: &'a str,
+    pub date: Option<Date>,
+    pub note: Option<&'a str>,
+}
+
+impl<'a> CiteRequest<'a> {
+    /// The fields of `command`, if it is a `Cite`.
+    #[inline]
+    pub(crate) fn of(command: &'a Command) -> Option<CiteRequest<'a>> {
+        let Command::Cite {
+            project,
+            agent,
+            of,
+            percent,
+            date,
+            note,
+        } = command
+        else {
+            return None;
+        };
+        Some(CiteRequest {
+            project,
+            agent,
+            of: *of,
+            percent,
+            date: *date,
+            note: note.as_deref(),
+        })
+    }
+}
+
+impl CiteRequest<'_> {
+    /// The `Log` of a cite contribution worth `value`.
+    fn log<'a>(&'a self, value: &'a str) -> LogRequest<'a> {
+        LogRequest {
+            project: self.project,
+            agent: self.agent,
+            kind: Kind::Cite,
+            category: None,
+            hours: None,
+            amount: None,
+            rate: None,
+            value: Some(value),
+            date: self.date,
+            note: self.note,
+            gift: false,
+            reimbursable: false,
+        }
+    }
+}
+
 /// What a logged contribution measures, by kind: its quantity, and the category, amount or
 /// rate that go with it.
 struct Measure {
@@ -104,6 +160,20 @@ impl State {
         role: Role,
         log: &LogRequest,
     ) -> DomainResult<Outcome> {
+        if log.kind == Kind::Cite && role != Role::Custodian {
+            return Err(DomainError::forbidden(format!(
+                "{} may not name the value of a citation: cite a contribution with a percentage \
+                 of its value (`log cite PROJECT AGENT --of CONTRIBUTION --percent P`); only \
+                 custodians log a fixed value",
+                ctx.actor
+            ))
+            .field("value"));
+        }
+        self.decide_logged(ctx, role, log)
+    }
+
+    /// Decides a `Log` (or a `Cite`, turned into one) once the kind's own rules are checked.
+    fn decide_logged(&self, ctx: &Ctx, role: Role, log: &LogRequest) -> DomainResult<Outcome> {
         let agent = log.agent;
         observers_only_read(role, &ctx.actor, "log contributions")?;
         affiliate_acts_for_self(
@@ -160,6 +230,77 @@ impl State {
         self.project_mut(log.project)?.contributions.push(id);
         self.contributions.push(contribution);
         Ok(())
+    }
+
+    // --- Cite ---
+
+    pub(crate) fn decide_cite(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        cite: &CiteRequest,
+    ) -> DomainResult<Outcome> {
+        let (value, _) = self.cited_value(cite)?;
+        self.decide_logged(ctx, role, &cite.log(&value))
+    }
+
+    pub(crate) fn apply_cite(
+        &mut self,
+        ctx: &Ctx,
+        cite: &CiteRequest,
+        id: u64,
+        value: Value,
+        counted: bool,
+        minted: Option<&TokenMint>,
+    ) -> DomainResult<()> {
+        let (cited, author) = self.cited_value(cite).map_err(|_| unfit(ctx, "cite"))?;
+        self.apply_log(ctx, &cite.log(&cited), id, value, counted, minted)?;
+        let contribution = self
+            .contributions
+            .last_mut()
+            .ok_or_else(|| unfit(ctx, "cite"))?;
+        contribution.set_cites(cite.of, author);
+        Ok(())
+    }
+
+    /// `percent` % of the cited contribution's value, as decimal text, and its author.
+    fn cited_value(&self, cite: &CiteRequest) -> DomainResult<(String, Arc<str>)> {
+        let project = self
+            .project(cite.project)
+            .about_value("project", cite.project)?;
+        let cited = self.contribution(cite.of).about_value("of", cite.of)?;
+        let cited_project = self.project(&cited.project)?;
+        if cited_project.currency != project.currency {
+            return Err(DomainError::invalid(format!(
+                "contribution {} is valued in {}, project {} in {}: cite a contribution valued \
+                 in the same currency",
+                cite.of, cited_project.currency, project.slug, project.currency
+            ))
+            .field("of")
+            .value(cite.of.to_string()));
+        }
+        let percent = positive_decimal(Field::new("percent", "percentage"), cite.percent)?;
+        if percent > Decimal::ONE_HUNDRED {
+            return Err(DomainError::invalid(format!(
+                "a citation is worth at most 100% of the cited contribution, not {percent}%"
+            ))
+            .field("percent")
+            .value(cite.percent)
+            .limit("100"));
+        }
+        let value = cited
+            .value
+            .mul_decimal(percent / Decimal::ONE_HUNDRED)
+            .map_err(|e| e.field("percent"))?;
+        if value <= Value::ZERO {
+            return Err(DomainError::invalid(format!(
+                "{percent}% of contribution {} is worth nothing",
+                cite.of
+            ))
+            .field("percent")
+            .value(cite.percent));
+        }
+        Ok((value.to_string(), cited.agent.clone()))
     }
 
     // --- Approve ---

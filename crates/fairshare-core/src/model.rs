@@ -246,6 +246,8 @@ pub(crate) struct Details {
     note: Option<String>,
     approvals: Vec<String>,
     reason: Option<String>,
+    /// A citation: the cited contribution and its author.
+    cites: Option<(u64, Arc<str>)>,
 }
 
 impl Details {
@@ -260,6 +262,7 @@ impl Details {
             note,
             approvals,
             reason: None,
+            cites: None,
         };
         (details != Details::default()).then(|| Box::new(details))
     }
@@ -292,6 +295,18 @@ impl Contribution {
 
     pub(crate) fn add_approval(&mut self, handle: String) {
         self.details_mut().approvals.push(handle);
+    }
+
+    /// A citation: the cited contribution and its author.
+    pub fn cites(&self) -> Option<(u64, &str)> {
+        self.details
+            .as_ref()
+            .and_then(|d| d.cites.as_ref())
+            .map(|(id, author)| (*id, &**author))
+    }
+
+    pub(crate) fn set_cites(&mut self, id: u64, author: Arc<str>) {
+        self.details_mut().cites = Some((id, author));
     }
 
     pub(crate) fn set_reason(&mut self, reason: String) {
