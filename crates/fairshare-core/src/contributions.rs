@@ -160,6 +160,14 @@ impl State {
         role: Role,
         log: &LogRequest,
     ) -> DomainResult<Outcome> {
+        if log.kind == Kind::Use && log.rate.is_some() && role != Role::Custodian {
+            return Err(DomainError::forbidden(format!(
+                "{} may not name the rate of a use: it comes from the project's schedule \
+                 (`rate set PROJECT use PER_HOUR`); only custodians name another rate",
+                ctx.actor
+            ))
+            .field("rate"));
+        }
         if log.kind == Kind::Cite && role != Role::Custodian {
             return Err(DomainError::forbidden(format!(
                 "{} may not name the value of a citation: cite a contribution with a percentage \
@@ -506,7 +514,7 @@ fn measure(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
     match log.kind {
         Kind::Work => measure_work(project, log),
         Kind::Cash | Kind::Material => measure_money(project, log),
-        Kind::Use => measure_use(log),
+        Kind::Use => measure_use(project, log),
         Kind::Cite => measure_cite(log),
         Kind::Bounty => Err(DomainError::invalid(
             "bounty awards are not logged directly: they are made when a bounty is completed",
@@ -565,18 +573,27 @@ fn measure_money(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
     })
 }
 
-/// Use of one's own equipment: hours at a stated rate.
+/// The category whose rate is the project's rate per hour of one's own equipment.
+pub(crate) const USE_RATE: &str = "use";
+
+/// Use of one's own equipment: hours at the project's use rate, or at a rate a custodian names.
 #[inline]
-fn measure_use(log: &LogRequest) -> DomainResult<Measure> {
+fn measure_use(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
     let kind = log.kind;
     refuse_extra(kind, AMOUNT, log.amount.is_some())?;
     refuse_extra(kind, VALUE, log.value.is_some())?;
     refuse_extra(kind, CATEGORY, log.category.is_some())?;
     let quantity = positive_decimal(HOURS, need(kind, log.hours, HOURS)?)?;
-    let unit_rate = rate(
-        RATE,
-        need(kind, log.rate, Field::new("rate", "a rate per hour"))?,
-    )?;
+    let unit_rate = match log.rate {
+        Some(text) => rate(RATE, text)?,
+        None => project.policy.rates.get(USE_RATE).copied().ok_or_else(|| {
+            DomainError::invalid(format!(
+                "project {} has no use rate: set it with `rate set {} {USE_RATE} PER_HOUR`",
+                project.slug, project.slug
+            ))
+            .field(RATE.name)
+        })?,
+    };
     Ok(Measure {
         unit_rate: Some(unit_rate),
         ..Measure::of(quantity)

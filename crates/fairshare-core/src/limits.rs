@@ -108,15 +108,15 @@ impl State {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::command::Command;
-    use crate::model::{Filter, Role};
-    use crate::state::Ctx;
+mod tests_support {
+    pub(super) use super::*;
+    pub(super) use crate::command::Command;
+    pub(super) use crate::model::{Filter, Role};
+    pub(super) use crate::state::Ctx;
 
-    const TODAY: &str = "2026-11-21";
+    pub(super) const TODAY: &str = "2026-11-21";
 
-    fn ctx_on(state: &State, actor: &str, date: &str) -> Ctx {
+    pub(super) fn ctx_on(state: &State, actor: &str, date: &str) -> Ctx {
         Ctx {
             seq: state.head() + 1,
             actor: actor.into(),
@@ -126,17 +126,21 @@ mod tests {
         }
     }
 
-    fn run(state: &mut State, actor: &str, command: Command) -> crate::DomainResult<()> {
+    pub(super) fn run(state: &mut State, actor: &str, command: Command) -> crate::DomainResult<()> {
         let ctx = ctx_on(state, actor, TODAY);
         state.execute(&ctx, &command).map(|_| ())
     }
 
-    fn ok(state: &mut State, command: Command) {
+    pub(super) fn ok(state: &mut State, command: Command) {
         run(state, crate::model::OPERATOR, command).expect("accepted");
     }
 
     /// A refusal's (kind, message, field, limit), checking that it changed nothing.
-    fn refused(state: &mut State, actor: &str, command: Command) -> (String, String, String) {
+    pub(super) fn refused(
+        state: &mut State,
+        actor: &str,
+        command: Command,
+    ) -> (String, String, String) {
         let before = state.clone();
         let error = run(state, actor, command).expect_err("refused");
         assert_eq!(state.head(), before.head());
@@ -148,7 +152,7 @@ mod tests {
         )
     }
 
-    fn book(approvals: u32) -> State {
+    pub(super) fn book(approvals: u32) -> State {
         let mut state = State::new();
         for (handle, role) in [("ana", Role::Affiliate), ("cus", Role::Custodian)] {
             ok(
@@ -181,7 +185,7 @@ mod tests {
         state
     }
 
-    fn log(kind: crate::model::Kind, size: &str, date: Option<&str>) -> Command {
+    pub(super) fn log(kind: crate::model::Kind, size: &str, date: Option<&str>) -> Command {
         let work = matches!(kind, crate::model::Kind::Work);
         Command::Log {
             project: "p".into(),
@@ -199,11 +203,11 @@ mod tests {
         }
     }
 
-    fn cash(amount: &str) -> Command {
+    pub(super) fn cash(amount: &str) -> Command {
         log(crate::model::Kind::Cash, amount, None)
     }
 
-    fn values(state: &State, as_of: &str) -> Vec<(String, String)> {
+    pub(super) fn values(state: &State, as_of: &str) -> Vec<(String, String)> {
         let project = state.project("p").expect("project");
         state
             .values_by_agent(
@@ -216,6 +220,19 @@ mod tests {
             .map(|(agent, value)| (agent.to_string(), value.display(2)))
             .collect()
     }
+
+    pub(super) fn work(agent: &str, hours: &str) -> Command {
+        let mut command = log(crate::model::Kind::Work, hours, None);
+        if let Command::Log { agent: a, .. } = &mut command {
+            *a = agent.into();
+        }
+        command
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::*;
 
     #[test]
     fn a_contribution_too_large_to_count_is_refused_when_decided() {
@@ -380,5 +397,123 @@ mod tests {
         );
         assert_eq!(field, "agent");
         run(&mut state, "cus", give("ana")).expect("given");
+    }
+}
+
+#[cfg(test)]
+mod cite_tests {
+    use super::tests_support::*;
+    use crate::command::Command;
+
+    fn cite(of: u64, percent: &str) -> Command {
+        Command::Cite {
+            project: "p".into(),
+            agent: "cus".into(),
+            of,
+            percent: percent.into(),
+            date: None,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_citation_is_a_percentage_of_the_cited_value_and_names_its_author() {
+        let mut state = book(0);
+        ok(&mut state, work("ana", "7")); // 350.00
+        run(&mut state, "cus", cite(1, "12.5")).expect("cited");
+        let cited = state.contribution(2).expect("contribution");
+        assert_eq!(cited.value.display(2), "43.75");
+        assert_eq!(cited.cites(), Some((1, "ana")));
+        assert_eq!(&*cited.agent, "cus");
+        let (error, field, limit) = refused(&mut state, "cus", cite(1, "100.01"));
+        assert_eq!(
+            error,
+            "invalid: a citation is worth at most 100% of the cited contribution, not 100.01%"
+        );
+        assert_eq!((field.as_str(), limit.as_str()), ("percent", "100"));
+        let (error, field, _) = refused(&mut state, "cus", cite(9, "10"));
+        assert!(error.starts_with("not-found: "), "{error}");
+        assert_eq!(field, "of");
+    }
+
+    #[test]
+    fn only_a_custodian_logs_a_fixed_citation_value() {
+        let mut state = book(0);
+        let fixed = |agent: &str| Command::Log {
+            project: "p".into(),
+            agent: agent.into(),
+            kind: crate::model::Kind::Cite,
+            category: None,
+            hours: None,
+            amount: None,
+            rate: None,
+            value: Some("250".into()),
+            date: None,
+            note: None,
+            gift: false,
+            reimbursable: false,
+        };
+        let (error, field, _) = refused(&mut state, "ana", fixed("ana"));
+        assert_eq!(
+            error,
+            "forbidden: ana may not name the value of a citation: cite a contribution with a \
+             percentage of its value (`log cite PROJECT AGENT --of CONTRIBUTION --percent P`); \
+             only custodians log a fixed value"
+        );
+        assert_eq!(field, "value");
+        run(&mut state, "cus", fixed("ana")).expect("a custodian's fixed value");
+        assert_eq!(state.contribution(1).expect("c").value.display(2), "250.00");
+    }
+}
+
+#[cfg(test)]
+mod use_tests {
+    use super::tests_support::*;
+    use crate::command::Command;
+
+    fn use_log(rate: Option<&str>) -> Command {
+        let mut command = log(crate::model::Kind::Work, "3", None);
+        if let Command::Log {
+            kind,
+            category,
+            rate: r,
+            ..
+        } = &mut command
+        {
+            *kind = crate::model::Kind::Use;
+            *category = None;
+            *r = rate.map(str::to_string);
+        }
+        command
+    }
+
+    #[test]
+    fn a_use_takes_the_projects_rate_and_only_a_custodian_names_another() {
+        let mut state = book(0);
+        let (error, field, _) = refused(&mut state, "ana", use_log(None));
+        assert_eq!(
+            error,
+            "invalid: project p has no use rate: set it with `rate set p use PER_HOUR`"
+        );
+        assert_eq!(field, "rate");
+        ok(
+            &mut state,
+            Command::SetRate {
+                project: "p".into(),
+                category: "use".into(),
+                per_hour: "20".into(),
+            },
+        );
+        let (error, field, _) = refused(&mut state, "ana", use_log(Some("900")));
+        assert_eq!(
+            error,
+            "forbidden: ana may not name the rate of a use: it comes from the project's schedule \
+             (`rate set PROJECT use PER_HOUR`); only custodians name another rate"
+        );
+        assert_eq!(field, "rate");
+        run(&mut state, "ana", use_log(None)).expect("at the project's rate");
+        assert_eq!(state.contribution(1).expect("c").value.display(2), "60.00");
+        run(&mut state, "cus", use_log(Some("25"))).expect("a custodian's rate");
+        assert_eq!(state.contribution(2).expect("c").value.display(2), "75.00");
     }
 }

@@ -937,6 +937,14 @@ impl State {
             agent,
             format_args!("log only their own use, not {agent}'s"),
         )?;
+        if request.community && role != Role::Custodian {
+            return Err(DomainError::forbidden(format!(
+                "{} may not choose the community rate: it applies by a custodian's decision, \
+                 who logs community use",
+                ctx.actor
+            ))
+            .field("community"));
+        }
         self.agent(agent).about_value("agent", agent)?;
         let resource = self
             .resource(request.resource)
