@@ -382,7 +382,7 @@ fn texts_say_what_happened() {
     // A community use at the community rate; then one paid from the user's balance.
     let text = env.ok(&[
         "--as",
-        "a01",
+        "tiberius",
         "resource",
         "use",
         "drill",

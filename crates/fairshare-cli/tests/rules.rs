@@ -97,7 +97,7 @@ fn a_contribution_dated_ahead_of_the_book_is_refused() {
     );
     env.ok(&["log", "cash", "p", "ana", "10.00", "--date", "2026-11-22"]);
     let shares = env.json(&["shares", "p", "--as-of", "2026-01-01"]);
-    assert_eq!(shares["agents"], json!([]), "{shares}");
+    assert_eq!(shares["shares"], json!([]), "{shares}");
 }
 
 #[test]

@@ -602,7 +602,9 @@ impl State {
             Some(b) => (b.formula, b.peer, b.steward),
             None => (Decimal::ONE, Decimal::ZERO, Decimal::ZERO),
         };
-        if blend.is_some() && !parts.rows.is_empty() {
+        // Before the project existed, nobody holds anything in it.
+        let existed = as_of >= project.created;
+        if blend.is_some() && !parts.rows.is_empty() && existed {
             check_parts(&project.slug, formula, peer, steward, &parts)?;
         }
         let (wf, wp, ws) = (
@@ -613,6 +615,7 @@ impl State {
         let rows = parts
             .rows
             .iter()
+            .filter(|_| existed)
             .map(|(agent, (value, received, points))| {
                 let f = Share::ratio(value.0, parts.value_total);
                 let p = Share::ratio(*received, parts.received_total);
