@@ -327,12 +327,13 @@ pub enum LogCmd {
         #[command(flatten)]
         extra: LogExtra,
     },
-    /// Hours of one's own equipment, at a rate per hour
+    /// Hours of one's own equipment, at the project's use rate (`rate set PROJECT use PER_HOUR`)
     Use {
         project: String,
         agent: String,
         #[arg(allow_negative_numbers = true)]
         hours: String,
+        /// Another rate than the project's use rate (custodians)
         #[arg(long, value_name = "PER_HOUR", allow_negative_numbers = true)]
         rate: Option<String>,
         #[command(flatten)]

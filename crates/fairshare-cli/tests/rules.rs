@@ -114,3 +114,72 @@ fn steward_points_given_to_oneself_are_refused() {
         "--as", "cus", "steward", "give", "p", "ana", "10", "--reason", "books",
     ]);
 }
+
+#[test]
+fn a_citation_is_a_percentage_of_a_contribution_and_a_use_takes_the_projects_rate() {
+    let env = setup();
+    env.ok(&[
+        "--as",
+        "ana",
+        "log",
+        "work",
+        "p",
+        "ana",
+        "8",
+        "--category",
+        "dev",
+    ]);
+    env.refused(
+        &["--as", "ana", "log", "cite", "p", "ana", "250.00"],
+        "forbidden",
+        "ana may not name the value of a citation: cite a contribution with a percentage of its \
+         value (`log cite PROJECT AGENT --of CONTRIBUTION --percent P`); only custodians log a \
+         fixed value",
+    );
+    env.refused(
+        &[
+            "--as",
+            "cus",
+            "log",
+            "cite",
+            "p",
+            "cus",
+            "--of",
+            "1",
+            "--percent",
+            "101",
+        ],
+        "invalid",
+        "a citation is worth at most 100% of the cited contribution, not 101%",
+    );
+    let cited = env.json(&[
+        "--as",
+        "cus",
+        "log",
+        "cite",
+        "p",
+        "cus",
+        "--of",
+        "1",
+        "--percent",
+        "12.5",
+    ]);
+    assert_eq!(cited["value"], "50.00", "{cited}");
+    let rows = env.json(&["contributions", "p"]);
+    assert_eq!(
+        rows["contributions"][1]["cites"],
+        json!({"contribution": 1, "author": "ana"}),
+        "{rows}"
+    );
+    env.refused(
+        &[
+            "--as", "ana", "log", "use", "p", "ana", "2", "--rate", "900.00",
+        ],
+        "forbidden",
+        "ana may not name the rate of a use: it comes from the project's schedule (`rate set \
+         PROJECT use PER_HOUR`); only custodians name another rate",
+    );
+    env.ok(&["rate", "set", "p", "use", "20.00"]);
+    let used = env.json(&["--as", "ana", "log", "use", "p", "ana", "2"]);
+    assert_eq!(used["value"], "40.00", "{used}");
+}

@@ -342,6 +342,13 @@ pub enum Command {
     },
 }
 
+/// The work contribution a technician's hours make: its id and value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TechnicianWork {
+    pub contribution: u64,
+    pub value: Value,
+}
+
 impl Command {
     /// A short verb for logs and listings.
     pub fn op(&self) -> &'static str {
@@ -471,6 +478,11 @@ pub enum Outcome {
         lines: Vec<Line>,
         /// This use paid the last co-owner back: the resource is now a commons.
         commons: bool,
+        /// The technician's hours, counted as their work contribution (category
+        /// `technician`, valued at the schedule's technician rate). Absent in books from
+        /// before technician hours counted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        technician_work: Option<TechnicianWork>,
     },
     // --- peer valuation ---
     RoundOpened {

@@ -166,7 +166,8 @@ impl State {
                  (`rate set PROJECT use PER_HOUR`); only custodians name another rate",
                 ctx.actor
             ))
-            .field("rate"));
+            .field("rate")
+            .value(log.rate.unwrap_or_default()));
         }
         if log.kind == Kind::Cite && role != Role::Custodian {
             return Err(DomainError::forbidden(format!(
@@ -175,7 +176,8 @@ impl State {
                  custodians log a fixed value",
                 ctx.actor
             ))
-            .field("value"));
+            .field("value")
+            .value(log.value.unwrap_or_default()));
         }
         self.decide_logged(ctx, role, log)
     }

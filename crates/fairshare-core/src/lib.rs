@@ -65,7 +65,7 @@ mod value;
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 // --- commands, outcomes and events: what a book logs ---
-pub use command::{ClaimPayment, Command, Line, Outcome};
+pub use command::{ClaimPayment, Command, Line, Outcome, TechnicianWork};
 pub use event::{EventBody, GENESIS_HASH, chain_hash, payload_hash};
 // --- the state machine and what it knows ---
 pub use date::Date;

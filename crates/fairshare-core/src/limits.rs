@@ -517,3 +517,86 @@ mod use_tests {
         assert_eq!(state.contribution(2).expect("c").value.display(2), "75.00");
     }
 }
+
+#[cfg(test)]
+mod technician_tests {
+    use super::tests_support::*;
+    use crate::command::{Command, Outcome, TechnicianWork};
+    use crate::resources::SplitShare;
+
+    #[test]
+    fn a_technicians_hours_count_as_their_work() {
+        let mut state = book(0);
+        ok(
+            &mut state,
+            Command::AddResource {
+                name: "drill".into(),
+                project: "p".into(),
+                owner: None,
+                value: None,
+            },
+        );
+        ok(
+            &mut state,
+            Command::SetFees {
+                resource: "drill".into(),
+                per_hour: "10.00".into(),
+                material_per_unit: None,
+                technician_per_hour: Some("30.00".into()),
+                community_per_hour: None,
+                split: vec![SplitShare {
+                    to: "maintenance".into(),
+                    percent: rust_decimal::Decimal::ONE_HUNDRED,
+                }],
+                material_to: None,
+                after_payback: None,
+            },
+        );
+        let used = Command::UseResource {
+            resource: "drill".into(),
+            agent: "ana".into(),
+            hours: "2".into(),
+            material_units: None,
+            technician: Some("cus".into()),
+            technician_hours: Some("1.5".into()),
+            community: false,
+            from_balance: false,
+        };
+        let ctx = ctx_on(&state, "ana", TODAY);
+        let outcome = state.execute(&ctx, &used).expect("used");
+        let Outcome::Charged {
+            fee,
+            technician_work,
+            ..
+        } = outcome
+        else {
+            panic!("not a charge: {outcome:?}");
+        };
+        assert_eq!(fee, 6500);
+        assert_eq!(
+            technician_work,
+            Some(TechnicianWork {
+                contribution: 1,
+                value: crate::value::Value::parse("45").expect("value"),
+            })
+        );
+        let work = state.contribution(1).expect("contribution");
+        assert_eq!(
+            (
+                &*work.agent,
+                work.category.as_deref(),
+                work.quantity.to_string()
+            ),
+            ("cus", Some("technician"), "1.5".to_string())
+        );
+        assert_eq!(values(&state, TODAY), [("cus".into(), "45.00".into())]);
+        // Re-valuing keeps the schedule's rate.
+        ok(
+            &mut state,
+            Command::Revalue {
+                project: "p".into(),
+            },
+        );
+        assert_eq!(values(&state, TODAY), [("cus".into(), "45.00".into())]);
+    }
+}

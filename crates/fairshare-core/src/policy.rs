@@ -238,11 +238,14 @@ impl State {
         let base = match contribution.kind {
             Kind::Work => {
                 let category = contribution.category.as_deref().unwrap_or_default();
+                // A technician's hours keep the rate of the schedule they were charged at,
+                // unless the project sets one for the category.
                 let rate = project
                     .policy
                     .rates
                     .get(category)
                     .copied()
+                    .or_else(|| contribution.unit_rate())
                     .unwrap_or_default();
                 Value::from_decimal(rate)?.mul_decimal(contribution.quantity)?
             }
