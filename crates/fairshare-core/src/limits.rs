@@ -519,13 +519,14 @@ mod use_tests {
 }
 
 #[cfg(test)]
-mod technician_tests {
+pub(super) mod technician_tests {
     use super::tests_support::*;
     use crate::command::{Command, Outcome, TechnicianWork};
     use crate::resources::SplitShare;
 
-    #[test]
-    fn a_technicians_hours_count_as_their_work() {
+    /// A book with a drill whose schedule charges 30.00 per technician hour, and a use of it
+    /// by ana with cus as technician for 1.5 hours.
+    pub(super) fn drill() -> (State, Command) {
         let mut state = book(0);
         ok(
             &mut state,
@@ -562,6 +563,12 @@ mod technician_tests {
             community: false,
             from_balance: false,
         };
+        (state, used)
+    }
+
+    #[test]
+    fn a_technicians_hours_count_as_their_work() {
+        let (mut state, used) = drill();
         let ctx = ctx_on(&state, "ana", TODAY);
         let outcome = state.execute(&ctx, &used).expect("used");
         let Outcome::Charged {
@@ -598,5 +605,50 @@ mod technician_tests {
             },
         );
         assert_eq!(values(&state, TODAY), [("cus".into(), "45.00".into())]);
+    }
+}
+
+#[cfg(test)]
+mod technician_replay_tests {
+    use super::technician_tests::drill;
+    use super::tests_support::*;
+    use crate::command::{Outcome, TechnicianWork};
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn an_old_charge_replays_without_technician_work_and_a_forged_one_is_corrupt() {
+        let (state, used) = drill();
+        let ctx = ctx_on(&state, "ana", TODAY);
+        let decided = state.decide(&ctx, &used).expect("decided");
+        let with = |work: Option<TechnicianWork>| match decided.clone() {
+            Outcome::Charged {
+                use_id,
+                fee,
+                lines,
+                commons,
+                ..
+            } => Outcome::Charged {
+                use_id,
+                fee,
+                lines,
+                commons,
+                technician_work: work,
+            },
+            other => panic!("not a charge: {other:?}"),
+        };
+        // A book from before technician hours counted: the use replays, no contribution.
+        let mut old = state.clone();
+        old.apply(&ctx, &used, &with(None)).expect("old outcome");
+        assert!(old.contribution(1).is_err());
+        // A forged value is refused as corrupt.
+        let forged = with(Some(TechnicianWork {
+            contribution: 1,
+            value: crate::value::Value::parse("4500").expect("value"),
+        }));
+        let mut forged_state = state.clone();
+        let error = forged_state
+            .apply(&ctx, &used, &forged)
+            .expect_err("forged");
+        assert_eq!(error.kind(), ErrorKind::Corrupt);
     }
 }
