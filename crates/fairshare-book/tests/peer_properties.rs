@@ -182,7 +182,7 @@ proptest! {
         round(&mut book, &entries);
         for (agent, points) in AGENTS.iter().zip(&steward) {
             if *points > 0 {
-                run(&mut book, "ana", Command::StewardGive {
+                run(&mut book, OPERATOR, Command::StewardGive {
                     project: "p".into(),
                     agent: (*agent).into(),
                     points: *points,

@@ -335,23 +335,37 @@ pub enum LogCmd {
         #[command(flatten)]
         extra: LogExtra,
     },
-    /// Hours of one's own equipment, at a rate per hour
+    /// Hours of one's own equipment, at the project's use rate (`rate set PROJECT use PER_HOUR`)
     Use {
         project: String,
         agent: String,
         #[arg(allow_negative_numbers = true)]
         hours: String,
+        /// Another rate than the project's use rate (custodians)
         #[arg(long, value_name = "PER_HOUR", allow_negative_numbers = true)]
         rate: Option<String>,
         #[command(flatten)]
         extra: LogExtra,
     },
-    /// Reuse of an existing design, at a value
+    /// Reuse of an existing design: a percentage of the cited contribution's value (`--of ID
+    /// --percent P`), or a fixed value (custodians)
     Cite {
         project: String,
         agent: String,
-        #[arg(allow_negative_numbers = true)]
-        value: String,
+        /// A fixed value (custodians only)
+        #[arg(allow_negative_numbers = true, required_unless_present = "of")]
+        value: Option<String>,
+        /// The cited contribution
+        #[arg(
+            long,
+            value_name = "CONTRIBUTION",
+            requires = "percent",
+            conflicts_with = "value"
+        )]
+        of: Option<u64>,
+        /// The percentage of the cited contribution's value
+        #[arg(long, value_name = "P", requires = "of", allow_negative_numbers = true)]
+        percent: Option<String>,
         #[command(flatten)]
         extra: LogExtra,
     },

@@ -290,6 +290,8 @@ fn log_request(command: LogCmd) -> LogContribution {
         amount: None,
         rate: None,
         value: None,
+        of: None,
+        percent: None,
         date: extra.date,
         note: extra.note,
         gift: extra.gift,
@@ -344,9 +346,13 @@ fn log_request(command: LogCmd) -> LogContribution {
             project,
             agent,
             value,
+            of,
+            percent,
             extra,
         } => LogContribution {
-            value: Some(value),
+            value,
+            of,
+            percent,
             ..blank(project, agent, KindName::Cite, extra)
         },
         LogCmd::Show { .. } => unreachable!("`log show` is not a contribution"),

@@ -154,7 +154,8 @@ impl Demo<'_> {
         Ok(())
     }
 
-    /// Logs a contribution as its own contributor and returns its id.
+    /// Logs a contribution as its own contributor (a citation's fixed value as the operator:
+    /// only custodians name one) and returns its id.
     fn log(&mut self, project: &str, agent: &str, kind: Kind, entry: Entry) -> Result<u64> {
         let command = Command::Log {
             project: project.into(),
@@ -170,7 +171,8 @@ impl Demo<'_> {
             gift: entry.gift,
             reimbursable: entry.reimbursable,
         };
-        match self.run(agent, command, None)? {
+        let actor = if kind == Kind::Cite { OPERATOR } else { agent };
+        match self.run(actor, command, None)? {
             Outcome::Logged { id, .. } => Ok(id),
             other => Err(CliError::storage(format!("unexpected outcome {other:?}")).into()),
         }

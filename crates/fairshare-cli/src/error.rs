@@ -142,6 +142,8 @@ fn flag_of(field: &str) -> Option<&'static str> {
         "category" => "--category",
         "rate" => "--rate",
         "value" => "--value AMOUNT",
+        "of" => "--of CONTRIBUTION",
+        "percent" => "--percent P",
         "key" => "--key KEY",
         "limit" => "--limit N",
         "date" => "--date YYYY-MM-DD",

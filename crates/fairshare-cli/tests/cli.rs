@@ -933,14 +933,15 @@ fn listings_and_reports() {
         revalued["changed"],
         json!([{"contribution": 2, "value": "5400.00"}])
     );
-    // A year later marie's value has halved.
+    // A half-life applies to contributions logged after it was set: a year later these,
+    // all logged before it, keep their value.
     let shares = env.json(&["shares", "forillon", "--as-of", "2027-11-21"]);
     assert_eq!(
         shares["shares"],
         json!([
-            {"agent": "abran", "value": "2700.00", "share": "0.439024390243902439"},
-            {"agent": "luc", "value": "750.00", "share": "0.121951219512195122"},
-            {"agent": "marie", "value": "2700.00", "share": "0.439024390243902439"},
+            {"agent": "abran", "value": "5400.00", "share": "0.439024390243902439"},
+            {"agent": "luc", "value": "1500.00", "share": "0.121951219512195122"},
+            {"agent": "marie", "value": "5400.00", "share": "0.439024390243902439"},
         ])
     );
     env.ok(&["decay", "off", "forillon"]);

@@ -114,6 +114,18 @@ pub enum Command {
     Revalue {
         project: String,
     },
+    /// Logs the reuse of a contribution (a design) by `agent`: valued at `percent` % of the
+    /// cited contribution's value, its author named in the record.
+    Cite {
+        project: String,
+        agent: String,
+        of: u64,
+        percent: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        date: Option<Date>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     // --- shared resources ---
     /// Opens an internal crowdfunding campaign; its account is named by `id`.
     OpenCampaign {
@@ -330,6 +342,13 @@ pub enum Command {
     },
 }
 
+/// The work contribution a technician's hours make: its id and value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TechnicianWork {
+    pub contribution: u64,
+    pub value: Value,
+}
+
 impl Command {
     /// A short verb for logs and listings.
     pub fn op(&self) -> &'static str {
@@ -346,6 +365,7 @@ impl Command {
             Command::SetPlan { .. } => "set_plan",
             Command::Revenue { .. } => "revenue",
             Command::Revalue { .. } => "revalue",
+            Command::Cite { .. } => "cite",
             Command::OpenCampaign { .. } => "open_campaign",
             Command::Pledge { .. } => "pledge",
             Command::CancelCampaign { .. } => "cancel_campaign",
@@ -458,6 +478,11 @@ pub enum Outcome {
         lines: Vec<Line>,
         /// This use paid the last co-owner back: the resource is now a commons.
         commons: bool,
+        /// The technician's hours, counted as their work contribution (category
+        /// `technician`, valued at the schedule's technician rate). Absent in books from
+        /// before technician hours counted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        technician_work: Option<TechnicianWork>,
     },
     // --- peer valuation ---
     RoundOpened {

@@ -10,7 +10,7 @@
 //! `tokens.rs`. The dispatchers destructure a command (and its outcome) and call them.
 
 use crate::command::{Command, Line, Outcome};
-use crate::contributions::LogRequest;
+use crate::contributions::{CiteRequest, LogRequest};
 use crate::distribute::RevenueOutcome;
 use crate::error::{DomainError, DomainResult};
 use crate::model::Role;
@@ -41,7 +41,8 @@ impl State {
             | Command::Reject { .. }
             | Command::SetPlan { .. }
             | Command::Revenue { .. }
-            | Command::Revalue { .. } => self.decide_core(ctx, role, command),
+            | Command::Revalue { .. }
+            | Command::Cite { .. } => self.decide_core(ctx, role, command),
             // --- shared resources ---
             Command::OpenCampaign { .. }
             | Command::Pledge { .. }
@@ -115,6 +116,10 @@ impl State {
                 Some(log) => self.decide_log(ctx, role, &log),
                 None => Err(DomainError::corrupt("not a log command")),
             },
+            Command::Cite { .. } => match CiteRequest::of(command) {
+                Some(cite) => self.decide_cite(ctx, role, &cite),
+                None => Err(DomainError::corrupt("not a cite command")),
+            },
             Command::Approve { id } => self.decide_approve(ctx, role, *id),
             Command::Reject { id, reason } => self.decide_reject(ctx, role, *id, reason),
             Command::SetPlan { project, plan } => self.decide_set_plan(role, project, plan),
@@ -168,7 +173,8 @@ impl State {
             | Command::Reject { .. }
             | Command::SetPlan { .. }
             | Command::Revenue { .. }
-            | Command::Revalue { .. } => self.apply_core(ctx, command, outcome, payout_lines)?,
+            | Command::Revalue { .. }
+            | Command::Cite { .. } => self.apply_core(ctx, command, outcome, payout_lines)?,
             // --- shared resources ---
             Command::OpenCampaign { .. }
             | Command::Pledge { .. }
@@ -226,7 +232,9 @@ impl State {
                     approvals,
                 },
                 Outcome::Done,
-            ) => self.apply_add_project(slug, name.as_deref(), currency, *exponent, *approvals),
+            ) => {
+                self.apply_add_project(ctx, slug, name.as_deref(), currency, *exponent, *approvals)
+            }
             (
                 Command::SetRate {
                     project,
@@ -252,7 +260,7 @@ impl State {
                 Outcome::Done,
             ) => self.apply_set_multiplier(project, *kind, factor),
             (Command::SetHalfLife { project, days }, Outcome::Done) => {
-                self.apply_set_half_life(project, days.as_deref())
+                self.apply_set_half_life(ctx, project, days.as_deref())
             }
             (
                 Command::Log { .. },
@@ -264,6 +272,18 @@ impl State {
                 },
             ) => match LogRequest::of(command) {
                 Some(log) => self.apply_log(ctx, &log, *id, *value, *counted, minted.as_ref()),
+                None => Err(unfit(ctx, command.op())),
+            },
+            (
+                Command::Cite { .. },
+                Outcome::Logged {
+                    id,
+                    value,
+                    counted,
+                    minted,
+                },
+            ) => match CiteRequest::of(command) {
+                Some(cite) => self.apply_cite(ctx, &cite, *id, *value, *counted, minted.as_ref()),
                 None => Err(unfit(ctx, command.op())),
             },
             (

@@ -45,6 +45,7 @@ mod engine;
 mod error;
 mod event;
 mod ledger;
+mod limits;
 mod model;
 mod money;
 mod peer;
@@ -64,12 +65,13 @@ mod value;
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 // --- commands, outcomes and events: what a book logs ---
-pub use command::{ClaimPayment, Command, Line, Outcome};
+pub use command::{ClaimPayment, Command, Line, Outcome, TechnicianWork};
 pub use event::{EventBody, GENESIS_HASH, chain_hash, payload_hash};
 // --- the state machine and what it knows ---
 pub use date::Date;
 pub use error::{Details, DomainError, DomainResult, ErrorKind};
 pub use ledger::{Ledger, Posting, Transaction};
+pub use limits::{CONTRIBUTION_VALUE_MAX, FUTURE_DAYS_MAX, HOURS_MAX, PROJECT_VALUE_MAX};
 pub use model::{
     Agent, Bucket, Contribution, Filter, Kind, NAME_LEN_MAX, OPERATOR, OUTSIDE, PercentOf, Plan,
     Policy, Role, Status, TEXT_LEN_MAX,

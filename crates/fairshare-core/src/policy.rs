@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use crate::command::Outcome;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
+use crate::limits::CONTRIBUTION_VALUE_MAX;
 use crate::model::{
     Bucket, Contribution, Kind, OUTSIDE, PLAN_BUCKETS_MAX, PercentOf, Plan, Role, check_name,
 };
@@ -125,11 +126,14 @@ impl State {
 
     pub(crate) fn apply_set_half_life(
         &mut self,
+        ctx: &Ctx,
         project: &str,
         days: Option<&str>,
     ) -> DomainResult<()> {
         let days = days.map(|d| parse_decimal(d, "half-life")).transpose()?;
-        self.project_mut(project)?.policy.half_life_days = days;
+        let policy = &mut self.project_mut(project)?.policy;
+        policy.half_life_days = days;
+        policy.half_lives.push((ctx.seq, days));
         Ok(())
     }
 
@@ -171,6 +175,7 @@ impl State {
         require_custodian(role, "re-value contributions")?;
         let project = self.project(project).about_value("project", project)?;
         let mut changes = Vec::new();
+        let mut added = 0i128;
         for contribution in self.project_contributions(project) {
             // A bad leave fixed this value for good (peer.rs).
             if self.value_fixed_by_leave(contribution) {
@@ -178,9 +183,21 @@ impl State {
             }
             let value = self.valuate(project, contribution)?;
             if value != contribution.value {
+                if value > CONTRIBUTION_VALUE_MAX {
+                    return Err(DomainError::invalid(format!(
+                        "contribution {} would be valued {value}: one contribution is valued at most {}",
+                        contribution.id, CONTRIBUTION_VALUE_MAX
+                    ))
+                    .field("project")
+                    .limit(CONTRIBUTION_VALUE_MAX.to_string()));
+                }
+                if contribution.counts() {
+                    added += value.0 - contribution.value.0;
+                }
                 changes.push((contribution.id, value));
             }
         }
+        self.check_counts(project, added, "project")?;
         Ok(Outcome::Revalued { changes })
     }
 
@@ -221,11 +238,14 @@ impl State {
         let base = match contribution.kind {
             Kind::Work => {
                 let category = contribution.category.as_deref().unwrap_or_default();
+                // A technician's hours keep the rate of the schedule they were charged at,
+                // unless the project sets one for the category.
                 let rate = project
                     .policy
                     .rates
                     .get(category)
                     .copied()
+                    .or_else(|| contribution.unit_rate())
                     .unwrap_or_default();
                 Value::from_decimal(rate)?.mul_decimal(contribution.quantity)?
             }

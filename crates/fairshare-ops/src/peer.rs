@@ -1262,6 +1262,8 @@ mod tests {
                 amount: None,
                 rate: None,
                 value: None,
+                of: None,
+                percent: None,
                 date: None,
                 note: None,
                 gift: false,
