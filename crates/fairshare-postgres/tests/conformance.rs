@@ -149,20 +149,7 @@ fn concurrent_opens_of_a_new_schema() {
     };
     let mut schemas = Schemas::new(&db);
     let url = schemas.fresh();
-    let stores: Vec<PostgresStore> = std::thread::scope(|s| {
-        let joins: Vec<_> = (0..6)
-            .map(|_| s.spawn(|| PostgresStore::open(&url)))
-            .collect();
-        joins
-            .into_iter()
-            .map(|j| match j.join() {
-                Ok(Ok(store)) => store,
-                Ok(Err(e)) => panic!("concurrent open: {e}"),
-                Err(_) => panic!("open thread panicked"),
-            })
-            .collect()
-    });
-    let mut stores = stores;
+    let mut stores = conformance::open_at_once(6, || PostgresStore::open(&url));
     stores[0].append(&sample_rows(1, 3)).expect("append");
     assert_eq!(stores[5].head().expect("head"), 3);
 }

@@ -55,6 +55,25 @@ pub fn run_shared(open: &mut SharedFactory<'_>) {
     concurrent_appends(take(open, 8), 200);
 }
 
+/// Opens `n` handles at once, each on its own thread (as `n` processes starting together
+/// would), and returns them; panics if any open fails.
+pub fn open_at_once<S: Send, E: std::fmt::Display + Send>(
+    n: usize,
+    open: impl Fn() -> Result<S, E> + Sync,
+) -> Vec<S> {
+    std::thread::scope(|scope| {
+        let joins: Vec<_> = (0..n).map(|_| scope.spawn(&open)).collect();
+        joins
+            .into_iter()
+            .map(|j| match j.join() {
+                Ok(Ok(store)) => store,
+                Ok(Err(e)) => panic!("concurrent open: {e}"),
+                Err(_) => panic!("open thread panicked"),
+            })
+            .collect()
+    })
+}
+
 /// A plausible row for `seq`: the hashes are fixed-width hex derived from `seq` (the store does
 /// not check them), `prev_hash` chains to the previous row's `hash`.
 pub fn sample_row(seq: u64, idempotency_key: Option<&str>) -> EventRow {
