@@ -1974,20 +1974,7 @@ mod tests {
     }
 
     fn work(agent: &str, hours: &str) -> Command {
-        Command::Log {
-            project: "bikes".into(),
-            agent: agent.into(),
-            kind: crate::model::Kind::Work,
-            category: Some("build".into()),
-            hours: Some(hours.into()),
-            amount: None,
-            rate: None,
-            value: None,
-            date: None,
-            note: None,
-            gift: false,
-            reimbursable: false,
-        }
+        Command::log_work("bikes", agent, "build", hours)
     }
 
     #[test]

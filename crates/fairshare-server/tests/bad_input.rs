@@ -13,18 +13,8 @@ fn bad_input_is_refused_and_changes_nothing() {
         println!("bad input on {}", book.backend);
         let keys = book.agents(&[("ana", Role::Custodian)]);
         book.setup(vec![
-            Command::AddProject {
-                slug: "p".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals: 0,
-            },
-            Command::SetRate {
-                project: "p".into(),
-                category: "dev".into(),
-                per_hour: "10.00".into(),
-            },
+            Command::add_project("p", "CAD", 2),
+            Command::set_rate("p", "dev", "10.00"),
         ]);
         let server = TestServer::start(&book.url);
         let ana = server.api(Some(&keys["ana"]));

@@ -16,18 +16,8 @@ fn sixteen_clients_retrying_every_write() {
         println!("concurrency on {}", book.backend);
         let keys = book.agents(&[("boss", Role::Custodian)]);
         book.setup(vec![
-            Command::AddProject {
-                slug: "p".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals: 0,
-            },
-            Command::SetRate {
-                project: "p".into(),
-                category: "dev".into(),
-                per_hour: "10.00".into(),
-            },
+            Command::add_project("p", "CAD", 2),
+            Command::set_rate("p", "dev", "10.00"),
         ]);
         let server = TestServer::start(&book.url);
         let before = server.api(Some(&keys["boss"])).head();
@@ -71,13 +61,7 @@ fn sixteen_clients_retrying_every_write() {
 fn own_writes_are_read_without_the_store_check() {
     let book = TestBook::sqlite();
     let keys = book.agents(&[("boss", Role::Custodian)]);
-    book.setup(vec![Command::AddProject {
-        slug: "p".into(),
-        name: None,
-        currency: "CAD".into(),
-        exponent: 2,
-        approvals: 0,
-    }]);
+    book.setup(vec![Command::add_project("p", "CAD", 2)]);
     let server = TestServer::start_with(&book.url, |config| config.catch_up_reads = false);
     std::thread::scope(|scope| {
         for _ in 0..4 {

@@ -66,18 +66,8 @@ fn kill_9_under_load_loses_no_acknowledged_write() {
         println!("crash on {}", book.backend);
         let keys = book.agents(&[("boss", Role::Custodian)]);
         book.setup(vec![
-            fairshare_core::Command::AddProject {
-                slug: "p".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals: 0,
-            },
-            fairshare_core::Command::SetRate {
-                project: "p".into(),
-                category: "dev".into(),
-                per_hour: "10.00".into(),
-            },
+            fairshare_core::Command::add_project("p", "CAD", 2),
+            fairshare_core::Command::set_rate("p", "dev", "10.00"),
         ]);
         let mut server = spawn(&book.url);
         let acknowledged = Mutex::new(Vec::new());

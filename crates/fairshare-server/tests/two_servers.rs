@@ -13,18 +13,8 @@ const WRITES_EACH: usize = 25;
 fn two_servers(book: &TestBook) {
     let keys = book.agents(&[("boss", Role::Custodian)]);
     book.setup(vec![
-        Command::AddProject {
-            slug: "p".into(),
-            name: None,
-            currency: "CAD".into(),
-            exponent: 2,
-            approvals: 0,
-        },
-        Command::SetRate {
-            project: "p".into(),
-            category: "dev".into(),
-            per_hour: "10.00".into(),
-        },
+        Command::add_project("p", "CAD", 2),
+        Command::set_rate("p", "dev", "10.00"),
     ]);
     let first = TestServer::start(&book.url);
     let second = TestServer::start(&book.url);
