@@ -11,23 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{Env, stderr, stdout};
+use fairshare_ops::plans::FORILLON_PLAN;
 use serde_json::{Value, json};
-
-const FORILLON_PLAN: &str = r#"
-[[bucket]]
-type = "reimburse"
-kinds = ["material"]
-
-[[bucket]]
-type = "percent"
-percent = "10"
-of = "gross"
-to = "infra"
-
-[[bucket]]
-type = "contributors"
-kinds = ["work"]
-"#;
 
 /// The balances of the forillon story after its 12000.00 CAD revenue, per journal account.
 const FORILLON_BALANCES: [(&str, &str); 5] = [

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
@@ -26,29 +26,53 @@ impl Env {
 
     /// A fresh, initialised book.
     pub fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let book = dir.path().join("book.db");
-        let env = Env { dir, book };
+        let env = Env::empty();
         env.ok(&["init"]);
         env
     }
 
+    /// A temporary directory where the book `book.db` is yet to be created.
+    pub fn empty() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book.db");
+        Env { dir, book }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
     pub fn write(&self, name: &str, text: &str) -> String {
-        let path = self.dir.path().join(name);
+        let path = self.path(name);
         std::fs::write(&path, text).unwrap();
         path.display().to_string()
     }
 
-    pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_fairshare"))
+    /// The binary, ready to run `args` on `book` in the directory.
+    pub fn command(&self, book: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fairshare"));
+        command
             .env_remove("FAIRSHARE_BOOK")
             .env("FAIRSHARE_NOW", NOW)
             .current_dir(self.dir.path())
             .arg("--book")
-            .arg(&self.book)
-            .args(args)
-            .output()
-            .unwrap()
+            .arg(book)
+            .args(args);
+        command
+    }
+
+    pub fn run_on(&self, book: &Path, args: &[&str]) -> Output {
+        self.command(book, args).output().unwrap()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_on(&self.book, args)
+    }
+
+    /// Runs raw SQL on the SQLite book `book` (to damage it).
+    pub fn sqlite(&self, book: &Path, sql: &str) {
+        let conn = rusqlite::Connection::open(book).unwrap();
+        conn.execute_batch(sql).unwrap();
     }
 
     /// Runs a command that must succeed and returns its stdout.
