@@ -3,6 +3,7 @@
 
 use crate::command::Command;
 use crate::model::Kind;
+use crate::tokens::Redemption;
 
 impl Command {
     /// A project with no display name and no approvals required.
@@ -28,19 +29,63 @@ impl Command {
     /// `hours` of `category` work by `agent` on `project`, at the category's rate, undated,
     /// without a note, neither a gift nor reimbursable.
     pub fn log_work(project: &str, agent: &str, category: &str, hours: &str) -> Command {
+        Command::log(
+            project,
+            agent,
+            Kind::Work,
+            Some(category),
+            Some(hours),
+            None,
+        )
+    }
+
+    /// A contribution of `kind` by `agent` on `project` with only its category, hours and
+    /// amount given: no rate or cited value, undated, without a note, neither a gift nor
+    /// reimbursable.
+    pub fn log(
+        project: &str,
+        agent: &str,
+        kind: Kind,
+        category: Option<&str>,
+        hours: Option<&str>,
+        amount: Option<&str>,
+    ) -> Command {
         Command::Log {
             project: project.into(),
             agent: agent.into(),
-            kind: Kind::Work,
-            category: Some(category.into()),
-            hours: Some(hours.into()),
-            amount: None,
+            kind,
+            category: category.map(Into::into),
+            hours: hours.map(Into::into),
+            amount: amount.map(Into::into),
             rate: None,
             value: None,
             date: None,
             note: None,
             gift: false,
             reimbursable: false,
+        }
+    }
+
+    /// A plain token of `project`: minted one per unit of value, no fees or tributes, no
+    /// funding account, no curve exponent, no hatch.
+    pub fn create_token(
+        project: &str,
+        symbol: &str,
+        exponent: u32,
+        redemption: Redemption,
+    ) -> Command {
+        Command::CreateToken {
+            project: project.into(),
+            symbol: symbol.into(),
+            exponent,
+            mint_per_value: None,
+            redemption,
+            exit_fee_percent: None,
+            entry_tribute_percent: None,
+            exit_tribute_percent: None,
+            funding_to: None,
+            curve_exponent: None,
+            hatch: None,
         }
     }
 }

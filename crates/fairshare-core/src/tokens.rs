@@ -1941,19 +1941,7 @@ mod tests {
     use crate::model::OPERATOR;
 
     fn create(project: &str, symbol: &str, redemption: Redemption) -> Command {
-        Command::CreateToken {
-            project: project.into(),
-            symbol: symbol.into(),
-            exponent: 2,
-            mint_per_value: None,
-            redemption,
-            exit_fee_percent: None,
-            entry_tribute_percent: None,
-            exit_tribute_percent: None,
-            funding_to: None,
-            curve_exponent: None,
-            hatch: None,
-        }
+        Command::create_token(project, symbol, 2, redemption)
     }
 
     fn presale(agent: &str, amount: &str, price: &str) -> Command {

@@ -131,20 +131,12 @@ fn peer_setup() -> Vec<Command> {
 /// `CT` of project `c`; a project per role to create a token in, and one to accept `TT`.
 fn token_setup() -> Vec<Command> {
     let mut commands = vec![project("t"), project("q"), project("c")];
-    let token = |project: &str, symbol: &str, redemption| Command::CreateToken {
-        project: project.into(),
-        symbol: symbol.into(),
-        exponent: 2,
-        mint_per_value: None,
-        redemption,
-        exit_fee_percent: None,
-        entry_tribute_percent: None,
-        exit_tribute_percent: None,
-        funding_to: None,
-        curve_exponent: None,
-        hatch: None,
-    };
-    commands.push(token("t", "TT", fairshare_core::Redemption::Nav));
+    commands.push(Command::create_token(
+        "t",
+        "TT",
+        2,
+        fairshare_core::Redemption::Nav,
+    ));
     commands.push(Command::CreateToken {
         project: "c".into(),
         symbol: "CT".into(),
