@@ -6,7 +6,6 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{Env, NOW, amounts, stderr, stdout};
-use fairshare_ops::plans::FORILLON_PLAN;
 use serde_json::{Value, json};
 
 /// The forillon contract of DOMAIN.md up to its plan, with an observer on the side.
@@ -16,14 +15,7 @@ fn forillon(env: &Env) {
     env.ok(&["agent", "add", "marie"]);
     env.ok(&["agent", "add", "luc", "--role", "custodian"]);
     env.ok(&["agent", "add", "odile", "--role", "observer"]);
-    env.ok(&["project", "add", "forillon", "--name", "Forillon park"]);
-    for (category, rate) in [
-        ("engineering", "45.00"),
-        ("design", "45.00"),
-        ("coordination", "30.00"),
-    ] {
-        env.ok(&["rate", "set", "forillon", category, rate]);
-    }
+    common::forillon_project(env);
     let logged = env.json(&[
         "log",
         "work",
@@ -57,19 +49,9 @@ fn forillon(env: &Env) {
         "--category",
         "coordination",
     ]);
-    let material = env.json(&[
-        "log",
-        "material",
-        "forillon",
-        "luc",
-        "300.00",
-        "--reimbursable",
-        "--note",
-        "plywood",
-    ]);
+    let material = common::forillon_material(env);
     assert_eq!(material["value"], "300.00");
-    let plan = env.write("forillon.toml", FORILLON_PLAN);
-    let shown = env.json(&["plan", "set", "forillon", &plan]);
+    let shown = common::forillon_plan(env);
     assert_eq!(shown["version"], 2);
     assert_eq!(shown["buckets"][1]["percent"], "10");
     assert_eq!(

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{Env, stderr, stdout};
-use fairshare_ops::plans::FORILLON_PLAN;
 use serde_json::{Value, json};
 
 /// The balances of the forillon story after its 12000.00 CAD revenue, per journal account.
@@ -34,14 +33,7 @@ fn data(name: &str) -> String {
 /// The people, the project and its rates: what a timesheet is imported into.
 fn forillon_team(env: &Env) {
     env.agents(&["abran:affiliate", "marie:affiliate", "luc:custodian"]);
-    env.ok(&["project", "add", "forillon", "--name", "Forillon park"]);
-    for (category, rate) in [
-        ("engineering", "45.00"),
-        ("design", "45.00"),
-        ("coordination", "30.00"),
-    ] {
-        env.ok(&["rate", "set", "forillon", category, rate]);
-    }
+    common::forillon_project(env);
 }
 
 /// The forillon contract: work, a reimbursable material, the plan and the 12000.00 revenue.
@@ -62,18 +54,8 @@ fn forillon_story(env: &Env) {
             category,
         ]);
     }
-    env.ok(&[
-        "log",
-        "material",
-        "forillon",
-        "luc",
-        "300.00",
-        "--reimbursable",
-        "--note",
-        "plywood",
-    ]);
-    let plan = env.write("forillon.toml", FORILLON_PLAN);
-    env.ok(&["plan", "set", "forillon", &plan]);
+    common::forillon_material(env);
+    common::forillon_plan(env);
     let revenue = env.json(&[
         "revenue",
         "forillon",

@@ -139,6 +139,38 @@ impl Env {
     }
 }
 
+/// The forillon project of DOMAIN.md and its three rates.
+pub fn forillon_project(env: &Env) {
+    env.ok(&["project", "add", "forillon", "--name", "Forillon park"]);
+    for (category, rate) in [
+        ("engineering", "45.00"),
+        ("design", "45.00"),
+        ("coordination", "30.00"),
+    ] {
+        env.ok(&["rate", "set", "forillon", category, rate]);
+    }
+}
+
+/// Luc's reimbursable plywood in forillon; returns the logged contribution.
+pub fn forillon_material(env: &Env) -> Value {
+    env.json(&[
+        "log",
+        "material",
+        "forillon",
+        "luc",
+        "300.00",
+        "--reimbursable",
+        "--note",
+        "plywood",
+    ])
+}
+
+/// Sets forillon's plan (docs/PLANS.md's first example); returns the plan shown.
+pub fn forillon_plan(env: &Env) -> Value {
+    let plan = env.write("forillon.toml", fairshare_ops::plans::FORILLON_PLAN);
+    env.json(&["plan", "set", "forillon", &plan])
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
