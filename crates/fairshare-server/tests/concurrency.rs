@@ -14,11 +14,7 @@ const PER_CLIENT: usize = 50;
 fn sixteen_clients_retrying_every_write() {
     for book in TestBook::all("sixteen_clients_retrying_every_write") {
         println!("concurrency on {}", book.backend);
-        let keys = book.agents(&[("boss", Role::Custodian)]);
-        book.setup(vec![
-            Command::add_project("p", "CAD", 2),
-            Command::set_rate("p", "dev", "10.00"),
-        ]);
+        let keys = book.custodian_and_project("boss");
         let server = TestServer::start(&book.url);
         let before = server.api(Some(&keys["boss"])).head();
         std::thread::scope(|scope| {

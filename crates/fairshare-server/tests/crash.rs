@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{Api, TestBook, client};
-use fairshare_core::Role;
 use serde_json::json;
 
 const WRITERS: usize = 8;
@@ -64,11 +63,7 @@ fn api(server: &Server, key: &str) -> Api {
 fn kill_9_under_load_loses_no_acknowledged_write() {
     for book in TestBook::all("kill_9_under_load_loses_no_acknowledged_write") {
         println!("crash on {}", book.backend);
-        let keys = book.agents(&[("boss", Role::Custodian)]);
-        book.setup(vec![
-            fairshare_core::Command::add_project("p", "CAD", 2),
-            fairshare_core::Command::set_rate("p", "dev", "10.00"),
-        ]);
+        let keys = book.custodian_and_project("boss");
         let mut server = spawn(&book.url);
         let acknowledged = Mutex::new(Vec::new());
         let killed = AtomicBool::new(false);

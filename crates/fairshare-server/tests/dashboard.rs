@@ -650,12 +650,7 @@ fn a_private_network_sends_readers_to_the_login_page_and_serves_its_assets() {
         .send()
         .expect("get");
     assert_eq!(js.status(), 200);
-    assert!(
-        js.headers()["cache-control"]
-            .to_str()
-            .expect("ascii")
-            .contains("max-age=31536000")
-    );
+    assert!(common::header(&js, "cache-control").contains("max-age=31536000"));
     assert!(js.text().expect("js").len() > 40_000);
 }
 

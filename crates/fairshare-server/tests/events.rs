@@ -42,12 +42,7 @@ fn open(server: &TestServer, last: Option<u64>) -> reqwest::blocking::Response {
     }
     let response = request.send().expect("stream");
     assert_eq!(response.status(), 200);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap_or("")
-            .starts_with("text/event-stream")
-    );
+    assert!(common::header(&response, "content-type").starts_with("text/event-stream"));
     response
 }
 
