@@ -85,6 +85,32 @@ struct SinkStore {
     head: u64,
 }
 
+/// A few rows presented as a store, so that `export_jsonl` writes them exactly as it writes
+/// any book.
+struct RowsStore<'a>(&'a [EventRow]);
+
+impl Store for RowsStore<'_> {
+    fn head(&mut self) -> StoreResult<u64> {
+        Ok(self.0.last().map_or(0, |row| row.seq))
+    }
+    fn scan(
+        &mut self,
+        after: u64,
+        visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        for row in self.0.iter().filter(|row| row.seq > after) {
+            visit(row.clone())?;
+        }
+        Ok(())
+    }
+    fn append(&mut self, _rows: &[EventRow]) -> StoreResult<()> {
+        Err(StoreError::Backend("a row view is read-only".into()))
+    }
+    fn location(&self) -> String {
+        "rows".to_string()
+    }
+}
+
 impl Store for SinkStore {
     fn head(&mut self) -> StoreResult<u64> {
         Ok(self.head)
@@ -105,9 +131,7 @@ impl Store for SinkStore {
             .out
             .lock()
             .map_err(|_| StoreError::Backend("output lock poisoned".into()))?;
-        // The rows seen as a store, so that `export_jsonl` writes them exactly as it writes
-        // any book.
-        fairshare_book::export_jsonl(&mut fairshare_export::RowsStore(rows), &mut *out)
+        fairshare_book::export_jsonl(&mut RowsStore(rows), &mut *out)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         self.head += rows.len() as u64;
         Ok(())
