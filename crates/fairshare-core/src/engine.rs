@@ -383,20 +383,7 @@ mod tests {
     }
 
     fn log(kind: Kind) -> Command {
-        Command::Log {
-            project: "p".into(),
-            agent: "ana".into(),
-            kind,
-            category: None,
-            hours: None,
-            amount: None,
-            rate: None,
-            value: None,
-            date: None,
-            note: None,
-            gift: false,
-            reimbursable: false,
-        }
+        Command::log("p", "ana", kind, None, None, None)
     }
 
     #[test]

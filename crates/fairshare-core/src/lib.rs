@@ -53,6 +53,7 @@ mod policy;
 mod resources;
 mod roles;
 mod serde_text;
+mod shorthand;
 mod split;
 mod state;
 mod time;

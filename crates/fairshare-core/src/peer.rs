@@ -2099,20 +2099,7 @@ mod tests {
     }
 
     fn log(agent: &str, kind: Kind, hours: Option<&str>, amount: Option<&str>) -> Command {
-        Command::Log {
-            project: "v".into(),
-            agent: agent.into(),
-            kind,
-            category: hours.map(|_| "any".into()),
-            hours: hours.map(Into::into),
-            amount: amount.map(Into::into),
-            rate: None,
-            value: None,
-            date: None,
-            note: None,
-            gift: false,
-            reimbursable: false,
-        }
+        Command::log("v", agent, kind, hours.map(|_| "any"), hours, amount)
     }
 
     /// The startup of startup.json: michael (custodian), allyson, marc, john (affiliates),

@@ -1941,19 +1941,7 @@ mod tests {
     use crate::model::OPERATOR;
 
     fn create(project: &str, symbol: &str, redemption: Redemption) -> Command {
-        Command::CreateToken {
-            project: project.into(),
-            symbol: symbol.into(),
-            exponent: 2,
-            mint_per_value: None,
-            redemption,
-            exit_fee_percent: None,
-            entry_tribute_percent: None,
-            exit_tribute_percent: None,
-            funding_to: None,
-            curve_exponent: None,
-            hatch: None,
-        }
+        Command::create_token(project, symbol, 2, redemption)
     }
 
     fn presale(agent: &str, amount: &str, price: &str) -> Command {
@@ -1974,20 +1962,7 @@ mod tests {
     }
 
     fn work(agent: &str, hours: &str) -> Command {
-        Command::Log {
-            project: "bikes".into(),
-            agent: agent.into(),
-            kind: crate::model::Kind::Work,
-            category: Some("build".into()),
-            hours: Some(hours.into()),
-            amount: None,
-            rate: None,
-            value: None,
-            date: None,
-            note: None,
-            gift: false,
-            reimbursable: false,
-        }
+        Command::log_work("bikes", agent, "build", hours)
     }
 
     #[test]

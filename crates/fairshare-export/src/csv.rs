@@ -9,9 +9,9 @@ use std::io::{BufWriter, Write};
 
 use fairshare_core::{State, format_amount};
 
-use crate::ExportResult;
 use crate::index::EventIndex;
 use crate::names::{BookNames, account_class};
+use crate::{ExportResult, plan_of};
 
 pub use fairshare_book::csv_field;
 
@@ -129,11 +129,7 @@ pub fn write_distributions_csv(
     let mut rows = 0;
     for distribution in state.distributions() {
         let meta = index.require(distribution.seq)?;
-        let project = state.project(&distribution.project)?;
-        let plan = distribution
-            .plan_version
-            .checked_sub(1)
-            .and_then(|i| project.plans.get(i as usize));
+        let plan = plan_of(state, distribution)?;
         for (line_number, line) in distribution.lines.iter().enumerate() {
             let label = plan
                 .and_then(|plan| plan.buckets.get(line.bucket as usize))

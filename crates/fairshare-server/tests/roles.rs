@@ -4,26 +4,13 @@
 mod common;
 
 use common::{TestBook, TestServer};
-use fairshare_core::{Command, Kind, Role};
+use fairshare_core::{Command, Role};
 use serde_json::{Value, json};
 
 const ROLES: [&str; 4] = ["cus", "aff", "obs", "none"];
 
 fn work(project: &str, agent: &str) -> Command {
-    Command::Log {
-        project: project.into(),
-        agent: agent.into(),
-        kind: Kind::Work,
-        category: Some("dev".into()),
-        hours: Some("1".into()),
-        amount: None,
-        rate: None,
-        value: None,
-        date: None,
-        note: None,
-        gift: false,
-        reimbursable: false,
-    }
+    Command::log_work(project, agent, "dev", "1")
 }
 
 /// A network where each role has its own targets, so that one role's success does not change
@@ -43,11 +30,7 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
             exponent: 2,
             approvals: 2,
         },
-        Command::SetRate {
-            project: "p".into(),
-            category: "dev".into(),
-            per_hour: "10.00".into(),
-        },
+        Command::set_rate("p", "dev", "10.00"),
     ];
     // Contributions 1-4 (to approve) and 5-8 (to reject), one per role, all by `other`.
     for _ in 0..8 {
@@ -104,13 +87,7 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
 }
 
 fn project(slug: &str) -> Command {
-    Command::AddProject {
-        slug: slug.into(),
-        name: None,
-        currency: "CAD".into(),
-        exponent: 2,
-        approvals: 0,
-    }
+    Command::add_project(slug, "CAD", 2)
 }
 
 /// Round 1 in `p` (where `cus`, `aff` and `other` give), rounds 2-5 to close (one per
@@ -145,11 +122,7 @@ fn peer_setup() -> Vec<Command> {
         });
     }
     commands.push(project("pl"));
-    commands.push(Command::SetRate {
-        project: "pl".into(),
-        category: "dev".into(),
-        per_hour: "10.00".into(),
-    });
+    commands.push(Command::set_rate("pl", "dev", "10.00"));
     commands.push(work("pl", "other"));
     commands
 }
@@ -158,20 +131,12 @@ fn peer_setup() -> Vec<Command> {
 /// `CT` of project `c`; a project per role to create a token in, and one to accept `TT`.
 fn token_setup() -> Vec<Command> {
     let mut commands = vec![project("t"), project("q"), project("c")];
-    let token = |project: &str, symbol: &str, redemption| Command::CreateToken {
-        project: project.into(),
-        symbol: symbol.into(),
-        exponent: 2,
-        mint_per_value: None,
-        redemption,
-        exit_fee_percent: None,
-        entry_tribute_percent: None,
-        exit_tribute_percent: None,
-        funding_to: None,
-        curve_exponent: None,
-        hatch: None,
-    };
-    commands.push(token("t", "TT", fairshare_core::Redemption::Nav));
+    commands.push(Command::create_token(
+        "t",
+        "TT",
+        2,
+        fairshare_core::Redemption::Nav,
+    ));
     commands.push(Command::CreateToken {
         project: "c".into(),
         symbol: "CT".into(),

@@ -58,6 +58,43 @@ pub fn run_shared(open: &mut SharedFactory<'_>) {
     concurrent_appends(take(open, 8), 200);
 }
 
+/// Opens `n` handles at once, each on its own thread (as `n` processes starting together
+/// would), and returns them; panics if any open fails.
+pub fn open_at_once<S: Send, E: std::fmt::Display + Send>(
+    n: usize,
+    open: impl Fn() -> Result<S, E> + Sync,
+) -> Vec<S> {
+    std::thread::scope(|scope| {
+        let joins: Vec<_> = (0..n).map(|_| scope.spawn(&open)).collect();
+        joins
+            .into_iter()
+            .map(|j| match j.join() {
+                Ok(Ok(store)) => store,
+                Ok(Err(e)) => panic!("concurrent open: {e}"),
+                Err(_) => panic!("open thread panicked"),
+            })
+            .collect()
+    })
+}
+
+/// On an empty book: a reused idempotency key and a taken sequence are refused as conflicts
+/// whose messages name the key and the sequence. Returns the two messages, for a backend to
+/// check its own wording further.
+pub fn conflict_messages_name_the_culprit(s: &mut dyn Store) -> (String, String) {
+    s.append(&[sample_row(1, Some("pay-42"))]).expect("append");
+    let key = match s.append(&[sample_row(2, Some("pay-42"))]) {
+        Err(StoreError::Conflict(m)) => m,
+        other => panic!("expected Conflict, got {other:?}"),
+    };
+    assert!(key.contains("pay-42"), "{key}");
+    let seq = match s.append(&[sample_row(1, None)]) {
+        Err(StoreError::Conflict(m)) => m,
+        other => panic!("expected Conflict, got {other:?}"),
+    };
+    assert!(seq.contains("sequence 1"), "{seq}");
+    (key, seq)
+}
+
 /// A plausible row for `seq`: the hashes are fixed-width hex derived from `seq` (the store does
 /// not check them), `prev_hash` chains to the previous row's `hash`.
 pub fn sample_row(seq: u64, idempotency_key: Option<&str>) -> EventRow {
@@ -648,7 +685,8 @@ fn ok<T, E: Debug>(r: Result<T, E>, what: &str) -> T {
     }
 }
 
-fn collect(s: &mut dyn Store, after: u64) -> Vec<EventRow> {
+/// Every row after `after`, in order (panics if the scan fails).
+pub fn collect(s: &mut dyn Store, after: u64) -> Vec<EventRow> {
     let mut out = Vec::new();
     let res: StoreResult<()> = s.scan(after, &mut |r| {
         out.push(r);
