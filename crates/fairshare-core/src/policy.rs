@@ -11,7 +11,8 @@ use crate::command::Outcome;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::model::{
-    Bucket, Contribution, Kind, OUTSIDE, PLAN_BUCKETS_MAX, PercentOf, Plan, Role, check_name,
+    Bucket, Contribution, EXCHANGE, Kind, OUTSIDE, PLAN_BUCKETS_MAX, PercentOf, Plan, Role,
+    check_name,
 };
 use crate::money::positive_amount;
 use crate::roles::require_custodian;
@@ -286,11 +287,11 @@ const PLAN: &str = "plan";
 fn check_bucket(state: &State, project: &Project, bucket: &Bucket) -> DomainResult<()> {
     match bucket {
         Bucket::Fixed { amount, to } => {
-            check_destination(to)?;
+            check_destination(state, to)?;
             positive_amount(PLAN, amount, project.exponent)?;
         }
         Bucket::Percent { percent, to, .. } => {
-            check_destination(to)?;
+            check_destination(state, to)?;
             check_percent(percent)?;
         }
         Bucket::Reimburse { kinds } => {
@@ -342,13 +343,22 @@ fn check_bucket(state: &State, project: &Project, bucket: &Bucket) -> DomainResu
     Ok(())
 }
 
-/// A plan's destination account: a well-formed name, never `outside`.
-fn check_destination(to: &str) -> DomainResult<()> {
+/// A plan's destination account: a well-formed name, never `outside`, `exchange`, nor a
+/// campaign, reserve or liquidity account (money paid there would be stuck or would change
+/// what pledgers and holders are owed).
+fn check_destination(state: &State, to: &str) -> DomainResult<()> {
     check_name(Field::new(PLAN, "destination account"), to)?;
-    if to == OUTSIDE {
-        return Err(DomainError::invalid("a plan cannot pay to `outside`")
+    if to == OUTSIDE || to == EXCHANGE {
+        return Err(DomainError::invalid(format!("a plan cannot pay to `{to}`"))
             .field(PLAN)
             .value(to));
+    }
+    if let Some(what) = state.locked_account(to) {
+        return Err(
+            DomainError::invalid(format!("a plan cannot pay to {to}: it is {what}"))
+                .field(PLAN)
+                .value(to),
+        );
     }
     Ok(())
 }
