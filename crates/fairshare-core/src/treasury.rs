@@ -448,42 +448,55 @@ impl State {
         Ok(())
     }
 
-    /// The asset of a request: the one named (a known asset) or, when none is, the one asset
+    /// The decimals of a currency some project uses. Tokens are not money the treasury moves:
+    /// they leave only by redemption, so their supply stays what holders hold.
+    fn currency_exponent(&self, asset: &str) -> Option<u32> {
+        self.projects
+            .values()
+            .find(|p| p.currency == asset)
+            .map(|p| p.exponent)
+    }
+
+    /// The currency of a request (`field`): the one named or, when none is, the one currency
     /// `account` holds.
-    fn request_asset(&self, account: &str, asset: Option<&str>) -> DomainResult<(String, u32)> {
+    fn request_asset(
+        &self,
+        field: &'static str,
+        account: &str,
+        asset: Option<&str>,
+    ) -> DomainResult<(String, u32)> {
         if let Some(asset) = asset {
-            let exponent = self.asset_exponent(asset).ok_or_else(|| {
-                DomainError::not_found(format!("unknown asset {asset:?}"))
-                    .field("asset")
-                    .value(asset)
+            let exponent = self.currency_exponent(asset).ok_or_else(|| {
+                DomainError::not_found(format!(
+                    "unknown currency {asset:?}: no project keeps its books in it"
+                ))
+                .field(field)
+                .value(asset)
             })?;
             return Ok((asset.to_string(), exponent));
         }
-        let held: Vec<&String> = self
+        let held: Vec<(&String, u32)> = self
             .ledger
             .account(account)
             .map(|assets| {
                 assets
                     .iter()
                     .filter(|(_, b)| **b != 0)
-                    .map(|(a, _)| a)
+                    .filter_map(|(a, _)| self.currency_exponent(a).map(|e| (a, e)))
                     .collect()
             })
             .unwrap_or_default();
         match held.as_slice() {
-            [only] => {
-                let exponent = self.asset_exponent(only).unwrap_or(0);
-                Ok(((*only).clone(), exponent))
-            }
-            [] => Err(DomainError::invalid(format!("{account} holds nothing")).field("amount")),
+            [(only, exponent)] => Ok(((*only).clone(), *exponent)),
+            [] => Err(DomainError::invalid(format!("{account} holds no money")).field("amount")),
             many => Err(DomainError::invalid(format!(
                 "{account} holds {}: name the asset",
                 many.iter()
-                    .map(|a| a.as_str())
+                    .map(|(a, _)| a.as_str())
                     .collect::<Vec<_>>()
                     .join(" and ")
             ))
-            .field("asset")),
+            .field(field)),
         }
     }
 
@@ -567,7 +580,7 @@ impl State {
         )?;
         self.agent(agent).about_value("agent", agent)?;
         required_text("reference", reference, "a payout")?;
-        let (asset, exponent) = self.request_asset(agent, asset)?;
+        let (asset, exponent) = self.request_asset("asset", agent, asset)?;
         let amount = positive_amount("amount", amount, exponent)?;
         let committed: i128 = self
             .treasury
@@ -596,7 +609,7 @@ impl State {
         asset: &str,
         amount: i128,
     ) -> DomainResult<()> {
-        let exponent = self.asset_exponent(asset);
+        let exponent = self.currency_exponent(asset);
         let fits = amount > 0
             && command_id.is_none_or(|c| c == id)
             && command_asset.is_none_or(|a| a == asset)
@@ -746,7 +759,7 @@ impl State {
         if let Some(receipt) = request.receipt {
             check_receipt(receipt)?;
         }
-        let (asset, exponent) = self.request_asset(request.account, request.asset)?;
+        let (asset, exponent) = self.request_asset("asset", request.account, request.asset)?;
         let amount = positive_amount("amount", request.amount, exponent)?;
         let committed: i128 = self
             .treasury
@@ -781,7 +794,7 @@ impl State {
         amount: i128,
         required: u32,
     ) -> DomainResult<()> {
-        let exponent = self.asset_exponent(asset);
+        let exponent = self.currency_exponent(asset);
         let fits = amount > 0
             && required >= 1
             && request.id.is_none_or(|c| c == id)
@@ -948,7 +961,7 @@ impl State {
             .value(to));
         }
         required_text("reason", reason, "a transfer")?;
-        let (asset, exponent) = self.request_asset(from, asset)?;
+        let (asset, exponent) = self.request_asset("asset", from, asset)?;
         let amount = positive_amount("amount", amount, exponent)?;
         self.check_funds(
             from,
@@ -1015,15 +1028,9 @@ impl State {
             .field("account")
             .value(account));
         }
-        let exponent_of = |field: &'static str, asset: &str| {
-            self.asset_exponent(asset).ok_or_else(|| {
-                DomainError::not_found(format!("unknown asset {asset:?}"))
-                    .field(field)
-                    .value(asset)
-            })
-        };
-        let from_exponent = exponent_of("from_asset", request.from_asset)?;
-        let to_exponent = exponent_of("to_asset", request.to_asset)?;
+        let exponent_of = |field, asset| self.request_asset(field, account, Some(asset));
+        let (_, from_exponent) = exponent_of("from_asset", request.from_asset)?;
+        let (_, to_exponent) = exponent_of("to_asset", request.to_asset)?;
         if request.from_asset == request.to_asset {
             return Err(DomainError::invalid(format!(
                 "an exchange needs two different assets, not {} twice",
@@ -1077,8 +1084,8 @@ impl State {
     ) -> DomainResult<()> {
         // The conversion is cheap to check again: a forged rate or rounding is refused.
         let expected = match (
-            self.asset_exponent(request.from_asset),
-            self.asset_exponent(request.to_asset),
+            self.currency_exponent(request.from_asset),
+            self.currency_exponent(request.to_asset),
             request.rate.parse::<Decimal>(),
         ) {
             (Some(from), Some(to), Ok(rate)) => convert_floor(amount, from, to, rate),

@@ -550,7 +550,7 @@ fn a_transfer_moves_money_between_virtual_accounts_only() {
         (
             ErrorKind::Invalid,
             Some("amount"),
-            "nothing-here holds nothing"
+            "nothing-here holds no money"
         )
     );
 }
@@ -600,7 +600,7 @@ fn an_exchange_goes_through_the_exchange_account_rounded_down() {
         (
             ErrorKind::NotFound,
             Some("to_asset"),
-            "unknown asset \"EUR\""
+            "unknown currency \"EUR\": no project keeps its books in it"
         )
     );
 }
