@@ -213,10 +213,10 @@ fn check_receipt(receipt: &str) -> DomainResult<()> {
     .value(receipt))
 }
 
-/// Non-empty free text of at most the text limit.
-fn required_text(field: &'static str, text: &str, what: &str) -> DomainResult<()> {
+/// Non-empty free text of at most the text limit; `missing` says why it may not be empty.
+fn required_text(field: &'static str, text: &str, missing: &str) -> DomainResult<()> {
     if text.trim().is_empty() {
-        return Err(DomainError::invalid(format!("{what} needs a {field}")).field(field));
+        return Err(DomainError::invalid(missing).field(field));
     }
     check_text(Field::named(field), text)
 }
@@ -579,7 +579,7 @@ impl State {
             format_args!("request payouts only for themselves, not for {agent}"),
         )?;
         self.agent(agent).about_value("agent", agent)?;
-        required_text("reference", reference, "a payout")?;
+        required_text("reference", reference, "a payout needs a reference")?;
         let (asset, exponent) = self.request_asset("asset", agent, asset)?;
         let amount = positive_amount("amount", amount, exponent)?;
         let committed: i128 = self
@@ -701,7 +701,7 @@ impl State {
         reason: &str,
     ) -> DomainResult<Outcome> {
         self.check_payout_review(ctx, role, id, "reject")?;
-        required_text("reason", reason, "a rejection")?;
+        required_text("reason", reason, "a rejection needs a reason")?;
         Ok(Outcome::Done)
     }
 
@@ -752,7 +752,7 @@ impl State {
     ) -> DomainResult<Outcome> {
         observers_only_read(role, &ctx.actor, "submit expenses")?;
         self.check_virtual("account", request.account)?;
-        required_text("for", request.purpose, "an expense")?;
+        required_text("for", request.purpose, "an expense needs to say what it is for")?;
         if let Some(payee) = request.payee {
             self.agent(payee).about_value("payee", payee)?;
         }
@@ -917,7 +917,7 @@ impl State {
         reason: &str,
     ) -> DomainResult<Outcome> {
         self.check_expense_review(ctx, role, id, "reject")?;
-        required_text("reason", reason, "a rejection")?;
+        required_text("reason", reason, "a rejection needs a reason")?;
         Ok(Outcome::Done)
     }
 
@@ -960,7 +960,7 @@ impl State {
             .field("to")
             .value(to));
         }
-        required_text("reason", reason, "a transfer")?;
+        required_text("reason", reason, "a transfer needs a reason")?;
         let (asset, exponent) = self.request_asset("asset", from, asset)?;
         let amount = positive_amount("amount", amount, exponent)?;
         self.check_funds(
