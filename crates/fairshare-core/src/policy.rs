@@ -17,6 +17,7 @@ use crate::model::{
 use crate::money::positive_amount;
 use crate::roles::require_custodian;
 use crate::state::{Ctx, Project, State};
+use crate::tokens::TOKEN_RESERVE;
 use crate::value::{Value, parse_decimal, positive_decimal, rate};
 
 impl State {
@@ -344,8 +345,8 @@ fn check_bucket(state: &State, project: &Project, bucket: &Bucket) -> DomainResu
 }
 
 /// A plan's destination account: a well-formed name, never `outside`, `exchange`, nor a
-/// campaign, reserve or liquidity account (money paid there would be stuck or would change
-/// what pledgers and holders are owed).
+/// campaign or liquidity account (money paid there would be stuck or would change what
+/// pledgers and holders are owed).
 fn check_destination(state: &State, to: &str) -> DomainResult<()> {
     check_name(Field::new(PLAN, "destination account"), to)?;
     if to == OUTSIDE || to == EXCHANGE {
@@ -353,7 +354,12 @@ fn check_destination(state: &State, to: &str) -> DomainResult<()> {
             .field(PLAN)
             .value(to));
     }
-    if let Some(what) = state.locked_account(to) {
+    // A token's reserve may take a share of revenue: it backs the token, and money paid there
+    // raises every token's redemption value like a donation (docs/TOKENS.md).
+    if let Some(what) = state
+        .locked_account(to)
+        .filter(|what| *what != TOKEN_RESERVE)
+    {
         return Err(
             DomainError::invalid(format!("a plan cannot pay to {to}: it is {what}"))
                 .field(PLAN)

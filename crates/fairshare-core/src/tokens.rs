@@ -155,7 +155,7 @@ impl Tokens {
     pub(crate) fn locked_account(&self, name: &str) -> Option<&'static str> {
         self.by_symbol.values().find_map(|token| {
             if token.reserve_account == name {
-                Some("a token's reserve")
+                Some(TOKEN_RESERVE)
             } else if token
                 .accepted_by
                 .keys()
@@ -281,6 +281,9 @@ impl Token {
         )
     }
 }
+
+/// What [`Tokens::locked_account`] calls a token's reserve.
+pub(crate) const TOKEN_RESERVE: &str = "a token's reserve";
 
 /// The account through which a project clears payments in tokens it accepts.
 pub fn liquidity_account(project: &str) -> String {

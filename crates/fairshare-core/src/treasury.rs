@@ -752,7 +752,11 @@ impl State {
     ) -> DomainResult<Outcome> {
         observers_only_read(role, &ctx.actor, "submit expenses")?;
         self.check_virtual("account", request.account)?;
-        required_text("for", request.purpose, "an expense needs to say what it is for")?;
+        required_text(
+            "for",
+            request.purpose,
+            "an expense needs to say what it is for",
+        )?;
         if let Some(payee) = request.payee {
             self.agent(payee).about_value("payee", payee)?;
         }
