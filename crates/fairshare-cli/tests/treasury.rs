@@ -386,3 +386,36 @@ fn transfers_and_exchanges_are_a_custodian_s() {
     );
     assert_eq!(env.json(&["verify"])["ok"], true);
 }
+
+#[test]
+fn the_story_of_treasury_md_runs_as_written() {
+    let (dir, out) = common::run_doc_story("TREASURY.md");
+    for line in [
+        "payout payout-1 of 1000.00 CAD to cleo (bank-7731): paid\n",
+        "refused: dev holds 766.67\n",
+        "refused: ben submitted it\n",
+        "transferred 20.00 CAD from maintenance to commons: the commons fund\n",
+        "exchanged 100.00 USD of sales-unallocated for 137.19 CAD at 1.3719 (fx-2026-11)\n",
+    ] {
+        assert!(out.contains(line), "{line}\nnot in:\n{out}");
+    }
+    let env = Env::at(dir, "treasury.db");
+    let balances = env.json(&["balance"])["balances"].clone();
+    assert_eq!(balances["cleo"], json!({"CAD": "533.33"}));
+    assert_eq!(balances["dev"], json!({"CAD": "803.86"}));
+    assert_eq!(balances["maintenance"], json!({"CAD": "34.50"}));
+    assert_eq!(balances["commons"], json!({"CAD": "20.00"}));
+    assert_eq!(
+        balances["sales-unallocated"],
+        json!({"CAD": "100.00", "USD": "0.00"})
+    );
+    assert_eq!(
+        balances["exchange"],
+        json!({"CAD": "-137.19", "USD": "100.00"})
+    );
+    assert_eq!(
+        balances["outside"],
+        json!({"CAD": "-1354.50", "USD": "-100.00"})
+    );
+    assert_eq!(env.json(&["verify"])["ok"], true);
+}
