@@ -127,6 +127,21 @@ pub enum Cmd {
     /// Project tokens: issuance, pre-sales, reserve, redemption, acceptance (docs/TOKENS.md)
     #[command(subcommand)]
     Token(crate::tokens_cmd::TokenCmd),
+    /// Payouts: an agent's balance paid out to the world, approved by another custodian
+    /// (docs/TREASURY.md)
+    #[command(subcommand)]
+    Payout(crate::treasury_cmd::PayoutCmd),
+    /// List payouts, every agent's or one's
+    Payouts(crate::treasury_cmd::ListPayoutsArgs),
+    /// Expenses from virtual accounts, paid once approved by other custodians
+    #[command(subcommand)]
+    Expense(crate::treasury_cmd::ExpenseCmd),
+    /// List expenses, every account's or one's
+    Expenses(crate::treasury_cmd::ListExpensesArgs),
+    /// Move money between two virtual accounts (custodians)
+    Transfer(crate::treasury_cmd::TransferArgs),
+    /// Convert an account's money to another currency at a stated rate (custodians)
+    Exchange(crate::treasury_cmd::ExchangeArgs),
     /// Peer rounds: members share points among each other (docs/PEER.md)
     #[command(subcommand)]
     Round(crate::peer_cmd::RoundCmd),

@@ -32,7 +32,9 @@ use crate::error::CliError;
 use crate::render::{ImportOut, InitOut, Output, Text};
 use crate::session::{Access, Session, is_postgres_url};
 use crate::text::PolicyChanged;
-use crate::{demo, exports_cmd, generate, peer_cmd, plan_file, resources_cmd, tokens_cmd};
+use crate::{
+    demo, exports_cmd, generate, peer_cmd, plan_file, resources_cmd, tokens_cmd, treasury_cmd,
+};
 
 /// An output that prints nothing (the command wrote its data to stdout itself).
 pub struct Nothing;
@@ -205,6 +207,12 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
         Cmd::Campaign(command) => resources_cmd::campaign(s, command),
         Cmd::Resource(command) => resources_cmd::resource(s, command),
         Cmd::Token(command) => tokens_cmd::run(s, command),
+        Cmd::Payout(command) => treasury_cmd::payout(s, command),
+        Cmd::Payouts(args) => treasury_cmd::payouts(s, args),
+        Cmd::Expense(command) => treasury_cmd::expense(s, command),
+        Cmd::Expenses(args) => treasury_cmd::expenses(s, args),
+        Cmd::Transfer(args) => treasury_cmd::transfer(s, args),
+        Cmd::Exchange(args) => treasury_cmd::exchange(s, args),
         Cmd::Round(command) => peer_cmd::round(s, command),
         Cmd::Steward(command) => peer_cmd::steward(s, command),
         Cmd::Blend(command) => peer_cmd::blend(s, command),

@@ -151,6 +151,10 @@ fn flag_of(field: &str) -> Option<&'static str> {
         "eligible" => "--eligible A,B,...",
         "technician" => "--technician AGENT",
         "technician_hours" => "--technician-hours H",
+        "reference" => "--reference TEXT",
+        "for" => "--for TEXT",
+        "asset" => "--asset CODE",
+        "status" => "--status pending|paid|rejected",
         _ => return None,
     })
 }

@@ -73,6 +73,15 @@ impl State {
             | Command::Transfer { .. }
             | Command::AcceptToken { .. }
             | Command::PayWithToken { .. } => self.decide_token(ctx, role, command),
+            // --- treasury ---
+            Command::RequestPayout { .. }
+            | Command::ApprovePayout { .. }
+            | Command::RejectPayout { .. }
+            | Command::SubmitExpense { .. }
+            | Command::ApproveExpense { .. }
+            | Command::RejectExpense { .. }
+            | Command::TransferMoney { .. }
+            | Command::Exchange { .. } => self.decide_treasury(ctx, role, command),
         }
     }
 
@@ -205,6 +214,15 @@ impl State {
             | Command::Transfer { .. }
             | Command::AcceptToken { .. }
             | Command::PayWithToken { .. } => self.apply_token(ctx, command, outcome)?,
+            // --- treasury ---
+            Command::RequestPayout { .. }
+            | Command::ApprovePayout { .. }
+            | Command::RejectPayout { .. }
+            | Command::SubmitExpense { .. }
+            | Command::ApproveExpense { .. }
+            | Command::RejectExpense { .. }
+            | Command::TransferMoney { .. }
+            | Command::Exchange { .. } => self.apply_treasury(ctx, command, outcome)?,
         }
         self.record_key(ctx, outcome);
         self.head = ctx.seq;

@@ -58,6 +58,7 @@ mod split;
 mod state;
 mod time;
 mod tokens;
+mod treasury;
 mod value;
 
 /// The hash map of the core's hot paths (agents, aggregates, balances, idempotency keys):
@@ -74,8 +75,8 @@ pub use error::{Details, DomainError, DomainResult, ErrorKind};
 pub use ledger::{Ledger, Posting, Transaction};
 pub use limits::{CONTRIBUTION_VALUE_MAX, FUTURE_DAYS_MAX, HOURS_MAX, PROJECT_VALUE_MAX};
 pub use model::{
-    Agent, Bucket, Contribution, Filter, Kind, NAME_LEN_MAX, OPERATOR, OUTSIDE, PercentOf, Plan,
-    Policy, Role, Status, TEXT_LEN_MAX,
+    Agent, Bucket, Contribution, EXCHANGE, Filter, Kind, NAME_LEN_MAX, OPERATOR, OUTSIDE,
+    PercentOf, Plan, Policy, Role, Status, TEXT_LEN_MAX, may_go_negative,
 };
 pub use state::{Ctx, Distribution, Project, State};
 pub use time::Timestamp;
@@ -92,3 +93,5 @@ pub use peer::{
 };
 // --- tokens ---
 pub use tokens::{HatchResult, HatchSpec, Price, Redemption, Token, TokenMint};
+// --- treasury ---
+pub use treasury::{Expense, Payout, TreasuryStatus, convert_floor};

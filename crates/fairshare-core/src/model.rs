@@ -20,6 +20,14 @@ pub const TEXT_LEN_MAX: usize = 2_000;
 pub const PLAN_BUCKETS_MAX: usize = 64;
 /// The world outside the network: money entering (revenue) or leaving comes from or goes here.
 pub const OUTSIDE: &str = "outside";
+/// The account currency exchanges go through: it gives one asset and takes another, so its
+/// balance in each asset may go negative (like `outside`'s).
+pub const EXCHANGE: &str = "exchange";
+
+/// Whether `account` may go negative: only `outside` and `exchange`.
+pub fn may_go_negative(account: &str) -> bool {
+    account == OUTSIDE || account == EXCHANGE
+}
 /// The actor name of the local operator (the CLI without `--as`), who acts as a custodian.
 pub const OPERATOR: &str = "operator";
 
@@ -430,6 +438,14 @@ fn default_reimburse_kinds() -> Vec<Kind> {
 }
 
 impl Bucket {
+    /// The account a fixed or percent bucket pays into.
+    pub fn destination(&self) -> Option<&str> {
+        match self {
+            Bucket::Fixed { to, .. } | Bucket::Percent { to, .. } => Some(to),
+            _ => None,
+        }
+    }
+
     /// A short name of the bucket for statements.
     pub fn label(&self) -> String {
         match self {

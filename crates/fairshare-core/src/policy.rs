@@ -12,11 +12,13 @@ use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::limits::CONTRIBUTION_VALUE_MAX;
 use crate::model::{
-    Bucket, Contribution, Kind, OUTSIDE, PLAN_BUCKETS_MAX, PercentOf, Plan, Role, check_name,
+    Bucket, Contribution, EXCHANGE, Kind, OUTSIDE, PLAN_BUCKETS_MAX, PercentOf, Plan, Role,
+    check_name,
 };
 use crate::money::positive_amount;
 use crate::roles::require_custodian;
 use crate::state::{Ctx, Project, State};
+use crate::tokens::TOKEN_RESERVE;
 use crate::value::{Value, parse_decimal, positive_decimal, rate};
 
 impl State {
@@ -306,11 +308,11 @@ const PLAN: &str = "plan";
 fn check_bucket(state: &State, project: &Project, bucket: &Bucket) -> DomainResult<()> {
     match bucket {
         Bucket::Fixed { amount, to } => {
-            check_destination(to)?;
+            check_destination(state, to)?;
             positive_amount(PLAN, amount, project.exponent)?;
         }
         Bucket::Percent { percent, to, .. } => {
-            check_destination(to)?;
+            check_destination(state, to)?;
             check_percent(percent)?;
         }
         Bucket::Reimburse { kinds } => {
@@ -362,13 +364,27 @@ fn check_bucket(state: &State, project: &Project, bucket: &Bucket) -> DomainResu
     Ok(())
 }
 
-/// A plan's destination account: a well-formed name, never `outside`.
-fn check_destination(to: &str) -> DomainResult<()> {
+/// A plan's destination account: a well-formed name, never `outside`, `exchange`, nor a
+/// campaign or liquidity account (money paid there would be stuck or would change what
+/// pledgers and holders are owed).
+fn check_destination(state: &State, to: &str) -> DomainResult<()> {
     check_name(Field::new(PLAN, "destination account"), to)?;
-    if to == OUTSIDE {
-        return Err(DomainError::invalid("a plan cannot pay to `outside`")
+    if to == OUTSIDE || to == EXCHANGE {
+        return Err(DomainError::invalid(format!("a plan cannot pay to `{to}`"))
             .field(PLAN)
             .value(to));
+    }
+    // A token's reserve may take a share of revenue: it backs the token, and money paid there
+    // raises every token's redemption value like a donation (docs/TOKENS.md).
+    if let Some(what) = state
+        .locked_account(to)
+        .filter(|what| *what != TOKEN_RESERVE)
+    {
+        return Err(
+            DomainError::invalid(format!("a plan cannot pay to {to}: it is {what}"))
+                .field(PLAN)
+                .value(to),
+        );
     }
     Ok(())
 }

@@ -159,6 +159,8 @@ pub struct State {
     pub(crate) peer: crate::peer::PeerState,
     // --- tokens ---
     pub(crate) tokens: crate::tokens::Tokens,
+    // --- treasury ---
+    pub(crate) treasury: crate::treasury::Treasury,
 }
 
 impl State {

@@ -150,6 +150,24 @@ impl Tokens {
         })
     }
 
+    /// Why nothing but the token's own commands may pay into or out of `account`: it is a
+    /// token's reserve or a liquidity account.
+    pub(crate) fn locked_account(&self, name: &str) -> Option<&'static str> {
+        self.by_symbol.values().find_map(|token| {
+            if token.reserve_account == name {
+                Some(TOKEN_RESERVE)
+            } else if token
+                .accepted_by
+                .keys()
+                .any(|p| liquidity_account(p) == name)
+            {
+                Some("a liquidity account")
+            } else {
+                None
+            }
+        })
+    }
+
     /// The token a project issues, if any.
     pub fn of_project(&self, project: &str) -> Option<&Token> {
         self.by_symbol.values().find(|t| t.project == project)
@@ -263,6 +281,9 @@ impl Token {
         )
     }
 }
+
+/// What [`Tokens::locked_account`] calls a token's reserve.
+pub(crate) const TOKEN_RESERVE: &str = "a token's reserve";
 
 /// The account through which a project clears payments in tokens it accepts.
 pub fn liquidity_account(project: &str) -> String {

@@ -87,7 +87,9 @@ impl Ids {
         match class {
             AccountClass::Agent => self.agent(account),
             AccountClass::Outside => self.outside(),
-            AccountClass::Project | AccountClass::Virtual => self.network(),
+            AccountClass::Project | AccountClass::Virtual | AccountClass::Exchange => {
+                self.network()
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
 use fairshare_ops::{
     Method, agents, contributions, distributions, log, peer, plans, projects, resources, tokens,
+    treasury,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -104,6 +105,17 @@ fn table() -> Vec<Served> {
         write::<tokens::Transfer>(),
         write::<tokens::PayWithToken>(),
         write::<tokens::AcceptToken>(),
+        // treasury
+        write::<treasury::RequestPayout>(),
+        read::<treasury::ListPayouts>(),
+        write::<treasury::ApprovePayout>(),
+        write::<treasury::RejectPayout>(),
+        write::<treasury::SubmitExpense>(),
+        read::<treasury::ListExpenses>(),
+        write::<treasury::ApproveExpense>(),
+        write::<treasury::RejectExpense>(),
+        write::<treasury::TransferMoney>(),
+        write::<treasury::Exchange>(),
         // peer valuation
         write::<peer::OpenRound>(),
         read::<peer::ListRounds>(),

@@ -82,6 +82,7 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
     });
     commands.extend(token_setup());
     commands.extend(peer_setup());
+    commands.extend(treasury_setup());
     book.setup(commands);
     keys
 }
@@ -171,6 +172,66 @@ fn token_setup() -> Vec<Command> {
     for role in ROLES {
         commands.push(project(&format!("tok-{role}")));
         commands.push(project(&format!("acc-{role}")));
+    }
+    commands
+}
+
+/// Balances to pay out (cus, aff and other hold 100.00 CAD each), payouts and expenses to
+/// approve and to reject (one per role, requested by the operator), and `tx-unallocated`
+/// holding 1000.00 CAD to spend, move and exchange (into `tu`'s USD).
+fn treasury_setup() -> Vec<Command> {
+    let mut commands = vec![project("tr"), project("tx")];
+    commands.push(Command::AddProject {
+        slug: "tu".into(),
+        name: None,
+        currency: "USD".into(),
+        exponent: 2,
+        approvals: 0,
+    });
+    for agent in ["cus", "aff", "other"] {
+        commands.push(Command::Log {
+            project: "tr".into(),
+            agent: agent.into(),
+            kind: Kind::Cash,
+            category: None,
+            hours: None,
+            amount: Some("10.00".into()),
+            rate: None,
+            value: None,
+            date: None,
+            note: None,
+            gift: false,
+            reimbursable: false,
+        });
+    }
+    for (project, amount) in [("tr", "300.00"), ("tx", "1000.00")] {
+        commands.push(Command::Revenue {
+            project: project.into(),
+            amount: amount.into(),
+            from: None,
+        });
+    }
+    for role in ROLES {
+        for id in [format!("pa-{role}"), format!("pr-{role}")] {
+            commands.push(Command::RequestPayout {
+                id: Some(id),
+                agent: "other".into(),
+                amount: "1.00".into(),
+                asset: None,
+                reference: "bank".into(),
+            });
+        }
+        for id in [format!("ea-{role}"), format!("er-{role}")] {
+            commands.push(Command::SubmitExpense {
+                id: Some(id),
+                account: "tx-unallocated".into(),
+                amount: "1.00".into(),
+                asset: None,
+                purpose: "paper".into(),
+                payee: None,
+                receipt: None,
+            });
+        }
     }
     commands
 }
@@ -432,6 +493,61 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             200,
         ),
         custodian_only("POST", "/api/v1/projects/pl/captable".into(), None, 201),
+        // treasury: a payout of their own balance
+        members(
+            "POST",
+            "/api/v1/payouts".into(),
+            Some(json!({"agent": role, "amount": "1.00", "reference": "bank-1"})),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/payouts/pa-{role}/approve"),
+            None,
+            200,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/payouts/pr-{role}/reject"),
+            Some(json!({"reason": "wrong account"})),
+            200,
+        ),
+        members(
+            "POST",
+            "/api/v1/expenses".into(),
+            Some(
+                json!({"account": "tx-unallocated", "amount": "1.00", "asset": "CAD", "for": "ink"}),
+            ),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/expenses/ea-{role}/approve"),
+            None,
+            200,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/expenses/er-{role}/reject"),
+            Some(json!({"reason": "no receipt"})),
+            200,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/transfers".into(),
+            Some(
+                json!({"from": "tx-unallocated", "to": "infra", "amount": "1.00", "asset": "CAD", "reason": "fund"}),
+            ),
+            200,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/exchanges".into(),
+            Some(
+                json!({"account": "tx-unallocated", "amount": "1.00", "from_asset": "CAD", "to_asset": "USD", "rate": "0.7"}),
+            ),
+            200,
+        ),
     ]
 }
 
