@@ -4,7 +4,7 @@
 mod common;
 
 use common::{TestBook, TestServer};
-use fairshare_core::{Command, Role};
+use fairshare_core::{Command, Kind, Role};
 use serde_json::{Value, json};
 
 const ROLES: [&str; 4] = ["cus", "aff", "obs", "none"];
@@ -181,28 +181,16 @@ fn token_setup() -> Vec<Command> {
 /// holding 1000.00 CAD to spend, move and exchange (into `tu`'s USD).
 fn treasury_setup() -> Vec<Command> {
     let mut commands = vec![project("tr"), project("tx")];
-    commands.push(Command::AddProject {
-        slug: "tu".into(),
-        name: None,
-        currency: "USD".into(),
-        exponent: 2,
-        approvals: 0,
-    });
+    commands.push(Command::add_project("tu", "USD", 2));
     for agent in ["cus", "aff", "other"] {
-        commands.push(Command::Log {
-            project: "tr".into(),
-            agent: agent.into(),
-            kind: Kind::Cash,
-            category: None,
-            hours: None,
-            amount: Some("10.00".into()),
-            rate: None,
-            value: None,
-            date: None,
-            note: None,
-            gift: false,
-            reimbursable: false,
-        });
+        commands.push(Command::log(
+            "tr",
+            agent,
+            Kind::Cash,
+            None,
+            None,
+            Some("10.00"),
+        ));
     }
     for (project, amount) in [("tr", "300.00"), ("tx", "1000.00")] {
         commands.push(Command::Revenue {
