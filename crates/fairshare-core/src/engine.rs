@@ -42,6 +42,11 @@ impl State {
             | Command::SetPlan { .. }
             | Command::Revenue { .. }
             | Command::Revalue { .. } => self.decide_core(ctx, role, command),
+            // --- corrections ---
+            Command::Adjust { .. }
+            | Command::Reverse { .. }
+            | Command::ApproveCorrection { .. }
+            | Command::RejectCorrection { .. } => self.decide_correction(ctx, role, command),
             // --- shared resources ---
             Command::OpenCampaign { .. }
             | Command::Pledge { .. }
@@ -169,6 +174,11 @@ impl State {
             | Command::SetPlan { .. }
             | Command::Revenue { .. }
             | Command::Revalue { .. } => self.apply_core(ctx, command, outcome, payout_lines)?,
+            // --- corrections ---
+            Command::Adjust { .. }
+            | Command::Reverse { .. }
+            | Command::ApproveCorrection { .. }
+            | Command::RejectCorrection { .. } => self.apply_correction(ctx, command, outcome)?,
             // --- shared resources ---
             Command::OpenCampaign { .. }
             | Command::Pledge { .. }

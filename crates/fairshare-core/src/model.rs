@@ -192,6 +192,8 @@ pub enum Status {
     Pending,
     Approved,
     Rejected,
+    /// Withdrawn by a correction that counts: it counts no more.
+    Reversed,
 }
 
 impl Status {
@@ -200,6 +202,7 @@ impl Status {
             Status::Pending => "pending",
             Status::Approved => "approved",
             Status::Rejected => "rejected",
+            Status::Reversed => "reversed",
         }
     }
 }
