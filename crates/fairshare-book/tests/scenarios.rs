@@ -145,3 +145,23 @@ fn tokens_on_sqlite() {
 fn tokens_on_postgres() {
     run_on_postgres("tokens");
 }
+
+#[test]
+fn corrections_after_a_distribution() {
+    let runner = run_in_memory("corrections");
+    assert_eq!(runner.steps_run, 18);
+    let state = runner.book.state();
+    assert_eq!(state.corrections().len(), 2);
+    // d1 stays as it was recorded.
+    assert_eq!(state.distribution(1).unwrap().payouts()["dev"], 76_667);
+}
+
+#[test]
+fn corrections_on_sqlite() {
+    run_on_sqlite("corrections");
+}
+
+#[test]
+fn corrections_on_postgres() {
+    run_on_postgres("corrections");
+}
