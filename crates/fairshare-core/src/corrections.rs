@@ -236,8 +236,8 @@ impl State {
     }
 
     /// A contribution can be corrected while it is pending or approved, unless it is a
-    /// bounty award (corrected through its bounty) or minted tokens when it counted (a
-    /// correction cannot take them back).
+    /// bounty award (corrected through its bounty), a leaver's, or counted in a project whose
+    /// contributions mint a token (a correction cannot take tokens back).
     fn check_correctable(&self, contribution: &Contribution) -> DomainResult<()> {
         let id = contribution.id;
         let refuse = |message: String| {
@@ -256,13 +256,23 @@ impl State {
                 "contribution {id} is a bounty award: it is not corrected by adjust or reverse"
             ));
         }
+        // A leave fixed what the leaver's contributions count for.
+        if self
+            .check_not_left(&contribution.project, &contribution.agent)
+            .is_err()
+        {
+            return refuse(format!(
+                "contribution {id} is {}'s, who left project {}: the leave fixed what it counts for",
+                contribution.agent, contribution.project
+            ));
+        }
         if contribution.status == Status::Approved
             && !contribution.gift
             && let Some(token) = self.tokens.of_project(&contribution.project)
         {
             return refuse(format!(
-                "contribution {id} minted {} tokens when it counted: a correction cannot change them",
-                token.symbol
+                "contribution {id} counts in project {}, whose contributions mint {}: a correction cannot change tokens",
+                contribution.project, token.symbol
             ));
         }
         Ok(())
@@ -1010,6 +1020,44 @@ mod tests {
         // 50.00 still owed, the rest unallocated.
         assert_eq!(book.balance("cleo"), 15_000);
         assert_eq!(book.balance("lab-unallocated"), 3_000);
+    }
+
+    #[test]
+    fn a_leaver_token_minting_or_bounty_contribution_is_not_corrected() {
+        let mut book = lab(0);
+        book.op(Command::SetLeaverPolicy {
+            project: "lab".into(),
+            enabled: true,
+        });
+        book.op(Command::Leave {
+            project: "lab".into(),
+            agent: "dev".into(),
+            good: false,
+        });
+        let (message, field) = book.refuse("ana", adjust(2, "9"));
+        assert_eq!(field, Some("id"));
+        assert_eq!(
+            message,
+            "contribution 2 is dev's, who left project lab: the leave fixed what it counts for"
+        );
+        book.op(Command::CreateToken {
+            project: "lab".into(),
+            symbol: "LAB".into(),
+            exponent: 2,
+            mint_per_value: None,
+            redemption: crate::tokens::Redemption::Nav,
+            exit_fee_percent: None,
+            entry_tribute_percent: None,
+            exit_tribute_percent: None,
+            funding_to: None,
+            curve_exponent: None,
+            hatch: None,
+        });
+        let (message, _) = book.refuse("ana", reverse(1));
+        assert_eq!(
+            message,
+            "contribution 1 counts in project lab, whose contributions mint LAB: a correction cannot change tokens"
+        );
     }
 
     #[test]
