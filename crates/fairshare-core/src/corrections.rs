@@ -533,6 +533,8 @@ impl State {
         }
         let contribution = &mut self.contributions[index];
         match change {
+            // A reversed contribution keeps the value it was logged with, for the record; it
+            // counts for nothing.
             Change::Reverse => contribution.status = Status::Reversed,
             Change::Adjust {
                 quantity,
@@ -540,9 +542,9 @@ impl State {
             } => {
                 contribution.quantity = *quantity;
                 contribution.amount_minor = *amount_minor;
+                contribution.value = value;
             }
         }
-        contribution.value = value;
         let new = contribution.clone();
         if new.counts() {
             self.add_value(&new)?;
