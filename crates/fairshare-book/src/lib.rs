@@ -24,8 +24,10 @@ use thiserror::Error;
 pub use corrections::{CorrectedDistribution, corrections_report};
 pub use memory::MemoryStore;
 use pipeline::{Batches, pipelined};
-pub use transfer::{IMPORT_BATCH_ROWS, ImportProgress, export_csv, export_jsonl, import_jsonl};
-pub use verify::{VerifyReport, verify};
+pub use transfer::{
+    IMPORT_BATCH_ROWS, ImportProgress, csv_field, export_csv, export_jsonl, import_jsonl,
+};
+pub use verify::{PublishedHead, VerifyReport, check_published, verify};
 
 /// How many times an append is retried after another writer took the next sequence number.
 const APPEND_RETRIES_MAX: usize = 64;

@@ -84,7 +84,7 @@ pub fn export_csv(store: &mut dyn Store, out: &mut dyn Write) -> BookResult<u64>
             row.hash.clone(),
             row.body.clone(),
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        let line: Vec<Cow<str>> = fields.iter().map(|f| csv_field(f)).collect();
         writeln!(out, "{}", line.join(",")).map_err(write_error)?;
         count += 1;
         Ok(())
@@ -92,13 +92,28 @@ pub fn export_csv(store: &mut dyn Store, out: &mut dyn Write) -> BookResult<u64>
     Ok(count)
 }
 
-/// Quotes a CSV field when it needs it (RFC 4180).
-pub fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
+/// One CSV cell, safe to open in a spreadsheet: quoted when RFC 4180 requires it (`,`, `"`,
+/// CR or LF), and a cell that a spreadsheet would read as a formula — leading `=`, `+`, `-`,
+/// `@`, tab or carriage return — prefixed with a single quote and quoted, as OWASP
+/// recommends ("CSV injection"). A plain number (`-12.50`, `+3`) is left as it is, so that
+/// amounts stay numbers. Every CSV export writes its cells through this.
+pub fn csv_field(field: &str) -> Cow<'_, str> {
+    let formula = field.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(field);
+    if formula {
+        Cow::Owned(format!("\"'{}\"", field.replace('"', "\"\"")))
+    } else if field.contains([',', '"', '\n', '\r']) {
+        Cow::Owned(format!("\"{}\"", field.replace('"', "\"\"")))
     } else {
-        field.to_string()
+        Cow::Borrowed(field)
     }
+}
+
+/// An optional sign, digits, and optionally a point and more digits: `-12.50`, `+3`, `7`.
+fn is_plain_number(field: &str) -> bool {
+    let unsigned = field.strip_prefix(['-', '+']).unwrap_or(field);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && digits(fraction)
 }
 
 /// Reports import progress: the phase ("checking" or "writing") and events done so far.
@@ -107,7 +122,8 @@ pub type ImportProgress<'a> = &'a mut dyn FnMut(&'static str, u64);
 /// Imports a JSON-lines export into an empty store, all or nothing. A first pass checks every
 /// event as `verify` does (sequence, chain, hash, payload, the core deciding the same outcome);
 /// only if the whole file is sound does a second pass write it, in batches. A bad line stops
-/// the import with its line number and nothing written. Returns the number of events.
+/// the import with its line number and nothing written; the second pass writes in one store
+/// transaction, so a failure or a killed process part-way through leaves the book empty. Returns the number of events.
 ///
 /// Each pass is pipelined: a reader thread parses lines while this thread re-decides (first
 /// pass) or appends (second pass) them.
@@ -175,26 +191,42 @@ fn check_events(input: &mut (dyn BufRead + Send), progress: ImportProgress) -> B
 }
 
 /// The second pass: the reader thread parses rows in batches of IMPORT_BATCH_ROWS while this
-/// thread appends them. Returns the number of events written.
+/// thread appends them, all in one store transaction ([`Store::append_all`]): a failure, or
+/// the process dying, before the end leaves the book as empty as it was. Returns the number
+/// of events written.
 fn write_events(
     input: &mut (dyn BufRead + Send),
     store: &mut dyn Store,
     progress: ImportProgress,
 ) -> BookResult<u64> {
     let mut written = 0u64;
-    pipelined(
-        WRITE_BATCHES,
-        |feed| for_each_line(input, &mut |_, line| feed.push(line.into_row())),
-        |batch| {
-            store.append(batch)?;
-            written += batch.len() as u64;
-            // Only after full batches: the caller reports the final count once.
-            if batch.len() == IMPORT_BATCH_ROWS {
-                progress("writing", written);
-            }
-            Ok(())
-        },
-    )?;
+    // The pipeline's own error (the file, the reader thread), kept whole: `append_all` passes
+    // a store error back.
+    let mut failure = None;
+    let appended = store.append_all(&mut |append| {
+        let piped = pipelined(
+            WRITE_BATCHES,
+            |feed| for_each_line(input, &mut |_, line| feed.push(line.into_row())),
+            |batch| {
+                append(batch)?;
+                written += batch.len() as u64;
+                // Only after full batches: the caller reports the final count once.
+                if batch.len() == IMPORT_BATCH_ROWS {
+                    progress("writing", written);
+                }
+                Ok(())
+            },
+        );
+        piped.map_err(|error| {
+            let stopped = StoreError::Backend(format!("import stopped: {error}"));
+            failure = Some(error);
+            stopped
+        })
+    });
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    appended?;
     Ok(written)
 }
 

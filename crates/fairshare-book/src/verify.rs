@@ -80,14 +80,113 @@ pub fn verify(store: &mut dyn Store) -> BookResult<VerifyReport> {
         report.problem = Some(problem);
         return Ok(report);
     }
-    match piped {
-        Err(BookError::Input(message)) if message == STOPPED => {}
-        other => other?,
-    }
+    piped.or_else(stopped_early)?;
     if let Err(error) = audit(&state) {
         report.problem = Some((report.events, format!("after replay: {error}")));
     }
     Ok(report)
+}
+
+/// A head published elsewhere (a number of events, the hash of an event, or both: the hash
+/// of that event), which the book must still contain: a removed tail fails the check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishedHead {
+    /// The book had this many events.
+    pub events: Option<u64>,
+    /// The hash of the book's last event then (of event `events` when both are given).
+    pub hash: Option<String>,
+}
+
+/// Checks a sound book (`report.ok()`) against a head published elsewhere; the first
+/// disagreement becomes the report's problem, at the first event that should be there. A book
+/// that grew since passes. Reads the log again only for a hash without a number of events.
+pub fn check_published(
+    store: &mut dyn Store,
+    report: &mut VerifyReport,
+    published: &PublishedHead,
+) -> BookResult<()> {
+    if !report.ok() {
+        return Ok(());
+    }
+    let have = report.events;
+    if let Some(events) = published.events
+        && events > have
+    {
+        report.problem = Some((
+            have + 1,
+            format!(
+                "the book has {have} events, fewer than the {events} published: events {} to \
+                 {events} are missing",
+                have + 1
+            ),
+        ));
+        return Ok(());
+    }
+    let Some(hash) = &published.hash else {
+        return Ok(());
+    };
+    let found = match published.events {
+        Some(events) => hash_of(store, report, events)?.is_some_and(|h| h == *hash),
+        None => *hash == report.head_hash || hash_in(store, hash)?,
+    };
+    if found {
+        return Ok(());
+    }
+    let message = match published.events {
+        Some(events) => format!(
+            "event {events} has hash {}, not the published {hash}: the book differs from the \
+             one published",
+            hash_of(store, report, events)?.unwrap_or_default()
+        ),
+        None => format!(
+            "no event of the book has the published head hash {hash}: events after event \
+             {have} are missing, or this is another book"
+        ),
+    };
+    report.problem = Some((published.events.unwrap_or(have + 1), message));
+    Ok(())
+}
+
+/// The hash of event `seq` of a sound book (the genesis hash for 0).
+fn hash_of(store: &mut dyn Store, report: &VerifyReport, seq: u64) -> BookResult<Option<String>> {
+    if seq == 0 {
+        return Ok(Some(GENESIS_HASH.to_string()));
+    }
+    if seq == report.events {
+        return Ok(Some(report.head_hash.clone()));
+    }
+    let mut found = None;
+    scan_lent_rows(store, seq - 1, &mut |row| {
+        found = Some(row.hash.to_string());
+        Err(BookError::Input(STOPPED.into()))
+    })
+    .or_else(stopped_early)?;
+    Ok(found)
+}
+
+/// Whether any event of the book has this hash.
+fn hash_in(store: &mut dyn Store, hash: &str) -> BookResult<bool> {
+    if hash == GENESIS_HASH {
+        return Ok(true);
+    }
+    let mut found = false;
+    scan_lent_rows(store, 0, &mut |row| {
+        if row.hash == hash {
+            found = true;
+            return Err(BookError::Input(STOPPED.into()));
+        }
+        Ok(())
+    })
+    .or_else(stopped_early)?;
+    Ok(found)
+}
+
+/// A scan stopped on purpose is a success.
+fn stopped_early(error: BookError) -> BookResult<()> {
+    match error {
+        BookError::Input(message) if message == STOPPED => Ok(()),
+        other => Err(other),
+    }
 }
 
 /// Why the pipeline stopped early: a broken event, reported in the [`VerifyReport`].

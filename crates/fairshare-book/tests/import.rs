@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use common::{request, rows_of, setup, work};
 use fairshare_book::{Book, MemoryStore, export_jsonl, import_jsonl, seal_row};
 use fairshare_core::{EventBody, Outcome};
-use fairshare_store::{EventRow, Store};
+use fairshare_store::{AppendAll, EventRow, RowsStore, Store, StoreError, StoreResult};
 
 /// Events in the fixture: enough for several reader batches and two write batches.
 const EVENTS: u64 = 12_000;
@@ -55,10 +55,8 @@ fn reseal(rows: &mut [EventRow]) {
 }
 
 fn to_jsonl(rows: &[EventRow]) -> String {
-    let mut store = MemoryStore::new();
-    store.append(rows).unwrap();
     let mut out = Vec::new();
-    export_jsonl(&mut store, &mut out).unwrap();
+    export_jsonl(&mut RowsStore(rows), &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -263,4 +261,73 @@ fn an_overlong_line_is_refused_with_its_number() {
     let text = to_jsonl(&fixture()[..3]);
     let long = format!("{text}{}\n", " ".repeat(64 << 20));
     assert_eq!(refused(&long), "line 4: longer than 67108864 bytes");
+}
+
+/// A store whose transaction fails at its second batch, as a full disk or a lost connection
+/// would, and which shows what a reader would have seen meanwhile.
+struct FailingStore {
+    inner: MemoryStore,
+    /// The inner store's head as another reader would see it after each batch.
+    seen: Vec<u64>,
+}
+
+impl Store for FailingStore {
+    fn head(&mut self) -> StoreResult<u64> {
+        self.inner.head()
+    }
+    fn scan(
+        &mut self,
+        after: u64,
+        visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        self.inner.scan(after, visit)
+    }
+    fn append(&mut self, rows: &[EventRow]) -> StoreResult<()> {
+        self.inner.append(rows)
+    }
+    fn append_all(&mut self, fill: &mut AppendAll<'_>) -> StoreResult<()> {
+        let mut batches = 0;
+        let mut staged: Vec<EventRow> = Vec::new();
+        fill(&mut |rows| {
+            batches += 1;
+            if batches == 2 {
+                return Err(StoreError::Backend("disk full".into()));
+            }
+            staged.extend_from_slice(rows);
+            self.seen.push(self.inner.rows().len() as u64);
+            Ok(())
+        })?;
+        self.inner.append(&staged)
+    }
+    fn location(&self) -> String {
+        "failing".into()
+    }
+}
+
+#[test]
+fn an_import_that_fails_while_writing_leaves_the_book_empty() {
+    let text = to_jsonl(fixture());
+    let mut store = FailingStore {
+        inner: MemoryStore::new(),
+        seen: Vec::new(),
+    };
+    let error = import_jsonl(
+        &mut Cursor::new(text.as_bytes()),
+        &mut store,
+        &mut |_, _| {},
+    )
+    .unwrap_err();
+    assert_eq!(error.to_string(), "storage: disk full");
+    assert_eq!(store.seen, [0]);
+    assert_eq!(store.inner.head().unwrap(), 0);
+    // Run again on a store that works, it imports everything.
+    let mut again = store.inner;
+    let count = import_jsonl(
+        &mut Cursor::new(text.as_bytes()),
+        &mut again,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(count, EVENTS);
+    assert_eq!(again.rows(), fixture());
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use common::rows_of;
 use fairshare_book::{Book, MemoryStore, verify};
-use fairshare_core::{BigInt, BigRational, Command, Kind, OPERATOR, Outcome, Role, Share};
+use fairshare_core::{BigInt, BigRational, Command, OPERATOR, Outcome, Role, Share};
 use proptest::prelude::*;
 
 const AT: &str = "2026-11-21T12:00:00Z";
@@ -40,26 +40,8 @@ fn book_with(hours: &[(u32, u8)]) -> Book {
             },
         );
     }
-    run(
-        &mut book,
-        OPERATOR,
-        Command::AddProject {
-            slug: "p".into(),
-            name: None,
-            currency: "UNITS".into(),
-            exponent: 0,
-            approvals: 0,
-        },
-    );
-    run(
-        &mut book,
-        OPERATOR,
-        Command::SetRate {
-            project: "p".into(),
-            category: "any".into(),
-            per_hour: "1".into(),
-        },
-    );
+    run(&mut book, OPERATOR, Command::add_project("p", "UNITS", 0));
+    run(&mut book, OPERATOR, Command::set_rate("p", "any", "1"));
     for (agent, (hours, skill)) in AGENTS.iter().zip(hours) {
         if *skill > 0 {
             run(
@@ -76,21 +58,13 @@ fn book_with(hours: &[(u32, u8)]) -> Book {
             run(
                 &mut book,
                 OPERATOR,
-                Command::Log {
-                    project: "p".into(),
-                    agent: (*agent).into(),
-                    kind: Kind::Work,
-                    category: Some("any".into()),
+                Command::log_work(
+                    "p",
+                    agent,
+                    "any",
                     // Quarter hours make shares with awkward denominators.
-                    hours: Some(format!("{}.{:02}", hours / 4, (hours % 4) * 25)),
-                    amount: None,
-                    rate: None,
-                    value: None,
-                    date: None,
-                    note: None,
-                    gift: false,
-                    reimbursable: false,
-                },
+                    &format!("{}.{:02}", hours / 4, (hours % 4) * 25),
+                ),
             );
         }
     }
@@ -182,7 +156,7 @@ proptest! {
         round(&mut book, &entries);
         for (agent, points) in AGENTS.iter().zip(&steward) {
             if *points > 0 {
-                run(&mut book, "ana", Command::StewardGive {
+                run(&mut book, OPERATOR, Command::StewardGive {
                     project: "p".into(),
                     agent: (*agent).into(),
                     points: *points,

@@ -77,27 +77,13 @@ fn command(step: &Step) -> (String, Command, Option<String>) {
             hours,
         } => (
             OPERATOR.into(),
-            Command::Log {
-                project: "p".into(),
-                agent: AGENTS[*agent].into(),
-                kind: Kind::Work,
+            Command::log_work(
+                "p",
+                AGENTS[*agent],
                 // Category 2 has no rate: refused.
-                category: Some(
-                    CATEGORIES
-                        .get(*category)
-                        .copied()
-                        .unwrap_or("unrated")
-                        .into(),
-                ),
-                hours: Some(hours.clone()),
-                amount: None,
-                rate: None,
-                value: None,
-                date: None,
-                note: None,
-                gift: false,
-                reimbursable: false,
-            },
+                CATEGORIES.get(*category).copied().unwrap_or("unrated"),
+                hours,
+            ),
             None,
         ),
         Step::Cash {

@@ -15,17 +15,7 @@ fn run(book: &mut Book, command: Command) -> Result<Outcome, String> {
 
 fn book_with_owners(pledges: &[u32]) -> Book {
     let mut book = Book::open(Box::new(MemoryStore::new())).unwrap();
-    run(
-        &mut book,
-        Command::AddProject {
-            slug: "lab".into(),
-            name: None,
-            currency: "CAD".into(),
-            exponent: 2,
-            approvals: 0,
-        },
-    )
-    .unwrap();
+    run(&mut book, Command::add_project("lab", "CAD", 2)).unwrap();
     for i in 0..pledges.len() {
         run(
             &mut book,
@@ -152,7 +142,7 @@ proptest! {
     #[test]
     fn cancel_refunds_exactly_what_was_pledged(pledges in prop::collection::vec(1u32..2_000, 1..8), extra in 1u32..5_000) {
         let mut book = Book::open(Box::new(MemoryStore::new())).unwrap();
-        run(&mut book, Command::AddProject { slug: "lab".into(), name: None, currency: "CAD".into(), exponent: 2, approvals: 0 }).unwrap();
+        run(&mut book, Command::add_project("lab", "CAD", 2)).unwrap();
         for i in 0..pledges.len() {
             run(&mut book, Command::AddAgent { handle: format!("a{i:02}"), name: None, role: Role::Affiliate }).unwrap();
         }

@@ -16,10 +16,15 @@ fn run_in_memory(name: &str) -> Runner {
 /// Runs a scenario on a real SQLite file, then reopens the file: the replayed state must be
 /// identical to the one built step by step.
 fn run_on_sqlite(name: &str) {
+    run_on_sqlite_by(name, Runner::run);
+}
+
+/// [`run_on_sqlite`], playing the scenario with `play`.
+fn run_on_sqlite_by(name: &str, play: fn(&mut Runner, &serde_json::Value)) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("book.db");
     let mut runner = Runner::new(Box::new(SqliteStore::open(&path).unwrap()));
-    runner.run(&load(name));
+    play(&mut runner, &load(name));
     let reopened = Book::open(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
     assert_eq!(
         reopened.state(),
@@ -32,6 +37,11 @@ fn run_on_sqlite(name: &str) {
 /// Runs a scenario on PostgreSQL (when `FAIRSHARE_TEST_POSTGRES` names a database), in a
 /// schema of its own, then reopens it: the replayed state must be the one built step by step.
 fn run_on_postgres(name: &str) {
+    run_on_postgres_by(name, Runner::run);
+}
+
+/// [`run_on_postgres`], playing the scenario with `play`.
+fn run_on_postgres_by(name: &str, play: fn(&mut Runner, &serde_json::Value)) {
     let Ok(url) = std::env::var("FAIRSHARE_TEST_POSTGRES") else {
         eprintln!("skip {name} on PostgreSQL: FAIRSHARE_TEST_POSTGRES is not set");
         return;
@@ -46,7 +56,7 @@ fn run_on_postgres(name: &str) {
     let separator = if url.contains('?') { '&' } else { '?' };
     let book_url = format!("{url}{separator}schema={schema}");
     let mut runner = Runner::new(Box::new(PostgresStore::open(&book_url).unwrap()));
-    runner.run(&load(name));
+    play(&mut runner, &load(name));
     let reopened = Book::open(Box::new(PostgresStore::open(&book_url).unwrap())).unwrap();
     let same = reopened.state() == runner.book.state();
     drop((reopened, runner));
@@ -164,4 +174,34 @@ fn corrections_on_sqlite() {
 #[test]
 fn corrections_on_postgres() {
     run_on_postgres("corrections");
+}
+
+/// The treasury's money out (issue 13): treasury.json up to its first correction (`adjust`,
+/// built apart): revenue, a payout approved by another custodian, a payout past the balance
+/// refused, an expense from `maintenance` refused to its submitter and approved by another.
+fn treasury_money_out(runner: &mut Runner, scenario: &serde_json::Value) {
+    runner.run_before(scenario, Some("adjust"));
+}
+
+#[test]
+fn treasury_money_out_in_memory() {
+    let mut runner = Runner::new(Box::new(MemoryStore::new()));
+    treasury_money_out(&mut runner, &load("treasury"));
+    assert_eq!(runner.steps_run, 17);
+    let payout = runner.book.state().payout("p1").unwrap();
+    assert_eq!(payout.status.as_str(), "paid");
+    assert_eq!(payout.reviewed_by.as_deref(), Some("ana"));
+    assert!(runner.book.state().payout("p2").is_err());
+    let expense = runner.book.state().expense("e1").unwrap();
+    assert_eq!(expense.approvals, ["ana"]);
+}
+
+#[test]
+fn treasury_money_out_on_sqlite() {
+    run_on_sqlite_by("treasury", treasury_money_out);
+}
+
+#[test]
+fn treasury_money_out_on_postgres() {
+    run_on_postgres_by("treasury", treasury_money_out);
 }

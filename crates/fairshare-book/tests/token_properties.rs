@@ -7,7 +7,7 @@ mod common;
 use common::rows_of;
 use fairshare_book::{Book, Executed, MemoryStore, verify};
 use fairshare_core::{
-    Bucket, Command, HatchSpec, Kind, OPERATOR, Outcome, PercentOf, Plan, Redemption, Role, State,
+    Bucket, Command, HatchSpec, OPERATOR, Outcome, PercentOf, Plan, Redemption, Role, State,
 };
 use proptest::prelude::*;
 
@@ -154,20 +154,12 @@ fn command(state: &State, step: &Step) -> Command {
             agent,
             curve,
             hours,
-        } => Command::Log {
-            project: if *curve { "q" } else { "p" }.into(),
-            agent: AGENTS[*agent].into(),
-            kind: Kind::Work,
-            category: Some("build".into()),
-            hours: Some(hours.to_string()),
-            amount: None,
-            rate: None,
-            value: None,
-            date: None,
-            note: None,
-            gift: false,
-            reimbursable: false,
-        },
+        } => Command::log_work(
+            if *curve { "q" } else { "p" },
+            AGENTS[*agent],
+            "build",
+            &hours.to_string(),
+        ),
         Step::Buy { agent, amount } | Step::RoundTrip { agent, amount } => Command::Buy {
             token: "QT".into(),
             agent: AGENTS[*agent].into(),
@@ -279,24 +271,8 @@ fn fresh_book(setup: &Setup) -> Book {
         );
     }
     for slug in ["p", "q", "t"] {
-        run(
-            &mut book,
-            Command::AddProject {
-                slug: slug.into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals: 0,
-            },
-        );
-        run(
-            &mut book,
-            Command::SetRate {
-                project: slug.into(),
-                category: "build".into(),
-                per_hour: "37.50".into(),
-            },
-        );
+        run(&mut book, Command::add_project(slug, "CAD", 2));
+        run(&mut book, Command::set_rate(slug, "build", "37.50"));
     }
     run(
         &mut book,

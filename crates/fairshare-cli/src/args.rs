@@ -136,6 +136,21 @@ pub enum Cmd {
     /// Project tokens: issuance, pre-sales, reserve, redemption, acceptance (docs/TOKENS.md)
     #[command(subcommand)]
     Token(crate::tokens_cmd::TokenCmd),
+    /// Payouts: an agent's balance paid out to the world, approved by another custodian
+    /// (docs/TREASURY.md)
+    #[command(subcommand)]
+    Payout(crate::treasury_cmd::PayoutCmd),
+    /// List payouts, every agent's or one's
+    Payouts(crate::treasury_cmd::ListPayoutsArgs),
+    /// Expenses from virtual accounts, paid once approved by other custodians
+    #[command(subcommand)]
+    Expense(crate::treasury_cmd::ExpenseCmd),
+    /// List expenses, every account's or one's
+    Expenses(crate::treasury_cmd::ListExpensesArgs),
+    /// Move money between two virtual accounts (custodians)
+    Transfer(crate::treasury_cmd::TransferArgs),
+    /// Convert an account's money to another currency at a stated rate (custodians)
+    Exchange(crate::treasury_cmd::ExchangeArgs),
     /// Peer rounds: members share points among each other (docs/PEER.md)
     #[command(subcommand)]
     Round(crate::peer_cmd::RoundCmd),
@@ -163,8 +178,16 @@ pub enum Cmd {
     /// Dashboard passwords of agents (argon2id)
     #[command(subcommand)]
     Password(crate::server_cmd::PasswordCmd),
-    /// Check the hash chain, every recorded outcome and the ledger invariants
-    Verify,
+    /// Check the hash chain, every recorded outcome and the ledger invariants; with a head
+    /// published elsewhere, also that the book still holds it (no event removed)
+    Verify {
+        /// The published hash of the last event (of event N with --events)
+        #[arg(long, value_name = "HASH")]
+        head: Option<String>,
+        /// The published number of events: the book must have at least N
+        #[arg(long, value_name = "N")]
+        events: Option<u64>,
+    },
     /// Write the event log (JSON lines, CSV) or the book for other tools (docs/EXPORTS.md)
     Export(crate::exports_cmd::ExportArgs),
     /// Import a JSON-lines export into an empty book, checking every event first
@@ -336,23 +359,37 @@ pub enum LogCmd {
         #[command(flatten)]
         extra: LogExtra,
     },
-    /// Hours of one's own equipment, at a rate per hour
+    /// Hours of one's own equipment, at the project's use rate (`rate set PROJECT use PER_HOUR`)
     Use {
         project: String,
         agent: String,
         #[arg(allow_negative_numbers = true)]
         hours: String,
+        /// Another rate than the project's use rate (custodians)
         #[arg(long, value_name = "PER_HOUR", allow_negative_numbers = true)]
         rate: Option<String>,
         #[command(flatten)]
         extra: LogExtra,
     },
-    /// Reuse of an existing design, at a value
+    /// Reuse of an existing design: a percentage of the cited contribution's value (`--of ID
+    /// --percent P`), or a fixed value (custodians)
     Cite {
         project: String,
         agent: String,
-        #[arg(allow_negative_numbers = true)]
-        value: String,
+        /// A fixed value (custodians only)
+        #[arg(allow_negative_numbers = true, required_unless_present = "of")]
+        value: Option<String>,
+        /// The cited contribution
+        #[arg(
+            long,
+            value_name = "CONTRIBUTION",
+            requires = "percent",
+            conflicts_with = "value"
+        )]
+        of: Option<u64>,
+        /// The percentage of the cited contribution's value
+        #[arg(long, value_name = "P", requires = "of", allow_negative_numbers = true)]
+        percent: Option<String>,
         #[command(flatten)]
         extra: LogExtra,
     },

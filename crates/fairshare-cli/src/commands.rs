@@ -34,6 +34,7 @@ use crate::session::{Access, Session, is_postgres_url};
 use crate::text::PolicyChanged;
 use crate::{
     corrections_cmd, demo, exports_cmd, generate, peer_cmd, plan_file, resources_cmd, tokens_cmd,
+    treasury_cmd,
 };
 
 /// An output that prints nothing (the command wrote its data to stdout itself).
@@ -212,6 +213,12 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
         Cmd::Campaign(command) => resources_cmd::campaign(s, command),
         Cmd::Resource(command) => resources_cmd::resource(s, command),
         Cmd::Token(command) => tokens_cmd::run(s, command),
+        Cmd::Payout(command) => treasury_cmd::payout(s, command),
+        Cmd::Payouts(args) => treasury_cmd::payouts(s, args),
+        Cmd::Expense(command) => treasury_cmd::expense(s, command),
+        Cmd::Expenses(args) => treasury_cmd::expenses(s, args),
+        Cmd::Transfer(args) => treasury_cmd::transfer(s, args),
+        Cmd::Exchange(args) => treasury_cmd::exchange(s, args),
         Cmd::Round(command) => peer_cmd::round(s, command),
         Cmd::Steward(command) => peer_cmd::steward(s, command),
         Cmd::Blend(command) => peer_cmd::blend(s, command),
@@ -219,7 +226,7 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
         Cmd::Pool(command) => peer_cmd::pool(s, command),
         Cmd::Leave(args) => peer_cmd::leave(s, args),
         Cmd::Captable(args) => peer_cmd::captable(s, args),
-        Cmd::Verify => out(s.scan(&Verify {})?),
+        Cmd::Verify { head, events } => out(s.scan(&Verify { head, events })?),
         Cmd::Serve(args) => crate::server_cmd::serve(s, args),
         Cmd::Key(command) => crate::server_cmd::key(s, command),
         Cmd::Password(command) => crate::server_cmd::password(s, command),
@@ -297,6 +304,8 @@ fn log_request(command: LogCmd) -> LogContribution {
         amount: None,
         rate: None,
         value: None,
+        of: None,
+        percent: None,
         date: extra.date,
         note: extra.note,
         gift: extra.gift,
@@ -351,9 +360,13 @@ fn log_request(command: LogCmd) -> LogContribution {
             project,
             agent,
             value,
+            of,
+            percent,
             extra,
         } => LogContribution {
-            value: Some(value),
+            value,
+            of,
+            percent,
             ..blank(project, agent, KindName::Cite, extra)
         },
         LogCmd::Show { .. } => unreachable!("`log show` is not a contribution"),
@@ -376,7 +389,11 @@ fn import(s: &Session, file: &str) -> Result<Box<dyn Output>> {
     let imported = fairshare_book::import_jsonl(
         &mut BufReader::new(input),
         store.as_mut(),
-        &mut |phase, events| progress.set_message(format!("{phase}: {events} events")),
+        &mut |phase, events| {
+            progress.set_message(format!("{phase}: {events} events"));
+            #[cfg(debug_assertions)]
+            pause_import_for_tests(phase, events);
+        },
     );
     progress.finish_and_clear();
     let imported = match imported {
@@ -396,6 +413,22 @@ fn import(s: &Session, file: &str) -> Result<Box<dyn Output>> {
         imported,
         head,
     }))
+}
+
+/// Test builds only: with `FAIRSHARE_TEST_IMPORT_PAUSE=N`, an import that has written at
+/// least N events (inside its transaction) says so on stderr and waits to be killed, so that a
+/// test can kill it at a known point.
+#[cfg(debug_assertions)]
+fn pause_import_for_tests(phase: &str, events: u64) {
+    let pause_at = std::env::var("FAIRSHARE_TEST_IMPORT_PAUSE")
+        .ok()
+        .and_then(|n| n.parse::<u64>().ok());
+    if phase == "writing" && pause_at.is_some_and(|n| events >= n) {
+        eprintln!("import paused after writing {events} events");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
 }
 
 /// Removes a SQLite book and its WAL side files (best effort: they may not exist).

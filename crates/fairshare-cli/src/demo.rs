@@ -18,7 +18,7 @@ use crate::error::CliError;
 use fairshare_ops::contributions::{Shares, SharesAnswer};
 use fairshare_ops::distributions::{BalancesOut, ListBalances, StatementOut};
 use fairshare_ops::log::VerifyOut;
-use fairshare_ops::plans::{parse_plan_file, plan_of};
+use fairshare_ops::plans::{FORILLON_PLAN, parse_plan_file, plan_of};
 use fairshare_ops::{PAGE_LIMIT_MAX, Read, Reading};
 
 use crate::render::{Output, Text};
@@ -26,24 +26,6 @@ use crate::session::{Access, Session, is_postgres_url, now, open_store, today};
 
 /// The demo's book when `--book` (or `FAIRSHARE_BOOK`) does not name one; replaced each run.
 pub const DEMO_BOOK_DEFAULT: &str = "./fairshare-demo.db";
-
-/// The plan of docs/PLANS.md's first example.
-pub const FORILLON_PLAN: &str = r#"
-# forillon: reimburse materials, 10% of gross to infra, the rest to work by value
-[[bucket]]
-type = "reimburse"
-kinds = ["material"]
-
-[[bucket]]
-type = "percent"
-percent = "10"
-of = "gross"
-to = "infra"
-
-[[bucket]]
-type = "contributors"
-kinds = ["work"]
-"#;
 
 #[derive(Serialize)]
 pub struct DemoOut {
@@ -154,7 +136,8 @@ impl Demo<'_> {
         Ok(())
     }
 
-    /// Logs a contribution as its own contributor and returns its id.
+    /// Logs a contribution as its own contributor (a citation's fixed value as the operator:
+    /// only custodians name one) and returns its id.
     fn log(&mut self, project: &str, agent: &str, kind: Kind, entry: Entry) -> Result<u64> {
         let command = Command::Log {
             project: project.into(),
@@ -170,7 +153,8 @@ impl Demo<'_> {
             gift: entry.gift,
             reimbursable: entry.reimbursable,
         };
-        match self.run(agent, command, None)? {
+        let actor = if kind == Kind::Cite { OPERATOR } else { agent };
+        match self.run(actor, command, None)? {
             Outcome::Logged { id, .. } => Ok(id),
             other => Err(CliError::storage(format!("unexpected outcome {other:?}")).into()),
         }

@@ -142,6 +142,8 @@ fn flag_of(field: &str) -> Option<&'static str> {
         "category" => "--category",
         "rate" => "--rate",
         "value" => "--value AMOUNT",
+        "of" => "--of CONTRIBUTION",
+        "percent" => "--percent P",
         "key" => "--key KEY",
         "limit" => "--limit N",
         "date" => "--date YYYY-MM-DD",
@@ -149,6 +151,10 @@ fn flag_of(field: &str) -> Option<&'static str> {
         "eligible" => "--eligible A,B,...",
         "technician" => "--technician AGENT",
         "technician_hours" => "--technician-hours H",
+        "reference" => "--reference TEXT",
+        "for" => "--for TEXT",
+        "asset" => "--asset CODE",
+        "status" => "--status pending|paid|rejected",
         _ => return None,
     })
 }

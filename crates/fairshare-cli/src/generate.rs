@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Result;
 use fairshare_book::Book;
 use fairshare_core::{Command, Date, Kind, OPERATOR, Plan, Role, format_amount};
-use fairshare_store::{EventRow, Store, StoreError, StoreResult, check_append};
+use fairshare_store::{EventRow, RowsStore, Store, StoreError, StoreResult, check_append};
 use serde::Serialize;
 
 use crate::commands::Nothing;
@@ -83,32 +83,6 @@ type Sink = Arc<Mutex<BufWriter<Box<dyn Write + Send>>>>;
 struct SinkStore {
     out: Sink,
     head: u64,
-}
-
-/// A few rows presented as a store, so that `export_jsonl` writes them exactly as it writes
-/// any book.
-struct RowsStore<'a>(&'a [EventRow]);
-
-impl Store for RowsStore<'_> {
-    fn head(&mut self) -> StoreResult<u64> {
-        Ok(self.0.last().map_or(0, |row| row.seq))
-    }
-    fn scan(
-        &mut self,
-        after: u64,
-        visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
-    ) -> StoreResult<()> {
-        for row in self.0.iter().filter(|row| row.seq > after) {
-            visit(row.clone())?;
-        }
-        Ok(())
-    }
-    fn append(&mut self, _rows: &[EventRow]) -> StoreResult<()> {
-        Err(StoreError::Backend("a row view is read-only".into()))
-    }
-    fn location(&self) -> String {
-        "rows".to_string()
-    }
 }
 
 impl Store for SinkStore {

@@ -24,6 +24,7 @@ mod server_cmd;
 mod session;
 mod text;
 mod tokens_cmd;
+mod treasury_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
+use fairshare_book::csv_field;
 use fairshare_core::Date;
 use fairshare_ops::peer::{
     AddBounty, AllocatePool, BlendSet, BlendedOut, BountiesOut, BountyAdded, BountyCompleted,
@@ -656,16 +657,21 @@ impl Text for LeftOut {
 // ---------------------------------------------------------------------------------------------
 // Text: cap table and blended shares
 
-/// A header row, then one row per agent; every field is a plain number or handle, so nothing
-/// needs quoting.
+/// A header row, then one row per agent, each cell written as every CSV export writes it
+/// ([`fairshare_book::csv_field`]).
 fn captable_csv(table: &CaptableOut) -> String {
     let mut out = String::from("handle,value,share,units,units_share,as_of\n");
     for r in &table.rows {
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{}",
-            r.handle, r.value, r.share, r.units, r.units_share, table.as_of
-        );
+        let cells = [
+            &r.handle,
+            &r.value,
+            &r.share,
+            &r.units,
+            &r.units_share,
+            &table.as_of,
+        ];
+        let cells: Vec<_> = cells.iter().map(|cell| csv_field(cell)).collect();
+        let _ = writeln!(out, "{}", cells.join(","));
     }
     out
 }

@@ -1,132 +1,12 @@
 //! Runs the real `fairshare` binary on temporary books, with the clock fixed by FAIRSHARE_NOW.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Command;
+
+use common::{Env, NOW, amounts, stderr, stdout};
 use serde_json::{Value, json};
-use tempfile::TempDir;
-
-const NOW: &str = "2026-11-21T10:20:49Z";
-
-const FORILLON_PLAN: &str = r#"
-# forillon: reimburse materials, 10% of gross to infra, the rest to work by value
-[[bucket]]
-type = "reimburse"
-kinds = ["material"]
-
-[[bucket]]
-type = "percent"
-percent = "10"
-of = "gross"          # or "remaining"
-to = "infra"
-
-[[bucket]]
-type = "contributors"
-kinds = ["work"]
-"#;
-
-struct Env {
-    dir: TempDir,
-    book: PathBuf,
-}
-
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let book = dir.path().join("book.db");
-        Env { dir, book }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let path = self.path(name);
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    }
-
-    fn command(&self, book: &Path, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_fairshare"));
-        command
-            .env_remove("FAIRSHARE_BOOK")
-            .env("FAIRSHARE_NOW", NOW)
-            .current_dir(self.dir.path())
-            .arg("--book")
-            .arg(book)
-            .args(args);
-        command
-    }
-
-    fn run_on(&self, book: &Path, args: &[&str]) -> Output {
-        self.command(book, args).output().unwrap()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_on(&self.book, args)
-    }
-
-    /// Runs a command that must succeed and returns its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "{args:?} failed: {}{}",
-            stdout(&output),
-            stderr(&output)
-        );
-        stdout(&output)
-    }
-
-    /// Runs a command with `--json` that must succeed and returns its document.
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let text = self.ok(&all);
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: {e}: {text}"))
-    }
-
-    fn export(&self) -> String {
-        self.ok(&["export"])
-    }
-
-    /// Checks that a command is refused with exit status 2, this kind and this exact message
-    /// (on stdout as JSON and on stderr), and that the book's export is unchanged.
-    fn refused(&self, args: &[&str], kind: &str, message: &str) {
-        let before = self.export();
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let output = self.run(&all);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            stderr(&output)
-        );
-        let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
-        assert_eq!(
-            doc,
-            json!({"error": {"kind": kind, "message": message}}),
-            "{args:?}"
-        );
-        assert_eq!(stderr(&output), format!("error: {message}\n"), "{args:?}");
-        assert_eq!(self.export(), before, "{args:?} changed the book");
-    }
-
-    fn sqlite(&self, book: &Path, sql: &str) {
-        let conn = rusqlite::Connection::open(book).unwrap();
-        conn.execute_batch(sql).unwrap();
-    }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
 
 /// The forillon contract of DOMAIN.md up to its plan, with an observer on the side.
 fn forillon(env: &Env) {
@@ -135,14 +15,7 @@ fn forillon(env: &Env) {
     env.ok(&["agent", "add", "marie"]);
     env.ok(&["agent", "add", "luc", "--role", "custodian"]);
     env.ok(&["agent", "add", "odile", "--role", "observer"]);
-    env.ok(&["project", "add", "forillon", "--name", "Forillon park"]);
-    for (category, rate) in [
-        ("engineering", "45.00"),
-        ("design", "45.00"),
-        ("coordination", "30.00"),
-    ] {
-        env.ok(&["rate", "set", "forillon", category, rate]);
-    }
+    common::forillon_project(env);
     let logged = env.json(&[
         "log",
         "work",
@@ -176,19 +49,9 @@ fn forillon(env: &Env) {
         "--category",
         "coordination",
     ]);
-    let material = env.json(&[
-        "log",
-        "material",
-        "forillon",
-        "luc",
-        "300.00",
-        "--reimbursable",
-        "--note",
-        "plywood",
-    ]);
+    let material = common::forillon_material(env);
     assert_eq!(material["value"], "300.00");
-    let plan = env.write("forillon.toml", FORILLON_PLAN);
-    let shown = env.json(&["plan", "set", "forillon", &plan]);
+    let shown = common::forillon_plan(env);
     assert_eq!(shown["version"], 2);
     assert_eq!(shown["buckets"][1]["percent"], "10");
     assert_eq!(
@@ -197,18 +60,9 @@ fn forillon(env: &Env) {
     );
 }
 
-fn payouts(pairs: &[(&str, &str)]) -> Value {
-    Value::Object(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
-            .collect(),
-    )
-}
-
 #[test]
 fn forillon_story_end_to_end() {
-    let env = Env::new();
+    let env = Env::empty();
     forillon(&env);
     let revenue = [
         "revenue",
@@ -220,7 +74,7 @@ fn forillon_story_end_to_end() {
         "Parks Canada",
     ];
     let first = env.json(&revenue);
-    let expected = payouts(&[
+    let expected = amounts(&[
         ("abran", "5558.82"),
         ("infra", "1200.00"),
         ("luc", "1535.30"),
@@ -283,7 +137,7 @@ fn forillon_story_end_to_end() {
     let tip = env.json(&["revenue", "forillon", "100.00", "--key", "tip-1"]);
     assert_eq!(
         tip["payouts"],
-        payouts(&[
+        amounts(&[
             ("abran", "47.65"),
             ("infra", "10.00"),
             ("luc", "10.59"),
@@ -314,7 +168,7 @@ fn forillon_story_end_to_end() {
 
 #[test]
 fn bad_input_is_refused_and_changes_nothing() {
-    let env = Env::new();
+    let env = Env::empty();
     forillon(&env);
     env.ok(&[
         "revenue",
@@ -496,7 +350,7 @@ fn bad_input_is_refused_and_changes_nothing() {
 
 #[test]
 fn roles_limit_what_an_agent_may_do() {
-    let env = Env::new();
+    let env = Env::empty();
     forillon(&env);
     env.ok(&["project", "add", "tracker", "--approvals", "1"]);
     env.ok(&["rate", "set", "tracker", "firmware", "40.00"]);
@@ -591,7 +445,7 @@ fn last_hash(env: &Env, book: &Path) -> String {
 
 #[test]
 fn verify_finds_a_changed_and_a_missing_event() {
-    let env = Env::new();
+    let env = Env::empty();
     forillon(&env);
     env.ok(&[
         "revenue",
@@ -649,7 +503,7 @@ fn verify_finds_a_changed_and_a_missing_event() {
 
 #[test]
 fn export_then_import_is_byte_identical() {
-    let env = Env::new();
+    let env = Env::empty();
     forillon(&env);
     env.ok(&[
         "revenue",
@@ -720,7 +574,7 @@ fn export_then_import_is_byte_identical() {
 
 #[test]
 fn generate_is_deterministic_and_imports_cleanly() {
-    let env = Env::new();
+    let env = Env::empty();
     let args = |out: &str| {
         vec![
             "generate".to_string(),
@@ -794,14 +648,14 @@ fn generate_is_deterministic_and_imports_cleanly() {
 
 #[test]
 fn demo_builds_the_forillon_story() {
-    let env = Env::new();
+    let env = Env::empty();
     let book = env.path("demo.db");
     let output = env.run_on(&book, &["--json", "demo"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(
         doc["statement"]["payouts"],
-        payouts(&[
+        amounts(&[
             ("abran", "5558.82"),
             ("infra", "1200.00"),
             ("luc", "1535.30"),
@@ -851,7 +705,7 @@ fn demo_builds_the_forillon_story() {
 
 #[test]
 fn plans_from_json_files_and_versions() {
-    let env = Env::new();
+    let env = Env::empty();
     forillon(&env);
     let plan = env.write(
         "plan.json",
@@ -893,7 +747,7 @@ fn plans_from_json_files_and_versions() {
 
 #[test]
 fn listings_and_reports() {
-    let env = Env::new();
+    let env = Env::empty();
     forillon(&env);
     let listed = env.json(&[
         "contributions",
@@ -933,14 +787,15 @@ fn listings_and_reports() {
         revalued["changed"],
         json!([{"contribution": 2, "value": "5400.00"}])
     );
-    // A year later marie's value has halved.
+    // A half-life applies to contributions logged after it was set: a year later these,
+    // all logged before it, keep their value.
     let shares = env.json(&["shares", "forillon", "--as-of", "2027-11-21"]);
     assert_eq!(
         shares["shares"],
         json!([
-            {"agent": "abran", "value": "2700.00", "share": "0.439024390243902439"},
-            {"agent": "luc", "value": "750.00", "share": "0.121951219512195122"},
-            {"agent": "marie", "value": "2700.00", "share": "0.439024390243902439"},
+            {"agent": "abran", "value": "5400.00", "share": "0.439024390243902439"},
+            {"agent": "luc", "value": "1500.00", "share": "0.121951219512195122"},
+            {"agent": "marie", "value": "5400.00", "share": "0.439024390243902439"},
         ])
     );
     env.ok(&["decay", "off", "forillon"]);
@@ -965,7 +820,7 @@ fn listings_and_reports() {
 
 #[test]
 fn usage_and_environment_errors() {
-    let env = Env::new();
+    let env = Env::empty();
     // No book yet: refused rather than silently created.
     let output = env.run(&["--json", "agent", "list"]);
     assert_eq!(output.status.code(), Some(2));

@@ -13,22 +13,6 @@ use std::process::Command;
 use common::{Env, stderr, stdout};
 use serde_json::{Value, json};
 
-const FORILLON_PLAN: &str = r#"
-[[bucket]]
-type = "reimburse"
-kinds = ["material"]
-
-[[bucket]]
-type = "percent"
-percent = "10"
-of = "gross"
-to = "infra"
-
-[[bucket]]
-type = "contributors"
-kinds = ["work"]
-"#;
-
 /// The balances of the forillon story after its 12000.00 CAD revenue, per journal account.
 const FORILLON_BALANCES: [(&str, &str); 5] = [
     ("Assets:Fairshare:Accounts:Infra", "1200.00 CAD"),
@@ -49,14 +33,7 @@ fn data(name: &str) -> String {
 /// The people, the project and its rates: what a timesheet is imported into.
 fn forillon_team(env: &Env) {
     env.agents(&["abran:affiliate", "marie:affiliate", "luc:custodian"]);
-    env.ok(&["project", "add", "forillon", "--name", "Forillon park"]);
-    for (category, rate) in [
-        ("engineering", "45.00"),
-        ("design", "45.00"),
-        ("coordination", "30.00"),
-    ] {
-        env.ok(&["rate", "set", "forillon", category, rate]);
-    }
+    common::forillon_project(env);
 }
 
 /// The forillon contract: work, a reimbursable material, the plan and the 12000.00 revenue.
@@ -77,18 +54,8 @@ fn forillon_story(env: &Env) {
             category,
         ]);
     }
-    env.ok(&[
-        "log",
-        "material",
-        "forillon",
-        "luc",
-        "300.00",
-        "--reimbursable",
-        "--note",
-        "plywood",
-    ]);
-    let plan = env.write("forillon.toml", FORILLON_PLAN);
-    env.ok(&["plan", "set", "forillon", &plan]);
+    common::forillon_material(env);
+    common::forillon_plan(env);
     let revenue = env.json(&[
         "revenue",
         "forillon",

@@ -136,7 +136,18 @@ fn the_startup_story() {
     assert!(text.contains("    michael       150  0.375\n"), "{text}");
 
     let mut given = serde_json::Value::Null;
-    for agent in ["michael", "allyson", "marc", "john"] {
+    // Nobody gives steward points to themself: michael's come from the operator.
+    env.refused(
+        &[
+            "--as", "michael", "steward", "give", "ventwits", "michael", "25", "--reason", REASON,
+        ],
+        "forbidden",
+        "michael may not give steward points to themself: stewardship is recognised by others",
+    );
+    env.json(&[
+        "steward", "give", "ventwits", "michael", "25", "--reason", REASON,
+    ]);
+    for agent in ["allyson", "marc", "john"] {
         given = env.json(&[
             "--as", "michael", "steward", "give", "ventwits", agent, "25", "--reason", REASON,
         ]);
@@ -152,7 +163,8 @@ fn the_startup_story() {
         steward["points"],
         json!({"allyson": 25, "john": 25, "marc": 25, "michael": 25})
     );
-    assert_eq!(steward["awards"][0]["by"], "michael");
+    assert_eq!(steward["awards"][0]["by"], "operator");
+    assert_eq!(steward["awards"][1]["by"], "michael");
     assert_eq!(steward["awards"][0]["reason"], REASON);
 
     let blend = env.json(&[
@@ -266,13 +278,25 @@ fn the_startup_story() {
             "--format",
             "csv",
             "--as-of",
-            "2026-11-20"
+            "2026-11-21"
         ]),
         "handle,value,share,units,units_share,as_of\n\
-         allyson,60,0.26,0,0,2026-11-20\n\
-         john,50,0.195,0,0,2026-11-20\n\
-         marc,40,0.1825,0,0,2026-11-20\n\
-         michael,100,0.3625,0,0,2026-11-20\n"
+         allyson,60,0.26,76700,0.255666666666666667,2026-11-21\n\
+         john,50,0.195,57525,0.19175,2026-11-21\n\
+         marc,40,0.1825,58838,0.196126666666666667,2026-11-21\n\
+         michael,100,0.3625,106937,0.356456666666666667,2026-11-21\n"
+    );
+    // The day before the project existed, nobody holds anything in it.
+    assert_eq!(
+        env.ok(&[
+            "captable",
+            "ventwits",
+            "--format",
+            "csv",
+            "--as-of",
+            "2026-11-20"
+        ]),
+        "handle,value,share,units,units_share,as_of\n"
     );
     let table = env.json(&["captable", "ventwits"]);
     assert_eq!(table["recorded"], json!(null));

@@ -379,10 +379,27 @@ fn texts_say_what_happened() {
         "--community-per-hour",
         "2.00",
     ]);
+    // The community rate is not a flag the user picks for themself: a custodian logs it.
+    env.refused(
+        &[
+            "--as",
+            "a01",
+            "resource",
+            "use",
+            "drill",
+            "a01",
+            "--hours",
+            "2",
+            "--community",
+        ],
+        "forbidden",
+        "a01 may not choose the community rate: it applies by a custodian's decision, who logs \
+         community use",
+    );
     // A community use at the community rate; then one paid from the user's balance.
     let text = env.ok(&[
         "--as",
-        "a01",
+        "tiberius",
         "resource",
         "use",
         "drill",

@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use fairshare_core::{Command, Ctx, Date, Kind, OPERATOR, Outcome, Role, State, Value};
+use fairshare_core::{Command, Ctx, Date, OPERATOR, Outcome, Role, State, Value};
 
 const CATEGORIES: [(&str, &str); 3] = [("build", "30.00"), ("design", "45.00"), ("care", "25.50")];
 
@@ -20,19 +20,9 @@ impl Network {
             state: State::new(),
             date: Date::parse("2026-11-21").unwrap(),
         };
-        network.run(Command::AddProject {
-            slug: "p".into(),
-            name: None,
-            currency: "CAD".into(),
-            exponent: 2,
-            approvals: 0,
-        });
+        network.run(Command::add_project("p", "CAD", 2));
         for (category, rate) in CATEGORIES {
-            network.run(Command::SetRate {
-                project: "p".into(),
-                category: category.into(),
-                per_hour: rate.into(),
-            });
+            network.run(Command::set_rate("p", category, rate));
         }
         for i in 0..agents {
             network.run(Command::AddAgent {
@@ -68,24 +58,12 @@ fn handle(i: usize) -> String {
 fn contribution(i: usize, agents: usize) -> Command {
     let mixed = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let (category, _) = CATEGORIES[(mixed % 3) as usize];
-    Command::Log {
-        project: "p".into(),
-        agent: handle((mixed >> 8) as usize % agents),
-        kind: Kind::Work,
-        category: Some(category.into()),
-        hours: Some(format!(
-            "{}.{}",
-            1 + (mixed >> 20) % 12,
-            (mixed >> 30) % 4 * 25
-        )),
-        amount: None,
-        rate: None,
-        value: None,
-        date: None,
-        note: None,
-        gift: false,
-        reimbursable: false,
-    }
+    Command::log_work(
+        "p",
+        &handle((mixed >> 8) as usize % agents),
+        category,
+        &format!("{}.{}", 1 + (mixed >> 20) % 12, (mixed >> 30) % 4 * 25),
+    )
 }
 
 /// Applying already-decided contribution events: the replay path of a book.

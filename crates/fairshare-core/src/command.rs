@@ -114,6 +114,18 @@ pub enum Command {
     Revalue {
         project: String,
     },
+    /// Logs the reuse of a contribution (a design) by `agent`: valued at `percent` % of the
+    /// cited contribution's value, its author named in the record.
+    Cite {
+        project: String,
+        agent: String,
+        of: u64,
+        percent: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        date: Option<Date>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     // --- corrections ---
     /// Corrects a pending or approved contribution's measure: `hours` (work, use), `amount`
     /// (cash, material) or `value` (cite). A new event, never an edit of the logged one.
@@ -354,6 +366,75 @@ pub enum Command {
         project: String,
         tokens: String,
     },
+    // --- treasury --- (issue 13; decided and applied in `treasury.rs`)
+    /// Asks to pay `amount` of `agent`'s balance out to the world (`reference`: a bank
+    /// transfer id). `id` is the client's; the core names it `payout-N` when absent.
+    RequestPayout {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        agent: String,
+        amount: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asset: Option<String>,
+        reference: String,
+    },
+    ApprovePayout {
+        id: String,
+    },
+    RejectPayout {
+        id: String,
+        reason: String,
+    },
+    /// Asks to spend `amount` of a virtual account for `for`, paid to `payee` (an agent who
+    /// paid from their pocket) or to `outside`.
+    SubmitExpense {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        account: String,
+        amount: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asset: Option<String>,
+        #[serde(rename = "for")]
+        purpose: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        payee: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receipt: Option<String>,
+    },
+    ApproveExpense {
+        id: String,
+    },
+    RejectExpense {
+        id: String,
+        reason: String,
+    },
+    /// Moves money between two virtual accounts (never an agent's balance).
+    TransferMoney {
+        from: String,
+        to: String,
+        amount: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asset: Option<String>,
+        reason: String,
+    },
+    /// Converts `amount` of `account`'s `from_asset` into `to_asset` at `rate` (units of the
+    /// target per unit of the source) through the `exchange` account.
+    Exchange {
+        account: String,
+        amount: String,
+        from_asset: String,
+        to_asset: String,
+        rate: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
+    },
+}
+
+/// The work contribution a technician's hours make: its id and value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TechnicianWork {
+    pub contribution: u64,
+    pub value: Value,
 }
 
 impl Command {
@@ -376,6 +457,7 @@ impl Command {
             Command::Reverse { .. } => "reverse",
             Command::ApproveCorrection { .. } => "approve_correction",
             Command::RejectCorrection { .. } => "reject_correction",
+            Command::Cite { .. } => "cite",
             Command::OpenCampaign { .. } => "open_campaign",
             Command::Pledge { .. } => "pledge",
             Command::CancelCampaign { .. } => "cancel_campaign",
@@ -405,6 +487,15 @@ impl Command {
             Command::Transfer { .. } => "transfer",
             Command::AcceptToken { .. } => "accept_token",
             Command::PayWithToken { .. } => "pay_with_token",
+            // --- treasury ---
+            Command::RequestPayout { .. } => "request_payout",
+            Command::ApprovePayout { .. } => "approve_payout",
+            Command::RejectPayout { .. } => "reject_payout",
+            Command::SubmitExpense { .. } => "submit_expense",
+            Command::ApproveExpense { .. } => "approve_expense",
+            Command::RejectExpense { .. } => "reject_expense",
+            Command::TransferMoney { .. } => "transfer_money",
+            Command::Exchange { .. } => "exchange",
         }
     }
 }
@@ -496,6 +587,11 @@ pub enum Outcome {
         lines: Vec<Line>,
         /// This use paid the last co-owner back: the resource is now a commons.
         commons: bool,
+        /// The technician's hours, counted as their work contribution (category
+        /// `technician`, valued at the schedule's technician rate). Absent in books from
+        /// before technician hours counted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        technician_work: Option<TechnicianWork>,
     },
     // --- peer valuation ---
     RoundOpened {
@@ -587,6 +683,38 @@ pub enum Outcome {
         tokens: i128,
         #[serde(with = "crate::serde_text")]
         value: i128,
+    },
+    // --- treasury ---
+    /// The payout's id (the client's or `payout-N`) and the asset it is paid in.
+    PayoutRequested {
+        id: String,
+        asset: String,
+        #[serde(with = "crate::serde_text")]
+        amount: i128,
+    },
+    ExpenseSubmitted {
+        id: String,
+        asset: String,
+        #[serde(with = "crate::serde_text")]
+        amount: i128,
+        /// Approvals it needs before it is paid.
+        required: u32,
+    },
+    /// One approval more; `paid` when it was the last one needed.
+    ExpenseApproved {
+        paid: bool,
+    },
+    MoneyTransferred {
+        asset: String,
+        #[serde(with = "crate::serde_text")]
+        amount: i128,
+    },
+    /// `amount` of the source asset given, `converted` of the target received.
+    Exchanged {
+        #[serde(with = "crate::serde_text")]
+        amount: i128,
+        #[serde(with = "crate::serde_text")]
+        converted: i128,
     },
 }
 

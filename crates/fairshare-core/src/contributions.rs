@@ -12,6 +12,7 @@ use crate::command::{Command, Outcome};
 use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
+use crate::limits::{check_contribution, size_field};
 use crate::model::{Contribution, Details, Kind, Role, Status, check_text};
 use crate::money::positive_amount;
 use crate::roles::{affiliate_acts_for_self, forbid_observer, observers_only_read};
@@ -74,6 +75,62 @@ impl<'a> LogRequest<'a> {
     }
 }
 
+/// The fields of a `Cite` command, lent by the dispatcher.
+pub(crate) struct CiteRequest<'a> {
+    pub project: &'a str,
+    pub agent: &'a str,
+    pub of: u64,
+    pub percent: &'a str,
+    pub date: Option<Date>,
+    pub note: Option<&'a str>,
+}
+
+impl<'a> CiteRequest<'a> {
+    /// The fields of `command`, if it is a `Cite`.
+    #[inline]
+    pub(crate) fn of(command: &'a Command) -> Option<CiteRequest<'a>> {
+        let Command::Cite {
+            project,
+            agent,
+            of,
+            percent,
+            date,
+            note,
+        } = command
+        else {
+            return None;
+        };
+        Some(CiteRequest {
+            project,
+            agent,
+            of: *of,
+            percent,
+            date: *date,
+            note: note.as_deref(),
+        })
+    }
+}
+
+impl CiteRequest<'_> {
+    /// The `Log` of a cite contribution worth `value`.
+    fn log<'a>(&'a self, value: &'a str) -> LogRequest<'a> {
+        LogRequest {
+            project: self.project,
+            agent: self.agent,
+            kind: Kind::Cite,
+            category: None,
+            hours: None,
+            amount: None,
+            rate: None,
+            value: Some(value),
+            date: self.date,
+            note: self.note,
+            gift: false,
+            reimbursable: false,
+        }
+    }
+}
+
 /// What a logged contribution measures, by kind: its quantity, and the category, amount or
 /// rate that go with it.
 struct Measure {
@@ -103,6 +160,30 @@ impl State {
         role: Role,
         log: &LogRequest,
     ) -> DomainResult<Outcome> {
+        if log.kind == Kind::Use && log.rate.is_some() && role != Role::Custodian {
+            return Err(DomainError::forbidden(format!(
+                "{} may not name the rate of a use: it comes from the project's schedule \
+                 (`rate set PROJECT use PER_HOUR`); only custodians name another rate",
+                ctx.actor
+            ))
+            .field("rate")
+            .value(log.rate.unwrap_or_default()));
+        }
+        if log.kind == Kind::Cite && role != Role::Custodian {
+            return Err(DomainError::forbidden(format!(
+                "{} may not name the value of a citation: cite a contribution with a percentage \
+                 of its value (`log cite PROJECT AGENT --of CONTRIBUTION --percent P`); only \
+                 custodians log a fixed value",
+                ctx.actor
+            ))
+            .field("value")
+            .value(log.value.unwrap_or_default()));
+        }
+        self.decide_logged(ctx, role, log)
+    }
+
+    /// Decides a `Log` (or a `Cite`, turned into one) once the kind's own rules are checked.
+    fn decide_logged(&self, ctx: &Ctx, role: Role, log: &LogRequest) -> DomainResult<Outcome> {
         let agent = log.agent;
         observers_only_read(role, &ctx.actor, "log contributions")?;
         affiliate_acts_for_self(
@@ -119,7 +200,11 @@ impl State {
             .about_value("agent", agent)?;
         let contribution = self.new_contribution(ctx, project, log, Value::ZERO)?;
         let value = self.valuate(project, &contribution)?;
+        check_contribution(ctx.date, &contribution, value)?;
         let counted = project.approvals_required == 0;
+        if counted && !log.gift {
+            self.check_counts(project, value.0, size_field(log.kind))?;
+        }
         Ok(Outcome::Logged {
             id: self.contributions.len() as u64 + 1,
             value,
@@ -157,6 +242,77 @@ impl State {
         Ok(())
     }
 
+    // --- Cite ---
+
+    pub(crate) fn decide_cite(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        cite: &CiteRequest,
+    ) -> DomainResult<Outcome> {
+        let (value, _) = self.cited_value(cite)?;
+        self.decide_logged(ctx, role, &cite.log(&value))
+    }
+
+    pub(crate) fn apply_cite(
+        &mut self,
+        ctx: &Ctx,
+        cite: &CiteRequest,
+        id: u64,
+        value: Value,
+        counted: bool,
+        minted: Option<&TokenMint>,
+    ) -> DomainResult<()> {
+        let (cited, author) = self.cited_value(cite).map_err(|_| unfit(ctx, "cite"))?;
+        self.apply_log(ctx, &cite.log(&cited), id, value, counted, minted)?;
+        let contribution = self
+            .contributions
+            .last_mut()
+            .ok_or_else(|| unfit(ctx, "cite"))?;
+        contribution.set_cites(cite.of, author);
+        Ok(())
+    }
+
+    /// `percent` % of the cited contribution's value, as decimal text, and its author.
+    fn cited_value(&self, cite: &CiteRequest) -> DomainResult<(String, Arc<str>)> {
+        let project = self
+            .project(cite.project)
+            .about_value("project", cite.project)?;
+        let cited = self.contribution(cite.of).about_value("of", cite.of)?;
+        let cited_project = self.project(&cited.project)?;
+        if cited_project.currency != project.currency {
+            return Err(DomainError::invalid(format!(
+                "contribution {} is valued in {}, project {} in {}: cite a contribution valued \
+                 in the same currency",
+                cite.of, cited_project.currency, project.slug, project.currency
+            ))
+            .field("of")
+            .value(cite.of.to_string()));
+        }
+        let percent = positive_decimal(Field::new("percent", "percentage"), cite.percent)?;
+        if percent > Decimal::ONE_HUNDRED {
+            return Err(DomainError::invalid(format!(
+                "a citation is worth at most 100% of the cited contribution, not {percent}%"
+            ))
+            .field("percent")
+            .value(cite.percent)
+            .limit("100"));
+        }
+        let value = cited
+            .value
+            .mul_decimal(percent / Decimal::ONE_HUNDRED)
+            .map_err(|e| e.field("percent"))?;
+        if value <= Value::ZERO {
+            return Err(DomainError::invalid(format!(
+                "{percent}% of contribution {} is worth nothing",
+                cite.of
+            ))
+            .field("percent")
+            .value(cite.percent));
+        }
+        Ok((value.to_string(), cited.agent.clone()))
+    }
+
     // --- Approve ---
 
     pub(crate) fn decide_approve(&self, ctx: &Ctx, role: Role, id: u64) -> DomainResult<Outcome> {
@@ -169,6 +325,9 @@ impl State {
         }
         let project = self.project(&contribution.project)?;
         let counted = contribution.approvals().len() as u32 + 1 >= project.approvals_required;
+        if counted && !contribution.gift {
+            self.check_counts(project, contribution.value.0, "id")?;
+        }
         let minted = if counted {
             self.token_mint_for(contribution, contribution.value)?
         } else {
@@ -357,7 +516,7 @@ fn measure(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
     match log.kind {
         Kind::Work => measure_work(project, log),
         Kind::Cash | Kind::Material => measure_money(project, log),
-        Kind::Use => measure_use(log),
+        Kind::Use => measure_use(project, log),
         Kind::Cite => measure_cite(log),
         Kind::Bounty => Err(DomainError::invalid(
             "bounty awards are not logged directly: they are made when a bounty is completed",
@@ -416,18 +575,27 @@ fn measure_money(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
     })
 }
 
-/// Use of one's own equipment: hours at a stated rate.
+/// The category whose rate is the project's rate per hour of one's own equipment.
+pub(crate) const USE_RATE: &str = "use";
+
+/// Use of one's own equipment: hours at the project's use rate, or at a rate a custodian names.
 #[inline]
-fn measure_use(log: &LogRequest) -> DomainResult<Measure> {
+fn measure_use(project: &Project, log: &LogRequest) -> DomainResult<Measure> {
     let kind = log.kind;
     refuse_extra(kind, AMOUNT, log.amount.is_some())?;
     refuse_extra(kind, VALUE, log.value.is_some())?;
     refuse_extra(kind, CATEGORY, log.category.is_some())?;
     let quantity = positive_decimal(HOURS, need(kind, log.hours, HOURS)?)?;
-    let unit_rate = rate(
-        RATE,
-        need(kind, log.rate, Field::new("rate", "a rate per hour"))?,
-    )?;
+    let unit_rate = match log.rate {
+        Some(text) => rate(RATE, text)?,
+        None => project.policy.rates.get(USE_RATE).copied().ok_or_else(|| {
+            DomainError::invalid(format!(
+                "project {} has no use rate: set it with `rate set {} {USE_RATE} PER_HOUR`",
+                project.slug, project.slug
+            ))
+            .field(RATE.name)
+        })?,
+    };
     Ok(Measure {
         unit_rate: Some(unit_rate),
         ..Measure::of(quantity)

@@ -9,7 +9,7 @@ use crate::error::{About, DomainError, DomainResult, Field};
 use crate::model::{Agent, OPERATOR, OUTSIDE, Plan, Policy, Role, check_name, check_text};
 use crate::money::check_exponent;
 use crate::roles::require_custodian;
-use crate::state::{Project, State};
+use crate::state::{Ctx, Project, State};
 
 /// Names nobody may take: they mean something already.
 const RESERVED_NAMES: [&str; 3] = [OUTSIDE, OPERATOR, "unallocated"];
@@ -89,6 +89,7 @@ impl State {
 
     pub(crate) fn apply_add_project(
         &mut self,
+        ctx: &Ctx,
         slug: &str,
         name: Option<&str>,
         currency: &str,
@@ -107,6 +108,7 @@ impl State {
             counted: Default::default(),
             claims: Vec::new(),
             claim_index: Default::default(),
+            created: ctx.date,
         };
         self.projects.insert(slug.to_string(), project);
         Ok(())

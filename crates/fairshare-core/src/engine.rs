@@ -10,7 +10,7 @@
 //! `tokens.rs`. The dispatchers destructure a command (and its outcome) and call them.
 
 use crate::command::{Command, Line, Outcome};
-use crate::contributions::LogRequest;
+use crate::contributions::{CiteRequest, LogRequest};
 use crate::distribute::RevenueOutcome;
 use crate::error::{DomainError, DomainResult};
 use crate::model::Role;
@@ -41,7 +41,8 @@ impl State {
             | Command::Reject { .. }
             | Command::SetPlan { .. }
             | Command::Revenue { .. }
-            | Command::Revalue { .. } => self.decide_core(ctx, role, command),
+            | Command::Revalue { .. }
+            | Command::Cite { .. } => self.decide_core(ctx, role, command),
             // --- corrections ---
             Command::Adjust { .. }
             | Command::Reverse { .. }
@@ -77,6 +78,15 @@ impl State {
             | Command::Transfer { .. }
             | Command::AcceptToken { .. }
             | Command::PayWithToken { .. } => self.decide_token(ctx, role, command),
+            // --- treasury ---
+            Command::RequestPayout { .. }
+            | Command::ApprovePayout { .. }
+            | Command::RejectPayout { .. }
+            | Command::SubmitExpense { .. }
+            | Command::ApproveExpense { .. }
+            | Command::RejectExpense { .. }
+            | Command::TransferMoney { .. }
+            | Command::Exchange { .. } => self.decide_treasury(ctx, role, command),
         }
     }
 
@@ -119,6 +129,10 @@ impl State {
             Command::Log { .. } => match LogRequest::of(command) {
                 Some(log) => self.decide_log(ctx, role, &log),
                 None => Err(DomainError::corrupt("not a log command")),
+            },
+            Command::Cite { .. } => match CiteRequest::of(command) {
+                Some(cite) => self.decide_cite(ctx, role, &cite),
+                None => Err(DomainError::corrupt("not a cite command")),
             },
             Command::Approve { id } => self.decide_approve(ctx, role, *id),
             Command::Reject { id, reason } => self.decide_reject(ctx, role, *id, reason),
@@ -173,7 +187,8 @@ impl State {
             | Command::Reject { .. }
             | Command::SetPlan { .. }
             | Command::Revenue { .. }
-            | Command::Revalue { .. } => self.apply_core(ctx, command, outcome, payout_lines)?,
+            | Command::Revalue { .. }
+            | Command::Cite { .. } => self.apply_core(ctx, command, outcome, payout_lines)?,
             // --- corrections ---
             Command::Adjust { .. }
             | Command::Reverse { .. }
@@ -209,6 +224,15 @@ impl State {
             | Command::Transfer { .. }
             | Command::AcceptToken { .. }
             | Command::PayWithToken { .. } => self.apply_token(ctx, command, outcome)?,
+            // --- treasury ---
+            Command::RequestPayout { .. }
+            | Command::ApprovePayout { .. }
+            | Command::RejectPayout { .. }
+            | Command::SubmitExpense { .. }
+            | Command::ApproveExpense { .. }
+            | Command::RejectExpense { .. }
+            | Command::TransferMoney { .. }
+            | Command::Exchange { .. } => self.apply_treasury(ctx, command, outcome)?,
         }
         self.record_key(ctx, outcome);
         self.head = ctx.seq;
@@ -236,7 +260,9 @@ impl State {
                     approvals,
                 },
                 Outcome::Done,
-            ) => self.apply_add_project(slug, name.as_deref(), currency, *exponent, *approvals),
+            ) => {
+                self.apply_add_project(ctx, slug, name.as_deref(), currency, *exponent, *approvals)
+            }
             (
                 Command::SetRate {
                     project,
@@ -262,7 +288,7 @@ impl State {
                 Outcome::Done,
             ) => self.apply_set_multiplier(project, *kind, factor),
             (Command::SetHalfLife { project, days }, Outcome::Done) => {
-                self.apply_set_half_life(project, days.as_deref())
+                self.apply_set_half_life(ctx, project, days.as_deref())
             }
             (
                 Command::Log { .. },
@@ -274,6 +300,18 @@ impl State {
                 },
             ) => match LogRequest::of(command) {
                 Some(log) => self.apply_log(ctx, &log, *id, *value, *counted, minted.as_ref()),
+                None => Err(unfit(ctx, command.op())),
+            },
+            (
+                Command::Cite { .. },
+                Outcome::Logged {
+                    id,
+                    value,
+                    counted,
+                    minted,
+                },
+            ) => match CiteRequest::of(command) {
+                Some(cite) => self.apply_cite(ctx, &cite, *id, *value, *counted, minted.as_ref()),
                 None => Err(unfit(ctx, command.op())),
             },
             (
@@ -373,20 +411,7 @@ mod tests {
     }
 
     fn log(kind: Kind) -> Command {
-        Command::Log {
-            project: "p".into(),
-            agent: "ana".into(),
-            kind,
-            category: None,
-            hours: None,
-            amount: None,
-            rate: None,
-            value: None,
-            date: None,
-            note: None,
-            gift: false,
-            reimbursable: false,
-        }
+        Command::log("p", "ana", kind, None, None, None)
     }
 
     #[test]

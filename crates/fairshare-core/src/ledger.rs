@@ -12,7 +12,7 @@ use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, DomainResult};
-use crate::model::OUTSIDE;
+use crate::model::may_go_negative;
 
 /// One leg of a transaction: a positive amount credits (adds to) the account, negative debits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,7 +83,8 @@ impl Ledger {
         &self.transactions
     }
 
-    /// Checks that postings balance per asset and leave no account but `outside` negative.
+    /// Checks that postings balance per asset and leave no account but `outside` and `exchange`
+    /// negative.
     ///
     /// Linear in the postings: a transaction has few assets and few debited accounts (a
     /// revenue split debits one account and credits thousands), and only a debited account can
@@ -112,7 +113,7 @@ impl Ledger {
         }
         debited.sort_unstable();
         debited.dedup();
-        debited.retain(|(account, _)| *account != OUTSIDE);
+        debited.retain(|(account, _)| !may_go_negative(account));
         // Many debited accounts: sum every pair once instead of rescanning per account.
         let sums: Option<FastMap<(&str, &str), i128>> =
             (debited.len() > DEBITED_SCAN_MAX).then(|| {
@@ -206,7 +207,7 @@ impl Ledger {
                         "balance of {account} in {asset} is {balance} but its postings sum to {expected}"
                     )));
                 }
-                if *balance < 0 && account != OUTSIDE {
+                if *balance < 0 && !may_go_negative(account) {
                     return Err(DomainError::corrupt(format!(
                         "account {account} is negative in {asset}"
                     )));
@@ -220,6 +221,7 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::OUTSIDE;
 
     fn posting(account: &str, asset: &str, amount: i128) -> Posting {
         Posting {

@@ -46,6 +46,7 @@ mod engine;
 mod error;
 mod event;
 mod ledger;
+mod limits;
 mod model;
 mod money;
 mod peer;
@@ -53,10 +54,12 @@ mod policy;
 mod resources;
 mod roles;
 mod serde_text;
+mod shorthand;
 mod split;
 mod state;
 mod time;
 mod tokens;
+mod treasury;
 mod value;
 
 /// The hash map of the core's hot paths (agents, aggregates, balances, idempotency keys):
@@ -65,15 +68,16 @@ mod value;
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 // --- commands, outcomes and events: what a book logs ---
-pub use command::{ClaimPayment, Command, Line, Outcome};
+pub use command::{ClaimPayment, Command, Line, Outcome, TechnicianWork};
 pub use event::{EventBody, GENESIS_HASH, chain_hash, payload_hash};
 // --- the state machine and what it knows ---
 pub use date::Date;
 pub use error::{Details, DomainError, DomainResult, ErrorKind};
 pub use ledger::{Ledger, Posting, Transaction};
+pub use limits::{CONTRIBUTION_VALUE_MAX, FUTURE_DAYS_MAX, HOURS_MAX, PROJECT_VALUE_MAX};
 pub use model::{
-    Agent, Bucket, Contribution, Filter, Kind, NAME_LEN_MAX, OPERATOR, OUTSIDE, PercentOf, Plan,
-    Policy, Role, Status, TEXT_LEN_MAX,
+    Agent, Bucket, Contribution, EXCHANGE, Filter, Kind, NAME_LEN_MAX, OPERATOR, OUTSIDE,
+    PercentOf, Plan, Policy, Role, Status, TEXT_LEN_MAX, may_go_negative,
 };
 pub use state::{Ctx, Distribution, Project, State};
 pub use time::Timestamp;
@@ -92,3 +96,5 @@ pub use peer::{
 };
 // --- tokens ---
 pub use tokens::{HatchResult, HatchSpec, Price, Redemption, Token, TokenMint};
+// --- treasury ---
+pub use treasury::{Expense, Payout, TreasuryStatus, convert_floor};

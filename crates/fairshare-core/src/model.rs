@@ -20,6 +20,14 @@ pub const TEXT_LEN_MAX: usize = 2_000;
 pub const PLAN_BUCKETS_MAX: usize = 64;
 /// The world outside the network: money entering (revenue) or leaving comes from or goes here.
 pub const OUTSIDE: &str = "outside";
+/// The account currency exchanges go through: it gives one asset and takes another, so its
+/// balance in each asset may go negative (like `outside`'s).
+pub const EXCHANGE: &str = "exchange";
+
+/// Whether `account` may go negative: only `outside` and `exchange`.
+pub fn may_go_negative(account: &str) -> bool {
+    account == OUTSIDE || account == EXCHANGE
+}
 /// The actor name of the local operator (the CLI without `--as`), who acts as a custodian.
 pub const OPERATOR: &str = "operator";
 
@@ -175,6 +183,9 @@ pub struct Policy {
     pub skills: BTreeMap<String, Decimal>,
     /// Time decay: value halves every `half_life_days`; none by default.
     pub half_life_days: Option<Decimal>,
+    /// Every half-life set, with the sequence number of the event that set it: a half-life
+    /// applies to the contributions logged after that event only.
+    pub half_lives: Vec<(u64, Option<Decimal>)>,
 }
 
 impl Policy {
@@ -183,6 +194,12 @@ impl Policy {
     }
     pub fn skill(&self, handle: &str) -> Decimal {
         self.skills.get(handle).copied().unwrap_or(Decimal::ONE)
+    }
+    /// The half-life that applies to a contribution logged by event `seq`: the last one set
+    /// before it (none if none was).
+    pub fn half_life_at(&self, seq: u64) -> Option<Decimal> {
+        let before = self.half_lives.partition_point(|(set, _)| *set < seq);
+        before.checked_sub(1).and_then(|i| self.half_lives[i].1)
     }
 }
 
@@ -240,6 +257,8 @@ pub(crate) struct Details {
     note: Option<String>,
     approvals: Vec<String>,
     reason: Option<String>,
+    /// A citation: the cited contribution and its author.
+    cites: Option<(u64, Arc<str>)>,
 }
 
 impl Details {
@@ -254,6 +273,7 @@ impl Details {
             note,
             approvals,
             reason: None,
+            cites: None,
         };
         (details != Details::default()).then(|| Box::new(details))
     }
@@ -286,6 +306,18 @@ impl Contribution {
 
     pub(crate) fn add_approval(&mut self, handle: String) {
         self.details_mut().approvals.push(handle);
+    }
+
+    /// A citation: the cited contribution and its author.
+    pub fn cites(&self) -> Option<(u64, &str)> {
+        self.details
+            .as_ref()
+            .and_then(|d| d.cites.as_ref())
+            .map(|(id, author)| (*id, &**author))
+    }
+
+    pub(crate) fn set_cites(&mut self, id: u64, author: Arc<str>) {
+        self.details_mut().cites = Some((id, author));
     }
 
     pub(crate) fn set_reason(&mut self, reason: String) {
@@ -409,6 +441,14 @@ fn default_reimburse_kinds() -> Vec<Kind> {
 }
 
 impl Bucket {
+    /// The account a fixed or percent bucket pays into.
+    pub fn destination(&self) -> Option<&str> {
+        match self {
+            Bucket::Fixed { to, .. } | Bucket::Percent { to, .. } => Some(to),
+            _ => None,
+        }
+    }
+
     /// A short name of the bucket for statements.
     pub fn label(&self) -> String {
         match self {

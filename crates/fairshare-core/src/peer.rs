@@ -602,7 +602,9 @@ impl State {
             Some(b) => (b.formula, b.peer, b.steward),
             None => (Decimal::ONE, Decimal::ZERO, Decimal::ZERO),
         };
-        if blend.is_some() && !parts.rows.is_empty() {
+        // Before the project existed, nobody holds anything in it.
+        let existed = as_of >= project.created;
+        if blend.is_some() && !parts.rows.is_empty() && existed {
             check_parts(&project.slug, formula, peer, steward, &parts)?;
         }
         let (wf, wp, ws) = (
@@ -613,6 +615,7 @@ impl State {
         let rows = parts
             .rows
             .iter()
+            .filter(|_| existed)
             .map(|(agent, (value, received, points))| {
                 let f = Share::ratio(value.0, parts.value_total);
                 let p = Share::ratio(*received, parts.received_total);
@@ -783,7 +786,7 @@ impl State {
                 agent,
                 points,
                 reason,
-            } => self.decide_steward_give(role, project, agent, *points, reason),
+            } => self.decide_steward_give(ctx, role, project, agent, *points, reason),
             Command::SetBlend {
                 project,
                 formula,
@@ -1237,6 +1240,7 @@ impl State {
 
     fn decide_steward_give(
         &self,
+        ctx: &Ctx,
         role: Role,
         project: &str,
         agent: &str,
@@ -1244,6 +1248,13 @@ impl State {
         reason: &str,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "give steward points")?;
+        if agent == ctx.actor {
+            return Err(DomainError::forbidden(format!(
+                "{agent} may not give steward points to themself: stewardship is recognised by others"
+            ))
+            .field("agent")
+            .value(agent));
+        }
         let project = self.project(project).about_value("project", project)?;
         self.check_shareholder(agent).about_value("agent", agent)?;
         if self.has_left(&project.slug, agent) {
@@ -1428,6 +1439,9 @@ impl State {
             .about_value("agent", agent)?;
         let contribution = self.bounty_contribution(ctx, project, bounty, agent, Value::ZERO)?;
         let value = self.valuate(project, &contribution)?;
+        crate::limits::check_contribution(ctx.date, &contribution, value)
+            .map_err(|e| e.or_field("task", Some(task.to_string())))?;
+        self.check_counts(project, value.0, "task")?;
         Ok(Outcome::BountyAwarded {
             contribution: contribution.id,
             value,
@@ -2085,20 +2099,7 @@ mod tests {
     }
 
     fn log(agent: &str, kind: Kind, hours: Option<&str>, amount: Option<&str>) -> Command {
-        Command::Log {
-            project: "v".into(),
-            agent: agent.into(),
-            kind,
-            category: hours.map(|_| "any".into()),
-            hours: hours.map(Into::into),
-            amount: amount.map(Into::into),
-            rate: None,
-            value: None,
-            date: None,
-            note: None,
-            gift: false,
-            reimbursable: false,
-        }
+        Command::log("v", agent, kind, hours.map(|_| "any"), hours, amount)
     }
 
     /// The startup of startup.json: michael (custodian), allyson, marc, john (affiliates),

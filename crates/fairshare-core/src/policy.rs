@@ -10,12 +10,15 @@ use rust_decimal::Decimal;
 use crate::command::Outcome;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
+use crate::limits::CONTRIBUTION_VALUE_MAX;
 use crate::model::{
-    Bucket, Contribution, Kind, OUTSIDE, PLAN_BUCKETS_MAX, PercentOf, Plan, Role, check_name,
+    Bucket, Contribution, EXCHANGE, Kind, OUTSIDE, PLAN_BUCKETS_MAX, PercentOf, Plan, Role,
+    check_name,
 };
 use crate::money::positive_amount;
 use crate::roles::require_custodian;
 use crate::state::{Ctx, Project, State};
+use crate::tokens::TOKEN_RESERVE;
 use crate::value::{Value, parse_decimal, positive_decimal, rate};
 
 impl State {
@@ -125,11 +128,14 @@ impl State {
 
     pub(crate) fn apply_set_half_life(
         &mut self,
+        ctx: &Ctx,
         project: &str,
         days: Option<&str>,
     ) -> DomainResult<()> {
         let days = days.map(|d| parse_decimal(d, "half-life")).transpose()?;
-        self.project_mut(project)?.policy.half_life_days = days;
+        let policy = &mut self.project_mut(project)?.policy;
+        policy.half_life_days = days;
+        policy.half_lives.push((ctx.seq, days));
         Ok(())
     }
 
@@ -171,6 +177,7 @@ impl State {
         require_custodian(role, "re-value contributions")?;
         let project = self.project(project).about_value("project", project)?;
         let mut changes = Vec::new();
+        let mut added = 0i128;
         for contribution in self.project_contributions(project) {
             // A bad leave fixed this value for good (peer.rs).
             if self.value_fixed_by_leave(contribution) {
@@ -178,9 +185,21 @@ impl State {
             }
             let value = self.valuate(project, contribution)?;
             if value != contribution.value {
+                if value > CONTRIBUTION_VALUE_MAX {
+                    return Err(DomainError::invalid(format!(
+                        "contribution {} would be valued {value}: one contribution is valued at most {}",
+                        contribution.id, CONTRIBUTION_VALUE_MAX
+                    ))
+                    .field("project")
+                    .limit(CONTRIBUTION_VALUE_MAX.to_string()));
+                }
+                if contribution.counts() {
+                    added += value.0 - contribution.value.0;
+                }
                 changes.push((contribution.id, value));
             }
         }
+        self.check_counts(project, added, "project")?;
         Ok(Outcome::Revalued { changes })
     }
 
@@ -221,11 +240,14 @@ impl State {
         let base = match contribution.kind {
             Kind::Work => {
                 let category = contribution.category.as_deref().unwrap_or_default();
+                // A technician's hours keep the rate of the schedule they were charged at,
+                // unless the project sets one for the category.
                 let rate = project
                     .policy
                     .rates
                     .get(category)
                     .copied()
+                    .or_else(|| contribution.unit_rate())
                     .unwrap_or_default();
                 Value::from_decimal(rate)?.mul_decimal(contribution.quantity)?
             }
@@ -286,11 +308,11 @@ const PLAN: &str = "plan";
 fn check_bucket(state: &State, project: &Project, bucket: &Bucket) -> DomainResult<()> {
     match bucket {
         Bucket::Fixed { amount, to } => {
-            check_destination(to)?;
+            check_destination(state, to)?;
             positive_amount(PLAN, amount, project.exponent)?;
         }
         Bucket::Percent { percent, to, .. } => {
-            check_destination(to)?;
+            check_destination(state, to)?;
             check_percent(percent)?;
         }
         Bucket::Reimburse { kinds } => {
@@ -342,13 +364,27 @@ fn check_bucket(state: &State, project: &Project, bucket: &Bucket) -> DomainResu
     Ok(())
 }
 
-/// A plan's destination account: a well-formed name, never `outside`.
-fn check_destination(to: &str) -> DomainResult<()> {
+/// A plan's destination account: a well-formed name, never `outside`, `exchange`, nor a
+/// campaign or liquidity account (money paid there would be stuck or would change what
+/// pledgers and holders are owed).
+fn check_destination(state: &State, to: &str) -> DomainResult<()> {
     check_name(Field::new(PLAN, "destination account"), to)?;
-    if to == OUTSIDE {
-        return Err(DomainError::invalid("a plan cannot pay to `outside`")
+    if to == OUTSIDE || to == EXCHANGE {
+        return Err(DomainError::invalid(format!("a plan cannot pay to `{to}`"))
             .field(PLAN)
             .value(to));
+    }
+    // A token's reserve may take a share of revenue: it backs the token, and money paid there
+    // raises every token's redemption value like a donation (docs/TOKENS.md).
+    if let Some(what) = state
+        .locked_account(to)
+        .filter(|what| *what != TOKEN_RESERVE)
+    {
+        return Err(
+            DomainError::invalid(format!("a plan cannot pay to {to}: it is {what}"))
+                .field(PLAN)
+                .value(to),
+        );
     }
     Ok(())
 }

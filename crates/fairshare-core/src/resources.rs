@@ -11,16 +11,19 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::command::{Command, Line, Outcome};
+use crate::command::{Command, Line, Outcome, TechnicianWork};
 use crate::distribute::percent_floor;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::{Posting, transfer};
-use crate::model::{OUTSIDE, Role, check_name, check_text};
+use crate::model::{Contribution, Details, Kind, OUTSIDE, Role, Status, check_name, check_text};
 use crate::money::{parse_positive_amount, positive_amount};
 use crate::roles::{affiliate_acts_for_self, forbid_observer, require_custodian};
 use crate::split::{CappedShare, split_capped};
-use crate::state::{Ctx, State};
+use crate::state::{Ctx, Project, State};
+
+/// The work category of a technician's hours during a resource use.
+pub(crate) const TECHNICIAN: &str = "technician";
 use crate::value::{Value, non_negative_decimal, parse_decimal, positive_decimal};
 
 /// Default account for material sold at cost.
@@ -407,6 +410,7 @@ pub(crate) struct Charge<'a> {
     pub fee: i128,
     pub lines: &'a [Line],
     pub commons: bool,
+    pub technician_work: Option<TechnicianWork>,
 }
 
 impl State {
@@ -527,6 +531,7 @@ impl State {
                     fee,
                     lines,
                     commons,
+                    technician_work,
                 },
             ) => {
                 let charge = Charge {
@@ -534,6 +539,7 @@ impl State {
                     fee: *fee,
                     lines,
                     commons: *commons,
+                    technician_work: *technician_work,
                 };
                 match UseRequest::of(command) {
                     Some(request) => self.apply_use_resource(ctx, &request, charge),
@@ -937,6 +943,14 @@ impl State {
             agent,
             format_args!("log only their own use, not {agent}'s"),
         )?;
+        if request.community && role != Role::Custodian {
+            return Err(DomainError::forbidden(format!(
+                "{} may not choose the community rate: it applies by a custodian's decision, \
+                 who logs community use",
+                ctx.actor
+            ))
+            .field("community"));
+        }
         self.agent(agent).about_value("agent", agent)?;
         let resource = self
             .resource(request.resource)
@@ -969,12 +983,93 @@ impl State {
                 .limit(format!("{balance} {}", project.currency)));
             }
         }
+        let technician_work = self.technician_work(ctx, request, fees, project)?;
         Ok(Outcome::Charged {
             use_id: resource.uses.len() as u64 + 1,
             fee,
             lines,
             commons,
+            technician_work,
         })
+    }
+
+    /// The work contribution of a use's technician: their hours at the schedule's technician
+    /// rate, in the resource's project, within the limits.
+    fn technician_work(
+        &self,
+        ctx: &Ctx,
+        request: &UseRequest,
+        fees: &FeeSchedule,
+        project: &Project,
+    ) -> DomainResult<Option<TechnicianWork>> {
+        let (Some(technician), Some(hours)) = (request.technician, request.technician_hours) else {
+            return Ok(None);
+        };
+        let contribution = self.technician_contribution(ctx, project, technician, hours, fees)?;
+        crate::limits::check_contribution(ctx.date, &contribution, contribution.value)
+            .map_err(|e| e.or_field("technician_hours", Some(hours.to_string())))?;
+        self.check_counts(project, contribution.value.0, "technician_hours")?;
+        Ok(Some(TechnicianWork {
+            contribution: contribution.id,
+            value: contribution.value,
+        }))
+    }
+
+    /// The approved `technician` work contribution of `hours` by `technician`.
+    fn technician_contribution(
+        &self,
+        ctx: &Ctx,
+        project: &Project,
+        technician: &str,
+        hours: &str,
+        fees: &FeeSchedule,
+    ) -> DomainResult<Contribution> {
+        let quantity = parse_decimal(hours, "technician hours")?;
+        let value = Value::from_decimal(fees.technician_per_hour)?.mul_decimal(quantity)?;
+        Ok(Contribution {
+            id: self.contributions.len() as u64 + 1,
+            project: project.slug.clone(),
+            agent: self.handle(technician)?,
+            kind: Kind::Work,
+            category: Some(Arc::from(TECHNICIAN)),
+            quantity,
+            amount_minor: None,
+            date: ctx.date,
+            gift: false,
+            reimbursable: false,
+            value,
+            status: Status::Approved,
+            seq: ctx.seq,
+            details: Details::boxed(Some(fees.technician_per_hour), None, Vec::new()),
+        })
+    }
+
+    /// Counts the technician's work a decided use recorded.
+    fn apply_technician_work(
+        &mut self,
+        ctx: &Ctx,
+        request: &UseRequest,
+        work: TechnicianWork,
+    ) -> DomainResult<()> {
+        let record = self.resource(request.resource)?;
+        let project = self.project(&record.project)?;
+        let fees = record
+            .fees
+            .as_ref()
+            .ok_or_else(|| unfit(ctx, "use_resource"))?;
+        let (Some(technician), Some(hours)) = (request.technician, request.technician_hours) else {
+            return Err(unfit(ctx, "use_resource"));
+        };
+        let contribution = self.technician_contribution(ctx, project, technician, hours, fees)?;
+        if contribution.id != work.contribution || contribution.value != work.value {
+            return Err(unfit(ctx, "use_resource"));
+        }
+        self.count(&contribution)?;
+        self.project_mut(&contribution.project)?
+            .contributions
+            .push(contribution.id);
+        self.contributions.push(contribution);
+        Ok(())
     }
 
     /// The fee of a use and its lines: material at cost (line 0), the technician (line 1),
@@ -1047,6 +1142,9 @@ impl State {
             .as_ref()
             .and_then(|f| f.payback_index())
             .map(|i| i as u32 + 2);
+        if let Some(work) = charge.technician_work {
+            self.apply_technician_work(ctx, request, work)?;
+        }
         self.post_use(ctx, request, &charge, &asset)?;
         let record = self
             .resources

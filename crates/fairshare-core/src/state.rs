@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rust_decimal::Decimal;
+
 use crate::FastMap;
 use crate::command::{Line, Outcome};
 use crate::date::Date;
@@ -34,6 +36,8 @@ pub struct Project {
     /// Where each contribution's claim is in `claims`: a revenue settles claims by id without
     /// rescanning them all.
     pub claim_index: FastMap<u64, usize>,
+    /// The day the project was added: shares as of an earlier day show nothing.
+    pub created: Date,
 }
 
 impl Project {
@@ -157,6 +161,8 @@ pub struct State {
     pub(crate) peer: crate::peer::PeerState,
     // --- tokens ---
     pub(crate) tokens: crate::tokens::Tokens,
+    // --- treasury ---
+    pub(crate) treasury: crate::treasury::Treasury,
 }
 
 impl State {
@@ -329,43 +335,50 @@ impl State {
         as_of: Date,
     ) -> DomainResult<Vec<(Arc<str>, Value)>> {
         let mut totals: FastMap<Arc<str>, Value> = FastMap::default();
-        match (&project.policy.half_life_days, filter.has_dates()) {
-            (None, false) => {
-                for ((kind, category), per_agent) in &project.counted {
-                    if !filter.matches_key(*kind, category.as_deref()) {
-                        continue;
-                    }
-                    for (agent, value) in per_agent {
-                        let total = totals.entry(agent.clone()).or_default();
-                        *total = total.checked_add(*value)?;
-                    }
+        if as_of < project.created {
+            return Ok(Vec::new());
+        }
+        let decays = project
+            .policy
+            .half_lives
+            .iter()
+            .any(|(_, days)| days.is_some());
+        if !decays && !filter.has_dates() {
+            for ((kind, category), per_agent) in &project.counted {
+                if !filter.matches_key(*kind, category.as_deref()) {
+                    continue;
+                }
+                for (agent, value) in per_agent {
+                    let total = totals.entry(agent.clone()).or_default();
+                    *total = total.checked_add(*value)?;
                 }
             }
-            (half_life, _) => {
-                let mut factors: FastMap<Date, i128> = FastMap::default();
-                for contribution in self.project_contributions(project) {
-                    if !contribution.counts()
-                        || !filter.matches_key(contribution.kind, contribution.category.as_deref())
-                        || !filter.matches_date(contribution.date)
-                    {
-                        continue;
-                    }
-                    let value = match half_life {
-                        Some(days) => {
-                            let factor = *factors.entry(contribution.date).or_insert_with(|| {
+        } else {
+            // A half-life applies to the contributions logged after the event that set it.
+            let mut factors: FastMap<(Date, Decimal), i128> = FastMap::default();
+            for contribution in self.project_contributions(project) {
+                if !contribution.counts()
+                    || !filter.matches_key(contribution.kind, contribution.category.as_deref())
+                    || !filter.matches_date(contribution.date)
+                {
+                    continue;
+                }
+                let value = match project.policy.half_life_at(contribution.seq) {
+                    Some(days) => {
+                        let factor =
+                            *factors.entry((contribution.date, days)).or_insert_with(|| {
                                 crate::value::decay_factor_scaled(
                                     as_of.days_since(contribution.date),
-                                    *days,
+                                    days,
                                 )
                             });
-                            contribution.value.mul_scaled(factor)?
-                        }
-                        None => contribution.value,
-                    };
-                    let agent = self.handle(&contribution.agent)?;
-                    let total = totals.entry(agent).or_default();
-                    *total = total.checked_add(value)?;
-                }
+                        contribution.value.mul_scaled(factor)?
+                    }
+                    None => contribution.value,
+                };
+                let agent = self.handle(&contribution.agent)?;
+                let total = totals.entry(agent).or_default();
+                *total = total.checked_add(value)?;
             }
         }
         let mut values: Vec<(Arc<str>, Value)> = totals

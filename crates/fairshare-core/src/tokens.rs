@@ -150,6 +150,24 @@ impl Tokens {
         })
     }
 
+    /// Why nothing but the token's own commands may pay into or out of `account`: it is a
+    /// token's reserve or a liquidity account.
+    pub(crate) fn locked_account(&self, name: &str) -> Option<&'static str> {
+        self.by_symbol.values().find_map(|token| {
+            if token.reserve_account == name {
+                Some(TOKEN_RESERVE)
+            } else if token
+                .accepted_by
+                .keys()
+                .any(|p| liquidity_account(p) == name)
+            {
+                Some("a liquidity account")
+            } else {
+                None
+            }
+        })
+    }
+
     /// The token a project issues, if any.
     pub fn of_project(&self, project: &str) -> Option<&Token> {
         self.by_symbol.values().find(|t| t.project == project)
@@ -263,6 +281,9 @@ impl Token {
         )
     }
 }
+
+/// What [`Tokens::locked_account`] calls a token's reserve.
+pub(crate) const TOKEN_RESERVE: &str = "a token's reserve";
 
 /// The account through which a project clears payments in tokens it accepts.
 pub fn liquidity_account(project: &str) -> String {
@@ -1941,19 +1962,7 @@ mod tests {
     use crate::model::OPERATOR;
 
     fn create(project: &str, symbol: &str, redemption: Redemption) -> Command {
-        Command::CreateToken {
-            project: project.into(),
-            symbol: symbol.into(),
-            exponent: 2,
-            mint_per_value: None,
-            redemption,
-            exit_fee_percent: None,
-            entry_tribute_percent: None,
-            exit_tribute_percent: None,
-            funding_to: None,
-            curve_exponent: None,
-            hatch: None,
-        }
+        Command::create_token(project, symbol, 2, redemption)
     }
 
     fn presale(agent: &str, amount: &str, price: &str) -> Command {
@@ -1974,20 +1983,7 @@ mod tests {
     }
 
     fn work(agent: &str, hours: &str) -> Command {
-        Command::Log {
-            project: "bikes".into(),
-            agent: agent.into(),
-            kind: crate::model::Kind::Work,
-            category: Some("build".into()),
-            hours: Some(hours.into()),
-            amount: None,
-            rate: None,
-            value: None,
-            date: None,
-            note: None,
-            gift: false,
-            reimbursable: false,
-        }
+        Command::log_work("bikes", agent, "build", hours)
     }
 
     #[test]

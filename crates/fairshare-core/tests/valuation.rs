@@ -45,14 +45,7 @@ impl Book {
                 approvals,
             },
         );
-        self.ok(
-            OPERATOR,
-            Command::SetRate {
-                project: "p".into(),
-                category: "dev".into(),
-                per_hour: "40.00".into(),
-            },
-        );
+        self.ok(OPERATOR, Command::set_rate("p", "dev", "40.00"));
     }
 
     fn run(&mut self, actor: &str, command: Command) -> Result<Outcome, DomainError> {
@@ -226,14 +219,7 @@ fn a_policy_change_applies_to_later_contributions_until_an_explicit_revalue() {
     let mut book = Book::new();
     book.project(0);
     book.work("bob", "10", None);
-    book.ok(
-        OPERATOR,
-        Command::SetRate {
-            project: "p".into(),
-            category: "dev".into(),
-            per_hour: "50.00".into(),
-        },
-    );
+    book.ok(OPERATOR, Command::set_rate("p", "dev", "50.00"));
     book.work("cy", "10", None);
     assert_eq!(
         book.values(&Filter::default()),
@@ -527,20 +513,7 @@ fn bad_input_names_the_problem() {
             "malformed amount \"12,00\": expected digits with an optional '.' and decimals",
         ),
         (
-            Command::Log {
-                project: "p".into(),
-                agent: "bob".into(),
-                kind: Kind::Work,
-                category: Some("art".into()),
-                hours: Some("1".into()),
-                amount: None,
-                rate: None,
-                value: None,
-                date: None,
-                note: None,
-                gift: false,
-                reimbursable: false,
-            },
+            Command::log_work("p", "bob", "art", "1"),
             "unknown category \"art\" in project p: set its rate first with `rate set p art PER_HOUR`",
         ),
         (

@@ -222,19 +222,7 @@ fn generate(transactions: u64, out: &Path, seed: u64) -> Result<(), Error> {
             )?;
         }
         generator.push(
-            Command::CreateToken {
-                project: slug.clone(),
-                symbol: format!("P{project:02}"),
-                exponent: 2,
-                mint_per_value: None,
-                redemption: Redemption::Nav,
-                exit_fee_percent: None,
-                entry_tribute_percent: None,
-                exit_tribute_percent: None,
-                funding_to: None,
-                curve_exponent: None,
-                hatch: None,
-            },
+            Command::create_token(&slug, &format!("P{project:02}"), 2, Redemption::Nav),
             None,
         )?;
         // The team: 2 to 5 agents; each takes an equal part of what the ones before left.

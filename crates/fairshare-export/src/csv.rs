@@ -1,4 +1,5 @@
-//! CSV tables (RFC 4180: CRLF line ends, fields quoted when they hold `,`, `"`, CR or LF).
+//! CSV tables (RFC 4180: CRLF line ends, fields quoted when they hold `,`, `"`, CR or LF; a
+//! cell that a spreadsheet would read as a formula is escaped, see [`csv_field`]).
 //!
 //! - contributions: one row per contribution, with its value and the event that logged it;
 //! - distributions: one row per payout line of every revenue distribution;
@@ -8,18 +9,11 @@ use std::io::{BufWriter, Write};
 
 use fairshare_core::{State, format_amount};
 
-use crate::ExportResult;
 use crate::index::EventIndex;
 use crate::names::{BookNames, account_class};
+use crate::{ExportResult, plan_of};
 
-/// Quotes a field when RFC 4180 requires it.
-pub fn csv_field(field: &str) -> std::borrow::Cow<'_, str> {
-    if field.contains([',', '"', '\n', '\r']) {
-        std::borrow::Cow::Owned(format!("\"{}\"", field.replace('"', "\"\"")))
-    } else {
-        std::borrow::Cow::Borrowed(field)
-    }
-}
+pub use fairshare_book::csv_field;
 
 /// Writes one record, CRLF-terminated.
 pub fn write_record<S: AsRef<str>>(out: &mut dyn Write, fields: &[S]) -> std::io::Result<()> {
@@ -123,7 +117,8 @@ const DISTRIBUTION_COLUMNS: [&str; 15] = [
 ];
 
 /// One row per payout line of every revenue distribution, in log order. `bucket` is the
-/// bucket's index in the plan; the index past the last bucket is the unallocated remainder.
+/// bucket's number in the plan, from 1 as in the JSON statements; the number past the last
+/// bucket is the unallocated remainder.
 pub fn write_distributions_csv(
     state: &State,
     index: &EventIndex,
@@ -134,11 +129,7 @@ pub fn write_distributions_csv(
     let mut rows = 0;
     for distribution in state.distributions() {
         let meta = index.require(distribution.seq)?;
-        let project = state.project(&distribution.project)?;
-        let plan = distribution
-            .plan_version
-            .checked_sub(1)
-            .and_then(|i| project.plans.get(i as usize));
+        let plan = plan_of(state, distribution)?;
         for (line_number, line) in distribution.lines.iter().enumerate() {
             let label = plan
                 .and_then(|plan| plan.buckets.get(line.bucket as usize))
@@ -152,7 +143,7 @@ pub fn write_distributions_csv(
                 format_amount(distribution.amount, distribution.exponent),
                 distribution.plan_version.to_string(),
                 (line_number + 1).to_string(),
-                line.bucket.to_string(),
+                (line.bucket + 1).to_string(),
                 label,
                 line.to.to_string(),
                 format_amount(line.amount, distribution.exponent),
@@ -220,5 +211,29 @@ mod tests {
         let mut out = Vec::new();
         write_record(&mut out, &["a", "b,c", ""]).unwrap();
         assert_eq!(out, b"a,\"b,c\",\r\n");
+    }
+
+    #[test]
+    fn formulas_are_escaped_and_numbers_stay_numbers() {
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        for (cell, escaped) in [
+            ("+1+2", "\"'+1+2\""),
+            ("-2+3", "\"'-2+3\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\tx", "\"'\tx\""),
+            ("\rx", "\"'\rx\""),
+            ("-", "\"'-\""),
+            ("-.5", "\"'-.5\""),
+            ("1.", "1."),
+            ("a=b", "a=b"),
+        ] {
+            assert_eq!(csv_field(cell), escaped, "{cell:?}");
+        }
+        for number in ["-12.50", "+3", "7", "0.000000000000000001", "-1000000"] {
+            assert_eq!(csv_field(number), number);
+        }
     }
 }

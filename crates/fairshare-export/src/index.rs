@@ -6,7 +6,7 @@
 //! and its store only one at a time) and costs about 100 bytes per event.
 
 use fairshare_core::Date;
-use fairshare_store::{EventRow, Store, StoreError, StoreResult};
+use fairshare_store::{EventRow, Store, StoreError};
 
 use crate::{ExportError, ExportResult};
 
@@ -110,30 +110,4 @@ impl EventIndex {
     }
 }
 
-/// A slice of rows seen as a read-only store, for callers that hold rows rather than a store.
-pub struct RowsStore<'a>(pub &'a [EventRow]);
-
-impl Store for RowsStore<'_> {
-    fn head(&mut self) -> StoreResult<u64> {
-        Ok(self.0.last().map_or(0, |row| row.seq))
-    }
-
-    fn scan(
-        &mut self,
-        after: u64,
-        visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
-    ) -> StoreResult<()> {
-        for row in self.0.iter().filter(|row| row.seq > after) {
-            visit(row.clone())?;
-        }
-        Ok(())
-    }
-
-    fn append(&mut self, _rows: &[EventRow]) -> StoreResult<()> {
-        Err(StoreError::Backend("a row view is read-only".into()))
-    }
-
-    fn location(&self) -> String {
-        "rows".to_string()
-    }
-}
+pub use fairshare_store::RowsStore;

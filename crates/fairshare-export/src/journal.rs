@@ -103,7 +103,7 @@ fn write_journal(
     )?;
     writeln!(
         out,
-        "{comment} accounts: outside -> Equity:Outside, agents -> Assets:Fairshare:Agents, projects -> Assets:Fairshare:Projects, others -> Assets:Fairshare:Accounts"
+        "{comment} accounts: outside -> Equity:Outside, exchange -> Equity:Exchange, agents -> Assets:Fairshare:Agents, projects -> Assets:Fairshare:Projects, others -> Assets:Fairshare:Accounts"
     )?;
     match dialect {
         Dialect::Beancount => writeln!(out, "option \"title\" \"fairshare book\"")?,

@@ -74,3 +74,16 @@ pub enum ExportError {
 }
 
 pub type ExportResult<T> = Result<T, ExportError>;
+
+/// The plan a distribution followed: its project's plan of the distribution's version (none
+/// for version 0, before the project had a plan).
+pub(crate) fn plan_of<'a>(
+    state: &'a fairshare_core::State,
+    distribution: &fairshare_core::Distribution,
+) -> ExportResult<Option<&'a fairshare_core::Plan>> {
+    let project = state.project(&distribution.project)?;
+    Ok(distribution
+        .plan_version
+        .checked_sub(1)
+        .and_then(|i| project.plans.get(i as usize)))
+}

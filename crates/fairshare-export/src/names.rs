@@ -8,6 +8,7 @@
 //! | fairshare account | journal account |
 //! |---|---|
 //! | `outside` | `Equity:Outside` |
+//! | `exchange` | `Equity:Exchange` |
 //! | an agent's handle | `Assets:Fairshare:Agents:<C>` |
 //! | a project's slug | `Assets:Fairshare:Projects:<C>` |
 //! | any other (virtual) account | `Assets:Fairshare:Accounts:<C>` |
@@ -18,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use fairshare_core::{OUTSIDE, State};
+use fairshare_core::{EXCHANGE, OUTSIDE, State};
 
 use crate::{ExportError, ExportResult};
 
@@ -27,6 +28,9 @@ use crate::{ExportError, ExportResult};
 pub enum AccountClass {
     /// The world beyond the network; the only account that may go negative.
     Outside,
+    /// The account currency exchanges go through: it gives one asset and takes another, so
+    /// it may go negative in each; an equity account, like `outside`.
+    Exchange,
     Agent,
     Project,
     /// A virtual account: `infra`, `<project>-unallocated`, a campaign, a reserve, ...
@@ -37,6 +41,7 @@ impl AccountClass {
     pub fn as_str(self) -> &'static str {
         match self {
             AccountClass::Outside => "outside",
+            AccountClass::Exchange => "exchange",
             AccountClass::Agent => "agent",
             AccountClass::Project => "project",
             AccountClass::Virtual => "virtual",
@@ -49,6 +54,8 @@ impl AccountClass {
 pub fn account_class(state: &State, account: &str) -> AccountClass {
     if account == OUTSIDE {
         AccountClass::Outside
+    } else if account == EXCHANGE {
+        AccountClass::Exchange
     } else if state.agent(account).is_ok() {
         AccountClass::Agent
     } else if state.project(account).is_ok() {
@@ -63,6 +70,7 @@ pub fn journal_account(class: AccountClass, account: &str) -> ExportResult<Strin
     let component = component(account)?;
     Ok(match class {
         AccountClass::Outside => "Equity:Outside".to_string(),
+        AccountClass::Exchange => "Equity:Exchange".to_string(),
         AccountClass::Agent => format!("Assets:Fairshare:Agents:{component}"),
         AccountClass::Project => format!("Assets:Fairshare:Projects:{component}"),
         AccountClass::Virtual => format!("Assets:Fairshare:Accounts:{component}"),
@@ -195,6 +203,7 @@ mod tests {
     fn maps_names_reversibly() {
         let map = |class, name| journal_account(class, name).unwrap();
         assert_eq!(map(AccountClass::Outside, "outside"), "Equity:Outside");
+        assert_eq!(map(AccountClass::Exchange, "exchange"), "Equity:Exchange");
         assert_eq!(
             map(AccountClass::Agent, "abran"),
             "Assets:Fairshare:Agents:Abran"

@@ -26,9 +26,9 @@ use std::io::{BufWriter, Write};
 use fairshare_core::{Contribution, Kind, OUTSIDE, State, Status, Transaction, format_amount};
 use serde_json::{Value as Json, json};
 
-use crate::ExportResult;
 use crate::index::{EventIndex, EventMeta};
 use crate::names::{AccountClass, BookNames};
+use crate::{ExportResult, plan_of};
 
 pub const VF: &str = "https://w3id.org/valueflows/ont/vf#";
 pub const OM2: &str = "http://www.ontology-of-units-of-measure.org/resource/om-2/";
@@ -87,7 +87,9 @@ impl Ids {
         match class {
             AccountClass::Agent => self.agent(account),
             AccountClass::Outside => self.outside(),
-            AccountClass::Project | AccountClass::Virtual => self.network(),
+            AccountClass::Project | AccountClass::Virtual | AccountClass::Exchange => {
+                self.network()
+            }
         }
     }
 }
@@ -415,11 +417,7 @@ fn write_distributions(
 ) -> ExportResult<()> {
     for distribution in state.distributions() {
         let meta = index.require(distribution.seq)?;
-        let project = state.project(&distribution.project)?;
-        let plan = distribution
-            .plan_version
-            .checked_sub(1)
-            .and_then(|i| project.plans.get(i as usize));
+        let plan = plan_of(state, distribution)?;
         let id = ids.iri(&format!("distribution:{}", distribution.id));
         let unit = ids.unit(&distribution.asset);
         let amount = |minor| format_amount(minor, distribution.exponent);

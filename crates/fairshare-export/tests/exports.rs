@@ -49,6 +49,7 @@ fn scenario_books() -> Vec<(String, Runner)> {
         paths.len() >= 4,
         "expected the scenario files, found {paths:?}"
     );
+    let money = ("money".to_string(), money_out());
     paths
         .into_iter()
         .map(|path| {
@@ -63,7 +64,66 @@ fn scenario_books() -> Vec<(String, Runner)> {
                 .to_string();
             (name, runner)
         })
+        .chain(std::iter::once(money))
         .collect()
+}
+
+/// A book where money leaves and moves (issue 13): a payout, an expense paid to an agent and
+/// one paid outside, a transfer between funds, and an exchange of USD into CAD, so that every
+/// journal carries those transactions and the `exchange` account (negative in CAD).
+fn money_out() -> Runner {
+    let scenario = serde_json::json!({"steps": [
+        {"op": "agent", "handle": "ana", "role": "custodian"},
+        {"op": "agent", "handle": "ben", "role": "custodian"},
+        {"op": "agent", "handle": "cleo", "role": "affiliate"},
+        {"op": "project", "slug": "ops", "currency": "USD", "exponent": 2},
+        {"op": "revenue", "project": "ops", "amount": "300.00"},
+        {"op": "project", "slug": "lab", "currency": "CAD", "exponent": 2},
+        {"op": "rate", "project": "lab", "category": "assembly", "per_hour": "30.00"},
+        {"op": "contribute", "project": "lab", "agent": "cleo", "kind": "work", "category": "assembly", "hours": "10"},
+        {"op": "plan", "project": "lab", "buckets": [
+            {"percent": "10", "of": "gross", "to": "maintenance"},
+            {"contributors": {"kinds": ["work"]}}
+        ]},
+        {"op": "revenue", "project": "lab", "amount": "1000.00", "expect": {"maintenance": "100.00", "cleo": "900.00"}},
+        {"op": "payout", "id": "p1", "agent": "cleo", "amount": "400.00", "reference": "bank-1", "by": "cleo"},
+        {"op": "approve_payout", "id": "p1", "by": "ana", "expect_balances": {"cleo": "500.00"}},
+        {"op": "expense", "id": "e1", "account": "maintenance", "amount": "30.00", "for": "nozzle", "by": "ben"},
+        {"op": "approve_expense", "id": "e1", "by": "ana", "expect_balances": {"maintenance": "70.00"}},
+        {"op": "exchange", "account": "ops-unallocated", "amount": "100.00", "from_asset": "USD", "to_asset": "CAD", "rate": "1.3719", "by": "ana",
+         "expect_balances": {"ops-unallocated:CAD": "137.19", "ops-unallocated:USD": "200.00", "exchange:CAD": "-137.19", "exchange:USD": "100.00"}},
+        {"op": "expense", "id": "e2", "account": "ops-unallocated", "amount": "37.19", "asset": "CAD", "for": "filament", "payee": "cleo", "by": "ben"},
+        {"op": "approve_expense", "id": "e2", "by": "ana", "expect_balances": {"cleo": "537.19"}},
+        {"op": "transfer", "from": "maintenance", "to": "commons", "amount": "20.00", "reason": "fund the commons", "by": "ana",
+         "expect_balances": {"commons": "20.00", "maintenance": "50.00"}}
+    ]});
+    let mut runner = Runner::new(Box::new(MemoryStore::new()));
+    runner.run(&scenario);
+    runner
+}
+
+#[test]
+fn money_out_appears_in_every_journal() {
+    let mut runner = money_out();
+    let files = export_all("money", &mut runner);
+    for file in ["book.beancount", "book.journal", "book.ledger"] {
+        let text = std::fs::read_to_string(files.path(file)).expect("read");
+        for needle in [
+            "payout p1 to cleo: bank-1",
+            "expense e1 from maintenance: nozzle",
+            "expense e2 from ops-unallocated: filament",
+            "transfer from maintenance to commons: fund the commons",
+            "exchange of 100.00 USD to CAD at 1.3719",
+            "Equity:Exchange",
+        ] {
+            assert!(text.contains(needle), "{file} lacks {needle:?}");
+        }
+    }
+    let balances = std::fs::read_to_string(files.path("balances.csv")).expect("read");
+    assert!(
+        balances.contains("exchange,exchange,CAD,-137.19,-13719,2\r\n"),
+        "{balances}"
+    );
 }
 
 fn exponents(state: &State) -> BTreeMap<String, u32> {

@@ -34,23 +34,13 @@ fn book() -> Book {
             role,
         });
     }
-    run(Command::AddProject {
-        slug: "forillon".into(),
-        name: None,
-        currency: "CAD".into(),
-        exponent: 2,
-        approvals: 0,
-    });
+    run(Command::add_project("forillon", "CAD", 2));
     for (category, rate) in [
         ("engineering", "45.00"),
         ("design", "45.00"),
         ("coordination", "30.00"),
     ] {
-        run(Command::SetRate {
-            project: "forillon".into(),
-            category: category.into(),
-            per_hour: rate.into(),
-        });
+        run(Command::set_rate("forillon", category, rate));
     }
     book
 }

@@ -3,8 +3,8 @@
 use fairshare_book::Executed;
 use fairshare_core::share_decimal;
 use fairshare_core::{
-    Command, Contribution, Date, Filter, Kind, Outcome, Project, State, Status, TokenMint, Value,
-    format_amount,
+    Command, Contribution, Date, DomainError, Filter, Kind, Outcome, Project, State, Status,
+    TokenMint, Value, format_amount,
 };
 use serde::{Deserialize, Serialize};
 
@@ -77,7 +77,9 @@ impl From<StatusName> for Status {
 
 /// Logs a contribution of any kind. Which fields apply depends on `kind`: work takes `hours`
 /// and `category`; cash and material take `amount` (and may be `reimbursable`); use takes
-/// `hours` and `rate`; cite takes `value`. Affiliates log only their own; observers none.
+/// `hours` and `rate`; cite takes `of` and `percent` (P% of the cited contribution's value, its
+/// author named in the record), or a fixed `value` (custodians only). Affiliates log only their
+/// own; observers none.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -97,6 +99,12 @@ pub struct LogContribution {
     pub rate: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Cite: the cited contribution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<u64>,
+    /// Cite: the percentage of the cited contribution's value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<String>,
     /// `YYYY-MM-DD` (default: today).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
@@ -176,6 +184,14 @@ impl Write for LogContribution {
     const CREATES: bool = true;
 
     fn command(&self, actor: &str) -> OpResult<Command> {
+        let date = self
+            .date
+            .as_deref()
+            .map(|d| Date::parse(d).map_err(|e| e.field("date")))
+            .transpose()?;
+        if let Some(command) = self.cite(actor, date)? {
+            return Ok(command);
+        }
         Ok(Command::Log {
             project: self.project.clone(),
             agent: self.agent.clone().unwrap_or_else(|| actor.to_string()),
@@ -185,11 +201,7 @@ impl Write for LogContribution {
             amount: self.amount.clone(),
             rate: self.rate.clone(),
             value: self.value.clone(),
-            date: self
-                .date
-                .as_deref()
-                .map(|d| Date::parse(d).map_err(|e| e.field("date")))
-                .transpose()?,
+            date,
             note: self.note.clone(),
             gift: self.gift,
             reimbursable: self.reimbursable,
@@ -206,6 +218,48 @@ impl Write for LogContribution {
         logged.minted = MintOut::of(state, minted.as_ref());
         Ok(logged)
     }
+}
+
+impl LogContribution {
+    /// The `Cite` command of a citation by percentage (`of` and `percent`), if this is one.
+    fn cite(&self, actor: &str, date: Option<Date>) -> OpResult<Option<Command>> {
+        let refuse = |message: &str, field: &'static str| {
+            Err(DomainError::invalid(message.to_string())
+                .field(field)
+                .into())
+        };
+        match (self.of, &self.percent) {
+            (None, None) => Ok(None),
+            (Some(_), Some(_)) if self.kind != KindName::Cite => {
+                refuse("only a cite contribution takes `of` and `percent`", "of")
+            }
+            (Some(_), Some(_)) if self.value.is_some() => refuse(
+                "a citation takes `of` and `percent`, or a fixed `value`, not both",
+                "value",
+            ),
+            (Some(_), Some(_)) if self.gift || self.reimbursable => {
+                refuse("a citation by percentage cannot be a gift", "gift")
+            }
+            (Some(of), Some(percent)) => Ok(Some(Command::Cite {
+                project: self.project.clone(),
+                agent: self.agent.clone().unwrap_or_else(|| actor.to_string()),
+                of,
+                percent: percent.clone(),
+                date,
+                note: self.note.clone(),
+            })),
+            (None, Some(_)) => refuse("a citation by percentage needs `of`", "of"),
+            (Some(_), None) => refuse("a citation of a contribution needs `percent`", "percent"),
+        }
+    }
+}
+
+/// A citation in a contribution's record: the cited contribution and its author.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CitesOut {
+    pub contribution: u64,
+    pub author: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -233,6 +287,9 @@ pub struct ContributionRow {
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// A citation: the cited contribution and its author.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cites: Option<CitesOut>,
 }
 
 impl ContributionRow {
@@ -255,6 +312,10 @@ impl ContributionRow {
             approvals: c.approvals().to_vec(),
             reason: c.reason().map(str::to_string),
             note: c.note().map(str::to_string),
+            cites: c.cites().map(|(contribution, author)| CitesOut {
+                contribution,
+                author: author.to_string(),
+            }),
         }
     }
 }

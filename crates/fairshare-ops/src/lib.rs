@@ -56,6 +56,7 @@ pub mod plans;
 pub mod projects;
 pub mod resources;
 pub mod tokens;
+pub mod treasury;
 
 pub use clock::{Clock, NOW_ENV};
 pub use error::{Failure, OpError, OpResult};

@@ -1,11 +1,11 @@
 //! The log itself: pages of events and `verify`. These read the store, not the state.
 
-use fairshare_book::VerifyReport;
-use fairshare_core::EventBody;
+use fairshare_book::{PublishedHead, VerifyReport};
+use fairshare_core::{DomainError, EventBody, GENESIS_HASH};
 use fairshare_store::{EventRow, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
-use crate::error::OpResult;
+use crate::error::{OpError, OpResult};
 use crate::op::Operation;
 use crate::page::Page;
 
@@ -91,11 +91,21 @@ impl Scan for ShowLog {
 }
 
 /// Re-checks the whole log: the hash chain, every recorded outcome decided again, and the
-/// ledger's invariants. `ok` is false, with the first problem, for a damaged book.
+/// ledger's invariants. `ok` is false, with the first problem, for a damaged book. With a head
+/// published elsewhere (`events`, `head` or both), also checks that the book still holds it,
+/// so that a removed tail is found.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-pub struct Verify {}
+pub struct Verify {
+    /// A published head hash (64 hex digits): some event must have it (event `events` if
+    /// given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
+    /// A published number of events: the book must have at least this many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<u64>,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -135,6 +145,59 @@ impl Scan for Verify {
     const HEAVY: bool = true;
 
     fn view(&self, store: &mut dyn Store) -> OpResult<VerifyOut> {
-        Ok(VerifyOut::of(fairshare_book::verify(store)?))
+        let published = PublishedHead {
+            events: self.events,
+            hash: self.head.as_deref().map(published_hash).transpose()?,
+        };
+        let mut report = fairshare_book::verify(store)?;
+        fairshare_book::check_published(store, &mut report, &published)?;
+        Ok(VerifyOut::of(report))
+    }
+}
+
+/// A published head hash, checked before the log is read: 64 hex digits, any case.
+fn published_hash(text: &str) -> OpResult<String> {
+    if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err(OpError::Domain(
+            DomainError::invalid(format!(
+                "head must be an event hash of 64 hex digits, not {text:?}"
+            ))
+            .field("head")
+            .value(text),
+        ))
+    }
+}
+
+/// The book's head for anyone to copy and publish: how many events it has and the hash of
+/// the last one (64 zeros for an empty book). `verify --events N --head HASH` checks a book
+/// against it later.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ShowHead {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HeadOut {
+    /// Events in the book: the sequence number of the last one.
+    pub events: u64,
+    /// Hash of the last event.
+    pub hash: String,
+}
+
+operation!(ShowHead => HeadOut, Get "/api/v1/head", "log",
+    "The book's head: its number of events and the last one's hash, to publish elsewhere");
+
+impl Scan for ShowHead {
+    fn view(&self, store: &mut dyn Store) -> OpResult<HeadOut> {
+        let events = store.head()?;
+        let mut hash = GENESIS_HASH.to_string();
+        store.scan_lent(events.saturating_sub(1), &mut |row| {
+            hash = row.hash.to_string();
+            Ok(())
+        })?;
+        Ok(HeadOut { events, hash })
     }
 }

@@ -1221,7 +1221,7 @@ impl Write for RecordCaptable {
 mod tests {
     use super::*;
     use crate::agents::{AddAgent, RoleName};
-    use crate::contributions::{KindName, LogContribution};
+    use crate::contributions::LogContribution;
     use crate::projects::{AddProject, SetRate};
     use crate::{Clock, Local};
 
@@ -1253,20 +1253,11 @@ mod tests {
         };
         book.write(op, None, &rate).expect("rate");
         for agent in ["ana", "bo"] {
-            let work = LogContribution {
-                project: "p".into(),
-                agent: Some(agent.into()),
-                kind: KindName::Work,
-                category: Some("dev".into()),
-                hours: Some("10".into()),
-                amount: None,
-                rate: None,
-                value: None,
-                date: None,
-                note: None,
-                gift: false,
-                reimbursable: false,
-            };
+            // As the API receives it: the optional fields take their defaults.
+            let work: LogContribution = serde_json::from_value(serde_json::json!({
+                "project": "p", "agent": agent, "kind": "work", "category": "dev", "hours": "10",
+            }))
+            .expect("request");
             book.write(op, None, &work).expect("work");
         }
         book

@@ -452,11 +452,9 @@ fn toml_to_json(value: toml::Value) -> Value {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const FORILLON: &str = r#"
+/// The plan of docs/PLANS.md's first example (the forillon contract of DOMAIN.md), as its
+/// TOML file: the demo's plan, and the tests'.
+pub const FORILLON_PLAN: &str = r#"
 # forillon: reimburse materials, 10% of gross to infra, the rest to work by value
 [[bucket]]
 type = "reimburse"
@@ -473,9 +471,13 @@ type = "contributors"
 kinds = ["work"]
 "#;
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
     #[test]
     fn parses_the_forillon_plan_into_the_core_plan() {
-        let buckets = parse_plan_file(FORILLON, false).expect("plan");
+        let buckets = parse_plan_file(FORILLON_PLAN, false).expect("plan");
         let plan = plan_of(&buckets).expect("core plan");
         let json = serde_json::to_string(&plan).expect("json");
         assert_eq!(

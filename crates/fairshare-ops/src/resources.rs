@@ -892,6 +892,7 @@ impl Write for UseResource {
             fee,
             lines,
             commons,
+            ..
         } = &executed.outcome
         else {
             return Err(unexpected(executed));

@@ -17,7 +17,7 @@ mod credentials;
 
 pub use credentials::PostgresCredentials;
 
-use fairshare_store::{EventRow, Store, StoreError, StoreResult, check_append};
+use fairshare_store::{AppendAll, EventRow, Store, StoreError, StoreResult, check_append};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement};
@@ -194,25 +194,7 @@ impl PostgresStore {
         if self.insert_stmts.len() >= MAX_CACHED_INSERTS {
             self.insert_stmts.clear();
         }
-        let mut sql = format!("INSERT INTO events ({COLUMNS}) VALUES ");
-        for i in 0..n {
-            let p = i * 8;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7,
-                p + 8
-            ));
-        }
-        let s = self.client.prepare(&sql)?;
+        let s = self.client.prepare(&insert_sql(n))?;
         self.insert_stmts.insert(n, s.clone());
         Ok(s)
     }
@@ -260,53 +242,106 @@ impl PostgresStore {
         Ok(())
     }
 
-    fn try_append(&mut self, rows: &[EventRow]) -> Result<(), Failure> {
+    /// Runs `fill` in one transaction, appending each batch it gives after the head; commits
+    /// only if every append and `fill` itself succeed.
+    fn in_write(&mut self, fill: &mut AppendAll<'_>) -> Result<(), Failure> {
         // Prepare outside the transaction: a failed prepare must not abort it, and prepared
         // statements outlive transactions anyway.
         let head_stmt = self.head_stmt()?;
-        let mut stmts = Vec::new();
-        for chunk in rows.chunks(INSERT_CHUNK) {
-            stmts.push(self.insert_stmt(chunk.len())?);
-        }
+        let full = self.insert_stmt(INSERT_CHUNK)?;
+        let location = &self.location;
+        let cached = &mut self.insert_stmts;
         let mut tx = self.client.transaction()?;
         // A cheap early answer for a stale or out-of-place batch. It is not what makes appends
         // safe: a concurrent writer is caught by the primary key below.
-        let head = Self::head_in(&mut tx, &head_stmt, &self.location)?;
-        check_append(head, rows).map_err(Failure::Store)?;
-        let seqs = rows
-            .iter()
-            .map(|r| {
-                i64::try_from(r.seq).map_err(|_| {
-                    Failure::Store(StoreError::Backend(format!(
-                        "append to {}: sequence {} does not fit BIGINT",
-                        self.location, r.seq
-                    )))
-                })
-            })
-            .collect::<Result<Vec<i64>, Failure>>()?;
-        for ((chunk, seqs), stmt) in rows
-            .chunks(INSERT_CHUNK)
-            .zip(seqs.chunks(INSERT_CHUNK))
-            .zip(&stmts)
-        {
-            let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(chunk.len() * 8);
-            for (r, seq) in chunk.iter().zip(seqs) {
-                params.push(seq);
-                params.push(&r.recorded_at);
-                params.push(&r.actor);
-                params.push(&r.idempotency_key);
-                params.push(&r.payload_hash);
-                params.push(&r.body);
-                params.push(&r.prev_hash);
-                params.push(&r.hash);
-            }
-            tx.execute(stmt, &params)?;
-        }
-        // Dropping `tx` on any error above rolls the whole batch back. With the default
+        let mut head = Self::head_in(&mut tx, &head_stmt, location)?;
+        fill(&mut |rows| {
+            check_append(head, rows)?;
+            insert_rows(&mut tx, &full, cached, rows, location).map_err(|e| match e {
+                Failure::Pg(e) => append_error(location, rows, &e),
+                Failure::Store(e) => e,
+            })?;
+            head += rows.len() as u64;
+            Ok(())
+        })
+        .map_err(Failure::Store)?;
+        // Dropping `tx` on any error above rolls every batch back. With the default
         // synchronous_commit=on, COMMIT returns once the WAL is flushed: the rows are durable.
         tx.commit()?;
         Ok(())
     }
+}
+
+/// The multi-row INSERT of `n` rows.
+fn insert_sql(n: usize) -> String {
+    let mut sql = format!("INSERT INTO events ({COLUMNS}) VALUES ");
+    for i in 0..n {
+        let p = i * 8;
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!(
+            "(${},${},${},${},${},${},${},${})",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6,
+            p + 7,
+            p + 8
+        ));
+    }
+    sql
+}
+
+/// Inserts `rows` in the open transaction `tx`, `INSERT_CHUNK` rows per statement (`full`);
+/// a shorter last chunk's statement is prepared in the transaction and cached.
+fn insert_rows(
+    tx: &mut postgres::Transaction<'_>,
+    full: &Statement,
+    cached: &mut HashMap<usize, Statement>,
+    rows: &[EventRow],
+    location: &str,
+) -> Result<(), Failure> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let stmt = if chunk.len() == INSERT_CHUNK {
+            full.clone()
+        } else if let Some(s) = cached.get(&chunk.len()) {
+            s.clone()
+        } else {
+            let s = tx.prepare(&insert_sql(chunk.len()))?;
+            if cached.len() >= MAX_CACHED_INSERTS {
+                cached.clear();
+            }
+            cached.insert(chunk.len(), s.clone());
+            s
+        };
+        let seqs = chunk
+            .iter()
+            .map(|r| {
+                i64::try_from(r.seq).map_err(|_| {
+                    Failure::Store(StoreError::Backend(format!(
+                        "append to {location}: sequence {} does not fit BIGINT",
+                        r.seq
+                    )))
+                })
+            })
+            .collect::<Result<Vec<i64>, Failure>>()?;
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(chunk.len() * 8);
+        for (r, seq) in chunk.iter().zip(&seqs) {
+            params.push(seq);
+            params.push(&r.recorded_at);
+            params.push(&r.actor);
+            params.push(&r.idempotency_key);
+            params.push(&r.payload_hash);
+            params.push(&r.body);
+            params.push(&r.prev_hash);
+            params.push(&r.hash);
+        }
+        tx.execute(&stmt, &params)?;
+    }
+    Ok(())
 }
 
 impl Store for PostgresStore {
@@ -331,9 +366,14 @@ impl Store for PostgresStore {
         if rows.is_empty() {
             return Ok(());
         }
-        match self.try_append(rows) {
+        self.append_all(&mut |sink| sink(rows))
+    }
+
+    /// One transaction over every batch: a killed import's is rolled back by the server.
+    fn append_all(&mut self, fill: &mut AppendAll<'_>) -> StoreResult<()> {
+        match self.in_write(fill) {
             Ok(()) => Ok(()),
-            Err(Failure::Pg(e)) => Err(append_error(&self.location, rows, &e)),
+            Err(Failure::Pg(e)) => Err(fail("append to", &self.location, &e)),
             Err(Failure::Store(e)) => Err(e),
         }
     }

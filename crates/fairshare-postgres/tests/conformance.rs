@@ -6,7 +6,7 @@
 
 use fairshare_postgres::PostgresStore;
 use fairshare_store::conformance::{self, sample_row, sample_rows, tricky_rows};
-use fairshare_store::{EventRow, Store, StoreError};
+use fairshare_store::{EventRow, Store};
 
 mod common;
 
@@ -14,16 +14,6 @@ use common::{Schemas, database};
 
 fn open(url: &str) -> PostgresStore {
     PostgresStore::open(url).unwrap_or_else(|e| panic!("open {url}: {e}"))
-}
-
-fn scan_all(s: &mut dyn Store) -> Vec<EventRow> {
-    let mut out = Vec::new();
-    s.scan(0, &mut |r| {
-        out.push(r);
-        Ok(())
-    })
-    .expect("scan");
-    out
 }
 
 fn shared(schemas: &mut Schemas, k: usize) -> Vec<Box<dyn Store>> {
@@ -49,6 +39,15 @@ fn two_handles_on_one_schema() {
     };
     let mut schemas = Schemas::new(&db);
     conformance::two_handles(&mut |k| shared(&mut schemas, k));
+}
+
+#[test]
+fn append_all_is_invisible_to_another_handle() {
+    let Some(db) = database("append_all_is_invisible_to_another_handle") else {
+        return;
+    };
+    let mut schemas = Schemas::new(&db);
+    conformance::append_all_is_invisible_until_done(&mut |k| shared(&mut schemas, k));
 }
 
 #[test]
@@ -78,7 +77,7 @@ fn reopen_keeps_everything() {
     let mut s = open(&url);
     assert_eq!(s.head().expect("head"), rows.len() as u64);
     // More rows than one scan page, so paging is exercised.
-    assert_eq!(scan_all(&mut s), rows);
+    assert_eq!(conformance::collect(&mut s, 0), rows);
     s.append(&[sample_row(rows.len() as u64 + 1, None)])
         .expect("append after reopen");
 }
@@ -149,20 +148,7 @@ fn concurrent_opens_of_a_new_schema() {
     };
     let mut schemas = Schemas::new(&db);
     let url = schemas.fresh();
-    let stores: Vec<PostgresStore> = std::thread::scope(|s| {
-        let joins: Vec<_> = (0..6)
-            .map(|_| s.spawn(|| PostgresStore::open(&url)))
-            .collect();
-        joins
-            .into_iter()
-            .map(|j| match j.join() {
-                Ok(Ok(store)) => store,
-                Ok(Err(e)) => panic!("concurrent open: {e}"),
-                Err(_) => panic!("open thread panicked"),
-            })
-            .collect()
-    });
-    let mut stores = stores;
+    let mut stores = conformance::open_at_once(6, || PostgresStore::open(&url));
     stores[0].append(&sample_rows(1, 3)).expect("append");
     assert_eq!(stores[5].head().expect("head"), 3);
 }
@@ -173,16 +159,7 @@ fn conflict_messages_name_the_culprit() {
         return;
     };
     let mut schemas = Schemas::new(&db);
-    let mut s = open(&schemas.fresh());
-    s.append(&[sample_row(1, Some("pay-42"))]).expect("append");
-    match s.append(&[sample_row(2, Some("pay-42"))]) {
-        Err(StoreError::Conflict(m)) => assert!(m.contains("pay-42"), "{m}"),
-        other => panic!("expected Conflict, got {other:?}"),
-    }
-    match s.append(&[sample_row(1, None)]) {
-        Err(StoreError::Conflict(m)) => assert!(m.contains("sequence 1"), "{m}"),
-        other => panic!("expected Conflict, got {other:?}"),
-    }
+    conformance::conflict_messages_name_the_culprit(&mut open(&schemas.fresh()));
 }
 
 /// Append 200,000 rows in batches of 10,000, then scan them. Run in release mode:

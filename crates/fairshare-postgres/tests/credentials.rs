@@ -5,32 +5,17 @@
 //! Runs only when `FAIRSHARE_TEST_POSTGRES` holds a URL (see `tests/conformance.rs`).
 
 use fairshare_postgres::{PostgresCredentials, PostgresStore};
-use fairshare_store::conformance;
-use fairshare_store::credentials::{
-    ApiKey, CredentialError, CredentialStore, NewApiKey, StoredPassword,
+use fairshare_store::conformance::{
+    self,
+    credentials::{
+        self, OLD_HASH, OLD_KEY_CREATED_AT, OLD_LAYOUT, OLD_PASSWORD_UPDATED_AT, OLD_PHC,
+    },
 };
+use fairshare_store::credentials::{CredentialError, CredentialStore};
 
 mod common;
 
 use common::{Schemas, database};
-
-/// The credential tables as servers before versioned credentials created them in a book's
-/// schema (without a version), copied from that server's source.
-const OLD_LAYOUT: &str = "
-CREATE TABLE IF NOT EXISTS fs_api_keys (
-    key_hash   TEXT PRIMARY KEY,
-    agent      TEXT NOT NULL,
-                created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS fs_api_keys_agent ON fs_api_keys (agent);
-CREATE TABLE IF NOT EXISTS fs_credentials (
-    agent        TEXT PRIMARY KEY,
-    password_phc TEXT NOT NULL,
-    updated_at   TEXT NOT NULL
-);";
-const OLD_HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-const OLD_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$b2xkc2FsdA$b2xkaGFzaG9sZGhhc2hvbGRoYXNo";
-const NOW: &str = "2026-11-21T12:00:00Z";
 
 fn open(url: &str) -> PostgresCredentials {
     PostgresCredentials::open(url).unwrap_or_else(|e| panic!("open credentials {url}: {e}"))
@@ -41,11 +26,6 @@ fn new_book(schemas: &mut Schemas) -> String {
     let url = schemas.fresh();
     drop(PostgresStore::open(&url).unwrap_or_else(|e| panic!("create {url}: {e}")));
     url
-}
-
-/// A key hash whose id (its first 16 digits) is `n`'s own.
-fn hash_of(n: u64) -> String {
-    format!("{n:016x}{:048x}", 0)
 }
 
 fn schema_of(url: &str) -> String {
@@ -61,12 +41,12 @@ fn old_book(db: &str, schemas: &mut Schemas) -> String {
     c.batch_execute(OLD_LAYOUT).expect("old layout");
     c.execute(
         "INSERT INTO fs_api_keys (key_hash, agent, created_at) VALUES ($1, 'ana', $2)",
-        &[&OLD_HASH, &"2025-06-01T08:00:00Z"],
+        &[&OLD_HASH, &OLD_KEY_CREATED_AT],
     )
     .expect("old key");
     c.execute(
         "INSERT INTO fs_credentials (agent, password_phc, updated_at) VALUES ('ana', $1, $2)",
-        &[&OLD_PHC, &"2025-06-02T09:00:00Z"],
+        &[&OLD_PHC, &OLD_PASSWORD_UPDATED_AT],
     )
     .expect("old password");
     url
@@ -103,40 +83,10 @@ fn keys_of_an_older_server_still_authenticate() {
     };
     let mut schemas = Schemas::new(&db);
     let url = old_book(&db, &mut schemas);
-    let old_key = ApiKey {
-        id: OLD_HASH[..16].to_owned(),
-        agent: "ana".into(),
-        created_at: "2025-06-01T08:00:00Z".into(),
-        expires_at: None,
-        revoked_at: None,
-    };
     {
         let mut s = open(&url);
         assert_eq!(s.schema(), schema_of(&url));
-        assert_eq!(
-            s.find_active_api_key(OLD_HASH, NOW).expect("find"),
-            Some(old_key.clone()),
-            "a key stored before the migration is found, with an id from its hash"
-        );
-        assert_eq!(s.list_api_keys("ana").expect("list"), vec![old_key.clone()]);
-        assert_eq!(
-            s.password("ana").expect("password"),
-            Some(StoredPassword {
-                phc: OLD_PHC.into(),
-                updated_at: "2025-06-02T09:00:00Z".into()
-            })
-        );
-        let hash = "a".repeat(64);
-        s.add_api_key(&NewApiKey {
-            agent: "ana",
-            key_hash: &hash,
-            created_at: NOW,
-            expires_at: Some("2026-12-21T12:00:00Z"),
-        })
-        .expect("add a key after the migration");
-        s.revoke_api_key(&old_key.id, NOW)
-            .expect("revoke the old key");
-        assert_eq!(s.find_active_api_key(OLD_HASH, NOW).expect("find"), None);
+        credentials::old_credentials_survive_migration(&mut s);
     }
     assert_eq!(meta(&db, &url, "credentials_version").as_deref(), Some("1"));
     assert_eq!(meta(&db, &url, "schema_version").as_deref(), Some("1"));
@@ -151,81 +101,13 @@ fn older_books_migrate_once_when_opened_at_once() {
     };
     let mut schemas = Schemas::new(&db);
     for url in [old_book(&db, &mut schemas), new_book(&mut schemas)] {
-        let opened: Vec<PostgresCredentials> = std::thread::scope(|scope| {
-            let joins: Vec<_> = (0..6)
-                .map(|_| scope.spawn(|| PostgresCredentials::open(&url)))
-                .collect();
-            joins
-                .into_iter()
-                .map(|j| match j.join() {
-                    Ok(Ok(store)) => store,
-                    Ok(Err(e)) => panic!("concurrent open: {e}"),
-                    Err(_) => panic!("open thread panicked"),
-                })
-                .collect()
-        });
+        let opened = conformance::open_at_once(6, || PostgresCredentials::open(&url));
         let counts: Vec<usize> = opened
             .into_iter()
             .map(|mut s| s.list_api_keys("ana").expect("list").len())
             .collect();
         assert!(counts.windows(2).all(|w| w[0] == w[1]), "{counts:?}");
     }
-}
-
-#[test]
-fn concurrent_adds_respect_the_limit() {
-    let Some(db) = database("concurrent_adds_respect_the_limit") else {
-        return;
-    };
-    let mut schemas = Schemas::new(&db);
-    let url = new_book(&mut schemas);
-    let max = fairshare_store::credentials::API_KEYS_PER_AGENT_MAX;
-    let mut s = open(&url);
-    for n in 0..max - 2 {
-        let hash = hash_of(n as u64);
-        s.add_api_key(&NewApiKey {
-            agent: "ana",
-            key_hash: &hash,
-            created_at: NOW,
-            expires_at: None,
-        })
-        .expect("add");
-    }
-    // Six processes race for the last two places: connected first, then released at once.
-    let racers: Vec<PostgresCredentials> = (0..6).map(|_| open(&url)).collect();
-    let start = std::sync::Barrier::new(racers.len());
-    let added = std::thread::scope(|scope| {
-        let joins: Vec<_> = racers
-            .into_iter()
-            .enumerate()
-            .map(|(t, mut racer)| {
-                let start = &start;
-                scope.spawn(move || {
-                    let hash = hash_of(1_000 + t as u64);
-                    start.wait();
-                    racer.add_api_key(&NewApiKey {
-                        agent: "ana",
-                        key_hash: &hash,
-                        created_at: NOW,
-                        expires_at: None,
-                    })
-                })
-            })
-            .collect();
-        joins
-            .into_iter()
-            .filter_map(|j| match j.join().expect("add thread") {
-                Ok(key) => Some(key),
-                Err(CredentialError::Invalid(m)) => {
-                    assert!(m.contains("most allowed"), "{m}");
-                    None
-                }
-                Err(e) => panic!("a racing add failed otherwise: {e}"),
-            })
-            .count()
-    });
-    assert_eq!(added, 2, "exactly the free places are taken");
-    assert_eq!(s.list_api_keys("ana").expect("list").len(), max);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 use anyhow::Context as _;
 use fairshare_book::{Book, Request};
-use fairshare_core::{Command, Kind, OPERATOR, Role};
+use fairshare_core::{Command, OPERATOR, Role};
 
 const AT: &str = "2026-11-21T12:00:00Z";
 const SEED_DEFAULT: usize = 1_000;
@@ -40,33 +40,10 @@ fn main() -> anyhow::Result<()> {
             name: None,
             role: Role::Custodian,
         }),
-        request(Command::AddProject {
-            slug: "load".into(),
-            name: None,
-            currency: "CAD".into(),
-            exponent: 2,
-            approvals: 0,
-        }),
-        request(Command::SetRate {
-            project: "load".into(),
-            category: "dev".into(),
-            per_hour: "10.00".into(),
-        }),
+        request(Command::add_project("load", "CAD", 2)),
+        request(Command::set_rate("load", "dev", "10.00")),
     ];
-    let work = || Command::Log {
-        project: "load".into(),
-        agent: "bench".into(),
-        kind: Kind::Work,
-        category: Some("dev".into()),
-        hours: Some("1".into()),
-        amount: None,
-        rate: None,
-        value: None,
-        date: None,
-        note: None,
-        gift: false,
-        reimbursable: false,
-    };
+    let work = || Command::log_work("load", "bench", "dev", "1");
     setup.extend((0..count.min(SEED_BATCH)).map(|_| request(work())));
     let mut left = count.saturating_sub(SEED_BATCH);
     let mut batch = setup;

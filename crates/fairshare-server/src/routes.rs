@@ -7,7 +7,7 @@ use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
 use fairshare_ops::{
     Method, agents, contributions, corrections, distributions, log, peer, plans, projects,
-    resources, tokens,
+    resources, tokens, treasury,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -84,6 +84,7 @@ fn table() -> Vec<Served> {
         // the log
         scan::<log::ShowLog>(),
         scan::<log::Verify>(),
+        scan::<log::ShowHead>(),
         route(Get, "/api/v1/export", h::export),
         route(Get, "/api/v1/events", crate::events::events),
         // campaigns
@@ -110,6 +111,17 @@ fn table() -> Vec<Served> {
         write::<tokens::Transfer>(),
         write::<tokens::PayWithToken>(),
         write::<tokens::AcceptToken>(),
+        // treasury
+        write::<treasury::RequestPayout>(),
+        read::<treasury::ListPayouts>(),
+        write::<treasury::ApprovePayout>(),
+        write::<treasury::RejectPayout>(),
+        write::<treasury::SubmitExpense>(),
+        read::<treasury::ListExpenses>(),
+        write::<treasury::ApproveExpense>(),
+        write::<treasury::RejectExpense>(),
+        write::<treasury::TransferMoney>(),
+        write::<treasury::Exchange>(),
         // peer valuation
         write::<peer::OpenRound>(),
         read::<peer::ListRounds>(),

@@ -56,12 +56,7 @@ fn the_served_document_lists_exactly_the_routes() {
             // A live stream never ends: its answer is its status and content type.
             let stream = reqwest::blocking::get(format!("{}{path}", server.base)).expect("stream");
             assert_eq!(stream.status(), 200);
-            assert!(
-                stream.headers()["content-type"]
-                    .to_str()
-                    .unwrap_or("")
-                    .starts_with("text/event-stream")
-            );
+            assert!(common::header(&stream, "content-type").starts_with("text/event-stream"));
             continue;
         }
         let answer = api.call(method, &concrete, None, None);
@@ -132,21 +127,6 @@ fn credentials_on_postgres() {
     server.api(None).get("/api/v1/agents").expect(401);
 }
 
-/// The credential tables as servers before versioned credentials created them, on both
-/// backends (copied from that server's source).
-const OLD_CREDENTIAL_TABLES: &str = "
-CREATE TABLE IF NOT EXISTS fs_api_keys (
-    key_hash   TEXT PRIMARY KEY,
-    agent      TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS fs_api_keys_agent ON fs_api_keys (agent);
-CREATE TABLE IF NOT EXISTS fs_credentials (
-    agent        TEXT PRIMARY KEY,
-    password_phc TEXT NOT NULL,
-    updated_at   TEXT NOT NULL
-);";
-
 #[test]
 fn keys_and_passwords_of_a_book_from_an_older_server_still_work() {
     use fairshare_ops::credentials::{generate_api_key, hash_api_key, hash_password};
@@ -159,7 +139,7 @@ fn keys_and_passwords_of_a_book_from_an_older_server_still_work() {
         // What an older `fairshare key create` and `password set` left in the book.
         let key = generate_api_key().expect("key");
         let phc = hash_password("correct horse battery").expect("hash");
-        book.raw_sql(OLD_CREDENTIAL_TABLES);
+        book.raw_sql(fairshare_store::conformance::credentials::OLD_LAYOUT);
         book.raw_sql(&format!(
             "INSERT INTO fs_api_keys (key_hash, agent, created_at) \
              VALUES ('{}', 'ana', '2025-06-01T08:00:00Z'); \

@@ -4,28 +4,13 @@
 mod common;
 
 use common::{TestBook, TestServer};
-use fairshare_core::{Command, Role};
 use serde_json::json;
 
 #[test]
 fn bad_input_is_refused_and_changes_nothing() {
     for book in TestBook::all("bad_input_is_refused_and_changes_nothing") {
         println!("bad input on {}", book.backend);
-        let keys = book.agents(&[("ana", Role::Custodian)]);
-        book.setup(vec![
-            Command::AddProject {
-                slug: "p".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals: 0,
-            },
-            Command::SetRate {
-                project: "p".into(),
-                category: "dev".into(),
-                per_hour: "10.00".into(),
-            },
-        ]);
+        let keys = book.custodian_and_project("ana");
         let server = TestServer::start(&book.url);
         let ana = server.api(Some(&keys["ana"]));
         let head = ana.head();

@@ -14,21 +14,7 @@ const PER_CLIENT: usize = 50;
 fn sixteen_clients_retrying_every_write() {
     for book in TestBook::all("sixteen_clients_retrying_every_write") {
         println!("concurrency on {}", book.backend);
-        let keys = book.agents(&[("boss", Role::Custodian)]);
-        book.setup(vec![
-            Command::AddProject {
-                slug: "p".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals: 0,
-            },
-            Command::SetRate {
-                project: "p".into(),
-                category: "dev".into(),
-                per_hour: "10.00".into(),
-            },
-        ]);
+        let keys = book.custodian_and_project("boss");
         let server = TestServer::start(&book.url);
         let before = server.api(Some(&keys["boss"])).head();
         std::thread::scope(|scope| {
@@ -71,13 +57,7 @@ fn sixteen_clients_retrying_every_write() {
 fn own_writes_are_read_without_the_store_check() {
     let book = TestBook::sqlite();
     let keys = book.agents(&[("boss", Role::Custodian)]);
-    book.setup(vec![Command::AddProject {
-        slug: "p".into(),
-        name: None,
-        currency: "CAD".into(),
-        exponent: 2,
-        approvals: 0,
-    }]);
+    book.setup(vec![Command::add_project("p", "CAD", 2)]);
     let server = TestServer::start_with(&book.url, |config| config.catch_up_reads = false);
     std::thread::scope(|scope| {
         for _ in 0..4 {

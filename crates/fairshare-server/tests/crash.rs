@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{Api, TestBook, client};
-use fairshare_core::Role;
 use serde_json::json;
 
 const WRITERS: usize = 8;
@@ -64,21 +63,7 @@ fn api(server: &Server, key: &str) -> Api {
 fn kill_9_under_load_loses_no_acknowledged_write() {
     for book in TestBook::all("kill_9_under_load_loses_no_acknowledged_write") {
         println!("crash on {}", book.backend);
-        let keys = book.agents(&[("boss", Role::Custodian)]);
-        book.setup(vec![
-            fairshare_core::Command::AddProject {
-                slug: "p".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals: 0,
-            },
-            fairshare_core::Command::SetRate {
-                project: "p".into(),
-                category: "dev".into(),
-                per_hour: "10.00".into(),
-            },
-        ]);
+        let keys = book.custodian_and_project("boss");
         let mut server = spawn(&book.url);
         let acknowledged = Mutex::new(Vec::new());
         let killed = AtomicBool::new(false);

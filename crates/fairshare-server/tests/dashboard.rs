@@ -55,25 +55,8 @@ fn seed(book: &TestBook) {
             exponent: 2,
             approvals: 1,
         },
-        Command::SetRate {
-            project: "forillon".into(),
-            category: "engineering".into(),
-            per_hour: "45.00".into(),
-        },
-        Command::Log {
-            project: "forillon".into(),
-            agent: "marie".into(),
-            kind: Kind::Work,
-            category: Some("engineering".into()),
-            hours: Some("10".into()),
-            amount: None,
-            rate: None,
-            value: None,
-            date: None,
-            note: None,
-            gift: false,
-            reimbursable: false,
-        },
+        Command::set_rate("forillon", "engineering", "45.00"),
+        Command::log_work("forillon", "marie", "engineering", "10"),
         Command::Approve { id: 1 },
         Command::Log {
             project: "forillon".into(),
@@ -694,12 +677,7 @@ fn a_private_network_sends_readers_to_the_login_page_and_serves_its_assets() {
         .send()
         .expect("get");
     assert_eq!(js.status(), 200);
-    assert!(
-        js.headers()["cache-control"]
-            .to_str()
-            .expect("ascii")
-            .contains("max-age=31536000")
-    );
+    assert!(common::header(&js, "cache-control").contains("max-age=31536000"));
     assert!(js.text().expect("js").len() > 40_000);
 }
 

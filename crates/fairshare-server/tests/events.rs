@@ -42,25 +42,14 @@ fn open(server: &TestServer, last: Option<u64>) -> reqwest::blocking::Response {
     }
     let response = request.send().expect("stream");
     assert_eq!(response.status(), 200);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap_or("")
-            .starts_with("text/event-stream")
-    );
+    assert!(common::header(&response, "content-type").starts_with("text/event-stream"));
     response
 }
 
 #[test]
 fn a_client_resumes_after_a_disconnect_and_misses_nothing() {
     let book = TestBook::sqlite();
-    book.setup(vec![Command::AddProject {
-        slug: "p".into(),
-        name: None,
-        currency: "CAD".into(),
-        exponent: 2,
-        approvals: 0,
-    }]);
+    book.setup(vec![Command::add_project("p", "CAD", 2)]);
     let keys = book.agents(&[("ana", Role::Custodian)]);
     let server = TestServer::start(&book.url);
     let ana = server.api(Some(&keys["ana"]));

@@ -10,20 +10,7 @@ use serde_json::{Value, json};
 const ROLES: [&str; 4] = ["cus", "aff", "obs", "none"];
 
 fn work(project: &str, agent: &str) -> Command {
-    Command::Log {
-        project: project.into(),
-        agent: agent.into(),
-        kind: Kind::Work,
-        category: Some("dev".into()),
-        hours: Some("1".into()),
-        amount: None,
-        rate: None,
-        value: None,
-        date: None,
-        note: None,
-        gift: false,
-        reimbursable: false,
-    }
+    Command::log_work(project, agent, "dev", "1")
 }
 
 /// A network where each role has its own targets, so that one role's success does not change
@@ -43,11 +30,7 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
             exponent: 2,
             approvals: 2,
         },
-        Command::SetRate {
-            project: "p".into(),
-            category: "dev".into(),
-            per_hour: "10.00".into(),
-        },
+        Command::set_rate("p", "dev", "10.00"),
     ];
     // Contributions 1-4 (to approve) and 5-8 (to reject), one per role, all by `other`.
     for _ in 0..8 {
@@ -100,18 +83,13 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
     commands.extend(token_setup());
     commands.extend(peer_setup());
     commands.extend(corrections_setup());
+    commands.extend(treasury_setup());
     book.setup(commands);
     keys
 }
 
 fn project(slug: &str) -> Command {
-    Command::AddProject {
-        slug: slug.into(),
-        name: None,
-        currency: "CAD".into(),
-        exponent: 2,
-        approvals: 0,
-    }
+    Command::add_project(slug, "CAD", 2)
 }
 
 /// Round 1 in `p` (where `cus`, `aff` and `other` give), rounds 2-5 to close (one per
@@ -146,11 +124,7 @@ fn peer_setup() -> Vec<Command> {
         });
     }
     commands.push(project("pl"));
-    commands.push(Command::SetRate {
-        project: "pl".into(),
-        category: "dev".into(),
-        per_hour: "10.00".into(),
-    });
+    commands.push(Command::set_rate("pl", "dev", "10.00"));
     commands.push(work("pl", "other"));
     commands
 }
@@ -196,20 +170,12 @@ fn corrections_setup() -> Vec<Command> {
 /// `CT` of project `c`; a project per role to create a token in, and one to accept `TT`.
 fn token_setup() -> Vec<Command> {
     let mut commands = vec![project("t"), project("q"), project("c")];
-    let token = |project: &str, symbol: &str, redemption| Command::CreateToken {
-        project: project.into(),
-        symbol: symbol.into(),
-        exponent: 2,
-        mint_per_value: None,
-        redemption,
-        exit_fee_percent: None,
-        entry_tribute_percent: None,
-        exit_tribute_percent: None,
-        funding_to: None,
-        curve_exponent: None,
-        hatch: None,
-    };
-    commands.push(token("t", "TT", fairshare_core::Redemption::Nav));
+    commands.push(Command::create_token(
+        "t",
+        "TT",
+        2,
+        fairshare_core::Redemption::Nav,
+    ));
     commands.push(Command::CreateToken {
         project: "c".into(),
         symbol: "CT".into(),
@@ -244,6 +210,54 @@ fn token_setup() -> Vec<Command> {
     for role in ROLES {
         commands.push(project(&format!("tok-{role}")));
         commands.push(project(&format!("acc-{role}")));
+    }
+    commands
+}
+
+/// Balances to pay out (cus, aff and other hold 100.00 CAD each), payouts and expenses to
+/// approve and to reject (one per role, requested by the operator), and `tx-unallocated`
+/// holding 1000.00 CAD to spend, move and exchange (into `tu`'s USD).
+fn treasury_setup() -> Vec<Command> {
+    let mut commands = vec![project("tr"), project("tx")];
+    commands.push(Command::add_project("tu", "USD", 2));
+    for agent in ["cus", "aff", "other"] {
+        commands.push(Command::log(
+            "tr",
+            agent,
+            Kind::Cash,
+            None,
+            None,
+            Some("10.00"),
+        ));
+    }
+    for (project, amount) in [("tr", "300.00"), ("tx", "1000.00")] {
+        commands.push(Command::Revenue {
+            project: project.into(),
+            amount: amount.into(),
+            from: None,
+        });
+    }
+    for role in ROLES {
+        for id in [format!("pa-{role}"), format!("pr-{role}")] {
+            commands.push(Command::RequestPayout {
+                id: Some(id),
+                agent: "other".into(),
+                amount: "1.00".into(),
+                asset: None,
+                reference: "bank".into(),
+            });
+        }
+        for id in [format!("ea-{role}"), format!("er-{role}")] {
+            commands.push(Command::SubmitExpense {
+                id: Some(id),
+                account: "tx-unallocated".into(),
+                amount: "1.00".into(),
+                asset: None,
+                purpose: "paper".into(),
+                payee: None,
+                receipt: None,
+            });
+        }
     }
     commands
 }
@@ -530,6 +544,61 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             200,
         ),
         custodian_only("POST", "/api/v1/projects/pl/captable".into(), None, 201),
+        // treasury: a payout of their own balance
+        members(
+            "POST",
+            "/api/v1/payouts".into(),
+            Some(json!({"agent": role, "amount": "1.00", "reference": "bank-1"})),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/payouts/pa-{role}/approve"),
+            None,
+            200,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/payouts/pr-{role}/reject"),
+            Some(json!({"reason": "wrong account"})),
+            200,
+        ),
+        members(
+            "POST",
+            "/api/v1/expenses".into(),
+            Some(
+                json!({"account": "tx-unallocated", "amount": "1.00", "asset": "CAD", "for": "ink"}),
+            ),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/expenses/ea-{role}/approve"),
+            None,
+            200,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/expenses/er-{role}/reject"),
+            Some(json!({"reason": "no receipt"})),
+            200,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/transfers".into(),
+            Some(
+                json!({"from": "tx-unallocated", "to": "infra", "amount": "1.00", "asset": "CAD", "reason": "fund"}),
+            ),
+            200,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/exchanges".into(),
+            Some(
+                json!({"account": "tx-unallocated", "amount": "1.00", "from_asset": "CAD", "to_asset": "USD", "rate": "0.7"}),
+            ),
+            200,
+        ),
     ]
 }
 
@@ -670,6 +739,7 @@ fn a_private_network_reads_for_members_only() {
         "/api/v1/balances",
         "/api/v1/log",
         "/api/v1/verify",
+        "/api/v1/head",
         "/api/v1/export",
     ] {
         anonymous.get(path).expect(401);

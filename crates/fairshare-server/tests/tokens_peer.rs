@@ -4,7 +4,7 @@
 mod common;
 
 use common::{TestBook, TestServer, work};
-use fairshare_core::Role;
+use fairshare_core::{Command, Role};
 use serde_json::{Value, json};
 
 #[test]
@@ -315,11 +315,26 @@ fn startup(book: &TestBook) {
         .map(|(a, s)| (a.to_string(), s.to_string()))
     );
 
-    for agent in ["michael", "allyson", "marc", "john"] {
+    let reason = "equal recognition of intangible contributions to the culture";
+    // Nobody gives steward points to themself: michael's come from the operator.
+    let own = michael
+        .post(
+            "/api/v1/projects/ventwits/steward",
+            json!({"agent": "michael", "points": 25, "reason": reason}),
+        )
+        .expect(403);
+    assert_eq!(own.body["field"], "agent");
+    book.setup(vec![Command::StewardGive {
+        project: "ventwits".into(),
+        agent: "michael".into(),
+        points: 25,
+        reason: reason.into(),
+    }]);
+    for agent in ["allyson", "marc", "john"] {
         michael
             .post(
                 "/api/v1/projects/ventwits/steward",
-                json!({"agent": agent, "points": 25, "reason": "equal recognition of intangible contributions to the culture"}),
+                json!({"agent": agent, "points": 25, "reason": reason}),
             )
             .expect(201);
     }
@@ -414,7 +429,8 @@ fn startup(book: &TestBook) {
         steward["points"],
         json!({"allyson": 25, "john": 25, "marc": 25, "michael": 25})
     );
-    assert_eq!(steward["awards"][0]["by"], "michael");
+    assert_eq!(steward["awards"][0]["by"], "operator");
+    assert_eq!(steward["awards"][1]["by"], "michael");
     let bounties = michael
         .get("/api/v1/projects/ventwits/bounties")
         .expect(200)

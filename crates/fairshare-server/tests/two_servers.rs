@@ -4,28 +4,13 @@
 mod common;
 
 use common::{TestBook, TestServer};
-use fairshare_core::{Command, Role};
 use serde_json::json;
 
 const WRITERS_EACH: usize = 4;
 const WRITES_EACH: usize = 25;
 
 fn two_servers(book: &TestBook) {
-    let keys = book.agents(&[("boss", Role::Custodian)]);
-    book.setup(vec![
-        Command::AddProject {
-            slug: "p".into(),
-            name: None,
-            currency: "CAD".into(),
-            exponent: 2,
-            approvals: 0,
-        },
-        Command::SetRate {
-            project: "p".into(),
-            category: "dev".into(),
-            per_hour: "10.00".into(),
-        },
-    ]);
+    let keys = book.custodian_and_project("boss");
     let first = TestServer::start(&book.url);
     let second = TestServer::start(&book.url);
     let a = first.api(Some(&keys["boss"]));

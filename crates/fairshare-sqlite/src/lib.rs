@@ -20,7 +20,7 @@ mod credentials;
 pub use checkpoint::{CHECKPOINT_INTERVAL, Checkpointer};
 pub use credentials::SqliteCredentials;
 
-use fairshare_store::{EventRow, LentRow, Store, StoreError, StoreResult, check_append};
+use fairshare_store::{AppendAll, EventRow, LentRow, Store, StoreError, StoreResult, check_append};
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params,
     types::ValueRef,
@@ -216,6 +216,76 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Runs `fill` in one write transaction, appending each batch it gives after the head;
+    /// commits only if every append and `fill` itself succeed. `bulk` grows the page cache.
+    fn in_write(&mut self, bulk: bool, fill: &mut AppendAll<'_>) -> StoreResult<()> {
+        if self.read_only {
+            return Err(StoreError::Backend(format!(
+                "append to {}: the book is open read-only",
+                self.path.display()
+            )));
+        }
+        // An import appends batch after batch: once a bulk batch comes, keep the large cache
+        // for the rest of the process (shrinking it between batches would drop the index pages
+        // the next batch needs). A process that only replays never grows it.
+        if bulk && !self.bulk_cache {
+            self.conn
+                .pragma_update(None, "cache_size", BULK_CACHE_SIZE_KIB)
+                .map_err(|e| fail("append to", &self.path, e))?;
+            self.bulk_cache = true;
+        }
+        let path = &self.path;
+        let err = |e| fail("append to", path, e);
+        // Held until the transaction ends (declared before `tx`, so dropped after it).
+        let _turn = self.gate.enter();
+        // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so the head read
+        // below cannot go stale before the insert; a deferred transaction could fail to upgrade
+        // its read snapshot with SQLITE_BUSY_SNAPSHOT instead of waiting.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let mut head = to_seq(read_head(&tx).map_err(err)?, path)?;
+        fill(&mut |rows| {
+            check_append(head, rows)?;
+            insert_rows(&tx, path, rows)?;
+            head += rows.len() as u64;
+            Ok(())
+        })?;
+        // Dropping `tx` on any error above rolls every batch back.
+        tx.commit().map_err(err)
+    }
+}
+
+/// Inserts `rows` in the open transaction `tx`.
+fn insert_rows(tx: &rusqlite::Transaction<'_>, path: &Path, rows: &[EventRow]) -> StoreResult<()> {
+    let mut stmt = tx
+        .prepare_cached(INSERT)
+        .map_err(|e| fail("append to", path, e))?;
+    for row in rows {
+        let seq = i64::try_from(row.seq).map_err(|_| {
+            StoreError::Backend(format!(
+                "append to {}: sequence {} does not fit SQLite's INTEGER",
+                path.display(),
+                row.seq
+            ))
+        })?;
+        stmt.execute(params![
+            seq,
+            row.recorded_at,
+            row.actor,
+            row.idempotency_key,
+            row.payload_hash,
+            row.body,
+            row.prev_hash,
+            row.hash,
+        ])
+        .map_err(|e| insert_error(path, row, e))?;
+    }
+    Ok(())
+}
+
 impl Store for SqliteStore {
     fn head(&mut self) -> StoreResult<u64> {
         let head = read_head(&self.conn).map_err(|e| fail("read head of", &self.path, e))?;
@@ -271,59 +341,13 @@ impl Store for SqliteStore {
         if rows.is_empty() {
             return Ok(());
         }
-        if self.read_only {
-            return Err(StoreError::Backend(format!(
-                "append to {}: the book is open read-only",
-                self.path.display()
-            )));
-        }
-        // An import appends batch after batch: once a bulk batch comes, keep the large cache
-        // for the rest of the process (shrinking it between batches would drop the index pages
-        // the next batch needs). A process that only replays never grows it.
-        if rows.len() >= BULK_APPEND_ROWS && !self.bulk_cache {
-            self.conn
-                .pragma_update(None, "cache_size", BULK_CACHE_SIZE_KIB)
-                .map_err(|e| fail("append to", &self.path, e))?;
-            self.bulk_cache = true;
-        }
-        let path = &self.path;
-        let err = |e| fail("append to", path, e);
-        // Held until the transaction ends (declared before `tx`, so dropped after it).
-        let _turn = self.gate.enter();
-        // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so the head read
-        // below cannot go stale before the insert; a deferred transaction could fail to upgrade
-        // its read snapshot with SQLITE_BUSY_SNAPSHOT instead of waiting.
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let head = to_seq(read_head(&tx).map_err(err)?, path)?;
-        check_append(head, rows)?;
-        {
-            let mut stmt = tx.prepare_cached(INSERT).map_err(err)?;
-            for row in rows {
-                let seq = i64::try_from(row.seq).map_err(|_| {
-                    StoreError::Backend(format!(
-                        "append to {}: sequence {} does not fit SQLite's INTEGER",
-                        path.display(),
-                        row.seq
-                    ))
-                })?;
-                stmt.execute(params![
-                    seq,
-                    row.recorded_at,
-                    row.actor,
-                    row.idempotency_key,
-                    row.payload_hash,
-                    row.body,
-                    row.prev_hash,
-                    row.hash,
-                ])
-                .map_err(|e| insert_error(path, row, e))?;
-            }
-        }
-        // Dropping `tx` on any error above rolls the whole batch back.
-        tx.commit().map_err(err)
+        self.in_write(rows.len() >= BULK_APPEND_ROWS, &mut |sink| sink(rows))
+    }
+
+    /// One IMMEDIATE transaction over every batch: a killed import leaves uncommitted WAL
+    /// frames that the next open ignores.
+    fn append_all(&mut self, fill: &mut AppendAll<'_>) -> StoreResult<()> {
+        self.in_write(true, fill)
     }
 
     fn location(&self) -> String {

@@ -21,16 +21,6 @@ fn open(path: &Path) -> SqliteStore {
     SqliteStore::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()))
 }
 
-fn scan_all(s: &mut dyn Store) -> Vec<EventRow> {
-    let mut out = Vec::new();
-    s.scan(0, &mut |r| {
-        out.push(r);
-        Ok(())
-    })
-    .expect("scan");
-    out
-}
-
 /// A factory of fresh books: a new file in `dir` on each call.
 fn books(dir: &Path) -> impl FnMut() -> Box<dyn Store> + '_ {
     let mut n = 0;
@@ -65,6 +55,12 @@ fn two_handles_on_one_file() {
 }
 
 #[test]
+fn append_all_is_invisible_to_another_handle() {
+    let dir = tempdir();
+    conformance::append_all_is_invisible_until_done(&mut shared_books(dir.path()));
+}
+
+#[test]
 fn concurrent_writers_on_one_file() {
     let dir = tempdir();
     let handles = shared_books(dir.path())(8);
@@ -84,7 +80,7 @@ fn reopen_keeps_everything() {
     }
     let mut s = open(&path);
     assert_eq!(s.head().expect("head"), rows.len() as u64);
-    assert_eq!(scan_all(&mut s), rows);
+    assert_eq!(conformance::collect(&mut s, 0), rows);
     assert_eq!(s.path(), path.as_path());
     assert_eq!(s.location(), path.display().to_string());
     let next = sample_row(rows.len() as u64 + 1, None);
@@ -109,7 +105,7 @@ fn read_only_handle_reads_and_never_writes() {
     assert_eq!(r.head().expect("head"), 10);
     w.append(&sample_rows(11, 5)).expect("append more");
     assert_eq!(r.head().expect("reader catches up"), 15);
-    assert_eq!(scan_all(&mut r).len(), 15);
+    assert_eq!(conformance::collect(&mut r, 0).len(), 15);
     match r.append(&sample_rows(16, 1)) {
         Err(StoreError::Backend(m)) => assert!(m.contains("read-only"), "{m}"),
         other => panic!("append on a read-only handle must fail, got {other:?}"),
@@ -159,16 +155,9 @@ fn open_errors_say_what_failed() {
 #[test]
 fn conflict_messages_name_the_culprit() {
     let dir = tempdir();
-    let mut s = open(&dir.path().join("book.db"));
-    s.append(&[sample_row(1, Some("pay-42"))]).expect("append");
-    match s.append(&[sample_row(2, Some("pay-42"))]) {
-        Err(StoreError::Conflict(m)) => assert!(m.contains("\"pay-42\""), "{m}"),
-        other => panic!("expected Conflict, got {other:?}"),
-    }
-    match s.append(&[sample_row(1, None)]) {
-        Err(StoreError::Conflict(m)) => assert!(m.contains("sequence 1"), "{m}"),
-        other => panic!("expected Conflict, got {other:?}"),
-    }
+    let (key, _) =
+        conformance::conflict_messages_name_the_culprit(&mut open(&dir.path().join("book.db")));
+    assert!(key.contains("\"pay-42\""), "the key is quoted: {key}");
 }
 
 /// Runs only in the child of `crash_mid_transaction_loses_only_uncommitted_rows`: commits 5
@@ -238,12 +227,12 @@ fn crash_mid_transaction_loses_only_uncommitted_rows() {
 
     let mut s = open(&path);
     assert_eq!(s.head().expect("head after crash"), 5);
-    assert_eq!(scan_all(&mut s), sample_rows(1, 5));
+    assert_eq!(conformance::collect(&mut s, 0), sample_rows(1, 5));
     s.append(&sample_rows(6, 3))
         .expect("append after crash recovery");
     drop(s);
     let mut s = open(&path);
-    assert_eq!(scan_all(&mut s), sample_rows(1, 8));
+    assert_eq!(conformance::collect(&mut s, 0), sample_rows(1, 8));
 }
 
 /// Throughput on 1,000,000 realistic rows (~240-byte bodies): append in batches of 10,000,

@@ -4,30 +4,14 @@
 
 use fairshare_sqlite::{CHECKPOINT_INTERVAL, Checkpointer, SqliteCredentials, SqliteStore};
 use fairshare_store::Store;
+use fairshare_store::conformance::credentials::{
+    self, OLD_HASH, OLD_KEY_CREATED_AT, OLD_LAYOUT, OLD_PASSWORD_UPDATED_AT, OLD_PHC,
+};
 use fairshare_store::conformance::{self, sample_rows};
-use fairshare_store::credentials::{ApiKey, CredentialStore, NewApiKey, StoredPassword};
+use fairshare_store::credentials::CredentialStore;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
-
-/// The credential tables as servers before versioned credentials created them (without a
-/// version), copied from that server's source.
-const OLD_LAYOUT: &str = "
-CREATE TABLE IF NOT EXISTS fs_api_keys (
-    key_hash   TEXT PRIMARY KEY,
-    agent      TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS fs_api_keys_agent ON fs_api_keys (agent);
-CREATE TABLE IF NOT EXISTS fs_credentials (
-    agent        TEXT PRIMARY KEY,
-    password_phc TEXT NOT NULL,
-    updated_at   TEXT NOT NULL
-);
-";
-const OLD_HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-const OLD_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$b2xkc2FsdA$b2xkaGFzaG9sZGhhc2hvbGRoYXNo";
-const NOW: &str = "2026-11-21T12:00:00Z";
 
 fn tempdir() -> TempDir {
     tempfile::tempdir().expect("create a temp dir")
@@ -50,12 +34,12 @@ fn old_book(dir: &Path) -> PathBuf {
     conn.execute_batch(OLD_LAYOUT).expect("old layout");
     conn.execute(
         "INSERT INTO fs_api_keys (key_hash, agent, created_at) VALUES (?1, 'ana', ?2)",
-        [OLD_HASH, "2025-06-01T08:00:00Z"],
+        [OLD_HASH, OLD_KEY_CREATED_AT],
     )
     .expect("old key");
     conn.execute(
         "INSERT INTO fs_credentials (agent, password_phc, updated_at) VALUES ('ana', ?1, ?2)",
-        [OLD_PHC, "2025-06-02T09:00:00Z"],
+        [OLD_PHC, OLD_PASSWORD_UPDATED_AT],
     )
     .expect("old password");
     path
@@ -85,41 +69,7 @@ fn conformance_suite() {
 fn keys_of_an_older_server_still_authenticate() {
     let dir = tempdir();
     let path = old_book(dir.path());
-    let old_key = ApiKey {
-        id: OLD_HASH[..16].to_owned(),
-        agent: "ana".into(),
-        created_at: "2025-06-01T08:00:00Z".into(),
-        expires_at: None,
-        revoked_at: None,
-    };
-    {
-        let mut s = open(&path);
-        assert_eq!(
-            s.find_active_api_key(OLD_HASH, NOW).expect("find"),
-            Some(old_key.clone()),
-            "a key stored before the migration is found, with an id from its hash"
-        );
-        assert_eq!(s.list_api_keys("ana").expect("list"), vec![old_key.clone()]);
-        assert_eq!(
-            s.password("ana").expect("password"),
-            Some(StoredPassword {
-                phc: OLD_PHC.into(),
-                updated_at: "2025-06-02T09:00:00Z".into()
-            })
-        );
-        // The migrated table takes the new columns.
-        let hash = "a".repeat(64);
-        s.add_api_key(&NewApiKey {
-            agent: "ana",
-            key_hash: &hash,
-            created_at: NOW,
-            expires_at: Some("2026-12-21T12:00:00Z"),
-        })
-        .expect("add a key after the migration");
-        s.revoke_api_key(&old_key.id, NOW)
-            .expect("revoke the old key");
-        assert_eq!(s.find_active_api_key(OLD_HASH, NOW).expect("find"), None);
-    }
+    credentials::old_credentials_survive_migration(&mut open(&path));
     assert_eq!(meta(&path, "credentials_version").as_deref(), Some("1"));
     assert_eq!(
         meta(&path, "schema_version").as_deref(),
@@ -140,19 +90,7 @@ fn older_books_migrate_once_when_opened_at_once() {
     // The event log is in use meanwhile.
     let mut events = SqliteStore::open(&path).expect("open events");
     events.append(&sample_rows(1, 3)).expect("append");
-    let opened: Vec<SqliteCredentials> = std::thread::scope(|scope| {
-        let joins: Vec<_> = (0..6)
-            .map(|_| scope.spawn(|| SqliteCredentials::open(&path)))
-            .collect();
-        joins
-            .into_iter()
-            .map(|j| match j.join() {
-                Ok(Ok(store)) => store,
-                Ok(Err(e)) => panic!("concurrent open: {e}"),
-                Err(_) => panic!("open thread panicked"),
-            })
-            .collect()
-    });
+    let opened = conformance::open_at_once(6, || SqliteCredentials::open(&path));
     for mut s in opened {
         assert_eq!(s.list_api_keys("ana").expect("list").len(), 1);
     }
@@ -250,62 +188,4 @@ fn checkpointer_needs_an_existing_book() {
     let e = Checkpointer::start(&missing).expect_err("a missing book");
     assert!(e.to_string().contains("missing.db"), "{e}");
     assert!(!missing.exists());
-}
-
-/// A key hash whose id (its first 16 digits) is `n`'s own.
-fn hash_of(n: u64) -> String {
-    format!("{n:016x}{:048x}", 0)
-}
-
-#[test]
-fn concurrent_adds_respect_the_limit() {
-    let dir = tempdir();
-    let path = dir.path().join("book.db");
-    new_book(&path);
-    let max = fairshare_store::credentials::API_KEYS_PER_AGENT_MAX;
-    let mut s = open(&path);
-    for n in 0..max - 2 {
-        s.add_api_key(&NewApiKey {
-            agent: "ana",
-            key_hash: &hash_of(n as u64),
-            created_at: NOW,
-            expires_at: None,
-        })
-        .expect("add");
-    }
-    // Six processes race for the last two places: opened first, then released at once.
-    let racers: Vec<SqliteCredentials> = (0..6).map(|_| open(&path)).collect();
-    let start = std::sync::Barrier::new(racers.len());
-    let added = std::thread::scope(|scope| {
-        let joins: Vec<_> = racers
-            .into_iter()
-            .enumerate()
-            .map(|(t, mut racer)| {
-                let start = &start;
-                scope.spawn(move || {
-                    let hash = hash_of(1_000 + t as u64);
-                    start.wait();
-                    racer.add_api_key(&NewApiKey {
-                        agent: "ana",
-                        key_hash: &hash,
-                        created_at: NOW,
-                        expires_at: None,
-                    })
-                })
-            })
-            .collect();
-        joins
-            .into_iter()
-            .filter_map(|j| match j.join().expect("add thread") {
-                Ok(key) => Some(key),
-                Err(fairshare_store::credentials::CredentialError::Invalid(m)) => {
-                    assert!(m.contains("most allowed"), "{m}");
-                    None
-                }
-                Err(e) => panic!("a racing add failed otherwise: {e}"),
-            })
-            .count()
-    });
-    assert_eq!(added, 2, "exactly the free places are taken");
-    assert_eq!(s.list_api_keys("ana").expect("list").len(), max);
 }

@@ -46,13 +46,53 @@ pub fn run_all(make: &mut Factory<'_>) {
     duplicate_key_within_batch(make);
     many_rows_without_keys(make);
     large_batch(make);
+    append_all_streams_batches(make);
+    append_all_is_all_or_nothing(make);
 }
 
 /// Runs every multi-handle check: two handles see each other's appends, and 8 concurrent
 /// writers of 200 events each end with exactly 1,600 contiguous events.
 pub fn run_shared(open: &mut SharedFactory<'_>) {
     two_handles(open);
+    append_all_is_invisible_until_done(open);
     concurrent_appends(take(open, 8), 200);
+}
+
+/// Opens `n` handles at once, each on its own thread (as `n` processes starting together
+/// would), and returns them; panics if any open fails.
+pub fn open_at_once<S: Send, E: std::fmt::Display + Send>(
+    n: usize,
+    open: impl Fn() -> Result<S, E> + Sync,
+) -> Vec<S> {
+    std::thread::scope(|scope| {
+        let joins: Vec<_> = (0..n).map(|_| scope.spawn(&open)).collect();
+        joins
+            .into_iter()
+            .map(|j| match j.join() {
+                Ok(Ok(store)) => store,
+                Ok(Err(e)) => panic!("concurrent open: {e}"),
+                Err(_) => panic!("open thread panicked"),
+            })
+            .collect()
+    })
+}
+
+/// On an empty book: a reused idempotency key and a taken sequence are refused as conflicts
+/// whose messages name the key and the sequence. Returns the two messages, for a backend to
+/// check its own wording further.
+pub fn conflict_messages_name_the_culprit(s: &mut dyn Store) -> (String, String) {
+    s.append(&[sample_row(1, Some("pay-42"))]).expect("append");
+    let key = match s.append(&[sample_row(2, Some("pay-42"))]) {
+        Err(StoreError::Conflict(m)) => m,
+        other => panic!("expected Conflict, got {other:?}"),
+    };
+    assert!(key.contains("pay-42"), "{key}");
+    let seq = match s.append(&[sample_row(1, None)]) {
+        Err(StoreError::Conflict(m)) => m,
+        other => panic!("expected Conflict, got {other:?}"),
+    };
+    assert!(seq.contains("sequence 1"), "{seq}");
+    (key, seq)
 }
 
 /// A plausible row for `seq`: the hashes are fixed-width hex derived from `seq` (the store does
@@ -446,6 +486,97 @@ pub fn large_batch(make: &mut Factory<'_>) {
     );
 }
 
+/// `append_all` appends every batch its producer gives, in order, after the head.
+pub fn append_all_streams_batches(make: &mut Factory<'_>) {
+    let mut s = make();
+    let first = sample_rows(1, 2);
+    ok(s.append(&first), "append 1..=2");
+    let keyed: Vec<EventRow> = (3..=7)
+        .map(|seq| sample_row(seq, Some(&format!("bulk-{seq}"))))
+        .collect();
+    ok(
+        s.append_all(&mut |sink| {
+            sink(&keyed[..2])?;
+            sink(&[])?;
+            sink(&keyed[2..])
+        }),
+        "append_all of three batches",
+    );
+    let want: Vec<EventRow> = first.into_iter().chain(keyed).collect();
+    assert_unchanged(&mut *s, &want);
+    ok(s.append_all(&mut |_| Ok(())), "append_all of nothing");
+    assert_unchanged(&mut *s, &want);
+}
+
+/// `append_all` writes nothing when its producer fails after some batches, nor when a later
+/// batch is refused (a gap, a taken key); the book stays usable and the keys free.
+pub fn append_all_is_all_or_nothing(make: &mut Factory<'_>) {
+    let mut s = make();
+    let rows = vec![sample_row(1, Some("a"))];
+    ok(s.append(&rows), "append 1");
+    let stopped = s.append_all(&mut |sink| {
+        sink(&[sample_row(2, Some("b")), sample_row(3, None)])?;
+        sink(&sample_rows(4, 3))?;
+        Err(StoreError::Backend("the producer failed".into()))
+    });
+    assert!(
+        matches!(&stopped, Err(StoreError::Backend(m)) if m == "the producer failed"),
+        "append_all must return its producer's error, got {stopped:?}"
+    );
+    assert_unchanged(&mut *s, &rows);
+    let gap = s.append_all(&mut |sink| {
+        sink(&sample_rows(2, 2))?;
+        sink(&sample_rows(5, 1))
+    });
+    assert!(
+        matches!(
+            gap,
+            Err(StoreError::Gap {
+                expected: 4,
+                got: 5
+            })
+        ),
+        "a batch that skips must be Gap {{ expected: 4, got: 5 }}, got {gap:?}"
+    );
+    assert_unchanged(&mut *s, &rows);
+    let taken = s.append_all(&mut |sink| {
+        sink(&[sample_row(2, Some("b"))])?;
+        sink(&[sample_row(3, Some("a"))])
+    });
+    assert!(
+        matches!(taken, Err(StoreError::Conflict(_))),
+        "a batch reusing key \"a\" must be Conflict, got {taken:?}"
+    );
+    assert_unchanged(&mut *s, &rows);
+    let more = [sample_row(2, Some("b"))];
+    ok(
+        s.append(&more),
+        "append 2 with key \"b\" after the failures",
+    );
+    assert_unchanged(&mut *s, &[rows, more.to_vec()].concat());
+}
+
+/// Another handle sees none of an `append_all`'s batches until it returns, then all.
+pub fn append_all_is_invisible_until_done(open: &mut SharedFactory<'_>) {
+    let mut hs = take(open, 2);
+    let mut reader = hs.pop().expect("two handles");
+    let mut writer = hs.pop().expect("two handles");
+    let rows = sample_rows(1, 6);
+    let mut seen = Vec::new();
+    ok(
+        writer.append_all(&mut |sink| {
+            for batch in rows.chunks(2) {
+                sink(batch)?;
+                seen.push(reader.head()?);
+            }
+            Ok(())
+        }),
+        "append_all of three batches",
+    );
+    assert_eq!(seen, [0, 0, 0], "the other handle's head during append_all");
+    assert_eq!(collect(&mut *reader, 0), rows, "the other handle scans all");
+}
+
 /// Two handles on one book see each other's appends; a handle with a stale head conflicts.
 pub fn two_handles(open: &mut SharedFactory<'_>) {
     let mut hs = take(open, 2);
@@ -554,7 +685,8 @@ fn ok<T, E: Debug>(r: Result<T, E>, what: &str) -> T {
     }
 }
 
-fn collect(s: &mut dyn Store, after: u64) -> Vec<EventRow> {
+/// Every row after `after`, in order (panics if the scan fails).
+pub fn collect(s: &mut dyn Store, after: u64) -> Vec<EventRow> {
     let mut out = Vec::new();
     let res: StoreResult<()> = s.scan(after, &mut |r| {
         out.push(r);

@@ -95,6 +95,13 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Where [`Store::append_all`]'s producer sends each batch: appends it inside the one
+/// transaction.
+pub type AppendSink<'a> = dyn FnMut(&[EventRow]) -> StoreResult<()> + 'a;
+
+/// The producer of [`Store::append_all`]: hands every batch to the sink, in order.
+pub type AppendAll<'a> = dyn FnMut(&mut AppendSink<'_>) -> StoreResult<()> + 'a;
+
 /// An append-only event log. Implementations must be safe for several processes sharing one
 /// book: `append` is atomic (all rows or none) and fails with [`StoreError::Conflict`] when any
 /// of its sequence numbers is already taken.
@@ -125,8 +132,54 @@ pub trait Store: Send {
     /// The rows are durable when this returns `Ok`.
     fn append(&mut self, rows: &[EventRow]) -> StoreResult<()>;
 
+    /// Appends every batch that `fill` hands to its sink in ONE transaction (an import): each
+    /// batch must continue the previous one as [`Store::append`] requires, and other readers
+    /// see none of them until `fill` returns `Ok` and the transaction commits. If `fill` or an
+    /// append fails, or the process dies first, nothing is visible: the book is as it was.
+    /// Returns `fill`'s error unchanged.
+    ///
+    /// The default collects the batches and makes one [`Store::append`] of them: atomic, but it
+    /// holds every row in memory. Backends stream the batches into their transaction instead.
+    fn append_all(&mut self, fill: &mut AppendAll<'_>) -> StoreResult<()> {
+        let mut all = Vec::new();
+        fill(&mut |rows| {
+            all.extend_from_slice(rows);
+            Ok(())
+        })?;
+        self.append(&all)
+    }
+
     /// Human-readable description of where the book lives (path or URL without password).
     fn location(&self) -> String;
+}
+
+/// A slice of rows seen as a read-only store, for callers that hold rows rather than a store
+/// (e.g. to export them). Its rows are not checked.
+pub struct RowsStore<'a>(pub &'a [EventRow]);
+
+impl Store for RowsStore<'_> {
+    fn head(&mut self) -> StoreResult<u64> {
+        Ok(self.0.last().map_or(0, |row| row.seq))
+    }
+
+    fn scan(
+        &mut self,
+        after: u64,
+        visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        for row in self.0.iter().filter(|row| row.seq > after) {
+            visit(row.clone())?;
+        }
+        Ok(())
+    }
+
+    fn append(&mut self, _rows: &[EventRow]) -> StoreResult<()> {
+        Err(StoreError::Backend("a row view is read-only".into()))
+    }
+
+    fn location(&self) -> String {
+        "rows".to_string()
+    }
 }
 
 /// Checks a batch against the current `head`, for backends to call inside their write

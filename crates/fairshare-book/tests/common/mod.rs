@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use fairshare_book::{Book, MemoryStore, Request};
-use fairshare_core::{Command, Kind, OPERATOR, Role};
+use fairshare_core::{Command, OPERATOR, Role};
 use fairshare_store::Store;
 
 pub const AT: &str = "2026-11-21T12:00:00Z";
@@ -29,26 +29,8 @@ pub fn setup() -> Vec<Request> {
             },
             None,
         ),
-        request(
-            OPERATOR,
-            Command::AddProject {
-                slug: "p".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals: 0,
-            },
-            None,
-        ),
-        request(
-            OPERATOR,
-            Command::SetRate {
-                project: "p".into(),
-                category: "build".into(),
-                per_hour: "30.00".into(),
-            },
-            None,
-        ),
+        request(OPERATOR, Command::add_project("p", "CAD", 2), None),
+        request(OPERATOR, Command::set_rate("p", "build", "30.00"), None),
     ]
 }
 
@@ -58,20 +40,7 @@ pub fn work(hours: &str) -> Command {
 
 /// Hours of `build` work on project `p` by `agent`.
 pub fn work_by(agent: &str, hours: &str) -> Command {
-    Command::Log {
-        project: "p".into(),
-        agent: agent.into(),
-        kind: Kind::Work,
-        category: Some("build".into()),
-        hours: Some(hours.into()),
-        amount: None,
-        rate: None,
-        value: None,
-        date: None,
-        note: None,
-        gift: false,
-        reimbursable: false,
-    }
+    Command::log_work("p", agent, "build", hours)
 }
 
 /// Copies a memory book's rows into a new store, to replay them.

@@ -69,8 +69,18 @@ impl Runner {
 
     /// Runs every step of a scenario file, checking each expectation.
     pub fn run(&mut self, scenario: &Json) {
+        self.run_before(scenario, None);
+    }
+
+    /// Runs the steps of a scenario file up to (not including) the first step of op `stop`
+    /// (every step when `None`), checking each expectation, then verifies the book.
+    pub fn run_before(&mut self, scenario: &Json, stop: Option<&str>) {
         let steps = scenario["steps"].as_array().expect("steps");
-        for (index, step) in steps.iter().enumerate() {
+        let until = steps
+            .iter()
+            .position(|step| stop.is_some() && step["op"].as_str() == stop)
+            .unwrap_or(steps.len());
+        for (index, step) in steps[..until].iter().enumerate() {
             let step = step.as_object().expect("step object");
             let repeat = step.get("repeat").and_then(Json::as_u64).unwrap_or(1);
             let mut received = BTreeMap::new();
@@ -212,12 +222,24 @@ impl Runner {
             }
             op if PEER_OPS.contains(&op) => self.peer_step(op, step, key.as_deref()),
             // --- tokens ---
+            "transfer" if !step.contains_key("token") => {
+                match self.treasury_step(&op, step, key.as_deref()) {
+                    Some(executed) => executed,
+                    None => return BTreeMap::new(),
+                }
+            }
             "token" | "presale" | "buy" | "redeem" | "donate" | "transfer" | "accept"
             | "pay_with_token" => self.token_step(&op, step, key.as_deref()),
             "adjust" | "reverse" | "corrections" => match self.correction_step(&op, step) {
                 Some(executed) => executed,
                 None => return BTreeMap::new(),
             },
+            op if TREASURY_OPS.contains(&op) => {
+                match self.treasury_step(op, step, key.as_deref()) {
+                    Some(executed) => executed,
+                    None => return BTreeMap::new(),
+                }
+            }
             other => panic!("scenario op {other:?} is not supported yet"),
         };
         self.remember(&op, step, &executed);
@@ -567,6 +589,89 @@ impl Runner {
                 );
             }
         }
+    }
+}
+
+// --- treasury (issue 13) ---
+
+/// Scenario ops that `treasury_step` runs (and `transfer` without a `token`).
+const TREASURY_OPS: [&str; 7] = [
+    "payout",
+    "approve_payout",
+    "reject_payout",
+    "expense",
+    "approve_expense",
+    "reject_expense",
+    "exchange",
+];
+
+impl Runner {
+    /// Runs a treasury step as `by` (default: the operator). With `expect_refused` the step
+    /// must be refused and change no balance; it then returns None.
+    fn treasury_step(
+        &mut self,
+        op: &str,
+        step: &Map<String, Json>,
+        key: Option<&str>,
+    ) -> Option<Executed> {
+        let id = || text(step, "id");
+        let command = match op {
+            "payout" => Command::RequestPayout {
+                id: opt_text(step, "id"),
+                agent: text(step, "agent"),
+                amount: text(step, "amount"),
+                asset: opt_text(step, "asset"),
+                reference: text(step, "reference"),
+            },
+            "approve_payout" => Command::ApprovePayout { id: id() },
+            "reject_payout" => Command::RejectPayout {
+                id: id(),
+                reason: text(step, "reason"),
+            },
+            "expense" => Command::SubmitExpense {
+                id: opt_text(step, "id"),
+                account: text(step, "account"),
+                amount: text(step, "amount"),
+                asset: opt_text(step, "asset"),
+                purpose: text(step, "for"),
+                payee: opt_text(step, "payee"),
+                receipt: opt_text(step, "receipt"),
+            },
+            "approve_expense" => Command::ApproveExpense { id: id() },
+            "reject_expense" => Command::RejectExpense {
+                id: id(),
+                reason: text(step, "reason"),
+            },
+            "transfer" => Command::TransferMoney {
+                from: text(step, "from"),
+                to: text(step, "to"),
+                amount: text(step, "amount"),
+                asset: opt_text(step, "asset"),
+                reason: text(step, "reason"),
+            },
+            "exchange" => Command::Exchange {
+                account: text(step, "account"),
+                amount: text(step, "amount"),
+                from_asset: text(step, "from_asset"),
+                to_asset: text(step, "to_asset"),
+                rate: text(step, "rate"),
+                reference: opt_text(step, "reference"),
+            },
+            other => panic!("{other:?} is not a treasury op"),
+        };
+        let by = opt_text(step, "by").unwrap_or_else(|| OPERATOR.into());
+        if !step
+            .get("expect_refused")
+            .and_then(Json::as_bool)
+            .unwrap_or(false)
+        {
+            return Some(self.execute(&by, command, key));
+        }
+        let before = self.balances();
+        let result = self.book.execute(&by, &command, key, RECORDED_AT);
+        assert!(result.is_err(), "{op} by {by} was not refused");
+        assert_eq!(self.balances(), before, "a refused {op} changed balances");
+        None
     }
 }
 

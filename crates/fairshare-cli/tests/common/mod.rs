@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
@@ -26,29 +26,53 @@ impl Env {
 
     /// A fresh, initialised book.
     pub fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let book = dir.path().join("book.db");
-        let env = Env { dir, book };
+        let env = Env::empty();
         env.ok(&["init"]);
         env
     }
 
+    /// A temporary directory where the book `book.db` is yet to be created.
+    pub fn empty() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book.db");
+        Env { dir, book }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
     pub fn write(&self, name: &str, text: &str) -> String {
-        let path = self.dir.path().join(name);
+        let path = self.path(name);
         std::fs::write(&path, text).unwrap();
         path.display().to_string()
     }
 
-    pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_fairshare"))
+    /// The binary, ready to run `args` on `book` in the directory.
+    pub fn command(&self, book: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fairshare"));
+        command
             .env_remove("FAIRSHARE_BOOK")
             .env("FAIRSHARE_NOW", NOW)
             .current_dir(self.dir.path())
             .arg("--book")
-            .arg(&self.book)
-            .args(args)
-            .output()
-            .unwrap()
+            .arg(book)
+            .args(args);
+        command
+    }
+
+    pub fn run_on(&self, book: &Path, args: &[&str]) -> Output {
+        self.command(book, args).output().unwrap()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_on(&self.book, args)
+    }
+
+    /// Runs raw SQL on the SQLite book `book` (to damage it).
+    pub fn sqlite(&self, book: &Path, sql: &str) {
+        let conn = rusqlite::Connection::open(book).unwrap();
+        conn.execute_batch(sql).unwrap();
     }
 
     /// Runs a command that must succeed and returns its stdout.
@@ -113,6 +137,38 @@ impl Env {
             .as_u64()
             .unwrap()
     }
+}
+
+/// The forillon project of DOMAIN.md and its three rates.
+pub fn forillon_project(env: &Env) {
+    env.ok(&["project", "add", "forillon", "--name", "Forillon park"]);
+    for (category, rate) in [
+        ("engineering", "45.00"),
+        ("design", "45.00"),
+        ("coordination", "30.00"),
+    ] {
+        env.ok(&["rate", "set", "forillon", category, rate]);
+    }
+}
+
+/// Luc's reimbursable plywood in forillon; returns the logged contribution.
+pub fn forillon_material(env: &Env) -> Value {
+    env.json(&[
+        "log",
+        "material",
+        "forillon",
+        "luc",
+        "300.00",
+        "--reimbursable",
+        "--note",
+        "plywood",
+    ])
+}
+
+/// Sets forillon's plan (docs/PLANS.md's first example); returns the plan shown.
+pub fn forillon_plan(env: &Env) -> Value {
+    let plan = env.write("forillon.toml", fairshare_ops::plans::FORILLON_PLAN);
+    env.json(&["plan", "set", "forillon", &plan])
 }
 
 pub fn stdout(output: &Output) -> String {

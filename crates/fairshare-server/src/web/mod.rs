@@ -29,12 +29,14 @@ use fairshare_ops::Write;
 use fairshare_ops::contributions::{Approve, LogContribution, Reject};
 use fairshare_ops::corrections::{Adjust, ApproveCorrection, RejectCorrection, Reverse};
 use fairshare_ops::distributions::RecordRevenue;
+use fairshare_ops::log::{HeadOut, Scan, ShowHead};
 use fairshare_ops::plans::{SetPlan, parse_plan_file};
 use fairshare_ops::projects::SetRate;
 use fairshare_ops::resources::{OpenCampaign, UseResource};
 
 use crate::AppState;
 use crate::error::ApiError;
+use pages::RecentEvent;
 use session::{LOGIN_COOKIE, SESSION_COOKIE, Sessions};
 
 pub use pages::FormError;
@@ -177,14 +179,13 @@ async fn overview(State(app): State<AppState>, viewer: Viewer) -> Response {
 }
 
 /// The last `n` events of the log: (seq, time, actor, op).
-async fn recent_events(
-    app: &AppState,
-    n: u64,
-) -> Result<Vec<(u64, String, String, String)>, ApiError> {
+/// The log's head (to publish elsewhere) and its last `n` events, newest first.
+async fn recent_events(app: &AppState, n: u64) -> Result<(HeadOut, Vec<RecentEvent>), ApiError> {
     let model = app.model.clone();
     tokio::task::spawn_blocking(move || {
         model.with_store(|store| {
-            let head = store.head()?;
+            let shown = ShowHead {}.view(store)?;
+            let head = shown.events;
             let mut events = Vec::new();
             store.scan(head.saturating_sub(n), &mut |row| {
                 let op = fairshare_core::EventBody::from_json(&row.body)
@@ -194,7 +195,7 @@ async fn recent_events(
                 Ok(())
             })?;
             events.reverse();
-            Ok(events)
+            Ok((shown, events))
         })
     })
     .await?

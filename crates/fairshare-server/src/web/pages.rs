@@ -6,6 +6,8 @@ use askama::Template;
 use axum::http::StatusCode;
 use fairshare_core::{Contribution, Date, Filter, Kind, Role, State, Value, format_amount};
 
+use fairshare_ops::log::HeadOut;
+
 use super::Viewer;
 use super::svg::{self, Bar};
 use crate::error::ApiError;
@@ -215,16 +217,21 @@ struct OverviewPage {
     projects: Vec<ProjectRowView>,
     members: Vec<(String, Vec<String>)>,
     recent: Vec<EventView>,
+    /// The log's head, for anyone to copy and publish.
+    head: HeadOut,
     agents: usize,
     contributions: usize,
     pending: usize,
     distributions: usize,
 }
 
+/// One event of the overview's recent activity: sequence, time, actor, operation.
+pub type RecentEvent = (u64, String, String, String);
+
 pub fn overview(
     state: &State,
     viewer: &Viewer,
-    recent: Vec<(u64, String, String, String)>,
+    (head, recent): (HeadOut, Vec<RecentEvent>),
     today: Date,
 ) -> Result<String, ApiError> {
     let mut projects = Vec::new();
@@ -263,6 +270,7 @@ pub fn overview(
             .into_iter()
             .map(|(seq, at, actor, op)| EventView { seq, at, actor, op })
             .collect(),
+        head,
         agents: state.agents().len(),
         contributions: state.contributions().len(),
         pending: state

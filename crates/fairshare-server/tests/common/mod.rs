@@ -92,6 +92,17 @@ impl TestBook {
         }
     }
 
+    /// The custodian `handle` (whose key is returned) and project `p` in CAD with the category
+    /// `dev` at 10.00 an hour: what a test of writes needs first.
+    pub fn custodian_and_project(&self, handle: &str) -> BTreeMap<String, String> {
+        let keys = self.agents(&[(handle, Role::Custodian)]);
+        self.setup(vec![
+            Command::add_project("p", "CAD", 2),
+            Command::set_rate("p", "dev", "10.00"),
+        ]);
+        keys
+    }
+
     /// Runs SQL in the book's own database: the SQLite file, or the book's PostgreSQL schema.
     pub fn raw_sql(&self, sql: &str) {
         match &self.schema {
@@ -227,6 +238,15 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.stop_inner();
     }
+}
+
+/// The value of a response's header `name` (empty when it is absent or not text).
+pub fn header<'a>(response: &'a reqwest::blocking::Response, name: &str) -> &'a str {
+    response
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
 }
 
 pub fn client() -> Client {

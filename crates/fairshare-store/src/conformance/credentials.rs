@@ -39,6 +39,7 @@ pub fn run_credentials(open: &mut CredentialFactory<'_>) {
     bad_key_input_writes_nothing(open);
     duplicate_hash_is_refused(open);
     per_agent_limit(open);
+    racing_adds_respect_the_limit(open);
     password_round_trip(open);
     password_seen_by_another_handle(open);
     bad_password_input_writes_nothing(open);
@@ -486,6 +487,112 @@ pub fn per_agent_limit(open: &mut CredentialFactory<'_>) {
         "add a key once one was revoked",
     );
     assert_eq!(ok(s.list_api_keys("ana"), "list").len() as u64, max + 2);
+}
+
+/// Six handles (as six processes) race for an agent's last two free places, released at once:
+/// exactly two adds succeed, the others are refused as over the limit.
+pub fn racing_adds_respect_the_limit(open: &mut CredentialFactory<'_>) {
+    let mut racers = handles(open, 7);
+    let mut s = racers.remove(0);
+    let max = API_KEYS_PER_AGENT_MAX;
+    for n in 0..max - 2 {
+        ok(
+            s.add_api_key(&new_key("ana", &sample_key_hash(n as u64), T0)),
+            "add keys up to two below the limit",
+        );
+    }
+    let start = std::sync::Barrier::new(racers.len());
+    let added = std::thread::scope(|scope| {
+        let joins: Vec<_> = racers
+            .into_iter()
+            .enumerate()
+            .map(|(t, mut racer)| {
+                let start = &start;
+                scope.spawn(move || {
+                    let hash = sample_key_hash(1_000 + t as u64);
+                    start.wait();
+                    racer.add_api_key(&new_key("ana", &hash, T0))
+                })
+            })
+            .collect();
+        joins
+            .into_iter()
+            .filter_map(|j| match j.join().expect("add thread") {
+                Ok(key) => Some(key),
+                Err(CredentialError::Invalid(m)) => {
+                    assert!(m.contains("most allowed"), "{m}");
+                    None
+                }
+                Err(e) => panic!("a racing add failed otherwise: {e}"),
+            })
+            .count()
+    });
+    assert_eq!(added, 2, "exactly the free places are taken");
+    assert_eq!(ok(s.list_api_keys("ana"), "list").len(), max);
+}
+
+/// The credential tables as servers before versioned credentials created them (without a
+/// version), copied from that server's source; backends build an old book from it to test
+/// their migration.
+pub const OLD_LAYOUT: &str = "
+CREATE TABLE IF NOT EXISTS fs_api_keys (
+    key_hash   TEXT PRIMARY KEY,
+    agent      TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fs_api_keys_agent ON fs_api_keys (agent);
+CREATE TABLE IF NOT EXISTS fs_credentials (
+    agent        TEXT PRIMARY KEY,
+    password_phc TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+";
+/// The hash of `ana`'s key in an old book.
+pub const OLD_HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+/// When `ana`'s key in an old book was created.
+pub const OLD_KEY_CREATED_AT: &str = "2025-06-01T08:00:00Z";
+/// `ana`'s password hash in an old book.
+pub const OLD_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$b2xkc2FsdA$b2xkaGFzaG9sZGhhc2hvbGRoYXNo";
+/// When `ana`'s password in an old book was set.
+pub const OLD_PASSWORD_UPDATED_AT: &str = "2025-06-02T09:00:00Z";
+
+/// On a book made with [`OLD_LAYOUT`] holding `ana`'s key [`OLD_HASH`] and password
+/// [`OLD_PHC`], opened (so migrated): the old key is found with an id from its hash, the
+/// password is kept, the migrated table takes a new key with an expiry, and the old key can be
+/// revoked. Leaves `ana` with two keys, one revoked.
+pub fn old_credentials_survive_migration(s: &mut dyn CredentialStore) {
+    let now = "2026-11-21T12:00:00Z";
+    let old_key = ApiKey {
+        id: OLD_HASH[..16].to_owned(),
+        agent: "ana".into(),
+        created_at: OLD_KEY_CREATED_AT.into(),
+        expires_at: None,
+        revoked_at: None,
+    };
+    assert_eq!(
+        ok(s.find_active_api_key(OLD_HASH, now), "find"),
+        Some(old_key.clone()),
+        "a key stored before the migration is found, with an id from its hash"
+    );
+    assert_eq!(ok(s.list_api_keys("ana"), "list"), vec![old_key.clone()]);
+    assert_eq!(
+        ok(s.password("ana"), "password"),
+        Some(StoredPassword {
+            phc: OLD_PHC.into(),
+            updated_at: OLD_PASSWORD_UPDATED_AT.into()
+        })
+    );
+    // The migrated table takes the new columns.
+    let hash = "a".repeat(64);
+    ok(
+        s.add_api_key(&NewApiKey {
+            expires_at: Some("2026-12-21T12:00:00Z"),
+            ..new_key("ana", &hash, now)
+        }),
+        "add a key after the migration",
+    );
+    ok(s.revoke_api_key(&old_key.id, now), "revoke the old key");
+    assert_eq!(ok(s.find_active_api_key(OLD_HASH, now), "find"), None);
 }
 
 /// A password is absent, then set, then replaced (with its new time); agents are separate.
