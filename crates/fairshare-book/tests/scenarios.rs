@@ -205,3 +205,21 @@ fn treasury_money_out_on_sqlite() {
 fn treasury_money_out_on_postgres() {
     run_on_postgres_by("treasury", treasury_money_out);
 }
+
+/// The whole treasury story, its correction and corrections report included.
+#[test]
+fn treasury_with_its_correction() {
+    let runner = run_in_memory("treasury");
+    assert_eq!(runner.steps_run, 20);
+    assert_eq!(runner.book.state().corrections().len(), 1);
+}
+
+#[test]
+fn treasury_on_sqlite() {
+    run_on_sqlite("treasury");
+}
+
+#[test]
+fn treasury_on_postgres() {
+    run_on_postgres("treasury");
+}

@@ -1081,7 +1081,14 @@ fn scenario_bucket(bucket: &Json) -> Bucket {
 
 /// The scenarios this runner plays in full; the others in `tests/scenarios` wait for the
 /// capabilities they describe (treasury, governance, forecasts) and join this list as those land.
-pub const RUNNABLE: &[&str] = &["forillon", "printer", "startup", "tokens", "corrections"];
+pub const RUNNABLE: &[&str] = &[
+    "forillon",
+    "printer",
+    "startup",
+    "tokens",
+    "corrections",
+    "treasury",
+];
 
 pub fn load(name: &str) -> Json {
     let path = format!("{}/tests/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
