@@ -64,7 +64,7 @@ impl FormError {
 }
 
 /// The error (if any) of the page's forms, as the templates ask for it.
-pub struct Errors(Option<FormError>);
+pub struct Errors(pub(super) Option<FormError>);
 
 impl Errors {
     /// The message for `field` of `form` (`""` for the form as a whole), or empty.
@@ -100,7 +100,7 @@ impl Nav {
     }
 }
 
-fn nav(viewer: &Viewer) -> Nav {
+pub(super) fn nav(viewer: &Viewer) -> Nav {
     Nav {
         agent: viewer.agent.clone(),
         csrf: viewer.csrf.clone(),
@@ -108,7 +108,7 @@ fn nav(viewer: &Viewer) -> Nav {
     }
 }
 
-fn render(template: impl Template) -> Result<String, ApiError> {
+pub(super) fn render(template: impl Template) -> Result<String, ApiError> {
     template
         .render()
         .map_err(|e| ApiError::Internal(format!("template: {e}")))
@@ -127,7 +127,7 @@ fn percent(part: Value, total: Value) -> String {
     format!("{}.{:02}%", basis / 100, basis % 100)
 }
 
-fn role_of(state: &State, agent: Option<&str>) -> Option<Role> {
+pub(super) fn role_of(state: &State, agent: Option<&str>) -> Option<Role> {
     agent.and_then(|a| state.agent(a).ok()).map(|a| a.role)
 }
 
@@ -625,9 +625,18 @@ struct MePage {
     balances: Vec<(String, String)>,
     payouts: Vec<MyPayout>,
     tokens: Vec<(String, String)>,
+    /// My payout requests and what became of them (web/treasury.rs).
+    payout_requests: Vec<fairshare_ops::treasury::PayoutOut>,
+    errors: Errors,
 }
 
-pub fn me(state: &State, viewer: &Viewer, agent: &str, today: Date) -> Result<String, ApiError> {
+pub fn me(
+    state: &State,
+    viewer: &Viewer,
+    agent: &str,
+    today: Date,
+    error: Option<&FormError>,
+) -> Result<String, ApiError> {
     let me = state.agent(agent)?;
     let mut contributions = Vec::new();
     let mut shares = Vec::new();
@@ -696,6 +705,8 @@ pub fn me(state: &State, viewer: &Viewer, agent: &str, today: Date) -> Result<St
         balances,
         payouts,
         tokens,
+        payout_requests: super::treasury::payouts_of(state, agent),
+        errors: Errors(error.cloned()),
     })
 }
 
