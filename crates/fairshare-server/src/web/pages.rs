@@ -23,8 +23,8 @@ pub struct FormError {
 }
 
 impl FormError {
-    /// Placed at the field the refusal names; else at the field a message mentions
-    /// (`hours`, `amount`, ...); else on the whole form.
+    /// Placed at the field the refusal names; else at the field a message mentions as a word
+    /// (`hours`, `amount`, ...: "custodians" does not mention `to`); else on the whole form.
     pub fn new(
         form: &str,
         fields: &std::collections::HashMap<String, String>,
@@ -32,6 +32,11 @@ impl FormError {
         message: String,
     ) -> FormError {
         let lower = message.to_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let words = format!(" {} ", words.join(" "));
         let mut names: Vec<&String> = fields
             .keys()
             .filter(|k| !matches!(k.as_str(), "csrf" | "back" | "kind" | "idempotency_key"))
@@ -44,8 +49,8 @@ impl FormError {
                 names
                     .into_iter()
                     .find(|name| {
-                        let words = name.replace('_', " ");
-                        lower.contains(name.as_str()) || lower.contains(&words)
+                        words.contains(&format!(" {name} "))
+                            || words.contains(&format!(" {} ", name.replace('_', " ")))
                     })
                     .cloned()
             })
@@ -740,6 +745,13 @@ mod tests {
         // A refusal that names its field is placed there, whatever its words.
         let e = FormError::new("work", &fields, Some("category"), "unknown: eng".into());
         assert_eq!(e.field, "category");
+        let mut transfer = fields.clone();
+        transfer.insert("to".to_string(), "infra".to_string());
+        let e = FormError::new("t", &transfer, None, "only custodians may transfer".into());
+        assert_eq!(
+            e.field, "",
+            "a field is mentioned as a word, not inside one"
+        );
         let e = FormError::new("work", &fields, None, "observers may not log".into());
         assert_eq!(e.field, "");
         let errors = Errors(Some(e));
