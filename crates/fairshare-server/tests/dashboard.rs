@@ -228,6 +228,7 @@ fn a_contribution_goes_from_the_timer_to_a_statement_in_a_browser() {
     }
     let book = TestBook::sqlite();
     seed(&book);
+    add_ana_and_hall(&book);
     let server = TestServer::start(&book.url);
     let driver = Driver::start();
     let profile = tempfile::tempdir().expect("profile dir");
@@ -403,6 +404,94 @@ async fn story(b: &Browser) {
         .await
         .expect("forms");
     assert!(forms.is_empty(), "an observer sees {} forms", forms.len());
+    b.log_out().await;
+
+    treasury_story(b).await;
+}
+
+/// The treasury in the browser (issue 13): marie requests a payout from her page, luc submits
+/// an expense, ana (another custodian) approves both; the balances show the exact amounts.
+async fn treasury_story(b: &Browser) {
+    // marie holds 495.87 CAD from the statement and asks for 200.00 of it.
+    b.log_in("marie").await;
+    let balance = b.text("#my-balance").await;
+    assert!(balance.contains("495.87 CAD"), "{balance}");
+    b.fill("#payout-amount", "200.00").await;
+    b.fill("#payout-reference", "bank-7731").await;
+    b.submit("#payout-submit").await;
+    assert_eq!(b.path().await, "/me");
+    let asked = b.text("#my-payout-payout-1").await;
+    assert!(
+        asked.contains("200.00 CAD") && asked.contains("pending"),
+        "{asked}"
+    );
+    // More than is left is refused beside the amount.
+    b.fill("#payout-amount", "295.88").await;
+    b.fill("#payout-reference", "bank-7732").await;
+    b.submit("#payout-submit").await;
+    assert_eq!(
+        b.text("#payout-amount-error").await,
+        "marie holds 495.87 CAD of which 200.00 CAD is already requested: 295.88 CAD would overdraw it"
+    );
+    b.log_out().await;
+
+    // luc records hall's revenue, then submits an expense from its unallocated account.
+    b.log_in("luc").await;
+    b.go("/projects/hall").await;
+    b.fill("#revenue-amount", "500.00").await;
+    b.fill("#revenue-from", "hall rental").await;
+    b.submit("#revenue-submit").await;
+    b.submit("#nav-treasury").await;
+    assert_eq!(b.path().await, "/treasury");
+    b.fill("#expense-account", "hall-unallocated").await;
+    b.fill("#expense-amount", "120.00").await;
+    b.fill("#expense-for", "paint").await;
+    b.fill("#expense-receipt", "https://receipts.example/42")
+        .await;
+    b.submit("#expense-submit").await;
+    assert_eq!(b.path().await, "/treasury");
+    let expense = b.text("#expense-expense-1").await;
+    assert!(
+        expense.contains("120.00 CAD") && expense.contains("0 of 1") && expense.contains("pending"),
+        "{expense}"
+    );
+    // luc may review marie's payout, not his own expense.
+    assert!(
+        b.client
+            .find(Locator::Css("#approve-payout-payout-1"))
+            .await
+            .is_ok()
+    );
+    assert!(
+        b.client
+            .find(Locator::Css("#approve-expense-expense-1"))
+            .await
+            .is_err()
+    );
+    b.log_out().await;
+
+    // ana approves both.
+    b.log_in("ana").await;
+    b.submit("#nav-treasury").await;
+    b.submit("#approve-payout-payout-1").await;
+    b.submit("#approve-expense-expense-1").await;
+    let payout = b.text("#payout-payout-1").await;
+    assert!(
+        payout.contains("paid by ana") && payout.contains("295.87 CAD"),
+        "{payout}"
+    );
+    let expense = b.text("#expense-expense-1").await;
+    assert!(
+        expense.contains("1 of 1") && expense.contains("paid") && expense.contains("380.00 CAD"),
+        "{expense}"
+    );
+    b.shot("treasury").await;
+    b.log_out().await;
+
+    // marie's page shows what is left.
+    b.log_in("marie").await;
+    assert!(b.text("#my-balance").await.contains("295.87 CAD"));
+    assert!(b.text("#my-payout-payout-1").await.contains("paid by ana"));
     b.log_out().await;
 }
 
@@ -803,19 +892,8 @@ fn text_of(html: &str, id: &str) -> String {
 /// counts in USD.
 fn seed_treasury(book: &TestBook) {
     seed(book);
+    add_ana_and_hall(book);
     book.setup(vec![
-        Command::AddAgent {
-            handle: "ana".into(),
-            name: None,
-            role: Role::Custodian,
-        },
-        Command::AddProject {
-            slug: "hall".into(),
-            name: None,
-            currency: "CAD".into(),
-            exponent: 2,
-            approvals: 1,
-        },
         Command::AddProject {
             slug: "shop".into(),
             name: None,
@@ -832,6 +910,25 @@ fn seed_treasury(book: &TestBook) {
             project: "hall".into(),
             amount: "500.00".into(),
             from: None,
+        },
+    ]);
+}
+
+/// A second custodian, ana (with a password), and a project `hall` (CAD, one approval)
+/// without contributions: its revenue stays in `hall-unallocated`.
+fn add_ana_and_hall(book: &TestBook) {
+    book.setup(vec![
+        Command::AddAgent {
+            handle: "ana".into(),
+            name: None,
+            role: Role::Custodian,
+        },
+        Command::AddProject {
+            slug: "hall".into(),
+            name: None,
+            currency: "CAD".into(),
+            exponent: 2,
+            approvals: 1,
         },
     ]);
     common::set_password(&book.url, "ana", PASSWORD).expect("password");
