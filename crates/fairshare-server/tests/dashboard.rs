@@ -1163,9 +1163,46 @@ fn the_treasury_forms_post_the_api_requests() {
         serde_json::json!({"CAD": "70.00", "USD": "7.32"})
     );
 
+    // A payout rejected with a reason; without one, the refusal is shown by the buttons.
+    let asked = post_from(
+        base,
+        &marie,
+        "/me",
+        "/me/payout",
+        &[("amount", "10.00"), ("reference", "bank-7733")],
+    );
+    assert_eq!(asked.status(), 303);
+    let events = api.head();
+    let bare = post_from(
+        base,
+        &ana,
+        "/treasury",
+        "/payouts/payout-2/reject",
+        &[("reason", " ")],
+    );
+    assert_eq!(bare.status(), 400);
+    assert_eq!(
+        text_of(&bare.text().expect("html"), "payout-review-error"),
+        "malformed form: missing field `reason`"
+    );
+    assert_eq!(api.head(), events);
+    let rejected = post_from(
+        base,
+        &ana,
+        "/treasury",
+        "/payouts/payout-2/reject",
+        &[("reason", "wrong account")],
+    );
+    assert_eq!(rejected.status(), 303);
+    let me = page_of(base, &marie, "/me");
+    assert!(
+        me.contains("<td class=\"status-rejected\">rejected by ana: wrong account</td>"),
+        "{me}"
+    );
+
     // The lists are paged.
-    let second = page_of(base, &ana, "/treasury?payouts=1");
-    assert_eq!(text_of(&second, "payouts-pager"), "none of 1 · ");
+    let second = page_of(base, &ana, "/treasury?payouts=2");
+    assert_eq!(text_of(&second, "payouts-pager"), "none of 2 · ");
     let previous = second.find("id=\"payouts-previous\"").expect("a link back");
     assert!(
         second[..previous].ends_with("<a href=\"/treasury?payouts=0&#38;expenses=0\" "),
