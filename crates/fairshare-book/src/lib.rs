@@ -8,6 +8,7 @@
 //! decided again when another writer got there first). So a refused command changes nothing,
 //! and nothing is acknowledged before it is durable.
 
+mod corrections;
 mod memory;
 mod pipeline;
 mod transfer;
@@ -20,6 +21,7 @@ use fairshare_core::{
 use fairshare_store::{EventRow, LentRow, Store, StoreError};
 use thiserror::Error;
 
+pub use corrections::{CorrectedDistribution, corrections_report};
 pub use memory::MemoryStore;
 use pipeline::{Batches, pipelined};
 pub use transfer::{

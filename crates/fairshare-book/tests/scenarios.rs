@@ -156,6 +156,26 @@ fn tokens_on_postgres() {
     run_on_postgres("tokens");
 }
 
+#[test]
+fn corrections_after_a_distribution() {
+    let runner = run_in_memory("corrections");
+    assert_eq!(runner.steps_run, 18);
+    let state = runner.book.state();
+    assert_eq!(state.corrections().len(), 2);
+    // d1 stays as it was recorded.
+    assert_eq!(state.distribution(1).unwrap().payouts()["dev"], 76_667);
+}
+
+#[test]
+fn corrections_on_sqlite() {
+    run_on_sqlite("corrections");
+}
+
+#[test]
+fn corrections_on_postgres() {
+    run_on_postgres("corrections");
+}
+
 /// The treasury's money out (issue 13): treasury.json up to its first correction (`adjust`,
 /// built apart): revenue, a payout approved by another custodian, a payout past the balance
 /// refused, an expense from `maintenance` refused to its submitter and approved by another.
@@ -184,4 +204,22 @@ fn treasury_money_out_on_sqlite() {
 #[test]
 fn treasury_money_out_on_postgres() {
     run_on_postgres_by("treasury", treasury_money_out);
+}
+
+/// The whole treasury story, its correction and corrections report included.
+#[test]
+fn treasury_with_its_correction() {
+    let runner = run_in_memory("treasury");
+    assert_eq!(runner.steps_run, 20);
+    assert_eq!(runner.book.state().corrections().len(), 1);
+}
+
+#[test]
+fn treasury_on_sqlite() {
+    run_on_sqlite("treasury");
+}
+
+#[test]
+fn treasury_on_postgres() {
+    run_on_postgres("treasury");
 }

@@ -76,6 +76,15 @@ pub enum Cmd {
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
+    /// Correct a pending or approved contribution's hours, amount or value (a new event)
+    Adjust(crate::corrections_cmd::AdjustArgs),
+    /// Reverse a pending or approved contribution: once it counts, it counts no more
+    Reverse(crate::corrections_cmd::ReverseArgs),
+    /// Review corrections: approve or reject
+    #[command(subcommand)]
+    Correction(crate::corrections_cmd::CorrectionCmd),
+    /// A project's corrections, and what past distributions paid and would have paid with them
+    Corrections { project: String },
     /// List a project's contributions
     Contributions {
         project: String,
@@ -409,6 +418,7 @@ pub enum StatusArg {
     Pending,
     Approved,
     Rejected,
+    Reversed,
 }
 
 #[cfg(test)]

@@ -33,7 +33,8 @@ use crate::render::{ImportOut, InitOut, Output, Text};
 use crate::session::{Access, Session, is_postgres_url};
 use crate::text::PolicyChanged;
 use crate::{
-    demo, exports_cmd, generate, peer_cmd, plan_file, resources_cmd, tokens_cmd, treasury_cmd,
+    corrections_cmd, demo, exports_cmd, generate, peer_cmd, plan_file, resources_cmd, tokens_cmd,
+    treasury_cmd,
 };
 
 /// An output that prints nothing (the command wrote its data to stdout itself).
@@ -147,6 +148,10 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
             id,
             reason: reason.unwrap_or_default(),
         })?),
+        Cmd::Adjust(args) => corrections_cmd::adjust(s, args),
+        Cmd::Reverse(args) => corrections_cmd::reverse(s, args),
+        Cmd::Correction(command) => corrections_cmd::correction(s, command),
+        Cmd::Corrections { project } => corrections_cmd::report(s, project),
         Cmd::Contributions {
             project,
             status,
@@ -158,6 +163,7 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
                 StatusArg::Pending => StatusName::Pending,
                 StatusArg::Approved => StatusName::Approved,
                 StatusArg::Rejected => StatusName::Rejected,
+                StatusArg::Reversed => StatusName::Reversed,
             }),
             agent,
             kind: None,

@@ -11,6 +11,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod args;
 mod commands;
+mod corrections_cmd;
 mod demo;
 mod error;
 mod exports_cmd;

@@ -126,6 +126,32 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    // --- corrections ---
+    /// Corrects a pending or approved contribution's measure: `hours` (work, use), `amount`
+    /// (cash, material) or `value` (cite). A new event, never an edit of the logged one.
+    Adjust {
+        id: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hours: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        amount: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+        reason: String,
+    },
+    /// Withdraws a pending or approved contribution: once it counts, it counts no more.
+    Reverse {
+        id: u64,
+        reason: String,
+    },
+    /// Approves correction `id` (an adjust or a reverse).
+    ApproveCorrection {
+        id: u64,
+    },
+    RejectCorrection {
+        id: u64,
+        reason: String,
+    },
     // --- shared resources ---
     /// Opens an internal crowdfunding campaign; its account is named by `id`.
     OpenCampaign {
@@ -427,6 +453,10 @@ impl Command {
             Command::SetPlan { .. } => "set_plan",
             Command::Revenue { .. } => "revenue",
             Command::Revalue { .. } => "revalue",
+            Command::Adjust { .. } => "adjust",
+            Command::Reverse { .. } => "reverse",
+            Command::ApproveCorrection { .. } => "approve_correction",
+            Command::RejectCorrection { .. } => "reject_correction",
             Command::Cite { .. } => "cite",
             Command::OpenCampaign { .. } => "open_campaign",
             Command::Pledge { .. } => "pledge",
@@ -524,6 +554,14 @@ pub enum Outcome {
     },
     Revalued {
         changes: Vec<(u64, Value)>,
+    },
+    /// A correction requested (`adjust`, `reverse`) or approved: `value` is the contribution's
+    /// value once corrected, present when the correction counts with this event.
+    Corrected {
+        id: u64,
+        counted: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<Value>,
     },
     // --- shared resources ---
     Pledged {

@@ -43,6 +43,11 @@ impl State {
             | Command::Revenue { .. }
             | Command::Revalue { .. }
             | Command::Cite { .. } => self.decide_core(ctx, role, command),
+            // --- corrections ---
+            Command::Adjust { .. }
+            | Command::Reverse { .. }
+            | Command::ApproveCorrection { .. }
+            | Command::RejectCorrection { .. } => self.decide_correction(ctx, role, command),
             // --- shared resources ---
             Command::OpenCampaign { .. }
             | Command::Pledge { .. }
@@ -184,6 +189,11 @@ impl State {
             | Command::Revenue { .. }
             | Command::Revalue { .. }
             | Command::Cite { .. } => self.apply_core(ctx, command, outcome, payout_lines)?,
+            // --- corrections ---
+            Command::Adjust { .. }
+            | Command::Reverse { .. }
+            | Command::ApproveCorrection { .. }
+            | Command::RejectCorrection { .. } => self.apply_correction(ctx, command, outcome)?,
             // --- shared resources ---
             Command::OpenCampaign { .. }
             | Command::Pledge { .. }

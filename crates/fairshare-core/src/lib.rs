@@ -38,6 +38,7 @@
 
 mod command;
 mod contributions;
+mod corrections;
 mod date;
 mod directory;
 mod distribute;
@@ -84,6 +85,8 @@ pub use time::Timestamp;
 pub use money::{format_amount, parse_amount};
 pub use split::{CappedShare, split_capped, split_largest_remainder};
 pub use value::{Value, parse_decimal, ratio_decimal, share_decimal};
+// --- corrections ---
+pub use corrections::{Change, Correction};
 // --- shared resources ---
 pub use resources::{Campaign, FeeSchedule, Resource, ResourceStatus, SplitShare, UseRecord};
 // --- peer valuation ---

@@ -209,6 +209,8 @@ pub enum Status {
     Pending,
     Approved,
     Rejected,
+    /// Withdrawn by a correction that counts: it counts no more.
+    Reversed,
 }
 
 impl Status {
@@ -217,6 +219,7 @@ impl Status {
             Status::Pending => "pending",
             Status::Approved => "approved",
             Status::Rejected => "rejected",
+            Status::Reversed => "reversed",
         }
     }
 }

@@ -147,6 +147,8 @@ pub struct State {
     pub(crate) agents: FastMap<Arc<str>, Agent>,
     pub(crate) projects: BTreeMap<String, Project>,
     pub(crate) contributions: Vec<Contribution>,
+    /// Corrections of contributions (adjust, reverse), in request order; id N is index N - 1.
+    pub(crate) corrections: Vec<crate::corrections::Correction>,
     pub(crate) distributions: Vec<Distribution>,
     pub(crate) ledger: Ledger,
     pub(crate) keys: FastMap<String, KeyRecord>,

@@ -61,6 +61,7 @@ pub enum StatusName {
     Pending,
     Approved,
     Rejected,
+    Reversed,
 }
 
 impl From<StatusName> for Status {
@@ -69,6 +70,7 @@ impl From<StatusName> for Status {
             StatusName::Pending => Status::Pending,
             StatusName::Approved => Status::Approved,
             StatusName::Rejected => Status::Rejected,
+            StatusName::Reversed => Status::Reversed,
         }
     }
 }

@@ -42,6 +42,7 @@ pub mod agents;
 pub mod backend;
 mod clock;
 pub mod contributions;
+pub mod corrections;
 pub mod credentials;
 mod de;
 pub mod distributions;

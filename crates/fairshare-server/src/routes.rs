@@ -6,8 +6,8 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
 use fairshare_ops::{
-    Method, agents, contributions, distributions, log, peer, plans, projects, resources, tokens,
-    treasury,
+    Method, agents, contributions, corrections, distributions, log, peer, plans, projects,
+    resources, tokens, treasury,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -67,6 +67,12 @@ fn table() -> Vec<Served> {
         write::<contributions::Approve>(),
         write::<contributions::Reject>(),
         read::<contributions::Shares>(),
+        // corrections
+        write::<corrections::Adjust>(),
+        write::<corrections::Reverse>(),
+        write::<corrections::ApproveCorrection>(),
+        write::<corrections::RejectCorrection>(),
+        scan::<corrections::ShowCorrections>(),
         // plans, revenue, distributions, balances
         read::<plans::ShowPlan>(),
         write::<plans::SetPlan>(),

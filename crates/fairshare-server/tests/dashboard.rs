@@ -521,6 +521,21 @@ fn set_cookie(response: &reqwest::blocking::Response, name: &str) -> Option<Stri
         .map(|v| v.split(';').next().unwrap_or_default().to_string())
 }
 
+/// The forillon project page as the session's agent sees it.
+fn forillon_page(base: &str, session: &str) -> String {
+    page_of(base, session, "/projects/forillon")
+}
+
+/// Posts a form of the forillon page with the session's CSRF token.
+fn post_form(
+    base: &str,
+    session: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::blocking::Response {
+    post_from(base, session, "/projects/forillon", path, fields)
+}
+
 /// Logs in over HTTP: returns the session cookie (`fs_session=...`).
 fn log_in(base: &str, handle: &str) -> String {
     let page = http()
@@ -773,9 +788,8 @@ fn the_campaign_and_use_forms_post_the_api_requests() {
     let server = TestServer::start(&book.url);
     let base = &server.base;
     let api = server.api(None);
-    let post = |session: &str, path: &str, fields: &[(&str, &str)]| {
-        post_from(base, session, "/projects/forillon", path, fields)
-    };
+    let post =
+        |session: &str, path: &str, fields: &[(&str, &str)]| post_form(base, session, path, fields);
 
     let luc = log_in(base, "luc");
     let opened = post(
@@ -1211,4 +1225,86 @@ fn the_treasury_forms_post_the_api_requests() {
     );
     api.verify_ok();
     server.stop().expect("server stops");
+}
+
+#[test]
+fn the_correction_forms_post_the_api_requests() {
+    let book = TestBook::sqlite();
+    seed(&book);
+    let server = TestServer::start(&book.url);
+    let base = &server.base;
+    let api = server.api(None);
+    let page = |session: &str| forillon_page(base, session);
+    let post =
+        |session: &str, path: &str, fields: &[(&str, &str)]| post_form(base, session, path, fields);
+
+    // marie corrects her 10 h to 12 h; empty fields are left out of the request.
+    let marie = log_in(base, "marie");
+    assert!(page(&marie).contains("No corrections."));
+    let adjusted = post(
+        &marie,
+        "/projects/forillon/adjust",
+        &[
+            ("idempotency_key", "form-adjust-1"),
+            ("id", "1"),
+            ("hours", "12"),
+            ("amount", ""),
+            ("value", ""),
+            ("reason", "the timesheet"),
+        ],
+    );
+    assert_eq!(adjusted.status(), 303);
+    let correction = api
+        .get("/api/v1/projects/forillon/corrections")
+        .expect(200)
+        .body;
+    assert_eq!(correction["corrections"][0]["status"], "pending");
+    assert_eq!(correction["corrections"][0]["hours"], "12");
+    // Only a custodian other than marie reviews it.
+    assert!(!page(&marie).contains("approve-correction-1"));
+    assert!(!page(&log_in(base, "abran")).contains("approve-correction-1"));
+    let luc = log_in(base, "luc");
+    assert!(page(&luc).contains("id=\"approve-correction-1\""));
+    let approved = post(
+        &luc,
+        "/corrections/1/approve",
+        &[("idempotency_key", "form-approve-correction-1")],
+    );
+    assert_eq!(approved.status(), 303);
+    assert_eq!(approved.headers()["location"], "/projects/forillon");
+    let contribution = api.get("/api/v1/contributions/1").expect(200).body;
+    assert_eq!(contribution["value"], "540.00");
+    let shown = page(&luc);
+    let row = &shown[shown.find("id=\"correction-1\"").expect("correction row")..];
+    let row = &row[..row.find("</tr>").expect("row end")];
+    assert!(
+        row.contains("<td>to 12 (value 450.00 -&#62; 540.00)</td>"),
+        "{row}"
+    );
+
+    // luc reverses his own material; marie may not review it, and the form's refusal of a
+    // reverse twice is shown on the page.
+    let reversed = post(
+        &luc,
+        "/projects/forillon/reverse",
+        &[
+            ("idempotency_key", "form-reverse-1"),
+            ("id", "2"),
+            ("reason", "logged twice"),
+        ],
+    );
+    assert_eq!(reversed.status(), 303);
+    assert!(!page(&marie).contains("approve-correction-2"));
+    let events = api.head();
+    let again = post(
+        &luc,
+        "/projects/forillon/reverse",
+        &[
+            ("idempotency_key", "form-reverse-2"),
+            ("id", "2"),
+            ("reason", "again"),
+        ],
+    );
+    assert_ne!(again.status(), 500);
+    assert_eq!(api.head(), events);
 }

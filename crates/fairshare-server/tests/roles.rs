@@ -82,6 +82,7 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
     });
     commands.extend(token_setup());
     commands.extend(peer_setup());
+    commands.extend(corrections_setup());
     commands.extend(treasury_setup());
     book.setup(commands);
     keys
@@ -125,6 +126,43 @@ fn peer_setup() -> Vec<Command> {
     commands.push(project("pl"));
     commands.push(Command::set_rate("pl", "dev", "10.00"));
     commands.push(work("pl", "other"));
+    commands
+}
+
+/// Project `cr` (one approval): contributions 10-13 to adjust and 14-17 to reverse, each by
+/// the role that corrects it (`other` for no key), and corrections 1-4 (to approve) and 5-8
+/// (to reject) asked by the operator on contributions of `other`. Runs after `peer_setup`,
+/// whose work in `pl` is contribution 9.
+fn corrections_setup() -> Vec<Command> {
+    let mut commands = vec![
+        Command::AddProject {
+            slug: "cr".into(),
+            name: None,
+            currency: "CAD".into(),
+            exponent: 2,
+            approvals: 1,
+        },
+        Command::SetRate {
+            project: "cr".into(),
+            category: "dev".into(),
+            per_hour: "10.00".into(),
+        },
+    ];
+    for _ in 0..2 {
+        for agent in ["cus", "aff", "obs", "other"] {
+            commands.push(work("cr", agent));
+        }
+    }
+    for id in 18..26 {
+        commands.push(work("cr", "other"));
+        commands.push(Command::Adjust {
+            id,
+            hours: Some("2".into()),
+            amount: None,
+            value: None,
+            reason: "the timesheet".into(),
+        });
+    }
     commands
 }
 
@@ -305,6 +343,31 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             "POST",
             format!("/api/v1/contributions/{}/reject", index + 5),
             Some(json!({"reason": "duplicate"})),
+            200,
+        ),
+        // corrections: their own contributions, by default.
+        members(
+            "POST",
+            format!("/api/v1/contributions/{}/adjust", index + 10),
+            Some(json!({"hours": "3", "reason": "the timesheet"})),
+            201,
+        ),
+        members(
+            "POST",
+            format!("/api/v1/contributions/{}/reverse", index + 14),
+            Some(json!({"reason": "logged twice"})),
+            201,
+        ),
+        members(
+            "POST",
+            format!("/api/v1/corrections/{}/approve", index + 1),
+            None,
+            200,
+        ),
+        members(
+            "POST",
+            format!("/api/v1/corrections/{}/reject", index + 5),
+            Some(json!({"reason": "2 h is wrong"})),
             200,
         ),
         custodian_only(

@@ -23,6 +23,8 @@ pub struct Runner {
     /// The asset that plain names in expectations refer to (the last project's currency).
     current_asset: Option<(String, u32)>,
     pub steps_run: usize,
+    /// Contributions and distributions by the `id` their step gives them ("c-dev", "d1").
+    named: BTreeMap<String, u64>,
 }
 
 fn text(step: &Map<String, Json>, field: &str) -> String {
@@ -45,6 +47,7 @@ impl Runner {
             assets: BTreeMap::new(),
             current_asset: None,
             steps_run: 0,
+            named: BTreeMap::new(),
         }
     }
 
@@ -227,6 +230,10 @@ impl Runner {
             }
             "token" | "presale" | "buy" | "redeem" | "donate" | "transfer" | "accept"
             | "pay_with_token" => self.token_step(&op, step, key.as_deref()),
+            "adjust" | "reverse" | "corrections" => match self.correction_step(&op, step) {
+                Some(executed) => executed,
+                None => return BTreeMap::new(),
+            },
             op if TREASURY_OPS.contains(&op) => {
                 match self.treasury_step(op, step, key.as_deref()) {
                     Some(executed) => executed,
@@ -235,6 +242,7 @@ impl Runner {
             }
             other => panic!("scenario op {other:?} is not supported yet"),
         };
+        self.remember(&op, step, &executed);
         let mut received = self.received(&executed, &before);
         self.token_received(&executed, &mut received);
         received
@@ -413,7 +421,9 @@ impl Runner {
         received: &BTreeMap<(String, String), i128>,
         context: &str,
     ) {
-        if let Some(expect) = step.get("expect").and_then(Json::as_object) {
+        // The corrections report's `expect` is checked by its step.
+        let amounts = step.get("expect").filter(|_| step["op"] != "corrections");
+        if let Some(expect) = amounts.and_then(Json::as_object) {
             for (name, amount) in expect {
                 let (account, asset, exponent) = self.asset_of(name);
                 let expected = parse_amount(amount.as_str().expect("amount text"), exponent)
@@ -449,6 +459,136 @@ impl Runner {
             .ledger()
             .audit()
             .unwrap_or_else(|e| panic!("{context}: ledger audit: {e}"));
+    }
+}
+
+// --- corrections (issue 13) ---
+
+impl Runner {
+    /// Remembers the numeric id of a contribution or distribution whose step names it, and
+    /// checks a contribution's `expect_value`.
+    fn remember(&mut self, op: &str, step: &Map<String, Json>, executed: &Executed) {
+        let id = match (op, &executed.outcome) {
+            ("contribute", Outcome::Logged { id, .. }) => *id,
+            ("revenue", Outcome::Distributed { id, .. }) => *id,
+            _ => return,
+        };
+        if let Some(expected) = opt_text(step, "expect_value") {
+            self.check_value(id, &expected, op);
+        }
+        if let Some(name) = opt_text(step, "id") {
+            self.named.insert(name, id);
+        }
+    }
+
+    /// A contribution's or distribution's number, from its name in the scenario or as written.
+    fn named_id(&self, name: &str) -> u64 {
+        self.named
+            .get(name)
+            .copied()
+            .or_else(|| name.parse().ok())
+            .unwrap_or_else(|| panic!("no step named {name:?}"))
+    }
+
+    fn check_value(&self, id: u64, expected: &str, context: &str) {
+        let state = self.book.state();
+        let contribution = state.contribution(id).expect("contribution");
+        let exponent = state
+            .project(&contribution.project)
+            .expect("project")
+            .exponent;
+        assert_eq!(
+            contribution.value.display(exponent),
+            expected,
+            "{context}: value of contribution {id}"
+        );
+    }
+
+    /// Runs a correction step as its `by` (default the operator): `adjust` (`contribution`,
+    /// `hours` / `amount` / `value`, `reason`, `expect_value`), `reverse` (`contribution`,
+    /// `reason`), or checks the `corrections` report of `project` against `expect` =
+    /// {distribution: {agent: {received, corrected}}} (an account it does not name must have
+    /// received what it would have with the corrections). None for the report.
+    fn correction_step(&mut self, op: &str, step: &Map<String, Json>) -> Option<Executed> {
+        let by = opt_text(step, "by").unwrap_or_else(|| OPERATOR.to_string());
+        let key = opt_text(step, "key");
+        let command = match op {
+            "adjust" | "reverse" => {
+                let id = self.named_id(&text(step, "contribution"));
+                let reason = text(step, "reason");
+                if op == "reverse" {
+                    Command::Reverse { id, reason }
+                } else {
+                    Command::Adjust {
+                        id,
+                        hours: opt_text(step, "hours"),
+                        amount: opt_text(step, "amount"),
+                        value: opt_text(step, "value"),
+                        reason,
+                    }
+                }
+            }
+            _ => {
+                self.check_corrections(step);
+                return None;
+            }
+        };
+        let contribution = self.named_id(&text(step, "contribution"));
+        let executed = self.execute(&by, command, key.as_deref());
+        if let Some(expected) = opt_text(step, "expect_value") {
+            self.check_value(contribution, &expected, op);
+        }
+        Some(executed)
+    }
+
+    fn check_corrections(&mut self, step: &Map<String, Json>) {
+        let project = text(step, "project");
+        let (_, report) = fairshare_book::corrections_report(self.book.store_mut(), &project)
+            .expect("corrections report");
+        let expect = step["expect"].as_object().expect("expect");
+        let by_id: BTreeMap<u64, &fairshare_book::CorrectedDistribution> =
+            report.iter().map(|d| (d.id, d)).collect();
+        assert_eq!(
+            by_id.keys().copied().collect::<Vec<_>>(),
+            expect
+                .keys()
+                .map(|name| self.named_id(name))
+                .collect::<Vec<_>>(),
+            "corrections of {project}: the distributions reported"
+        );
+        for (name, agents) in expect {
+            let distribution = by_id[&self.named_id(name)];
+            let agents = agents.as_object().expect("agents");
+            let exponent = distribution.exponent;
+            for (account, (received, corrected)) in &distribution.accounts {
+                let (want_received, want_corrected) = match agents.get(account) {
+                    Some(row) => (
+                        parse_amount(row["received"].as_str().expect("received"), exponent)
+                            .expect("amount"),
+                        parse_amount(row["corrected"].as_str().expect("corrected"), exponent)
+                            .expect("amount"),
+                    ),
+                    None => (*received, *received),
+                };
+                assert_eq!(
+                    (
+                        format_amount(*received, exponent),
+                        format_amount(*corrected, exponent)
+                    ),
+                    (
+                        format_amount(want_received, exponent),
+                        format_amount(want_corrected, exponent)
+                    ),
+                    "corrections of {name}: {account} received, corrected"
+                );
+            }
+            for agent in agents.keys() {
+                assert!(
+                    distribution.accounts.contains_key(agent),
+                    "corrections of {name}: {agent} is not in the report"
+                );
+            }
+        }
     }
 }
 
@@ -941,7 +1081,14 @@ fn scenario_bucket(bucket: &Json) -> Bucket {
 
 /// The scenarios this runner plays in full; the others in `tests/scenarios` wait for the
 /// capabilities they describe (treasury, governance, forecasts) and join this list as those land.
-pub const RUNNABLE: &[&str] = &["forillon", "printer", "startup", "tokens"];
+pub const RUNNABLE: &[&str] = &[
+    "forillon",
+    "printer",
+    "startup",
+    "tokens",
+    "corrections",
+    "treasury",
+];
 
 pub fn load(name: &str) -> Json {
     let path = format!("{}/tests/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));

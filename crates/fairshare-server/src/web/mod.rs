@@ -28,6 +28,7 @@ use fairshare_book::Request;
 use fairshare_core::Command;
 use fairshare_ops::Write;
 use fairshare_ops::contributions::{Approve, LogContribution, Reject};
+use fairshare_ops::corrections::{Adjust, ApproveCorrection, RejectCorrection, Reverse};
 use fairshare_ops::distributions::RecordRevenue;
 use fairshare_ops::log::{HeadOut, Scan, ShowHead};
 use fairshare_ops::plans::{SetPlan, parse_plan_file};
@@ -63,6 +64,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/contributions/{id}/approve", post(approve))
         .route("/contributions/{id}/reject", post(reject))
         .merge(treasury::router())
+        .route("/projects/{slug}/adjust", post(adjust))
+        .route("/projects/{slug}/reverse", post(reverse))
+        .route("/corrections/{id}/approve", post(approve_correction))
+        .route("/corrections/{id}/reject", post(reject_correction))
         .route("/static/htmx.min.js", get(htmx))
         .route("/static/style.css", get(style))
         .route("/static/timer.js", get(timer))
@@ -569,20 +574,39 @@ async fn log_contribution(
     form_op::<LogContribution>(&app, &viewer, &fields, path, form, &slug, back).await
 }
 
-async fn review(
+/// What a review form reviews: the project of item `id`, the item's name for a missing one,
+/// and the form names its errors are shown under (approve, reject).
+struct Reviewed {
+    project_of: fn(&fairshare_core::State, u64) -> fairshare_core::DomainResult<String>,
+    missing: &'static str,
+    forms: (&'static str, &'static str),
+}
+
+const CONTRIBUTION: Reviewed = Reviewed {
+    project_of: |state, id| Ok(state.contribution(id)?.project.to_string()),
+    missing: "no such contribution",
+    forms: ("review", "reject"),
+};
+
+const CORRECTION: Reviewed = Reviewed {
+    project_of: |state, id| Ok(state.correction(id)?.project.to_string()),
+    missing: "no such correction",
+    forms: ("correction", "correction"),
+};
+
+/// Approves (`A`) or rejects (`R`) item `id`, back on its project's page (or a local `back`).
+async fn review<A: Write, R: Write>(
     app: AppState,
     viewer: Viewer,
     id: String,
     fields: Fields,
     approve: bool,
+    item: Reviewed,
 ) -> Response {
     let Ok(id) = id.parse::<u64>() else {
-        return error_page(&viewer, StatusCode::NOT_FOUND, "no such contribution");
+        return error_page(&viewer, StatusCode::NOT_FOUND, item.missing);
     };
-    let slug = read(&app, |state| {
-        Ok(state.contribution(id)?.project.to_string())
-    })
-    .await;
+    let slug = read(&app, |state| Ok((item.project_of)(state, id)?)).await;
     let slug = match slug {
         Ok(slug) => slug,
         Err(error) => return api_error_page(&viewer, error),
@@ -592,9 +616,9 @@ async fn review(
         .unwrap_or_else(|| format!("/projects/{slug}"));
     let path = vec![("id".to_string(), id.to_string())];
     if approve {
-        form_op::<Approve>(&app, &viewer, &fields, path, "review", &slug, back).await
+        form_op::<A>(&app, &viewer, &fields, path, item.forms.0, &slug, back).await
     } else {
-        form_op::<Reject>(&app, &viewer, &fields, path, "reject", &slug, back).await
+        form_op::<R>(&app, &viewer, &fields, path, item.forms.1, &slug, back).await
     }
 }
 
@@ -604,7 +628,7 @@ async fn approve(
     Path(id): Path<String>,
     WebForm(fields): WebForm,
 ) -> Response {
-    review(app, viewer, id, fields, true).await
+    review::<Approve, Reject>(app, viewer, id, fields, true, CONTRIBUTION).await
 }
 
 async fn reject(
@@ -613,7 +637,45 @@ async fn reject(
     Path(id): Path<String>,
     WebForm(fields): WebForm,
 ) -> Response {
-    review(app, viewer, id, fields, false).await
+    review::<Approve, Reject>(app, viewer, id, fields, false, CONTRIBUTION).await
+}
+
+async fn adjust(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let back = format!("/projects/{slug}");
+    form_op::<Adjust>(&app, &viewer, &fields, Vec::new(), "adjust", &slug, back).await
+}
+
+async fn reverse(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let back = format!("/projects/{slug}");
+    form_op::<Reverse>(&app, &viewer, &fields, Vec::new(), "reverse", &slug, back).await
+}
+
+async fn approve_correction(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    review::<ApproveCorrection, RejectCorrection>(app, viewer, id, fields, true, CORRECTION).await
+}
+
+async fn reject_correction(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    review::<ApproveCorrection, RejectCorrection>(app, viewer, id, fields, false, CORRECTION).await
 }
 
 async fn record_revenue(

@@ -305,6 +305,17 @@ struct PendingView {
     can_review: bool,
 }
 
+struct CorrectionView {
+    id: u64,
+    contribution: u64,
+    change: String,
+    by: String,
+    reason: String,
+    status: String,
+    approvals: String,
+    can_review: bool,
+}
+
 struct CampaignView {
     id: String,
     status: String,
@@ -350,6 +361,7 @@ struct ProjectPage {
     total: String,
     shares: Vec<ShareView>,
     pending: Vec<PendingView>,
+    corrections: Vec<CorrectionView>,
     distributions: Vec<DistributionView>,
     campaigns: Vec<CampaignView>,
     resources: Vec<ResourceView>,
@@ -476,6 +488,8 @@ pub fn project(
         })
         .collect();
 
+    let corrections = corrections(state, p, viewer, custodian);
+
     let distributions = state
         .distributions()
         .iter()
@@ -540,6 +554,7 @@ pub fn project(
         total: format!("{} {}", total.display(exp), p.currency),
         shares,
         pending,
+        corrections,
         distributions,
         campaigns,
         resources,
@@ -720,6 +735,55 @@ fn total_value(values: &[(std::sync::Arc<str>, Value)]) -> Value {
     values
         .iter()
         .fold(Value::ZERO, |sum, (_, v)| Value(sum.0.saturating_add(v.0)))
+}
+
+/// The project's corrections, newest first; custodians other than the one who asked and the
+/// contributor review the pending ones.
+fn corrections(
+    state: &State,
+    p: &fairshare_core::Project,
+    viewer: &Viewer,
+    custodian: bool,
+) -> Vec<CorrectionView> {
+    let exp = p.exponent;
+    state
+        .corrections()
+        .iter()
+        .filter(|c| *c.project == *p.slug)
+        .rev()
+        .map(|c| {
+            let contributor = state
+                .contribution(c.contribution)
+                .map(|k| k.agent.to_string())
+                .unwrap_or_default();
+            let change = match (&c.change, c.value_before, c.value_after) {
+                (fairshare_core::Change::Reverse, _, _) => "reverse".to_string(),
+                (fairshare_core::Change::Adjust { quantity, .. }, Some(before), Some(after)) => {
+                    format!(
+                        "to {quantity} (value {} -> {})",
+                        before.display(exp),
+                        after.display(exp)
+                    )
+                }
+                (fairshare_core::Change::Adjust { quantity, .. }, _, _) => format!("to {quantity}"),
+            };
+            let viewer = viewer.agent.as_deref();
+            CorrectionView {
+                id: c.id,
+                contribution: c.contribution,
+                change,
+                by: c.by.clone(),
+                reason: c.reason.clone(),
+                status: c.status.as_str().to_string(),
+                approvals: format!("{} of {}", c.approvals.len(), p.approvals_required),
+                can_review: custodian
+                    && c.status == fairshare_core::Status::Pending
+                    && viewer != Some(c.by.as_str())
+                    && viewer != Some(contributor.as_str())
+                    && !c.approvals.iter().any(|a| Some(a.as_str()) == viewer),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,197 @@
+//! Corrections (issue 13): `adjust`, `reverse`, `correction approve|reject` and the
+//! `corrections` report. The clap types, the request each command makes
+//! (`fairshare_ops::corrections`), and the text of each view. See docs/TREASURY.md.
+
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use clap::{ArgGroup, Args, Subcommand};
+use fairshare_ops::corrections::{
+    Adjust, ApproveCorrection, CorrectionOut, CorrectionsOut, RejectCorrection, Reverse,
+    ShowCorrections,
+};
+
+use crate::commands::out;
+use crate::render::{Output, Table, Text};
+use crate::session::Session;
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+/// `adjust ID (--hours H | --amount A | --value V) --reason TEXT`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("measure").required(true).args(["hours", "amount", "value"])))]
+pub struct AdjustArgs {
+    /// The contribution
+    pub id: u64,
+    /// New hours (work, use)
+    #[arg(long, value_name = "H", allow_negative_numbers = true)]
+    pub hours: Option<String>,
+    /// New amount (cash, material)
+    #[arg(long, value_name = "A", allow_negative_numbers = true)]
+    pub amount: Option<String>,
+    /// New value (cite)
+    #[arg(long, value_name = "V", allow_negative_numbers = true)]
+    pub value: Option<String>,
+    /// Why (public, kept with the correction)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+}
+
+/// `reverse ID --reason TEXT`.
+#[derive(Debug, Args)]
+pub struct ReverseArgs {
+    /// The contribution
+    pub id: u64,
+    /// Why (public, kept with the correction)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CorrectionCmd {
+    /// Approve a pending correction (never the one who asked for it, nor the contributor)
+    Approve { id: u64 },
+    /// Reject a pending correction, with a reason
+    Reject {
+        id: u64,
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+pub fn adjust(s: &Session, args: AdjustArgs) -> Result<Box<dyn Output>> {
+    out(s.write(&Adjust {
+        id: args.id,
+        hours: args.hours,
+        amount: args.amount,
+        value: args.value,
+        reason: args.reason,
+    })?)
+}
+
+pub fn reverse(s: &Session, args: ReverseArgs) -> Result<Box<dyn Output>> {
+    out(s.write(&Reverse {
+        id: args.id,
+        reason: args.reason,
+    })?)
+}
+
+pub fn correction(s: &Session, command: CorrectionCmd) -> Result<Box<dyn Output>> {
+    match command {
+        CorrectionCmd::Approve { id } => out(s.write(&ApproveCorrection { id })?),
+        CorrectionCmd::Reject { id, reason } => out(s.write(&RejectCorrection {
+            id,
+            reason: reason.unwrap_or_default(),
+        })?),
+    }
+}
+
+pub fn report(s: &Session, project: String) -> Result<Box<dyn Output>> {
+    out(s.scan(&ShowCorrections { project })?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+/// `hours 9`, `amount 150.00`, `value 20` or `reverse`.
+fn change(c: &CorrectionOut) -> String {
+    match (&c.hours, &c.amount, &c.value) {
+        (Some(hours), _, _) => format!("hours {hours}"),
+        (_, Some(amount), _) => format!("amount {amount}"),
+        (_, _, Some(value)) => format!("value {value}"),
+        _ => "reverse".to_string(),
+    }
+}
+
+impl Text for CorrectionOut {
+    fn to_text(&self) -> String {
+        let mut out = format!(
+            "correction {} of contribution {} ({}): {}",
+            self.correction,
+            self.contribution,
+            change(self),
+            self.status
+        );
+        match self.status.as_str() {
+            "pending" => {
+                let _ = write!(
+                    out,
+                    " ({} of {} approvals)",
+                    self.approvals.len(),
+                    self.approvals_required
+                );
+            }
+            "approved" => {
+                let _ = write!(
+                    out,
+                    ", value {} -> {}",
+                    self.value_before.as_deref().unwrap_or("-"),
+                    self.value_after.as_deref().unwrap_or("-")
+                );
+            }
+            _ => {
+                if let Some(reason) = &self.rejection {
+                    let _ = write!(out, ": {reason}");
+                }
+            }
+        }
+        out.push('\n');
+        out
+    }
+}
+
+impl Text for CorrectionsOut {
+    fn to_text(&self) -> String {
+        let mut out = format!("corrections of {} ({})\n", self.project, self.currency);
+        let mut table = Table::new(&[
+            "id",
+            "contribution",
+            "change",
+            "by",
+            "status",
+            "before",
+            "after",
+            "reason",
+        ])
+        .right(&[0, 1, 5, 6]);
+        for c in &self.corrections {
+            table.row(vec![
+                c.correction.to_string(),
+                c.contribution.to_string(),
+                change(c),
+                c.by.clone(),
+                c.status.clone(),
+                c.value_before.clone().unwrap_or_else(|| "-".into()),
+                c.value_after.clone().unwrap_or_else(|| "-".into()),
+                c.reason.clone(),
+            ]);
+        }
+        out.push_str(&table.render("  "));
+        if self.distributions.is_empty() {
+            out.push_str("no distribution was made before a correction counted\n");
+        }
+        for d in &self.distributions {
+            let _ = writeln!(
+                out,
+                "distribution {} of {} {} on {}:",
+                d.distribution, d.amount, d.asset, d.date
+            );
+            let mut table =
+                Table::new(&["account", "received", "corrected", "difference"]).right(&[1, 2, 3]);
+            for line in &d.lines {
+                table.row(vec![
+                    line.account.clone(),
+                    line.received.clone(),
+                    line.corrected.clone(),
+                    line.difference.clone(),
+                ]);
+            }
+            out.push_str(&table.render("  "));
+        }
+        out
+    }
+}
