@@ -228,6 +228,7 @@ fn a_contribution_goes_from_the_timer_to_a_statement_in_a_browser() {
     }
     let book = TestBook::sqlite();
     seed(&book);
+    add_ana_and_hall(&book);
     let server = TestServer::start(&book.url);
     let driver = Driver::start();
     let profile = tempfile::tempdir().expect("profile dir");
@@ -404,6 +405,94 @@ async fn story(b: &Browser) {
         .expect("forms");
     assert!(forms.is_empty(), "an observer sees {} forms", forms.len());
     b.log_out().await;
+
+    treasury_story(b).await;
+}
+
+/// The treasury in the browser (issue 13): marie requests a payout from her page, luc submits
+/// an expense, ana (another custodian) approves both; the balances show the exact amounts.
+async fn treasury_story(b: &Browser) {
+    // marie holds 495.87 CAD from the statement and asks for 200.00 of it.
+    b.log_in("marie").await;
+    let balance = b.text("#my-balance").await;
+    assert!(balance.contains("495.87 CAD"), "{balance}");
+    b.fill("#payout-amount", "200.00").await;
+    b.fill("#payout-reference", "bank-7731").await;
+    b.submit("#payout-submit").await;
+    assert_eq!(b.path().await, "/me");
+    let asked = b.text("#my-payout-payout-1").await;
+    assert!(
+        asked.contains("200.00 CAD") && asked.contains("pending"),
+        "{asked}"
+    );
+    // More than is left is refused beside the amount.
+    b.fill("#payout-amount", "295.88").await;
+    b.fill("#payout-reference", "bank-7732").await;
+    b.submit("#payout-submit").await;
+    assert_eq!(
+        b.text("#payout-amount-error").await,
+        "marie holds 495.87 CAD of which 200.00 CAD is already requested: 295.88 CAD would overdraw it"
+    );
+    b.log_out().await;
+
+    // luc records hall's revenue, then submits an expense from its unallocated account.
+    b.log_in("luc").await;
+    b.go("/projects/hall").await;
+    b.fill("#revenue-amount", "500.00").await;
+    b.fill("#revenue-from", "hall rental").await;
+    b.submit("#revenue-submit").await;
+    b.submit("#nav-treasury").await;
+    assert_eq!(b.path().await, "/treasury");
+    b.fill("#expense-account", "hall-unallocated").await;
+    b.fill("#expense-amount", "120.00").await;
+    b.fill("#expense-for", "paint").await;
+    b.fill("#expense-receipt", "https://receipts.example/42")
+        .await;
+    b.submit("#expense-submit").await;
+    assert_eq!(b.path().await, "/treasury");
+    let expense = b.text("#expense-expense-1").await;
+    assert!(
+        expense.contains("120.00 CAD") && expense.contains("0 of 1") && expense.contains("pending"),
+        "{expense}"
+    );
+    // luc may review marie's payout, not his own expense.
+    assert!(
+        b.client
+            .find(Locator::Css("#approve-payout-payout-1"))
+            .await
+            .is_ok()
+    );
+    assert!(
+        b.client
+            .find(Locator::Css("#approve-expense-expense-1"))
+            .await
+            .is_err()
+    );
+    b.log_out().await;
+
+    // ana approves both.
+    b.log_in("ana").await;
+    b.submit("#nav-treasury").await;
+    b.submit("#approve-payout-payout-1").await;
+    b.submit("#approve-expense-expense-1").await;
+    let payout = b.text("#payout-payout-1").await;
+    assert!(
+        payout.contains("paid by ana") && payout.contains("295.87 CAD"),
+        "{payout}"
+    );
+    let expense = b.text("#expense-expense-1").await;
+    assert!(
+        expense.contains("1 of 1") && expense.contains("paid") && expense.contains("380.00 CAD"),
+        "{expense}"
+    );
+    b.shot("treasury").await;
+    b.log_out().await;
+
+    // marie's page shows what is left.
+    b.log_in("marie").await;
+    assert!(b.text("#my-balance").await.contains("295.87 CAD"));
+    assert!(b.text("#my-payout-payout-1").await.contains("paid by ana"));
+    b.log_out().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -434,13 +523,7 @@ fn set_cookie(response: &reqwest::blocking::Response, name: &str) -> Option<Stri
 
 /// The forillon project page as the session's agent sees it.
 fn forillon_page(base: &str, session: &str) -> String {
-    http()
-        .get(format!("{base}/projects/forillon"))
-        .header("cookie", session)
-        .send()
-        .expect("page")
-        .text()
-        .expect("html")
+    page_of(base, session, "/projects/forillon")
 }
 
 /// Posts a form of the forillon page with the session's CSRF token.
@@ -450,13 +533,7 @@ fn post_form(
     path: &str,
     fields: &[(&str, &str)],
 ) -> reqwest::blocking::Response {
-    let token = csrf_in(&forillon_page(base, session));
-    http()
-        .post(format!("{base}{path}"))
-        .header("cookie", session)
-        .form(&[fields, &[("csrf", token.as_str())]].concat())
-        .send()
-        .expect("post")
+    post_from(base, session, "/projects/forillon", path, fields)
 }
 
 /// Logs in over HTTP: returns the session cookie (`fs_session=...`).
@@ -773,6 +850,381 @@ fn the_campaign_and_use_forms_post_the_api_requests() {
         &html[html.find("use-form").unwrap_or(0)..]
     );
     assert!(html.contains("value=\"lathe\""));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The treasury's forms
+
+/// Posts `fields` to `action` with the CSRF token of `page` (as seen with `session`).
+fn post_from(
+    base: &str,
+    session: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::blocking::Response {
+    let html = http()
+        .get(format!("{base}{page}"))
+        .header("cookie", session)
+        .send()
+        .expect("page");
+    let token = csrf_in(&html.text().expect("html"));
+    http()
+        .post(format!("{base}{action}"))
+        .header("cookie", session)
+        .form(&[fields, &[("csrf", token.as_str())]].concat())
+        .send()
+        .expect("post")
+}
+
+/// A page's HTML as `session` sees it.
+fn page_of(base: &str, session: &str, page: &str) -> String {
+    http()
+        .get(format!("{base}{page}"))
+        .header("cookie", session)
+        .send()
+        .expect("page")
+        .text()
+        .expect("html")
+}
+
+/// The text of the element with `id` (up to its first tag's end): `<span ... id="x">TEXT<`.
+fn text_of(html: &str, id: &str) -> String {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let start = at + html[at..].find('>').expect("tag end") + 1;
+    html[start..]
+        .split('<')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The seed, a second custodian (ana) and revenue: marie holds 600.00 CAD (450.00 of 750.00
+/// counted), luc 400.00; `hall` (no contribution) has 500.00 CAD in `hall-unallocated`; `shop`
+/// counts in USD.
+fn seed_treasury(book: &TestBook) {
+    seed(book);
+    add_ana_and_hall(book);
+    book.setup(vec![
+        Command::AddProject {
+            slug: "shop".into(),
+            name: None,
+            currency: "USD".into(),
+            exponent: 2,
+            approvals: 1,
+        },
+        Command::Revenue {
+            project: "forillon".into(),
+            amount: "1000.00".into(),
+            from: None,
+        },
+        Command::Revenue {
+            project: "hall".into(),
+            amount: "500.00".into(),
+            from: None,
+        },
+    ]);
+}
+
+/// A second custodian, ana (with a password), and a project `hall` (CAD, one approval)
+/// without contributions: its revenue stays in `hall-unallocated`.
+fn add_ana_and_hall(book: &TestBook) {
+    book.setup(vec![
+        Command::AddAgent {
+            handle: "ana".into(),
+            name: None,
+            role: Role::Custodian,
+        },
+        Command::AddProject {
+            slug: "hall".into(),
+            name: None,
+            currency: "CAD".into(),
+            exponent: 2,
+            approvals: 1,
+        },
+    ]);
+    common::set_password(&book.url, "ana", PASSWORD).expect("password");
+}
+
+/// A member requests a payout from /me, a custodian submits an expense, another custodian
+/// approves both from /treasury; each refusal is shown on the page of its form with the
+/// core's message, and nothing is recorded.
+#[test]
+fn the_treasury_forms_post_the_api_requests() {
+    let book = TestBook::sqlite();
+    seed_treasury(&book);
+    let server = TestServer::start(&book.url);
+    let base = &server.base;
+    let api = server.api(None);
+    let marie = log_in(base, "marie");
+    let luc = log_in(base, "luc");
+    let ana = log_in(base, "ana");
+    let abran = log_in(base, "abran");
+    let olga = log_in(base, "olga");
+    let balance = |account: &str| {
+        api.get(&format!("/api/v1/balances/{account}"))
+            .expect(200)
+            .body["balances"][account]
+            .clone()
+    };
+
+    // marie requests a payout from her page (a double submit records once).
+    let me = page_of(base, &marie, "/me");
+    assert!(me.contains("<li>600.00 CAD</li>"), "{me}");
+    assert!(me.contains("id=\"nav-treasury\""));
+    let payout = [
+        ("idempotency_key", "form-payout-1"),
+        ("amount", "250.00"),
+        ("asset", ""),
+        ("reference", "bank-7731"),
+    ];
+    let events = api.head();
+    for _ in 0..2 {
+        let asked = post_from(base, &marie, "/me", "/me/payout", &payout);
+        assert_eq!(asked.status(), 303);
+        assert_eq!(asked.headers()["location"], "/me");
+    }
+    assert_eq!(api.head(), events + 1);
+    let me = page_of(base, &marie, "/me");
+    assert_eq!(
+        text_of(&me, "my-payout-payout-1"),
+        "",
+        "the row is there: {me}"
+    );
+    assert!(me.contains("<td class=\"num\">250.00 CAD</td><td>bank-7731</td><td class=\"status-pending\">pending</td>"), "{me}");
+
+    // Refusals are shown on /me, beside the field, with what was typed; nothing is recorded.
+    let events = api.head();
+    let refused = post_from(
+        base,
+        &marie,
+        "/me",
+        "/me/payout",
+        &[
+            ("idempotency_key", "form-payout-2"),
+            ("amount", "350.01"),
+            ("reference", "bank-7732"),
+        ],
+    );
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().expect("html");
+    assert_eq!(
+        text_of(&html, "payout-amount-error"),
+        "marie holds 600.00 CAD of which 250.00 CAD is already requested: 350.01 CAD would overdraw it"
+    );
+    assert!(html.contains("value=\"350.01\"") && html.contains("value=\"bank-7732\""));
+    assert!(html.contains("<h1>marie"), "the refusal is shown on /me");
+    let observer = post_from(
+        base,
+        &olga,
+        "/",
+        "/me/payout",
+        &[("amount", "1.00"), ("reference", "b")],
+    );
+    assert_eq!(observer.status(), 403);
+    assert_eq!(
+        text_of(&observer.text().expect("html"), "payout-error"),
+        "olga is an observer: observers read but do not request payouts"
+    );
+    assert!(!page_of(base, &olga, "/me").contains("id=\"payout-form\""));
+    assert_eq!(api.head(), events);
+
+    // luc submits an expense from the treasury page; a refusal names its field.
+    let treasury = page_of(base, &luc, "/treasury");
+    assert!(treasury.contains("id=\"expense-form\"") && treasury.contains("id=\"transfer-form\""));
+    let refused = post_from(
+        base,
+        &luc,
+        "/treasury",
+        "/treasury/expense",
+        &[("account", "marie"), ("amount", "1.00"), ("for", "x")],
+    );
+    assert_eq!(refused.status(), 422);
+    assert_eq!(
+        text_of(&refused.text().expect("html"), "expense-account-error"),
+        "marie is an agent&#39;s balance: agents are paid out by `payout`, not from a virtual account"
+    );
+    let submitted = post_from(
+        base,
+        &luc,
+        "/treasury",
+        "/treasury/expense",
+        &[
+            ("idempotency_key", "form-expense-1"),
+            ("account", "hall-unallocated"),
+            ("amount", "120.00"),
+            ("asset", "CAD"),
+            ("for", "paint"),
+            ("payee", ""),
+            ("receipt", "https://receipts.example/42"),
+        ],
+    );
+    assert_eq!(submitted.status(), 303);
+    assert_eq!(submitted.headers()["location"], "/treasury");
+    assert_eq!(api.head(), events + 1);
+
+    // luc sees the payout's buttons but not his own expense's; approving it anyway is
+    // refused on the treasury page with the core's message.
+    let treasury = page_of(base, &luc, "/treasury");
+    assert!(treasury.contains("id=\"approve-payout-payout-1\""));
+    assert!(!treasury.contains("id=\"approve-expense-expense-1\""));
+    let own = post_from(base, &luc, "/treasury", "/expenses/expense-1/approve", &[]);
+    assert_eq!(own.status(), 403);
+    assert_eq!(
+        text_of(&own.text().expect("html"), "expense-review-error"),
+        "luc may not approve expense expense-1: it must be reviewed by a custodian other than the submitter and the payee"
+    );
+    // An affiliate sees the expense form only, and no review button.
+    let seen = page_of(base, &abran, "/treasury");
+    assert!(seen.contains("id=\"expense-form\"") && !seen.contains("id=\"transfer-form\""));
+    assert!(!seen.contains("id=\"approve-payout-payout-1\""));
+    let transfer = post_from(
+        base,
+        &abran,
+        "/treasury",
+        "/treasury/transfer",
+        &[
+            ("from", "infra"),
+            ("to", "commons"),
+            ("amount", "1.00"),
+            ("reason", "x"),
+        ],
+    );
+    assert_eq!(transfer.status(), 403);
+    assert_eq!(
+        text_of(&transfer.text().expect("html"), "transfer-error"),
+        "only custodians may transfer money between accounts; this agent is an affiliate"
+    );
+    assert_eq!(api.head(), events + 1);
+
+    // ana approves both: the money moves, to the cent.
+    for action in ["/payouts/payout-1/approve", "/expenses/expense-1/approve"] {
+        let approved = post_from(base, &ana, "/treasury", action, &[]);
+        assert_eq!(approved.status(), 303, "{action}");
+        assert_eq!(approved.headers()["location"], "/treasury");
+    }
+    assert_eq!(balance("marie"), serde_json::json!({"CAD": "350.00"}));
+    assert_eq!(
+        balance("hall-unallocated"),
+        serde_json::json!({"CAD": "380.00"})
+    );
+    let treasury = page_of(base, &ana, "/treasury");
+    assert!(
+        treasury.contains(
+            "<td class=\"status-paid\">paid by ana</td><td class=\"num\">350.00 CAD</td>"
+        ),
+        "{treasury}"
+    );
+    assert!(
+        treasury.contains(
+            "<td>1 of 1</td>\n<td class=\"status-paid\">paid</td><td class=\"num\">380.00 CAD</td>"
+        ),
+        "{treasury}"
+    );
+    assert!(!treasury.contains("id=\"approve-"));
+    let me = page_of(base, &marie, "/me");
+    assert!(me.contains("<li>350.00 CAD</li>"), "{me}");
+    assert!(
+        me.contains("<td class=\"status-paid\">paid by ana</td>"),
+        "{me}"
+    );
+
+    // A transfer and an exchange by a custodian; a refusal beside the rate.
+    let moved = post_from(
+        base,
+        &ana,
+        "/treasury",
+        "/treasury/transfer",
+        &[
+            ("from", "hall-unallocated"),
+            ("to", "infra"),
+            ("amount", "80.00"),
+            ("asset", ""),
+            ("reason", "hosting fund"),
+        ],
+    );
+    assert_eq!(moved.status(), 303);
+    assert_eq!(balance("infra"), serde_json::json!({"CAD": "80.00"}));
+    let exchange = |rate: &str| {
+        post_from(
+            base,
+            &ana,
+            "/treasury",
+            "/treasury/exchange",
+            &[
+                ("account", "infra"),
+                ("amount", "10.00"),
+                ("from_asset", "CAD"),
+                ("to_asset", "USD"),
+                ("rate", rate),
+                ("reference", "fx-1"),
+            ],
+        )
+    };
+    let refused = exchange("-1");
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().expect("html");
+    assert_eq!(
+        text_of(&html, "exchange-rate-error"),
+        "rate -1 must be greater than zero"
+    );
+    assert!(html.contains("value=\"fx-1\""));
+    assert_eq!(exchange("0.7321").status(), 303);
+    assert_eq!(
+        balance("infra"),
+        serde_json::json!({"CAD": "70.00", "USD": "7.32"})
+    );
+
+    // A payout rejected with a reason; without one, the refusal is shown by the buttons.
+    let asked = post_from(
+        base,
+        &marie,
+        "/me",
+        "/me/payout",
+        &[("amount", "10.00"), ("reference", "bank-7733")],
+    );
+    assert_eq!(asked.status(), 303);
+    let events = api.head();
+    let bare = post_from(
+        base,
+        &ana,
+        "/treasury",
+        "/payouts/payout-2/reject",
+        &[("reason", " ")],
+    );
+    assert_eq!(bare.status(), 400);
+    assert_eq!(
+        text_of(&bare.text().expect("html"), "payout-review-error"),
+        "malformed form: missing field `reason`"
+    );
+    assert_eq!(api.head(), events);
+    let rejected = post_from(
+        base,
+        &ana,
+        "/treasury",
+        "/payouts/payout-2/reject",
+        &[("reason", "wrong account")],
+    );
+    assert_eq!(rejected.status(), 303);
+    let me = page_of(base, &marie, "/me");
+    assert!(
+        me.contains("<td class=\"status-rejected\">rejected by ana: wrong account</td>"),
+        "{me}"
+    );
+
+    // The lists are paged.
+    let second = page_of(base, &ana, "/treasury?payouts=2");
+    assert_eq!(text_of(&second, "payouts-pager"), "none of 2 · ");
+    let previous = second.find("id=\"payouts-previous\"").expect("a link back");
+    assert!(
+        second[..previous].ends_with("<a href=\"/treasury?payouts=0&#38;expenses=0\" "),
+        "{}",
+        &second[previous - 80..previous]
+    );
+    api.verify_ok();
+    server.stop().expect("server stops");
 }
 
 #[test]

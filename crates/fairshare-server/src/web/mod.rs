@@ -12,6 +12,7 @@ mod headers;
 mod pages;
 mod session;
 pub mod svg;
+mod treasury;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -62,6 +63,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/projects/{slug}/use", post(use_resource))
         .route("/contributions/{id}/approve", post(approve))
         .route("/contributions/{id}/reject", post(reject))
+        .merge(treasury::router())
         .route("/projects/{slug}/adjust", post(adjust))
         .route("/projects/{slug}/reverse", post(reverse))
         .route("/corrections/{id}/approve", post(approve_correction))
@@ -248,13 +250,58 @@ async fn statement(
 }
 
 async fn me(State(app): State<AppState>, viewer: Viewer) -> Response {
-    let Some(agent) = viewer.agent.clone() else {
+    if viewer.agent.is_none() {
         return redirect("/login");
-    };
+    }
+    me_page(&app, &viewer, None, StatusCode::OK).await
+}
+
+/// The viewer's own page, with a refused form's error if any.
+async fn me_page(
+    app: &AppState,
+    viewer: &Viewer,
+    error: Option<FormError>,
+    status: StatusCode,
+) -> Response {
+    let agent = viewer.agent.clone().unwrap_or_default();
     let today = app.clock.today();
-    match read(&app, |state| pages::me(state, &viewer, &agent, today)).await {
-        Ok(body) => html(StatusCode::OK, body),
-        Err(error) => api_error_page(&viewer, error),
+    match read(app, |state| {
+        pages::me(state, viewer, &agent, today, error.as_ref())
+    })
+    .await
+    {
+        Ok(body) => html(status, body),
+        Err(error) => api_error_page(viewer, error),
+    }
+}
+
+/// The page a form is on, shown again with the form's refusal.
+pub(crate) enum FormPage {
+    Project(String),
+    Me,
+    Treasury,
+}
+
+async fn form_page(
+    app: &AppState,
+    viewer: &Viewer,
+    page: &FormPage,
+    error: FormError,
+    status: StatusCode,
+) -> Response {
+    match page {
+        FormPage::Project(slug) => project_page(app, viewer, slug, Some(error), status).await,
+        FormPage::Me => me_page(app, viewer, Some(error), status).await,
+        FormPage::Treasury => {
+            treasury::page(
+                app,
+                viewer,
+                treasury::Offsets::default(),
+                Some(error),
+                status,
+            )
+            .await
+        }
     }
 }
 
@@ -429,15 +476,29 @@ async fn submit(
         .map(|_| ())
 }
 
-/// Runs a form's command under the form's one-time idempotency key (a double submit records
-/// once): redirects to `back` when it is recorded, or shows the project page again with the
-/// refusal next to the field it names.
+/// Runs a form of a project page (see [`form_write_on`]).
 async fn form_write(
     app: &AppState,
     viewer: &Viewer,
     fields: &Fields,
     form: &'static str,
     slug: &str,
+    back: String,
+    command: impl FnOnce(&str) -> Result<Command, ApiError>,
+) -> Response {
+    let page = FormPage::Project(slug.to_string());
+    form_write_on(app, viewer, fields, form, &page, back, command).await
+}
+
+/// Runs a form's command under the form's one-time idempotency key (a double submit records
+/// once): redirects to `back` when it is recorded, or shows the page the form is on again
+/// with the refusal next to the field it names.
+async fn form_write_on(
+    app: &AppState,
+    viewer: &Viewer,
+    fields: &Fields,
+    form: &'static str,
+    page: &FormPage,
     back: String,
     command: impl FnOnce(&str) -> Result<Command, ApiError>,
 ) -> Response {
@@ -455,13 +516,12 @@ async fn form_write(
         Err(error) => {
             let status = error.status();
             let form_error = FormError::new(form, fields, error.field(), error.detail());
-            project_page(app, viewer, slug, Some(form_error), status).await
+            form_page(app, viewer, page, form_error, status).await
         }
     }
 }
 
-/// Runs the operation a form posts: the form's fields are the API request's (empty ones left
-/// out), with the path's.
+/// Runs the operation a form of a project page posts (see [`form_op_on`]).
 async fn form_op<O: Write>(
     app: &AppState,
     viewer: &Viewer,
@@ -471,12 +531,27 @@ async fn form_op<O: Write>(
     slug: &str,
     back: String,
 ) -> Response {
+    let page = FormPage::Project(slug.to_string());
+    form_op_on::<O>(app, viewer, fields, path, form, &page, back).await
+}
+
+/// Runs the operation a form posts: the form's fields are the API request's (empty ones left
+/// out), with the path's; a refusal is shown on `page`.
+async fn form_op_on<O: Write>(
+    app: &AppState,
+    viewer: &Viewer,
+    fields: &Fields,
+    path: Vec<(String, String)>,
+    form: &'static str,
+    page: &FormPage,
+    back: String,
+) -> Response {
     let pairs = fields
         .iter()
         .filter(|(name, value)| !FORM_CONTROLS.contains(&name.as_str()) && !value.trim().is_empty())
         .map(|(name, value)| (name.clone(), value.trim().to_string()))
         .collect();
-    form_write(app, viewer, fields, form, slug, back, |actor| {
+    form_write_on(app, viewer, fields, form, page, back, |actor| {
         let op: O = crate::operations::request_from_pairs(pairs, path, "form")?;
         Ok(op.command(actor)?)
     })

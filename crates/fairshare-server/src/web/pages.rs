@@ -23,8 +23,8 @@ pub struct FormError {
 }
 
 impl FormError {
-    /// Placed at the field the refusal names; else at the field a message mentions
-    /// (`hours`, `amount`, ...); else on the whole form.
+    /// Placed at the field the refusal names; else at the field a message mentions as a word
+    /// (`hours`, `amount`, ...: "custodians" does not mention `to`); else on the whole form.
     pub fn new(
         form: &str,
         fields: &std::collections::HashMap<String, String>,
@@ -32,6 +32,11 @@ impl FormError {
         message: String,
     ) -> FormError {
         let lower = message.to_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let words = format!(" {} ", words.join(" "));
         let mut names: Vec<&String> = fields
             .keys()
             .filter(|k| !matches!(k.as_str(), "csrf" | "back" | "kind" | "idempotency_key"))
@@ -44,8 +49,8 @@ impl FormError {
                 names
                     .into_iter()
                     .find(|name| {
-                        let words = name.replace('_', " ");
-                        lower.contains(name.as_str()) || lower.contains(&words)
+                        words.contains(&format!(" {name} "))
+                            || words.contains(&format!(" {} ", name.replace('_', " ")))
                     })
                     .cloned()
             })
@@ -64,7 +69,7 @@ impl FormError {
 }
 
 /// The error (if any) of the page's forms, as the templates ask for it.
-pub struct Errors(Option<FormError>);
+pub struct Errors(pub(super) Option<FormError>);
 
 impl Errors {
     /// The message for `field` of `form` (`""` for the form as a whole), or empty.
@@ -100,7 +105,7 @@ impl Nav {
     }
 }
 
-fn nav(viewer: &Viewer) -> Nav {
+pub(super) fn nav(viewer: &Viewer) -> Nav {
     Nav {
         agent: viewer.agent.clone(),
         csrf: viewer.csrf.clone(),
@@ -108,7 +113,7 @@ fn nav(viewer: &Viewer) -> Nav {
     }
 }
 
-fn render(template: impl Template) -> Result<String, ApiError> {
+pub(super) fn render(template: impl Template) -> Result<String, ApiError> {
     template
         .render()
         .map_err(|e| ApiError::Internal(format!("template: {e}")))
@@ -127,7 +132,7 @@ fn percent(part: Value, total: Value) -> String {
     format!("{}.{:02}%", basis / 100, basis % 100)
 }
 
-fn role_of(state: &State, agent: Option<&str>) -> Option<Role> {
+pub(super) fn role_of(state: &State, agent: Option<&str>) -> Option<Role> {
     agent.and_then(|a| state.agent(a).ok()).map(|a| a.role)
 }
 
@@ -640,9 +645,18 @@ struct MePage {
     balances: Vec<(String, String)>,
     payouts: Vec<MyPayout>,
     tokens: Vec<(String, String)>,
+    /// My payout requests and what became of them (web/treasury.rs).
+    payout_requests: Vec<fairshare_ops::treasury::PayoutOut>,
+    errors: Errors,
 }
 
-pub fn me(state: &State, viewer: &Viewer, agent: &str, today: Date) -> Result<String, ApiError> {
+pub fn me(
+    state: &State,
+    viewer: &Viewer,
+    agent: &str,
+    today: Date,
+    error: Option<&FormError>,
+) -> Result<String, ApiError> {
     let me = state.agent(agent)?;
     let mut contributions = Vec::new();
     let mut shares = Vec::new();
@@ -711,6 +725,8 @@ pub fn me(state: &State, viewer: &Viewer, agent: &str, today: Date) -> Result<St
         balances,
         payouts,
         tokens,
+        payout_requests: super::treasury::payouts_of(state, agent),
+        errors: Errors(error.cloned()),
     })
 }
 
@@ -793,6 +809,13 @@ mod tests {
         // A refusal that names its field is placed there, whatever its words.
         let e = FormError::new("work", &fields, Some("category"), "unknown: eng".into());
         assert_eq!(e.field, "category");
+        let mut transfer = fields.clone();
+        transfer.insert("to".to_string(), "infra".to_string());
+        let e = FormError::new("t", &transfer, None, "only custodians may transfer".into());
+        assert_eq!(
+            e.field, "",
+            "a field is mentioned as a word, not inside one"
+        );
         let e = FormError::new("work", &fields, None, "observers may not log".into());
         assert_eq!(e.field, "");
         let errors = Errors(Some(e));

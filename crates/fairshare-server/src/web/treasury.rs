@@ -1,0 +1,313 @@
+//! The treasury on the dashboard (docs/TREASURY.md): `/treasury` lists payouts and expenses
+//! (paged) with approve/reject buttons for the custodians who may review them, and the forms
+//! to submit an expense, transfer between accounts and exchange currencies; a member requests
+//! a payout from `/me`. Every form posts the API's request (`fairshare_ops::treasury`) through
+//! [`form_op_on`], so the core decides who may do what, exactly as for the API.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use fairshare_core::{Role, State as BookState, TreasuryStatus};
+use fairshare_ops::treasury::{
+    ApproveExpense, ApprovePayout, Exchange, ExpenseOut, ListExpenses, ListPayouts, PayoutOut,
+    RejectExpense, RejectPayout, RequestPayout, SubmitExpense, TransferMoney,
+};
+use fairshare_ops::{Read, Reading, Write};
+use serde::Deserialize;
+
+use super::pages::{Errors, FormError, Nav, nav, render, role_of};
+use super::{FormPage, Viewer, WebForm, api_error_page, form_op_on, html, may_read, read};
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Rows of a list on one page.
+const PAGE: usize = 20;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/treasury", get(treasury))
+        .route("/me/payout", post(request_payout))
+        .route("/treasury/expense", post(submit_expense))
+        .route("/treasury/transfer", post(transfer))
+        .route("/treasury/exchange", post(exchange))
+        .route("/payouts/{id}/approve", post(approve_payout))
+        .route("/payouts/{id}/reject", post(reject_payout))
+        .route("/expenses/{id}/approve", post(approve_expense))
+        .route("/expenses/{id}/reject", post(reject_expense))
+}
+
+/// Where each list of the page starts (`/treasury?payouts=20&expenses=0`).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub(super) struct Offsets {
+    #[serde(default)]
+    payouts: usize,
+    #[serde(default)]
+    expenses: usize,
+}
+
+/// An agent's payouts, in the order they were requested.
+pub(super) fn payouts_of(state: &BookState, agent: &str) -> Vec<PayoutOut> {
+    state
+        .payouts()
+        .iter()
+        .filter(|p| p.agent == agent)
+        .map(|p| PayoutOut::of(state, p))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page
+
+struct PayoutRow {
+    p: PayoutOut,
+    can_review: bool,
+}
+
+struct ExpenseRow {
+    e: ExpenseOut,
+    approvals: String,
+    can_review: bool,
+}
+
+/// Links to a list's previous and next pages, and which rows are shown.
+struct Pager {
+    shown: String,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+impl Pager {
+    fn new(total: usize, shown: usize, offset: usize, link: impl Fn(usize) -> String) -> Pager {
+        Pager {
+            shown: if shown == 0 {
+                format!("none of {total}")
+            } else {
+                format!("{}–{} of {total}", offset + 1, offset + shown)
+            },
+            previous: (offset > 0).then(|| link(offset.saturating_sub(PAGE))),
+            next: (offset + shown < total).then(|| link(offset + shown)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "treasury.html")]
+struct TreasuryPage {
+    nav: Nav,
+    payouts: Vec<PayoutRow>,
+    payouts_pager: Pager,
+    expenses: Vec<ExpenseRow>,
+    expenses_pager: Pager,
+    /// May submit an expense: whoever may log contributions (the core decides the rest).
+    can_submit: bool,
+    custodian: bool,
+    errors: Errors,
+}
+
+fn treasury_page(
+    state: &BookState,
+    viewer: &Viewer,
+    offsets: Offsets,
+    today: fairshare_core::Date,
+    error: Option<&FormError>,
+) -> Result<String, ApiError> {
+    let me = viewer.agent.as_deref();
+    let role = role_of(state, me);
+    let custodian = role == Some(Role::Custodian);
+    let reading = Reading {
+        actor: viewer.agent.clone(),
+        role,
+        today,
+    };
+    let pending = TreasuryStatus::Pending.as_str();
+    let payouts = ListPayouts {
+        limit: Some(PAGE),
+        offset: Some(offsets.payouts),
+        ..ListPayouts::default()
+    }
+    .view(state, &reading)?;
+    let expenses = ListExpenses {
+        limit: Some(PAGE),
+        offset: Some(offsets.expenses),
+        ..ListExpenses::default()
+    }
+    .view(state, &reading)?;
+    let payouts_pager = Pager::new(
+        payouts.page.total,
+        payouts.payouts.len(),
+        offsets.payouts,
+        |at| format!("/treasury?payouts={at}&expenses={}", offsets.expenses),
+    );
+    let expenses_pager = Pager::new(
+        expenses.page.total,
+        expenses.expenses.len(),
+        offsets.expenses,
+        |at| format!("/treasury?payouts={}&expenses={at}", offsets.payouts),
+    );
+    let is_me = |who: &str| me == Some(who);
+    render(TreasuryPage {
+        nav: nav(viewer),
+        payouts: payouts
+            .payouts
+            .into_iter()
+            .map(|p| PayoutRow {
+                can_review: custodian
+                    && p.status == pending
+                    && !is_me(&p.agent)
+                    && !is_me(&p.requested_by),
+                p,
+            })
+            .collect(),
+        payouts_pager,
+        expenses: expenses
+            .expenses
+            .into_iter()
+            .map(|e| ExpenseRow {
+                approvals: format!("{} of {}", e.approvals.len(), e.required),
+                can_review: custodian
+                    && e.status == pending
+                    && !is_me(&e.submitted_by)
+                    && !e.payee.as_deref().is_some_and(is_me)
+                    && !e.approvals.iter().any(|a| is_me(a)),
+                e,
+            })
+            .collect(),
+        expenses_pager,
+        can_submit: matches!(role, Some(Role::Custodian | Role::Affiliate)),
+        custodian,
+        errors: Errors(error.cloned()),
+    })
+}
+
+/// The treasury page, with a refused form's error if any.
+pub(super) async fn page(
+    app: &AppState,
+    viewer: &Viewer,
+    offsets: Offsets,
+    error: Option<FormError>,
+    status: StatusCode,
+) -> Response {
+    let today = app.clock.today();
+    match read(app, |state| {
+        treasury_page(state, viewer, offsets, today, error.as_ref())
+    })
+    .await
+    {
+        Ok(body) => html(status, body),
+        Err(error) => api_error_page(viewer, error),
+    }
+}
+
+async fn treasury(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Query(offsets): Query<Offsets>,
+) -> Response {
+    if let Err(to) = may_read(&app, &viewer) {
+        return *to;
+    }
+    page(&app, &viewer, offsets, None, StatusCode::OK).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forms
+
+/// Posts a treasury page's form as the API request `O`; back to the page when recorded.
+async fn on_treasury<O: Write>(
+    app: AppState,
+    viewer: Viewer,
+    fields: super::Fields,
+    path: Vec<(String, String)>,
+    form: &'static str,
+) -> Response {
+    let back = "/treasury".to_string();
+    form_op_on::<O>(
+        &app,
+        &viewer,
+        &fields,
+        path,
+        form,
+        &FormPage::Treasury,
+        back,
+    )
+    .await
+}
+
+/// A member asks for their own balance to be paid out, from `/me`.
+async fn request_payout(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    WebForm(fields): WebForm,
+) -> Response {
+    let agent = viewer.agent.clone().unwrap_or_default();
+    let path = vec![("agent".to_string(), agent)];
+    let back = "/me".to_string();
+    form_op_on::<RequestPayout>(&app, &viewer, &fields, path, "payout", &FormPage::Me, back).await
+}
+
+async fn submit_expense(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_treasury::<SubmitExpense>(app, viewer, fields, Vec::new(), "expense").await
+}
+
+async fn transfer(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_treasury::<TransferMoney>(app, viewer, fields, Vec::new(), "transfer").await
+}
+
+async fn exchange(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_treasury::<Exchange>(app, viewer, fields, Vec::new(), "exchange").await
+}
+
+fn id_path(id: String) -> Vec<(String, String)> {
+    vec![("id".to_string(), id)]
+}
+
+async fn approve_payout(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_treasury::<ApprovePayout>(app, viewer, fields, id_path(id), "payout-review").await
+}
+
+async fn reject_payout(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_treasury::<RejectPayout>(app, viewer, fields, id_path(id), "payout-review").await
+}
+
+async fn approve_expense(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_treasury::<ApproveExpense>(app, viewer, fields, id_path(id), "expense-review").await
+}
+
+async fn reject_expense(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_treasury::<RejectExpense>(app, viewer, fields, id_path(id), "expense-review").await
+}
