@@ -50,7 +50,9 @@ impl State {
             | Command::Purchase { .. }
             | Command::AddResource { .. }
             | Command::SetFees { .. }
-            | Command::UseResource { .. } => self.decide_resources(ctx, role, command),
+            | Command::UseResource { .. }
+            | Command::CommunityAdd { .. }
+            | Command::CommunityRemove { .. } => self.decide_resources(ctx, role, command),
             // --- peer valuation ---
             Command::OpenRound { .. }
             | Command::Give { .. }
@@ -191,7 +193,9 @@ impl State {
             | Command::Purchase { .. }
             | Command::AddResource { .. }
             | Command::SetFees { .. }
-            | Command::UseResource { .. } => self.apply_resources(ctx, command, outcome)?,
+            | Command::UseResource { .. }
+            | Command::CommunityAdd { .. }
+            | Command::CommunityRemove { .. } => self.apply_resources(ctx, command, outcome)?,
             // --- peer valuation ---
             Command::OpenRound { .. }
             | Command::Give { .. }
@@ -571,6 +575,7 @@ mod tests {
                 }],
                 material_to: None,
                 after_payback: None,
+                community_roles: Vec::new(),
             },
         );
         let use_with = |technician: Option<&str>, hours: Option<&str>| Command::UseResource {

@@ -679,6 +679,7 @@ fn the_campaign_and_use_forms_post_the_api_requests() {
             }],
             material_to: None,
             after_payback: None,
+            community_roles: Vec::new(),
         },
     ]);
     let server = TestServer::start(&book.url);

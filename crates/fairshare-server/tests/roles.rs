@@ -79,6 +79,7 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
         }],
         material_to: None,
         after_payback: None,
+        community_roles: Vec::new(),
     });
     commands.extend(token_setup());
     commands.extend(peer_setup());
