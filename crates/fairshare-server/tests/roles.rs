@@ -81,6 +81,10 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
         after_payback: None,
         community_roles: Vec::new(),
     });
+    commands.push(Command::CommunityAdd {
+        resource: "printer".into(),
+        agent: "other".into(),
+    });
     commands.extend(token_setup());
     commands.extend(peer_setup());
     commands.extend(treasury_setup());
@@ -363,6 +367,19 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             "/api/v1/resources/printer/uses".into(),
             Some(json!({"hours": "1"})),
             201,
+        ),
+        // Each role tries to list itself; only the custodian may.
+        custodian_only(
+            "PUT",
+            format!("/api/v1/resources/printer/community/{role}"),
+            None,
+            200,
+        ),
+        custodian_only(
+            "DELETE",
+            "/api/v1/resources/printer/community/other".into(),
+            None,
+            200,
         ),
         // tokens
         custodian_only(
