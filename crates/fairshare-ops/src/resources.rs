@@ -1290,7 +1290,11 @@ mod tests {
             .expect("remove");
         assert!(removed.community.is_empty());
         let set = book
-            .write("operator", None, &fees(r#", "community_roles": ["affiliate"]"#))
+            .write(
+                "operator",
+                None,
+                &fees(r#", "community_roles": ["affiliate"]"#),
+            )
             .expect("fees");
         assert_eq!(set.fees.community_roles, ["affiliate"]);
         let charged = book.write("bo", None, &use_saw).expect("use");
