@@ -1588,4 +1588,23 @@ mod tests {
         run(&mut state, "cus", use_by("obs", false)).expect("use");
         assert_eq!(last_use(&state), (5000, false));
     }
+
+    #[test]
+    fn a_fee_schedule_of_an_old_book_keeps_its_shape() {
+        let old = r#"{"set_fees":{"resource":"lathe","per_hour":"25.00","split":[{"to":"maintenance","percent":"100"}]}}"#;
+        let command: Command = serde_json::from_str(old).expect("an old set_fees");
+        let Command::SetFees {
+            community_roles, ..
+        } = &command
+        else {
+            panic!("{command:?}");
+        };
+        assert!(community_roles.is_empty());
+        assert_eq!(serde_json::to_string(&command).expect("json"), old);
+        let listed = serde_json::to_string(&listing("ana", true)).expect("json");
+        assert_eq!(
+            listed,
+            r#"{"community_add":{"resource":"lathe","agent":"ana"}}"#
+        );
+    }
 }
