@@ -95,7 +95,7 @@ proptest! {
         run(&mut book, Command::SetFees {
             resource: "printer".into(), per_hour: "7.33".into(), material_per_unit: Some("0.013".into()),
             technician_per_hour: Some("30.00".into()), community_per_hour: None, split: split(maintenance, infra),
-            material_to: None, after_payback: None,
+            material_to: None, after_payback: None, community_roles: Vec::new(),
         }).unwrap();
         run(&mut book, Command::SetPlan { project: "lab".into(), plan: Plan { buckets: vec![
             Bucket::Payback { resource: "printer".into(), percent: Some("50".parse().unwrap()) },
@@ -202,6 +202,7 @@ fn bad_resource_input_is_refused_clearly() {
             ],
             material_to: None,
             after_payback: None,
+            community_roles: Vec::new(),
         },
     );
     assert_eq!(

@@ -7,12 +7,14 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use clap::Subcommand;
-use fairshare_core::parse_decimal;
+use fairshare_core::{Role, parse_decimal};
 use fairshare_ops::PAGE_LIMIT_MAX;
+use fairshare_ops::agents::RoleName;
 use fairshare_ops::resources::{
-    AddResource, CampaignOut, CampaignsOut, CancelCampaign, Cancelled, Charged, FeesOut, FeesSet,
-    ListCampaigns, ListResources, OpenCampaign, Pledge, Pledged, Purchase, Purchased, ResourceShow,
-    ResourcesOut, SetFees, ShowCampaign, ShowResource, SplitSpec, UseResource,
+    AddResource, CampaignOut, CampaignsOut, CancelCampaign, Cancelled, Charged, CommunityAdd,
+    CommunityList, CommunityRemove, FeesOut, FeesSet, ListCampaigns, ListResources, OpenCampaign,
+    Pledge, Pledged, Purchase, Purchased, ResourceShow, ResourcesOut, SetFees, ShowCampaign,
+    ShowResource, SplitSpec, UseResource,
 };
 
 use crate::args::Page;
@@ -103,6 +105,10 @@ pub enum ResourceCmd {
         /// Use fee per hour of community (non-commercial) use [default: free]
         #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
         community_per_hour: Option<String>,
+        /// Roles whose uses pay the community rate, such as custodian,affiliate [default:
+        /// none: only the resource's community list]
+        #[arg(long, value_name = "ROLE,...")]
+        community_roles: Option<String>,
     },
     /// Log a use of a resource and charge its fee (from outside, or from the user's balance)
     Use {
@@ -121,13 +127,17 @@ pub enum ResourceCmd {
             requires = "technician"
         )]
         technician_hours: Option<String>,
-        /// Community (non-commercial) use, charged at the community rate
+        /// Charge the community rate (custodians only; without it the rate follows the
+        /// user's role or the resource's community list)
         #[arg(long)]
         community: bool,
         /// The user pays from their balance in the network instead of from outside
         #[arg(long)]
         from_balance: bool,
     },
+    /// The agents who pay the community rate of a resource, kept by custodians
+    #[command(subcommand)]
+    Community(CommunityCmd),
     /// A resource's status, co-owners, fee schedule and use history
     Show {
         name: String,
@@ -139,6 +149,15 @@ pub enum ResourceCmd {
         #[arg(long, value_name = "SLUG")]
         project: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommunityCmd {
+    /// Put an agent on a resource's community list: their uses pay the community rate
+    /// (custodians)
+    Add { resource: String, agent: String },
+    /// Take an agent off a resource's community list (custodians)
+    Remove { resource: String, agent: String },
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,8 +222,14 @@ pub fn resource(s: &Session, command: ResourceCmd) -> Result<Box<dyn Output>> {
             material_to,
             after_payback,
             community_per_hour,
+            community_roles,
         } => {
             let split = parse_split(&split)?;
+            let community_roles = community_roles
+                .iter()
+                .flat_map(|roles| roles.split(','))
+                .map(|role| Ok(RoleName::from(role.trim().parse::<Role>()?)))
+                .collect::<Result<_>>()?;
             out(s.write(&SetFees {
                 resource: name,
                 per_hour,
@@ -214,6 +239,7 @@ pub fn resource(s: &Session, command: ResourceCmd) -> Result<Box<dyn Output>> {
                 split,
                 material_to,
                 after_payback,
+                community_roles,
             })?)
         }
         ResourceCmd::Use {
@@ -235,6 +261,12 @@ pub fn resource(s: &Session, command: ResourceCmd) -> Result<Box<dyn Output>> {
             community,
             from_balance,
         })?),
+        ResourceCmd::Community(CommunityCmd::Add { resource, agent }) => {
+            out(s.write(&CommunityAdd { resource, agent })?)
+        }
+        ResourceCmd::Community(CommunityCmd::Remove { resource, agent }) => {
+            out(s.write(&CommunityRemove { resource, agent })?)
+        }
         ResourceCmd::Show { name, page } => out(s.read(&ShowResource {
             resource: name,
             limit: Some(page.limit),
@@ -466,7 +498,27 @@ fn fees_lines(fees: &FeesOut, currency: &str, indent: &str) -> String {
         split.join(", "),
         fees.after_payback
     );
+    if !fees.community_roles.is_empty() {
+        let _ = writeln!(
+            out,
+            "{indent}community:  the community rate applies to every {}",
+            fees.community_roles.join(", ")
+        );
+    }
     out
+}
+
+impl Text for CommunityList {
+    fn to_text(&self) -> String {
+        if self.community.is_empty() {
+            return format!("community list of {}: empty\n", self.resource);
+        }
+        format!(
+            "community list of {}: {}\n",
+            self.resource,
+            self.community.join(", ")
+        )
+    }
 }
 
 impl Text for FeesSet {
@@ -562,6 +614,13 @@ impl Text for ResourceShow {
                     self.resource
                 );
             }
+        }
+        if !self.community.is_empty() {
+            let _ = writeln!(
+                out,
+                "  community list (pays the community rate): {}",
+                self.community.join(", ")
+            );
         }
         let _ = writeln!(
             out,

@@ -379,7 +379,7 @@ fn texts_say_what_happened() {
         "--community-per-hour",
         "2.00",
     ]);
-    // The community rate is not a flag the user picks for themself: a custodian logs it.
+    // The community rate is not a flag the user picks for themself: a custodian may name it.
     env.refused(
         &[
             "--as",
@@ -393,8 +393,8 @@ fn texts_say_what_happened() {
             "--community",
         ],
         "forbidden",
-        "a01 may not choose the community rate: it applies by a custodian's decision, who logs \
-         community use",
+        "a01 may not choose the community rate: it applies by the user's role or the resource's \
+         community list, which custodians keep",
     );
     // A community use at the community rate; then one paid from the user's balance.
     let text = env.ok(&[
@@ -692,4 +692,100 @@ fn the_story_of_resources_md_runs_as_written() {
     assert_eq!(balances["commons"]["CAD"], "100.00");
     assert_eq!(balances["a01"]["CAD"], "460.00");
     assert_eq!(balances["a02"]["CAD"], "610.00");
+}
+
+/// The community rate follows the resource's community list, which only a custodian keeps
+/// (issue 13, point 6): a listed affiliate pays it, one off the list pays the commercial rate,
+/// a removed one pays it again; an affiliate cannot list themself.
+#[test]
+fn the_community_rate_follows_the_list_a_custodian_keeps() {
+    let env = Env::new();
+    setup(&env);
+    env.ok(&["resource", "add", "lathe", "--project", "lab"]);
+    env.ok(&[
+        "resource",
+        "fees",
+        "lathe",
+        "--per-hour",
+        "25.00",
+        "--split",
+        "maintenance=100",
+        "--community-per-hour",
+        "5.00",
+    ]);
+    let fee = |agent: &str| -> String {
+        let text = env.ok(&[
+            "--as", agent, "resource", "use", "lathe", agent, "--hours", "2",
+        ]);
+        text.lines().next().unwrap_or_default().to_string()
+    };
+    env.refused(
+        &[
+            "--as",
+            "a01",
+            "resource",
+            "community",
+            "add",
+            "lathe",
+            "a01",
+        ],
+        "forbidden",
+        "only custodians may keep a resource's community list; this agent is an affiliate",
+    );
+    assert_eq!(
+        env.ok(&["resource", "community", "add", "lathe", "a01"]),
+        "community list of lathe: a01\n"
+    );
+    let shown = env.json(&["resource", "show", "lathe"]);
+    assert_eq!(shown["community"], json!(["a01"]));
+    assert!(
+        env.ok(&["resource", "show", "lathe"])
+            .contains("\n  community list (pays the community rate): a01\n")
+    );
+    assert_eq!(
+        fee("a01"),
+        "use 1 of lathe by a01: 2 h (community), fee 10.00 CAD"
+    );
+    assert_eq!(fee("a02"), "use 2 of lathe by a02: 2 h, fee 50.00 CAD");
+    env.refused(
+        &["resource", "community", "add", "lathe", "a01"],
+        "conflict",
+        "a01 is already on lathe's community list",
+    );
+    assert_eq!(
+        env.ok(&["resource", "community", "remove", "lathe", "a01"]),
+        "community list of lathe: empty\n"
+    );
+    assert_eq!(fee("a01"), "use 3 of lathe by a01: 2 h, fee 50.00 CAD");
+    // By role: the schedule gives the community rate to every affiliate, not to observers.
+    let set = env.ok(&[
+        "resource",
+        "fees",
+        "lathe",
+        "--per-hour",
+        "25.00",
+        "--split",
+        "maintenance=100",
+        "--community-per-hour",
+        "5.00",
+        "--community-roles",
+        "affiliate",
+    ]);
+    assert!(
+        set.ends_with("  community:  the community rate applies to every affiliate\n"),
+        "{set}"
+    );
+    assert_eq!(
+        fee("a02"),
+        "use 4 of lathe by a02: 2 h (community), fee 10.00 CAD"
+    );
+    let client = env.ok(&["resource", "use", "lathe", "client", "--hours", "2"]);
+    assert!(
+        client.starts_with("use 5 of lathe by client: 2 h, fee 50.00 CAD\n"),
+        "{client}"
+    );
+    assert_eq!(
+        env.json(&["balance", "maintenance"]),
+        json!({"balances": {"maintenance": {"CAD": "170.00"}}})
+    );
 }

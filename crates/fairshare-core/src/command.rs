@@ -200,6 +200,10 @@ pub enum Command {
         material_to: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         after_payback: Option<String>,
+        /// The roles whose uses pay the community rate (absent in books from before: none,
+        /// only the resource's community list and a custodian's `community` do).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        community_roles: Vec<Role>,
     },
     /// Logs a use of a resource and charges its fee (from outside, or from the user's balance).
     UseResource {
@@ -216,6 +220,16 @@ pub enum Command {
         community: bool,
         #[serde(default, skip_serializing_if = "is_false")]
         from_balance: bool,
+    },
+    /// Puts an agent on a resource's community list: their uses pay the community rate.
+    CommunityAdd {
+        resource: String,
+        agent: String,
+    },
+    /// Takes an agent off a resource's community list.
+    CommunityRemove {
+        resource: String,
+        agent: String,
     },
     // --- peer valuation --- (issue 8; decided and applied in `peer.rs`)
     /// Opens a peer round of a project; by default every custodian and affiliate with a
@@ -465,6 +479,8 @@ impl Command {
             Command::AddResource { .. } => "add_resource",
             Command::SetFees { .. } => "set_fees",
             Command::UseResource { .. } => "use_resource",
+            Command::CommunityAdd { .. } => "community_add",
+            Command::CommunityRemove { .. } => "community_remove",
             // --- peer valuation ---
             Command::OpenRound { .. } => "open_round",
             Command::Give { .. } => "give",

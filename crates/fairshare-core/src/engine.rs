@@ -55,7 +55,9 @@ impl State {
             | Command::Purchase { .. }
             | Command::AddResource { .. }
             | Command::SetFees { .. }
-            | Command::UseResource { .. } => self.decide_resources(ctx, role, command),
+            | Command::UseResource { .. }
+            | Command::CommunityAdd { .. }
+            | Command::CommunityRemove { .. } => self.decide_resources(ctx, role, command),
             // --- peer valuation ---
             Command::OpenRound { .. }
             | Command::Give { .. }
@@ -201,7 +203,9 @@ impl State {
             | Command::Purchase { .. }
             | Command::AddResource { .. }
             | Command::SetFees { .. }
-            | Command::UseResource { .. } => self.apply_resources(ctx, command, outcome)?,
+            | Command::UseResource { .. }
+            | Command::CommunityAdd { .. }
+            | Command::CommunityRemove { .. } => self.apply_resources(ctx, command, outcome)?,
             // --- peer valuation ---
             Command::OpenRound { .. }
             | Command::Give { .. }
@@ -581,6 +585,7 @@ mod tests {
                 }],
                 material_to: None,
                 after_payback: None,
+                community_roles: Vec::new(),
             },
         );
         let use_with = |technician: Option<&str>, hours: Option<&str>| Command::UseResource {

@@ -108,15 +108,15 @@ impl State {
 }
 
 #[cfg(test)]
-mod tests_support {
-    pub(super) use super::*;
-    pub(super) use crate::command::Command;
-    pub(super) use crate::model::{Filter, Role};
-    pub(super) use crate::state::Ctx;
+pub(crate) mod tests_support {
+    pub(crate) use super::*;
+    pub(crate) use crate::command::Command;
+    pub(crate) use crate::model::{Filter, Role};
+    pub(crate) use crate::state::Ctx;
 
-    pub(super) const TODAY: &str = "2026-11-21";
+    pub(crate) const TODAY: &str = "2026-11-21";
 
-    pub(super) fn ctx_on(state: &State, actor: &str, date: &str) -> Ctx {
+    pub(crate) fn ctx_on(state: &State, actor: &str, date: &str) -> Ctx {
         Ctx {
             seq: state.head() + 1,
             actor: actor.into(),
@@ -126,17 +126,17 @@ mod tests_support {
         }
     }
 
-    pub(super) fn run(state: &mut State, actor: &str, command: Command) -> crate::DomainResult<()> {
+    pub(crate) fn run(state: &mut State, actor: &str, command: Command) -> crate::DomainResult<()> {
         let ctx = ctx_on(state, actor, TODAY);
         state.execute(&ctx, &command).map(|_| ())
     }
 
-    pub(super) fn ok(state: &mut State, command: Command) {
+    pub(crate) fn ok(state: &mut State, command: Command) {
         run(state, crate::model::OPERATOR, command).expect("accepted");
     }
 
     /// A refusal's (kind, message, field, limit), checking that it changed nothing.
-    pub(super) fn refused(
+    pub(crate) fn refused(
         state: &mut State,
         actor: &str,
         command: Command,
@@ -152,7 +152,7 @@ mod tests_support {
         )
     }
 
-    pub(super) fn book(approvals: u32) -> State {
+    pub(crate) fn book(approvals: u32) -> State {
         let mut state = State::new();
         for (handle, role) in [("ana", Role::Affiliate), ("cus", Role::Custodian)] {
             ok(
@@ -185,7 +185,7 @@ mod tests_support {
         state
     }
 
-    pub(super) fn log(kind: crate::model::Kind, size: &str, date: Option<&str>) -> Command {
+    pub(crate) fn log(kind: crate::model::Kind, size: &str, date: Option<&str>) -> Command {
         let work = matches!(kind, crate::model::Kind::Work);
         Command::Log {
             project: "p".into(),
@@ -203,11 +203,11 @@ mod tests_support {
         }
     }
 
-    pub(super) fn cash(amount: &str) -> Command {
+    pub(crate) fn cash(amount: &str) -> Command {
         log(crate::model::Kind::Cash, amount, None)
     }
 
-    pub(super) fn values(state: &State, as_of: &str) -> Vec<(String, String)> {
+    pub(crate) fn values(state: &State, as_of: &str) -> Vec<(String, String)> {
         let project = state.project("p").expect("project");
         state
             .values_by_agent(
@@ -221,7 +221,7 @@ mod tests_support {
             .collect()
     }
 
-    pub(super) fn work(agent: &str, hours: &str) -> Command {
+    pub(crate) fn work(agent: &str, hours: &str) -> Command {
         let mut command = log(crate::model::Kind::Work, hours, None);
         if let Command::Log { agent: a, .. } = &mut command {
             *a = agent.into();
@@ -551,6 +551,7 @@ pub(super) mod technician_tests {
                 }],
                 material_to: None,
                 after_payback: None,
+                community_roles: Vec::new(),
             },
         );
         let used = Command::UseResource {

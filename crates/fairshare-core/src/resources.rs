@@ -5,7 +5,7 @@
 //! nobody is ever paid past their cap, and the payment that crosses the caps sends exactly the
 //! excess on to `after_payback`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -138,6 +138,9 @@ pub struct FeeSchedule {
     pub split: Vec<SplitShare>,
     pub material_to: String,
     pub after_payback: String,
+    /// The roles whose uses pay the community rate, in role order (none: only the
+    /// resource's community list does).
+    pub community_roles: Vec<Role>,
 }
 
 impl FeeSchedule {
@@ -186,6 +189,8 @@ pub struct Resource {
     pub uses: Vec<UseRecord>,
     pub value: Option<i128>,
     pub campaign: Option<String>,
+    /// The agents a custodian listed as paying the community rate, in byte order.
+    pub community: BTreeSet<String>,
 }
 
 impl Resource {
@@ -228,6 +233,16 @@ impl Resource {
     pub fn all_paid_back(&self) -> bool {
         self.owners.iter().all(|o| o.outstanding() <= 0)
     }
+
+    /// Whether a use by `agent`, of `role`, pays the community rate by who they are: they are
+    /// on the community list, or the schedule in force gives it to their role.
+    pub fn community_rate_for(&self, agent: &str, role: Role) -> bool {
+        self.community.contains(agent)
+            || self
+                .fees
+                .as_ref()
+                .is_some_and(|f| f.community_roles.contains(&role))
+    }
 }
 
 /// `floor(quantity * unit_price)` in minor units of an asset with `exponent` decimals.
@@ -246,6 +261,7 @@ pub(crate) struct FeeRequest<'a> {
     pub split: &'a [SplitShare],
     pub material_to: Option<&'a str>,
     pub after_payback: Option<&'a str>,
+    pub community_roles: &'a [Role],
 }
 
 impl<'a> FeeRequest<'a> {
@@ -259,6 +275,7 @@ impl<'a> FeeRequest<'a> {
             split,
             material_to,
             after_payback,
+            community_roles,
             ..
         } = command
         else {
@@ -272,6 +289,7 @@ impl<'a> FeeRequest<'a> {
             split,
             material_to: material_to.as_deref(),
             after_payback: after_payback.as_deref(),
+            community_roles,
         })
     }
 
@@ -288,6 +306,9 @@ impl<'a> FeeRequest<'a> {
         let after_payback = self.after_payback.unwrap_or(COMMONS_ACCOUNT).to_string();
         check_name(Field::new("material_to", "account"), &material_to)?;
         check_name(Field::new("after_payback", "account"), &after_payback)?;
+        let mut community_roles = self.community_roles.to_vec();
+        community_roles.sort_unstable();
+        community_roles.dedup();
         Ok(FeeSchedule {
             per_hour: non_negative_decimal(Field::new("per_hour", "fee per hour"), self.per_hour)?,
             material_per_unit: optional(
@@ -310,6 +331,7 @@ impl<'a> FeeRequest<'a> {
             split: self.split.to_vec(),
             material_to,
             after_payback,
+            community_roles,
         })
     }
 }
@@ -475,6 +497,12 @@ impl State {
                 Some(request) => self.decide_use_resource(ctx, role, &request),
                 None => Err(not_a_resource_command(command)),
             },
+            Command::CommunityAdd { resource, agent } => {
+                self.decide_community(role, resource, agent, true)
+            }
+            Command::CommunityRemove { resource, agent } => {
+                self.decide_community(role, resource, agent, false)
+            }
             _ => Err(not_a_resource_command(command)),
         }
     }
@@ -545,6 +573,12 @@ impl State {
                     Some(request) => self.apply_use_resource(ctx, &request, charge),
                     None => Err(unfit(ctx, command.op())),
                 }
+            }
+            (Command::CommunityAdd { resource, agent }, Outcome::Done) => {
+                self.apply_community(ctx, resource, agent, true)
+            }
+            (Command::CommunityRemove { resource, agent }, Outcome::Done) => {
+                self.apply_community(ctx, resource, agent, false)
             }
             _ => Err(unfit(ctx, command.op())),
         }
@@ -823,6 +857,7 @@ impl State {
                 fees: None,
                 fee_history: Vec::new(),
                 uses: Vec::new(),
+                community: BTreeSet::new(),
                 value: Some(amount),
                 campaign: Some(campaign.to_string()),
             },
@@ -895,6 +930,7 @@ impl State {
                 fees: None,
                 fee_history: Vec::new(),
                 uses: Vec::new(),
+                community: BTreeSet::new(),
                 value,
                 campaign: None,
             },
@@ -943,18 +979,19 @@ impl State {
             agent,
             format_args!("log only their own use, not {agent}'s"),
         )?;
-        if request.community && role != Role::Custodian {
+        let user = self.agent(agent).about_value("agent", agent)?;
+        let resource = self
+            .resource(request.resource)
+            .about_value("resource", request.resource)?;
+        let owed = resource.community_rate_for(agent, user.role);
+        if request.community && role != Role::Custodian && !owed {
             return Err(DomainError::forbidden(format!(
-                "{} may not choose the community rate: it applies by a custodian's decision, \
-                 who logs community use",
+                "{} may not choose the community rate: it applies by the user's role or the \
+                 resource's community list, which custodians keep",
                 ctx.actor
             ))
             .field("community"));
         }
-        self.agent(agent).about_value("agent", agent)?;
-        let resource = self
-            .resource(request.resource)
-            .about_value("resource", request.resource)?;
         let fees = resource.fees.as_ref().ok_or_else(|| {
             DomainError::invalid(format!(
                 "resource {} has no fee schedule: set one with `resource fees {}`",
@@ -964,7 +1001,9 @@ impl State {
             .value(&resource.name)
         })?;
         let project = self.project(&resource.project)?;
-        let (lines, fee, commons) = self.charge(request, resource, fees, project.exponent)?;
+        let community = request.community || owed;
+        let (lines, fee, commons) =
+            self.charge(request, community, resource, fees, project.exponent)?;
         if fee == 0 {
             return Err(DomainError::invalid(
                 "this use costs nothing under the fee schedule: nothing to record",
@@ -1077,6 +1116,7 @@ impl State {
     fn charge(
         &self,
         request: &UseRequest,
+        community: bool,
         resource: &Resource,
         fees: &FeeSchedule,
         exponent: u32,
@@ -1105,7 +1145,7 @@ impl State {
                 );
             }
         };
-        let per_hour = if request.community {
+        let per_hour = if community {
             fees.community_per_hour.unwrap_or(Decimal::ZERO)
         } else {
             fees.per_hour
@@ -1137,6 +1177,9 @@ impl State {
             return Err(unfit(ctx, "use_resource"));
         }
         let asset = self.project(&record.project)?.currency.clone();
+        // The rate the decision charged: the custodian's `community`, or who the user is.
+        let community = request.community
+            || record.community_rate_for(request.agent, self.agent(request.agent)?.role);
         let payback_bucket = record
             .fees
             .as_ref()
@@ -1172,11 +1215,69 @@ impl State {
             fee_version,
             agent: request.agent.to_string(),
             hours: parse_decimal(request.hours, "hours")?,
-            community: request.community,
+            community,
             fee: charge.fee,
             lines: charge.lines.to_vec(),
             seq: ctx.seq,
         });
+        Ok(())
+    }
+
+    // --- CommunityAdd / CommunityRemove ---
+
+    /// A custodian puts `agent` on (`add`) or takes them off a resource's community list.
+    fn decide_community(
+        &self,
+        role: Role,
+        resource: &str,
+        agent: &str,
+        add: bool,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "keep a resource's community list")?;
+        let record = self.resource(resource).about_value("resource", resource)?;
+        self.agent(agent).about_value("agent", agent)?;
+        let listed = record.community.contains(agent);
+        if add && listed {
+            return Err(DomainError::conflict(format!(
+                "{agent} is already on {resource}'s community list"
+            ))
+            .field("agent")
+            .value(agent));
+        }
+        if !add && !listed {
+            return Err(DomainError::not_found(format!(
+                "{agent} is not on {resource}'s community list"
+            ))
+            .field("agent")
+            .value(agent));
+        }
+        Ok(Outcome::Done)
+    }
+
+    fn apply_community(
+        &mut self,
+        ctx: &Ctx,
+        resource: &str,
+        agent: &str,
+        add: bool,
+    ) -> DomainResult<()> {
+        let op = if add {
+            "community_add"
+        } else {
+            "community_remove"
+        };
+        let record = self
+            .resources
+            .get_mut(resource)
+            .ok_or_else(|| unfit(ctx, op))?;
+        let changed = if add {
+            record.community.insert(agent.to_string())
+        } else {
+            record.community.remove(agent)
+        };
+        if !changed {
+            return Err(unfit(ctx, op));
+        }
         Ok(())
     }
 
@@ -1311,4 +1412,199 @@ fn split_use_fee(
 
 fn not_a_resource_command(command: &Command) -> DomainError {
     DomainError::corrupt(format!("{} is not a resource command", command.op()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::limits::tests_support::*;
+    use crate::resources::SplitShare;
+    use crate::state::State;
+
+    /// A book with affiliates `ana` and `bo`, observer `obs`, custodian `cus`, and a commons
+    /// `lathe` at 25.00 an hour, 5.00 for community use, to `maintenance`.
+    fn lathe(community_roles: Vec<Role>) -> State {
+        let mut state = book(0);
+        for (handle, role) in [("bo", Role::Affiliate), ("obs", Role::Observer)] {
+            ok(
+                &mut state,
+                Command::AddAgent {
+                    handle: handle.into(),
+                    name: None,
+                    role,
+                },
+            );
+        }
+        ok(
+            &mut state,
+            Command::AddResource {
+                name: "lathe".into(),
+                project: "p".into(),
+                owner: None,
+                value: None,
+            },
+        );
+        ok(
+            &mut state,
+            Command::SetFees {
+                resource: "lathe".into(),
+                per_hour: "25.00".into(),
+                material_per_unit: None,
+                technician_per_hour: None,
+                community_per_hour: Some("5.00".into()),
+                split: vec![SplitShare {
+                    to: "maintenance".into(),
+                    percent: rust_decimal::Decimal::ONE_HUNDRED,
+                }],
+                material_to: None,
+                after_payback: None,
+                community_roles,
+            },
+        );
+        state
+    }
+
+    fn use_by(agent: &str, community: bool) -> Command {
+        Command::UseResource {
+            resource: "lathe".into(),
+            agent: agent.into(),
+            hours: "2".into(),
+            material_units: None,
+            technician: None,
+            technician_hours: None,
+            community,
+            from_balance: false,
+        }
+    }
+
+    fn listing(agent: &str, add: bool) -> Command {
+        let (resource, agent) = ("lathe".to_string(), agent.to_string());
+        if add {
+            Command::CommunityAdd { resource, agent }
+        } else {
+            Command::CommunityRemove { resource, agent }
+        }
+    }
+
+    /// The fee and community flag of the last use of the lathe.
+    fn last_use(state: &State) -> (i128, bool) {
+        let resource = state.resource("lathe").expect("lathe");
+        let record = resource.uses.last().expect("a use");
+        (record.fee, record.community)
+    }
+
+    #[test]
+    fn the_community_list_gives_its_agents_the_community_rate() {
+        let mut state = lathe(Vec::new());
+        run(&mut state, "ana", use_by("ana", false)).expect("use");
+        assert_eq!(last_use(&state), (5000, false));
+        ok(&mut state, listing("ana", true));
+        assert_eq!(
+            state.resource("lathe").expect("lathe").community,
+            ["ana".to_string()].into()
+        );
+        run(&mut state, "ana", use_by("ana", false)).expect("use");
+        assert_eq!(last_use(&state), (1000, true));
+        // A listed agent may say so: the flag changes nothing.
+        run(&mut state, "ana", use_by("ana", true)).expect("use");
+        assert_eq!(last_use(&state), (1000, true));
+        // bo is not on the list: commercial, and the flag is not theirs to pick.
+        run(&mut state, "bo", use_by("bo", false)).expect("use");
+        assert_eq!(last_use(&state), (5000, false));
+        assert_eq!(
+            refused(&mut state, "bo", use_by("bo", true)),
+            (
+                "forbidden: bo may not choose the community rate: it applies by the user's role \
+                 or the resource's community list, which custodians keep"
+                    .to_string(),
+                "community".to_string(),
+                String::new()
+            )
+        );
+        ok(&mut state, listing("ana", false));
+        run(&mut state, "ana", use_by("ana", false)).expect("use");
+        assert_eq!(last_use(&state), (5000, false));
+        // A custodian may still name the community rate for anyone.
+        run(&mut state, "cus", use_by("obs", true)).expect("use");
+        assert_eq!(last_use(&state), (1000, true));
+        // 50.00 + 10.00 + 10.00 + 50.00 + 50.00 + 10.00
+        assert_eq!(state.resource("lathe").expect("lathe").uses.len(), 6);
+        assert_eq!(state.ledger.balance("maintenance", "CAD"), 18000);
+    }
+
+    #[test]
+    fn only_a_custodian_keeps_the_community_list() {
+        let mut state = lathe(Vec::new());
+        let forbidden = (
+            "forbidden: only custodians may keep a resource's community list; this agent is an \
+             affiliate"
+                .to_string(),
+            String::new(),
+            String::new(),
+        );
+        assert_eq!(refused(&mut state, "ana", listing("ana", true)), forbidden);
+        ok(&mut state, listing("bo", true));
+        assert_eq!(refused(&mut state, "ana", listing("bo", false)), forbidden);
+        assert_eq!(
+            refused(&mut state, "cus", listing("bo", true)),
+            (
+                "conflict: bo is already on lathe's community list".to_string(),
+                "agent".to_string(),
+                String::new()
+            )
+        );
+        assert_eq!(
+            refused(&mut state, "cus", listing("ana", false)),
+            (
+                "not-found: ana is not on lathe's community list".to_string(),
+                "agent".to_string(),
+                String::new()
+            )
+        );
+        assert_eq!(
+            refused(&mut state, "cus", listing("nobody", true)).1,
+            "agent".to_string()
+        );
+        // A forged removal of an agent not on the list is corrupt.
+        let ctx = ctx_on(&state, "cus", TODAY);
+        let error = state
+            .apply(&ctx, &listing("ana", false), &crate::command::Outcome::Done)
+            .expect_err("unfit");
+        assert_eq!(error.kind().as_str(), "corrupt");
+    }
+
+    #[test]
+    fn the_schedule_gives_the_community_rate_by_role() {
+        let mut state = lathe(vec![Role::Custodian, Role::Affiliate, Role::Affiliate]);
+        let fees = state.resource("lathe").expect("lathe").fees.clone();
+        assert_eq!(
+            fees.expect("fees").community_roles,
+            [Role::Custodian, Role::Affiliate]
+        );
+        run(&mut state, "bo", use_by("bo", false)).expect("use");
+        assert_eq!(last_use(&state), (1000, true));
+        run(&mut state, "cus", use_by("cus", false)).expect("use");
+        assert_eq!(last_use(&state), (1000, true));
+        // An observer (a client) pays the commercial rate.
+        run(&mut state, "cus", use_by("obs", false)).expect("use");
+        assert_eq!(last_use(&state), (5000, false));
+    }
+
+    #[test]
+    fn a_fee_schedule_of_an_old_book_keeps_its_shape() {
+        let old = r#"{"set_fees":{"resource":"lathe","per_hour":"25.00","split":[{"to":"maintenance","percent":"100"}]}}"#;
+        let command: Command = serde_json::from_str(old).expect("an old set_fees");
+        let Command::SetFees {
+            community_roles, ..
+        } = &command
+        else {
+            panic!("{command:?}");
+        };
+        assert!(community_roles.is_empty());
+        assert_eq!(serde_json::to_string(&command).expect("json"), old);
+        let listed = serde_json::to_string(&listing("ana", true)).expect("json");
+        assert_eq!(
+            listed,
+            r#"{"community_add":{"resource":"lathe","agent":"ana"}}"#
+        );
+    }
 }

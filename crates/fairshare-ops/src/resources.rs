@@ -9,6 +9,7 @@ use fairshare_core::{Campaign, FeeSchedule, Resource, SplitShare, UseRecord};
 use fairshare_core::{Command, Line, Outcome, State, format_amount, parse_amount};
 use serde::{Deserialize, Serialize};
 
+use crate::agents::RoleName;
 use crate::error::{OpResult, unexpected};
 use crate::op::{Read, Reading, Write};
 use crate::page::{Page, PageInfo};
@@ -473,6 +474,8 @@ pub struct FeesOut {
     pub split: Vec<SplitSpec>,
     pub material_to: String,
     pub after_payback: String,
+    /// The roles whose uses pay the community rate (besides the resource's community list).
+    pub community_roles: Vec<String>,
 }
 
 impl FeesOut {
@@ -492,6 +495,11 @@ impl FeesOut {
                 .collect(),
             material_to: fees.material_to.clone(),
             after_payback: fees.after_payback.clone(),
+            community_roles: fees
+                .community_roles
+                .iter()
+                .map(|r| r.as_str().to_string())
+                .collect(),
         }
     }
 }
@@ -549,6 +557,8 @@ pub struct ResourceShow {
     pub campaign: Option<String>,
     pub owners: Vec<OwnerOut>,
     pub fees: Option<FeesOut>,
+    /// The agents a custodian listed as paying the community rate, in byte order.
+    pub community: Vec<String>,
     /// Uses charged so far.
     pub uses: usize,
     /// Every fee charged, in total.
@@ -583,6 +593,7 @@ impl ResourceShow {
                 })
                 .collect(),
             fees: r.fees.as_ref().map(FeesOut::of),
+            community: r.community.iter().cloned().collect(),
             uses: r.uses.len(),
             fees_charged: fmt(r.uses.iter().map(|u| u.fee).sum()),
             offset: page.offset,
@@ -765,6 +776,10 @@ pub struct SetFees {
     /// Where the payback share goes once every co-owner is paid back (default `commons`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_payback: Option<String>,
+    /// The roles whose uses pay the community rate (default: none; only the resource's
+    /// community list and a custodian's `community` do).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub community_roles: Vec<RoleName>,
 }
 
 /// The fee schedule now in force.
@@ -794,6 +809,7 @@ impl Write for SetFees {
                 .collect::<OpResult<_>>()?,
             material_to: self.material_to.clone(),
             after_payback: self.after_payback.clone(),
+            community_roles: self.community_roles.iter().map(|&r| r.into()).collect(),
         })
     }
 
@@ -827,7 +843,9 @@ pub struct UseResource {
     pub technician: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub technician_hours: Option<String>,
-    /// Community (non-commercial) use, at the community rate.
+    /// A custodian's decision to charge the community rate. Without it the rate follows who
+    /// the user is (their role, or the resource's community list); anyone else passing it
+    /// is refused unless they pay the community rate anyway.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub community: bool,
     /// Pay from the user's balance instead of from outside.
@@ -853,6 +871,7 @@ pub struct Charged {
     pub use_id: u64,
     pub agent: String,
     pub hours: String,
+    /// Charged at the community rate.
     pub community: bool,
     pub fee: String,
     pub currency: String,
@@ -911,7 +930,7 @@ impl Write for UseResource {
             use_id: *use_id,
             agent: record.agent.clone(),
             hours: self.hours.clone(),
-            community: self.community,
+            community: record.community,
             fee: format_amount(*fee, exponent),
             currency,
             payouts: payouts(lines, exponent),
@@ -929,6 +948,78 @@ impl Write for UseResource {
             status: resource.status.as_str().to_string(),
             replayed: executed.replayed,
         })
+    }
+}
+
+/// Puts an agent on a resource's community list: their uses pay the community rate
+/// (custodians only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CommunityAdd {
+    /// The resource's name.
+    pub resource: String,
+    pub agent: String,
+}
+
+/// Takes an agent off a resource's community list (custodians only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CommunityRemove {
+    /// The resource's name.
+    pub resource: String,
+    pub agent: String,
+}
+
+/// A resource's community list.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommunityList {
+    pub resource: String,
+    /// The agents listed, in byte order.
+    pub community: Vec<String>,
+}
+
+impl CommunityList {
+    fn of(state: &State, resource: &str) -> OpResult<CommunityList> {
+        let resource = state.resource(resource)?;
+        Ok(CommunityList {
+            resource: resource.name.clone(),
+            community: resource.community.iter().cloned().collect(),
+        })
+    }
+}
+
+operation!(CommunityAdd => CommunityList, Put "/api/v1/resources/{resource}/community/{agent}", "resources",
+    "Puts an agent on a resource's community list: their uses pay the community rate (custodians only)");
+
+impl Write for CommunityAdd {
+    fn command(&self, _actor: &str) -> OpResult<Command> {
+        Ok(Command::CommunityAdd {
+            resource: self.resource.clone(),
+            agent: self.agent.clone(),
+        })
+    }
+
+    fn view(&self, state: &State, _: &Executed) -> OpResult<CommunityList> {
+        CommunityList::of(state, &self.resource)
+    }
+}
+
+operation!(CommunityRemove => CommunityList, Delete "/api/v1/resources/{resource}/community/{agent}", "resources",
+    "Takes an agent off a resource's community list (custodians only)");
+
+impl Write for CommunityRemove {
+    fn command(&self, _actor: &str) -> OpResult<Command> {
+        Ok(Command::CommunityRemove {
+            resource: self.resource.clone(),
+            agent: self.agent.clone(),
+        })
+    }
+
+    fn view(&self, state: &State, _: &Executed) -> OpResult<CommunityList> {
+        CommunityList::of(state, &self.resource)
     }
 }
 
@@ -1048,6 +1139,7 @@ mod tests {
                     }],
                     material_to: None,
                     after_payback: None,
+                    community_roles: Vec::new(),
                 },
             )
             .expect_err("a bad percentage");
@@ -1074,6 +1166,7 @@ mod tests {
                     ],
                     material_to: None,
                     after_payback: None,
+                    community_roles: Vec::new(),
                 },
             )
             .expect("fees");
@@ -1149,6 +1242,76 @@ mod tests {
         assert!(
             serde_json::from_str::<Pledge>(r#"{"campaign": "f", "amount": "1", "amout": "2"}"#)
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn the_community_rate_follows_the_list_and_the_roles() {
+        let (_dir, mut book) = book();
+        let added: AddResource =
+            serde_json::from_str(r#"{"project": "lab", "name": "saw"}"#).expect("json");
+        book.write("operator", None, &added).expect("resource");
+        let fees = |roles: &str| -> SetFees {
+            serde_json::from_str(&format!(
+                r#"{{"resource": "saw", "per_hour": "10.00", "community_per_hour": "2.00",
+                    "split": [{{"to": "maintenance", "percent": "100"}}]{roles}}}"#
+            ))
+            .expect("json")
+        };
+        book.write("operator", None, &fees("")).expect("fees");
+        let use_saw: UseResource =
+            serde_json::from_str(r#"{"resource": "saw", "hours": "1"}"#).expect("json");
+        let charged = book.write("ana", None, &use_saw).expect("use");
+        assert_eq!((charged.fee.as_str(), charged.community), ("10.00", false));
+        let listed = book
+            .write(
+                "operator",
+                None,
+                &CommunityAdd {
+                    resource: "saw".into(),
+                    agent: "ana".into(),
+                },
+            )
+            .expect("add");
+        assert_eq!(listed.community, ["ana"]);
+        let charged = book.write("ana", None, &use_saw).expect("use");
+        assert_eq!((charged.fee.as_str(), charged.community), ("2.00", true));
+        let charged = book.write("bo", None, &use_saw).expect("use");
+        assert_eq!((charged.fee.as_str(), charged.community), ("10.00", false));
+        let removed = book
+            .write(
+                "operator",
+                None,
+                &CommunityRemove {
+                    resource: "saw".into(),
+                    agent: "ana".into(),
+                },
+            )
+            .expect("remove");
+        assert!(removed.community.is_empty());
+        let set = book
+            .write(
+                "operator",
+                None,
+                &fees(r#", "community_roles": ["affiliate"]"#),
+            )
+            .expect("fees");
+        assert_eq!(set.fees.community_roles, ["affiliate"]);
+        let charged = book.write("bo", None, &use_saw).expect("use");
+        assert_eq!((charged.fee.as_str(), charged.community), ("2.00", true));
+        let shown = book
+            .read(
+                None,
+                &ShowResource {
+                    resource: "saw".into(),
+                    limit: None,
+                    offset: None,
+                },
+            )
+            .expect("show");
+        assert_eq!(
+            (shown.fees_charged.as_str(), shown.community.len()),
+            ("24.00", 0)
         );
     }
 }

@@ -100,6 +100,8 @@ fn table() -> Vec<Served> {
         read::<resources::ShowResource>(),
         write::<resources::SetFees>(),
         write::<resources::UseResource>(),
+        write::<resources::CommunityAdd>(),
+        write::<resources::CommunityRemove>(),
         // tokens
         write::<tokens::CreateToken>(),
         read::<tokens::ListTokens>(),

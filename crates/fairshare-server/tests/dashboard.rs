@@ -783,6 +783,7 @@ fn the_campaign_and_use_forms_post_the_api_requests() {
             }],
             material_to: None,
             after_payback: None,
+            community_roles: Vec::new(),
         },
     ]);
     let server = TestServer::start(&book.url);
@@ -850,6 +851,32 @@ fn the_campaign_and_use_forms_post_the_api_requests() {
         &html[html.find("use-form").unwrap_or(0)..]
     );
     assert!(html.contains("value=\"lathe\""));
+
+    // A custodian keeps the printer's community list from the same page: add, then remove.
+    let listed = post(
+        &luc,
+        "/projects/forillon/community",
+        &[
+            ("idempotency_key", "form-community-1"),
+            ("resource", "printer"),
+            ("agent", "abran"),
+        ],
+    );
+    assert_eq!(listed.status(), 303);
+    let printer = api.get("/api/v1/resources/printer").expect(200).body;
+    assert_eq!(printer["community"], serde_json::json!(["abran"]));
+    let removed = post(
+        &luc,
+        "/projects/forillon/community/remove",
+        &[
+            ("idempotency_key", "form-community-2"),
+            ("resource", "printer"),
+            ("agent", "abran"),
+        ],
+    );
+    assert_eq!(removed.status(), 303);
+    let printer = api.get("/api/v1/resources/printer").expect(200).body;
+    assert_eq!(printer["community"], serde_json::json!([]));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -79,6 +79,11 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
         }],
         material_to: None,
         after_payback: None,
+        community_roles: Vec::new(),
+    });
+    commands.push(Command::CommunityAdd {
+        resource: "printer".into(),
+        agent: "other".into(),
     });
     commands.extend(token_setup());
     commands.extend(peer_setup());
@@ -425,6 +430,19 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             "/api/v1/resources/printer/uses".into(),
             Some(json!({"hours": "1"})),
             201,
+        ),
+        // Each role tries to list itself; only the custodian may.
+        custodian_only(
+            "PUT",
+            format!("/api/v1/resources/printer/community/{role}"),
+            None,
+            200,
+        ),
+        custodian_only(
+            "DELETE",
+            "/api/v1/resources/printer/community/other".into(),
+            None,
+            200,
         ),
         // tokens
         custodian_only(

@@ -158,3 +158,92 @@ fn a_refused_write_in_a_batch_of_concurrent_writes_fails_alone() {
     // 1 + 2 + 3 + 5 + 6 + 7 + 8 hours at 10.00.
     assert_eq!(shares.body["total"], "320.00", "{}", shares.text);
 }
+
+/// The community rate of a resource use follows who the user is: an affiliate on the
+/// resource's community list pays it, one off the list pays the commercial rate, and only a
+/// custodian keeps the list.
+#[test]
+fn the_community_rate_follows_the_list_a_custodian_keeps_over_http() {
+    let book = TestBook::sqlite();
+    let mut keys = setup(&book);
+    keys.extend(book.agents(&[("bo", Role::Affiliate)]));
+    book.setup(vec![
+        Command::AddResource {
+            name: "lathe".into(),
+            project: "p".into(),
+            owner: None,
+            value: None,
+        },
+        Command::SetFees {
+            resource: "lathe".into(),
+            per_hour: "25.00".into(),
+            material_per_unit: None,
+            technician_per_hour: None,
+            community_per_hour: Some("5.00".into()),
+            split: vec![fairshare_core::SplitShare {
+                to: "maintenance".into(),
+                percent: "100".parse().expect("decimal"),
+            }],
+            material_to: None,
+            after_payback: None,
+            community_roles: Vec::new(),
+        },
+    ]);
+    let server = TestServer::start(&book.url);
+    let ana = server.api(Some(&keys["ana"]));
+    let bo = server.api(Some(&keys["bo"]));
+    let boss = server.api(Some(&keys["boss"]));
+    let uses = "/api/v1/resources/lathe/uses";
+    let fee = |api: &common::Api| {
+        let charged = api.post(uses, json!({"hours": "2"})).expect(201).body;
+        (charged["fee"].clone(), charged["community"].clone())
+    };
+
+    // An affiliate cannot put themself on the list: 403, the book unchanged.
+    let before = ana.get("/api/v1/export").expect(200).text;
+    let answer = ana
+        .call("PUT", "/api/v1/resources/lathe/community/ana", None, None)
+        .expect(403);
+    assert_eq!(
+        answer.body["detail"],
+        "only custodians may keep a resource's community list; this agent is an affiliate",
+        "{}",
+        answer.text
+    );
+    assert_eq!(ana.get("/api/v1/export").expect(200).text, before);
+
+    let listed = boss
+        .call("PUT", "/api/v1/resources/lathe/community/ana", None, None)
+        .expect(200)
+        .body;
+    assert_eq!(listed["community"], json!(["ana"]));
+    assert_eq!(
+        boss.get("/api/v1/resources/lathe").expect(200).body["community"],
+        json!(["ana"])
+    );
+    assert_eq!(fee(&ana), (json!("10.00"), json!(true)));
+    assert_eq!(fee(&bo), (json!("50.00"), json!(false)));
+    // bo may not pick the rate for themself.
+    let answer = bo
+        .post(uses, json!({"hours": "2", "community": true}))
+        .expect(403);
+    assert_eq!(answer.body["field"], "community", "{}", answer.text);
+
+    let removed = boss
+        .call(
+            "DELETE",
+            "/api/v1/resources/lathe/community/ana",
+            None,
+            None,
+        )
+        .expect(200)
+        .body;
+    assert_eq!(removed["community"], json!([]));
+    assert_eq!(fee(&ana), (json!("50.00"), json!(false)));
+    let shown = boss.get("/api/v1/resources/lathe").expect(200).body;
+    assert_eq!(
+        (shown["uses"].clone(), shown["fees_charged"].clone()),
+        (json!(3), json!("110.00"))
+    );
+    boss.verify_ok();
+}

@@ -310,6 +310,10 @@ impl Runner {
                     split,
                     material_to: opt_text(step, "material_to"),
                     after_payback: opt_text(step, "after_payback"),
+                    community_roles: step
+                        .get("community_roles")
+                        .map(|roles| serde_json::from_value(roles.clone()).expect("roles"))
+                        .unwrap_or_default(),
                 }
             }
             "use" => {

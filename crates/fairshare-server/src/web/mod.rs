@@ -33,7 +33,7 @@ use fairshare_ops::distributions::RecordRevenue;
 use fairshare_ops::log::{HeadOut, Scan, ShowHead};
 use fairshare_ops::plans::{SetPlan, parse_plan_file};
 use fairshare_ops::projects::SetRate;
-use fairshare_ops::resources::{OpenCampaign, UseResource};
+use fairshare_ops::resources::{CommunityAdd, CommunityRemove, OpenCampaign, UseResource};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -61,6 +61,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/projects/{slug}/plan", post(set_plan))
         .route("/projects/{slug}/campaign", post(open_campaign))
         .route("/projects/{slug}/use", post(use_resource))
+        .route("/projects/{slug}/community", post(community_add))
+        .route("/projects/{slug}/community/remove", post(community_remove))
         .route("/contributions/{id}/approve", post(approve))
         .route("/contributions/{id}/reject", post(reject))
         .merge(treasury::router())
@@ -740,6 +742,28 @@ async fn use_resource(
 ) -> Response {
     let back = format!("/projects/{slug}");
     form_op::<UseResource>(&app, &viewer, &fields, Vec::new(), "use", &slug, back).await
+}
+
+/// The community list form names the resource and the agent in fields; its two buttons add
+/// and remove.
+async fn community_add(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let back = format!("/projects/{slug}");
+    form_op::<CommunityAdd>(&app, &viewer, &fields, Vec::new(), "community", &slug, back).await
+}
+
+async fn community_remove(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let back = format!("/projects/{slug}");
+    form_op::<CommunityRemove>(&app, &viewer, &fields, Vec::new(), "community", &slug, back).await
 }
 
 #[cfg(test)]
