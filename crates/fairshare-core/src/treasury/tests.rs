@@ -86,33 +86,10 @@ fn lab() -> Book {
     }
     book.ok(OPERATOR, project("lab", "CAD", 0));
     for (category, rate) in [("assembly", "30.00"), ("design", "50.00")] {
-        book.ok(
-            OPERATOR,
-            Command::SetRate {
-                project: "lab".into(),
-                category: category.into(),
-                per_hour: rate.into(),
-            },
-        );
+        book.ok(OPERATOR, Command::set_rate("lab", category, rate));
     }
     for (who, category, hours) in [("cleo", "assembly", "20"), ("dev", "design", "6")] {
-        book.ok(
-            OPERATOR,
-            Command::Log {
-                project: "lab".into(),
-                agent: who.into(),
-                kind: crate::model::Kind::Work,
-                category: Some(category.into()),
-                hours: Some(hours.into()),
-                amount: None,
-                rate: None,
-                value: None,
-                date: None,
-                note: None,
-                gift: false,
-                reimbursable: false,
-            },
-        );
+        book.ok(OPERATOR, Command::log_work("lab", who, category, hours));
     }
     book.ok(
         OPERATOR,
