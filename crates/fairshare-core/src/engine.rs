@@ -25,10 +25,19 @@ pub(crate) fn unfit(ctx: &Ctx, op: &str) -> DomainError {
     ))
 }
 
-impl State {
-    /// Validates `command` for `ctx.actor` and computes its outcome. Never changes the state.
-    pub fn decide(&self, ctx: &Ctx, command: &Command) -> DomainResult<Outcome> {
-        let role = self.role_of(&ctx.actor)?;
+/// The capability a command belongs to: the module that decides and applies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Area {
+    /// Agents, projects, policy, contributions, revenue.
+    Core,
+    Resources,
+    Peer,
+    Tokens,
+    Treasury,
+}
+
+impl Area {
+    fn of(command: &Command) -> Area {
         match command {
             Command::AddAgent { .. }
             | Command::AddProject { .. }
@@ -42,7 +51,7 @@ impl State {
             | Command::SetPlan { .. }
             | Command::Revenue { .. }
             | Command::Revalue { .. }
-            | Command::Cite { .. } => self.decide_core(ctx, role, command),
+            | Command::Cite { .. } => Area::Core,
             // --- shared resources ---
             Command::OpenCampaign { .. }
             | Command::Pledge { .. }
@@ -50,7 +59,7 @@ impl State {
             | Command::Purchase { .. }
             | Command::AddResource { .. }
             | Command::SetFees { .. }
-            | Command::UseResource { .. } => self.decide_resources(ctx, role, command),
+            | Command::UseResource { .. } => Area::Resources,
             // --- peer valuation ---
             Command::OpenRound { .. }
             | Command::Give { .. }
@@ -63,7 +72,7 @@ impl State {
             | Command::AllocatePool { .. }
             | Command::SetLeaverPolicy { .. }
             | Command::Leave { .. }
-            | Command::Captable { .. } => self.decide_peer(ctx, role, command),
+            | Command::Captable { .. } => Area::Peer,
             // --- tokens ---
             Command::CreateToken { .. }
             | Command::Presale { .. }
@@ -72,7 +81,7 @@ impl State {
             | Command::Donate { .. }
             | Command::Transfer { .. }
             | Command::AcceptToken { .. }
-            | Command::PayWithToken { .. } => self.decide_token(ctx, role, command),
+            | Command::PayWithToken { .. } => Area::Tokens,
             // --- treasury ---
             Command::RequestPayout { .. }
             | Command::ApprovePayout { .. }
@@ -81,7 +90,21 @@ impl State {
             | Command::ApproveExpense { .. }
             | Command::RejectExpense { .. }
             | Command::TransferMoney { .. }
-            | Command::Exchange { .. } => self.decide_treasury(ctx, role, command),
+            | Command::Exchange { .. } => Area::Treasury,
+        }
+    }
+}
+
+impl State {
+    /// Validates `command` for `ctx.actor` and computes its outcome. Never changes the state.
+    pub fn decide(&self, ctx: &Ctx, command: &Command) -> DomainResult<Outcome> {
+        let role = self.role_of(&ctx.actor)?;
+        match Area::of(command) {
+            Area::Core => self.decide_core(ctx, role, command),
+            Area::Resources => self.decide_resources(ctx, role, command),
+            Area::Peer => self.decide_peer(ctx, role, command),
+            Area::Tokens => self.decide_token(ctx, role, command),
+            Area::Treasury => self.decide_treasury(ctx, role, command),
         }
     }
 
@@ -170,59 +193,12 @@ impl State {
                 ctx.seq, self.head
             )));
         }
-        match command {
-            Command::AddAgent { .. }
-            | Command::AddProject { .. }
-            | Command::SetRate { .. }
-            | Command::SetSkill { .. }
-            | Command::SetMultiplier { .. }
-            | Command::SetHalfLife { .. }
-            | Command::Log { .. }
-            | Command::Approve { .. }
-            | Command::Reject { .. }
-            | Command::SetPlan { .. }
-            | Command::Revenue { .. }
-            | Command::Revalue { .. }
-            | Command::Cite { .. } => self.apply_core(ctx, command, outcome, payout_lines)?,
-            // --- shared resources ---
-            Command::OpenCampaign { .. }
-            | Command::Pledge { .. }
-            | Command::CancelCampaign { .. }
-            | Command::Purchase { .. }
-            | Command::AddResource { .. }
-            | Command::SetFees { .. }
-            | Command::UseResource { .. } => self.apply_resources(ctx, command, outcome)?,
-            // --- peer valuation ---
-            Command::OpenRound { .. }
-            | Command::Give { .. }
-            | Command::OptOut { .. }
-            | Command::CloseRound { .. }
-            | Command::StewardGive { .. }
-            | Command::SetBlend { .. }
-            | Command::AddBounty { .. }
-            | Command::CompleteBounty { .. }
-            | Command::AllocatePool { .. }
-            | Command::SetLeaverPolicy { .. }
-            | Command::Leave { .. }
-            | Command::Captable { .. } => self.apply_peer(ctx, command, outcome)?,
-            // --- tokens ---
-            Command::CreateToken { .. }
-            | Command::Presale { .. }
-            | Command::Buy { .. }
-            | Command::Redeem { .. }
-            | Command::Donate { .. }
-            | Command::Transfer { .. }
-            | Command::AcceptToken { .. }
-            | Command::PayWithToken { .. } => self.apply_token(ctx, command, outcome)?,
-            // --- treasury ---
-            Command::RequestPayout { .. }
-            | Command::ApprovePayout { .. }
-            | Command::RejectPayout { .. }
-            | Command::SubmitExpense { .. }
-            | Command::ApproveExpense { .. }
-            | Command::RejectExpense { .. }
-            | Command::TransferMoney { .. }
-            | Command::Exchange { .. } => self.apply_treasury(ctx, command, outcome)?,
+        match Area::of(command) {
+            Area::Core => self.apply_core(ctx, command, outcome, payout_lines)?,
+            Area::Resources => self.apply_resources(ctx, command, outcome)?,
+            Area::Peer => self.apply_peer(ctx, command, outcome)?,
+            Area::Tokens => self.apply_token(ctx, command, outcome)?,
+            Area::Treasury => self.apply_treasury(ctx, command, outcome)?,
         }
         self.record_key(ctx, outcome);
         self.head = ctx.seq;
