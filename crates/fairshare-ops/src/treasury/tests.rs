@@ -34,20 +34,14 @@ fn book(dir: &std::path::Path) -> Local {
             approvals,
         });
     }
-    run(Command::Log {
-        project: "lab".into(),
-        agent: "cleo".into(),
-        kind: Kind::Cash,
-        category: None,
-        hours: None,
-        amount: Some("100.00".into()),
-        rate: None,
-        value: None,
-        date: None,
-        note: None,
-        gift: false,
-        reimbursable: false,
-    });
+    run(Command::log(
+        "lab",
+        "cleo",
+        Kind::Cash,
+        None,
+        None,
+        Some("100.00"),
+    ));
     for (project, amount) in [("lab", "1000.00"), ("ops", "200.00")] {
         run(Command::Revenue {
             project: project.into(),
