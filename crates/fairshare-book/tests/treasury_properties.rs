@@ -221,20 +221,14 @@ fn fresh_book() -> Book {
         });
     }
     for (agent, amount) in [("cleo", "30.00"), ("dev", "70.00"), ("ana", "10.00")] {
-        run(Command::Log {
-            project: "ca".into(),
-            agent: agent.into(),
-            kind: Kind::Cash,
-            category: None,
-            hours: None,
-            amount: Some(amount.into()),
-            rate: None,
-            value: None,
-            date: None,
-            note: None,
-            gift: false,
-            reimbursable: false,
-        });
+        run(Command::log(
+            "ca",
+            agent,
+            Kind::Cash,
+            None,
+            None,
+            Some(amount),
+        ));
     }
     book
 }
