@@ -507,6 +507,16 @@ pub struct Price {
 }
 
 impl Price {
+    /// `numerator` currency minor units spread over the token's supply.
+    fn of_supply(token: &Token, numerator: i128) -> Price {
+        Price {
+            numerator,
+            denominator: token.supply(),
+            currency_exponent: token.currency_exponent,
+            token_exponent: token.exponent,
+        }
+    }
+
     /// Currency units per whole token, rounded down to `decimals` decimals.
     pub fn per_token(&self, decimals: u32) -> String {
         let numerator = big(self.numerator) * pow10_big(self.token_exponent) * pow10_big(decimals);
@@ -541,13 +551,7 @@ impl State {
     /// is no supply.
     pub fn token_redemption_price(&self, symbol: &str) -> DomainResult<Option<Price>> {
         let token = self.token(symbol)?;
-        let supply = token.supply();
-        Ok((supply > 0).then(|| Price {
-            numerator: self.reserve_of(token),
-            denominator: supply,
-            currency_exponent: token.currency_exponent,
-            token_exponent: token.exponent,
-        }))
+        Ok((token.supply() > 0).then(|| Price::of_supply(token, self.reserve_of(token))))
     }
 
     /// A curve token's spot price `P = k * R / S` (k = 2); none for NAV tokens or no supply.
@@ -557,12 +561,10 @@ impl State {
         if token.redemption != Redemption::Curve || supply <= 0 {
             return Ok(None);
         }
-        Ok(Some(Price {
-            numerator: self.reserve_of(token) * CURVE_EXPONENT as i128,
-            denominator: supply,
-            currency_exponent: token.currency_exponent,
-            token_exponent: token.exponent,
-        }))
+        Ok(Some(Price::of_supply(
+            token,
+            self.reserve_of(token) * CURVE_EXPONENT as i128,
+        )))
     }
 
     /// Every holder with a positive balance, in byte order of the name.
