@@ -30,15 +30,7 @@ fn book_with(hours: &[(u32, u8)]) -> Book {
         } else {
             Role::Affiliate
         };
-        run(
-            &mut book,
-            OPERATOR,
-            Command::AddAgent {
-                handle: (*handle).into(),
-                name: None,
-                role,
-            },
-        );
+        run(&mut book, OPERATOR, Command::add_agent(handle, role));
     }
     run(&mut book, OPERATOR, Command::add_project("p", "UNITS", 0));
     run(&mut book, OPERATOR, Command::set_rate("p", "any", "1"));

@@ -188,27 +188,12 @@ fn fresh_book(approvals: u32) -> Book {
         } else {
             Role::Affiliate
         };
-        book.execute(
-            OPERATOR,
-            &Command::AddAgent {
-                handle: (*handle).into(),
-                name: None,
-                role,
-            },
-            None,
-            AT,
-        )
-        .unwrap();
+        book.execute(OPERATOR, &Command::add_agent(handle, role), None, AT)
+            .unwrap();
     }
     book.execute(
         OPERATOR,
-        &Command::AddProject {
-            slug: "p".into(),
-            name: None,
-            currency: "CAD".into(),
-            exponent: 2,
-            approvals,
-        },
+        &Command::add_project_approving("p", "CAD", 2, approvals),
         None,
         AT,
     )

@@ -205,20 +205,10 @@ fn fresh_book() -> Book {
         } else {
             Role::Affiliate
         };
-        run(Command::AddAgent {
-            handle: (*handle).into(),
-            name: None,
-            role,
-        });
+        run(Command::add_agent(handle, role));
     }
     for (slug, currency, approvals) in [("ca", "CAD", 0), ("us", "USD", 2)] {
-        run(Command::AddProject {
-            slug: slug.into(),
-            name: None,
-            currency: currency.into(),
-            exponent: 2,
-            approvals,
-        });
+        run(Command::add_project_approving(slug, currency, 2, approvals));
     }
     for (agent, amount) in [("cleo", "30.00"), ("dev", "70.00"), ("ana", "10.00")] {
         run(Command::log(

@@ -385,18 +385,10 @@ mod tests {
         let mut state = State::new();
         ok(
             &mut state,
-            Command::AddAgent {
-                handle: "ana".into(),
-                name: None,
-                role: crate::model::Role::Affiliate,
-            },
+            Command::add_agent("ana", crate::model::Role::Affiliate),
         );
-        let project = |slug: &str, exponent: u32, approvals: u32| Command::AddProject {
-            slug: slug.into(),
-            name: None,
-            currency: "CAD".into(),
-            exponent,
-            approvals,
+        let project = |slug: &str, exponent: u32, approvals: u32| {
+            Command::add_project_approving(slug, "CAD", exponent, approvals)
         };
         ok(&mut state, project("p", 2, 0));
         let s = |text: &str| Some(text.to_string());
@@ -459,11 +451,7 @@ mod tests {
         assert_eq!(message, "a cash contribution takes no hours");
         assert_eq!((field, value), (Some("hours"), None));
 
-        let revenue = |amount: &str| Command::Revenue {
-            project: "p".into(),
-            amount: amount.into(),
-            from: None,
-        };
+        let revenue = |amount: &str| Command::revenue("p", amount);
         let (message, field, value, limit) = refusal(&state, revenue("1.005"));
         assert_eq!(
             message,
@@ -508,22 +496,9 @@ mod tests {
         let mut state = State::new();
         ok(
             &mut state,
-            Command::AddAgent {
-                handle: "ana".into(),
-                name: None,
-                role: crate::model::Role::Custodian,
-            },
+            Command::add_agent("ana", crate::model::Role::Custodian),
         );
-        ok(
-            &mut state,
-            Command::AddProject {
-                slug: "p".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals: 0,
-            },
-        );
+        ok(&mut state, Command::add_project("p", "CAD", 2));
         ok(
             &mut state,
             Command::AddResource {

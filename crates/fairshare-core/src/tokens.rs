@@ -1896,26 +1896,10 @@ mod tests {
                 ("bob", Role::Affiliate),
                 ("city", Role::Observer),
             ] {
-                harness.ok(
-                    OPERATOR,
-                    Command::AddAgent {
-                        handle: handle.into(),
-                        name: None,
-                        role,
-                    },
-                );
+                harness.ok(OPERATOR, Command::add_agent(handle, role));
             }
             for slug in ["bikes", "transit"] {
-                harness.ok(
-                    OPERATOR,
-                    Command::AddProject {
-                        slug: slug.into(),
-                        name: None,
-                        currency: "CAD".into(),
-                        exponent: 2,
-                        approvals: 0,
-                    },
-                );
+                harness.ok(OPERATOR, Command::add_project(slug, "CAD", 2));
             }
             harness.ok(
                 OPERATOR,
@@ -2065,21 +2049,11 @@ mod tests {
                 "only the bonding-curve exponent 2 is supported, not 3",
             ),
             (
-                Command::AddProject {
-                    slug: "p2".into(),
-                    name: None,
-                    currency: "BIKE".into(),
-                    exponent: 2,
-                    approvals: 0,
-                },
+                Command::add_project("p2", "BIKE", 2),
                 "BIKE is the token of project bikes",
             ),
             (
-                Command::AddAgent {
-                    handle: "bikes-reserve".into(),
-                    name: None,
-                    role: Role::Affiliate,
-                },
+                Command::add_agent("bikes-reserve", Role::Affiliate),
                 "already taken",
             ),
         ];
@@ -2144,13 +2118,7 @@ mod tests {
         let mut h = Harness::new();
         h.ok(
             OPERATOR,
-            Command::AddProject {
-                slug: "reviewed".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals: 1,
-            },
+            Command::add_project_approving("reviewed", "CAD", 2, 1),
         );
         h.ok(
             OPERATOR,
@@ -2273,14 +2241,9 @@ mod tests {
                 plan,
             },
         );
-        let Outcome::Distributed { lines, .. } = h.ok(
-            OPERATOR,
-            Command::Revenue {
-                project: "transit".into(),
-                amount: "0.03".into(),
-                from: None,
-            },
-        ) else {
+        let Outcome::Distributed { lines, .. } =
+            h.ok(OPERATOR, Command::revenue("transit", "0.03"))
+        else {
             panic!("not distributed");
         };
         // 3 cents over 1:1 (ana holds nothing): the tie goes to the smaller name.

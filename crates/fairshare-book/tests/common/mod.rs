@@ -20,15 +20,7 @@ pub fn request(actor: &str, command: Command, key: Option<&str>) -> Request {
 
 pub fn setup() -> Vec<Request> {
     vec![
-        request(
-            OPERATOR,
-            Command::AddAgent {
-                handle: "ana".into(),
-                name: None,
-                role: Role::Affiliate,
-            },
-            None,
-        ),
+        request(OPERATOR, Command::add_agent("ana", Role::Affiliate), None),
         request(OPERATOR, Command::add_project("p", "CAD", 2), None),
         request(OPERATOR, Command::set_rate("p", "build", "30.00"), None),
     ]

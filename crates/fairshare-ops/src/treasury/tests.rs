@@ -19,20 +19,10 @@ fn book(dir: &std::path::Path) -> Local {
         ("ben", Role::Custodian),
         ("cleo", Role::Affiliate),
     ] {
-        run(Command::AddAgent {
-            handle: handle.into(),
-            name: None,
-            role,
-        });
+        run(Command::add_agent(handle, role));
     }
     for (slug, currency, approvals) in [("lab", "CAD", 0), ("ops", "USD", 2)] {
-        run(Command::AddProject {
-            slug: slug.into(),
-            name: None,
-            currency: currency.into(),
-            exponent: 2,
-            approvals,
-        });
+        run(Command::add_project_approving(slug, currency, 2, approvals));
     }
     run(Command::log(
         "lab",
@@ -43,11 +33,7 @@ fn book(dir: &std::path::Path) -> Local {
         Some("100.00"),
     ));
     for (project, amount) in [("lab", "1000.00"), ("ops", "200.00")] {
-        run(Command::Revenue {
-            project: project.into(),
-            amount: amount.into(),
-            from: None,
-        });
+        run(Command::revenue(project, amount));
     }
     local
 }
