@@ -5,7 +5,7 @@ mod common;
 
 use common::rows_of;
 use fairshare_book::{Book, MemoryStore, verify};
-use fairshare_core::{Bucket, Command, Kind, OPERATOR, PercentOf, Plan, Role};
+use fairshare_core::{Bucket, Command, Kind, OPERATOR, PercentOf, Plan};
 use proptest::prelude::*;
 
 const AT: &str = "2026-11-21T12:00:00Z";
@@ -182,14 +182,8 @@ fn command(step: &Step) -> (String, Command, Option<String>) {
 
 fn fresh_book(approvals: u32) -> Book {
     let mut book = Book::open(Box::new(MemoryStore::new())).unwrap();
-    for (i, handle) in AGENTS.iter().enumerate() {
-        let role = if i == 0 {
-            Role::Custodian
-        } else {
-            Role::Affiliate
-        };
-        book.execute(OPERATOR, &Command::add_agent(handle, role), None, AT)
-            .unwrap();
+    for member in common::members(&AGENTS, 1) {
+        book.execute(OPERATOR, &member, None, AT).unwrap();
     }
     book.execute(
         OPERATOR,

@@ -7,7 +7,7 @@ mod common;
 
 use common::rows_of;
 use fairshare_book::{Book, MemoryStore, verify};
-use fairshare_core::{Command, EXCHANGE, Kind, OPERATOR, OUTSIDE, Role};
+use fairshare_core::{Command, EXCHANGE, Kind, OPERATOR, OUTSIDE};
 use proptest::prelude::*;
 
 const AT: &str = "2026-11-21T12:00:00Z";
@@ -199,13 +199,8 @@ fn fresh_book() -> Book {
     let mut run = |command: Command| {
         book.execute(OPERATOR, &command, None, AT).unwrap();
     };
-    for (i, handle) in AGENTS.iter().enumerate() {
-        let role = if i < 2 {
-            Role::Custodian
-        } else {
-            Role::Affiliate
-        };
-        run(Command::add_agent(handle, role));
+    for member in common::members(&AGENTS, 2) {
+        run(member);
     }
     for (slug, currency, approvals) in [("ca", "CAD", 0), ("us", "USD", 2)] {
         run(Command::add_project_approving(slug, currency, 2, approvals));

@@ -18,6 +18,22 @@ pub fn request(actor: &str, command: Command, key: Option<&str>) -> Request {
     }
 }
 
+/// Agents named `handles`, the first `custodians` of them custodians and the rest affiliates.
+pub fn members(handles: &[&str], custodians: usize) -> Vec<Command> {
+    handles
+        .iter()
+        .enumerate()
+        .map(|(i, handle)| {
+            let role = if i < custodians {
+                Role::Custodian
+            } else {
+                Role::Affiliate
+            };
+            Command::add_agent(handle, role)
+        })
+        .collect()
+}
+
 pub fn setup() -> Vec<Request> {
     vec![
         request(OPERATOR, Command::add_agent("ana", Role::Affiliate), None),
