@@ -16,15 +16,7 @@ fn a_batch_equals_one_at_a_time() {
     requests.push(request("ana", work("-1"), None));
     requests.push(request("ana", work("2"), Some("w1")));
     requests.push(request("ana", work("3"), Some("w1")));
-    requests.push(request(
-        OPERATOR,
-        Command::Revenue {
-            project: "p".into(),
-            amount: "10.00".into(),
-            from: None,
-        },
-        None,
-    ));
+    requests.push(request(OPERATOR, Command::revenue("p", "10.00"), None));
 
     let mut batched = Book::open(Box::new(MemoryStore::new())).unwrap();
     let results = batched.execute_batch(&requests);

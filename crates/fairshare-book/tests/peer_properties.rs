@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use common::rows_of;
 use fairshare_book::{Book, MemoryStore, verify};
-use fairshare_core::{BigInt, BigRational, Command, OPERATOR, Outcome, Role, Share};
+use fairshare_core::{BigInt, BigRational, Command, OPERATOR, Outcome, Share};
 use proptest::prelude::*;
 
 const AT: &str = "2026-11-21T12:00:00Z";
@@ -24,21 +24,8 @@ fn run(book: &mut Book, actor: &str, command: Command) -> Outcome {
 /// `hours > 0` logs that much work, at a skill factor of 1 + skill/4.
 fn book_with(hours: &[(u32, u8)]) -> Book {
     let mut book = Book::open(Box::new(MemoryStore::new())).unwrap();
-    for (i, handle) in AGENTS.iter().enumerate() {
-        let role = if i == 0 {
-            Role::Custodian
-        } else {
-            Role::Affiliate
-        };
-        run(
-            &mut book,
-            OPERATOR,
-            Command::AddAgent {
-                handle: (*handle).into(),
-                name: None,
-                role,
-            },
-        );
+    for member in common::members(&AGENTS, 1) {
+        run(&mut book, OPERATOR, member);
     }
     run(&mut book, OPERATOR, Command::add_project("p", "UNITS", 0));
     run(&mut book, OPERATOR, Command::set_rate("p", "any", "1"));

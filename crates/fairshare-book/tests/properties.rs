@@ -5,7 +5,7 @@ mod common;
 
 use common::rows_of;
 use fairshare_book::{Book, MemoryStore, verify};
-use fairshare_core::{Bucket, Command, Kind, OPERATOR, PercentOf, Plan, Role};
+use fairshare_core::{Bucket, Command, Kind, OPERATOR, PercentOf, Plan};
 use proptest::prelude::*;
 
 const AT: &str = "2026-11-21T12:00:00Z";
@@ -182,33 +182,12 @@ fn command(step: &Step) -> (String, Command, Option<String>) {
 
 fn fresh_book(approvals: u32) -> Book {
     let mut book = Book::open(Box::new(MemoryStore::new())).unwrap();
-    for (i, handle) in AGENTS.iter().enumerate() {
-        let role = if i == 0 {
-            Role::Custodian
-        } else {
-            Role::Affiliate
-        };
-        book.execute(
-            OPERATOR,
-            &Command::AddAgent {
-                handle: (*handle).into(),
-                name: None,
-                role,
-            },
-            None,
-            AT,
-        )
-        .unwrap();
+    for member in common::members(&AGENTS, 1) {
+        book.execute(OPERATOR, &member, None, AT).unwrap();
     }
     book.execute(
         OPERATOR,
-        &Command::AddProject {
-            slug: "p".into(),
-            name: None,
-            currency: "CAD".into(),
-            exponent: 2,
-            approvals,
-        },
+        &Command::add_project_approving("p", "CAD", 2, approvals),
         None,
         AT,
     )

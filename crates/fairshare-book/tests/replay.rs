@@ -35,11 +35,7 @@ fn book_with_a_long_revenue() -> Book {
     }
     requests.push(request(
         OPERATOR,
-        Command::Revenue {
-            project: "p".into(),
-            amount: "12345.67".into(),
-            from: None,
-        },
+        Command::revenue("p", "12345.67"),
         Some("sale-1"),
     ));
     for result in book.execute_batch(&requests) {

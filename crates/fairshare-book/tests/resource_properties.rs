@@ -27,15 +27,7 @@ fn book_with_owners(pledges: &[u32]) -> Book {
         )
         .unwrap();
     }
-    run(
-        &mut book,
-        Command::AddAgent {
-            handle: "tech".into(),
-            name: None,
-            role: Role::Affiliate,
-        },
-    )
-    .unwrap();
+    run(&mut book, Command::add_agent("tech", Role::Affiliate)).unwrap();
     let target: u32 = pledges.iter().sum();
     run(
         &mut book,

@@ -7,7 +7,7 @@ mod common;
 
 use common::rows_of;
 use fairshare_book::{Book, MemoryStore, verify};
-use fairshare_core::{Command, EXCHANGE, Kind, OPERATOR, OUTSIDE, Role};
+use fairshare_core::{Command, EXCHANGE, Kind, OPERATOR, OUTSIDE};
 use proptest::prelude::*;
 
 const AT: &str = "2026-11-21T12:00:00Z";
@@ -199,42 +199,21 @@ fn fresh_book() -> Book {
     let mut run = |command: Command| {
         book.execute(OPERATOR, &command, None, AT).unwrap();
     };
-    for (i, handle) in AGENTS.iter().enumerate() {
-        let role = if i < 2 {
-            Role::Custodian
-        } else {
-            Role::Affiliate
-        };
-        run(Command::AddAgent {
-            handle: (*handle).into(),
-            name: None,
-            role,
-        });
+    for member in common::members(&AGENTS, 2) {
+        run(member);
     }
     for (slug, currency, approvals) in [("ca", "CAD", 0), ("us", "USD", 2)] {
-        run(Command::AddProject {
-            slug: slug.into(),
-            name: None,
-            currency: currency.into(),
-            exponent: 2,
-            approvals,
-        });
+        run(Command::add_project_approving(slug, currency, 2, approvals));
     }
     for (agent, amount) in [("cleo", "30.00"), ("dev", "70.00"), ("ana", "10.00")] {
-        run(Command::Log {
-            project: "ca".into(),
-            agent: agent.into(),
-            kind: Kind::Cash,
-            category: None,
-            hours: None,
-            amount: Some(amount.into()),
-            rate: None,
-            value: None,
-            date: None,
-            note: None,
-            gift: false,
-            reimbursable: false,
-        });
+        run(Command::log(
+            "ca",
+            agent,
+            Kind::Cash,
+            None,
+            None,
+            Some(amount),
+        ));
     }
     book
 }

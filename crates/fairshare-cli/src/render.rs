@@ -118,6 +118,28 @@ pub(crate) fn more_line(offset: usize, shown: usize, total: usize) -> String {
     }
 }
 
+/// A page of a list as `table` with one row a `rows` item, then the line saying where the next
+/// page starts; `no NAME` (`empty`) when the page has no rows.
+pub(crate) fn page_table(
+    empty: &str,
+    mut table: Table,
+    offset: usize,
+    total: usize,
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> String {
+    let mut shown = 0;
+    for row in rows {
+        table.row(row);
+        shown += 1;
+    }
+    if shown == 0 {
+        return format!("{empty}\n");
+    }
+    let mut out = table.render("");
+    out.push_str(&more_line(offset, shown, total));
+    out
+}
+
 // ---------------------------------------------------------------------------------------------
 // Outputs of local commands
 

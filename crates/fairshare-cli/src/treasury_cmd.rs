@@ -15,7 +15,7 @@ use fairshare_ops::treasury::{
 
 use crate::args::Page;
 use crate::commands::out;
-use crate::render::{Output, Table, Text, more_line, or_dash};
+use crate::render::{Output, Table, Text, or_dash, page_table};
 use crate::session::Session;
 
 // ---------------------------------------------------------------------------------------------
@@ -262,10 +262,7 @@ impl Text for PayoutOut {
 
 impl Text for PayoutsOut {
     fn to_text(&self) -> String {
-        if self.payouts.is_empty() {
-            return "no payouts\n".into();
-        }
-        let mut table = Table::new(&[
+        let table = Table::new(&[
             "id",
             "date",
             "agent",
@@ -276,8 +273,8 @@ impl Text for PayoutsOut {
             "reviewed by",
         ])
         .right(&[3]);
-        for p in &self.payouts {
-            table.row(vec![
+        let rows = self.payouts.iter().map(|p| {
+            vec![
                 p.id.clone(),
                 p.date.clone(),
                 p.agent.clone(),
@@ -286,15 +283,9 @@ impl Text for PayoutsOut {
                 p.status.clone(),
                 p.reference.clone(),
                 or_dash(p.reviewed_by.as_deref()),
-            ]);
-        }
-        let mut out = table.render("");
-        out.push_str(&more_line(
-            self.page.offset,
-            self.payouts.len(),
-            self.page.total,
-        ));
-        out
+            ]
+        });
+        page_table("no payouts", table, self.page.offset, self.page.total, rows)
     }
 }
 
@@ -333,10 +324,7 @@ impl Text for ExpenseOut {
 
 impl Text for ExpensesOut {
     fn to_text(&self) -> String {
-        if self.expenses.is_empty() {
-            return "no expenses\n".into();
-        }
-        let mut table = Table::new(&[
+        let table = Table::new(&[
             "id",
             "date",
             "account",
@@ -348,8 +336,8 @@ impl Text for ExpensesOut {
             "for",
         ])
         .right(&[3]);
-        for e in &self.expenses {
-            table.row(vec![
+        let rows = self.expenses.iter().map(|e| {
+            vec![
                 e.id.clone(),
                 e.date.clone(),
                 e.account.clone(),
@@ -359,15 +347,15 @@ impl Text for ExpensesOut {
                 e.status.clone(),
                 format!("{}/{}", e.approvals.len(), e.required),
                 e.purpose.clone(),
-            ]);
-        }
-        let mut out = table.render("");
-        out.push_str(&more_line(
+            ]
+        });
+        page_table(
+            "no expenses",
+            table,
             self.page.offset,
-            self.expenses.len(),
             self.page.total,
-        ));
-        out
+            rows,
+        )
     }
 }
 

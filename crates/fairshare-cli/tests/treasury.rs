@@ -419,3 +419,45 @@ fn the_story_of_treasury_md_runs_as_written() {
     );
     assert_eq!(env.json(&["verify"])["ok"], true);
 }
+
+#[test]
+fn payout_and_expense_lists_as_text() {
+    let env = lab();
+    assert_eq!(env.ok(&["payouts"]), "no payouts\n");
+    assert_eq!(env.ok(&["expenses"]), "no expenses\n");
+    for (agent, amount, reference) in [("cleo", "100.00", "bank-1"), ("dev", "50.00", "bank-2")] {
+        env.ok(&[
+            "--as",
+            agent,
+            "payout",
+            "request",
+            agent,
+            amount,
+            "--reference",
+            reference,
+        ]);
+    }
+    env.ok(&["--as", "ana", "payout", "approve", "payout-1"]);
+    env.ok(&[
+        "--as",
+        "cleo",
+        "expense",
+        "submit",
+        "ops-unallocated",
+        "20.00",
+        "--for",
+        "hosting",
+    ]);
+    assert_eq!(
+        env.ok(&["payouts", "--limit", "1"]),
+        "id        date        agent  amount  asset  status  reference  reviewed by\npayout-1  2026-11-21  cleo   100.00  CAD    paid    bank-1     ana\n(more with --offset 1)\n"
+    );
+    assert_eq!(
+        env.ok(&["payouts", "--offset", "1"]),
+        "id        date        agent  amount  asset  status   reference  reviewed by\npayout-2  2026-11-21  dev     50.00  CAD    pending  bank-2     -\n"
+    );
+    assert_eq!(
+        env.ok(&["expenses"]),
+        "id         date        account          amount  asset  to       status   approvals  for\nexpense-1  2026-11-21  ops-unallocated   20.00  USD    outside  pending  0/2        hosting\n"
+    );
+}

@@ -7,7 +7,9 @@
 //! agents and projects in `directory.rs`; rates, factors, plans and re-valuation in
 //! `policy.rs`; contributions and their review in `contributions.rs`; revenue in
 //! `distribute.rs`; shared resources in `resources.rs`; peer valuation in `peer.rs`; tokens in
-//! `tokens.rs`. The dispatchers destructure a command (and its outcome) and call them.
+//! `tokens.rs`; corrections in `corrections.rs`; payouts, expenses, transfers and exchanges in
+//! `treasury.rs`. `Area::of` names the capability of each command (exhaustive, so a new
+//! command must be placed); the dispatchers destructure a command (and its outcome) and call them.
 
 use crate::command::{Command, Line, Outcome};
 use crate::contributions::{CiteRequest, LogRequest};
@@ -25,10 +27,21 @@ pub(crate) fn unfit(ctx: &Ctx, op: &str) -> DomainError {
     ))
 }
 
-impl State {
-    /// Validates `command` for `ctx.actor` and computes its outcome. Never changes the state.
-    pub fn decide(&self, ctx: &Ctx, command: &Command) -> DomainResult<Outcome> {
-        let role = self.role_of(&ctx.actor)?;
+/// The capability a command belongs to: the module that decides and applies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Area {
+    /// Agents, projects, policy, contributions, revenue.
+    Core,
+    /// Adjustments and reversals of contributions and their review.
+    Corrections,
+    Resources,
+    Peer,
+    Tokens,
+    Treasury,
+}
+
+impl Area {
+    fn of(command: &Command) -> Area {
         match command {
             Command::AddAgent { .. }
             | Command::AddProject { .. }
@@ -42,12 +55,12 @@ impl State {
             | Command::SetPlan { .. }
             | Command::Revenue { .. }
             | Command::Revalue { .. }
-            | Command::Cite { .. } => self.decide_core(ctx, role, command),
+            | Command::Cite { .. } => Area::Core,
             // --- corrections ---
             Command::Adjust { .. }
             | Command::Reverse { .. }
             | Command::ApproveCorrection { .. }
-            | Command::RejectCorrection { .. } => self.decide_correction(ctx, role, command),
+            | Command::RejectCorrection { .. } => Area::Corrections,
             // --- shared resources ---
             Command::OpenCampaign { .. }
             | Command::Pledge { .. }
@@ -57,7 +70,7 @@ impl State {
             | Command::SetFees { .. }
             | Command::UseResource { .. }
             | Command::CommunityAdd { .. }
-            | Command::CommunityRemove { .. } => self.decide_resources(ctx, role, command),
+            | Command::CommunityRemove { .. } => Area::Resources,
             // --- peer valuation ---
             Command::OpenRound { .. }
             | Command::Give { .. }
@@ -70,7 +83,7 @@ impl State {
             | Command::AllocatePool { .. }
             | Command::SetLeaverPolicy { .. }
             | Command::Leave { .. }
-            | Command::Captable { .. } => self.decide_peer(ctx, role, command),
+            | Command::Captable { .. } => Area::Peer,
             // --- tokens ---
             Command::CreateToken { .. }
             | Command::Presale { .. }
@@ -79,7 +92,7 @@ impl State {
             | Command::Donate { .. }
             | Command::Transfer { .. }
             | Command::AcceptToken { .. }
-            | Command::PayWithToken { .. } => self.decide_token(ctx, role, command),
+            | Command::PayWithToken { .. } => Area::Tokens,
             // --- treasury ---
             Command::RequestPayout { .. }
             | Command::ApprovePayout { .. }
@@ -88,7 +101,22 @@ impl State {
             | Command::ApproveExpense { .. }
             | Command::RejectExpense { .. }
             | Command::TransferMoney { .. }
-            | Command::Exchange { .. } => self.decide_treasury(ctx, role, command),
+            | Command::Exchange { .. } => Area::Treasury,
+        }
+    }
+}
+
+impl State {
+    /// Validates `command` for `ctx.actor` and computes its outcome. Never changes the state.
+    pub fn decide(&self, ctx: &Ctx, command: &Command) -> DomainResult<Outcome> {
+        let role = self.role_of(&ctx.actor)?;
+        match Area::of(command) {
+            Area::Core => self.decide_core(ctx, role, command),
+            Area::Corrections => self.decide_correction(ctx, role, command),
+            Area::Resources => self.decide_resources(ctx, role, command),
+            Area::Peer => self.decide_peer(ctx, role, command),
+            Area::Tokens => self.decide_token(ctx, role, command),
+            Area::Treasury => self.decide_treasury(ctx, role, command),
         }
     }
 
@@ -177,66 +205,13 @@ impl State {
                 ctx.seq, self.head
             )));
         }
-        match command {
-            Command::AddAgent { .. }
-            | Command::AddProject { .. }
-            | Command::SetRate { .. }
-            | Command::SetSkill { .. }
-            | Command::SetMultiplier { .. }
-            | Command::SetHalfLife { .. }
-            | Command::Log { .. }
-            | Command::Approve { .. }
-            | Command::Reject { .. }
-            | Command::SetPlan { .. }
-            | Command::Revenue { .. }
-            | Command::Revalue { .. }
-            | Command::Cite { .. } => self.apply_core(ctx, command, outcome, payout_lines)?,
-            // --- corrections ---
-            Command::Adjust { .. }
-            | Command::Reverse { .. }
-            | Command::ApproveCorrection { .. }
-            | Command::RejectCorrection { .. } => self.apply_correction(ctx, command, outcome)?,
-            // --- shared resources ---
-            Command::OpenCampaign { .. }
-            | Command::Pledge { .. }
-            | Command::CancelCampaign { .. }
-            | Command::Purchase { .. }
-            | Command::AddResource { .. }
-            | Command::SetFees { .. }
-            | Command::UseResource { .. }
-            | Command::CommunityAdd { .. }
-            | Command::CommunityRemove { .. } => self.apply_resources(ctx, command, outcome)?,
-            // --- peer valuation ---
-            Command::OpenRound { .. }
-            | Command::Give { .. }
-            | Command::OptOut { .. }
-            | Command::CloseRound { .. }
-            | Command::StewardGive { .. }
-            | Command::SetBlend { .. }
-            | Command::AddBounty { .. }
-            | Command::CompleteBounty { .. }
-            | Command::AllocatePool { .. }
-            | Command::SetLeaverPolicy { .. }
-            | Command::Leave { .. }
-            | Command::Captable { .. } => self.apply_peer(ctx, command, outcome)?,
-            // --- tokens ---
-            Command::CreateToken { .. }
-            | Command::Presale { .. }
-            | Command::Buy { .. }
-            | Command::Redeem { .. }
-            | Command::Donate { .. }
-            | Command::Transfer { .. }
-            | Command::AcceptToken { .. }
-            | Command::PayWithToken { .. } => self.apply_token(ctx, command, outcome)?,
-            // --- treasury ---
-            Command::RequestPayout { .. }
-            | Command::ApprovePayout { .. }
-            | Command::RejectPayout { .. }
-            | Command::SubmitExpense { .. }
-            | Command::ApproveExpense { .. }
-            | Command::RejectExpense { .. }
-            | Command::TransferMoney { .. }
-            | Command::Exchange { .. } => self.apply_treasury(ctx, command, outcome)?,
+        match Area::of(command) {
+            Area::Core => self.apply_core(ctx, command, outcome, payout_lines)?,
+            Area::Corrections => self.apply_correction(ctx, command, outcome)?,
+            Area::Resources => self.apply_resources(ctx, command, outcome)?,
+            Area::Peer => self.apply_peer(ctx, command, outcome)?,
+            Area::Tokens => self.apply_token(ctx, command, outcome)?,
+            Area::Treasury => self.apply_treasury(ctx, command, outcome)?,
         }
         self.record_key(ctx, outcome);
         self.head = ctx.seq;
@@ -423,18 +398,10 @@ mod tests {
         let mut state = State::new();
         ok(
             &mut state,
-            Command::AddAgent {
-                handle: "ana".into(),
-                name: None,
-                role: crate::model::Role::Affiliate,
-            },
+            Command::add_agent("ana", crate::model::Role::Affiliate),
         );
-        let project = |slug: &str, exponent: u32, approvals: u32| Command::AddProject {
-            slug: slug.into(),
-            name: None,
-            currency: "CAD".into(),
-            exponent,
-            approvals,
+        let project = |slug: &str, exponent: u32, approvals: u32| {
+            Command::add_project_approving(slug, "CAD", exponent, approvals)
         };
         ok(&mut state, project("p", 2, 0));
         let s = |text: &str| Some(text.to_string());
@@ -497,11 +464,7 @@ mod tests {
         assert_eq!(message, "a cash contribution takes no hours");
         assert_eq!((field, value), (Some("hours"), None));
 
-        let revenue = |amount: &str| Command::Revenue {
-            project: "p".into(),
-            amount: amount.into(),
-            from: None,
-        };
+        let revenue = |amount: &str| Command::revenue("p", amount);
         let (message, field, value, limit) = refusal(&state, revenue("1.005"));
         assert_eq!(
             message,
@@ -546,22 +509,9 @@ mod tests {
         let mut state = State::new();
         ok(
             &mut state,
-            Command::AddAgent {
-                handle: "ana".into(),
-                name: None,
-                role: crate::model::Role::Custodian,
-            },
+            Command::add_agent("ana", crate::model::Role::Custodian),
         );
-        ok(
-            &mut state,
-            Command::AddProject {
-                slug: "p".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals: 0,
-            },
-        );
+        ok(&mut state, Command::add_project("p", "CAD", 2));
         ok(
             &mut state,
             Command::AddResource {

@@ -2115,19 +2115,9 @@ mod tests {
             ("john", Role::Affiliate),
             ("olga", Role::Observer),
         ] {
-            book.op(Command::AddAgent {
-                handle: handle.into(),
-                name: None,
-                role,
-            });
+            book.op(Command::add_agent(handle, role));
         }
-        book.op(Command::AddProject {
-            slug: "v".into(),
-            name: None,
-            currency: "UNITS".into(),
-            exponent: 0,
-            approvals: 0,
-        });
+        book.op(Command::add_project("v", "UNITS", 0));
         book.op(Command::SetRate {
             project: "v".into(),
             category: "any".into(),
@@ -2511,13 +2501,7 @@ mod tests {
         let mut book = Book {
             state: State::new(),
         };
-        book.op(Command::AddProject {
-            slug: "v".into(),
-            name: None,
-            currency: "UNITS".into(),
-            exponent: 0,
-            approvals: 0,
-        });
+        book.op(Command::add_project("v", "UNITS", 0));
         let error = book.refuse(OPERATOR, pool("100"));
         assert!(
             error.contains("has no counted contribution value"),
@@ -2677,13 +2661,7 @@ mod tests {
     fn leaving_waits_for_pending_contributions() {
         let mut book = startup();
         // Project `w` needs one approval before a contribution counts.
-        book.op(Command::AddProject {
-            slug: "w".into(),
-            name: None,
-            currency: "UNITS".into(),
-            exponent: 0,
-            approvals: 1,
-        });
+        book.op(Command::add_project_approving("w", "UNITS", 0, 1));
         book.op(Command::SetRate {
             project: "w".into(),
             category: "any".into(),

@@ -2,18 +2,37 @@
 //! the optional fields with their defaults, so a caller names only what matters to it.
 
 use crate::command::Command;
-use crate::model::Kind;
+use crate::model::{Kind, Role};
 use crate::tokens::Redemption;
 
 impl Command {
+    /// An agent with no display name.
+    pub fn add_agent(handle: &str, role: Role) -> Command {
+        Command::AddAgent {
+            handle: handle.into(),
+            name: None,
+            role,
+        }
+    }
+
     /// A project with no display name and no approvals required.
     pub fn add_project(slug: &str, currency: &str, exponent: u32) -> Command {
+        Command::add_project_approving(slug, currency, exponent, 0)
+    }
+
+    /// A project with no display name that requires `approvals` approvals.
+    pub fn add_project_approving(
+        slug: &str,
+        currency: &str,
+        exponent: u32,
+        approvals: u32,
+    ) -> Command {
         Command::AddProject {
             slug: slug.into(),
             name: None,
             currency: currency.into(),
             exponent,
-            approvals: 0,
+            approvals,
         }
     }
 
@@ -23,6 +42,15 @@ impl Command {
             project: project.into(),
             category: category.into(),
             per_hour: per_hour.into(),
+        }
+    }
+
+    /// Revenue of `amount` to `project`, from outside.
+    pub fn revenue(project: &str, amount: &str) -> Command {
+        Command::Revenue {
+            project: project.into(),
+            amount: amount.into(),
+            from: None,
         }
     }
 

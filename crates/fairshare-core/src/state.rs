@@ -109,22 +109,28 @@ impl KeyRecord {
     /// What to keep of an outcome: a revenue split over many agents would otherwise hold its
     /// payout lines twice.
     pub(crate) fn compact(outcome: &Outcome) -> Outcome {
-        match outcome {
-            Outcome::Distributed {
-                id,
-                amount,
-                plan_version,
-                claims,
-                ..
-            } => Outcome::Distributed {
-                id: *id,
-                amount: *amount,
-                plan_version: *plan_version,
-                lines: Vec::new(),
-                claims: claims.clone(),
-            },
-            other => other.clone(),
-        }
+        with_payout_lines(outcome, |_| Vec::new())
+    }
+}
+
+/// `outcome` with a distribution's payout lines replaced by `lines(id)`; any other outcome as
+/// it is.
+fn with_payout_lines(outcome: &Outcome, lines: impl FnOnce(u64) -> Vec<Line>) -> Outcome {
+    match outcome {
+        Outcome::Distributed {
+            id,
+            amount,
+            plan_version,
+            claims,
+            ..
+        } => Outcome::Distributed {
+            id: *id,
+            amount: *amount,
+            plan_version: *plan_version,
+            lines: lines(*id),
+            claims: claims.clone(),
+        },
+        other => other.clone(),
     }
 }
 
@@ -262,25 +268,11 @@ impl State {
 
     /// The whole first outcome of an idempotency key, as a retry returns it.
     pub fn key_outcome(&self, record: &KeyRecord) -> Outcome {
-        match &record.outcome {
-            Outcome::Distributed {
-                id,
-                amount,
-                plan_version,
-                claims,
-                ..
-            } => Outcome::Distributed {
-                id: *id,
-                amount: *amount,
-                plan_version: *plan_version,
-                lines: self
-                    .distribution(*id)
-                    .map(|d| d.lines.clone())
-                    .unwrap_or_default(),
-                claims: claims.clone(),
-            },
-            other => other.clone(),
-        }
+        with_payout_lines(&record.outcome, |id| {
+            self.distribution(id)
+                .map(|d| d.lines.clone())
+                .unwrap_or_default()
+        })
     }
 
     pub fn key_record(&self, key: &str) -> Option<&KeyRecord> {

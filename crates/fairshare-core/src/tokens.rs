@@ -507,6 +507,16 @@ pub struct Price {
 }
 
 impl Price {
+    /// `numerator` currency minor units spread over the token's supply.
+    fn of_supply(token: &Token, numerator: i128) -> Price {
+        Price {
+            numerator,
+            denominator: token.supply(),
+            currency_exponent: token.currency_exponent,
+            token_exponent: token.exponent,
+        }
+    }
+
     /// Currency units per whole token, rounded down to `decimals` decimals.
     pub fn per_token(&self, decimals: u32) -> String {
         let numerator = big(self.numerator) * pow10_big(self.token_exponent) * pow10_big(decimals);
@@ -541,13 +551,7 @@ impl State {
     /// is no supply.
     pub fn token_redemption_price(&self, symbol: &str) -> DomainResult<Option<Price>> {
         let token = self.token(symbol)?;
-        let supply = token.supply();
-        Ok((supply > 0).then(|| Price {
-            numerator: self.reserve_of(token),
-            denominator: supply,
-            currency_exponent: token.currency_exponent,
-            token_exponent: token.exponent,
-        }))
+        Ok((token.supply() > 0).then(|| Price::of_supply(token, self.reserve_of(token))))
     }
 
     /// A curve token's spot price `P = k * R / S` (k = 2); none for NAV tokens or no supply.
@@ -557,12 +561,10 @@ impl State {
         if token.redemption != Redemption::Curve || supply <= 0 {
             return Ok(None);
         }
-        Ok(Some(Price {
-            numerator: self.reserve_of(token) * CURVE_EXPONENT as i128,
-            denominator: supply,
-            currency_exponent: token.currency_exponent,
-            token_exponent: token.exponent,
-        }))
+        Ok(Some(Price::of_supply(
+            token,
+            self.reserve_of(token) * CURVE_EXPONENT as i128,
+        )))
     }
 
     /// Every holder with a positive balance, in byte order of the name.
@@ -1894,26 +1896,10 @@ mod tests {
                 ("bob", Role::Affiliate),
                 ("city", Role::Observer),
             ] {
-                harness.ok(
-                    OPERATOR,
-                    Command::AddAgent {
-                        handle: handle.into(),
-                        name: None,
-                        role,
-                    },
-                );
+                harness.ok(OPERATOR, Command::add_agent(handle, role));
             }
             for slug in ["bikes", "transit"] {
-                harness.ok(
-                    OPERATOR,
-                    Command::AddProject {
-                        slug: slug.into(),
-                        name: None,
-                        currency: "CAD".into(),
-                        exponent: 2,
-                        approvals: 0,
-                    },
-                );
+                harness.ok(OPERATOR, Command::add_project(slug, "CAD", 2));
             }
             harness.ok(
                 OPERATOR,
@@ -2063,21 +2049,11 @@ mod tests {
                 "only the bonding-curve exponent 2 is supported, not 3",
             ),
             (
-                Command::AddProject {
-                    slug: "p2".into(),
-                    name: None,
-                    currency: "BIKE".into(),
-                    exponent: 2,
-                    approvals: 0,
-                },
+                Command::add_project("p2", "BIKE", 2),
                 "BIKE is the token of project bikes",
             ),
             (
-                Command::AddAgent {
-                    handle: "bikes-reserve".into(),
-                    name: None,
-                    role: Role::Affiliate,
-                },
+                Command::add_agent("bikes-reserve", Role::Affiliate),
                 "already taken",
             ),
         ];
@@ -2142,13 +2118,7 @@ mod tests {
         let mut h = Harness::new();
         h.ok(
             OPERATOR,
-            Command::AddProject {
-                slug: "reviewed".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals: 1,
-            },
+            Command::add_project_approving("reviewed", "CAD", 2, 1),
         );
         h.ok(
             OPERATOR,
@@ -2271,14 +2241,9 @@ mod tests {
                 plan,
             },
         );
-        let Outcome::Distributed { lines, .. } = h.ok(
-            OPERATOR,
-            Command::Revenue {
-                project: "transit".into(),
-                amount: "0.03".into(),
-                from: None,
-            },
-        ) else {
+        let Outcome::Distributed { lines, .. } =
+            h.ok(OPERATOR, Command::revenue("transit", "0.03"))
+        else {
             panic!("not distributed");
         };
         // 3 cents over 1:1 (ana holds nothing): the tie goes to the smaller name.

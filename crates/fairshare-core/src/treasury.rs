@@ -111,6 +111,124 @@ pub struct Treasury {
     pub(crate) expenses: Vec<Expense>,
 }
 
+/// A payout or an expense, as its review sees it: a custodian other than its parties approves
+/// or rejects it while it is pending.
+pub(crate) trait Reviewed {
+    /// What it is called in messages and permissions: `payout` or `expense`.
+    const KIND: &'static str;
+    /// Its parties, who may not review it, in words.
+    const PARTIES: &'static str;
+    fn id(&self) -> &str;
+    fn status(&self) -> TreasuryStatus;
+    /// Whether `actor` is one of its parties.
+    fn involves(&self, actor: &str) -> bool;
+    /// Records its rejection by `actor` for `reason`.
+    fn reject(&mut self, actor: &str, reason: &str);
+}
+
+impl Reviewed for Payout {
+    const KIND: &'static str = "payout";
+    const PARTIES: &'static str = "the payee and the requester";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn status(&self) -> TreasuryStatus {
+        self.status
+    }
+    fn involves(&self, actor: &str) -> bool {
+        self.agent == actor || self.requested_by == actor
+    }
+    fn reject(&mut self, actor: &str, reason: &str) {
+        self.status = TreasuryStatus::Rejected;
+        self.reviewed_by = Some(actor.to_string());
+        self.reason = Some(reason.to_string());
+    }
+}
+
+impl Reviewed for Expense {
+    const KIND: &'static str = "expense";
+    const PARTIES: &'static str = "the submitter and the payee";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn status(&self) -> TreasuryStatus {
+        self.status
+    }
+    fn involves(&self, actor: &str) -> bool {
+        self.submitted_by == actor || self.payee.as_deref() == Some(actor)
+    }
+    fn reject(&mut self, actor: &str, reason: &str) {
+        self.status = TreasuryStatus::Rejected;
+        self.rejected_by = Some(actor.to_string());
+        self.reason = Some(reason.to_string());
+    }
+}
+
+/// Who may `verb` the item `id` (`item`, found or not): a custodian other than its parties,
+/// while it is pending.
+fn check_review<'a, T: Reviewed>(
+    ctx: &Ctx,
+    role: Role,
+    id: &str,
+    verb: &str,
+    item: DomainResult<&'a T>,
+) -> DomainResult<&'a T> {
+    require_custodian(role, &format!("{verb} {}s", T::KIND))?;
+    let item = item.about_value("id", id)?;
+    if item.involves(&ctx.actor) {
+        return Err(DomainError::forbidden(format!(
+            "{} may not {verb} {} {id}: it must be reviewed by a custodian other than {}",
+            ctx.actor,
+            T::KIND,
+            T::PARTIES
+        )));
+    }
+    if item.status() != TreasuryStatus::Pending {
+        return Err(DomainError::conflict(format!(
+            "{} {id} is {} already",
+            T::KIND,
+            item.status().as_str()
+        ))
+        .field("id")
+        .value(id));
+    }
+    Ok(item)
+}
+
+/// A rejection of the item `id`: by a reviewer, with a reason.
+fn decide_rejection<T: Reviewed>(
+    ctx: &Ctx,
+    role: Role,
+    id: &str,
+    reason: &str,
+    item: DomainResult<&T>,
+) -> DomainResult<Outcome> {
+    check_review(ctx, role, id, "reject", item)?;
+    required_text("reason", reason, "a rejection needs a reason")?;
+    Ok(Outcome::Done)
+}
+
+/// Where the pending item `id` stands in `items`: one that is not there was never decided,
+/// so the log was forged.
+fn pending_index<T: Reviewed>(ctx: &Ctx, items: &[T], id: &str, op: &str) -> DomainResult<usize> {
+    items
+        .iter()
+        .position(|i| i.id() == id && i.status() == TreasuryStatus::Pending)
+        .ok_or_else(|| unfit(ctx, op))
+}
+
+fn apply_rejection<T: Reviewed>(
+    ctx: &Ctx,
+    items: &mut [T],
+    id: &str,
+    reason: &str,
+    op: &str,
+) -> DomainResult<()> {
+    let index = pending_index(ctx, items, id, op)?;
+    items[index].reject(&ctx.actor, reason);
+    Ok(())
+}
+
 /// The borrowed fields of an expense submission.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ExpenseRequest<'a> {
@@ -247,7 +365,7 @@ impl State {
             ),
             Command::ApprovePayout { id } => self.decide_approve_payout(ctx, role, id),
             Command::RejectPayout { id, reason } => {
-                self.decide_reject_payout(ctx, role, id, reason)
+                decide_rejection(ctx, role, id, reason, self.payout(id))
             }
             Command::SubmitExpense { .. } => match ExpenseRequest::of(command) {
                 Some(request) => self.decide_submit_expense(ctx, role, &request),
@@ -255,7 +373,7 @@ impl State {
             },
             Command::ApproveExpense { id } => self.decide_approve_expense(ctx, role, id),
             Command::RejectExpense { id, reason } => {
-                self.decide_reject_expense(ctx, role, id, reason)
+                decide_rejection(ctx, role, id, reason, self.expense(id))
             }
             Command::TransferMoney {
                 from,
@@ -304,7 +422,7 @@ impl State {
             ),
             (Command::ApprovePayout { id }, Outcome::Done) => self.apply_approve_payout(ctx, id),
             (Command::RejectPayout { id, reason }, Outcome::Done) => {
-                self.apply_reject_payout(ctx, id, reason)
+                apply_rejection(ctx, &mut self.treasury.payouts, id, reason, "reject_payout")
             }
             (
                 Command::SubmitExpense { .. },
@@ -323,9 +441,13 @@ impl State {
             (Command::ApproveExpense { id }, Outcome::ExpenseApproved { paid }) => {
                 self.apply_approve_expense(ctx, id, *paid)
             }
-            (Command::RejectExpense { id, reason }, Outcome::Done) => {
-                self.apply_reject_expense(ctx, id, reason)
-            }
+            (Command::RejectExpense { id, reason }, Outcome::Done) => apply_rejection(
+                ctx,
+                &mut self.treasury.expenses,
+                id,
+                reason,
+                "reject_expense",
+            ),
             (
                 Command::TransferMoney {
                     from,
@@ -636,41 +758,13 @@ impl State {
         Ok(())
     }
 
-    /// Who may review payout `id`: a custodian other than the payee and the requester, while
-    /// it is pending.
-    fn check_payout_review(
-        &self,
-        ctx: &Ctx,
-        role: Role,
-        id: &str,
-        verb: &str,
-    ) -> DomainResult<&Payout> {
-        require_custodian(role, &format!("{verb} payouts"))?;
-        let payout = self.payout(id).about_value("id", id)?;
-        if payout.agent == ctx.actor || payout.requested_by == ctx.actor {
-            return Err(DomainError::forbidden(format!(
-                "{} may not {verb} payout {id}: it must be reviewed by a custodian other than the payee and the requester",
-                ctx.actor
-            )));
-        }
-        if payout.status != TreasuryStatus::Pending {
-            return Err(DomainError::conflict(format!(
-                "payout {id} is {} already",
-                payout.status.as_str()
-            ))
-            .field("id")
-            .value(id));
-        }
-        Ok(payout)
-    }
-
     pub(crate) fn decide_approve_payout(
         &self,
         ctx: &Ctx,
         role: Role,
         id: &str,
     ) -> DomainResult<Outcome> {
-        let payout = self.check_payout_review(ctx, role, id, "approve")?;
+        let payout = check_review(ctx, role, id, "approve", self.payout(id))?;
         self.check_funds(
             &payout.agent,
             &payout.asset,
@@ -682,7 +776,7 @@ impl State {
     }
 
     pub(crate) fn apply_approve_payout(&mut self, ctx: &Ctx, id: &str) -> DomainResult<()> {
-        let index = self.pending_payout(ctx, id, "approve_payout")?;
+        let index = pending_index(ctx, &self.treasury.payouts, id, "approve_payout")?;
         let payout = &self.treasury.payouts[index];
         let postings = transfer(&payout.agent, OUTSIDE, &payout.asset, payout.amount);
         let memo = format!("payout {id} to {}: {}", payout.agent, payout.reference);
@@ -690,32 +784,6 @@ impl State {
         let payout = &mut self.treasury.payouts[index];
         payout.status = TreasuryStatus::Paid;
         payout.reviewed_by = Some(ctx.actor.clone());
-        Ok(())
-    }
-
-    pub(crate) fn decide_reject_payout(
-        &self,
-        ctx: &Ctx,
-        role: Role,
-        id: &str,
-        reason: &str,
-    ) -> DomainResult<Outcome> {
-        self.check_payout_review(ctx, role, id, "reject")?;
-        required_text("reason", reason, "a rejection needs a reason")?;
-        Ok(Outcome::Done)
-    }
-
-    pub(crate) fn apply_reject_payout(
-        &mut self,
-        ctx: &Ctx,
-        id: &str,
-        reason: &str,
-    ) -> DomainResult<()> {
-        let index = self.pending_payout(ctx, id, "reject_payout")?;
-        let payout = &mut self.treasury.payouts[index];
-        payout.status = TreasuryStatus::Rejected;
-        payout.reviewed_by = Some(ctx.actor.clone());
-        payout.reason = Some(reason.to_string());
         Ok(())
     }
 
@@ -732,14 +800,6 @@ impl State {
             .post(ctx.seq, memo, postings)
             .map(|_| ())
             .map_err(|_| unfit(ctx, op))
-    }
-
-    fn pending_payout(&self, ctx: &Ctx, id: &str, op: &str) -> DomainResult<usize> {
-        self.treasury
-            .payouts
-            .iter()
-            .position(|p| p.id == id && p.status == TreasuryStatus::Pending)
-            .ok_or_else(|| unfit(ctx, op))
     }
 
     // --- expenses ---
@@ -765,17 +825,7 @@ impl State {
         }
         let (asset, exponent) = self.request_asset("asset", request.account, request.asset)?;
         let amount = positive_amount("amount", request.amount, exponent)?;
-        let committed: i128 = self
-            .treasury
-            .expenses
-            .iter()
-            .filter(|e| {
-                e.status == TreasuryStatus::Pending
-                    && e.account == request.account
-                    && e.asset == asset
-            })
-            .map(|e| e.amount)
-            .sum();
+        let committed = self.expenses_committed(request.account, &asset);
         self.check_funds(request.account, &asset, exponent, amount, committed)?;
         let expenses = &self.treasury.expenses;
         let id = self.treasury_id(request.id, "expense", expenses.len(), |c| {
@@ -829,41 +879,13 @@ impl State {
         Ok(())
     }
 
-    /// Who may review expense `id`: a custodian other than its submitter and its payee, while
-    /// it is pending.
-    fn check_expense_review(
-        &self,
-        ctx: &Ctx,
-        role: Role,
-        id: &str,
-        verb: &str,
-    ) -> DomainResult<&Expense> {
-        require_custodian(role, &format!("{verb} expenses"))?;
-        let expense = self.expense(id).about_value("id", id)?;
-        if expense.submitted_by == ctx.actor || expense.payee.as_deref() == Some(&ctx.actor) {
-            return Err(DomainError::forbidden(format!(
-                "{} may not {verb} expense {id}: it must be reviewed by a custodian other than the submitter and the payee",
-                ctx.actor
-            )));
-        }
-        if expense.status != TreasuryStatus::Pending {
-            return Err(DomainError::conflict(format!(
-                "expense {id} is {} already",
-                expense.status.as_str()
-            ))
-            .field("id")
-            .value(id));
-        }
-        Ok(expense)
-    }
-
     pub(crate) fn decide_approve_expense(
         &self,
         ctx: &Ctx,
         role: Role,
         id: &str,
     ) -> DomainResult<Outcome> {
-        let expense = self.check_expense_review(ctx, role, id, "approve")?;
+        let expense = check_review(ctx, role, id, "approve", self.expense(id))?;
         if expense.approvals.contains(&ctx.actor) {
             return Err(DomainError::conflict(format!(
                 "{} has already approved expense {id}",
@@ -889,12 +911,7 @@ impl State {
         id: &str,
         paid: bool,
     ) -> DomainResult<()> {
-        let index = self
-            .treasury
-            .expenses
-            .iter()
-            .position(|e| e.id == id && e.status == TreasuryStatus::Pending)
-            .ok_or_else(|| unfit(ctx, "approve_expense"))?;
+        let index = pending_index(ctx, &self.treasury.expenses, id, "approve_expense")?;
         let expense = &self.treasury.expenses[index];
         if paid != (expense.approvals.len() as u32 + 1 >= expense.required) {
             return Err(unfit(ctx, "approve_expense"));
@@ -910,36 +927,6 @@ impl State {
         if paid {
             expense.status = TreasuryStatus::Paid;
         }
-        Ok(())
-    }
-
-    pub(crate) fn decide_reject_expense(
-        &self,
-        ctx: &Ctx,
-        role: Role,
-        id: &str,
-        reason: &str,
-    ) -> DomainResult<Outcome> {
-        self.check_expense_review(ctx, role, id, "reject")?;
-        required_text("reason", reason, "a rejection needs a reason")?;
-        Ok(Outcome::Done)
-    }
-
-    pub(crate) fn apply_reject_expense(
-        &mut self,
-        ctx: &Ctx,
-        id: &str,
-        reason: &str,
-    ) -> DomainResult<()> {
-        let expense = self
-            .treasury
-            .expenses
-            .iter_mut()
-            .find(|e| e.id == id && e.status == TreasuryStatus::Pending)
-            .ok_or_else(|| unfit(ctx, "reject_expense"))?;
-        expense.status = TreasuryStatus::Rejected;
-        expense.rejected_by = Some(ctx.actor.clone());
-        expense.reason = Some(reason.to_string());
         Ok(())
     }
 

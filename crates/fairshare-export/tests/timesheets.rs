@@ -28,11 +28,7 @@ fn book() -> Book {
         ("marie", Role::Affiliate),
         ("luc", Role::Custodian),
     ] {
-        run(Command::AddAgent {
-            handle: handle.into(),
-            name: None,
-            role,
-        });
+        run(Command::add_agent(handle, role));
     }
     run(Command::add_project("forillon", "CAD", 2));
     for (category, rate) in [

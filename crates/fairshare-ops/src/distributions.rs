@@ -186,10 +186,10 @@ impl Read for ListDistributions {
             .distributions()
             .iter()
             .filter(|d| d.project == self.project);
-        let (distributions, total) = page.take(all, DistributionRow::of);
+        let (page, distributions) = page.list(all, DistributionRow::of);
         Ok(DistributionsOut {
             project: self.project.clone(),
-            page: page.info(distributions.len(), total),
+            page,
             distributions,
         })
     }

@@ -56,6 +56,16 @@ impl Page {
         (rows, total)
     }
 
+    /// This page of `items`, each rendered by `render`, and what the list says about it.
+    pub fn list<T, R>(
+        &self,
+        items: impl Iterator<Item = T>,
+        render: impl FnMut(T) -> R,
+    ) -> (PageInfo, Vec<R>) {
+        let (rows, total) = self.take(items, render);
+        (self.info(rows.len(), total), rows)
+    }
+
     /// The offset of the next page, if there is one.
     pub fn next_offset(&self, shown: usize, total: usize) -> Option<usize> {
         let next = self.offset.saturating_add(shown);

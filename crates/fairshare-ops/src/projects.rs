@@ -109,11 +109,8 @@ operation!(ListProjects => ProjectsOut, Get "/api/v1/projects", "projects",
 impl Read for ListProjects {
     fn view(&self, state: &State, _: &Reading) -> OpResult<ProjectsOut> {
         let page = Page::new(self.limit, self.offset)?;
-        let (projects, total) = page.take(state.projects(), ProjectRow::of);
-        Ok(ProjectsOut {
-            page: page.info(projects.len(), total),
-            projects,
-        })
+        let (page, projects) = page.list(state.projects(), ProjectRow::of);
+        Ok(ProjectsOut { page, projects })
     }
 }
 

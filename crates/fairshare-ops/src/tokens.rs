@@ -305,12 +305,9 @@ operation!(ListTokens => TokensOut, Get "/api/v1/tokens", "tokens",
 impl Read for ListTokens {
     fn view(&self, state: &State, _: &Reading) -> OpResult<TokensOut> {
         let page = Page::new(self.limit, self.offset)?;
-        let (rows, total) = page.take(state.tokens(), |t| TokenRow::of(state, t));
+        let (page, rows) = page.list(state.tokens(), |t| TokenRow::of(state, t));
         let tokens = rows.into_iter().collect::<OpResult<Vec<_>>>()?;
-        Ok(TokensOut {
-            page: page.info(tokens.len(), total),
-            tokens,
-        })
+        Ok(TokensOut { page, tokens })
     }
 }
 

@@ -12,6 +12,38 @@ use crate::error::{OpResult, unexpected};
 use crate::op::{Read, Reading, Write};
 use crate::page::{Page, PageInfo};
 
+/// The review of a pending payout or expense (approve or reject): a request named as its
+/// command, with the item's `id` (and its other text fields, such as a rejection's `reason`),
+/// whose view is the item after it.
+macro_rules! review {
+    ($(#[$doc:meta])* $op:ident { $($field:ident),* } => $view:ident by $lookup:ident,
+        $path:literal, $summary:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(deny_unknown_fields)]
+        pub struct $op {
+            pub id: String,
+            $(pub $field: String,)*
+        }
+
+        operation!($op => $view, Post $path, "treasury", $summary);
+
+        impl Write for $op {
+            fn command(&self, _actor: &str) -> OpResult<Command> {
+                Ok(Command::$op {
+                    id: self.id.clone(),
+                    $($field: self.$field.clone(),)*
+                })
+            }
+
+            fn view(&self, state: &State, _: &Executed) -> OpResult<$view> {
+                Ok($view::of(state, state.$lookup(&self.id)?))
+            }
+        }
+    };
+}
+
 /// The status a list is narrowed to, if any.
 fn status_filter(status: Option<&String>) -> OpResult<Option<TreasuryStatus>> {
     Ok(status.map(|s| s.parse::<TreasuryStatus>()).transpose()?)
@@ -108,53 +140,17 @@ impl Write for RequestPayout {
     }
 }
 
-/// Approves a pending payout: the amount moves from the agent's balance to `outside`
-/// (a custodian other than the payee and the requester).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ApprovePayout {
-    pub id: String,
+review! {
+    /// Approves a pending payout: the amount moves from the agent's balance to `outside`
+    /// (a custodian other than the payee and the requester).
+    ApprovePayout {} => PayoutOut by payout, "/api/v1/payouts/{id}/approve",
+        "Approves a pending payout: the amount moves from the agent's balance to outside"
 }
 
-operation!(ApprovePayout => PayoutOut, Post "/api/v1/payouts/{id}/approve", "treasury",
-    "Approves a pending payout: the amount moves from the agent's balance to outside");
-
-impl Write for ApprovePayout {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::ApprovePayout {
-            id: self.id.clone(),
-        })
-    }
-
-    fn view(&self, state: &State, _: &Executed) -> OpResult<PayoutOut> {
-        Ok(PayoutOut::of(state, state.payout(&self.id)?))
-    }
-}
-
-/// Rejects a pending payout, with a reason.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct RejectPayout {
-    pub id: String,
-    pub reason: String,
-}
-
-operation!(RejectPayout => PayoutOut, Post "/api/v1/payouts/{id}/reject", "treasury",
-    "Rejects a pending payout, with a reason");
-
-impl Write for RejectPayout {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::RejectPayout {
-            id: self.id.clone(),
-            reason: self.reason.clone(),
-        })
-    }
-
-    fn view(&self, state: &State, _: &Executed) -> OpResult<PayoutOut> {
-        Ok(PayoutOut::of(state, state.payout(&self.id)?))
-    }
+review! {
+    /// Rejects a pending payout, with a reason.
+    RejectPayout { reason } => PayoutOut by payout, "/api/v1/payouts/{id}/reject",
+        "Rejects a pending payout, with a reason"
 }
 
 /// Payouts, in the order they were requested; every agent's or one's, of any status or one.
@@ -197,11 +193,8 @@ impl Read for ListPayouts {
             self.agent.as_ref().is_none_or(|a| p.agent == *a)
                 && status.is_none_or(|s| p.status == s)
         });
-        let (payouts, total) = page.take(payouts, |p| PayoutOut::of(state, p));
-        Ok(PayoutsOut {
-            page: page.info(payouts.len(), total),
-            payouts,
-        })
+        let (page, payouts) = page.list(payouts, |p| PayoutOut::of(state, p));
+        Ok(PayoutsOut { page, payouts })
     }
 }
 
@@ -312,53 +305,17 @@ impl Write for SubmitExpense {
     }
 }
 
-/// Approves a pending expense (a custodian other than its submitter and its payee); the last
-/// approval it needs pays it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ApproveExpense {
-    pub id: String,
+review! {
+    /// Approves a pending expense (a custodian other than its submitter and its payee); the last
+    /// approval it needs pays it.
+    ApproveExpense {} => ExpenseOut by expense, "/api/v1/expenses/{id}/approve",
+        "Approves a pending expense; the last approval it needs pays it"
 }
 
-operation!(ApproveExpense => ExpenseOut, Post "/api/v1/expenses/{id}/approve", "treasury",
-    "Approves a pending expense; the last approval it needs pays it");
-
-impl Write for ApproveExpense {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::ApproveExpense {
-            id: self.id.clone(),
-        })
-    }
-
-    fn view(&self, state: &State, _: &Executed) -> OpResult<ExpenseOut> {
-        Ok(ExpenseOut::of(state, state.expense(&self.id)?))
-    }
-}
-
-/// Rejects a pending expense, with a reason.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct RejectExpense {
-    pub id: String,
-    pub reason: String,
-}
-
-operation!(RejectExpense => ExpenseOut, Post "/api/v1/expenses/{id}/reject", "treasury",
-    "Rejects a pending expense, with a reason");
-
-impl Write for RejectExpense {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::RejectExpense {
-            id: self.id.clone(),
-            reason: self.reason.clone(),
-        })
-    }
-
-    fn view(&self, state: &State, _: &Executed) -> OpResult<ExpenseOut> {
-        Ok(ExpenseOut::of(state, state.expense(&self.id)?))
-    }
+review! {
+    /// Rejects a pending expense, with a reason.
+    RejectExpense { reason } => ExpenseOut by expense, "/api/v1/expenses/{id}/reject",
+        "Rejects a pending expense, with a reason"
 }
 
 /// Expenses, in the order they were submitted; every account's or one's, any status or one.
@@ -398,11 +355,8 @@ impl Read for ListExpenses {
             self.account.as_ref().is_none_or(|a| e.account == *a)
                 && status.is_none_or(|s| e.status == s)
         });
-        let (expenses, total) = page.take(expenses, |e| ExpenseOut::of(state, e));
-        Ok(ExpensesOut {
-            page: page.info(expenses.len(), total),
-            expenses,
-        })
+        let (page, expenses) = page.list(expenses, |e| ExpenseOut::of(state, e));
+        Ok(ExpensesOut { page, expenses })
     }
 }
 

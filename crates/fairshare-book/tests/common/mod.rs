@@ -18,17 +18,25 @@ pub fn request(actor: &str, command: Command, key: Option<&str>) -> Request {
     }
 }
 
+/// Agents named `handles`, the first `custodians` of them custodians and the rest affiliates.
+pub fn members(handles: &[&str], custodians: usize) -> Vec<Command> {
+    handles
+        .iter()
+        .enumerate()
+        .map(|(i, handle)| {
+            let role = if i < custodians {
+                Role::Custodian
+            } else {
+                Role::Affiliate
+            };
+            Command::add_agent(handle, role)
+        })
+        .collect()
+}
+
 pub fn setup() -> Vec<Request> {
     vec![
-        request(
-            OPERATOR,
-            Command::AddAgent {
-                handle: "ana".into(),
-                name: None,
-                role: Role::Affiliate,
-            },
-            None,
-        ),
+        request(OPERATOR, Command::add_agent("ana", Role::Affiliate), None),
         request(OPERATOR, Command::add_project("p", "CAD", 2), None),
         request(OPERATOR, Command::set_rate("p", "build", "30.00"), None),
     ]

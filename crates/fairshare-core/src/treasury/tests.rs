@@ -50,22 +50,8 @@ impl Book {
     }
 }
 
-fn agent(handle: &str, role: Role) -> Command {
-    Command::AddAgent {
-        handle: handle.into(),
-        name: None,
-        role,
-    }
-}
-
 fn project(slug: &str, currency: &str, approvals: u32) -> Command {
-    Command::AddProject {
-        slug: slug.into(),
-        name: None,
-        currency: currency.into(),
-        exponent: 2,
-        approvals,
-    }
+    Command::add_project_approving(slug, currency, 2, approvals)
 }
 
 /// The lab of treasury.json after its first revenue: cleo 1533.33, dev 766.67, maintenance
@@ -82,37 +68,14 @@ fn lab() -> Book {
         ("dev", Role::Affiliate),
         ("olga", Role::Observer),
     ] {
-        book.ok(OPERATOR, agent(handle, role));
+        book.ok(OPERATOR, Command::add_agent(handle, role));
     }
     book.ok(OPERATOR, project("lab", "CAD", 0));
     for (category, rate) in [("assembly", "30.00"), ("design", "50.00")] {
-        book.ok(
-            OPERATOR,
-            Command::SetRate {
-                project: "lab".into(),
-                category: category.into(),
-                per_hour: rate.into(),
-            },
-        );
+        book.ok(OPERATOR, Command::set_rate("lab", category, rate));
     }
     for (who, category, hours) in [("cleo", "assembly", "20"), ("dev", "design", "6")] {
-        book.ok(
-            OPERATOR,
-            Command::Log {
-                project: "lab".into(),
-                agent: who.into(),
-                kind: crate::model::Kind::Work,
-                category: Some(category.into()),
-                hours: Some(hours.into()),
-                amount: None,
-                rate: None,
-                value: None,
-                date: None,
-                note: None,
-                gift: false,
-                reimbursable: false,
-            },
-        );
+        book.ok(OPERATOR, Command::log_work("lab", who, category, hours));
     }
     book.ok(
         OPERATOR,
@@ -130,23 +93,9 @@ fn lab() -> Book {
             },
         },
     );
-    book.ok(
-        OPERATOR,
-        Command::Revenue {
-            project: "lab".into(),
-            amount: "2500.00".into(),
-            from: None,
-        },
-    );
+    book.ok(OPERATOR, Command::revenue("lab", "2500.00"));
     book.ok(OPERATOR, project("us", "USD", 2));
-    book.ok(
-        OPERATOR,
-        Command::Revenue {
-            project: "us".into(),
-            amount: "100.00".into(),
-            from: None,
-        },
-    );
+    book.ok(OPERATOR, Command::revenue("us", "100.00"));
     assert_eq!(book.balance("cleo", "CAD"), "1533.33");
     assert_eq!(book.balance("dev", "CAD"), "766.67");
     assert_eq!(book.balance("maintenance", "CAD"), "200.00");

@@ -19,41 +19,21 @@ fn book(dir: &std::path::Path) -> Local {
         ("ben", Role::Custodian),
         ("cleo", Role::Affiliate),
     ] {
-        run(Command::AddAgent {
-            handle: handle.into(),
-            name: None,
-            role,
-        });
+        run(Command::add_agent(handle, role));
     }
     for (slug, currency, approvals) in [("lab", "CAD", 0), ("ops", "USD", 2)] {
-        run(Command::AddProject {
-            slug: slug.into(),
-            name: None,
-            currency: currency.into(),
-            exponent: 2,
-            approvals,
-        });
+        run(Command::add_project_approving(slug, currency, 2, approvals));
     }
-    run(Command::Log {
-        project: "lab".into(),
-        agent: "cleo".into(),
-        kind: Kind::Cash,
-        category: None,
-        hours: None,
-        amount: Some("100.00".into()),
-        rate: None,
-        value: None,
-        date: None,
-        note: None,
-        gift: false,
-        reimbursable: false,
-    });
+    run(Command::log(
+        "lab",
+        "cleo",
+        Kind::Cash,
+        None,
+        None,
+        Some("100.00"),
+    ));
     for (project, amount) in [("lab", "1000.00"), ("ops", "200.00")] {
-        run(Command::Revenue {
-            project: project.into(),
-            amount: amount.into(),
-            from: None,
-        });
+        run(Command::revenue(project, amount));
     }
     local
 }
