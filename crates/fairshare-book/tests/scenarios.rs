@@ -104,6 +104,10 @@ fn printer_on_postgres() {
 }
 
 // --- peer valuation (issue 8) ---
+//
+// Our startup.json differs from the shared worked example in one field: there michael gives
+// the four equal steward allocations himself, his own included; issue 13 forbids steward
+// points to oneself, so here the operator gives them (same points, same expected amounts).
 
 #[test]
 fn startup_pool() {
