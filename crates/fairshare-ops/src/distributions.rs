@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use fairshare_book::Executed;
-use fairshare_core::{Command, Distribution, DomainError, Outcome, State, format_amount};
+use fairshare_core::{
+    Command, Ctx, Distribution, DomainError, OPERATOR, Outcome, State, format_amount,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::de::u64_text;
@@ -80,6 +82,11 @@ pub struct RevenueOut {
     pub currency: String,
     pub plan_version: u32,
     pub replayed: bool,
+    /// True for a preview (`GET .../revenue/preview`): nothing was recorded, and
+    /// `distribution` is the number the distribution would get if recorded now. Absent on a
+    /// recorded revenue.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preview: bool,
     /// What each account received in total.
     pub payouts: BTreeMap<String, String>,
     pub lines: Vec<LineOut>,
@@ -95,6 +102,7 @@ impl RevenueOut {
             currency: distribution.asset.clone(),
             plan_version: distribution.plan_version,
             replayed,
+            preview: false,
             payouts,
             lines,
         }
@@ -124,6 +132,72 @@ impl Write for RecordRevenue {
             state.distribution(id)?,
             executed.replayed,
         ))
+    }
+}
+
+/// The statement that recording this revenue would produce now, recording nothing: the
+/// core decides the `revenue` command on the current state (as the operator, so anyone who
+/// can read the project can preview) without applying it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRevenue {
+    pub project: String,
+    /// The amount to preview, e.g. `"12000.00"`.
+    pub amount: String,
+    /// Who would pay (free text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+operation!(PreviewRevenue => RevenueOut, Get "/api/v1/projects/{project}/revenue/preview",
+    "revenue", "The statement recording this revenue would produce now; records nothing");
+
+impl Read for PreviewRevenue {
+    fn view(&self, state: &State, reader: &Reading) -> OpResult<RevenueOut> {
+        let command = Command::Revenue {
+            project: self.project.clone(),
+            amount: self.amount.clone(),
+            from: self.from.clone(),
+        };
+        let ctx = Ctx {
+            seq: state.head() + 1,
+            actor: OPERATOR.to_string(),
+            date: reader.today,
+            key: None,
+            payload_hash: String::new(),
+        };
+        let outcome = state.decide(&ctx, &command)?;
+        let Outcome::Distributed {
+            id,
+            amount,
+            plan_version,
+            lines,
+            ..
+        } = outcome
+        else {
+            return Err(DomainError::corrupt("a revenue decided no distribution").into());
+        };
+        let project = state.project(&self.project)?;
+        // The distribution as it would be recorded; only its ledger transaction is unknown.
+        let distribution = Distribution {
+            id,
+            project: self.project.clone(),
+            seq: ctx.seq,
+            date: ctx.date,
+            amount,
+            asset: project.currency.clone(),
+            exponent: project.exponent,
+            plan_version,
+            key: None,
+            from: self.from.clone(),
+            lines,
+            transaction: 0,
+        };
+        Ok(RevenueOut {
+            preview: true,
+            ..RevenueOut::of(state, &distribution, false)
+        })
     }
 }
 
