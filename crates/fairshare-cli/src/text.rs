@@ -429,7 +429,8 @@ impl Text for RevenueOut {
     fn to_text(&self) -> String {
         let mut heading = String::new();
         if self.preview {
-            heading.push_str("preview: nothing was recorded; this is what the revenue would do now\n");
+            heading
+                .push_str("preview: nothing was recorded; this is what the revenue would do now\n");
         }
         let _ = writeln!(
             heading,
