@@ -420,3 +420,130 @@ impl Read for ShowBalance {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Clock, Local};
+    use serde_json::json;
+
+    fn write<O: Write + serde::de::DeserializeOwned>(
+        book: &mut Local,
+        actor: &str,
+        body: serde_json::Value,
+    ) -> O::View {
+        let request: O = serde_json::from_value(body).expect("request");
+        book.write(actor, None, &request).expect("write")
+    }
+
+    /// ana (custodian) and bob (affiliate) on a project keeping 10% for infra; bob 2 h and
+    /// ana 1 h of build at 30.00.
+    fn book(dir: &std::path::Path) -> Local {
+        use crate::{agents, contributions, plans, projects};
+        let store = fairshare_sqlite::SqliteStore::open(&dir.join("book.db")).expect("store");
+        let clock = Clock::new(Some("2026-11-21T10:00:00Z")).expect("clock");
+        let mut book = Local::open(Box::new(store), clock).expect("book");
+        for (handle, role) in [("ana", "custodian"), ("bob", "affiliate")] {
+            write::<agents::AddAgent>(
+                &mut book,
+                "operator",
+                json!({"handle": handle, "role": role}),
+            );
+        }
+        write::<projects::AddProject>(
+            &mut book,
+            "operator",
+            json!({"slug": "bikes", "currency": "CAD", "exponent": 2, "approvals": 0}),
+        );
+        write::<projects::SetRate>(
+            &mut book,
+            "operator",
+            json!({"project": "bikes", "category": "build", "per_hour": "30.00"}),
+        );
+        write::<plans::SetPlan>(
+            &mut book,
+            "operator",
+            json!({"project": "bikes", "bucket": [
+                {"type": "percent", "percent": "10", "of": "gross", "to": "infra"},
+                {"type": "contributors"}
+            ]}),
+        );
+        for (agent, hours) in [("bob", "2"), ("ana", "1")] {
+            write::<contributions::LogContribution>(
+                &mut book,
+                agent,
+                json!({"project": "bikes", "kind": "work", "category": "build", "hours": hours}),
+            );
+        }
+        book
+    }
+
+    fn preview(amount: &str) -> PreviewRevenue {
+        serde_json::from_value(json!({"project": "bikes", "amount": amount, "from": "shop"}))
+            .expect("request")
+    }
+
+    #[test]
+    fn a_preview_is_the_statement_of_the_revenue_that_follows_and_records_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut book = book(dir.path());
+        let head = book.book().state().head();
+        // An affiliate can preview, though only a custodian records revenue.
+        let previewed = book.read(Some("bob"), &preview("100.01")).expect("preview");
+        assert_eq!(
+            book.book().state().head(),
+            head,
+            "a preview records nothing"
+        );
+        let previewed = serde_json::to_value(&previewed).unwrap();
+        assert_eq!(
+            previewed,
+            json!({"distribution": 1, "project": "bikes", "amount": "100.01", "currency": "CAD",
+                   "plan_version": 2, "replayed": false, "preview": true,
+                   "payouts": {"ana": "30.00", "bob": "60.01", "infra": "10.00"},
+                   "lines": [
+                {"bucket": 1, "bucket_label": "10% of gross -> infra", "to": "infra", "amount": "10.00"},
+                {"bucket": 2, "bucket_label": "contributors (all)", "to": "ana", "amount": "30.00"},
+                {"bucket": 2, "bucket_label": "contributors (all)", "to": "bob", "amount": "60.01"},
+            ]})
+        );
+        let recorded = write::<RecordRevenue>(
+            &mut book,
+            "ana",
+            json!({"project": "bikes", "amount": "100.01", "from": "shop"}),
+        );
+        assert_eq!(book.book().state().head(), head + 1);
+        let mut recorded = serde_json::to_value(&recorded).unwrap();
+        assert_eq!(
+            recorded.get("preview"),
+            None,
+            "absent on a recorded revenue"
+        );
+        recorded["preview"] = json!(true);
+        assert_eq!(recorded, previewed);
+    }
+
+    #[test]
+    fn a_refused_preview_names_the_field_and_records_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let book = book(dir.path());
+        let head = book.book().state().head();
+        let err = book.read(None, &preview("0.00")).unwrap_err();
+        assert_eq!(err.to_string(), "amount \"0.00\" must be greater than zero");
+        let err = book
+            .read(
+                None,
+                &PreviewRevenue {
+                    project: "nope".into(),
+                    amount: "1.00".into(),
+                    from: None,
+                },
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown project \"nope\": add it first with `project add`"
+        );
+        assert_eq!(book.book().state().head(), head);
+    }
+}
