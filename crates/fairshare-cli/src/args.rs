@@ -116,6 +116,9 @@ pub enum Cmd {
         /// Who paid (free text)
         #[arg(long, value_name = "TEXT")]
         from: Option<String>,
+        /// Print the statement this revenue would produce now, recording nothing
+        #[arg(long)]
+        preview: bool,
     },
     /// List a project's distributions
     Distributions {

@@ -14,7 +14,7 @@ use fairshare_ops::contributions::{
     Approve, KindName, ListContributions, LogContribution, Reject, Shares, StatusName,
 };
 use fairshare_ops::distributions::{
-    ListBalances, ListDistributions, RecordRevenue, ShowBalance, ShowStatement,
+    ListBalances, ListDistributions, PreviewRevenue, RecordRevenue, ShowBalance, ShowStatement,
 };
 use fairshare_ops::log::{ShowLog, Verify};
 use fairshare_ops::plans::{SetPlan, ShowPlan};
@@ -192,6 +192,17 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
             project,
             amount,
             from,
+            preview: true,
+        } => out(s.read(&PreviewRevenue {
+            project,
+            amount,
+            from,
+        })?),
+        Cmd::Revenue {
+            project,
+            amount,
+            from,
+            preview: false,
         } => out(s.write(&RecordRevenue {
             project,
             amount,

@@ -427,8 +427,14 @@ fn statement_text(
 
 impl Text for RevenueOut {
     fn to_text(&self) -> String {
-        let mut heading = format!(
-            "distribution {}: {} {} into {} by plan version {}\n",
+        let mut heading = String::new();
+        if self.preview {
+            heading
+                .push_str("preview: nothing was recorded; this is what the revenue would do now\n");
+        }
+        let _ = writeln!(
+            heading,
+            "distribution {}: {} {} into {} by plan version {}",
             self.distribution, self.amount, self.currency, self.project, self.plan_version
         );
         if self.replayed {

@@ -61,6 +61,72 @@ fn forillon(env: &Env) {
 }
 
 #[test]
+fn a_revenue_preview_prints_the_statement_that_follows_and_records_nothing() {
+    let env = Env::empty();
+    forillon(&env);
+    let before = env.export();
+    let revenue = [
+        "revenue",
+        "forillon",
+        "12000.00",
+        "--key",
+        "parks-contract-1",
+        "--from",
+        "Parks Canada",
+    ];
+    let preview_args = [&revenue[..], &["--preview"]].concat();
+    let preview = env.json(&preview_args);
+    assert_eq!(
+        preview,
+        json!({"distribution": 1, "project": "forillon", "amount": "12000.00",
+               "currency": "CAD", "plan_version": 2, "replayed": false, "preview": true,
+               "payouts": amounts(&[
+                   ("abran", "5558.82"),
+                   ("infra", "1200.00"),
+                   ("luc", "1535.30"),
+                   ("marie", "3705.88"),
+               ]),
+               "lines": [
+            {"bucket": 1, "bucket_label": "reimburse material", "to": "luc", "amount": "300.00"},
+            {"bucket": 2, "bucket_label": "10% of gross -> infra", "to": "infra", "amount": "1200.00"},
+            {"bucket": 3, "bucket_label": "contributors (work)", "to": "abran", "amount": "5558.82"},
+            {"bucket": 3, "bucket_label": "contributors (work)", "to": "luc", "amount": "1235.30"},
+            {"bucket": 3, "bucket_label": "contributors (work)", "to": "marie", "amount": "3705.88"},
+        ]})
+    );
+    let text = env.ok(&preview_args);
+    assert_eq!(
+        text.lines().take(2).collect::<Vec<_>>(),
+        [
+            "preview: nothing was recorded; this is what the revenue would do now",
+            "distribution 1: 12000.00 CAD into forillon by plan version 2",
+        ]
+    );
+    // An observer may preview too.
+    let observed = env.json(&[
+        "--as",
+        "odile",
+        "revenue",
+        "forillon",
+        "12000.00",
+        "--preview",
+    ]);
+    assert_eq!(observed["payouts"], preview["payouts"]);
+    // Nothing recorded, the key not used: the export is byte-identical.
+    assert_eq!(env.export(), before);
+    // The revenue that follows (with the same key) is the preview, recorded.
+    let mut recorded = env.json(&revenue);
+    assert_eq!(recorded.get("preview"), None);
+    recorded["preview"] = json!(true);
+    assert_eq!(recorded, preview);
+    // The text of the real revenue has no preview line.
+    assert!(
+        !env.ok(&["revenue", "forillon", "1.00"]).contains("preview"),
+        "a recorded revenue is not a preview"
+    );
+}
+
+#[test]
 fn forillon_story_end_to_end() {
     let env = Env::empty();
     forillon(&env);

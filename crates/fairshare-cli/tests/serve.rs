@@ -60,6 +60,35 @@ fn http(
     (status, body)
 }
 
+/// Starts `fairshare serve` on the book of `env` on a free port and waits until it listens.
+fn serve(env: &Env) -> (Server, u16) {
+    let port = free_port();
+    let server = Server(
+        Command::new(env!("CARGO_BIN_EXE_fairshare"))
+            .env("FAIRSHARE_NOW", NOW)
+            .args([
+                "--book",
+                env.book.to_str().unwrap(),
+                "serve",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, port)
+}
+
 #[test]
 fn serve_with_a_key_created_by_the_cli() {
     let env = Env::new();
@@ -95,30 +124,7 @@ fn serve_with_a_key_created_by_the_cli() {
         String::from_utf8_lossy(&short.stderr).contains("a password needs at least 10 characters")
     );
 
-    let port = free_port();
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_fairshare"))
-            .env("FAIRSHARE_NOW", NOW)
-            .args([
-                "--book",
-                env.book.to_str().unwrap(),
-                "serve",
-                "--addr",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (_server, port) = serve(&env);
     assert_eq!(http(port, "GET", "/healthz", None, None).0, 200);
 
     let work = r#"{"agent":"bo","kind":"work","category":"build","hours":"2"}"#;
@@ -176,4 +182,65 @@ fn serve_with_a_key_created_by_the_cli() {
     // A key that expires says when.
     let expiring = env.json(&["key", "create", "bo", "--expires", "30"]);
     assert!(expiring["expires_at"].as_str().is_some(), "{expiring}");
+}
+
+#[test]
+fn a_revenue_preview_over_http_is_the_revenue_that_follows_and_records_nothing() {
+    let env = Env::new();
+    env.ok(&["agent", "add", "ana", "--role", "custodian"]);
+    env.ok(&["agent", "add", "bo", "--role", "affiliate"]);
+    env.ok(&["project", "add", "p"]);
+    env.ok(&["rate", "set", "p", "build", "30.00"]);
+    env.ok(&["log", "work", "p", "bo", "2", "--category", "build"]);
+    env.ok(&["log", "work", "p", "ana", "1", "--category", "build"]);
+    let key = env.json(&["key", "create", "ana"])["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = env.export();
+    let (_server, port) = serve(&env);
+
+    // Anyone who can read the project previews, without a key on a public network.
+    let (status, body) = http(
+        port,
+        "GET",
+        "/api/v1/projects/p/revenue/preview?amount=100.00&from=Client",
+        None,
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let preview: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        preview,
+        serde_json::json!({"distribution": 1, "project": "p", "amount": "100.00",
+        "currency": "CAD", "plan_version": 1, "replayed": false, "preview": true,
+        "payouts": {"ana": "33.33", "bo": "66.67"},
+        "lines": [
+            {"bucket": 1, "bucket_label": "contributors (all)", "to": "ana", "amount": "33.33"},
+            {"bucket": 1, "bucket_label": "contributors (all)", "to": "bo", "amount": "66.67"},
+        ]})
+    );
+    // A refused preview names the field.
+    let (status, body) = http(
+        port,
+        "GET",
+        "/api/v1/projects/p/revenue/preview?amount=-1.00",
+        None,
+        None,
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("amount"), "{body}");
+    assert_eq!(env.export(), before, "a preview records nothing");
+
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/v1/projects/p/revenue",
+        Some(&key),
+        Some(r#"{"amount":"100.00","from":"Client"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let mut recorded: serde_json::Value = serde_json::from_str(&body).unwrap();
+    recorded["preview"] = serde_json::json!(true);
+    assert_eq!(recorded, preview);
 }

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use fairshare_book::Executed;
-use fairshare_core::{Command, Distribution, DomainError, Outcome, State, format_amount};
+use fairshare_core::{
+    Command, Ctx, Distribution, DomainError, OPERATOR, Outcome, State, format_amount,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::de::u64_text;
@@ -80,6 +82,11 @@ pub struct RevenueOut {
     pub currency: String,
     pub plan_version: u32,
     pub replayed: bool,
+    /// True for a preview (`GET .../revenue/preview`): nothing was recorded, and
+    /// `distribution` is the number the distribution would get if recorded now. Absent on a
+    /// recorded revenue.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preview: bool,
     /// What each account received in total.
     pub payouts: BTreeMap<String, String>,
     pub lines: Vec<LineOut>,
@@ -95,6 +102,7 @@ impl RevenueOut {
             currency: distribution.asset.clone(),
             plan_version: distribution.plan_version,
             replayed,
+            preview: false,
             payouts,
             lines,
         }
@@ -124,6 +132,72 @@ impl Write for RecordRevenue {
             state.distribution(id)?,
             executed.replayed,
         ))
+    }
+}
+
+/// The statement that recording this revenue would produce now, recording nothing: the
+/// core decides the `revenue` command on the current state (as the operator, so anyone who
+/// can read the project can preview) without applying it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRevenue {
+    pub project: String,
+    /// The amount to preview, e.g. `"12000.00"`.
+    pub amount: String,
+    /// Who would pay (free text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+operation!(PreviewRevenue => RevenueOut, Get "/api/v1/projects/{project}/revenue/preview",
+    "revenue", "The statement recording this revenue would produce now; records nothing");
+
+impl Read for PreviewRevenue {
+    fn view(&self, state: &State, reader: &Reading) -> OpResult<RevenueOut> {
+        let command = Command::Revenue {
+            project: self.project.clone(),
+            amount: self.amount.clone(),
+            from: self.from.clone(),
+        };
+        let ctx = Ctx {
+            seq: state.head() + 1,
+            actor: OPERATOR.to_string(),
+            date: reader.today,
+            key: None,
+            payload_hash: String::new(),
+        };
+        let outcome = state.decide(&ctx, &command)?;
+        let Outcome::Distributed {
+            id,
+            amount,
+            plan_version,
+            lines,
+            ..
+        } = outcome
+        else {
+            return Err(DomainError::corrupt("a revenue decided no distribution").into());
+        };
+        let project = state.project(&self.project)?;
+        // The distribution as it would be recorded; only its ledger transaction is unknown.
+        let distribution = Distribution {
+            id,
+            project: self.project.clone(),
+            seq: ctx.seq,
+            date: ctx.date,
+            amount,
+            asset: project.currency.clone(),
+            exponent: project.exponent,
+            plan_version,
+            key: None,
+            from: self.from.clone(),
+            lines,
+            transaction: 0,
+        };
+        Ok(RevenueOut {
+            preview: true,
+            ..RevenueOut::of(state, &distribution, false)
+        })
     }
 }
 
@@ -344,5 +418,132 @@ impl Read for ShowBalance {
             next_offset: None,
             balances: balances(state, std::iter::once(account.as_str())),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Clock, Local};
+    use serde_json::json;
+
+    fn write<O: Write + serde::de::DeserializeOwned>(
+        book: &mut Local,
+        actor: &str,
+        body: serde_json::Value,
+    ) -> O::View {
+        let request: O = serde_json::from_value(body).expect("request");
+        book.write(actor, None, &request).expect("write")
+    }
+
+    /// ana (custodian) and bob (affiliate) on a project keeping 10% for infra; bob 2 h and
+    /// ana 1 h of build at 30.00.
+    fn book(dir: &std::path::Path) -> Local {
+        use crate::{agents, contributions, plans, projects};
+        let store = fairshare_sqlite::SqliteStore::open(&dir.join("book.db")).expect("store");
+        let clock = Clock::new(Some("2026-11-21T10:00:00Z")).expect("clock");
+        let mut book = Local::open(Box::new(store), clock).expect("book");
+        for (handle, role) in [("ana", "custodian"), ("bob", "affiliate")] {
+            write::<agents::AddAgent>(
+                &mut book,
+                "operator",
+                json!({"handle": handle, "role": role}),
+            );
+        }
+        write::<projects::AddProject>(
+            &mut book,
+            "operator",
+            json!({"slug": "bikes", "currency": "CAD", "exponent": 2, "approvals": 0}),
+        );
+        write::<projects::SetRate>(
+            &mut book,
+            "operator",
+            json!({"project": "bikes", "category": "build", "per_hour": "30.00"}),
+        );
+        write::<plans::SetPlan>(
+            &mut book,
+            "operator",
+            json!({"project": "bikes", "bucket": [
+                {"type": "percent", "percent": "10", "of": "gross", "to": "infra"},
+                {"type": "contributors"}
+            ]}),
+        );
+        for (agent, hours) in [("bob", "2"), ("ana", "1")] {
+            write::<contributions::LogContribution>(
+                &mut book,
+                agent,
+                json!({"project": "bikes", "kind": "work", "category": "build", "hours": hours}),
+            );
+        }
+        book
+    }
+
+    fn preview(amount: &str) -> PreviewRevenue {
+        serde_json::from_value(json!({"project": "bikes", "amount": amount, "from": "shop"}))
+            .expect("request")
+    }
+
+    #[test]
+    fn a_preview_is_the_statement_of_the_revenue_that_follows_and_records_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut book = book(dir.path());
+        let head = book.book().state().head();
+        // An affiliate can preview, though only a custodian records revenue.
+        let previewed = book.read(Some("bob"), &preview("100.01")).expect("preview");
+        assert_eq!(
+            book.book().state().head(),
+            head,
+            "a preview records nothing"
+        );
+        let previewed = serde_json::to_value(&previewed).unwrap();
+        assert_eq!(
+            previewed,
+            json!({"distribution": 1, "project": "bikes", "amount": "100.01", "currency": "CAD",
+                   "plan_version": 2, "replayed": false, "preview": true,
+                   "payouts": {"ana": "30.00", "bob": "60.01", "infra": "10.00"},
+                   "lines": [
+                {"bucket": 1, "bucket_label": "10% of gross -> infra", "to": "infra", "amount": "10.00"},
+                {"bucket": 2, "bucket_label": "contributors (all)", "to": "ana", "amount": "30.00"},
+                {"bucket": 2, "bucket_label": "contributors (all)", "to": "bob", "amount": "60.01"},
+            ]})
+        );
+        let recorded = write::<RecordRevenue>(
+            &mut book,
+            "ana",
+            json!({"project": "bikes", "amount": "100.01", "from": "shop"}),
+        );
+        assert_eq!(book.book().state().head(), head + 1);
+        let mut recorded = serde_json::to_value(&recorded).unwrap();
+        assert_eq!(
+            recorded.get("preview"),
+            None,
+            "absent on a recorded revenue"
+        );
+        recorded["preview"] = json!(true);
+        assert_eq!(recorded, previewed);
+    }
+
+    #[test]
+    fn a_refused_preview_names_the_field_and_records_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let book = book(dir.path());
+        let head = book.book().state().head();
+        let err = book.read(None, &preview("0.00")).unwrap_err();
+        assert_eq!(err.to_string(), "amount \"0.00\" must be greater than zero");
+        let err = book
+            .read(
+                None,
+                &PreviewRevenue {
+                    project: "nope".into(),
+                    amount: "1.00".into(),
+                    from: None,
+                },
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown project \"nope\": add it first with `project add`"
+        );
+        assert_eq!(book.book().state().head(), head);
     }
 }

@@ -77,6 +77,7 @@ fn table() -> Vec<Served> {
         read::<plans::ShowPlan>(),
         write::<plans::SetPlan>(),
         write::<distributions::RecordRevenue>(),
+        read::<distributions::PreviewRevenue>(),
         read::<distributions::ListDistributions>(),
         read::<distributions::ShowStatement>(),
         read::<distributions::ListBalances>(),
