@@ -29,8 +29,8 @@ use crate::args::{
     SkillCmd, StatusArg,
 };
 use crate::error::CliError;
+use crate::invocation::{Access, Invocation, is_postgres_url};
 use crate::render::{ImportOut, InitOut, Output, Text};
-use crate::session::{Access, Session, is_postgres_url};
 use crate::text::PolicyChanged;
 use crate::{
     corrections_cmd, demo, exports_cmd, generate, peer_cmd, plan_file, resources_cmd, tokens_cmd,
@@ -53,8 +53,8 @@ impl Text for Nothing {
 }
 
 pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
-    let session = Session::new(cli.global)?;
-    let s = &session;
+    let invocation = Invocation::new(cli.global)?;
+    let s = &invocation;
     match cli.command {
         Cmd::Init => init(s),
         Cmd::Demo => demo::run(s),
@@ -273,7 +273,7 @@ pub(crate) fn unexpected(executed: &Executed) -> anyhow::Error {
     .into()
 }
 
-fn init(s: &Session) -> Result<Box<dyn Output>> {
+fn init(s: &Invocation) -> Result<Box<dyn Output>> {
     let mut store = s.open_store(Access::Create)?;
     Ok(Box::new(InitOut {
         events: store.head()?,
@@ -281,7 +281,7 @@ fn init(s: &Session) -> Result<Box<dyn Output>> {
     }))
 }
 
-fn project(s: &Session, command: ProjectCmd) -> Result<Box<dyn Output>> {
+fn project(s: &Invocation, command: ProjectCmd) -> Result<Box<dyn Output>> {
     match command {
         ProjectCmd::Add {
             slug,
@@ -384,7 +384,7 @@ fn log_request(command: LogCmd) -> LogContribution {
     }
 }
 
-fn import(s: &Session, file: &str) -> Result<Box<dyn Output>> {
+fn import(s: &Invocation, file: &str) -> Result<Box<dyn Output>> {
     let input = File::open(file)
         .map_err(|e| CliError::input(format!("cannot read import file {file}: {e}")))?;
     let url = s.book_url();

@@ -12,8 +12,8 @@ use fairshare_ops::corrections::{
 };
 
 use crate::commands::out;
+use crate::invocation::Invocation;
 use crate::render::{Output, Table, Text};
-use crate::session::Session;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -63,7 +63,7 @@ pub enum CorrectionCmd {
 // ---------------------------------------------------------------------------------------------
 // Commands
 
-pub fn adjust(s: &Session, args: AdjustArgs) -> Result<Box<dyn Output>> {
+pub fn adjust(s: &Invocation, args: AdjustArgs) -> Result<Box<dyn Output>> {
     out(s.write(&Adjust {
         id: args.id,
         hours: args.hours,
@@ -73,14 +73,14 @@ pub fn adjust(s: &Session, args: AdjustArgs) -> Result<Box<dyn Output>> {
     })?)
 }
 
-pub fn reverse(s: &Session, args: ReverseArgs) -> Result<Box<dyn Output>> {
+pub fn reverse(s: &Invocation, args: ReverseArgs) -> Result<Box<dyn Output>> {
     out(s.write(&Reverse {
         id: args.id,
         reason: args.reason,
     })?)
 }
 
-pub fn correction(s: &Session, command: CorrectionCmd) -> Result<Box<dyn Output>> {
+pub fn correction(s: &Invocation, command: CorrectionCmd) -> Result<Box<dyn Output>> {
     match command {
         CorrectionCmd::Approve { id } => out(s.write(&ApproveCorrection { id })?),
         CorrectionCmd::Reject { id, reason } => out(s.write(&RejectCorrection {
@@ -90,7 +90,7 @@ pub fn correction(s: &Session, command: CorrectionCmd) -> Result<Box<dyn Output>
     }
 }
 
-pub fn report(s: &Session, project: String) -> Result<Box<dyn Output>> {
+pub fn report(s: &Invocation, project: String) -> Result<Box<dyn Output>> {
     out(s.scan(&ShowCorrections { project })?)
 }
 

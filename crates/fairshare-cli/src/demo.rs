@@ -21,8 +21,8 @@ use fairshare_ops::log::VerifyOut;
 use fairshare_ops::plans::{FORILLON_PLAN, parse_plan_file, plan_of};
 use fairshare_ops::{PAGE_LIMIT_MAX, Read, Reading};
 
+use crate::invocation::{Access, Invocation, is_postgres_url, now, open_store, today};
 use crate::render::{Output, Text};
-use crate::session::{Access, Session, is_postgres_url, now, open_store, today};
 
 /// The demo's book when `--book` (or `FAIRSHARE_BOOK`) does not name one; replaced each run.
 pub const DEMO_BOOK_DEFAULT: &str = "./fairshare-demo.db";
@@ -63,8 +63,8 @@ impl Text for DemoOut {
     }
 }
 
-pub fn run(session: &Session) -> Result<Box<dyn Output>> {
-    let url = match session.global.book.as_deref() {
+pub fn run(invocation: &Invocation) -> Result<Box<dyn Output>> {
+    let url = match invocation.global.book.as_deref() {
         Some(url) => url.to_string(),
         None => {
             remove_sqlite_files(DEMO_BOOK_DEFAULT);

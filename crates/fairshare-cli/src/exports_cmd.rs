@@ -24,8 +24,8 @@ use serde::Serialize;
 
 use crate::commands::Nothing;
 use crate::error::{CliError, ErrorKind};
+use crate::invocation::{Access, Invocation, now, open_store};
 use crate::render::{Output, Table, Text};
-use crate::session::{Access, Session, now, open_store};
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -138,7 +138,7 @@ enum Source {
     Book(Box<Book>, EventIndex),
 }
 
-pub fn export(s: &Session, args: ExportArgs) -> Result<Box<dyn Output>> {
+pub fn export(s: &Invocation, args: ExportArgs) -> Result<Box<dyn Output>> {
     let format = args.format;
     let options = match (&args.base, format) {
         (None, _) => ValueFlowsOptions::default(),
@@ -303,7 +303,7 @@ impl Text for ExportOut {
 // ---------------------------------------------------------------------------------------------
 // import-timesheet
 
-pub fn import_timesheet(s: &Session, args: TimesheetArgs) -> Result<Box<dyn Output>> {
+pub fn import_timesheet(s: &Invocation, args: TimesheetArgs) -> Result<Box<dyn Output>> {
     if s.global.key.is_some() {
         return Err(CliError::invalid(
             "import-timesheet gives each row its own key, derived from the row: --key is not used",

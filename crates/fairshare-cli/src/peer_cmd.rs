@@ -19,8 +19,8 @@ use serde::Serialize;
 
 use crate::commands::out;
 use crate::error::CliError;
+use crate::invocation::Invocation;
 use crate::render::{Output, Table, Text, or_dash};
-use crate::session::Session;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -176,7 +176,7 @@ pub struct CaptableArgs {
 // ---------------------------------------------------------------------------------------------
 // Run
 
-pub fn round(s: &Session, command: RoundCmd) -> Result<Box<dyn Output>> {
+pub fn round(s: &Invocation, command: RoundCmd) -> Result<Box<dyn Output>> {
     match command {
         RoundCmd::Open {
             project,
@@ -208,7 +208,7 @@ pub fn round(s: &Session, command: RoundCmd) -> Result<Box<dyn Output>> {
     }
 }
 
-pub fn steward(s: &Session, command: StewardCmd) -> Result<Box<dyn Output>> {
+pub fn steward(s: &Invocation, command: StewardCmd) -> Result<Box<dyn Output>> {
     match command {
         StewardCmd::Give {
             project,
@@ -225,7 +225,7 @@ pub fn steward(s: &Session, command: StewardCmd) -> Result<Box<dyn Output>> {
     }
 }
 
-pub fn blend(s: &Session, command: BlendCmd) -> Result<Box<dyn Output>> {
+pub fn blend(s: &Invocation, command: BlendCmd) -> Result<Box<dyn Output>> {
     let BlendCmd::Set {
         project,
         formula,
@@ -240,7 +240,7 @@ pub fn blend(s: &Session, command: BlendCmd) -> Result<Box<dyn Output>> {
     })?)
 }
 
-pub fn bounty(s: &Session, command: BountyCmd) -> Result<Box<dyn Output>> {
+pub fn bounty(s: &Invocation, command: BountyCmd) -> Result<Box<dyn Output>> {
     match command {
         BountyCmd::Add {
             project,
@@ -266,7 +266,7 @@ pub fn bounty(s: &Session, command: BountyCmd) -> Result<Box<dyn Output>> {
     }
 }
 
-pub fn pool(s: &Session, command: PoolCmd) -> Result<Box<dyn Output>> {
+pub fn pool(s: &Invocation, command: PoolCmd) -> Result<Box<dyn Output>> {
     match command {
         PoolCmd::Allocate { project, size } => {
             if s.global.key.is_none() {
@@ -281,7 +281,7 @@ pub fn pool(s: &Session, command: PoolCmd) -> Result<Box<dyn Output>> {
     }
 }
 
-pub fn leave(s: &Session, args: LeaveArgs) -> Result<Box<dyn Output>> {
+pub fn leave(s: &Invocation, args: LeaveArgs) -> Result<Box<dyn Output>> {
     if let Some(LeaveSub::Policy {
         project, enable, ..
     }) = args.policy
@@ -301,7 +301,7 @@ pub fn leave(s: &Session, args: LeaveArgs) -> Result<Box<dyn Output>> {
     })?)
 }
 
-pub fn captable(s: &Session, args: CaptableArgs) -> Result<Box<dyn Output>> {
+pub fn captable(s: &Invocation, args: CaptableArgs) -> Result<Box<dyn Output>> {
     let view = if args.record {
         let today = s.clock.today();
         let as_of = args.as_of.as_deref().map(Date::parse).transpose()?;

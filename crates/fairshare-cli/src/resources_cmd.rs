@@ -20,8 +20,8 @@ use fairshare_ops::resources::{
 use crate::args::Page;
 use crate::commands::out;
 use crate::error::CliError;
+use crate::invocation::Invocation;
 use crate::render::{Output, Table, Text, or_dash, page_hint};
-use crate::session::Session;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -163,7 +163,7 @@ pub enum CommunityCmd {
 // ---------------------------------------------------------------------------------------------
 // Run
 
-pub fn campaign(s: &Session, command: CampaignCmd) -> Result<Box<dyn Output>> {
+pub fn campaign(s: &Invocation, command: CampaignCmd) -> Result<Box<dyn Output>> {
     match command {
         CampaignCmd::Open {
             id,
@@ -200,7 +200,7 @@ pub fn campaign(s: &Session, command: CampaignCmd) -> Result<Box<dyn Output>> {
     }
 }
 
-pub fn resource(s: &Session, command: ResourceCmd) -> Result<Box<dyn Output>> {
+pub fn resource(s: &Invocation, command: ResourceCmd) -> Result<Box<dyn Output>> {
     match command {
         ResourceCmd::Add {
             name,

@@ -10,8 +10,8 @@ use fairshare_ops::credentials::{self, KeyCreated, KeyRow, KeysOut, PasswordSet}
 use fairshare_ops::{Clock, NOW_ENV};
 
 use crate::commands::{Nothing, out};
+use crate::invocation::Invocation;
 use crate::render::{Output, Table, Text};
-use crate::session::Session;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -49,7 +49,7 @@ pub enum PasswordCmd {
 }
 
 /// Runs the server until SIGINT or SIGTERM.
-pub fn serve(s: &Session, args: ServeArgs) -> Result<Box<dyn Output>> {
+pub fn serve(s: &Invocation, args: ServeArgs) -> Result<Box<dyn Output>> {
     let mut config = fairshare_server::ServerConfig::new(s.book_url(), args.addr);
     config.public = !args.private;
     config.catch_up_reads = !args.no_read_catch_up;
@@ -102,7 +102,7 @@ impl Text for KeyRow {
     }
 }
 
-pub fn key(s: &Session, command: KeyCmd) -> Result<Box<dyn Output>> {
+pub fn key(s: &Invocation, command: KeyCmd) -> Result<Box<dyn Output>> {
     // A key's life is a matter of real time, whatever FAIRSHARE_NOW says.
     let clock = Clock::System;
     let backend = s.backend()?;
@@ -121,7 +121,7 @@ impl Text for PasswordSet {
     }
 }
 
-pub fn password(s: &Session, command: PasswordCmd) -> Result<Box<dyn Output>> {
+pub fn password(s: &Invocation, command: PasswordCmd) -> Result<Box<dyn Output>> {
     match command {
         PasswordCmd::Set { agent } => {
             // Never from the command line: arguments are visible to every user of the machine.

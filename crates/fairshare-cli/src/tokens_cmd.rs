@@ -16,8 +16,8 @@ use fairshare_ops::tokens::{
 
 use crate::args::Page;
 use crate::commands::out;
+use crate::invocation::Invocation;
 use crate::render::{Output, Table, Text, page_hint};
-use crate::session::Session;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -165,7 +165,7 @@ impl From<RedemptionArg> for RedemptionName {
     }
 }
 
-pub fn run(s: &Session, command: TokenCmd) -> Result<Box<dyn Output>> {
+pub fn run(s: &Invocation, command: TokenCmd) -> Result<Box<dyn Output>> {
     match command {
         TokenCmd::Create {
             project,

@@ -15,8 +15,8 @@ use fairshare_ops::treasury::{
 
 use crate::args::Page;
 use crate::commands::out;
+use crate::invocation::Invocation;
 use crate::render::{Output, Table, Text, or_dash, page_table};
-use crate::session::Session;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -136,7 +136,7 @@ pub struct ExchangeArgs {
 // ---------------------------------------------------------------------------------------------
 // Run
 
-pub fn payout(s: &Session, command: PayoutCmd) -> Result<Box<dyn Output>> {
+pub fn payout(s: &Invocation, command: PayoutCmd) -> Result<Box<dyn Output>> {
     match command {
         PayoutCmd::Request {
             agent,
@@ -159,7 +159,7 @@ pub fn payout(s: &Session, command: PayoutCmd) -> Result<Box<dyn Output>> {
     }
 }
 
-pub fn payouts(s: &Session, args: ListPayoutsArgs) -> Result<Box<dyn Output>> {
+pub fn payouts(s: &Invocation, args: ListPayoutsArgs) -> Result<Box<dyn Output>> {
     out(s.read(&ListPayouts {
         agent: args.agent,
         status: args.status,
@@ -168,7 +168,7 @@ pub fn payouts(s: &Session, args: ListPayoutsArgs) -> Result<Box<dyn Output>> {
     })?)
 }
 
-pub fn expense(s: &Session, command: ExpenseCmd) -> Result<Box<dyn Output>> {
+pub fn expense(s: &Invocation, command: ExpenseCmd) -> Result<Box<dyn Output>> {
     match command {
         ExpenseCmd::Submit {
             account,
@@ -195,7 +195,7 @@ pub fn expense(s: &Session, command: ExpenseCmd) -> Result<Box<dyn Output>> {
     }
 }
 
-pub fn expenses(s: &Session, args: ListExpensesArgs) -> Result<Box<dyn Output>> {
+pub fn expenses(s: &Invocation, args: ListExpensesArgs) -> Result<Box<dyn Output>> {
     out(s.read(&ListExpenses {
         account: args.account,
         status: args.status,
@@ -204,7 +204,7 @@ pub fn expenses(s: &Session, args: ListExpensesArgs) -> Result<Box<dyn Output>> 
     })?)
 }
 
-pub fn transfer(s: &Session, args: TransferArgs) -> Result<Box<dyn Output>> {
+pub fn transfer(s: &Invocation, args: TransferArgs) -> Result<Box<dyn Output>> {
     out(s.write(&TransferMoney {
         from: args.from,
         to: args.to,
@@ -214,7 +214,7 @@ pub fn transfer(s: &Session, args: TransferArgs) -> Result<Box<dyn Output>> {
     })?)
 }
 
-pub fn exchange(s: &Session, args: ExchangeArgs) -> Result<Box<dyn Output>> {
+pub fn exchange(s: &Invocation, args: ExchangeArgs) -> Result<Box<dyn Output>> {
     out(s.write(&Exchange {
         account: args.account,
         amount: args.amount,

@@ -15,14 +15,14 @@ use crate::args::Global;
 pub use fairshare_ops::backend::Access;
 
 /// The global options of one invocation, and its clock.
-pub struct Session {
+pub struct Invocation {
     pub global: Global,
     pub clock: Clock,
 }
 
-impl Session {
-    pub fn new(global: Global) -> Result<Session> {
-        Ok(Session {
+impl Invocation {
+    pub fn new(global: Global) -> Result<Invocation> {
+        Ok(Invocation {
             global,
             clock: Clock::from_env()?,
         })
