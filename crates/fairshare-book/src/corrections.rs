@@ -101,11 +101,11 @@ fn replay(
         if row.seq > until {
             return Err(BookError::Input(DONE.into()));
         }
-        let ctx = lent_ctx(row)?;
         let body = EventBody::from_json(row.body).map_err(|message| BookError::Corrupt {
             seq: row.seq,
             message,
         })?;
+        let ctx = crate::decided_by(lent_ctx(row)?, &body);
         before(&state, &ctx, &body.command)?;
         state
             .apply_owned(&ctx, &body.command, body.outcome)

@@ -265,6 +265,7 @@ impl Book {
             date,
             key: request.key.clone(),
             payload_hash: payload.clone(),
+            rules: fairshare_core::RULES,
         };
         let outcome = self
             .state
@@ -273,6 +274,7 @@ impl Book {
         let body = EventBody {
             command: request.command.clone(),
             outcome: outcome.clone(),
+            rules: ctx.rules,
         }
         .to_json();
         let row = seal_row(
@@ -361,7 +363,8 @@ pub fn seal_row(
     }
 }
 
-/// The context a stored row was decided in.
+/// The context a stored row was decided in, without its rules (they are in its body: see
+/// [`decided_by`]).
 pub fn row_ctx(row: &EventRow) -> BookResult<Ctx> {
     lent_ctx(row.lend())
 }
@@ -374,6 +377,14 @@ fn lent_ctx(row: LentRow<'_>) -> BookResult<Ctx> {
         row.idempotency_key,
         row.payload_hash,
     )
+}
+
+/// A logged event's context with the rules its body records.
+pub fn decided_by(ctx: Ctx, body: &EventBody) -> Ctx {
+    Ctx {
+        rules: body.rules,
+        ..ctx
+    }
 }
 
 /// The context an event was decided in, from its logged fields.
@@ -394,6 +405,8 @@ fn logged_ctx(
         date,
         key: key.map(str::to_string),
         payload_hash: payload_hash.to_string(),
+        // Until its body is read: then `EventBody::rules` (see `decided_by`).
+        rules: fairshare_core::RULES_UNMARKED,
     })
 }
 
@@ -470,8 +483,9 @@ fn apply_parsed(state: &mut State, parsed: ParsedRow) -> BookResult<()> {
         RowBody::Parsed(body) => body,
         RowBody::Deferred(text) => parse_body(seq, &text)?,
     };
+    let ctx = decided_by(parsed.ctx, &body);
     state
-        .apply_owned(&parsed.ctx, &body.command, body.outcome)
+        .apply_owned(&ctx, &body.command, body.outcome)
         .map_err(|error| BookError::Corrupt {
             seq,
             message: error.to_string(),

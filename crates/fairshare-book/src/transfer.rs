@@ -292,6 +292,7 @@ impl ChainCheck {
             line.idempotency_key.as_deref(),
             &line.payload_hash,
         )?;
+        let ctx = crate::decided_by(ctx, &body);
         self.expected_seq += 1;
         // Equal to the line's hash, checked above.
         self.prev_hash = hash;

@@ -248,6 +248,7 @@ fn read_row(
         ));
     }
     let ctx = lent_ctx(row).map_err(|error| broken(error.to_string()))?;
+    let ctx = crate::decided_by(ctx, &body);
     Ok(ReadEvent { ctx, body, hash })
 }
 

@@ -521,6 +521,7 @@ fn decide_row(
         date: today,
         key: Some(key.to_string()),
         payload_hash: payload,
+        rules: fairshare_core::RULES,
     };
     match state.decide(&ctx, command)? {
         Outcome::Logged { value, .. } => Ok(Decided::New(value)),

@@ -41,6 +41,7 @@ impl Network {
             date: self.date,
             key: None,
             payload_hash: String::new(),
+            rules: fairshare_core::RULES,
         }
     }
 

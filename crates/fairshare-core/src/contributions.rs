@@ -160,7 +160,8 @@ impl State {
         role: Role,
         log: &LogRequest,
     ) -> DomainResult<Outcome> {
-        if log.kind == Kind::Use && log.rate.is_some() && role != Role::Custodian {
+        if ctx.hardened() && log.kind == Kind::Use && log.rate.is_some() && role != Role::Custodian
+        {
             return Err(DomainError::forbidden(format!(
                 "{} may not name the rate of a use: it comes from the project's schedule \
                  (`rate set PROJECT use PER_HOUR`); only custodians name another rate",
@@ -169,7 +170,7 @@ impl State {
             .field("rate")
             .value(log.rate.unwrap_or_default()));
         }
-        if log.kind == Kind::Cite && role != Role::Custodian {
+        if ctx.hardened() && log.kind == Kind::Cite && role != Role::Custodian {
             return Err(DomainError::forbidden(format!(
                 "{} may not name the value of a citation: cite a contribution with a percentage \
                  of its value (`log cite PROJECT AGENT --of CONTRIBUTION --percent P`); only \
@@ -200,10 +201,10 @@ impl State {
             .about_value("agent", agent)?;
         let contribution = self.new_contribution(ctx, project, log, Value::ZERO)?;
         let value = self.valuate(project, &contribution)?;
-        check_contribution(ctx.date, &contribution, value)?;
+        check_contribution(ctx, &contribution, value)?;
         let counted = project.approvals_required == 0;
         if counted && !log.gift {
-            self.check_counts(project, value.0, size_field(log.kind))?;
+            self.check_counts(ctx, project, value.0, size_field(log.kind))?;
         }
         Ok(Outcome::Logged {
             id: self.contributions.len() as u64 + 1,
@@ -326,7 +327,7 @@ impl State {
         let project = self.project(&contribution.project)?;
         let counted = contribution.approvals().len() as u32 + 1 >= project.approvals_required;
         if counted && !contribution.gift {
-            self.check_counts(project, contribution.value.0, "id")?;
+            self.check_counts(ctx, project, contribution.value.0, "id")?;
         }
         let minted = if counted {
             self.token_mint_for(contribution, contribution.value)?

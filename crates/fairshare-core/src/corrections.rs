@@ -639,6 +639,7 @@ mod tests {
                 date: Date::parse("2026-11-21").unwrap(),
                 key: None,
                 payload_hash: String::new(),
+                rules: crate::RULES,
             }
         }
         fn run(&mut self, actor: &str, command: Command) -> Outcome {
@@ -829,6 +830,7 @@ mod tests {
             date: d1.date,
             key: None,
             payload_hash: String::new(),
+            rules: crate::RULES,
         };
         let Outcome::Distributed { lines, .. } = past.decide(&ctx, &revenue("2500.00")).unwrap()
         else {

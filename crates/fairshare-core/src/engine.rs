@@ -172,7 +172,7 @@ impl State {
                 amount,
                 from,
             } => self.decide_revenue(ctx, role, project, amount, from.as_deref()),
-            Command::Revalue { project } => self.decide_revalue(role, project),
+            Command::Revalue { project } => self.decide_revalue(ctx, role, project),
             _ => Err(DomainError::corrupt(format!(
                 "{} is not a core command",
                 command.op()
@@ -366,6 +366,7 @@ mod tests {
             date: Date::parse("2026-11-21").expect("date"),
             key: None,
             payload_hash: String::new(),
+            rules: crate::RULES,
         }
     }
 

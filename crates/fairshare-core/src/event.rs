@@ -14,6 +14,18 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 pub struct EventBody {
     pub command: Command,
     pub outcome: Outcome,
+    /// The rules the outcome was decided by (`crate::RULES`); absent in events written
+    /// before rules were numbered, which keep their bytes and hashes.
+    #[serde(default = "rules_unmarked", skip_serializing_if = "is_rules_unmarked")]
+    pub rules: u32,
+}
+
+fn rules_unmarked() -> u32 {
+    crate::state::RULES_UNMARKED
+}
+
+fn is_rules_unmarked(rules: &u32) -> bool {
+    *rules == crate::state::RULES_UNMARKED
 }
 
 impl EventBody {

@@ -12,7 +12,7 @@
 //! let mut seq = 0;
 //! let mut run = |state: &mut State, command: Command| {
 //!     seq += 1;
-//!     let ctx = Ctx { seq, actor: OPERATOR.into(), date: Date::parse("2026-11-21").unwrap(), key: None, payload_hash: String::new() };
+//!     let ctx = Ctx { seq, actor: OPERATOR.into(), date: Date::parse("2026-11-21").unwrap(), key: None, payload_hash: String::new(), rules: fairshare_core::RULES };
 //!     state.execute(&ctx, &command).unwrap()
 //! };
 //! run(&mut state, Command::AddAgent { handle: "abran".into(), name: None, role: Role::Affiliate });
@@ -79,7 +79,7 @@ pub use model::{
     Agent, Bucket, Contribution, EXCHANGE, Filter, Kind, NAME_LEN_MAX, OPERATOR, OUTSIDE,
     PercentOf, Plan, Policy, Role, Status, TEXT_LEN_MAX, may_go_negative,
 };
-pub use state::{Ctx, Distribution, Project, State};
+pub use state::{Ctx, Distribution, Project, RULES, RULES_UNMARKED, State};
 pub use time::Timestamp;
 // --- amounts, values and exact splits ---
 pub use money::{format_amount, parse_amount};

@@ -1248,7 +1248,7 @@ impl State {
         reason: &str,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "give steward points")?;
-        if agent == ctx.actor {
+        if ctx.hardened() && agent == ctx.actor {
             return Err(DomainError::forbidden(format!(
                 "{agent} may not give steward points to themself: stewardship is recognised by others"
             ))
@@ -1439,9 +1439,9 @@ impl State {
             .about_value("agent", agent)?;
         let contribution = self.bounty_contribution(ctx, project, bounty, agent, Value::ZERO)?;
         let value = self.valuate(project, &contribution)?;
-        crate::limits::check_contribution(ctx.date, &contribution, value)
+        crate::limits::check_contribution(ctx, &contribution, value)
             .map_err(|e| e.or_field("task", Some(task.to_string())))?;
-        self.check_counts(project, value.0, "task")?;
+        self.check_counts(ctx, project, value.0, "task")?;
         Ok(Outcome::BountyAwarded {
             contribution: contribution.id,
             value,
@@ -2066,6 +2066,7 @@ mod tests {
                 // Every event gets a key: pool allocations require one.
                 key: Some(format!("k{}", self.state.head() + 1)),
                 payload_hash: String::new(),
+                rules: crate::RULES,
             }
         }
         fn run(&mut self, actor: &str, command: Command) -> Outcome {

@@ -135,7 +135,12 @@ impl State {
         let days = days.map(|d| parse_decimal(d, "half-life")).transpose()?;
         let policy = &mut self.project_mut(project)?.policy;
         policy.half_life_days = days;
-        policy.half_lives.push((ctx.seq, days));
+        if ctx.hardened() {
+            policy.half_lives.push((ctx.seq, days));
+        } else {
+            // Before rules 2 a half-life applied to every contribution, earlier ones included.
+            policy.half_lives = vec![(0, days)];
+        }
         Ok(())
     }
 
@@ -173,7 +178,12 @@ impl State {
 
     // --- Revalue ---
 
-    pub(crate) fn decide_revalue(&self, role: Role, project: &str) -> DomainResult<Outcome> {
+    pub(crate) fn decide_revalue(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        project: &str,
+    ) -> DomainResult<Outcome> {
         require_custodian(role, "re-value contributions")?;
         let project = self.project(project).about_value("project", project)?;
         let mut changes = Vec::new();
@@ -185,7 +195,7 @@ impl State {
             }
             let value = self.valuate(project, contribution)?;
             if value != contribution.value {
-                if value > CONTRIBUTION_VALUE_MAX {
+                if ctx.hardened() && value > CONTRIBUTION_VALUE_MAX {
                     return Err(DomainError::invalid(format!(
                         "contribution {} would be valued {value}: one contribution is valued at most {}",
                         contribution.id, CONTRIBUTION_VALUE_MAX
@@ -199,7 +209,7 @@ impl State {
                 changes.push((contribution.id, value));
             }
         }
-        self.check_counts(project, added, "project")?;
+        self.check_counts(ctx, project, added, "project")?;
         Ok(Outcome::Revalued { changes })
     }
 

@@ -984,7 +984,7 @@ impl State {
             .resource(request.resource)
             .about_value("resource", request.resource)?;
         let owed = resource.community_rate_for(agent, user.role);
-        if request.community && role != Role::Custodian && !owed {
+        if ctx.hardened() && request.community && role != Role::Custodian && !owed {
             return Err(DomainError::forbidden(format!(
                 "{} may not choose the community rate: it applies by the user's role or the \
                  resource's community list, which custodians keep",
@@ -1044,10 +1044,13 @@ impl State {
         let (Some(technician), Some(hours)) = (request.technician, request.technician_hours) else {
             return Ok(None);
         };
+        if !ctx.hardened() {
+            return Ok(None);
+        }
         let contribution = self.technician_contribution(ctx, project, technician, hours, fees)?;
-        crate::limits::check_contribution(ctx.date, &contribution, contribution.value)
+        crate::limits::check_contribution(ctx, &contribution, contribution.value)
             .map_err(|e| e.or_field("technician_hours", Some(hours.to_string())))?;
-        self.check_counts(project, contribution.value.0, "technician_hours")?;
+        self.check_counts(ctx, project, contribution.value.0, "technician_hours")?;
         Ok(Some(TechnicianWork {
             contribution: contribution.id,
             value: contribution.value,

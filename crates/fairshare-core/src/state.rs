@@ -146,6 +146,26 @@ pub struct Ctx {
     pub key: Option<String>,
     /// Hex SHA-256 of actor and command, recorded with the key to refuse a reused key.
     pub payload_hash: String,
+    /// The rules the event is decided by: [`RULES`] for a new one, what its body records
+    /// (`EventBody::rules`) for a logged one, so that a book keeps replaying, verifying and
+    /// importing under the rules it was written by.
+    pub rules: u32,
+}
+
+/// The rules new events are decided by. 1: the rules before issue 13; 2: limits and dates
+/// checked when decided, decay from the event that set it, use rates from the schedule, the
+/// community rate by list or role, cited values by percentage, no steward points to oneself,
+/// technician hours as work.
+pub const RULES: u32 = 2;
+
+/// The rules of an event whose body records none (written before rules were numbered).
+pub const RULES_UNMARKED: u32 = 1;
+
+impl Ctx {
+    /// Whether the rules of issue 13 (see [`RULES`]) decide this event.
+    pub fn hardened(&self) -> bool {
+        self.rules >= 2
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1920,6 +1920,7 @@ mod tests {
                 date: Date::parse("2026-11-21").unwrap(),
                 key: None,
                 payload_hash: String::new(),
+                rules: crate::RULES,
             };
             let before = self.state.clone();
             let result = self.state.execute(&ctx, &command);
@@ -2145,6 +2146,7 @@ mod tests {
             date: Date::parse("2026-11-21").unwrap(),
             key: None,
             payload_hash: String::new(),
+            rules: crate::RULES,
         };
         let outcome = h.state.decide(&ctx, &approve).unwrap();
         let Outcome::Approved {

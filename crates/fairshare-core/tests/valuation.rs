@@ -55,6 +55,7 @@ impl Book {
             date: self.date,
             key: None,
             payload_hash: String::new(),
+            rules: fairshare_core::RULES,
         };
         self.state.execute(&ctx, &command)
     }

@@ -324,6 +324,7 @@ fn check_command(check: &ImportCheck<'_>, key: &str, command: &Command) -> Resul
         date: check.today,
         key: Some(key.to_string()),
         payload_hash: payload,
+        rules: fairshare_core::RULES,
     };
     check
         .state

@@ -166,6 +166,7 @@ impl Read for PreviewRevenue {
             date: reader.today,
             key: None,
             payload_hash: String::new(),
+            rules: fairshare_core::RULES,
         };
         let outcome = state.decide(&ctx, &command)?;
         let Outcome::Distributed {

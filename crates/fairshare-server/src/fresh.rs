@@ -21,7 +21,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use fairshare_book::row_ctx;
+use fairshare_book::{decided_by, row_ctx};
 use fairshare_core::{EventBody, State};
 use fairshare_store::{EventRow, Store, StoreError};
 use tokio::sync::RwLock;
@@ -159,7 +159,7 @@ fn apply_after(state: &mut State, store: &mut dyn Store) -> Result<(), ApiError>
 fn apply_row(state: &mut State, row: &EventRow) -> Result<(), ApiError> {
     let corrupt = |message: String| ApiError::Internal(format!("event {}: {message}", row.seq));
     let body = EventBody::from_json(&row.body).map_err(corrupt)?;
-    let ctx = row_ctx(row)?;
+    let ctx = decided_by(row_ctx(row)?, &body);
     state
         .apply_owned(&ctx, &body.command, body.outcome)
         .map_err(|e| corrupt(e.to_string()))

@@ -16,6 +16,7 @@ impl Book {
             date: Date::parse("2026-11-21").unwrap(),
             key: None,
             payload_hash: String::new(),
+            rules: crate::RULES,
         }
     }
 
