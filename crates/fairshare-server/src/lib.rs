@@ -25,6 +25,7 @@ mod events;
 mod extract;
 mod fresh;
 mod handlers;
+mod malformed;
 mod offload;
 mod operations;
 mod routes;
@@ -147,7 +148,7 @@ pub async fn serve_on(
     let router = routes::router(app);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, public = config.public, "fairshare server listening");
-    let served = axum::serve(listener, router)
+    let served = axum::serve(malformed::ProblemListener(listener), router)
         .with_graceful_shutdown(shutdown)
         .await;
     // The router (and with it every sender of the write queue) is gone: the writer commits

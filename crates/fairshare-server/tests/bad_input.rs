@@ -174,6 +174,39 @@ fn bad_input_is_refused_and_changes_nothing() {
             "method-not-allowed",
             "method",
         );
+        problem(
+            ana.post(
+                path,
+                json!({"kind": "work", "hours": " 1", "category": "dev"}),
+            ),
+            422,
+            "invalid",
+            "remove the spaces around the number",
+        );
+        // A header value with a control character, sent as raw bytes (no client sends one).
+        let answer = raw_request(
+            &server.base,
+            &format!(
+                "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+                 Idempotency-Key: a\x01b\r\nContent-Type: application/json\r\n\
+                 Content-Length: 2\r\nConnection: close\r\n\r\n{{}}",
+                keys["ana"]
+            ),
+        );
+        let (head_part, body) = answer.split_once("\r\n\r\n").expect("an answer");
+        assert!(head_part.starts_with("HTTP/1.1 400 "), "{answer}");
+        assert!(
+            head_part
+                .to_ascii_lowercase()
+                .contains("content-type: application/problem+json"),
+            "{answer}"
+        );
+        let doc: serde_json::Value = serde_json::from_str(body).expect("a problem document");
+        assert_eq!(doc["type"], "urn:fairshare:problem:bad-request");
+        assert_eq!(
+            doc["detail"],
+            "the Idempotency-Key header must be printable ASCII: it has a control character"
+        );
         let long_key = "k".repeat(fairshare_book::KEY_LEN_MAX + 1);
         problem(
             ana.call(
@@ -197,4 +230,15 @@ fn bad_input_is_refused_and_changes_nothing() {
         .expect(201);
         assert_eq!(ana.head(), head + 1);
     }
+}
+
+/// Sends `request` as written to the server at `base` and reads the whole answer.
+fn raw_request(base: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    answer
 }
