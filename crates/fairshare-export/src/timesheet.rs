@@ -489,7 +489,10 @@ impl Row {
                 .clone()
                 .ok_or("no project: give a default project")?
         } else {
-            lookup(&options.projects, &self.project).unwrap_or_else(|| slug(&self.project))
+            match lookup(&options.projects, &self.project) {
+                Some(project) => project,
+                None => slug("project", &self.project)?,
+            }
         };
         let first_tag = self
             .tags
@@ -508,7 +511,10 @@ impl Row {
                 .clone()
                 .ok_or("no task, tag or category: give a default category")?
         } else {
-            lookup(&options.categories, source).unwrap_or_else(|| slug(source))
+            match lookup(&options.categories, source) {
+                Some(category) => category,
+                None => slug("category", source)?,
+            }
         };
         for (what, name) in [
             ("agent", &agent),
@@ -558,7 +564,7 @@ impl Row {
         if source.is_empty() {
             return Err("no person: the user and e-mail are empty".into());
         }
-        Ok(slug(source))
+        slug("person", source)
     }
 }
 
@@ -575,8 +581,16 @@ fn normalise(text: &str) -> String {
 }
 
 /// A fairshare name from free text: lower case, runs of anything but letters, digits, `-`
-/// and `_` become one `-`, at most 64 bytes.
-fn slug(text: &str) -> String {
+/// and `_` become one `-`, at most 64 bytes. Text with a letter a name cannot hold (`José`,
+/// a Cyrillic `а`) is refused rather than mapped to another name (`jos`, `bran`): the
+/// `--map` of the `what` (person, project, category) names it instead.
+fn slug(what: &str, text: &str) -> Result<String, String> {
+    if !text.is_ascii() {
+        return Err(format!(
+            "{what} {text:?} has characters a name cannot hold: map it with --map \
+             {what}:{text}=NAME"
+        ));
+    }
     let mut out = String::new();
     for c in text.to_lowercase().chars() {
         if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' {
@@ -590,7 +604,12 @@ fn slug(text: &str) -> String {
     while slug.ends_with('-') {
         slug.pop();
     }
-    slug
+    if slug.is_empty() {
+        return Err(format!(
+            "{what} {text:?} makes no name: map it with --map {what}:{text}=NAME"
+        ));
+    }
+    Ok(slug)
 }
 
 fn parse_date(text: &str, order: DateOrder) -> Result<Date, String> {
@@ -829,9 +848,25 @@ mod tests {
 
     #[test]
     fn makes_names() {
-        assert_eq!(slug("Marie Curie"), "marie-curie");
-        assert_eq!(slug("marie.curie"), "marie-curie");
-        assert_eq!(slug("  UI / UX design! "), "ui-ux-design");
-        assert_eq!(slug("coop_bank"), "coop_bank");
+        let slug = |text| slug("person", text);
+        assert_eq!(slug("Marie Curie").unwrap(), "marie-curie");
+        assert_eq!(slug("marie.curie").unwrap(), "marie-curie");
+        assert_eq!(slug("  UI / UX design! ").unwrap(), "ui-ux-design");
+        assert_eq!(slug("coop_bank").unwrap(), "coop_bank");
+        // Never another agent's name from a name it cannot hold.
+        assert_eq!(
+            slug("José").unwrap_err(),
+            "person \"José\" has characters a name cannot hold: map it with --map \
+             person:José=NAME"
+        );
+        assert_eq!(
+            slug("\u{430}bran").unwrap_err(),
+            "person \"\u{430}bran\" has characters a name cannot hold: map it with --map \
+             person:\u{430}bran=NAME"
+        );
+        assert_eq!(
+            slug("!!").unwrap_err(),
+            "person \"!!\" makes no name: map it with --map person:!!=NAME"
+        );
     }
 }

@@ -297,3 +297,36 @@ fn an_affiliate_may_import_only_their_own_hours() {
     assert_eq!(error.line, 2);
     assert!(error.message.contains("affiliate"), "{error}");
 }
+
+#[test]
+fn a_name_that_makes_no_exact_handle_is_refused_never_mapped_to_another_agent() {
+    let options = || ImportOptions::new(Layout::Generic(ColumnMap::default()));
+    let csv = |person: &str| {
+        format!(
+            "date,person,project,hours,category,note\n2026-03-11,abran,forillon,1,design,\n\
+             2026-03-11,{person},forillon,2,design,\n"
+        )
+    };
+    // "аbran" starts with a Cyrillic а: it once became "bran"; "José" became "jos".
+    for person in ["\u{430}bran", "José"] {
+        let error = plan_import(&csv(person), &options(), None).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "line 3: person {person:?} has characters a name cannot hold: map it with \
+                 --map person:{person}=NAME"
+            )
+        );
+    }
+    // Mapped, the name is taken as written.
+    let mut mapped = options();
+    mapped.add_mapping("person:José=marie").unwrap();
+    let planned = plan_import(&csv("José"), &mapped, None).expect("plan");
+    assert_eq!(
+        summary(&planned),
+        vec![
+            row("abran", "design", "1", "2026-03-11", ""),
+            row("marie", "design", "2", "2026-03-11", ""),
+        ]
+    );
+}
