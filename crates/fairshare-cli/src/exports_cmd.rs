@@ -516,12 +516,9 @@ fn decide_row(
         };
     }
     let ctx = Ctx {
-        seq: state.head() + 1,
-        actor: actor.to_string(),
-        date: today,
         key: Some(key.to_string()),
         payload_hash: payload,
-        rules: fairshare_core::RULES,
+        ..Ctx::new(state.head() + 1, actor, today)
     };
     match state.decide(&ctx, command)? {
         Outcome::Logged { value, .. } => Ok(Decided::New(value)),

@@ -35,14 +35,7 @@ impl Network {
     }
 
     fn ctx(&self) -> Ctx {
-        Ctx {
-            seq: self.state.head() + 1,
-            actor: OPERATOR.into(),
-            date: self.date,
-            key: None,
-            payload_hash: String::new(),
-            rules: fairshare_core::RULES,
-        }
+        Ctx::new(self.state.head() + 1, OPERATOR, self.date)
     }
 
     fn run(&mut self, command: Command) -> Outcome {

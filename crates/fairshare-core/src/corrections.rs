@@ -633,14 +633,11 @@ mod tests {
 
     impl Book {
         fn ctx(&self, actor: &str) -> Ctx {
-            Ctx {
-                seq: self.state.head() + 1,
-                actor: actor.into(),
-                date: Date::parse("2026-11-21").unwrap(),
-                key: None,
-                payload_hash: String::new(),
-                rules: crate::RULES,
-            }
+            Ctx::new(
+                self.state.head() + 1,
+                actor,
+                Date::parse("2026-11-21").unwrap(),
+            )
         }
         fn run(&mut self, actor: &str, command: Command) -> Outcome {
             let ctx = self.ctx(actor);
@@ -824,14 +821,7 @@ mod tests {
         book.run("dev", adjust(2, "9"));
         let mut past = before_d1.clone();
         assert_eq!(past.correct_past(&book.state, "lab", d1.seq).unwrap(), 1);
-        let ctx = Ctx {
-            seq: d1.seq,
-            actor: OPERATOR.into(),
-            date: d1.date,
-            key: None,
-            payload_hash: String::new(),
-            rules: crate::RULES,
-        };
+        let ctx = Ctx::new(d1.seq, OPERATOR, d1.date);
         let Outcome::Distributed { lines, .. } = past.decide(&ctx, &revenue("2500.00")).unwrap()
         else {
             panic!("not a distribution");

@@ -360,14 +360,11 @@ mod tests {
     use crate::model::{Bucket, Kind, OPERATOR, Plan};
 
     fn ctx(state: &State) -> Ctx {
-        Ctx {
-            seq: state.head() + 1,
-            actor: OPERATOR.into(),
-            date: Date::parse("2026-11-21").expect("date"),
-            key: None,
-            payload_hash: String::new(),
-            rules: crate::RULES,
-        }
+        Ctx::new(
+            state.head() + 1,
+            OPERATOR,
+            Date::parse("2026-11-21").expect("date"),
+        )
     }
 
     fn ok(state: &mut State, command: Command) {

@@ -12,7 +12,7 @@
 //! let mut seq = 0;
 //! let mut run = |state: &mut State, command: Command| {
 //!     seq += 1;
-//!     let ctx = Ctx { seq, actor: OPERATOR.into(), date: Date::parse("2026-11-21").unwrap(), key: None, payload_hash: String::new(), rules: fairshare_core::RULES };
+//!     let ctx = Ctx::new(seq, OPERATOR, Date::parse("2026-11-21").unwrap());
 //!     state.execute(&ctx, &command).unwrap()
 //! };
 //! run(&mut state, Command::AddAgent { handle: "abran".into(), name: None, role: Role::Affiliate });

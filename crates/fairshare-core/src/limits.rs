@@ -126,14 +126,7 @@ pub(crate) mod tests_support {
     pub(crate) const TODAY: &str = "2026-11-21";
 
     pub(crate) fn ctx_on(state: &State, actor: &str, date: &str) -> Ctx {
-        Ctx {
-            seq: state.head() + 1,
-            actor: actor.into(),
-            date: Date::parse(date).expect("date"),
-            key: None,
-            payload_hash: String::new(),
-            rules: crate::RULES,
-        }
+        Ctx::new(state.head() + 1, actor, Date::parse(date).expect("date"))
     }
 
     pub(crate) fn run(state: &mut State, actor: &str, command: Command) -> crate::DomainResult<()> {

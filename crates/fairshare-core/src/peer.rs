@@ -2060,13 +2060,13 @@ mod tests {
     impl Book {
         fn ctx(&self, actor: &str) -> Ctx {
             Ctx {
-                seq: self.state.head() + 1,
-                actor: actor.into(),
-                date: Date::parse("2026-11-21").unwrap(),
                 // Every event gets a key: pool allocations require one.
                 key: Some(format!("k{}", self.state.head() + 1)),
-                payload_hash: String::new(),
-                rules: crate::RULES,
+                ..Ctx::new(
+                    self.state.head() + 1,
+                    actor,
+                    Date::parse("2026-11-21").unwrap(),
+                )
             }
         }
         fn run(&mut self, actor: &str, command: Command) -> Outcome {

@@ -162,6 +162,18 @@ pub const RULES: u32 = 2;
 pub const RULES_UNMARKED: u32 = 1;
 
 impl Ctx {
+    /// A new event's context: no idempotency key, decided by the current [`RULES`].
+    pub fn new(seq: u64, actor: impl Into<String>, date: Date) -> Ctx {
+        Ctx {
+            seq,
+            actor: actor.into(),
+            date,
+            key: None,
+            payload_hash: String::new(),
+            rules: RULES,
+        }
+    }
+
     /// Whether the rules of issue 13 (see [`RULES`]) decide this event.
     pub fn hardened(&self) -> bool {
         self.rules >= 2

@@ -1914,14 +1914,11 @@ mod tests {
         }
 
         fn run(&mut self, actor: &str, command: Command) -> DomainResult<Outcome> {
-            let ctx = Ctx {
-                seq: self.state.head() + 1,
-                actor: actor.into(),
-                date: Date::parse("2026-11-21").unwrap(),
-                key: None,
-                payload_hash: String::new(),
-                rules: crate::RULES,
-            };
+            let ctx = Ctx::new(
+                self.state.head() + 1,
+                actor,
+                Date::parse("2026-11-21").unwrap(),
+            );
             let before = self.state.clone();
             let result = self.state.execute(&ctx, &command);
             if result.is_err() {
@@ -2140,14 +2137,11 @@ mod tests {
         assert_eq!(minted, None, "a pending contribution mints nothing");
         let id = h.state.contributions().len() as u64;
         let approve = Command::Approve { id };
-        let ctx = Ctx {
-            seq: h.state.head() + 1,
-            actor: "bob".into(),
-            date: Date::parse("2026-11-21").unwrap(),
-            key: None,
-            payload_hash: String::new(),
-            rules: crate::RULES,
-        };
+        let ctx = Ctx::new(
+            h.state.head() + 1,
+            "bob",
+            Date::parse("2026-11-21").unwrap(),
+        );
         let outcome = h.state.decide(&ctx, &approve).unwrap();
         let Outcome::Approved {
             minted: Some(mint), ..

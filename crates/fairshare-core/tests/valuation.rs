@@ -49,14 +49,7 @@ impl Book {
     }
 
     fn run(&mut self, actor: &str, command: Command) -> Result<Outcome, DomainError> {
-        let ctx = Ctx {
-            seq: self.state.head() + 1,
-            actor: actor.into(),
-            date: self.date,
-            key: None,
-            payload_hash: String::new(),
-            rules: fairshare_core::RULES,
-        };
+        let ctx = Ctx::new(self.state.head() + 1, actor, self.date);
         self.state.execute(&ctx, &command)
     }
 

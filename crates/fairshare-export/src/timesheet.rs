@@ -319,12 +319,9 @@ fn check_command(check: &ImportCheck<'_>, key: &str, command: &Command) -> Resul
         return Ok(());
     }
     let ctx = Ctx {
-        seq: check.state.head() + 1,
-        actor: check.actor.to_string(),
-        date: check.today,
         key: Some(key.to_string()),
         payload_hash: payload,
-        rules: fairshare_core::RULES,
+        ..Ctx::new(check.state.head() + 1, check.actor, check.today)
     };
     check
         .state

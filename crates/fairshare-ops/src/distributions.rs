@@ -160,14 +160,7 @@ impl Read for PreviewRevenue {
             amount: self.amount.clone(),
             from: self.from.clone(),
         };
-        let ctx = Ctx {
-            seq: state.head() + 1,
-            actor: OPERATOR.to_string(),
-            date: reader.today,
-            key: None,
-            payload_hash: String::new(),
-            rules: fairshare_core::RULES,
-        };
+        let ctx = Ctx::new(state.head() + 1, OPERATOR, reader.today);
         let outcome = state.decide(&ctx, &command)?;
         let Outcome::Distributed {
             id,

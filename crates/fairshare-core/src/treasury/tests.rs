@@ -10,14 +10,7 @@ struct Book {
 
 impl Book {
     fn ctx(&self, actor: &str) -> Ctx {
-        Ctx {
-            seq: self.seq + 1,
-            actor: actor.into(),
-            date: Date::parse("2026-11-21").unwrap(),
-            key: None,
-            payload_hash: String::new(),
-            rules: crate::RULES,
-        }
+        Ctx::new(self.seq + 1, actor, Date::parse("2026-11-21").unwrap())
     }
 
     fn run(&mut self, actor: &str, command: Command) -> DomainResult<Outcome> {
