@@ -227,3 +227,30 @@ fn treasury_on_sqlite() {
 fn treasury_on_postgres() {
     run_on_postgres("treasury");
 }
+
+// --- forecasts (issue 15) ---
+
+/// forecast.json: a bank bucket holds 400.00 then 850.00, and the third revenue (300.00, first
+/// previewed, recording nothing) releases all 1,150.00 by value. Its two `estimate` steps are
+/// skipped until `estimate` lands (see the runner).
+#[test]
+fn forecast_bank_releases_on_the_revenue_that_crosses_the_threshold() {
+    let runner = run_in_memory("forecast");
+    assert_eq!(runner.steps_run, 14);
+    let state = runner.book.state();
+    // Three revenues recorded, the preview none.
+    assert_eq!(state.distributions().len(), 3);
+    let third = state.distribution(3).unwrap();
+    assert_eq!((third.amount, third.released), (30_000, 85_000));
+    assert_eq!(state.ledger().balance("studio-bank", "EUR"), 0);
+}
+
+#[test]
+fn forecast_on_sqlite() {
+    run_on_sqlite("forecast");
+}
+
+#[test]
+fn forecast_on_postgres() {
+    run_on_postgres("forecast");
+}

@@ -21,6 +21,10 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+fn is_nothing(n: &i128) -> bool {
+    *n == 0
+}
+
 /// Every change to a book. Amounts and decimals are kept as the strings the user wrote; the
 /// core parses them with the project's exponent when it decides.
 ///
@@ -108,6 +112,11 @@ pub enum Command {
         amount: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from: Option<String>,
+    },
+    /// Releases everything the project's bank account holds through the buckets after the
+    /// plan's `bank` bucket (the whole plan when it has none), before it reaches its threshold.
+    ReleaseBank {
+        project: String,
     },
     /// Re-values every contribution of a project by its current policy: an explicit, logged
     /// event, never a side effect of changing the policy.
@@ -466,6 +475,7 @@ impl Command {
             Command::Reject { .. } => "reject",
             Command::SetPlan { .. } => "set_plan",
             Command::Revenue { .. } => "revenue",
+            Command::ReleaseBank { .. } => "release_bank",
             Command::Revalue { .. } => "revalue",
             Command::Adjust { .. } => "adjust",
             Command::Reverse { .. } => "reverse",
@@ -567,6 +577,14 @@ pub enum Outcome {
         lines: Vec<Line>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         claims: Vec<ClaimPayment>,
+        /// What the project's bank released into this distribution (its lines add up to
+        /// `amount + released`); absent when nothing was released.
+        #[serde(
+            default,
+            skip_serializing_if = "is_nothing",
+            with = "crate::serde_text"
+        )]
+        released: i128,
     },
     Revalued {
         changes: Vec<(u64, Value)>,

@@ -10,21 +10,66 @@ use rust_decimal::Decimal;
 use crate::command::{ClaimPayment, Line, Outcome};
 use crate::date::Date;
 use crate::engine::unfit;
-use crate::error::{About, DomainResult, Field};
+use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::Posting;
 use crate::model::{Bucket, Kind, OUTSIDE, PercentOf, Role, check_text};
 use crate::money::{parse_amount, positive_amount};
 use crate::roles::require_custodian;
-use crate::split::{CappedShare, split_capped, split_largest_remainder};
+use crate::split::{
+    CappedShare, split_capped, split_largest_remainder, split_largest_remainder_big,
+};
 use crate::state::{Claim, Ctx, Distribution, Project, State};
 
-/// The outcome of a `Revenue` command, its payout lines moved out of it.
+/// The outcome of a `Revenue` (or `ReleaseBank`) command, its payout lines moved out of it.
 pub(crate) struct RevenueOutcome<'a> {
     pub id: u64,
     pub amount: i128,
     pub plan_version: u32,
     pub lines: Vec<Line>,
     pub claims: &'a [ClaimPayment],
+    /// What the project's bank released into the distribution.
+    pub released: i128,
+}
+
+impl<'a> RevenueOutcome<'a> {
+    /// The fields of a `Distributed` outcome, with its payout lines moved out of it
+    /// (`lines`); any other outcome gives an empty one, which `apply` refuses as unfit.
+    pub(crate) fn of(outcome: &'a Outcome, lines: Vec<Line>) -> RevenueOutcome<'a> {
+        match outcome {
+            Outcome::Distributed {
+                id,
+                amount,
+                plan_version,
+                claims,
+                released,
+                ..
+            } => RevenueOutcome {
+                id: *id,
+                amount: *amount,
+                plan_version: *plan_version,
+                lines,
+                claims,
+                released: *released,
+            },
+            _ => RevenueOutcome {
+                id: 0,
+                amount: 0,
+                plan_version: 0,
+                lines,
+                claims: &[],
+                released: 0,
+            },
+        }
+    }
+}
+
+/// What distributing an amount by a plan places: its lines (adding up to the amount plus
+/// what the bank released), the claims they settle, and what the bank released.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub lines: Vec<Line>,
+    pub claims: Vec<ClaimPayment>,
+    pub released: i128,
 }
 
 impl State {
@@ -44,14 +89,20 @@ impl State {
         if let Some(from) = from {
             check_text(Field::new("from", "source"), from)?;
         }
-        let (lines, claims) = plan_distribution(self, project, amount, ctx.date)?;
-        Ok(Outcome::Distributed {
+        let planned = plan_distribution(self, project, amount, ctx.date)?;
+        Ok(self.distributed(project, amount, planned))
+    }
+
+    /// The `Distributed` outcome of `planned`, numbered next.
+    fn distributed(&self, project: &Project, amount: i128, planned: Planned) -> Outcome {
+        Outcome::Distributed {
             id: self.distributions.len() as u64 + 1,
             amount,
             plan_version: project.plan_version(),
-            lines,
-            claims,
-        })
+            lines: planned.lines,
+            claims: planned.claims,
+            released: planned.released,
+        }
     }
 
     pub(crate) fn apply_revenue(
@@ -61,27 +112,88 @@ impl State {
         from: Option<&str>,
         revenue: RevenueOutcome,
     ) -> DomainResult<()> {
+        if revenue.amount <= 0 {
+            return Err(unfit(ctx, "revenue"));
+        }
+        self.record_distribution(ctx, project, from, revenue, "revenue")
+    }
+
+    // --- ReleaseBank ---
+
+    /// Releases what the project's bank holds through the plan after its bank bucket.
+    pub(crate) fn decide_release_bank(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        project: &str,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "release a project's bank")?;
+        let project = self.project(project).about_value("project", project)?;
+        let account = project.bank_account();
+        if self.ledger.balance(&account, &project.currency) <= 0 {
+            return Err(DomainError::invalid(format!(
+                "project {}'s bank ({account}) holds nothing to release",
+                project.slug
+            ))
+            .field("project")
+            .value(&*project.slug));
+        }
+        let planned = plan_bank_release(self, project, ctx.date)?;
+        Ok(self.distributed(project, 0, planned))
+    }
+
+    pub(crate) fn apply_release_bank(
+        &mut self,
+        ctx: &Ctx,
+        project: &str,
+        release: RevenueOutcome,
+    ) -> DomainResult<()> {
+        if release.amount != 0 || release.released <= 0 {
+            return Err(unfit(ctx, "release_bank"));
+        }
+        self.record_distribution(ctx, project, None, release, "bank release")
+    }
+
+    /// Records a decided distribution: its transaction (from outside and from the bank), the
+    /// paybacks and claims it settles, and the distribution itself.
+    fn record_distribution(
+        &mut self,
+        ctx: &Ctx,
+        project: &str,
+        from: Option<&str>,
+        revenue: RevenueOutcome,
+        what: &str,
+    ) -> DomainResult<()> {
         let RevenueOutcome {
             id,
             amount,
             plan_version,
             mut lines,
             claims,
+            released,
         } = revenue;
         // Parsed lines come with the spare capacity of a growing Vec: kept for good, they
         // should not hold it.
         lines.shrink_to_fit();
-        if id != self.distributions.len() as u64 + 1
-            || lines.iter().map(|l| l.amount).sum::<i128>() != amount
-        {
-            return Err(unfit(ctx, "revenue"));
-        }
-        let (asset, exponent) = {
+        let (asset, exponent, bank) = {
             let project = self.project(project)?;
-            (project.currency.clone(), project.exponent)
+            (
+                project.currency.clone(),
+                project.exponent,
+                project.bank_account(),
+            )
         };
-        let postings = revenue_postings(&asset, amount, &lines);
-        let memo = format!("revenue {project} distribution {id}");
+        // A release takes everything the bank holds, never part of it.
+        let bank_fits = released == 0 || released == self.ledger.balance(&bank, &asset);
+        if id != self.distributions.len() as u64 + 1
+            || released < 0
+            || !bank_fits
+            || lines.iter().map(|l| l.amount).sum::<i128>() != amount + released
+        {
+            return Err(unfit(ctx, what));
+        }
+        let postings = revenue_postings(&asset, (amount, released, &bank), &lines);
+        let memo = format!("{what} {project} distribution {id}");
         let transaction = self.ledger.post(ctx.seq, memo, postings)?;
         self.settle_paybacks(ctx, project, plan_version, &lines)?;
         self.settle_claims(ctx, project, claims)?;
@@ -98,6 +210,7 @@ impl State {
             from: from.map(str::to_string),
             lines,
             transaction,
+            released,
         });
         Ok(())
     }
@@ -148,21 +261,28 @@ impl State {
     }
 }
 
-/// A revenue's transaction: `amount` from `outside`, then one credit per account in byte order
+/// A distribution's transaction: `amount` from `outside` and `released` from the bank
+/// (`sources` = (amount, released, bank account)), then one credit per account in byte order
 /// of its name (an account paid by several buckets gets one posting).
-fn revenue_postings(asset: &str, amount: i128, lines: &[Line]) -> Vec<Posting> {
+fn revenue_postings(asset: &str, sources: (i128, i128, &str), lines: &[Line]) -> Vec<Posting> {
+    let (amount, released, bank) = sources;
     let mut credits: Vec<(&str, i128)> = lines.iter().map(|l| (l.to.as_str(), l.amount)).collect();
     // Lines come sorted bucket by bucket, so this sort mostly merges a few sorted runs.
     credits.sort_by(|a, b| a.0.cmp(b.0));
-    let mut postings = Vec::with_capacity(credits.len() + 1);
-    postings.push(Posting {
-        account: OUTSIDE.into(),
-        asset: asset.into(),
-        amount: -amount,
-    });
+    let mut postings = Vec::with_capacity(credits.len() + 2);
+    for (account, debit) in [(OUTSIDE, amount), (bank, released)] {
+        if debit > 0 {
+            postings.push(Posting {
+                account: account.into(),
+                asset: asset.into(),
+                amount: -debit,
+            });
+        }
+    }
+    let debits = postings.len();
     for (account, amount) in credits {
-        // postings[0] is the debit from outside: never merge a credit into it.
-        let credited = postings.len() > 1;
+        // The first postings are the debits: never merge a credit into them.
+        let credited = postings.len() > debits;
         match postings.last_mut() {
             Some(last) if credited && last.account == account => last.amount += amount,
             _ => postings.push(Posting {
@@ -177,13 +297,26 @@ fn revenue_postings(asset: &str, amount: i128, lines: &[Line]) -> Vec<Posting> {
 
 /// A distribution being built: its lines and claim settlements so far, and what is left.
 struct Payout {
-    amount: i128,
+    /// What the buckets' percentages of the gross are of: the amount, or, once the bank
+    /// released, everything it released with what of the amount reached it.
+    gross: i128,
     left: i128,
+    released: i128,
     lines: Vec<Line>,
     claims: Vec<ClaimPayment>,
 }
 
 impl Payout {
+    fn new(amount: i128) -> Payout {
+        Payout {
+            gross: amount,
+            left: amount,
+            released: 0,
+            lines: Vec::new(),
+            claims: Vec::new(),
+        }
+    }
+
     /// Pays `part` of what is left to `to` from bucket `bucket` (nothing is a no-op).
     fn pay(&mut self, bucket: u32, to: &str, part: i128) {
         debug_assert!(
@@ -201,6 +334,13 @@ impl Payout {
         self.left -= part;
     }
 
+    /// Everything the bank holds joins what is left, and the rest of the plan splits it all.
+    fn release(&mut self, held: i128) {
+        self.released += held;
+        self.left += held;
+        self.gross = self.left;
+    }
+
     /// What a bucket with an optional percentage of what is left may place.
     fn pot(&self, percent: Option<Decimal>) -> i128 {
         match percent {
@@ -208,43 +348,73 @@ impl Payout {
             None => self.left,
         }
     }
+
+    /// The lines, what is left going to the project's unallocated account.
+    fn finish(mut self, project: &Project, buckets: usize) -> Planned {
+        if self.left > 0 {
+            self.lines.push(Line {
+                bucket: buckets as u32,
+                to: project.unallocated_account().into(),
+                amount: self.left,
+            });
+        }
+        debug_assert!(self.lines.iter().all(|l| l.amount > 0));
+        Planned {
+            lines: self.lines,
+            claims: self.claims,
+            released: self.released,
+        }
+    }
 }
 
 /// The lines and claim settlements of distributing `amount` (minor units) by the project's
-/// current plan on `date`. Parts always add up to `amount`: what no bucket places goes to the
-/// project's unallocated account.
+/// current plan on `date`. Parts always add up to `amount` plus what a `bank` bucket released:
+/// what no bucket places goes to the project's unallocated account.
 pub fn plan_distribution(
     state: &State,
     project: &Project,
     amount: i128,
     date: Date,
-) -> DomainResult<(Vec<Line>, Vec<ClaimPayment>)> {
-    let mut payout = Payout {
-        amount,
-        left: amount,
-        lines: Vec::new(),
-        claims: Vec::new(),
-    };
+) -> DomainResult<Planned> {
+    let mut payout = Payout::new(amount);
+    run_buckets(state, project, date, &mut payout, 0)?;
+    let planned = payout.finish(project, project.plan().buckets.len());
+    debug_assert_eq!(
+        planned.lines.iter().map(|l| l.amount).sum::<i128>(),
+        amount + planned.released
+    );
+    Ok(planned)
+}
+
+/// The lines of releasing everything the project's bank holds through the buckets after the
+/// current plan's `bank` bucket (the whole plan when it has none).
+pub fn plan_bank_release(state: &State, project: &Project, date: Date) -> DomainResult<Planned> {
+    let held = state
+        .ledger
+        .balance(&project.bank_account(), &project.currency);
     let plan = project.plan();
-    for (index, bucket) in plan.buckets.iter().enumerate() {
+    let start = plan.bank_bucket().map_or(0, |index| index + 1);
+    let mut payout = Payout::new(0);
+    payout.release(held);
+    run_buckets(state, project, date, &mut payout, start)?;
+    Ok(payout.finish(project, plan.buckets.len()))
+}
+
+/// Runs the current plan's buckets from `start` on what is left.
+fn run_buckets(
+    state: &State,
+    project: &Project,
+    date: Date,
+    payout: &mut Payout,
+    start: usize,
+) -> DomainResult<()> {
+    for (index, bucket) in project.plan().buckets.iter().enumerate().skip(start) {
         if payout.left == 0 {
             break;
         }
-        pay_bucket(state, project, date, &mut payout, index as u32, bucket)?;
+        pay_bucket(state, project, date, payout, index as u32, bucket)?;
     }
-    if payout.left > 0 {
-        payout.lines.push(Line {
-            bucket: plan.buckets.len() as u32,
-            to: project.unallocated_account().into(),
-            amount: payout.left,
-        });
-    }
-    debug_assert_eq!(
-        payout.lines.iter().map(|l| l.amount).sum::<i128>(),
-        payout.amount
-    );
-    debug_assert!(payout.lines.iter().all(|l| l.amount > 0));
-    Ok((payout.lines, payout.claims))
+    Ok(())
 }
 
 /// Places what one bucket takes of what is left.
@@ -263,7 +433,7 @@ fn pay_bucket(
         }
         Bucket::Percent { percent, of, to } => {
             let base = match of {
-                PercentOf::Gross => payout.amount,
+                PercentOf::Gross => payout.gross,
                 PercentOf::Remaining => payout.left,
             };
             let take = percent_floor(base, *percent).min(payout.left);
@@ -286,6 +456,36 @@ fn pay_bucket(
             let parts = split_largest_remainder(pot as u128, &weights);
             for ((agent, _), part) in values.iter().zip(parts) {
                 payout.pay(index, agent, part as i128);
+            }
+        }
+        Bucket::Blended { percent } => {
+            let pot = payout.pot(*percent);
+            let (agents, weights) = state.blended_weights(project, date)?;
+            let parts = split_largest_remainder_big(pot as u128, &weights);
+            for (agent, part) in agents.iter().zip(parts) {
+                payout.pay(index, agent, part as i128);
+            }
+        }
+        Bucket::Units {
+            project: points,
+            percent,
+        } => {
+            let pot = payout.pot(*percent);
+            let holders = state.pool_units(points, date)?;
+            let weights: Vec<u128> = holders.iter().map(|(_, u)| *u as u128).collect();
+            let parts = split_largest_remainder(pot as u128, &weights);
+            for ((agent, _), part) in holders.iter().zip(parts) {
+                payout.pay(index, agent, part as i128);
+            }
+        }
+        Bucket::Bank { until } => {
+            let until = parse_amount(until, project.exponent)?;
+            let account = project.bank_account();
+            let held = state.ledger.balance(&account, &project.currency);
+            if held + payout.left < until {
+                payout.pay(index, &account, payout.left);
+            } else {
+                payout.release(held);
             }
         }
         // --- tokens ---
@@ -384,7 +584,7 @@ mod tests {
             line(2, "abran", 1500),
             line(2, "bea", 3000),
         ];
-        let postings = revenue_postings("CAD", 10_000, &lines);
+        let postings = revenue_postings("CAD", (10_000, 0, "p-bank"), &lines);
         let legs: Vec<(&str, i128)> = postings
             .iter()
             .map(|p| (p.account.as_str(), p.amount))

@@ -54,6 +54,7 @@ impl Area {
             | Command::Reject { .. }
             | Command::SetPlan { .. }
             | Command::Revenue { .. }
+            | Command::ReleaseBank { .. }
             | Command::Revalue { .. }
             | Command::Cite { .. } => Area::Core,
             // --- corrections ---
@@ -172,6 +173,7 @@ impl State {
                 amount,
                 from,
             } => self.decide_revenue(ctx, role, project, amount, from.as_deref()),
+            Command::ReleaseBank { project } => self.decide_release_bank(ctx, role, project),
             Command::Revalue { project } => self.decide_revalue(ctx, role, project),
             _ => Err(DomainError::corrupt(format!(
                 "{} is not a core command",
@@ -305,24 +307,13 @@ impl State {
             (Command::SetPlan { project, plan }, Outcome::PlanSet { version }) => {
                 self.apply_set_plan(ctx, project, plan, *version)
             }
-            (
-                Command::Revenue { project, from, .. },
-                Outcome::Distributed {
-                    id,
-                    amount,
-                    plan_version,
-                    lines: _,
-                    claims,
-                },
-            ) => {
-                let revenue = RevenueOutcome {
-                    id: *id,
-                    amount: *amount,
-                    plan_version: *plan_version,
-                    lines: payout_lines,
-                    claims,
-                };
+            (Command::Revenue { project, from, .. }, Outcome::Distributed { .. }) => {
+                let revenue = RevenueOutcome::of(outcome, payout_lines);
                 self.apply_revenue(ctx, project, from.as_deref(), revenue)
+            }
+            (Command::ReleaseBank { project }, Outcome::Distributed { .. }) => {
+                let release = RevenueOutcome::of(outcome, payout_lines);
+                self.apply_release_bank(ctx, project, release)
             }
             (Command::Revalue { .. }, Outcome::Revalued { changes }) => {
                 self.apply_revalue(ctx, changes)

@@ -430,6 +430,23 @@ pub enum Bucket {
     // --- tokens ---
     /// `left`, pro-rata by the holders' balances of `token` (zero balances excluded).
     TokenHolders { token: String },
+    // --- forecasts (issue 15) ---
+    /// `left` (or `percent`% of it), pro-rata by the project's blended shares (formula, peer,
+    /// steward) as of the revenue's date.
+    Blended {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        percent: Option<Decimal>,
+    },
+    /// `left` (or `percent`% of it), pro-rata by the pool units each agent holds in the
+    /// points project `project` (bad leavers' units excluded).
+    Units {
+        project: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        percent: Option<Decimal>,
+    },
+    /// Everything `left` is held in the project's bank account until it holds at least
+    /// `until`; the revenue that brings it there releases all of it through the buckets after.
+    Bank { until: String },
 }
 
 fn default_percent_of() -> PercentOf {
@@ -481,6 +498,15 @@ impl Bucket {
             },
             // --- tokens ---
             Bucket::TokenHolders { token } => format!("holders of {token}"),
+            Bucket::Blended { percent } => match percent {
+                Some(p) => format!("{p}% of remaining by blended shares"),
+                None => "blended shares".to_string(),
+            },
+            Bucket::Units { project, percent } => match percent {
+                Some(p) => format!("{p}% of remaining by units of {project}"),
+                None => format!("units of {project}"),
+            },
+            Bucket::Bank { until } => format!("bank until {until}"),
         }
     }
 
@@ -529,6 +555,13 @@ impl Plan {
         Plan {
             buckets: vec![Bucket::all_contributors()],
         }
+    }
+
+    /// The index of the plan's `bank` bucket (a plan has at most one).
+    pub fn bank_bucket(&self) -> Option<usize> {
+        self.buckets
+            .iter()
+            .position(|b| matches!(b, Bucket::Bank { .. }))
     }
 }
 

@@ -678,6 +678,63 @@ impl State {
     }
 }
 
+/// Exact shares over a common denominator, as integer weights.
+fn share_weights<'a>(shares: impl Iterator<Item = &'a Share> + Clone) -> Vec<BigUint> {
+    let denominator = shares
+        .clone()
+        .fold(BigInt::one(), |l, s| l.lcm(s.0.denom()));
+    shares
+        .map(|s| {
+            (s.0.numer() * (&denominator / s.0.denom()))
+                .to_biguint()
+                .expect("shares are not negative")
+        })
+        .collect()
+}
+
+impl State {
+    /// The agents with a blended share of `project` on `as_of`, in byte order of handle, and
+    /// their shares as integer weights (what a `blended` plan bucket splits by).
+    pub(crate) fn blended_weights(
+        &self,
+        project: &Project,
+        as_of: Date,
+    ) -> DomainResult<(Vec<String>, Vec<BigUint>)> {
+        let report = self.blend_report(project, as_of)?;
+        let rows: Vec<&BlendRow> = report
+            .rows
+            .iter()
+            .filter(|r| !r.blended.is_zero())
+            .collect();
+        let weights = share_weights(rows.iter().map(|r| &r.blended));
+        Ok((rows.into_iter().map(|r| r.agent.clone()).collect(), weights))
+    }
+
+    /// The pool units each agent holds in the points project `project` from allocations made
+    /// up to `as_of`, in byte order of handle (what a `units` plan bucket splits by). A bad
+    /// leaver's units are forfeited: they are left out.
+    pub(crate) fn pool_units(
+        &self,
+        project: &str,
+        as_of: Date,
+    ) -> DomainResult<Vec<(String, i128)>> {
+        self.project(project)?;
+        let mut units: BTreeMap<&str, i128> = BTreeMap::new();
+        if let Some(peer) = self.peer_project(project) {
+            for pool in peer.pools.iter().filter(|p| p.date <= as_of) {
+                for line in pool.lines.iter().filter(|l| !peer.is_bad_leaver(&l.agent)) {
+                    *units.entry(&line.agent).or_default() += line.units;
+                }
+            }
+        }
+        Ok(units
+            .into_iter()
+            .filter(|(_, u)| *u > 0)
+            .map(|(agent, u)| (agent.to_string(), u))
+            .collect())
+    }
+}
+
 fn check_parts(
     slug: &str,
     formula: Decimal,
@@ -2000,18 +2057,7 @@ fn pool_lines_by_share(
             "project {slug} has no shares to allocate {rest} units by"
         )));
     }
-    // Exact shares over a common denominator, as integer weights.
-    let denominator = rows
-        .iter()
-        .fold(BigInt::one(), |l, r| l.lcm(r.blended.0.denom()));
-    let weights: Vec<BigUint> = rows
-        .iter()
-        .map(|r| {
-            (r.blended.0.numer() * (&denominator / r.blended.0.denom()))
-                .to_biguint()
-                .expect("shares are not negative")
-        })
-        .collect();
+    let weights = share_weights(rows.iter().map(|r| &r.blended));
     let parts = split_largest_remainder_big(rest as u128, &weights);
     let mut lines: BTreeMap<String, PoolLine> = BTreeMap::new();
     for (row, part) in rows.iter().zip(parts) {

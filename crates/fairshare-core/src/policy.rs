@@ -15,7 +15,7 @@ use crate::model::{
     Bucket, Contribution, EXCHANGE, Kind, OUTSIDE, PLAN_BUCKETS_MAX, PercentOf, Plan, Role,
     check_name,
 };
-use crate::money::positive_amount;
+use crate::money::{parse_amount, positive_amount};
 use crate::roles::require_custodian;
 use crate::state::{Ctx, Project, State};
 use crate::tokens::TOKEN_RESERVE;
@@ -289,6 +289,7 @@ pub(crate) fn check_plan(state: &State, project: &Project, plan: &Plan) -> Domai
                 .limit(format!("{PLAN_BUCKETS_MAX} buckets")),
         );
     }
+    check_bank(plan)?;
     let mut gross_total = Decimal::ZERO;
     for bucket in &plan.buckets {
         check_bucket(state, project, bucket)?;
@@ -313,6 +314,27 @@ pub(crate) fn check_plan(state: &State, project: &Project, plan: &Plan) -> Domai
 
 /// The request field every refusal of a plan is about.
 const PLAN: &str = "plan";
+
+/// A plan holds at most one `bank` bucket, and some bucket after it to release into.
+fn check_bank(plan: &Plan) -> DomainResult<()> {
+    let Some(index) = plan.bank_bucket() else {
+        return Ok(());
+    };
+    if plan.buckets[index + 1..]
+        .iter()
+        .any(|b| matches!(b, Bucket::Bank { .. }))
+    {
+        return Err(DomainError::invalid("a plan has at most one bank bucket").field(PLAN));
+    }
+    if index + 1 == plan.buckets.len() {
+        return Err(DomainError::invalid(format!(
+            "bucket {}: a bank bucket must be followed by the buckets it releases into",
+            index + 1
+        ))
+        .field(PLAN));
+    }
+    Ok(())
+}
 
 /// Checks one bucket of a plan on its own.
 fn check_bucket(state: &State, project: &Project, bucket: &Bucket) -> DomainResult<()> {
@@ -370,6 +392,30 @@ fn check_bucket(state: &State, project: &Project, bucket: &Bucket) -> DomainResu
         }
         // --- tokens --- (that the token exists is checked by `check_plan_tokens`)
         Bucket::TokenHolders { token } => crate::tokens::check_symbol(token).about(PLAN)?,
+        Bucket::Blended { percent } => {
+            if let Some(percent) = percent {
+                check_percent(percent)?;
+            }
+        }
+        Bucket::Units {
+            project: points,
+            percent,
+        } => {
+            state.project(points).about_value(PLAN, points)?;
+            if let Some(percent) = percent {
+                check_percent(percent)?;
+            }
+        }
+        Bucket::Bank { until } => {
+            if !parse_amount(until, project.exponent).is_ok_and(|a| a > 0) {
+                return Err(DomainError::invalid(format!(
+                    "a bank bucket's `until` must be a positive amount of {} with at most {} decimals, not {until:?}",
+                    project.currency, project.exponent
+                ))
+                .field(PLAN)
+                .value(until));
+            }
+        }
     }
     Ok(())
 }

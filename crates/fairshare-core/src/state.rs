@@ -51,6 +51,11 @@ impl Project {
     pub fn unallocated_account(&self) -> String {
         format!("{}-unallocated", self.slug)
     }
+
+    /// The account a `bank` bucket holds revenue in.
+    pub fn bank_account(&self) -> String {
+        format!("{}-bank", self.slug)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +87,8 @@ pub struct Distribution {
     pub from: Option<String>,
     pub lines: Vec<Line>,
     pub transaction: u64,
+    /// What the project's bank released into it: its lines add up to `amount + released`.
+    pub released: i128,
 }
 
 impl Distribution {
@@ -122,6 +129,7 @@ fn with_payout_lines(outcome: &Outcome, lines: impl FnOnce(u64) -> Vec<Line>) ->
             amount,
             plan_version,
             claims,
+            released,
             ..
         } => Outcome::Distributed {
             id: *id,
@@ -129,6 +137,7 @@ fn with_payout_lines(outcome: &Outcome, lines: impl FnOnce(u64) -> Vec<Line>) ->
             plan_version: *plan_version,
             lines: lines(*id),
             claims: claims.clone(),
+            released: *released,
         },
         other => other.clone(),
     }

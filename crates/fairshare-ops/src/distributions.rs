@@ -59,6 +59,25 @@ fn lines_and_payouts(
     (lines, payouts)
 }
 
+/// What a distribution held in the project's bank and what the bank released into it, as
+/// amounts (absent when nothing).
+fn bank_amounts(state: &State, distribution: &Distribution) -> (Option<String>, Option<String>) {
+    let plan = state.project(&distribution.project).ok().and_then(|p| {
+        (distribution.plan_version as usize)
+            .checked_sub(1)
+            .and_then(|i| p.plans.get(i))
+    });
+    let bank = plan.and_then(|p| p.bank_bucket());
+    let held: i128 = distribution
+        .lines
+        .iter()
+        .filter(|l| Some(l.bucket as usize) == bank)
+        .map(|l| l.amount)
+        .sum();
+    let amount = |minor: i128| (minor > 0).then(|| format_amount(minor, distribution.exponent));
+    (amount(held), amount(distribution.released))
+}
+
 /// Records revenue from outside and distributes it by the project's plan (custodians only).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -87,6 +106,13 @@ pub struct RevenueOut {
     /// recorded revenue.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub preview: bool,
+    /// What the plan's `bank` bucket held in the project's bank account (absent: nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<String>,
+    /// What the bank released into this distribution (absent: nothing): the lines add up
+    /// to `amount` plus this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released: Option<String>,
     /// What each account received in total.
     pub payouts: BTreeMap<String, String>,
     pub lines: Vec<LineOut>,
@@ -95,7 +121,10 @@ pub struct RevenueOut {
 impl RevenueOut {
     pub fn of(state: &State, distribution: &Distribution, replayed: bool) -> RevenueOut {
         let (lines, payouts) = lines_and_payouts(state, distribution);
+        let (held, released) = bank_amounts(state, distribution);
         RevenueOut {
+            held,
+            released,
             distribution: distribution.id,
             project: distribution.project.clone(),
             amount: format_amount(distribution.amount, distribution.exponent),
@@ -124,6 +153,13 @@ impl Write for RecordRevenue {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<RevenueOut> {
+        RevenueOut::executed(state, executed)
+    }
+}
+
+impl RevenueOut {
+    /// The statement of the distribution an event recorded.
+    fn executed(state: &State, executed: &Executed) -> OpResult<RevenueOut> {
         let Outcome::Distributed { id, .. } = executed.outcome else {
             return Err(unexpected(executed));
         };
@@ -132,6 +168,32 @@ impl Write for RecordRevenue {
             state.distribution(id)?,
             executed.replayed,
         ))
+    }
+}
+
+/// Releases everything the project's bank holds through the plan's buckets after its `bank`
+/// bucket, before it reaches its threshold (custodians only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseBank {
+    pub project: String,
+}
+
+operation!(ReleaseBank => RevenueOut, Post "/api/v1/projects/{project}/bank/release", "revenue",
+    "Releases everything the project's bank holds through the plan after its bank bucket (custodians only)");
+
+impl Write for ReleaseBank {
+    const CREATES: bool = true;
+
+    fn command(&self, _actor: &str) -> OpResult<Command> {
+        Ok(Command::ReleaseBank {
+            project: self.project.clone(),
+        })
+    }
+
+    fn view(&self, state: &State, executed: &Executed) -> OpResult<RevenueOut> {
+        RevenueOut::executed(state, executed)
     }
 }
 
@@ -167,6 +229,7 @@ impl Read for PreviewRevenue {
             amount,
             plan_version,
             lines,
+            released,
             ..
         } = outcome
         else {
@@ -187,6 +250,7 @@ impl Read for PreviewRevenue {
             from: self.from.clone(),
             lines,
             transaction: 0,
+            released,
         };
         Ok(RevenueOut {
             preview: true,
@@ -283,6 +347,12 @@ pub struct StatementOut {
     pub amount: String,
     pub currency: String,
     pub plan_version: u32,
+    /// What the plan's `bank` bucket held in the project's bank account (absent: nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<String>,
+    /// What the bank released into this distribution (absent: nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released: Option<String>,
     pub payouts: BTreeMap<String, String>,
     pub lines: Vec<LineOut>,
 }
@@ -290,7 +360,10 @@ pub struct StatementOut {
 impl StatementOut {
     pub fn of(state: &State, distribution: &Distribution) -> StatementOut {
         let (lines, payouts) = lines_and_payouts(state, distribution);
+        let (held, released) = bank_amounts(state, distribution);
         StatementOut {
+            held,
+            released,
             distribution: distribution.id,
             project: distribution.project.clone(),
             date: distribution.date.to_string(),

@@ -68,6 +68,20 @@ pub enum BucketSpec {
     },
     /// What is left, pro rata by the holders' balances of a project token.
     TokenHolders { token: String },
+    /// What is left (or `percent`% of it), pro rata by the project's blended shares.
+    Blended {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        percent: Option<String>,
+    },
+    /// What is left (or `percent`% of it), pro rata by the pool units held in a points project.
+    Units {
+        project: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        percent: Option<String>,
+    },
+    /// Everything left, held in `PROJECT-bank` until it holds at least `until`; then all of it
+    /// is released through the buckets after this one.
+    Bank { until: String },
 }
 
 fn percent(text: &str) -> OpResult<Decimal> {
@@ -118,6 +132,17 @@ impl BucketSpec {
                 percent: p.as_deref().map(percent).transpose()?,
             },
             BucketSpec::TokenHolders { token } => Bucket::TokenHolders { token },
+            BucketSpec::Blended { percent: p } => Bucket::Blended {
+                percent: p.as_deref().map(percent).transpose()?,
+            },
+            BucketSpec::Units {
+                project,
+                percent: p,
+            } => Bucket::Units {
+                project,
+                percent: p.as_deref().map(percent).transpose()?,
+            },
+            BucketSpec::Bank { until } => Bucket::Bank { until },
         })
     }
 
@@ -158,6 +183,16 @@ impl BucketSpec {
             },
             Bucket::TokenHolders { token } => BucketSpec::TokenHolders {
                 token: token.clone(),
+            },
+            Bucket::Blended { percent } => BucketSpec::Blended {
+                percent: percent.map(|p| p.to_string()),
+            },
+            Bucket::Units { project, percent } => BucketSpec::Units {
+                project: project.clone(),
+                percent: percent.map(|p| p.to_string()),
+            },
+            Bucket::Bank { until } => BucketSpec::Bank {
+                until: until.clone(),
             },
         }
     }
@@ -206,6 +241,22 @@ pub fn bucket_words(bucket: &Bucket, project: &Project) -> String {
         ),
         Bucket::TokenHolders { token } => format!(
             "everything left to the holders of {token}, pro rata by their balances (nobody holding it: it goes on)"
+        ),
+        Bucket::Blended { percent } => format!(
+            "{} to contributors, pro rata by their blended shares (formula, peer and steward) on the day of the revenue (nobody with a share: it goes on)",
+            pot(percent.as_ref())
+        ),
+        Bucket::Units {
+            project: points,
+            percent,
+        } => format!(
+            "{} to the holders of {points}'s pool units, pro rata by units allocated up to the day of the revenue; a bad leaver's units are forfeited (nobody holding units: it goes on)",
+            pot(percent.as_ref())
+        ),
+        Bucket::Bank { until } => format!(
+            "everything left is held in {} until it holds at least {until} {}; the revenue that brings it there releases all of it through the buckets after this one",
+            project.bank_account(),
+            project.currency
         ),
     }
 }
