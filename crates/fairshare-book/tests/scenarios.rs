@@ -254,3 +254,26 @@ fn forecast_on_sqlite() {
 fn forecast_on_postgres() {
     run_on_postgres("forecast");
 }
+
+/// phantom.json: startup.json, then a revenue split by blended shares (a .5 tie to the smaller
+/// handle), a sales project's revenue by pool units, and, after john leaves as a bad leaver,
+/// the next by the units of the others only.
+#[test]
+fn phantom_equity_buckets_pay_by_blend_and_by_units_after_a_bad_leaver() {
+    let runner = run_in_memory("phantom");
+    assert_eq!(runner.steps_run, 25);
+    let state = runner.book.state();
+    let last = state.distributions().last().unwrap();
+    assert!(!last.payouts().contains_key("john"));
+    assert_eq!(last.payouts().values().sum::<i128>(), 300_000);
+}
+
+#[test]
+fn phantom_on_sqlite() {
+    run_on_sqlite("phantom");
+}
+
+#[test]
+fn phantom_on_postgres() {
+    run_on_postgres("phantom");
+}

@@ -731,13 +731,15 @@ impl Runner {
 // --- peer valuation (issue 8) ---
 
 /// Scenario ops that `peer_step` runs.
-const PEER_OPS: [&str; 6] = [
+const PEER_OPS: [&str; 8] = [
     "bounty",
     "complete",
     "peer_round",
     "steward",
     "blend",
     "allocate_pool",
+    "leaver_policy",
+    "leave",
 ];
 
 impl Runner {
@@ -834,6 +836,23 @@ impl Runner {
                 Command::AllocatePool {
                     project,
                     pool: text(step, "pool"),
+                },
+                key,
+            ),
+            "leaver_policy" => self.execute(
+                OPERATOR,
+                Command::SetLeaverPolicy {
+                    project,
+                    enabled: step["enabled"].as_bool().expect("enabled"),
+                },
+                key,
+            ),
+            "leave" => self.execute(
+                OPERATOR,
+                Command::Leave {
+                    project,
+                    agent: text(step, "agent"),
+                    good: step["good"].as_bool().expect("good"),
                 },
                 key,
             ),
@@ -1163,6 +1182,7 @@ pub const RUNNABLE: &[&str] = &[
     "corrections",
     "treasury",
     "forecast",
+    "phantom",
 ];
 
 pub fn load(name: &str) -> Json {
