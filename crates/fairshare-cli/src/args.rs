@@ -120,6 +120,13 @@ pub enum Cmd {
         #[arg(long)]
         preview: bool,
     },
+    /// Distribute what a project's bank holds now, through the plan after its bank bucket
+    Distribute {
+        project: String,
+        /// Release everything the bank (PROJECT-bank) holds, before it reaches its threshold
+        #[arg(long, required = true)]
+        from_bank: bool,
+    },
     /// List a project's distributions
     Distributions {
         project: String,

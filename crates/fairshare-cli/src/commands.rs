@@ -14,7 +14,8 @@ use fairshare_ops::contributions::{
     Approve, KindName, ListContributions, LogContribution, Reject, Shares, StatusName,
 };
 use fairshare_ops::distributions::{
-    ListBalances, ListDistributions, PreviewRevenue, RecordRevenue, ShowBalance, ShowStatement,
+    ListBalances, ListDistributions, PreviewRevenue, RecordRevenue, ReleaseBank, ShowBalance,
+    ShowStatement,
 };
 use fairshare_ops::log::{ShowLog, Verify};
 use fairshare_ops::plans::{SetPlan, ShowPlan};
@@ -208,6 +209,8 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
             amount,
             from,
         })?),
+        // `--from-bank` is required: releasing the bank is the one thing `distribute` does.
+        Cmd::Distribute { project, .. } => out(s.write(&ReleaseBank { project })?),
         Cmd::Distributions { project, page } => out(s.read(&ListDistributions {
             project,
             limit: Some(page.limit),

@@ -400,6 +400,19 @@ impl Text for PlanOut {
     }
 }
 
+/// What a distribution held in the project's bank and what the bank released into it.
+fn bank_text(heading: &mut String, [held, released]: [&Option<String>; 2], currency: &str) {
+    if let Some(held) = held {
+        let _ = writeln!(heading, "  held in the bank: {held} {currency}");
+    }
+    if let Some(released) = released {
+        let _ = writeln!(
+            heading,
+            "  released from the bank: {released} {currency}, paid out below with the rest of the plan"
+        );
+    }
+}
+
 fn statement_text(
     heading: String,
     lines: &[LineOut],
@@ -442,6 +455,7 @@ impl Text for RevenueOut {
                 "(this key was already used for this request: this is the first result, nothing new recorded)\n",
             );
         }
+        bank_text(&mut heading, [&self.held, &self.released], &self.currency);
         statement_text(heading, &self.lines, &self.payouts)
     }
 }
@@ -463,6 +477,7 @@ impl Text for StatementOut {
         if let Some(key) = &self.key {
             let _ = writeln!(heading, "  key:  {key}");
         }
+        bank_text(&mut heading, [&self.held, &self.released], &self.currency);
         statement_text(heading, &self.lines, &self.payouts)
     }
 }

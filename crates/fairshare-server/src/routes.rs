@@ -78,6 +78,7 @@ fn table() -> Vec<Served> {
         write::<plans::SetPlan>(),
         write::<distributions::RecordRevenue>(),
         read::<distributions::PreviewRevenue>(),
+        write::<distributions::ReleaseBank>(),
         read::<distributions::ListDistributions>(),
         read::<distributions::ShowStatement>(),
         read::<distributions::ListBalances>(),

@@ -89,6 +89,7 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
     commands.extend(peer_setup());
     commands.extend(corrections_setup());
     commands.extend(treasury_setup());
+    commands.extend(bank_setup());
     book.setup(commands);
     keys
 }
@@ -222,6 +223,29 @@ fn token_setup() -> Vec<Command> {
 /// Balances to pay out (cus, aff and other hold 100.00 CAD each), payouts and expenses to
 /// approve and to reject (one per role, requested by the operator), and `tx-unallocated`
 /// holding 1000.00 CAD to spend, move and exchange (into `tu`'s USD).
+/// A project per role whose bank holds 10.00 (plan: bank until 1000.00, then contributors).
+fn bank_setup() -> Vec<Command> {
+    use fairshare_core::{Bucket, Plan};
+    let mut commands = Vec::new();
+    for role in ROLES {
+        let slug = format!("bank-{role}");
+        commands.push(project(&slug));
+        commands.push(Command::SetPlan {
+            project: slug.clone(),
+            plan: Plan {
+                buckets: vec![
+                    Bucket::Bank {
+                        until: "1000.00".into(),
+                    },
+                    Bucket::all_contributors(),
+                ],
+            },
+        });
+        commands.push(Command::revenue(&slug, "10.00"));
+    }
+    commands
+}
+
 fn treasury_setup() -> Vec<Command> {
     let mut commands = vec![project("tr"), project("tx")];
     commands.push(Command::add_project("tu", "USD", 2));
@@ -387,6 +411,12 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             "POST",
             "/api/v1/projects/p/revenue".into(),
             Some(json!({"amount": "100.00"})),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/projects/bank-{role}/bank/release"),
+            None,
             201,
         ),
         custodian_only(
