@@ -5,7 +5,7 @@ mod common;
 
 use common::rows_of;
 use fairshare_book::{Book, MemoryStore, verify};
-use fairshare_core::{Bucket, Command, Kind, OPERATOR, PercentOf, Plan};
+use fairshare_core::{Bucket, Command, Kind, OPERATOR, Outcome, PercentOf, Plan};
 use proptest::prelude::*;
 
 const AT: &str = "2026-11-21T12:00:00Z";
@@ -34,6 +34,14 @@ enum Step {
         to_agent: bool,
         remaining: bool,
         fixed: Option<u16>,
+        /// Issue 15's buckets: a bank until this many units (0 is refused), a blended and a
+        /// units bucket.
+        bank: Option<u16>,
+        blended: bool,
+        units: bool,
+    },
+    ReleaseBank {
+        actor: usize,
     },
     Approve {
         id: u64,
@@ -61,8 +69,9 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (0..5usize, amount(), any::<bool>(), any::<bool>())
             .prop_map(|(agent, amount, reimbursable, material)| Step::Cash { agent, amount, reimbursable, material }),
         3 => (amount(), prop::option::of(0u8..4)).prop_map(|(amount, key)| Step::Revenue { amount, key }),
-        1 => (0u8..120, any::<bool>(), any::<bool>(), prop::option::of(0u16..5000))
-            .prop_map(|(percent, to_agent, remaining, fixed)| Step::Plan { percent, to_agent, remaining, fixed }),
+        1 => (0u8..120, any::<bool>(), any::<bool>(), prop::option::of(0u16..5000), prop::option::of(0u16..20_000), any::<bool>(), any::<bool>())
+            .prop_map(|(percent, to_agent, remaining, fixed, bank, blended, units)| Step::Plan { percent, to_agent, remaining, fixed, bank, blended, units }),
+        1 => (0..5usize).prop_map(|actor| Step::ReleaseBank { actor }),
         1 => (0u64..30, 0..5usize).prop_map(|(id, actor)| Step::Approve { id, actor }),
         1 => (0..5usize, prop_oneof![Just("2".to_string()), Just("0.5".to_string()), Just("-1".to_string())])
             .prop_map(|(agent, factor)| Step::Skill { agent, factor }),
@@ -128,10 +137,18 @@ fn command(step: &Step) -> (String, Command, Option<String>) {
             to_agent,
             remaining,
             fixed,
+            bank,
+            blended,
+            units,
         } => {
             let mut buckets = vec![Bucket::Reimburse {
                 kinds: vec![Kind::Cash, Kind::Material],
             }];
+            if let Some(until) = bank {
+                buckets.push(Bucket::Bank {
+                    until: format!("{until}.00"),
+                });
+            }
             if let Some(fixed) = fixed {
                 buckets.push(Bucket::Fixed {
                     amount: format!("{fixed}.00"),
@@ -151,6 +168,17 @@ fn command(step: &Step) -> (String, Command, Option<String>) {
                     "infra".into()
                 },
             });
+            if *units {
+                buckets.push(Bucket::Units {
+                    project: "p".into(),
+                    percent: None,
+                });
+            }
+            if *blended {
+                buckets.push(Bucket::Blended {
+                    percent: Some(50.into()),
+                });
+            }
             buckets.push(Bucket::Contributors {
                 kinds: vec![Kind::Work],
                 categories: vec![],
@@ -167,6 +195,13 @@ fn command(step: &Step) -> (String, Command, Option<String>) {
                 None,
             )
         }
+        Step::ReleaseBank { actor } => (
+            AGENTS[*actor].into(),
+            Command::ReleaseBank {
+                project: "p".into(),
+            },
+            None,
+        ),
         Step::Approve { id, actor } => (AGENTS[*actor].into(), Command::Approve { id: *id }, None),
         Step::Skill { agent, factor } => (
             OPERATOR.into(),
@@ -228,15 +263,24 @@ proptest! {
                     } else {
                         prop_assert_eq!(book.state().head(), head_before + 1);
                     }
+                    // A release takes everything the bank held: it is empty after.
+                    if let Outcome::Distributed { released, .. } = executed.outcome {
+                        let held = before.ledger().balance("p-bank", "CAD");
+                        prop_assert!(released == 0 || released == held);
+                        if released > 0 {
+                            prop_assert_eq!(book.state().ledger().balance("p-bank", "CAD"), 0);
+                        }
+                    }
                 }
                 // Invariants 6 and 7: a refused command changes nothing.
                 Err(_) => prop_assert_eq!(book.state(), &before),
             }
             // Invariants 1 and 3: balanced transactions, no negative balance but outside.
             prop_assert!(book.state().ledger().audit().is_ok());
-            // Invariant 4: every distribution adds up to its amount; no claim overpaid.
+            // Invariant 4: every distribution adds up to its amount (and what the bank
+            // released into it); no claim overpaid.
             for distribution in book.state().distributions() {
-                prop_assert_eq!(distribution.lines.iter().map(|l| l.amount).sum::<i128>(), distribution.amount);
+                prop_assert_eq!(distribution.lines.iter().map(|l| l.amount).sum::<i128>(), distribution.amount + distribution.released);
             }
             for project in book.state().projects() {
                 prop_assert!(project.claims.iter().all(|c| c.paid >= 0 && c.paid <= c.owed));
