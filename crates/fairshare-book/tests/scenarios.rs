@@ -277,3 +277,33 @@ fn phantom_on_sqlite() {
 fn phantom_on_postgres() {
     run_on_postgres("phantom");
 }
+
+/// retro.json: a token created with `retro` mints, in its creating event, what each counted
+/// contribution before it would have minted, per contribution rounded down; later work mints
+/// as it counts.
+#[test]
+fn retro_tokens_for_work_done_before_the_token() {
+    let runner = run_in_memory("retro");
+    assert_eq!(runner.steps_run, 11);
+    let state = runner.book.state();
+    let token = state.token("COOP").unwrap();
+    // One issuance per contributor in the creating event (bo, cy), then cy's later work.
+    let retro: Vec<(&str, i128, u64)> = token
+        .history
+        .iter()
+        .map(|i| (i.holder.as_str(), i.tokens, i.seq))
+        .collect();
+    assert_eq!(
+        retro,
+        [
+            ("bo", 36, token.seq),
+            ("cy", 37, token.seq),
+            ("cy", 12, token.seq + 1)
+        ]
+    );
+}
+
+#[test]
+fn retro_on_sqlite() {
+    run_on_sqlite("retro");
+}

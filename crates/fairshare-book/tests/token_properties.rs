@@ -288,6 +288,7 @@ fn fresh_book(setup: &Setup) -> Book {
             funding_to: None,
             curve_exponent: None,
             hatch: None,
+            retro: false,
         },
     );
     let raised = setup.hatch_raised_cents;
@@ -310,6 +311,7 @@ fn fresh_book(setup: &Setup) -> Book {
                 tribute_percent: Some(setup.hatch_tribute.to_string()),
                 holder: None,
             }),
+            retro: false,
         },
     );
     run(

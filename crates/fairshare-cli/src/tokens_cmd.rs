@@ -87,6 +87,9 @@ pub enum TokenCmd {
         /// Who receives the hatch's tokens [default: the project]
         #[arg(long, value_name = "H", requires = "hatch_raise")]
         hatch_holder: Option<String>,
+        /// Also mint what every contribution counted before the token would have minted
+        #[arg(long)]
+        retro: bool,
     },
     /// Sell a NAV token to a partner: AMOUNT from outside into the reserve (custodians)
     Presale {
@@ -182,6 +185,7 @@ pub fn run(s: &Invocation, command: TokenCmd) -> Result<Box<dyn Output>> {
             hatch_price,
             hatch_tribute,
             hatch_holder,
+            retro,
         } => {
             let hatch = match (hatch_raise, hatch_price) {
                 (Some(raised), Some(price)) => Some(HatchTerms {
@@ -204,6 +208,7 @@ pub fn run(s: &Invocation, command: TokenCmd) -> Result<Box<dyn Output>> {
                 funding_to,
                 curve_exponent,
                 hatch,
+                retro,
             })?)
         }
         TokenCmd::Presale {
@@ -428,6 +433,23 @@ impl Text for TokenCreated {
                 t.token,
                 h.holder
             );
+        }
+        if let Some(retro) = &self.retro {
+            let _ = writeln!(
+                out,
+                "minted for the contributions counted before the token:"
+            );
+            for mint in retro {
+                let plural = if mint.contributions == 1 { "" } else { "s" };
+                let _ = writeln!(
+                    out,
+                    "  {} {} {} ({} contribution{plural})",
+                    mint.agent, mint.tokens, t.token, mint.contributions
+                );
+            }
+            if retro.is_empty() {
+                out.push_str("  nothing: no counted contribution mints a token\n");
+            }
         }
         out
     }

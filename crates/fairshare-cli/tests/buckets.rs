@@ -121,3 +121,46 @@ fn bad_new_buckets_are_refused_with_the_field_at_fault() {
         env.refused(&["plan", "set", "studio", &file], kind, message);
     }
 }
+
+#[test]
+fn token_create_retro_mints_for_the_work_before_the_token() {
+    let env = Env::new();
+    studio(&env, BANK_PLAN);
+    // xia 200.00 and yon 120.00 of value before the token; 0.5 STU per unit, 0 decimals.
+    let created = env.json(&[
+        "token",
+        "create",
+        "studio",
+        "STU",
+        "--exponent",
+        "0",
+        "--mint-per-value",
+        "0.5",
+        "--retro",
+    ]);
+    assert_eq!(
+        created["retro"],
+        json!([{"agent": "xia", "contributions": 1, "tokens": "100"},
+               {"agent": "yon", "contributions": 1, "tokens": "60"}])
+    );
+    assert_eq!(created["supply"], "160");
+    let balances = env.json(&["balance", "xia"]);
+    assert_eq!(balances["balances"]["xia"]["STU"], "100");
+    // Work after the token mints as it counts, not again for the old work.
+    env.ok(&["log", "work", "studio", "yon", "1", "--category", "edit"]);
+    let balances = env.json(&["balance", "yon"]);
+    assert_eq!(balances["balances"]["yon"]["STU"], "80");
+}
+
+#[test]
+fn token_create_retro_text_lists_each_contributor() {
+    let env = Env::new();
+    studio(&env, BANK_PLAN);
+    let text = env.ok(&["token", "create", "studio", "STU", "--retro"]);
+    assert!(
+        text.contains(
+            "minted for the contributions counted before the token:\n  xia 200.00 STU (1 contribution)\n  yon 120.00 STU (1 contribution)\n"
+        ),
+        "{text}"
+    );
+}

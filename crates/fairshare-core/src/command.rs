@@ -10,7 +10,7 @@ use crate::date::Date;
 use crate::model::{Kind, Plan, Role};
 use crate::peer::{CapRow, PeerShare, PoolLine, ValueChange};
 use crate::resources::{Owner, SplitShare};
-use crate::tokens::{HatchResult, HatchSpec, Redemption, TokenMint};
+use crate::tokens::{HatchResult, HatchSpec, Redemption, RetroMint, TokenMint};
 use crate::value::Value;
 
 fn is_false(flag: &bool) -> bool {
@@ -342,6 +342,10 @@ pub enum Command {
         /// The initial raise; required for a curve.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hatch: Option<HatchSpec>,
+        /// Mint, in this event, what every contribution counted before the token would have
+        /// minted (issue 15).
+        #[serde(default, skip_serializing_if = "is_false")]
+        retro: bool,
     },
     /// Sells tokens of a NAV token to `agent` at `price`: `amount` comes from outside into the
     /// reserve and `floor(amount / price)` tokens are minted.
@@ -670,6 +674,10 @@ pub enum Outcome {
     TokenCreated {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hatch: Option<HatchResult>,
+        /// With `retro`: the tokens minted to each contributor for the contributions counted
+        /// before the token, in byte order of handle.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        retro: Vec<RetroMint>,
     },
     /// `amount` (currency minor units) into the reserve, `tokens` minted.
     TokenPresold {

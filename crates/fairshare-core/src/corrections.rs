@@ -1046,6 +1046,7 @@ mod tests {
             funding_to: None,
             curve_exponent: None,
             hatch: None,
+            retro: false,
         });
         let (message, _) = book.refuse("ana", reverse(1));
         assert_eq!(

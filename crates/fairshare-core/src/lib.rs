@@ -95,6 +95,6 @@ pub use peer::{
     PoolLine, Round, Share, ValueChange,
 };
 // --- tokens ---
-pub use tokens::{HatchResult, HatchSpec, Price, Redemption, Token, TokenMint};
+pub use tokens::{HatchResult, HatchSpec, Price, Redemption, RetroMint, Token, TokenMint};
 // --- treasury ---
 pub use treasury::{Expense, Payout, TreasuryStatus, convert_floor};

@@ -114,6 +114,7 @@ impl Command {
             funding_to: None,
             curve_exponent: None,
             hatch: None,
+            retro: false,
         }
     }
 }

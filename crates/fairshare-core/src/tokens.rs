@@ -126,6 +126,18 @@ pub struct TokenMint {
     pub tokens: i128,
 }
 
+/// Tokens minted by `CreateToken { retro: true }` to one contributor: what the token's
+/// issuance rule mints for each of their contributions counted before the token existed
+/// (`contributions` of them), added up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetroMint {
+    pub to: String,
+    pub contributions: u64,
+    #[serde(with = "crate::serde_text")]
+    pub tokens: i128,
+}
+
 // ------------------------------------------------------------------------------------------
 // State
 // ------------------------------------------------------------------------------------------
@@ -196,6 +208,8 @@ pub enum IssuanceKind {
     Buy,
     /// A burn.
     Redeem,
+    /// Minted when the token was created, for contributions counted before it (`retro`).
+    Retro,
 }
 
 impl IssuanceKind {
@@ -206,6 +220,7 @@ impl IssuanceKind {
             IssuanceKind::Contribution(id) => format!("contribution {id}"),
             IssuanceKind::Buy => "buy".into(),
             IssuanceKind::Redeem => "redemption".into(),
+            IssuanceKind::Retro => "contributions before the token".into(),
         }
     }
 }
@@ -878,9 +893,13 @@ impl State {
         outcome: &Outcome,
     ) -> DomainResult<()> {
         match (command, outcome) {
-            (Command::CreateToken { .. }, Outcome::TokenCreated { hatch }) => {
+            (Command::CreateToken { .. }, Outcome::TokenCreated { hatch, retro }) => {
                 match TokenRequest::of(command) {
-                    Some(request) => self.apply_create_token(ctx, &request, hatch.as_ref()),
+                    Some(request) => {
+                        self.check_retro_mints(ctx, &request, retro)?;
+                        self.apply_create_token(ctx, &request, hatch.as_ref())?;
+                        self.apply_retro_mints(ctx, request.symbol, retro)
+                    }
                     None => Err(DomainError::corrupt("not a create-token command")),
                 }
             }
@@ -970,7 +989,81 @@ impl State {
             None => None,
             Some(spec) => Some(self.decide_hatch(project_state, spec, request.exponent)?),
         };
-        Ok(Outcome::TokenCreated { hatch })
+        let retro = self.retro_mints(request)?;
+        Ok(Outcome::TokenCreated { hatch, retro })
+    }
+
+    /// With `retro`, what the new token's issuance rule mints for every contribution of its
+    /// project counted so far (each rounded down on its own, as if minted when it counted),
+    /// per contributor in byte order of handle; nobody gets zero tokens.
+    fn retro_mints(&self, request: &TokenRequest) -> DomainResult<Vec<RetroMint>> {
+        if !request.retro {
+            return Ok(Vec::new());
+        }
+        let mint_per_value = match request.mint_per_value {
+            Some(rate) => parse_decimal(rate, "mint_per_value")?,
+            None => Decimal::ONE,
+        };
+        let project = self.project(request.project)?;
+        let mut per_agent: BTreeMap<&str, (u64, i128)> = BTreeMap::new();
+        for contribution in self.project_contributions(project) {
+            if !contribution.counts() || contribution.value <= Value::ZERO {
+                continue;
+            }
+            let tokens = tokens_for_value(contribution.value, mint_per_value, request.exponent)?;
+            if tokens > 0 {
+                let entry = per_agent.entry(&contribution.agent).or_default();
+                entry.0 += 1;
+                entry.1 += tokens;
+            }
+        }
+        Ok(per_agent
+            .into_iter()
+            .map(|(to, (contributions, tokens))| RetroMint {
+                to: to.to_string(),
+                contributions,
+                tokens,
+            })
+            .collect())
+    }
+
+    /// The retro mints of a `TokenCreated` outcome must be exactly what the project's counted
+    /// contributions imply (else the log is `Corrupt`).
+    fn check_retro_mints(
+        &self,
+        ctx: &Ctx,
+        request: &TokenRequest,
+        retro: &[RetroMint],
+    ) -> DomainResult<()> {
+        if self.retro_mints(request)? != retro {
+            return Err(DomainError::corrupt(format!(
+                "event {}: the tokens minted for the contributions before {} do not match them",
+                ctx.seq, request.symbol
+            )));
+        }
+        Ok(())
+    }
+
+    /// Records the (checked) retro mints of a new token, one transaction per contributor.
+    fn apply_retro_mints(
+        &mut self,
+        ctx: &Ctx,
+        symbol: &str,
+        retro: &[RetroMint],
+    ) -> DomainResult<()> {
+        for mint in retro {
+            let postings = vec![
+                posting(OUTSIDE, symbol, -mint.tokens),
+                posting(&mint.to, symbol, mint.tokens),
+            ];
+            let memo = format!(
+                "token {symbol} issuance to {} for the contributions before it",
+                mint.to
+            );
+            self.ledger.post(ctx.seq, memo, postings)?;
+            self.record_issuance(ctx, symbol, IssuanceKind::Retro, &mint.to, mint.tokens)?;
+        }
+        self.reanchor(symbol)
     }
 
     /// A new token's symbol: well formed, and not yet a currency, a token or an asset.
@@ -1649,6 +1742,7 @@ struct TokenRequest<'a> {
     funding_to: Option<&'a str>,
     curve_exponent: Option<u32>,
     hatch: Option<&'a HatchSpec>,
+    retro: bool,
 }
 
 impl<'a> TokenRequest<'a> {
@@ -1666,6 +1760,7 @@ impl<'a> TokenRequest<'a> {
             funding_to,
             curve_exponent,
             hatch,
+            retro,
         } = command
         else {
             return None;
@@ -1682,6 +1777,7 @@ impl<'a> TokenRequest<'a> {
             funding_to: funding_to.as_deref(),
             curve_exponent: *curve_exponent,
             hatch: hatch.as_ref(),
+            retro: *retro,
         })
     }
 

@@ -308,3 +308,69 @@ fn an_outcome_without_a_release_keeps_its_bytes() {
     assert!(matches!(outcome, Outcome::Distributed { released: 0, .. }));
     assert_eq!(serde_json::to_string(&outcome).unwrap(), json);
 }
+
+// --- token create --retro ---
+
+fn retro_token(retro: bool) -> Command {
+    let mut command = Command::create_token("p", "PT", 2, fairshare_core::Redemption::Nav);
+    if let Command::CreateToken {
+        retro: flag,
+        mint_per_value,
+        ..
+    } = &mut command
+    {
+        *flag = retro;
+        *mint_per_value = Some("0.001".into());
+    }
+    command
+}
+
+#[test]
+fn a_retro_token_mints_for_the_counted_work_before_it_and_a_forged_mint_is_corrupt() {
+    let mut book = Book::new();
+    // bob 80.00 and cy 40.00 of value; at 0.001 token per unit, 0.08 and 0.04 PT.
+    let ctx = book.ctx("ana");
+    let decided = book.state.decide(&ctx, &retro_token(true)).unwrap();
+    let Outcome::TokenCreated { retro, .. } = &decided else {
+        unreachable!()
+    };
+    let minted: Vec<(&str, u64, i128)> = retro
+        .iter()
+        .map(|m| (m.to.as_str(), m.contributions, m.tokens))
+        .collect();
+    assert_eq!(minted, [("bob", 1, 8), ("cy", 1, 4)]);
+    let mut forged = decided.clone();
+    if let Outcome::TokenCreated { retro, .. } = &mut forged {
+        retro[0].tokens += 1;
+    }
+    let before = book.state.clone();
+    let error = book
+        .state
+        .apply(&ctx, &retro_token(true), &forged)
+        .unwrap_err();
+    assert!(error.is(ErrorKind::Corrupt), "{error}");
+    assert_eq!(book.state, before, "a forged retro mint changes nothing");
+    // Without retro the same outcome is forged too: nothing was asked to mint.
+    let error = book
+        .state
+        .apply(&ctx, &retro_token(false), &decided)
+        .unwrap_err();
+    assert!(error.is(ErrorKind::Corrupt), "{error}");
+    book.state
+        .apply(&ctx, &retro_token(true), &decided)
+        .unwrap();
+    assert_eq!(book.state.ledger().balance("bob", "PT"), 8);
+    assert_eq!(book.state.token("PT").unwrap().supply(), 12);
+}
+
+#[test]
+fn a_token_created_without_retro_keeps_its_bytes() {
+    let command = serde_json::to_string(&retro_token(false)).unwrap();
+    assert!(!command.contains("retro"), "{command}");
+    let outcome = serde_json::to_string(&Outcome::TokenCreated {
+        hatch: None,
+        retro: vec![],
+    })
+    .unwrap();
+    assert_eq!(outcome, r#"{"token_created":{}}"#);
+}

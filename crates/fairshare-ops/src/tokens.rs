@@ -363,6 +363,21 @@ pub struct CreateToken {
     /// The initial raise (required for a curve).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hatch: Option<HatchTerms>,
+    /// Also mint, in the same event, what every contribution counted before the token would
+    /// have minted (`--retro`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retro: bool,
+}
+
+/// Tokens minted by `retro` to one contributor for their contributions counted before the
+/// token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RetroOut {
+    pub agent: String,
+    /// How many of their contributions minted.
+    pub contributions: u64,
+    pub tokens: String,
 }
 
 /// What a hatch did: `raised` came from outside, `tribute` went to funding, `into_reserve` to
@@ -396,6 +411,10 @@ pub struct TokenCreated {
     #[serde(flatten)]
     pub token: TokenShow,
     pub hatch: Option<HatchOut>,
+    /// With `retro`: what each contributor was minted for the contributions counted before
+    /// the token, in byte order of handle (absent without `retro`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retro: Option<Vec<RetroOut>>,
 }
 
 operation!(CreateToken => TokenCreated, Post "/api/v1/projects/{project}/token", "tokens",
@@ -422,15 +441,27 @@ impl Write for CreateToken {
                 tribute_percent: h.tribute_percent.clone(),
                 holder: h.holder.clone(),
             }),
+            retro: self.retro,
         })
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<TokenCreated> {
-        let Outcome::TokenCreated { hatch } = &executed.outcome else {
+        let Outcome::TokenCreated { hatch, retro } = &executed.outcome else {
             return Err(unexpected(executed));
         };
         let token = state.token(&self.symbol)?;
+        let retro = self.retro.then(|| {
+            retro
+                .iter()
+                .map(|m| RetroOut {
+                    agent: m.to.clone(),
+                    contributions: m.contributions,
+                    tokens: units(token, m.tokens),
+                })
+                .collect()
+        });
         Ok(TokenCreated {
+            retro,
             hatch: hatch.as_ref().map(|h| HatchOut::of(token, h)),
             token: TokenShow::of(state, token, Page::new(None, None)?)?,
         })

@@ -83,5 +83,19 @@ fn a_bank_over_http() {
         "project studio's bank (studio-bank) holds nothing to release"
     );
     assert_eq!(wen.head(), head + 1);
+    // A token created with `retro` mints for the work counted before it: xia 200.00 and yon
+    // 120.00 of value at 0.5 per unit.
+    let created = wen
+        .post(
+            "/api/v1/projects/studio/token",
+            json!({"symbol": "STU", "exponent": 0, "redemption": "nav",
+                   "mint_per_value": "0.5", "retro": true}),
+        )
+        .expect(201);
+    assert_eq!(
+        created.body["retro"],
+        json!([{"agent": "xia", "contributions": 1, "tokens": "100"},
+               {"agent": "yon", "contributions": 1, "tokens": "60"}])
+    );
     wen.verify_ok();
 }

@@ -199,6 +199,7 @@ fn token_setup() -> Vec<Command> {
             tribute_percent: Some("20".into()),
             holder: None,
         }),
+        retro: false,
     });
     for holder in ["cus", "aff"] {
         commands.push(Command::Presale {

@@ -969,6 +969,7 @@ impl Runner {
                         .get("curve_exponent")
                         .map(|k| k.as_u64().expect("curve_exponent") as u32),
                     hatch,
+                    retro: step.get("retro").and_then(Json::as_bool).unwrap_or(false),
                 }
             }
             "presale" => {
@@ -1183,6 +1184,7 @@ pub const RUNNABLE: &[&str] = &[
     "treasury",
     "forecast",
     "phantom",
+    "retro",
 ];
 
 pub fn load(name: &str) -> Json {
