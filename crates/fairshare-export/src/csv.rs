@@ -98,7 +98,7 @@ pub fn write_contributions_csv(
     Ok(rows)
 }
 
-const DISTRIBUTION_COLUMNS: [&str; 15] = [
+const DISTRIBUTION_COLUMNS: [&str; 16] = [
     "distribution",
     "date",
     "project",
@@ -114,11 +114,13 @@ const DISTRIBUTION_COLUMNS: [&str; 15] = [
     "seq",
     "idempotency_key",
     "event_hash",
+    "released",
 ];
 
 /// One row per payout line of every revenue distribution, in log order. `bucket` is the
 /// bucket's number in the plan, from 1 as in the JSON statements; the number past the last
-/// bucket is the unallocated remainder.
+/// bucket is the unallocated remainder. `released` is what the project's bank released into
+/// the distribution (`0.00` when nothing): its lines add up to `amount` plus it.
 pub fn write_distributions_csv(
     state: &State,
     index: &EventIndex,
@@ -151,6 +153,7 @@ pub fn write_distributions_csv(
                 distribution.seq.to_string(),
                 meta.key.as_deref().unwrap_or("").to_string(),
                 meta.hash_hex(),
+                format_amount(distribution.released, distribution.exponent),
             ];
             write_record(&mut out, &row)?;
             rows += 1;

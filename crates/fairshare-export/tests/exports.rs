@@ -504,12 +504,14 @@ fn csv_tables_agree_with_the_book() {
         let distributions = read("distributions.csv");
         let lines: usize = state.distributions().iter().map(|d| d.lines.len()).sum();
         assert_eq!(distributions.len(), lines + 1, "{name}");
-        // The payout lines of each distribution add up to its amount.
+        // The payout lines of each distribution add up to its amount and what the bank
+        // released into it.
         let mut sums: BTreeMap<String, (i128, i128)> = BTreeMap::new();
         for row in &distributions[1..] {
             let exponent = state.asset_exponent(&row[3]).expect("currency");
             let entry = sums.entry(row[0].clone()).or_default();
-            entry.0 = parse_amount(&row[4], exponent).expect("amount");
+            entry.0 = parse_amount(&row[4], exponent).expect("amount")
+                + parse_amount(&row[15], exponent).expect("released");
             entry.1 += parse_amount(&row[10], exponent).expect("line amount");
         }
         assert!(
