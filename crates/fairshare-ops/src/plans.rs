@@ -554,7 +554,12 @@ mod tests {
             {"type": "contributors", "kinds": ["work"], "from": "2026-01-01"},
             {"type": "fixed", "amount": "5.00", "to": "x"},
             {"type": "payback", "resource": "printer", "percent": "70"},
-            {"type": "token_holders", "token": "FST"}
+            {"type": "token_holders", "token": "FST"},
+            {"type": "bank", "until": "1000.00"},
+            {"type": "blended", "percent": "40"},
+            {"type": "units", "project": "ventwits"},
+            {"type": "units", "project": "ventwits", "percent": "12.5"},
+            {"type": "blended"}
         ]}"#;
         let plan = plan_of(&parse_plan_file(json, true).expect("json")).expect("plan");
         let text = plan_file_text(&plan);
@@ -566,6 +571,33 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&specs).expect("json"),
             serde_json::to_value(&plan.buckets).expect("json")
+        );
+    }
+
+    #[test]
+    fn the_new_buckets_read_from_toml_with_numbers() {
+        let buckets = parse_plan_file(
+            "[[bucket]]\ntype = \"bank\"\nuntil = 1000\n\
+             [[bucket]]\ntype = \"units\"\nproject = \"ventwits\"\npercent = 50\n\
+             [[bucket]]\ntype = \"blended\"\n",
+            false,
+        )
+        .expect("plan");
+        let json = serde_json::to_string(&plan_of(&buckets).expect("core")).expect("json");
+        assert_eq!(
+            json,
+            r#"{"bucket":[{"type":"bank","until":"1000"},{"type":"units","project":"ventwits","percent":"50"},{"type":"blended"}]}"#
+        );
+        let err = parse_plan_file("[[bucket]]\ntype = \"bank\"\n", false).unwrap_err();
+        assert_eq!(err, "bucket 1: missing field `until`");
+        let err = parse_plan_file(
+            "[[bucket]]\ntype = \"units\"\nproject = \"v\"\nuntil = 3\n",
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "bucket 1: unknown field `until`, expected `project` or `percent`"
         );
     }
 
