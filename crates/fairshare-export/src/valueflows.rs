@@ -408,6 +408,18 @@ fn write_contribution(
     Ok(())
 }
 
+/// What a distribution's note adds when the project's bank released money into it.
+fn released_note(released: i128, amount: &dyn Fn(i128) -> String) -> String {
+    if released > 0 {
+        format!(
+            ", with {} released from the project's bank",
+            amount(released)
+        )
+    } else {
+        String::new()
+    }
+}
+
 fn write_distributions(
     state: &State,
     index: &EventIndex,
@@ -434,10 +446,11 @@ fn write_distributions(
             "vf:hasPointInTime": when,
             "vf:note": event_note(
                 &format!(
-                    "revenue of {} distributed by plan version {}{}",
+                    "revenue of {} distributed by plan version {}{}{}",
                     distribution.project,
                     distribution.plan_version,
-                    distribution.from.as_deref().map(|f| format!(", paid by {f}")).unwrap_or_default()
+                    distribution.from.as_deref().map(|f| format!(", paid by {f}")).unwrap_or_default(),
+                    released_note(distribution.released, &amount),
                 ),
                 distribution.seq,
                 meta,

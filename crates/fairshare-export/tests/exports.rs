@@ -126,6 +126,31 @@ fn money_out_appears_in_every_journal() {
     );
 }
 
+/// forecast.json's bank (issue 15): the journals post the release from `studio-bank`, the
+/// distributions CSV says what it released, and the ValueFlows note too.
+#[test]
+fn a_bank_release_appears_in_the_exports() {
+    let mut runner = Runner::new(Box::new(MemoryStore::new()));
+    let text = std::fs::read_to_string(scenarios_dir().join("forecast.json")).expect("scenario");
+    runner.run(&serde_json::from_str(&text).expect("scenario JSON"));
+    let files = export_all("forecast", &mut runner);
+    for file in ["book.beancount", "book.journal", "book.ledger"] {
+        let text = std::fs::read_to_string(files.path(file)).expect("read");
+        assert!(text.contains("revenue studio distribution 3"), "{file}");
+        assert!(text.contains("studio-bank"), "{file} lacks the bank");
+    }
+    let csv = std::fs::read_to_string(files.path("distributions.csv")).expect("read");
+    let rows = read_csv(&csv);
+    let third: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "3").collect();
+    assert_eq!(third.len(), 2, "{csv}");
+    assert!(third.iter().all(|r| r[4] == "300.00" && r[15] == "850.00"));
+    let jsonld = std::fs::read_to_string(files.path("book.jsonld")).expect("read");
+    assert!(
+        jsonld.contains("with 850.00 released from the project's bank"),
+        "no release in the ValueFlows note"
+    );
+}
+
 fn exponents(state: &State) -> BTreeMap<String, u32> {
     let mut exponents = BTreeMap::new();
     for project in state.projects() {
