@@ -374,3 +374,44 @@ fn a_token_created_without_retro_keeps_its_bytes() {
     .unwrap();
     assert_eq!(outcome, r#"{"token_created":{}}"#);
 }
+
+#[test]
+fn a_contribution_pending_when_a_retro_token_is_created_mints_when_approved_not_before() {
+    let mut book = Book::new();
+    book.ok(OPERATOR, Command::add_project_approving("q", "CAD", 2, 1));
+    book.ok(OPERATOR, Command::set_rate("q", "dev", "10.00"));
+    let Outcome::Logged { id: pending, .. } =
+        book.ok(OPERATOR, Command::log_work("q", "bob", "dev", "2"))
+    else {
+        unreachable!()
+    };
+    let Outcome::Logged { id: counted, .. } =
+        book.ok(OPERATOR, Command::log_work("q", "cy", "dev", "3"))
+    else {
+        unreachable!()
+    };
+    book.ok("ana", Command::Approve { id: counted });
+    let mut create = Command::create_token("q", "QT", 2, fairshare_core::Redemption::Nav);
+    if let Command::CreateToken { retro, .. } = &mut create {
+        *retro = true;
+    }
+    let Outcome::TokenCreated { retro, .. } = book.ok(OPERATOR, create) else {
+        unreachable!()
+    };
+    // Only cy's 30.00 counted: 30.00 QT at 1 token per unit.
+    assert_eq!(
+        retro
+            .iter()
+            .map(|m| (m.to.as_str(), m.tokens))
+            .collect::<Vec<_>>(),
+        [("cy", 3_000)]
+    );
+    let Outcome::Approved { minted, .. } = book.ok("ana", Command::Approve { id: pending }) else {
+        unreachable!()
+    };
+    assert_eq!(
+        minted.map(|m| (m.to, m.tokens)),
+        Some(("bob".into(), 2_000))
+    );
+    assert_eq!(book.state.token("QT").unwrap().supply(), 5_000);
+}
