@@ -495,6 +495,7 @@ impl State {
             .or_default();
         let total = per_agent.entry(contribution.agent.clone()).or_default();
         *total = total.checked_add(contribution.value)?;
+        project.counted_sum = project.counted_sum.saturating_add(contribution.value.0);
         Ok(())
     }
 
@@ -506,6 +507,7 @@ impl State {
             && let Some(total) = per_agent.get_mut(&contribution.agent)
         {
             total.0 -= contribution.value.0;
+            project.counted_sum = project.counted_sum.saturating_sub(contribution.value.0);
         }
         Ok(())
     }

@@ -106,6 +106,7 @@ impl State {
             plans: vec![Plan::default_plan()],
             contributions: Vec::new(),
             counted: Default::default(),
+            counted_sum: 0,
             claims: Vec::new(),
             claim_index: Default::default(),
             created: ctx.date,

@@ -79,14 +79,25 @@ pub(crate) fn check_contribution(
     Ok(())
 }
 
+/// Every value `project` counts, summed afresh: what the running sum must equal.
+fn summed(project: &Project) -> i128 {
+    project
+        .counted
+        .values()
+        .flat_map(|per_agent| per_agent.values())
+        .fold(0i128, |total, value| total.saturating_add(value.0))
+}
+
 impl State {
-    /// Everything `project` counts, all agents and categories together.
+    /// Everything `project` counts, all agents and categories together: the running sum the
+    /// counting keeps (summing every agent per event made an import quadratic).
     pub(crate) fn counted_total(&self, project: &Project) -> i128 {
-        project
-            .counted
-            .values()
-            .flat_map(|per_agent| per_agent.values())
-            .fold(0i128, |total, value| total.saturating_add(value.0))
+        debug_assert!(
+            project.contributions.len() > 4096 || project.counted_sum == summed(project),
+            "the running sum of {} drifted from its values",
+            project.slug
+        );
+        project.counted_sum
     }
 
     /// Refuses to count `added` more in `project` (a difference: negative when values fall)

@@ -31,6 +31,9 @@ pub struct Project {
     /// Counted value per (kind, category) per agent, kept as events arrive so a distribution
     /// never rescans history.
     pub counted: FastMap<AggregateKey, FastMap<Arc<str>, Value>>,
+    /// The sum of every value in `counted` (saturating), kept beside it so that the limit on a
+    /// project's total is checked in constant time, not by summing every agent per event.
+    pub counted_sum: i128,
     /// Reimbursable claims (counted cash and material), in the order they were counted.
     pub claims: Vec<Claim>,
     /// Where each contribution's claim is in `claims`: a revenue settles claims by id without
