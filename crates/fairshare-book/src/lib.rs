@@ -181,7 +181,7 @@ impl Book {
             let mut rows = Vec::new();
             let mut broken = None;
             for request in requests {
-                if let Err(error) = self.stage_due(&request.recorded_at, &mut rows) {
+                if let Err(error) = self.stage_due(request, &mut rows) {
                     broken = Some(error);
                     break;
                 }
@@ -308,11 +308,17 @@ impl Book {
     /// whose notice has ended by then, so that no write is decided against rules that should
     /// already have changed. A proposal whose changes no longer apply is recorded as failed,
     /// so each is staged once.
-    fn stage_due(&mut self, recorded_at: &str, rows: &mut Vec<EventRow>) -> BookResult<()> {
+    /// A request that enacts a due proposal itself does so (and answers for it).
+    fn stage_due(&mut self, before: &Request, rows: &mut Vec<EventRow>) -> BookResult<()> {
+        let recorded_at = before.recorded_at.as_str();
         let Ok(at) = Timestamp::parse(recorded_at) else {
             return Ok(()); // the request itself is refused for its time
         };
         for proposal in self.state.due_proposals(at) {
+            if matches!(&before.command, Command::EnactProposal { proposal: own } if *own == proposal)
+            {
+                continue;
+            }
             let request = Request {
                 actor: OPERATOR.to_string(),
                 command: Command::EnactProposal { proposal },
