@@ -1146,3 +1146,292 @@ impl<'a> GovernanceFields<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Role;
+
+    fn ctx_at(state: &State, actor: &str, at: &str) -> Ctx {
+        Ctx::recorded(state.head() + 1, actor, at).expect("time")
+    }
+
+    fn run(state: &mut State, actor: &str, at: &str, command: Command) -> Outcome {
+        let ctx = ctx_at(state, actor, at);
+        state.execute(&ctx, &command).expect("accepted")
+    }
+
+    /// ana (custodian) and bob (affiliate) with 2 h and 1 h of work in `p`, governed by
+    /// proposals with value weights; proposal `x` (a rate of 9.00) open from T0.
+    fn governed() -> State {
+        let mut state = State::new();
+        let t0 = "2026-03-01T09:00:00Z";
+        for command in [
+            Command::add_agent("ana", Role::Custodian),
+            Command::add_agent("bob", Role::Affiliate),
+            Command::add_agent("olga", Role::Observer),
+            Command::add_project("p", "CAD", 2),
+            Command::set_rate("p", "dev", "10.00"),
+            Command::log_work("p", "ana", "dev", "2"),
+            Command::log_work("p", "bob", "dev", "1"),
+            Command::SetGovernance {
+                project: Some("p".into()),
+                mode: GovernanceMode::Proposals,
+                quorum: Some("50".into()),
+                threshold: Some("66.67".into()),
+                notice_days: Some(2),
+                voting_days: Some(3),
+                weight: Some(Weighting::Value),
+            },
+        ] {
+            run(&mut state, OPERATOR, t0, command);
+        }
+        run(
+            &mut state,
+            "bob",
+            t0,
+            Command::Propose {
+                id: Some("x".into()),
+                project: Some("p".into()),
+                title: "nine".into(),
+                changes: vec![Command::set_rate("p", "dev", "9.00")],
+            },
+        );
+        state
+    }
+
+    fn close(proposal: &str) -> Command {
+        Command::CloseProposal {
+            proposal: proposal.into(),
+        }
+    }
+
+    #[test]
+    fn thresholds_are_exact_rationals() {
+        let v = |n: i128| Value(n);
+        let percent = |text: &str| text.parse::<Decimal>().unwrap();
+        // 2/3 = 66.666…% is below 66.67% and above 66.66%.
+        assert!(!at_least(v(2), v(3), percent("66.67")));
+        assert!(at_least(v(2), v(3), percent("66.66")));
+        assert!(at_least(v(6667), v(10_000), percent("66.67")));
+        assert!(at_least(v(0), v(0), percent("0")));
+        let tally = Tally {
+            yes: v(1),
+            no: v(0),
+            abstain: v(0),
+            eligible: v(10),
+        };
+        assert!(!tally.quorum_met(percent("10.01")).unwrap());
+        assert!(tally.quorum_met(percent("10")).unwrap());
+        assert!(
+            Tally::default()
+                .threshold_met(percent("0.01"))
+                .is_ok_and(|met| !met)
+        );
+    }
+
+    #[test]
+    fn a_proposal_passes_waits_and_takes_effect() {
+        let mut state = governed();
+        let x = state.proposal("x").unwrap();
+        assert_eq!(x.deadline.to_string(), "2026-03-04T09:00:00Z");
+        let weights: Vec<(String, String)> = x
+            .voters
+            .iter()
+            .map(|v| (v.agent.clone(), v.weight.display(2)))
+            .collect();
+        assert_eq!(
+            weights,
+            [
+                ("ana".into(), "20.00".into()),
+                ("bob".into(), "10.00".into())
+            ]
+        );
+        let yes = Command::Vote {
+            proposal: "x".into(),
+            vote: Ballot::Yes,
+            reason: None,
+        };
+        run(&mut state, "ana", "2026-03-02T09:00:00Z", yes);
+        let early = state.decide(&ctx_at(&state, "bob", "2026-03-04T08:59:59Z"), &close("x"));
+        assert_eq!(
+            early.unwrap_err().to_string(),
+            "voting on x runs until 2026-03-04T09:00:00Z: it cannot be closed before"
+        );
+        let closed = run(&mut state, "olga", "2026-03-04T09:00:00Z", close("x"));
+        assert_eq!(
+            closed,
+            Outcome::ProposalClosed {
+                passed: true,
+                tally: Tally {
+                    yes: Value::parse("20").unwrap(),
+                    no: Value::ZERO,
+                    abstain: Value::ZERO,
+                    eligible: Value::parse("30").unwrap(),
+                },
+                notice_ends: Some(Timestamp::parse("2026-03-06T09:00:00Z").unwrap()),
+            }
+        );
+        let enact = Command::EnactProposal {
+            proposal: "x".into(),
+        };
+        assert!(
+            state
+                .due_proposals(Timestamp::parse("2026-03-06T08:59:59Z").unwrap())
+                .is_empty()
+        );
+        assert_eq!(
+            state
+                .decide(&ctx_at(&state, "bob", "2026-03-06T08:59:59Z"), &enact)
+                .unwrap_err()
+                .to_string(),
+            "the notice of x runs until 2026-03-06T09:00:00Z: it takes effect then, not before"
+        );
+        assert_eq!(
+            state.due_proposals(Timestamp::parse("2026-03-06T09:00:00Z").unwrap()),
+            ["x"]
+        );
+        let enacted = run(&mut state, OPERATOR, "2026-03-06T09:00:00Z", enact);
+        assert_eq!(
+            enacted,
+            Outcome::Enacted {
+                outcomes: vec![Outcome::Done]
+            }
+        );
+        let project = state.project("p").unwrap();
+        assert_eq!(project.policy.rates["dev"].to_string(), "9.00");
+        let rate = &state.rules_in_force(Some("p"))[2];
+        assert_eq!(
+            (rate.rule.as_str(), rate.proposal.as_deref()),
+            ("rate dev", Some("x"))
+        );
+        assert!(state.due_proposals(Timestamp(i64::MAX)).is_empty());
+    }
+
+    #[test]
+    fn a_change_made_invalid_meanwhile_fails_with_its_reason() {
+        let mut state = governed();
+        // Two proposals create a token for p; both pass; the first enacted makes the second
+        // invalid, which fails with the reason when its notice ends.
+        for (id, at) in [
+            ("t1", "2026-03-01T10:00:00Z"),
+            ("t2", "2026-03-01T11:00:00Z"),
+        ] {
+            let token = Command::create_token(
+                "p",
+                id.to_uppercase().as_str(),
+                2,
+                crate::tokens::Redemption::Nav,
+            );
+            run(
+                &mut state,
+                "bob",
+                at,
+                Command::Propose {
+                    id: Some(id.into()),
+                    project: Some("p".into()),
+                    title: "a token".into(),
+                    changes: vec![token],
+                },
+            );
+            let yes = Command::Vote {
+                proposal: id.into(),
+                vote: Ballot::Yes,
+                reason: None,
+            };
+            run(&mut state, "ana", at, yes);
+        }
+        run(&mut state, OPERATOR, "2026-03-04T10:00:00Z", close("t1"));
+        run(&mut state, OPERATOR, "2026-03-04T11:00:00Z", close("t2"));
+        let enact = |id: &str| Command::EnactProposal {
+            proposal: id.into(),
+        };
+        let first = run(&mut state, OPERATOR, "2026-03-06T10:00:00Z", enact("t1"));
+        assert!(matches!(first, Outcome::Enacted { .. }), "{first:?}");
+        let second = run(&mut state, OPERATOR, "2026-03-06T11:00:00Z", enact("t2"));
+        let Outcome::EnactmentFailed { change: 1, reason } = second else {
+            panic!("{second:?}");
+        };
+        assert_eq!(
+            reason,
+            "project p already issues T1: a project has one token"
+        );
+        let t2 = state.proposal("t2").unwrap();
+        assert_eq!(t2.status, ProposalStatus::Failed);
+        assert_eq!(
+            t2.failure.as_deref(),
+            Some(format!("change 1: {reason}").as_str())
+        );
+        // A forged enactment (outcomes that do not fit) is corrupt.
+        let ctx = ctx_at(&state, OPERATOR, "2026-03-07T09:00:00Z");
+        let forged = state
+            .clone()
+            .apply(&ctx, &enact("t2"), &Outcome::Enacted { outcomes: vec![] })
+            .unwrap_err();
+        assert!(forged.is(crate::error::ErrorKind::Corrupt), "{forged}");
+    }
+
+    #[test]
+    fn forged_outcomes_are_corrupt_and_refusals_change_nothing() {
+        let state = governed();
+        let ctx = ctx_at(&state, "bob", "2026-03-04T09:00:00Z");
+        let forged_tally = Outcome::ProposalClosed {
+            passed: true,
+            tally: Tally::default(),
+            notice_ends: None,
+        };
+        let error = state
+            .clone()
+            .apply(&ctx, &close("x"), &forged_tally)
+            .unwrap_err();
+        assert!(error.is(crate::error::ErrorKind::Corrupt));
+        let forged_deadline = Outcome::Proposed {
+            id: "y".into(),
+            deadline: Timestamp(0),
+            voters: Vec::new(),
+        };
+        let propose = Command::Propose {
+            id: None,
+            project: Some("p".into()),
+            title: "t".into(),
+            changes: vec![Command::set_rate("p", "dev", "1.00")],
+        };
+        let error = state
+            .clone()
+            .apply(&ctx, &propose, &forged_deadline)
+            .unwrap_err();
+        assert!(error.is(crate::error::ErrorKind::Corrupt));
+        // Refused: a direct rate, an observer's vote, a second id.
+        let before = state.clone();
+        let direct = state.decide(
+            &ctx_at(&state, "ana", "2026-03-02T09:00:00Z"),
+            &Command::set_rate("p", "dev", "1.00"),
+        );
+        let error = direct.unwrap_err();
+        assert_eq!(error.field_name(), Some("project"));
+        let vote = Command::Vote {
+            proposal: "x".into(),
+            vote: Ballot::No,
+            reason: None,
+        };
+        assert!(
+            state
+                .decide(&ctx_at(&state, "olga", "2026-03-02T09:00:00Z"), &vote)
+                .is_err()
+        );
+        let again = Command::Propose {
+            id: Some("x".into()),
+            project: Some("p".into()),
+            title: "t".into(),
+            changes: vec![Command::set_rate("p", "dev", "1.00")],
+        };
+        let error = state
+            .decide(&ctx_at(&state, "bob", "2026-03-02T09:00:00Z"), &again)
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "proposal \"x\" exists already: choose another id"
+        );
+        assert_eq!(state, before);
+    }
+}
