@@ -246,3 +246,65 @@ fn every_governance_refusal_over_the_api_changes_nothing() {
         assert_eq!(api("rae").verify_ok(), head);
     }
 }
+
+/// A passed proposal whose notice ended takes effect when the server starts, though nobody
+/// writes: the ticker asks the writer to enact it.
+#[test]
+fn the_ticker_enacts_a_due_proposal_without_any_write() {
+    let book = TestBook::sqlite();
+    let keys = setup(&book);
+    book.setup_as(
+        "tia",
+        "2026-11-20T11:00:00Z",
+        vec![Command::Vote {
+            proposal: "p2".into(),
+            vote: fairshare_core::Ballot::Yes,
+            reason: None,
+        }],
+    );
+    book.setup_as(
+        "sol",
+        "2026-11-20T11:00:00Z",
+        vec![Command::Vote {
+            proposal: "p2".into(),
+            vote: fairshare_core::Ballot::Yes,
+            reason: None,
+        }],
+    );
+    // Closed after its deadline, its two days of notice end before the server's time (AT).
+    let server_time = "2026-11-28T12:00:00Z";
+    book.setup_as(
+        OPERATOR,
+        "2026-11-25T10:00:00Z",
+        vec![Command::CloseProposal {
+            proposal: "p2".into(),
+        }],
+    );
+    let server = TestServer::start_with(&book.url, |config| {
+        config.fixed_time = Some(server_time.to_string());
+        config.enact_every = std::time::Duration::from_millis(50);
+    });
+    let api = server.api(Some(&keys["rae"]));
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        status = api.get("/api/v1/proposals/p2").expect(200).body["status"].clone();
+        if status == "enacted" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(status, "enacted");
+    let log = api.get("/api/v1/log?limit=1000").expect(200).body;
+    let last = log["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (&last["actor"], &last["op"], &last["recorded_at"]),
+        (
+            &json!("operator"),
+            &json!("enact_proposal"),
+            &json!(server_time)
+        )
+    );
+    let shop = api.get("/api/v1/projects/shop").expect(200).body;
+    assert_eq!(shop["policy"]["rates"]["wood"], "22.00");
+    assert_eq!(api.verify_ok(), api.head());
+}
