@@ -511,17 +511,19 @@ operation!(ListProposals => ProposalsOut, Get "/api/v1/proposals", "governance",
 
 impl Read for ListProposals {
     fn view(&self, state: &State, _: &Reading) -> OpResult<ProposalsOut> {
-        if let Some(status) = &self.status {
-            if !STATUSES.contains(&status.as_str()) {
-                return Err(OpError::Domain(
-                    fairshare_core::DomainError::invalid(format!(
-                        "unknown status {status:?}: expected one of {}",
-                        STATUSES.join(", ")
-                    ))
-                    .field("status")
-                    .value(status.clone()),
-                ));
-            }
+        if let Some(status) = self
+            .status
+            .as_ref()
+            .filter(|status| !STATUSES.contains(&status.as_str()))
+        {
+            return Err(OpError::Domain(
+                fairshare_core::DomainError::invalid(format!(
+                    "unknown status {status:?}: expected one of {}",
+                    STATUSES.join(", ")
+                ))
+                .field("status")
+                .value(status.clone()),
+            ));
         }
         if let Some(project) = self.project.as_deref().filter(|p| *p != "network") {
             state.project(project)?;
