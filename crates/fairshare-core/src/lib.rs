@@ -45,6 +45,7 @@ mod distribute;
 mod engine;
 mod error;
 mod event;
+mod governance;
 mod ledger;
 mod limits;
 mod model;
@@ -98,3 +99,9 @@ pub use peer::{
 pub use tokens::{HatchResult, HatchSpec, Price, Redemption, RetroMint, Token, TokenMint};
 // --- treasury ---
 pub use treasury::{Expense, Payout, TreasuryStatus, convert_floor};
+// --- governance ---
+pub use governance::{
+    Ballot, CHANGES_MAX, GovernanceMode, GovernanceSettings, NOTICE_DAYS_DEFAULT, Proposal,
+    ProposalStatus, QUORUM_DEFAULT, RuleChange, Scope, THRESHOLD_DEFAULT, Tally,
+    VOTING_DAYS_DEFAULT, Voter, Weighting, governed_scope,
+};
