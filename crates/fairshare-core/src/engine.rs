@@ -110,6 +110,9 @@ impl State {
     /// Validates `command` for `ctx.actor` and computes its outcome. Never changes the state.
     pub fn decide(&self, ctx: &Ctx, command: &Command) -> DomainResult<Outcome> {
         let role = self.role_of(&ctx.actor)?;
+        if ctx.strict() {
+            crate::strict::check_numbers(command)?;
+        }
         match Area::of(command) {
             Area::Core => self.decide_core(ctx, role, command),
             Area::Corrections => self.decide_correction(ctx, role, command),
@@ -124,7 +127,7 @@ impl State {
     fn decide_core(&self, ctx: &Ctx, role: Role, command: &Command) -> DomainResult<Outcome> {
         match command {
             Command::AddAgent { handle, name, .. } => {
-                self.decide_add_agent(role, handle, name.as_deref())
+                self.decide_add_agent(ctx, role, handle, name.as_deref())
             }
             Command::AddProject {
                 slug,
