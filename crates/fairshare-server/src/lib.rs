@@ -29,12 +29,14 @@ mod malformed;
 mod offload;
 mod operations;
 mod routes;
+pub mod throttle;
 mod web;
 mod writer;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
@@ -72,6 +74,22 @@ pub struct ServerConfig {
     /// Before a read, catch up with events other processes appended to the book. Turn off only
     /// when this server is the book's only writer (no CLI, no second server).
     pub catch_up_reads: bool,
+    /// A dashboard session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A dashboard session ends this long after logging in.
+    pub session_max: Duration,
+    /// Reached over HTTPS: a TLS proxy in front (`--behind-https-proxy`) or TLS here.
+    pub https: Https,
+}
+
+/// How clients reach the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Https {
+    /// Plain HTTP (a local network, a test).
+    #[default]
+    No,
+    /// Plain HTTP behind a proxy that terminates TLS: cookies are `Secure`, answers carry HSTS.
+    Proxy,
 }
 
 impl ServerConfig {
@@ -83,6 +101,9 @@ impl ServerConfig {
             public: true,
             fixed_time: None,
             catch_up_reads: true,
+            session_idle: web::SessionConfig::default().idle,
+            session_max: web::SessionConfig::default().absolute,
+            https: Https::No,
         }
     }
 }
@@ -100,6 +121,8 @@ pub(crate) struct AppInner {
     pub heavy: Arc<Semaphore>,
     /// Bounds live event streams.
     pub streams: Arc<Semaphore>,
+    /// Dashboard sessions: how long, and `Secure` cookies.
+    pub sessions: web::SessionConfig,
 }
 
 pub(crate) type AppState = Arc<AppInner>;
@@ -144,13 +167,21 @@ pub async fn serve_on(
         clock,
         heavy: Arc::new(Semaphore::new(HEAVY_READS_MAX)),
         streams: events::streams(),
+        sessions: web::SessionConfig {
+            idle: config.session_idle,
+            absolute: config.session_max,
+            secure: config.https != Https::No,
+        },
     });
     let router = routes::router(app);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, public = config.public, "fairshare server listening");
-    let served = axum::serve(malformed::ProblemListener(listener), router)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = axum::serve(
+        malformed::ProblemListener(listener),
+        router.into_make_service_with_connect_info::<auth::ClientAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     // The router (and with it every sender of the write queue) is gone: the writer commits
     // what is still queued, then stops.
     writer_task.await.context("the writer task panicked")?;

@@ -163,12 +163,32 @@ pub(crate) fn router(app: AppState) -> Router {
         // Routes on the same path merge their methods.
         router = router.route(r.path, r.handler);
     }
-    router
-        .merge(crate::web::router())
+    let sessions = app.sessions;
+    let router = router
+        .merge(crate::web::router(sessions))
         .with_state(app)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TraceLayer::new_for_http())
-        .layer(axum::middleware::map_response(problem_for_plain_errors))
+        .layer(axum::middleware::map_response(problem_for_plain_errors));
+    if sessions.secure {
+        router.layer(axum::middleware::map_response(strict_transport_security))
+    } else {
+        router
+    }
+}
+
+/// `Strict-Transport-Security` on every answer of a server reached over HTTPS (its own TLS or
+/// a proxy's): browsers then never try plain HTTP on this host for a year.
+pub const HSTS: &str = "max-age=31536000";
+
+async fn strict_transport_security(
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    response.headers_mut().insert(
+        axum::http::header::STRICT_TRANSPORT_SECURITY,
+        axum::http::HeaderValue::from_static(HSTS),
+    );
+    response
 }
 
 /// `Idempotency-Key`: a retry of a write with the same key and request returns the first

@@ -1,0 +1,239 @@
+//! Logging in and credentials under attack (issue 18, point 4): the login form's token is
+//! issued by the server, failures are rate-limited with backoff per account and per address
+//! (429, `Retry-After`, problem+json) for passwords and API keys alike, sessions end when idle
+//! and when their password changes, and behind an HTTPS proxy cookies are `Secure` and every
+//! answer carries HSTS.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestBook, TestServer};
+use fairshare_core::Role;
+use reqwest::blocking::{Client as Http, Response};
+use reqwest::redirect::Policy;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn http() -> Http {
+    Http::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// A book where `ana` (custodian) and `bob` (affiliate) have the password.
+fn book_with_passwords() -> (TestBook, std::collections::BTreeMap<String, String>) {
+    let book = TestBook::sqlite();
+    let keys = book.agents(&[("ana", Role::Custodian), ("bob", Role::Affiliate)]);
+    for handle in ["ana", "bob"] {
+        common::set_password(&book.url, handle, PASSWORD).expect("password");
+    }
+    (book, keys)
+}
+
+fn set_cookies(response: &Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect()
+}
+
+/// The `name=value` of the cookie `name` a response sets.
+fn cookie(response: &Response, name: &str) -> Option<String> {
+    set_cookies(response)
+        .into_iter()
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+/// The login form's cookie and token, as a browser gets them.
+fn login_form(base: &str) -> (String, String) {
+    let page = http().get(format!("{base}/login")).send().expect("page");
+    let cookie = cookie(&page, "fs_login").expect("login cookie");
+    let html = page.text().expect("html");
+    let start = html.find("name=\"csrf\" value=\"").expect("token") + 19;
+    let token = html[start..].split('"').next().expect("token").to_string();
+    (cookie, token)
+}
+
+/// Posts the login form with a fresh token.
+fn log_in(base: &str, handle: &str, password: &str) -> Response {
+    let (cookie, token) = login_form(base);
+    http()
+        .post(format!("{base}/login"))
+        .header("cookie", cookie)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("handle", handle),
+            ("password", password),
+        ])
+        .send()
+        .expect("login")
+}
+
+fn me(base: &str, session: &str) -> Response {
+    http()
+        .get(format!("{base}/me"))
+        .header("cookie", session)
+        .send()
+        .expect("me")
+}
+
+/// A 429 answered as problem+json with a whole number of seconds to wait.
+fn assert_too_many(answer: Response) -> u64 {
+    assert_eq!(answer.status(), 429);
+    let wait: u64 = common::header(&answer, "retry-after")
+        .parse()
+        .expect("Retry-After seconds");
+    assert!((1..=900).contains(&wait), "{wait}");
+    assert_eq!(
+        common::header(&answer, "content-type"),
+        "application/problem+json"
+    );
+    let doc: serde_json::Value = answer.json().expect("problem");
+    assert_eq!(doc["type"], "urn:fairshare:problem:too-many-requests");
+    assert_eq!(doc["status"], 429);
+    wait
+}
+
+#[test]
+fn a_login_token_a_script_invents_is_refused() {
+    let (book, _) = book_with_passwords();
+    let server = TestServer::start(&book.url);
+    // The old attack: the same made-up value in the cookie and the field.
+    let answer = http()
+        .post(format!("{}/login", server.base))
+        .header("cookie", "fs_login=abc")
+        .form(&[("csrf", "abc"), ("handle", "ana"), ("password", PASSWORD)])
+        .send()
+        .expect("post");
+    assert_eq!(answer.status(), 403);
+    assert_eq!(cookie(&answer, "fs_session"), None);
+    // A token from another server (another signing key) is refused too.
+    let other = TestServer::start(&book.url);
+    let (other_cookie, other_token) = login_form(&other.base);
+    let answer = http()
+        .post(format!("{}/login", server.base))
+        .header("cookie", other_cookie)
+        .form(&[
+            ("csrf", other_token.as_str()),
+            ("handle", "ana"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .expect("post");
+    assert_eq!(answer.status(), 403);
+    // The form's own token logs in.
+    assert_eq!(log_in(&server.base, "ana", PASSWORD).status(), 303);
+}
+
+#[test]
+fn failed_logins_are_slowed_per_account_and_address() {
+    let (book, _) = book_with_passwords();
+    let server = TestServer::start(&book.url);
+    let base = &server.base;
+    for _ in 0..=fairshare_server::throttle::FREE_FAILURES {
+        assert_eq!(log_in(base, "ana", "wrong password").status(), 401);
+    }
+    // Locked: even the right password is not tried, nor another account from this address.
+    assert_too_many(log_in(base, "ana", PASSWORD));
+    assert_too_many(log_in(base, "bob", PASSWORD));
+    // After the wait, the right password works and frees the account.
+    std::thread::sleep(fairshare_server::throttle::BACKOFF_FIRST + Duration::from_millis(200));
+    let answer = log_in(base, "ana", PASSWORD);
+    assert_eq!(answer.status(), 303);
+    let session = cookie(&answer, "fs_session").expect("session");
+    assert_eq!(me(base, &session).status(), 200);
+    // One more failure from this address doubles its lockout.
+    assert_eq!(log_in(base, "bob", "wrong password").status(), 401);
+    assert_eq!(assert_too_many(log_in(base, "bob", PASSWORD)), 2);
+}
+
+#[test]
+fn bad_api_keys_are_slowed_per_address() {
+    let (book, keys) = book_with_passwords();
+    let server = TestServer::start(&book.url);
+    let bad = server.api(Some("fsk_not-a-key-anybody-has"));
+    for _ in 0..=fairshare_server::throttle::FREE_FAILURES {
+        bad.get("/api/v1/agents").expect(401);
+    }
+    let answer = bad.get("/api/v1/agents").expect(429);
+    assert_eq!(
+        answer.body["type"],
+        "urn:fairshare:problem:too-many-requests"
+    );
+    // A good key from the same address waits too; a request without a key does not.
+    server
+        .api(Some(&keys["ana"]))
+        .get("/api/v1/agents")
+        .expect(429);
+    server.api(None).get("/api/v1/agents").expect(200);
+    std::thread::sleep(fairshare_server::throttle::BACKOFF_FIRST + Duration::from_millis(200));
+    server
+        .api(Some(&keys["ana"]))
+        .get("/api/v1/agents")
+        .expect(200);
+}
+
+#[test]
+fn sessions_end_when_the_password_changes_or_they_go_idle() {
+    let (book, _) = book_with_passwords();
+    let server = TestServer::start_with(&book.url, |config| {
+        config.session_idle = Duration::from_secs(3);
+    });
+    let base = &server.base;
+    let session = cookie(&log_in(base, "ana", PASSWORD), "fs_session").expect("session");
+    assert_eq!(me(base, &session).status(), 200);
+    // Set by another process (the CLI), seen at the next request.
+    common::set_password(&book.url, "ana", "another good password").expect("password");
+    let answer = me(base, &session);
+    assert_eq!(answer.status(), 303);
+    assert_eq!(common::header(&answer, "location"), "/login");
+    // bob's session stays alive while used...
+    let other = cookie(&log_in(base, "bob", PASSWORD), "fs_session").expect("session");
+    for _ in 0..4 {
+        assert_eq!(me(base, &other).status(), 200);
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    // ...and ends when idle.
+    std::thread::sleep(Duration::from_millis(3200));
+    assert_eq!(me(base, &other).status(), 303);
+}
+
+#[test]
+fn behind_an_https_proxy_cookies_are_secure_and_answers_carry_hsts() {
+    let (book, _) = book_with_passwords();
+    let plain = TestServer::start(&book.url);
+    let answer = http()
+        .get(format!("{}/login", plain.base))
+        .send()
+        .expect("page");
+    assert!(answer.headers().get("strict-transport-security").is_none());
+    assert!(set_cookies(&answer).iter().all(|c| !c.contains("Secure")));
+
+    let proxied = TestServer::start_with(&book.url, |config| {
+        config.https = fairshare_server::Https::Proxy;
+    });
+    let answer = log_in(&proxied.base, "ana", PASSWORD);
+    assert_eq!(answer.status(), 303);
+    assert_eq!(
+        common::header(&answer, "strict-transport-security"),
+        "max-age=31536000"
+    );
+    let session = set_cookies(&answer)
+        .into_iter()
+        .find(|c| c.starts_with("fs_session="))
+        .expect("session cookie");
+    assert!(session.ends_with("; HttpOnly; SameSite=Strict; Path=/; Secure; Max-Age=43200"));
+    let api = http()
+        .get(format!("{}/api/v1/health", proxied.base))
+        .send()
+        .expect("health");
+    assert_eq!(
+        common::header(&api, "strict-transport-security"),
+        "max-age=31536000"
+    );
+}
