@@ -244,6 +244,8 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
         Cmd::Export(args) => exports_cmd::export(s, args),
         Cmd::ImportTimesheet(args) => exports_cmd::import_timesheet(s, args),
         Cmd::Import { file } => import(s, &file),
+        Cmd::Backup { dest } => out(fairshare_ops::backup::backup(&s.backend()?, &dest)?),
+        Cmd::Restore { src } => out(fairshare_ops::backup::restore(&src, &s.backend()?)?),
         Cmd::Generate {
             agents,
             contributions,

@@ -73,6 +73,20 @@ pub fn serve(s: &Invocation, args: ServeArgs) -> Result<Box<dyn Output>> {
     Ok(Box::new(Nothing))
 }
 
+impl Text for fairshare_ops::backup::Copied {
+    fn to_text(&self) -> String {
+        let credentials = if self.credentials {
+            "with its API keys and passwords"
+        } else {
+            "events only: create API keys and passwords again where it is used"
+        };
+        format!(
+            "copied {} events from {} to {}, {credentials}\nverified: head {}",
+            self.events, self.from, self.to, self.head
+        )
+    }
+}
+
 impl Text for KeyCreated {
     fn to_text(&self) -> String {
         let until = match &self.expires_at {
