@@ -87,6 +87,7 @@ fn table() -> Vec<Served> {
         scan::<log::Verify>(),
         scan::<log::ShowHead>(),
         route(Get, "/api/v1/export", h::export),
+        route(Get, "/api/v1/agents/{agent}/keys", h::list_keys),
         route(Get, "/api/v1/events", crate::events::events),
         // campaigns
         read::<resources::ListCampaigns>(),
@@ -319,7 +320,7 @@ impl Modify for BearerAuth {
     ),
     paths(
         h::healthz, h::openapi_json,
-        h::export, crate::events::events,
+        h::export, crate::events::events, h::list_keys,
     ),
     // Referenced only from response sets and query parameters, which utoipa does not collect.
     components(schemas(Problem)),

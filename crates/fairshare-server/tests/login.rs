@@ -237,3 +237,37 @@ fn behind_an_https_proxy_cookies_are_secure_and_answers_carry_hsts() {
         "max-age=31536000"
     );
 }
+
+#[test]
+fn keys_are_listed_over_http_to_custodians_and_their_agent_never_the_secret() {
+    let (book, keys) = book_with_passwords();
+    let server = TestServer::start(&book.url);
+    let bob_id = fairshare_store::credentials::api_key_id(
+        &fairshare_ops::credentials::hash_api_key(&keys["bob"]),
+    );
+    book.credentials()
+        .revoke_api_key(&bob_id, "2026-01-02T00:00:00Z")
+        .expect("revoke");
+    let extra = common::create_api_key(&book.url, "bob").expect("key");
+    let ana = server.api(Some(&keys["ana"]));
+    let listed = ana.get("/api/v1/agents/bob/keys").expect(200);
+    assert_eq!(listed.body["agent"], "bob");
+    let rows = listed.body["keys"].as_array().expect("keys");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["id"], bob_id.as_str());
+    assert_eq!(rows[0]["revoked_at"], "2026-01-02T00:00:00Z");
+    assert_eq!(rows[0]["active"], false);
+    assert_eq!(rows[1]["active"], true);
+    let text = listed.body.to_string();
+    assert!(
+        !text.contains(&keys["bob"]) && !text.contains(&extra),
+        "{text}"
+    );
+    // bob lists his own keys with his new key, not ana's; nobody lists without a key.
+    let bob = server.api(Some(&extra));
+    bob.get("/api/v1/agents/bob/keys").expect(200);
+    let refused = bob.get("/api/v1/agents/ana/keys").expect(403);
+    assert_eq!(refused.body["type"], "urn:fairshare:problem:forbidden");
+    server.api(None).get("/api/v1/agents/bob/keys").expect(401);
+    ana.get("/api/v1/agents/nobody/keys").expect(404);
+}
