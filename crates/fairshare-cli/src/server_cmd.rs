@@ -33,8 +33,15 @@ pub struct ServeArgs {
     pub session_max: u64,
     /// Clients reach this server through a proxy that terminates HTTPS: session cookies get
     /// `Secure` and every answer `Strict-Transport-Security`
-    #[arg(long)]
+    #[arg(long, conflicts_with = "tls_cert")]
     pub behind_https_proxy: bool,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key); cookies get `Secure` and
+    /// every answer `Strict-Transport-Security`
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,6 +75,9 @@ pub fn serve(s: &Invocation, args: ServeArgs) -> Result<Box<dyn Output>> {
     config.session_max = std::time::Duration::from_secs(args.session_max * 60 * 60);
     if args.behind_https_proxy {
         config.https = fairshare_server::Https::Proxy;
+    }
+    if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+        config.https = fairshare_server::Https::Tls { cert, key };
     }
     fairshare_server::run_blocking(config)?;
     Ok(Box::new(Nothing))

@@ -30,6 +30,7 @@ mod offload;
 mod operations;
 mod routes;
 pub mod throttle;
+mod tls;
 mod web;
 mod writer;
 
@@ -90,6 +91,12 @@ pub enum Https {
     No,
     /// Plain HTTP behind a proxy that terminates TLS: cookies are `Secure`, answers carry HSTS.
     Proxy,
+    /// TLS here, with a PEM certificate chain and its PEM private key: cookies are `Secure`,
+    /// answers carry HSTS.
+    Tls {
+        cert: std::path::PathBuf,
+        key: std::path::PathBuf,
+    },
 }
 
 impl ServerConfig {
@@ -147,6 +154,13 @@ pub async fn serve_on(
 ) -> anyhow::Result<()> {
     let backend = Backend::parse(&config.book_url)?;
     let clock = fairshare_ops::Clock::new(config.fixed_time.as_deref())?;
+    // A bad certificate stops the server before it opens the book.
+    let listener = match &config.https {
+        Https::Tls { cert, key } => {
+            malformed::ProblemListener::tls(listener, tls::acceptor(cert, key)?)?
+        }
+        Https::No | Https::Proxy => malformed::ProblemListener::plain(listener)?,
+    };
     let opened = {
         let backend = backend.clone();
         let catch_up_reads = config.catch_up_reads;
@@ -174,10 +188,10 @@ pub async fn serve_on(
         },
     });
     let router = routes::router(app);
-    let addr = listener.local_addr()?;
+    let addr = axum::serve::Listener::local_addr(&listener)?;
     tracing::info!(%addr, public = config.public, "fairshare server listening");
     let served = axum::serve(
-        malformed::ProblemListener(listener),
+        listener,
         router.into_make_service_with_connect_info::<auth::ClientAddr>(),
     )
     .with_graceful_shutdown(shutdown)
@@ -203,7 +217,11 @@ pub fn run_blocking(config: ServerConfig) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
         let addr = listener.local_addr()?;
-        println!("listening on http://{addr}");
+        let scheme = match config.https {
+            Https::Tls { .. } => "https",
+            Https::No | Https::Proxy => "http",
+        };
+        println!("listening on {scheme}://{addr}");
         serve_on(listener, config, shutdown_signal()).await
     })
 }

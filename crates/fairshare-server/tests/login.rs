@@ -271,3 +271,78 @@ fn keys_are_listed_over_http_to_custodians_and_their_agent_never_the_secret() {
     server.api(None).get("/api/v1/agents/bob/keys").expect(401);
     ana.get("/api/v1/agents/nobody/keys").expect(404);
 }
+
+/// One HTTP/1.1 GET over TLS, trusting only `cert`; the whole answer as text.
+fn https_get(addr: &str, cert: &rcgen::CertifiedKey, path: &str) -> String {
+    use std::io::{Read, Write};
+    use tokio_rustls::rustls;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).expect("root");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = "localhost".try_into().expect("name");
+    let mut tls = rustls::ClientConnection::new(std::sync::Arc::new(config), name).expect("tls");
+    let mut tcp = std::net::TcpStream::connect(addr).expect("connect");
+    let mut stream = rustls::Stream::new(&mut tls, &mut tcp);
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request");
+    let mut answer = Vec::new();
+    // A peer that closes without close_notify is an error to rustls; the answer is read by then.
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[test]
+fn serve_over_tls_with_a_certificate_made_here() {
+    let (book, _) = book_with_passwords();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("cert");
+    let dir = tempfile::tempdir().expect("dir");
+    let (cert_file, key_file) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_file, cert.cert.pem()).expect("cert file");
+    std::fs::write(&key_file, cert.key_pair.serialize_pem()).expect("key file");
+    let server = TestServer::start_with(&book.url, |config| {
+        config.https = fairshare_server::Https::Tls {
+            cert: cert_file.clone(),
+            key: key_file.clone(),
+        };
+    });
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let health = https_get(&addr, &cert, "/healthz");
+    assert!(health.starts_with("HTTP/1.1 200 OK\r\n"), "{health}");
+    assert!(
+        health
+            .to_ascii_lowercase()
+            .contains("\r\nstrict-transport-security: max-age=31536000\r\n"),
+        "{health}"
+    );
+    assert!(health.ends_with(r#""status":"ok","events":2}"#), "{health}");
+    let login = https_get(&addr, &cert, "/login");
+    let cookie = login
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie: fs_login="))
+        .expect("login cookie");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    // Plain HTTP on the TLS port gets no answer.
+    let plain = http().get(format!("{}/healthz", server.base)).send();
+    assert!(plain.is_err(), "{plain:?}");
+    // A key that does not fit the certificate stops the server before it serves.
+    let other = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("cert");
+    std::fs::write(&key_file, other.key_pair.serialize_pem()).expect("key file");
+    let addr: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    let mut config = fairshare_server::ServerConfig::new(&book.url, addr);
+    config.https = fairshare_server::Https::Tls {
+        cert: cert_file,
+        key: key_file,
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let refused = runtime.block_on(fairshare_server::serve(config, async {}));
+    let message = format!("{:#}", refused.expect_err("mismatched key"));
+    assert!(message.contains("does not fit"), "{message}");
+}
