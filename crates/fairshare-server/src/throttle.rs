@@ -114,7 +114,15 @@ pub fn retry_after(wait: Duration) -> u64 {
 impl Throttle {
     /// How long the account (if any) or the address must still wait, the longer of the two.
     pub fn locked(&self, account: Option<&str>, address: Option<IpAddr>) -> Option<Duration> {
-        let now = Instant::now();
+        self.locked_at(account, address, Instant::now())
+    }
+
+    fn locked_at(
+        &self,
+        account: Option<&str>,
+        address: Option<IpAddr>,
+        now: Instant,
+    ) -> Option<Duration> {
         let by_account = account.and_then(|a| self.accounts.locked(&a.to_string(), now));
         let by_address = address.and_then(|a| self.addresses.locked(&a, now));
         by_account.max(by_address)
@@ -122,7 +130,10 @@ impl Throttle {
 
     /// Counts a failure of the account (if any) and the address (if known).
     pub fn fail(&self, account: Option<&str>, address: Option<IpAddr>) {
-        let now = Instant::now();
+        self.fail_at(account, address, Instant::now());
+    }
+
+    fn fail_at(&self, account: Option<&str>, address: Option<IpAddr>, now: Instant) {
         if let Some(account) = account {
             self.accounts.fail(&account.to_string(), now);
         }
@@ -156,23 +167,29 @@ mod tests {
     fn failures_past_the_free_ones_lock_the_account_and_the_address() {
         let throttle = Throttle::default();
         let address: IpAddr = "10.0.0.1".parse().expect("ip");
+        let start = Instant::now();
+        let at = |seconds: u64| start + Duration::from_secs(seconds);
         for _ in 0..FREE_FAILURES {
-            assert_eq!(throttle.locked(Some("ana"), Some(address)), None);
-            throttle.fail(Some("ana"), Some(address));
+            assert_eq!(throttle.locked_at(Some("ana"), Some(address), at(0)), None);
+            throttle.fail_at(Some("ana"), Some(address), at(0));
         }
-        assert_eq!(throttle.locked(Some("ana"), Some(address)), None);
-        throttle.fail(Some("ana"), Some(address));
-        let wait = throttle.locked(Some("ana"), None).expect("account locked");
-        assert!(wait <= BACKOFF_FIRST && wait > Duration::ZERO, "{wait:?}");
-        assert!(throttle.locked(None, Some(address)).is_some());
+        assert_eq!(throttle.locked_at(Some("ana"), Some(address), at(0)), None);
+        throttle.fail_at(Some("ana"), Some(address), at(0));
+        let locked = |account, address, seconds| throttle.locked_at(account, address, at(seconds));
+        assert_eq!(locked(Some("ana"), None, 0), Some(BACKOFF_FIRST));
+        assert_eq!(locked(None, Some(address), 0), Some(BACKOFF_FIRST));
+        assert_eq!(locked(Some("ana"), None, 1), None, "the lockout is over");
         // Another account from another address is not slowed.
-        assert_eq!(
-            throttle.locked(Some("bob"), Some([10, 0, 0, 2].into())),
-            None
-        );
+        assert_eq!(locked(Some("bob"), Some([10, 0, 0, 2].into()), 0), None);
+        // The next failure doubles the lockout.
+        throttle.fail_at(Some("ana"), Some(address), at(1));
+        assert_eq!(locked(Some("ana"), None, 1), Some(Duration::from_secs(2)));
         // A success frees the account, not the address.
         throttle.succeed("ana");
-        assert_eq!(throttle.locked(Some("ana"), None), None);
-        assert!(throttle.locked(None, Some(address)).is_some());
+        assert_eq!(locked(Some("ana"), None, 1), None);
+        assert_eq!(locked(None, Some(address), 2), Some(Duration::from_secs(1)));
+        // An hour after the last failure the count starts again.
+        throttle.fail_at(None, Some(address), at(3 + FORGET_AFTER.as_secs()));
+        assert_eq!(locked(None, Some(address), 3 + FORGET_AFTER.as_secs()), None);
     }
 }
