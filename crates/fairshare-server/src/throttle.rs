@@ -190,6 +190,9 @@ mod tests {
         assert_eq!(locked(None, Some(address), 2), Some(Duration::from_secs(1)));
         // An hour after the last failure the count starts again.
         throttle.fail_at(None, Some(address), at(3 + FORGET_AFTER.as_secs()));
-        assert_eq!(locked(None, Some(address), 3 + FORGET_AFTER.as_secs()), None);
+        assert_eq!(
+            locked(None, Some(address), 3 + FORGET_AFTER.as_secs()),
+            None
+        );
     }
 }
