@@ -219,6 +219,18 @@ pub enum Cmd {
     Export(crate::exports_cmd::ExportArgs),
     /// Import a JSON-lines export into an empty book, checking every event first
     Import { file: String },
+    /// Copy the book, while a server may be writing to it, into a new SQLite file, then verify
+    /// the copy (docs/OPERATIONS.md)
+    Backup {
+        /// The new backup file (must not exist)
+        dest: std::path::PathBuf,
+    },
+    /// Verify a backup and copy it into a new book (--book, which must not exist yet or be an
+    /// empty PostgreSQL schema), then verify that
+    Restore {
+        /// The backup file
+        src: std::path::PathBuf,
+    },
     /// Log a Toggl, Clockify or CSV timesheet as work, all or nothing (docs/EXPORTS.md)
     ImportTimesheet(crate::exports_cmd::TimesheetArgs),
     /// Write a synthetic network as a JSON-lines import file, deterministic by seed

@@ -262,6 +262,8 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
         Cmd::Export(args) => exports_cmd::export(s, args),
         Cmd::ImportTimesheet(args) => exports_cmd::import_timesheet(s, args),
         Cmd::Import { file } => import(s, &file),
+        Cmd::Backup { dest } => out(fairshare_ops::backup::backup(&s.backend()?, &dest)?),
+        Cmd::Restore { src } => out(fairshare_ops::backup::restore(&src, &s.backend()?)?),
         Cmd::Generate {
             agents,
             contributions,

@@ -25,6 +25,23 @@ pub struct ServeArgs {
     /// server is the book's only writer (no CLI, no second server).
     #[arg(long)]
     pub no_read_catch_up: bool,
+    /// A dashboard session ends after this many minutes without a request
+    #[arg(long, value_name = "MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=10_080))]
+    pub session_idle: u64,
+    /// A dashboard session ends this many hours after logging in, however busy
+    #[arg(long, value_name = "HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub session_max: u64,
+    /// Clients reach this server through a proxy that terminates HTTPS: session cookies get
+    /// `Secure` and every answer `Strict-Transport-Security`
+    #[arg(long, conflicts_with = "tls_cert")]
+    pub behind_https_proxy: bool,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key); cookies get `Secure` and
+    /// every answer `Strict-Transport-Security`
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -54,8 +71,30 @@ pub fn serve(s: &Invocation, args: ServeArgs) -> Result<Box<dyn Output>> {
     config.public = !args.private;
     config.catch_up_reads = !args.no_read_catch_up;
     config.fixed_time = std::env::var(NOW_ENV).ok();
+    config.session_idle = std::time::Duration::from_secs(args.session_idle * 60);
+    config.session_max = std::time::Duration::from_secs(args.session_max * 60 * 60);
+    if args.behind_https_proxy {
+        config.https = fairshare_server::Https::Proxy;
+    }
+    if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+        config.https = fairshare_server::Https::Tls { cert, key };
+    }
     fairshare_server::run_blocking(config)?;
     Ok(Box::new(Nothing))
+}
+
+impl Text for fairshare_ops::backup::Copied {
+    fn to_text(&self) -> String {
+        let credentials = if self.credentials {
+            "with its API keys and passwords"
+        } else {
+            "events only: create API keys and passwords again where it is used"
+        };
+        format!(
+            "copied {} events from {} to {}, {credentials}\nverified: head {}",
+            self.events, self.from, self.to, self.head
+        )
+    }
 }
 
 impl Text for KeyCreated {

@@ -48,6 +48,56 @@ fn new_events_on_an_old_book_are_decided_by_the_current_rules() {
     env.ok(&["rate", "set", "tracker", "review", "20.00"]);
     let exported = env.export();
     let newest = exported.lines().last().expect("events");
-    assert!(newest.contains("\"rules\":2"), "{newest}");
+    assert!(newest.contains("\"rules\":3"), "{newest}");
     assert!(env.ok(&["verify"]).contains("ok: 30 events"));
+}
+
+/// A book written by rules 2 (issue 13): an amount with a space before it (`" 1.00"`), hours
+/// with 7 and 19 decimals, and the lookalike handles `bob` and `b0b`.
+const STRICT_RULES_2: &str = include_str!("data/strict-rules-2.jsonl");
+
+#[test]
+fn spaced_numbers_and_long_hours_of_rules_2_replay_but_rules_3_refuse_them() {
+    let env = Env::empty();
+    let file = env.write("old.jsonl", STRICT_RULES_2);
+    env.ok(&["import", &file]);
+    assert!(env.ok(&["verify"]).contains("ok: 8 events"));
+    assert_eq!(env.export(), STRICT_RULES_2);
+    env.refused(
+        &["log", "cash", "tracker", "ana", " 1.00"],
+        "invalid",
+        "malformed number \" 1.00\": write it without spaces, as \"1.00\"",
+    );
+    env.refused(
+        &[
+            "log",
+            "work",
+            "tracker",
+            "bob",
+            "1.0000000000000000001",
+            "--category",
+            "design",
+        ],
+        "invalid",
+        "hours \"1.0000000000000000001\" have 19 decimals: at most 6, never rounded",
+    );
+    env.refused(
+        &["agent", "add", "\u{430}na"],
+        "conflict",
+        "handle \"\u{430}na\" looks like the existing agent \"ana\": choose a handle nobody \
+         can mistake for it",
+    );
+    env.ok(&[
+        "log",
+        "work",
+        "tracker",
+        "bob",
+        "1.123456",
+        "--category",
+        "design",
+    ]);
+    let exported = env.export();
+    let newest = exported.lines().last().expect("events");
+    assert!(newest.contains("\"rules\":3"), "{newest}");
+    assert!(env.ok(&["verify"]).contains("ok: 9 events"));
 }

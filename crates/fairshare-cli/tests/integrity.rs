@@ -321,3 +321,49 @@ fn csv_exports_escape_formulas_and_number_buckets_from_one() {
         "{balances}"
     );
 }
+
+/// A PostgreSQL book backed up through the store into SQLite, then restored into a new
+/// schema: the same events, verified, and a restore onto a schema with events is refused.
+#[test]
+fn a_postgres_book_backs_up_to_sqlite_and_restores_into_a_new_schema() {
+    let Ok(url) = std::env::var("FAIRSHARE_TEST_POSTGRES") else {
+        eprintln!("skip: FAIRSHARE_TEST_POSTGRES is not set");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let id = std::process::id();
+    let (from, to) = (format!("cli_backup_{id}"), format!("cli_restore_{id}"));
+    let book = format!("{url}{separator}schema={from}");
+    let restored = format!("{url}{separator}schema={to}");
+    let backup = dir.path().join("backup.db");
+    let outcome = std::panic::catch_unwind(|| {
+        json(&book, &["init"]);
+        json(&book, &["agent", "add", "ana", "--role", "custodian"]);
+        json(&book, &["project", "add", "p"]);
+        let copied = json(&book, &["backup", backup.to_str().unwrap()]);
+        assert_eq!(copied["events"], 2);
+        assert_eq!(copied["credentials"], false);
+        let back = json(&restored, &["restore", backup.to_str().unwrap()]);
+        assert_eq!(back["events"], 2);
+        assert_eq!(back["head"], copied["head"]);
+        let export = |b: &str| stdout(&run(b, &["export"]));
+        assert_eq!(export(&restored), export(&book));
+        let again = run(&restored, &["restore", backup.to_str().unwrap()]);
+        assert_eq!(again.status.code(), Some(2));
+        assert!(
+            stderr(&again).contains("already holds events"),
+            "{}",
+            stderr(&again)
+        );
+    });
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    for schema in [from, to] {
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .unwrap();
+    }
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}

@@ -21,12 +21,21 @@ impl State {
 
     pub(crate) fn decide_add_agent(
         &self,
+        ctx: &Ctx,
         role: Role,
         handle: &str,
         name: Option<&str>,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "add agents")?;
+        // A handle in another script is refused either way; naming the agent it imitates says
+        // more than "invalid".
+        if ctx.strict() && !handle.is_ascii() {
+            self.check_lookalike(handle)?;
+        }
         self.check_new_name(Field::named("handle"), handle)?;
+        if ctx.strict() {
+            self.check_lookalike(handle)?;
+        }
         if let Some(name) = name {
             check_text(Field::named("name"), name)?;
         }
@@ -45,7 +54,30 @@ impl State {
             role,
         };
         self.agents.insert(Arc::from(handle), agent);
+        self.lookalikes.add(handle);
         Ok(())
+    }
+
+    /// Refuses a handle that looks like an existing agent's (the same skeleton: `аna` with a
+    /// Cyrillic `а` beside `ana`, `b0b` beside `bob`), naming that agent.
+    fn check_lookalike(&self, handle: &str) -> DomainResult<()> {
+        if handle.len() > crate::model::NAME_LEN_MAX {
+            return Ok(());
+        }
+        let skeleton = crate::strict::skeleton(handle);
+        let existing = match self.agents.get_key_value(skeleton.as_str()) {
+            Some((existing, _)) => Some(&**existing),
+            None => self.lookalikes.get(&skeleton),
+        };
+        match existing {
+            Some(existing) if existing != handle => Err(DomainError::conflict(format!(
+                "handle {handle:?} looks like the existing agent {existing:?}: \
+                 choose a handle nobody can mistake for it"
+            ))
+            .field("handle")
+            .value(handle)),
+            _ => Ok(()),
+        }
     }
 
     // --- AddProject ---

@@ -133,6 +133,11 @@ impl State {
         role: Role,
         command: &Command,
     ) -> DomainResult<Outcome> {
+        // Rules 3: a number with spaces or past its precision is refused, for a proposal's
+        // changes too.
+        if ctx.strict() {
+            crate::strict::check_numbers(command)?;
+        }
         match Area::of(command) {
             Area::Core => self.decide_core(ctx, role, command),
             Area::Corrections => self.decide_correction(ctx, role, command),
@@ -148,7 +153,7 @@ impl State {
     fn decide_core(&self, ctx: &Ctx, role: Role, command: &Command) -> DomainResult<Outcome> {
         match command {
             Command::AddAgent { handle, name, .. } => {
-                self.decide_add_agent(role, handle, name.as_deref())
+                self.decide_add_agent(ctx, role, handle, name.as_deref())
             }
             Command::AddProject {
                 slug,

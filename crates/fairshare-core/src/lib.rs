@@ -58,6 +58,7 @@ mod serde_text;
 mod shorthand;
 mod split;
 mod state;
+mod strict;
 mod time;
 mod tokens;
 mod treasury;
@@ -81,6 +82,7 @@ pub use model::{
     PercentOf, Plan, Policy, Role, Status, TEXT_LEN_MAX, may_go_negative,
 };
 pub use state::{Ctx, Distribution, Project, RULES, RULES_UNMARKED, State};
+pub use strict::{HOURS_DECIMALS, skeleton};
 pub use time::Timestamp;
 // --- amounts, values and exact splits ---
 pub use money::{format_amount, parse_amount};

@@ -171,8 +171,10 @@ pub struct Ctx {
 /// The rules new events are decided by. 1: the rules before issue 13; 2: limits and dates
 /// checked when decided, decay from the event that set it, use rates from the schedule, the
 /// community rate by list or role, cited values by percentage, no steward points to oneself,
-/// technician hours as work.
-pub const RULES: u32 = 2;
+/// technician hours as work. 3 (issue 18): numbers written without spaces around them, hours
+/// with at most `HOURS_DECIMALS` decimals, no new handle that looks like an existing one
+/// (`strict.rs`).
+pub const RULES: u32 = 3;
 
 /// The rules of an event whose body records none (written before rules were numbered).
 pub const RULES_UNMARKED: u32 = 1;
@@ -206,11 +208,18 @@ impl Ctx {
     pub fn hardened(&self) -> bool {
         self.rules >= 2
     }
+
+    /// Whether the text rules of issue 18 (see [`RULES`], `strict.rs`) decide this event.
+    pub fn strict(&self) -> bool {
+        self.rules >= 3
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
     pub(crate) agents: FastMap<Arc<str>, Agent>,
+    /// The handles that look like another spelling (`strict.rs`), by the form they share.
+    pub(crate) lookalikes: crate::strict::Lookalikes,
     pub(crate) projects: BTreeMap<String, Project>,
     pub(crate) contributions: Vec<Contribution>,
     /// Corrections of contributions (adjust, reverse), in request order; id N is index N - 1.

@@ -25,8 +25,8 @@ pub const TIMESHEET_BYTES_MAX: usize = 64 << 20;
 /// Most rows in one import: they go into one batch, appended in one store transaction.
 pub const TIMESHEET_ROWS_MAX: usize = 100_000;
 /// Hours from a duration are rounded half-to-even at this many decimals (a second is
-/// 0.000277… hours: no finite decimal holds it exactly).
-pub const HOURS_DECIMALS: u32 = 6;
+/// 0.000277… hours: no finite decimal holds it exactly): the most the core accepts.
+pub use fairshare_core::HOURS_DECIMALS;
 /// Prefix of every key this importer makes.
 pub const KEY_PREFIX: &str = "ts:";
 

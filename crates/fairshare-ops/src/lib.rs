@@ -40,6 +40,7 @@ macro_rules! operation {
 
 pub mod agents;
 pub mod backend;
+pub mod backup;
 mod clock;
 pub mod contributions;
 pub mod corrections;

@@ -19,7 +19,7 @@ use crate::{Failure, OPEN_ATTEMPTS, Target, describe, is_race, quote_ident, read
 const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../migrations/0001_credentials.sql"))];
 const VERSION_KEY: &str = "credentials_version";
 /// How often an add is tried when concurrent adds make its serializable transaction fail.
-const ADD_ATTEMPTS: u32 = 8;
+const ADD_ATTEMPTS: u32 = 16;
 
 const KEY_COLUMNS: &str = "id, agent, created_at, expires_at, revoked_at";
 // Times are compared and sorted in byte order (COLLATE "C"), as SQLite does, whatever the
@@ -180,6 +180,12 @@ impl CredentialStore for PostgresCredentials {
                     return Err(CredentialError::key_already_stored(&id));
                 }
                 Err(e) if attempt < ADD_ATTEMPTS && is_serialization_failure(&e) => {
+                    // Racers that retry at once collide again: wait a little longer each time,
+                    // each racer (key) its own few milliseconds more.
+                    let jitter = u64::from_str_radix(&id[..2], 16).unwrap_or(0) % 8;
+                    std::thread::sleep(std::time::Duration::from_millis(
+                        u64::from(attempt) * 4 + jitter,
+                    ));
                     attempt += 1;
                     continue;
                 }

@@ -7,10 +7,12 @@
 //! process is refused here within [`KEY_CACHE_TTL`].
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
@@ -18,6 +20,7 @@ use fairshare_ops::Reading;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::malformed::ProblemListener;
 use crate::offload::DropOffRuntime;
 use fairshare_ops::credentials::{check_password, hash_api_key, hash_password, looks_like_api_key};
 use fairshare_store::credentials::CredentialStore;
@@ -27,6 +30,15 @@ use fairshare_store::credentials::CredentialStore;
 pub const KEY_CACHE_TTL: Duration = Duration::from_secs(1);
 /// Most keys cached; the cache is emptied when full (keys are few, this is a safety bound).
 pub const KEY_CACHE_MAX: usize = 10_000;
+/// Most password checks waiting for a hasher; past them a login is answered 503 with
+/// `Retry-After` instead of queueing (each argon2id check holds 19 MiB while it runs).
+pub const LOGIN_QUEUE_MAX: usize = 64;
+
+/// Password checks that run at once: one per core (at most 4), never fewer than 1. Argon2id is
+/// memory-hard on purpose; running more at once than there are cores only adds memory.
+pub fn hashers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
 
 struct Cached {
     agent: String,
@@ -39,6 +51,12 @@ pub(crate) struct Authenticator {
     store: Arc<Mutex<DropOffRuntime<Box<dyn CredentialStore>>>>,
     /// Key hash -> the key as found.
     cache: Mutex<HashMap<String, Cached>>,
+    /// Failed logins and bad keys, per account and address.
+    pub throttle: crate::throttle::Throttle,
+    /// The permits of the password hashers ([`hashers`]).
+    hashers: Arc<tokio::sync::Semaphore>,
+    /// Password checks waiting for a permit.
+    waiting: AtomicUsize,
 }
 
 impl Authenticator {
@@ -46,11 +64,45 @@ impl Authenticator {
         Authenticator {
             store: Arc::new(Mutex::new(DropOffRuntime::new(store))),
             cache: Mutex::new(HashMap::new()),
+            throttle: crate::throttle::Throttle::default(),
+            hashers: Arc::new(tokio::sync::Semaphore::new(hashers())),
+            waiting: AtomicUsize::new(0),
         }
     }
 
-    /// The agent of a presented key, or 401.
-    async fn agent_for(&self, key: &str) -> Result<String, ApiError> {
+    /// 429 when the account or the address failed too often lately.
+    pub fn check_throttle(
+        &self,
+        account: Option<&str>,
+        address: Option<IpAddr>,
+    ) -> Result<(), ApiError> {
+        match self.throttle.locked(account, address) {
+            None => Ok(()),
+            Some(wait) => {
+                let seconds = crate::throttle::retry_after(wait);
+                Err(ApiError::TooManyRequests(
+                    format!(
+                        "too many failed attempts from this account or address: try again in \
+                         {seconds} s"
+                    ),
+                    seconds,
+                ))
+            }
+        }
+    }
+
+    /// The agent of a presented key, or 401 (429 while the address is locked out after bad
+    /// keys).
+    async fn agent_for(&self, key: &str, address: Option<IpAddr>) -> Result<String, ApiError> {
+        self.check_throttle(None, address)?;
+        let found = self.find_key(key).await;
+        if let Err(ApiError::Unauthenticated(_)) = &found {
+            self.throttle.fail(None, address);
+        }
+        found
+    }
+
+    async fn find_key(&self, key: &str) -> Result<String, ApiError> {
         let unknown = || ApiError::Unauthenticated("unknown API key".to_string());
         if !looks_like_api_key(key) {
             return Err(unknown());
@@ -90,12 +142,39 @@ impl Authenticator {
         Ok(found.agent)
     }
 
-    /// Whether `password` is `agent`'s argon2id password (false when it has none). The slow
-    /// hash runs on a blocking thread.
-    pub async fn check_password(&self, agent: &str, password: &str) -> Result<bool, ApiError> {
+    /// When `password` is `agent`'s argon2id password, the fingerprint of its stored hash
+    /// (see [`Authenticator::password_fingerprint`]); `None` when it is not or the agent has
+    /// none. The slow hash runs on a blocking thread, at most [`hashers`] at once; past
+    /// [`LOGIN_QUEUE_MAX`] waiting, 503 with `Retry-After`.
+    pub async fn check_password(
+        &self,
+        agent: &str,
+        password: &str,
+    ) -> Result<Option<String>, ApiError> {
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let waiting = Waiting(&self.waiting);
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= LOGIN_QUEUE_MAX {
+            return Err(ApiError::Busy(
+                "too many logins at once: try again in a second".to_string(),
+                1,
+            ));
+        }
+        let permit = self
+            .hashers
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::Internal("the password hashers are closed".into()))?;
+        drop(waiting);
         let store = self.store.clone();
         let (agent, password) = (agent.to_string(), password.to_string());
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let stored = {
                 let mut store = store
                     .lock()
@@ -103,7 +182,9 @@ impl Authenticator {
                 store.password(&agent)?
             };
             Ok(match stored {
-                Some(stored) => check_password(&password, &stored.phc),
+                Some(stored) => {
+                    check_password(&password, &stored.phc).then(|| fingerprint(&stored.phc))
+                }
                 None => {
                     // As slow as a real check, so that timing does not tell which handles
                     // have a password.
@@ -112,9 +193,27 @@ impl Authenticator {
                         hash_password("not anybody's password").unwrap_or_default()
                     });
                     let _ = check_password(&password, dummy);
-                    false
+                    None
                 }
             })
+        })
+        .await?
+    }
+
+    /// The fingerprint of `agent`'s stored password hash (empty when it has none): it changes
+    /// whenever the password is set again, by any process (a new salt each time), so a session
+    /// opened with another one is over.
+    pub async fn password_fingerprint(&self, agent: &str) -> Result<String, ApiError> {
+        let store = self.store.clone();
+        let agent = agent.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut store = store
+                .lock()
+                .map_err(|_| ApiError::Internal("credential store lock poisoned".into()))?;
+            Ok(store
+                .password(&agent)?
+                .map(|stored| fingerprint(&stored.phc))
+                .unwrap_or_default())
         })
         .await?
     }
@@ -147,6 +246,42 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
     Ok(Some(key.trim()))
 }
 
+/// SHA-256 of a stored password hash.
+fn fingerprint(phc: &str) -> String {
+    hash_api_key(phc)
+}
+
+/// The address a connection comes from (the proxy's, behind a proxy).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientAddr(pub SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, ProblemListener>>
+    for ClientAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, ProblemListener>) -> ClientAddr {
+        ClientAddr(*stream.remote_addr())
+    }
+}
+
+/// The client's address, when the server was started with connection info.
+pub(crate) fn client_address(parts: &Parts) -> Option<IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<ClientAddr>>()
+        .map(|info| info.0.0.ip())
+}
+
+/// The client's address as an extractor (`None` without connection info).
+pub(crate) struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_address(parts)))
+    }
+}
+
 /// The authenticated agent of a write: every command acts as this agent.
 pub(crate) struct Caller(pub String);
 
@@ -155,7 +290,9 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
         match bearer(parts)? {
-            Some(key) => Ok(Caller(app.auth.agent_for(key).await?)),
+            Some(key) => Ok(Caller(
+                app.auth.agent_for(key, client_address(parts)).await?,
+            )),
             None => Err(ApiError::Unauthenticated(
                 "this request needs an API key: send `Authorization: Bearer fsk_...`".to_string(),
             )),
@@ -183,7 +320,9 @@ impl FromRequestParts<AppState> for Reader {
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
         match bearer(parts)? {
-            Some(key) => Ok(Reader(Some(app.auth.agent_for(key).await?))),
+            Some(key) => Ok(Reader(Some(
+                app.auth.agent_for(key, client_address(parts)).await?,
+            ))),
             None if app.public => Ok(Reader(None)),
             None => Err(ApiError::Unauthenticated(
                 "this network is private: reading needs a member's API key \

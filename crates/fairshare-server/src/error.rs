@@ -5,7 +5,7 @@
 //! are logged in full and answered with a generic detail: a database error may name hosts,
 //! schemas or file paths that are none of the client's business.
 
-use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use fairshare_book::BookError;
@@ -42,6 +42,13 @@ pub enum ApiError {
     /// the request field at fault.
     #[error("{0}")]
     Refused(DomainError),
+    /// Too many failed logins or bad keys from this account or address: try again after the
+    /// given seconds (`Retry-After`).
+    #[error("{0}")]
+    TooManyRequests(String, u64),
+    /// Too many logins waiting for the password hasher: try again after the given seconds.
+    #[error("{0}")]
+    Busy(String, u64),
     /// The book's storage failed (logged, not shown).
     #[error("storage: {0}")]
     Unavailable(String),
@@ -67,7 +74,8 @@ impl ApiError {
                 ErrorKind::Forbidden => StatusCode::FORBIDDEN,
                 ErrorKind::Corrupt => StatusCode::INTERNAL_SERVER_ERROR,
             },
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) | ApiError::Busy(..) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -114,6 +122,7 @@ pub fn problem_at(status: StatusCode, detail: String, field: Option<&str>) -> Pr
         StatusCode::CONFLICT => "conflict",
         StatusCode::PAYLOAD_TOO_LARGE => "payload-too-large",
         StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        StatusCode::TOO_MANY_REQUESTS => "too-many-requests",
         StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         _ if status.is_server_error() => "internal",
         _ => "error",
@@ -153,6 +162,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::TooManyRequests(_, seconds) | ApiError::Busy(_, seconds) = &self {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(*seconds));
         }
         response
     }

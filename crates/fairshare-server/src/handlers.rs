@@ -233,3 +233,44 @@ impl std::io::Write for ChunkWriter {
         })
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Credentials
+
+/// An agent's API keys: id, creation, expiry, revocation and whether each is active now —
+/// never a key or its hash. For custodians, and for the agent itself.
+#[utoipa::path(get, path = "/api/v1/agents/{agent}/keys", tag = "agents",
+    params(("agent" = String, Path, description = "The agent's handle")),
+    responses(
+        (status = 200, description = "The agent's keys, oldest first",
+            body = fairshare_ops::credentials::KeysOut),
+        ReadErrors),
+    security(("api_key" = [])))]
+pub(crate) async fn list_keys(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    caller: Caller,
+    axum::extract::Path(agent): axum::extract::Path<String>,
+) -> Api<fairshare_ops::credentials::KeysOut> {
+    let Json(()) = app
+        .read(|state| {
+            state.agent(&agent)?;
+            let custodian = state.role_of(&caller.0)? == fairshare_core::Role::Custodian;
+            if custodian || caller.0 == agent {
+                Ok(())
+            } else {
+                Err(ApiError::Forbidden(format!(
+                    "{} may not list the keys of {agent}: only custodians and the agent itself",
+                    caller.0
+                )))
+            }
+        })
+        .await?;
+    let backend = app.backend.clone();
+    let listed = tokio::task::spawn_blocking(move || {
+        // Expiry is a matter of real time, whatever clock the server records events at.
+        fairshare_ops::credentials::list_api_keys(&backend, &fairshare_ops::Clock::System, &agent)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("listing keys: {e}")))??;
+    Ok(Json(listed))
+}

@@ -30,12 +30,15 @@ mod offload;
 mod operations;
 mod routes;
 mod ticker;
+pub mod throttle;
+mod tls;
 mod web;
 mod writer;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
@@ -76,6 +79,28 @@ pub struct ServerConfig {
     /// How often the server enacts the passed proposals whose notice has ended, when no write
     /// does it first (the first time one period after the start).
     pub enact_every: std::time::Duration,
+    /// A dashboard session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A dashboard session ends this long after logging in.
+    pub session_max: Duration,
+    /// Reached over HTTPS: a TLS proxy in front (`--behind-https-proxy`) or TLS here.
+    pub https: Https,
+}
+
+/// How clients reach the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Https {
+    /// Plain HTTP (a local network, a test).
+    #[default]
+    No,
+    /// Plain HTTP behind a proxy that terminates TLS: cookies are `Secure`, answers carry HSTS.
+    Proxy,
+    /// TLS here, with a PEM certificate chain and its PEM private key: cookies are `Secure`,
+    /// answers carry HSTS.
+    Tls {
+        cert: std::path::PathBuf,
+        key: std::path::PathBuf,
+    },
 }
 
 impl ServerConfig {
@@ -88,6 +113,9 @@ impl ServerConfig {
             fixed_time: None,
             catch_up_reads: true,
             enact_every: ticker::ENACT_EVERY_DEFAULT,
+            session_idle: web::SessionConfig::default().idle,
+            session_max: web::SessionConfig::default().absolute,
+            https: Https::No,
         }
     }
 }
@@ -105,6 +133,8 @@ pub(crate) struct AppInner {
     pub heavy: Arc<Semaphore>,
     /// Bounds live event streams.
     pub streams: Arc<Semaphore>,
+    /// Dashboard sessions: how long, and `Secure` cookies.
+    pub sessions: web::SessionConfig,
 }
 
 pub(crate) type AppState = Arc<AppInner>;
@@ -129,6 +159,13 @@ pub async fn serve_on(
 ) -> anyhow::Result<()> {
     let backend = Backend::parse(&config.book_url)?;
     let clock = fairshare_ops::Clock::new(config.fixed_time.as_deref())?;
+    // A bad certificate stops the server before it opens the book.
+    let listener = match &config.https {
+        Https::Tls { cert, key } => {
+            malformed::ProblemListener::tls(listener, tls::acceptor(cert, key)?)?
+        }
+        Https::No | Https::Proxy => malformed::ProblemListener::plain(listener)?,
+    };
     let opened = {
         let backend = backend.clone();
         let catch_up_reads = config.catch_up_reads;
@@ -149,14 +186,22 @@ pub async fn serve_on(
         clock,
         heavy: Arc::new(Semaphore::new(HEAVY_READS_MAX)),
         streams: events::streams(),
+        sessions: web::SessionConfig {
+            idle: config.session_idle,
+            absolute: config.session_max,
+            secure: config.https != Https::No,
+        },
     });
     let ticker = tokio::spawn(ticker::enact_due(app.clone(), config.enact_every));
     let router = routes::router(app);
-    let addr = listener.local_addr()?;
+    let addr = axum::serve::Listener::local_addr(&listener)?;
     tracing::info!(%addr, public = config.public, "fairshare server listening");
-    let served = axum::serve(malformed::ProblemListener(listener), router)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<auth::ClientAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     // The router (and with it every sender of the write queue but the ticker's) is gone: the
     // ticker stops, the writer commits what is still queued, then stops.
     ticker.abort();
@@ -180,7 +225,11 @@ pub fn run_blocking(config: ServerConfig) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
         let addr = listener.local_addr()?;
-        println!("listening on http://{addr}");
+        let scheme = match config.https {
+            Https::Tls { .. } => "https",
+            Https::No | Https::Proxy => "http",
+        };
+        println!("listening on {scheme}://{addr}");
         serve_on(listener, config, shutdown_signal()).await
     })
 }

@@ -9,36 +9,76 @@ use std::task::{Context, Poll, ready};
 
 use axum::http::StatusCode;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 
 use crate::error::{PROBLEM_JSON, problem_at};
+use crate::tls::Conn;
 
 /// How much of a request head is kept to name the header at fault.
 const HEAD_KEPT_BYTES: usize = 64 * 1024;
 /// The start of hyper's own answer to a request head it cannot parse.
 const PARSE_ERROR_400: &[u8] = b"HTTP/1.1 400 Bad Request\r\n";
 
-/// A TCP listener whose connections answer a malformed request head with a problem document.
-pub(crate) struct ProblemListener(pub TcpListener);
+/// A listener whose connections (plain TCP, or TLS once their handshake is done) answer a
+/// malformed request head with a problem document.
+pub(crate) struct ProblemListener {
+    source: Source,
+    local: SocketAddr,
+}
+
+enum Source {
+    Plain(TcpListener),
+    Tls(mpsc::Receiver<(Conn, SocketAddr)>),
+}
+
+impl ProblemListener {
+    pub fn plain(listener: TcpListener) -> io::Result<ProblemListener> {
+        Ok(ProblemListener {
+            local: listener.local_addr()?,
+            source: Source::Plain(listener),
+        })
+    }
+
+    /// Connections of `listener` over TLS ([`crate::tls::handshakes`]).
+    pub fn tls(
+        listener: TcpListener,
+        acceptor: tokio_rustls::TlsAcceptor,
+    ) -> io::Result<ProblemListener> {
+        Ok(ProblemListener {
+            local: listener.local_addr()?,
+            source: Source::Tls(crate::tls::handshakes(listener, acceptor)),
+        })
+    }
+}
 
 impl axum::serve::Listener for ProblemListener {
     type Io = ProblemIo;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (ProblemIo, SocketAddr) {
-        let (stream, addr) = axum::serve::Listener::accept(&mut self.0).await;
-        (ProblemIo::new(stream), addr)
+        match &mut self.source {
+            Source::Plain(listener) => {
+                let (stream, addr) = axum::serve::Listener::accept(listener).await;
+                (ProblemIo::new(Conn::Plain(stream)), addr)
+            }
+            Source::Tls(accepted) => match accepted.recv().await {
+                Some((conn, addr)) => (ProblemIo::new(conn), addr),
+                // The handshake task is gone (the runtime is stopping): accept nothing more.
+                None => std::future::pending().await,
+            },
+        }
     }
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.0.local_addr()
+        Ok(self.local)
     }
 }
 
 /// A connection that remembers the bytes read since its last answer, and sends a problem
 /// document in place of hyper's bodiless 400.
 pub(crate) struct ProblemIo {
-    stream: TcpStream,
+    stream: Conn,
     /// Bytes read since the last write, at most [`HEAD_KEPT_BYTES`].
     head: Vec<u8>,
     /// A replacement answer still being written.
@@ -46,7 +86,7 @@ pub(crate) struct ProblemIo {
 }
 
 impl ProblemIo {
-    fn new(stream: TcpStream) -> ProblemIo {
+    fn new(stream: Conn) -> ProblemIo {
         ProblemIo {
             stream,
             head: Vec::new(),

@@ -88,6 +88,7 @@ fn table() -> Vec<Served> {
         scan::<log::Verify>(),
         scan::<log::ShowHead>(),
         route(Get, "/api/v1/export", h::export),
+        route(Get, "/api/v1/agents/{agent}/keys", h::list_keys),
         route(Get, "/api/v1/events", crate::events::events),
         // campaigns
         read::<resources::ListCampaigns>(),
@@ -178,12 +179,32 @@ pub(crate) fn router(app: AppState) -> Router {
         // Routes on the same path merge their methods.
         router = router.route(r.path, r.handler);
     }
-    router
-        .merge(crate::web::router())
+    let sessions = app.sessions;
+    let router = router
+        .merge(crate::web::router(sessions))
         .with_state(app)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TraceLayer::new_for_http())
-        .layer(axum::middleware::map_response(problem_for_plain_errors))
+        .layer(axum::middleware::map_response(problem_for_plain_errors));
+    if sessions.secure {
+        router.layer(axum::middleware::map_response(strict_transport_security))
+    } else {
+        router
+    }
+}
+
+/// `Strict-Transport-Security` on every answer of a server reached over HTTPS (its own TLS or
+/// a proxy's): browsers then never try plain HTTP on this host for a year.
+pub const HSTS: &str = "max-age=31536000";
+
+async fn strict_transport_security(
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    response.headers_mut().insert(
+        axum::http::header::STRICT_TRANSPORT_SECURITY,
+        axum::http::HeaderValue::from_static(HSTS),
+    );
+    response
 }
 
 /// `Idempotency-Key`: a retry of a write with the same key and request returns the first
@@ -314,7 +335,7 @@ impl Modify for BearerAuth {
     ),
     paths(
         h::healthz, h::openapi_json,
-        h::export, crate::events::events,
+        h::export, crate::events::events, h::list_keys,
     ),
     // Referenced only from response sets and query parameters, which utoipa does not collect.
     components(schemas(Problem)),

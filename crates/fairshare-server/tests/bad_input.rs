@@ -109,6 +109,50 @@ fn bad_input_is_refused_and_changes_nothing() {
             "invalid",
             "ten",
         );
+        // Rules 3 (issue 18): numbers with spaces, hours past 6 decimals, lookalike handles;
+        // each names the request field.
+        let field_of = |answer: common::Answer, status: u16, detail: &str| {
+            let answer = answer.expect(status);
+            assert_eq!(answer.body["detail"], detail);
+            answer.body["field"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        let spaced = ana.post(path, json!({"kind": "cash", "amount": " 1.00"}));
+        assert_eq!(
+            field_of(
+                spaced,
+                422,
+                "malformed number \" 1.00\": write it without spaces, as \"1.00\""
+            ),
+            "amount"
+        );
+        let long = ana.post(
+            path,
+            json!({"kind": "work", "hours": "1.0000000000000000001", "category": "dev"}),
+        );
+        assert_eq!(
+            field_of(
+                long,
+                422,
+                "hours \"1.0000000000000000001\" have 19 decimals: at most 6, never rounded"
+            ),
+            "hours"
+        );
+        let lookalike = ana.post(
+            "/api/v1/agents",
+            json!({"handle": "\u{430}na", "role": "observer"}),
+        );
+        assert_eq!(
+            field_of(
+                lookalike,
+                409,
+                "handle \"\u{430}na\" looks like the existing agent \"ana\": choose a handle \
+                 nobody can mistake for it"
+            ),
+            "handle"
+        );
         // Not found, conflicts.
         problem(
             ana.post(

@@ -14,9 +14,11 @@
 //! password hashes (tables of their own, with their own migrations), and a [`Checkpointer`]
 //! copies the WAL back into the database off the writer's path.
 
+mod backup;
 mod checkpoint;
 mod credentials;
 
+pub use backup::backup_file;
 pub use checkpoint::{CHECKPOINT_INTERVAL, Checkpointer};
 pub use credentials::SqliteCredentials;
 

@@ -36,18 +36,20 @@ use fairshare_ops::projects::SetRate;
 use fairshare_ops::resources::{CommunityAdd, CommunityRemove, OpenCampaign, UseResource};
 
 use crate::AppState;
+use crate::auth::ClientIp;
 use crate::error::ApiError;
 use pages::RecentEvent;
 use session::{LOGIN_COOKIE, SESSION_COOKIE, Sessions};
 
 pub use pages::FormError;
+pub use session::SessionConfig;
 
 const HTMX_JS: &str = include_str!("static/htmx.min.js");
 const STYLE_CSS: &str = include_str!("static/style.css");
 const TIMER_JS: &str = include_str!("static/timer.js");
 
 /// The dashboard's routes, merged into the server's router.
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
     Router::new()
         .route("/", get(overview))
         .route("/login", get(login_form).post(login))
@@ -73,7 +75,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/static/htmx.min.js", get(htmx))
         .route("/static/style.css", get(style))
         .route("/static/timer.js", get(timer))
-        .layer(Extension(Arc::new(Sessions::default())))
+        .layer(Extension(Arc::new(Sessions::new(sessions))))
         .layer(axum::middleware::from_fn(headers::security_headers))
 }
 
@@ -111,14 +113,20 @@ pub(crate) struct Viewer {
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _app: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
         let sessions = parts
             .extensions
             .get::<Arc<Sessions>>()
             .cloned()
             .ok_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())?;
         let id = session::cookie(&parts.headers, SESSION_COOKIE).map(str::to_string);
-        let found = id.as_deref().and_then(|id| sessions.get(id));
+        let mut found = id.as_deref().and_then(|id| sessions.get(id));
+        if let (Some(session), Some(id)) = (&found, &id)
+            && !still_valid(app, session).await
+        {
+            sessions.remove(id);
+            found = None;
+        }
         Ok(Viewer {
             agent: found.as_ref().map(|s| s.agent.clone()),
             csrf: found.map(|s| s.csrf).unwrap_or_default(),
@@ -126,6 +134,15 @@ impl FromRequestParts<AppState> for Viewer {
             sessions,
         })
     }
+}
+
+/// Whether a session's agent still has the role and the password it logged in with: a
+/// session dies when either changes, whichever process changed it.
+async fn still_valid(app: &AppState, session: &session::Session) -> bool {
+    let role = read(app, |state| Ok(state.role_of(&session.agent).ok())).await;
+    let password = app.auth.password_fingerprint(&session.agent).await;
+    matches!((role, password), (Ok(role), Ok(password))
+        if role == session.role && password == session.password)
 }
 
 fn redirect(to: &str) -> Response {
@@ -315,12 +332,12 @@ async fn login_form(viewer: Viewer) -> Response {
 }
 
 fn login_page(viewer: &Viewer, error: Option<&str>, handle: &str, status: StatusCode) -> Response {
-    let token = session::random_token();
+    let token = viewer.sessions.login_token();
     let mut response = html(status, pages::login(viewer, &token, error, handle));
-    if let Ok(value) = HeaderValue::from_str(&session::set_cookie(
+    if let Ok(value) = HeaderValue::from_str(&viewer.sessions.set_cookie(
         LOGIN_COOKIE,
         &token,
-        Some(std::time::Duration::from_secs(3600)),
+        Some(session::LOGIN_TOKEN_TTL),
     )) {
         response.headers_mut().append(SET_COOKIE, value);
     }
@@ -359,14 +376,20 @@ fn optional(fields: &Fields, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Logs in: the form's token must be one this server issued (and the same in the cookie),
+/// the account and the address must not be locked out after failures (429 with
+/// `Retry-After`), and the password is checked by the bounded hashers (503 when too many
+/// wait).
 async fn login(
     State(app): State<AppState>,
     viewer: Viewer,
+    ClientIp(address): ClientIp,
     headers: HeaderMap,
     WebForm(fields): WebForm,
 ) -> Response {
     let expected = session::cookie(&headers, LOGIN_COOKIE).unwrap_or("");
-    if expected.is_empty() || !session::same_token(expected, field(&fields, "csrf")) {
+    let token = field(&fields, "csrf");
+    if !session::same_token(expected, token) || !viewer.sessions.valid_login_token(token) {
         return error_page(
             &viewer,
             StatusCode::FORBIDDEN,
@@ -374,33 +397,40 @@ async fn login(
         );
     }
     let handle = field(&fields, "handle").to_lowercase();
+    if let Err(locked) = app.auth.check_throttle(Some(&handle), address) {
+        return locked.into_response();
+    }
     let password = fields.get("password").map(String::as_str).unwrap_or("");
     // The password is checked (or a dummy one, as slowly) whether the handle exists or not.
-    let checked = app
-        .auth
-        .check_password(&handle, password)
+    let checked = match app.auth.check_password(&handle, password).await {
+        Ok(checked) => checked,
+        Err(busy @ ApiError::Busy(..)) => return busy.into_response(),
+        Err(_) => None,
+    };
+    let role = read(&app, |state| Ok(state.role_of(&handle).ok()))
         .await
-        .unwrap_or(false);
-    let known = read(&app, |state| Ok(state.agent(&handle).is_ok()))
-        .await
-        .unwrap_or(false);
-    let ok = checked && known;
-    if !ok {
+        .ok()
+        .flatten();
+    let (Some(fingerprint), Some(role)) = (checked, role) else {
+        app.auth.throttle.fail(Some(&handle), address);
         return login_page(
             &viewer,
             Some("unknown handle or wrong password"),
             &handle,
             StatusCode::UNAUTHORIZED,
         );
-    }
+    };
+    app.auth.throttle.succeed(&handle);
     if let Some(old) = &viewer.session_id {
         viewer.sessions.remove(old);
     }
-    let (id, _) = viewer.sessions.create(&handle);
+    let (id, _) = viewer.sessions.create(&handle, Some(role), fingerprint);
     let mut response = redirect("/me");
     for cookie in [
-        session::set_cookie(SESSION_COOKIE, &id, Some(session::SESSION_TTL)),
-        session::clear_cookie(LOGIN_COOKIE),
+        viewer
+            .sessions
+            .set_cookie(SESSION_COOKIE, &id, Some(viewer.sessions.config.absolute)),
+        viewer.sessions.clear_cookie(LOGIN_COOKIE),
     ] {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(SET_COOKIE, value);
@@ -417,7 +447,7 @@ async fn logout(viewer: Viewer, WebForm(fields): WebForm) -> Response {
         viewer.sessions.remove(id);
     }
     let mut response = redirect("/");
-    if let Ok(value) = HeaderValue::from_str(&session::clear_cookie(SESSION_COOKIE)) {
+    if let Ok(value) = HeaderValue::from_str(&viewer.sessions.clear_cookie(SESSION_COOKIE)) {
         response.headers_mut().append(SET_COOKIE, value);
     }
     response

@@ -179,6 +179,9 @@ impl TestServer {
         let mut config = ServerConfig::new(book_url, addr);
         config.fixed_time = Some(AT.to_string());
         adjust(&mut config);
+        // Over TLS the plain-HTTP readiness check cannot work: connections queue on the bound
+        // socket until the server takes them.
+        let tls = matches!(config.https, fairshare_server::Https::Tls { .. });
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -198,7 +201,9 @@ impl TestServer {
             shutdown: Some(shutdown),
             thread: Some(thread),
         };
-        server.wait_ready();
+        if !tls {
+            server.wait_ready();
+        }
         server
     }
 

@@ -1,0 +1,369 @@
+//! The text rules of issue 18 (rules 3, `Ctx::strict`): a number is written without spaces
+//! around it, hours carry at most [`HOURS_DECIMALS`] decimals, and a new handle may not look
+//! like an existing one.
+//!
+//! The parsers of amounts and decimals trim their input and accept any number of decimals,
+//! and they also run when old events are verified and imported: a book written by rules 1 or 2
+//! with `" 1.00"` or 19 decimals of hours keeps verifying. These checks run only when a command
+//! is decided by rules 3 or later, before the command's own checks.
+
+use serde_json::Value as Json;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::FastMap;
+use crate::command::Command;
+use crate::error::{DomainError, DomainResult};
+
+/// Most decimals hours are written with (one second is 0.000277… hours; a timesheet import
+/// rounds to this many too). More is refused, never rounded.
+pub const HOURS_DECIMALS: u32 = 6;
+
+/// Every field name a command has (its JSON name), so that a refusal can name the field.
+const COMMAND_FIELDS: [&str; 80] = [
+    "account",
+    "after_payback",
+    "agent",
+    "amount",
+    "approvals",
+    "asset",
+    "budget",
+    "campaign",
+    "category",
+    "community",
+    "community_per_hour",
+    "community_roles",
+    "currency",
+    "curve_exponent",
+    "date",
+    "days",
+    "description",
+    "eligible",
+    "enabled",
+    "entry_tribute_percent",
+    "exit_fee_percent",
+    "exit_tribute_percent",
+    "exponent",
+    "factor",
+    "for",
+    "formula",
+    "from",
+    "from_asset",
+    "from_balance",
+    "funding_to",
+    "gift",
+    "good",
+    "handle",
+    "hatch",
+    "hours",
+    "id",
+    "kind",
+    "material_per_unit",
+    "material_to",
+    "material_units",
+    "mint_per_value",
+    "name",
+    "note",
+    "of",
+    "owner",
+    "payee",
+    "peer",
+    "per_hour",
+    "percent",
+    "plan",
+    "points",
+    "pool",
+    "premium_percent",
+    "price",
+    "project",
+    "rate",
+    "reason",
+    "receipt",
+    "redemption",
+    "reference",
+    "reimbursable",
+    "resource",
+    "reward",
+    "role",
+    "round",
+    "slug",
+    "split",
+    "steward",
+    "symbol",
+    "target",
+    "task",
+    "technician",
+    "technician_hours",
+    "technician_per_hour",
+    "to",
+    "to_asset",
+    "token",
+    "tokens",
+    "value",
+    "command",
+];
+
+/// Free text, where a number with spaces is just text.
+const TEXT_FIELDS: [&str; 7] = [
+    "note",
+    "reason",
+    "name",
+    "description",
+    "reference",
+    "for",
+    "formula",
+];
+
+/// Fields that hold hours.
+const HOURS_FIELDS: [&str; 2] = ["hours", "technician_hours"];
+
+/// Refuses a command whose numbers are written with spaces around them (`" 1.00"`) or whose
+/// hours have more than [`HOURS_DECIMALS`] decimals, naming the field and quoting the value.
+pub(crate) fn check_numbers(command: &Command) -> DomainResult<()> {
+    let Ok(Json::Object(tagged)) = serde_json::to_value(command) else {
+        return Ok(());
+    };
+    for fields in tagged.values() {
+        let Json::Object(fields) = fields else {
+            continue;
+        };
+        for (name, value) in fields {
+            if TEXT_FIELDS.contains(&name.as_str()) {
+                continue;
+            }
+            let field = static_field(name);
+            check_leaves(field, value)?;
+        }
+    }
+    Ok(())
+}
+
+/// The static name of a command field (`"command"` for one missing from [`COMMAND_FIELDS`],
+/// which a test rules out).
+fn static_field(name: &str) -> &'static str {
+    COMMAND_FIELDS
+        .iter()
+        .find(|f| **f == name)
+        .copied()
+        .unwrap_or("command")
+}
+
+/// Checks every string inside the value of `field` (a plan, a split and a hatch nest theirs).
+fn check_leaves(field: &'static str, value: &Json) -> DomainResult<()> {
+    match value {
+        Json::String(text) => check_number_text(field, text),
+        Json::Array(items) => items.iter().try_for_each(|item| check_leaves(field, item)),
+        Json::Object(map) => map.values().try_for_each(|item| check_leaves(field, item)),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `text` writes a number: digits with an optional sign and '.'.
+fn is_number_shaped(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+')
+}
+
+fn check_number_text(field: &'static str, text: &str) -> DomainResult<()> {
+    let trimmed = text.trim();
+    if trimmed.len() != text.len() && is_number_shaped(trimmed) {
+        return Err(DomainError::invalid(format!(
+            "malformed number {text:?}: write it without spaces, as {trimmed:?}"
+        ))
+        .field(field)
+        .value(text));
+    }
+    if HOURS_FIELDS.contains(&field) {
+        let decimals = text.split_once('.').map_or(0, |(_, f)| f.len());
+        if decimals > HOURS_DECIMALS as usize {
+            return Err(DomainError::invalid(format!(
+                "hours {text:?} have {decimals} decimals: at most {HOURS_DECIMALS}, \
+                 never rounded"
+            ))
+            .field(field)
+            .value(text)
+            .limit(format!("{HOURS_DECIMALS} decimals")));
+        }
+    }
+    Ok(())
+}
+
+/// The form two handles that look alike share: NFKC, lower case, letters of other scripts
+/// that look like Latin ones (Cyrillic `а`, Greek `ο`) as those, and the ASCII lookalikes
+/// `0` → `o`, `1` → `l`, `rn` → `m`.
+pub fn skeleton(handle: &str) -> String {
+    let folded: String = handle
+        .nfkc()
+        .flat_map(char::to_lowercase)
+        .map(latin_lookalike)
+        .collect();
+    folded.replace("rn", "m")
+}
+
+/// The Latin letter (or ASCII lookalike) `c` is mistaken for, or `c`.
+fn latin_lookalike(c: char) -> char {
+    match c {
+        // Cyrillic.
+        'а' => 'a',
+        'в' => 'b',
+        'е' | 'ё' => 'e',
+        'һ' => 'h',
+        'і' | 'ї' => 'i',
+        'ј' => 'j',
+        'к' => 'k',
+        'ӏ' => 'l',
+        'м' => 'm',
+        'н' => 'h',
+        'о' => 'o',
+        'р' => 'p',
+        'ԛ' => 'q',
+        'г' => 'r',
+        'ѕ' => 's',
+        'т' => 't',
+        'υ' | 'у' => 'y',
+        'ԝ' => 'w',
+        'х' => 'x',
+        'ԁ' => 'd',
+        'с' => 'c',
+        // Greek.
+        'α' => 'a',
+        'β' => 'b',
+        'ε' => 'e',
+        'η' => 'n',
+        'ι' => 'i',
+        'κ' => 'k',
+        'ν' => 'v',
+        'ο' => 'o',
+        'ρ' => 'p',
+        'τ' => 't',
+        'χ' => 'x',
+        // ASCII.
+        '0' => 'o',
+        '1' => 'l',
+        other => other,
+    }
+}
+
+/// Handles by skeleton, for the handles whose skeleton differs from themselves (the others
+/// are found in the agents' map under their skeleton).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Lookalikes(FastMap<String, String>);
+
+impl Lookalikes {
+    /// Records `handle` (an agent just added).
+    pub(crate) fn add(&mut self, handle: &str) {
+        let skeleton = skeleton(handle);
+        if skeleton != handle {
+            self.0.entry(skeleton).or_insert_with(|| handle.to_string());
+        }
+    }
+
+    /// The handle of skeleton `skeleton` recorded here, if any.
+    pub(crate) fn get(&self, skeleton: &str) -> Option<&str> {
+        self.0.get(skeleton).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_field_has_a_static_name() {
+        let body = include_str!("command.rs");
+        let start = body.find("pub enum Command").expect("enum");
+        let end = start + body[start..].find("\n}\n").expect("end");
+        for line in body[start..end].lines() {
+            let line = line.trim();
+            let Some((name, _)) = line.split_once(": ") else {
+                continue;
+            };
+            if name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') && !name.is_empty() {
+                let json = if name == "purpose" { "for" } else { name };
+                assert_ne!(static_field(json), "command", "{name} is missing");
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_with_spaces_and_over_precise_hours_are_refused() {
+        let cash = |amount: &str| Command::Log {
+            project: "p".into(),
+            agent: "a".into(),
+            kind: crate::model::Kind::Cash,
+            category: None,
+            hours: None,
+            amount: Some(amount.into()),
+            rate: None,
+            value: None,
+            date: None,
+            note: Some(" 5".into()),
+            gift: false,
+            reimbursable: false,
+        };
+        check_numbers(&cash("1.00")).expect("plain");
+        let refused = check_numbers(&cash(" 1.00")).expect_err("spaced");
+        assert_eq!(
+            refused.to_string(),
+            "malformed number \" 1.00\": write it without spaces, as \"1.00\""
+        );
+        assert_eq!(refused.field_name(), Some("amount"));
+        assert!(check_numbers(&cash("1.00\t")).is_err());
+        let mut work = cash("1");
+        if let Command::Log { hours, amount, .. } = &mut work {
+            *amount = None;
+            *hours = Some("1.1234567".into());
+        }
+        let refused = check_numbers(&work).expect_err("seven decimals");
+        assert_eq!(refused.field_name(), Some("hours"));
+        assert_eq!(
+            refused.to_string(),
+            "hours \"1.1234567\" have 7 decimals: at most 6, never rounded"
+        );
+        if let Command::Log { hours, .. } = &mut work {
+            *hours = Some("1.123456".into());
+        }
+        check_numbers(&work).expect("six decimals");
+    }
+
+    #[test]
+    fn lookalike_handles_share_a_skeleton() {
+        assert_eq!(skeleton("аna"), "ana");
+        assert_eq!(skeleton("b0b"), skeleton("bob"));
+        assert_eq!(skeleton("carnl"), "caml");
+        assert_eq!(skeleton("ｂｏｂ"), "bob");
+        assert_ne!(skeleton("ana"), skeleton("anna"));
+        let mut lookalikes = Lookalikes::default();
+        lookalikes.add("bob");
+        lookalikes.add("b0b");
+        assert_eq!(lookalikes.get("bob"), Some("b0b"));
+        assert_eq!(lookalikes.get("ana"), None);
+    }
+
+    #[test]
+    fn lookalike_handles_are_refused_by_rules_3_only() {
+        use crate::limits::tests_support::*;
+        let mut state = book(0);
+        let add = |handle: &str| Command::AddAgent {
+            handle: handle.into(),
+            name: None,
+            role: Role::Affiliate,
+        };
+        let (message, field, _) = refused(&mut state, crate::model::OPERATOR, add("аna"));
+        assert_eq!(
+            message,
+            "conflict: handle \"аna\" looks like the existing agent \"ana\": choose a handle \
+             nobody can mistake for it"
+        );
+        assert_eq!(field, "handle");
+        ok(&mut state, add("b0b"));
+        let (message, _, _) = refused(&mut state, crate::model::OPERATOR, add("bob"));
+        assert!(message.contains("\"b0b\""), "{message}");
+        // An event decided by rules 2 (a book written before) still applies and verifies.
+        let mut ctx = ctx_on(&state, crate::model::OPERATOR, TODAY);
+        ctx.rules = 2;
+        state.execute(&ctx, &add("bob")).expect("rules 2");
+        assert!(state.agent("bob").is_ok());
+    }
+}
