@@ -11,6 +11,7 @@ use crate::command::{ClaimPayment, Line, Outcome};
 use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainResult, Field};
+use crate::forecast::Hypothesis;
 use crate::ledger::Posting;
 use crate::model::{Bucket, Kind, OUTSIDE, PercentOf, Role, check_text};
 use crate::money::{parse_amount, positive_amount};
@@ -219,6 +220,18 @@ pub fn plan_distribution(
     amount: i128,
     date: Date,
 ) -> DomainResult<(Vec<Line>, Vec<ClaimPayment>)> {
+    plan_distribution_with(state, project, amount, date, None)
+}
+
+/// [`plan_distribution`] as if `hypothesis` (a contribution not in the state, counted) had
+/// been logged and approved first: what an estimate asks. Nothing is recorded.
+pub(crate) fn plan_distribution_with(
+    state: &State,
+    project: &Project,
+    amount: i128,
+    date: Date,
+    hypothesis: Option<&Hypothesis>,
+) -> DomainResult<(Vec<Line>, Vec<ClaimPayment>)> {
     let mut payout = Payout {
         amount,
         left: amount,
@@ -230,7 +243,13 @@ pub fn plan_distribution(
         if payout.left == 0 {
             break;
         }
-        pay_bucket(state, project, date, &mut payout, index as u32, bucket)?;
+        let at = At {
+            state,
+            project,
+            date,
+            hypothesis,
+        };
+        pay_bucket(&at, &mut payout, index as u32, bucket)?;
     }
     if payout.left > 0 {
         payout.lines.push(Line {
@@ -247,15 +266,23 @@ pub fn plan_distribution(
     Ok((payout.lines, payout.claims))
 }
 
-/// Places what one bucket takes of what is left.
-fn pay_bucket(
-    state: &State,
-    project: &Project,
+/// What a bucket is paid from: the state, the project, the day, and any hypothetical
+/// contribution an estimate adds.
+struct At<'a> {
+    state: &'a State,
+    project: &'a Project,
     date: Date,
-    payout: &mut Payout,
-    index: u32,
-    bucket: &Bucket,
-) -> DomainResult<()> {
+    hypothesis: Option<&'a Hypothesis>,
+}
+
+/// Places what one bucket takes of what is left.
+fn pay_bucket(at: &At, payout: &mut Payout, index: u32, bucket: &Bucket) -> DomainResult<()> {
+    let At {
+        state,
+        project,
+        date,
+        hypothesis,
+    } = *at;
     match bucket {
         Bucket::Fixed { amount: fixed, to } => {
             let take = parse_amount(fixed, project.exponent)?.min(payout.left);
@@ -281,7 +308,8 @@ fn pay_bucket(
         Bucket::Contributors { percent, .. } => {
             let pot = payout.pot(*percent);
             let filter = bucket.filter().unwrap_or_default();
-            let values = state.values_by_agent(project, &filter, date)?;
+            let extra = hypothesis.map(|h| &h.contribution);
+            let values = state.values_by_agent_with(project, &filter, date, extra)?;
             let weights: Vec<u128> = values.iter().map(|(_, v)| v.0 as u128).collect();
             let parts = split_largest_remainder(pot as u128, &weights);
             for ((agent, _), part) in values.iter().zip(parts) {
@@ -291,7 +319,12 @@ fn pay_bucket(
         // --- tokens ---
         Bucket::TokenHolders { token } => {
             // In byte order of the account name, so ties go to the smaller name.
-            let holders = state.token_holder_balances(token)?;
+            let mut holders = state.token_holder_balances(token)?;
+            if let Some(mint) = hypothesis.and_then(|h| h.minted.as_ref())
+                && mint.token == *token
+            {
+                add_holding(&mut holders, &mint.to, mint.tokens);
+            }
             let weights: Vec<u128> = holders.iter().map(|(_, b)| *b as u128).collect();
             let parts = split_largest_remainder(payout.left as u128, &weights);
             for ((holder, _), part) in holders.iter().zip(parts) {
@@ -300,6 +333,14 @@ fn pay_bucket(
         }
     }
     Ok(())
+}
+
+/// Adds `tokens` to `holder`'s balance in a list in byte order of the name.
+fn add_holding(holders: &mut Vec<(String, i128)>, holder: &str, tokens: i128) {
+    match holders.binary_search_by(|(name, _)| name.as_str().cmp(holder)) {
+        Ok(at) => holders[at].1 += tokens,
+        Err(at) => holders.insert(at, (holder.to_string(), tokens)),
+    }
 }
 
 /// Outstanding reimbursable claims of `kinds`, capped pro-rata by what each agent is owed;

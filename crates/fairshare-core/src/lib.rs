@@ -45,6 +45,7 @@ mod distribute;
 mod engine;
 mod error;
 mod event;
+mod forecast;
 mod ledger;
 mod limits;
 mod model;
@@ -85,6 +86,8 @@ pub use time::Timestamp;
 pub use money::{format_amount, parse_amount};
 pub use split::{CappedShare, split_capped, split_largest_remainder};
 pub use value::{Value, parse_decimal, ratio_decimal, share_decimal};
+// --- forecasts ---
+pub use forecast::{Estimate, MoreWork, Planned};
 // --- corrections ---
 pub use corrections::{Change, Correction};
 // --- shared resources ---

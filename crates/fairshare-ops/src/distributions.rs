@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use fairshare_book::Executed;
 use fairshare_core::{
-    Command, Ctx, Distribution, DomainError, OPERATOR, Outcome, State, format_amount,
+    Command, Ctx, Distribution, DomainError, Line, OPERATOR, Outcome, State, format_amount,
 };
 use serde::{Deserialize, Serialize};
 
@@ -23,18 +23,21 @@ pub struct LineOut {
     pub amount: String,
 }
 
-/// The payout lines and per-account totals of a distribution.
-fn lines_and_payouts(
+/// Payout lines as printed: bucket numbers from 1, each labelled by the bucket of
+/// `plan_version` of `project` that paid it.
+pub fn line_outs(
     state: &State,
-    distribution: &Distribution,
-) -> (Vec<LineOut>, BTreeMap<String, String>) {
-    let plan = state.project(&distribution.project).ok().and_then(|p| {
-        (distribution.plan_version as usize)
+    project: &str,
+    plan_version: u32,
+    exponent: u32,
+    lines: &[Line],
+) -> Vec<LineOut> {
+    let plan = state.project(project).ok().and_then(|p| {
+        (plan_version as usize)
             .checked_sub(1)
             .and_then(|i| p.plans.get(i))
     });
-    let lines = distribution
-        .lines
+    lines
         .iter()
         .map(|line| LineOut {
             bucket: line.bucket + 1,
@@ -43,9 +46,23 @@ fn lines_and_payouts(
                 .map(|b| b.label())
                 .unwrap_or_else(|| "unallocated".to_string()),
             to: line.to.to_string(),
-            amount: format_amount(line.amount, distribution.exponent),
+            amount: format_amount(line.amount, exponent),
         })
-        .collect();
+        .collect()
+}
+
+/// The payout lines and per-account totals of a distribution.
+fn lines_and_payouts(
+    state: &State,
+    distribution: &Distribution,
+) -> (Vec<LineOut>, BTreeMap<String, String>) {
+    let lines = line_outs(
+        state,
+        &distribution.project,
+        distribution.plan_version,
+        distribution.exponent,
+        &distribution.lines,
+    );
     let payouts = distribution
         .payouts()
         .into_iter()

@@ -201,6 +201,9 @@ impl Runner {
                     key.as_deref(),
                 )
             }
+            "revenue" | "estimate" if step.contains_key("preview") || op == "estimate" => {
+                return self.forecast_step(&op, step);
+            }
             "revenue" => {
                 let project = text(step, "project");
                 self.project_asset(&project);
@@ -463,6 +466,70 @@ impl Runner {
             .ledger()
             .audit()
             .unwrap_or_else(|e| panic!("{context}: ledger audit: {e}"));
+    }
+}
+
+// --- forecasts (issue 15) ---
+
+impl Runner {
+    /// The steps that record nothing: `estimate` (checks what the agent would receive against
+    /// `expect`, a plain amount) and `revenue` with `"preview": true` (returns what each name
+    /// would receive; `expect_unchanged` checks that the book did not move).
+    fn forecast_step(
+        &mut self,
+        op: &str,
+        step: &Map<String, Json>,
+    ) -> BTreeMap<(String, String), i128> {
+        let project = text(step, "project");
+        let (asset, exponent) = self.project_asset(&project);
+        let head = self.book.state().head();
+        let before = self.balances();
+        let state = self.book.state();
+        let date = fairshare_core::Timestamp::parse(RECORDED_AT)
+            .expect("time")
+            .date();
+        let ctx = fairshare_core::Ctx::new(head + 1, OPERATOR, date);
+        let mut received = BTreeMap::new();
+        if op == "estimate" {
+            let (hours, category) = (opt_text(step, "hours"), opt_text(step, "category"));
+            let work = hours.as_deref().map(|hours| fairshare_core::MoreWork {
+                category: category.as_deref().expect("category with hours"),
+                hours,
+            });
+            let agent = text(step, "agent");
+            let estimate = state
+                .estimate(&ctx, &project, &agent, &text(step, "revenue"), work)
+                .unwrap_or_else(|e| panic!("estimate refused: {e}"));
+            let got = match &estimate.with_work {
+                Some((_, planned)) => planned.received,
+                None => estimate.now.received,
+            };
+            assert_eq!(
+                format_amount(got, exponent),
+                text(step, "expect"),
+                "estimate for {agent} in {project}"
+            );
+        } else {
+            let command = Command::Revenue {
+                project,
+                amount: text(step, "amount"),
+                from: None,
+            };
+            let Outcome::Distributed { lines, .. } = state.decide(&ctx, &command).expect("preview")
+            else {
+                panic!("a revenue preview decided no distribution");
+            };
+            for line in lines {
+                *received
+                    .entry((line.to.to_string(), asset.clone()))
+                    .or_default() += line.amount;
+            }
+        }
+        if step.get("expect_unchanged").and_then(Json::as_bool) == Some(true) {
+            assert_eq!(self.book.state().head(), head, "a forecast records nothing");
+            assert_eq!(self.balances(), before, "a forecast moves nothing");
+        }
+        received
     }
 }
 
