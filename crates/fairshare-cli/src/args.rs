@@ -120,6 +120,8 @@ pub enum Cmd {
         #[arg(long)]
         preview: bool,
     },
+    /// What an agent would receive from a revenue now, and with more hours; records nothing
+    Estimate(crate::forecasts_cmd::EstimateArgs),
     /// List a project's distributions
     Distributions {
         project: String,

@@ -33,8 +33,8 @@ use crate::invocation::{Access, Invocation, is_postgres_url};
 use crate::render::{ImportOut, InitOut, Output, Text};
 use crate::text::PolicyChanged;
 use crate::{
-    corrections_cmd, demo, exports_cmd, generate, peer_cmd, plan_file, resources_cmd, tokens_cmd,
-    treasury_cmd,
+    corrections_cmd, demo, exports_cmd, forecasts_cmd, generate, peer_cmd, plan_file,
+    resources_cmd, tokens_cmd, treasury_cmd,
 };
 
 /// An output that prints nothing (the command wrote its data to stdout itself).
@@ -208,6 +208,7 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
             amount,
             from,
         })?),
+        Cmd::Estimate(args) => forecasts_cmd::estimate(s, args),
         Cmd::Distributions { project, page } => out(s.read(&ListDistributions {
             project,
             limit: Some(page.limit),

@@ -400,7 +400,7 @@ impl Text for PlanOut {
     }
 }
 
-fn statement_text(
+pub(crate) fn statement_text(
     heading: String,
     lines: &[LineOut],
     payouts: &BTreeMap<String, String>,

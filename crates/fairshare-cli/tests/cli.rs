@@ -126,6 +126,82 @@ fn a_revenue_preview_prints_the_statement_that_follows_and_records_nothing() {
     );
 }
 
+/// forillon before its revenue: 12000.00 leaves 10500.00 for 10200 of work value, abran's
+/// 5400 of it gives 5558.82. With 10 more hours of engineering (450 more value), 1050000
+/// cents split 5850 : 1200 : 3600 floors to 576760 / 118309 / 354929 and the two cents left
+/// go to the larger remainders, luc's (.86) and marie's (.58): abran 5767.60.
+#[test]
+fn an_estimate_says_what_an_agent_would_get_now_and_with_more_hours_and_records_nothing() {
+    let env = Env::empty();
+    forillon(&env);
+    let before = env.export();
+    let args = [
+        "estimate",
+        "forillon",
+        "--agent",
+        "abran",
+        "--revenue",
+        "12000.00",
+        "--hours",
+        "10",
+        "--category",
+        "engineering",
+    ];
+    let estimate = env.json(&args);
+    assert_eq!(
+        (
+            &estimate["now"],
+            &estimate["hours_value"],
+            &estimate["with_hours"],
+            &estimate["difference"]
+        ),
+        (
+            &json!("5558.82"),
+            &json!("450"),
+            &json!("5767.60"),
+            &json!("208.78")
+        )
+    );
+    assert_eq!(
+        estimate["payouts_with_hours"],
+        amounts(&[
+            ("abran", "5767.60"),
+            ("infra", "1200.00"),
+            ("luc", "1483.10"),
+            ("marie", "3549.30"),
+        ])
+    );
+    let text = env.ok(&args);
+    assert_eq!(
+        text.lines().take(3).collect::<Vec<_>>(),
+        [
+            "estimate: nothing was recorded; what abran would receive from 12000.00 CAD into forillon (plan version 2)",
+            "  now:        5558.82 CAD",
+            "  with 10 h of engineering (value 450): 5767.60 CAD (difference 208.78)",
+        ]
+    );
+    // Without --agent, the one running it: marie, now.
+    let own = env.json(&[
+        "--as",
+        "marie",
+        "estimate",
+        "forillon",
+        "--revenue",
+        "12000.00",
+    ]);
+    assert_eq!(
+        (&own["agent"], &own["now"]),
+        (&json!("marie"), &json!("3705.88"))
+    );
+    assert_eq!(own.get("with_hours"), None);
+    env.refused(
+        &["estimate", "forillon", "--revenue", "12000.00"],
+        "invalid",
+        "name the agent to estimate for: the operator is not an agent",
+    );
+    assert_eq!(env.export(), before, "an estimate records nothing");
+}
+
 #[test]
 fn forillon_story_end_to_end() {
     let env = Env::empty();

@@ -184,19 +184,25 @@ fn serve_with_a_key_created_by_the_cli() {
     assert!(expiring["expires_at"].as_str().is_some(), "{expiring}");
 }
 
-#[test]
-fn a_revenue_preview_over_http_is_the_revenue_that_follows_and_records_nothing() {
-    let env = Env::new();
+/// ana (custodian) and bo (affiliate) on project p, bo 2 h and ana 1 h of build at 30.00;
+/// returns a key of `key_for`.
+fn builders(env: &Env, key_for: &str) -> String {
     env.ok(&["agent", "add", "ana", "--role", "custodian"]);
     env.ok(&["agent", "add", "bo", "--role", "affiliate"]);
     env.ok(&["project", "add", "p"]);
     env.ok(&["rate", "set", "p", "build", "30.00"]);
     env.ok(&["log", "work", "p", "bo", "2", "--category", "build"]);
     env.ok(&["log", "work", "p", "ana", "1", "--category", "build"]);
-    let key = env.json(&["key", "create", "ana"])["key"]
+    env.json(&["key", "create", key_for])["key"]
         .as_str()
         .unwrap()
-        .to_string();
+        .to_string()
+}
+
+#[test]
+fn a_revenue_preview_over_http_is_the_revenue_that_follows_and_records_nothing() {
+    let env = Env::new();
+    let key = builders(&env, "ana");
     let before = env.export();
     let (_server, port) = serve(&env);
 
@@ -243,4 +249,57 @@ fn a_revenue_preview_over_http_is_the_revenue_that_follows_and_records_nothing()
     let mut recorded: serde_json::Value = serde_json::from_str(&body).unwrap();
     recorded["preview"] = serde_json::json!(true);
     assert_eq!(recorded, preview);
+}
+
+/// bo 2 h and ana 1 h of build at 30.00, the default plan: from 100.00 bo would get 66.67
+/// now, and with one more hour 90 of 120: 75.00.
+#[test]
+fn an_estimate_over_http_names_the_reader_by_key_and_records_nothing() {
+    let env = Env::new();
+    let key = builders(&env, "bo");
+    let before = env.export();
+    let (_server, port) = serve(&env);
+
+    let path = "/api/v1/projects/p/estimate?revenue=100.00&hours=1&category=build";
+    let (status, body) = http(port, "GET", path, Some(&key), None);
+    assert_eq!(status, 200, "{body}");
+    let estimate: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (
+            &estimate["agent"],
+            &estimate["now"],
+            &estimate["with_hours"],
+            &estimate["difference"]
+        ),
+        (
+            &serde_json::json!("bo"),
+            &serde_json::json!("66.67"),
+            &serde_json::json!("75.00"),
+            &serde_json::json!("8.33")
+        )
+    );
+    // Without a key, the agent is named.
+    let (status, body) = http(
+        port,
+        "GET",
+        "/api/v1/projects/p/estimate?agent=ana&revenue=100.00",
+        None,
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"now\": \"33.33\"") || body.contains("\"now\":\"33.33\""),
+        "{body}"
+    );
+    // A refused estimate names the field.
+    let (status, body) = http(
+        port,
+        "GET",
+        "/api/v1/projects/p/estimate?agent=ana&revenue=100.00&hours=1",
+        None,
+        None,
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("\"field\":\"category\""), "{body}");
+    assert_eq!(env.export(), before, "an estimate records nothing");
 }

@@ -87,11 +87,7 @@ pub struct Distribution {
 impl Distribution {
     /// What each account received in total, in byte order of the name.
     pub fn payouts(&self) -> BTreeMap<&str, i128> {
-        let mut payouts = BTreeMap::new();
-        for line in &self.lines {
-            *payouts.entry(line.to.as_str()).or_default() += line.amount;
-        }
-        payouts
+        Line::payouts(&self.lines)
     }
 }
 

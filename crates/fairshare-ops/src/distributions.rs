@@ -63,17 +63,15 @@ fn lines_and_payouts(
         distribution.exponent,
         &distribution.lines,
     );
-    let payouts = distribution
-        .payouts()
+    (lines, payouts(&distribution.lines, distribution.exponent))
+}
+
+/// What each account receives in total from `lines`, printed.
+pub fn payouts(lines: &[Line], exponent: u32) -> BTreeMap<String, String> {
+    Line::payouts(lines)
         .into_iter()
-        .map(|(name, amount)| {
-            (
-                name.to_string(),
-                format_amount(amount, distribution.exponent),
-            )
-        })
-        .collect();
-    (lines, payouts)
+        .map(|(name, amount)| (name.to_string(), format_amount(amount, exponent)))
+        .collect()
 }
 
 /// Records revenue from outside and distributes it by the project's plan (custodians only).
@@ -433,12 +431,12 @@ impl Read for ShowBalance {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{Clock, Local};
     use serde_json::json;
 
-    fn write<O: Write + serde::de::DeserializeOwned>(
+    pub(crate) fn write<O: Write + serde::de::DeserializeOwned>(
         book: &mut Local,
         actor: &str,
         body: serde_json::Value,
@@ -449,7 +447,7 @@ mod tests {
 
     /// ana (custodian) and bob (affiliate) on a project keeping 10% for infra; bob 2 h and
     /// ana 1 h of build at 30.00.
-    fn book(dir: &std::path::Path) -> Local {
+    pub(crate) fn book(dir: &std::path::Path) -> Local {
         use crate::{agents, contributions, plans, projects};
         let store = fairshare_sqlite::SqliteStore::open(&dir.join("book.db")).expect("store");
         let clock = Clock::new(Some("2026-11-21T10:00:00Z")).expect("clock");

@@ -1,10 +1,12 @@
 //! Forecasts that record nothing: what an agent would get from a revenue (`estimate`), what
 //! another plan would have paid (`plan compare`), and reports (see docs/FORECASTS.md).
 
+use std::collections::BTreeMap;
+
 use fairshare_core::{Ctx, DomainError, MoreWork, OPERATOR, State, format_amount};
 use serde::{Deserialize, Serialize};
 
-use crate::distributions::{LineOut, line_outs};
+use crate::distributions::{LineOut, line_outs, payouts};
 use crate::error::OpResult;
 use crate::op::{Read, Reading};
 
@@ -52,9 +54,13 @@ pub struct EstimateOut {
     /// `with_hours - now`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub difference: Option<String>,
-    /// The statement the revenue would produce now.
+    /// The statement the revenue would produce now: what each account would receive, and
+    /// the lines.
+    pub payouts: BTreeMap<String, String>,
     pub lines: Vec<LineOut>,
     /// The statement it would produce with the hours counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payouts_with_hours: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lines_with_hours: Option<Vec<LineOut>>,
 }
@@ -119,8 +125,186 @@ impl Read for EstimateRevenue {
             hours_value: with.map(|(value, _)| value.to_string()),
             with_hours: with.map(|(_, planned)| amount(planned.received)),
             difference: with.map(|(_, planned)| amount(planned.received - estimate.now.received)),
+            payouts: payouts(&estimate.now.lines, exponent),
             lines: lines(&estimate.now.lines),
+            payouts_with_hours: with.map(|(_, planned)| payouts(&planned.lines, exponent)),
             lines_with_hours: with.map(|(_, planned)| lines(&planned.lines)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distributions::tests::{book, write};
+    use crate::{contributions, projects};
+    use serde_json::json;
+
+    fn estimate(body: serde_json::Value) -> EstimateRevenue {
+        serde_json::from_value(body).expect("request")
+    }
+
+    /// bikes: 10% of gross to infra, the rest by value; bob 2 h and ana 1 h of build at 30.00.
+    /// 100.01 leaves 90.01 for 90.00 of value: bob 60.01 (the odd cent: .01 > .00). With one
+    /// more hour bob holds 90 of 120: 9001 * 3/4 = 6750.75, ana 2250.25, the cent to bob's
+    /// larger remainder: 67.51.
+    #[test]
+    fn an_affiliate_estimates_for_themself_now_and_with_an_hour_recording_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let book = book(dir.path());
+        let head = book.book().state().head();
+        let request =
+            json!({"project": "bikes", "revenue": "100.01", "hours": "1", "category": "build"});
+        let out = book
+            .read(Some("bob"), &estimate(request))
+            .expect("estimate");
+        assert_eq!(
+            book.book().state().head(),
+            head,
+            "an estimate records nothing"
+        );
+        let out = serde_json::to_value(&out).unwrap();
+        assert_eq!(
+            out,
+            json!({"project": "bikes", "agent": "bob", "revenue": "100.01", "currency": "CAD",
+                   "plan_version": 2, "now": "60.01", "hours": "1", "category": "build",
+                   "hours_value": "30", "with_hours": "67.51", "difference": "7.50",
+                   "payouts": {"ana": "30.00", "bob": "60.01", "infra": "10.00"},
+                   "lines": [
+                {"bucket": 1, "bucket_label": "10% of gross -> infra", "to": "infra", "amount": "10.00"},
+                {"bucket": 2, "bucket_label": "contributors (all)", "to": "ana", "amount": "30.00"},
+                {"bucket": 2, "bucket_label": "contributors (all)", "to": "bob", "amount": "60.01"},
+            ],
+                   "payouts_with_hours": {"ana": "22.50", "bob": "67.51", "infra": "10.00"},
+                   "lines_with_hours": [
+                {"bucket": 1, "bucket_label": "10% of gross -> infra", "to": "infra", "amount": "10.00"},
+                {"bucket": 2, "bucket_label": "contributors (all)", "to": "ana", "amount": "22.50"},
+                {"bucket": 2, "bucket_label": "contributors (all)", "to": "bob", "amount": "67.51"},
+            ]})
+        );
+        // For another agent, named: ana gets 30.00 now.
+        let request = json!({"project": "bikes", "agent": "ana", "revenue": "100.01"});
+        let out = book
+            .read(Some("bob"), &estimate(request))
+            .expect("estimate");
+        assert_eq!((out.now.as_str(), out.with_hours), ("30.00", None));
+    }
+
+    #[test]
+    fn a_refused_estimate_names_the_field_and_records_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let book = book(dir.path());
+        let head = book.book().state().head();
+        let cases = [
+            (json!({"project": "bikes", "revenue": "10"}), None, "agent"),
+            (
+                json!({"project": "bikes", "agent": "zed", "revenue": "10"}),
+                None,
+                "agent",
+            ),
+            (
+                json!({"project": "bikes", "agent": "bob", "revenue": "0"}),
+                None,
+                "revenue",
+            ),
+            (
+                json!({"project": "bikes", "revenue": "1.001"}),
+                Some("bob"),
+                "revenue",
+            ),
+            (
+                json!({"project": "nope", "revenue": "10"}),
+                Some("bob"),
+                "project",
+            ),
+            (
+                json!({"project": "bikes", "revenue": "10", "hours": "2"}),
+                Some("bob"),
+                "category",
+            ),
+            (
+                json!({"project": "bikes", "revenue": "10", "category": "build"}),
+                Some("bob"),
+                "hours",
+            ),
+            (
+                json!({"project": "bikes", "revenue": "10", "hours": "-1", "category": "build"}),
+                Some("bob"),
+                "hours",
+            ),
+            (
+                json!({"project": "bikes", "revenue": "10", "hours": "1", "category": "paint"}),
+                Some("bob"),
+                "category",
+            ),
+        ];
+        for (request, reader, field) in cases {
+            let err = book.read(reader, &estimate(request.clone())).unwrap_err();
+            assert_eq!(err.field(), Some(field), "{request}: {err}");
+        }
+        let err = book
+            .read(
+                None,
+                &estimate(json!({"project": "bikes", "revenue": "10"})),
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "name the agent to estimate for: the operator is not an agent"
+        );
+        assert_eq!(book.book().state().head(), head);
+    }
+
+    /// With a half-life the split reads every contribution, not the aggregates: the supposed
+    /// hour (dated today, not decayed) must be read there too. bob's 2 h dated 30 days ago
+    /// are worth 30 of value once halved, like ana's hour of today: 90.00 splits 45.00 each;
+    /// with bob's supposed hour, 60 : 30, bob 60.00.
+    #[test]
+    fn an_estimate_counts_the_supposed_hours_under_decay() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut book = book(dir.path());
+        write::<projects::AddProject>(
+            &mut book,
+            "operator",
+            json!({"slug": "oars", "currency": "CAD", "exponent": 2, "approvals": 1}),
+        );
+        for (request, body) in [
+            (
+                "rate",
+                json!({"project": "oars", "category": "build", "per_hour": "30.00"}),
+            ),
+            ("decay", json!({"project": "oars", "half_life_days": "30"})),
+        ] {
+            match request {
+                "rate" => drop(write::<projects::SetRate>(&mut book, "operator", body)),
+                _ => drop(write::<projects::SetDecay>(&mut book, "operator", body)),
+            }
+        }
+        for (agent, hours, date) in [("bob", "2", "2026-10-22"), ("ana", "1", "2026-11-21")] {
+            let logged = write::<contributions::LogContribution>(
+                &mut book,
+                agent,
+                json!({"project": "oars", "kind": "work", "category": "build", "hours": hours, "date": date}),
+            );
+            let approver = if agent == "bob" { "ana" } else { "operator" };
+            write::<contributions::Approve>(
+                &mut book,
+                approver,
+                json!({"id": logged.contribution}),
+            );
+        }
+        let request =
+            json!({"project": "oars", "revenue": "90.00", "hours": "1", "category": "build"});
+        let out = book
+            .read(Some("bob"), &estimate(request))
+            .expect("estimate");
+        assert_eq!(
+            (
+                out.now.as_str(),
+                out.with_hours.as_deref(),
+                out.difference.as_deref()
+            ),
+            ("45.00", Some("60.00"), Some("15.00"))
+        );
     }
 }

@@ -6,8 +6,8 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
 use fairshare_ops::{
-    Method, agents, contributions, corrections, distributions, log, peer, plans, projects,
-    resources, tokens, treasury,
+    Method, agents, contributions, corrections, distributions, forecasts, log, peer, plans,
+    projects, resources, tokens, treasury,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -78,6 +78,7 @@ fn table() -> Vec<Served> {
         write::<plans::SetPlan>(),
         write::<distributions::RecordRevenue>(),
         read::<distributions::PreviewRevenue>(),
+        read::<forecasts::EstimateRevenue>(),
         read::<distributions::ListDistributions>(),
         read::<distributions::ShowStatement>(),
         read::<distributions::ListBalances>(),
