@@ -281,3 +281,135 @@ fn forecast_without_bank_on_sqlite() {
     let reopened = Book::open(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
     assert_eq!(reopened.state(), runner.book.state());
 }
+
+/// Per account: (plan A, plan B) in minor units.
+fn compared(revenue: &fairshare_book::ComparedRevenue) -> Vec<(&str, i128, i128)> {
+    revenue
+        .accounts
+        .iter()
+        .map(|(account, (a, b))| (account.as_str(), *a, *b))
+        .collect()
+}
+
+fn plan(buckets: serde_json::Value) -> fairshare_core::Plan {
+    support::scenario_plan(&buckets)
+}
+
+/// forillon's two revenues under "everything by value" (no reimbursement, no infra) against
+/// the plan used. 12000.00 by 5400 : 3600 : 1500 (luc's work and material) of 10500: abran
+/// 617142.86, marie 411428.57, luc 171428.57 cents; two cents left, to abran's .86 then to
+/// the tie at .57 between luc and marie, which goes to the smaller name: luc. The tip of
+/// 100.00 the same way: 5142.86, 3428.57, 1428.57 → abran 5143, luc 1429, marie 3428.
+#[test]
+fn plan_compare_on_forillon_against_the_plan_used() {
+    let mut runner = run_in_memory("forillon");
+    let by_value = plan(serde_json::json!([{"contributors": {}}]));
+    let plans = fairshare_book::Plans {
+        a: &by_value,
+        b: None,
+    };
+    let (_, revenues) =
+        fairshare_book::compare_plans(runner.book.store_mut(), "forillon", plans, None).unwrap();
+    assert_eq!(revenues.len(), 2, "the retried revenue recorded nothing");
+    assert_eq!((revenues[0].id, revenues[0].amount), (1, 1_200_000));
+    assert_eq!(
+        compared(&revenues[0]),
+        [
+            ("abran", 617_143, 555_882),
+            ("infra", 0, 120_000),
+            ("luc", 171_429, 153_530),
+            ("marie", 411_428, 370_588),
+        ]
+    );
+    assert_eq!((revenues[1].id, revenues[1].amount), (2, 10_000));
+    assert_eq!(
+        compared(&revenues[1]),
+        [
+            ("abran", 5_143, 4_765),
+            ("infra", 0, 1_000),
+            ("luc", 1_429, 1_059),
+            ("marie", 3_428, 3_176),
+        ]
+    );
+    // The last revenue only.
+    let (_, last) =
+        fairshare_book::compare_plans(runner.book.store_mut(), "forillon", plans, Some(1)).unwrap();
+    assert_eq!(last, revenues[1..]);
+    // The plan used, given as plan B, pays exactly what was paid.
+    let used = runner
+        .book
+        .state()
+        .project("forillon")
+        .unwrap()
+        .plan()
+        .clone();
+    let (_, again) = fairshare_book::compare_plans(
+        runner.book.store_mut(),
+        "forillon",
+        fairshare_book::Plans {
+            a: &by_value,
+            b: Some(&used),
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(again, revenues);
+}
+
+/// startup's ventwits after its crystallisation, with two revenues in units paid by the
+/// default plan (every kind by value: michael 100, allyson 60, marc 40 + his 5000 bounty,
+/// john 10 h x 5 = 50; 5250 in all), compared with a plan giving michael 20% off the top and
+/// the rest by work only (100 : 60 : 40 : 50 of 250).
+///
+/// 1000 units, used: 19.05 / 11.43 / 960 / 9.52 → 19, 11, 960, 9 and the unit left to john's
+/// .52: 10. Plan A: 200 to michael, 800 by work: 320 / 192 / 128 / 160, michael 520.
+/// 7 units, used: marc 6.72 → 6, the others under 1 → 0, the unit left to marc: 7. Plan A:
+/// floor(1.4) = 1 to michael, 6 by work: 2.4 / 1.44 / 0.96 / 1.2 → 2, 1, 0, 1 and the two
+/// left to marc's .96 and allyson's .44: michael 3, allyson 2, marc 1, john 1.
+#[test]
+fn plan_compare_on_startup_with_a_steward_share() {
+    let mut runner = run_in_memory("startup");
+    for amount in ["1000", "7"] {
+        runner
+            .book
+            .execute(
+                fairshare_core::OPERATOR,
+                &fairshare_core::Command::Revenue {
+                    project: "ventwits".into(),
+                    amount: amount.into(),
+                    from: None,
+                },
+                None,
+                support::RECORDED_AT,
+            )
+            .unwrap();
+    }
+    let steward = plan(serde_json::json!([
+        {"percent": "20", "of": "gross", "to": "michael"},
+        {"contributors": {"kinds": ["work"]}}
+    ]));
+    let plans = fairshare_book::Plans {
+        a: &steward,
+        b: None,
+    };
+    let (_, revenues) =
+        fairshare_book::compare_plans(runner.book.store_mut(), "ventwits", plans, None).unwrap();
+    let all: Vec<_> = revenues.iter().map(compared).collect();
+    assert_eq!(
+        all,
+        [
+            vec![
+                ("allyson", 192, 11),
+                ("john", 160, 10),
+                ("marc", 128, 960),
+                ("michael", 520, 19)
+            ],
+            vec![
+                ("allyson", 2, 0),
+                ("john", 1, 0),
+                ("marc", 1, 7),
+                ("michael", 3, 0)
+            ],
+        ]
+    );
+}

@@ -416,6 +416,9 @@ pub enum PlanCmd {
         #[arg(long, value_name = "N")]
         version: Option<u32>,
     },
+    /// What plan A (and plan B, or the plan used) would have paid at past revenues; records
+    /// nothing (docs/FORECASTS.md)
+    Compare(crate::forecasts_cmd::CompareArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -185,6 +185,7 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
             let bucket = plan_file::load_plan(Path::new(&file))?;
             out(s.write(&SetPlan { project, bucket })?)
         }
+        Cmd::Plan(PlanCmd::Compare(args)) => forecasts_cmd::compare(s, args),
         Cmd::Plan(PlanCmd::Show { project, version }) => {
             out(s.read(&ShowPlan { project, version })?)
         }

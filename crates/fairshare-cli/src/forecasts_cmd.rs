@@ -3,14 +3,18 @@
 //! view. See docs/FORECASTS.md.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
 use anyhow::Result;
 use clap::Args;
-use fairshare_ops::forecasts::{EstimateOut, EstimateRevenue};
+use fairshare_ops::forecasts::{
+    ComparePlans, ComparedAccount, EstimateOut, EstimateRevenue, PlanComparison,
+};
 
 use crate::commands::out;
 use crate::invocation::Invocation;
-use crate::render::{Output, Text};
+use crate::plan_file;
+use crate::render::{Output, Table, Text};
 use crate::text::statement_text;
 
 // ---------------------------------------------------------------------------------------------
@@ -39,6 +43,19 @@ pub struct EstimateArgs {
     pub category: Option<String>,
 }
 
+/// `plan compare PROJECT FILE_A [FILE_B] [--revenues all|LAST_N]`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    pub project: String,
+    /// Plan A's file (TOML, or .json), as `plan set` reads it
+    pub file_a: String,
+    /// Plan B's file [default: the plan each revenue was paid by]
+    pub file_b: Option<String>,
+    /// Which past revenues: all, or how many of the last ones
+    #[arg(long, value_name = "all|LAST_N", default_value = "all")]
+    pub revenues: String,
+}
+
 // ---------------------------------------------------------------------------------------------
 // Commands
 
@@ -52,8 +69,68 @@ pub fn estimate(s: &Invocation, args: EstimateArgs) -> Result<Box<dyn Output>> {
     })?)
 }
 
+pub fn compare(s: &Invocation, args: CompareArgs) -> Result<Box<dyn Output>> {
+    let plan_b = match &args.file_b {
+        Some(file) => Some(plan_file::load_plan(Path::new(file))?),
+        None => None,
+    };
+    out(s.scan(&ComparePlans {
+        project: args.project,
+        plan_a: plan_file::load_plan(Path::new(&args.file_a))?,
+        plan_b,
+        revenues: Some(args.revenues),
+    })?)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Text
+
+/// Compared accounts as a table.
+fn compared_table(rows: &[ComparedAccount], b: &str) -> String {
+    let mut table = Table::new(&["account", "", "plan A", b, "difference"]).right(&[2, 3, 4]);
+    for row in rows {
+        table.row(vec![
+            row.account.clone(),
+            if row.agent { "agent" } else { "account" }.to_string(),
+            row.plan_a.clone(),
+            row.plan_b.clone(),
+            row.difference.clone(),
+        ]);
+    }
+    table.render("  ")
+}
+
+impl Text for PlanComparison {
+    fn to_text(&self) -> String {
+        let b = if self.against == "plan_b" {
+            "plan B"
+        } else {
+            "plan used"
+        };
+        let mut out = format!(
+            "plan compare: nothing was recorded; {} revenue(s) of {} totalling {} {}, plan A against {b}\n",
+            self.revenues.len(),
+            self.project,
+            self.amount,
+            self.currency
+        );
+        for revenue in &self.revenues {
+            let _ = writeln!(
+                out,
+                "distribution {} on {}: {} {} (paid by plan version {})",
+                revenue.distribution,
+                revenue.date,
+                revenue.amount,
+                self.currency,
+                revenue.plan_version
+            );
+            out.push_str(&compared_table(&revenue.accounts, b));
+        }
+        out.push_str("totals:\n");
+        out.push_str(&compared_table(&self.totals, b));
+        out
+    }
+}
 
 impl Text for EstimateOut {
     fn to_text(&self) -> String {

@@ -202,6 +202,53 @@ fn an_estimate_says_what_an_agent_would_get_now_and_with_more_hours_and_records_
     assert_eq!(env.export(), before, "an estimate records nothing");
 }
 
+/// forillon's 12000.00 under "everything by value" against the plan used (hand-computed in
+/// fairshare-book's scenarios test): abran 6171.43 instead of 5558.82, and so on; the totals
+/// add up to the revenue under both plans.
+#[test]
+fn plan_compare_replays_past_revenues_under_another_plan_and_records_nothing() {
+    let env = Env::empty();
+    forillon(&env);
+    env.ok(&["revenue", "forillon", "12000.00"]);
+    let by_value = env.write("by-value.toml", "[[bucket]]\ntype = \"contributors\"\n");
+    let before = env.export();
+    let compared = env.json(&["plan", "compare", "forillon", &by_value]);
+    let row = |account: &str, a: &str, b: &str, difference: &str, agent: bool| {
+        json!({"account": account, "agent": agent, "plan_a": a, "plan_b": b,
+               "difference": difference})
+    };
+    assert_eq!(
+        compared["totals"],
+        json!([
+            row("abran", "6171.43", "5558.82", "612.61", true),
+            row("luc", "1714.29", "1535.30", "178.99", true),
+            row("marie", "4114.28", "3705.88", "408.40", true),
+            row("infra", "0.00", "1200.00", "-1200.00", false),
+        ])
+    );
+    assert_eq!(
+        (
+            &compared["against"],
+            &compared["amount"],
+            &compared["revenues"][0]["plan_version"]
+        ),
+        (&json!("plan used"), &json!("12000.00"), &json!(2))
+    );
+    let text = env.ok(&["plan", "compare", "forillon", &by_value, "--revenues", "1"]);
+    assert!(
+        text.starts_with(
+            "plan compare: nothing was recorded; 1 revenue(s) of forillon totalling 12000.00 CAD, plan A against plan used\n"
+        ),
+        "{text}"
+    );
+    env.refused(
+        &["plan", "compare", "forillon", &by_value, "--revenues", "0"],
+        "invalid",
+        "revenues \"0\": say `all` or how many of the last revenues (1 or more)",
+    );
+    assert_eq!(env.export(), before, "a comparison records nothing");
+}
+
 #[test]
 fn forillon_story_end_to_end() {
     let env = Env::empty();

@@ -303,3 +303,64 @@ fn an_estimate_over_http_names_the_reader_by_key_and_records_nothing() {
     assert!(body.contains("\"field\":\"category\""), "{body}");
     assert_eq!(env.export(), before, "an estimate records nothing");
 }
+
+/// 100.00 paid by the default plan (ana 33.33, bo 66.67) compared over HTTP with a plan that
+/// keeps 10% for infra first (90.00 by 1 : 2: ana 30.00, bo 60.00).
+#[test]
+fn plan_compare_over_http_reads_a_body_and_records_nothing() {
+    let env = Env::new();
+    let key = builders(&env, "ana");
+    let (_server, port) = serve(&env);
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/v1/projects/p/revenue",
+        Some(&key),
+        Some(r#"{"amount":"100.00"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let before = env.export();
+    let request = r#"{"plan_a": [{"type": "percent", "percent": "10", "to": "infra"},
+                                 {"type": "contributors"}]}"#;
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/v1/projects/p/plans/compare",
+        None,
+        Some(request),
+    );
+    assert_eq!(status, 200, "{body}");
+    let compared: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let totals: Vec<(&str, &str, &str, &str)> = compared["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["account"].as_str().unwrap(),
+                row["plan_a"].as_str().unwrap(),
+                row["plan_b"].as_str().unwrap(),
+                row["difference"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        totals,
+        [
+            ("ana", "30.00", "33.33", "-3.33"),
+            ("bo", "60.00", "66.67", "-6.67"),
+            ("infra", "10.00", "0.00", "10.00"),
+        ]
+    );
+    // A refusal names the field.
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/v1/projects/p/plans/compare",
+        None,
+        Some(r#"{"plan_a": [{"type": "contributors"}], "revenues": "none"}"#),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("\"field\":\"revenues\""), "{body}");
+    assert_eq!(env.export(), before, "a comparison records nothing");
+}

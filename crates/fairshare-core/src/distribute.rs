@@ -13,7 +13,7 @@ use crate::engine::unfit;
 use crate::error::{About, DomainResult, Field};
 use crate::forecast::Hypothesis;
 use crate::ledger::Posting;
-use crate::model::{Bucket, Kind, OUTSIDE, PercentOf, Role, check_text};
+use crate::model::{Bucket, Kind, OUTSIDE, PercentOf, Plan, Role, check_text};
 use crate::money::{parse_amount, positive_amount};
 use crate::roles::require_custodian;
 use crate::split::{CappedShare, split_capped, split_largest_remainder};
@@ -220,7 +220,20 @@ pub fn plan_distribution(
     amount: i128,
     date: Date,
 ) -> DomainResult<(Vec<Line>, Vec<ClaimPayment>)> {
-    plan_distribution_with(state, project, amount, date, None)
+    plan_distribution_with(state, project, project.plan(), amount, date, None)
+}
+
+/// [`plan_distribution`] by another plan than the project's: what that plan would pay now
+/// (or, on a past state, would have paid then). Check the plan first
+/// ([`State::check_proposed_plan`]).
+pub fn plan_distribution_by(
+    state: &State,
+    project: &Project,
+    plan: &Plan,
+    amount: i128,
+    date: Date,
+) -> DomainResult<(Vec<Line>, Vec<ClaimPayment>)> {
+    plan_distribution_with(state, project, plan, amount, date, None)
 }
 
 /// [`plan_distribution`] as if `hypothesis` (a contribution not in the state, counted) had
@@ -228,6 +241,7 @@ pub fn plan_distribution(
 pub(crate) fn plan_distribution_with(
     state: &State,
     project: &Project,
+    plan: &Plan,
     amount: i128,
     date: Date,
     hypothesis: Option<&Hypothesis>,
@@ -238,7 +252,6 @@ pub(crate) fn plan_distribution_with(
         lines: Vec::new(),
         claims: Vec::new(),
     };
-    let plan = project.plan();
     for (index, bucket) in plan.buckets.iter().enumerate() {
         if payout.left == 0 {
             break;

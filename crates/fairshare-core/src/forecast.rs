@@ -65,7 +65,14 @@ impl State {
         self.agent(agent).about_value("agent", agent)?;
         let amount = positive_amount("revenue", amount, project.exponent)?;
         let plan = |hypothesis: Option<&Hypothesis>| -> DomainResult<Planned> {
-            let (lines, _) = plan_distribution_with(self, project, amount, ctx.date, hypothesis)?;
+            let (lines, _) = plan_distribution_with(
+                self,
+                project,
+                project.plan(),
+                amount,
+                ctx.date,
+                hypothesis,
+            )?;
             let received = lines
                 .iter()
                 .filter(|l| l.to == agent)

@@ -87,6 +87,7 @@ pub use money::{format_amount, parse_amount};
 pub use split::{CappedShare, split_capped, split_largest_remainder};
 pub use value::{Value, parse_decimal, ratio_decimal, share_decimal};
 // --- forecasts ---
+pub use distribute::plan_distribution_by;
 pub use forecast::{Estimate, MoreWork, Planned};
 // --- corrections ---
 pub use corrections::{Change, Correction};

@@ -3,11 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use fairshare_book::{Plans, compare_plans};
 use fairshare_core::{Ctx, DomainError, MoreWork, OPERATOR, State, format_amount};
+use fairshare_store::Store;
 use serde::{Deserialize, Serialize};
 
 use crate::distributions::{LineOut, line_outs, payouts};
 use crate::error::OpResult;
+use crate::log::Scan;
 use crate::op::{Read, Reading};
 
 /// What an agent would receive from a revenue of this amount now, and with more hours of
@@ -129,6 +132,158 @@ impl Read for EstimateRevenue {
             lines: lines(&estimate.now.lines),
             payouts_with_hours: with.map(|(_, planned)| payouts(&planned.lines, exponent)),
             lines_with_hours: with.map(|(_, planned)| lines(&planned.lines)),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// plan compare
+
+/// What one account (agent or not) was paid under plan A and under plan B (or the plan
+/// used), and the difference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComparedAccount {
+    pub account: String,
+    /// Whether the account is an agent's (else a project's or a named account).
+    pub agent: bool,
+    pub plan_a: String,
+    pub plan_b: String,
+    /// `plan_a - plan_b`: what plan A pays more (negative: less).
+    pub difference: String,
+}
+
+/// One past revenue under both plans.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComparedRevenueOut {
+    pub distribution: u64,
+    pub date: String,
+    pub amount: String,
+    /// The version of the plan it was paid by.
+    pub plan_version: u32,
+    pub accounts: Vec<ComparedAccount>,
+}
+
+/// Replays a project's past revenues under plan A and plan B (or, without B, against what
+/// each revenue actually paid), with the values as they stood at each revenue; records
+/// nothing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ComparePlans {
+    pub project: String,
+    /// Plan A's buckets, as `plan set` takes them.
+    pub plan_a: Vec<crate::plans::BucketSpec>,
+    /// Plan B's buckets; absent: the plan each revenue was paid by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_b: Option<Vec<crate::plans::BucketSpec>>,
+    /// `"all"` (the default) or how many of the last revenues, e.g. `"10"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revenues: Option<String>,
+}
+
+/// The comparison: every revenue compared, and the totals per account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlanComparison {
+    pub project: String,
+    pub currency: String,
+    /// `"plan_b"`, or `"plan used"` when plan B is the one each revenue was paid by.
+    pub against: String,
+    pub revenues: Vec<ComparedRevenueOut>,
+    /// Per account over every revenue compared, agents first, each in byte order of name.
+    pub totals: Vec<ComparedAccount>,
+    /// What the revenues compared add up to.
+    pub amount: String,
+}
+
+operation!(ComparePlans => PlanComparison, Post "/api/v1/projects/{project}/plans/compare",
+    "plans", "What two plans would have paid at the project's past revenues; records nothing");
+
+impl ComparePlans {
+    /// How many of the last revenues to compare (`None`: all).
+    fn last(&self) -> OpResult<Option<usize>> {
+        match self.revenues.as_deref().map(str::trim) {
+            None | Some("all") => Ok(None),
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if n > 0 => Ok(Some(n)),
+                _ => Err(DomainError::invalid(format!(
+                    "revenues {text:?}: say `all` or how many of the last revenues (1 or more)"
+                ))
+                .field("revenues")
+                .value(text)
+                .into()),
+            },
+        }
+    }
+}
+
+/// The accounts of some compared amounts, agents first, each group in byte order.
+fn compared_accounts(
+    state: &State,
+    accounts: &BTreeMap<String, (i128, i128)>,
+    exponent: u32,
+) -> Vec<ComparedAccount> {
+    let mut out: Vec<ComparedAccount> = accounts
+        .iter()
+        .map(|(account, (a, b))| ComparedAccount {
+            account: account.clone(),
+            agent: state.agent(account).is_ok(),
+            plan_a: format_amount(*a, exponent),
+            plan_b: format_amount(*b, exponent),
+            difference: format_amount(a - b, exponent),
+        })
+        .collect();
+    out.sort_by_key(|row| !row.agent);
+    out
+}
+
+impl Scan for ComparePlans {
+    const HEAVY: bool = true;
+
+    fn view(&self, store: &mut dyn Store) -> OpResult<PlanComparison> {
+        let last = self.last()?;
+        let a = crate::plans::plan_of(&self.plan_a)?;
+        let b = self
+            .plan_b
+            .as_deref()
+            .map(crate::plans::plan_of)
+            .transpose()?;
+        let plans = Plans {
+            a: &a,
+            b: b.as_ref(),
+        };
+        let (state, compared) = compare_plans(store, &self.project, plans, last)?;
+        let project = state.project(&self.project)?;
+        let exponent = project.exponent;
+        let mut totals: BTreeMap<String, (i128, i128)> = BTreeMap::new();
+        let mut amount = 0;
+        let revenues = compared
+            .iter()
+            .map(|revenue| {
+                amount += revenue.amount;
+                for (account, (a, b)) in &revenue.accounts {
+                    let total = totals.entry(account.clone()).or_default();
+                    total.0 += a;
+                    total.1 += b;
+                }
+                ComparedRevenueOut {
+                    distribution: revenue.id,
+                    date: revenue.date.to_string(),
+                    amount: format_amount(revenue.amount, exponent),
+                    plan_version: revenue.plan_version,
+                    accounts: compared_accounts(&state, &revenue.accounts, exponent),
+                }
+            })
+            .collect();
+        Ok(PlanComparison {
+            project: self.project.clone(),
+            currency: project.currency.clone(),
+            against: if b.is_some() { "plan_b" } else { "plan used" }.to_string(),
+            revenues,
+            totals: compared_accounts(&state, &totals, exponent),
+            amount: format_amount(amount, exponent),
         })
     }
 }

@@ -76,6 +76,7 @@ fn table() -> Vec<Served> {
         // plans, revenue, distributions, balances
         read::<plans::ShowPlan>(),
         write::<plans::SetPlan>(),
+        scan::<forecasts::ComparePlans>(),
         write::<distributions::RecordRevenue>(),
         read::<distributions::PreviewRevenue>(),
         read::<forecasts::EstimateRevenue>(),

@@ -186,17 +186,12 @@ impl Runner {
                 )
             }
             "plan" => {
-                let buckets = step["buckets"]
-                    .as_array()
-                    .expect("buckets")
-                    .iter()
-                    .map(scenario_bucket)
-                    .collect();
+                let plan = scenario_plan(&step["buckets"]);
                 self.execute(
                     OPERATOR,
                     Command::SetPlan {
                         project: text(step, "project"),
-                        plan: Plan { buckets },
+                        plan,
                     },
                     key.as_deref(),
                 )
@@ -1098,6 +1093,18 @@ impl Runner {
 
 /// A bucket of the scenario format: `{"reimburse": {...}}`, `{"percent": "10", "of": ..., "to": ...}`,
 /// `{"contributors": {...}}`, `{"fixed": "100.00", "to": ...}`.
+/// A plan from a scenario's `buckets` array.
+pub fn scenario_plan(buckets: &Json) -> Plan {
+    Plan {
+        buckets: buckets
+            .as_array()
+            .expect("buckets")
+            .iter()
+            .map(scenario_bucket)
+            .collect(),
+    }
+}
+
 fn scenario_bucket(bucket: &Json) -> Bucket {
     let map = bucket.as_object().expect("bucket object");
     let kinds = |value: Option<&Json>| -> Vec<Kind> {
