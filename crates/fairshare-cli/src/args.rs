@@ -128,8 +128,25 @@ pub enum Cmd {
         #[command(flatten)]
         page: Page,
     },
-    /// The statement of one distribution
-    Statement { id: u64 },
+    /// The statement of one distribution, or (`--year`) an agent's statement of a year
+    Statement {
+        /// A distribution's number; with --year, an agent's handle
+        id: String,
+        /// Everything the agent earned from distributions and was paid out that year
+        #[arg(long, value_name = "YYYY")]
+        year: Option<String>,
+    },
+    /// A project's report: value by kind and category, distributions, payouts, top
+    /// contributors, pending approvals (docs/FORECASTS.md)
+    Report {
+        project: String,
+        /// First day of the period
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        /// Last day of the period
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+    },
     /// Balances of every account, or of one
     Balance { name: Option<String> },
     /// Crowdfunding campaigns that buy shared resources (docs/RESOURCES.md)

@@ -22,6 +22,7 @@ use fairshare_ops::projects::{
     AddProject, ListProjects, RemoveDecay, Revalue, SetDecay, SetMultiplier, SetRate, SetSkill,
     ShowProject,
 };
+use fairshare_ops::reports::{AgentStatement, ProjectReport};
 use fairshare_store::Store;
 
 use crate::args::{
@@ -215,7 +216,14 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
             limit: Some(page.limit),
             offset: Some(page.offset),
         })?),
-        Cmd::Statement { id } => out(s.read(&ShowStatement { id })?),
+        Cmd::Statement { id, year: None } => out(s.read(&ShowStatement {
+            id: forecasts_cmd::distribution_number(&id)?,
+        })?),
+        Cmd::Statement {
+            id: agent,
+            year: Some(year),
+        } => out(s.read(&AgentStatement { agent, year })?),
+        Cmd::Report { project, from, to } => out(s.read(&ProjectReport { project, from, to })?),
         Cmd::Balance {
             name: Some(account),
         } => out(s.read(&ShowBalance { account })?),

@@ -10,6 +10,7 @@ use clap::Args;
 use fairshare_ops::forecasts::{
     ComparePlans, ComparedAccount, EstimateOut, EstimateRevenue, PlanComparison,
 };
+use fairshare_ops::reports::{AgentStatementOut, PayoutRow, ProjectReportOut};
 
 use crate::commands::out;
 use crate::invocation::Invocation;
@@ -80,6 +81,16 @@ pub fn compare(s: &Invocation, args: CompareArgs) -> Result<Box<dyn Output>> {
         plan_b,
         revenues: Some(args.revenues),
     })?)
+}
+
+/// `statement ID`'s distribution number (without `--year`, the argument is one).
+pub fn distribution_number(id: &str) -> Result<u64> {
+    id.parse().map_err(|_| {
+        crate::error::CliError::invalid(format!(
+            "statement {id:?}: a distribution's number, or an agent's handle with --year YYYY"
+        ))
+        .into()
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,6 +167,115 @@ impl Text for EstimateOut {
         if let (Some(lines), Some(payouts)) = (&self.lines_with_hours, &self.payouts_with_hours) {
             out = statement_text(format!("{out}statement with the hours:\n"), lines, payouts);
         }
+        out
+    }
+}
+
+impl Text for ProjectReportOut {
+    fn to_text(&self) -> String {
+        let period = match (&self.from, &self.to) {
+            (None, None) => "since the start".to_string(),
+            (from, to) => format!(
+                "from {} to {}",
+                from.as_deref().unwrap_or("the start"),
+                to.as_deref().unwrap_or("today")
+            ),
+        };
+        let mut out = format!("report of {} ({}), {period}\n", self.project, self.currency);
+        out.push_str("value logged, by kind and category:\n");
+        let mut table = Table::new(&["kind", "category", "contributions", "counted", "pending"])
+            .right(&[2, 3, 4]);
+        for row in &self.value {
+            table.row(vec![
+                row.kind.clone(),
+                row.category.clone().unwrap_or_default(),
+                row.contributions.to_string(),
+                row.counted.clone(),
+                row.pending.clone(),
+            ]);
+        }
+        out.push_str(&table.render("  "));
+        let _ = writeln!(out, "counted value: {}", self.counted);
+        let _ = writeln!(
+            out,
+            "distributions ({} {} in all):",
+            self.distributed, self.currency
+        );
+        let mut table = Table::new(&["#", "date", "amount", "from"]).right(&[0, 2]);
+        for d in &self.distributions {
+            table.row(vec![
+                d.distribution.to_string(),
+                d.date.clone(),
+                d.amount.clone(),
+                d.from.clone().unwrap_or_default(),
+            ]);
+        }
+        out.push_str(&table.render("  "));
+        out.push_str("payouts:\n");
+        out.push_str(&payouts_table(&self.payouts));
+        out.push_str("top contributors:\n");
+        let mut table = Table::new(&["agent", "value", "share"]).right(&[1, 2]);
+        for c in &self.top_contributors {
+            table.row(vec![c.agent.clone(), c.value.clone(), c.share.clone()]);
+        }
+        out.push_str(&table.render("  "));
+        let _ = writeln!(out, "pending approval: {}", self.pending.len());
+        let mut table = Table::new(&["#", "date", "agent", "kind", "value"]).right(&[0, 4]);
+        for c in &self.pending {
+            table.row(vec![
+                c.id.to_string(),
+                c.date.clone(),
+                c.agent.clone(),
+                c.kind.clone(),
+                c.value.clone(),
+            ]);
+        }
+        out.push_str(&table.render("  "));
+        out
+    }
+}
+
+fn payouts_table(payouts: &[PayoutRow]) -> String {
+    let mut table = Table::new(&["id", "agent", "date", "amount", "status"]).right(&[3]);
+    for p in payouts {
+        table.row(vec![
+            p.id.clone(),
+            p.agent.clone(),
+            p.date.clone(),
+            p.amount.clone(),
+            p.status.clone(),
+        ]);
+    }
+    table.render("  ")
+}
+
+impl Text for AgentStatementOut {
+    fn to_text(&self) -> String {
+        let mut out = format!("statement of {} for {}\n", self.agent, self.year);
+        out.push_str("earned from distributions:\n");
+        let mut table = Table::new(&["#", "project", "date", "amount", "asset"]).right(&[0, 3]);
+        for e in &self.earned {
+            table.row(vec![
+                e.distribution.to_string(),
+                e.project.clone(),
+                e.date.clone(),
+                e.amount.clone(),
+                e.asset.clone(),
+            ]);
+        }
+        out.push_str(&table.render("  "));
+        out.push_str("payouts:\n");
+        out.push_str(&payouts_table(&self.payouts));
+        out.push_str("totals:\n");
+        let mut table = Table::new(&["asset", "earned", "paid out"]).right(&[1, 2]);
+        for (asset, totals) in &self.totals {
+            table.row(vec![
+                asset.clone(),
+                totals.earned.clone(),
+                totals.paid_out.clone(),
+            ]);
+        }
+        out.push_str(&table.render("  "));
         out
     }
 }

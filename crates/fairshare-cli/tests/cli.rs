@@ -249,6 +249,109 @@ fn plan_compare_replays_past_revenues_under_another_plan_and_records_nothing() {
     assert_eq!(env.export(), before, "a comparison records nothing");
 }
 
+/// forillon after its 12000.00 and a payout of 1000.00 to abran: the project's report and
+/// abran's statement of the year.
+#[test]
+fn a_report_and_a_statement_of_the_year() {
+    let env = Env::empty();
+    forillon(&env);
+    env.ok(&["revenue", "forillon", "12000.00", "--from", "Parks Canada"]);
+    env.ok(&[
+        "--as",
+        "abran",
+        "payout",
+        "request",
+        "abran",
+        "1000.00",
+        "--reference",
+        "b-1",
+    ]);
+    env.ok(&["--as", "luc", "payout", "approve", "payout-1"]);
+    let report = env.json(&["report", "forillon"]);
+    let value = |kind: &str, category: Option<&str>, counted: &str| {
+        let mut row =
+            json!({"kind": kind, "contributions": 1, "counted": counted, "pending": "0.00"});
+        if let Some(category) = category {
+            row["category"] = json!(category);
+        }
+        row
+    };
+    assert_eq!(
+        report["value"],
+        json!([
+            value("material", None, "300.00"),
+            value("work", Some("coordination"), "1200.00"),
+            value("work", Some("design"), "3600.00"),
+            value("work", Some("engineering"), "5400.00"),
+        ])
+    );
+    assert_eq!(
+        (
+            &report["counted"],
+            &report["distributed"],
+            &report["distributions"][0]["from"]
+        ),
+        (
+            &json!("10500.00"),
+            &json!("12000.00"),
+            &json!("Parks Canada")
+        )
+    );
+    assert_eq!(
+        report["payouts"],
+        json!([{"id": "payout-1", "agent": "abran", "date": "2026-11-21", "amount": "1000.00",
+                "status": "paid"}])
+    );
+    assert_eq!(
+        report["top_contributors"],
+        json!([
+            {"agent": "abran", "value": "5400.00", "share": "0.514285714285714286"},
+            {"agent": "marie", "value": "3600.00", "share": "0.342857142857142857"},
+            {"agent": "luc", "value": "1500.00", "share": "0.142857142857142857"},
+        ])
+    );
+    assert_eq!(report["pending"], json!([]));
+    // Nothing dated after the revenue.
+    let later = env.json(&["report", "forillon", "--from", "2026-11-22"]);
+    assert_eq!(
+        (&later["counted"], &later["distributed"]),
+        (&json!("0.00"), &json!("0.00"))
+    );
+    env.refused(
+        &["report", "forillon", "--to", "2026-02-30"],
+        "invalid",
+        "to \"2026-02-30\": no such date 2026-02-30",
+    );
+
+    let statement = env.json(&["statement", "abran", "--year", "2026"]);
+    assert_eq!(
+        statement,
+        json!({"agent": "abran", "year": 2026,
+               "earned": [{"distribution": 1, "project": "forillon", "date": "2026-11-21",
+                           "asset": "CAD", "amount": "5558.82"}],
+               "payouts": [{"id": "payout-1", "agent": "abran", "date": "2026-11-21",
+                            "amount": "1000.00", "status": "paid"}],
+               "totals": {"CAD": {"earned": "5558.82", "paid_out": "1000.00"}}})
+    );
+    let other_year = env.json(&["statement", "abran", "--year", "2025"]);
+    assert_eq!(
+        (&other_year["earned"], &other_year["totals"]),
+        (&json!([]), &json!({}))
+    );
+    // Without --year, a distribution's statement, as before.
+    assert_eq!(env.json(&["statement", "1"])["distribution"], 1);
+    env.refused(
+        &["statement", "abran"],
+        "invalid",
+        "statement \"abran\": a distribution's number, or an agent's handle with --year YYYY",
+    );
+    env.refused(
+        &["statement", "abran", "--year", "26"],
+        "invalid",
+        "year \"26\": a year of four digits, e.g. 2026",
+    );
+}
+
 #[test]
 fn forillon_story_end_to_end() {
     let env = Env::empty();

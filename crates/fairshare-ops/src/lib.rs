@@ -55,6 +55,7 @@ mod page;
 pub mod peer;
 pub mod plans;
 pub mod projects;
+pub mod reports;
 pub mod resources;
 pub mod tokens;
 pub mod treasury;

@@ -7,7 +7,7 @@ use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
 use fairshare_ops::{
     Method, agents, contributions, corrections, distributions, forecasts, log, peer, plans,
-    projects, resources, tokens, treasury,
+    projects, reports, resources, tokens, treasury,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -80,6 +80,8 @@ fn table() -> Vec<Served> {
         write::<distributions::RecordRevenue>(),
         read::<distributions::PreviewRevenue>(),
         read::<forecasts::EstimateRevenue>(),
+        read::<reports::ProjectReport>(),
+        read::<reports::AgentStatement>(),
         read::<distributions::ListDistributions>(),
         read::<distributions::ShowStatement>(),
         read::<distributions::ListBalances>(),
