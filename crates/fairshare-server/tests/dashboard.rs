@@ -924,6 +924,58 @@ fn the_campaign_and_use_forms_post_the_api_requests() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The report page (issue 15)
+
+/// The seed's forillon (marie's 450.00 of engineering, luc's 300.00 of material) with 2 h of
+/// abran's waiting for approval: the printable report, whole and for a period.
+#[test]
+fn the_project_report_is_a_printable_page_with_exact_figures() {
+    let book = TestBook::sqlite();
+    seed(&book);
+    book.setup(vec![Command::log_work(
+        "forillon",
+        "abran",
+        "engineering",
+        "2",
+    )]);
+    let server = TestServer::start(&book.url);
+    let base = server.base.clone();
+    let marie = log_in(&base, "marie");
+    let page = page_of(&base, &marie, "/projects/forillon/report");
+    assert_eq!(text_of(&page, "report-counted"), "750.00");
+    assert_eq!(text_of(&page, "report-distributed"), "0.00 CAD");
+    for row in [
+        "<td>material</td><td></td><td class=\"num\">1</td><td class=\"num\">300.00</td><td class=\"num\">0.00</td>",
+        "<td>work</td><td>engineering</td><td class=\"num\">2</td><td class=\"num\">450.00</td><td class=\"num\">90.00</td>",
+        "<td>marie</td><td class=\"num\">450.00</td><td class=\"num\">0.6</td>",
+        "<td>luc</td><td class=\"num\">300.00</td><td class=\"num\">0.4</td>",
+        "<td>abran</td><td>work</td><td class=\"num\">90.00</td>",
+    ] {
+        assert!(page.contains(row), "{row} in {page}");
+    }
+    // The print style sheet hides the navigation and the forms.
+    let css = http()
+        .get(format!("{base}/static/style.css"))
+        .send()
+        .expect("css")
+        .text()
+        .expect("css");
+    assert!(css.contains("@media print"), "print CSS");
+    // October only: luc's material.
+    let october = page_of(
+        &base,
+        &marie,
+        "/projects/forillon/report?from=2026-10-01&to=2026-10-31",
+    );
+    assert_eq!(text_of(&october, "report-counted"), "300.00");
+    // The project page links to it.
+    assert!(
+        page_of(&base, &marie, "/projects/forillon").contains("href=\"/projects/forillon/report\"")
+    );
+    server.stop().expect("server stops");
+}
+
+// ---------------------------------------------------------------------------------------------
 // The treasury's forms
 
 /// Posts `fields` to `action` with the CSRF token of `page` (as seen with `session`).

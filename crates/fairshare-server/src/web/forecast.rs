@@ -4,11 +4,12 @@
 //! the fields change. Both read `fairshare_ops::forecasts::EstimateRevenue`, as the API does.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use fairshare_core::{Date, State as BookState};
 use fairshare_ops::forecasts::{EstimateOut, EstimateRevenue};
+use fairshare_ops::reports::{ProjectReport, ProjectReportOut};
 use fairshare_ops::{Read, Reading};
 use serde::Deserialize;
 
@@ -151,6 +152,57 @@ pub(crate) fn section(
         project: chosen,
     };
     render(EstimateFormView { form })
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    nav: super::pages::Nav,
+    r: ProjectReportOut,
+}
+
+/// The period a report page asks (`?from=&to=`; empty fields are absent).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct Period {
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+}
+
+/// `GET /projects/{slug}/report`: the project's report as a printable page.
+pub(super) async fn report(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(period): Query<Period>,
+) -> Response {
+    if let Err(to) = may_read(&app, &viewer) {
+        return *to;
+    }
+    let request = ProjectReport {
+        project: slug,
+        from: given(&period.from),
+        to: given(&period.to),
+    };
+    let today = app.clock.today();
+    let page = read(&app, |state| {
+        let reader = Reading {
+            actor: viewer.agent.clone(),
+            role: role_of(state, viewer.agent.as_deref()),
+            today,
+        };
+        let r = request.view(state, &reader)?;
+        render(ReportPage {
+            nav: super::pages::nav(&viewer),
+            r,
+        })
+    })
+    .await;
+    match page {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(error) => api_error_page(&viewer, error),
+    }
 }
 
 /// `GET /estimate`: the answer alone, for htmx (a refusal is an answer too: 200).

@@ -56,6 +56,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/me", get(me))
         .route("/estimate", get(forecast::estimate))
+        .route("/projects/{slug}/report", get(forecast::report))
         .route("/projects/{slug}", get(project))
         .route("/distributions/{id}", get(statement))
         .route("/projects/{slug}/log", post(log_contribution))
