@@ -37,13 +37,17 @@ pub fn line_outs(
             .checked_sub(1)
             .and_then(|i| p.plans.get(i))
     });
+    // Each bucket's label once: a revenue split over 10,000 agents has 10,000 lines.
+    let labels: Vec<String> = plan
+        .map(|p| p.buckets.iter().map(|b| b.label()).collect())
+        .unwrap_or_default();
     lines
         .iter()
         .map(|line| LineOut {
             bucket: line.bucket + 1,
-            bucket_label: plan
-                .and_then(|p| p.buckets.get(line.bucket as usize))
-                .map(|b| b.label())
+            bucket_label: labels
+                .get(line.bucket as usize)
+                .cloned()
                 .unwrap_or_else(|| "unallocated".to_string()),
             to: line.to.to_string(),
             amount: format_amount(line.amount, exponent),
