@@ -264,7 +264,11 @@ impl Scan for ComparePlans {
             .map(|revenue| {
                 amount += revenue.amount;
                 for (account, (a, b)) in &revenue.accounts {
-                    let total = totals.entry(account.clone()).or_default();
+                    // The same accounts come back at every revenue: copy a name once.
+                    let total = match totals.get_mut(account) {
+                        Some(total) => total,
+                        None => totals.entry(account.clone()).or_default(),
+                    };
                     total.0 += a;
                     total.1 += b;
                 }
