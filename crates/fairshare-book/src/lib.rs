@@ -8,6 +8,7 @@
 //! decided again when another writer got there first). So a refused command changes nothing,
 //! and nothing is acknowledged before it is durable.
 
+mod compare;
 mod corrections;
 mod memory;
 mod pipeline;
@@ -21,6 +22,7 @@ use fairshare_core::{
 use fairshare_store::{EventRow, LentRow, Store, StoreError};
 use thiserror::Error;
 
+pub use compare::{ComparedRevenue, Plans, compare_plans};
 pub use corrections::{CorrectedDistribution, corrections_report};
 pub use memory::MemoryStore;
 use pipeline::{Batches, pipelined};
@@ -76,6 +78,26 @@ impl Book {
         };
         book.replay()?;
         Ok(book)
+    }
+
+    /// Replays the whole log into a new state, pipelined as [`Book::open`] does, calling
+    /// `before` with the state before each event: the past as it stood at any event, read
+    /// in one pass (`plan compare`). Records nothing.
+    pub fn replay_watched(store: &mut dyn Store, before: &mut Watcher) -> BookResult<State> {
+        let mut state = State::new();
+        state.reserve(usize::try_from(store.head()?).unwrap_or(0));
+        let state_slot = &mut state;
+        pipelined(
+            REPLAY_BATCHES,
+            |feed| scan_lent_rows(store, 0, &mut |row| feed.push(parse_row(row)?)),
+            |batch| {
+                for parsed in batch.drain(..) {
+                    apply_parsed_watched(state_slot, parsed, before)?;
+                }
+                Ok(())
+            },
+        )?;
+        Ok(state)
     }
 
     /// The initial replay, pipelined: one thread reads and parses rows while this one applies
@@ -508,12 +530,25 @@ fn parse_row(row: LentRow<'_>) -> BookResult<ParsedRow> {
 
 /// Applies a stored row's recorded outcome (replay trusts the log; `verify` does not).
 fn apply_parsed(state: &mut State, parsed: ParsedRow) -> BookResult<()> {
+    apply_parsed_watched(state, parsed, &mut |_, _, _| Ok(()))
+}
+
+/// What a watched replay calls before each event: the state before it, its context and body.
+pub type Watcher<'a> = dyn FnMut(&State, &Ctx, &EventBody) -> BookResult<()> + 'a;
+
+/// [`apply_parsed`], calling `before` with the state before the event first.
+fn apply_parsed_watched(
+    state: &mut State,
+    parsed: ParsedRow,
+    before: &mut Watcher,
+) -> BookResult<()> {
     let seq = parsed.ctx.seq;
     let body = match parsed.body {
         RowBody::Parsed(body) => body,
         RowBody::Deferred(text) => parse_body(seq, &text)?,
     };
     let ctx = decided_by(parsed.ctx, &body);
+    before(state, &ctx, &body)?;
     state
         .apply_owned(&ctx, &body.command, body.outcome)
         .map_err(|error| BookError::Corrupt {

@@ -231,8 +231,8 @@ fn treasury_on_postgres() {
 // --- forecasts (issue 15) ---
 
 /// forecast.json: a bank bucket holds 400.00 then 850.00, and the third revenue (300.00, first
-/// previewed, recording nothing) releases all 1,150.00 by value. Its two `estimate` steps are
-/// skipped until `estimate` lands (see the runner).
+/// previewed, recording nothing) releases all 1,150.00 by value; before it, xia's estimates
+/// (718.75 now, 836.36 with three more hours of editing) are checked against the bank too.
 #[test]
 fn forecast_bank_releases_on_the_revenue_that_crosses_the_threshold() {
     let runner = run_in_memory("forecast");
@@ -336,4 +336,189 @@ fn governance_on_sqlite() {
 #[test]
 fn governance_on_postgres() {
     run_on_postgres("governance");
+}
+/// forecast.json's studio on a plan without its bank bucket (that bucket is another issue's
+/// point), with a percentage kept for the kit: what xia would get from 300.00, and with three
+/// more hours of editing, hand-computed. 27000 cents split 200:120 by value is 16875 / 10125;
+/// with xia's 3 h (120.00 more value) 27000 * 320/440 = 19636.36 and 27000 * 120/440 =
+/// 7363.63, the leftover cent to the larger remainder (yon's .63): 19636 / 7364; with yon's
+/// 3 h instead, 27000 * 240/440 = 14727.27 and xia's 12272.72 takes the cent. wen, who
+/// logged nothing, gets 0.00 now and, with 1 h of editing (40 of 360), 27000 / 9 = 3000.
+fn forecast_without_bank() -> serde_json::Value {
+    serde_json::json!({"name": "forecast-without-bank", "steps": [
+        {"op": "agent", "handle": "wen", "role": "custodian"},
+        {"op": "agent", "handle": "xia", "role": "affiliate"},
+        {"op": "agent", "handle": "yon", "role": "affiliate"},
+        {"op": "project", "slug": "studio", "currency": "EUR", "exponent": 2},
+        {"op": "rate", "project": "studio", "category": "edit", "per_hour": "40.00"},
+        {"op": "contribute", "project": "studio", "agent": "xia", "kind": "work", "category": "edit", "hours": "5"},
+        {"op": "contribute", "project": "studio", "agent": "yon", "kind": "work", "category": "edit", "hours": "3"},
+        {"op": "contribute", "project": "studio", "agent": "yon", "kind": "cash", "amount": "500.00"},
+        {"op": "plan", "project": "studio", "buckets": [
+            {"percent": "10", "of": "gross", "to": "kit"},
+            {"contributors": {"kinds": ["work"]}}
+        ]},
+        {"op": "estimate", "project": "studio", "agent": "xia", "revenue": "300.00", "expect": "168.75"},
+        {"op": "estimate", "project": "studio", "agent": "xia", "revenue": "300.00", "hours": "3", "category": "edit", "expect": "196.36"},
+        {"op": "estimate", "project": "studio", "agent": "yon", "revenue": "300.00", "hours": "3", "category": "edit", "expect": "147.27"},
+        {"op": "estimate", "project": "studio", "agent": "wen", "revenue": "300.00", "expect": "0.00"},
+        {"op": "estimate", "project": "studio", "agent": "wen", "revenue": "300.00", "hours": "1", "category": "edit", "expect": "30.00"},
+        {"op": "revenue", "project": "studio", "amount": "300.00", "preview": true,
+         "expect": {"xia": "168.75", "yon": "101.25", "kit": "30.00"}, "expect_unchanged": true},
+        {"op": "revenue", "project": "studio", "amount": "300.00",
+         "expect": {"xia": "168.75", "yon": "101.25", "kit": "30.00"},
+         "expect_balances": {"xia": "168.75", "yon": "101.25", "kit": "30.00", "outside": "-300.00"}},
+        {"op": "estimate", "project": "studio", "agent": "xia", "revenue": "300.00", "expect": "168.75"}
+    ]})
+}
+
+#[test]
+fn forecast_estimates_and_preview_on_a_plan_without_bank() {
+    let mut runner = Runner::new(Box::new(MemoryStore::new()));
+    runner.run(&forecast_without_bank());
+    assert_eq!(runner.steps_run, 17);
+    // Estimates and the preview recorded nothing: 9 setup events and one revenue.
+    assert_eq!(runner.book.state().head(), 10);
+}
+
+#[test]
+fn forecast_without_bank_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    let mut runner = Runner::new(Box::new(SqliteStore::open(&path).unwrap()));
+    runner.run(&forecast_without_bank());
+    let reopened = Book::open(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
+    assert_eq!(reopened.state(), runner.book.state());
+}
+
+/// Per account: (plan A, plan B) in minor units.
+fn compared(revenue: &fairshare_book::ComparedRevenue) -> Vec<(&str, i128, i128)> {
+    revenue
+        .accounts
+        .iter()
+        .map(|(account, (a, b))| (account.as_str(), *a, *b))
+        .collect()
+}
+
+fn plan(buckets: serde_json::Value) -> fairshare_core::Plan {
+    support::scenario_plan(&buckets)
+}
+
+/// forillon's two revenues under "everything by value" (no reimbursement, no infra) against
+/// the plan used. 12000.00 by 5400 : 3600 : 1500 (luc's work and material) of 10500: abran
+/// 617142.86, marie 411428.57, luc 171428.57 cents; two cents left, to abran's .86 then to
+/// the tie at .57 between luc and marie, which goes to the smaller name: luc. The tip of
+/// 100.00 the same way: 5142.86, 3428.57, 1428.57 → abran 5143, luc 1429, marie 3428.
+#[test]
+fn plan_compare_on_forillon_against_the_plan_used() {
+    let mut runner = run_in_memory("forillon");
+    let by_value = plan(serde_json::json!([{"contributors": {}}]));
+    let plans = fairshare_book::Plans {
+        a: &by_value,
+        b: None,
+    };
+    let (_, revenues) =
+        fairshare_book::compare_plans(runner.book.store_mut(), "forillon", plans, None).unwrap();
+    assert_eq!(revenues.len(), 2, "the retried revenue recorded nothing");
+    assert_eq!((revenues[0].id, revenues[0].amount), (1, 1_200_000));
+    assert_eq!(
+        compared(&revenues[0]),
+        [
+            ("abran", 617_143, 555_882),
+            ("infra", 0, 120_000),
+            ("luc", 171_429, 153_530),
+            ("marie", 411_428, 370_588),
+        ]
+    );
+    assert_eq!((revenues[1].id, revenues[1].amount), (2, 10_000));
+    assert_eq!(
+        compared(&revenues[1]),
+        [
+            ("abran", 5_143, 4_765),
+            ("infra", 0, 1_000),
+            ("luc", 1_429, 1_059),
+            ("marie", 3_428, 3_176),
+        ]
+    );
+    // The last revenue only.
+    let (_, last) =
+        fairshare_book::compare_plans(runner.book.store_mut(), "forillon", plans, Some(1)).unwrap();
+    assert_eq!(last, revenues[1..]);
+    // The plan used, given as plan B, pays exactly what was paid.
+    let used = runner
+        .book
+        .state()
+        .project("forillon")
+        .unwrap()
+        .plan()
+        .clone();
+    let (_, again) = fairshare_book::compare_plans(
+        runner.book.store_mut(),
+        "forillon",
+        fairshare_book::Plans {
+            a: &by_value,
+            b: Some(&used),
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(again, revenues);
+}
+
+/// startup's ventwits after its crystallisation, with two revenues in units paid by the
+/// default plan (every kind by value: michael 100, allyson 60, marc 40 + his 5000 bounty,
+/// john 10 h x 5 = 50; 5250 in all), compared with a plan giving michael 20% off the top and
+/// the rest by work only (100 : 60 : 40 : 50 of 250).
+///
+/// 1000 units, used: 19.05 / 11.43 / 960 / 9.52 → 19, 11, 960, 9 and the unit left to john's
+/// .52: 10. Plan A: 200 to michael, 800 by work: 320 / 192 / 128 / 160, michael 520.
+/// 7 units, used: marc 6.72 → 6, the others under 1 → 0, the unit left to marc: 7. Plan A:
+/// floor(1.4) = 1 to michael, 6 by work: 2.4 / 1.44 / 0.96 / 1.2 → 2, 1, 0, 1 and the two
+/// left to marc's .96 and allyson's .44: michael 3, allyson 2, marc 1, john 1.
+#[test]
+fn plan_compare_on_startup_with_a_steward_share() {
+    let mut runner = run_in_memory("startup");
+    for amount in ["1000", "7"] {
+        runner
+            .book
+            .execute(
+                fairshare_core::OPERATOR,
+                &fairshare_core::Command::Revenue {
+                    project: "ventwits".into(),
+                    amount: amount.into(),
+                    from: None,
+                },
+                None,
+                support::RECORDED_AT,
+            )
+            .unwrap();
+    }
+    let steward = plan(serde_json::json!([
+        {"percent": "20", "of": "gross", "to": "michael"},
+        {"contributors": {"kinds": ["work"]}}
+    ]));
+    let plans = fairshare_book::Plans {
+        a: &steward,
+        b: None,
+    };
+    let (_, revenues) =
+        fairshare_book::compare_plans(runner.book.store_mut(), "ventwits", plans, None).unwrap();
+    let all: Vec<_> = revenues.iter().map(compared).collect();
+    assert_eq!(
+        all,
+        [
+            vec![
+                ("allyson", 192, 11),
+                ("john", 160, 10),
+                ("marc", 128, 960),
+                ("michael", 520, 19)
+            ],
+            vec![
+                ("allyson", 2, 0),
+                ("john", 1, 0),
+                ("marc", 1, 7),
+                ("michael", 3, 0)
+            ],
+        ]
+    );
 }

@@ -127,14 +127,33 @@ pub enum Cmd {
         #[arg(long, required = true)]
         from_bank: bool,
     },
+    /// What an agent would receive from a revenue now, and with more hours; records nothing
+    Estimate(crate::forecasts_cmd::EstimateArgs),
     /// List a project's distributions
     Distributions {
         project: String,
         #[command(flatten)]
         page: Page,
     },
-    /// The statement of one distribution
-    Statement { id: u64 },
+    /// The statement of one distribution, or (`--year`) an agent's statement of a year
+    Statement {
+        /// A distribution's number; with --year, an agent's handle
+        id: String,
+        /// Everything the agent earned from distributions and was paid out that year
+        #[arg(long, value_name = "YYYY")]
+        year: Option<String>,
+    },
+    /// A project's report: value by kind and category, distributions, payouts, top
+    /// contributors, pending approvals (docs/FORECASTS.md)
+    Report {
+        project: String,
+        /// First day of the period
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        /// Last day of the period
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+    },
     /// Balances of every account, or of one
     Balance { name: Option<String> },
     /// Crowdfunding campaigns that buy shared resources (docs/RESOURCES.md)
@@ -453,6 +472,9 @@ pub enum PlanCmd {
         #[arg(long)]
         history: bool,
     },
+    /// What plan A (and plan B, or the plan used) would have paid at past revenues; records
+    /// nothing (docs/FORECASTS.md)
+    Compare(crate::forecasts_cmd::CompareArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

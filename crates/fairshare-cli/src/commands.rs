@@ -23,6 +23,7 @@ use fairshare_ops::projects::{
     AddProject, ListProjects, RemoveDecay, Revalue, SetDecay, SetMultiplier, SetRate, SetSkill,
     ShowProject,
 };
+use fairshare_ops::reports::{AgentStatement, ProjectReport};
 use fairshare_store::Store;
 
 use crate::args::{
@@ -34,8 +35,8 @@ use crate::invocation::{Access, Invocation, is_postgres_url};
 use crate::render::{ImportOut, InitOut, Output, Text};
 use crate::text::PolicyChanged;
 use crate::{
-    corrections_cmd, demo, exports_cmd, generate, governance_cmd, peer_cmd, plan_file,
-    resources_cmd, tokens_cmd, treasury_cmd,
+    corrections_cmd, demo, exports_cmd, forecasts_cmd, generate, governance_cmd, peer_cmd,
+    plan_file, resources_cmd, tokens_cmd, treasury_cmd,
 };
 
 /// An output that prints nothing (the command wrote its data to stdout itself).
@@ -198,6 +199,7 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
         Cmd::Plan(PlanCmd::Show {
             project, version, ..
         }) => out(s.read(&ShowPlan { project, version })?),
+        Cmd::Plan(PlanCmd::Compare(args)) => forecasts_cmd::compare(s, args),
         Cmd::Revenue {
             project,
             amount,
@@ -220,12 +222,20 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
         })?),
         // `--from-bank` is required: releasing the bank is the one thing `distribute` does.
         Cmd::Distribute { project, .. } => out(s.write(&ReleaseBank { project })?),
+        Cmd::Estimate(args) => forecasts_cmd::estimate(s, args),
         Cmd::Distributions { project, page } => out(s.read(&ListDistributions {
             project,
             limit: Some(page.limit),
             offset: Some(page.offset),
         })?),
-        Cmd::Statement { id } => out(s.read(&ShowStatement { id })?),
+        Cmd::Statement { id, year: None } => out(s.read(&ShowStatement {
+            id: forecasts_cmd::distribution_number(&id)?,
+        })?),
+        Cmd::Statement {
+            id: agent,
+            year: Some(year),
+        } => out(s.read(&AgentStatement { agent, year })?),
+        Cmd::Report { project, from, to } => out(s.read(&ProjectReport { project, from, to })?),
         Cmd::Balance {
             name: Some(account),
         } => out(s.read(&ShowBalance { account })?),

@@ -15,6 +15,7 @@ mod corrections_cmd;
 mod demo;
 mod error;
 mod exports_cmd;
+mod forecasts_cmd;
 mod generate;
 mod governance_cmd;
 mod invocation;

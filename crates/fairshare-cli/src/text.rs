@@ -422,7 +422,7 @@ fn bank_text(heading: &mut String, [held, released]: [&Option<String>; 2], curre
     }
 }
 
-fn statement_text(
+pub(crate) fn statement_text(
     heading: String,
     lines: &[LineOut],
     payouts: &BTreeMap<String, String>,

@@ -126,6 +126,232 @@ fn a_revenue_preview_prints_the_statement_that_follows_and_records_nothing() {
     );
 }
 
+/// forillon before its revenue: 12000.00 leaves 10500.00 for 10200 of work value, abran's
+/// 5400 of it gives 5558.82. With 10 more hours of engineering (450 more value), 1050000
+/// cents split 5850 : 1200 : 3600 floors to 576760 / 118309 / 354929 and the two cents left
+/// go to the larger remainders, luc's (.86) and marie's (.58): abran 5767.60.
+#[test]
+fn an_estimate_says_what_an_agent_would_get_now_and_with_more_hours_and_records_nothing() {
+    let env = Env::empty();
+    forillon(&env);
+    let before = env.export();
+    let args = [
+        "estimate",
+        "forillon",
+        "--agent",
+        "abran",
+        "--revenue",
+        "12000.00",
+        "--hours",
+        "10",
+        "--category",
+        "engineering",
+    ];
+    let estimate = env.json(&args);
+    assert_eq!(
+        (
+            &estimate["now"],
+            &estimate["hours_value"],
+            &estimate["with_hours"],
+            &estimate["difference"]
+        ),
+        (
+            &json!("5558.82"),
+            &json!("450"),
+            &json!("5767.60"),
+            &json!("208.78")
+        )
+    );
+    assert_eq!(
+        estimate["payouts_with_hours"],
+        amounts(&[
+            ("abran", "5767.60"),
+            ("infra", "1200.00"),
+            ("luc", "1483.10"),
+            ("marie", "3549.30"),
+        ])
+    );
+    let text = env.ok(&args);
+    assert_eq!(
+        text.lines().take(3).collect::<Vec<_>>(),
+        [
+            "estimate: nothing was recorded; what abran would receive from 12000.00 CAD into forillon (plan version 2)",
+            "  now:        5558.82 CAD",
+            "  with 10 h of engineering (value 450): 5767.60 CAD (difference 208.78)",
+        ]
+    );
+    // Without --agent, the one running it: marie, now.
+    let own = env.json(&[
+        "--as",
+        "marie",
+        "estimate",
+        "forillon",
+        "--revenue",
+        "12000.00",
+    ]);
+    assert_eq!(
+        (&own["agent"], &own["now"]),
+        (&json!("marie"), &json!("3705.88"))
+    );
+    assert_eq!(own.get("with_hours"), None);
+    env.refused(
+        &["estimate", "forillon", "--revenue", "12000.00"],
+        "invalid",
+        "name the agent to estimate for: the operator is not an agent",
+    );
+    assert_eq!(env.export(), before, "an estimate records nothing");
+}
+
+/// forillon's 12000.00 under "everything by value" against the plan used (hand-computed in
+/// fairshare-book's scenarios test): abran 6171.43 instead of 5558.82, and so on; the totals
+/// add up to the revenue under both plans.
+#[test]
+fn plan_compare_replays_past_revenues_under_another_plan_and_records_nothing() {
+    let env = Env::empty();
+    forillon(&env);
+    env.ok(&["revenue", "forillon", "12000.00"]);
+    let by_value = env.write("by-value.toml", "[[bucket]]\ntype = \"contributors\"\n");
+    let before = env.export();
+    let compared = env.json(&["plan", "compare", "forillon", &by_value]);
+    let row = |account: &str, a: &str, b: &str, difference: &str, agent: bool| {
+        json!({"account": account, "agent": agent, "plan_a": a, "plan_b": b,
+               "difference": difference})
+    };
+    assert_eq!(
+        compared["totals"],
+        json!([
+            row("abran", "6171.43", "5558.82", "612.61", true),
+            row("luc", "1714.29", "1535.30", "178.99", true),
+            row("marie", "4114.28", "3705.88", "408.40", true),
+            row("infra", "0.00", "1200.00", "-1200.00", false),
+        ])
+    );
+    assert_eq!(
+        (
+            &compared["against"],
+            &compared["amount"],
+            &compared["revenues"][0]["plan_version"]
+        ),
+        (&json!("plan used"), &json!("12000.00"), &json!(2))
+    );
+    let text = env.ok(&["plan", "compare", "forillon", &by_value, "--revenues", "1"]);
+    assert!(
+        text.starts_with(
+            "plan compare: nothing was recorded; 1 revenue(s) of forillon totalling 12000.00 CAD, plan A against plan used\n"
+        ),
+        "{text}"
+    );
+    env.refused(
+        &["plan", "compare", "forillon", &by_value, "--revenues", "0"],
+        "invalid",
+        "revenues \"0\": say `all` or how many of the last revenues (1 or more)",
+    );
+    assert_eq!(env.export(), before, "a comparison records nothing");
+}
+
+/// forillon after its 12000.00 and a payout of 1000.00 to abran: the project's report and
+/// abran's statement of the year.
+#[test]
+fn a_report_and_a_statement_of_the_year() {
+    let env = Env::empty();
+    forillon(&env);
+    env.ok(&["revenue", "forillon", "12000.00", "--from", "Parks Canada"]);
+    env.ok(&[
+        "--as",
+        "abran",
+        "payout",
+        "request",
+        "abran",
+        "1000.00",
+        "--reference",
+        "b-1",
+    ]);
+    env.ok(&["--as", "luc", "payout", "approve", "payout-1"]);
+    let report = env.json(&["report", "forillon"]);
+    let value = |kind: &str, category: Option<&str>, counted: &str| {
+        let mut row =
+            json!({"kind": kind, "contributions": 1, "counted": counted, "pending": "0.00"});
+        if let Some(category) = category {
+            row["category"] = json!(category);
+        }
+        row
+    };
+    assert_eq!(
+        report["value"],
+        json!([
+            value("material", None, "300.00"),
+            value("work", Some("coordination"), "1200.00"),
+            value("work", Some("design"), "3600.00"),
+            value("work", Some("engineering"), "5400.00"),
+        ])
+    );
+    assert_eq!(
+        (
+            &report["counted"],
+            &report["distributed"],
+            &report["distributions"][0]["from"]
+        ),
+        (
+            &json!("10500.00"),
+            &json!("12000.00"),
+            &json!("Parks Canada")
+        )
+    );
+    assert_eq!(
+        report["payouts"],
+        json!([{"id": "payout-1", "agent": "abran", "date": "2026-11-21", "amount": "1000.00",
+                "status": "paid"}])
+    );
+    assert_eq!(
+        report["top_contributors"],
+        json!([
+            {"agent": "abran", "value": "5400.00", "share": "0.514285714285714286"},
+            {"agent": "marie", "value": "3600.00", "share": "0.342857142857142857"},
+            {"agent": "luc", "value": "1500.00", "share": "0.142857142857142857"},
+        ])
+    );
+    assert_eq!(report["pending"], json!([]));
+    // Nothing dated after the revenue.
+    let later = env.json(&["report", "forillon", "--from", "2026-11-22"]);
+    assert_eq!(
+        (&later["counted"], &later["distributed"]),
+        (&json!("0.00"), &json!("0.00"))
+    );
+    env.refused(
+        &["report", "forillon", "--to", "2026-02-30"],
+        "invalid",
+        "to \"2026-02-30\": no such date 2026-02-30",
+    );
+
+    let statement = env.json(&["statement", "abran", "--year", "2026"]);
+    assert_eq!(
+        statement,
+        json!({"agent": "abran", "year": 2026,
+               "earned": [{"distribution": 1, "project": "forillon", "date": "2026-11-21",
+                           "asset": "CAD", "amount": "5558.82"}],
+               "payouts": [{"id": "payout-1", "agent": "abran", "date": "2026-11-21",
+                            "amount": "1000.00", "status": "paid"}],
+               "totals": {"CAD": {"earned": "5558.82", "paid_out": "1000.00"}}})
+    );
+    let other_year = env.json(&["statement", "abran", "--year", "2025"]);
+    assert_eq!(
+        (&other_year["earned"], &other_year["totals"]),
+        (&json!([]), &json!({}))
+    );
+    // Without --year, a distribution's statement, as before.
+    assert_eq!(env.json(&["statement", "1"])["distribution"], 1);
+    env.refused(
+        &["statement", "abran"],
+        "invalid",
+        "statement \"abran\": a distribution's number, or an agent's handle with --year YYYY",
+    );
+    env.refused(
+        &["statement", "abran", "--year", "26"],
+        "invalid",
+        "year \"26\": a year of four digits, e.g. 2026",
+    );
+}
+
 #[test]
 fn forillon_story_end_to_end() {
     let env = Env::empty();

@@ -184,19 +184,25 @@ fn serve_with_a_key_created_by_the_cli() {
     assert!(expiring["expires_at"].as_str().is_some(), "{expiring}");
 }
 
-#[test]
-fn a_revenue_preview_over_http_is_the_revenue_that_follows_and_records_nothing() {
-    let env = Env::new();
+/// ana (custodian) and bo (affiliate) on project p, bo 2 h and ana 1 h of build at 30.00;
+/// returns a key of `key_for`.
+fn builders(env: &Env, key_for: &str) -> String {
     env.ok(&["agent", "add", "ana", "--role", "custodian"]);
     env.ok(&["agent", "add", "bo", "--role", "affiliate"]);
     env.ok(&["project", "add", "p"]);
     env.ok(&["rate", "set", "p", "build", "30.00"]);
     env.ok(&["log", "work", "p", "bo", "2", "--category", "build"]);
     env.ok(&["log", "work", "p", "ana", "1", "--category", "build"]);
-    let key = env.json(&["key", "create", "ana"])["key"]
+    env.json(&["key", "create", key_for])["key"]
         .as_str()
         .unwrap()
-        .to_string();
+        .to_string()
+}
+
+#[test]
+fn a_revenue_preview_over_http_is_the_revenue_that_follows_and_records_nothing() {
+    let env = Env::new();
+    let key = builders(&env, "ana");
     let before = env.export();
     let (_server, port) = serve(&env);
 
@@ -313,4 +319,118 @@ fn a_backup_taken_while_the_server_writes_is_consistent_and_restores() {
     let again = env.run_on(&restored, &["restore", dest.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+}
+
+/// bo 2 h and ana 1 h of build at 30.00, the default plan: from 100.00 bo would get 66.67
+/// now, and with one more hour 90 of 120: 75.00.
+#[test]
+fn an_estimate_over_http_names_the_reader_by_key_and_records_nothing() {
+    let env = Env::new();
+    let key = builders(&env, "bo");
+    let before = env.export();
+    let (_server, port) = serve(&env);
+
+    let path = "/api/v1/projects/p/estimate?revenue=100.00&hours=1&category=build";
+    let (status, body) = http(port, "GET", path, Some(&key), None);
+    assert_eq!(status, 200, "{body}");
+    let estimate: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (
+            &estimate["agent"],
+            &estimate["now"],
+            &estimate["with_hours"],
+            &estimate["difference"]
+        ),
+        (
+            &serde_json::json!("bo"),
+            &serde_json::json!("66.67"),
+            &serde_json::json!("75.00"),
+            &serde_json::json!("8.33")
+        )
+    );
+    // Without a key, the agent is named.
+    let (status, body) = http(
+        port,
+        "GET",
+        "/api/v1/projects/p/estimate?agent=ana&revenue=100.00",
+        None,
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"now\": \"33.33\"") || body.contains("\"now\":\"33.33\""),
+        "{body}"
+    );
+    // A refused estimate names the field.
+    let (status, body) = http(
+        port,
+        "GET",
+        "/api/v1/projects/p/estimate?agent=ana&revenue=100.00&hours=1",
+        None,
+        None,
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("\"field\":\"category\""), "{body}");
+    assert_eq!(env.export(), before, "an estimate records nothing");
+}
+
+/// 100.00 paid by the default plan (ana 33.33, bo 66.67) compared over HTTP with a plan that
+/// keeps 10% for infra first (90.00 by 1 : 2: ana 30.00, bo 60.00).
+#[test]
+fn plan_compare_over_http_reads_a_body_and_records_nothing() {
+    let env = Env::new();
+    let key = builders(&env, "ana");
+    let (_server, port) = serve(&env);
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/v1/projects/p/revenue",
+        Some(&key),
+        Some(r#"{"amount":"100.00"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let before = env.export();
+    let request = r#"{"plan_a": [{"type": "percent", "percent": "10", "to": "infra"},
+                                 {"type": "contributors"}]}"#;
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/v1/projects/p/plans/compare",
+        None,
+        Some(request),
+    );
+    assert_eq!(status, 200, "{body}");
+    let compared: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let totals: Vec<(&str, &str, &str, &str)> = compared["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["account"].as_str().unwrap(),
+                row["plan_a"].as_str().unwrap(),
+                row["plan_b"].as_str().unwrap(),
+                row["difference"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        totals,
+        [
+            ("ana", "30.00", "33.33", "-3.33"),
+            ("bo", "60.00", "66.67", "-6.67"),
+            ("infra", "10.00", "0.00", "10.00"),
+        ]
+    );
+    // A refusal names the field.
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/v1/projects/p/plans/compare",
+        None,
+        Some(r#"{"plan_a": [{"type": "contributors"}], "revenues": "none"}"#),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("\"field\":\"revenues\""), "{body}");
+    assert_eq!(env.export(), before, "a comparison records nothing");
 }

@@ -599,6 +599,17 @@ pub struct Line {
     pub amount: i128,
 }
 
+impl Line {
+    /// What each account receives in total from `lines`, in byte order of its name.
+    pub fn payouts(lines: &[Line]) -> std::collections::BTreeMap<&str, i128> {
+        let mut payouts = std::collections::BTreeMap::new();
+        for line in lines {
+            *payouts.entry(line.to.as_str()).or_default() += line.amount;
+        }
+        payouts
+    }
+}
+
 /// Part of a payment that settles one reimbursable claim (a contribution).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimPayment {

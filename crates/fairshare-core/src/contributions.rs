@@ -423,7 +423,7 @@ impl State {
     // --- building and counting ---
 
     /// Builds the contribution a `Log` command describes, checking its fields for its kind.
-    fn new_contribution(
+    pub(crate) fn new_contribution(
         &self,
         ctx: &Ctx,
         project: &Project,

@@ -11,8 +11,9 @@ use crate::command::{ClaimPayment, Line, Outcome};
 use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
+use crate::forecast::Hypothesis;
 use crate::ledger::Posting;
-use crate::model::{Bucket, Kind, OUTSIDE, PercentOf, Role, check_text};
+use crate::model::{Bucket, Kind, OUTSIDE, PercentOf, Plan, Role, check_text};
 use crate::money::{parse_amount, positive_amount};
 use crate::roles::require_custodian;
 use crate::split::{
@@ -376,9 +377,41 @@ pub fn plan_distribution(
     amount: i128,
     date: Date,
 ) -> DomainResult<Planned> {
+    plan_distribution_with(state, project, project.plan(), amount, date, None)
+}
+
+/// [`plan_distribution`] by another plan than the project's: what that plan would pay now
+/// (or, on a past state, would have paid then). Check the plan first
+/// ([`State::check_proposed_plan`]).
+pub fn plan_distribution_by(
+    state: &State,
+    project: &Project,
+    plan: &Plan,
+    amount: i128,
+    date: Date,
+) -> DomainResult<Planned> {
+    plan_distribution_with(state, project, plan, amount, date, None)
+}
+
+/// [`plan_distribution`] as if `hypothesis` (a contribution not in the state, counted) had
+/// been logged and approved first: what an estimate asks. Nothing is recorded.
+pub(crate) fn plan_distribution_with(
+    state: &State,
+    project: &Project,
+    plan: &Plan,
+    amount: i128,
+    date: Date,
+    hypothesis: Option<&Hypothesis>,
+) -> DomainResult<Planned> {
     let mut payout = Payout::new(amount);
-    run_buckets(state, project, date, &mut payout, 0)?;
-    let planned = payout.finish(project, project.plan().buckets.len());
+    let at = At {
+        state,
+        project,
+        date,
+        hypothesis,
+    };
+    run_buckets(&at, plan, &mut payout, 0)?;
+    let planned = payout.finish(project, plan.buckets.len());
     debug_assert_eq!(
         planned.lines.iter().map(|l| l.amount).sum::<i128>(),
         amount + planned.released
@@ -396,36 +429,44 @@ pub fn plan_bank_release(state: &State, project: &Project, date: Date) -> Domain
     let start = plan.bank_bucket().map_or(0, |index| index + 1);
     let mut payout = Payout::new(0);
     payout.release(held);
-    run_buckets(state, project, date, &mut payout, start)?;
+    let at = At {
+        state,
+        project,
+        date,
+        hypothesis: None,
+    };
+    run_buckets(&at, plan, &mut payout, start)?;
     Ok(payout.finish(project, plan.buckets.len()))
 }
 
-/// Runs the current plan's buckets from `start` on what is left.
-fn run_buckets(
-    state: &State,
-    project: &Project,
-    date: Date,
-    payout: &mut Payout,
-    start: usize,
-) -> DomainResult<()> {
-    for (index, bucket) in project.plan().buckets.iter().enumerate().skip(start) {
+/// Runs `plan`'s buckets from `start` on what is left.
+fn run_buckets(at: &At, plan: &Plan, payout: &mut Payout, start: usize) -> DomainResult<()> {
+    for (index, bucket) in plan.buckets.iter().enumerate().skip(start) {
         if payout.left == 0 {
             break;
         }
-        pay_bucket(state, project, date, payout, index as u32, bucket)?;
+        pay_bucket(at, payout, index as u32, bucket)?;
     }
     Ok(())
 }
 
-/// Places what one bucket takes of what is left.
-fn pay_bucket(
-    state: &State,
-    project: &Project,
+/// What a bucket is paid from: the state, the project, the day, and any hypothetical
+/// contribution an estimate adds.
+struct At<'a> {
+    state: &'a State,
+    project: &'a Project,
     date: Date,
-    payout: &mut Payout,
-    index: u32,
-    bucket: &Bucket,
-) -> DomainResult<()> {
+    hypothesis: Option<&'a Hypothesis>,
+}
+
+/// Places what one bucket takes of what is left.
+fn pay_bucket(at: &At, payout: &mut Payout, index: u32, bucket: &Bucket) -> DomainResult<()> {
+    let At {
+        state,
+        project,
+        date,
+        hypothesis,
+    } = *at;
     match bucket {
         Bucket::Fixed { amount: fixed, to } => {
             let take = parse_amount(fixed, project.exponent)?.min(payout.left);
@@ -451,7 +492,8 @@ fn pay_bucket(
         Bucket::Contributors { percent, .. } => {
             let pot = payout.pot(*percent);
             let filter = bucket.filter().unwrap_or_default();
-            let values = state.values_by_agent(project, &filter, date)?;
+            let extra = hypothesis.map(|h| &h.contribution);
+            let values = state.values_by_agent_with(project, &filter, date, extra)?;
             let weights: Vec<u128> = values.iter().map(|(_, v)| v.0 as u128).collect();
             let parts = split_largest_remainder(pot as u128, &weights);
             for ((agent, _), part) in values.iter().zip(parts) {
@@ -491,7 +533,12 @@ fn pay_bucket(
         // --- tokens ---
         Bucket::TokenHolders { token } => {
             // In byte order of the account name, so ties go to the smaller name.
-            let holders = state.token_holder_balances(token)?;
+            let mut holders = state.token_holder_balances(token)?;
+            if let Some(mint) = hypothesis.and_then(|h| h.minted.as_ref())
+                && mint.token == *token
+            {
+                add_holding(&mut holders, &mint.to, mint.tokens);
+            }
             let weights: Vec<u128> = holders.iter().map(|(_, b)| *b as u128).collect();
             let parts = split_largest_remainder(payout.left as u128, &weights);
             for ((holder, _), part) in holders.iter().zip(parts) {
@@ -500,6 +547,14 @@ fn pay_bucket(
         }
     }
     Ok(())
+}
+
+/// Adds `tokens` to `holder`'s balance in a list in byte order of the name.
+fn add_holding(holders: &mut Vec<(String, i128)>, holder: &str, tokens: i128) {
+    match holders.binary_search_by(|(name, _)| name.as_str().cmp(holder)) {
+        Ok(at) => holders[at].1 += tokens,
+        Err(at) => holders.insert(at, (holder.to_string(), tokens)),
+    }
 }
 
 /// Outstanding reimbursable claims of `kinds`, capped pro-rata by what each agent is owed;

@@ -45,6 +45,7 @@ mod distribute;
 mod engine;
 mod error;
 mod event;
+mod forecast;
 mod governance;
 mod ledger;
 mod limits;
@@ -88,6 +89,9 @@ pub use time::Timestamp;
 pub use money::{format_amount, parse_amount};
 pub use split::{CappedShare, split_capped, split_largest_remainder};
 pub use value::{Value, parse_decimal, ratio_decimal, share_decimal};
+// --- forecasts ---
+pub use distribute::plan_distribution_by;
+pub use forecast::{Estimate, MoreWork, Planned};
 // --- corrections ---
 pub use corrections::{Change, Correction};
 // --- shared resources ---

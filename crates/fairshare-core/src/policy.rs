@@ -153,12 +153,19 @@ impl State {
         plan: &Plan,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "set plans")?;
-        let project = self.project(project).about_value("project", project)?;
-        check_plan(self, project, plan)?;
-        self.check_plan_tokens(plan)?;
+        self.check_proposed_plan(project, plan)?;
+        let project = self.project(project)?;
         Ok(Outcome::PlanSet {
             version: project.plan_version() + 1,
         })
+    }
+
+    /// Checks a plan as `set_plan` would for `project`, recording nothing: a plan to compare
+    /// with the one in use (`plan compare`).
+    pub fn check_proposed_plan(&self, project: &str, plan: &Plan) -> DomainResult<()> {
+        let project = self.project(project).about_value("project", project)?;
+        check_plan(self, project, plan)?;
+        self.check_plan_tokens(plan)
     }
 
     pub(crate) fn apply_set_plan(

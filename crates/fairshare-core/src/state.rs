@@ -98,11 +98,7 @@ pub struct Distribution {
 impl Distribution {
     /// What each account received in total, in byte order of the name.
     pub fn payouts(&self) -> BTreeMap<&str, i128> {
-        let mut payouts = BTreeMap::new();
-        for line in &self.lines {
-            *payouts.entry(line.to.as_str()).or_default() += line.amount;
-        }
-        payouts
+        Line::payouts(&self.lines)
     }
 }
 
@@ -397,6 +393,18 @@ impl State {
         filter: &crate::model::Filter,
         as_of: Date,
     ) -> DomainResult<Vec<(Arc<str>, Value)>> {
+        self.values_by_agent_with(project, filter, as_of, None)
+    }
+
+    /// [`State::values_by_agent`] with `extra`, a counted contribution of the project that is
+    /// not in the state (an estimate's hypothetical work), counted too.
+    pub(crate) fn values_by_agent_with(
+        &self,
+        project: &Project,
+        filter: &crate::model::Filter,
+        as_of: Date,
+        extra: Option<&Contribution>,
+    ) -> DomainResult<Vec<(Arc<str>, Value)>> {
         let mut totals: FastMap<Arc<str>, Value> = FastMap::default();
         if as_of < project.created {
             return Ok(Vec::new());
@@ -416,10 +424,17 @@ impl State {
                     *total = total.checked_add(*value)?;
                 }
             }
+            if let Some(extra) = extra
+                && extra.counts()
+                && filter.matches_key(extra.kind, extra.category.as_deref())
+            {
+                let total = totals.entry(extra.agent.clone()).or_default();
+                *total = total.checked_add(extra.value)?;
+            }
         } else {
             // A half-life applies to the contributions logged after the event that set it.
             let mut factors: FastMap<(Date, Decimal), i128> = FastMap::default();
-            for contribution in self.project_contributions(project) {
+            for contribution in self.project_contributions(project).chain(extra) {
                 if !contribution.counts()
                     || !filter.matches_key(contribution.kind, contribution.category.as_deref())
                     || !filter.matches_date(contribution.date)

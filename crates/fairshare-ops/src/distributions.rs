@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use fairshare_book::Executed;
 use fairshare_core::{
-    Command, Ctx, Distribution, DomainError, OPERATOR, Outcome, State, format_amount,
+    Command, Ctx, Distribution, DomainError, Line, OPERATOR, Outcome, State, format_amount,
 };
 use serde::{Deserialize, Serialize};
 
@@ -23,40 +23,59 @@ pub struct LineOut {
     pub amount: String,
 }
 
+/// Payout lines as printed: bucket numbers from 1, each labelled by the bucket of
+/// `plan_version` of `project` that paid it.
+pub fn line_outs(
+    state: &State,
+    project: &str,
+    plan_version: u32,
+    exponent: u32,
+    lines: &[Line],
+) -> Vec<LineOut> {
+    let plan = state.project(project).ok().and_then(|p| {
+        (plan_version as usize)
+            .checked_sub(1)
+            .and_then(|i| p.plans.get(i))
+    });
+    // Each bucket's label once: a revenue split over 10,000 agents has 10,000 lines.
+    let labels: Vec<String> = plan
+        .map(|p| p.buckets.iter().map(|b| b.label()).collect())
+        .unwrap_or_default();
+    lines
+        .iter()
+        .map(|line| LineOut {
+            bucket: line.bucket + 1,
+            bucket_label: labels
+                .get(line.bucket as usize)
+                .cloned()
+                .unwrap_or_else(|| "unallocated".to_string()),
+            to: line.to.to_string(),
+            amount: format_amount(line.amount, exponent),
+        })
+        .collect()
+}
+
 /// The payout lines and per-account totals of a distribution.
 fn lines_and_payouts(
     state: &State,
     distribution: &Distribution,
 ) -> (Vec<LineOut>, BTreeMap<String, String>) {
-    let plan = state.project(&distribution.project).ok().and_then(|p| {
-        (distribution.plan_version as usize)
-            .checked_sub(1)
-            .and_then(|i| p.plans.get(i))
-    });
-    let lines = distribution
-        .lines
-        .iter()
-        .map(|line| LineOut {
-            bucket: line.bucket + 1,
-            bucket_label: plan
-                .and_then(|p| p.buckets.get(line.bucket as usize))
-                .map(|b| b.label())
-                .unwrap_or_else(|| "unallocated".to_string()),
-            to: line.to.to_string(),
-            amount: format_amount(line.amount, distribution.exponent),
-        })
-        .collect();
-    let payouts = distribution
-        .payouts()
+    let lines = line_outs(
+        state,
+        &distribution.project,
+        distribution.plan_version,
+        distribution.exponent,
+        &distribution.lines,
+    );
+    (lines, payouts(&distribution.lines, distribution.exponent))
+}
+
+/// What each account receives in total from `lines`, printed.
+pub fn payouts(lines: &[Line], exponent: u32) -> BTreeMap<String, String> {
+    Line::payouts(lines)
         .into_iter()
-        .map(|(name, amount)| {
-            (
-                name.to_string(),
-                format_amount(amount, distribution.exponent),
-            )
-        })
-        .collect();
-    (lines, payouts)
+        .map(|(name, amount)| (name.to_string(), format_amount(amount, exponent)))
+        .collect()
 }
 
 /// What a distribution held in the project's bank and what the bank released into it, as
@@ -489,12 +508,12 @@ impl Read for ShowBalance {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{Clock, Local};
     use serde_json::json;
 
-    fn write<O: Write + serde::de::DeserializeOwned>(
+    pub(crate) fn write<O: Write + serde::de::DeserializeOwned>(
         book: &mut Local,
         actor: &str,
         body: serde_json::Value,
@@ -505,7 +524,7 @@ mod tests {
 
     /// ana (custodian) and bob (affiliate) on a project keeping 10% for infra; bob 2 h and
     /// ana 1 h of build at 30.00.
-    fn book(dir: &std::path::Path) -> Local {
+    pub(crate) fn book(dir: &std::path::Path) -> Local {
         use crate::{agents, contributions, plans, projects};
         let store = fairshare_sqlite::SqliteStore::open(&dir.join("book.db")).expect("store");
         let clock = Clock::new(Some("2026-11-21T10:00:00Z")).expect("clock");

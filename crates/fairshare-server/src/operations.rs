@@ -74,7 +74,10 @@ pub(crate) fn scan<O: Scan>() -> Served {
         method: O::ROUTE.method,
         path: O::ROUTE.path,
         handler: on(filter(O::ROUTE.method), scan_handler::<O>),
-        document: document_read::<O>,
+        document: match O::ROUTE.method {
+            Method::Post => document_read_body::<O>,
+            _ => document_read::<O>,
+        },
     }
 }
 
@@ -120,8 +123,13 @@ async fn scan_handler<O: Scan>(
     _reader: Reader,
     params: RawPathParams,
     RawQuery(query): RawQuery,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let op: O = request_from_query(&params, query.as_deref())?;
+    // A scan that takes more than a query holds (two plans to compare) is a POST with a body.
+    let op: O = match O::ROUTE.method {
+        Method::Post => request_from_body(&params, &body)?,
+        _ => request_from_query(&params, query.as_deref())?,
+    };
     // A whole-log read takes a permit and a store of its own; a page uses the readers' store.
     let view = if O::HEAVY {
         let _permit = app
@@ -326,7 +334,7 @@ fn document_write<O: Write>(openapi: &mut OpenApi) {
     register::<O::View>(openapi);
     register::<O>(openapi);
     let status = if O::CREATES { "201" } else { "200" };
-    let (mut operation, mut object) = base::<O>(status, WriteErrors::responses());
+    let (mut operation, object) = base::<O>(status, WriteErrors::responses());
     let mut key = Parameter::new("Idempotency-Key");
     key.parameter_in = ParameterIn::Header;
     key.required = Required::False;
@@ -336,24 +344,41 @@ fn document_write<O: Write>(openapi: &mut OpenApi) {
             .to_string(),
     );
     operation.parameters.get_or_insert_with(Vec::new).push(key);
+    operation.request_body = body_of::<O>(object);
+    operation.security = Some(vec![SecurityRequirement::new(
+        "api_key",
+        Vec::<String>::new(),
+    )]);
+    add(openapi, O::ROUTE, operation);
+}
+
+/// The JSON body of a request: its fields but those of the path (none left: no body).
+fn body_of<O: Operation>(mut object: utoipa::openapi::schema::Object) -> Option<RequestBody> {
     for name in O::ROUTE.path_fields() {
         object.properties.remove(name);
         object.required.retain(|r| r != name);
     }
-    if !object.properties.is_empty() {
-        let body = RequestBody::builder()
+    (!object.properties.is_empty()).then(|| {
+        RequestBody::builder()
             .content(
                 "application/json",
                 Content::new(Some(RefOr::T(Schema::Object(object)))),
             )
             .required(Some(Required::True))
-            .build();
-        operation.request_body = Some(body);
-    }
-    operation.security = Some(vec![SecurityRequirement::new(
-        "api_key",
-        Vec::<String>::new(),
-    )]);
+            .build()
+    })
+}
+
+/// A read whose request is a JSON body (a `POST` that records nothing).
+fn document_read_body<O: Operation>(openapi: &mut OpenApi) {
+    register::<O::View>(openapi);
+    register::<O>(openapi);
+    let (mut operation, object) = base::<O>("200", ReadErrors::responses());
+    operation.request_body = body_of::<O>(object);
+    operation.security = Some(vec![
+        SecurityRequirement::default(),
+        SecurityRequirement::new("api_key", Vec::<String>::new()),
+    ]);
     add(openapi, O::ROUTE, operation);
 }
 

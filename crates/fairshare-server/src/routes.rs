@@ -6,8 +6,8 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
 use fairshare_ops::{
-    Method, agents, contributions, corrections, distributions, governance, log, peer, plans,
-    projects, resources, tokens, treasury,
+    Method, agents, contributions, corrections, distributions, forecasts, governance, log, peer,
+    plans, projects, reports, resources, tokens, treasury,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -76,9 +76,13 @@ fn table() -> Vec<Served> {
         // plans, revenue, distributions, balances
         read::<plans::ShowPlan>(),
         write::<plans::SetPlan>(),
+        scan::<forecasts::ComparePlans>(),
         write::<distributions::RecordRevenue>(),
         read::<distributions::PreviewRevenue>(),
         write::<distributions::ReleaseBank>(),
+        read::<forecasts::EstimateRevenue>(),
+        read::<reports::ProjectReport>(),
+        read::<reports::AgentStatement>(),
         read::<distributions::ListDistributions>(),
         read::<distributions::ShowStatement>(),
         read::<distributions::ListBalances>(),

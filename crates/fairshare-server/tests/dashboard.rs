@@ -182,6 +182,26 @@ impl Browser {
             .expect("text")
     }
 
+    /// Waits until the text of `css` contains `needle` (an htmx swap), and returns it.
+    async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            // Absent until the first answer is swapped in.
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(found) => found.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} never showed {needle:?}: {text}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn source(&self) -> String {
         self.client.source().await.expect("source")
     }
@@ -393,6 +413,26 @@ async fn story(b: &Browser) {
         "{mine}"
     );
     b.shot("me").await;
+    // What would abran get from another 1000.00 (issue 15)? Live with htmx as it is typed:
+    // the same split as the statement, 173.55.
+    b.fill("#estimate-revenue", "1000.00").await;
+    let live = b.wait_text("#estimate-result", "173.55 CAD").await;
+    assert!(
+        live.contains("abran would receive 173.55 CAD of 1000.00 CAD now"),
+        "{live}"
+    );
+    assert_eq!(b.path().await, "/me", "htmx answered in place");
+    // Without JavaScript the GET form reloads the page with the answer: with 2 more hours
+    // of engineering (90.00 more value), 100000 cents split 247.50 : 300 : 450 gives abran
+    // 24812 (marie's larger remainder takes the odd cent).
+    b.go("/me?project=forillon&revenue=1000.00&hours=2&category=engineering")
+        .await;
+    let with = b.text("#estimate-with").await;
+    assert!(
+        with.contains("248.12 CAD") && with.contains("74.57 more"),
+        "{with}"
+    );
+    b.shot("estimate").await;
     b.log_out().await;
 
     // An observer sees no write form.
@@ -400,10 +440,14 @@ async fn story(b: &Browser) {
     b.go("/projects/forillon").await;
     let forms = b
         .client
-        .find_all(Locator::Css("main form"))
+        .find_all(Locator::Css("main form[method='post']"))
         .await
         .expect("forms");
     assert!(forms.is_empty(), "an observer sees {} forms", forms.len());
+    // An observer may still ask what a revenue would pay (a GET form, recording nothing):
+    // olga logged nothing, so 0.00.
+    b.fill("#estimate-revenue", "10.00").await;
+    b.wait_text("#estimate-now", "0.00 CAD").await;
     b.log_out().await;
 
     treasury_story(b).await;
@@ -877,6 +921,58 @@ fn the_campaign_and_use_forms_post_the_api_requests() {
     assert_eq!(removed.status(), 303);
     let printer = api.get("/api/v1/resources/printer").expect(200).body;
     assert_eq!(printer["community"], serde_json::json!([]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report page (issue 15)
+
+/// The seed's forillon (marie's 450.00 of engineering, luc's 300.00 of material) with 2 h of
+/// abran's waiting for approval: the printable report, whole and for a period.
+#[test]
+fn the_project_report_is_a_printable_page_with_exact_figures() {
+    let book = TestBook::sqlite();
+    seed(&book);
+    book.setup(vec![Command::log_work(
+        "forillon",
+        "abran",
+        "engineering",
+        "2",
+    )]);
+    let server = TestServer::start(&book.url);
+    let base = server.base.clone();
+    let marie = log_in(&base, "marie");
+    let page = page_of(&base, &marie, "/projects/forillon/report");
+    assert_eq!(text_of(&page, "report-counted"), "750.00");
+    assert_eq!(text_of(&page, "report-distributed"), "0.00 CAD");
+    for row in [
+        "<td>material</td><td></td><td class=\"num\">1</td><td class=\"num\">300.00</td><td class=\"num\">0.00</td>",
+        "<td>work</td><td>engineering</td><td class=\"num\">2</td><td class=\"num\">450.00</td><td class=\"num\">90.00</td>",
+        "<td>marie</td><td class=\"num\">450.00</td><td class=\"num\">0.6</td>",
+        "<td>luc</td><td class=\"num\">300.00</td><td class=\"num\">0.4</td>",
+        "<td>abran</td><td>work</td><td class=\"num\">90.00</td>",
+    ] {
+        assert!(page.contains(row), "{row} in {page}");
+    }
+    // The print style sheet hides the navigation and the forms.
+    let css = http()
+        .get(format!("{base}/static/style.css"))
+        .send()
+        .expect("css")
+        .text()
+        .expect("css");
+    assert!(css.contains("@media print"), "print CSS");
+    // October only: luc's material.
+    let october = page_of(
+        &base,
+        &marie,
+        "/projects/forillon/report?from=2026-10-01&to=2026-10-31",
+    );
+    assert_eq!(text_of(&october, "report-counted"), "300.00");
+    // The project page links to it.
+    assert!(
+        page_of(&base, &marie, "/projects/forillon").contains("href=\"/projects/forillon/report\"")
+    );
+    server.stop().expect("server stops");
 }
 
 // ---------------------------------------------------------------------------------------------

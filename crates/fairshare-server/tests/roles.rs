@@ -520,6 +520,14 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             Some(json!({"amount": "100.00"})),
             201,
         ),
+        // A POST that records nothing: whoever may read the project compares plans.
+        Case {
+            method: "POST",
+            path: "/api/v1/projects/p/plans/compare".into(),
+            body: Some(json!({"plan_a": [{"type": "contributors"}], "revenues": "1"})),
+            expect: [200, 200, 200, 200],
+            key: None,
+        },
         custodian_only(
             "POST",
             format!("/api/v1/projects/bank-{role}/bank/release"),

@@ -158,10 +158,8 @@ impl Runner {
                 self.project_asset(&project);
                 self.execute(OPERATOR, Command::ReleaseBank { project }, key.as_deref())
             }
-            // TODO(forecast): `estimate` is F2's (branch `forecast`); the coordinator wires it
-            // here at merge. Until then its steps are skipped, checking nothing.
             "estimate" => {
-                eprintln!("skip estimate step: `estimate` is not on this branch yet");
+                self.estimate_step(step);
                 return BTreeMap::new();
             }
             op if GOVERNANCE_OPS.contains(&op) => self.governance_step(op, step, key.as_deref()),
@@ -646,6 +644,47 @@ impl Runner {
         ] {
             assert_eq!(got, value(&expect[field]), "{op}: {field}");
         }
+    }
+}
+
+// --- forecasts (issue 15) ---
+
+impl Runner {
+    /// An `estimate` step: checks what `agent` would receive from `revenue` now (and with
+    /// `hours` more of `category`) against `expect`, a plain amount; it records nothing.
+    fn estimate_step(&mut self, step: &Map<String, Json>) {
+        let project = text(step, "project");
+        let (_, exponent) = self.project_asset(&project);
+        let (head, before) = (self.book.state().head(), self.balances());
+        let state = self.book.state();
+        let date = fairshare_core::Timestamp::parse(RECORDED_AT)
+            .expect("time")
+            .date();
+        let ctx = fairshare_core::Ctx::new(head + 1, OPERATOR, date);
+        let (hours, category) = (opt_text(step, "hours"), opt_text(step, "category"));
+        let work = hours.as_deref().map(|hours| fairshare_core::MoreWork {
+            category: category.as_deref().expect("category with hours"),
+            hours,
+        });
+        let agent = text(step, "agent");
+        let estimate = state
+            .estimate(&ctx, &project, &agent, &text(step, "revenue"), work)
+            .unwrap_or_else(|e| panic!("estimate refused: {e}"));
+        let got = match &estimate.with_work {
+            Some((_, planned)) => planned.received,
+            None => estimate.now.received,
+        };
+        assert_eq!(
+            format_amount(got, exponent),
+            text(step, "expect"),
+            "estimate for {agent} in {project}"
+        );
+        assert_eq!(
+            self.book.state().head(),
+            head,
+            "an estimate records nothing"
+        );
+        assert_eq!(self.balances(), before, "an estimate moves nothing");
     }
 }
 
@@ -1234,6 +1273,18 @@ impl Runner {
 
 /// A bucket of the scenario format: `{"reimburse": {...}}`, `{"percent": "10", "of": ..., "to": ...}`,
 /// `{"contributors": {...}}`, `{"fixed": "100.00", "to": ...}`.
+/// A plan from a scenario's `buckets` array.
+pub fn scenario_plan(buckets: &Json) -> Plan {
+    Plan {
+        buckets: buckets
+            .as_array()
+            .expect("buckets")
+            .iter()
+            .map(scenario_bucket)
+            .collect(),
+    }
+}
+
 fn scenario_bucket(bucket: &Json) -> Bucket {
     let map = bucket.as_object().expect("bucket object");
     let kinds = |value: Option<&Json>| -> Vec<Kind> {

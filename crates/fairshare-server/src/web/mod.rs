@@ -8,6 +8,7 @@
 //! through the same writer queue with the logged-in agent as the actor, so the core enforces
 //! roles exactly as for the API and its refusals are shown next to the field they concern.
 
+mod forecast;
 mod headers;
 mod pages;
 mod session;
@@ -17,7 +18,7 @@ mod treasury;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Form, FromRequestParts, Path, State};
+use axum::extract::{Form, FromRequestParts, Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -38,6 +39,7 @@ use fairshare_ops::resources::{CommunityAdd, CommunityRemove, OpenCampaign, UseR
 use crate::AppState;
 use crate::auth::ClientIp;
 use crate::error::ApiError;
+use forecast::EstimateQuery;
 use pages::RecentEvent;
 use session::{LOGIN_COOKIE, SESSION_COOKIE, Sessions};
 
@@ -55,6 +57,8 @@ pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/me", get(me))
+        .route("/estimate", get(forecast::estimate))
+        .route("/projects/{slug}/report", get(forecast::report))
         .route("/projects/{slug}", get(project))
         .route("/distributions/{id}", get(statement))
         .route("/projects/{slug}/log", post(log_contribution))
@@ -226,11 +230,12 @@ async fn project(
     State(app): State<AppState>,
     viewer: Viewer,
     Path(slug): Path<String>,
+    Query(asked): Query<EstimateQuery>,
 ) -> Response {
     if let Err(to) = may_read(&app, &viewer) {
         return *to;
     }
-    project_page(&app, &viewer, &slug, None, StatusCode::OK).await
+    project_page(&app, &viewer, &slug, None, StatusCode::OK, &asked).await
 }
 
 async fn project_page(
@@ -239,10 +244,12 @@ async fn project_page(
     slug: &str,
     error: Option<FormError>,
     status: StatusCode,
+    asked: &EstimateQuery,
 ) -> Response {
     let today = app.clock.today();
     match read(app, |state| {
-        pages::project(state, viewer, slug, today, error.as_ref())
+        let estimate = forecast::section(state, viewer, asked, Some(slug), today)?;
+        pages::project(state, viewer, slug, today, error.as_ref(), estimate)
     })
     .await
     {
@@ -268,11 +275,15 @@ async fn statement(
     }
 }
 
-async fn me(State(app): State<AppState>, viewer: Viewer) -> Response {
+async fn me(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Query(asked): Query<EstimateQuery>,
+) -> Response {
     if viewer.agent.is_none() {
         return redirect("/login");
     }
-    me_page(&app, &viewer, None, StatusCode::OK).await
+    me_page(&app, &viewer, None, StatusCode::OK, &asked).await
 }
 
 /// The viewer's own page, with a refused form's error if any.
@@ -281,11 +292,13 @@ async fn me_page(
     viewer: &Viewer,
     error: Option<FormError>,
     status: StatusCode,
+    asked: &EstimateQuery,
 ) -> Response {
     let agent = viewer.agent.clone().unwrap_or_default();
     let today = app.clock.today();
     match read(app, |state| {
-        pages::me(state, viewer, &agent, today, error.as_ref())
+        let estimate = forecast::section(state, viewer, asked, None, today)?;
+        pages::me(state, viewer, &agent, today, error.as_ref(), estimate)
     })
     .await
     {
@@ -309,8 +322,18 @@ async fn form_page(
     status: StatusCode,
 ) -> Response {
     match page {
-        FormPage::Project(slug) => project_page(app, viewer, slug, Some(error), status).await,
-        FormPage::Me => me_page(app, viewer, Some(error), status).await,
+        FormPage::Project(slug) => {
+            project_page(
+                app,
+                viewer,
+                slug,
+                Some(error),
+                status,
+                &EstimateQuery::default(),
+            )
+            .await
+        }
+        FormPage::Me => me_page(app, viewer, Some(error), status, &EstimateQuery::default()).await,
         FormPage::Treasury => {
             treasury::page(
                 app,

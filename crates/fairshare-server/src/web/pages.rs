@@ -369,6 +369,8 @@ struct ProjectPage {
     can_log: bool,
     custodian: bool,
     errors: Errors,
+    /// The "what would I get" section (web/forecast.rs), rendered.
+    estimate: String,
 }
 
 pub fn project(
@@ -377,6 +379,7 @@ pub fn project(
     slug: &str,
     today: Date,
     error: Option<&super::FormError>,
+    estimate: String,
 ) -> Result<String, ApiError> {
     let p = state.project(slug)?;
     let exp = p.exponent;
@@ -562,6 +565,7 @@ pub fn project(
         can_log,
         custodian,
         errors: Errors(error.cloned()),
+        estimate,
     })
 }
 
@@ -648,6 +652,8 @@ struct MePage {
     /// My payout requests and what became of them (web/treasury.rs).
     payout_requests: Vec<fairshare_ops::treasury::PayoutOut>,
     errors: Errors,
+    /// The "what would I get" section (web/forecast.rs), rendered.
+    estimate: String,
 }
 
 pub fn me(
@@ -656,6 +662,7 @@ pub fn me(
     agent: &str,
     today: Date,
     error: Option<&FormError>,
+    estimate: String,
 ) -> Result<String, ApiError> {
     let me = state.agent(agent)?;
     let mut contributions = Vec::new();
@@ -727,6 +734,7 @@ pub fn me(
         tokens,
         payout_requests: super::treasury::payouts_of(state, agent),
         errors: Errors(error.cloned()),
+        estimate,
     })
 }
 
