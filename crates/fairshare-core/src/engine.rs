@@ -8,8 +8,9 @@
 //! `policy.rs`; contributions and their review in `contributions.rs`; revenue in
 //! `distribute.rs`; shared resources in `resources.rs`; peer valuation in `peer.rs`; tokens in
 //! `tokens.rs`; corrections in `corrections.rs`; payouts, expenses, transfers and exchanges in
-//! `treasury.rs`. `Area::of` names the capability of each command (exhaustive, so a new
-//! command must be placed); the dispatchers destructure a command (and its outcome) and call them.
+//! `treasury.rs`; joining, roles and proposed projects in `membership.rs`. `Area::of` names
+//! the capability of each command (exhaustive, so a new command must be placed); the
+//! dispatchers destructure a command (and its outcome) and call them.
 
 use crate::command::{Command, Line, Outcome};
 use crate::contributions::{CiteRequest, LogRequest};
@@ -38,6 +39,9 @@ enum Area {
     Peer,
     Tokens,
     Treasury,
+    /// Joining, roles and proposed projects: the one area an actor who is no agent may
+    /// reach (to ask to join).
+    Membership,
 }
 
 impl Area {
@@ -102,6 +106,14 @@ impl Area {
             | Command::RejectExpense { .. }
             | Command::TransferMoney { .. }
             | Command::Exchange { .. } => Area::Treasury,
+            // --- membership ---
+            Command::RequestJoin { .. }
+            | Command::AdmitAgent { .. }
+            | Command::DeclineJoin { .. }
+            | Command::SetRole { .. }
+            | Command::ProposeProject { .. }
+            | Command::AdmitProject { .. }
+            | Command::DeclineProject { .. } => Area::Membership,
         }
     }
 }
@@ -109,14 +121,17 @@ impl Area {
 impl State {
     /// Validates `command` for `ctx.actor` and computes its outcome. Never changes the state.
     pub fn decide(&self, ctx: &Ctx, command: &Command) -> DomainResult<Outcome> {
-        let role = self.role_of(&ctx.actor)?;
+        // Every area but membership refuses an actor who is no agent; membership looks the
+        // role up itself (a stranger may ask to join).
+        let role = self.role_of(&ctx.actor);
         match Area::of(command) {
-            Area::Core => self.decide_core(ctx, role, command),
-            Area::Corrections => self.decide_correction(ctx, role, command),
-            Area::Resources => self.decide_resources(ctx, role, command),
-            Area::Peer => self.decide_peer(ctx, role, command),
-            Area::Tokens => self.decide_token(ctx, role, command),
-            Area::Treasury => self.decide_treasury(ctx, role, command),
+            Area::Core => self.decide_core(ctx, role?, command),
+            Area::Corrections => self.decide_correction(ctx, role?, command),
+            Area::Resources => self.decide_resources(ctx, role?, command),
+            Area::Peer => self.decide_peer(ctx, role?, command),
+            Area::Tokens => self.decide_token(ctx, role?, command),
+            Area::Treasury => self.decide_treasury(ctx, role?, command),
+            Area::Membership => self.decide_membership(ctx, command),
         }
     }
 
@@ -212,6 +227,7 @@ impl State {
             Area::Peer => self.apply_peer(ctx, command, outcome)?,
             Area::Tokens => self.apply_token(ctx, command, outcome)?,
             Area::Treasury => self.apply_treasury(ctx, command, outcome)?,
+            Area::Membership => self.apply_membership(ctx, command, outcome)?,
         }
         self.record_key(ctx, outcome);
         self.head = ctx.seq;

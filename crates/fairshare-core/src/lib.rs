@@ -47,6 +47,7 @@ mod error;
 mod event;
 mod ledger;
 mod limits;
+mod membership;
 mod model;
 mod money;
 mod peer;
@@ -57,6 +58,8 @@ mod serde_text;
 mod shorthand;
 mod split;
 mod state;
+#[cfg(test)]
+mod test_book;
 mod time;
 mod tokens;
 mod treasury;
@@ -98,3 +101,5 @@ pub use peer::{
 pub use tokens::{HatchResult, HatchSpec, Price, Redemption, Token, TokenMint};
 // --- treasury ---
 pub use treasury::{Expense, Payout, TreasuryStatus, convert_floor};
+// --- membership ---
+pub use membership::{Admission, Asked, JoinRequest, PENDING_MAX, ProjectProposal};
