@@ -49,6 +49,7 @@ pub mod distributions;
 mod error;
 mod local;
 pub mod log;
+pub mod membership;
 mod op;
 mod page;
 pub mod peer;
