@@ -5,7 +5,7 @@
 //! are logged in full and answered with a generic detail: a database error may name hosts,
 //! schemas or file paths that are none of the client's business.
 
-use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use fairshare_book::BookError;
@@ -35,6 +35,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// Too many keyless requests from one address: try again after `retry_after` seconds.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     /// Well-formed but refused input: a bad amount, negative hours, an over-precise amount.
     #[error("{0}")]
     Invalid(String),
@@ -59,6 +62,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Refused(error) => match error.kind() {
                 ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
@@ -69,6 +73,17 @@ impl ApiError {
             },
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A keyless request refused by the rate limit: `what` was asked too often from one
+    /// address, and may be asked again after `wait`.
+    pub fn too_many(what: &str, wait: std::time::Duration) -> ApiError {
+        let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let retry_after = retry_after.max(1);
+        ApiError::TooManyRequests {
+            message: format!("too many {what} from this address: try again in {retry_after} s"),
+            retry_after,
         }
     }
 
@@ -114,6 +129,7 @@ pub fn problem_at(status: StatusCode, detail: String, field: Option<&str>) -> Pr
         StatusCode::CONFLICT => "conflict",
         StatusCode::PAYLOAD_TOO_LARGE => "payload-too-large",
         StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        StatusCode::TOO_MANY_REQUESTS => "too-many-requests",
         StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         _ if status.is_server_error() => "internal",
         _ => "error",
@@ -153,6 +169,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::TooManyRequests { retry_after, .. } = &self {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(*retry_after));
         }
         response
     }

@@ -25,6 +25,7 @@ mod events;
 mod extract;
 mod fresh;
 mod handlers;
+mod limiter;
 mod malformed;
 mod offload;
 mod operations;
@@ -42,6 +43,7 @@ use tokio::sync::Semaphore;
 
 pub use error::ApiError;
 pub use fairshare_ops::backend::Backend;
+pub use limiter::{JOIN_BURST, JOIN_REFILL};
 pub use routes::{openapi, route_table};
 
 /// Most write requests one group commit takes from the queue.
@@ -100,6 +102,8 @@ pub(crate) struct AppInner {
     pub heavy: Arc<Semaphore>,
     /// Bounds live event streams.
     pub streams: Arc<Semaphore>,
+    /// Rate-limits keyless join requests per client address (API and dashboard).
+    pub joins: limiter::Limiter,
 }
 
 pub(crate) type AppState = Arc<AppInner>;
@@ -144,11 +148,14 @@ pub async fn serve_on(
         clock,
         heavy: Arc::new(Semaphore::new(HEAVY_READS_MAX)),
         streams: events::streams(),
+        joins: limiter::Limiter::for_joins(),
     });
     let router = routes::router(app);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, public = config.public, "fairshare server listening");
-    let served = axum::serve(malformed::ProblemListener(listener), router)
+    // Connection info gives the client's address to the rate limit of keyless requests.
+    let service = router.into_make_service_with_connect_info::<limiter::Peer>();
+    let served = axum::serve(malformed::ProblemListener(listener), service)
         .with_graceful_shutdown(shutdown)
         .await;
     // The router (and with it every sender of the write queue) is gone: the writer commits
