@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::{Api, TestBook, TestServer};
+use common::{TestBook, TestServer, refused};
 use fairshare_core::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[test]
 fn membership_over_http() {
@@ -15,22 +15,6 @@ fn membership_over_http() {
         println!("membership on {}", book.backend);
         membership(&book);
     }
-}
-
-/// Posts `body` to `path` and expects a refusal: its status, field and message, with
-/// nothing recorded.
-fn refused(api: &Api, path: &str, body: Value, status: u16, field: Option<&str>, detail: &str) {
-    let head = api.head();
-    let answer = api.post(path, body).expect(status);
-    assert_eq!(answer.content_type(), "application/problem+json");
-    assert_eq!(answer.body["detail"], detail, "{path}");
-    assert_eq!(
-        answer.body["field"].as_str(),
-        field,
-        "{path}: {}",
-        answer.text
-    );
-    assert_eq!(api.head(), head, "{path}: a refusal recorded something");
 }
 
 fn membership(book: &TestBook) {

@@ -437,3 +437,19 @@ pub fn verify_password(
     let backend = fairshare_ops::backend::Backend::parse(url)?;
     fairshare_ops::credentials::verify_password(&backend, agent, password)
 }
+
+/// Posts `body` to `path` and expects a refusal: its status, the field it names and its
+/// message, with nothing recorded.
+pub fn refused(api: &Api, path: &str, body: Value, status: u16, field: Option<&str>, detail: &str) {
+    let head = api.head();
+    let answer = api.post(path, body).expect(status);
+    assert_eq!(answer.content_type(), "application/problem+json");
+    assert_eq!(answer.body["detail"], detail, "{path}");
+    assert_eq!(
+        answer.body["field"].as_str(),
+        field,
+        "{path}: {}",
+        answer.text
+    );
+    assert_eq!(api.head(), head, "{path}: a refusal recorded something");
+}
