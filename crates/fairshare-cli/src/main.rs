@@ -17,6 +17,7 @@ mod error;
 mod exports_cmd;
 mod generate;
 mod invocation;
+mod membership_cmd;
 mod peer_cmd;
 mod plan_file;
 mod render;
