@@ -33,6 +33,89 @@ fn status_filter(status: Option<&str>) -> OpResult<Option<Admission>> {
     }
 }
 
+/// A list of join requests or project proposals: the request (`status`, pending by
+/// default, and a page), its view (`$rows`: the page's rows), and its route.
+macro_rules! listing {
+    ($(#[$doc:meta])* $op:ident => $view:ident { $rows:ident: $row:ident },
+        $path:literal, $summary:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(deny_unknown_fields)]
+        pub struct $op {
+            /// pending (the default), admitted, declined or all.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub status: Option<String>,
+            /// Rows in the page (default 100, at most 1000).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub limit: Option<usize>,
+            /// Rows to skip.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub offset: Option<usize>,
+        }
+
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub struct $view {
+            #[serde(flatten)]
+            pub page: PageInfo,
+            pub $rows: Vec<$row>,
+        }
+
+        operation!($op => $view, Get $path, "membership", $summary);
+
+        impl $op {
+            /// The page of `items` whose status is asked for, as rows.
+            fn list<'a, T: 'a>(
+                &self,
+                items: &'a [T],
+                asked: impl Fn(&T) -> &Asked,
+                row: impl FnMut(&'a T) -> $row,
+            ) -> OpResult<$view> {
+                let page = Page::new(self.limit, self.offset)?;
+                let status = status_filter(self.status.as_deref())?;
+                let shown = items
+                    .iter()
+                    .filter(|item| status.is_none_or(|s| asked(item).status == s));
+                let (page, $rows) = page.list(shown, row);
+                Ok($view { page, $rows })
+            }
+        }
+    };
+}
+
+/// A custodian's review of a pending join request or project proposal, named as its command,
+/// with the item's name (`handle`, `slug`) and its other text fields (a `reason`); its view is
+/// the item after it.
+macro_rules! review {
+    ($(#[$doc:meta])* $op:ident { $name:ident $(, $field:ident)* } => $view:ident by $lookup:ident,
+        $path:literal, $summary:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(deny_unknown_fields)]
+        pub struct $op {
+            pub $name: String,
+            $(pub $field: String,)*
+        }
+
+        operation!($op => $view, Post $path, "membership", $summary);
+
+        impl Write for $op {
+            fn command(&self, _actor: &str) -> OpResult<Command> {
+                Ok(Command::$op {
+                    $name: self.$name.clone(),
+                    $($field: self.$field.clone(),)*
+                })
+            }
+
+            fn view(&self, state: &State, _: &Executed) -> OpResult<$view> {
+                Ok($view::of(state.$lookup(&self.$name)?))
+            }
+        }
+    };
+}
+
 /// Who asked, when, and what a custodian decided.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -132,33 +215,12 @@ impl Write for RequestJoin {
     }
 }
 
-/// Join requests, oldest first: the pending ones unless `status` says otherwise (custodians
-/// only: they hold what strangers wrote about themselves).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ListJoinRequests {
-    /// pending (the default), admitted, declined or all.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Rows in the page (default 100, at most 1000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    /// Rows to skip.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+listing! {
+    /// Join requests, oldest first: the pending ones unless `status` says otherwise
+    /// (custodians only: they hold what strangers wrote about themselves).
+    ListJoinRequests => JoinRequestsOut { requests: JoinRequestOut }, "/api/v1/join",
+        "Join requests, oldest first; pending unless status says otherwise (custodians only)"
 }
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct JoinRequestsOut {
-    #[serde(flatten)]
-    pub page: PageInfo,
-    pub requests: Vec<JoinRequestOut>,
-}
-
-operation!(ListJoinRequests => JoinRequestsOut, Get "/api/v1/join", "membership",
-    "Join requests, oldest first; pending unless status says otherwise (custodians only)");
 
 impl Read for ListJoinRequests {
     fn view(&self, state: &State, reader: &Reading) -> OpResult<JoinRequestsOut> {
@@ -169,14 +231,7 @@ impl Read for ListJoinRequests {
             )
             .into());
         }
-        let page = Page::new(self.limit, self.offset)?;
-        let status = status_filter(self.status.as_deref())?;
-        let requests = state
-            .join_requests()
-            .iter()
-            .filter(|r| status.is_none_or(|s| r.asked.status == s));
-        let (page, requests) = page.list(requests, JoinRequestOut::of);
-        Ok(JoinRequestsOut { page, requests })
+        self.list(state.join_requests(), |r| &r.asked, JoinRequestOut::of)
     }
 }
 
@@ -207,29 +262,10 @@ impl Write for AdmitAgent {
     }
 }
 
-/// Declines a pending join request, with a reason.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct DeclineJoin {
-    pub handle: String,
-    pub reason: String,
-}
-
-operation!(DeclineJoin => JoinRequestOut, Post "/api/v1/join/{handle}/decline", "membership",
-    "Declines a pending join request, with a reason");
-
-impl Write for DeclineJoin {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::DeclineJoin {
-            handle: self.handle.clone(),
-            reason: self.reason.clone(),
-        })
-    }
-
-    fn view(&self, state: &State, _: &Executed) -> OpResult<JoinRequestOut> {
-        Ok(JoinRequestOut::of(state.join_request(&self.handle)?))
-    }
+review! {
+    /// Declines a pending join request, with a reason.
+    DeclineJoin { handle, reason } => JoinRequestOut by join_request,
+        "/api/v1/join/{handle}/decline", "Declines a pending join request, with a reason"
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,90 +370,35 @@ impl Write for ProposeProject {
     }
 }
 
-/// Project proposals, oldest first: the pending ones unless `status` says otherwise.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ListProjectProposals {
-    /// pending (the default), admitted, declined or all.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+listing! {
+    /// Project proposals, oldest first: the pending ones unless `status` says otherwise.
+    ListProjectProposals => ProjectProposalsOut { proposals: ProjectProposalOut },
+        "/api/v1/project-proposals",
+        "Project proposals, oldest first; pending unless status says otherwise"
 }
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ProjectProposalsOut {
-    #[serde(flatten)]
-    pub page: PageInfo,
-    pub proposals: Vec<ProjectProposalOut>,
-}
-
-operation!(ListProjectProposals => ProjectProposalsOut, Get "/api/v1/project-proposals",
-    "membership", "Project proposals, oldest first; pending unless status says otherwise");
 
 impl Read for ListProjectProposals {
     fn view(&self, state: &State, _: &Reading) -> OpResult<ProjectProposalsOut> {
-        let page = Page::new(self.limit, self.offset)?;
-        let status = status_filter(self.status.as_deref())?;
-        let proposals = state
-            .project_proposals()
-            .iter()
-            .filter(|p| status.is_none_or(|s| p.asked.status == s));
-        let (page, proposals) = page.list(proposals, ProjectProposalOut::of);
-        Ok(ProjectProposalsOut { page, proposals })
+        self.list(
+            state.project_proposals(),
+            |p| &p.asked,
+            ProjectProposalOut::of,
+        )
     }
 }
 
-/// Admits a pending project proposal: the project is added as `project add` adds one.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct AdmitProject {
-    pub slug: String,
+review! {
+    /// Admits a pending project proposal: the project is added as `project add` adds one.
+    AdmitProject { slug } => ProjectProposalOut by project_proposal,
+        "/api/v1/project-proposals/{slug}/admit",
+        "Admits a pending project proposal: the project is added"
 }
 
-operation!(AdmitProject => ProjectProposalOut, Post "/api/v1/project-proposals/{slug}/admit",
-    "membership", "Admits a pending project proposal: the project is added");
-
-impl Write for AdmitProject {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::AdmitProject {
-            slug: self.slug.clone(),
-        })
-    }
-
-    fn view(&self, state: &State, _: &Executed) -> OpResult<ProjectProposalOut> {
-        Ok(ProjectProposalOut::of(state.project_proposal(&self.slug)?))
-    }
-}
-
-/// Declines a pending project proposal, with a reason.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct DeclineProject {
-    pub slug: String,
-    pub reason: String,
-}
-
-operation!(DeclineProject => ProjectProposalOut, Post "/api/v1/project-proposals/{slug}/decline",
-    "membership", "Declines a pending project proposal, with a reason");
-
-impl Write for DeclineProject {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::DeclineProject {
-            slug: self.slug.clone(),
-            reason: self.reason.clone(),
-        })
-    }
-
-    fn view(&self, state: &State, _: &Executed) -> OpResult<ProjectProposalOut> {
-        Ok(ProjectProposalOut::of(state.project_proposal(&self.slug)?))
-    }
+review! {
+    /// Declines a pending project proposal, with a reason.
+    DeclineProject { slug, reason } => ProjectProposalOut by project_proposal,
+        "/api/v1/project-proposals/{slug}/decline",
+        "Declines a pending project proposal, with a reason"
 }
 
 #[cfg(test)]
