@@ -142,3 +142,15 @@ mod tests {
         assert_eq!(limiter.take(a, after(3600)), Err(Duration::from_secs(60)));
     }
 }
+
+/// The client's address, for a handler that counts keyless requests (the dashboard's join
+/// form).
+pub(crate) struct ClientAddress(pub IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(client_address(parts)))
+    }
+}

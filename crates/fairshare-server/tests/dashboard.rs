@@ -13,16 +13,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
+use common::web::{PASSWORD, csrf_in, http, log_in, set_cookie, text_of};
 use common::{TestBook, TestServer};
 use fairshare_core::{Command, Date, Kind, Role};
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt as _;
-use reqwest::blocking::Client as Http;
-use reqwest::redirect::Policy;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const PASSWORD: &str = "correct horse battery";
 
 /// forillon (approvals = 1, engineering at 45.00), a custodian, two affiliates, an observer,
 /// each with a password; marie has 10 h approved, luc 300.00 of material in October.
@@ -498,29 +496,6 @@ async fn treasury_story(b: &Browser) {
 // ---------------------------------------------------------------------------------------------
 // CSRF over plain HTTP
 
-fn http() -> Http {
-    Http::builder()
-        .redirect(Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// The value of the first `name="csrf"` field of a page.
-fn csrf_in(html: &str) -> String {
-    let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    html[start..].split('"').next().expect("token").to_string()
-}
-
-fn set_cookie(response: &reqwest::blocking::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap_or_default().to_string())
-}
-
 /// The forillon project page as the session's agent sees it.
 fn forillon_page(base: &str, session: &str) -> String {
     page_of(base, session, "/projects/forillon")
@@ -534,38 +509,6 @@ fn post_form(
     fields: &[(&str, &str)],
 ) -> reqwest::blocking::Response {
     post_from(base, session, "/projects/forillon", path, fields)
-}
-
-/// Logs in over HTTP: returns the session cookie (`fs_session=...`).
-fn log_in(base: &str, handle: &str) -> String {
-    let page = http()
-        .get(format!("{base}/login"))
-        .send()
-        .expect("login page");
-    let login_cookie = set_cookie(&page, "fs_login").expect("login cookie");
-    let token = csrf_in(&page.text().expect("html"));
-    let answer = http()
-        .post(format!("{base}/login"))
-        .header("cookie", login_cookie)
-        .form(&[
-            ("csrf", token.as_str()),
-            ("handle", handle),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .expect("login");
-    assert_eq!(answer.status(), 303);
-    let cookie = set_cookie(&answer, "fs_session").expect("session cookie");
-    let raw = answer
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("fs_session="))
-        .expect("set-cookie")
-        .to_string();
-    assert!(raw.contains("HttpOnly") && raw.contains("SameSite=Strict") && raw.contains("Path=/"));
-    cookie
 }
 
 #[test]
@@ -913,19 +856,6 @@ fn page_of(base: &str, session: &str, page: &str) -> String {
         .expect("page")
         .text()
         .expect("html")
-}
-
-/// The text of the element with `id` (up to its first tag's end): `<span ... id="x">TEXT<`.
-fn text_of(html: &str, id: &str) -> String {
-    let at = html
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id}"));
-    let start = at + html[at..].find('>').expect("tag end") + 1;
-    html[start..]
-        .split('<')
-        .next()
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// The seed, a second custodian (ana) and revenue: marie holds 600.00 CAD (450.00 of 750.00

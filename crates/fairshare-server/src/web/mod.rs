@@ -9,6 +9,7 @@
 //! roles exactly as for the API and its refusals are shown next to the field they concern.
 
 mod headers;
+mod membership;
 mod pages;
 mod session;
 pub mod svg;
@@ -66,6 +67,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/contributions/{id}/approve", post(approve))
         .route("/contributions/{id}/reject", post(reject))
         .merge(treasury::router())
+        .merge(membership::router())
         .route("/projects/{slug}/adjust", post(adjust))
         .route("/projects/{slug}/reverse", post(reverse))
         .route("/corrections/{id}/approve", post(approve_correction))
@@ -128,7 +130,7 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
-fn redirect(to: &str) -> Response {
+pub(crate) fn redirect(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, to.to_string())]).into_response()
 }
 
@@ -138,7 +140,7 @@ pub(crate) fn html(status: StatusCode, body: String) -> Response {
 }
 
 /// A plain error page.
-fn error_page(viewer: &Viewer, status: StatusCode, message: &str) -> Response {
+pub(crate) fn error_page(viewer: &Viewer, status: StatusCode, message: &str) -> Response {
     html(status, pages::message_page(viewer, status, message))
 }
 
@@ -282,6 +284,7 @@ pub(crate) enum FormPage {
     Project(String),
     Me,
     Treasury,
+    Membership,
 }
 
 async fn form_page(
@@ -294,6 +297,9 @@ async fn form_page(
     match page {
         FormPage::Project(slug) => project_page(app, viewer, slug, Some(error), status).await,
         FormPage::Me => me_page(app, viewer, Some(error), status).await,
+        FormPage::Membership => {
+            membership::page(app, viewer, Default::default(), Some(error), status).await
+        }
         FormPage::Treasury => {
             treasury::page(
                 app,
@@ -316,10 +322,16 @@ async fn login_form(viewer: Viewer) -> Response {
 
 fn login_page(viewer: &Viewer, error: Option<&str>, handle: &str, status: StatusCode) -> Response {
     let token = session::random_token();
-    let mut response = html(status, pages::login(viewer, &token, error, handle));
+    let response = html(status, pages::login(viewer, &token, error, handle));
+    with_form_cookie(response, LOGIN_COOKIE, &token)
+}
+
+/// A page whose form is sent before any session (logging in, asking to join), with its
+/// double-submit token in a cookie that lasts an hour.
+pub(crate) fn with_form_cookie(mut response: Response, cookie: &str, token: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(&session::set_cookie(
-        LOGIN_COOKIE,
-        &token,
+        cookie,
+        token,
         Some(std::time::Duration::from_secs(3600)),
     )) {
         response.headers_mut().append(SET_COOKIE, value);
@@ -327,7 +339,7 @@ fn login_page(viewer: &Viewer, error: Option<&str>, handle: &str, status: Status
     response
 }
 
-type Fields = HashMap<String, String>;
+pub(crate) type Fields = HashMap<String, String>;
 
 /// A form's fields; a body that is not a form reads as no field at all (so a POST without
 /// one fails the CSRF check: 403, not 415).
@@ -349,11 +361,11 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for WebForm {
     }
 }
 
-fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields.get(name).map(|v| v.trim()).unwrap_or("")
 }
 
-fn optional(fields: &Fields, name: &str) -> Option<String> {
+pub(crate) fn optional(fields: &Fields, name: &str) -> Option<String> {
     Some(field(fields, name))
         .filter(|v| !v.is_empty())
         .map(str::to_string)
@@ -460,7 +472,7 @@ fn is_local_path(path: &str) -> bool {
 /// Fields of a dashboard form that are not its request's.
 const FORM_CONTROLS: [&str; 3] = ["csrf", "idempotency_key", "back"];
 
-async fn submit(
+pub(crate) async fn submit(
     app: &AppState,
     actor: String,
     command: Command,
@@ -537,9 +549,18 @@ async fn form_op<O: Write>(
     form_op_on::<O>(app, viewer, fields, path, form, &page, back).await
 }
 
+/// A form's fields as its request's (the controls and the empty ones left out), trimmed.
+pub(crate) fn form_pairs(fields: &Fields) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .filter(|(name, value)| !FORM_CONTROLS.contains(&name.as_str()) && !value.trim().is_empty())
+        .map(|(name, value)| (name.clone(), value.trim().to_string()))
+        .collect()
+}
+
 /// Runs the operation a form posts: the form's fields are the API request's (empty ones left
 /// out), with the path's; a refusal is shown on `page`.
-async fn form_op_on<O: Write>(
+pub(crate) async fn form_op_on<O: Write>(
     app: &AppState,
     viewer: &Viewer,
     fields: &Fields,
@@ -548,11 +569,7 @@ async fn form_op_on<O: Write>(
     page: &FormPage,
     back: String,
 ) -> Response {
-    let pairs = fields
-        .iter()
-        .filter(|(name, value)| !FORM_CONTROLS.contains(&name.as_str()) && !value.trim().is_empty())
-        .map(|(name, value)| (name.clone(), value.trim().to_string()))
-        .collect();
+    let pairs = form_pairs(fields);
     form_write_on(app, viewer, fields, form, page, back, |actor| {
         let op: O = crate::operations::request_from_pairs(pairs, path, "form")?;
         Ok(op.command(actor)?)

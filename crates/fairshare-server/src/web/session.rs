@@ -22,6 +22,8 @@ use fairshare_ops::credentials::hash_api_key;
 pub const SESSION_COOKIE: &str = "fs_session";
 /// The login form's double-submit cookie.
 pub const LOGIN_COOKIE: &str = "fs_login";
+/// The public join form's double-submit cookie.
+pub const JOIN_COOKIE: &str = "fs_join";
 /// How long a session lasts after logging in.
 pub const SESSION_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 /// Most live sessions kept; the expired ones are dropped first, then the oldest.

@@ -72,22 +72,28 @@ struct ExpenseRow {
     can_review: bool,
 }
 
-/// Links to a list's previous and next pages, and which rows are shown.
-struct Pager {
-    shown: String,
-    previous: Option<String>,
-    next: Option<String>,
+/// Links to a list's previous and next pages of `size` rows, and which rows are shown.
+pub(super) struct Pager {
+    pub shown: String,
+    pub previous: Option<String>,
+    pub next: Option<String>,
 }
 
 impl Pager {
-    fn new(total: usize, shown: usize, offset: usize, link: impl Fn(usize) -> String) -> Pager {
+    pub(super) fn new(
+        total: usize,
+        shown: usize,
+        offset: usize,
+        size: usize,
+        link: impl Fn(usize) -> String,
+    ) -> Pager {
         Pager {
             shown: if shown == 0 {
                 format!("none of {total}")
             } else {
                 format!("{}–{} of {total}", offset + 1, offset + shown)
             },
-            previous: (offset > 0).then(|| link(offset.saturating_sub(PAGE))),
+            previous: (offset > 0).then(|| link(offset.saturating_sub(size))),
             next: (offset + shown < total).then(|| link(offset + shown)),
         }
     }
@@ -139,12 +145,14 @@ fn treasury_page(
         payouts.page.total,
         payouts.payouts.len(),
         offsets.payouts,
+        PAGE,
         |at| format!("/treasury?payouts={at}&expenses={}", offsets.expenses),
     );
     let expenses_pager = Pager::new(
         expenses.page.total,
         expenses.expenses.len(),
         offsets.expenses,
+        PAGE,
         |at| format!("/treasury?payouts={}&expenses={at}", offsets.payouts),
     );
     let is_me = |who: &str| me == Some(who);
