@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
-use common::web::{PASSWORD, csrf_in, http, log_in, set_cookie, text_of};
+use common::web::{PASSWORD, csrf_in, http, log_in, page_of, post_from, set_cookie, text_of};
 use common::{TestBook, TestServer};
 use fairshare_core::{Command, Date, Kind, Role};
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -824,39 +824,6 @@ fn the_campaign_and_use_forms_post_the_api_requests() {
 
 // ---------------------------------------------------------------------------------------------
 // The treasury's forms
-
-/// Posts `fields` to `action` with the CSRF token of `page` (as seen with `session`).
-fn post_from(
-    base: &str,
-    session: &str,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::blocking::Response {
-    let html = http()
-        .get(format!("{base}{page}"))
-        .header("cookie", session)
-        .send()
-        .expect("page");
-    let token = csrf_in(&html.text().expect("html"));
-    http()
-        .post(format!("{base}{action}"))
-        .header("cookie", session)
-        .form(&[fields, &[("csrf", token.as_str())]].concat())
-        .send()
-        .expect("post")
-}
-
-/// A page's HTML as `session` sees it.
-fn page_of(base: &str, session: &str, page: &str) -> String {
-    http()
-        .get(format!("{base}{page}"))
-        .header("cookie", session)
-        .send()
-        .expect("page")
-        .text()
-        .expect("html")
-}
 
 /// The seed, a second custodian (ana) and revenue: marie holds 600.00 CAD (450.00 of 750.00
 /// counted), luc 400.00; `hall` (no contribution) has 500.00 CAD in `hall-unallocated`; `shop`

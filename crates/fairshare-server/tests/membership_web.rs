@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::web::{PASSWORD, csrf_in, http, log_in, set_cookie, text_of};
+use common::web::{PASSWORD, csrf_in, http, log_in, page_of, post_from, set_cookie, text_of};
 use common::{TestBook, TestServer};
 use fairshare_core::{Command, Role};
 use reqwest::blocking::Response;
@@ -48,24 +48,11 @@ fn ask(base: &str, key: &str, fields: &[(&str, &str)]) -> Response {
 
 /// Posts `fields` to `action` with the CSRF token of the members page.
 fn post_members(base: &str, session: &str, action: &str, fields: &[(&str, &str)]) -> Response {
-    let html = members(base, session);
-    let token = csrf_in(&html);
-    http()
-        .post(format!("{base}{action}"))
-        .header("cookie", session)
-        .form(&[fields, &[("csrf", token.as_str())]].concat())
-        .send()
-        .expect("post")
+    post_from(base, session, "/membership", action, fields)
 }
 
 fn members(base: &str, session: &str) -> String {
-    http()
-        .get(format!("{base}/membership"))
-        .header("cookie", session)
-        .send()
-        .expect("page")
-        .text()
-        .expect("html")
+    page_of(base, session, "/membership")
 }
 
 #[test]

@@ -29,8 +29,8 @@ use super::pages::{Errors, FormError, Nav, nav, render, role_of};
 use super::session::{self, JOIN_COOKIE};
 use super::treasury::Pager;
 use super::{
-    FormPage, Viewer, WebForm, api_error_page, field, form_op_on, form_pairs, html, optional, read,
-    redirect, submit, with_form_cookie,
+    FormPage, Viewer, WebForm, api_error_page, field, form_op_on, form_pairs, html, optional,
+    page_of, read, redirect, submit, with_form_cookie,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -45,11 +45,17 @@ pub(super) fn router() -> Router<AppState> {
         .route("/join", get(join_form).post(join))
         .route("/membership", get(membership))
         .route("/membership/propose", post(propose_project))
-        .route("/join/{handle}/admit", post(admit_agent))
-        .route("/join/{handle}/decline", post(decline_join))
-        .route("/agents/{handle}/role", post(set_role))
-        .route("/project-proposals/{slug}/admit", post(admit_project))
-        .route("/project-proposals/{slug}/decline", post(decline_project))
+        .route("/join/{handle}/admit", post(member_form::<AdmitAgent>))
+        .route("/join/{handle}/decline", post(member_form::<DeclineJoin>))
+        .route("/agents/{handle}/role", post(member_form::<SetRole>))
+        .route(
+            "/project-proposals/{slug}/admit",
+            post(member_form::<AdmitProject>),
+        )
+        .route(
+            "/project-proposals/{slug}/decline",
+            post(member_form::<DeclineProject>),
+        )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,15 +222,10 @@ pub(super) async fn page(
     error: Option<FormError>,
     status: StatusCode,
 ) -> Response {
-    let today = app.clock.today();
-    match read(app, |state| {
+    page_of(app, viewer, status, |state, today| {
         membership_page(state, viewer, offsets, today, error.as_ref())
     })
     .await
-    {
-        Ok(body) => html(status, body),
-        Err(error) => api_error_page(viewer, error),
-    }
 }
 
 async fn membership(
@@ -241,29 +242,52 @@ async fn membership(
 // ---------------------------------------------------------------------------------------------
 // Forms
 
-/// Posts a membership page's form as the API request `O`, with `name` (the path's field)
-/// set to `value`; back to the page when recorded.
-async fn on_membership<O: Write>(
-    app: AppState,
+/// A form of the members page whose request names one item in its path (`handle`, `slug`).
+trait MemberForm: Write {
+    /// The request field the path gives.
+    const PATH: &'static str;
+    /// The form name its refusals are shown under.
+    const FORM: &'static str;
+}
+
+macro_rules! member_forms {
+    ($($op:ty: $path:literal, $form:literal;)*) => {
+        $(impl MemberForm for $op {
+            const PATH: &'static str = $path;
+            const FORM: &'static str = $form;
+        })*
+    };
+}
+
+member_forms! {
+    AdmitAgent: "handle", "join-review";
+    DeclineJoin: "handle", "join-review";
+    SetRole: "handle", "role";
+    AdmitProject: "slug", "proposal-review";
+    DeclineProject: "slug", "proposal-review";
+}
+
+/// Posts a members page's form as the API request `O`, its path's item from the URL; back
+/// to the page when recorded.
+async fn member_form<O: MemberForm>(
+    State(app): State<AppState>,
     viewer: Viewer,
-    fields: super::Fields,
-    path: Option<(&str, String)>,
+    Path(item): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let path = vec![(O::PATH.to_string(), item)];
+    on_membership::<O>(&app, &viewer, &fields, path, O::FORM).await
+}
+
+async fn on_membership<O: Write>(
+    app: &AppState,
+    viewer: &Viewer,
+    fields: &super::Fields,
+    path: Vec<(String, String)>,
     form: &'static str,
 ) -> Response {
-    let path = path
-        .map(|(name, value)| vec![(name.to_string(), value)])
-        .unwrap_or_default();
-    let back = "/membership".to_string();
-    form_op_on::<O>(
-        &app,
-        &viewer,
-        &fields,
-        path,
-        form,
-        &FormPage::Membership,
-        back,
-    )
-    .await
+    let page = FormPage::Membership;
+    form_op_on::<O>(app, viewer, fields, path, form, &page, "/membership".into()).await
 }
 
 async fn propose_project(
@@ -271,55 +295,5 @@ async fn propose_project(
     viewer: Viewer,
     WebForm(fields): WebForm,
 ) -> Response {
-    on_membership::<ProposeProject>(app, viewer, fields, None, "propose").await
-}
-
-async fn admit_agent(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(handle): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let path = Some(("handle", handle));
-    on_membership::<AdmitAgent>(app, viewer, fields, path, "join-review").await
-}
-
-async fn decline_join(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(handle): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let path = Some(("handle", handle));
-    on_membership::<DeclineJoin>(app, viewer, fields, path, "join-review").await
-}
-
-async fn set_role(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(handle): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let path = Some(("handle", handle));
-    on_membership::<SetRole>(app, viewer, fields, path, "role").await
-}
-
-async fn admit_project(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let path = Some(("slug", slug));
-    on_membership::<AdmitProject>(app, viewer, fields, path, "proposal-review").await
-}
-
-async fn decline_project(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let path = Some(("slug", slug));
-    on_membership::<DeclineProject>(app, viewer, fields, path, "proposal-review").await
+    on_membership::<ProposeProject>(&app, &viewer, &fields, Vec::new(), "propose").await
 }

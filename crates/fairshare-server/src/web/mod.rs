@@ -162,6 +162,21 @@ async fn read<T>(
     f(&state)
 }
 
+/// A page rendered from the state and today's date, answered with `status` (or the error's
+/// page).
+async fn page_of(
+    app: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    render: impl FnOnce(&fairshare_core::State, fairshare_core::Date) -> Result<String, ApiError>,
+) -> Response {
+    let today = app.clock.today();
+    match read(app, |state| render(state, today)).await {
+        Ok(body) => html(status, body),
+        Err(error) => api_error_page(viewer, error),
+    }
+}
+
 fn api_error_page(viewer: &Viewer, error: ApiError) -> Response {
     error_page(viewer, error.status(), &error.detail())
 }

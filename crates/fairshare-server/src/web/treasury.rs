@@ -19,7 +19,7 @@ use fairshare_ops::{Read, Reading, Write};
 use serde::Deserialize;
 
 use super::pages::{Errors, FormError, Nav, nav, render, role_of};
-use super::{FormPage, Viewer, WebForm, api_error_page, form_op_on, html, may_read, read};
+use super::{FormPage, Viewer, WebForm, form_op_on, may_read, page_of};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -198,15 +198,10 @@ pub(super) async fn page(
     error: Option<FormError>,
     status: StatusCode,
 ) -> Response {
-    let today = app.clock.today();
-    match read(app, |state| {
+    page_of(app, viewer, status, |state, today| {
         treasury_page(state, viewer, offsets, today, error.as_ref())
     })
     .await
-    {
-        Ok(body) => html(status, body),
-        Err(error) => api_error_page(viewer, error),
-    }
 }
 
 async fn treasury(

@@ -74,3 +74,36 @@ pub fn text_of(html: &str, id: &str) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// Posts `fields` to `action` with the CSRF token of `page` (as seen with `session`).
+pub fn post_from(
+    base: &str,
+    session: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::blocking::Response {
+    let html = http()
+        .get(format!("{base}{page}"))
+        .header("cookie", session)
+        .send()
+        .expect("page");
+    let token = csrf_in(&html.text().expect("html"));
+    http()
+        .post(format!("{base}{action}"))
+        .header("cookie", session)
+        .form(&[fields, &[("csrf", token.as_str())]].concat())
+        .send()
+        .expect("post")
+}
+
+/// A page's HTML as `session` sees it.
+pub fn page_of(base: &str, session: &str, page: &str) -> String {
+    http()
+        .get(format!("{base}{page}"))
+        .header("cookie", session)
+        .send()
+        .expect("page")
+        .text()
+        .expect("html")
+}
