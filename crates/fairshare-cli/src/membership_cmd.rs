@@ -239,7 +239,7 @@ impl Text for AgentRow {
 impl Text for ProjectProposalOut {
     fn to_text(&self) -> String {
         let mut out = format!(
-            "project proposal {} ({}, {} decimals, {} approvals): {}\n",
+            "project proposal {} ({}, {} decimals, approvals {}): {}\n",
             self.slug, self.currency, self.exponent, self.approvals, self.asked.status
         );
         if let Some(name) = &self.name {

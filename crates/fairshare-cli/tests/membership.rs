@@ -145,7 +145,7 @@ fn a_member_proposes_a_project_and_a_custodian_admits_it() {
             "--about",
             "a mould",
         ]),
-        "project proposal hulls (CAD, 2 decimals, 0 approvals): pending\n  about: a mould\n  \
+        "project proposal hulls (CAD, 2 decimals, approvals 0): pending\n  about: a mould\n  \
          asked by bea on 2026-11-21 (event 4)\n"
     );
     env.ok(&[
@@ -179,4 +179,28 @@ fn a_member_proposes_a_project_and_a_custodian_admits_it() {
         "no pending project proposal for \"sails\"",
     );
     assert_eq!(env.ok(&["project", "proposals"]), "no project proposals\n");
+}
+
+/// docs/MEMBERSHIP.md's story runs as written and ends as the page says.
+#[test]
+fn the_membership_story_runs_as_documented() {
+    let (_dir, out) = common::run_doc_story("MEMBERSHIP.md");
+    assert!(
+        out.contains(
+            "handle  date        status   name          about\n\
+             zoe     2026-11-21  pending  Zoé Tremblay  I build boat hulls\n\
+             yan     2026-11-21  pending  -             my neighbour, a welder\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("refused, as it should be\n"), "{out}");
+    assert!(
+        out.ends_with(
+            "handle  role       name\n\
+             ana     affiliate  -\n\
+             ben     custodian  -\n\
+             zoe     affiliate  Zoé Tremblay\n"
+        ),
+        "{out}"
+    );
 }

@@ -405,6 +405,46 @@ async fn story(b: &Browser) {
     b.log_out().await;
 
     treasury_story(b).await;
+    membership_story(b).await;
+}
+
+/// Joining in the browser (issue 14): a visitor asks to join from the public form, luc admits
+/// them from the members page and makes marie a custodian.
+async fn membership_story(b: &Browser) {
+    b.go("/").await;
+    b.submit("#nav-join").await;
+    b.fill("#join-handle", "zoe").await;
+    b.fill("#join-name", "Zoé Tremblay").await;
+    b.fill("#join-about", "I build boat hulls").await;
+    b.shot("join").await;
+    b.submit("#join-submit").await;
+    let joined = b.text("#joined").await;
+    assert!(
+        joined.starts_with("Your request to join as zoe is recorded") && joined.contains("pending"),
+        "{joined}"
+    );
+
+    b.log_in("luc").await;
+    b.submit("#nav-membership").await;
+    assert_eq!(b.path().await, "/membership");
+    let request = b.text("#join-zoe").await;
+    assert!(
+        request.contains("Zoé Tremblay") && request.contains("I build boat hulls"),
+        "{request}"
+    );
+    b.shot("membership").await;
+    b.submit("#admit-zoe").await;
+    assert!(b.text("#agent-zoe").await.contains("affiliate"));
+    b.client
+        .find(Locator::Css("#role-marie"))
+        .await
+        .expect("role selector")
+        .select_by_value("custodian")
+        .await
+        .expect("select");
+    b.submit("#set-role-marie").await;
+    assert_eq!(b.text("#agent-marie .role").await, "custodian");
+    b.log_out().await;
 }
 
 /// The treasury in the browser (issue 13): marie requests a payout from her page, luc submits
