@@ -119,6 +119,18 @@ pub(crate) fn client_address(parts: &Parts) -> IpAddr {
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
+/// The client's address, for a handler that counts keyless requests (the dashboard's join
+/// form).
+pub(crate) struct ClientAddress(pub IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(client_address(parts)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,17 +152,5 @@ mod tests {
         assert_eq!(limiter.take(a, after(3600)), Ok(()));
         assert_eq!(limiter.take(a, after(3600)), Ok(()));
         assert_eq!(limiter.take(a, after(3600)), Err(Duration::from_secs(60)));
-    }
-}
-
-/// The client's address, for a handler that counts keyless requests (the dashboard's join
-/// form).
-pub(crate) struct ClientAddress(pub IpAddr);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(client_address(parts)))
     }
 }
