@@ -15,8 +15,8 @@ mod transfer;
 mod verify;
 
 use fairshare_core::{
-    Command, Ctx, Date, DomainError, EventBody, GENESIS_HASH, Outcome, State, chain_hash,
-    payload_hash,
+    Command, Ctx, DomainError, EventBody, GENESIS_HASH, OPERATOR, Outcome, State, Timestamp,
+    chain_hash, payload_hash,
 };
 use fairshare_store::{EventRow, LentRow, Store, StoreError};
 use thiserror::Error;
@@ -181,6 +181,10 @@ impl Book {
             let mut rows = Vec::new();
             let mut broken = None;
             for request in requests {
+                if let Err(error) = self.stage_due(request, &mut rows) {
+                    broken = Some(error);
+                    break;
+                }
                 match self.stage(request) {
                     Ok((executed, row)) => {
                         rows.extend(row);
@@ -236,7 +240,8 @@ impl Book {
     /// append. Returns the row to append (none for an idempotent replay).
     fn stage(&mut self, request: &Request) -> Result<(Executed, Option<EventRow>), Staged> {
         let refused = |error: BookError| Staged::Refused(error);
-        let date = Date::parse(&request.recorded_at).map_err(|e| refused(e.into()))?;
+        let recorded = Ctx::recorded(self.state.head() + 1, &request.actor, &request.recorded_at)
+            .map_err(|e| refused(e.into()))?;
         let payload = payload_hash(&request.actor, &request.command);
         if let Some(key) = &request.key {
             check_key(key).map_err(refused)?;
@@ -260,12 +265,9 @@ impl Book {
             }
         }
         let ctx = Ctx {
-            seq: self.state.head() + 1,
-            actor: request.actor.clone(),
-            date,
             key: request.key.clone(),
             payload_hash: payload.clone(),
-            rules: fairshare_core::RULES,
+            ..recorded
         };
         let outcome = self
             .state
@@ -300,6 +302,36 @@ impl Book {
             },
             Some(row),
         ))
+    }
+
+    /// Stages an `EnactProposal` (by the operator, at `recorded_at`) for every passed proposal
+    /// whose notice has ended by then, so that no write is decided against rules that should
+    /// already have changed. A proposal whose changes no longer apply is recorded as failed,
+    /// so each is staged once.
+    /// A request that enacts a due proposal itself does so (and answers for it).
+    fn stage_due(&mut self, before: &Request, rows: &mut Vec<EventRow>) -> BookResult<()> {
+        let recorded_at = before.recorded_at.as_str();
+        let Ok(at) = Timestamp::parse(recorded_at) else {
+            return Ok(()); // the request itself is refused for its time
+        };
+        for proposal in self.state.due_proposals(at) {
+            if matches!(&before.command, Command::EnactProposal { proposal: own } if *own == proposal)
+            {
+                continue;
+            }
+            let request = Request {
+                actor: OPERATOR.to_string(),
+                command: Command::EnactProposal { proposal },
+                key: None,
+                recorded_at: recorded_at.to_string(),
+            };
+            match self.stage(&request) {
+                Ok((_, row)) => rows.extend(row),
+                Err(Staged::Refused(_)) => {}
+                Err(Staged::Broken(error)) => return Err(error),
+            }
+        }
+        Ok(())
     }
 
     /// Rebuilds the in-memory state from the store.
@@ -395,18 +427,16 @@ fn logged_ctx(
     key: Option<&str>,
     payload_hash: &str,
 ) -> BookResult<Ctx> {
-    let date = Date::parse(recorded_at).map_err(|e| BookError::Corrupt {
+    let ctx = Ctx::recorded(seq, actor, recorded_at).map_err(|e| BookError::Corrupt {
         seq,
         message: format!("bad time {recorded_at:?}: {e}"),
     })?;
     Ok(Ctx {
-        seq,
-        actor: actor.to_string(),
-        date,
         key: key.map(str::to_string),
         payload_hash: payload_hash.to_string(),
         // Until its body is read: then `EventBody::rules` (see `decided_by`).
         rules: fairshare_core::RULES_UNMARKED,
+        ..ctx
     })
 }
 

@@ -227,3 +227,33 @@ fn treasury_on_sqlite() {
 fn treasury_on_postgres() {
     run_on_postgres("treasury");
 }
+
+// --- governance (issue 14) ---
+
+#[test]
+fn governance_by_proposals() {
+    let runner = run_in_memory("governance");
+    assert_eq!(runner.steps_run, 28);
+    let state = runner.book.state();
+    let p2 = state.proposal("p2").unwrap();
+    // Enacted before the second revenue, by the operator, at that revenue's time.
+    assert_eq!(p2.status, fairshare_core::ProposalStatus::Enacted);
+    assert_eq!(state.project("shop").unwrap().plan_version(), 3);
+    let plan = state
+        .rules_in_force(Some("shop"))
+        .into_iter()
+        .find(|change| change.rule == "plan")
+        .unwrap();
+    assert_eq!(plan.proposal.as_deref(), Some("p2"));
+    assert_eq!(plan.at.to_string(), "2026-03-17T09:00:00Z");
+}
+
+#[test]
+fn governance_on_sqlite() {
+    run_on_sqlite("governance");
+}
+
+#[test]
+fn governance_on_postgres() {
+    run_on_postgres("governance");
+}

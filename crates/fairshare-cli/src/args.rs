@@ -176,6 +176,23 @@ pub enum Cmd {
     Leave(crate::peer_cmd::LeaveArgs),
     /// A project's cap table: value, share and units of each agent, as of a day
     Captable(crate::peer_cmd::CaptableArgs),
+    /// How a project (or the network) changes its rules: directly, or by proposals
+    /// (docs/GOVERNANCE.md)
+    #[command(subcommand)]
+    Governance(crate::governance_cmd::GovernanceCmd),
+    /// Propose rule changes, each written as the command that would make it: `propose
+    /// PROJECT --title TEXT -- rate set PROJECT design 50.00`
+    Propose(crate::governance_cmd::ProposeArgs),
+    /// Vote yes, no or abstain on an open proposal (changeable until it closes)
+    Vote(crate::governance_cmd::VoteArgs),
+    /// One proposal: show, close, withdraw, enact
+    #[command(subcommand)]
+    Proposal(crate::governance_cmd::ProposalCmd),
+    /// List proposals, of a project or all, by status
+    Proposals(crate::governance_cmd::ProposalsArgs),
+    /// Rule changes of a project: every one, in order, with its event and proposal
+    #[command(subcommand)]
+    Policy(crate::governance_cmd::PolicyCmd),
     /// Run the HTTP API (and dashboard) on this book (docs/API.md)
     Serve(crate::server_cmd::ServeArgs),
     /// API keys of agents, for the HTTP API
@@ -419,8 +436,11 @@ pub enum PlanCmd {
     Show {
         project: String,
         /// A past version [default: the current one]
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", conflicts_with = "history")]
         version: Option<u32>,
+        /// Every version, with the event (and proposal) that set it
+        #[arg(long)]
+        history: bool,
     },
 }
 

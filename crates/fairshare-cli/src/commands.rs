@@ -33,8 +33,8 @@ use crate::invocation::{Access, Invocation, is_postgres_url};
 use crate::render::{ImportOut, InitOut, Output, Text};
 use crate::text::PolicyChanged;
 use crate::{
-    corrections_cmd, demo, exports_cmd, generate, membership_cmd, peer_cmd, plan_file,
-    resources_cmd, tokens_cmd, treasury_cmd,
+    corrections_cmd, demo, exports_cmd, generate, governance_cmd, membership_cmd, peer_cmd,
+    plan_file, resources_cmd, tokens_cmd, treasury_cmd,
 };
 
 /// An output that prints nothing (the command wrote its data to stdout itself).
@@ -54,8 +54,12 @@ impl Text for Nothing {
 
 pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
     let invocation = Invocation::new(cli.global)?;
-    let s = &invocation;
-    match cli.command {
+    dispatch(&invocation, cli.command)
+}
+
+/// Runs one command of the command line (also the command a proposal captures).
+pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> {
+    match command {
         Cmd::Init => init(s),
         Cmd::Demo => demo::run(s),
         Cmd::Agent(AgentCmd::Add { handle, name, role }) => {
@@ -187,9 +191,14 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
             let bucket = plan_file::load_plan(Path::new(&file))?;
             out(s.write(&SetPlan { project, bucket })?)
         }
-        Cmd::Plan(PlanCmd::Show { project, version }) => {
-            out(s.read(&ShowPlan { project, version })?)
-        }
+        Cmd::Plan(PlanCmd::Show {
+            project,
+            history: true,
+            ..
+        }) => out(s.read(&fairshare_ops::governance::PlanHistory { project })?),
+        Cmd::Plan(PlanCmd::Show {
+            project, version, ..
+        }) => out(s.read(&ShowPlan { project, version })?),
         Cmd::Revenue {
             project,
             amount,
@@ -239,6 +248,12 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
         Cmd::Pool(command) => peer_cmd::pool(s, command),
         Cmd::Leave(args) => peer_cmd::leave(s, args),
         Cmd::Captable(args) => peer_cmd::captable(s, args),
+        Cmd::Governance(command) => governance_cmd::governance(s, command),
+        Cmd::Propose(args) => governance_cmd::propose(s, args),
+        Cmd::Vote(args) => governance_cmd::vote(s, args),
+        Cmd::Proposal(command) => governance_cmd::proposal(s, command),
+        Cmd::Proposals(args) => governance_cmd::proposals(s, args),
+        Cmd::Policy(command) => governance_cmd::policy(s, command),
         Cmd::Verify { head, events } => out(s.scan(&Verify { head, events })?),
         Cmd::Serve(args) => crate::server_cmd::serve(s, args),
         Cmd::Key(command) => crate::server_cmd::key(s, command),

@@ -18,13 +18,29 @@ pub use fairshare_ops::backend::Access;
 pub struct Invocation {
     pub global: Global,
     pub clock: Clock,
+    /// Writes are not run but captured: `propose -- COMMAND` runs COMMAND's arm of the CLI
+    /// this way to get the core command its request makes ([`Captured`]).
+    pub capture: bool,
 }
+
+/// The command a write would have run, in an invocation that captures writes.
+#[derive(Debug)]
+pub struct Captured(pub fairshare_core::Command);
+
+impl std::fmt::Display for Captured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a proposed {} is not run", self.0.op())
+    }
+}
+
+impl std::error::Error for Captured {}
 
 impl Invocation {
     pub fn new(global: Global) -> Result<Invocation> {
         Ok(Invocation {
             global,
             clock: Clock::from_env()?,
+            capture: false,
         })
     }
 
@@ -55,6 +71,9 @@ impl Invocation {
 
     /// Runs a write as the actor, with the idempotency key, now.
     pub fn write<O: Write>(&self, op: &O) -> Result<O::View> {
+        if self.capture {
+            return Err(Captured(op.command(self.actor())?).into());
+        }
         // A stranger asking to join as themself (`--as HANDLE join request HANDLE`) is the one
         // actor who is no agent yet: the core decides what they may do.
         let mut local = if op.stranger() == Some(self.actor()) {
@@ -63,6 +82,16 @@ impl Invocation {
             self.open_local()?
         };
         Ok(local.write(self.actor(), self.global.key.as_deref(), op)?)
+    }
+
+    /// Runs `command`, built here for `op`, as the actor, and answers `op`'s view.
+    pub fn write_command<O: Write>(
+        &self,
+        op: &O,
+        command: &fairshare_core::Command,
+    ) -> Result<O::View> {
+        let mut local = self.open_local()?;
+        Ok(local.write_command(self.actor(), self.global.key.as_deref(), op, command)?)
     }
 
     /// Runs a read as the actor.

@@ -16,6 +16,7 @@ mod demo;
 mod error;
 mod exports_cmd;
 mod generate;
+mod governance_cmd;
 mod invocation;
 mod membership_cmd;
 mod peer_cmd;

@@ -164,6 +164,15 @@ impl Text for ProjectShow {
             "  activity:     {} contributions, {} distributions",
             self.contributions, self.distributions
         );
+        if !self.since.is_empty() {
+            out.push_str(
+                "  rules in force:
+",
+            );
+            for since in &self.since {
+                let _ = writeln!(out, "    {:<14} {}", since.rule, since.words());
+            }
+        }
         out
     }
 }

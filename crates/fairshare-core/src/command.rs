@@ -7,9 +7,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
+use crate::governance::{Ballot, GovernanceMode, Tally, Voter, Weighting};
 use crate::model::{Kind, Plan, Role};
 use crate::peer::{CapRow, PeerShare, PoolLine, ValueChange};
 use crate::resources::{Owner, SplitShare};
+use crate::time::Timestamp;
 use crate::tokens::{HatchResult, HatchSpec, Redemption, TokenMint};
 use crate::value::Value;
 
@@ -489,6 +491,54 @@ pub enum Command {
         slug: String,
         reason: String,
     },
+    // --- governance --- (issue 14; decided and applied in `governance.rs`)
+    /// Sets how a project (`None`: the network) changes its rules. A field left out takes its
+    /// default (quorum 50, threshold 66.67, notice 3 days, voting 7 days, equal weights).
+    SetGovernance {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project: Option<String>,
+        mode: GovernanceMode,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        quorum: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        threshold: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notice_days: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        voting_days: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        weight: Option<Weighting>,
+    },
+    /// Proposes rule changes of a project (`None`: of the network), each a command as it
+    /// would be issued directly. `id` is the client's; `proposal-N` when absent.
+    Propose {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project: Option<String>,
+        title: String,
+        changes: Vec<Command>,
+    },
+    /// The actor's vote on an open proposal (a later vote replaces an earlier one).
+    Vote {
+        proposal: String,
+        vote: Ballot,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Closes a proposal after its voting period and records its tally.
+    CloseProposal {
+        proposal: String,
+    },
+    /// Its author withdraws an open proposal.
+    WithdrawProposal {
+        proposal: String,
+    },
+    /// A passed proposal takes effect at the end of its notice: its changes are decided
+    /// again and applied, or it fails with the reason.
+    EnactProposal {
+        proposal: String,
+    },
 }
 
 /// The work contribution a technician's hours make: its id and value.
@@ -567,6 +617,13 @@ impl Command {
             Command::ProposeProject { .. } => "propose_project",
             Command::AdmitProject { .. } => "admit_project",
             Command::DeclineProject { .. } => "decline_project",
+            // --- governance ---
+            Command::SetGovernance { .. } => "set_governance",
+            Command::Propose { .. } => "propose",
+            Command::Vote { .. } => "vote",
+            Command::CloseProposal { .. } => "close_proposal",
+            Command::WithdrawProposal { .. } => "withdraw_proposal",
+            Command::EnactProposal { .. } => "enact_proposal",
         }
     }
 }
@@ -786,6 +843,29 @@ pub enum Outcome {
         amount: i128,
         #[serde(with = "crate::serde_text")]
         converted: i128,
+    },
+    // --- governance ---
+    /// A proposal opened: its id, the end of its voting, its voters and their weights.
+    Proposed {
+        id: String,
+        deadline: Timestamp,
+        voters: Vec<Voter>,
+    },
+    /// A proposal closed with its tally; `notice_ends` when it passed.
+    ProposalClosed {
+        passed: bool,
+        tally: Tally,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notice_ends: Option<Timestamp>,
+    },
+    /// A proposal took effect: the outcome of each of its changes, in order.
+    Enacted {
+        outcomes: Vec<Outcome>,
+    },
+    /// A passed proposal could not take effect: change `change` (from 1) was refused.
+    EnactmentFailed {
+        change: u32,
+        reason: String,
     },
 }
 

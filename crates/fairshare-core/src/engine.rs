@@ -42,6 +42,8 @@ enum Area {
     /// Joining, roles and proposed projects: the one area an actor who is no agent may
     /// reach (to ask to join).
     Membership,
+    /// Governance settings and proposals.
+    Governance,
 }
 
 impl Area {
@@ -114,6 +116,13 @@ impl Area {
             | Command::ProposeProject { .. }
             | Command::AdmitProject { .. }
             | Command::DeclineProject { .. } => Area::Membership,
+            // --- governance ---
+            Command::SetGovernance { .. }
+            | Command::Propose { .. }
+            | Command::Vote { .. }
+            | Command::CloseProposal { .. }
+            | Command::WithdrawProposal { .. }
+            | Command::EnactProposal { .. } => Area::Governance,
         }
     }
 }
@@ -121,17 +130,37 @@ impl Area {
 impl State {
     /// Validates `command` for `ctx.actor` and computes its outcome. Never changes the state.
     pub fn decide(&self, ctx: &Ctx, command: &Command) -> DomainResult<Outcome> {
-        // Every area but membership refuses an actor who is no agent; membership looks the
-        // role up itself (a stranger may ask to join).
-        let role = self.role_of(&ctx.actor);
+        let role = match self.role_of(&ctx.actor) {
+            Ok(role) => role,
+            // A stranger asks to join as themself: the one command of an actor who is no
+            // agent yet (membership.rs decides what they may ask).
+            Err(_) if matches!(command, Command::RequestJoin { .. }) => {
+                return self.decide_stranger(ctx, command);
+            }
+            Err(unknown) => return Err(unknown),
+        };
+        // A rule change of a project governed by proposals is refused here, issued directly;
+        // a proposal's changes are decided by `decide_as` (governance.rs).
+        self.check_direct(command)?;
+        self.decide_as(ctx, role, command)
+    }
+
+    /// Decides `command` for an actor of `role`, by the capability it belongs to.
+    pub(crate) fn decide_as(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        command: &Command,
+    ) -> DomainResult<Outcome> {
         match Area::of(command) {
-            Area::Core => self.decide_core(ctx, role?, command),
-            Area::Corrections => self.decide_correction(ctx, role?, command),
-            Area::Resources => self.decide_resources(ctx, role?, command),
-            Area::Peer => self.decide_peer(ctx, role?, command),
-            Area::Tokens => self.decide_token(ctx, role?, command),
-            Area::Treasury => self.decide_treasury(ctx, role?, command),
-            Area::Membership => self.decide_membership(ctx, command),
+            Area::Core => self.decide_core(ctx, role, command),
+            Area::Corrections => self.decide_correction(ctx, role, command),
+            Area::Resources => self.decide_resources(ctx, role, command),
+            Area::Peer => self.decide_peer(ctx, role, command),
+            Area::Tokens => self.decide_token(ctx, role, command),
+            Area::Treasury => self.decide_treasury(ctx, role, command),
+            Area::Governance => self.decide_governance(ctx, role, command),
+            Area::Membership => self.decide_membership(ctx, role, command),
         }
     }
 
@@ -207,6 +236,30 @@ impl State {
         &mut self,
         ctx: &Ctx,
         command: &Command,
+        outcome: Outcome,
+    ) -> DomainResult<()> {
+        if ctx.seq != self.head + 1 {
+            return Err(DomainError::corrupt(format!(
+                "event {} follows event {}: the log has a gap",
+                ctx.seq, self.head
+            )));
+        }
+        let keyed = ctx.key.as_ref().map(|_| KeyRecord::compact(&outcome));
+        self.apply_area(ctx, command, outcome)?;
+        self.note_rule(ctx, command, None);
+        if let Some(outcome) = keyed {
+            self.record_key(ctx, outcome);
+        }
+        self.head = ctx.seq;
+        Ok(())
+    }
+
+    /// Applies an outcome by the capability its command belongs to (also each change of an
+    /// enacted proposal).
+    pub(crate) fn apply_area(
+        &mut self,
+        ctx: &Ctx,
+        command: &Command,
         mut outcome: Outcome,
     ) -> DomainResult<()> {
         let payout_lines = match &mut outcome {
@@ -214,12 +267,6 @@ impl State {
             _ => Vec::new(),
         };
         let outcome = &outcome;
-        if ctx.seq != self.head + 1 {
-            return Err(DomainError::corrupt(format!(
-                "event {} follows event {}: the log has a gap",
-                ctx.seq, self.head
-            )));
-        }
         match Area::of(command) {
             Area::Core => self.apply_core(ctx, command, outcome, payout_lines)?,
             Area::Corrections => self.apply_correction(ctx, command, outcome)?,
@@ -228,9 +275,8 @@ impl State {
             Area::Tokens => self.apply_token(ctx, command, outcome)?,
             Area::Treasury => self.apply_treasury(ctx, command, outcome)?,
             Area::Membership => self.apply_membership(ctx, command, outcome)?,
+            Area::Governance => self.apply_governance(ctx, command, outcome)?,
         }
-        self.record_key(ctx, outcome);
-        self.head = ctx.seq;
         Ok(())
     }
 
@@ -348,14 +394,14 @@ impl State {
     }
 
     /// Remembers what an idempotency key was first used for.
-    fn record_key(&mut self, ctx: &Ctx, outcome: &Outcome) {
+    fn record_key(&mut self, ctx: &Ctx, outcome: Outcome) {
         if let Some(key) = &ctx.key {
             self.keys.insert(
                 key.clone(),
                 KeyRecord {
                     payload_hash: ctx.payload_hash.clone(),
                     seq: ctx.seq,
-                    outcome: KeyRecord::compact(outcome),
+                    outcome,
                 },
             );
         }

@@ -45,6 +45,7 @@ mod distribute;
 mod engine;
 mod error;
 mod event;
+mod governance;
 mod ledger;
 mod limits;
 mod membership;
@@ -103,3 +104,9 @@ pub use tokens::{HatchResult, HatchSpec, Price, Redemption, Token, TokenMint};
 pub use treasury::{Expense, Payout, TreasuryStatus, convert_floor};
 // --- membership ---
 pub use membership::{Admission, Asked, JoinRequest, PENDING_MAX, ProjectProposal};
+// --- governance ---
+pub use governance::{
+    Ballot, CHANGES_MAX, GovernanceMode, GovernanceSettings, NOTICE_DAYS_DEFAULT, Proposal,
+    ProposalStatus, QUORUM_DEFAULT, RuleChange, Scope, THRESHOLD_DEFAULT, Tally,
+    VOTING_DAYS_DEFAULT, Voter, Weighting, governed_scope,
+};

@@ -278,19 +278,31 @@ fn with_article(role: Role) -> String {
 }
 
 impl State {
-    /// Decides a membership command. `RequestJoin` is the one command an actor who is no
-    /// agent may make (for themself); every other one needs an agent's role.
-    pub(crate) fn decide_membership(&self, ctx: &Ctx, command: &Command) -> DomainResult<Outcome> {
-        if let Command::RequestJoin {
-            handle,
-            name,
-            about,
-        } = command
-        {
-            return self.decide_request_join(ctx, handle, name.as_deref(), about.as_deref());
-        }
-        let role = self.role_of(&ctx.actor)?;
+    /// A request to join by an actor who is no agent yet: the one command such an actor may
+    /// make, for themself only.
+    pub(crate) fn decide_stranger(&self, ctx: &Ctx, command: &Command) -> DomainResult<Outcome> {
         match command {
+            Command::RequestJoin {
+                handle,
+                name,
+                about,
+            } => self.decide_request_join(ctx, handle, name.as_deref(), about.as_deref()),
+            _ => Err(DomainError::corrupt(format!(
+                "{} is not a request to join",
+                command.op()
+            ))),
+        }
+    }
+
+    /// Decides a membership command for an agent of `role`.
+    pub(crate) fn decide_membership(
+        &self,
+        ctx: &Ctx,
+        role: Role,
+        command: &Command,
+    ) -> DomainResult<Outcome> {
+        match command {
+            Command::RequestJoin { .. } => self.decide_stranger(ctx, command),
             Command::AdmitAgent { handle, .. } => self.decide_admit_agent(role, handle),
             Command::DeclineJoin { handle, reason } => self.decide_decline(
                 role,

@@ -11,6 +11,7 @@ use crate::date::Date;
 use crate::error::{DomainError, DomainResult};
 use crate::ledger::Ledger;
 use crate::model::{Agent, Contribution, Kind, OPERATOR, Plan, Policy, Role};
+use crate::time::Timestamp;
 use crate::value::Value;
 
 /// Key of an aggregate of counted value: kind and work category.
@@ -143,6 +144,9 @@ pub struct Ctx {
     pub actor: String,
     /// The day the event is recorded.
     pub date: Date,
+    /// The instant the event is recorded, to the second (its `recorded_at`): what governance
+    /// deadlines are measured against. [`Ctx::new`] puts midnight of `date`.
+    pub at: Timestamp,
     pub key: Option<String>,
     /// Hex SHA-256 of actor and command, recorded with the key to refuse a reused key.
     pub payload_hash: String,
@@ -168,10 +172,22 @@ impl Ctx {
             seq,
             actor: actor.into(),
             date,
+            at: Timestamp::of_date(date),
             key: None,
             payload_hash: String::new(),
             rules: RULES,
         }
+    }
+
+    /// A new event's context at the instant `recorded_at` (RFC 3339; a bare `YYYY-MM-DD` is
+    /// midnight of that day), its date being that instant's day.
+    pub fn recorded(seq: u64, actor: impl Into<String>, recorded_at: &str) -> DomainResult<Ctx> {
+        let date = Date::parse(recorded_at)?;
+        let at = Timestamp::parse(recorded_at).unwrap_or(Timestamp::of_date(date));
+        Ok(Ctx {
+            at,
+            ..Ctx::new(seq, actor, date)
+        })
     }
 
     /// Whether the rules of issue 13 (see [`RULES`]) decide this event.
@@ -203,6 +219,8 @@ pub struct State {
     pub(crate) treasury: crate::treasury::Treasury,
     // --- membership ---
     pub(crate) membership: crate::membership::Membership,
+    // --- governance ---
+    pub(crate) governance: crate::governance::Governance,
 }
 
 impl State {

@@ -47,6 +47,7 @@ pub mod credentials;
 mod de;
 pub mod distributions;
 mod error;
+pub mod governance;
 mod local;
 pub mod log;
 pub mod membership;

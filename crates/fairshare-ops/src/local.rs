@@ -44,8 +44,20 @@ impl Local {
     /// Runs a write as `actor`, with an optional idempotency key, at the clock's time.
     pub fn write<O: Write>(&mut self, actor: &str, key: Option<&str>, op: &O) -> OpResult<O::View> {
         let command = op.command(actor)?;
+        self.write_command(actor, key, op, &command)
+    }
+
+    /// Runs `command`, built by the caller for `op`, and answers `op`'s view: a proposal
+    /// whose changes the CLI captured from its own command line.
+    pub fn write_command<O: Write>(
+        &mut self,
+        actor: &str,
+        key: Option<&str>,
+        op: &O,
+        command: &fairshare_core::Command,
+    ) -> OpResult<O::View> {
         let now = self.clock.now_text();
-        let executed = self.book.execute(actor, &command, key, &now)?;
+        let executed = self.book.execute(actor, command, key, &now)?;
         op.view(self.book.state(), &executed)
     }
 

@@ -172,6 +172,10 @@ pub struct ProjectShow {
     pub policy: PolicyOut,
     /// The plan in force.
     pub plan: PlanOut,
+    /// Each rule in force (plan, rates, skills, multipliers, half-life, blend, fees, token,
+    /// leaver policy, governance) and the event (and proposal) that set it.
+    #[serde(default)]
+    pub since: Vec<crate::governance::SinceOut>,
 }
 
 operation!(ShowProject => ProjectShow, Get "/api/v1/projects/{project}", "projects",
@@ -195,6 +199,7 @@ impl Read for ShowProject {
                 .count(),
             policy: PolicyOut::of(&project.policy),
             plan: PlanOut::of(project, project.plan_version(), project.plan()),
+            since: crate::governance::rules_since(state, Some(&project.slug)),
         })
     }
 }

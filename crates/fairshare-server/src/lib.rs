@@ -30,6 +30,7 @@ mod malformed;
 mod offload;
 mod operations;
 mod routes;
+mod ticker;
 mod web;
 mod writer;
 
@@ -74,6 +75,9 @@ pub struct ServerConfig {
     /// Before a read, catch up with events other processes appended to the book. Turn off only
     /// when this server is the book's only writer (no CLI, no second server).
     pub catch_up_reads: bool,
+    /// How often the server enacts the passed proposals whose notice has ended, when no write
+    /// does it first (the first time one period after the start).
+    pub enact_every: std::time::Duration,
 }
 
 impl ServerConfig {
@@ -85,6 +89,7 @@ impl ServerConfig {
             public: true,
             fixed_time: None,
             catch_up_reads: true,
+            enact_every: ticker::ENACT_EVERY_DEFAULT,
         }
     }
 }
@@ -150,6 +155,7 @@ pub async fn serve_on(
         streams: events::streams(),
         joins: limiter::Limiter::for_joins(),
     });
+    let ticker = tokio::spawn(ticker::enact_due(app.clone(), config.enact_every));
     let router = routes::router(app);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, public = config.public, "fairshare server listening");
@@ -158,8 +164,10 @@ pub async fn serve_on(
     let served = axum::serve(malformed::ProblemListener(listener), service)
         .with_graceful_shutdown(shutdown)
         .await;
-    // The router (and with it every sender of the write queue) is gone: the writer commits
-    // what is still queued, then stops.
+    // The router (and with it every sender of the write queue but the ticker's) is gone: the
+    // ticker stops, the writer commits what is still queued, then stops.
+    ticker.abort();
+    let _ = ticker.await;
     writer_task.await.context("the writer task panicked")?;
     tracing::info!("fairshare server stopped");
     served.context("the HTTP server failed")

@@ -6,8 +6,8 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
 use fairshare_ops::{
-    Method, agents, contributions, corrections, distributions, log, membership, peer, plans,
-    projects, resources, tokens, treasury,
+    Method, agents, contributions, corrections, distributions, governance, log, membership, peer,
+    plans, projects, resources, tokens, treasury,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -154,6 +154,20 @@ fn table() -> Vec<Served> {
         write::<peer::Leave>(),
         read::<peer::Captable>(),
         write::<peer::RecordCaptable>(),
+        // governance
+        write::<governance::SetGovernance>(),
+        read::<governance::ShowGovernance>(),
+        write::<governance::SetNetworkGovernance>(),
+        read::<governance::ShowNetworkGovernance>(),
+        write::<governance::Propose>(),
+        read::<governance::ListProposals>(),
+        read::<governance::ShowProposal>(),
+        write::<governance::Vote>(),
+        write::<governance::CloseProposal>(),
+        write::<governance::WithdrawProposal>(),
+        write::<governance::EnactProposal>(),
+        read::<governance::PolicyHistory>(),
+        read::<governance::PlanHistory>(),
     ]
 }
 

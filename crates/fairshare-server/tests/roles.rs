@@ -4,7 +4,7 @@
 mod common;
 
 use common::{TestBook, TestServer};
-use fairshare_core::{Command, Kind, Role};
+use fairshare_core::{Command, Kind, OPERATOR, Role};
 use serde_json::{Value, json};
 
 const ROLES: [&str; 4] = ["cus", "aff", "obs", "none"];
@@ -91,7 +91,62 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
     commands.extend(treasury_setup());
     commands.extend(membership_setup());
     book.setup(commands);
+    governance_setup(book);
     keys
+}
+
+/// Before the server's time: projects `gc` (1 day of voting, 5 of notice) and `gv` (30 days
+/// of voting) governed by proposals, where `cus` and `aff` have counted work. In `gc`: `ge`,
+/// passed and due (its notice ended before the server's time, and no write came since), and
+/// `gc-{role}`, open past their deadline. In `gv`: `gv-vote` open, and `gw-{role}`, open, by
+/// `cus`.
+fn governance_setup(book: &TestBook) {
+    let (opened, closed) = ("2026-11-11T12:00:00Z", "2026-11-13T12:00:00Z");
+    let governance = |project: &str, voting_days, notice_days| Command::SetGovernance {
+        project: Some(project.into()),
+        mode: fairshare_core::GovernanceMode::Proposals,
+        quorum: None,
+        threshold: None,
+        notice_days: Some(notice_days),
+        voting_days: Some(voting_days),
+        weight: None,
+    };
+    let mut commands = Vec::new();
+    for project in ["gc", "gv"] {
+        commands.push(Command::add_project(project, "CAD", 2));
+        commands.push(Command::set_rate(project, "dev", "10.00"));
+        commands.push(work(project, "cus"));
+        commands.push(work(project, "aff"));
+    }
+    commands.push(governance("gc", 1, 5));
+    commands.push(governance("gv", 30, 1));
+    book.setup_as(OPERATOR, opened, commands);
+    let propose = |id: String, project: &str| Command::Propose {
+        id: Some(id),
+        project: Some(project.into()),
+        title: "a new rate".into(),
+        changes: vec![Command::set_rate(project, "dev", "11.00")],
+    };
+    let vote = |ballot| Command::Vote {
+        proposal: "ge".into(),
+        vote: ballot,
+        reason: None,
+    };
+    let mut by_cus = vec![propose("ge".into(), "gc")];
+    by_cus.extend(ROLES.map(|role| propose(format!("gc-{role}"), "gc")));
+    by_cus.push(vote(fairshare_core::Ballot::Yes));
+    book.setup_as("cus", opened, by_cus);
+    book.setup_as("aff", opened, vec![vote(fairshare_core::Ballot::Yes)]);
+    book.setup_as(
+        OPERATOR,
+        closed,
+        vec![Command::CloseProposal {
+            proposal: "ge".into(),
+        }],
+    );
+    let mut in_gv = vec![propose("gv-vote".into(), "gv")];
+    in_gv.extend(ROLES.map(|role| propose(format!("gw-{role}"), "gv")));
+    book.setup_as("cus", closed, in_gv);
 }
 
 fn project(slug: &str) -> Command {
@@ -321,6 +376,57 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
         key: None,
     };
     vec![
+        // governance: first, as the server's first write enacts every proposal due (`ge`);
+        // the custodian's enacts it, the others find it enacted.
+        Case {
+            method: "POST",
+            path: "/api/v1/proposals/ge/enact".into(),
+            body: None,
+            expect: [200, 409, 409, 401],
+            key: None,
+        },
+        members(
+            "POST",
+            "/api/v1/proposals".into(),
+            Some(
+                json!({"id": format!("np-{role}"), "project": "gv", "title": "t",
+                "changes": [{"op": "set_rate", "request": {"project": "gv", "category": "dev", "per_hour": "13.00"}}]}),
+            ),
+            201,
+        ),
+        members(
+            "POST",
+            "/api/v1/proposals/gv-vote/votes".into(),
+            Some(json!({"vote": "yes", "reason": "fair"})),
+            200,
+        ),
+        // Anyone closes a proposal whose voting is over.
+        Case {
+            method: "POST",
+            path: format!("/api/v1/proposals/gc-{role}/close"),
+            body: None,
+            expect: [200, 200, 200, 401],
+            key: None,
+        },
+        // Only its author (cus) withdraws.
+        custodian_only(
+            "POST",
+            format!("/api/v1/proposals/gw-{role}/withdraw"),
+            None,
+            200,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/projects/p/governance".into(),
+            Some(json!({"mode": "direct"})),
+            200,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/governance".into(),
+            Some(json!({"mode": "direct", "quorum": "50"})),
+            200,
+        ),
         custodian_only(
             "POST",
             "/api/v1/agents".into(),
@@ -764,7 +870,7 @@ fn each_role_against_each_write_endpoint() {
             .filter_map(|e| e["actor"].as_str())
             .collect();
         // (Anyone asks to join: the observer as itself, the keyless stranger as the handle
-        // they asked for.)
+        // they asked for; and an observer's other write: closing a proposal, which anyone may.)
         assert!(
             actors.is_subset(&["operator", "cus", "aff", "obs", "join-none"].into()),
             "{actors:?}"

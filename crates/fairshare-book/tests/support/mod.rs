@@ -25,6 +25,10 @@ pub struct Runner {
     pub steps_run: usize,
     /// Contributions and distributions by the `id` their step gives them ("c-dev", "d1").
     named: BTreeMap<String, u64>,
+    /// The time of the step being run: its `at`, or [`RECORDED_AT`].
+    at: String,
+    /// The step being run must be refused (`expect_refused`) and change nothing.
+    refusing: bool,
 }
 
 fn text(step: &Map<String, Json>, field: &str) -> String {
@@ -48,13 +52,44 @@ impl Runner {
             current_asset: None,
             steps_run: 0,
             named: BTreeMap::new(),
+            at: RECORDED_AT.to_string(),
+            refusing: false,
         }
     }
 
+    /// Runs a command at the step's time. When the step expects a refusal, checks that it is
+    /// refused and that the book did not change, and answers an empty result.
     fn execute(&mut self, actor: &str, command: Command, key: Option<&str>) -> Executed {
-        self.book
-            .execute(actor, &command, key, RECORDED_AT)
-            .unwrap_or_else(|e| panic!("{} refused: {e}", command.op()))
+        if !self.refusing {
+            return self
+                .book
+                .execute(actor, &command, key, &self.at)
+                .unwrap_or_else(|e| panic!("{} refused: {e}", command.op()));
+        }
+        let (head, before) = (self.book.state().head(), self.book.state().clone());
+        let result = self.book.execute(actor, &command, key, &self.at);
+        assert!(
+            result.is_err(),
+            "{} by {actor} was not refused",
+            command.op()
+        );
+        assert_eq!(
+            self.book.state().head(),
+            head,
+            "a refused {} was recorded",
+            command.op()
+        );
+        assert!(
+            *self.book.state() == before,
+            "a refused {} changed the state",
+            command.op()
+        );
+        Executed {
+            seq: head,
+            actor: actor.to_string(),
+            outcome: Outcome::Done,
+            replayed: true,
+        }
     }
 
     fn project_asset(&mut self, project: &str) -> (String, u32) {
@@ -83,6 +118,11 @@ impl Runner {
         for (index, step) in steps[..until].iter().enumerate() {
             let step = step.as_object().expect("step object");
             let repeat = step.get("repeat").and_then(Json::as_u64).unwrap_or(1);
+            self.at = opt_text(step, "at").unwrap_or_else(|| RECORDED_AT.to_string());
+            self.refusing = step
+                .get("expect_refused")
+                .and_then(Json::as_bool)
+                .unwrap_or(false);
             let mut received = BTreeMap::new();
             for _ in 0..repeat {
                 received = self.step(step);
@@ -105,115 +145,12 @@ impl Runner {
         let op = text(step, "op");
         let key = opt_text(step, "key");
         let executed = match op.as_str() {
-            "agent" => self.execute(
-                OPERATOR,
-                Command::AddAgent {
-                    handle: text(step, "handle"),
-                    name: None,
-                    role: text(step, "role").parse::<Role>().expect("role"),
-                },
-                key.as_deref(),
-            ),
-            "project" => {
-                let slug = text(step, "slug");
-                let currency = text(step, "currency");
-                let exponent = step["exponent"].as_u64().expect("exponent") as u32;
-                self.assets
-                    .insert(slug.clone(), (currency.clone(), exponent));
-                self.execute(
-                    OPERATOR,
-                    Command::AddProject {
-                        slug,
-                        name: None,
-                        currency,
-                        exponent,
-                        approvals: 0,
-                    },
-                    key.as_deref(),
-                )
+            "agent" | "project" | "rate" | "skill" | "multiplier" | "contribute" | "plan"
+            | "revenue" => {
+                let command = self.core_command(&op, step);
+                self.execute(OPERATOR, command, key.as_deref())
             }
-            "rate" => self.execute(
-                OPERATOR,
-                Command::SetRate {
-                    project: text(step, "project"),
-                    category: text(step, "category"),
-                    per_hour: text(step, "per_hour"),
-                },
-                key.as_deref(),
-            ),
-            "skill" => self.execute(
-                OPERATOR,
-                Command::SetSkill {
-                    project: text(step, "project"),
-                    agent: text(step, "agent"),
-                    factor: text(step, "factor"),
-                },
-                key.as_deref(),
-            ),
-            "multiplier" => self.execute(
-                OPERATOR,
-                Command::SetMultiplier {
-                    project: text(step, "project"),
-                    kind: text(step, "kind").parse::<Kind>().expect("kind"),
-                    factor: text(step, "factor"),
-                },
-                key.as_deref(),
-            ),
-            "contribute" => {
-                let project = text(step, "project");
-                self.project_asset(&project);
-                let kind = text(step, "kind").parse::<Kind>().expect("kind");
-                self.execute(
-                    OPERATOR,
-                    Command::Log {
-                        project,
-                        agent: text(step, "agent"),
-                        kind,
-                        category: opt_text(step, "category"),
-                        hours: opt_text(step, "hours"),
-                        amount: opt_text(step, "amount"),
-                        rate: opt_text(step, "rate"),
-                        value: opt_text(step, "value"),
-                        date: None,
-                        note: None,
-                        gift: step.get("gift").and_then(Json::as_bool).unwrap_or(false),
-                        reimbursable: step
-                            .get("reimbursable")
-                            .and_then(Json::as_bool)
-                            .unwrap_or(false),
-                    },
-                    key.as_deref(),
-                )
-            }
-            "plan" => {
-                let buckets = step["buckets"]
-                    .as_array()
-                    .expect("buckets")
-                    .iter()
-                    .map(scenario_bucket)
-                    .collect();
-                self.execute(
-                    OPERATOR,
-                    Command::SetPlan {
-                        project: text(step, "project"),
-                        plan: Plan { buckets },
-                    },
-                    key.as_deref(),
-                )
-            }
-            "revenue" => {
-                let project = text(step, "project");
-                self.project_asset(&project);
-                self.execute(
-                    OPERATOR,
-                    Command::Revenue {
-                        project,
-                        amount: text(step, "amount"),
-                        from: None,
-                    },
-                    key.as_deref(),
-                )
-            }
+            op if GOVERNANCE_OPS.contains(&op) => self.governance_step(op, step, key.as_deref()),
             "campaign" | "pledge" | "cancel" | "purchase" | "fees" | "use" | "expect_resource" => {
                 match self.resource_step(&op, step, key.as_deref()) {
                     Some(executed) => executed,
@@ -246,6 +183,91 @@ impl Runner {
         let mut received = self.received(&executed, &before);
         self.token_received(&executed, &mut received);
         received
+    }
+
+    /// The command of a core step (`agent`, `project`, `rate`, `skill`, `multiplier`,
+    /// `contribute`, `plan`, `revenue`): also what a proposal's `change` step proposes.
+    fn core_command(&mut self, op: &str, step: &Map<String, Json>) -> Command {
+        match op {
+            "agent" => Command::AddAgent {
+                handle: text(step, "handle"),
+                name: None,
+                role: text(step, "role").parse::<Role>().expect("role"),
+            },
+            "project" => {
+                let slug = text(step, "slug");
+                let currency = text(step, "currency");
+                let exponent = step["exponent"].as_u64().expect("exponent") as u32;
+                self.assets
+                    .insert(slug.clone(), (currency.clone(), exponent));
+                Command::AddProject {
+                    slug,
+                    name: None,
+                    currency,
+                    exponent,
+                    approvals: 0,
+                }
+            }
+            "rate" => Command::SetRate {
+                project: text(step, "project"),
+                category: text(step, "category"),
+                per_hour: text(step, "per_hour"),
+            },
+            "skill" => Command::SetSkill {
+                project: text(step, "project"),
+                agent: text(step, "agent"),
+                factor: text(step, "factor"),
+            },
+            "multiplier" => Command::SetMultiplier {
+                project: text(step, "project"),
+                kind: text(step, "kind").parse::<Kind>().expect("kind"),
+                factor: text(step, "factor"),
+            },
+            "contribute" => {
+                let project = text(step, "project");
+                self.project_asset(&project);
+                let kind = text(step, "kind").parse::<Kind>().expect("kind");
+                Command::Log {
+                    project,
+                    agent: text(step, "agent"),
+                    kind,
+                    category: opt_text(step, "category"),
+                    hours: opt_text(step, "hours"),
+                    amount: opt_text(step, "amount"),
+                    rate: opt_text(step, "rate"),
+                    value: opt_text(step, "value"),
+                    date: None,
+                    note: None,
+                    gift: step.get("gift").and_then(Json::as_bool).unwrap_or(false),
+                    reimbursable: step
+                        .get("reimbursable")
+                        .and_then(Json::as_bool)
+                        .unwrap_or(false),
+                }
+            }
+            "plan" => {
+                let buckets = step["buckets"]
+                    .as_array()
+                    .expect("buckets")
+                    .iter()
+                    .map(scenario_bucket)
+                    .collect();
+                Command::SetPlan {
+                    project: text(step, "project"),
+                    plan: Plan { buckets },
+                }
+            }
+            "revenue" => {
+                let project = text(step, "project");
+                self.project_asset(&project);
+                Command::Revenue {
+                    project,
+                    amount: text(step, "amount"),
+                    from: None,
+                }
+            }
+            other => panic!("{other:?} is not a core op"),
+        }
     }
 
     /// Steps of shared resources (printer.json). Returns None for pure checks.
@@ -426,7 +448,10 @@ impl Runner {
         context: &str,
     ) {
         // The corrections report's `expect` is checked by its step.
-        let amounts = step.get("expect").filter(|_| step["op"] != "corrections");
+        // So is a closed proposal's tally.
+        let amounts = step
+            .get("expect")
+            .filter(|_| step["op"] != "corrections" && step["op"] != "close_proposal");
         if let Some(expect) = amounts.and_then(Json::as_object) {
             for (name, amount) in expect {
                 let (account, asset, exponent) = self.asset_of(name);
@@ -463,6 +488,112 @@ impl Runner {
             .ledger()
             .audit()
             .unwrap_or_else(|e| panic!("{context}: ledger audit: {e}"));
+    }
+}
+
+// --- governance (issue 14) ---
+
+/// Scenario ops that `governance_step` runs.
+const GOVERNANCE_OPS: [&str; 4] = ["governance", "propose", "vote", "close_proposal"];
+
+impl Runner {
+    /// Runs a governance step as its `by` (default: the operator): `governance` (a project's
+    /// settings), `propose` (`id`, `title`, one `change` or a list of `changes`, each a core
+    /// step; `expect_weights`: every voter and their weight), `vote` (`proposal`, `vote`,
+    /// `reason`), `close_proposal` (`expect`: its `status` and tally).
+    fn governance_step(
+        &mut self,
+        op: &str,
+        step: &Map<String, Json>,
+        key: Option<&str>,
+    ) -> Executed {
+        let by = opt_text(step, "by").unwrap_or_else(|| OPERATOR.to_string());
+        let number = |field: &str| step.get(field).map(|n| n.as_u64().expect("days") as u32);
+        let command = match op {
+            "governance" => Command::SetGovernance {
+                project: opt_text(step, "project"),
+                mode: serde_json::from_value(step["mode"].clone()).expect("mode"),
+                quorum: opt_text(step, "quorum"),
+                threshold: opt_text(step, "threshold"),
+                notice_days: number("notice_days"),
+                voting_days: number("voting_days"),
+                weight: step
+                    .get("weight")
+                    .map(|w| serde_json::from_value(w.clone()).expect("weight")),
+            },
+            "propose" => {
+                let steps: Vec<Json> = match (step.get("change"), step.get("changes")) {
+                    (Some(change), _) => vec![change.clone()],
+                    (None, Some(Json::Array(changes))) => changes.clone(),
+                    _ => panic!("a propose step needs a change"),
+                };
+                let changes = steps
+                    .iter()
+                    .map(|change| {
+                        let change = change.as_object().expect("change object");
+                        self.core_command(&text(change, "op"), change)
+                    })
+                    .collect();
+                Command::Propose {
+                    id: opt_text(step, "id"),
+                    project: opt_text(step, "project"),
+                    title: text(step, "title"),
+                    changes,
+                }
+            }
+            "vote" => Command::Vote {
+                proposal: text(step, "proposal"),
+                vote: serde_json::from_value(step["vote"].clone()).expect("vote"),
+                reason: opt_text(step, "reason"),
+            },
+            "close_proposal" => Command::CloseProposal {
+                proposal: text(step, "proposal"),
+            },
+            other => panic!("{other:?} is not a governance op"),
+        };
+        let executed = self.execute(&by, command, key);
+        self.check_governance(op, step, &executed);
+        executed
+    }
+
+    /// Checks a proposal's voters (`expect_weights`) and a closed one's tally (`expect`).
+    fn check_governance(&self, op: &str, step: &Map<String, Json>, executed: &Executed) {
+        let value = |text: &Json| {
+            fairshare_core::Value::parse(text.as_str().expect("value text")).expect("value")
+        };
+        if let (Some(expect), Outcome::Proposed { id, voters, .. }) = (
+            step.get("expect_weights").and_then(Json::as_object),
+            &executed.outcome,
+        ) {
+            let got: BTreeMap<&str, fairshare_core::Value> = voters
+                .iter()
+                .map(|v| (v.agent.as_str(), v.weight))
+                .collect();
+            let want: BTreeMap<&str, fairshare_core::Value> = expect
+                .iter()
+                .map(|(agent, w)| (agent.as_str(), value(w)))
+                .collect();
+            assert_eq!(got, want, "{op} {id}: the voters and their weights");
+        }
+        if op != "close_proposal" || self.refusing {
+            return;
+        }
+        let Some(expect) = step.get("expect").and_then(Json::as_object) else {
+            return;
+        };
+        let Outcome::ProposalClosed { passed, tally, .. } = &executed.outcome else {
+            panic!("close_proposal answered {:?}", executed.outcome);
+        };
+        let status = if *passed { "passed" } else { "rejected" };
+        assert_eq!(expect["status"].as_str(), Some(status), "{op}: status");
+        for (field, got) in [
+            ("yes", tally.yes),
+            ("no", tally.no),
+            ("abstain", tally.abstain),
+            ("eligible", tally.eligible),
+        ] {
+            assert_eq!(got, value(&expect[field]), "{op}: {field}");
+        }
     }
 }
 
@@ -672,7 +803,7 @@ impl Runner {
             return Some(self.execute(&by, command, key));
         }
         let before = self.balances();
-        let result = self.book.execute(&by, &command, key, RECORDED_AT);
+        let result = self.book.execute(&by, &command, key, &self.at);
         assert!(result.is_err(), "{op} by {by} was not refused");
         assert_eq!(self.balances(), before, "a refused {op} changed balances");
         None
@@ -1092,6 +1223,7 @@ pub const RUNNABLE: &[&str] = &[
     "tokens",
     "corrections",
     "treasury",
+    "governance",
 ];
 
 pub fn load(name: &str) -> Json {

@@ -389,3 +389,69 @@ fn a_forged_outcome_is_corrupt() {
         .unwrap_err();
     assert_eq!(nobody.kind(), ErrorKind::Corrupt);
 }
+
+#[test]
+fn a_network_governed_by_proposals_admits_and_sets_roles_by_proposal_only() {
+    let mut book = network();
+    done(&mut book, "zoe", join("zoe"));
+    done(
+        &mut book,
+        "ana",
+        Command::SetGovernance {
+            project: None,
+            mode: crate::governance::GovernanceMode::Proposals,
+            quorum: None,
+            threshold: None,
+            notice_days: None,
+            voting_days: None,
+            weight: None,
+        },
+    );
+    for (command, op) in [
+        (admit("zoe", None), "admit_agent"),
+        (set_role("bea", Role::Custodian), "set_role"),
+        (Command::AdmitProject { slug: "x".into() }, "admit_project"),
+    ] {
+        let (kind, message, _, _) = refusal(&mut book, "ana", command);
+        assert_eq!(kind, ErrorKind::Forbidden);
+        assert_eq!(
+            message,
+            format!(
+                "the network is governed by proposals: {op} must be proposed \
+                 (`propose --network --title TEXT -- COMMAND`) and voted on"
+            )
+        );
+    }
+    // Strangers still ask, and a custodian still declines, directly.
+    done(&mut book, "yan", join("yan"));
+    done(
+        &mut book,
+        "ana",
+        Command::DeclineJoin {
+            handle: "yan".into(),
+            reason: "unknown to us".into(),
+        },
+    );
+    // The admission is proposed, checked at once as if applied now.
+    let proposed = book.ok(
+        "bea",
+        Command::Propose {
+            id: None,
+            project: None,
+            title: "Admit zoe".into(),
+            changes: vec![admit("zoe", Some(Role::Observer))],
+        },
+    );
+    assert!(matches!(proposed, Outcome::Proposed { .. }), "{proposed:?}");
+    let refused = refusal(
+        &mut book,
+        "bea",
+        Command::Propose {
+            id: None,
+            project: None,
+            title: "Admit nobody".into(),
+            changes: vec![admit("nobody", None)],
+        },
+    );
+    assert_eq!(refused.0, ErrorKind::NotFound);
+}

@@ -84,12 +84,17 @@ impl TestBook {
 
     /// Runs commands as the operator (the local custodian), outside any server.
     pub fn setup(&self, commands: Vec<Command>) {
+        self.setup_as(OPERATOR, AT, commands);
+    }
+
+    /// Runs commands as `actor` at the instant `at`, outside any server.
+    pub fn setup_as(&self, actor: &str, at: &str, commands: Vec<Command>) {
         let store = Backend::parse(&self.url)
             .and_then(|backend| backend.open_store(fairshare_ops::backend::Access::Existing))
             .expect("open store");
         let mut book = Book::open(store).expect("open book");
         for command in commands {
-            book.execute(OPERATOR, &command, None, AT)
+            book.execute(actor, &command, None, at)
                 .unwrap_or_else(|e| panic!("setup {command:?}: {e}"));
         }
     }
