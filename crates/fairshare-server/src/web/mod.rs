@@ -8,6 +8,7 @@
 //! through the same writer queue with the logged-in agent as the actor, so the core enforces
 //! roles exactly as for the API and its refusals are shown next to the field they concern.
 
+mod governance;
 mod headers;
 mod membership;
 mod pages;
@@ -68,6 +69,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/contributions/{id}/reject", post(reject))
         .merge(treasury::router())
         .merge(membership::router())
+        .merge(governance::router())
         .route("/projects/{slug}/adjust", post(adjust))
         .route("/projects/{slug}/reverse", post(reverse))
         .route("/corrections/{id}/approve", post(approve_correction))
@@ -300,6 +302,10 @@ pub(crate) enum FormPage {
     Me,
     Treasury,
     Membership,
+    /// A project's proposals page.
+    Proposals(String),
+    /// One proposal's page.
+    Proposal(String),
 }
 
 async fn form_page(
@@ -312,6 +318,8 @@ async fn form_page(
     match page {
         FormPage::Project(slug) => project_page(app, viewer, slug, Some(error), status).await,
         FormPage::Me => me_page(app, viewer, Some(error), status).await,
+        FormPage::Proposals(slug) => governance::page(app, viewer, slug, Some(error), status).await,
+        FormPage::Proposal(id) => governance::one(app, viewer, id, Some(error), status).await,
         FormPage::Membership => {
             membership::page(app, viewer, Default::default(), Some(error), status).await
         }

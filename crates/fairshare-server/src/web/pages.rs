@@ -368,6 +368,7 @@ struct ProjectPage {
     tokens: Vec<TokenView>,
     can_log: bool,
     custodian: bool,
+    governance: super::governance::GovernanceBox,
     errors: Errors,
 }
 
@@ -561,6 +562,15 @@ pub fn project(
         tokens,
         can_log,
         custodian,
+        governance: super::governance::GovernanceBox::of(
+            state,
+            slug,
+            &fairshare_ops::Reading {
+                actor: viewer.agent.clone(),
+                role,
+                today,
+            },
+        )?,
         errors: Errors(error.cloned()),
     })
 }
