@@ -218,16 +218,17 @@ impl Browser {
     }
 }
 
-#[test]
-fn a_contribution_goes_from_the_timer_to_a_statement_in_a_browser() {
+/// Runs `story` in a headless Chromium on the server at `base` (skipped, with a line saying
+/// so, when Chromium or chromedriver is missing); the browser session ends whatever happens.
+fn browse<F, Fut>(base: &str, story: F)
+where
+    F: FnOnce(Browser) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
         println!("skip: dashboard browser test ({CHROMIUM} or {CHROMEDRIVER} is missing)");
         return;
     }
-    let book = TestBook::sqlite();
-    seed(&book);
-    add_ana_and_hall(&book);
-    let server = TestServer::start(&book.url);
     let driver = Driver::start();
     let profile = tempfile::tempdir().expect("profile dir");
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -254,20 +255,123 @@ fn a_contribution_goes_from_the_timer_to_a_statement_in_a_browser() {
             .await
             .expect("connect to chromedriver");
         let b = Browser {
-            client,
-            base: server.base.clone(),
+            client: client.clone(),
+            base: base.to_string(),
             shots: screenshots_dir(),
         };
-
         // Whatever happens, end the browser session: killing chromedriver alone would
         // leave its Chromium running.
-        let outcome = AssertUnwindSafe(story(&b)).catch_unwind().await;
-        let _ = b.client.clone().close().await;
+        let outcome = AssertUnwindSafe(story(b)).catch_unwind().await;
+        let _ = client.close().await;
         if let Err(panic) = outcome {
             std::panic::resume_unwind(panic);
         }
     });
+}
+
+#[test]
+fn a_contribution_goes_from_the_timer_to_a_statement_in_a_browser() {
+    let book = TestBook::sqlite();
+    seed(&book);
+    add_ana_and_hall(&book);
+    let server = TestServer::start(&book.url);
+    browse(&server.base, |b| async move { story(&b).await });
     server.stop().expect("server stops");
+}
+
+/// Governance in the browser (issue 14): marie (an affiliate) proposes a rate change, she
+/// and abran vote, luc closes it after the deadline and it takes effect after its notice;
+/// the server is restarted at later fixed instants to move time.
+#[test]
+fn a_rate_change_is_proposed_voted_and_takes_effect_in_a_browser() {
+    let book = TestBook::sqlite();
+    common::web::governed_shop(&book);
+    let url = book.url.clone();
+    let server = common::web::server_at(&url, "2026-11-21T12:00:00Z");
+    browse(&server.base.clone(), |b| async move {
+        governance_story(b, server, url).await;
+    });
+}
+
+/// The server on the same book at a later instant (started off the browser's thread).
+async fn restart(server: TestServer, url: &str, at: &str) -> TestServer {
+    let (url, at) = (url.to_string(), at.to_string());
+    tokio::task::spawn_blocking(move || {
+        drop(server);
+        common::web::server_at(&url, &at)
+    })
+    .await
+    .expect("restart")
+}
+
+async fn governance_story(mut b: Browser, server: TestServer, url: String) {
+    b.log_in("marie").await;
+    b.go("/projects/shop").await;
+    b.submit("#proposals-link").await;
+    b.fill("#propose-rate-title", "Raise wood").await;
+    b.fill("#propose-rate-category", "wood").await;
+    b.fill("#propose-rate-per-hour", "25.00").await;
+    b.submit("#propose-rate-submit").await;
+    assert_eq!(b.path().await, "/projects/shop/proposals");
+    b.fill("#vote-reason-proposal-1", "wood got dearer").await;
+    b.submit("#vote-yes-proposal-1").await;
+    assert_eq!(b.text("#my-vote-proposal-1").await, "yes");
+    b.log_out().await;
+    b.log_in("abran").await;
+    b.go("/projects/shop/proposals").await;
+    b.submit("#vote-yes-proposal-1").await;
+    assert_eq!(
+        b.text("#tally-proposal-1").await,
+        "Yes 2 · No 0 · Abstain 0 of 2 eligible — quorum 50% met, threshold 66.67% met"
+    );
+    b.shot("proposals").await;
+    b.log_out().await;
+
+    // After the deadline luc closes it: passed, and the project page gives notice.
+    let server = restart(server, &url, "2026-11-28T12:00:01Z").await;
+    b.base = server.base.clone();
+    b.log_in("luc").await;
+    b.go("/proposals/proposal-1").await;
+    b.submit("#close-proposal-1").await;
+    assert_eq!(b.text("#status-proposal-1").await, "passed");
+    b.shot("proposal").await;
+    b.go("/projects/shop").await;
+    let notice = b.text("#notice-proposal-1").await;
+    assert!(
+        notice.ends_with("takes effect at the end of its notice, 2026-12-01T12:00:01Z."),
+        "{notice}"
+    );
+    let policy = b.text("#policy").await;
+    assert!(policy.contains("valued at 20.00 CAD per hour"), "{policy}");
+    b.shot("project-notice").await;
+
+    // After the notice the server's ticker enacts it.
+    let server = restart(server, &url, "2026-12-01T12:00:02Z").await;
+    b.base = server.base.clone();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        b.go("/projects/shop").await;
+        if b.text("#policy")
+            .await
+            .contains("valued at 25.00 CAD per hour")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the rate change did not take effect"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        b.client
+            .find(Locator::Css("#notice-proposal-1"))
+            .await
+            .is_err()
+    );
+    tokio::task::spawn_blocking(move || drop(server))
+        .await
+        .expect("stop");
 }
 
 /// The story of the test, in the browser.

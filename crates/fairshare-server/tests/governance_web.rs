@@ -5,51 +5,14 @@
 
 mod common;
 
-use common::web::{PASSWORD, log_in, page_of, post_from, text_of};
-use common::{TestBook, TestServer};
-use fairshare_core::{Command, GovernanceMode, Role};
-
-/// shop (no approvals) governed by proposals: 7 days of voting, 3 of notice, equal weights;
-/// marie and abran (affiliates with counted work) vote; luc (custodian) and olga (observer)
-/// do not.
-fn seed(book: &TestBook) {
-    book.setup(vec![
-        Command::add_agent("luc", Role::Custodian),
-        Command::add_agent("marie", Role::Affiliate),
-        Command::add_agent("abran", Role::Affiliate),
-        Command::add_agent("olga", Role::Observer),
-        Command::add_project("shop", "CAD", 2),
-        Command::set_rate("shop", "wood", "20.00"),
-        Command::log_work("shop", "marie", "wood", "4"),
-        Command::log_work("shop", "abran", "wood", "2"),
-        Command::SetGovernance {
-            project: Some("shop".into()),
-            mode: GovernanceMode::Proposals,
-            quorum: Some("50".into()),
-            threshold: Some("66.67".into()),
-            notice_days: Some(3),
-            voting_days: Some(7),
-            weight: None,
-        },
-    ]);
-    for handle in ["luc", "marie", "abran", "olga"] {
-        common::set_password(&book.url, handle, PASSWORD).expect("password");
-    }
-}
-
-fn server_at(book: &TestBook, at: &str) -> TestServer {
-    let at = at.to_string();
-    TestServer::start_with(&book.url, move |config| {
-        config.fixed_time = Some(at);
-        config.enact_every = std::time::Duration::from_millis(100);
-    })
-}
+use common::TestBook;
+use common::web::{governed_shop as seed, log_in, page_of, post_from, server_at, text_of};
 
 #[test]
 fn a_rate_change_is_proposed_voted_closed_and_enacted_from_the_dashboard() {
     let book = TestBook::sqlite();
     seed(&book);
-    let server = server_at(&book, "2026-11-21T12:00:00Z");
+    let server = server_at(&book.url, "2026-11-21T12:00:00Z");
     let base = &server.base;
     let api = server.api(None);
     let marie = log_in(base, "marie");
@@ -145,7 +108,7 @@ fn a_rate_change_is_proposed_voted_closed_and_enacted_from_the_dashboard() {
     drop(server);
 
     // After the deadline: closed, passed, waiting for its notice (shown on the project page).
-    let server = server_at(&book, "2026-11-28T12:00:01Z");
+    let server = server_at(&book.url, "2026-11-28T12:00:01Z");
     let base = &server.base;
     let abran = log_in(base, "abran");
     let closed = post_from(
@@ -166,7 +129,7 @@ fn a_rate_change_is_proposed_voted_closed_and_enacted_from_the_dashboard() {
     drop(server);
 
     // After the notice the server's ticker enacts it.
-    let server = server_at(&book, "2026-12-01T12:00:02Z");
+    let server = server_at(&book.url, "2026-12-01T12:00:02Z");
     let api = server.api(None);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {

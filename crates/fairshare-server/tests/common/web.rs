@@ -1,8 +1,11 @@
 //! Test support for the dashboard over plain HTTP: a client that does not follow redirects,
 //! the CSRF token and cookies of a page, logging in, and the text of an element.
 
+use fairshare_core::{Command, GovernanceMode, Role};
 use reqwest::blocking::Client as Http;
 use reqwest::redirect::Policy;
+
+use super::{TestBook, TestServer};
 
 /// Every seeded agent's dashboard password.
 pub const PASSWORD: &str = "correct horse battery";
@@ -106,4 +109,40 @@ pub fn page_of(base: &str, session: &str, page: &str) -> String {
         .expect("page")
         .text()
         .expect("html")
+}
+
+/// shop (no approvals) governed by proposals: 7 days of voting, 3 of notice, equal weights;
+/// marie and abran (affiliates with counted work) vote; luc (custodian) and olga (observer)
+/// do not.
+pub fn governed_shop(book: &TestBook) {
+    book.setup(vec![
+        Command::add_agent("luc", Role::Custodian),
+        Command::add_agent("marie", Role::Affiliate),
+        Command::add_agent("abran", Role::Affiliate),
+        Command::add_agent("olga", Role::Observer),
+        Command::add_project("shop", "CAD", 2),
+        Command::set_rate("shop", "wood", "20.00"),
+        Command::log_work("shop", "marie", "wood", "4"),
+        Command::log_work("shop", "abran", "wood", "2"),
+        Command::SetGovernance {
+            project: Some("shop".into()),
+            mode: GovernanceMode::Proposals,
+            quorum: Some("50".into()),
+            threshold: Some("66.67".into()),
+            notice_days: Some(3),
+            voting_days: Some(7),
+            weight: None,
+        },
+    ]);
+    for handle in ["luc", "marie", "abran", "olga"] {
+        super::set_password(&book.url, handle, PASSWORD).expect("password");
+    }
+}
+
+pub fn server_at(url: &str, at: &str) -> TestServer {
+    let at = at.to_string();
+    TestServer::start_with(url, move |config| {
+        config.fixed_time = Some(at);
+        config.enact_every = std::time::Duration::from_millis(100);
+    })
 }
