@@ -522,3 +522,45 @@ fn plan_compare_on_startup_with_a_steward_share() {
         ]
     );
 }
+
+#[test]
+fn membership_in_memory() {
+    let runner = run_in_memory("membership");
+    let state = runner.book.state();
+    assert_eq!(
+        state.agent("zoe").unwrap().role,
+        fairshare_core::Role::Affiliate
+    );
+    assert_eq!(
+        state.agent("ana").unwrap().role,
+        fairshare_core::Role::Affiliate
+    );
+    assert_eq!(
+        state.agent("ben").unwrap().role,
+        fairshare_core::Role::Custodian
+    );
+    let yan = state.join_request("yan").unwrap();
+    assert_eq!(yan.asked.status, fairshare_core::Admission::Declined);
+    assert_eq!(yan.asked.by, "ben");
+    assert_eq!(state.join_request("zoe").unwrap().asked.by, "zoe");
+    assert_eq!(
+        state
+            .project_proposal("hulls")
+            .unwrap()
+            .asked
+            .reviewed_by
+            .as_deref(),
+        Some("ben")
+    );
+    assert!(state.agent("zoe2").is_err() && state.join_request("zoe2").is_err());
+}
+
+#[test]
+fn membership_on_sqlite() {
+    run_on_sqlite("membership");
+}
+
+#[test]
+fn membership_on_postgres() {
+    run_on_postgres("membership");
+}

@@ -48,6 +48,9 @@ pub enum Cmd {
     /// Agents: people and organisations
     #[command(subcommand)]
     Agent(AgentCmd),
+    /// Joining the network: requests, admission (docs/MEMBERSHIP.md)
+    #[command(subcommand)]
+    Join(crate::membership_cmd::JoinCmd),
     /// Projects: currency, approvals, valuation policy and plan
     #[command(subcommand)]
     Project(ProjectCmd),
@@ -294,6 +297,9 @@ pub enum AgentCmd {
         #[command(flatten)]
         page: Page,
     },
+    /// Roles of agents
+    #[command(subcommand)]
+    Role(crate::membership_cmd::RoleCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -319,6 +325,8 @@ pub enum ProjectCmd {
     },
     /// Show a project's currency, approvals, valuation policy and plan version
     Show { slug: String },
+    #[command(flatten)]
+    Proposal(crate::membership_cmd::ProposalCmd),
 }
 
 #[derive(Debug, Subcommand)]

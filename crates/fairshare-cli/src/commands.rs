@@ -35,8 +35,8 @@ use crate::invocation::{Access, Invocation, is_postgres_url};
 use crate::render::{ImportOut, InitOut, Output, Text};
 use crate::text::PolicyChanged;
 use crate::{
-    corrections_cmd, demo, exports_cmd, forecasts_cmd, generate, governance_cmd, peer_cmd,
-    plan_file, resources_cmd, tokens_cmd, treasury_cmd,
+    corrections_cmd, demo, exports_cmd, forecasts_cmd, generate, governance_cmd, membership_cmd,
+    peer_cmd, plan_file, resources_cmd, tokens_cmd, treasury_cmd,
 };
 
 /// An output that prints nothing (the command wrote its data to stdout itself).
@@ -72,6 +72,8 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
             limit: Some(page.limit),
             offset: Some(page.offset),
         })?),
+        Cmd::Agent(AgentCmd::Role(command)) => membership_cmd::role(s, command),
+        Cmd::Join(command) => membership_cmd::join(s, command),
         Cmd::Project(command) => project(s, command),
         Cmd::Rate(RateCmd::Set {
             project,
@@ -331,6 +333,7 @@ fn project(s: &Invocation, command: ProjectCmd) -> Result<Box<dyn Output>> {
             offset: Some(page.offset),
         })?),
         ProjectCmd::Show { slug } => out(s.read(&ShowProject { project: slug })?),
+        ProjectCmd::Proposal(command) => membership_cmd::proposal(s, command),
     }
 }
 

@@ -139,6 +139,7 @@ pub fn classify(error: &anyhow::Error) -> ErrorKind {
 fn flag_of(field: &str) -> Option<&'static str> {
     Some(match field {
         "reason" => "--reason TEXT",
+        "about" => "--about TEXT",
         "category" => "--category",
         "rate" => "--rate",
         "value" => "--value AMOUNT",

@@ -74,7 +74,13 @@ impl Invocation {
         if self.capture {
             return Err(Captured(op.command(self.actor())?).into());
         }
-        let mut local = self.open_local()?;
+        // A stranger asking to join as themself (`--as HANDLE join request HANDLE`) is the one
+        // actor who is no agent yet: the core decides what they may do.
+        let mut local = if op.stranger() == Some(self.actor()) {
+            Local::open(self.open_store(Access::Existing)?, self.clock)?
+        } else {
+            self.open_local()?
+        };
         Ok(local.write(self.actor(), self.global.key.as_deref(), op)?)
     }
 

@@ -19,6 +19,7 @@ mod forecasts_cmd;
 mod generate;
 mod governance_cmd;
 mod invocation;
+mod membership_cmd;
 mod peer_cmd;
 mod plan_file;
 mod render;

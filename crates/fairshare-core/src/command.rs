@@ -457,6 +457,53 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reference: Option<String>,
     },
+    // --- membership --- (issue 14; decided and applied in `membership.rs`)
+    /// Asks to join the network as `handle`. Anyone may ask: an agent for someone else, and
+    /// someone who is no agent yet for themself (the event's actor is then the handle asked
+    /// for).
+    RequestJoin {
+        handle: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Who they are and why they join, in their words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
+    },
+    /// Admits a pending join request: the agent is added as `AddAgent` adds one, with `role`
+    /// (an affiliate when absent).
+    AdmitAgent {
+        handle: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<Role>,
+    },
+    DeclineJoin {
+        handle: String,
+        reason: String,
+    },
+    /// Gives an agent another role (never demoting the last custodian).
+    SetRole {
+        handle: String,
+        role: Role,
+    },
+    /// Proposes a project; admitted, it is added as `AddProject` adds one.
+    ProposeProject {
+        slug: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        currency: String,
+        exponent: u32,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        approvals: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
+    },
+    AdmitProject {
+        slug: String,
+    },
+    DeclineProject {
+        slug: String,
+        reason: String,
+    },
     // --- governance --- (issue 14; decided and applied in `governance.rs`)
     /// Sets how a project (`None`: the network) changes its rules. A field left out takes its
     /// default (quorum 50, threshold 66.67, notice 3 days, voting 7 days, equal weights).
@@ -576,6 +623,14 @@ impl Command {
             Command::RejectExpense { .. } => "reject_expense",
             Command::TransferMoney { .. } => "transfer_money",
             Command::Exchange { .. } => "exchange",
+            // --- membership ---
+            Command::RequestJoin { .. } => "request_join",
+            Command::AdmitAgent { .. } => "admit_agent",
+            Command::DeclineJoin { .. } => "decline_join",
+            Command::SetRole { .. } => "set_role",
+            Command::ProposeProject { .. } => "propose_project",
+            Command::AdmitProject { .. } => "admit_project",
+            Command::DeclineProject { .. } => "decline_project",
             // --- governance ---
             Command::SetGovernance { .. } => "set_governance",
             Command::Propose { .. } => "propose",

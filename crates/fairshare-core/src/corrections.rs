@@ -601,7 +601,8 @@ impl State {
     }
 }
 
-fn check_reason(reason: &str, missing: &str) -> DomainResult<()> {
+/// A reason must be given (`missing` says so) and fit [`check_text`].
+pub(crate) fn check_reason(reason: &str, missing: &str) -> DomainResult<()> {
     if reason.trim().is_empty() {
         return Err(DomainError::invalid(missing).field("reason"));
     }

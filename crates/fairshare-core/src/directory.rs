@@ -92,6 +92,19 @@ impl State {
         approvals: u32,
     ) -> DomainResult<Outcome> {
         require_custodian(role, "add projects")?;
+        self.check_new_project(slug, name, currency, exponent, approvals)?;
+        Ok(Outcome::Done)
+    }
+
+    /// What a new project must be, whoever asks for it (`AddProject`, `ProposeProject`).
+    pub(crate) fn check_new_project(
+        &self,
+        slug: &str,
+        name: Option<&str>,
+        currency: &str,
+        exponent: u32,
+        approvals: u32,
+    ) -> DomainResult<()> {
         self.check_new_name(Field::new("slug", "project slug"), slug)?;
         if let Some(name) = name {
             check_text(Field::named("name"), name)?;
@@ -116,7 +129,7 @@ impl State {
             .field("approvals")
             .limit(format!("{APPROVALS_MAX} approvals")));
         }
-        Ok(Outcome::Done)
+        Ok(())
     }
 
     pub(crate) fn apply_add_project(
@@ -150,7 +163,7 @@ impl State {
     // --- names ---
 
     /// A handle or slug must be well formed, not reserved, and not taken by anything else.
-    fn check_new_name(&self, field: Field, name: &str) -> DomainResult<()> {
+    pub(crate) fn check_new_name(&self, field: Field, name: &str) -> DomainResult<()> {
         check_name(field, name)?;
         let what = field.what;
         if RESERVED_NAMES.contains(&name) || name.ends_with("-unallocated") {

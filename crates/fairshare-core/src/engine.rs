@@ -8,8 +8,9 @@
 //! `policy.rs`; contributions and their review in `contributions.rs`; revenue in
 //! `distribute.rs`; shared resources in `resources.rs`; peer valuation in `peer.rs`; tokens in
 //! `tokens.rs`; corrections in `corrections.rs`; payouts, expenses, transfers and exchanges in
-//! `treasury.rs`. `Area::of` names the capability of each command (exhaustive, so a new
-//! command must be placed); the dispatchers destructure a command (and its outcome) and call them.
+//! `treasury.rs`; joining, roles and proposed projects in `membership.rs`. `Area::of` names
+//! the capability of each command (exhaustive, so a new command must be placed); the
+//! dispatchers destructure a command (and its outcome) and call them.
 
 use crate::command::{Command, Line, Outcome};
 use crate::contributions::{CiteRequest, LogRequest};
@@ -38,6 +39,9 @@ enum Area {
     Peer,
     Tokens,
     Treasury,
+    /// Joining, roles and proposed projects: the one area an actor who is no agent may
+    /// reach (to ask to join).
+    Membership,
     /// Governance settings and proposals.
     Governance,
 }
@@ -105,6 +109,14 @@ impl Area {
             | Command::RejectExpense { .. }
             | Command::TransferMoney { .. }
             | Command::Exchange { .. } => Area::Treasury,
+            // --- membership ---
+            Command::RequestJoin { .. }
+            | Command::AdmitAgent { .. }
+            | Command::DeclineJoin { .. }
+            | Command::SetRole { .. }
+            | Command::ProposeProject { .. }
+            | Command::AdmitProject { .. }
+            | Command::DeclineProject { .. } => Area::Membership,
             // --- governance ---
             Command::SetGovernance { .. }
             | Command::Propose { .. }
@@ -119,7 +131,15 @@ impl Area {
 impl State {
     /// Validates `command` for `ctx.actor` and computes its outcome. Never changes the state.
     pub fn decide(&self, ctx: &Ctx, command: &Command) -> DomainResult<Outcome> {
-        let role = self.role_of(&ctx.actor)?;
+        let role = match self.role_of(&ctx.actor) {
+            Ok(role) => role,
+            // A stranger asks to join as themself: the one command of an actor who is no
+            // agent yet (membership.rs decides what they may ask).
+            Err(_) if matches!(command, Command::RequestJoin { .. }) => {
+                return self.decide_stranger(ctx, command);
+            }
+            Err(unknown) => return Err(unknown),
+        };
         // A rule change of a project governed by proposals is refused here, issued directly;
         // a proposal's changes are decided by `decide_as` (governance.rs).
         self.check_direct(command)?;
@@ -146,6 +166,7 @@ impl State {
             Area::Tokens => self.decide_token(ctx, role, command),
             Area::Treasury => self.decide_treasury(ctx, role, command),
             Area::Governance => self.decide_governance(ctx, role, command),
+            Area::Membership => self.decide_membership(ctx, role, command),
         }
     }
 
@@ -260,6 +281,7 @@ impl State {
             Area::Peer => self.apply_peer(ctx, command, outcome)?,
             Area::Tokens => self.apply_token(ctx, command, outcome)?,
             Area::Treasury => self.apply_treasury(ctx, command, outcome)?,
+            Area::Membership => self.apply_membership(ctx, command, outcome)?,
             Area::Governance => self.apply_governance(ctx, command, outcome)?,
         }
         Ok(())

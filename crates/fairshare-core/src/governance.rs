@@ -284,7 +284,11 @@ pub enum Scope<'a> {
 /// rule. A project's `proposals` mode refuses its commands issued directly.
 pub fn governed_scope(command: &Command) -> Option<Scope<'_>> {
     match command {
-        Command::AddAgent { .. } | Command::AddProject { .. } => Some(Scope::Network),
+        Command::AddAgent { .. }
+        | Command::AddProject { .. }
+        | Command::AdmitAgent { .. }
+        | Command::SetRole { .. }
+        | Command::AdmitProject { .. } => Some(Scope::Network),
         Command::SetGovernance { project: None, .. } => Some(Scope::Network),
         Command::SetGovernance {
             project: Some(project),

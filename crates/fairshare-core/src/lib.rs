@@ -49,6 +49,7 @@ mod forecast;
 mod governance;
 mod ledger;
 mod limits;
+mod membership;
 mod model;
 mod money;
 mod peer;
@@ -60,6 +61,8 @@ mod shorthand;
 mod split;
 mod state;
 mod strict;
+#[cfg(test)]
+mod test_book;
 mod time;
 mod tokens;
 mod treasury;
@@ -105,6 +108,8 @@ pub use peer::{
 pub use tokens::{HatchResult, HatchSpec, Price, Redemption, RetroMint, Token, TokenMint};
 // --- treasury ---
 pub use treasury::{Expense, Payout, TreasuryStatus, convert_floor};
+// --- membership ---
+pub use membership::{Admission, Asked, JoinRequest, PENDING_MAX, ProjectProposal};
 // --- governance ---
 pub use governance::{
     Ballot, CHANGES_MAX, GovernanceMode, GovernanceSettings, NOTICE_DAYS_DEFAULT, Proposal,

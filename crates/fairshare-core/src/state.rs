@@ -234,6 +234,8 @@ pub struct State {
     pub(crate) tokens: crate::tokens::Tokens,
     // --- treasury ---
     pub(crate) treasury: crate::treasury::Treasury,
+    // --- membership ---
+    pub(crate) membership: crate::membership::Membership,
     // --- governance ---
     pub(crate) governance: crate::governance::Governance,
 }

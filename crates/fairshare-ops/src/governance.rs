@@ -315,6 +315,9 @@ pub enum ProposedChange {
     SetNetworkGovernance(SetNetworkGovernance),
     AddAgent(crate::agents::AddAgent),
     AddProject(crate::projects::AddProject),
+    AdmitAgent(crate::membership::AdmitAgent),
+    SetRole(crate::membership::SetRole),
+    AdmitProject(crate::membership::AdmitProject),
 }
 
 impl ProposedChange {
@@ -335,6 +338,9 @@ impl ProposedChange {
             ProposedChange::SetNetworkGovernance(r) => r.command(actor),
             ProposedChange::AddAgent(r) => r.command(actor),
             ProposedChange::AddProject(r) => r.command(actor),
+            ProposedChange::AdmitAgent(r) => r.command(actor),
+            ProposedChange::SetRole(r) => r.command(actor),
+            ProposedChange::AdmitProject(r) => r.command(actor),
         }
     }
 }
@@ -830,6 +836,12 @@ pub fn describe(state: &State, command: &Command) -> String {
         Command::AddProject { slug, currency, .. } => {
             format!("add the project {slug} in {currency}")
         }
+        Command::AdmitAgent { handle, role } => format!(
+            "admit {handle}'s request to join, as {}",
+            role.unwrap_or(fairshare_core::Role::Affiliate)
+        ),
+        Command::SetRole { handle, role } => format!("make {handle} {role}"),
+        Command::AdmitProject { slug } => format!("admit the proposed project {slug}"),
         other => other.op().replace('_', " "),
     }
 }

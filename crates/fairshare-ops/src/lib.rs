@@ -52,6 +52,7 @@ pub mod forecasts;
 pub mod governance;
 mod local;
 pub mod log;
+pub mod membership;
 mod op;
 mod page;
 pub mod peer;

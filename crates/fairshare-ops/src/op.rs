@@ -82,6 +82,13 @@ pub trait Write: Operation {
     /// The core command, for `actor` (a request may default a field to the actor).
     fn command(&self, actor: &str) -> OpResult<Command>;
 
+    /// The actor a front end may record this request under when no agent sends it (no key,
+    /// no session): only a stranger's request to join has one, the handle they ask for. Every
+    /// other write needs an agent.
+    fn stranger(&self) -> Option<&str> {
+        None
+    }
+
     /// The answer, from the state right after the event (or from the first result of an
     /// idempotent retry). A field the request left to its caller is `executed.actor`.
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Self::View>;

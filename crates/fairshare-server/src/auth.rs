@@ -332,3 +332,25 @@ impl FromRequestParts<AppState> for Reader {
         }
     }
 }
+
+/// Who sends a write that a stranger may also send (asking to join): the key's agent, or
+/// nobody, from the client's address (which the rate limit of keyless requests counts by).
+pub(crate) struct Sender {
+    pub agent: Option<String>,
+    pub address: std::net::IpAddr,
+}
+
+impl FromRequestParts<AppState> for Sender {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let agent = match bearer(parts)? {
+            Some(key) => Some(app.auth.agent_for(key, client_address(parts)).await?),
+            None => None,
+        };
+        Ok(Sender {
+            agent,
+            address: crate::limiter::client_address(parts),
+        })
+    }
+}

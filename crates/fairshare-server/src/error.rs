@@ -42,8 +42,8 @@ pub enum ApiError {
     /// the request field at fault.
     #[error("{0}")]
     Refused(DomainError),
-    /// Too many failed logins or bad keys from this account or address: try again after the
-    /// given seconds (`Retry-After`).
+    /// Too many failed logins or bad keys from this account or address, or keyless requests
+    /// from one address: try again after the given seconds (`Retry-After`).
     #[error("{0}")]
     TooManyRequests(String, u64),
     /// Too many logins waiting for the password hasher: try again after the given seconds.
@@ -78,6 +78,17 @@ impl ApiError {
             ApiError::Unavailable(_) | ApiError::Busy(..) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// A keyless request refused by the rate limit: `what` was asked too often from one
+    /// address, and may be asked again after `wait`.
+    pub fn too_many(what: &str, wait: std::time::Duration) -> ApiError {
+        let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let retry_after = retry_after.max(1);
+        ApiError::TooManyRequests(
+            format!("too many {what} from this address: try again in {retry_after} s"),
+            retry_after,
+        )
     }
 
     pub fn invalid(message: impl Into<String>) -> ApiError {

@@ -25,6 +25,7 @@ mod events;
 mod extract;
 mod fresh;
 mod handlers;
+mod limiter;
 mod malformed;
 mod offload;
 mod operations;
@@ -46,6 +47,7 @@ use tokio::sync::Semaphore;
 
 pub use error::ApiError;
 pub use fairshare_ops::backend::Backend;
+pub use limiter::{JOIN_BURST, JOIN_REFILL};
 pub use routes::{openapi, route_table};
 
 /// Most write requests one group commit takes from the queue.
@@ -135,6 +137,8 @@ pub(crate) struct AppInner {
     pub streams: Arc<Semaphore>,
     /// Dashboard sessions: how long, and `Secure` cookies.
     pub sessions: web::SessionConfig,
+    /// Rate-limits keyless join requests per client address (API and dashboard).
+    pub joins: limiter::Limiter,
 }
 
 pub(crate) type AppState = Arc<AppInner>;
@@ -191,6 +195,7 @@ pub async fn serve_on(
             absolute: config.session_max,
             secure: config.https != Https::No,
         },
+        joins: limiter::Limiter::for_joins(),
     });
     let ticker = tokio::spawn(ticker::enact_due(app.clone(), config.enact_every));
     let router = routes::router(app);

@@ -26,7 +26,7 @@ use utoipa::openapi::{Content, HttpMethod, OpenApi, Ref, RefOr, Required, Respon
 use utoipa::{IntoResponses, PartialSchema, ToSchema};
 
 use crate::AppState;
-use crate::auth::{Caller, Reader};
+use crate::auth::{Caller, Reader, Sender};
 use crate::error::ApiError;
 use crate::extract::IdempotencyKey;
 use crate::routes::{ReadErrors, WriteErrors};
@@ -81,6 +81,17 @@ pub(crate) fn scan<O: Scan>() -> Served {
     }
 }
 
+/// A write a stranger may also send, without a key (asking to join): recorded under the
+/// actor the request names for them ([`Write::stranger`]), rate-limited per client address.
+pub(crate) fn open_write<O: Write>() -> Served {
+    Served {
+        method: O::ROUTE.method,
+        path: O::ROUTE.path,
+        handler: on(filter(O::ROUTE.method), open_write_handler::<O>),
+        document: document_open_write::<O>,
+    }
+}
+
 async fn write_handler<O: Write>(
     State(app): State<AppState>,
     caller: Caller,
@@ -89,6 +100,47 @@ async fn write_handler<O: Write>(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let op: O = request_from_body(&params, &body)?;
+    run_write(app, caller, key, op).await
+}
+
+async fn open_write_handler<O: Write>(
+    State(app): State<AppState>,
+    sender: Sender,
+    key: IdempotencyKey,
+    params: RawPathParams,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let op: O = request_from_body(&params, &body)?;
+    let actor = match sender.agent {
+        Some(agent) => agent,
+        None => stranger_actor(&app, &op, sender.address)?,
+    };
+    run_write(app, Caller(actor), key, op).await
+}
+
+/// The actor a keyless request is recorded under, once the address's rate limit allows it.
+pub(crate) fn stranger_actor<O: Write>(
+    app: &AppState,
+    op: &O,
+    address: std::net::IpAddr,
+) -> Result<String, ApiError> {
+    let Some(stranger) = op.stranger() else {
+        return Err(ApiError::Unauthenticated(
+            "this request needs an API key: send `Authorization: Bearer fsk_...`".to_string(),
+        ));
+    };
+    app.joins
+        .take(address, std::time::Instant::now())
+        .map_err(|wait| ApiError::too_many("requests to join", wait))?;
+    Ok(stranger.to_string())
+}
+
+async fn run_write<O: Write>(
+    app: AppState,
+    caller: Caller,
+    key: IdempotencyKey,
+    op: O,
+) -> Result<Response, ApiError> {
     let command = op.command(&caller.0)?;
     let status = if O::CREATES {
         StatusCode::CREATED
@@ -331,6 +383,34 @@ fn add(openapi: &mut OpenApi, route: Route, operation: DocOperation) {
 }
 
 fn document_write<O: Write>(openapi: &mut OpenApi) {
+    let operation = write_operation::<O>(openapi);
+    add(openapi, O::ROUTE, operation);
+}
+
+/// A write anyone may send: the key is optional, and a keyless sender may be told to wait.
+fn document_open_write<O: Write>(openapi: &mut OpenApi) {
+    let mut operation = write_operation::<O>(openapi);
+    operation.security = Some(vec![
+        SecurityRequirement::default(),
+        SecurityRequirement::new("api_key", Vec::<String>::new()),
+    ]);
+    let wait = ResponseBuilder::new()
+        .description(
+            "Too many keyless requests from this address: try again after `Retry-After` seconds",
+        )
+        .content(
+            "application/problem+json",
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        )
+        .build();
+    operation
+        .responses
+        .responses
+        .insert("429".to_string(), RefOr::T(wait));
+    add(openapi, O::ROUTE, operation);
+}
+
+fn write_operation<O: Write>(openapi: &mut OpenApi) -> DocOperation {
     register::<O::View>(openapi);
     register::<O>(openapi);
     let status = if O::CREATES { "201" } else { "200" };
@@ -349,7 +429,7 @@ fn document_write<O: Write>(openapi: &mut OpenApi) {
         "api_key",
         Vec::<String>::new(),
     )]);
-    add(openapi, O::ROUTE, operation);
+    operation
 }
 
 /// The JSON body of a request: its fields but those of the path (none left: no body).

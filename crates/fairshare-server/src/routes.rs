@@ -6,8 +6,8 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
 use fairshare_ops::{
-    Method, agents, contributions, corrections, distributions, forecasts, governance, log, peer,
-    plans, projects, reports, resources, tokens, treasury,
+    Method, agents, contributions, corrections, distributions, forecasts, governance, log,
+    membership, peer, plans, projects, reports, resources, tokens, treasury,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -17,7 +17,7 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 use crate::api_types::Problem;
 use crate::error::problem_for_plain_errors;
 use crate::handlers as h;
-use crate::operations::{Served, read, scan, write};
+use crate::operations::{Served, open_write, read, scan, write};
 use crate::{AppState, BODY_LIMIT_BYTES};
 
 /// A route with a hand-written handler, documented by its `#[utoipa::path]`.
@@ -50,6 +50,16 @@ fn table() -> Vec<Served> {
         read::<agents::ListAgents>(),
         write::<agents::AddAgent>(),
         read::<agents::ShowAgent>(),
+        // joining, roles and proposed projects
+        open_write::<membership::RequestJoin>(),
+        read::<membership::ListJoinRequests>(),
+        write::<membership::AdmitAgent>(),
+        write::<membership::DeclineJoin>(),
+        write::<membership::SetRole>(),
+        write::<membership::ProposeProject>(),
+        read::<membership::ListProjectProposals>(),
+        write::<membership::AdmitProject>(),
+        write::<membership::DeclineProject>(),
         // projects and their policies
         read::<projects::ListProjects>(),
         write::<projects::AddProject>(),
@@ -347,6 +357,7 @@ impl Modify for BearerAuth {
     tags(
         (name = "meta", description = "Health and this document"),
         (name = "agents", description = "People and organisations, with their roles"),
+        (name = "membership", description = "Joining the network, roles, proposed projects"),
         (name = "projects", description = "Projects: currency, approvals, policy, plan"),
         (name = "policy", description = "Valuation policy: rates, skills, multipliers, decay"),
         (name = "contributions", description = "Contributions, reviews and shares"),

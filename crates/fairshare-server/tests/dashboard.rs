@@ -13,16 +13,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
+use common::web::{PASSWORD, csrf_in, http, log_in, page_of, post_from, set_cookie, text_of};
 use common::{TestBook, TestServer};
 use fairshare_core::{Command, Date, Kind, Role};
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt as _;
-use reqwest::blocking::Client as Http;
-use reqwest::redirect::Policy;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const PASSWORD: &str = "correct horse battery";
 
 /// forillon (approvals = 1, engineering at 45.00), a custodian, two affiliates, an observer,
 /// each with a password; marie has 10 h approved, luc 300.00 of material in October.
@@ -240,16 +238,17 @@ impl Browser {
     }
 }
 
-#[test]
-fn a_contribution_goes_from_the_timer_to_a_statement_in_a_browser() {
+/// Runs `story` in a headless Chromium on the server at `base` (skipped, with a line saying
+/// so, when Chromium or chromedriver is missing); the browser session ends whatever happens.
+fn browse<F, Fut>(base: &str, story: F)
+where
+    F: FnOnce(Browser) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
         println!("skip: dashboard browser test ({CHROMIUM} or {CHROMEDRIVER} is missing)");
         return;
     }
-    let book = TestBook::sqlite();
-    seed(&book);
-    add_ana_and_hall(&book);
-    let server = TestServer::start(&book.url);
     let driver = Driver::start();
     let profile = tempfile::tempdir().expect("profile dir");
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -276,20 +275,123 @@ fn a_contribution_goes_from_the_timer_to_a_statement_in_a_browser() {
             .await
             .expect("connect to chromedriver");
         let b = Browser {
-            client,
-            base: server.base.clone(),
+            client: client.clone(),
+            base: base.to_string(),
             shots: screenshots_dir(),
         };
-
         // Whatever happens, end the browser session: killing chromedriver alone would
         // leave its Chromium running.
-        let outcome = AssertUnwindSafe(story(&b)).catch_unwind().await;
-        let _ = b.client.clone().close().await;
+        let outcome = AssertUnwindSafe(story(b)).catch_unwind().await;
+        let _ = client.close().await;
         if let Err(panic) = outcome {
             std::panic::resume_unwind(panic);
         }
     });
+}
+
+#[test]
+fn a_contribution_goes_from_the_timer_to_a_statement_in_a_browser() {
+    let book = TestBook::sqlite();
+    seed(&book);
+    add_ana_and_hall(&book);
+    let server = TestServer::start(&book.url);
+    browse(&server.base, |b| async move { story(&b).await });
     server.stop().expect("server stops");
+}
+
+/// Governance in the browser (issue 14): marie (an affiliate) proposes a rate change, she
+/// and abran vote, luc closes it after the deadline and it takes effect after its notice;
+/// the server is restarted at later fixed instants to move time.
+#[test]
+fn a_rate_change_is_proposed_voted_and_takes_effect_in_a_browser() {
+    let book = TestBook::sqlite();
+    common::web::governed_shop(&book);
+    let url = book.url.clone();
+    let server = common::web::server_at(&url, "2026-11-21T12:00:00Z");
+    browse(&server.base.clone(), |b| async move {
+        governance_story(b, server, url).await;
+    });
+}
+
+/// The server on the same book at a later instant (started off the browser's thread).
+async fn restart(server: TestServer, url: &str, at: &str) -> TestServer {
+    let (url, at) = (url.to_string(), at.to_string());
+    tokio::task::spawn_blocking(move || {
+        drop(server);
+        common::web::server_at(&url, &at)
+    })
+    .await
+    .expect("restart")
+}
+
+async fn governance_story(mut b: Browser, server: TestServer, url: String) {
+    b.log_in("marie").await;
+    b.go("/projects/shop").await;
+    b.submit("#proposals-link").await;
+    b.fill("#propose-rate-title", "Raise wood").await;
+    b.fill("#propose-rate-category", "wood").await;
+    b.fill("#propose-rate-per-hour", "25.00").await;
+    b.submit("#propose-rate-submit").await;
+    assert_eq!(b.path().await, "/projects/shop/proposals");
+    b.fill("#vote-reason-proposal-1", "wood got dearer").await;
+    b.submit("#vote-yes-proposal-1").await;
+    assert_eq!(b.text("#my-vote-proposal-1").await, "yes");
+    b.log_out().await;
+    b.log_in("abran").await;
+    b.go("/projects/shop/proposals").await;
+    b.submit("#vote-yes-proposal-1").await;
+    assert_eq!(
+        b.text("#tally-proposal-1").await,
+        "Yes 2 · No 0 · Abstain 0 of 2 eligible — quorum 50% met, threshold 66.67% met"
+    );
+    b.shot("proposals").await;
+    b.log_out().await;
+
+    // After the deadline luc closes it: passed, and the project page gives notice.
+    let server = restart(server, &url, "2026-11-28T12:00:01Z").await;
+    b.base = server.base.clone();
+    b.log_in("luc").await;
+    b.go("/proposals/proposal-1").await;
+    b.submit("#close-proposal-1").await;
+    assert_eq!(b.text("#status-proposal-1").await, "passed");
+    b.shot("proposal").await;
+    b.go("/projects/shop").await;
+    let notice = b.text("#notice-proposal-1").await;
+    assert!(
+        notice.ends_with("takes effect at the end of its notice, 2026-12-01T12:00:01Z."),
+        "{notice}"
+    );
+    let policy = b.text("#policy").await;
+    assert!(policy.contains("valued at 20.00 CAD per hour"), "{policy}");
+    b.shot("project-notice").await;
+
+    // After the notice the server's ticker enacts it.
+    let server = restart(server, &url, "2026-12-01T12:00:02Z").await;
+    b.base = server.base.clone();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        b.go("/projects/shop").await;
+        if b.text("#policy")
+            .await
+            .contains("valued at 25.00 CAD per hour")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the rate change did not take effect"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        b.client
+            .find(Locator::Css("#notice-proposal-1"))
+            .await
+            .is_err()
+    );
+    tokio::task::spawn_blocking(move || drop(server))
+        .await
+        .expect("stop");
 }
 
 /// The story of the test, in the browser.
@@ -451,6 +553,46 @@ async fn story(b: &Browser) {
     b.log_out().await;
 
     treasury_story(b).await;
+    membership_story(b).await;
+}
+
+/// Joining in the browser (issue 14): a visitor asks to join from the public form, luc admits
+/// them from the members page and makes marie a custodian.
+async fn membership_story(b: &Browser) {
+    b.go("/").await;
+    b.submit("#nav-join").await;
+    b.fill("#join-handle", "zoe").await;
+    b.fill("#join-name", "Zoé Tremblay").await;
+    b.fill("#join-about", "I build boat hulls").await;
+    b.shot("join").await;
+    b.submit("#join-submit").await;
+    let joined = b.text("#joined").await;
+    assert!(
+        joined.starts_with("Your request to join as zoe is recorded") && joined.contains("pending"),
+        "{joined}"
+    );
+
+    b.log_in("luc").await;
+    b.submit("#nav-membership").await;
+    assert_eq!(b.path().await, "/membership");
+    let request = b.text("#join-zoe").await;
+    assert!(
+        request.contains("Zoé Tremblay") && request.contains("I build boat hulls"),
+        "{request}"
+    );
+    b.shot("membership").await;
+    b.submit("#admit-zoe").await;
+    assert!(b.text("#agent-zoe").await.contains("affiliate"));
+    b.client
+        .find(Locator::Css("#role-marie"))
+        .await
+        .expect("role selector")
+        .select_by_value("custodian")
+        .await
+        .expect("select");
+    b.submit("#set-role-marie").await;
+    assert_eq!(b.text("#agent-marie .role").await, "custodian");
+    b.log_out().await;
 }
 
 /// The treasury in the browser (issue 13): marie requests a payout from her page, luc submits
@@ -542,29 +684,6 @@ async fn treasury_story(b: &Browser) {
 // ---------------------------------------------------------------------------------------------
 // CSRF over plain HTTP
 
-fn http() -> Http {
-    Http::builder()
-        .redirect(Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// The value of the first `name="csrf"` field of a page.
-fn csrf_in(html: &str) -> String {
-    let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    html[start..].split('"').next().expect("token").to_string()
-}
-
-fn set_cookie(response: &reqwest::blocking::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap_or_default().to_string())
-}
-
 /// The forillon project page as the session's agent sees it.
 fn forillon_page(base: &str, session: &str) -> String {
     page_of(base, session, "/projects/forillon")
@@ -578,38 +697,6 @@ fn post_form(
     fields: &[(&str, &str)],
 ) -> reqwest::blocking::Response {
     post_from(base, session, "/projects/forillon", path, fields)
-}
-
-/// Logs in over HTTP: returns the session cookie (`fs_session=...`).
-fn log_in(base: &str, handle: &str) -> String {
-    let page = http()
-        .get(format!("{base}/login"))
-        .send()
-        .expect("login page");
-    let login_cookie = set_cookie(&page, "fs_login").expect("login cookie");
-    let token = csrf_in(&page.text().expect("html"));
-    let answer = http()
-        .post(format!("{base}/login"))
-        .header("cookie", login_cookie)
-        .form(&[
-            ("csrf", token.as_str()),
-            ("handle", handle),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .expect("login");
-    assert_eq!(answer.status(), 303);
-    let cookie = set_cookie(&answer, "fs_session").expect("session cookie");
-    let raw = answer
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("fs_session="))
-        .expect("set-cookie")
-        .to_string();
-    assert!(raw.contains("HttpOnly") && raw.contains("SameSite=Strict") && raw.contains("Path=/"));
-    cookie
 }
 
 #[test]
@@ -977,52 +1064,6 @@ fn the_project_report_is_a_printable_page_with_exact_figures() {
 
 // ---------------------------------------------------------------------------------------------
 // The treasury's forms
-
-/// Posts `fields` to `action` with the CSRF token of `page` (as seen with `session`).
-fn post_from(
-    base: &str,
-    session: &str,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::blocking::Response {
-    let html = http()
-        .get(format!("{base}{page}"))
-        .header("cookie", session)
-        .send()
-        .expect("page");
-    let token = csrf_in(&html.text().expect("html"));
-    http()
-        .post(format!("{base}{action}"))
-        .header("cookie", session)
-        .form(&[fields, &[("csrf", token.as_str())]].concat())
-        .send()
-        .expect("post")
-}
-
-/// A page's HTML as `session` sees it.
-fn page_of(base: &str, session: &str, page: &str) -> String {
-    http()
-        .get(format!("{base}{page}"))
-        .header("cookie", session)
-        .send()
-        .expect("page")
-        .text()
-        .expect("html")
-}
-
-/// The text of the element with `id` (up to its first tag's end): `<span ... id="x">TEXT<`.
-fn text_of(html: &str, id: &str) -> String {
-    let at = html
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id}"));
-    let start = at + html[at..].find('>').expect("tag end") + 1;
-    html[start..]
-        .split('<')
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
 
 /// The seed, a second custodian (ana) and revenue: marie holds 600.00 CAD (450.00 of 750.00
 /// counted), luc 400.00; `hall` (no contribution) has 500.00 CAD in `hall-unallocated`; `shop`

@@ -90,6 +90,7 @@ fn setup(book: &TestBook) -> std::collections::BTreeMap<String, String> {
     commands.extend(corrections_setup());
     commands.extend(treasury_setup());
     commands.extend(bank_setup());
+    commands.extend(membership_setup());
     book.setup(commands);
     governance_setup(book);
     keys
@@ -341,6 +342,33 @@ fn treasury_setup() -> Vec<Command> {
                 purpose: "paper".into(),
                 payee: None,
                 receipt: None,
+            });
+        }
+    }
+    commands
+}
+
+/// Per role: join requests to admit (`adm-`) and to decline (`dec-`), an affiliate to make
+/// an observer (`rs-`), and project proposals to admit (`ppa-`) and to decline (`ppd-`).
+fn membership_setup() -> Vec<Command> {
+    let mut commands = Vec::new();
+    for role in ROLES {
+        for handle in [format!("adm-{role}"), format!("dec-{role}")] {
+            commands.push(Command::RequestJoin {
+                handle,
+                name: None,
+                about: None,
+            });
+        }
+        commands.push(Command::add_agent(&format!("rs-{role}"), Role::Affiliate));
+        for slug in [format!("ppa-{role}"), format!("ppd-{role}")] {
+            commands.push(Command::ProposeProject {
+                slug,
+                name: None,
+                currency: "CAD".into(),
+                exponent: 2,
+                approvals: 0,
+                about: None,
             });
         }
     }
@@ -707,6 +735,52 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             200,
         ),
         custodian_only("POST", "/api/v1/projects/pl/captable".into(), None, 201),
+        // membership: anyone asks to join, without a key too (as the handle asked for)
+        Case {
+            expect: [201, 201, 201, 201],
+            ..members(
+                "POST",
+                "/api/v1/join".into(),
+                Some(json!({"handle": format!("join-{role}"), "about": "hello"})),
+                201,
+            )
+        },
+        custodian_only(
+            "POST",
+            format!("/api/v1/join/adm-{role}/admit"),
+            Some(json!({"role": "observer"})),
+            200,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/join/dec-{role}/decline"),
+            Some(json!({"reason": "unknown to us"})),
+            200,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/agents/rs-{role}/role"),
+            Some(json!({"role": "observer"})),
+            200,
+        ),
+        members(
+            "POST",
+            "/api/v1/project-proposals".into(),
+            Some(json!({"slug": format!("prop-{role}"), "currency": "CAD"})),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/project-proposals/ppa-{role}/admit"),
+            None,
+            200,
+        ),
+        custodian_only(
+            "POST",
+            format!("/api/v1/project-proposals/ppd-{role}/decline"),
+            Some(json!({"reason": "not now"})),
+            200,
+        ),
         // treasury: a payout of their own balance
         members(
             "POST",
@@ -834,9 +908,10 @@ fn each_role_against_each_write_endpoint() {
             .iter()
             .filter_map(|e| e["actor"].as_str())
             .collect();
-        // (An observer's one write: closing a proposal, which anyone may.)
+        // (Anyone asks to join: the observer as itself, the keyless stranger as the handle
+        // they asked for; and an observer's other write: closing a proposal, which anyone may.)
         assert!(
-            actors.is_subset(&["operator", "cus", "aff", "obs"].into()),
+            actors.is_subset(&["operator", "cus", "aff", "obs", "join-none"].into()),
             "{actors:?}"
         );
         // Nobody approves their own contribution.

@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::{Api, TestBook, TestServer, work};
+use common::{TestBook, TestServer, refused, work};
 use fairshare_core::{Command, Role};
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[test]
 fn treasury_over_http() {
@@ -14,22 +14,6 @@ fn treasury_over_http() {
         println!("treasury on {}", book.backend);
         treasury(&book);
     }
-}
-
-/// Posts `body` to `path` and expects a refusal: its status, the field it names and its
-/// message, with nothing recorded.
-fn refused(api: &Api, path: &str, body: Value, status: u16, field: Option<&str>, detail: &str) {
-    let head = api.head();
-    let answer = api.post(path, body).expect(status);
-    assert_eq!(answer.content_type(), "application/problem+json");
-    assert_eq!(answer.body["detail"], detail, "{path}");
-    assert_eq!(
-        answer.body["field"].as_str(),
-        field,
-        "{path}: {}",
-        answer.text
-    );
-    assert_eq!(api.head(), head, "{path}: a refusal recorded something");
 }
 
 fn treasury(book: &TestBook) {

@@ -163,6 +163,7 @@ impl Runner {
                 return BTreeMap::new();
             }
             op if GOVERNANCE_OPS.contains(&op) => self.governance_step(op, step, key.as_deref()),
+            op if MEMBERSHIP_OPS.contains(&op) => self.membership_step(op, step, key.as_deref()),
             "campaign" | "pledge" | "cancel" | "purchase" | "fees" | "use" | "expect_resource" => {
                 match self.resource_step(&op, step, key.as_deref()) {
                     Some(executed) => executed,
@@ -542,6 +543,52 @@ impl Runner {
 }
 
 // --- governance (issue 14) ---
+
+/// Scenario ops that `membership_step` runs: each is its command's name.
+const MEMBERSHIP_OPS: [&str; 7] = [
+    "request_join",
+    "admit_agent",
+    "decline_join",
+    "set_role",
+    "propose_project",
+    "admit_project",
+    "decline_project",
+];
+
+impl Runner {
+    /// Runs a membership step as its `by` (default: the operator, who may also be a stranger
+    /// asking to join as themself): the step's other fields are its command's, by their JSON
+    /// names (`{"op": "request_join", "by": "zoe", "handle": "zoe"}`).
+    fn membership_step(
+        &mut self,
+        op: &str,
+        step: &Map<String, Json>,
+        key: Option<&str>,
+    ) -> Executed {
+        let by = opt_text(step, "by").unwrap_or_else(|| OPERATOR.to_string());
+        let fields: Map<String, Json> = step
+            .iter()
+            .filter(|(name, _)| !matches!(name.as_str(), "op" | "by" | "key" | "expect_refused"))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        let mut tagged = Map::new();
+        tagged.insert(op.to_string(), Json::Object(fields));
+        let command: Command = serde_json::from_value(Json::Object(tagged))
+            .unwrap_or_else(|e| panic!("scenario step {op}: {e}"));
+        // A proposed project's currency, for the steps that name the project.
+        if let Command::ProposeProject {
+            slug,
+            currency,
+            exponent,
+            ..
+        } = &command
+        {
+            self.assets
+                .insert(slug.clone(), (currency.clone(), *exponent));
+        }
+        self.execute(&by, command, key)
+    }
+}
 
 /// Scenario ops that `governance_step` runs.
 const GOVERNANCE_OPS: [&str; 4] = ["governance", "propose", "vote", "close_proposal"];
@@ -1371,6 +1418,7 @@ pub const RUNNABLE: &[&str] = &[
     "phantom",
     "retro",
     "governance",
+    "membership",
 ];
 
 pub fn load(name: &str) -> Json {

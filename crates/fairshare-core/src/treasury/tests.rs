@@ -1,48 +1,7 @@
 use super::*;
 use crate::error::ErrorKind;
 use crate::model::{Bucket, OPERATOR, PercentOf, Plan};
-
-/// A state and the next sequence number.
-struct Book {
-    state: State,
-    seq: u64,
-}
-
-impl Book {
-    fn ctx(&self, actor: &str) -> Ctx {
-        Ctx::new(self.seq + 1, actor, Date::parse("2026-11-21").unwrap())
-    }
-
-    fn run(&mut self, actor: &str, command: Command) -> DomainResult<Outcome> {
-        let ctx = self.ctx(actor);
-        let before = self.state.clone();
-        let result = self.state.execute(&ctx, &command);
-        match &result {
-            Ok(_) => self.seq += 1,
-            // A refusal changes nothing.
-            Err(_) => assert_eq!(
-                self.state,
-                before,
-                "a refused {} changed the state",
-                command.op()
-            ),
-        }
-        result
-    }
-
-    fn ok(&mut self, actor: &str, command: Command) -> Outcome {
-        self.run(actor, command).unwrap()
-    }
-
-    fn refused(&mut self, actor: &str, command: Command) -> DomainError {
-        self.run(actor, command).unwrap_err()
-    }
-
-    fn balance(&self, account: &str, asset: &str) -> String {
-        let exponent = self.state.asset_exponent(asset).unwrap();
-        format_amount(self.state.ledger().balance(account, asset), exponent)
-    }
-}
+use crate::test_book::Book;
 
 fn project(slug: &str, currency: &str, approvals: u32) -> Command {
     Command::add_project_approving(slug, currency, 2, approvals)
@@ -51,10 +10,7 @@ fn project(slug: &str, currency: &str, approvals: u32) -> Command {
 /// The lab of treasury.json after its first revenue: cleo 1533.33, dev 766.67, maintenance
 /// 200.00 CAD; and a USD project `us` whose revenue of 100.00 sits in `us-unallocated`.
 fn lab() -> Book {
-    let mut book = Book {
-        state: State::new(),
-        seq: 0,
-    };
+    let mut book = Book::new();
     for (handle, role) in [
         ("ana", Role::Custodian),
         ("ben", Role::Custodian),

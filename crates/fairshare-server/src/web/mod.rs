@@ -9,7 +9,9 @@
 //! roles exactly as for the API and its refusals are shown next to the field they concern.
 
 mod forecast;
+mod governance;
 mod headers;
+mod membership;
 mod pages;
 mod session;
 pub mod svg;
@@ -72,6 +74,8 @@ pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
         .route("/contributions/{id}/approve", post(approve))
         .route("/contributions/{id}/reject", post(reject))
         .merge(treasury::router())
+        .merge(membership::router())
+        .merge(governance::router())
         .route("/projects/{slug}/adjust", post(adjust))
         .route("/projects/{slug}/reverse", post(reverse))
         .route("/corrections/{id}/approve", post(approve_correction))
@@ -149,7 +153,7 @@ async fn still_valid(app: &AppState, session: &session::Session) -> bool {
         if role == session.role && password == session.password)
 }
 
-fn redirect(to: &str) -> Response {
+pub(crate) fn redirect(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, to.to_string())]).into_response()
 }
 
@@ -159,7 +163,7 @@ pub(crate) fn html(status: StatusCode, body: String) -> Response {
 }
 
 /// A plain error page.
-fn error_page(viewer: &Viewer, status: StatusCode, message: &str) -> Response {
+pub(crate) fn error_page(viewer: &Viewer, status: StatusCode, message: &str) -> Response {
     html(status, pages::message_page(viewer, status, message))
 }
 
@@ -179,6 +183,21 @@ async fn read<T>(
     app.model.ensure_fresh().await?;
     let state = app.model.state().read().await;
     f(&state)
+}
+
+/// A page rendered from the state and today's date, answered with `status` (or the error's
+/// page).
+async fn page_of(
+    app: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    render: impl FnOnce(&fairshare_core::State, fairshare_core::Date) -> Result<String, ApiError>,
+) -> Response {
+    let today = app.clock.today();
+    match read(app, |state| render(state, today)).await {
+        Ok(body) => html(status, body),
+        Err(error) => api_error_page(viewer, error),
+    }
 }
 
 fn api_error_page(viewer: &Viewer, error: ApiError) -> Response {
@@ -312,6 +331,11 @@ pub(crate) enum FormPage {
     Project(String),
     Me,
     Treasury,
+    Membership,
+    /// A project's proposals page.
+    Proposals(String),
+    /// One proposal's page.
+    Proposal(String),
 }
 
 async fn form_page(
@@ -334,6 +358,11 @@ async fn form_page(
             .await
         }
         FormPage::Me => me_page(app, viewer, Some(error), status, &EstimateQuery::default()).await,
+        FormPage::Proposals(slug) => governance::page(app, viewer, slug, Some(error), status).await,
+        FormPage::Proposal(id) => governance::one(app, viewer, id, Some(error), status).await,
+        FormPage::Membership => {
+            membership::page(app, viewer, Default::default(), Some(error), status).await
+        }
         FormPage::Treasury => {
             treasury::page(
                 app,
@@ -356,10 +385,22 @@ async fn login_form(viewer: Viewer) -> Response {
 
 fn login_page(viewer: &Viewer, error: Option<&str>, handle: &str, status: StatusCode) -> Response {
     let token = viewer.sessions.login_token();
-    let mut response = html(status, pages::login(viewer, &token, error, handle));
+    let response = html(status, pages::login(viewer, &token, error, handle));
+    with_form_cookie(viewer, response, LOGIN_COOKIE, &token)
+}
+
+/// A page whose form is sent before any session (logging in, asking to join): its token is
+/// one this server signed (`Sessions::login_token`), also set in a cookie for as long as the
+/// token is accepted, so a script cannot invent a matching pair.
+pub(crate) fn with_form_cookie(
+    viewer: &Viewer,
+    mut response: Response,
+    cookie: &str,
+    token: &str,
+) -> Response {
     if let Ok(value) = HeaderValue::from_str(&viewer.sessions.set_cookie(
-        LOGIN_COOKIE,
-        &token,
+        cookie,
+        token,
         Some(session::LOGIN_TOKEN_TTL),
     )) {
         response.headers_mut().append(SET_COOKIE, value);
@@ -367,7 +408,7 @@ fn login_page(viewer: &Viewer, error: Option<&str>, handle: &str, status: Status
     response
 }
 
-type Fields = HashMap<String, String>;
+pub(crate) type Fields = HashMap<String, String>;
 
 /// A form's fields; a body that is not a form reads as no field at all (so a POST without
 /// one fails the CSRF check: 403, not 415).
@@ -389,11 +430,11 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for WebForm {
     }
 }
 
-fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields.get(name).map(|v| v.trim()).unwrap_or("")
 }
 
-fn optional(fields: &Fields, name: &str) -> Option<String> {
+pub(crate) fn optional(fields: &Fields, name: &str) -> Option<String> {
     Some(field(fields, name))
         .filter(|v| !v.is_empty())
         .map(str::to_string)
@@ -513,7 +554,7 @@ fn is_local_path(path: &str) -> bool {
 /// Fields of a dashboard form that are not its request's.
 const FORM_CONTROLS: [&str; 3] = ["csrf", "idempotency_key", "back"];
 
-async fn submit(
+pub(crate) async fn submit(
     app: &AppState,
     actor: String,
     command: Command,
@@ -590,9 +631,18 @@ async fn form_op<O: Write>(
     form_op_on::<O>(app, viewer, fields, path, form, &page, back).await
 }
 
+/// A form's fields as its request's (the controls and the empty ones left out), trimmed.
+pub(crate) fn form_pairs(fields: &Fields) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .filter(|(name, value)| !FORM_CONTROLS.contains(&name.as_str()) && !value.trim().is_empty())
+        .map(|(name, value)| (name.clone(), value.trim().to_string()))
+        .collect()
+}
+
 /// Runs the operation a form posts: the form's fields are the API request's (empty ones left
 /// out), with the path's; a refusal is shown on `page`.
-async fn form_op_on<O: Write>(
+pub(crate) async fn form_op_on<O: Write>(
     app: &AppState,
     viewer: &Viewer,
     fields: &Fields,
@@ -601,11 +651,7 @@ async fn form_op_on<O: Write>(
     page: &FormPage,
     back: String,
 ) -> Response {
-    let pairs = fields
-        .iter()
-        .filter(|(name, value)| !FORM_CONTROLS.contains(&name.as_str()) && !value.trim().is_empty())
-        .map(|(name, value)| (name.clone(), value.trim().to_string()))
-        .collect();
+    let pairs = form_pairs(fields);
     form_write_on(app, viewer, fields, form, page, back, |actor| {
         let op: O = crate::operations::request_from_pairs(pairs, path, "form")?;
         Ok(op.command(actor)?)

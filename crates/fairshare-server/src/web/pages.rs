@@ -368,6 +368,7 @@ struct ProjectPage {
     tokens: Vec<TokenView>,
     can_log: bool,
     custodian: bool,
+    governance: super::governance::GovernanceBox,
     errors: Errors,
     /// The "what would I get" section (web/forecast.rs), rendered.
     estimate: String,
@@ -564,6 +565,15 @@ pub fn project(
         tokens,
         can_log,
         custodian,
+        governance: super::governance::GovernanceBox::of(
+            state,
+            slug,
+            &fairshare_ops::Reading {
+                actor: viewer.agent.clone(),
+                role,
+                today,
+            },
+        )?,
         errors: Errors(error.cloned()),
         estimate,
     })

@@ -34,6 +34,8 @@ pub const SESSION_COOKIE: &str = "fs_session";
 pub const LOGIN_COOKIE: &str = "fs_login";
 /// How long a login form's token is accepted.
 pub const LOGIN_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
+/// The public join form's cookie (a token this server signed, as the login form's).
+pub const JOIN_COOKIE: &str = "fs_join";
 /// Most live sessions kept; the expired ones are dropped first, then the oldest.
 pub const SESSIONS_MAX: usize = 10_000;
 

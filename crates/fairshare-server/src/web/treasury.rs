@@ -19,7 +19,7 @@ use fairshare_ops::{Read, Reading, Write};
 use serde::Deserialize;
 
 use super::pages::{Errors, FormError, Nav, nav, render, role_of};
-use super::{FormPage, Viewer, WebForm, api_error_page, form_op_on, html, may_read, read};
+use super::{FormPage, Viewer, WebForm, form_op_on, may_read, page_of};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -72,22 +72,28 @@ struct ExpenseRow {
     can_review: bool,
 }
 
-/// Links to a list's previous and next pages, and which rows are shown.
-struct Pager {
-    shown: String,
-    previous: Option<String>,
-    next: Option<String>,
+/// Links to a list's previous and next pages of `size` rows, and which rows are shown.
+pub(super) struct Pager {
+    pub shown: String,
+    pub previous: Option<String>,
+    pub next: Option<String>,
 }
 
 impl Pager {
-    fn new(total: usize, shown: usize, offset: usize, link: impl Fn(usize) -> String) -> Pager {
+    pub(super) fn new(
+        total: usize,
+        shown: usize,
+        offset: usize,
+        size: usize,
+        link: impl Fn(usize) -> String,
+    ) -> Pager {
         Pager {
             shown: if shown == 0 {
                 format!("none of {total}")
             } else {
                 format!("{}–{} of {total}", offset + 1, offset + shown)
             },
-            previous: (offset > 0).then(|| link(offset.saturating_sub(PAGE))),
+            previous: (offset > 0).then(|| link(offset.saturating_sub(size))),
             next: (offset + shown < total).then(|| link(offset + shown)),
         }
     }
@@ -139,12 +145,14 @@ fn treasury_page(
         payouts.page.total,
         payouts.payouts.len(),
         offsets.payouts,
+        PAGE,
         |at| format!("/treasury?payouts={at}&expenses={}", offsets.expenses),
     );
     let expenses_pager = Pager::new(
         expenses.page.total,
         expenses.expenses.len(),
         offsets.expenses,
+        PAGE,
         |at| format!("/treasury?payouts={}&expenses={at}", offsets.payouts),
     );
     let is_me = |who: &str| me == Some(who);
@@ -190,15 +198,10 @@ pub(super) async fn page(
     error: Option<FormError>,
     status: StatusCode,
 ) -> Response {
-    let today = app.clock.today();
-    match read(app, |state| {
+    page_of(app, viewer, status, |state, today| {
         treasury_page(state, viewer, offsets, today, error.as_ref())
     })
     .await
-    {
-        Ok(body) => html(status, body),
-        Err(error) => api_error_page(viewer, error),
-    }
 }
 
 async fn treasury(

@@ -3,6 +3,8 @@
 //! blocking HTTP client.
 #![allow(dead_code)]
 
+pub mod web;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -446,4 +448,20 @@ pub fn verify_password(
 ) -> Result<bool, fairshare_ops::OpError> {
     let backend = fairshare_ops::backend::Backend::parse(url)?;
     fairshare_ops::credentials::verify_password(&backend, agent, password)
+}
+
+/// Posts `body` to `path` and expects a refusal: its status, the field it names and its
+/// message, with nothing recorded.
+pub fn refused(api: &Api, path: &str, body: Value, status: u16, field: Option<&str>, detail: &str) {
+    let head = api.head();
+    let answer = api.post(path, body).expect(status);
+    assert_eq!(answer.content_type(), "application/problem+json");
+    assert_eq!(answer.body["detail"], detail, "{path}");
+    assert_eq!(
+        answer.body["field"].as_str(),
+        field,
+        "{path}: {}",
+        answer.text
+    );
+    assert_eq!(api.head(), head, "{path}: a refusal recorded something");
 }

@@ -1,0 +1,392 @@
+//! Governance on the dashboard (docs/GOVERNANCE.md): a project's proposals page (open and
+//! closed proposals, the changes in plain words, the tally, the deadline, vote buttons, close
+//! and withdraw), one proposal's page (who voted what and why), the forms that propose a rate
+//! change or a plan change, and the governance box of the project page (the settings in force
+//! and a notice while a passed change waits for its notice period).
+//!
+//! Every form posts the API's request (`fairshare_ops::governance`) through [`form_op_on`] or
+//! [`form_write_on`], under the form's one-time idempotency key, so the core decides who may
+//! vote, close or withdraw, exactly as for the API.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use fairshare_core::State as BookState;
+use fairshare_ops::governance::{
+    CloseProposal, GovernanceOut, ListProposals, ModeName, ProposalOut, Propose, ProposedChange,
+    ShowProposal, Vote, VoteName, WithdrawProposal,
+};
+use fairshare_ops::plans::{SetPlan, parse_plan_file};
+use fairshare_ops::projects::SetRate;
+use fairshare_ops::{Read, Reading, Write};
+
+use super::pages::{Errors, FormError, Nav, nav, render, role_of};
+use super::{
+    FormPage, Viewer, WebForm, field, form_op_on, form_write_on, is_local_path, may_read, optional,
+    page_of,
+};
+use crate::AppState;
+use crate::error::ApiError;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/projects/{slug}/proposals", get(proposals))
+        .route("/projects/{slug}/proposals/rate", post(propose_rate))
+        .route("/projects/{slug}/proposals/plan", post(propose_plan))
+        .route("/proposals/{id}", get(proposal))
+        .route("/proposals/{id}/vote", post(proposal_form::<Vote>))
+        .route(
+            "/proposals/{id}/close",
+            post(proposal_form::<CloseProposal>),
+        )
+        .route(
+            "/proposals/{id}/withdraw",
+            post(proposal_form::<WithdrawProposal>),
+        )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The project page's governance box
+
+/// How a project changes its rules, and the passed changes that wait for their notice.
+pub struct GovernanceBox {
+    /// The settings in words.
+    pub settings: String,
+    /// Passed proposals waiting for the end of their notice period.
+    pub waiting: Vec<ProposalOut>,
+    /// Open proposals.
+    pub open: usize,
+}
+
+impl GovernanceBox {
+    pub fn of(state: &BookState, slug: &str, reading: &Reading) -> Result<GovernanceBox, ApiError> {
+        let settings = GovernanceOut::of(state, Some(slug))?;
+        let all = ListProposals {
+            project: Some(slug.to_string()),
+            ..ListProposals::default()
+        }
+        .view(state, reading)?
+        .proposals;
+        Ok(GovernanceBox {
+            settings: settings_words(&settings),
+            open: all.iter().filter(|p| p.status == "open").count(),
+            waiting: all.into_iter().filter(|p| p.status == "passed").collect(),
+        })
+    }
+}
+
+/// "Rules change by proposals: quorum 50%, threshold 66.67%, 7 days of voting, 3 of notice,
+/// one vote per member."
+fn settings_words(g: &GovernanceOut) -> String {
+    let since = g
+        .since
+        .as_ref()
+        .map(|s| format!(", {}", s.words()))
+        .unwrap_or_default();
+    match g.mode {
+        ModeName::Direct => format!("Custodians change the rules directly (mode direct){since}."),
+        ModeName::Proposals => format!(
+            "Rules change only by proposals: quorum {}%, threshold {}% of yes against yes and \
+             no, {} days of voting, {} days of notice, {}{since}.",
+            g.quorum,
+            g.threshold,
+            g.voting_days,
+            g.notice_days,
+            match g.weight {
+                fairshare_ops::governance::WeightName::Equal => "one vote per member",
+                fairshare_ops::governance::WeightName::Value => "votes weighed by counted value",
+            }
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pages
+
+/// A proposal as a page shows it, with what the viewer may do with it.
+struct Card {
+    p: ProposalOut,
+    open: bool,
+    /// The viewer's vote, if any.
+    my_vote: String,
+    can_vote: bool,
+    can_withdraw: bool,
+}
+
+fn card(p: ProposalOut, viewer: &Viewer) -> Card {
+    let me = viewer.agent.as_deref();
+    let open = p.status == "open";
+    let mine = p.voters.iter().find(|v| Some(v.agent.as_str()) == me);
+    Card {
+        open,
+        my_vote: mine
+            .and_then(|v| v.vote)
+            .map(|v| vote_word(Some(v)))
+            .unwrap_or_default(),
+        can_vote: open && mine.is_some(),
+        can_withdraw: open && me == Some(p.author.as_str()),
+        p,
+    }
+}
+
+/// A vote as the pages spell it.
+fn vote_word(vote: Option<VoteName>) -> String {
+    match vote {
+        Some(VoteName::Yes) => "yes",
+        Some(VoteName::No) => "no",
+        Some(VoteName::Abstain) => "abstain",
+        None => "—",
+    }
+    .to_string()
+}
+
+#[derive(Template)]
+#[template(path = "proposals.html")]
+struct ProposalsPage {
+    nav: Nav,
+    slug: String,
+    /// Where the proposals' forms come back to.
+    back: String,
+    settings: String,
+    cards: Vec<Card>,
+    /// May propose: affiliates and custodians (the core decides the rest).
+    can_propose: bool,
+    logged_in: bool,
+    errors: Errors,
+}
+
+fn proposals_page(
+    state: &BookState,
+    viewer: &Viewer,
+    slug: &str,
+    today: fairshare_core::Date,
+    error: Option<&FormError>,
+) -> Result<String, ApiError> {
+    let role = role_of(state, viewer.agent.as_deref());
+    let reading = Reading {
+        actor: viewer.agent.clone(),
+        role,
+        today,
+    };
+    let settings = GovernanceOut::of(state, Some(slug))?;
+    let mut cards: Vec<Card> = ListProposals {
+        project: Some(slug.to_string()),
+        ..ListProposals::default()
+    }
+    .view(state, &reading)?
+    .proposals
+    .into_iter()
+    .map(|p| card(p, viewer))
+    .collect();
+    // Open ones first, then the latest.
+    cards.reverse();
+    cards.sort_by_key(|c| !c.open);
+    render(ProposalsPage {
+        nav: nav(viewer),
+        slug: slug.to_string(),
+        back: format!("/projects/{slug}/proposals"),
+        settings: settings_words(&settings),
+        cards,
+        can_propose: matches!(
+            role,
+            Some(fairshare_core::Role::Custodian | fairshare_core::Role::Affiliate)
+        ),
+        logged_in: viewer.agent.is_some(),
+        errors: Errors(error.cloned()),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "proposal.html")]
+struct ProposalPage {
+    nav: Nav,
+    c: Card,
+    back: String,
+    /// Each voter's vote in words (`yes`, `no`, `abstain`, or a dash).
+    votes: Vec<String>,
+    logged_in: bool,
+    errors: Errors,
+}
+
+fn proposal_page(
+    state: &BookState,
+    viewer: &Viewer,
+    id: &str,
+    today: fairshare_core::Date,
+    error: Option<&FormError>,
+) -> Result<String, ApiError> {
+    let reading = Reading {
+        actor: viewer.agent.clone(),
+        role: role_of(state, viewer.agent.as_deref()),
+        today,
+    };
+    let p = ShowProposal {
+        proposal: id.to_string(),
+    }
+    .view(state, &reading)?;
+    let votes = p.voters.iter().map(|v| vote_word(v.vote)).collect();
+    render(ProposalPage {
+        nav: nav(viewer),
+        back: format!("/proposals/{id}"),
+        votes,
+        c: card(p, viewer),
+        logged_in: viewer.agent.is_some(),
+        errors: Errors(error.cloned()),
+    })
+}
+
+/// A project's proposals page, with a refused form's error if any.
+pub(super) async fn page(
+    app: &AppState,
+    viewer: &Viewer,
+    slug: &str,
+    error: Option<FormError>,
+    status: StatusCode,
+) -> Response {
+    page_of(app, viewer, status, |state, today| {
+        proposals_page(state, viewer, slug, today, error.as_ref())
+    })
+    .await
+}
+
+/// One proposal's page, with a refused form's error if any.
+pub(super) async fn one(
+    app: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    error: Option<FormError>,
+    status: StatusCode,
+) -> Response {
+    page_of(app, viewer, status, |state, today| {
+        proposal_page(state, viewer, id, today, error.as_ref())
+    })
+    .await
+}
+
+async fn proposals(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Response {
+    if let Err(to) = may_read(&app, &viewer) {
+        return *to;
+    }
+    page(&app, &viewer, &slug, None, StatusCode::OK).await
+}
+
+async fn proposal(State(app): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Response {
+    if let Err(to) = may_read(&app, &viewer) {
+        return *to;
+    }
+    one(&app, &viewer, &id, None, StatusCode::OK).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forms
+
+/// Proposes one change of project `slug`, titled by the form's `title`.
+async fn propose_one(
+    app: &AppState,
+    viewer: &Viewer,
+    fields: &super::Fields,
+    slug: String,
+    form: &'static str,
+    change: impl FnOnce() -> Result<ProposedChange, ApiError>,
+) -> Response {
+    let page = FormPage::Proposals(slug.clone());
+    let back = format!("/projects/{slug}/proposals");
+    form_write_on(app, viewer, fields, form, &page, back, |actor| {
+        let propose = Propose {
+            id: None,
+            project: Some(slug),
+            title: field(fields, "title").to_string(),
+            changes: vec![change()?],
+        };
+        Ok(propose.command(actor)?)
+    })
+    .await
+}
+
+/// A rate change: the category and its new rate per hour.
+async fn propose_rate(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let change = || {
+        Ok(ProposedChange::SetRate(SetRate {
+            project: slug.clone(),
+            category: field(&fields, "category").to_string(),
+            per_hour: field(&fields, "per_hour").to_string(),
+        }))
+    };
+    propose_one(&app, &viewer, &fields, slug.clone(), "propose-rate", change).await
+}
+
+/// A plan change: the plan file's text (TOML, or JSON), as `plan set` takes it.
+async fn propose_plan(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let change = || {
+        let text = field(&fields, "plan");
+        let bucket = parse_plan_file(text, text.starts_with('{')).map_err(|message| {
+            ApiError::Refused(fairshare_core::DomainError::invalid(message).field("plan"))
+        })?;
+        Ok(ProposedChange::SetPlan(SetPlan {
+            project: slug.clone(),
+            bucket,
+        }))
+    };
+    propose_one(&app, &viewer, &fields, slug.clone(), "propose-plan", change).await
+}
+
+/// Posts a proposal's form as the API request `O`; back to `back` (a local path) or the
+/// proposal's page, where a refusal is shown.
+async fn on_proposal<O: Write>(
+    app: AppState,
+    viewer: Viewer,
+    id: String,
+    fields: super::Fields,
+    form: &'static str,
+) -> Response {
+    let back = optional(&fields, "back")
+        .filter(|b| is_local_path(b))
+        .unwrap_or_else(|| format!("/proposals/{id}"));
+    let path = vec![("proposal".to_string(), id.clone())];
+    let page = FormPage::Proposal(id);
+    form_op_on::<O>(&app, &viewer, &fields, path, form, &page, back).await
+}
+
+/// A form of one proposal, and the form name its refusals are shown under.
+trait ProposalForm: Write {
+    const FORM: &'static str;
+}
+
+impl ProposalForm for Vote {
+    const FORM: &'static str = "vote";
+}
+
+impl ProposalForm for CloseProposal {
+    const FORM: &'static str = "proposal";
+}
+
+impl ProposalForm for WithdrawProposal {
+    const FORM: &'static str = "proposal";
+}
+
+/// Votes on, closes or withdraws proposal `id`.
+async fn proposal_form<O: ProposalForm>(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_proposal::<O>(app, viewer, id, fields, O::FORM).await
+}

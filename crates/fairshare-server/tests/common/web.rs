@@ -1,0 +1,148 @@
+//! Test support for the dashboard over plain HTTP: a client that does not follow redirects,
+//! the CSRF token and cookies of a page, logging in, and the text of an element.
+
+use fairshare_core::{Command, GovernanceMode, Role};
+use reqwest::blocking::Client as Http;
+use reqwest::redirect::Policy;
+
+use super::{TestBook, TestServer};
+
+/// Every seeded agent's dashboard password.
+pub const PASSWORD: &str = "correct horse battery";
+
+pub fn http() -> Http {
+    Http::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The value of the first `name="csrf"` field of a page.
+pub fn csrf_in(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    html[start..].split('"').next().expect("token").to_string()
+}
+
+pub fn set_cookie(response: &reqwest::blocking::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+/// Logs in over HTTP: returns the session cookie (`fs_session=...`).
+pub fn log_in(base: &str, handle: &str) -> String {
+    let page = http()
+        .get(format!("{base}/login"))
+        .send()
+        .expect("login page");
+    let login_cookie = set_cookie(&page, "fs_login").expect("login cookie");
+    let token = csrf_in(&page.text().expect("html"));
+    let answer = http()
+        .post(format!("{base}/login"))
+        .header("cookie", login_cookie)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("handle", handle),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .expect("login");
+    assert_eq!(answer.status(), 303);
+    let cookie = set_cookie(&answer, "fs_session").expect("session cookie");
+    let raw = answer
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("fs_session="))
+        .expect("set-cookie")
+        .to_string();
+    assert!(raw.contains("HttpOnly") && raw.contains("SameSite=Strict") && raw.contains("Path=/"));
+    cookie
+}
+
+/// The text of the element with `id` (up to its first tag's end): `<span ... id="x">TEXT<`.
+pub fn text_of(html: &str, id: &str) -> String {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let start = at + html[at..].find('>').expect("tag end") + 1;
+    html[start..]
+        .split('<')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Posts `fields` to `action` with the CSRF token of `page` (as seen with `session`).
+pub fn post_from(
+    base: &str,
+    session: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::blocking::Response {
+    let html = http()
+        .get(format!("{base}{page}"))
+        .header("cookie", session)
+        .send()
+        .expect("page");
+    let token = csrf_in(&html.text().expect("html"));
+    http()
+        .post(format!("{base}{action}"))
+        .header("cookie", session)
+        .form(&[fields, &[("csrf", token.as_str())]].concat())
+        .send()
+        .expect("post")
+}
+
+/// A page's HTML as `session` sees it.
+pub fn page_of(base: &str, session: &str, page: &str) -> String {
+    http()
+        .get(format!("{base}{page}"))
+        .header("cookie", session)
+        .send()
+        .expect("page")
+        .text()
+        .expect("html")
+}
+
+/// shop (no approvals) governed by proposals: 7 days of voting, 3 of notice, equal weights;
+/// marie and abran (affiliates with counted work) vote; luc (custodian) and olga (observer)
+/// do not.
+pub fn governed_shop(book: &TestBook) {
+    book.setup(vec![
+        Command::add_agent("luc", Role::Custodian),
+        Command::add_agent("marie", Role::Affiliate),
+        Command::add_agent("abran", Role::Affiliate),
+        Command::add_agent("olga", Role::Observer),
+        Command::add_project("shop", "CAD", 2),
+        Command::set_rate("shop", "wood", "20.00"),
+        Command::log_work("shop", "marie", "wood", "4"),
+        Command::log_work("shop", "abran", "wood", "2"),
+        Command::SetGovernance {
+            project: Some("shop".into()),
+            mode: GovernanceMode::Proposals,
+            quorum: Some("50".into()),
+            threshold: Some("66.67".into()),
+            notice_days: Some(3),
+            voting_days: Some(7),
+            weight: None,
+        },
+    ]);
+    for handle in ["luc", "marie", "abran", "olga"] {
+        super::set_password(&book.url, handle, PASSWORD).expect("password");
+    }
+}
+
+pub fn server_at(url: &str, at: &str) -> TestServer {
+    let at = at.to_string();
+    TestServer::start_with(url, move |config| {
+        config.fixed_time = Some(at);
+        config.enact_every = std::time::Duration::from_millis(100);
+    })
+}

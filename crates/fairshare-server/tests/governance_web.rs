@@ -1,0 +1,153 @@
+//! Governance on the dashboard over plain HTTP (issue 14): an affiliate proposes a rate change
+//! from the project's proposals page, two members vote, closing early is refused on the
+//! page, the proposal is closed after its deadline and takes effect after its notice (the
+//! server restarted at later fixed instants), the project page showing the notice meanwhile.
+
+mod common;
+
+use common::TestBook;
+use common::web::{governed_shop as seed, log_in, page_of, post_from, server_at, text_of};
+
+#[test]
+fn a_rate_change_is_proposed_voted_closed_and_enacted_from_the_dashboard() {
+    let book = TestBook::sqlite();
+    seed(&book);
+    let server = server_at(&book.url, "2026-11-21T12:00:00Z");
+    let base = &server.base;
+    let api = server.api(None);
+    let marie = log_in(base, "marie");
+    let page = page_of(base, &marie, "/projects/shop");
+    assert_eq!(
+        text_of(&page, "governance-settings"),
+        "Rules change only by proposals: quorum 50%, threshold 66.67% of yes against yes and no, \
+         7 days of voting, 3 days of notice, one vote per member, since event 9 \
+         (2026-11-21T12:00:00Z)."
+    );
+    let proposals = "/projects/shop/proposals";
+    let proposed = post_from(
+        base,
+        &marie,
+        proposals,
+        "/projects/shop/proposals/rate",
+        &[
+            ("idempotency_key", "web-propose-1"),
+            ("title", "Raise wood"),
+            ("category", "wood"),
+            ("per_hour", "25.00"),
+        ],
+    );
+    assert_eq!(proposed.status(), 303);
+    assert_eq!(proposed.headers()["location"], proposals);
+    let page = page_of(base, &marie, proposals);
+    assert!(
+        page.contains("<li>the rate of wood in shop: 25.00 per hour</li>"),
+        "{page}"
+    );
+    assert!(page.contains("voting ends 2026-11-28T12:00:00Z"), "{page}");
+
+    // A refused proposal is shown beside its field; nothing is recorded.
+    let events = api.head();
+    let refused = post_from(
+        base,
+        &marie,
+        proposals,
+        "/projects/shop/proposals/rate",
+        &[("title", "Bad"), ("category", "wood"), ("per_hour", "4e5")],
+    );
+    assert_eq!(refused.status(), 422);
+    assert_eq!(
+        text_of(&refused.text().expect("html"), "propose-rate-error"),
+        "change 1 (set_rate) would be refused: malformed rate &#34;4e5&#34;: expected a decimal \
+         number such as 45.00"
+    );
+    assert_eq!(api.head(), events);
+
+    // Two members vote; an observer sees no vote buttons.
+    let vote = |session: &str, choice: &str, reason: &str| {
+        post_from(
+            base,
+            session,
+            proposals,
+            "/proposals/proposal-1/vote",
+            &[("vote", choice), ("reason", reason), ("back", proposals)],
+        )
+    };
+    assert_eq!(vote(&marie, "yes", "wood got dearer").status(), 303);
+    let abran = log_in(base, "abran");
+    assert_eq!(vote(&abran, "no", "").status(), 303);
+    assert_eq!(vote(&abran, "yes", "").status(), 303, "a vote may change");
+    // luc (a custodian without counted work here) is not among the voters.
+    let luc = log_in(base, "luc");
+    assert!(!page_of(base, &luc, proposals).contains("id=\"vote-yes-proposal-1\""));
+    let olga = log_in(base, "olga");
+    assert!(!page_of(base, &olga, proposals).contains("id=\"vote-yes-proposal-1\""));
+    let shown = page_of(base, &marie, "/proposals/proposal-1");
+    assert_eq!(
+        text_of(&shown, "tally-proposal-1"),
+        "Yes 2 · No 0 · Abstain 0 of 2 eligible — quorum 50% met, threshold 66.67% met"
+    );
+    assert!(
+        shown
+            .contains("<td>marie</td><td class=\"num\">1</td><td>yes</td><td>wood got dearer</td>"),
+        "{shown}"
+    );
+
+    // Closing before the deadline is refused on the page.
+    let events = api.head();
+    let early = post_from(
+        base,
+        &luc,
+        "/proposals/proposal-1",
+        "/proposals/proposal-1/close",
+        &[],
+    );
+    assert_eq!(early.status(), 409);
+    let message = text_of(&early.text().expect("html"), "proposal-error");
+    assert!(message.contains("2026-11-28T12:00:00Z"), "{message}");
+    assert_eq!(api.head(), events);
+    drop(server);
+
+    // After the deadline: closed, passed, waiting for its notice (shown on the project page).
+    let server = server_at(&book.url, "2026-11-28T12:00:01Z");
+    let base = &server.base;
+    let abran = log_in(base, "abran");
+    let closed = post_from(
+        base,
+        &abran,
+        "/proposals/proposal-1",
+        "/proposals/proposal-1/close",
+        &[],
+    );
+    assert_eq!(closed.status(), 303);
+    let project = page_of(base, &abran, "/projects/shop");
+    assert_eq!(text_of(&project, "notice-proposal-1"), "Passed: ");
+    assert!(
+        project.contains("(the rate of wood in shop: 25.00 per hour) takes effect at the end of its notice, 2026-12-01T12:00:01Z."),
+        "{project}"
+    );
+    assert!(project.contains("Work in wood is valued at 20.00 CAD per hour."));
+    drop(server);
+
+    // After the notice the server's ticker enacts it.
+    let server = server_at(&book.url, "2026-12-01T12:00:02Z");
+    let api = server.api(None);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let status = api.get("/api/v1/proposals/proposal-1").expect(200).body["status"].clone();
+        if status == "enacted" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not enacted: {status}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let project = page_of(&server.base, "", "/projects/shop");
+    assert!(
+        project.contains("Work in wood is valued at 25.00 CAD per hour."),
+        "{project}"
+    );
+    assert!(!project.contains("id=\"notice-proposal-1\""));
+    assert_eq!(api.verify_ok(), api.head());
+}
