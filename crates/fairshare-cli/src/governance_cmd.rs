@@ -223,7 +223,7 @@ fn captured_change(s: &Invocation, words: &[String]) -> Result<Command> {
             })?;
     if !proposable(&cli.command) {
         return Err(CliError::invalid(format!(
-            "the change `{quoted}` changes no rule: propose rates, skills, multipliers, decay, plans, blends, the leaver policy, fees, a token, governance, agents or projects"
+            "the change `{quoted}` changes no rule: propose rates, skills, multipliers, decay, plans, blends, the leaver policy, fees, a token, an early bank release, governance, agents or projects"
         ))
         .into());
     }
@@ -261,6 +261,8 @@ fn proposable(command: &Cmd) -> bool {
             | Cmd::Governance(_)
             | Cmd::Agent(_)
             | Cmd::Project(_)
+            | Cmd::Join(_)
+            | Cmd::Distribute { .. }
     )
 }
 

@@ -206,7 +206,22 @@ fn every_refusal_names_why_and_changes_nothing() {
     env.refused(
         &["--as", "sol", "propose", "shop", "--title", "x", "--", "revenue", "shop", "10.00"],
         "invalid",
-        "the change `revenue shop 10.00` changes no rule: propose rates, skills, multipliers, decay, plans, blends, the leaver policy, fees, a token, governance, agents or projects",
+        "the change `revenue shop 10.00` changes no rule: propose rates, skills, multipliers, decay, plans, blends, the leaver policy, fees, a token, an early bank release, governance, agents or projects",
+    );
+    // Releasing the bank early pays out before the plan says: by proposal only, and a
+    // proposed release is checked at once like any change.
+    env.refused(
+        &["distribute", "shop", "--from-bank"],
+        "forbidden",
+        "project shop is governed by proposals: release_bank must be proposed (`propose shop --title TEXT -- COMMAND`) and voted on",
+    );
+    env.refused(
+        &[
+            "--as", "sol", "propose", "shop", "--title", "x", "--", "distribute", "shop",
+            "--from-bank",
+        ],
+        "invalid",
+        "change 1 (release_bank) would be refused: project shop's bank (shop-bank) holds nothing to release",
     );
     // The author withdraws; then it is closed for good.
     let withdrawn = env.json(&["--as", "sol", "proposal", "withdraw", "p2"]);

@@ -301,7 +301,9 @@ pub fn governed_scope(command: &Command) -> Option<Scope<'_>> {
         | Command::SetPlan { project, .. }
         | Command::SetBlend { project, .. }
         | Command::SetLeaverPolicy { project, .. }
-        | Command::CreateToken { project, .. } => Some(Scope::Project(project)),
+        | Command::CreateToken { project, .. }
+        // Releasing the bank early pays out before the plan's threshold: the members decide.
+        | Command::ReleaseBank { project } => Some(Scope::Project(project)),
         Command::SetFees { resource, .. } => Some(Scope::Resource(resource)),
         _ => None,
     }

@@ -296,11 +296,29 @@ impl Read for ShowNetworkGovernance {
 // ---------------------------------------------------------------------------------------------
 // Proposals
 
-/// One change of a proposal: the request of the route that would make it directly.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "op", content = "request", rename_all = "snake_case")]
-pub enum ProposedChange {
+/// Declares [`ProposedChange`] and its dispatch from one list: a proposable route is one line.
+macro_rules! proposed_changes {
+    ($($variant:ident($request:ty),)+) => {
+        /// One change of a proposal: the request of the route that would make it directly.
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(tag = "op", content = "request", rename_all = "snake_case")]
+        pub enum ProposedChange {
+            $($variant($request),)+
+        }
+
+        impl ProposedChange {
+            /// The core command the change's route would run for `actor`.
+            pub fn command(&self, actor: &str) -> OpResult<Command> {
+                match self {
+                    $(ProposedChange::$variant(r) => r.command(actor),)+
+                }
+            }
+        }
+    };
+}
+
+proposed_changes! {
     SetRate(crate::projects::SetRate),
     SetSkill(crate::projects::SetSkill),
     SetMultiplier(crate::projects::SetMultiplier),
@@ -311,6 +329,7 @@ pub enum ProposedChange {
     SetLeaverPolicy(crate::peer::SetLeaverPolicy),
     SetFees(crate::resources::SetFees),
     CreateToken(crate::tokens::CreateToken),
+    ReleaseBank(crate::distributions::ReleaseBank),
     SetGovernance(SetGovernance),
     SetNetworkGovernance(SetNetworkGovernance),
     AddAgent(crate::agents::AddAgent),
@@ -318,31 +337,6 @@ pub enum ProposedChange {
     AdmitAgent(crate::membership::AdmitAgent),
     SetRole(crate::membership::SetRole),
     AdmitProject(crate::membership::AdmitProject),
-}
-
-impl ProposedChange {
-    /// The core command the change's route would run for `actor`.
-    pub fn command(&self, actor: &str) -> OpResult<Command> {
-        match self {
-            ProposedChange::SetRate(r) => r.command(actor),
-            ProposedChange::SetSkill(r) => r.command(actor),
-            ProposedChange::SetMultiplier(r) => r.command(actor),
-            ProposedChange::SetDecay(r) => r.command(actor),
-            ProposedChange::RemoveDecay(r) => r.command(actor),
-            ProposedChange::SetPlan(r) => r.command(actor),
-            ProposedChange::SetBlend(r) => r.command(actor),
-            ProposedChange::SetLeaverPolicy(r) => r.command(actor),
-            ProposedChange::SetFees(r) => r.command(actor),
-            ProposedChange::CreateToken(r) => r.command(actor),
-            ProposedChange::SetGovernance(r) => r.command(actor),
-            ProposedChange::SetNetworkGovernance(r) => r.command(actor),
-            ProposedChange::AddAgent(r) => r.command(actor),
-            ProposedChange::AddProject(r) => r.command(actor),
-            ProposedChange::AdmitAgent(r) => r.command(actor),
-            ProposedChange::SetRole(r) => r.command(actor),
-            ProposedChange::AdmitProject(r) => r.command(actor),
-        }
-    }
 }
 
 /// Proposes rule changes of a project (or, without `project`, of the network), checked at
