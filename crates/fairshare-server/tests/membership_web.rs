@@ -192,6 +192,9 @@ fn a_custodian_admits_declines_and_sets_roles_from_the_members_page() {
         "custodian"
     );
     assert!(!members(base, &olga).contains("id=\"propose-form\""));
+    // Her role changed, so the session she had ended: she logs in again.
+    assert!(!members(base, &marie).contains("id=\"propose-form\""));
+    let marie = log_in(base, "marie");
     let proposed = post_members(
         base,
         &marie,
