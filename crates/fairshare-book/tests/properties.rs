@@ -313,6 +313,36 @@ proptest! {
         prop_assert_eq!(first.last_hash(), second.last_hash());
     }
 
+    /// Issue 15: a revenue previewed (decided on the state as `PreviewRevenue` decides it: the
+    /// operator, the next sequence number, the day) records nothing, and the revenue then
+    /// recorded pays exactly the lines previewed, on random plans (banks, blends, units
+    /// included) and books.
+    #[test]
+    fn a_preview_equals_the_revenue_that_follows(steps in prop::collection::vec(step(), 1..50)) {
+        let mut book = fresh_book(0);
+        let day = fairshare_core::Date::parse(AT).unwrap();
+        for step in &steps {
+            let (actor, command, key) = command(step);
+            if matches!(step, Step::Revenue { key: None, .. }) {
+                let (state, hash) = (book.state().clone(), book.last_hash().to_string());
+                let ctx = fairshare_core::Ctx::new(state.head() + 1, OPERATOR, day);
+                let preview = state.decide(&ctx, &command);
+                prop_assert_eq!(book.state(), &state);
+                prop_assert_eq!(book.last_hash(), hash.as_str());
+                let recorded = book.execute(OPERATOR, &command, None, AT);
+                match (preview, recorded) {
+                    (Ok(preview), Ok(recorded)) => prop_assert_eq!(preview, recorded.outcome),
+                    (Err(preview), Err(recorded)) => {
+                        prop_assert_eq!(preview.to_string(), recorded.to_string())
+                    }
+                    (preview, recorded) => prop_assert!(false, "preview {:?}, then {:?}", preview, recorded.map(|r| r.outcome)),
+                }
+                continue;
+            }
+            let _ = book.execute(&actor, &command, key.as_deref(), AT);
+        }
+    }
+
     /// A key reused with another payload is refused and changes nothing.
     #[test]
     fn reused_key_with_other_payload_is_refused(first in 1u32..100_000, second in 1u32..100_000) {
