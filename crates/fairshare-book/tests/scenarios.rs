@@ -337,6 +337,36 @@ fn governance_on_sqlite() {
 fn governance_on_postgres() {
     run_on_postgres("governance");
 }
+
+/// The blend changes only after its notice: the revenue one second before the notice ends is
+/// split by the old blend, the one at its end by the new (enacted first, by the operator).
+#[test]
+fn blend_changes_only_after_notice() {
+    let runner = run_in_memory("blend_notice");
+    assert_eq!(runner.steps_run, 17);
+    let state = runner.book.state();
+    let b1 = state.proposal("b1").unwrap();
+    assert_eq!(b1.status, fairshare_core::ProposalStatus::Enacted);
+    let blend = state
+        .rules_in_force(Some("coop"))
+        .into_iter()
+        .find(|change| change.rule == "blend")
+        .unwrap();
+    assert_eq!(
+        (blend.proposal.as_deref(), blend.at.to_string().as_str()),
+        (Some("b1"), "2026-03-07T10:00:00Z")
+    );
+}
+
+#[test]
+fn blend_notice_on_sqlite() {
+    run_on_sqlite("blend_notice");
+}
+
+#[test]
+fn blend_notice_on_postgres() {
+    run_on_postgres("blend_notice");
+}
 /// forecast.json's studio on a plan without its bank bucket (that bucket is another issue's
 /// point), with a percentage kept for the kit: what xia would get from 300.00, and with three
 /// more hours of editing, hand-computed. 27000 cents split 200:120 by value is 16875 / 10125;

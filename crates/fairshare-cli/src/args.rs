@@ -327,6 +327,9 @@ pub enum ProjectCmd {
     Show { slug: String },
     #[command(flatten)]
     Proposal(crate::membership_cmd::ProposalCmd),
+    /// The members a project lists: eligible voters of its proposals (docs/GOVERNANCE.md)
+    #[command(subcommand)]
+    Member(crate::membership_cmd::MemberCmd),
 }
 
 #[derive(Debug, Subcommand)]

@@ -334,6 +334,7 @@ fn project(s: &Invocation, command: ProjectCmd) -> Result<Box<dyn Output>> {
         })?),
         ProjectCmd::Show { slug } => out(s.read(&ShowProject { project: slug })?),
         ProjectCmd::Proposal(command) => membership_cmd::proposal(s, command),
+        ProjectCmd::Member(command) => membership_cmd::member(s, command),
     }
 }
 

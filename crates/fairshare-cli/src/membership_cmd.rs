@@ -8,9 +8,9 @@ use clap::{Args, Subcommand};
 use fairshare_core::Role;
 use fairshare_ops::agents::{AgentRow, RoleName};
 use fairshare_ops::membership::{
-    AdmitAgent, AdmitProject, AskedOut, DeclineJoin, DeclineProject, JoinRequestOut,
-    JoinRequestsOut, ListJoinRequests, ListProjectProposals, ProjectProposalOut,
-    ProjectProposalsOut, ProposeProject, RequestJoin, SetRole,
+    AddMember, AdmitAgent, AdmitProject, AskedOut, DeclineJoin, DeclineProject, JoinRequestOut,
+    JoinRequestsOut, ListJoinRequests, ListProjectProposals, MembersOut, ProjectProposalOut,
+    ProjectProposalsOut, ProposeProject, RemoveMember, RequestJoin, SetRole,
 };
 
 use crate::args::Page;
@@ -66,6 +66,16 @@ pub enum RoleCmd {
         /// custodian, affiliate or observer
         role: String,
     },
+}
+
+/// `project member add|remove PROJECT AGENT`.
+#[derive(Debug, Subcommand)]
+pub enum MemberCmd {
+    /// List an agent as a member of a project, an eligible voter of its proposals
+    /// (custodians, or by proposal; never an observer)
+    Add { project: String, agent: String },
+    /// Take an agent off a project's member list (custodians, or by proposal)
+    Remove { project: String, agent: String },
 }
 
 /// `project propose`, `project admit`, `project decline`, `project proposals`.
@@ -140,6 +150,13 @@ pub fn role(s: &Invocation, command: RoleCmd) -> Result<Box<dyn Output>> {
             handle,
             role: role_name(&role)?,
         })?),
+    }
+}
+
+pub fn member(s: &Invocation, command: MemberCmd) -> Result<Box<dyn Output>> {
+    match command {
+        MemberCmd::Add { project, agent } => out(s.write(&AddMember { project, agent })?),
+        MemberCmd::Remove { project, agent } => out(s.write(&RemoveMember { project, agent })?),
     }
 }
 
@@ -227,6 +244,15 @@ impl Text for JoinRequestsOut {
             self.page.total,
             rows,
         )
+    }
+}
+
+impl Text for MembersOut {
+    fn to_text(&self) -> String {
+        match self.members.is_empty() {
+            true => format!("{} lists no members\n", self.project),
+            false => format!("{} lists: {}\n", self.project, self.members.join(", ")),
+        }
     }
 }
 

@@ -164,6 +164,14 @@ impl Text for ProjectShow {
             "  activity:     {} contributions, {} distributions",
             self.contributions, self.distributions
         );
+        let _ = writeln!(
+            out,
+            "  members:      {}",
+            match self.members.is_empty() {
+                true => "none listed".to_string(),
+                false => self.members.join(", "),
+            }
+        );
         if !self.since.is_empty() {
             out.push_str(
                 "  rules in force:

@@ -170,7 +170,7 @@ fn every_refusal_names_why_and_changes_nothing() {
     env.refused(
         &["--as", "newb", "vote", "p2", "yes"],
         "forbidden",
-        "newb is not eligible to vote on p2: its voters were fixed when it opened (custodians and affiliates with a counted contribution)",
+        "newb is not eligible to vote on p2: its voters were fixed when it opened (custodians and affiliates with a counted contribution, and the members the project lists)",
     );
     env.refused(
         &["--as", "vik", "vote", "p2", "yes"],

@@ -204,3 +204,81 @@ fn the_membership_story_runs_as_documented() {
         "{out}"
     );
 }
+
+#[test]
+fn a_project_lists_members_who_vote_on_its_equal_proposals() {
+    let env = network();
+    env.agents(&["cy:affiliate"]);
+    env.ok(&["project", "add", "hull"]);
+    env.ok(&["rate", "set", "hull", "dev", "10.00"]);
+    env.ok(&["log", "work", "hull", "ana", "2", "--category", "dev"]);
+    assert_eq!(
+        env.ok(&["--as", "ana", "project", "member", "add", "hull", "bea"]),
+        "hull lists: bea\n"
+    );
+    env.refused(
+        &["--as", "ana", "project", "member", "add", "hull", "olga"],
+        "forbidden",
+        "olga is an observer: observers neither propose nor vote, so a project does not list \
+         them as members; give olga another role first",
+    );
+    env.refused(
+        &["--as", "bea", "project", "member", "add", "hull", "cy"],
+        "forbidden",
+        "only custodians may list a project's members; this agent is an affiliate",
+    );
+    env.refused(
+        &["--as", "ana", "project", "member", "remove", "hull", "cy"],
+        "not-found",
+        "cy is not a member hull lists",
+    );
+    env.ok(&["project", "member", "add", "hull", "cy"]);
+    assert_eq!(
+        env.json(&["project", "member", "remove", "hull", "cy"]),
+        json!({"project": "hull", "members": ["bea"]})
+    );
+    assert!(
+        env.ok(&["project", "show", "hull"])
+            .contains("\n  members:      bea\n"),
+    );
+    assert_eq!(
+        env.json(&["project", "show", "hull"])["members"],
+        json!(["bea"])
+    );
+    env.ok(&[
+        "governance",
+        "set",
+        "hull",
+        "--mode",
+        "proposals",
+        "--weight",
+        "equal",
+    ]);
+    // bea has no contribution: she votes because hull lists her; cy no longer.
+    let proposed = env.json(&[
+        "--as", "bea", "propose", "hull", "--id", "p1", "--title", "list cy", "--", "project",
+        "member", "add", "hull", "cy",
+    ]);
+    assert_eq!(
+        proposed["voters"],
+        json!([{"agent": "ana", "weight": "1"}, {"agent": "bea", "weight": "1"}])
+    );
+    env.refused(
+        &["--as", "cy", "vote", "p1", "yes"],
+        "forbidden",
+        "cy is not eligible to vote on p1: its voters were fixed when it opened (custodians \
+         and affiliates with a counted contribution, and the members the project lists)",
+    );
+    env.ok(&["--as", "bea", "vote", "p1", "yes"]);
+    assert_eq!(
+        env.json(&["proposal", "show", "p1"])["tally"],
+        json!({"yes": "1", "no": "0", "abstain": "0", "eligible": "2",
+               "quorum_met": true, "threshold_met": true})
+    );
+    env.refused(
+        &["--as", "ana", "project", "member", "add", "hull", "cy"],
+        "forbidden",
+        "project hull is governed by proposals: add_member must be proposed \
+         (`propose hull --title TEXT -- COMMAND`) and voted on",
+    );
+}

@@ -504,6 +504,17 @@ pub enum Command {
         slug: String,
         reason: String,
     },
+    /// Lists an agent (never an observer) as a member of a project: an eligible voter of its
+    /// proposals even without a counted contribution.
+    AddMember {
+        project: String,
+        agent: String,
+    },
+    /// Takes an agent off a project's member list.
+    RemoveMember {
+        project: String,
+        agent: String,
+    },
     // --- governance --- (issue 14; decided and applied in `governance.rs`)
     /// Sets how a project (`None`: the network) changes its rules. A field left out takes its
     /// default (quorum 50, threshold 66.67, notice 3 days, voting 7 days, equal weights).
@@ -631,6 +642,8 @@ impl Command {
             Command::ProposeProject { .. } => "propose_project",
             Command::AdmitProject { .. } => "admit_project",
             Command::DeclineProject { .. } => "decline_project",
+            Command::AddMember { .. } => "add_member",
+            Command::RemoveMember { .. } => "remove_member",
             // --- governance ---
             Command::SetGovernance { .. } => "set_governance",
             Command::Propose { .. } => "propose",

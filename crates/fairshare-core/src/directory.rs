@@ -155,6 +155,7 @@ impl State {
             claims: Vec::new(),
             claim_index: Default::default(),
             created: ctx.date,
+            members: Default::default(),
         };
         self.projects.insert(slug.to_string(), project);
         Ok(())

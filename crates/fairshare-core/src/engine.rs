@@ -116,7 +116,9 @@ impl Area {
             | Command::SetRole { .. }
             | Command::ProposeProject { .. }
             | Command::AdmitProject { .. }
-            | Command::DeclineProject { .. } => Area::Membership,
+            | Command::DeclineProject { .. }
+            | Command::AddMember { .. }
+            | Command::RemoveMember { .. } => Area::Membership,
             // --- governance ---
             Command::SetGovernance { .. }
             | Command::Propose { .. }

@@ -302,6 +302,8 @@ pub fn governed_scope(command: &Command) -> Option<Scope<'_>> {
         | Command::SetBlend { project, .. }
         | Command::SetLeaverPolicy { project, .. }
         | Command::CreateToken { project, .. }
+        | Command::AddMember { project, .. }
+        | Command::RemoveMember { project, .. }
         // Releasing the bank early pays out before the plan's threshold: the members decide.
         | Command::ReleaseBank { project } => Some(Scope::Project(project)),
         Command::SetFees { resource, .. } => Some(Scope::Resource(resource)),
@@ -322,6 +324,7 @@ fn rule_of(command: &Command) -> Option<String> {
         Command::CreateToken { .. } => "token".into(),
         Command::SetFees { resource, .. } => format!("fees {resource}"),
         Command::SetGovernance { .. } => "governance".into(),
+        Command::AddMember { .. } | Command::RemoveMember { .. } => "members".into(),
         _ => return None,
     })
 }
@@ -507,7 +510,7 @@ impl State {
         let voters = self.eligible_voters(ctx, request.project)?;
         if voters.is_empty() {
             return Err(DomainError::invalid(format!(
-                "nobody is eligible to vote on a proposal of {}: eligible are custodians and affiliates with a counted contribution",
+                "nobody is eligible to vote on a proposal of {}: eligible are custodians and affiliates with a counted contribution, and the members the project lists",
                 request.project.unwrap_or("the network")
             ))
             .field("project"));
@@ -669,7 +672,19 @@ impl State {
         };
         let project = self.project(slug).about_value("project", slug)?;
         let weighting = self.governance_of(Some(slug)).weight;
-        let values = self.values_by_agent(project, &crate::model::Filter::default(), ctx.date)?;
+        let mut values =
+            self.values_by_agent(project, &crate::model::Filter::default(), ctx.date)?;
+        // The members the project lists vote too, with their counted value (0 without any).
+        let unvalued: Vec<_> = project
+            .members
+            .iter()
+            .filter(|listed| !values.iter().any(|(handle, _)| handle == *listed))
+            .map(|listed| (listed.clone(), Value::default()))
+            .collect();
+        if !unvalued.is_empty() {
+            values.extend(unvalued);
+            values.sort_by(|a, b| a.0.cmp(&b.0));
+        }
         Ok(values
             .into_iter()
             .filter(|(handle, _)| member(handle))
@@ -704,7 +719,7 @@ impl State {
         }
         if !found.voters.iter().any(|v| v.agent == ctx.actor) {
             return Err(DomainError::forbidden(format!(
-                "{} is not eligible to vote on {proposal}: its voters were fixed when it opened (custodians and affiliates with a counted contribution)",
+                "{} is not eligible to vote on {proposal}: its voters were fixed when it opened (custodians and affiliates with a counted contribution, and the members the project lists)",
                 ctx.actor
             ))
             .field("proposal")

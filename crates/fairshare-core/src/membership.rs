@@ -324,6 +324,10 @@ impl State {
                 reason,
                 "project proposals",
             ),
+            Command::AddMember { project, agent } => self.decide_member(role, project, agent, true),
+            Command::RemoveMember { project, agent } => {
+                self.decide_member(role, project, agent, false)
+            }
             _ => Err(DomainError::corrupt(format!(
                 "{} is not a membership command",
                 command.op()
@@ -369,6 +373,10 @@ impl State {
                 let projects = &mut self.membership.projects;
                 let closed = projects.close(slug, Admission::Declined, &ctx.actor, Some(reason));
                 closed.map(|_| ()).ok_or_else(|| unfit(ctx, command.op()))
+            }
+            Command::AddMember { project, agent } => self.apply_member(ctx, project, agent, true),
+            Command::RemoveMember { project, agent } => {
+                self.apply_member(ctx, project, agent, false)
             }
             _ => Err(unfit(ctx, command.op())),
         }
@@ -546,6 +554,75 @@ impl State {
         let (name, currency) = (p.name.clone(), p.currency.clone());
         let (exponent, approvals) = (p.exponent, p.approvals);
         self.apply_add_project(ctx, slug, name.as_deref(), &currency, exponent, approvals)
+    }
+
+    // --- AddMember / RemoveMember ---
+
+    /// Lists (`add`) or unlists an agent as a member of a project. An observer is never
+    /// listed: listed members vote on the project's proposals, and observers do not.
+    fn decide_member(
+        &self,
+        role: Role,
+        project: &str,
+        agent: &str,
+        add: bool,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "list a project's members")?;
+        let record = self.project(project).about_value("project", project)?;
+        let listed = record.members.contains(agent);
+        if !add {
+            if !listed {
+                return Err(DomainError::not_found(format!(
+                    "{agent} is not a member {project} lists"
+                ))
+                .field("agent")
+                .value(agent));
+            }
+            return Ok(Outcome::Done);
+        }
+        let found = self.agent(agent).about_value("agent", agent)?;
+        if found.role == Role::Observer {
+            return Err(DomainError::forbidden(format!(
+                "{agent} is an observer: observers neither propose nor vote, so a project \
+                 does not list them as members; give {agent} another role first"
+            ))
+            .field("agent")
+            .value(agent));
+        }
+        if listed {
+            return Err(DomainError::conflict(format!(
+                "{agent} is already a member {project} lists"
+            ))
+            .field("agent")
+            .value(agent));
+        }
+        Ok(Outcome::Done)
+    }
+
+    fn apply_member(
+        &mut self,
+        ctx: &Ctx,
+        project: &str,
+        agent: &str,
+        add: bool,
+    ) -> DomainResult<()> {
+        let op = if add { "add_member" } else { "remove_member" };
+        if add && !self.agents.contains_key(agent) {
+            return Err(unfit(ctx, op));
+        }
+        let record = self
+            .projects
+            .get_mut(project)
+            .ok_or_else(|| unfit(ctx, op))?;
+        let changed = if add {
+            record.members.insert(std::sync::Arc::from(agent))
+        } else {
+            record.members.remove(agent)
+        };
+        if !changed {
+            return Err(unfit(ctx, op));
+        }
+        Ok(())
     }
 
     // --- queries ---

@@ -42,6 +42,9 @@ pub struct Project {
     pub claim_index: FastMap<u64, usize>,
     /// The day the project was added: shares as of an earlier day show nothing.
     pub created: Date,
+    /// The members the project lists (`AddMember`), in byte order: eligible voters of its
+    /// proposals even without a counted contribution.
+    pub members: std::collections::BTreeSet<Arc<str>>,
 }
 
 impl Project {

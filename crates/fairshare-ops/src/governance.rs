@@ -85,7 +85,7 @@ impl From<VoteName> for Ballot {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SinceOut {
     /// The rule: `plan`, `rate wood`, `skill ana`, `multiplier work`, `half-life`, `blend`,
-    /// `fees lathe`, `token`, `leaver policy`, `governance`.
+    /// `fees lathe`, `token`, `leaver policy`, `governance`, `members`.
     pub rule: String,
     /// The event that set it.
     pub seq: u64,
@@ -337,6 +337,8 @@ proposed_changes! {
     AdmitAgent(crate::membership::AdmitAgent),
     SetRole(crate::membership::SetRole),
     AdmitProject(crate::membership::AdmitProject),
+    AddMember(crate::membership::AddMember),
+    RemoveMember(crate::membership::RemoveMember),
 }
 
 /// Proposes rule changes of a project (or, without `project`, of the network), checked at

@@ -401,5 +401,74 @@ review! {
         "Declines a pending project proposal, with a reason"
 }
 
+// ---------------------------------------------------------------------------------------------
+// Members a project lists
+
+/// A change of a project's member list: the request (`project`, `agent`), its route, and the
+/// core command of the same name; answers the list now.
+macro_rules! member_change {
+    ($(#[$doc:meta])* $op:ident, $method:ident $path:literal, $summary:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(deny_unknown_fields)]
+        pub struct $op {
+            pub project: String,
+            pub agent: String,
+        }
+
+        operation!($op => MembersOut, $method $path, "membership", $summary);
+
+        impl Write for $op {
+            fn command(&self, _actor: &str) -> OpResult<Command> {
+                Ok(Command::$op {
+                    project: self.project.clone(),
+                    agent: self.agent.clone(),
+                })
+            }
+
+            fn view(&self, state: &State, _: &Executed) -> OpResult<MembersOut> {
+                MembersOut::of(state, &self.project)
+            }
+        }
+    };
+}
+
+member_change! {
+    /// Lists an agent as a member of a project: an eligible voter of its proposals even
+    /// without a counted contribution (custodians, or by proposal; never an observer).
+    AddMember, Post "/api/v1/projects/{project}/members",
+    "Lists an agent as a member of a project, an eligible voter of its proposals (custodians or by proposal; never an observer)"
+}
+
+member_change! {
+    /// Takes an agent off a project's member list (custodians, or by proposal).
+    RemoveMember, Delete "/api/v1/projects/{project}/members/{agent}",
+    "Takes an agent off a project's member list (custodians or by proposal)"
+}
+
+/// The members a project lists, in byte order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MembersOut {
+    pub project: String,
+    pub members: Vec<String>,
+}
+
+impl MembersOut {
+    fn of(state: &State, project: &str) -> OpResult<MembersOut> {
+        let project = state.project(project)?;
+        Ok(MembersOut {
+            project: project.slug.to_string(),
+            members: listed_members(project),
+        })
+    }
+}
+
+/// The members a project lists, in byte order.
+pub fn listed_members(project: &fairshare_core::Project) -> Vec<String> {
+    project.members.iter().map(|m| m.to_string()).collect()
+}
+
 #[cfg(test)]
 mod tests;

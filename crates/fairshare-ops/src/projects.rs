@@ -176,6 +176,9 @@ pub struct ProjectShow {
     /// leaver policy, governance) and the event (and proposal) that set it.
     #[serde(default)]
     pub since: Vec<crate::governance::SinceOut>,
+    /// The members the project lists (eligible voters of its proposals), in byte order.
+    #[serde(default)]
+    pub members: Vec<String>,
 }
 
 operation!(ShowProject => ProjectShow, Get "/api/v1/projects/{project}", "projects",
@@ -200,6 +203,7 @@ impl Read for ShowProject {
             policy: PolicyOut::of(&project.policy),
             plan: PlanOut::of(project, project.plan_version(), project.plan()),
             since: crate::governance::rules_since(state, Some(&project.slug)),
+            members: crate::membership::listed_members(project),
         })
     }
 }

@@ -60,6 +60,8 @@ fn table() -> Vec<Served> {
         read::<membership::ListProjectProposals>(),
         write::<membership::AdmitProject>(),
         write::<membership::DeclineProject>(),
+        write::<membership::AddMember>(),
+        write::<membership::RemoveMember>(),
         // projects and their policies
         read::<projects::ListProjects>(),
         write::<projects::AddProject>(),

@@ -186,7 +186,7 @@ fn every_governance_refusal_over_the_api_changes_nothing() {
             json!({"vote": "yes"}),
             403,
             "proposal",
-            "newb is not eligible to vote on p2: its voters were fixed when it opened (custodians and affiliates with a counted contribution)",
+            "newb is not eligible to vote on p2: its voters were fixed when it opened (custodians and affiliates with a counted contribution, and the members the project lists)",
         );
         let observer = api("vik")
             .post("/api/v1/proposals/p2/votes", json!({"vote": "yes"}))

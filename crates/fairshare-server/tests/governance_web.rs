@@ -1,7 +1,8 @@
 //! Governance on the dashboard over plain HTTP (issue 14): an affiliate proposes a rate change
 //! from the project's proposals page, two members vote, closing early is refused on the
 //! page, the proposal is closed after its deadline and takes effect after its notice (the
-//! server restarted at later fixed instants), the project page showing the notice meanwhile.
+//! server restarted at later fixed instants), the project page showing the notice meanwhile
+//! and each rule in force with the event (and proposal) that set it.
 
 mod common;
 
@@ -22,6 +23,20 @@ fn a_rate_change_is_proposed_voted_closed_and_enacted_from_the_dashboard() {
         "Rules change only by proposals: quorum 50%, threshold 66.67% of yes against yes and no, \
          7 days of voting, 3 days of notice, one vote per member, since event 9 \
          (2026-11-21T12:00:00Z)."
+    );
+    // Each rule in force, since which event, set directly (by name of rule).
+    assert_eq!(
+        rules_in_force(&page),
+        [
+            "governance | 2026-11-21T12:00:00Z | event 9, directly",
+            "plan | 2026-11-21T12:00:00Z | event 5, directly",
+            "rate wood | 2026-11-21T12:00:00Z | event 6, directly",
+        ]
+    );
+    assert_eq!(
+        text_of(&page, "members"),
+        "Members listed: none (with the custodians and affiliates with a counted contribution, \
+         they vote on proposals)."
     );
     let proposals = "/projects/shop/proposals";
     let proposed = post_from(
@@ -149,5 +164,45 @@ fn a_rate_change_is_proposed_voted_closed_and_enacted_from_the_dashboard() {
         "{project}"
     );
     assert!(!project.contains("id=\"notice-proposal-1\""));
+    // The rate now in force names the enactment and links its proposal.
+    assert_eq!(
+        rules_in_force(&project),
+        [
+            "governance | 2026-11-21T12:00:00Z | event 9, directly",
+            "plan | 2026-11-21T12:00:00Z | event 5, directly",
+            "rate wood | 2026-12-01T12:00:02Z | event 15, proposal proposal-1",
+        ]
+    );
+    assert!(project.contains("proposal <a href=\"/proposals/proposal-1\">proposal-1</a>"));
     assert_eq!(api.verify_ok(), api.head());
+}
+
+/// The rows of the project page's "rules in force" table, cells joined by " | ".
+fn rules_in_force(html: &str) -> Vec<String> {
+    let start = html
+        .find("id=\"rules-in-force\"")
+        .expect("rules-in-force table");
+    let end = start + html[start..].find("</table>").expect("table end");
+    html[start..end]
+        .split("<tr id=\"rule-")
+        .skip(1)
+        .map(|row| {
+            let row = &row[row.find('>').expect("tr") + 1..row.find("</tr>").expect("row end")];
+            let mut cells = Vec::new();
+            for cell in row.split("<td>").skip(1) {
+                let mut text = String::new();
+                let mut in_tag = false;
+                for c in cell.chars() {
+                    match c {
+                        '<' => in_tag = true,
+                        '>' => in_tag = false,
+                        c if !in_tag => text.push(c),
+                        _ => {}
+                    }
+                }
+                cells.push(text);
+            }
+            cells.join(" | ")
+        })
+        .collect()
 }

@@ -188,3 +188,75 @@ fn membership(book: &TestBook) {
     );
     assert_eq!(ana.verify_ok(), ana.head());
 }
+
+#[test]
+fn project_members_over_http() {
+    for book in TestBook::all("project_members_over_http") {
+        println!("project members on {}", book.backend);
+        project_members(&book);
+    }
+}
+
+/// A custodian lists members of a project (never an observer), `GET` of the project shows
+/// them, and a listed member without contributions is an eligible voter of an equal proposal.
+fn project_members(book: &TestBook) {
+    let keys = book.agents(&[
+        ("ana", Role::Custodian),
+        ("bea", Role::Affiliate),
+        ("cy", Role::Affiliate),
+        ("olga", Role::Observer),
+    ]);
+    book.setup(vec![
+        fairshare_core::Command::add_project("hull", "CAD", 2),
+        fairshare_core::Command::set_rate("hull", "dev", "10.00"),
+        fairshare_core::Command::log_work("hull", "ana", "dev", "2"),
+    ]);
+    let server = TestServer::start(&book.url);
+    let ana = server.api(Some(&keys["ana"]));
+    let bea = server.api(Some(&keys["bea"]));
+    for agent in ["bea", "cy"] {
+        ana.post("/api/v1/projects/hull/members", json!({"agent": agent}))
+            .expect(200);
+    }
+    refused(
+        &ana,
+        "/api/v1/projects/hull/members",
+        json!({"agent": "olga"}),
+        403,
+        Some("agent"),
+        "olga is an observer: observers neither propose nor vote, so a project does not list \
+         them as members; give olga another role first",
+    );
+    refused(
+        &bea,
+        "/api/v1/projects/hull/members",
+        json!({"agent": "bea"}),
+        403,
+        None,
+        "only custodians may list a project's members; this agent is an affiliate",
+    );
+    let removed = ana
+        .call("DELETE", "/api/v1/projects/hull/members/cy", None, None)
+        .expect(200)
+        .body;
+    assert_eq!(removed, json!({"project": "hull", "members": ["bea"]}));
+    let shown = bea.get("/api/v1/projects/hull").expect(200).body;
+    assert_eq!(shown["members"], json!(["bea"]));
+    ana.post(
+        "/api/v1/projects/hull/governance",
+        json!({"mode": "proposals", "weight": "equal"}),
+    )
+    .expect(200);
+    let proposed = bea
+        .post(
+            "/api/v1/proposals",
+            json!({"id": "p1", "project": "hull", "title": "list cy", "changes": [
+                {"op": "add_member", "request": {"project": "hull", "agent": "cy"}}]}),
+        )
+        .expect(201)
+        .body;
+    assert_eq!(
+        proposed["voters"],
+        json!([{"agent": "ana", "weight": "1"}, {"agent": "bea", "weight": "1"}])
+    );
+}

@@ -349,7 +349,8 @@ fn treasury_setup() -> Vec<Command> {
 }
 
 /// Per role: join requests to admit (`adm-`) and to decline (`dec-`), an affiliate to make
-/// an observer (`rs-`), and project proposals to admit (`ppa-`) and to decline (`ppd-`).
+/// an observer (`rs-`), project proposals to admit (`ppa-`) and to decline (`ppd-`), and
+/// affiliates to list as members of `p` (`mem-`) and to take off its list (`lm-`, listed).
 fn membership_setup() -> Vec<Command> {
     let mut commands = Vec::new();
     for role in ROLES {
@@ -361,6 +362,12 @@ fn membership_setup() -> Vec<Command> {
             });
         }
         commands.push(Command::add_agent(&format!("rs-{role}"), Role::Affiliate));
+        commands.push(Command::add_agent(&format!("mem-{role}"), Role::Affiliate));
+        commands.push(Command::add_agent(&format!("lm-{role}"), Role::Affiliate));
+        commands.push(Command::AddMember {
+            project: "p".into(),
+            agent: format!("lm-{role}"),
+        });
         for slug in [format!("ppa-{role}"), format!("ppd-{role}")] {
             commands.push(Command::ProposeProject {
                 slug,
@@ -779,6 +786,18 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             "POST",
             format!("/api/v1/project-proposals/ppd-{role}/decline"),
             Some(json!({"reason": "not now"})),
+            200,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/projects/p/members".into(),
+            Some(json!({"agent": format!("mem-{role}")})),
+            200,
+        ),
+        custodian_only(
+            "DELETE",
+            format!("/api/v1/projects/p/members/lm-{role}"),
+            None,
             200,
         ),
         // treasury: a payout of their own balance

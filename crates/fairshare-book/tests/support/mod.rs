@@ -264,6 +264,13 @@ impl Runner {
                 category: text(step, "category"),
                 per_hour: text(step, "per_hour"),
             },
+            // A blend is a peer step, and a rule a proposal may change.
+            "blend" => Command::SetBlend {
+                project: text(step, "project"),
+                formula: text(step, "formula"),
+                peer: text(step, "peer"),
+                steward: text(step, "steward"),
+            },
             "skill" => Command::SetSkill {
                 project: text(step, "project"),
                 agent: text(step, "agent"),
@@ -1041,16 +1048,10 @@ impl Runner {
                 }
                 last.expect("a steward step gives some points")
             }
-            "blend" => self.execute(
-                OPERATOR,
-                Command::SetBlend {
-                    project,
-                    formula: text(step, "formula"),
-                    peer: text(step, "peer"),
-                    steward: text(step, "steward"),
-                },
-                key,
-            ),
+            "blend" => {
+                let command = self.core_command("blend", step);
+                self.execute(OPERATOR, command, key)
+            }
             "allocate_pool" => self.execute(
                 OPERATOR,
                 Command::AllocatePool {
@@ -1419,6 +1420,7 @@ pub const RUNNABLE: &[&str] = &[
     "retro",
     "governance",
     "membership",
+    "blend_notice",
 ];
 
 pub fn load(name: &str) -> Json {

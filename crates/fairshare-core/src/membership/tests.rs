@@ -455,3 +455,197 @@ fn a_network_governed_by_proposals_admits_and_sets_roles_by_proposal_only() {
     );
     assert_eq!(refused.0, ErrorKind::NotFound);
 }
+
+fn add_member(project: &str, agent: &str) -> Command {
+    Command::AddMember {
+        project: project.into(),
+        agent: agent.into(),
+    }
+}
+
+fn remove_member(project: &str, agent: &str) -> Command {
+    Command::RemoveMember {
+        project: project.into(),
+        agent: agent.into(),
+    }
+}
+
+fn members(book: &Book, project: &str) -> Vec<String> {
+    let project = book.state.project(project).unwrap();
+    project.members.iter().map(|m| m.to_string()).collect()
+}
+
+#[test]
+fn a_custodian_lists_members_and_never_an_observer() {
+    let mut book = network();
+    done(&mut book, "ana", Command::add_agent("cy", Role::Affiliate));
+    done(&mut book, "ana", Command::add_project("hull", "CAD", 2));
+    done(&mut book, "ana", add_member("hull", "cy"));
+    done(&mut book, "ana", add_member("hull", "bea"));
+    assert_eq!(members(&book, "hull"), ["bea", "cy"]);
+    let refusals = [
+        (
+            "bea",
+            add_member("hull", "ana"),
+            ErrorKind::Forbidden,
+            "only custodians may list a project's members; this agent is an affiliate",
+            None,
+        ),
+        (
+            "ana",
+            add_member("hull", "olga"),
+            ErrorKind::Forbidden,
+            "olga is an observer: observers neither propose nor vote, so a project does not \
+             list them as members; give olga another role first",
+            Some(("agent", "olga")),
+        ),
+        (
+            "ana",
+            add_member("hull", "cy"),
+            ErrorKind::Conflict,
+            "cy is already a member hull lists",
+            Some(("agent", "cy")),
+        ),
+        (
+            "ana",
+            add_member("hull", "nobody"),
+            ErrorKind::NotFound,
+            "unknown agent \"nobody\": add it first with `agent add`",
+            Some(("agent", "nobody")),
+        ),
+        (
+            "ana",
+            add_member("keel", "cy"),
+            ErrorKind::NotFound,
+            "unknown project \"keel\": add it first with `project add`",
+            Some(("project", "keel")),
+        ),
+        (
+            "ana",
+            remove_member("hull", "ana"),
+            ErrorKind::NotFound,
+            "ana is not a member hull lists",
+            Some(("agent", "ana")),
+        ),
+    ];
+    for (actor, command, kind, message, field) in refusals {
+        // `Book::run` checks that a refusal leaves the state as it was.
+        let got = refusal(&mut book, actor, command);
+        assert_eq!((got.0, got.1.as_str()), (kind, message));
+        let field = field.map(|(f, v)| (f, v.to_string()));
+        assert_eq!(got.2.zip(got.3), field);
+    }
+    done(&mut book, "ana", remove_member("hull", "cy"));
+    assert_eq!(members(&book, "hull"), ["bea"]);
+    // Forged: listing an agent who does not exist, unlisting one not listed.
+    let ctx = book.ctx("ana");
+    for forged in [add_member("hull", "ghost"), remove_member("hull", "cy")] {
+        let error = book
+            .state
+            .clone()
+            .apply(&ctx, &forged, &Outcome::Done)
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Corrupt);
+    }
+}
+
+/// `hull` governed by proposals with `weight` (quorum 50, threshold 66.67): ana has 2 h at
+/// 10.00, bea is listed with no contribution, cy (an affiliate) neither.
+fn listed_book(weight: crate::governance::Weighting) -> Book {
+    let mut book = network();
+    for command in [
+        Command::add_agent("cy", Role::Affiliate),
+        Command::add_project("hull", "CAD", 2),
+        Command::set_rate("hull", "dev", "10.00"),
+        Command::log_work("hull", "ana", "dev", "2"),
+        add_member("hull", "bea"),
+        Command::SetGovernance {
+            project: Some("hull".into()),
+            mode: crate::governance::GovernanceMode::Proposals,
+            quorum: Some("50".into()),
+            threshold: Some("66.67".into()),
+            notice_days: None,
+            voting_days: None,
+            weight: Some(weight),
+        },
+    ] {
+        book.ok("ana", command);
+    }
+    book
+}
+
+fn voters(outcome: &Outcome) -> Vec<(String, String)> {
+    let Outcome::Proposed { voters, .. } = outcome else {
+        panic!("not proposed: {outcome:?}");
+    };
+    voters
+        .iter()
+        .map(|v| (v.agent.clone(), v.weight.to_string()))
+        .collect()
+}
+
+fn propose_rate(id: &str) -> Command {
+    Command::Propose {
+        id: Some(id.into()),
+        project: Some("hull".into()),
+        title: "dev at 12".into(),
+        changes: vec![Command::set_rate("hull", "dev", "12.00")],
+    }
+}
+
+#[test]
+fn listed_members_vote_on_equal_and_value_proposals() {
+    use crate::governance::Weighting;
+    let mut book = listed_book(Weighting::Equal);
+    // bea is listed without a contribution: one vote, as ana's.
+    let equal = book.ok("bea", propose_rate("x"));
+    let one = |a: &str| (a.to_string(), "1".to_string());
+    assert_eq!(voters(&equal), [one("ana"), one("bea")]);
+    let tally = book.state.proposal("x").unwrap().tally().unwrap();
+    assert_eq!(tally.eligible.to_string(), "2");
+    // cy is neither listed nor a contributor: not eligible.
+    let vote = Command::Vote {
+        proposal: "x".into(),
+        vote: crate::governance::Ballot::Yes,
+        reason: None,
+    };
+    let (kind, message, _, _) = refusal(&mut book, "cy", vote.clone());
+    assert_eq!(kind, ErrorKind::Forbidden);
+    assert_eq!(
+        message,
+        "cy is not eligible to vote on x: its voters were fixed when it opened (custodians \
+         and affiliates with a counted contribution, and the members the project lists)"
+    );
+    done(&mut book, "bea", vote);
+    assert_eq!(
+        book.state
+            .proposal("x")
+            .unwrap()
+            .tally()
+            .unwrap()
+            .yes
+            .to_string(),
+        "1"
+    );
+    // Under value weights a listed member votes with their counted value: 0 for bea.
+    let mut book = listed_book(Weighting::Value);
+    let value = book.ok("bea", propose_rate("y"));
+    let weight = |a: &str, w: &str| (a.to_string(), w.to_string());
+    assert_eq!(voters(&value), [weight("ana", "20"), weight("bea", "0")]);
+    // Listing is a rule of the project: under proposals it is proposed, not done directly.
+    let (kind, message, field, _) = refusal(&mut book, "ana", add_member("hull", "cy"));
+    assert_eq!(kind, ErrorKind::Forbidden);
+    assert_eq!(
+        message,
+        "project hull is governed by proposals: add_member must be proposed \
+         (`propose hull --title TEXT -- COMMAND`) and voted on"
+    );
+    assert_eq!(field, Some("project"));
+    let listing = Command::Propose {
+        id: Some("z".into()),
+        project: Some("hull".into()),
+        title: "list cy".into(),
+        changes: vec![add_member("hull", "cy")],
+    };
+    assert!(matches!(book.ok("ana", listing), Outcome::Proposed { .. }));
+}

@@ -204,3 +204,69 @@ fn a_proposal_body_defaults_its_exponent_and_approvals() {
         serde_json::from_str(r#"{"slug": "hulls", "currency": "EUR"}"#).expect("parsed");
     assert_eq!((request.exponent, request.approvals), (2, 0));
 }
+
+#[test]
+fn a_custodian_lists_members_shown_by_project_show_and_an_observer_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut book = book(dir.path());
+    let at = "2026-12-04T10:00:00Z";
+    for command in [
+        Command::add_agent("cy", Role::Affiliate),
+        Command::add_agent("olga", Role::Observer),
+        Command::add_project("hull", "CAD", 2),
+    ] {
+        let _ = book.book_mut().execute(OPERATOR, &command, None, at);
+    }
+    let add = |agent: &str| AddMember {
+        project: "hull".into(),
+        agent: agent.into(),
+    };
+    let listed = book.write("ana", None, &add("cy")).expect("listed");
+    assert_eq!(listed.members, ["cy"]);
+    let listed = book.write("ana", None, &add("bea")).expect("listed");
+    assert_eq!(
+        (listed.project.as_str(), listed.members),
+        ("hull", vec!["bea".to_string(), "cy".to_string()])
+    );
+
+    let before = events(&book);
+    let refused = book.write("ana", None, &add("olga")).unwrap_err();
+    assert_eq!(
+        refusal(refused),
+        (
+            Failure::Forbidden,
+            "olga is an observer: observers neither propose nor vote, so a project does not \
+             list them as members; give olga another role first"
+                .to_string(),
+            Some("agent")
+        )
+    );
+    let refused = book.write("bea", None, &add("ana")).unwrap_err();
+    assert_eq!(refusal(refused).0, Failure::Forbidden);
+    assert_eq!(events(&book), before);
+
+    let removed = RemoveMember {
+        project: "hull".into(),
+        agent: "cy".into(),
+    };
+    assert_eq!(
+        book.write("ana", None, &removed).expect("removed").members,
+        ["bea"]
+    );
+    let shown = book
+        .read(
+            Some("bea"),
+            &crate::projects::ShowProject {
+                project: "hull".into(),
+            },
+        )
+        .expect("show");
+    assert_eq!(shown.members, ["bea"]);
+    // The list is a rule in force, since the event that last changed it.
+    let members = shown
+        .since
+        .iter()
+        .find(|s| s.rule == "members")
+        .expect("members");
+    assert_eq!((members.seq, members.proposal.as_deref()), (8, None));
+}

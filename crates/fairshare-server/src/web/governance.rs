@@ -1,7 +1,8 @@
 //! Governance on the dashboard (docs/GOVERNANCE.md): a project's proposals page (open and
 //! closed proposals, the changes in plain words, the tally, the deadline, vote buttons, close
 //! and withdraw), one proposal's page (who voted what and why), the forms that propose a rate
-//! change or a plan change, and the governance box of the project page (the settings in force
+//! change or a plan change, and the governance box of the project page (the settings in force,
+//! each rule in force since which event and by which proposal, the members the project lists,
 //! and a notice while a passed change waits for its notice period).
 //!
 //! Every form posts the API's request (`fairshare_ops::governance`) through [`form_op_on`] or
@@ -17,10 +18,10 @@ use axum::routing::{get, post};
 use fairshare_core::State as BookState;
 use fairshare_ops::governance::{
     CloseProposal, GovernanceOut, ListProposals, ModeName, ProposalOut, Propose, ProposedChange,
-    ShowProposal, Vote, VoteName, WithdrawProposal,
+    ShowProposal, SinceOut, Vote, VoteName, WithdrawProposal,
 };
 use fairshare_ops::plans::{SetPlan, parse_plan_file};
-use fairshare_ops::projects::SetRate;
+use fairshare_ops::projects::{SetRate, ShowProject};
 use fairshare_ops::{Read, Reading, Write};
 
 use super::pages::{Errors, FormError, Nav, nav, render, role_of};
@@ -59,11 +60,19 @@ pub struct GovernanceBox {
     pub waiting: Vec<ProposalOut>,
     /// Open proposals.
     pub open: usize,
+    /// Each rule in force, since which event and by which proposal (as `project show`).
+    pub rules: Vec<SinceOut>,
+    /// The members the project lists (eligible voters of its proposals).
+    pub members: Vec<String>,
 }
 
 impl GovernanceBox {
     pub fn of(state: &BookState, slug: &str, reading: &Reading) -> Result<GovernanceBox, ApiError> {
         let settings = GovernanceOut::of(state, Some(slug))?;
+        let shown = ShowProject {
+            project: slug.to_string(),
+        }
+        .view(state, reading)?;
         let all = ListProposals {
             project: Some(slug.to_string()),
             ..ListProposals::default()
@@ -74,6 +83,8 @@ impl GovernanceBox {
             settings: settings_words(&settings),
             open: all.iter().filter(|p| p.status == "open").count(),
             waiting: all.into_iter().filter(|p| p.status == "passed").collect(),
+            rules: shown.since,
+            members: shown.members,
         })
     }
 }
