@@ -206,3 +206,60 @@ fn rules_in_force(html: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// The members form of the project page: a custodian lists and removes a member of a project
+/// changed directly; on a project governed by proposals the same form shows the core's
+/// refusal and records nothing.
+#[test]
+fn a_custodian_lists_and_removes_members_from_the_project_page() {
+    let book = TestBook::sqlite();
+    seed(&book);
+    book.setup(vec![fairshare_core::Command::add_project("yard", "CAD", 2)]);
+    let server = server_at(&book.url, "2026-11-21T12:00:00Z");
+    let base = &server.base;
+    let api = server.api(None);
+    let luc = log_in(base, "luc");
+    let members = |slug: &str| {
+        text_of(
+            &page_of(base, &luc, &format!("/projects/{slug}")),
+            "members",
+        )
+    };
+    let listed = post_from(
+        base,
+        &luc,
+        "/projects/yard",
+        "/projects/yard/members",
+        &[("idempotency_key", "web-member-1"), ("agent", "abran")],
+    );
+    assert_eq!(listed.status(), 303);
+    assert_eq!(
+        members("yard"),
+        "Members listed: abran (with the custodians and affiliates with a counted contribution, \
+         they vote on proposals)."
+    );
+    let head = api.head();
+    let refused = post_from(
+        base,
+        &luc,
+        "/projects/shop",
+        "/projects/shop/members",
+        &[("agent", "abran")],
+    );
+    assert_eq!(refused.status(), 403);
+    let html = refused.text().expect("html");
+    assert!(
+        html.contains("project shop is governed by proposals: add_member must be proposed"),
+        "{html}"
+    );
+    assert_eq!(api.head(), head, "a refused form records nothing");
+    let removed = post_from(
+        base,
+        &luc,
+        "/projects/yard",
+        "/projects/yard/members/remove",
+        &[("agent", "abran")],
+    );
+    assert_eq!(removed.status(), 303);
+    assert!(members("yard").starts_with("Members listed: none"));
+}

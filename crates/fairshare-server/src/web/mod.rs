@@ -34,6 +34,7 @@ use fairshare_ops::contributions::{Approve, LogContribution, Reject};
 use fairshare_ops::corrections::{Adjust, ApproveCorrection, RejectCorrection, Reverse};
 use fairshare_ops::distributions::RecordRevenue;
 use fairshare_ops::log::{HeadOut, Scan, ShowHead};
+use fairshare_ops::membership::{AddMember, RemoveMember};
 use fairshare_ops::plans::{SetPlan, parse_plan_file};
 use fairshare_ops::projects::SetRate;
 use fairshare_ops::resources::{CommunityAdd, CommunityRemove, OpenCampaign, UseResource};
@@ -71,6 +72,8 @@ pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
         .route("/projects/{slug}/use", post(use_resource))
         .route("/projects/{slug}/community", post(community_add))
         .route("/projects/{slug}/community/remove", post(community_remove))
+        .route("/projects/{slug}/members", post(add_member))
+        .route("/projects/{slug}/members/remove", post(remove_member))
         .route("/contributions/{id}/approve", post(approve))
         .route("/contributions/{id}/reject", post(reject))
         .merge(treasury::router())
@@ -863,6 +866,30 @@ async fn community_remove(
 ) -> Response {
     let back = format!("/projects/{slug}");
     form_op::<CommunityRemove>(&app, &viewer, &fields, Vec::new(), "community", &slug, back).await
+}
+
+/// The members form names the agent; its two buttons list or remove them (custodians, or a
+/// proposal when the project is governed by proposals: the core's refusal is shown).
+async fn add_member(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let back = format!("/projects/{slug}");
+    let path = vec![("project".to_string(), slug.clone())];
+    form_op::<AddMember>(&app, &viewer, &fields, path, "member", &slug, back).await
+}
+
+async fn remove_member(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    let back = format!("/projects/{slug}");
+    let path = vec![("project".to_string(), slug.clone())];
+    form_op::<RemoveMember>(&app, &viewer, &fields, path, "member", &slug, back).await
 }
 
 #[cfg(test)]
