@@ -10,6 +10,8 @@ use clap::Args;
 use fairshare_ops::forecasts::{
     ComparePlans, ComparedAccount, EstimateOut, EstimateRevenue, PlanComparison,
 };
+use fairshare_ops::governance::ShowProposal;
+use fairshare_ops::plans::BucketSpec;
 use fairshare_ops::reports::{AgentStatementOut, PayoutRow, ProjectReportOut};
 
 use crate::commands::out;
@@ -49,9 +51,13 @@ pub struct EstimateArgs {
 pub struct CompareArgs {
     pub project: String,
     /// Plan A's file (TOML, or .json), as `plan set` reads it
-    pub file_a: String,
+    #[arg(required_unless_present = "proposal")]
+    pub file_a: Option<String>,
     /// Plan B's file [default: the plan each revenue was paid by]
     pub file_b: Option<String>,
+    /// Plan A is the plan this proposal would set (against the plans each revenue was paid by)
+    #[arg(long, value_name = "ID", conflicts_with_all = ["file_a", "file_b"])]
+    pub proposal: Option<String>,
     /// Which past revenues: all, or how many of the last ones
     #[arg(long, value_name = "all|LAST_N", default_value = "all")]
     pub revenues: String,
@@ -75,12 +81,34 @@ pub fn compare(s: &Invocation, args: CompareArgs) -> Result<Box<dyn Output>> {
         Some(file) => Some(plan_file::load_plan(Path::new(file))?),
         None => None,
     };
+    let plan_a = match (&args.proposal, &args.file_a) {
+        (Some(id), _) => proposed_plan(s, id)?,
+        (None, Some(file)) => plan_file::load_plan(Path::new(file))?,
+        (None, None) => unreachable!("clap requires FILE_A without --proposal"),
+    };
     out(s.scan(&ComparePlans {
         project: args.project,
-        plan_a: plan_file::load_plan(Path::new(&args.file_a))?,
+        plan_a,
         plan_b,
         revenues: Some(args.revenues),
     })?)
+}
+
+/// The plan a proposal would set (its first plan change).
+fn proposed_plan(s: &Invocation, id: &str) -> Result<Vec<BucketSpec>> {
+    let proposal = s.read(&ShowProposal {
+        proposal: id.to_string(),
+    })?;
+    proposal
+        .changes
+        .into_iter()
+        .find_map(|change| change.plan)
+        .ok_or_else(|| {
+            crate::error::CliError::invalid(format!(
+                "proposal {id} changes no plan: compare plan files instead"
+            ))
+            .into()
+        })
 }
 
 /// `statement ID`'s distribution number (without `--year`, the argument is one).

@@ -62,6 +62,35 @@ fn the_story_of_governance_md_runs_as_written() {
         p2["changes"][0]["words"],
         "the plan of shop: 5% of the whole amount to tools (rounded down); everything left to contributors, pro rata by the value of their counted work contributions; the rest to shop-unallocated"
     );
+    // What p2's plan would have paid at both revenues, against the plans they were paid by:
+    // the first (by value only) would have kept 50.00 for tools and paid the rest 200:100:100:40
+    // (431.82, 215.91, 215.91, 86.36); the second was paid by p2's plan itself.
+    let compared = env.json(&["plan", "compare", "shop", "--proposal", "p2"]);
+    let totals: Vec<(String, String, String, String)> = compared["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let text = |f: &str| row[f].as_str().unwrap().to_string();
+            (
+                text("account"),
+                text("plan_a"),
+                text("plan_b"),
+                text("difference"),
+            )
+        })
+        .collect();
+    let row = |a: &str, x: &str, y: &str, d: &str| (a.into(), x.into(), y.into(), d.into());
+    assert_eq!(
+        totals,
+        [
+            row("rae", "172.72", "177.27", "-4.55"),
+            row("sol", "863.64", "886.37", "-22.73"),
+            row("tia", "431.82", "443.18", "-11.36"),
+            row("uri", "431.82", "443.18", "-11.36"),
+            row("tools", "100.00", "50.00", "50.00"),
+        ]
+    );
     let history = env.json(&["plan", "show", "shop", "--history"]);
     let since: Vec<Value> = history["versions"]
         .as_array()

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{OpError, OpResult, unexpected};
 use crate::op::{Read, Reading, Write};
 use crate::page::{Page, PageInfo};
+use crate::plans::BucketSpec;
 
 /// How a project changes its rules, as requests and views spell it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -582,6 +583,10 @@ pub struct ChangeOut {
     pub op: String,
     /// The change in plain words.
     pub words: String,
+    /// A plan change's buckets, as `plan set` takes them: what `plan compare --proposal`
+    /// compares with the plans past revenues were paid by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Vec<crate::plans::BucketSpec>>,
 }
 
 /// An eligible voter, their weight and their vote (if any).
@@ -666,6 +671,12 @@ impl ProposalOut {
                 .map(|change| ChangeOut {
                     op: change.op().to_string(),
                     words: describe(state, change),
+                    plan: match change {
+                        Command::SetPlan { plan, .. } => {
+                            Some(plan.buckets.iter().map(BucketSpec::of).collect())
+                        }
+                        _ => None,
+                    },
                 })
                 .collect(),
             opened: proposal.opened.to_string(),

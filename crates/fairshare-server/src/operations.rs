@@ -182,7 +182,12 @@ async fn scan_handler<O: Scan>(
         Method::Post => request_from_body(&params, &body)?,
         _ => request_from_query(&params, query.as_deref())?,
     };
-    // A whole-log read takes a permit and a store of its own; a page uses the readers' store.
+    Ok(Json(run_scan(&app, op).await?).into_response())
+}
+
+/// Runs a scan for the API or a dashboard page. A whole-log read takes a permit and a store of
+/// its own; a page uses the readers' store.
+pub(crate) async fn run_scan<O: Scan>(app: &AppState, op: O) -> Result<O::View, ApiError> {
     let view = if O::HEAVY {
         let _permit = app
             .heavy
@@ -203,7 +208,7 @@ async fn scan_handler<O: Scan>(
         })
         .await??
     };
-    Ok(Json(view).into_response())
+    Ok(view)
 }
 
 /// The path's fields, as text.

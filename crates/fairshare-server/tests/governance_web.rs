@@ -179,30 +179,38 @@ fn a_rate_change_is_proposed_voted_closed_and_enacted_from_the_dashboard() {
 
 /// The rows of the project page's "rules in force" table, cells joined by " | ".
 fn rules_in_force(html: &str) -> Vec<String> {
+    table_rows(html, "rules-in-force", "rule-")
+}
+
+/// The rows of the table `table` whose ids start with `row`, each row's cells as text (tags
+/// dropped) joined by " | ".
+fn table_rows(html: &str, table: &str, row: &str) -> Vec<String> {
     let start = html
-        .find("id=\"rules-in-force\"")
-        .expect("rules-in-force table");
+        .find(&format!("id=\"{table}\""))
+        .unwrap_or_else(|| panic!("no table {table}: {html}"));
     let end = start + html[start..].find("</table>").expect("table end");
     html[start..end]
-        .split("<tr id=\"rule-")
+        .split(&format!("<tr id=\"{row}"))
         .skip(1)
-        .map(|row| {
-            let row = &row[row.find('>').expect("tr") + 1..row.find("</tr>").expect("row end")];
-            let mut cells = Vec::new();
-            for cell in row.split("<td>").skip(1) {
-                let mut text = String::new();
-                let mut in_tag = false;
-                for c in cell.chars() {
-                    match c {
-                        '<' => in_tag = true,
-                        '>' => in_tag = false,
-                        c if !in_tag => text.push(c),
-                        _ => {}
+        .map(|tr| {
+            let tr = &tr[tr.find('>').expect("tr") + 1..tr.find("</tr>").expect("row end")];
+            tr.split("</td>")
+                .filter(|cell| cell.contains("<td"))
+                .map(|cell| {
+                    let mut text = String::new();
+                    let mut in_tag = false;
+                    for c in cell.chars() {
+                        match c {
+                            '<' => in_tag = true,
+                            '>' => in_tag = false,
+                            c if !in_tag => text.push(c),
+                            _ => {}
+                        }
                     }
-                }
-                cells.push(text);
-            }
-            cells.join(" | ")
+                    text.trim().to_string()
+                })
+                .collect::<Vec<_>>()
+                .join(" | ")
         })
         .collect()
 }
@@ -262,4 +270,43 @@ fn a_custodian_lists_and_removes_members_from_the_project_page() {
     );
     assert_eq!(removed.status(), 303);
     assert!(members("yard").starts_with("Members listed: none"));
+}
+
+/// A plan change proposed on the dashboard links to what that plan would have paid: shop's
+/// revenue of 90.00 was paid 60.00 / 30.00 by value (marie 80.00, abran 40.00 of value); the
+/// proposed plan keeps 10% of the whole for tools (9.00) and pays 81.00 the same way.
+#[test]
+fn a_proposed_plan_links_to_what_it_would_have_paid() {
+    let book = TestBook::sqlite();
+    seed(&book);
+    book.setup(vec![fairshare_core::Command::revenue("shop", "90.00")]);
+    let server = server_at(&book.url, "2026-11-21T12:00:00Z");
+    let base = &server.base;
+    let marie = log_in(base, "marie");
+    let plan = r#"{"bucket": [{"type": "percent", "percent": "10", "of": "gross", "to": "tools"},
+                   {"type": "contributors"}]}"#;
+    let proposed = post_from(
+        base,
+        &marie,
+        "/projects/shop/proposals",
+        "/projects/shop/proposals/plan",
+        &[
+            ("idempotency_key", "web-propose-plan"),
+            ("title", "Keep a tenth for tools"),
+            ("plan", plan),
+        ],
+    );
+    assert_eq!(proposed.status(), 303);
+    let page = page_of(base, &marie, "/proposals/proposal-1");
+    let link = "/projects/shop/plans/compare?proposal=proposal-1";
+    assert!(page.contains(link), "{page}");
+    let compared = page_of(base, &marie, link);
+    assert_eq!(
+        table_rows(&compared, "compare-totals", "total-"),
+        [
+            "abran | 27.00 | 30.00 | -3.00",
+            "marie | 54.00 | 60.00 | -6.00",
+            "tools | 9.00 | 0.00 | 9.00"
+        ]
+    );
 }

@@ -11,11 +11,12 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use fairshare_core::State as BookState;
+use fairshare_ops::forecasts::{ComparePlans, PlanComparison};
 use fairshare_ops::governance::{
     CloseProposal, GovernanceOut, ListProposals, ModeName, ProposalOut, Propose, ProposedChange,
     ShowProposal, SinceOut, Vote, VoteName, WithdrawProposal,
@@ -37,6 +38,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/projects/{slug}/proposals", get(proposals))
         .route("/projects/{slug}/proposals/rate", post(propose_rate))
         .route("/projects/{slug}/proposals/plan", post(propose_plan))
+        .route("/projects/{slug}/plans/compare", get(compare_proposal))
         .route("/proposals/{id}", get(proposal))
         .route("/proposals/{id}/vote", post(proposal_form::<Vote>))
         .route(
@@ -400,4 +402,79 @@ async fn proposal_form<O: ProposalForm>(
     WebForm(fields): WebForm,
 ) -> Response {
     on_proposal::<O>(app, viewer, id, fields, O::FORM).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a proposed plan would have paid
+
+/// `?proposal=ID` of the comparison page.
+#[derive(Debug, serde::Deserialize)]
+struct CompareQuery {
+    proposal: String,
+}
+
+#[derive(Template)]
+#[template(path = "plan_compare.html")]
+struct ComparePage {
+    nav: Nav,
+    proposal: String,
+    title: String,
+    c: PlanComparison,
+}
+
+/// What the plan a proposal would set would have paid at the project's past revenues,
+/// against the plans they were paid by: `plan compare PROJECT --proposal ID`, the same scan.
+async fn compare_proposal(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(query): Query<CompareQuery>,
+) -> Response {
+    if let Err(to) = may_read(&app, &viewer) {
+        return *to;
+    }
+    let today = app.clock.today();
+    let id = query.proposal;
+    let shown = super::read(&app, |state| {
+        let reading = Reading {
+            actor: viewer.agent.clone(),
+            role: role_of(state, viewer.agent.as_deref()),
+            today,
+        };
+        Ok(ShowProposal {
+            proposal: id.clone(),
+        }
+        .view(state, &reading)?)
+    })
+    .await;
+    let compared = match shown {
+        Ok(p) => match p.changes.into_iter().find_map(|change| change.plan) {
+            Some(plan_a) => {
+                let op = ComparePlans {
+                    project: slug,
+                    plan_a,
+                    plan_b: None,
+                    revenues: None,
+                };
+                crate::operations::run_scan(&app, op)
+                    .await
+                    .map(|c| (p.title, c))
+            }
+            None => Err(ApiError::invalid(format!(
+                "proposal {id} changes no plan: there is nothing to compare"
+            ))),
+        },
+        Err(error) => Err(error),
+    };
+    match compared.and_then(|(title, c)| {
+        render(ComparePage {
+            nav: nav(&viewer),
+            proposal: id,
+            title,
+            c,
+        })
+    }) {
+        Ok(body) => super::html(StatusCode::OK, body),
+        Err(error) => super::api_error_page(&viewer, error),
+    }
 }
