@@ -133,7 +133,7 @@ impl<W: Write> Write for PipeWriter<W> {
 
 /// What an export read: the raw log (the event-log formats need no replay), or the replayed
 /// book with the index of its events.
-enum Source {
+enum ExportSource {
     Log(Box<dyn fairshare_store::Store>),
     Book(Box<Book>, EventIndex),
 }
@@ -152,16 +152,16 @@ pub fn export(s: &Invocation, args: ExportArgs) -> Result<Box<dyn Output>> {
     };
     let store = open_store(s.book_url(), Access::ReadOnly)?;
     let mut source = if format.reads_the_log() {
-        Source::Log(store)
+        ExportSource::Log(store)
     } else {
         let mut book = Book::open(store)?;
         let index = EventIndex::from_store(book.store_mut())?;
-        Source::Book(Box::new(book), index)
+        ExportSource::Book(Box::new(book), index)
     };
     let mut write = |out: &mut dyn Write| -> Result<Written> {
         Ok(match &mut source {
-            Source::Log(store) => fairshare_export::write_log(format, store.as_mut(), out)?,
-            Source::Book(book, index) => {
+            ExportSource::Log(store) => fairshare_export::write_log(format, store.as_mut(), out)?,
+            ExportSource::Book(book, index) => {
                 fairshare_export::write_book(format, book.state(), index, &options, out)?
             }
         })

@@ -23,11 +23,11 @@ const PARSE_ERROR_400: &[u8] = b"HTTP/1.1 400 Bad Request\r\n";
 /// A listener whose connections (plain TCP, or TLS once their handshake is done) answer a
 /// malformed request head with a problem document.
 pub(crate) struct ProblemListener {
-    source: Source,
+    source: Incoming,
     local: SocketAddr,
 }
 
-enum Source {
+enum Incoming {
     Plain(TcpListener),
     Tls(mpsc::Receiver<(Conn, SocketAddr)>),
 }
@@ -36,7 +36,7 @@ impl ProblemListener {
     pub fn plain(listener: TcpListener) -> io::Result<ProblemListener> {
         Ok(ProblemListener {
             local: listener.local_addr()?,
-            source: Source::Plain(listener),
+            source: Incoming::Plain(listener),
         })
     }
 
@@ -47,7 +47,7 @@ impl ProblemListener {
     ) -> io::Result<ProblemListener> {
         Ok(ProblemListener {
             local: listener.local_addr()?,
-            source: Source::Tls(crate::tls::handshakes(listener, acceptor)),
+            source: Incoming::Tls(crate::tls::handshakes(listener, acceptor)),
         })
     }
 }
@@ -58,11 +58,11 @@ impl axum::serve::Listener for ProblemListener {
 
     async fn accept(&mut self) -> (ProblemIo, SocketAddr) {
         match &mut self.source {
-            Source::Plain(listener) => {
+            Incoming::Plain(listener) => {
                 let (stream, addr) = axum::serve::Listener::accept(listener).await;
                 (ProblemIo::new(Conn::Plain(stream)), addr)
             }
-            Source::Tls(accepted) => match accepted.recv().await {
+            Incoming::Tls(accepted) => match accepted.recv().await {
                 Some((conn, addr)) => (ProblemIo::new(conn), addr),
                 // The handshake task is gone (the runtime is stopping): accept nothing more.
                 None => std::future::pending().await,
