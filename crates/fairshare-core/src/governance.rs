@@ -1251,6 +1251,47 @@ mod tests {
         );
     }
 
+    /// Only bob (10.00 of 30.00 eligible) votes: all yes, but a third of the weight is short of
+    /// the 50% quorum, so x is rejected at its close, never enacted, and the rate stays.
+    #[test]
+    fn a_proposal_short_of_its_quorum_is_rejected() {
+        let mut state = governed();
+        let yes = Command::Vote {
+            proposal: "x".into(),
+            vote: Ballot::Yes,
+            reason: None,
+        };
+        run(&mut state, "bob", "2026-03-02T09:00:00Z", yes);
+        let closed = run(&mut state, "bob", "2026-03-04T09:00:00Z", close("x"));
+        let tally = Tally {
+            yes: Value::parse("10").unwrap(),
+            no: Value::ZERO,
+            abstain: Value::ZERO,
+            eligible: Value::parse("30").unwrap(),
+        };
+        assert!(!tally.quorum_met(Decimal::from(50)).unwrap());
+        assert!(tally.threshold_met("66.67".parse().unwrap()).unwrap());
+        assert_eq!(
+            closed,
+            Outcome::ProposalClosed {
+                passed: false,
+                tally,
+                notice_ends: None,
+            }
+        );
+        assert_eq!(
+            state.proposal("x").unwrap().status,
+            ProposalStatus::Rejected
+        );
+        assert!(state.due_proposals(Timestamp(i64::MAX)).is_empty());
+        let again = state.decide(&ctx_at(&state, "ana", "2026-03-05T09:00:00Z"), &close("x"));
+        assert!(again.is_err(), "a closed proposal stays closed");
+        assert_eq!(
+            state.project("p").unwrap().policy.rates["dev"].to_string(),
+            "10.00"
+        );
+    }
+
     #[test]
     fn a_proposal_passes_waits_and_takes_effect() {
         let mut state = governed();
