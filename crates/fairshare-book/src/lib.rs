@@ -139,6 +139,11 @@ impl Book {
         &self.state
     }
 
+    /// The state, the book given up (an export that needs no more writes keeps only this).
+    pub fn into_state(self) -> State {
+        self.state
+    }
+
     pub fn store_mut(&mut self) -> &mut dyn Store {
         self.store.as_mut()
     }

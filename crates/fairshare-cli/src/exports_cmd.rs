@@ -18,7 +18,7 @@ use fairshare_core::{
 };
 use fairshare_export::{
     ColumnMap, DateOrder, EventIndex, Format, HOURS_DECIMALS, ImportCheck, ImportOptions, Layout,
-    TIMESHEET_BYTES_MAX, ValueFlowsOptions, Written, plan_import, to_requests,
+    Source, TIMESHEET_BYTES_MAX, ValueFlowsOptions, Written, plan_import, to_requests,
 };
 use serde::Serialize;
 
@@ -131,13 +131,6 @@ impl<W: Write> Write for PipeWriter<W> {
     }
 }
 
-/// What an export read: the raw log (the event-log formats need no replay), or the replayed
-/// book with the index of its events.
-enum ExportSource {
-    Log(Box<dyn fairshare_store::Store>),
-    Book(Box<Book>, EventIndex),
-}
-
 pub fn export(s: &Invocation, args: ExportArgs) -> Result<Box<dyn Output>> {
     let format = args.format;
     let options = match (&args.base, format) {
@@ -152,20 +145,14 @@ pub fn export(s: &Invocation, args: ExportArgs) -> Result<Box<dyn Output>> {
     };
     let store = open_store(s.book_url(), Access::ReadOnly)?;
     let mut source = if format.reads_the_log() {
-        ExportSource::Log(store)
+        Source::Log(store)
     } else {
         let mut book = Book::open(store)?;
         let index = EventIndex::from_store(book.store_mut())?;
-        ExportSource::Book(Box::new(book), index)
+        Source::Book(Box::new(book.into_state()), index)
     };
-    let mut write = |out: &mut dyn Write| -> Result<Written> {
-        Ok(match &mut source {
-            ExportSource::Log(store) => fairshare_export::write_log(format, store.as_mut(), out)?,
-            ExportSource::Book(book, index) => {
-                fairshare_export::write_book(format, book.state(), index, &options, out)?
-            }
-        })
-    };
+    let mut write =
+        |out: &mut dyn Write| -> Result<Written> { Ok(source.write(format, &options, out)?) };
     match args.output {
         None => {
             let mut out = PipeWriter {

@@ -125,6 +125,28 @@ pub struct Written {
     pub nodes: Option<u64>,
 }
 
+/// What an export reads, for every front end: the log itself through `L`, a handle on the store
+/// (the event-log formats need no replay), or a book's state with the index of its events.
+pub enum Source<L> {
+    Log(L),
+    Book(Box<State>, EventIndex),
+}
+
+impl<L: AsMut<dyn Store>> Source<L> {
+    /// Writes `format` from what this source holds (`options` for ValueFlows).
+    pub fn write(
+        &mut self,
+        format: Format,
+        options: &ValueFlowsOptions,
+        out: &mut dyn Write,
+    ) -> ExportResult<Written> {
+        match self {
+            Source::Log(store) => write_log(format, store.as_mut(), out),
+            Source::Book(state, index) => write_book(format, state, index, options, out),
+        }
+    }
+}
+
 /// Writes a log format (JSON lines, CSV) straight from the store's rows.
 pub fn write_log(
     format: Format,

@@ -34,7 +34,7 @@ mod valueflows;
 pub use csv::{
     csv_field, write_balances_csv, write_contributions_csv, write_distributions_csv, write_record,
 };
-pub use format::{Format, Written, write_book, write_log};
+pub use format::{Format, Source, Written, write_book, write_log};
 pub use index::{EventIndex, EventMeta, RowsStore};
 pub use journal::{JournalSummary, write_beancount, write_hledger, write_ledger};
 pub use names::{AccountClass, account_class, beancount_commodity, journal_account};

@@ -22,7 +22,7 @@ use crate::offload::DropOffRuntime;
 use crate::routes::ReadErrors;
 use crate::writer::Render;
 use crate::{AppInner, AppState};
-use fairshare_export::Format;
+use fairshare_export::{Format, Source};
 
 type Api<T> = Result<Json<T>, ApiError>;
 
@@ -140,7 +140,7 @@ pub(crate) async fn export(
                 .map(DropOffRuntime::new)
         })
         .await??;
-        ExportSource::Log(store)
+        Source::Log(store)
     } else {
         app.model.ensure_fresh().await?;
         // A copy of the state, then an index of the store, which holds at least every event
@@ -154,7 +154,7 @@ pub(crate) async fn export(
                 .map_err(|e| ApiError::Internal(format!("export: {e}")))
         })
         .await??;
-        ExportSource::Book(Box::new(state), index)
+        Source::Book(Box::new(state), index)
     };
     let (chunks, receiver) = tokio::sync::mpsc::channel(EXPORT_CHUNKS_QUEUED);
     tokio::task::spawn_blocking(move || {
@@ -183,29 +183,16 @@ pub(crate) async fn export(
     Ok(response)
 }
 
-/// What an export reads: the log itself (JSON lines), or a copy of the state with the index
-/// of its events.
-enum ExportSource {
-    Log(DropOffRuntime<Box<dyn fairshare_store::Store>>),
-    Book(Box<State>, fairshare_export::EventIndex),
-}
-
 fn write_export(
     format: Format,
-    source: ExportSource,
+    mut source: Source<DropOffRuntime<Box<dyn fairshare_store::Store>>>,
     out: &mut dyn std::io::Write,
 ) -> Result<(), String> {
-    let written = match source {
-        ExportSource::Log(mut store) => fairshare_export::write_log(format, store.as_mut(), out),
-        ExportSource::Book(state, index) => fairshare_export::write_book(
-            format,
-            &state,
-            &index,
-            &fairshare_export::ValueFlowsOptions::default(),
-            out,
-        ),
-    };
-    written.map(drop).map_err(|e| e.to_string())
+    let options = fairshare_export::ValueFlowsOptions::default();
+    source
+        .write(format, &options, out)
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// Sends what `export_jsonl` writes to the response, in chunks.

@@ -48,3 +48,10 @@ impl<T: Send + 'static> Drop for DropOffRuntime<T> {
         }
     }
 }
+
+/// A store handle that drops off the runtime is a store to write an export from.
+impl AsMut<dyn fairshare_store::Store> for DropOffRuntime<Box<dyn fairshare_store::Store>> {
+    fn as_mut(&mut self) -> &mut (dyn fairshare_store::Store + 'static) {
+        self.deref_mut().as_mut()
+    }
+}
