@@ -254,10 +254,13 @@ fn keys_are_listed_over_http_to_custodians_and_their_agent_never_the_secret() {
     assert_eq!(listed.body["agent"], "bob");
     let rows = listed.body["keys"].as_array().expect("keys");
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0]["id"], bob_id.as_str());
-    assert_eq!(rows[0]["revoked_at"], "2026-01-02T00:00:00Z");
-    assert_eq!(rows[0]["active"], false);
-    assert_eq!(rows[1]["active"], true);
+    // Both keys may be created in the same second: rows then follow their ids, so find by id.
+    let (revoked, live): (Vec<_>, Vec<_>) =
+        rows.iter().partition(|row| row["id"] == bob_id.as_str());
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0]["revoked_at"], "2026-01-02T00:00:00Z");
+    assert_eq!(revoked[0]["active"], false);
+    assert_eq!(live[0]["active"], true);
     let text = listed.body.to_string();
     assert!(
         !text.contains(&keys["bob"]) && !text.contains(&extra),
