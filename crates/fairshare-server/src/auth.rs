@@ -1,16 +1,13 @@
 //! Who is calling: `Authorization: Bearer fsk_...` resolved to an agent.
 //!
 //! Keys are looked up by their SHA-256 in the credential store, on a blocking thread, which
-//! refuses expired and revoked keys. Found keys are cached for [`KEY_CACHE_TTL`] (never past
-//! their expiry) so the hot path under load does no I/O; a key created by another process (the
-//! CLI) is found at its first use because misses are never cached, and a key revoked by another
-//! process is refused here within [`KEY_CACHE_TTL`].
+//! refuses expired and revoked keys. Every request asks the store (one indexed lookup), so a key
+//! created by another process (the CLI) is found at its first use and a key revoked by any
+//! process on the book is refused by every server at its next request: no window of trust.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
@@ -25,11 +22,6 @@ use crate::offload::DropOffRuntime;
 use fairshare_ops::credentials::{check_password, hash_api_key, hash_password, looks_like_api_key};
 use fairshare_store::credentials::CredentialStore;
 
-/// How long a key found in the store is trusted without asking it again: the longest a
-/// revocation made elsewhere takes to reach this server.
-pub const KEY_CACHE_TTL: Duration = Duration::from_secs(1);
-/// Most keys cached; the cache is emptied when full (keys are few, this is a safety bound).
-pub const KEY_CACHE_MAX: usize = 10_000;
 /// Most password checks waiting for a hasher; past them a login is answered 503 with
 /// `Retry-After` instead of queueing (each argon2id check holds 19 MiB while it runs).
 pub const LOGIN_QUEUE_MAX: usize = 64;
@@ -40,17 +32,8 @@ pub fn hashers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }
 
-struct Cached {
-    agent: String,
-    /// When it was looked up.
-    at: Instant,
-    expires_at: Option<String>,
-}
-
 pub(crate) struct Authenticator {
     store: Arc<Mutex<DropOffRuntime<Box<dyn CredentialStore>>>>,
-    /// Key hash -> the key as found.
-    cache: Mutex<HashMap<String, Cached>>,
     /// Failed logins and bad keys, per account and address.
     pub throttle: crate::throttle::Throttle,
     /// The permits of the password hashers ([`hashers`]).
@@ -63,7 +46,6 @@ impl Authenticator {
     pub fn new(store: Box<dyn CredentialStore>) -> Authenticator {
         Authenticator {
             store: Arc::new(Mutex::new(DropOffRuntime::new(store))),
-            cache: Mutex::new(HashMap::new()),
             throttle: crate::throttle::Throttle::default(),
             hashers: Arc::new(tokio::sync::Semaphore::new(hashers())),
             waiting: AtomicUsize::new(0),
@@ -110,11 +92,8 @@ impl Authenticator {
         let hash = hash_api_key(key);
         // Expiry is a matter of real time, whatever clock the server records events at.
         let now = fairshare_ops::Clock::System.now_text();
-        if let Some(agent) = self.cached(&hash, &now) {
-            return Ok(agent);
-        }
         let store = self.store.clone();
-        let looked_up = hash.clone();
+        let looked_up = hash;
         let found = tokio::task::spawn_blocking(move || {
             let mut store = store
                 .lock()
@@ -126,19 +105,6 @@ impl Authenticator {
         .await??;
         // Unknown, expired and revoked keys get the same answer.
         let found = found.ok_or_else(unknown)?;
-        if let Ok(mut cache) = self.cache.lock() {
-            if cache.len() >= KEY_CACHE_MAX {
-                cache.clear();
-            }
-            cache.insert(
-                hash,
-                Cached {
-                    agent: found.agent.clone(),
-                    at: Instant::now(),
-                    expires_at: found.expires_at,
-                },
-            );
-        }
         Ok(found.agent)
     }
 
@@ -216,15 +182,6 @@ impl Authenticator {
                 .unwrap_or_default())
         })
         .await?
-    }
-
-    /// The agent of a key found less than [`KEY_CACHE_TTL`] ago and not expired at `now`.
-    fn cached(&self, hash: &str, now: &str) -> Option<String> {
-        let cache = self.cache.lock().ok()?;
-        let found = cache.get(hash)?;
-        let fresh = found.at.elapsed() < KEY_CACHE_TTL
-            && found.expires_at.as_deref().is_none_or(|at| now < at);
-        fresh.then(|| found.agent.clone())
     }
 }
 
