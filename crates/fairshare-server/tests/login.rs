@@ -99,6 +99,23 @@ fn assert_too_many(answer: Response) -> u64 {
     wait
 }
 
+/// A login refused for now: the login page again (a person sent it from a browser), 429 with
+/// the seconds to wait in `Retry-After` and on the page.
+fn assert_login_later(answer: Response) -> u64 {
+    assert_eq!(answer.status(), 429);
+    let wait: u64 = common::header(&answer, "retry-after")
+        .parse()
+        .expect("Retry-After seconds");
+    assert!(common::header(&answer, "content-type").starts_with("text/html"));
+    let page = answer.text().expect("page");
+    assert!(page.contains(&format!("try again in {wait} s")), "{page}");
+    assert!(
+        page.contains("name=\"password\""),
+        "the form is there to try again"
+    );
+    wait
+}
+
 #[test]
 fn a_login_token_a_script_invents_is_refused() {
     let (book, _) = book_with_passwords();
@@ -139,8 +156,8 @@ fn failed_logins_are_slowed_per_account_and_address() {
         assert_eq!(log_in(base, "ana", "wrong password").status(), 401);
     }
     // Locked: even the right password is not tried, nor another account from this address.
-    assert_too_many(log_in(base, "ana", PASSWORD));
-    assert_too_many(log_in(base, "bob", PASSWORD));
+    assert_eq!(assert_login_later(log_in(base, "ana", PASSWORD)), 1);
+    assert_eq!(assert_login_later(log_in(base, "bob", PASSWORD)), 1);
     // After the wait, the right password works and frees the account.
     std::thread::sleep(fairshare_server::throttle::BACKOFF_FIRST + Duration::from_millis(200));
     let answer = log_in(base, "ana", PASSWORD);
@@ -149,7 +166,7 @@ fn failed_logins_are_slowed_per_account_and_address() {
     assert_eq!(me(base, &session).status(), 200);
     // One more failure from this address doubles its lockout.
     assert_eq!(log_in(base, "bob", "wrong password").status(), 401);
-    assert_eq!(assert_too_many(log_in(base, "bob", PASSWORD)), 2);
+    assert_eq!(assert_login_later(log_in(base, "bob", PASSWORD)), 2);
 }
 
 #[test]

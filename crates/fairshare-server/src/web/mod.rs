@@ -392,6 +392,25 @@ fn login_page(viewer: &Viewer, error: Option<&str>, handle: &str, status: Status
     with_form_cookie(viewer, response, LOGIN_COOKIE, &token)
 }
 
+/// A login that may not be tried now (429 after failures, 503 when the password checkers are
+/// all busy), answered as the login page saying when to try again, with the status and
+/// `Retry-After` an API client gets.
+fn login_later(viewer: &Viewer, handle: &str, refusal: ApiError) -> Response {
+    let (status, reason, seconds) = match &refusal {
+        ApiError::TooManyRequests(reason, seconds) => {
+            (StatusCode::TOO_MANY_REQUESTS, reason, *seconds)
+        }
+        ApiError::Busy(reason, seconds) => (StatusCode::SERVICE_UNAVAILABLE, reason, *seconds),
+        _ => return refusal.into_response(),
+    };
+    let message = format!("{reason}: try again in {seconds} s");
+    let mut response = login_page(viewer, Some(&message), handle, status);
+    response
+        .headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
 /// A page whose form is sent before any session (logging in, asking to join): its token is
 /// one this server signed (`Sessions::login_token`), also set in a cookie for as long as the
 /// token is accepted, so a script cannot invent a matching pair.
@@ -465,13 +484,13 @@ async fn login(
     }
     let handle = field(&fields, "handle").to_lowercase();
     if let Err(locked) = app.auth.check_throttle(Some(&handle), address) {
-        return locked.into_response();
+        return login_later(&viewer, &handle, locked);
     }
     let password = fields.get("password").map(String::as_str).unwrap_or("");
     // The password is checked (or a dummy one, as slowly) whether the handle exists or not.
     let checked = match app.auth.check_password(&handle, password).await {
         Ok(checked) => checked,
-        Err(busy @ ApiError::Busy(..)) => return busy.into_response(),
+        Err(busy @ ApiError::Busy(..)) => return login_later(&viewer, &handle, busy),
         Err(_) => None,
     };
     let role = read(&app, |state| Ok(state.role_of(&handle).ok()))
