@@ -82,23 +82,6 @@ fn me(base: &str, session: &str) -> Response {
         .expect("me")
 }
 
-/// A 429 answered as problem+json with a whole number of seconds to wait.
-fn assert_too_many(answer: Response) -> u64 {
-    assert_eq!(answer.status(), 429);
-    let wait: u64 = common::header(&answer, "retry-after")
-        .parse()
-        .expect("Retry-After seconds");
-    assert!((1..=900).contains(&wait), "{wait}");
-    assert_eq!(
-        common::header(&answer, "content-type"),
-        "application/problem+json"
-    );
-    let doc: serde_json::Value = answer.json().expect("problem");
-    assert_eq!(doc["type"], "urn:fairshare:problem:too-many-requests");
-    assert_eq!(doc["status"], 429);
-    wait
-}
-
 /// A login refused for now: the login page again (a person sent it from a browser), 429 with
 /// the seconds to wait in `Retry-After` and on the page.
 fn assert_login_later(answer: Response) -> u64 {
