@@ -79,3 +79,15 @@ fn a_disk_that_loses_an_acknowledged_write_is_caught() {
         "{failure}"
     );
 }
+
+/// Found by the long mode: a request repeated after a passed proposal's notice ended is
+/// preceded by the proposal's enactment (the book enacts due proposals before any write),
+/// which is not the repeat recording something.
+#[test]
+fn seed_116_repeats_a_request_after_a_proposal_came_into_force() {
+    let report = simulate(Options::new(116, 2_844)).unwrap_or_else(|failure| panic!("{failure}"));
+    assert!(
+        report.ops.get("enact_proposal").is_some_and(|n| *n > 0),
+        "{report}"
+    );
+}
