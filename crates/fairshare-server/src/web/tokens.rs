@@ -473,6 +473,7 @@ impl TokenForm for Transfer {
 
 impl TokenForm for AcceptToken {
     const FORM: &'static str = "accept";
+    const SYMBOL_AS: &'static str = "token";
 }
 
 /// Posts a token page's form as the API request `O` (or quotes it); back to the page.
