@@ -120,7 +120,7 @@ pub(super) fn render(template: impl Template) -> Result<String, ApiError> {
 }
 
 /// `part / total` as a percentage with two decimals, rounded down.
-fn percent(part: Value, total: Value) -> String {
+pub(super) fn percent(part: Value, total: Value) -> String {
     if total.0 <= 0 {
         return "0.00%".to_string();
     }

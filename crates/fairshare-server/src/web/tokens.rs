@@ -13,14 +13,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use fairshare_core::{Outcome, Price, Role, State as BookState, Token, format_amount};
+use fairshare_core::{Outcome, Price, Role, State as BookState, Token, Value, format_amount};
 use fairshare_ops::tokens::{
     AcceptToken, Buy, Donate, ListTokens, Presale, Redeem, ShowToken, TokenRow, TokenShow, Transfer,
 };
 use fairshare_ops::{Read, Write};
 use serde::Deserialize;
 
-use super::pages::{Errors, FormError, Nav, nav, render};
+use super::pages::{Errors, FormError, Nav, nav, percent, render};
 use super::resources::{decide, reading};
 use super::svg::{self, Bar};
 use super::treasury::Pager;
@@ -307,9 +307,9 @@ fn price_point(token: &Token, seq: u64, reserve: i128, supply: i128) -> Bar {
         currency_exponent: token.currency_exponent,
         token_exponent: token.exponent,
     };
-    // Currency minor units per whole token: the chart's scale only.
+    // The printed price's last digit per whole token: the chart's scale only.
     let magnitude = 10i128
-        .checked_pow(token.exponent)
+        .checked_pow(token.exponent + PRICE_EXTRA_DECIMALS)
         .and_then(|scale| reserve.checked_mul(scale))
         .map(|r| r / supply)
         .unwrap_or(0);
@@ -334,6 +334,8 @@ struct TokenPage {
     t: TokenShow,
     curve: bool,
     chart: String,
+    /// Holder, balance and share of the supply as a percentage.
+    holders: Vec<(String, String, String)>,
     issuance_pager: Pager,
     /// May redeem and transfer (their own tokens; custodians anyone's).
     can_trade: bool,
@@ -388,6 +390,15 @@ fn token_page(
     render(TokenPage {
         nav: nav(viewer),
         curve: t.redemption == "curve",
+        holders: state
+            .token_holders(symbol)?
+            .into_iter()
+            .map(|h| {
+                let share = percent(Value(h.balance), Value(h.supply));
+                let balance = format_amount(h.balance, token.exponent);
+                (h.holder, balance, share)
+            })
+            .collect(),
         chart: svg::line_chart(
             &format!("Net asset value per {} token, by event", t.token),
             &price_points(state, token),
