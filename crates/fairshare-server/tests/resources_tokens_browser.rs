@@ -7,56 +7,15 @@
 mod common;
 
 use common::browser::{Browser, browse};
-use common::web::PASSWORD;
+use common::web::lab_and_tokens;
 use common::{TestBook, TestServer};
-use fairshare_core::{Command, HatchSpec, Redemption, Role};
+use fairshare_core::Command;
 use serde_json::json;
 
-/// lab with the campaign `press` (target 1000.00); bikes with the NAV token BIKE (2% exit
-/// fee), 1000.00 pre-sold to marie at 1.00 and 100.00 donated; studio with the curve token
-/// KILN (hatch 1000.00 at 1.00, 20% to funding, 5% tributes); luc custodian, marie and abran
-/// affiliates, olga observer.
+/// [`lab_and_tokens`], with 1000.00 BIKE pre-sold to marie at 1.00 and 100.00 donated.
 fn seed(book: &TestBook) {
-    let mut bike = Command::create_token("bikes", "BIKE", 2, Redemption::Nav);
-    if let Command::CreateToken {
-        exit_fee_percent, ..
-    } = &mut bike
-    {
-        *exit_fee_percent = Some("2".into());
-    }
-    let mut kiln = Command::create_token("studio", "KILN", 2, Redemption::Curve);
-    if let Command::CreateToken {
-        entry_tribute_percent,
-        exit_tribute_percent,
-        hatch,
-        ..
-    } = &mut kiln
-    {
-        *entry_tribute_percent = Some("5".into());
-        *exit_tribute_percent = Some("5".into());
-        *hatch = Some(HatchSpec {
-            raised: "1000.00".into(),
-            price: "1.00".into(),
-            tribute_percent: Some("20".into()),
-            holder: None,
-        });
-    }
+    lab_and_tokens(book);
     book.setup(vec![
-        Command::add_agent("luc", Role::Custodian),
-        Command::add_agent("marie", Role::Affiliate),
-        Command::add_agent("abran", Role::Affiliate),
-        Command::add_agent("olga", Role::Observer),
-        Command::add_project("lab", "CAD", 2),
-        Command::add_project("bikes", "CAD", 2),
-        Command::add_project("studio", "CAD", 2),
-        Command::OpenCampaign {
-            id: "press".into(),
-            project: "lab".into(),
-            target: "1000.00".into(),
-            purpose: Some("a book press for the lab".into()),
-        },
-        bike,
-        kiln,
         Command::Presale {
             token: "BIKE".into(),
             agent: "marie".into(),
@@ -69,9 +28,6 @@ fn seed(book: &TestBook) {
             amount: "100.00".into(),
         },
     ]);
-    for handle in ["luc", "marie", "abran", "olga"] {
-        common::set_password(&book.url, handle, PASSWORD).expect("password");
-    }
 }
 
 #[test]

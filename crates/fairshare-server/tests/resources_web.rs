@@ -6,37 +6,9 @@
 
 mod common;
 
-use common::web::{PASSWORD, log_in, page_of, post_from, text_of};
+use common::web::{lab_and_tokens as seed, log_in, page_of, post_from, text_of};
 use common::{TestBook, TestServer};
-use fairshare_core::{Command, Role};
 use serde_json::json;
-
-/// lab (CAD) with the campaign `press` (target 1000.00) and `kiln` (500.00); luc custodian,
-/// marie and abran affiliates, olga observer.
-fn seed(book: &TestBook) {
-    book.setup(vec![
-        Command::add_agent("luc", Role::Custodian),
-        Command::add_agent("marie", Role::Affiliate),
-        Command::add_agent("abran", Role::Affiliate),
-        Command::add_agent("olga", Role::Observer),
-        Command::add_project("lab", "CAD", 2),
-        Command::OpenCampaign {
-            id: "press".into(),
-            project: "lab".into(),
-            target: "1000.00".into(),
-            purpose: Some("a book press".into()),
-        },
-        Command::OpenCampaign {
-            id: "kiln".into(),
-            project: "lab".into(),
-            target: "500.00".into(),
-            purpose: None,
-        },
-    ]);
-    for handle in ["luc", "marie", "abran", "olga"] {
-        common::set_password(&book.url, handle, PASSWORD).expect("password");
-    }
-}
 
 const PRESS: &str = "/campaigns/press";
 
@@ -65,7 +37,10 @@ fn a_campaign_is_pledged_bought_and_paid_back_into_a_commons_from_the_dashboard(
         !seen.contains("<form method=\"post\" action=\"/campaigns"),
         "{seen}"
     );
-    assert_eq!(text_of(&seen, "campaign-purpose"), "a book press");
+    assert_eq!(
+        text_of(&seen, "campaign-purpose"),
+        "a book press for the lab"
+    );
     let head = api.head();
     let refused = post_from(
         base,

@@ -6,48 +6,9 @@
 
 mod common;
 
-use common::web::{PASSWORD, log_in, page_of, post_from, text_of};
+use common::web::{lab_and_tokens as seed, log_in, page_of, post_from, text_of};
 use common::{TestBook, TestServer};
-use fairshare_core::{Command, HatchSpec, Redemption, Role};
 use serde_json::json;
-
-/// bikes with the NAV token BIKE (2% exit fee), studio with the curve token KILN (hatch of
-/// 1000.00 at 1.00, 20% of it to funding; 5% entry and exit tributes), transit; luc
-/// custodian, marie affiliate, olga observer.
-fn seed(book: &TestBook) {
-    let token = |project: &str, symbol: &str, redemption| Command::CreateToken {
-        project: project.into(),
-        symbol: symbol.into(),
-        exponent: 2,
-        mint_per_value: None,
-        redemption,
-        exit_fee_percent: (redemption == Redemption::Nav).then(|| "2".into()),
-        entry_tribute_percent: (redemption == Redemption::Curve).then(|| "5".into()),
-        exit_tribute_percent: (redemption == Redemption::Curve).then(|| "5".into()),
-        funding_to: None,
-        curve_exponent: None,
-        hatch: (redemption == Redemption::Curve).then(|| HatchSpec {
-            raised: "1000.00".into(),
-            price: "1.00".into(),
-            tribute_percent: Some("20".into()),
-            holder: None,
-        }),
-        retro: false,
-    };
-    book.setup(vec![
-        Command::add_agent("luc", Role::Custodian),
-        Command::add_agent("marie", Role::Affiliate),
-        Command::add_agent("olga", Role::Observer),
-        Command::add_project("bikes", "CAD", 2),
-        Command::add_project("studio", "CAD", 2),
-        Command::add_project("transit", "CAD", 2),
-        token("bikes", "BIKE", Redemption::Nav),
-        token("studio", "KILN", Redemption::Curve),
-    ]);
-    for handle in ["luc", "marie", "olga"] {
-        common::set_password(&book.url, handle, PASSWORD).expect("password");
-    }
-}
 
 const BIKE: &str = "/tokens/BIKE";
 
@@ -106,11 +67,11 @@ fn a_nav_token_is_presold_donated_to_redeemed_as_quoted_transferred_and_accepted
     // after the donation.
     let page = page_of(base, &marie, BIKE);
     assert!(
-        page.contains("<title>event 9: 1.000000 CAD</title>"),
+        page.contains("<title>event 13: 1.000000 CAD</title>"),
         "{page}"
     );
     assert!(
-        page.contains("<title>event 10: 1.100000 CAD</title>"),
+        page.contains("<title>event 14: 1.100000 CAD</title>"),
         "{page}"
     );
     assert_eq!(text_of(&page, "token-nav"), "1.100000 CAD");
