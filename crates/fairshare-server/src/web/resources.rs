@@ -388,37 +388,46 @@ fn quote_use(
             lines,
             commons,
             ..
-        }) => {
-            let Ok(resource) = state.resource(name) else {
-                return answer;
-            };
-            let (currency, exponent) = state
-                .project(&resource.project)
-                .map(|p| (p.currency.clone(), p.exponent))
-                .unwrap_or_default();
-            answer.fee = format_amount(fee, exponent);
-            answer.currency = currency;
-            answer.commons = commons;
-            answer.lines = lines
-                .iter()
-                .map(|line| {
-                    let label = resource
-                        .fees
-                        .as_ref()
-                        .map(|f| f.line_label(line.bucket))
-                        .unwrap_or_default();
-                    (
-                        label,
-                        line.to.to_string(),
-                        format_amount(line.amount, exponent),
-                    )
-                })
-                .collect();
-        }
+        }) => describe_charge(state, name, fee, &lines, commons, &mut answer),
         Ok(_) => answer.error = "the core decided no charge".to_string(),
         Err(error) => answer.error = error.detail(),
     }
     answer
+}
+
+/// A decided charge in the project's currency, each line labelled by the schedule in force.
+fn describe_charge(
+    state: &BookState,
+    name: &str,
+    fee: i128,
+    lines: &[fairshare_core::Line],
+    commons: bool,
+    answer: &mut UseQuote,
+) {
+    let Ok(resource) = state.resource(name) else {
+        return;
+    };
+    let (currency, exponent) = state
+        .project(&resource.project)
+        .map(|p| (p.currency.clone(), p.exponent))
+        .unwrap_or_default();
+    let label = |bucket| {
+        resource
+            .fees
+            .as_ref()
+            .map(|f| f.line_label(bucket))
+            .unwrap_or_default()
+    };
+    answer.fee = format_amount(fee, exponent);
+    answer.currency = currency;
+    answer.commons = commons;
+    answer.lines = lines
+        .iter()
+        .map(|line| {
+            let amount = format_amount(line.amount, exponent);
+            (label(line.bucket), line.to.to_string(), amount)
+        })
+        .collect();
 }
 
 /// The core's decision of `command` by `actor` on the current state, recorded nowhere.
