@@ -51,7 +51,7 @@ fn a_campaign_is_pledged_bought_and_paid_back_into_a_commons_from_the_dashboard(
     );
     assert_eq!(refused.status(), 403);
     assert_eq!(
-        text_of(&refused.text().expect("html"), "pledge-error"),
+        text_of(&refused.text().expect("html"), "campaign-error"),
         "olga is an observer: observers may not pledge"
     );
 
@@ -277,6 +277,10 @@ fn a_custodian_cancels_a_campaign_and_every_pledge_is_refunded() {
     let head = api.head();
     let refused = post_from(base, &marie, kiln, "/campaigns/kiln/cancel", &[]);
     assert_eq!(refused.status(), 403);
+    assert_eq!(
+        text_of(&refused.text().expect("html"), "campaign-error"),
+        "only custodians may cancel campaigns; this agent is an affiliate"
+    );
     assert_eq!(api.head(), head);
     let luc = log_in(base, "luc");
     assert!(page_of(base, &luc, kiln).contains("id=\"cancel-form\""));

@@ -35,6 +35,10 @@ fn a_nav_token_is_presold_donated_to_redeemed_as_quoted_transferred_and_accepted
     let head = api.head();
     let refused = post_from(base, &olga, BIKE, "/tokens/BIKE/redeem", &[("tokens", "1")]);
     assert_eq!(refused.status(), 403);
+    assert_eq!(
+        text_of(&refused.text().expect("html"), "token-error"),
+        "olga is an observer: observers read but do not redeem tokens"
+    );
     assert_eq!(api.head(), head);
 
     let sold = post_from(

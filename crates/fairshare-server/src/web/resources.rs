@@ -81,6 +81,15 @@ fn percent_of(part: i128, whole: i128) -> i128 {
     part.max(0).saturating_mul(100) / whole
 }
 
+/// The names of the forms a page shows, of `(form, shown)`.
+pub(super) fn shown_forms(forms: &[(&'static str, bool)]) -> Vec<&'static str> {
+    forms
+        .iter()
+        .filter(|(_, shown)| *shown)
+        .map(|(form, _)| *form)
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // The list
 
@@ -173,6 +182,8 @@ struct CampaignPage {
     can_pledge: bool,
     custodian: bool,
     errors: Errors,
+    /// A refused form's message when the page does not show that form.
+    hidden_error: String,
 }
 
 fn campaign_page(
@@ -188,15 +199,23 @@ fn campaign_page(
     }
     .view(state, &reader)?;
     let found = state.campaign(id)?;
-    let open = c.status == "open";
+    let custodian = reader.role == Some(Role::Custodian);
+    let can_pledge = c.status == "open" && writes(reader.role);
+    let shown = [
+        ("pledge", can_pledge),
+        ("cancel", custodian && c.status == "open"),
+        ("purchase", custodian && c.status == "funded"),
+    ];
+    let errors = Errors(error.cloned());
     render(CampaignPage {
         nav: nav(viewer),
         raised_minor: found.raised,
         target_minor: found.target,
         percent: percent_of(found.raised, found.target),
-        can_pledge: open && writes(reader.role),
-        custodian: reader.role == Some(Role::Custodian),
-        errors: Errors(error.cloned()),
+        can_pledge,
+        custodian,
+        hidden_error: errors.of_hidden(&shown_forms(&shown)),
+        errors,
         c,
     })
 }
@@ -307,6 +326,8 @@ struct ResourcePage {
     /// What the use form holds (a quote's fields, or a refused form's).
     typed: Fields,
     errors: Errors,
+    /// A refused form's message when the page does not show that form.
+    hidden_error: String,
 }
 
 impl ResourcePage {
@@ -466,6 +487,9 @@ fn resource_page(
         format!("/resources/{name}?offset={to}")
     });
     let fees = r.fees.clone();
+    let (can_use, custodian) = (writes(reader.role), reader.role == Some(Role::Custodian));
+    let errors = Errors(error.cloned());
+    let shown = shown_forms(&[("use", can_use), ("fees", custodian)]);
     render(ResourcePage {
         nav: nav(viewer),
         owners: owner_rows(state, name, &r),
@@ -486,11 +510,12 @@ fn resource_page(
             .unwrap_or_default(),
         fees,
         history_pager,
-        can_use: writes(reader.role),
-        custodian: reader.role == Some(Role::Custodian),
+        can_use,
+        custodian,
         quote: render(quote_use(state, viewer, name, asked, today))?,
         typed: asked.clone(),
-        errors: Errors(error.cloned()),
+        hidden_error: errors.of_hidden(&shown),
+        errors,
         r,
     })
 }

@@ -21,7 +21,7 @@ use fairshare_ops::{Read, Write};
 use serde::Deserialize;
 
 use super::pages::{Errors, FormError, Nav, nav, percent, render};
-use super::resources::{decide, reading};
+use super::resources::{decide, reading, shown_forms};
 use super::svg::{self, Bar};
 use super::treasury::Pager;
 use super::{Fields, FormPage, Viewer, WebForm, field, form_op_on, form_pairs, may_read, page_of};
@@ -347,6 +347,8 @@ struct TokenPage {
     /// The form `typed` belongs to.
     typed_form: &'static str,
     errors: Errors,
+    /// A refused form's message when the page does not show that form.
+    hidden_error: String,
 }
 
 impl TokenPage {
@@ -384,12 +386,24 @@ fn token_page(
         let fields = if quoted == Some(kind) { asked } else { &none };
         render(quote_of(state, viewer, symbol, kind, fields, today))
     };
+    let curve = t.redemption == "curve";
+    let can_trade = matches!(reader.role, Some(Role::Custodian | Role::Affiliate));
+    let custodian = reader.role == Some(Role::Custodian);
+    let errors = Errors(error.cloned());
+    let shown = shown_forms(&[
+        ("buy", custodian && curve),
+        ("redeem", can_trade),
+        ("transfer", can_trade),
+        ("presale", custodian && !curve),
+        ("donate", custodian),
+        ("accept", custodian),
+    ]);
     let issuance_pager = Pager::new(t.issuance_total, t.issuance.len(), offset, PAGE, |to| {
         format!("/tokens/{symbol}?offset={to}")
     });
     render(TokenPage {
         nav: nav(viewer),
-        curve: t.redemption == "curve",
+        curve,
         holders: state
             .token_holders(symbol)?
             .into_iter()
@@ -404,8 +418,8 @@ fn token_page(
             &price_points(state, token),
         ),
         issuance_pager,
-        can_trade: matches!(reader.role, Some(Role::Custodian | Role::Affiliate)),
-        custodian: reader.role == Some(Role::Custodian),
+        can_trade,
+        custodian,
         buy_quote: quote_box(Quoted::Buy)?,
         redeem_quote: quote_box(Quoted::Redeem)?,
         typed: asked.clone(),
@@ -414,7 +428,8 @@ fn token_page(
             Some(Quoted::Redeem) => "redeem",
             None => "",
         },
-        errors: Errors(error.cloned()),
+        hidden_error: errors.of_hidden(&shown),
+        errors,
         t,
     })
 }
