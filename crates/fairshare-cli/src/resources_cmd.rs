@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use clap::Subcommand;
-use fairshare_core::{Role, parse_decimal};
+use fairshare_core::Role;
 use fairshare_ops::PAGE_LIMIT_MAX;
 use fairshare_ops::agents::RoleName;
 use fairshare_ops::resources::{
@@ -280,36 +280,15 @@ pub fn resource(s: &Invocation, command: ResourceCmd) -> Result<Box<dyn Output>>
     }
 }
 
-/// Parses `maintenance=20,infra=10,payback=70`, keeping the order as written. The core checks
-/// names, duplicates and that the percentages add up to 100.
+/// Parses `maintenance=20,infra=10,payback=70` (`SplitSpec::parse_list`), phrasing a
+/// malformed entry as a `--split` one.
 pub fn parse_split(text: &str) -> Result<Vec<SplitSpec>> {
-    let bad = |entry: &str, why: &str| {
+    SplitSpec::parse_list(text).map_err(|(entry, why)| {
         CliError::invalid(format!(
             "malformed --split entry {entry:?}: {why}; write NAME=PERCENT,... such as maintenance=20,infra=10,payback=70"
         ))
-    };
-    text.split(',')
-        .map(|entry| {
-            let (to, percent) = entry
-                .split_once('=')
-                .ok_or_else(|| bad(entry, "expected NAME=PERCENT"))?;
-            let percent = percent.trim();
-            let shape = !percent.is_empty()
-                && percent
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
-            let percent = if shape {
-                parse_decimal(percent, "percent").ok()
-            } else {
-                None
-            }
-            .ok_or_else(|| bad(entry, "the percentage is not a decimal number"))?;
-            Ok(SplitSpec {
-                to: to.trim().to_string(),
-                percent: percent.to_string(),
-            })
-        })
-        .collect()
+        .into()
+    })
 }
 
 /// A line after a list cut at the most rows one read answers.

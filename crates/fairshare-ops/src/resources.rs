@@ -452,6 +452,35 @@ pub struct SplitSpec {
 }
 
 impl SplitSpec {
+    /// Parses `maintenance=20,infra=10,payback=70`, keeping the order as written; a malformed
+    /// entry is answered with the entry and why, for each edge to phrase. The core checks
+    /// names, duplicates and that the percentages add up to 100.
+    pub fn parse_list(text: &str) -> Result<Vec<SplitSpec>, (String, &'static str)> {
+        text.split(',')
+            .map(|entry| {
+                let bad = |why| (entry.to_string(), why);
+                let (to, percent) = entry
+                    .split_once('=')
+                    .ok_or_else(|| bad("expected NAME=PERCENT"))?;
+                let percent = percent.trim();
+                let shape = !percent.is_empty()
+                    && percent
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+                let percent = if shape {
+                    parse_decimal(percent, "percent").ok()
+                } else {
+                    None
+                }
+                .ok_or_else(|| bad("the percentage is not a decimal number"))?;
+                Ok(SplitSpec {
+                    to: to.trim().to_string(),
+                    percent: percent.to_string(),
+                })
+            })
+            .collect()
+    }
+
     /// The core's split entry (the percentage parsed; a bad one is refused as invalid).
     pub fn to_share(&self) -> OpResult<SplitShare> {
         Ok(SplitShare {

@@ -13,8 +13,10 @@ mod governance;
 mod headers;
 mod membership;
 mod pages;
+mod resources;
 mod session;
 pub mod svg;
+mod tokens;
 mod treasury;
 
 use std::collections::HashMap;
@@ -79,6 +81,8 @@ pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
         .merge(treasury::router())
         .merge(membership::router())
         .merge(governance::router())
+        .merge(resources::router())
+        .merge(tokens::router())
         .route("/projects/{slug}/adjust", post(adjust))
         .route("/projects/{slug}/reverse", post(reverse))
         .route("/corrections/{id}/approve", post(approve_correction))
@@ -339,6 +343,12 @@ pub(crate) enum FormPage {
     Proposals(String),
     /// One proposal's page.
     Proposal(String),
+    /// A campaign's page, by id.
+    Campaign(String),
+    /// A resource's page, by name.
+    Resource(String),
+    /// A token's page, by symbol.
+    Token(String),
 }
 
 async fn form_page(
@@ -363,6 +373,16 @@ async fn form_page(
         FormPage::Me => me_page(app, viewer, Some(error), status, &EstimateQuery::default()).await,
         FormPage::Proposals(slug) => governance::page(app, viewer, slug, Some(error), status).await,
         FormPage::Proposal(id) => governance::one(app, viewer, id, Some(error), status).await,
+        FormPage::Campaign(id) => {
+            resources::campaign_at(app, viewer, id, Some(error), status).await
+        }
+        FormPage::Resource(name) => {
+            let asked = Fields::new();
+            resources::resource_at(app, viewer, name, &asked, Some(error), status).await
+        }
+        FormPage::Token(symbol) => {
+            tokens::page(app, viewer, symbol, &Fields::new(), Some(error), status).await
+        }
         FormPage::Membership => {
             membership::page(app, viewer, Default::default(), Some(error), status).await
         }

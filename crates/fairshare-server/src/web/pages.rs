@@ -72,6 +72,15 @@ impl FormError {
 pub struct Errors(pub(super) Option<FormError>);
 
 impl Errors {
+    /// The message of a refused form that is not among the `shown` ones (an observer's post,
+    /// a form of another state of the page), or empty: shown once at the top of the page.
+    pub fn of_hidden(&self, shown: &[&str]) -> String {
+        match &self.0 {
+            Some(e) if !shown.contains(&e.form.as_str()) => e.message.clone(),
+            _ => String::new(),
+        }
+    }
+
     /// The message for `field` of `form` (`""` for the form as a whole), or empty.
     pub fn at(&self, form: &str, field: &str) -> String {
         match &self.0 {
@@ -120,7 +129,7 @@ pub(super) fn render(template: impl Template) -> Result<String, ApiError> {
 }
 
 /// `part / total` as a percentage with two decimals, rounded down.
-fn percent(part: Value, total: Value) -> String {
+pub(super) fn percent(part: Value, total: Value) -> String {
     if total.0 <= 0 {
         return "0.00%".to_string();
     }

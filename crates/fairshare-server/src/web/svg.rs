@@ -202,6 +202,91 @@ pub fn stacked_chart(
     out
 }
 
+/// Height of a line chart's plot area, in user units.
+const PLOT_H: i128 = 180;
+
+/// A line chart of values over events (a token's price): one point per item, left to right
+/// in order, each with its label and value as a tooltip; the first and last labels under the
+/// axis and the highest value beside it. Magnitudes are any non-negative integer scale.
+pub fn line_chart(title: &str, points: &[Bar]) -> String {
+    let top = 20;
+    let height = top + PLOT_H + 40;
+    let span = WIDTH - LABEL_W - 20;
+    let max = points.iter().map(|p| p.magnitude).max().unwrap_or(0);
+    let mut out = String::new();
+    open_svg(&mut out, height, title);
+    if points.is_empty() {
+        let _ = write!(out, "<text x=\"10\" y=\"40\">no price yet</text>");
+        out.push_str("</svg>");
+        return out;
+    }
+    let steps = (points.len() as i128 - 1).max(1);
+    let at = |i: usize, magnitude: i128| {
+        (
+            LABEL_W + i as i128 * span / steps,
+            top + PLOT_H - scale(magnitude, max, PLOT_H),
+        )
+    };
+    let _ = write!(
+        out,
+        "<line x1=\"{LABEL_W}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"#222\"/>\
+         <line x1=\"{LABEL_W}\" y1=\"{top}\" x2=\"{LABEL_W}\" y2=\"{b}\" stroke=\"#222\"/>",
+        b = top + PLOT_H,
+        r = LABEL_W + span,
+    );
+    let top_text = points
+        .iter()
+        .find(|p| p.magnitude == max)
+        .map(|p| p.text.as_str())
+        .unwrap_or("");
+    let _ = write!(
+        out,
+        "<text x=\"{x}\" y=\"{y}\" text-anchor=\"end\">{t}</text>\
+         <text x=\"{x}\" y=\"{b}\" text-anchor=\"end\">0</text>",
+        x = LABEL_W - 6,
+        y = top + 5,
+        b = top + PLOT_H,
+        t = escape(top_text),
+    );
+    let path: Vec<String> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (x, y) = at(i, p.magnitude);
+            format!("{x},{y}")
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"#2b5c8a\" stroke-width=\"2\"/>",
+        path.join(" ")
+    );
+    for (i, p) in points.iter().enumerate() {
+        let (x, y) = at(i, p.magnitude);
+        let _ = write!(
+            out,
+            "<circle cx=\"{x}\" cy=\"{y}\" r=\"3.5\" fill=\"#2b5c8a\">\
+             <title>{l}: {t}</title></circle>",
+            l = escape(&p.label),
+            t = escape(&p.text),
+        );
+    }
+    let first = &points[0];
+    let last = &points[points.len() - 1];
+    let _ = write!(
+        out,
+        "<text x=\"{LABEL_W}\" y=\"{y}\">{f}</text>\
+         <text x=\"{r}\" y=\"{y}\" text-anchor=\"end\">{l}: {t}</text>",
+        y = top + PLOT_H + 22,
+        r = LABEL_W + span,
+        f = escape(&first.label),
+        l = escape(&last.label),
+        t = escape(&last.text),
+    );
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +348,21 @@ mod tests {
         assert_eq!(scale(1, 0, 360), 0);
         assert_eq!(scale(i128::MAX, i128::MAX, 360), 360);
         assert!(scale(i128::MAX / 2, i128::MAX, 360) <= 360);
+    }
+
+    #[test]
+    fn a_line_chart_puts_each_point_at_its_value() {
+        let svg = line_chart(
+            "Price",
+            &[bar("event 3", 100, "1.00"), bar("event 5", 50, "0.50")],
+        );
+        let span = WIDTH - LABEL_W - 20;
+        // The highest point touches the top of the plot, the half one is half way down.
+        assert!(
+            svg.contains(&format!("points=\"{LABEL_W},20 {},110\"", LABEL_W + span)),
+            "{svg}"
+        );
+        assert!(svg.contains("<title>event 5: 0.50</title>") && svg.contains(">event 3</text>"));
+        assert!(line_chart("x", &[]).contains("no price yet"));
     }
 }

@@ -1,7 +1,7 @@
 //! Test support for the dashboard over plain HTTP: a client that does not follow redirects,
 //! the CSRF token and cookies of a page, logging in, and the text of an element.
 
-use fairshare_core::{Command, GovernanceMode, Role};
+use fairshare_core::{Command, GovernanceMode, HatchSpec, Redemption, Role};
 use reqwest::blocking::Client as Http;
 use reqwest::redirect::Policy;
 
@@ -145,4 +145,59 @@ pub fn server_at(url: &str, at: &str) -> TestServer {
         config.fixed_time = Some(at);
         config.enact_every = std::time::Duration::from_millis(100);
     })
+}
+
+/// Shared equipment and tokens: lab with the campaigns `press` (target 1000.00, "a book
+/// press for the lab") and `kiln` (500.00); bikes with the NAV token BIKE (2% exit fee);
+/// studio with the curve token KILN (a hatch of 1000.00 at 1.00, 20% of it to funding; 5%
+/// entry and exit tributes); transit; luc custodian, marie and abran affiliates, olga
+/// observer, each with [`PASSWORD`]. Events 1 to 12.
+pub fn lab_and_tokens(book: &TestBook) {
+    let campaign = |id: &str, target: &str, purpose: Option<&str>| Command::OpenCampaign {
+        id: id.into(),
+        project: "lab".into(),
+        target: target.into(),
+        purpose: purpose.map(str::to_string),
+    };
+    let mut bike = Command::create_token("bikes", "BIKE", 2, Redemption::Nav);
+    if let Command::CreateToken {
+        exit_fee_percent, ..
+    } = &mut bike
+    {
+        *exit_fee_percent = Some("2".into());
+    }
+    let mut kiln = Command::create_token("studio", "KILN", 2, Redemption::Curve);
+    if let Command::CreateToken {
+        entry_tribute_percent,
+        exit_tribute_percent,
+        hatch,
+        ..
+    } = &mut kiln
+    {
+        *entry_tribute_percent = Some("5".into());
+        *exit_tribute_percent = Some("5".into());
+        *hatch = Some(HatchSpec {
+            raised: "1000.00".into(),
+            price: "1.00".into(),
+            tribute_percent: Some("20".into()),
+            holder: None,
+        });
+    }
+    book.setup(vec![
+        Command::add_agent("luc", Role::Custodian),
+        Command::add_agent("marie", Role::Affiliate),
+        Command::add_agent("abran", Role::Affiliate),
+        Command::add_agent("olga", Role::Observer),
+        Command::add_project("lab", "CAD", 2),
+        Command::add_project("bikes", "CAD", 2),
+        Command::add_project("studio", "CAD", 2),
+        Command::add_project("transit", "CAD", 2),
+        campaign("press", "1000.00", Some("a book press for the lab")),
+        campaign("kiln", "500.00", None),
+        bike,
+        kiln,
+    ]);
+    for handle in ["luc", "marie", "abran", "olga"] {
+        super::set_password(&book.url, handle, PASSWORD).expect("password");
+    }
 }
