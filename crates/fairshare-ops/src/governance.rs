@@ -315,6 +315,20 @@ macro_rules! proposed_changes {
                     $(ProposedChange::$variant(r) => r.command(actor),)+
                 }
             }
+
+            /// The change a request makes as a proposal's, if its route is proposable (a
+            /// remote CLI sends a proposal's changes as requests, found by their route).
+            pub fn of<O: crate::op::Operation>(op: &O) -> OpResult<Option<ProposedChange>> {
+                let as_change = |error: serde_json::Error| {
+                    OpError::Internal(format!("a request as a proposed change: {error}"))
+                };
+                $(if O::ROUTE == <$request as crate::op::Operation>::ROUTE {
+                    let request = serde_json::to_value(op).map_err(as_change)?;
+                    let request = serde_json::from_value(request).map_err(as_change)?;
+                    return Ok(Some(ProposedChange::$variant(request)));
+                })+
+                Ok(None)
+            }
         }
     };
 }

@@ -3,17 +3,75 @@
 
 #![allow(dead_code)]
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
 pub const NOW: &str = "2026-11-21T10:20:49Z";
 
+/// Set to 1, the CLI tests run in client mode: every command the API covers goes through a
+/// real `fairshare serve` on the test's book (`--server`, the actor's key in FAIRSHARE_KEY),
+/// with the same assertions as on the local book. `scripts/test` runs the suite both ways.
+pub const REMOTE_ENV: &str = "FAIRSHARE_TEST_REMOTE";
+
+/// Whether the tests run in client mode (see [`REMOTE_ENV`]).
+pub fn remote() -> bool {
+    std::env::var_os(REMOTE_ENV).is_some_and(|v| v == "1")
+}
+
+/// In client mode, says why a test runs on the local book only and returns true (the test
+/// then returns): it checks what only a local book has (its file, its credentials tables).
+pub fn local_only(why: &str) -> bool {
+    if remote() {
+        eprintln!("local only: {why}");
+    }
+    remote()
+}
+
+/// The commands that never go through a server: they make, copy or serve the book, or write
+/// credentials straight into it (the CLI refuses them in client mode), and the export that
+/// checks a refused command changed nothing.
+const LOCAL_COMMANDS: [&str; 11] = [
+    "init",
+    "demo",
+    "serve",
+    "import",
+    "import-timesheet",
+    "backup",
+    "restore",
+    "generate",
+    "key",
+    "password",
+    "export",
+];
+
+/// A `fairshare serve` on a test's book, killed with the test.
+pub struct Served {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub struct Env {
+    /// Client mode: the server on `book`, started at the first command it serves (first, so
+    /// that it stops before the directory goes).
+    server: RefCell<Option<Served>>,
     pub dir: TempDir,
     pub book: PathBuf,
+    /// Client mode: the API key of each actor (the operator's too).
+    keys: RefCell<HashMap<String, String>>,
 }
 
 impl Env {
@@ -21,7 +79,16 @@ impl Env {
     pub fn at(dir: TempDir, name: &str) -> Env {
         let book = dir.path().join(name);
         assert!(book.exists(), "no book {}", book.display());
-        Env { dir, book }
+        Env::in_dir(dir, book)
+    }
+
+    fn in_dir(dir: TempDir, book: PathBuf) -> Env {
+        Env {
+            dir,
+            book,
+            server: RefCell::new(None),
+            keys: RefCell::new(HashMap::new()),
+        }
     }
 
     /// A fresh, initialised book.
@@ -35,7 +102,7 @@ impl Env {
     pub fn empty() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let book = dir.path().join("book.db");
-        Env { dir, book }
+        Env::in_dir(dir, book)
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -48,17 +115,122 @@ impl Env {
         path.display().to_string()
     }
 
-    /// The binary, ready to run `args` on `book` in the directory.
+    /// The binary, ready to run `args` on `book` in the directory (in client mode, through
+    /// the server on the test's book when the API covers the command).
     pub fn command(&self, book: &Path, args: &[&str]) -> Command {
+        if remote()
+            && book == self.book
+            && book.exists()
+            && let Some(command) = self.remote_command(args)
+        {
+            return command;
+        }
+        let mut command = self.bare_command();
+        command.arg("--book").arg(book).args(args);
+        command
+    }
+
+    /// The binary with the test's clock, no book, and a config directory of its own.
+    fn bare_command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_fairshare"));
         command
             .env_remove("FAIRSHARE_BOOK")
+            .env_remove("FAIRSHARE_SERVER")
+            .env_remove("FAIRSHARE_KEY")
+            .env_remove("FAIRSHARE_PROFILE")
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("FAIRSHARE_NOW", NOW)
-            .current_dir(self.dir.path())
-            .arg("--book")
-            .arg(book)
-            .args(args);
+            .current_dir(self.dir.path());
         command
+    }
+
+    /// `args` sent to the server as the actor `--as` named (the operator without it), with
+    /// that actor's key; `None` for a command that runs on the local book.
+    fn remote_command(&self, args: &[&str]) -> Option<Command> {
+        let mut actor = "operator".to_string();
+        let mut rest = Vec::new();
+        let mut words = args.iter();
+        while let Some(word) = words.next() {
+            match *word {
+                "--as" => actor = words.next()?.to_string(),
+                word => rest.push(word),
+            }
+        }
+        let first = rest.iter().find(|word| !word.starts_with("--"))?;
+        if LOCAL_COMMANDS.contains(first) {
+            return None;
+        }
+        let url = self.server_url();
+        let mut command = self.bare_command();
+        command
+            .env("FAIRSHARE_KEY", self.key_of(&actor))
+            .arg("--server")
+            .arg(url)
+            .args(rest);
+        Some(command)
+    }
+
+    /// The server on the book, started now if it is not yet.
+    pub fn server_url(&self) -> String {
+        let mut server = self.server.borrow_mut();
+        if server.is_none() {
+            *server = Some(self.serve());
+        }
+        server.as_ref().map(|s| s.url.clone()).unwrap_or_default()
+    }
+
+    fn serve(&self) -> Served {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut command = self.bare_command();
+        let child = command
+            .arg("--book")
+            .arg(&self.book)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let served = Served {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        served
+    }
+
+    /// The API key of `actor`, made once, straight in the book's credentials (the operator is
+    /// no agent, so `key create` would refuse it).
+    pub fn key_of(&self, actor: &str) -> String {
+        if let Some(key) = self.keys.borrow().get(actor) {
+            return key.clone();
+        }
+        let backend =
+            fairshare_ops::backend::Backend::parse(&self.book.display().to_string()).unwrap();
+        let mut store = backend.open_credentials().unwrap();
+        let key = fairshare_ops::credentials::generate_api_key().unwrap();
+        store
+            .add_api_key(&fairshare_store::credentials::NewApiKey {
+                agent: actor,
+                key_hash: &fairshare_ops::credentials::hash_api_key(&key),
+                created_at: "2026-01-01T00:00:00Z",
+                expires_at: None,
+            })
+            .unwrap();
+        self.keys
+            .borrow_mut()
+            .insert(actor.to_string(), key.clone());
+        key
     }
 
     pub fn run_on(&self, book: &Path, args: &[&str]) -> Output {
