@@ -160,10 +160,11 @@ impl Env {
         if LOCAL_COMMANDS.contains(first) {
             return None;
         }
+        let key = self.key_of(&actor)?;
         let url = self.server_url();
         let mut command = self.bare_command();
         command
-            .env("FAIRSHARE_KEY", self.key_of(&actor))
+            .env("FAIRSHARE_KEY", key)
             .arg("--server")
             .arg(url)
             .args(rest);
@@ -209,28 +210,37 @@ impl Env {
         served
     }
 
-    /// The API key of `actor`, made once, straight in the book's credentials (the operator is
-    /// no agent, so `key create` would refuse it).
-    pub fn key_of(&self, actor: &str) -> String {
+    /// The API key of `actor`, made once; `None` when `actor` is no agent (no key can be
+    /// made for it: the command then runs on the local book, which refuses the actor).
+    pub fn key_of(&self, actor: &str) -> Option<String> {
         if let Some(key) = self.keys.borrow().get(actor) {
-            return key.clone();
+            return Some(key.clone());
         }
         let backend =
             fairshare_ops::backend::Backend::parse(&self.book.display().to_string()).unwrap();
-        let mut store = backend.open_credentials().unwrap();
-        let key = fairshare_ops::credentials::generate_api_key().unwrap();
-        store
-            .add_api_key(&fairshare_store::credentials::NewApiKey {
-                agent: actor,
-                key_hash: &fairshare_ops::credentials::hash_api_key(&key),
-                created_at: "2026-01-01T00:00:00Z",
-                expires_at: None,
-            })
-            .unwrap();
+        let clock = fairshare_ops::Clock::System;
+        let key = if actor == "operator" {
+            // The operator is no agent, so `key create` refuses it: straight in the table.
+            let key = fairshare_ops::credentials::generate_api_key().unwrap();
+            let mut store = backend.open_credentials().unwrap();
+            store
+                .add_api_key(&fairshare_store::credentials::NewApiKey {
+                    agent: actor,
+                    key_hash: &fairshare_ops::credentials::hash_api_key(&key),
+                    created_at: "2026-01-01T00:00:00Z",
+                    expires_at: None,
+                })
+                .unwrap();
+            key
+        } else {
+            fairshare_ops::credentials::create_api_key(&backend, &clock, actor, None)
+                .ok()?
+                .key
+        };
         self.keys
             .borrow_mut()
             .insert(actor.to_string(), key.clone());
-        key
+        Some(key)
     }
 
     pub fn run_on(&self, book: &Path, args: &[&str]) -> Output {
