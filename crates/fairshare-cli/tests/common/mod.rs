@@ -55,6 +55,8 @@ const LOCAL_COMMANDS: [&str; 11] = [
 pub struct Served {
     child: Child,
     pub url: String,
+    /// The server's fixed clock (FAIRSHARE_NOW).
+    now: String,
 }
 
 impl Drop for Served {
@@ -118,20 +120,26 @@ impl Env {
     /// The binary, ready to run `args` on `book` in the directory (in client mode, through
     /// the server on the test's book when the API covers the command).
     pub fn command(&self, book: &Path, args: &[&str]) -> Command {
+        self.command_at(book, NOW, args)
+    }
+
+    /// The same, at the instant `now` (RFC 3339): in client mode the server runs by that
+    /// clock (restarted when it ran by another).
+    pub fn command_at(&self, book: &Path, now: &str, args: &[&str]) -> Command {
         if remote()
             && book == self.book
             && book.exists()
-            && let Some(command) = self.remote_command(args)
+            && let Some(command) = self.remote_command(now, args)
         {
             return command;
         }
-        let mut command = self.bare_command();
+        let mut command = self.bare_command(now);
         command.arg("--book").arg(book).args(args);
         command
     }
 
-    /// The binary with the test's clock, no book, and a config directory of its own.
-    fn bare_command(&self) -> Command {
+    /// The binary with the clock at `now`, no book, and a config directory of its own.
+    fn bare_command(&self, now: &str) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_fairshare"));
         command
             .env_remove("FAIRSHARE_BOOK")
@@ -139,30 +147,39 @@ impl Env {
             .env_remove("FAIRSHARE_KEY")
             .env_remove("FAIRSHARE_PROFILE")
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("FAIRSHARE_NOW", NOW)
+            .env("FAIRSHARE_NOW", now)
             .current_dir(self.dir.path());
         command
     }
 
     /// `args` sent to the server as the actor `--as` named (the operator without it), with
     /// that actor's key; `None` for a command that runs on the local book.
-    fn remote_command(&self, args: &[&str]) -> Option<Command> {
+    fn remote_command(&self, now: &str, args: &[&str]) -> Option<Command> {
         let mut actor = "operator".to_string();
         let mut rest = Vec::new();
+        let mut command_word = None;
         let mut words = args.iter();
         while let Some(word) = words.next() {
             match *word {
                 "--as" => actor = words.next()?.to_string(),
-                word => rest.push(word),
+                "--key" | "--book" | "--server" | "--profile" => {
+                    rest.push(*word);
+                    rest.push(words.next()?);
+                }
+                word => {
+                    if command_word.is_none() && !word.starts_with("--") {
+                        command_word = Some(word);
+                    }
+                    rest.push(word);
+                }
             }
         }
-        let first = rest.iter().find(|word| !word.starts_with("--"))?;
-        if LOCAL_COMMANDS.contains(first) {
+        if LOCAL_COMMANDS.contains(&command_word?) {
             return None;
         }
         let key = self.key_of(&actor)?;
-        let url = self.server_url();
-        let mut command = self.bare_command();
+        let url = self.server_url(now);
+        let mut command = self.bare_command(now);
         command
             .env("FAIRSHARE_KEY", key)
             .arg("--server")
@@ -171,22 +188,24 @@ impl Env {
         Some(command)
     }
 
-    /// The server on the book, started now if it is not yet.
-    pub fn server_url(&self) -> String {
+    /// The server on the book running by the clock `now`, started if it is not yet.
+    pub fn server_url(&self, now: &str) -> String {
         let mut server = self.server.borrow_mut();
-        if server.is_none() {
-            *server = Some(self.serve());
+        if server.as_ref().is_none_or(|s| s.now != now) {
+            // The old one stops first: one server per book.
+            *server = None;
+            *server = Some(self.serve(now));
         }
         server.as_ref().map(|s| s.url.clone()).unwrap_or_default()
     }
 
-    fn serve(&self) -> Served {
+    fn serve(&self, now: &str) -> Served {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let mut command = self.bare_command();
+        let mut command = self.bare_command(now);
         let child = command
             .arg("--book")
             .arg(&self.book)
@@ -198,6 +217,7 @@ impl Env {
         let served = Served {
             child,
             url: format!("http://127.0.0.1:{port}"),
+            now: now.to_string(),
         };
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -359,6 +379,26 @@ pub fn stdout(output: &Output) -> String {
 
 pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// `text` without the idempotency keys a client-mode write is sent under (`cli-` and 32 hex
+/// digits): what the same commands on a local book record.
+pub fn keyless(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("cli-") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 4..];
+        let hex = after.bytes().take(32).filter(u8::is_ascii_hexdigit).count();
+        if hex == 32 {
+            rest = &after[32..];
+        } else {
+            out.push_str("cli-");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `{name: "amount", ...}`.
