@@ -24,6 +24,9 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const ATTEMPTS_MAX: u32 = 2;
 /// The pause before a retry.
 pub const RETRY_PAUSE: Duration = Duration::from_millis(500);
+/// What a refused key (or none) is followed by: where the CLI takes its key from.
+pub const UNAUTHENTICATED_HINT: &str =
+    "the CLI presents the key in FAIRSHARE_KEY, else the profile's: `fairshare login URL`";
 /// The header that makes a write idempotent (the server's `Idempotency-Key`).
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
@@ -142,7 +145,7 @@ impl Remote {
                 Err(error) => {
                     return Err(CliError::storage(format!(
                         "no answer from the server at {}: {}",
-                        self.base,
+                        self.server(),
                         error_chain(&error)
                     ))
                     .into());
@@ -271,7 +274,11 @@ fn problem(response: Response) -> RemoteError {
     match serde_json::from_str::<Problem>(&text) {
         Ok(problem) => RemoteError {
             kind: kind_of(&problem.kind, status.as_u16()),
-            message: problem.detail,
+            message: if problem.kind.ends_with(":unauthenticated") {
+                format!("{} ({UNAUTHENTICATED_HINT})", problem.detail)
+            } else {
+                problem.detail
+            },
             field: problem.field,
             quotes_value: problem.value.is_some(),
         },

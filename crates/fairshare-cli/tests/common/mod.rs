@@ -137,7 +137,7 @@ impl Env {
     }
 
     /// The binary with the clock at `now`, no book, and a config directory of its own.
-    fn bare_command(&self, now: &str) -> Command {
+    pub fn bare_command(&self, now: &str) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_fairshare"));
         command
             .env_remove("FAIRSHARE_BOOK")
