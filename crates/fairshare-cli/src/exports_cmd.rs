@@ -213,7 +213,7 @@ fn remote_export(remote: &crate::remote::Remote, args: &ExportArgs) -> Result<Bo
         .into());
     }
     let query = [("format", args.format.name().to_string())];
-    let mut response = remote.get("/api/v1/export", &query)?;
+    let mut response = remote.get(&["api", "v1", "export"], &query)?;
     let mut out = PipeWriter {
         inner: BufWriter::new(std::io::stdout().lock()),
         closed: false,

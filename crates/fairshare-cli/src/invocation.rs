@@ -190,7 +190,8 @@ fn remote_of(global: &Global) -> Result<Option<Remote>> {
         return Ok(Some(Remote::new(server, key)?));
     }
     let config = match (&global.profile, &global.book) {
-        (Some(_), _) | (None, None) => Config::load()?,
+        (Some(_), _) => Config::load()?,
+        (None, None) => Config::load_if_any()?,
         (None, Some(_)) => return Ok(None),
     };
     let name = match (&global.profile, &config.current) {

@@ -62,6 +62,15 @@ impl Config {
         Config::load_from(&config_path()?)
     }
 
+    /// The config file when there is a config directory at all (a service without HOME has
+    /// none, and no profile): what an invocation looks at for a current profile.
+    pub fn load_if_any() -> Result<Config> {
+        match config_path() {
+            Ok(path) => Config::load_from(&path),
+            Err(_) => Ok(Config::default()),
+        }
+    }
+
     pub fn load_from(path: &Path) -> Result<Config> {
         let metadata = match std::fs::metadata(path) {
             Ok(metadata) => metadata,

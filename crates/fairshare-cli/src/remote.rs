@@ -111,9 +111,10 @@ impl Remote {
         answer(response)
     }
 
-    /// GET `path` (a hand-written route such as the export), answered as it comes.
-    pub fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Response> {
-        let mut url = self.join(path.trim_start_matches('/').split('/'))?;
+    /// GET the route of a hand-written handler (the export, an agent's keys), as it comes:
+    /// `segments` are the path's, each percent-encoded whole.
+    pub fn get(&self, segments: &[&str], query: &[(&str, String)]) -> Result<Response> {
+        let mut url = self.join(segments.iter().copied())?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
@@ -123,6 +124,11 @@ impl Remote {
         } else {
             Err(problem(response).into())
         }
+    }
+
+    /// GET a hand-written route that answers JSON.
+    pub fn get_json<V: serde::de::DeserializeOwned>(&self, segments: &[&str]) -> Result<V> {
+        answer(self.get(segments, &[])?)
     }
 
     fn authorised(&self, request: RequestBuilder) -> RequestBuilder {

@@ -254,6 +254,9 @@ fn client_mode_refuses_what_has_no_meaning_on_a_server() {
             "{args:?}"
         );
     }
+    // `key list` is served: the same listing as on the book.
+    let listed: Value = serde_json::from_str(&stdout(&server(&["key", "list", "luc"]))).unwrap();
+    assert_eq!(listed, local(&net.env, &["--json", "key", "list", "luc"]));
     let (code, doc) = refusal(&server(&["export", "--output", "x.jsonl"]));
     assert_eq!(code, Some(4));
     assert_eq!(doc["error"]["kind"], "local-only");

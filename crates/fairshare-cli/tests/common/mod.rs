@@ -178,7 +178,10 @@ impl Env {
             && rest
                 .iter()
                 .any(|w| w.starts_with("--output") || w.starts_with("--base"));
-        if LOCAL_COMMANDS.contains(&command_word) || export_to_file {
+        // `key list` is served (GET /api/v1/agents/{agent}/keys); making and revoking are not.
+        let key_list = command_word == "key" && rest.contains(&"list");
+        let local = LOCAL_COMMANDS.contains(&command_word) && !key_list;
+        if local || export_to_file {
             return None;
         }
         let key = self.key_of(&actor)?;
@@ -448,6 +451,7 @@ pub fn run_doc_story(page: &str) -> (TempDir, String) {
         .arg("story.sh")
         .env("PATH", std::env::join_paths(paths).unwrap())
         .env_remove("FAIRSHARE_BOOK")
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
         .env("FAIRSHARE_NOW", NOW)
         .current_dir(dir.path())
         .output()
