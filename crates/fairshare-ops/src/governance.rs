@@ -958,3 +958,27 @@ impl Read for PlanHistory {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A remote CLI sends a proposal's changes as requests: a proposable route's request is
+    /// found by its route, and a request of another route is none.
+    #[test]
+    fn a_request_is_a_proposed_change_by_its_route() {
+        let rate = crate::projects::SetRate {
+            project: "shop".to_string(),
+            category: "wood".to_string(),
+            per_hour: "25.00".to_string(),
+        };
+        let change = ProposedChange::of(&rate).unwrap().unwrap();
+        assert_eq!(
+            serde_json::to_value(&change).unwrap(),
+            serde_json::json!({"op": "set_rate",
+                "request": {"project": "shop", "category": "wood", "per_hour": "25.00"}})
+        );
+        let approve = crate::contributions::Approve { id: 3 };
+        assert!(ProposedChange::of(&approve).unwrap().is_none());
+    }
+}
