@@ -18,20 +18,17 @@ pub const NOW: &str = "2026-11-21T10:20:49Z";
 /// Set to 1, the CLI tests run in client mode: every command the API covers goes through a
 /// real `fairshare serve` on the test's book (`--server`, the actor's key in FAIRSHARE_KEY),
 /// with the same assertions as on the local book. `scripts/test` runs the suite both ways.
+///
+/// What stays local in that mode: the [`LOCAL_COMMANDS`] (and `export --output`), a command
+/// on another book than the test's, an actor no key can be made for (`--as ghost`: the local
+/// book refuses it as the server would never see it), the shell scripts of the doc stories,
+/// and tests/integrity.rs, whose own runner damages the book file, kills an import midway and
+/// runs on PostgreSQL: it tests the storage, which a server only stands in front of.
 pub const REMOTE_ENV: &str = "FAIRSHARE_TEST_REMOTE";
 
 /// Whether the tests run in client mode (see [`REMOTE_ENV`]).
 pub fn remote() -> bool {
     std::env::var_os(REMOTE_ENV).is_some_and(|v| v == "1")
-}
-
-/// In client mode, says why a test runs on the local book only and returns true (the test
-/// then returns): it checks what only a local book has (its file, its credentials tables).
-pub fn local_only(why: &str) -> bool {
-    if remote() {
-        eprintln!("local only: {why}");
-    }
-    remote()
 }
 
 /// The commands that never go through a server: they make, copy or serve the book, or write
