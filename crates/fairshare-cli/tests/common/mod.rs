@@ -22,8 +22,9 @@ pub const NOW: &str = "2026-11-21T10:20:49Z";
 /// What stays local in that mode: the [`LOCAL_COMMANDS`] (and `export --output`), a command
 /// on another book than the test's, an actor no key can be made for (`--as ghost`: the local
 /// book refuses it as the server would never see it), the shell scripts of the doc stories,
-/// and tests/integrity.rs, whose own runner damages the book file, kills an import midway and
-/// runs on PostgreSQL: it tests the storage, which a server only stands in front of.
+/// and the tests of tests/integrity.rs that run the binary through its own `fairshare()` (they
+/// kill an import midway, cut the book's tail, back up PostgreSQL: the storage, which a server
+/// only stands in front of).
 pub const REMOTE_ENV: &str = "FAIRSHARE_TEST_REMOTE";
 
 /// Whether the tests run in client mode (see [`REMOTE_ENV`]).
