@@ -320,3 +320,62 @@ fn client_mode_refuses_what_has_no_meaning_on_a_server() {
         "{message}"
     );
 }
+
+/// A proxy in front of `server` that forwards the first request, waits for the server's
+/// answer and then drops the connection without passing it on (a connection lost on the way
+/// back); later connections are passed through. Returns its URL.
+fn losing_first_answer(server: &str) -> String {
+    use std::io::Read;
+    use std::net::{TcpListener, TcpStream};
+    let upstream = server.trim_start_matches("http://").to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for (n, client) in listener.incoming().enumerate() {
+            let Ok(mut client) = client else { return };
+            let mut server = TcpStream::connect(&upstream).unwrap();
+            let mut to_server = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || std::io::copy(&mut to_server.0, &mut to_server.1));
+            if n == 0 {
+                // Read the server's answer, then lose it.
+                let mut answer = Vec::new();
+                let mut buffer = [0u8; 4096];
+                while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match server.read(&mut buffer) {
+                        Ok(0) | Err(_) => break,
+                        Ok(read) => answer.extend_from_slice(&buffer[..read]),
+                    }
+                }
+                let _ = client.shutdown(std::net::Shutdown::Both);
+            } else {
+                std::thread::spawn(move || std::io::copy(&mut server, &mut client));
+            }
+        }
+    });
+    url
+}
+
+#[test]
+fn a_write_whose_answer_is_lost_is_retried_under_its_key_and_recorded_once() {
+    let net = Network::new();
+    let proxy = losing_first_answer(&net.url);
+    let output = net
+        .client(&["--json", "--server", &proxy, "project", "add", "p"])
+        .env("FAIRSHARE_KEY", &net.key)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let added: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(added["project"]["project"], "p");
+    // The server recorded the first request; the retry, under the same fresh key, was
+    // answered by its result.
+    let log = local(&net.env, &["--json", "log", "show"]);
+    let added: Vec<&Value> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["op"] == "add_project")
+        .collect();
+    assert_eq!(added.len(), 1, "{log}");
+    assert!(added[0]["key"].as_str().unwrap().starts_with("cli-"));
+}
