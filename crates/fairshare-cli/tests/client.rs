@@ -379,3 +379,62 @@ fn a_write_whose_answer_is_lost_is_retried_under_its_key_and_recorded_once() {
     assert_eq!(added.len(), 1, "{log}");
     assert!(added[0]["key"].as_str().unwrap().starts_with("cli-"));
 }
+
+#[test]
+fn https_is_checked_against_the_roots_and_ssl_cert_file_adds_one() {
+    let net = Network::new();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert_file, key_file) = (net.env.path("cert.pem"), net.env.path("key.pem"));
+    std::fs::write(&cert_file, cert.cert.pem()).unwrap();
+    std::fs::write(&key_file, cert.key_pair.serialize_pem()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = net
+        .env
+        .bare_command(NOW)
+        .arg("--book")
+        .arg(&net.env.book)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .arg("--tls-cert")
+        .arg(&cert_file)
+        .arg("--tls-key")
+        .arg(&key_file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed().as_secs() < 30, "the server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let url = format!("https://localhost:{port}");
+    let list = |cert_file: Option<&Path>| {
+        let mut command = net.client(&["--json", "--server", &url, "agent", "list"]);
+        command
+            .env("FAIRSHARE_KEY", &net.key)
+            .env_remove("SSL_CERT_FILE");
+        if let Some(file) = cert_file {
+            command.env("SSL_CERT_FILE", file);
+        }
+        command.output().unwrap()
+    };
+    // A certificate no root vouches for: refused, nothing sent.
+    let (code, doc) = refusal(&list(None));
+    assert_eq!(code, Some(1));
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("no answer from the server at {url}: ")),
+        "{message}"
+    );
+    // Its own CA named: the same listing as on the book.
+    let output = list(Some(&cert_file));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(listed, local(&net.env, &["--json", "agent", "list"]));
+    let _ = child.kill();
+    let _ = child.wait();
+}
