@@ -37,6 +37,13 @@ pub struct Global {
     /// Idempotency key of a write: a retry with the same key and request returns the first result
     #[arg(long, global = true, value_name = "KEY")]
     pub key: Option<String>,
+    /// Run the command on this server through its API instead of a local book, presenting the
+    /// API key in FAIRSHARE_KEY (or a profile's for this server) (docs/CLI.md, client mode)
+    #[arg(long, global = true, env = "FAIRSHARE_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// Use this profile (a server and its key, saved by `login`) instead of the current one
+    #[arg(long, global = true, env = "FAIRSHARE_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +228,12 @@ pub enum Cmd {
     Policy(crate::governance_cmd::PolicyCmd),
     /// Run the HTTP API (and dashboard) on this book (docs/API.md)
     Serve(crate::server_cmd::ServeArgs),
+    /// Save a profile for a server (its URL and an API key, checked against it) and make it
+    /// the current one: later commands run on that server (docs/CLI.md, client mode)
+    Login(crate::client_cmd::LoginArgs),
+    /// Saved profiles: list them, choose the current one, remove one
+    #[command(subcommand)]
+    Profile(crate::client_cmd::ProfileCmd),
     /// API keys of agents, for the HTTP API
     #[command(subcommand)]
     Key(crate::server_cmd::KeyCmd),

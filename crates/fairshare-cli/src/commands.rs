@@ -55,8 +55,35 @@ impl Text for Nothing {
 }
 
 pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
-    let invocation = Invocation::new(cli.global)?;
+    // The commands about servers and profiles never run on one.
+    let invocation = match cli.command {
+        Cmd::Login(_) | Cmd::Profile(_) => Invocation::local(cli.global)?,
+        _ => Invocation::new(cli.global)?,
+    };
+    if let Some(name) = local_only(&cli.command) {
+        invocation.local_only(&format!("`{name}`"))?;
+    }
     dispatch(&invocation, cli.command)
+}
+
+/// The commands that work only on a book this machine opens: they create, copy or serve the
+/// book itself, or write credentials straight into its tables.
+fn local_only(command: &Cmd) -> Option<&'static str> {
+    use crate::server_cmd::KeyCmd;
+    Some(match command {
+        Cmd::Init => "init",
+        Cmd::Demo => "demo",
+        Cmd::Serve(_) => "serve",
+        Cmd::Import { .. } => "import",
+        Cmd::ImportTimesheet(_) => "import-timesheet",
+        Cmd::Backup { .. } => "backup",
+        Cmd::Restore { .. } => "restore",
+        Cmd::Generate { .. } => "generate",
+        Cmd::Key(KeyCmd::Create { .. }) => "key create",
+        Cmd::Key(KeyCmd::Revoke { .. }) => "key revoke",
+        Cmd::Password(_) => "password set",
+        _ => return None,
+    })
 }
 
 /// Runs one command of the command line (also the command a proposal captures).
@@ -269,6 +296,8 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
         Cmd::Policy(command) => governance_cmd::policy(s, command),
         Cmd::Verify { head, events } => out(s.scan(&Verify { head, events })?),
         Cmd::Serve(args) => crate::server_cmd::serve(s, args),
+        Cmd::Login(args) => crate::client_cmd::login(args),
+        Cmd::Profile(command) => crate::client_cmd::profile(command),
         Cmd::Key(command) => crate::server_cmd::key(s, command),
         Cmd::Password(command) => crate::server_cmd::password(s, command),
         Cmd::Export(args) => exports_cmd::export(s, args),

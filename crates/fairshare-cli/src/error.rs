@@ -7,12 +7,16 @@ use fairshare_core::DomainError;
 use fairshare_ops::{Failure, OpError};
 use fairshare_store::StoreError;
 
+use crate::remote::RemoteError;
+
 /// Exit status of a storage, I/O or other unexpected failure.
 pub const EXIT_FAILURE: u8 = 1;
 /// Exit status of refused input: invalid, not found, conflicting or forbidden.
 pub const EXIT_REFUSED: u8 = 2;
 /// Exit status of a corrupt book or a failed `verify`.
 pub const EXIT_CORRUPT: u8 = 3;
+/// Exit status of a command that works only on a local book, run against a server.
+pub const EXIT_LOCAL_ONLY: u8 = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -23,6 +27,8 @@ pub enum ErrorKind {
     Corrupt,
     Storage,
     Input,
+    /// A command that needs the book itself (import, serve, backup…) in client mode.
+    LocalOnly,
 }
 
 impl ErrorKind {
@@ -35,6 +41,7 @@ impl ErrorKind {
             ErrorKind::Corrupt => "corrupt",
             ErrorKind::Storage => "storage",
             ErrorKind::Input => "input",
+            ErrorKind::LocalOnly => "local-only",
         }
     }
 
@@ -46,6 +53,7 @@ impl ErrorKind {
             | ErrorKind::Forbidden => EXIT_REFUSED,
             ErrorKind::Corrupt => EXIT_CORRUPT,
             ErrorKind::Storage | ErrorKind::Input => EXIT_FAILURE,
+            ErrorKind::LocalOnly => EXIT_LOCAL_ONLY,
         }
     }
 
@@ -102,6 +110,9 @@ impl std::error::Error for CliError {}
 pub fn classify(error: &anyhow::Error) -> ErrorKind {
     for cause in error.chain() {
         if let Some(e) = cause.downcast_ref::<CliError>() {
+            return e.kind;
+        }
+        if let Some(e) = cause.downcast_ref::<RemoteError>() {
             return e.kind;
         }
         if let Some(e) = cause.downcast_ref::<OpError>() {
@@ -175,10 +186,15 @@ pub fn phrase(error: &anyhow::Error) -> String {
             }
             _ => cause.downcast_ref::<DomainError>(),
         };
+        let remote = cause
+            .downcast_ref::<RemoteError>()
+            .filter(|remote| !remote.quotes_value)
+            .and_then(|remote| remote.field.as_deref());
         domain
             .and_then(DomainError::details)
             .filter(|details| details.value.is_none())
             .and_then(|details| details.field)
+            .or(remote)
     });
     match field.and_then(flag_of) {
         Some(flag) => format!("{message} ({flag})"),

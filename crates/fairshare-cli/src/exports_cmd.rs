@@ -132,6 +132,9 @@ impl<W: Write> Write for PipeWriter<W> {
 }
 
 pub fn export(s: &Invocation, args: ExportArgs) -> Result<Box<dyn Output>> {
+    if let Some(remote) = &s.remote {
+        return remote_export(remote, &args);
+    }
     let format = args.format;
     let options = match (&args.base, format) {
         (None, _) => ValueFlowsOptions::default(),
@@ -196,6 +199,33 @@ pub fn export(s: &Invocation, args: ExportArgs) -> Result<Box<dyn Output>> {
                 nodes: written.nodes,
             }))
         }
+    }
+}
+
+/// The export of the server's book (`GET /api/v1/export`), streamed to stdout as it comes.
+fn remote_export(remote: &crate::remote::Remote, args: &ExportArgs) -> Result<Box<dyn Output>> {
+    if args.output.is_some() || args.base.is_some() {
+        return Err(CliError::new(
+            ErrorKind::LocalOnly,
+            "export --output and --base work only on a local book: through a server the export \
+             goes to stdout (redirect it: `> FILE`) with the default ValueFlows base",
+        )
+        .into());
+    }
+    let query = [("format", args.format.name().to_string())];
+    let mut response = remote.get(&["api", "v1", "export"], &query)?;
+    let mut out = PipeWriter {
+        inner: BufWriter::new(std::io::stdout().lock()),
+        closed: false,
+    };
+    let copied = response
+        .copy_to(&mut out)
+        .map_err(anyhow::Error::from)
+        .and_then(|_| Ok(out.flush()?));
+    match copied {
+        Err(_) if out.closed => Ok(Box::new(Nothing)),
+        Err(error) => Err(CliError::storage(format!("the export broke off: {error}")).into()),
+        Ok(()) => Ok(Box::new(Nothing)),
     }
 }
 

@@ -10,7 +10,6 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use fairshare_core::Command;
 use fairshare_ops::governance::{
     CloseProposal, EnactProposal, GovernanceFields, GovernanceOut, ListProposals, ModeName,
     PlanHistoryOut, PolicyHistory, PolicyHistoryOut, ProposalOut, ProposalsOut, Propose,
@@ -197,22 +196,38 @@ pub fn propose(s: &Invocation, args: ProposeArgs) -> Result<Box<dyn Output>> {
         )
         .into());
     }
-    let changes = lines
+    let captured = lines
         .iter()
         .map(|words| captured_change(s, words))
-        .collect::<Result<Vec<Command>>>()?;
-    let request = Propose {
+        .collect::<Result<Vec<Captured>>>()?;
+    let mut request = Propose {
         id: args.id,
         project: args.project,
         title: args.title,
         changes: Vec::new(),
     };
-    let command = request.command_with(changes);
+    if s.remote.is_some() {
+        // A server builds each change from its request, as its own route would.
+        for (Captured(command, change), words) in captured.into_iter().zip(&lines) {
+            let change = change.ok_or_else(|| {
+                CliError::invalid(format!(
+                    "the change `{}` ({}) cannot be sent to a server as a proposal's change",
+                    words.join(" "),
+                    command.op()
+                ))
+            })?;
+            request.changes.push(change);
+        }
+        return out(s.write(&request)?);
+    }
+    let changes = captured.into_iter().map(|Captured(command, _)| command);
+    let command = request.command_with(changes.collect());
     out(s.write_command(&request, &command)?)
 }
 
-/// The core command `fairshare WORDS…` would run, built by the request its arm makes.
-fn captured_change(s: &Invocation, words: &[String]) -> Result<Command> {
+/// The core command `fairshare WORDS…` would run, built by the request its arm makes (and
+/// that request, as a proposal's change).
+fn captured_change(s: &Invocation, words: &[String]) -> Result<Captured> {
     let quoted = words.join(" ");
     let cli =
         Cli::try_parse_from(std::iter::once("fairshare".to_string()).chain(words.iter().cloned()))
@@ -231,12 +246,10 @@ fn captured_change(s: &Invocation, words: &[String]) -> Result<Command> {
         global: s.global.clone(),
         clock: s.clock,
         capture: true,
+        remote: None,
     };
     match dispatch(&capturing, cli.command) {
-        Err(error) => match error.downcast::<Captured>() {
-            Ok(Captured(command)) => Ok(command),
-            Err(error) => Err(error),
-        },
+        Err(error) => error.downcast::<Captured>(),
         Ok(_) => Err(CliError::invalid(format!(
             "the change `{quoted}` writes nothing: propose a command that changes a rule"
         ))

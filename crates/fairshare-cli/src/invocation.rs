@@ -11,6 +11,9 @@ use fairshare_ops::{Clock, Local, Read, Write};
 use fairshare_store::Store;
 
 use crate::args::Global;
+use crate::error::{CliError, ErrorKind};
+use crate::profiles::Config;
+use crate::remote::{Remote, fresh_idempotency_key};
 
 pub use fairshare_ops::backend::Access;
 
@@ -21,11 +24,17 @@ pub struct Invocation {
     /// Writes are not run but captured: `propose -- COMMAND` runs COMMAND's arm of the CLI
     /// this way to get the core command its request makes ([`Captured`]).
     pub capture: bool,
+    /// The server every operation is sent to, in client mode (`--server`, or a profile).
+    pub remote: Option<Remote>,
 }
 
-/// The command a write would have run, in an invocation that captures writes.
+/// The command a write would have run, in an invocation that captures writes, and the
+/// request that makes it as a proposal's change (what a server is sent).
 #[derive(Debug)]
-pub struct Captured(pub fairshare_core::Command);
+pub struct Captured(
+    pub fairshare_core::Command,
+    pub Option<fairshare_ops::governance::ProposedChange>,
+);
 
 impl std::fmt::Display for Captured {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -37,10 +46,28 @@ impl std::error::Error for Captured {}
 
 impl Invocation {
     pub fn new(global: Global) -> Result<Invocation> {
+        let remote = remote_of(&global)?;
+        if remote.is_some() && global.actor.is_some() {
+            return Err(CliError::invalid(
+                "--as has no meaning on a server: the API key decides who acts (FAIRSHARE_KEY or the profile's key)",
+            )
+            .into());
+        }
         Ok(Invocation {
             global,
             clock: Clock::from_env()?,
             capture: false,
+            remote,
+        })
+    }
+
+    /// A local invocation (commands that never reach a server: `login`, `profile`).
+    pub fn local(global: Global) -> Result<Invocation> {
+        Ok(Invocation {
+            global,
+            clock: Clock::from_env()?,
+            capture: false,
+            remote: None,
         })
     }
 
@@ -48,8 +75,27 @@ impl Invocation {
         self.global.book.as_deref().unwrap_or(BOOK_DEFAULT)
     }
 
+    /// The local book's backend; in client mode a refusal: this command needs the book itself.
     pub fn backend(&self) -> Result<Backend> {
+        self.local_only("this command")?;
         Ok(Backend::parse(self.book_url())?)
+    }
+
+    /// Refuses `what` in client mode: it works on a book this machine opens, not through a
+    /// server's API.
+    pub fn local_only(&self, what: &str) -> Result<()> {
+        match &self.remote {
+            None => Ok(()),
+            Some(remote) => Err(CliError::new(
+                ErrorKind::LocalOnly,
+                format!(
+                    "{what} works only on a local book (--book), not through a server: {} is a \
+                     server (--server, FAIRSHARE_SERVER or the current profile)",
+                    remote.server()
+                ),
+            )
+            .into()),
+        }
     }
 
     /// The agent acting, or the operator (a custodian) without `--as`.
@@ -59,6 +105,14 @@ impl Invocation {
 
     pub fn open_store(&self, access: Access) -> Result<Box<dyn Store>> {
         Ok(self.backend()?.open_store(access)?)
+    }
+
+    /// The idempotency key of a write sent to a server: `--key`, else a fresh one.
+    fn remote_key(&self) -> Result<String> {
+        match &self.global.key {
+            Some(key) => Ok(key.clone()),
+            None => fresh_idempotency_key(),
+        }
     }
 
     /// Opens the existing book and replays it. With `--as`, the agent must exist even to read,
@@ -72,7 +126,11 @@ impl Invocation {
     /// Runs a write as the actor, with the idempotency key, now.
     pub fn write<O: Write>(&self, op: &O) -> Result<O::View> {
         if self.capture {
-            return Err(Captured(op.command(self.actor())?).into());
+            let change = fairshare_ops::governance::ProposedChange::of(op)?;
+            return Err(Captured(op.command(self.actor())?, change).into());
+        }
+        if let Some(remote) = &self.remote {
+            return remote.write(op, Some(&self.remote_key()?));
         }
         // A stranger asking to join as themself (`--as HANDLE join request HANDLE`) is the one
         // actor who is no agent yet: the core decides what they may do.
@@ -96,12 +154,18 @@ impl Invocation {
 
     /// Runs a read as the actor.
     pub fn read<O: Read>(&self, op: &O) -> Result<O::View> {
+        if let Some(remote) = &self.remote {
+            return remote.read(op);
+        }
         let local = self.open_local()?;
         Ok(local.read(Some(self.actor()), op)?)
     }
 
     /// Runs a read of the log's rows, on a read-only handle.
     pub fn scan<O: Scan>(&self, op: &O) -> Result<O::View> {
+        if let Some(remote) = &self.remote {
+            return remote.read(op);
+        }
         let mut store = self.open_store(Access::ReadOnly)?;
         Ok(op.view(store.as_mut())?)
     }
@@ -110,6 +174,35 @@ impl Invocation {
     pub fn open_book(&self) -> Result<Book> {
         Ok(self.open_local()?.into_book())
     }
+}
+
+/// The server of this invocation, if any: `--server` (or FAIRSHARE_SERVER) with the key in
+/// FAIRSHARE_KEY or a profile's for that server; `--profile NAME`; or, when no `--book` says
+/// otherwise, the current profile.
+fn remote_of(global: &Global) -> Result<Option<Remote>> {
+    let key_env = std::env::var(crate::client_cmd::KEY_ENV).ok();
+    if let Some(server) = &global.server {
+        let key = match (key_env, &global.profile) {
+            (Some(key), _) => Some(key),
+            (None, Some(name)) => Some(Config::load()?.profile(name)?.key.clone()),
+            (None, None) => Config::load()?.key_for(server).map(str::to_string),
+        };
+        return Ok(Some(Remote::new(server, key)?));
+    }
+    let config = match (&global.profile, &global.book) {
+        (Some(_), _) => Config::load()?,
+        (None, None) => Config::load_if_any()?,
+        (None, Some(_)) => return Ok(None),
+    };
+    let name = match (&global.profile, &config.current) {
+        (Some(name), _) | (None, Some(name)) => name,
+        (None, None) => return Ok(None),
+    };
+    let profile = config.profile(name)?;
+    Ok(Some(Remote::new(
+        &profile.server,
+        Some(key_env.unwrap_or_else(|| profile.key.clone())),
+    )?))
 }
 
 /// The current time as the log records it, by the one clock (`FAIRSHARE_NOW` fixes it).

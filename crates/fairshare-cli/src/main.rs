@@ -2,7 +2,8 @@
 //!
 //! Thin by design: arguments become a core `Command` (or a query), the book executes it, and
 //! the outcome is printed as text or, with `--json`, as exactly one JSON document on stdout.
-//! Exit status: 0 done, 2 refused input, 3 corrupt book or failed verify, 1 anything else.
+//! Exit status: 0 done, 2 refused input, 3 corrupt book or failed verify, 4 a command that
+//! works only on a local book run against a server, 1 anything else.
 
 // Replay allocates on one thread and frees on another; mimalloc handles that far better than
 // the system allocator (figures in docs/BENCHMARKS.md).
@@ -10,6 +11,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod args;
+mod client_cmd;
 mod commands;
 mod corrections_cmd;
 mod demo;
@@ -22,6 +24,8 @@ mod invocation;
 mod membership_cmd;
 mod peer_cmd;
 mod plan_file;
+mod profiles;
+mod remote;
 mod render;
 mod resources_cmd;
 mod server_cmd;

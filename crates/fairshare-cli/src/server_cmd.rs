@@ -142,6 +142,11 @@ impl Text for KeyRow {
 }
 
 pub fn key(s: &Invocation, command: KeyCmd) -> Result<Box<dyn Output>> {
+    if let (Some(remote), KeyCmd::List { agent }) = (&s.remote, &command) {
+        // The server lists keys to custodians and to the agent itself.
+        let path = ["api", "v1", "agents", agent.as_str(), "keys"];
+        return out(remote.get_json::<KeysOut>(&path)?);
+    }
     // A key's life is a matter of real time, whatever FAIRSHARE_NOW says.
     let clock = Clock::System;
     let backend = s.backend()?;

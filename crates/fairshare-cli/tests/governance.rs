@@ -10,11 +10,7 @@ use serde_json::{Value, json};
 fn json_at(env: &Env, at: &str, args: &[&str]) -> Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
-    let output = env
-        .command(&env.book, &all)
-        .env("FAIRSHARE_NOW", at)
-        .output()
-        .unwrap();
+    let output = env.command_at(&env.book, at, &all).output().unwrap();
     assert!(
         output.status.success(),
         "{args:?} at {at}: {}{}",

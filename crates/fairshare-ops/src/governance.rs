@@ -315,6 +315,20 @@ macro_rules! proposed_changes {
                     $(ProposedChange::$variant(r) => r.command(actor),)+
                 }
             }
+
+            /// The change a request makes as a proposal's, if its route is proposable (a
+            /// remote CLI sends a proposal's changes as requests, found by their route).
+            pub fn of<O: crate::op::Operation>(op: &O) -> OpResult<Option<ProposedChange>> {
+                let as_change = |error: serde_json::Error| {
+                    OpError::Internal(format!("a request as a proposed change: {error}"))
+                };
+                $(if O::ROUTE == <$request as crate::op::Operation>::ROUTE {
+                    let request = serde_json::to_value(op).map_err(as_change)?;
+                    let request = serde_json::from_value(request).map_err(as_change)?;
+                    return Ok(Some(ProposedChange::$variant(request)));
+                })+
+                Ok(None)
+            }
         }
     };
 }
@@ -942,5 +956,29 @@ impl Read for PlanHistory {
             project: self.project.clone(),
             versions,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A remote CLI sends a proposal's changes as requests: a proposable route's request is
+    /// found by its route, and a request of another route is none.
+    #[test]
+    fn a_request_is_a_proposed_change_by_its_route() {
+        let rate = crate::projects::SetRate {
+            project: "shop".to_string(),
+            category: "wood".to_string(),
+            per_hour: "25.00".to_string(),
+        };
+        let change = ProposedChange::of(&rate).unwrap().unwrap();
+        assert_eq!(
+            serde_json::to_value(&change).unwrap(),
+            serde_json::json!({"op": "set_rate",
+                "request": {"project": "shop", "category": "wood", "per_hour": "25.00"}})
+        );
+        let approve = crate::contributions::Approve { id: 3 };
+        assert!(ProposedChange::of(&approve).unwrap().is_none());
     }
 }

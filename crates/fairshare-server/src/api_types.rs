@@ -19,6 +19,10 @@ pub struct Problem {
     /// field's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The value refused, as the request wrote it, when the refusal quotes it (a client that
+    /// names the field in its own words then knows the user already sees what was wrong).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -107,6 +107,14 @@ impl ApiError {
         }
     }
 
+    /// The value a refusal quotes, as the request wrote it, if any.
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            ApiError::Refused(error) => error.details().and_then(|d| d.value.as_deref()),
+            _ => None,
+        }
+    }
+
     /// What the client is told.
     pub(crate) fn detail(&self) -> String {
         match self {
@@ -144,15 +152,25 @@ pub fn problem_at(status: StatusCode, detail: String, field: Option<&str>) -> Pr
         status: status.as_u16(),
         detail,
         field: field.map(str::to_string),
+        value: None,
     }
 }
 
 pub fn problem_response(status: StatusCode, detail: String) -> Response {
-    problem_response_at(status, detail, None)
+    problem_response_at(status, detail, None, None)
 }
 
-fn problem_response_at(status: StatusCode, detail: String, field: Option<&str>) -> Response {
-    let body = serde_json::to_vec(&problem_at(status, detail, field)).unwrap_or_default();
+fn problem_response_at(
+    status: StatusCode,
+    detail: String,
+    field: Option<&str>,
+    value: Option<&str>,
+) -> Response {
+    let problem = Problem {
+        value: value.map(str::to_string),
+        ..problem_at(status, detail, field)
+    };
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
     let mut response = (status, body).into_response();
     response
         .headers_mut()
@@ -168,7 +186,7 @@ impl IntoResponse for ApiError {
             ApiError::Internal(message) => tracing::error!(%message, "internal failure"),
             _ => {}
         }
-        let mut response = problem_response_at(status, self.detail(), self.field());
+        let mut response = problem_response_at(status, self.detail(), self.field(), self.value());
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

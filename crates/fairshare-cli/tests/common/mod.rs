@@ -3,17 +3,73 @@
 
 #![allow(dead_code)]
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
 pub const NOW: &str = "2026-11-21T10:20:49Z";
 
+/// Set to 1, the CLI tests run in client mode: every command the API covers goes through a
+/// real `fairshare serve` on the test's book (`--server`, the actor's key in FAIRSHARE_KEY),
+/// with the same assertions as on the local book. `scripts/test` runs the suite both ways.
+///
+/// What stays local in that mode: the [`LOCAL_COMMANDS`] (and `export --output`), a command
+/// on another book than the test's, an actor no key can be made for (`--as ghost`: the local
+/// book refuses it as the server would never see it), the shell scripts of the doc stories,
+/// and the tests of tests/integrity.rs that run the binary through its own `fairshare()` (they
+/// kill an import midway, cut the book's tail, back up PostgreSQL: the storage, which a server
+/// only stands in front of).
+pub const REMOTE_ENV: &str = "FAIRSHARE_TEST_REMOTE";
+
+/// Whether the tests run in client mode (see [`REMOTE_ENV`]).
+pub fn remote() -> bool {
+    std::env::var_os(REMOTE_ENV).is_some_and(|v| v == "1")
+}
+
+/// The commands that never go through a server: they make, copy or serve the book, or write
+/// credentials straight into it (the CLI refuses them in client mode).
+const LOCAL_COMMANDS: [&str; 10] = [
+    "init",
+    "demo",
+    "serve",
+    "import",
+    "import-timesheet",
+    "backup",
+    "restore",
+    "generate",
+    "key",
+    "password",
+];
+
+/// A `fairshare serve` on a test's book, killed with the test.
+pub struct Served {
+    child: Child,
+    pub url: String,
+    /// The server's fixed clock (FAIRSHARE_NOW).
+    now: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub struct Env {
+    /// Client mode: the server on `book`, started at the first command it serves (first, so
+    /// that it stops before the directory goes).
+    server: RefCell<Option<Served>>,
     pub dir: TempDir,
     pub book: PathBuf,
+    /// Client mode: the API key of each actor (the operator's too).
+    keys: RefCell<HashMap<String, String>>,
 }
 
 impl Env {
@@ -21,7 +77,16 @@ impl Env {
     pub fn at(dir: TempDir, name: &str) -> Env {
         let book = dir.path().join(name);
         assert!(book.exists(), "no book {}", book.display());
-        Env { dir, book }
+        Env::in_dir(dir, book)
+    }
+
+    fn in_dir(dir: TempDir, book: PathBuf) -> Env {
+        Env {
+            dir,
+            book,
+            server: RefCell::new(None),
+            keys: RefCell::new(HashMap::new()),
+        }
     }
 
     /// A fresh, initialised book.
@@ -35,7 +100,7 @@ impl Env {
     pub fn empty() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let book = dir.path().join("book.db");
-        Env { dir, book }
+        Env::in_dir(dir, book)
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -48,17 +113,159 @@ impl Env {
         path.display().to_string()
     }
 
-    /// The binary, ready to run `args` on `book` in the directory.
+    /// The binary, ready to run `args` on `book` in the directory (in client mode, through
+    /// the server on the test's book when the API covers the command).
     pub fn command(&self, book: &Path, args: &[&str]) -> Command {
+        self.command_at(book, NOW, args)
+    }
+
+    /// The same, at the instant `now` (RFC 3339): in client mode the server runs by that
+    /// clock (restarted when it ran by another).
+    pub fn command_at(&self, book: &Path, now: &str, args: &[&str]) -> Command {
+        if remote()
+            && book == self.book
+            && book.exists()
+            && let Some(command) = self.remote_command(now, args)
+        {
+            return command;
+        }
+        let mut command = self.bare_command(now);
+        command.arg("--book").arg(book).args(args);
+        command
+    }
+
+    /// The binary with the clock at `now`, no book, and a config directory of its own.
+    pub fn bare_command(&self, now: &str) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_fairshare"));
         command
             .env_remove("FAIRSHARE_BOOK")
-            .env("FAIRSHARE_NOW", NOW)
-            .current_dir(self.dir.path())
-            .arg("--book")
-            .arg(book)
-            .args(args);
+            .env_remove("FAIRSHARE_SERVER")
+            .env_remove("FAIRSHARE_KEY")
+            .env_remove("FAIRSHARE_PROFILE")
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("FAIRSHARE_NOW", now)
+            .current_dir(self.dir.path());
         command
+    }
+
+    /// `args` sent to the server as the actor `--as` named (the operator without it), with
+    /// that actor's key; `None` for a command that runs on the local book.
+    fn remote_command(&self, now: &str, args: &[&str]) -> Option<Command> {
+        let mut actor = "operator".to_string();
+        let mut rest = Vec::new();
+        let mut command_word = None;
+        let mut words = args.iter();
+        while let Some(word) = words.next() {
+            match *word {
+                "--as" => actor = words.next()?.to_string(),
+                "--key" | "--book" | "--server" | "--profile" => {
+                    rest.push(*word);
+                    rest.push(words.next()?);
+                }
+                word => {
+                    if command_word.is_none() && !word.starts_with("--") {
+                        command_word = Some(word);
+                    }
+                    rest.push(word);
+                }
+            }
+        }
+        let command_word = command_word?;
+        // An export into a file (its summary counts what was written) is local only too.
+        let export_to_file = command_word == "export"
+            && rest
+                .iter()
+                .any(|w| w.starts_with("--output") || w.starts_with("--base"));
+        // `key list` is served (GET /api/v1/agents/{agent}/keys); making and revoking are not.
+        let key_list = command_word == "key" && rest.contains(&"list");
+        let local = LOCAL_COMMANDS.contains(&command_word) && !key_list;
+        if local || export_to_file {
+            return None;
+        }
+        let key = self.key_of(&actor)?;
+        let url = self.server_url(now);
+        let mut command = self.bare_command(now);
+        command
+            .env("FAIRSHARE_KEY", key)
+            .arg("--server")
+            .arg(url)
+            .args(rest);
+        Some(command)
+    }
+
+    /// The server on the book running by the clock `now`, started if it is not yet.
+    pub fn server_url(&self, now: &str) -> String {
+        let mut server = self.server.borrow_mut();
+        if server.as_ref().is_none_or(|s| s.now != now) {
+            // The old one stops first: one server per book.
+            *server = None;
+            *server = Some(self.serve(now));
+        }
+        server.as_ref().map(|s| s.url.clone()).unwrap_or_default()
+    }
+
+    fn serve(&self, now: &str) -> Served {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut command = self.bare_command(now);
+        let child = command
+            .arg("--book")
+            .arg(&self.book)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let served = Served {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            now: now.to_string(),
+        };
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        served
+    }
+
+    /// The API key of `actor`, made once; `None` when `actor` is no agent (no key can be
+    /// made for it: the command then runs on the local book, which refuses the actor).
+    pub fn key_of(&self, actor: &str) -> Option<String> {
+        if let Some(key) = self.keys.borrow().get(actor) {
+            return Some(key.clone());
+        }
+        let backend =
+            fairshare_ops::backend::Backend::parse(&self.book.display().to_string()).unwrap();
+        let clock = fairshare_ops::Clock::System;
+        let key = if actor == "operator" {
+            // The operator is no agent, so `key create` refuses it: straight in the table.
+            let key = fairshare_ops::credentials::generate_api_key().unwrap();
+            let mut store = backend.open_credentials().unwrap();
+            store
+                .add_api_key(&fairshare_store::credentials::NewApiKey {
+                    agent: actor,
+                    key_hash: &fairshare_ops::credentials::hash_api_key(&key),
+                    created_at: "2026-01-01T00:00:00Z",
+                    expires_at: None,
+                })
+                .unwrap();
+            key
+        } else {
+            fairshare_ops::credentials::create_api_key(&backend, &clock, actor, None)
+                .ok()?
+                .key
+        };
+        self.keys
+            .borrow_mut()
+            .insert(actor.to_string(), key.clone());
+        Some(key)
     }
 
     pub fn run_on(&self, book: &Path, args: &[&str]) -> Output {
@@ -179,6 +386,26 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
 }
 
+/// `text` without the idempotency keys a client-mode write is sent under (`cli-` and 32 hex
+/// digits): what the same commands on a local book record.
+pub fn keyless(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("cli-") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 4..];
+        let hex = after.bytes().take(32).filter(u8::is_ascii_hexdigit).count();
+        if hex == 32 {
+            rest = &after[32..];
+        } else {
+            out.push_str("cli-");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `{name: "amount", ...}`.
 pub fn amounts(pairs: &[(&str, &str)]) -> Value {
     Value::Object(
@@ -222,6 +449,7 @@ pub fn run_doc_story(page: &str) -> (TempDir, String) {
         .arg("story.sh")
         .env("PATH", std::env::join_paths(paths).unwrap())
         .env_remove("FAIRSHARE_BOOK")
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
         .env("FAIRSHARE_NOW", NOW)
         .current_dir(dir.path())
         .output()
