@@ -116,11 +116,29 @@ impl State {
     /// verified) its state.
     pub fn decode_snapshot(bytes: &[u8]) -> Result<(SnapshotHeader, State), SnapshotError> {
         let header = snapshot_header(bytes)?;
-        let payload = &bytes[SNAPSHOT_HEADER_BYTES..];
+        let state = State::decode_snapshot_payload(bytes, &header)?;
+        Ok((header, state))
+    }
+
+    /// The state of a snapshot whose `header` [`snapshot_header`] has already checked (with
+    /// its checksum): a caller that checks more between the two reads the bytes once.
+    pub fn decode_snapshot_payload(
+        bytes: &[u8],
+        header: &SnapshotHeader,
+    ) -> Result<State, SnapshotError> {
+        let payload = bytes.get(SNAPSHOT_HEADER_BYTES..).unwrap_or_default();
         let state: State = INTERNED.with(|interned| {
-            let decoded = postcard::from_bytes(payload);
             interned.borrow_mut().clear();
-            decoded.map_err(|error| SnapshotError::Payload(error.to_string()))
+            let decoded = postcard::take_from_bytes(payload);
+            interned.borrow_mut().clear();
+            match decoded {
+                Ok((state, [])) => Ok(state),
+                Ok((_, rest)) => Err(SnapshotError::Payload(format!(
+                    "{} bytes follow the state",
+                    rest.len()
+                ))),
+                Err(error) => Err(SnapshotError::Payload(error.to_string())),
+            }
         })?;
         if state.head != header.seq {
             return Err(SnapshotError::Head {
@@ -128,7 +146,7 @@ impl State {
                 header: header.seq,
             });
         }
-        Ok((header, state))
+        Ok(state)
     }
 }
 
@@ -327,5 +345,53 @@ pub(crate) mod owners {
                 received,
             })
             .collect())
+    }
+}
+
+impl State {
+    /// The name of the first part of the state that differs from `other`'s, if any: what a
+    /// snapshot that disagrees with the replay got wrong.
+    pub fn first_difference(&self, other: &State) -> Option<&'static str> {
+        // Destructured, so that a new part of the state is not forgotten here.
+        let State {
+            agents,
+            lookalikes,
+            projects,
+            contributions,
+            corrections,
+            distributions,
+            ledger,
+            keys,
+            head,
+            campaigns,
+            resources,
+            peer,
+            tokens,
+            treasury,
+            membership,
+            governance,
+        } = self;
+        let parts: [(&'static str, bool); 16] = [
+            ("agents", *agents == other.agents),
+            ("lookalike handles", *lookalikes == other.lookalikes),
+            ("projects", *projects == other.projects),
+            ("contributions", *contributions == other.contributions),
+            ("corrections", *corrections == other.corrections),
+            ("distributions", *distributions == other.distributions),
+            ("ledger", *ledger == other.ledger),
+            ("idempotency keys", *keys == other.keys),
+            ("head", *head == other.head),
+            ("campaigns", *campaigns == other.campaigns),
+            ("resources", *resources == other.resources),
+            ("peer valuation", *peer == other.peer),
+            ("tokens", *tokens == other.tokens),
+            ("treasury", *treasury == other.treasury),
+            ("membership", *membership == other.membership),
+            ("governance", *governance == other.governance),
+        ];
+        parts
+            .into_iter()
+            .find(|(_, same)| !same)
+            .map(|(name, _)| name)
     }
 }
