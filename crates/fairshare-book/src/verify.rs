@@ -252,13 +252,7 @@ fn hash_of(store: &mut dyn Store, report: &VerifyReport, seq: u64) -> BookResult
     if seq == report.events {
         return Ok(Some(report.head_hash.clone()));
     }
-    let mut found = None;
-    scan_lent_rows(store, seq - 1, &mut |row| {
-        found = Some(row.hash.to_string());
-        Err(BookError::Input(STOPPED.into()))
-    })
-    .or_else(stopped_early)?;
-    Ok(found)
+    crate::snapshots::row_hash(store, seq)
 }
 
 /// Whether any event of the book has this hash.
