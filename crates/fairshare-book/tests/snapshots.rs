@@ -12,7 +12,7 @@ mod support;
 use std::sync::OnceLock;
 
 use fairshare_book::{Book, MemoryStore, verify};
-use fairshare_core::{Command, OPERATOR, Role, SNAPSHOT_FORMAT};
+use fairshare_core::{Command, OPERATOR, RULES, Role, SNAPSHOT_FORMAT};
 use fairshare_postgres::PostgresStore;
 use fairshare_sqlite::SqliteStore;
 use fairshare_store::{EventRow, Store};
@@ -248,6 +248,18 @@ fn an_old_format_snapshot_is_passed_over() {
             "format {}, this build reads format {SNAPSHOT_FORMAT}",
             SNAPSHOT_FORMAT - 1
         ),
+    );
+}
+
+#[test]
+fn another_builds_snapshot_is_passed_over() {
+    let (rows, seq) = printer();
+    let mut bytes = snapshot_at(rows, seq);
+    bytes[16..32].copy_from_slice(b"0123456789abcdef");
+    assert_passed_over(
+        bytes,
+        seq,
+        &format!("written by another build (rules {RULES}, core source 0123456789abcdef)"),
     );
 }
 

@@ -12,7 +12,7 @@
 //! | 8 | magic, `FSSNAP\r\n` |
 //! | 4 | format ([`SNAPSHOT_FORMAT`]): the layout of the header and of the state's types |
 //! | 4 | the rules ([`RULES`]) of the build that wrote it |
-//! | 16 | the version of the build that wrote it, zero-padded |
+//! | 16 | the fingerprint of the core's source that wrote it (`build.rs`), 16 hex digits |
 //! | 8 | sequence number of the last event applied |
 //! | 32 | hash of that event (the log's chain hash) |
 //! | 8 | length of the payload |
@@ -35,7 +35,8 @@ use crate::state::{RULES, State};
 
 /// The format of snapshots this build writes and reads. Bump it whenever a type held by the
 /// [`State`] changes (a field added, removed, reordered or retyped): an older snapshot is then
-/// ignored instead of misread.
+/// ignored instead of misread. (The source fingerprint in the header already keeps a build
+/// from reading another build's snapshots; the format says why in the message.)
 pub const SNAPSHOT_FORMAT: u32 = 1;
 
 const MAGIC: &[u8; 8] = b"FSSNAP\r\n";
@@ -54,7 +55,7 @@ pub enum SnapshotError {
     Truncated { have: usize, want: usize },
     #[error("format {found}, this build reads format {SNAPSHOT_FORMAT}")]
     Format { found: u32 },
-    #[error("written by {found}, this build is {this}")]
+    #[error("written by another build ({found}), this one is {this}")]
     Build { found: String, this: String },
     #[error("checksum mismatch: damaged")]
     Checksum,
@@ -75,16 +76,19 @@ pub struct SnapshotHeader {
     pub payload_bytes: u64,
 }
 
-/// The rules and version of this build, as a header records them.
+/// The fingerprint of the core's source this build was compiled from (see `build.rs`).
+const SOURCE: &str = env!("FAIRSHARE_CORE_SOURCE_HASH");
+
+/// The rules and source of this build, as a message names them.
 fn this_build() -> String {
-    format!("rules {RULES}, {}", env!("CARGO_PKG_VERSION"))
+    format!("rules {RULES}, core source {SOURCE}")
 }
 
 fn code_field() -> [u8; CODE_BYTES] {
     let mut code = [0u8; CODE_BYTES];
-    let version = env!("CARGO_PKG_VERSION").as_bytes();
-    let used = version.len().min(CODE_BYTES);
-    code[..used].copy_from_slice(&version[..used]);
+    let source = SOURCE.as_bytes();
+    let used = source.len().min(CODE_BYTES);
+    code[..used].copy_from_slice(&source[..used]);
     code
 }
 
@@ -172,7 +176,10 @@ pub fn snapshot_header(bytes: &[u8]) -> Result<SnapshotHeader, SnapshotError> {
     if rules != RULES || code != code_field() {
         let version = String::from_utf8_lossy(code);
         return Err(SnapshotError::Build {
-            found: format!("rules {rules}, {}", version.trim_end_matches('\0')),
+            found: format!(
+                "rules {rules}, core source {}",
+                version.trim_end_matches('\0')
+            ),
             this: this_build(),
         });
     }
