@@ -27,7 +27,9 @@ pub use compare::{ComparedRevenue, Plans, compare_plans};
 pub use corrections::{CorrectedDistribution, corrections_report};
 pub use memory::MemoryStore;
 use pipeline::{Batches, pipelined};
-pub use snapshots::{IgnoredSnapshot, SNAPSHOT_EVERY_EVENTS, snapshot_every_default};
+pub use snapshots::{
+    IgnoredSnapshot, SNAPSHOT_EVERY_EVENTS, newest_snapshot_state, snapshot_every_default,
+};
 pub use transfer::{
     IMPORT_BATCH_ROWS, ImportProgress, csv_field, export_csv, export_jsonl, import_jsonl,
 };

@@ -66,6 +66,18 @@ pub(crate) fn row_hash(store: &mut dyn Store, seq: u64) -> BookResult<Option<Str
 
 const FOUND: &str = "the row was found";
 
+/// The state of the newest usable snapshot of `store`, if any, for a reader that keeps a state
+/// of its own and replays the events after it (the server's read model), with the snapshots
+/// passed over on the way.
+pub fn newest_snapshot_state(
+    store: &mut dyn Store,
+) -> BookResult<(Option<State>, Vec<IgnoredSnapshot>)> {
+    let head = store.head()?;
+    let mut ignored = Vec::new();
+    let loaded = newest_usable(store, head, &mut ignored)?;
+    Ok((loaded.map(|loaded| loaded.state), ignored))
+}
+
 /// The newest usable snapshot at or below `at_most`, passing over (and reporting to `ignored`)
 /// every unusable one on the way. A store that cannot read its snapshots has none.
 pub(crate) fn newest_usable(
