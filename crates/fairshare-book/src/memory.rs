@@ -75,7 +75,7 @@ impl Store for MemoryStore {
     }
 
     fn put_snapshot(&mut self, seq: u64, bytes: &[u8]) -> StoreResult<()> {
-        self.snapshots.entry(seq).or_insert_with(|| bytes.to_vec());
+        self.snapshots.insert(seq, bytes.to_vec());
         while self.snapshots.len() > SNAPSHOTS_KEPT {
             self.snapshots.pop_first();
         }

@@ -174,8 +174,8 @@ impl Snapshots {
                         seq,
                         format!(
                             "the snapshot at event {seq} disagrees with the replay: its {part} \
-                             differ, and opening the book would load it (write a newer one \
-                             with `fairshare snapshot`: opening prefers the newest)"
+                             differ, and opening the book would load it (`fairshare \
+                             snapshot` writes a sound one, which opening prefers)"
                         ),
                     ));
                 }

@@ -335,8 +335,8 @@ fn verify_names_a_snapshot_that_disagrees() {
         message,
         format!(
             "the snapshot at event {seq} disagrees with the replay: its agents differ, and \
-             opening the book would load it (write a newer one with `fairshare snapshot`: \
-             opening prefers the newest)"
+             opening the book would load it (`fairshare snapshot` writes a sound one, which \
+             opening prefers)"
         )
     );
     assert_eq!(report.events, rows.len() as u64, "every event is sound");
@@ -368,4 +368,30 @@ fn snapshots_are_written_every_n_events() {
     let reopened = Book::open(Box::new(copy)).unwrap();
     assert_eq!(reopened.snapshot_seq(), 10);
     assert!(reopened.state() == book.state());
+}
+
+/// The remedy `verify` names: `fairshare snapshot` (`Book::snapshot`) at the same event
+/// replaces the bad snapshot, and the book verifies again.
+#[test]
+fn a_new_snapshot_replaces_one_that_disagrees() {
+    let (rows, _) = printer();
+    let seq = rows.len() as u64;
+    let mut forged = Book::open(Box::new(memory_with(&rows[..seq as usize - 1]))).unwrap();
+    forged
+        .execute(
+            OPERATOR,
+            &Command::add_agent("mallory", Role::Affiliate),
+            None,
+            "2026-11-21T12:00:00Z",
+        )
+        .unwrap();
+    let mut store = memory_with(rows);
+    let bytes = forged.state().encode_snapshot(&rows[seq as usize - 1].hash);
+    store.put_snapshot(seq, &bytes).unwrap();
+    assert_eq!(verify(&mut store).unwrap().problem.unwrap().0, seq);
+    let mut book = Book::open_without_snapshots(Box::new(store)).unwrap();
+    assert_eq!(book.snapshot().unwrap().seq, seq);
+    let report = verify(book.store_mut()).unwrap();
+    assert!(report.ok(), "{:?}", report.problem);
+    assert_eq!(report.snapshots_checked, [seq]);
 }

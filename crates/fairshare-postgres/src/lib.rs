@@ -356,7 +356,8 @@ impl PostgresStore {
         let mut tx = self.client.transaction()?;
         tx.batch_execute(CREATE_SNAPSHOTS)?;
         tx.execute(
-            "INSERT INTO snapshots (seq, bytes) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING",
+            "INSERT INTO snapshots (seq, bytes) VALUES ($1, $2) \
+             ON CONFLICT (seq) DO UPDATE SET bytes = excluded.bytes",
             &[&seq, &bytes],
         )?;
         tx.execute(
@@ -403,7 +404,7 @@ impl Store for PostgresStore {
     }
 
     /// Several servers on one book may write one at once: a lost race on creating the table
-    /// is tried again, a snapshot already kept at `seq` is left as it is.
+    /// is tried again, and the last of two snapshots at one event is kept.
     fn put_snapshot(&mut self, seq: u64, bytes: &[u8]) -> StoreResult<()> {
         let seq = i64::try_from(seq).unwrap_or(i64::MAX);
         let mut attempt = 1;

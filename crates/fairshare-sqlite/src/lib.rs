@@ -378,7 +378,8 @@ impl Store for SqliteStore {
             .map_err(err)?;
         tx.execute_batch(CREATE_SNAPSHOTS).map_err(err)?;
         tx.execute(
-            "INSERT INTO snapshots (seq, bytes) VALUES (?1, ?2) ON CONFLICT (seq) DO NOTHING",
+            "INSERT INTO snapshots (seq, bytes) VALUES (?1, ?2) \
+             ON CONFLICT (seq) DO UPDATE SET bytes = excluded.bytes",
             params![seq, bytes],
         )
         .map_err(err)?;

@@ -587,7 +587,7 @@ fn snapshot_bytes(len: usize, seed: u8) -> Vec<u8> {
 }
 
 /// Snapshots come back byte for byte: the newest at or below a number, none below the
-/// oldest; a second snapshot at one number leaves the first; only the newest
+/// oldest; a second snapshot at one number replaces the first; only the newest
 /// [`SNAPSHOTS_KEPT`] stay.
 pub fn snapshots_keep_the_newest(make: &mut Factory<'_>) {
     let mut s = make();
@@ -599,11 +599,16 @@ pub fn snapshots_keep_the_newest(make: &mut Factory<'_>) {
     let big = snapshot_bytes(3 << 20, 7);
     ok(s.put_snapshot(4, &big), "put a 3 MiB snapshot at 4");
     ok(s.put_snapshot(2, &snapshot_bytes(10, 1)), "put at 2");
-    ok(s.put_snapshot(4, b"later"), "put again at 4");
+    ok(s.put_snapshot(4, b"damaged"), "put again at 4");
     assert_eq!(
         ok(s.latest_snapshot(10), "latest at most 10"),
-        Some((4, big.clone())),
-        "the first snapshot at 4 stays"
+        Some((4, b"damaged".to_vec())),
+        "the second snapshot at 4 replaces the first"
+    );
+    ok(s.put_snapshot(4, &big), "put a third time at 4");
+    assert_eq!(
+        ok(s.latest_snapshot(10), "latest at most 10"),
+        Some((4, big.clone()))
     );
     assert_eq!(
         ok(s.latest_snapshot(3), "latest at most 3"),

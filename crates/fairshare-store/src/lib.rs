@@ -150,8 +150,8 @@ pub trait Store: Send {
     }
 
     /// Keeps `bytes` as the snapshot of the book's state after event `seq`, then drops all but
-    /// the newest [`SNAPSHOTS_KEPT`]. A snapshot already kept at `seq` stays as it is (another
-    /// process wrote it first). The bytes are opaque to the store (the book writes and checks
+    /// the newest [`SNAPSHOTS_KEPT`]. A snapshot already kept at `seq` is replaced: both stand
+    /// at the same event, and the new one may replace a damaged one. The bytes are opaque to the store (the book writes and checks
     /// them); they are a cache: losing them costs a longer open, never an event.
     ///
     /// The default keeps nothing: a store without snapshots always replays its whole log.
