@@ -311,11 +311,9 @@ fn a_damaged_snapshot_on_sqlite_is_passed_over() {
     assert!(report.snapshots_checked.is_empty());
 }
 
-/// A snapshot sound on its face (its header, checksum and head hash match the log) whose state
-/// is another: opening trusts it, `verify` names it.
-#[test]
-fn verify_names_a_snapshot_that_disagrees() {
-    let (rows, seq) = printer();
+/// A snapshot at event `seq` of the book `rows` that records the log's hash there but holds
+/// another state: event `seq` decided as a new agent instead.
+fn forged_snapshot(rows: &[EventRow], seq: u64) -> Vec<u8> {
     let mut forged = Book::open(Box::new(memory_with(&rows[..seq as usize - 1]))).unwrap();
     forged
         .execute(
@@ -325,9 +323,18 @@ fn verify_names_a_snapshot_that_disagrees() {
             "2026-11-21T12:00:00Z",
         )
         .unwrap();
-    let bytes = forged.state().encode_snapshot(&rows[seq as usize - 1].hash);
+    forged.state().encode_snapshot(&rows[seq as usize - 1].hash)
+}
+
+/// A snapshot sound on its face (its header, checksum and head hash match the log) whose state
+/// is another: opening trusts it, `verify` names it.
+#[test]
+fn verify_names_a_snapshot_that_disagrees() {
+    let (rows, seq) = printer();
     let mut store = memory_with(rows);
-    store.put_snapshot(seq, &bytes).unwrap();
+    store
+        .put_snapshot(seq, &forged_snapshot(rows, seq))
+        .unwrap();
     let report = verify(&mut store).unwrap();
     let (at, message) = report.problem.clone().expect("a problem");
     assert_eq!(at, seq);
@@ -376,18 +383,10 @@ fn snapshots_are_written_every_n_events() {
 fn a_new_snapshot_replaces_one_that_disagrees() {
     let (rows, _) = printer();
     let seq = rows.len() as u64;
-    let mut forged = Book::open(Box::new(memory_with(&rows[..seq as usize - 1]))).unwrap();
-    forged
-        .execute(
-            OPERATOR,
-            &Command::add_agent("mallory", Role::Affiliate),
-            None,
-            "2026-11-21T12:00:00Z",
-        )
-        .unwrap();
     let mut store = memory_with(rows);
-    let bytes = forged.state().encode_snapshot(&rows[seq as usize - 1].hash);
-    store.put_snapshot(seq, &bytes).unwrap();
+    store
+        .put_snapshot(seq, &forged_snapshot(rows, seq))
+        .unwrap();
     assert_eq!(verify(&mut store).unwrap().problem.unwrap().0, seq);
     let mut book = Book::open_without_snapshots(Box::new(store)).unwrap();
     assert_eq!(book.snapshot().unwrap().seq, seq);
