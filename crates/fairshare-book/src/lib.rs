@@ -12,6 +12,7 @@ mod compare;
 mod corrections;
 mod memory;
 mod pipeline;
+mod snapshots;
 mod transfer;
 mod verify;
 
@@ -26,6 +27,9 @@ pub use compare::{ComparedRevenue, Plans, compare_plans};
 pub use corrections::{CorrectedDistribution, corrections_report};
 pub use memory::MemoryStore;
 use pipeline::{Batches, pipelined};
+pub use snapshots::{
+    IgnoredSnapshot, SNAPSHOT_EVERY_EVENTS, newest_snapshot_state, snapshot_every_default,
+};
 pub use transfer::{
     IMPORT_BATCH_ROWS, ImportProgress, csv_field, export_csv, export_jsonl, import_jsonl,
 };
@@ -66,18 +70,117 @@ pub struct Book {
     store: Box<dyn Store>,
     state: State,
     last_hash: String,
+    /// Events between automatic snapshots (none: never).
+    snapshot_every: Option<u64>,
+    /// The event of the newest snapshot this book loaded or wrote (0: none).
+    snapshot_seq: u64,
+    /// The snapshots passed over since the book was opened, and why.
+    ignored_snapshots: Vec<IgnoredSnapshot>,
+}
+
+/// What [`Book::snapshot`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshotted {
+    /// The event the snapshot stands at.
+    pub seq: u64,
+    pub bytes: u64,
 }
 
 impl Book {
-    /// Opens a book and replays its log into memory.
+    /// Opens a book: loads its newest usable snapshot, if any (see `snapshots.rs`), and
+    /// replays the events after it into memory.
     pub fn open(store: Box<dyn Store>) -> BookResult<Book> {
-        let mut book = Book {
+        let mut book = Book::empty(store);
+        book.load_snapshot()?;
+        book.replay()?;
+        Ok(book)
+    }
+
+    /// Opens a book by replaying its whole log, as if it had no snapshot.
+    pub fn open_without_snapshots(store: Box<dyn Store>) -> BookResult<Book> {
+        let mut book = Book::empty(store);
+        book.replay()?;
+        Ok(book)
+    }
+
+    /// The book before anything is read.
+    fn empty(store: Box<dyn Store>) -> Book {
+        Book {
             store,
             state: State::new(),
             last_hash: GENESIS_HASH.to_string(),
+            snapshot_every: snapshot_every_default(),
+            snapshot_seq: 0,
+            ignored_snapshots: Vec::new(),
+        }
+    }
+
+    /// Starts from the newest usable snapshot at or below the log's head; each one passed
+    /// over is said on stderr, once.
+    fn load_snapshot(&mut self) -> BookResult<()> {
+        let head = self.store.head()?;
+        let mut ignored = Vec::new();
+        let loaded = snapshots::newest_usable(self.store.as_mut(), head, &mut ignored)?;
+        for passed in ignored {
+            if !self.ignored_snapshots.contains(&passed) {
+                eprintln!("fairshare: book {}: {passed}", self.store.location());
+                self.ignored_snapshots.push(passed);
+            }
+        }
+        if let Some(loaded) = loaded {
+            self.snapshot_seq = loaded.state.head();
+            self.state = loaded.state;
+            self.last_hash = loaded.head_hash;
+        }
+        Ok(())
+    }
+
+    /// Sets how many events pass between automatic snapshots (none: never).
+    pub fn set_snapshot_every(&mut self, events: Option<u64>) {
+        self.snapshot_every = events.filter(|every| *every > 0);
+    }
+
+    /// The snapshots passed over since the book was opened, and why.
+    pub fn ignored_snapshots(&self) -> &[IgnoredSnapshot] {
+        &self.ignored_snapshots
+    }
+
+    /// The event of the snapshot the book started from, or last wrote (0: none).
+    pub fn snapshot_seq(&self) -> u64 {
+        self.snapshot_seq
+    }
+
+    /// Writes a snapshot of the state as it stands now (after catching up with other
+    /// writers) into the store.
+    pub fn snapshot(&mut self) -> BookResult<Snapshotted> {
+        self.catch_up()?;
+        let bytes = self.state.encode_snapshot(&self.last_hash);
+        self.store.put_snapshot(self.state.head(), &bytes)?;
+        self.snapshot_seq = self.state.head();
+        Ok(Snapshotted {
+            seq: self.state.head(),
+            bytes: bytes.len() as u64,
+        })
+    }
+
+    /// Writes a snapshot when enough events have passed since the last one. A snapshot is a
+    /// cache: failing to write one is said on stderr and changes nothing else.
+    fn snapshot_if_due(&mut self) {
+        let Some(every) = self.snapshot_every else {
+            return;
         };
-        book.replay()?;
-        Ok(book)
+        if self.state.head().saturating_sub(self.snapshot_seq) < every {
+            return;
+        }
+        if let Err(error) = self.snapshot() {
+            eprintln!(
+                "fairshare: book {}: no snapshot written at event {}: {error}",
+                self.store.location(),
+                self.state.head()
+            );
+            // Not again at every write: after another interval.
+            self.snapshot_seq = self.state.head();
+        }
     }
 
     /// Replays the whole log into a new state, pipelined as [`Book::open`] does, calling
@@ -230,7 +333,10 @@ impl Book {
                 None => self.store.append(&rows).map_err(BookError::from),
             };
             match outcome {
-                Ok(()) => return results,
+                Ok(()) => {
+                    self.snapshot_if_due();
+                    return results;
+                }
                 Err(BookError::Store(StoreError::Conflict(_) | StoreError::Gap { .. })) => {
                     if let Err(error) = self.reload() {
                         let message = error.to_string();
@@ -361,10 +467,11 @@ impl Book {
         Ok(())
     }
 
-    /// Rebuilds the in-memory state from the store.
+    /// Rebuilds the in-memory state from the store (from its newest usable snapshot).
     fn reload(&mut self) -> BookResult<()> {
         self.state = State::new();
         self.last_hash = GENESIS_HASH.to_string();
+        self.load_snapshot()?;
         self.catch_up()
     }
 }

@@ -1,14 +1,18 @@
 //! An in-memory store: for tests, generated books and scratch work. Nothing is durable.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
-use fairshare_store::{AppendAll, EventRow, Store, StoreError, StoreResult, check_append};
+use fairshare_store::{
+    AppendAll, EventRow, SNAPSHOTS_KEPT, Store, StoreError, StoreResult, check_append,
+};
 
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
     rows: Vec<EventRow>,
     /// The idempotency keys in `rows`.
     keys: HashSet<String>,
+    /// Snapshots by the sequence number they stand at.
+    snapshots: BTreeMap<u64, Vec<u8>>,
 }
 
 impl MemoryStore {
@@ -17,6 +21,11 @@ impl MemoryStore {
     }
     pub fn rows(&self) -> &[EventRow] {
         &self.rows
+    }
+
+    /// The snapshots kept, by sequence number (a test damages them here).
+    pub fn snapshots_mut(&mut self) -> &mut BTreeMap<u64, Vec<u8>> {
+        &mut self.snapshots
     }
 }
 
@@ -63,6 +72,22 @@ impl Store for MemoryStore {
             }
         }
         filled
+    }
+
+    fn put_snapshot(&mut self, seq: u64, bytes: &[u8]) -> StoreResult<()> {
+        self.snapshots.insert(seq, bytes.to_vec());
+        while self.snapshots.len() > SNAPSHOTS_KEPT {
+            self.snapshots.pop_first();
+        }
+        Ok(())
+    }
+
+    fn latest_snapshot(&mut self, at_most: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
+        Ok(self
+            .snapshots
+            .range(..=at_most)
+            .next_back()
+            .map(|(seq, bytes)| (*seq, bytes.clone())))
     }
 
     fn location(&self) -> String {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::pipeline::{Batches, pipelined};
+use crate::snapshots::snapshot_every_default;
 use crate::{BookError, BookResult, logged_ctx};
 
 /// Rows appended per transaction during an import.
@@ -137,13 +138,21 @@ pub fn import_jsonl<R: BufRead + Seek + Send>(
             "import needs an empty book: this one already has events".into(),
         ));
     }
-    let checked = check_events(input, progress)?;
+    let (checked, snapshot) = check_events(input, progress)?;
     progress("checking", checked);
     input
         .seek(SeekFrom::Start(0))
         .map_err(|e| BookError::Input(format!("rewind: {e}")))?;
     let written = write_events(input, store, progress)?;
     progress("writing", written);
+    if let Some(bytes) = snapshot
+        && let Err(error) = store.put_snapshot(written, &bytes)
+    {
+        eprintln!(
+            "fairshare: book {}: no snapshot written after the import: {error}",
+            store.location()
+        );
+    }
     Ok(written)
 }
 
@@ -163,17 +172,26 @@ const WRITE_BATCHES: Batches = Batches {
 
 /// The first pass. The reader thread does every check that needs no state (parse, sequence,
 /// chain, hashes, body) and this thread the rest: idempotency keys and the core deciding each
-/// event again against the state the earlier ones left. Returns the number of events.
-fn check_events(input: &mut (dyn BufRead + Send), progress: ImportProgress) -> BookResult<u64> {
+/// event again against the state the earlier ones left. Returns the number of events and,
+/// for an import of at least [`snapshot_every_default`] events, a snapshot of the state they
+/// leave: encoded now, so that the state is freed before the writing pass.
+fn check_events(
+    input: &mut (dyn BufRead + Send),
+    progress: ImportProgress,
+) -> BookResult<(u64, Option<Vec<u8>>)> {
     let mut state = State::new();
     let mut checked = 0u64;
+    let mut last_hash = String::new();
+    let last_hash_slot = &mut last_hash;
     pipelined(
         CHECK_BATCHES,
         |feed| {
             let mut chain = ChainCheck::new();
-            for_each_line(input, &mut |line_number, line| {
+            let read = for_each_line(input, &mut |line_number, line| {
                 feed.push(chain.check(line_number, line)?)
-            })
+            });
+            *last_hash_slot = chain.prev_hash;
+            read
         },
         |batch| {
             for event in batch.iter() {
@@ -187,7 +205,8 @@ fn check_events(input: &mut (dyn BufRead + Send), progress: ImportProgress) -> B
             Ok(())
         },
     )?;
-    Ok(checked)
+    let long = snapshot_every_default().is_some_and(|every| checked >= every);
+    Ok((checked, long.then(|| state.encode_snapshot(&last_hash))))
 }
 
 /// The second pass: the reader thread parses rows in batches of IMPORT_BATCH_ROWS while this

@@ -1,9 +1,12 @@
 //! `verify`: recompute the hash chain and every outcome from the start, then the invariants.
 
-use fairshare_core::{Ctx, EventBody, GENESIS_HASH, State, chain_hash, payload_hash};
+use fairshare_core::{
+    Ctx, EventBody, GENESIS_HASH, SnapshotHeader, State, chain_hash, payload_hash, snapshot_header,
+};
 use fairshare_store::{LentRow, Store};
 
 use crate::pipeline::{Batches, pipelined};
+use crate::snapshots::IgnoredSnapshot;
 use crate::{BookError, BookResult, lent_ctx, scan_lent_rows};
 
 /// The result of verifying a book: how far it got and the first problem, if any.
@@ -13,8 +16,14 @@ pub struct VerifyReport {
     pub events: u64,
     /// Hash of the last sound event.
     pub head_hash: String,
-    /// The first broken event: its sequence number and what is wrong.
+    /// The first broken event: its sequence number and what is wrong. A snapshot that
+    /// disagrees with the replay is a problem at its event, after any broken event.
     pub problem: Option<(u64, String)>,
+    /// The events of the snapshots found and compared with the replay, all equal to it.
+    pub snapshots_checked: Vec<u64>,
+    /// Snapshots that opening the book would pass over (damaged, another format or build,
+    /// another book's), and why: harmless, since they are never loaded.
+    pub snapshots_ignored: Vec<IgnoredSnapshot>,
 }
 
 impl VerifyReport {
@@ -36,7 +45,11 @@ pub fn verify(store: &mut dyn Store) -> BookResult<VerifyReport> {
         events: 0,
         head_hash: GENESIS_HASH.to_string(),
         problem: None,
+        snapshots_checked: Vec::new(),
+        snapshots_ignored: Vec::new(),
     };
+    let head = store.head()?;
+    let mut snapshots = Snapshots::found(store, head, &mut report.snapshots_ignored)?;
     let mut problem: Option<(u64, String)> = None;
     let piped = pipelined(
         VERIFY_BATCHES,
@@ -62,6 +75,7 @@ pub fn verify(store: &mut dyn Store) -> BookResult<VerifyReport> {
                 let found = match read {
                     Ok(event) => match decide_again(&mut state, &event) {
                         None => {
+                            snapshots.check(&state, &event.hash, &mut report);
                             report.events = event.ctx.seq;
                             report.head_hash = event.hash;
                             continue;
@@ -81,10 +95,93 @@ pub fn verify(store: &mut dyn Store) -> BookResult<VerifyReport> {
         return Ok(report);
     }
     piped.or_else(stopped_early)?;
+    if let Some(disagrees) = snapshots.disagrees {
+        report.problem = Some(disagrees);
+        return Ok(report);
+    }
     if let Err(error) = audit(&state) {
         report.problem = Some((report.events, format!("after replay: {error}")));
     }
     Ok(report)
+}
+
+/// The snapshots of a book being verified, in log order, each compared with the replay when
+/// it reaches the snapshot's event.
+struct Snapshots {
+    /// Found and sound on their face (header, checksum), oldest first.
+    pending: Vec<(SnapshotHeader, Vec<u8>)>,
+    /// The first snapshot whose state differs from the replay's, and how.
+    disagrees: Option<(u64, String)>,
+}
+
+impl Snapshots {
+    /// Every snapshot the store keeps at or below `head`; those that opening the book would
+    /// pass over for their header go to `ignored`.
+    fn found(
+        store: &mut dyn Store,
+        head: u64,
+        ignored: &mut Vec<IgnoredSnapshot>,
+    ) -> BookResult<Snapshots> {
+        let mut pending = Vec::new();
+        let mut at_most = head;
+        while at_most > 0 {
+            let Some((seq, bytes)) = store.latest_snapshot(at_most)? else {
+                break;
+            };
+            match snapshot_header(&bytes) {
+                Ok(header) if header.seq == seq => pending.push((header, bytes)),
+                Ok(header) => ignored.push(IgnoredSnapshot {
+                    seq,
+                    reason: format!("it stands at event {}, not where it is kept", header.seq),
+                }),
+                Err(error) => ignored.push(IgnoredSnapshot {
+                    seq,
+                    reason: error.to_string(),
+                }),
+            }
+            at_most = seq - 1;
+        }
+        pending.reverse();
+        Ok(Snapshots {
+            pending,
+            disagrees: None,
+        })
+    }
+
+    /// Compares the snapshot at the event just replayed (`state`, whose last event has
+    /// `hash`), if there is one, with the replayed state.
+    fn check(&mut self, state: &State, hash: &str, report: &mut VerifyReport) {
+        let seq = state.head();
+        let Some(at) = self.pending.iter().position(|(h, _)| h.seq == seq) else {
+            return;
+        };
+        let (header, bytes) = self.pending.remove(at);
+        let ignored = |reason: String| IgnoredSnapshot { seq, reason };
+        if header.head_hash != hash {
+            report.snapshots_ignored.push(ignored(format!(
+                "it records hash {} for event {seq}, the log has {hash}: another book or \
+                 another history",
+                header.head_hash
+            )));
+            return;
+        }
+        match State::decode_snapshot_payload(&bytes, &header) {
+            Err(error) => report.snapshots_ignored.push(ignored(error.to_string())),
+            Ok(snapshot) => match snapshot.first_difference(state) {
+                None => report.snapshots_checked.push(seq),
+                Some(part) => {
+                    self.disagrees.get_or_insert((
+                        seq,
+                        format!(
+                            "the snapshot at event {seq} disagrees with the replay: its {part} \
+                             differ, and opening the book would load it (`fairshare \
+                             snapshot` writes a sound one, which opening prefers)"
+                        ),
+                    ));
+                }
+            },
+        }
+    }
 }
 
 /// A head published elsewhere (a number of events, the hash of an event, or both: the hash
@@ -155,13 +252,7 @@ fn hash_of(store: &mut dyn Store, report: &VerifyReport, seq: u64) -> BookResult
     if seq == report.events {
         return Ok(Some(report.head_hash.clone()));
     }
-    let mut found = None;
-    scan_lent_rows(store, seq - 1, &mut |row| {
-        found = Some(row.hash.to_string());
-        Err(BookError::Input(STOPPED.into()))
-    })
-    .or_else(stopped_early)?;
-    Ok(found)
+    crate::snapshots::row_hash(store, seq)
 }
 
 /// Whether any event of the book has this hash.

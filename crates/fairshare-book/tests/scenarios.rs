@@ -10,6 +10,11 @@ use support::{Runner, load};
 fn run_in_memory(name: &str) -> Runner {
     let mut runner = Runner::new(Box::new(MemoryStore::new()));
     runner.run(&load(name));
+    let state = runner.book.state();
+    let bytes = state.encode_snapshot(runner.book.last_hash());
+    let (header, decoded) = fairshare_core::State::decode_snapshot(&bytes).unwrap();
+    assert_eq!(header.head_hash, runner.book.last_hash());
+    assert_eq!(&decoded, state, "snapshot of {name}");
     runner
 }
 

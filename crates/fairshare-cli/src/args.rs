@@ -250,6 +250,9 @@ pub enum Cmd {
         #[arg(long, value_name = "N")]
         events: Option<u64>,
     },
+    /// Write a snapshot of the book's state now: opening the book then loads it and replays
+    /// only the events after it (docs/OPERATIONS.md)
+    Snapshot,
     /// Write the event log (JSON lines, CSV) or the book for other tools (docs/EXPORTS.md)
     Export(crate::exports_cmd::ExportArgs),
     /// Import a JSON-lines export into an empty book, checking every event first

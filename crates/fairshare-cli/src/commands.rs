@@ -32,7 +32,7 @@ use crate::args::{
 };
 use crate::error::CliError;
 use crate::invocation::{Access, Invocation, is_postgres_url};
-use crate::render::{ImportOut, InitOut, Output, Text};
+use crate::render::{ImportOut, InitOut, Output, SnapshotOut, Text};
 use crate::text::PolicyChanged;
 use crate::{
     corrections_cmd, demo, exports_cmd, forecasts_cmd, generate, governance_cmd, membership_cmd,
@@ -295,6 +295,7 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
         Cmd::Proposals(args) => governance_cmd::proposals(s, args),
         Cmd::Policy(command) => governance_cmd::policy(s, command),
         Cmd::Verify { head, events } => out(s.scan(&Verify { head, events })?),
+        Cmd::Snapshot => snapshot(s),
         Cmd::Serve(args) => crate::server_cmd::serve(s, args),
         Cmd::Login(args) => crate::client_cmd::login(args),
         Cmd::Profile(command) => crate::client_cmd::profile(command),
@@ -445,6 +446,18 @@ fn log_request(command: LogCmd) -> LogContribution {
         },
         LogCmd::Show { .. } => unreachable!("`log show` is not a contribution"),
     }
+}
+
+/// Opens the book (from its newest usable snapshot) and writes a snapshot of where it stands.
+fn snapshot(s: &Invocation) -> Result<Box<dyn Output>> {
+    let mut book = s.open_book()?;
+    let written = book.snapshot()?;
+    Ok(Box::new(SnapshotOut {
+        book: book.location(),
+        events: written.seq,
+        bytes: written.bytes,
+        head: book.last_hash().to_string(),
+    }))
 }
 
 fn import(s: &Invocation, file: &str) -> Result<Box<dyn Output>> {

@@ -178,8 +178,11 @@ pub fn run(spec: Spec) -> Result<Box<dyn Output>> {
         out: sink.clone(),
         head: 0,
     };
+    let mut book = Book::open(Box::new(store))?;
+    // The events go to a file, not a store that keeps snapshots.
+    book.set_snapshot_every(None);
     let mut generator = Generator {
-        book: Book::open(Box::new(store))?,
+        book,
         rng: SplitMix64(spec.seed),
         time: Timestamp::parse(START_TIME).expect("constant time").0,
         revenues: 0,

@@ -171,6 +171,26 @@ impl Text for ImportOut {
     }
 }
 
+/// What `fairshare snapshot` wrote.
+#[derive(Serialize)]
+pub struct SnapshotOut {
+    pub book: String,
+    /// The event the snapshot stands at: the book's last.
+    pub events: u64,
+    pub bytes: u64,
+    /// The hash of that event, which the snapshot records.
+    pub head: String,
+}
+
+impl Text for SnapshotOut {
+    fn to_text(&self) -> String {
+        format!(
+            "snapshot of {} at event {} ({} bytes)\nhead {}\n",
+            self.book, self.events, self.bytes, self.head
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

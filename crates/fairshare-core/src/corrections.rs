@@ -24,11 +24,12 @@ use crate::state::{Ctx, State};
 use crate::value::{Value, decimal, positive_decimal};
 
 /// What a correction changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Change {
     /// A new measure: hours (work, use), the amount as written and in minor units (cash,
     /// material), or the value (cite).
     Adjust {
+        #[serde(with = "crate::snapshot::decimal")]
         quantity: Decimal,
         amount_minor: Option<i128>,
     },
@@ -37,7 +38,7 @@ pub enum Change {
 }
 
 /// A requested correction of a contribution.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Correction {
     pub id: u64,
     pub contribution: u64,

@@ -76,14 +76,21 @@ impl fmt::Display for Date {
     }
 }
 
+/// `YYYY-MM-DD`; in a binary format (a snapshot) the day number.
 impl Serialize for Date {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if !serializer.is_human_readable() {
+            return serializer.serialize_i32(self.0);
+        }
         serializer.collect_str(self)
     }
 }
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if !deserializer.is_human_readable() {
+            return i32::deserialize(deserializer).map(Date);
+        }
         let text = String::deserialize(deserializer)?;
         Date::parse(&text).map_err(serde::de::Error::custom)
     }

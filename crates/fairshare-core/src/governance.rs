@@ -101,12 +101,14 @@ pub const PERIOD_DAYS_MAX: u32 = 366;
 pub const CHANGES_MAX: usize = 64;
 
 /// The governance of a project or of the network.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GovernanceSettings {
     pub mode: GovernanceMode,
     /// Percent of the eligible weight that must vote (yes, no or abstain).
+    #[serde(with = "crate::snapshot::decimal")]
     pub quorum: Decimal,
     /// Percent of yes among yes + no.
+    #[serde(with = "crate::snapshot::decimal")]
     pub threshold: Decimal,
     pub notice_days: u32,
     pub voting_days: u32,
@@ -143,7 +145,7 @@ pub struct Tally {
 }
 
 /// A vote cast: the latest of a voter's votes counts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CastVote {
     pub ballot: Ballot,
     pub reason: Option<String>,
@@ -151,7 +153,7 @@ pub struct CastVote {
     pub at: Timestamp,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ProposalStatus {
     Open,
     Withdrawn,
@@ -176,12 +178,13 @@ impl ProposalStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Proposal {
     pub id: String,
     /// None: a proposal of the network.
     pub project: Option<String>,
     pub title: String,
+    #[serde(with = "crate::snapshot::json")]
     pub changes: Vec<Command>,
     pub author: String,
     pub seq: u64,
@@ -243,7 +246,7 @@ fn at_least(part: Value, whole: Value, percent: Decimal) -> bool {
 }
 
 /// One rule change, in log order: the event (and the proposal) that set `rule`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RuleChange {
     pub seq: u64,
     pub at: Timestamp,
@@ -256,7 +259,7 @@ pub struct RuleChange {
 }
 
 /// The governance part of the state.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Governance {
     pub(crate) network: GovernanceSettings,
     pub(crate) projects: BTreeMap<String, GovernanceSettings>,

@@ -24,7 +24,7 @@ pub struct Posting {
     pub amount: i128,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Transaction {
     pub id: u64,
     /// Sequence number of the event that made it.
@@ -36,7 +36,7 @@ pub struct Transaction {
 /// Up to this many debited accounts, `check` sums each one's postings by a scan.
 const DEBITED_SCAN_MAX: usize = 8;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ledger {
     balances: FastMap<String, BTreeMap<String, i128>>,
     transactions: Vec<Transaction>,

@@ -58,6 +58,7 @@ mod resources;
 mod roles;
 mod serde_text;
 mod shorthand;
+mod snapshot;
 mod split;
 mod state;
 mod strict;
@@ -84,6 +85,9 @@ pub use limits::{CONTRIBUTION_VALUE_MAX, FUTURE_DAYS_MAX, HOURS_MAX, PROJECT_VAL
 pub use model::{
     Agent, Bucket, Contribution, EXCHANGE, Filter, Kind, NAME_LEN_MAX, OPERATOR, OUTSIDE,
     PercentOf, Plan, Policy, Role, Status, TEXT_LEN_MAX, may_go_negative,
+};
+pub use snapshot::{
+    SNAPSHOT_FORMAT, SNAPSHOT_HEADER_BYTES, SnapshotError, SnapshotHeader, snapshot_header,
 };
 pub use state::{Ctx, Distribution, Project, RULES, RULES_UNMARKED, State};
 pub use strict::{HOURS_DECIMALS, skeleton};

@@ -30,7 +30,7 @@ use crate::state::{Ctx, State};
 pub const PENDING_MAX: usize = 1_000;
 
 /// Where a join request or a project proposal stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Admission {
     Pending,
     Admitted,
@@ -64,7 +64,7 @@ impl std::str::FromStr for Admission {
 }
 
 /// Who asked, when, and what a custodian decided.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Asked {
     /// The actor of the request (for a stranger: the handle they asked for).
     pub by: String,
@@ -91,7 +91,7 @@ impl Asked {
 }
 
 /// A request to join the network.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct JoinRequest {
     pub handle: String,
     pub name: Option<String>,
@@ -102,7 +102,7 @@ pub struct JoinRequest {
 }
 
 /// A project proposed by a member.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectProposal {
     pub slug: String,
     pub name: Option<String>,
@@ -153,7 +153,7 @@ impl Queued for ProjectProposal {
 }
 
 /// Requests in the order they were made, the latest per name, and how many wait.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Queue<T> {
     items: Vec<T>,
     latest: BTreeMap<String, usize>,
@@ -249,7 +249,7 @@ impl<T: Queued> Queue<T> {
 }
 
 /// Join requests and project proposals.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Membership {
     pub(crate) joins: Queue<JoinRequest>,
     pub(crate) projects: Queue<ProjectProposal>,

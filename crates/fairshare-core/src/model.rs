@@ -165,7 +165,7 @@ impl fmt::Display for Kind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Agent {
     pub handle: String,
     pub name: Option<String>,
@@ -173,18 +173,23 @@ pub struct Agent {
 }
 
 /// The rules that value contributions, readable by everyone in advance.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
     /// Rate per hour for each work category.
+    #[serde(with = "crate::snapshot::json")]
     pub rates: BTreeMap<Arc<str>, Decimal>,
     /// Multiplier per contribution kind; absent means 1.
+    #[serde(with = "crate::snapshot::json")]
     pub multipliers: BTreeMap<Kind, Decimal>,
     /// Skill factor per agent handle; absent means 1.
+    #[serde(with = "crate::snapshot::json")]
     pub skills: BTreeMap<String, Decimal>,
     /// Time decay: value halves every `half_life_days`; none by default.
+    #[serde(with = "crate::snapshot::json")]
     pub half_life_days: Option<Decimal>,
     /// Every half-life set, with the sequence number of the event that set it: a half-life
     /// applies to the contributions logged after that event only.
+    #[serde(with = "crate::snapshot::json")]
     pub half_lives: Vec<(u64, Option<Decimal>)>,
 }
 
@@ -228,15 +233,19 @@ impl Status {
 ///
 /// A book holds millions of these, so the record stays small: the parts most contributions
 /// lack (a note, a rate, approvals, a rejection reason) live in one optional box.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Contribution {
     pub id: u64,
+    #[serde(with = "crate::snapshot::interned")]
     pub project: Arc<str>,
+    #[serde(with = "crate::snapshot::interned")]
     pub agent: Arc<str>,
     pub kind: Kind,
     /// Work category (work), or none.
+    #[serde(with = "crate::snapshot::interned_option")]
     pub category: Option<Arc<str>>,
     /// Hours (work, use), or the amount as written (cash, material), or the value (cite).
+    #[serde(with = "crate::snapshot::decimal")]
     pub quantity: Decimal,
     /// Cash and material: the amount in the project's minor units.
     pub amount_minor: Option<i128>,
@@ -251,8 +260,9 @@ pub struct Contribution {
 }
 
 /// The rarely set parts of a [`Contribution`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Details {
+    #[serde(with = "crate::snapshot::json")]
     unit_rate: Option<Decimal>,
     note: Option<String>,
     approvals: Vec<String>,

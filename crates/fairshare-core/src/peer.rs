@@ -244,14 +244,14 @@ pub struct CapRow {
 
 /// Everything peer valuation adds to a book: rounds (numbered book-wide, so a gift names its
 /// round alone) and the per-project records.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PeerState {
     pub(crate) rounds: Vec<Round>,
     pub(crate) projects: BTreeMap<String, PeerProject>,
 }
 
 /// A project's steward awards, blends, bounties, pools, leavers and cap-table snapshots.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PeerProject {
     pub steward: Vec<StewardAward>,
     /// Every blend set, oldest first; the last is in force.
@@ -272,7 +272,7 @@ impl PeerProject {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Round {
     pub id: u64,
     pub project: String,
@@ -342,7 +342,7 @@ impl Round {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClosedRound {
     pub seq: u64,
     pub date: Date,
@@ -350,7 +350,7 @@ pub struct ClosedRound {
     pub shares: Vec<PeerShare>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StewardAward {
     pub seq: u64,
     pub date: Date,
@@ -360,15 +360,18 @@ pub struct StewardAward {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Blend {
     pub seq: u64,
+    #[serde(with = "crate::snapshot::decimal")]
     pub formula: Decimal,
+    #[serde(with = "crate::snapshot::decimal")]
     pub peer: Decimal,
+    #[serde(with = "crate::snapshot::decimal")]
     pub steward: Decimal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Bounty {
     pub task: String,
     /// Reward in minor units of the project's currency (its point asset).
@@ -378,7 +381,7 @@ pub struct Bounty {
     pub award: Option<Award>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Award {
     pub agent: String,
     pub approved_by: String,
@@ -398,7 +401,7 @@ impl Award {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PoolAllocation {
     /// Numbered per project from 1.
     pub id: u64,
@@ -412,7 +415,7 @@ pub struct PoolAllocation {
     pub transaction: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Leaver {
     pub seq: u64,
     pub date: Date,
@@ -422,7 +425,7 @@ pub struct Leaver {
     pub forfeited_bounties: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CapTableSnapshot {
     pub seq: u64,
     pub date: Date,

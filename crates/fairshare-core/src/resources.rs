@@ -55,15 +55,16 @@ impl CampaignStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PledgeRecord {
+    #[serde(with = "crate::snapshot::interned")]
     pub agent: Arc<str>,
     pub amount: i128,
     pub seq: u64,
 }
 
 /// An internal crowdfunding of a purchase. Its account is named by its id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Campaign {
     pub id: String,
     pub project: String,
@@ -128,13 +129,18 @@ pub struct SplitShare {
     pub percent: Decimal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FeeSchedule {
+    #[serde(with = "crate::snapshot::decimal")]
     pub per_hour: Decimal,
+    #[serde(with = "crate::snapshot::decimal")]
     pub material_per_unit: Decimal,
+    #[serde(with = "crate::snapshot::decimal")]
     pub technician_per_hour: Decimal,
     /// Use fee per hour for community (non-commercial) use; none means free.
+    #[serde(with = "crate::snapshot::json")]
     pub community_per_hour: Option<Decimal>,
+    #[serde(with = "crate::snapshot::json")]
     pub split: Vec<SplitShare>,
     pub material_to: String,
     pub after_payback: String,
@@ -161,7 +167,7 @@ impl FeeSchedule {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UseRecord {
     pub id: u64,
     /// The day of the use (the day it was recorded).
@@ -169,6 +175,7 @@ pub struct UseRecord {
     /// Which fee schedule charged it: `Resource::fee_history[fee_version - 1]`.
     pub fee_version: usize,
     pub agent: String,
+    #[serde(with = "crate::snapshot::decimal")]
     pub hours: Decimal,
     pub community: bool,
     pub fee: i128,
@@ -176,11 +183,12 @@ pub struct UseRecord {
     pub seq: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Resource {
     pub name: String,
     pub project: String,
     pub status: ResourceStatus,
+    #[serde(with = "crate::snapshot::owners")]
     pub owners: Vec<Owner>,
     /// The fee schedule in force.
     pub fees: Option<FeeSchedule>,

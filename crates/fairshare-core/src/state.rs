@@ -17,7 +17,7 @@ use crate::value::Value;
 /// Key of an aggregate of counted value: kind and work category.
 pub type AggregateKey = (Kind, Option<Arc<str>>);
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Project {
     pub slug: Arc<str>,
     pub name: Option<String>,
@@ -26,6 +26,7 @@ pub struct Project {
     pub approvals_required: u32,
     pub policy: Policy,
     /// Every version of the plan; version N is `plans[N - 1]`. Version 1 is the default plan.
+    #[serde(with = "crate::snapshot::json")]
     pub plans: Vec<Plan>,
     /// Ids of the project's contributions, in log order.
     pub contributions: Vec<u64>,
@@ -65,9 +66,10 @@ impl Project {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Claim {
     pub contribution: u64,
+    #[serde(with = "crate::snapshot::interned")]
     pub agent: Arc<str>,
     pub kind: Kind,
     pub owed: i128,
@@ -80,7 +82,7 @@ impl Claim {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Distribution {
     pub id: u64,
     pub project: String,
@@ -106,12 +108,13 @@ impl Distribution {
 }
 
 /// What an idempotency key was first used for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyRecord {
     pub payload_hash: String,
     pub seq: u64,
     /// The first outcome, without a distribution's payout lines (the distribution keeps
     /// them): use [`State::key_outcome`] for the whole outcome.
+    #[serde(with = "crate::snapshot::json")]
     pub outcome: Outcome,
 }
 
@@ -214,7 +217,7 @@ impl Ctx {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct State {
     pub(crate) agents: FastMap<Arc<str>, Agent>,
     /// The handles that look like another spelling (`strict.rs`), by the form they share.

@@ -57,14 +57,21 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// RFC 3339; in a binary format (a snapshot) the seconds since the epoch.
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if !serializer.is_human_readable() {
+            return serializer.serialize_i64(self.0);
+        }
         serializer.collect_str(self)
     }
 }
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if !deserializer.is_human_readable() {
+            return i64::deserialize(deserializer).map(Timestamp);
+        }
         let text = String::deserialize(deserializer)?;
         Timestamp::parse(&text).map_err(serde::de::Error::custom)
     }

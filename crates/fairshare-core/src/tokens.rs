@@ -143,7 +143,7 @@ pub struct RetroMint {
 // ------------------------------------------------------------------------------------------
 
 /// Every token of the book, by symbol.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tokens {
     pub(crate) by_symbol: BTreeMap<String, Token>,
 }
@@ -192,14 +192,14 @@ impl Tokens {
 
 /// The supply and reserve at which a bonding curve's invariant `V0 = supply^2 / reserve` was
 /// last fixed (both in minor units, both positive).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CurveAnchor {
     pub supply: i128,
     pub reserve: i128,
 }
 
 /// Why tokens were minted or burned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum IssuanceKind {
     Hatch,
     Presale,
@@ -226,7 +226,7 @@ impl IssuanceKind {
 }
 
 /// One issuance or burn: `tokens` is positive for a mint, negative for a burn.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Issuance {
     pub seq: u64,
     pub date: Date,
@@ -236,7 +236,7 @@ pub struct Issuance {
 }
 
 /// A payment in tokens accepted by another project.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TokenPayment {
     pub seq: u64,
     pub from: String,
@@ -246,7 +246,7 @@ pub struct TokenPayment {
     pub value: i128,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Token {
     pub symbol: String,
     pub project: String,
@@ -255,12 +255,16 @@ pub struct Token {
     pub currency: String,
     pub currency_exponent: u32,
     /// Tokens per unit of counted contribution value.
+    #[serde(with = "crate::snapshot::decimal")]
     pub mint_per_value: Decimal,
     pub redemption: Redemption,
     /// NAV: percentage of a redemption kept in the reserve.
+    #[serde(with = "crate::snapshot::decimal")]
     pub exit_fee_percent: Decimal,
     /// Curve: percentages of a buy and of a sell sent to the funding account.
+    #[serde(with = "crate::snapshot::decimal")]
     pub entry_tribute_percent: Decimal,
+    #[serde(with = "crate::snapshot::decimal")]
     pub exit_tribute_percent: Decimal,
     pub reserve_account: String,
     pub funding_account: String,
@@ -272,6 +276,7 @@ pub struct Token {
     /// money reached the reserve another way (a plan) and the curve re-anchors before a sell.
     pub(crate) reserve_seen: i128,
     /// Projects that accept the token, with their rate (currency units per token).
+    #[serde(with = "crate::snapshot::json")]
     pub accepted_by: BTreeMap<String, Decimal>,
     pub history: Vec<Issuance>,
     pub payments: Vec<TokenPayment>,
@@ -513,7 +518,7 @@ fn posting(account: &str, asset: &str, amount: i128) -> Posting {
 // ------------------------------------------------------------------------------------------
 
 /// An exact price: `numerator` currency minor units per `denominator` token minor units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Price {
     pub numerator: i128,
     pub denominator: i128,
@@ -544,7 +549,7 @@ impl Price {
 }
 
 /// One holder's balance and exact share of the supply (`balance / supply`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Holding {
     pub holder: String,
     pub balance: i128,

@@ -28,7 +28,7 @@ use crate::state::{Ctx, State};
 use crate::value::decimal;
 
 /// Where a payout or an expense stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TreasuryStatus {
     /// Waiting for approval.
     Pending,
@@ -64,7 +64,7 @@ impl std::str::FromStr for TreasuryStatus {
 }
 
 /// A payout request and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Payout {
     pub id: String,
     pub agent: String,
@@ -82,7 +82,7 @@ pub struct Payout {
 }
 
 /// An expense and its approvals.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Expense {
     pub id: String,
     pub account: String,
@@ -105,7 +105,7 @@ pub struct Expense {
 }
 
 /// Payouts and expenses, in the order they were asked for.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Treasury {
     pub(crate) payouts: Vec<Payout>,
     pub(crate) expenses: Vec<Expense>,

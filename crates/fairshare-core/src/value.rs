@@ -25,15 +25,22 @@ const ONE: i128 = 1_000_000_000_000_000_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Value(pub i128);
 
-/// Serialised as its exact decimal text ("5400", "0.707106781186547524").
+/// Serialised as its exact decimal text ("5400", "0.707106781186547524"); in a binary format
+/// (a snapshot) as the scaled integer.
 impl Serialize for Value {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if !serializer.is_human_readable() {
+            return serializer.serialize_i128(self.0);
+        }
         serializer.collect_str(self)
     }
 }
 
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if !deserializer.is_human_readable() {
+            return i128::deserialize(deserializer).map(Value);
+        }
         let text = String::deserialize(deserializer)?;
         Value::parse(&text).map_err(serde::de::Error::custom)
     }

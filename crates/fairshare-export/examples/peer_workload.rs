@@ -183,8 +183,11 @@ fn generate(transactions: u64, out: &Path, seed: u64) -> Result<(), Error> {
         head: 0,
     }));
     let mut rng = Rng(seed);
+    let mut book = Book::open(Box::new(Shared(sink.clone())))?;
+    // The events go to a file, not a store that keeps snapshots.
+    book.set_snapshot_every(None);
     let mut generator = Generator {
-        book: Book::open(Box::new(Shared(sink.clone())))?,
+        book,
         pending: Vec::new(),
         events: 0,
         start: Date::parse(START_DAY)?,

@@ -17,7 +17,9 @@ mod credentials;
 
 pub use credentials::PostgresCredentials;
 
-use fairshare_store::{AppendAll, EventRow, Store, StoreError, StoreResult, check_append};
+use fairshare_store::{
+    AppendAll, EventRow, SNAPSHOTS_KEPT, Store, StoreError, StoreResult, check_append,
+};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement};
@@ -37,6 +39,11 @@ const MAX_CACHED_INSERTS: usize = 16;
 const SCAN_PAGE: i64 = 2_000;
 /// How often `open` retries when another process creates the same schema or tables at once.
 const OPEN_ATTEMPTS: u32 = 5;
+
+/// Snapshots of the state (opaque bytes, see `Store::put_snapshot`), created by the first
+/// snapshot rather than by a migration: a cache needs no schema version.
+const CREATE_SNAPSHOTS: &str =
+    "CREATE TABLE IF NOT EXISTS snapshots (seq BIGINT PRIMARY KEY, bytes BYTEA NOT NULL)";
 
 const COLUMNS: &str =
     "seq, recorded_at, actor, idempotency_key, payload_hash, body, prev_hash, hash";
@@ -344,6 +351,24 @@ fn insert_rows(
     Ok(())
 }
 
+impl PostgresStore {
+    fn try_put_snapshot(&mut self, seq: i64, bytes: &[u8]) -> Result<(), postgres::Error> {
+        let mut tx = self.client.transaction()?;
+        tx.batch_execute(CREATE_SNAPSHOTS)?;
+        tx.execute(
+            "INSERT INTO snapshots (seq, bytes) VALUES ($1, $2) \
+             ON CONFLICT (seq) DO UPDATE SET bytes = excluded.bytes",
+            &[&seq, &bytes],
+        )?;
+        tx.execute(
+            "DELETE FROM snapshots WHERE seq NOT IN \
+             (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT $1)",
+            &[&(SNAPSHOTS_KEPT as i64)],
+        )?;
+        tx.commit()
+    }
+}
+
 impl Store for PostgresStore {
     fn head(&mut self) -> StoreResult<u64> {
         let stmt = self
@@ -376,6 +401,40 @@ impl Store for PostgresStore {
             Err(Failure::Pg(e)) => Err(fail("append to", &self.location, &e)),
             Err(Failure::Store(e)) => Err(e),
         }
+    }
+
+    /// Several servers on one book may write one at once: a lost race on creating the table
+    /// is tried again, and the last of two snapshots at one event is kept.
+    fn put_snapshot(&mut self, seq: u64, bytes: &[u8]) -> StoreResult<()> {
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        let mut attempt = 1;
+        loop {
+            match self.try_put_snapshot(seq, bytes) {
+                Err(e) if attempt < OPEN_ATTEMPTS && is_race(&e) => attempt += 1,
+                Err(e) => return Err(fail("write a snapshot to", &self.location, &e)),
+                Ok(()) => return Ok(()),
+            }
+        }
+    }
+
+    fn latest_snapshot(&mut self, at_most: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
+        let err = |e: postgres::Error| fail("read a snapshot of", &self.location, &e);
+        let table = self
+            .client
+            .query_one("SELECT to_regclass('snapshots') IS NOT NULL", &[])
+            .map_err(err)?;
+        if !table.get::<_, bool>(0) {
+            return Ok(None);
+        }
+        let at_most = i64::try_from(at_most).unwrap_or(i64::MAX);
+        let row = self
+            .client
+            .query_opt(
+                "SELECT seq, bytes FROM snapshots WHERE seq <= $1 ORDER BY seq DESC LIMIT 1",
+                &[&at_most],
+            )
+            .map_err(err)?;
+        Ok(row.map(|row| (row.get::<_, i64>(0) as u64, row.get::<_, Vec<u8>>(1))))
     }
 
     fn location(&self) -> String {

@@ -42,6 +42,15 @@ fn two_handles_on_one_schema() {
 }
 
 #[test]
+fn two_servers_write_one_snapshot() {
+    let Some(db) = database("two_servers_write_one_snapshot") else {
+        return;
+    };
+    let mut schemas = Schemas::new(&db);
+    conformance::snapshots_shared(&mut |k| shared(&mut schemas, k));
+}
+
+#[test]
 fn append_all_is_invisible_to_another_handle() {
     let Some(db) = database("append_all_is_invisible_to_another_handle") else {
         return;

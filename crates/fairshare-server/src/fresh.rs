@@ -47,10 +47,13 @@ pub(crate) struct ReadModel {
 }
 
 impl ReadModel {
-    /// Replays the log from `store` (blocking).
-    pub fn open(store: Box<dyn Store>, catch_up_reads: bool) -> Result<ReadModel, ApiError> {
+    /// Replays the log from `store` (blocking), from its newest usable snapshot if any (the
+    /// writer's book says on stderr which ones it passed over).
+    pub fn open(mut store: Box<dyn Store>, catch_up_reads: bool) -> Result<ReadModel, ApiError> {
+        let (snapshot, _said_by_the_writer) =
+            fairshare_book::newest_snapshot_state(store.as_mut())?;
         let model = ReadModel {
-            state: RwLock::new(State::new()),
+            state: RwLock::new(snapshot.unwrap_or_default()),
             store: Mutex::new(DropOffRuntime::new(store)),
             catch_up_reads,
             committed: AtomicU64::new(0),

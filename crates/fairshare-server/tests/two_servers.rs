@@ -89,3 +89,49 @@ fn two_servers_on_one_postgres_book() {
 fn two_servers_on_one_sqlite_book() {
     two_servers(&TestBook::sqlite());
 }
+
+/// Two servers opened on a book with a snapshot and events after it: each starts from the
+/// snapshot (writer and read model) and replays the tail, and both answer as the log says.
+fn two_servers_from_a_snapshot(book: &TestBook) {
+    let keys = book.custodian_and_project("boss");
+    let log = |hours: &str| fairshare_core::Command::log_work("p", "boss", "dev", hours);
+    book.setup((1..=10).map(|h| log(&h.to_string())).collect());
+    let at = book.snapshot();
+    book.setup(vec![log("100"), log("200")]);
+    let first = TestServer::start(&book.url);
+    let second = TestServer::start(&book.url);
+    for server in [&first, &second] {
+        let api = server.api(Some(&keys["boss"]));
+        assert_eq!(api.head(), at + 2);
+        let listed = api
+            .get("/api/v1/projects/p/contributions?limit=1")
+            .expect(200)
+            .body;
+        assert_eq!(listed["total"], 12);
+        let last = api.get("/api/v1/contributions/12").expect(200).body;
+        assert_eq!(last["value"], "2000.00");
+    }
+    let a = first.api(Some(&keys["boss"]));
+    let b = second.api(Some(&keys["boss"]));
+    let body = json!({"kind": "work", "category": "dev", "hours": "1"});
+    a.post("/api/v1/projects/p/contributions", body.clone())
+        .expect(201);
+    let written = b
+        .post("/api/v1/projects/p/contributions", body)
+        .expect(201)
+        .body;
+    assert_eq!(written["contribution"], 14);
+    assert_eq!(a.verify_ok(), at + 4);
+}
+
+#[test]
+fn two_servers_from_a_snapshot_on_postgres() {
+    if let Some(book) = TestBook::postgres("two_servers_from_a_snapshot_on_postgres") {
+        two_servers_from_a_snapshot(&book);
+    }
+}
+
+#[test]
+fn two_servers_from_a_snapshot_on_sqlite() {
+    two_servers_from_a_snapshot(&TestBook::sqlite());
+}

@@ -22,7 +22,9 @@ pub use backup::backup_file;
 pub use checkpoint::{CHECKPOINT_INTERVAL, Checkpointer};
 pub use credentials::SqliteCredentials;
 
-use fairshare_store::{AppendAll, EventRow, LentRow, Store, StoreError, StoreResult, check_append};
+use fairshare_store::{
+    AppendAll, EventRow, LentRow, SNAPSHOTS_KEPT, Store, StoreError, StoreResult, check_append,
+};
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params,
     types::ValueRef,
@@ -54,6 +56,12 @@ const BULK_APPEND_ROWS: usize = 1_000;
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 10_000;
 /// Bytes of -wal file kept after a checkpoint.
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
+/// Snapshots of the state (opaque bytes, see `Store::put_snapshot`). Created by the first
+/// snapshot rather than by a migration: a cache needs no schema version, and a book without
+/// the table still opens read-only under any build.
+const CREATE_SNAPSHOTS: &str =
+    "CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL)";
 
 const SELECT_HEAD: &str = "SELECT max(seq) FROM events";
 const SELECT_AFTER: &str = "SELECT seq, recorded_at, actor, idempotency_key, payload_hash, \
@@ -350,6 +358,68 @@ impl Store for SqliteStore {
     /// frames that the next open ignores.
     fn append_all(&mut self, fill: &mut AppendAll<'_>) -> StoreResult<()> {
         self.in_write(true, fill)
+    }
+
+    /// Under the write lock, like an append.
+    fn put_snapshot(&mut self, seq: u64, bytes: &[u8]) -> StoreResult<()> {
+        let path = &self.path;
+        let err = |e| fail("write a snapshot to", path, e);
+        if self.read_only {
+            return Err(StoreError::Backend(format!(
+                "write a snapshot to {}: the book is open read-only",
+                path.display()
+            )));
+        }
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        let _turn = self.gate.enter();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.execute_batch(CREATE_SNAPSHOTS).map_err(err)?;
+        tx.execute(
+            "INSERT INTO snapshots (seq, bytes) VALUES (?1, ?2) \
+             ON CONFLICT (seq) DO UPDATE SET bytes = excluded.bytes",
+            params![seq, bytes],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "DELETE FROM snapshots WHERE seq NOT IN \
+             (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?1)",
+            [SNAPSHOTS_KEPT as i64],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    fn latest_snapshot(&mut self, at_most: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
+        let path = &self.path;
+        let err = |e| fail("read a snapshot of", path, e);
+        let table: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshots'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        if table.is_none() {
+            return Ok(None);
+        }
+        let at_most = i64::try_from(at_most).unwrap_or(i64::MAX);
+        let found: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT seq, bytes FROM snapshots WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1",
+                [at_most],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(err)?;
+        found
+            .map(|(seq, bytes)| Ok((to_seq(seq, path)?, bytes)))
+            .transpose()
     }
 
     fn location(&self) -> String {

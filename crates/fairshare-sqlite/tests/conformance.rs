@@ -55,6 +55,12 @@ fn two_handles_on_one_file() {
 }
 
 #[test]
+fn two_handles_write_one_snapshot() {
+    let dir = tempdir();
+    conformance::snapshots_shared(&mut shared_books(dir.path()));
+}
+
+#[test]
 fn append_all_is_invisible_to_another_handle() {
     let dir = tempdir();
     conformance::append_all_is_invisible_until_done(&mut shared_books(dir.path()));

@@ -20,7 +20,7 @@ pub mod credentials;
 
 pub use credentials::{CredentialFactory, run_credentials};
 
-use crate::{EventRow, Store, StoreError, StoreResult};
+use crate::{EventRow, SNAPSHOTS_KEPT, Store, StoreError, StoreResult};
 use std::collections::HashSet;
 use std::fmt::Debug;
 
@@ -48,6 +48,7 @@ pub fn run_all(make: &mut Factory<'_>) {
     large_batch(make);
     append_all_streams_batches(make);
     append_all_is_all_or_nothing(make);
+    snapshots_keep_the_newest(make);
 }
 
 /// Runs every multi-handle check: two handles see each other's appends, and 8 concurrent
@@ -55,6 +56,7 @@ pub fn run_all(make: &mut Factory<'_>) {
 pub fn run_shared(open: &mut SharedFactory<'_>) {
     two_handles(open);
     append_all_is_invisible_until_done(open);
+    snapshots_shared(open);
     concurrent_appends(take(open, 8), 200);
 }
 
@@ -575,6 +577,81 @@ pub fn append_all_is_invisible_until_done(open: &mut SharedFactory<'_>) {
     );
     assert_eq!(seen, [0, 0, 0], "the other handle's head during append_all");
     assert_eq!(collect(&mut *reader, 0), rows, "the other handle scans all");
+}
+
+/// Snapshot bytes of a given length and seed: every byte value, a large payload stays exact.
+fn snapshot_bytes(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+        .collect()
+}
+
+/// Snapshots come back byte for byte: the newest at or below a number, none below the
+/// oldest; a second snapshot at one number replaces the first; only the newest
+/// [`SNAPSHOTS_KEPT`] stay.
+pub fn snapshots_keep_the_newest(make: &mut Factory<'_>) {
+    let mut s = make();
+    assert_eq!(
+        ok(s.latest_snapshot(u64::MAX), "latest snapshot of a new book"),
+        None
+    );
+    ok(s.append(&sample_rows(1, 10)), "append 1..=10");
+    let big = snapshot_bytes(3 << 20, 7);
+    ok(s.put_snapshot(4, &big), "put a 3 MiB snapshot at 4");
+    ok(s.put_snapshot(2, &snapshot_bytes(10, 1)), "put at 2");
+    ok(s.put_snapshot(4, b"damaged"), "put again at 4");
+    assert_eq!(
+        ok(s.latest_snapshot(10), "latest at most 10"),
+        Some((4, b"damaged".to_vec())),
+        "the second snapshot at 4 replaces the first"
+    );
+    ok(s.put_snapshot(4, &big), "put a third time at 4");
+    assert_eq!(
+        ok(s.latest_snapshot(10), "latest at most 10"),
+        Some((4, big.clone()))
+    );
+    assert_eq!(
+        ok(s.latest_snapshot(3), "latest at most 3"),
+        Some((2, snapshot_bytes(10, 1)))
+    );
+    assert_eq!(ok(s.latest_snapshot(1), "latest at most 1"), None);
+    for seq in 5..=(4 + SNAPSHOTS_KEPT as u64) {
+        ok(s.put_snapshot(seq, &snapshot_bytes(5, seq as u8)), "put");
+    }
+    let newest = 4 + SNAPSHOTS_KEPT as u64;
+    let oldest_kept = newest + 1 - SNAPSHOTS_KEPT as u64;
+    assert_eq!(
+        ok(s.latest_snapshot(u64::MAX), "latest"),
+        Some((newest, snapshot_bytes(5, newest as u8)))
+    );
+    assert_eq!(
+        ok(s.latest_snapshot(oldest_kept - 1), "below the kept ones"),
+        None,
+        "only the newest {SNAPSHOTS_KEPT} snapshots are kept"
+    );
+    assert_eq!(ok(s.head(), "head"), 10, "snapshots add no events");
+}
+
+/// Two handles (two servers) write the same snapshot at once and both succeed; each sees the
+/// other's snapshots.
+pub fn snapshots_shared(open: &mut SharedFactory<'_>) {
+    let hs = take(open, 2);
+    let bytes = snapshot_bytes(1 << 20, 3);
+    std::thread::scope(|scope| {
+        for mut h in hs {
+            let bytes = &bytes;
+            scope.spawn(move || {
+                ok(
+                    h.put_snapshot(7, bytes),
+                    "put the same snapshot from two handles",
+                );
+                assert_eq!(
+                    ok(h.latest_snapshot(7), "latest from each handle"),
+                    Some((7, bytes.clone()))
+                );
+            });
+        }
+    });
 }
 
 /// Two handles on one book see each other's appends; a handle with a stale head conflicts.

@@ -149,9 +149,31 @@ pub trait Store: Send {
         self.append(&all)
     }
 
+    /// Keeps `bytes` as the snapshot of the book's state after event `seq`, then drops all but
+    /// the newest [`SNAPSHOTS_KEPT`]. A snapshot already kept at `seq` is replaced: both stand
+    /// at the same event, and the new one may replace a damaged one. The bytes are opaque to the store (the book writes and checks
+    /// them); they are a cache: losing them costs a longer open, never an event.
+    ///
+    /// The default keeps nothing: a store without snapshots always replays its whole log.
+    fn put_snapshot(&mut self, seq: u64, bytes: &[u8]) -> StoreResult<()> {
+        let _ = (seq, bytes);
+        Ok(())
+    }
+
+    /// The newest snapshot kept at a sequence number of at most `at_most`, with that number.
+    /// A reader that finds it unusable asks again below it.
+    fn latest_snapshot(&mut self, at_most: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
+        let _ = at_most;
+        Ok(None)
+    }
+
     /// Human-readable description of where the book lives (path or URL without password).
     fn location(&self) -> String;
 }
+
+/// How many snapshots a store keeps: the newest, and a few older ones to fall back on when the
+/// newest is damaged.
+pub const SNAPSHOTS_KEPT: usize = 3;
 
 /// A slice of rows seen as a read-only store, for callers that hold rows rather than a store
 /// (e.g. to export them). Its rows are not checked.

@@ -100,6 +100,18 @@ impl TestBook {
         }
     }
 
+    /// Writes a snapshot of the book at its last event, outside any server; returns that event.
+    pub fn snapshot(&self) -> u64 {
+        let store = Backend::parse(&self.url)
+            .and_then(|backend| backend.open_store(fairshare_ops::backend::Access::Existing))
+            .expect("open store");
+        Book::open(store)
+            .expect("open book")
+            .snapshot()
+            .expect("snapshot")
+            .seq
+    }
+
     /// The custodian `handle` (whose key is returned) and project `p` in CAD with the category
     /// `dev` at 10.00 an hour: what a test of writes needs first.
     pub fn custodian_and_project(&self, handle: &str) -> BTreeMap<String, String> {

@@ -1,0 +1,145 @@
+//! Snapshots of a book's state: written every [`SNAPSHOT_EVERY_EVENTS`] events, after a long
+//! import and on demand, loaded on open so that only the events after them are replayed.
+//!
+//! A snapshot is a cache, never the truth. One is used only when its header and checksum are
+//! sound, it was written by this format and build, and the log's hash at its event is the one
+//! it records (so it belongs to this book and this history); anything else is ignored with one
+//! line on stderr, and the book opens from an older snapshot or by replaying the whole log.
+//! `verify` replays from the first event regardless and compares every snapshot it finds.
+
+use fairshare_core::{State, snapshot_header};
+use fairshare_store::Store;
+
+use crate::{BookError, BookResult, scan_lent_rows};
+
+/// How many events a book writes between automatic snapshots (and how long an import must be
+/// to end with one), unless `FAIRSHARE_SNAPSHOT_EVERY` says otherwise (0: never).
+pub const SNAPSHOT_EVERY_EVENTS: u64 = 100_000;
+
+/// The automatic snapshot interval: `FAIRSHARE_SNAPSHOT_EVERY` when set to a number (0 turns
+/// automatic snapshots off), else [`SNAPSHOT_EVERY_EVENTS`].
+pub fn snapshot_every_default() -> Option<u64> {
+    let every = std::env::var("FAIRSHARE_SNAPSHOT_EVERY")
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok())
+        .unwrap_or(SNAPSHOT_EVERY_EVENTS);
+    (every > 0).then_some(every)
+}
+
+/// A snapshot found usable: the state it holds and the hash of its last event.
+pub(crate) struct Loaded {
+    pub state: State,
+    pub head_hash: String,
+}
+
+/// Why a stored snapshot was passed over, as one line says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredSnapshot {
+    /// The sequence number the store keeps it under.
+    pub seq: u64,
+    pub reason: String,
+}
+
+impl std::fmt::Display for IgnoredSnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "snapshot at event {} ignored: {}", self.seq, self.reason)
+    }
+}
+
+/// The hash of event `seq` as the log holds it (none when there is no such event).
+pub(crate) fn row_hash(store: &mut dyn Store, seq: u64) -> BookResult<Option<String>> {
+    let Some(before) = seq.checked_sub(1) else {
+        return Ok(None);
+    };
+    let mut found = None;
+    let scanned = scan_lent_rows(store, before, &mut |row| {
+        if row.seq == seq {
+            found = Some(row.hash.to_string());
+        }
+        Err(BookError::Input(FOUND.into()))
+    });
+    match scanned {
+        Err(BookError::Input(message)) if message == FOUND => Ok(found),
+        other => other.map(|()| found),
+    }
+}
+
+const FOUND: &str = "the row was found";
+
+/// The state of the newest usable snapshot of `store`, if any, for a reader that keeps a state
+/// of its own and replays the events after it (the server's read model), with the snapshots
+/// passed over on the way.
+pub fn newest_snapshot_state(
+    store: &mut dyn Store,
+) -> BookResult<(Option<State>, Vec<IgnoredSnapshot>)> {
+    let head = store.head()?;
+    let mut ignored = Vec::new();
+    let loaded = newest_usable(store, head, &mut ignored)?;
+    Ok((loaded.map(|loaded| loaded.state), ignored))
+}
+
+/// The newest usable snapshot at or below `at_most`, passing over (and reporting to `ignored`)
+/// every unusable one on the way. A store that cannot read its snapshots has none.
+pub(crate) fn newest_usable(
+    store: &mut dyn Store,
+    at_most: u64,
+    ignored: &mut Vec<IgnoredSnapshot>,
+) -> BookResult<Option<Loaded>> {
+    let mut at_most = at_most;
+    while at_most > 0 {
+        let (seq, bytes) = match store.latest_snapshot(at_most) {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(None),
+            Err(error) => {
+                ignored.push(IgnoredSnapshot {
+                    seq: at_most,
+                    reason: format!("the store cannot read its snapshots: {error}"),
+                });
+                return Ok(None);
+            }
+        };
+        match usable(store, seq, &bytes)? {
+            Ok(loaded) => return Ok(Some(loaded)),
+            Err(reason) => ignored.push(IgnoredSnapshot { seq, reason }),
+        }
+        at_most = seq - 1;
+    }
+    Ok(None)
+}
+
+/// The state a stored snapshot holds, or why it cannot be used: checks its header and
+/// checksum, that it stands where the store says, and that the log's hash there is its own,
+/// before decoding it.
+pub(crate) fn usable(
+    store: &mut dyn Store,
+    seq: u64,
+    bytes: &[u8],
+) -> BookResult<Result<Loaded, String>> {
+    let header = match snapshot_header(bytes) {
+        Ok(header) => header,
+        Err(error) => return Ok(Err(error.to_string())),
+    };
+    if header.seq != seq {
+        return Ok(Err(format!(
+            "it stands at event {}, not where it is kept",
+            header.seq
+        )));
+    }
+    match row_hash(store, seq)? {
+        Some(hash) if hash == header.head_hash => {}
+        Some(hash) => {
+            return Ok(Err(format!(
+                "it records hash {} for event {seq}, the log has {hash}: another book or \
+                 another history",
+                header.head_hash
+            )));
+        }
+        None => return Ok(Err(format!("the log has no event {seq}"))),
+    }
+    Ok(State::decode_snapshot_payload(bytes, &header)
+        .map(|state| Loaded {
+            state,
+            head_hash: header.head_hash,
+        })
+        .map_err(|error| error.to_string()))
+}

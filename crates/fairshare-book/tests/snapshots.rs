@@ -1,0 +1,396 @@
+//! Snapshots (issue 17): opening a book from any snapshot and replaying the tail gives the
+//! state a full replay gives, on memory, SQLite and PostgreSQL; a damaged, truncated, foreign,
+//! old-format or misplaced snapshot is passed over and the book still opens right; `verify`
+//! names a snapshot that disagrees with the replay.
+//!
+//! The books are the worked examples (`tests/scenarios`), which between them hold every kind of
+//! record the state keeps: contributions, corrections, plans, distributions, resources, tokens,
+//! peer rounds, treasury, members and proposals.
+
+mod support;
+
+use std::sync::OnceLock;
+
+use fairshare_book::{Book, MemoryStore, verify};
+use fairshare_core::{Command, OPERATOR, RULES, Role, SNAPSHOT_FORMAT};
+use fairshare_postgres::PostgresStore;
+use fairshare_sqlite::SqliteStore;
+use fairshare_store::{EventRow, Store};
+use proptest::prelude::*;
+use support::{Runner, load};
+
+const SCENARIOS: [&str; 12] = [
+    "blend_notice",
+    "corrections",
+    "forecast",
+    "forillon",
+    "governance",
+    "membership",
+    "phantom",
+    "printer",
+    "retro",
+    "startup",
+    "tokens",
+    "treasury",
+];
+
+/// The log of each scenario's book, built once.
+fn scenario_rows(index: usize) -> &'static [EventRow] {
+    static ROWS: OnceLock<Vec<Vec<EventRow>>> = OnceLock::new();
+    &ROWS.get_or_init(|| {
+        SCENARIOS
+            .iter()
+            .map(|name| {
+                let mut runner = Runner::new(Box::new(MemoryStore::new()));
+                runner.run(&load(name));
+                rows(runner.book.store_mut())
+            })
+            .collect()
+    })[index]
+}
+
+fn rows(store: &mut dyn Store) -> Vec<EventRow> {
+    let mut rows = Vec::new();
+    store
+        .scan(0, &mut |row| {
+            rows.push(row);
+            Ok(())
+        })
+        .unwrap();
+    rows
+}
+
+fn memory_with(rows: &[EventRow]) -> MemoryStore {
+    let mut store = MemoryStore::new();
+    store.append(rows).unwrap();
+    store
+}
+
+/// The snapshot a book of `rows` writes after its event `seq`.
+fn snapshot_at(rows: &[EventRow], seq: u64) -> Vec<u8> {
+    let mut book = Book::open(Box::new(memory_with(&rows[..seq as usize]))).unwrap();
+    book.snapshot().unwrap();
+    book.store_mut().latest_snapshot(seq).unwrap().unwrap().1
+}
+
+/// One more event decided on both books: a revenue (the next report of a distribution) or,
+/// in a book without a project, a new agent. Its outcome (or refusal) and the head after it
+/// must be the same.
+fn next_event(book: &mut Book) -> (Result<fairshare_core::Outcome, String>, String) {
+    let command = match book.state().projects().next() {
+        Some(project) => Command::revenue(&project.slug, "100"),
+        None => Command::add_agent("zed", Role::Affiliate),
+    };
+    let executed = book
+        .execute(OPERATOR, &command, None, "2026-12-31T12:00:00Z")
+        .map(|executed| executed.outcome)
+        .map_err(|error| error.to_string());
+    (executed, book.last_hash().to_string())
+}
+
+/// Opens `store`, which holds the log `rows` and a snapshot at `seq`, and checks it against
+/// the full replay: same state, same head, then the same next decision; and `verify` checks
+/// the snapshot and finds it sound.
+fn assert_opens_from(mut store: Box<dyn Store>, rows: &[EventRow], seq: u64) {
+    let mut full = Book::open_without_snapshots(Box::new(memory_with(rows))).unwrap();
+    let report = verify(store.as_mut()).unwrap();
+    assert!(report.ok(), "verify: {:?}", report.problem);
+    assert_eq!(report.snapshots_checked, [seq]);
+    let mut book = Book::open(store).unwrap();
+    assert_eq!(book.ignored_snapshots(), []);
+    assert_eq!(book.snapshot_seq(), seq, "opened from the snapshot");
+    assert!(book.state() == full.state(), "state after snapshot {seq}");
+    assert_eq!(book.last_hash(), full.last_hash());
+    assert_eq!(next_event(&mut book), next_event(&mut full));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Any scenario, any event: open from the snapshot there + tail == full replay.
+    #[test]
+    fn open_from_any_snapshot_equals_full_replay(
+        scenario in 0..SCENARIOS.len(),
+        at in any::<prop::sample::Index>(),
+    ) {
+        let rows = scenario_rows(scenario);
+        let seq = at.index(rows.len()) as u64 + 1;
+        let mut store = memory_with(rows);
+        store.put_snapshot(seq, &snapshot_at(rows, seq)).unwrap();
+        assert_opens_from(Box::new(store), rows, seq);
+    }
+}
+
+/// Every scenario at its first, middle and last event, on a real SQLite file.
+#[test]
+fn open_from_snapshots_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    for (scenario, name) in SCENARIOS.iter().enumerate() {
+        let rows = scenario_rows(scenario);
+        let n = rows.len() as u64;
+        for seq in [1, n / 2, n] {
+            let path = dir.path().join(format!("{name}-{seq}.db"));
+            let mut store = SqliteStore::open(&path).unwrap();
+            store.append(rows).unwrap();
+            store.put_snapshot(seq, &snapshot_at(rows, seq)).unwrap();
+            drop(store);
+            assert_opens_from(Box::new(SqliteStore::open(&path).unwrap()), rows, seq);
+        }
+    }
+}
+
+/// The same on PostgreSQL, in a schema per book (when `FAIRSHARE_TEST_POSTGRES` is set).
+#[test]
+fn open_from_snapshots_on_postgres() {
+    let Ok(url) = std::env::var("FAIRSHARE_TEST_POSTGRES") else {
+        eprintln!("skip: FAIRSHARE_TEST_POSTGRES is not set");
+        return;
+    };
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    for (scenario, name) in SCENARIOS.iter().enumerate() {
+        let rows = scenario_rows(scenario);
+        let n = rows.len() as u64;
+        let schema = format!("snapshots_{name}_{}", std::process::id());
+        let book_url = format!("{url}{separator}schema={schema}");
+        let mut store = PostgresStore::open(&book_url).unwrap();
+        store.append(rows).unwrap();
+        for seq in [1, n / 2] {
+            store.put_snapshot(seq, &snapshot_at(rows, seq)).unwrap();
+        }
+        drop(store);
+        // A book opens from the newest (n / 2); verify checks both.
+        let mut store = PostgresStore::open(&book_url).unwrap();
+        let report = verify(&mut store).unwrap();
+        let mut checked = vec![1, n / 2];
+        checked.dedup();
+        assert_eq!(report.snapshots_checked, checked, "{name}");
+        let mut full = Book::open_without_snapshots(Box::new(memory_with(rows))).unwrap();
+        let mut book = Book::open(Box::new(store)).unwrap();
+        assert_eq!(book.snapshot_seq(), n / 2, "{name}");
+        assert!(book.state() == full.state(), "{name}");
+        assert_eq!(next_event(&mut book), next_event(&mut full), "{name}");
+        drop(book);
+        admin
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .unwrap();
+    }
+}
+
+/// The scenario the damage tests use, and the event of their snapshot.
+fn printer() -> (&'static [EventRow], u64) {
+    let rows = scenario_rows(SCENARIOS.iter().position(|n| *n == "printer").unwrap());
+    (rows, rows.len() as u64 / 2)
+}
+
+/// A book whose only snapshot (at `seq`) is `bytes` opens by full replay, equal to it, and
+/// says why it passed the snapshot over.
+fn assert_passed_over(bytes: Vec<u8>, seq: u64, reason: &str) {
+    let (rows, _) = printer();
+    let mut store = memory_with(rows);
+    store.snapshots_mut().insert(seq, bytes);
+    let book = Book::open(Box::new(store)).unwrap();
+    let full = Book::open_without_snapshots(Box::new(memory_with(rows))).unwrap();
+    assert_eq!(book.snapshot_seq(), 0, "no snapshot used");
+    assert!(book.state() == full.state());
+    assert_eq!(book.last_hash(), full.last_hash());
+    let ignored = book.ignored_snapshots();
+    assert_eq!(ignored.len(), 1, "{ignored:?}");
+    assert_eq!(ignored[0].seq, seq);
+    assert!(
+        ignored[0].reason.contains(reason),
+        "{:?} does not say {reason:?}",
+        ignored[0].reason
+    );
+}
+
+#[test]
+fn a_corrupted_snapshot_is_passed_over() {
+    let (rows, seq) = printer();
+    let mut bytes = snapshot_at(rows, seq);
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    assert_passed_over(bytes, seq, "checksum mismatch");
+}
+
+#[test]
+fn a_truncated_snapshot_is_passed_over() {
+    let (rows, seq) = printer();
+    let mut bytes = snapshot_at(rows, seq);
+    bytes.truncate(bytes.len() / 2);
+    assert_passed_over(bytes.clone(), seq, "truncated");
+    bytes.truncate(20);
+    assert_passed_over(bytes, seq, "truncated");
+}
+
+#[test]
+fn a_foreign_snapshot_is_passed_over() {
+    let (_, seq) = printer();
+    assert_passed_over(
+        b"PK\x03\x04 not a snapshot".to_vec(),
+        seq,
+        "not a fairshare",
+    );
+    // Another book's snapshot at the same event: its hash is not this log's.
+    let other = scenario_rows(SCENARIOS.iter().position(|n| *n == "tokens").unwrap());
+    assert_passed_over(snapshot_at(other, 3), 3, "another book or another history");
+}
+
+#[test]
+fn an_old_format_snapshot_is_passed_over() {
+    let (rows, seq) = printer();
+    let mut bytes = snapshot_at(rows, seq);
+    bytes[8..12].copy_from_slice(&(SNAPSHOT_FORMAT - 1).to_le_bytes());
+    assert_passed_over(
+        bytes,
+        seq,
+        &format!(
+            "format {}, this build reads format {SNAPSHOT_FORMAT}",
+            SNAPSHOT_FORMAT - 1
+        ),
+    );
+}
+
+#[test]
+fn another_builds_snapshot_is_passed_over() {
+    let (rows, seq) = printer();
+    let mut bytes = snapshot_at(rows, seq);
+    bytes[16..32].copy_from_slice(b"0123456789abcdef");
+    assert_passed_over(
+        bytes,
+        seq,
+        &format!("written by another build (rules {RULES}, core source 0123456789abcdef)"),
+    );
+}
+
+#[test]
+fn a_snapshot_kept_at_another_event_is_passed_over() {
+    let (rows, seq) = printer();
+    assert_passed_over(snapshot_at(rows, seq), seq + 1, "not where it is kept");
+}
+
+/// A damaged newest snapshot: the book opens from the older one below it.
+#[test]
+fn a_damaged_newest_snapshot_falls_back_to_an_older_one() {
+    let (rows, seq) = printer();
+    let mut store = memory_with(rows);
+    store
+        .put_snapshot(seq - 3, &snapshot_at(rows, seq - 3))
+        .unwrap();
+    let mut newest = snapshot_at(rows, seq);
+    newest[200] ^= 1;
+    store.put_snapshot(seq, &newest).unwrap();
+    let book = Book::open(Box::new(store)).unwrap();
+    assert_eq!(book.snapshot_seq(), seq - 3);
+    assert_eq!(book.ignored_snapshots().len(), 1);
+    let full = Book::open_without_snapshots(Box::new(memory_with(rows))).unwrap();
+    assert!(book.state() == full.state());
+}
+
+/// The same damage on a SQLite file: passed over, the book opens by full replay.
+#[test]
+fn a_damaged_snapshot_on_sqlite_is_passed_over() {
+    let (rows, seq) = printer();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    store.append(rows).unwrap();
+    let mut bytes = snapshot_at(rows, seq);
+    bytes.truncate(bytes.len() - 1);
+    store.put_snapshot(seq, &bytes).unwrap();
+    drop(store);
+    let book = Book::open(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
+    assert_eq!(book.snapshot_seq(), 0);
+    assert_eq!(book.ignored_snapshots().len(), 1);
+    let full = Book::open_without_snapshots(Box::new(memory_with(rows))).unwrap();
+    assert!(book.state() == full.state());
+    // verify says so, and finds the book sound: a snapshot opening passes over harms nothing.
+    let report = verify(&mut SqliteStore::open_read_only(&path).unwrap()).unwrap();
+    assert!(report.ok(), "{:?}", report.problem);
+    assert_eq!(report.snapshots_ignored.len(), 1);
+    assert!(report.snapshots_checked.is_empty());
+}
+
+/// A snapshot at event `seq` of the book `rows` that records the log's hash there but holds
+/// another state: event `seq` decided as a new agent instead.
+fn forged_snapshot(rows: &[EventRow], seq: u64) -> Vec<u8> {
+    let mut forged = Book::open(Box::new(memory_with(&rows[..seq as usize - 1]))).unwrap();
+    forged
+        .execute(
+            OPERATOR,
+            &Command::add_agent("mallory", Role::Affiliate),
+            None,
+            "2026-11-21T12:00:00Z",
+        )
+        .unwrap();
+    forged.state().encode_snapshot(&rows[seq as usize - 1].hash)
+}
+
+/// A snapshot sound on its face (its header, checksum and head hash match the log) whose state
+/// is another: opening trusts it, `verify` names it.
+#[test]
+fn verify_names_a_snapshot_that_disagrees() {
+    let (rows, seq) = printer();
+    let mut store = memory_with(rows);
+    store
+        .put_snapshot(seq, &forged_snapshot(rows, seq))
+        .unwrap();
+    let report = verify(&mut store).unwrap();
+    let (at, message) = report.problem.clone().expect("a problem");
+    assert_eq!(at, seq);
+    assert_eq!(
+        message,
+        format!(
+            "the snapshot at event {seq} disagrees with the replay: its agents differ, and \
+             opening the book would load it (`fairshare snapshot` writes a sound one, which \
+             opening prefers)"
+        )
+    );
+    assert_eq!(report.events, rows.len() as u64, "every event is sound");
+}
+
+/// A book writes a snapshot every N events on its own, and the next open starts from it.
+#[test]
+fn snapshots_are_written_every_n_events() {
+    let mut book = Book::open(Box::new(MemoryStore::new())).unwrap();
+    book.set_snapshot_every(Some(5));
+    for i in 0..12 {
+        book.execute(
+            OPERATOR,
+            &Command::add_agent(&format!("agent{i:02}"), Role::Affiliate),
+            None,
+            "2026-11-21T12:00:00Z",
+        )
+        .unwrap();
+    }
+    let store = book.store_mut();
+    assert_eq!(store.latest_snapshot(u64::MAX).unwrap().unwrap().0, 10);
+    assert_eq!(store.latest_snapshot(9).unwrap().unwrap().0, 5);
+    let rows = rows(store);
+    let mut copy = memory_with(&rows);
+    for seq in [5, 10] {
+        let bytes = book.store_mut().latest_snapshot(seq).unwrap().unwrap().1;
+        copy.put_snapshot(seq, &bytes).unwrap();
+    }
+    let reopened = Book::open(Box::new(copy)).unwrap();
+    assert_eq!(reopened.snapshot_seq(), 10);
+    assert!(reopened.state() == book.state());
+}
+
+/// The remedy `verify` names: `fairshare snapshot` (`Book::snapshot`) at the same event
+/// replaces the bad snapshot, and the book verifies again.
+#[test]
+fn a_new_snapshot_replaces_one_that_disagrees() {
+    let (rows, _) = printer();
+    let seq = rows.len() as u64;
+    let mut store = memory_with(rows);
+    store
+        .put_snapshot(seq, &forged_snapshot(rows, seq))
+        .unwrap();
+    assert_eq!(verify(&mut store).unwrap().problem.unwrap().0, seq);
+    let mut book = Book::open_without_snapshots(Box::new(store)).unwrap();
+    assert_eq!(book.snapshot().unwrap().seq, seq);
+    let report = verify(book.store_mut()).unwrap();
+    assert!(report.ok(), "{:?}", report.problem);
+    assert_eq!(report.snapshots_checked, [seq]);
+}
