@@ -45,6 +45,20 @@ impl Disk {
         *disk = shorter;
     }
 
+    /// Flips one byte of the newest snapshot (a sector gone bad): the book must pass over it.
+    /// False when there is none.
+    pub fn damage_newest_snapshot(&self, at: u64) -> bool {
+        let mut disk = self.lock();
+        let Some((_, bytes)) = disk.snapshots_mut().iter_mut().next_back() else {
+            return false;
+        };
+        let index = (at % bytes.len().max(1) as u64) as usize;
+        if let Some(byte) = bytes.get_mut(index) {
+            *byte ^= 0x5A;
+        }
+        true
+    }
+
     /// A copy of every row, as a store of its own (for replay and verify).
     pub fn copy(&self) -> MemoryStore {
         self.lock().clone()
@@ -101,6 +115,14 @@ impl Store for FaultyStore {
             }
             None => self.disk.lock().append(rows),
         }
+    }
+
+    fn put_snapshot(&mut self, seq: u64, bytes: &[u8]) -> StoreResult<()> {
+        self.disk.lock().put_snapshot(seq, bytes)
+    }
+
+    fn latest_snapshot(&mut self, at_most: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
+        self.disk.lock().latest_snapshot(at_most)
     }
 
     fn location(&self) -> String {

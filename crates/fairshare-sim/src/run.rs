@@ -49,6 +49,9 @@ pub struct Report {
     pub retries: u64,
     pub faults: BTreeMap<&'static str, u64>,
     pub crashes: u64,
+    /// Snapshots written on request (beside the automatic ones) and snapshots damaged.
+    pub snapshots: u64,
+    pub snapshots_damaged: u64,
     /// The events on the disk at the end, by operation.
     pub ops: BTreeMap<&'static str, u64>,
 }
@@ -57,13 +60,15 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} steps, {} events, {} acknowledged, {} refused, {} retries, {} crashes, faults {:?}, events {:?}",
+            "{} steps, {} events, {} acknowledged, {} refused, {} retries, {} crashes, {} snapshots ({} damaged), faults {:?}, events {:?}",
             self.steps,
             self.events,
             self.acknowledged,
             self.refused,
             self.retries,
             self.crashes,
+            self.snapshots,
+            self.snapshots_damaged,
             self.faults,
             self.ops
         )
@@ -160,6 +165,7 @@ impl Sim {
         if self.options.faults && self.rng.chance(10) {
             self.crash()?;
         }
+        self.maybe_snapshot()?;
         if !self.unanswered.is_empty() && self.rng.chance(400) {
             self.retry()?;
         } else if self.rng.chance(20) && !self.acknowledged.is_empty() {
@@ -385,6 +391,24 @@ impl Sim {
         Ok(())
     }
 
+    /// Now and then a snapshot is written on request, and (with faults) the newest one goes
+    /// bad on the disk; the next restart must pass over it.
+    fn maybe_snapshot(&mut self) -> Result<(), String> {
+        if self.rng.chance(10) {
+            self.book
+                .snapshot()
+                .map_err(|error| format!("snapshot: {error}"))?;
+            self.report.snapshots += 1;
+        }
+        if self.options.faults && self.rng.chance(5) {
+            let at = self.rng.next_u64();
+            if self.disk.damage_newest_snapshot(at) {
+                self.report.snapshots_damaged += 1;
+            }
+        }
+        Ok(())
+    }
+
     /// The process dies: the book is dropped and opened again from the disk.
     fn crash(&mut self) -> Result<(), String> {
         self.report.crashes += 1;
@@ -449,9 +473,15 @@ impl Sim {
     }
 }
 
+/// Automatic snapshots this often: a run crosses many, so restarts load them.
+const SNAPSHOT_EVERY_EVENTS: u64 = 150;
+
+/// A process opening the disk: from its newest usable snapshot and the tail.
 fn open(disk: &Disk, armed: &Armed) -> Result<Book, String> {
-    Book::open(Box::new(FaultyStore::new(disk.clone(), armed.clone())))
-        .map_err(|error| format!("open: {error}"))
+    let mut book = Book::open(Box::new(FaultyStore::new(disk.clone(), armed.clone())))
+        .map_err(|error| format!("open: {error}"))?;
+    book.set_snapshot_every(Some(SNAPSHOT_EVERY_EVENTS));
+    Ok(book)
 }
 
 fn fault_name(fault: Fault) -> &'static str {

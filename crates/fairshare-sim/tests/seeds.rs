@@ -18,6 +18,7 @@ fn fixed_seeds_keep_every_invariant() {
         assert!(report.refused > 200, "seed {seed}: {report}");
         assert!(report.crashes > 0, "seed {seed}: {report}");
         assert_eq!(report.faults.len(), 3, "seed {seed}: {report}");
+        assert!(report.snapshots > 0, "seed {seed}: {report}");
         reached.extend(report.ops.keys().copied());
     }
     // Every family of commands reaches the log: contributions, corrections, revenue,
