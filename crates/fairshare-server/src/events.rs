@@ -50,7 +50,7 @@ fn start(headers: &HeaderMap, query: &EventsQuery) -> Result<u64, ApiError> {
 }
 
 /// The next events after `after` (blocking read on the readers' store).
-async fn read_after(app: &AppState, after: u64) -> Result<Vec<EventRowOut>, ApiError> {
+pub(crate) async fn read_after(app: &AppState, after: u64) -> Result<Vec<EventRowOut>, ApiError> {
     let model = app.model.clone();
     let page = ShowLog {
         limit: Some(EVENTS_BATCH_MAX),
