@@ -271,6 +271,7 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
         Cmd::Serve(args) => crate::server_cmd::serve(s, args),
         Cmd::Key(command) => crate::server_cmd::key(s, command),
         Cmd::Password(command) => crate::server_cmd::password(s, command),
+        Cmd::Webhook(command) => crate::webhook_cmd::webhook(s, command),
         Cmd::Export(args) => exports_cmd::export(s, args),
         Cmd::ImportTimesheet(args) => exports_cmd::import_timesheet(s, args),
         Cmd::Import { file } => import(s, &file),
