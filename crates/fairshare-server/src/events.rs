@@ -113,6 +113,15 @@ pub(crate) async fn events(
     Query(query): Query<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let after = start(&headers, &query)?;
+    live(&app, after)
+}
+
+/// The live stream of the events after `after` (bounded by [`STREAMS_MAX`]): the API's and
+/// the dashboard's.
+pub(crate) fn live(
+    app: &AppState,
+    after: u64,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, ApiError> {
     let permit =
         app.streams.clone().try_acquire_owned().map_err(|_| {
             ApiError::Unavailable("too many live event streams; retry later".into())
@@ -125,6 +134,23 @@ pub(crate) async fn events(
         _permit: permit,
     };
     Ok(Sse::new(stream(cursor)).keep_alive(KeepAlive::default()))
+}
+
+/// The dashboard's stream (`GET /events`, for its live pages): whoever may read the pages,
+/// from `Last-Event-ID` when the browser resumes, else from the head now (a page already
+/// shows what came before).
+pub(crate) async fn from_now(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, ApiError> {
+    let after = match headers.get("last-event-id") {
+        Some(_) => start(headers, &EventsQuery::default())?,
+        None => {
+            app.model.ensure_fresh().await?;
+            app.model.state().read().await.head()
+        }
+    };
+    live(app, after)
 }
 
 /// The semaphore that bounds live streams.
