@@ -28,6 +28,10 @@ use crate::webhooks::with_hooks;
 
 /// How often the supervisor looks for webhooks to start when nothing tells it.
 const SUPERVISE_EVERY: Duration = Duration::from_secs(5);
+/// How often a worker stores how far it skipped events it does not want. Skipping is a write
+/// to the book's database (its file, on SQLite); a cursor that lags behind skipped events only
+/// makes a restarted worker read and skip them again.
+const SKIPS_STORED_EVERY: Duration = Duration::from_secs(5);
 
 /// How webhooks are delivered.
 #[derive(Debug, Clone)]
@@ -125,6 +129,7 @@ enum Stop {
 /// One webhook's worker: delivers the log after its cursor until it is removed or paused.
 async fn work(app: AppState, client: reqwest::Client, config: WebhookConfig, id: u64) {
     let mut head = app.model.watch_head();
+    let mut skips = Skips::default();
     loop {
         let hook = match with_hooks(&app.hooks, move |store| Ok(store.webhook(id)?)).await {
             Ok(hook) => hook,
@@ -135,10 +140,11 @@ async fn work(app: AppState, client: reqwest::Client, config: WebhookConfig, id:
                 continue;
             }
         };
-        if hook.paused_at.is_some() || creator_left(&app, &hook).await.is_err() {
+        if hook.paused_at.is_some() {
             return;
         }
-        let rows = match read_after(&app, hook.cursor).await {
+        let cursor = hook.cursor.max(skips.seq);
+        let rows = match read_after(&app, cursor).await {
             Ok(rows) => rows,
             Err(error) => {
                 tracing::warn!(%error, webhook = id, "cannot read the log; retrying");
@@ -147,11 +153,17 @@ async fn work(app: AppState, client: reqwest::Client, config: WebhookConfig, id:
             }
         };
         if rows.is_empty() {
+            if skips.store(&app, id).await.is_err() {
+                return;
+            }
             // Read to the end: wait for a commit of this server, or poll for others.
             let _ = tokio::time::timeout(POLL_INTERVAL, head.changed()).await;
             continue;
         }
-        if deliver_batch(&app, &client, &config, &hook, rows)
+        if creator_left(&app, &hook).await.is_err() {
+            return;
+        }
+        if deliver_batch(&app, &client, &config, &hook, rows, &mut skips)
             .await
             .is_err()
         {
@@ -160,8 +172,15 @@ async fn work(app: AppState, client: reqwest::Client, config: WebhookConfig, id:
     }
 }
 
-/// Pauses a webhook whose creator may no longer manage webhooks (removed as custodian).
+/// Pauses a webhook whose creator may no longer manage webhooks (removed as custodian). Asked
+/// after the rows to send were read, on a state at least as new as they are: no event after
+/// the creator's demotion goes out.
 async fn creator_left(app: &AppState, hook: &Webhook) -> Result<(), Stop> {
+    if let Err(error) = app.model.ensure_fresh().await {
+        // The supervisor starts the worker again within SUPERVISE_EVERY.
+        tracing::warn!(%error, webhook = hook.id, "cannot catch up to check its creator");
+        return Err(Stop::Done);
+    }
     let allowed = {
         let state = app.model.state().read().await;
         may_manage(&state, &hook.created_by).is_ok()
@@ -177,30 +196,56 @@ async fn creator_left(app: &AppState, hook: &Webhook) -> Result<(), Stop> {
     Err(Stop::Done)
 }
 
-/// Delivers the rows the webhook wants, in order; moves the cursor past a tail of rows it
-/// does not want.
+/// How far a worker skipped events its webhook does not want, and when it last stored it.
+#[derive(Default)]
+struct Skips {
+    seq: u64,
+    stored: u64,
+    stored_at: Option<std::time::Instant>,
+}
+
+impl Skips {
+    /// Stores the skipped cursor if it moved and the last store is old enough.
+    async fn store(&mut self, app: &AppState, id: u64) -> Result<(), Stop> {
+        let due = self
+            .stored_at
+            .is_none_or(|at| at.elapsed() >= SKIPS_STORED_EVERY);
+        if self.seq <= self.stored || !due {
+            return Ok(());
+        }
+        let seq = self.seq;
+        let skipped = with_hooks(&app.hooks, move |store| Ok(store.skip_to(id, seq)?)).await;
+        if let Err(error) = skipped {
+            if !matches!(error, ApiError::NotFound(_)) {
+                tracing::warn!(%error, webhook = id, "cannot move a webhook's cursor");
+            }
+            return Err(Stop::Done);
+        }
+        self.stored = seq;
+        self.stored_at = Some(std::time::Instant::now());
+        Ok(())
+    }
+}
+
+/// Delivers the rows the webhook wants, in order; notes a tail of rows it does not want as
+/// skipped (stored now and then, see [`SKIPS_STORED_EVERY`]).
 async fn deliver_batch(
     app: &AppState,
     client: &reqwest::Client,
     config: &WebhookConfig,
     hook: &Webhook,
     rows: Vec<EventRowOut>,
+    skips: &mut Skips,
 ) -> Result<(), Stop> {
-    let last = rows.last().map_or(hook.cursor, |row| row.seq);
-    let mut done = hook.cursor;
-    for row in rows.iter().filter(|row| hook.wants(&row.op)) {
-        deliver(app, client, config, hook, row).await?;
-        done = row.seq;
-    }
-    if last > done {
-        let id = hook.id;
-        let skipped = with_hooks(&app.hooks, move |store| Ok(store.skip_to(id, last)?)).await;
-        if let Err(error) = skipped {
-            tracing::warn!(%error, webhook = id, "cannot move a webhook's cursor");
-            return Err(Stop::Done);
+    for row in &rows {
+        if hook.wants(&row.op) {
+            // A delivery moves the stored cursor past every skip before it.
+            deliver(app, client, config, hook, row).await?;
+            skips.stored = skips.stored.max(row.seq);
         }
+        skips.seq = row.seq;
     }
-    Ok(())
+    skips.store(app, hook.id).await
 }
 
 /// What one POST came to.

@@ -468,3 +468,44 @@ fn only_custodians_manage_webhooks_and_bad_ones_are_refused() {
         json!({"webhooks": []})
     );
 }
+
+/// A webhook sees what its creator may: once ana is no longer a custodian, her webhook is
+/// paused before it sends anything more.
+#[test]
+fn a_webhook_whose_creator_is_no_longer_a_custodian_is_paused() {
+    let book = TestBook::sqlite();
+    book.setup(vec![Command::add_project("p", "CAD", 2)]);
+    let keys = book.agents(&[("ana", Role::Custodian), ("luc", Role::Custodian)]);
+    let receiver = Receiver::start(0);
+    let server = TestServer::start_with(&book.url, |c| fast(c, 1_000));
+    let ana = server.api(Some(&keys["ana"]));
+    let luc = server.api(Some(&keys["luc"]));
+    let id = add_hook(&ana, &receiver.url, &["*"])["id"]
+        .as_u64()
+        .expect("id");
+    luc.post("/api/v1/agents/ana/role", json!({"role": "affiliate"}))
+        .expect(200);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let paused = loop {
+        assert!(
+            Instant::now() < deadline,
+            "never paused: {:?}",
+            receiver.got()
+        );
+        let hooks = luc.get("/api/v1/webhooks").expect(200).body;
+        if !hooks["webhooks"][0]["paused_at"].is_null() {
+            break hooks["webhooks"][0].clone();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(paused["id"], id);
+    assert_eq!(
+        paused["pause_reason"],
+        "created by ana, who is no longer a custodian: a webhook sees what its creator may"
+    );
+    assert!(
+        receiver.got().is_empty(),
+        "nothing was sent: {:?}",
+        receiver.got()
+    );
+}
