@@ -9,7 +9,10 @@
 //! - `silent`: HOOKS webhooks to a receiver that accepts connections and never answers (each
 //!   attempt holds a connection until the 2 s timeout).
 //!
-//! `cargo run --release -p fairshare-server --example webhook_load -- [WRITES] [CLIENTS] [HOOKS]`
+//! The cases run in ROUNDS rounds, interleaved (on a shared machine the load drifts), and the
+//! medians of each case end the report.
+//!
+//! `cargo run --release -p fairshare-server --example webhook_load -- [WRITES] [CLIENTS] [HOOKS] [ROUNDS]`
 
 use std::net::{SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
@@ -29,20 +32,48 @@ fn main() -> anyhow::Result<()> {
             .map_or(Ok(default), |n| n.parse().context("arguments are numbers"))
     };
     let (writes, clients, hooks) = (number(2_000)?, number(8)?, number(8)?);
+    let rounds = number(3)?.max(1);
     println!("{writes} writes from {clients} clients; {hooks} webhooks per dead case");
     println!("case     writes/s  mean ms  p50 ms  p90 ms  p99 ms  max ms  attempts");
     // A closed port: bound, then released.
     let refused = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
     let silent = silent_receiver()?;
-    for (case, target) in [
+    let cases = [
         ("none", None),
         ("refused", Some(refused)),
         ("silent", Some(silent)),
-    ] {
-        let hooks = if target.is_some() { hooks } else { 0 };
-        run_case(case, target, hooks, writes, clients)?;
+    ];
+    let mut results: Vec<Vec<Summary>> = vec![Vec::new(); cases.len()];
+    for round in 0..rounds {
+        for i in (0..cases.len()).map(|i| (i + round) % cases.len()) {
+            let (case, target) = cases[i];
+            let hooks = if target.is_some() { hooks } else { 0 };
+            results[i].push(run_case(case, target, hooks, writes, clients)?);
+        }
+    }
+    println!("medians of {rounds} rounds: writes/s, p50 ms, p99 ms");
+    for ((case, _), runs) in cases.iter().zip(&results) {
+        let median = |f: fn(&Summary) -> f64| {
+            let mut values: Vec<f64> = runs.iter().map(f).collect();
+            values.sort_by(f64::total_cmp);
+            values[values.len() / 2]
+        };
+        println!(
+            "{case:<8} {:>8.0} {:>7.2} {:>7.2}",
+            median(|s| s.per_s),
+            median(|s| s.p50_ms),
+            median(|s| s.p99_ms)
+        );
     }
     Ok(())
+}
+
+/// One run's figures.
+#[derive(Clone, Copy)]
+struct Summary {
+    per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
 }
 
 /// A receiver that accepts every connection and never reads or answers.
@@ -99,7 +130,7 @@ fn run_case(
     hooks: usize,
     writes: usize,
     clients: usize,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Summary> {
     let dir = tempfile::tempdir()?;
     let (url, key) = seed(dir.path())?;
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -155,8 +186,7 @@ fn run_case(
     server
         .join()
         .map_err(|_| anyhow::anyhow!("the server panicked"))??;
-    report(case, measured);
-    Ok(())
+    Ok(report(case, measured))
 }
 
 async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
@@ -224,7 +254,10 @@ async fn attempts_of_first(
     Ok(log["deliveries"].as_array().map_or(0, Vec::len))
 }
 
-fn report(case: &str, (mut latencies, elapsed, attempts): (Vec<Duration>, Duration, usize)) {
+fn report(
+    case: &str,
+    (mut latencies, elapsed, attempts): (Vec<Duration>, Duration, usize),
+) -> Summary {
     latencies.sort_unstable();
     let ms = |d: Duration| d.as_secs_f64() * 1_000.0;
     let at = |q: f64| {
@@ -232,12 +265,17 @@ fn report(case: &str, (mut latencies, elapsed, attempts): (Vec<Duration>, Durati
         ms(latencies[i.min(latencies.len() - 1)])
     };
     let mean = latencies.iter().map(|&d| ms(d)).sum::<f64>() / latencies.len().max(1) as f64;
+    let per_s = latencies.len() as f64 / elapsed.as_secs_f64();
     println!(
-        "{case:<8} {:>8.0} {mean:>8.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {attempts:>9}",
-        latencies.len() as f64 / elapsed.as_secs_f64(),
+        "{case:<8} {per_s:>8.0} {mean:>8.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {attempts:>9}",
         at(0.5),
         at(0.9),
         at(0.99),
         at(1.0),
     );
+    Summary {
+        per_s,
+        p50_ms: at(0.5),
+        p99_ms: at(0.99),
+    }
 }

@@ -57,6 +57,86 @@ impl SqliteCredentials {
     }
 }
 
+impl SqliteCredentials {
+    /// Runs `f` with `synchronous=NORMAL`: its commit is not flushed at once but with the next
+    /// durable commit or checkpoint. For what a crash may lose harmlessly — an attempt or a
+    /// cursor move is made again (at least once) — and that must not cost the book's writer a
+    /// flush of the shared file per delivery.
+    fn lightly<T>(
+        &mut self,
+        f: impl FnOnce(&mut SqliteCredentials) -> CredentialResult<T>,
+    ) -> CredentialResult<T> {
+        let set = |hooks: &SqliteCredentials, level: &str| {
+            hooks
+                .conn
+                .pragma_update(None, "synchronous", level)
+                .map_err(hooks.hook_fail("configure"))
+        };
+        set(self, "NORMAL")?;
+        let result = f(self);
+        set(self, "FULL")?;
+        result
+    }
+
+    /// Records an attempt (see [`WebhookStore::record_attempt`]), checked.
+    fn record(&mut self, attempt: &Attempt<'_>) -> CredentialResult<Webhook> {
+        let id = int(attempt.webhook);
+        let path = &self.path;
+        let fail = |e| backend("record a delivery in", path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        let moved = if attempt.delivered {
+            tx.execute(
+                "UPDATE fs_webhooks SET cursor = max(cursor, ?2), failures = 0, \
+                 failing_since = NULL WHERE id = ?1",
+                params![id, int(attempt.seq)],
+            )
+        } else {
+            tx.execute(
+                "UPDATE fs_webhooks SET failures = failures + 1, \
+                 failing_since = coalesce(failing_since, ?2) WHERE id = ?1",
+                params![id, attempt.at],
+            )
+        }
+        .map_err(fail)?;
+        if moved == 0 {
+            return Err(unknown_webhook(attempt.webhook));
+        }
+        let n: i64 = tx
+            .query_row(
+                "SELECT coalesce(max(n), 0) + 1 FROM fs_webhook_deliveries WHERE webhook = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(fail)?;
+        tx.execute(
+            "INSERT INTO fs_webhook_deliveries \
+             (webhook, n, seq, attempt, at, status, error, delivered) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id,
+                n,
+                int(attempt.seq),
+                attempt.attempt,
+                attempt.at,
+                attempt.status,
+                attempt.error,
+                attempt.delivered
+            ],
+        )
+        .map_err(fail)?;
+        tx.execute(
+            "DELETE FROM fs_webhook_deliveries WHERE webhook = ?1 AND n <= ?2",
+            params![id, n - int(DELIVERIES_KEPT as u64)],
+        )
+        .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        self.find_hook(attempt.webhook)
+    }
+}
+
 impl WebhookStore for SqliteCredentials {
     fn add_webhook(&mut self, hook: &NewWebhook<'_>) -> CredentialResult<Webhook> {
         hook.check()?;
@@ -130,69 +210,18 @@ impl WebhookStore for SqliteCredentials {
 
     fn record_attempt(&mut self, attempt: &Attempt<'_>) -> CredentialResult<Webhook> {
         check_attempt(attempt)?;
-        let id = int(attempt.webhook);
-        let path = &self.path;
-        let fail = |e| backend("record a delivery in", path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(fail)?;
-        let moved = if attempt.delivered {
-            tx.execute(
-                "UPDATE fs_webhooks SET cursor = max(cursor, ?2), failures = 0, \
-                 failing_since = NULL WHERE id = ?1",
-                params![id, int(attempt.seq)],
-            )
-        } else {
-            tx.execute(
-                "UPDATE fs_webhooks SET failures = failures + 1, \
-                 failing_since = coalesce(failing_since, ?2) WHERE id = ?1",
-                params![id, attempt.at],
-            )
-        }
-        .map_err(fail)?;
-        if moved == 0 {
-            return Err(unknown_webhook(attempt.webhook));
-        }
-        let n: i64 = tx
-            .query_row(
-                "SELECT coalesce(max(n), 0) + 1 FROM fs_webhook_deliveries WHERE webhook = ?1",
-                [id],
-                |r| r.get(0),
-            )
-            .map_err(fail)?;
-        tx.execute(
-            "INSERT INTO fs_webhook_deliveries \
-             (webhook, n, seq, attempt, at, status, error, delivered) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                id,
-                n,
-                int(attempt.seq),
-                attempt.attempt,
-                attempt.at,
-                attempt.status,
-                attempt.error,
-                attempt.delivered
-            ],
-        )
-        .map_err(fail)?;
-        tx.execute(
-            "DELETE FROM fs_webhook_deliveries WHERE webhook = ?1 AND n <= ?2",
-            params![id, n - int(DELIVERIES_KEPT as u64)],
-        )
-        .map_err(fail)?;
-        tx.commit().map_err(fail)?;
-        self.find_hook(attempt.webhook)
+        self.lightly(|hooks| hooks.record(attempt))
     }
 
     fn skip_to(&mut self, id: u64, seq: u64) -> CredentialResult<Webhook> {
-        self.update_hook(
-            id,
-            "UPDATE fs_webhooks SET cursor = max(cursor, ?2) WHERE id = ?1",
-            &[&int(id), &int(seq)],
-            "move a webhook's cursor in",
-        )
+        self.lightly(|hooks| {
+            hooks.update_hook(
+                id,
+                "UPDATE fs_webhooks SET cursor = max(cursor, ?2) WHERE id = ?1",
+                &[&int(id), &int(seq)],
+                "move a webhook's cursor in",
+            )
+        })
     }
 
     fn pause_webhook(&mut self, id: u64, at: &str, reason: &str) -> CredentialResult<Webhook> {
