@@ -18,11 +18,10 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use fairshare_book::{Book, Request};
-use fairshare_core::{Command, OPERATOR, Role};
 use fairshare_server::ServerConfig;
 
-const AT: &str = "2026-12-04T12:00:00Z";
+#[path = "support/seed.rs"]
+mod seed;
 const WARM_UP_WRITES: usize = 100;
 
 fn main() -> anyhow::Result<()> {
@@ -89,41 +88,6 @@ fn silent_receiver() -> anyhow::Result<SocketAddr> {
     Ok(addr)
 }
 
-/// A fresh book with a custodian `bench` (its key returned), a project and a rate.
-fn seed(dir: &std::path::Path) -> anyhow::Result<(String, String)> {
-    let path = dir.join("book.db");
-    let mut book = Book::open(Box::new(fairshare_sqlite::SqliteStore::open(&path)?))?;
-    let request = |command: Command| Request {
-        actor: OPERATOR.to_string(),
-        command,
-        key: None,
-        recorded_at: AT.to_string(),
-    };
-    let setup = [
-        request(Command::AddAgent {
-            handle: "bench".into(),
-            name: None,
-            role: Role::Custodian,
-        }),
-        request(Command::add_project("load", "CAD", 2)),
-        request(Command::set_rate("load", "dev", "10.00")),
-    ];
-    for result in book.execute_batch(&setup) {
-        result?;
-    }
-    drop(book);
-    let url = path.display().to_string();
-    let backend = fairshare_ops::backend::Backend::parse(&url)?;
-    let key = fairshare_ops::credentials::create_api_key(
-        &backend,
-        &fairshare_ops::Clock::System,
-        "bench",
-        None,
-    )?
-    .key;
-    Ok((url, key))
-}
-
 fn run_case(
     case: &str,
     target: Option<SocketAddr>,
@@ -132,7 +96,8 @@ fn run_case(
     clients: usize,
 ) -> anyhow::Result<Summary> {
     let dir = tempfile::tempdir()?;
-    let (url, key) = seed(dir.path())?;
+    let url = dir.path().join("book.db").display().to_string();
+    let key = seed::seed(&url, 0)?;
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let base = format!("http://{}", listener.local_addr()?);
     listener.set_nonblocking(true)?;

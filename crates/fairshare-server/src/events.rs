@@ -68,6 +68,7 @@ struct Cursor {
     after: u64,
     pending: std::vec::IntoIter<EventRowOut>,
     head: tokio::sync::watch::Receiver<u64>,
+    stopping: tokio::sync::watch::Receiver<bool>,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -75,6 +76,10 @@ struct Cursor {
 fn stream(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
     futures_util::stream::unfold(cursor, |mut cursor| async move {
         loop {
+            if *cursor.stopping.borrow() {
+                // The server stops: end the stream (the client resumes elsewhere or later).
+                return None;
+            }
             if let Some(row) = cursor.pending.next() {
                 cursor.after = row.seq;
                 let event = Event::default()
@@ -87,8 +92,16 @@ fn stream(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
             match read_after(&cursor.app, cursor.after).await {
                 Ok(rows) if !rows.is_empty() => cursor.pending = rows.into_iter(),
                 Ok(_) => {
-                    // Read to the end: wait for a commit of this server, or poll for others.
-                    let _ = tokio::time::timeout(POLL_INTERVAL, cursor.head.changed()).await;
+                    // Read to the end: wait for a commit of this server, or poll for others,
+                    // or the server's stop.
+                    tokio::select! {
+                        _ = tokio::time::timeout(POLL_INTERVAL, cursor.head.changed()) => {}
+                        changed = cursor.stopping.changed() => {
+                            if changed.is_err() {
+                                return None;
+                            }
+                        }
+                    }
                 }
                 Err(error) => {
                     tracing::warn!(%error, "an event stream stops");
@@ -128,6 +141,7 @@ pub(crate) fn live(
         })?;
     let cursor = Cursor {
         head: app.model.watch_head(),
+        stopping: app.stopping.clone(),
         app: app.clone(),
         after,
         pending: Vec::new().into_iter(),

@@ -149,6 +149,9 @@ pub(crate) struct AppInner {
     pub hooks: webhooks::Hooks,
     /// Wakes the webhook supervisor when the API adds, removes or resumes one.
     pub hooks_changed: Arc<tokio::sync::Notify>,
+    /// True once the server stops: live event streams end (a graceful shutdown waits for
+    /// every open response, and a stream never ends by itself).
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 pub(crate) type AppState = Arc<AppInner>;
@@ -191,6 +194,11 @@ pub async fn serve_on(
     let _checkpointer = opened.checkpointer;
     let model = Arc::new(opened.model);
     let (writer, writer_task) = writer::spawn(opened.book, model.clone(), backend.clone());
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    };
     let app: AppState = Arc::new(AppInner {
         model,
         writer,
@@ -208,6 +216,7 @@ pub async fn serve_on(
         joins: limiter::Limiter::for_joins(),
         hooks: Arc::new(std::sync::Mutex::new(opened.webhooks)),
         hooks_changed: Arc::new(tokio::sync::Notify::new()),
+        stopping,
     });
     let ticker = tokio::spawn(ticker::enact_due(app.clone(), config.enact_every));
     let deliveries = tokio::spawn(deliver::supervise(app.clone(), config.webhooks.clone()));

@@ -178,6 +178,23 @@ fn fast(config: &mut ServerConfig, pause_after_failures: u32) {
     config.webhooks.pause_after = Duration::ZERO;
 }
 
+/// Waits until the (first) webhook is paused and answers it as listed (at most 30 s).
+fn wait_paused(api: &common::Api, receiver: &Receiver) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "never paused: {:?}",
+            receiver.got()
+        );
+        let hooks = api.get("/api/v1/webhooks").expect(200).body;
+        if !hooks["webhooks"][0]["paused_at"].is_null() {
+            return hooks["webhooks"][0].clone();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn add_hook(api: &common::Api, url: &str, events: &[&str]) -> Value {
     api.post(
         "/api/v1/webhooks",
@@ -312,19 +329,7 @@ fn a_webhook_that_keeps_failing_is_paused_and_resumes_from_its_cursor_after_a_re
         .expect(201);
 
     // Three failures in a row (over at least 0 s): paused.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let paused = loop {
-        assert!(
-            Instant::now() < deadline,
-            "never paused: {:?}",
-            receiver.got()
-        );
-        let hooks = ana.get("/api/v1/webhooks").expect(200).body;
-        if !hooks["webhooks"][0]["paused_at"].is_null() {
-            break hooks["webhooks"][0].clone();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let paused = wait_paused(&ana, &receiver);
     assert_eq!(paused["failures"], 3);
     assert_eq!(paused["cursor"], first - 1);
     let reason = paused["pause_reason"].as_str().expect("a reason");
@@ -485,19 +490,7 @@ fn a_webhook_whose_creator_is_no_longer_a_custodian_is_paused() {
         .expect("id");
     luc.post("/api/v1/agents/ana/role", json!({"role": "affiliate"}))
         .expect(200);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let paused = loop {
-        assert!(
-            Instant::now() < deadline,
-            "never paused: {:?}",
-            receiver.got()
-        );
-        let hooks = luc.get("/api/v1/webhooks").expect(200).body;
-        if !hooks["webhooks"][0]["paused_at"].is_null() {
-            break hooks["webhooks"][0].clone();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let paused = wait_paused(&luc, &receiver);
     assert_eq!(paused["id"], id);
     assert_eq!(
         paused["pause_reason"],
