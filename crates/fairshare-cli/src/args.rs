@@ -240,6 +240,10 @@ pub enum Cmd {
     /// Dashboard passwords of agents (argon2id)
     #[command(subcommand)]
     Password(crate::server_cmd::PasswordCmd),
+    /// Webhooks: a server POSTs each new event of the kinds asked for, signed (custodians;
+    /// docs/API.md)
+    #[command(subcommand)]
+    Webhook(crate::webhook_cmd::WebhookCmd),
     /// Check the hash chain, every recorded outcome and the ledger invariants; with a head
     /// published elsewhere, also that the book still holds it (no event removed)
     Verify {

@@ -301,6 +301,7 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
         Cmd::Profile(command) => crate::client_cmd::profile(command),
         Cmd::Key(command) => crate::server_cmd::key(s, command),
         Cmd::Password(command) => crate::server_cmd::password(s, command),
+        Cmd::Webhook(command) => crate::webhook_cmd::webhook(s, command),
         Cmd::Export(args) => exports_cmd::export(s, args),
         Cmd::ImportTimesheet(args) => exports_cmd::import_timesheet(s, args),
         Cmd::Import { file } => import(s, &file),

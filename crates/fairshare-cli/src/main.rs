@@ -32,6 +32,7 @@ mod server_cmd;
 mod text;
 mod tokens_cmd;
 mod treasury_cmd;
+mod webhook_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;

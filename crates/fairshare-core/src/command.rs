@@ -573,6 +573,81 @@ pub struct TechnicianWork {
 }
 
 impl Command {
+    /// Every [`Command::op`] name, in the order of its match (what a webhook may ask for).
+    /// Keep in step with `op`: the test `every_op_is_listed` checks the commands it can build.
+    pub const OPS: &'static [&'static str] = &[
+        "add_agent",
+        "add_project",
+        "set_rate",
+        "set_skill",
+        "set_multiplier",
+        "set_half_life",
+        "log",
+        "approve",
+        "reject",
+        "set_plan",
+        "revenue",
+        "release_bank",
+        "revalue",
+        "adjust",
+        "reverse",
+        "approve_correction",
+        "reject_correction",
+        "cite",
+        "open_campaign",
+        "pledge",
+        "cancel_campaign",
+        "purchase",
+        "add_resource",
+        "set_fees",
+        "use_resource",
+        "community_add",
+        "community_remove",
+        "open_round",
+        "give",
+        "opt_out",
+        "close_round",
+        "steward_give",
+        "set_blend",
+        "add_bounty",
+        "complete_bounty",
+        "allocate_pool",
+        "set_leaver_policy",
+        "leave",
+        "captable",
+        "create_token",
+        "presale",
+        "buy",
+        "redeem",
+        "donate",
+        "transfer",
+        "accept_token",
+        "pay_with_token",
+        "request_payout",
+        "approve_payout",
+        "reject_payout",
+        "submit_expense",
+        "approve_expense",
+        "reject_expense",
+        "transfer_money",
+        "exchange",
+        "request_join",
+        "admit_agent",
+        "decline_join",
+        "set_role",
+        "propose_project",
+        "admit_project",
+        "decline_project",
+        "add_member",
+        "remove_member",
+        "set_governance",
+        "propose",
+        "vote",
+        "close_proposal",
+        "withdraw_proposal",
+        "enact_proposal",
+    ];
+
     /// A short verb for logs and listings.
     pub fn op(&self) -> &'static str {
         match self {
@@ -922,4 +997,28 @@ pub enum Outcome {
 /// The canonical JSON of a command, as stored and hashed.
 pub fn command_json(command: &Command) -> String {
     serde_json::to_string(command).expect("commands always serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Command;
+
+    /// serde names every variant when it refuses an unknown one; a command's tag is its op
+    /// name, so the list is `Command::OPS`.
+    #[test]
+    fn every_op_is_listed() {
+        let refused = serde_json::from_str::<Command>(r#"{"no_such_command": {}}"#)
+            .expect_err("an unknown variant");
+        let message = refused.to_string();
+        let (_, expected) = message.split_once("expected one of ").expect(&message);
+        let mut tags: Vec<&str> = expected
+            .split(", ")
+            .map(|tag| tag.trim_matches(|c: char| c == '`' || !c.is_ascii_graphic()))
+            .map(|tag| tag.split('`').next().unwrap_or(tag))
+            .collect();
+        let mut ops = Command::OPS.to_vec();
+        tags.sort_unstable();
+        ops.sort_unstable();
+        assert_eq!(tags, ops, "{message}");
+    }
 }

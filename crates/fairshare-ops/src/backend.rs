@@ -10,6 +10,7 @@ use fairshare_core::DomainError;
 use fairshare_sqlite::{SqliteCredentials, SqliteStore};
 use fairshare_store::Store;
 use fairshare_store::credentials::CredentialStore;
+use fairshare_store::webhooks::WebhookStore;
 
 use crate::error::{OpError, OpResult};
 
@@ -82,8 +83,9 @@ impl Backend {
         }
     }
 
-    /// Opens (creating or migrating if needed) the credential tables beside an existing book.
-    pub fn open_credentials(&self) -> OpResult<Box<dyn CredentialStore>> {
+    /// Opens (creating or migrating if needed) the tables beside an existing book: the
+    /// credentials and the webhooks, through one connection.
+    fn open_tables(&self) -> OpResult<Box<dyn BesideTheBook>> {
         Ok(match self {
             Backend::Sqlite(path) => {
                 must_exist(path)?;
@@ -100,11 +102,27 @@ impl Backend {
         })
     }
 
+    /// Opens (creating or migrating if needed) the credential tables beside an existing book.
+    pub fn open_credentials(&self) -> OpResult<Box<dyn CredentialStore>> {
+        Ok(self.open_tables()?)
+    }
+
+    /// Opens (creating or migrating if needed) the webhook tables beside an existing book, on
+    /// a connection of their own.
+    pub fn open_webhooks(&self) -> OpResult<Box<dyn WebhookStore>> {
+        Ok(self.open_tables()?)
+    }
+
     /// Opens and replays the existing book.
     pub fn open_book(&self) -> OpResult<Book> {
         Ok(Book::open(self.open_store(Access::Existing)?)?)
     }
 }
+
+/// What each backend keeps beside its book: credentials and webhooks.
+trait BesideTheBook: CredentialStore + WebhookStore {}
+
+impl<T: CredentialStore + WebhookStore> BesideTheBook for T {}
 
 /// Whether a book URL names a PostgreSQL schema.
 pub fn is_postgres_url(url: &str) -> bool {

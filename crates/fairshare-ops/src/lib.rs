@@ -62,6 +62,7 @@ pub mod reports;
 pub mod resources;
 pub mod tokens;
 pub mod treasury;
+pub mod webhooks;
 
 pub use clock::{Clock, NOW_ENV};
 pub use error::{Failure, OpError, OpResult};

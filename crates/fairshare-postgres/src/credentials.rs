@@ -16,7 +16,10 @@ use crate::{Failure, OPEN_ATTEMPTS, Target, describe, is_race, quote_ident, read
 /// Versioned migrations of the credential tables, applied in order. Their version is
 /// `credentials_version` in the book's meta table, apart from the event log's
 /// `schema_version`.
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../migrations/0001_credentials.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("../migrations/0001_credentials.sql")),
+    (2, include_str!("../migrations/0002_webhooks.sql")),
+];
 const VERSION_KEY: &str = "credentials_version";
 /// How often an add is tried when concurrent adds make its serializable transaction fail.
 const ADD_ATTEMPTS: u32 = 16;
@@ -34,9 +37,9 @@ const LIVE: &str = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at COL
 /// [`crate::PostgresStore`], a handle must not be used (or dropped) on a thread that runs an
 /// async runtime.
 pub struct PostgresCredentials {
-    client: Client,
+    pub(crate) client: Client,
     schema: String,
-    location: String,
+    pub(crate) location: String,
     statements: Statements,
 }
 
@@ -335,6 +338,6 @@ fn is_serialization_failure(e: &postgres::Error) -> bool {
     )
 }
 
-fn backend(what: &str, location: &str, e: &postgres::Error) -> CredentialError {
+pub(crate) fn backend(what: &str, location: &str, e: &postgres::Error) -> CredentialError {
     CredentialError::Backend(format!("{what} {location}: {}", describe(e)))
 }

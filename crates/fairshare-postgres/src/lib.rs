@@ -14,6 +14,7 @@
 //! password hashes (tables of their own, with their own migrations).
 
 mod credentials;
+mod webhooks;
 
 pub use credentials::PostgresCredentials;
 

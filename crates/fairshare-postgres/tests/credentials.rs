@@ -88,7 +88,7 @@ fn keys_of_an_older_server_still_authenticate() {
         assert_eq!(s.schema(), schema_of(&url));
         credentials::old_credentials_survive_migration(&mut s);
     }
-    assert_eq!(meta(&db, &url, "credentials_version").as_deref(), Some("1"));
+    assert_eq!(meta(&db, &url, "credentials_version").as_deref(), Some("2"));
     assert_eq!(meta(&db, &url, "schema_version").as_deref(), Some("1"));
     let mut s = open(&url);
     assert_eq!(s.list_api_keys("ana").expect("list").len(), 2);

@@ -7,6 +7,7 @@ use fairshare_book::Book;
 use fairshare_ops::backend::{Access, Backend};
 use fairshare_sqlite::Checkpointer;
 use fairshare_store::credentials::CredentialStore;
+use fairshare_store::webhooks::WebhookStore;
 
 use crate::fresh::ReadModel;
 
@@ -15,6 +16,8 @@ pub(crate) struct Opened {
     pub book: Book,
     pub model: ReadModel,
     pub credentials: Box<dyn CredentialStore>,
+    /// The webhooks beside the credentials (a connection of their own).
+    pub webhooks: Box<dyn WebhookStore>,
     /// Background WAL checkpoints of a SQLite book, for as long as the server runs.
     pub checkpointer: Option<Checkpointer>,
 }
@@ -25,6 +28,7 @@ pub(crate) fn open_all(backend: &Backend, catch_up_reads: bool) -> anyhow::Resul
     let book_store = backend.open_store(Access::Existing)?;
     let reader_store = backend.open_store(Access::ReadOnly)?;
     let credentials = backend.open_credentials()?;
+    let webhooks = backend.open_webhooks()?;
     let (book, model) = std::thread::scope(|scope| {
         let model = scope.spawn(move || ReadModel::open(reader_store, catch_up_reads));
         let book = Book::open(book_store).context("cannot open the book");
@@ -44,6 +48,7 @@ pub(crate) fn open_all(backend: &Backend, catch_up_reads: bool) -> anyhow::Resul
         book: book?,
         model: model?,
         credentials,
+        webhooks,
         checkpointer,
     })
 }

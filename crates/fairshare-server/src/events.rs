@@ -50,7 +50,7 @@ fn start(headers: &HeaderMap, query: &EventsQuery) -> Result<u64, ApiError> {
 }
 
 /// The next events after `after` (blocking read on the readers' store).
-async fn read_after(app: &AppState, after: u64) -> Result<Vec<EventRowOut>, ApiError> {
+pub(crate) async fn read_after(app: &AppState, after: u64) -> Result<Vec<EventRowOut>, ApiError> {
     let model = app.model.clone();
     let page = ShowLog {
         limit: Some(EVENTS_BATCH_MAX),
@@ -68,6 +68,7 @@ struct Cursor {
     after: u64,
     pending: std::vec::IntoIter<EventRowOut>,
     head: tokio::sync::watch::Receiver<u64>,
+    stopping: tokio::sync::watch::Receiver<bool>,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -75,6 +76,10 @@ struct Cursor {
 fn stream(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
     futures_util::stream::unfold(cursor, |mut cursor| async move {
         loop {
+            if *cursor.stopping.borrow() {
+                // The server stops: end the stream (the client resumes elsewhere or later).
+                return None;
+            }
             if let Some(row) = cursor.pending.next() {
                 cursor.after = row.seq;
                 let event = Event::default()
@@ -87,8 +92,16 @@ fn stream(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
             match read_after(&cursor.app, cursor.after).await {
                 Ok(rows) if !rows.is_empty() => cursor.pending = rows.into_iter(),
                 Ok(_) => {
-                    // Read to the end: wait for a commit of this server, or poll for others.
-                    let _ = tokio::time::timeout(POLL_INTERVAL, cursor.head.changed()).await;
+                    // Read to the end: wait for a commit of this server, or poll for others,
+                    // or the server's stop.
+                    tokio::select! {
+                        _ = tokio::time::timeout(POLL_INTERVAL, cursor.head.changed()) => {}
+                        changed = cursor.stopping.changed() => {
+                            if changed.is_err() {
+                                return None;
+                            }
+                        }
+                    }
                 }
                 Err(error) => {
                     tracing::warn!(%error, "an event stream stops");
@@ -113,18 +126,45 @@ pub(crate) async fn events(
     Query(query): Query<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let after = start(&headers, &query)?;
+    live(&app, after)
+}
+
+/// The live stream of the events after `after` (bounded by [`STREAMS_MAX`]): the API's and
+/// the dashboard's.
+pub(crate) fn live(
+    app: &AppState,
+    after: u64,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, ApiError> {
     let permit =
         app.streams.clone().try_acquire_owned().map_err(|_| {
             ApiError::Unavailable("too many live event streams; retry later".into())
         })?;
     let cursor = Cursor {
         head: app.model.watch_head(),
+        stopping: app.stopping.clone(),
         app: app.clone(),
         after,
         pending: Vec::new().into_iter(),
         _permit: permit,
     };
     Ok(Sse::new(stream(cursor)).keep_alive(KeepAlive::default()))
+}
+
+/// The dashboard's stream (`GET /events`, for its live pages): whoever may read the pages,
+/// from `Last-Event-ID` when the browser resumes, else from the head now (a page already
+/// shows what came before).
+pub(crate) async fn from_now(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, ApiError> {
+    let after = match headers.get("last-event-id") {
+        Some(_) => start(headers, &EventsQuery::default())?,
+        None => {
+            app.model.ensure_fresh().await?;
+            app.model.state().read().await.head()
+        }
+    };
+    live(app, after)
 }
 
 /// The semaphore that bounds live streams.

@@ -20,6 +20,7 @@
 pub mod api_types;
 mod auth;
 mod backend;
+mod deliver;
 mod error;
 mod events;
 mod extract;
@@ -34,6 +35,7 @@ pub mod throttle;
 mod ticker;
 mod tls;
 mod web;
+mod webhooks;
 mod writer;
 
 use std::future::Future;
@@ -45,6 +47,7 @@ use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+pub use deliver::WebhookConfig;
 pub use error::ApiError;
 pub use fairshare_ops::backend::Backend;
 pub use limiter::{JOIN_BURST, JOIN_REFILL};
@@ -87,6 +90,8 @@ pub struct ServerConfig {
     pub session_max: Duration,
     /// Reached over HTTPS: a TLS proxy in front (`--behind-https-proxy`) or TLS here.
     pub https: Https,
+    /// How webhooks are retried and when one is paused.
+    pub webhooks: WebhookConfig,
 }
 
 /// How clients reach the server.
@@ -118,6 +123,7 @@ impl ServerConfig {
             session_idle: web::SessionConfig::default().idle,
             session_max: web::SessionConfig::default().absolute,
             https: Https::No,
+            webhooks: WebhookConfig::default(),
         }
     }
 }
@@ -139,6 +145,13 @@ pub(crate) struct AppInner {
     pub sessions: web::SessionConfig,
     /// Rate-limits keyless join requests per client address (API and dashboard).
     pub joins: limiter::Limiter,
+    /// The webhook tables (configuration, cursors, delivery logs).
+    pub hooks: webhooks::Hooks,
+    /// Wakes the webhook supervisor when the API adds, removes or resumes one.
+    pub hooks_changed: Arc<tokio::sync::Notify>,
+    /// True once the server stops: live event streams end (a graceful shutdown waits for
+    /// every open response, and a stream never ends by itself).
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 pub(crate) type AppState = Arc<AppInner>;
@@ -181,6 +194,11 @@ pub async fn serve_on(
     let _checkpointer = opened.checkpointer;
     let model = Arc::new(opened.model);
     let (writer, writer_task) = writer::spawn(opened.book, model.clone(), backend.clone());
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    };
     let app: AppState = Arc::new(AppInner {
         model,
         writer,
@@ -196,8 +214,12 @@ pub async fn serve_on(
             secure: config.https != Https::No,
         },
         joins: limiter::Limiter::for_joins(),
+        hooks: Arc::new(std::sync::Mutex::new(opened.webhooks)),
+        hooks_changed: Arc::new(tokio::sync::Notify::new()),
+        stopping,
     });
     let ticker = tokio::spawn(ticker::enact_due(app.clone(), config.enact_every));
+    let deliveries = tokio::spawn(deliver::supervise(app.clone(), config.webhooks.clone()));
     let router = routes::router(app);
     let addr = axum::serve::Listener::local_addr(&listener)?;
     tracing::info!(%addr, public = config.public, "fairshare server listening");
@@ -211,6 +233,10 @@ pub async fn serve_on(
     // ticker stops, the writer commits what is still queued, then stops.
     ticker.abort();
     let _ = ticker.await;
+    // Deliveries stop with the server (each worker with them): the cursors are in the store,
+    // so the next start resumes them.
+    deliveries.abort();
+    let _ = deliveries.await;
     writer_task.await.context("the writer task panicked")?;
     tracing::info!("fairshare server stopped");
     served.context("the HTTP server failed")

@@ -288,7 +288,7 @@ pub(crate) fn request_from_pairs<O: Operation>(
 }
 
 /// A deserialisation error that names the field it is in (`limit: invalid digit ...`).
-fn field_error<E: std::fmt::Display>(error: &serde_path_to_error::Error<E>) -> String {
+pub(crate) fn field_error<E: std::fmt::Display>(error: &serde_path_to_error::Error<E>) -> String {
     let path = error.path().to_string();
     if path == "." {
         error.inner().to_string()

@@ -106,6 +106,24 @@ fn table() -> Vec<Served> {
         route(Get, "/api/v1/export", h::export),
         route(Get, "/api/v1/agents/{agent}/keys", h::list_keys),
         route(Get, "/api/v1/events", crate::events::events),
+        // webhooks (server configuration beside the credentials, custodians only)
+        route(Method::Post, "/api/v1/webhooks", crate::webhooks::add),
+        route(Get, "/api/v1/webhooks", crate::webhooks::list),
+        route(
+            Method::Delete,
+            "/api/v1/webhooks/{id}",
+            crate::webhooks::remove,
+        ),
+        route(
+            Method::Post,
+            "/api/v1/webhooks/{id}/resume",
+            crate::webhooks::resume,
+        ),
+        route(
+            Get,
+            "/api/v1/webhooks/{id}/deliveries",
+            crate::webhooks::deliveries,
+        ),
         // campaigns
         read::<resources::ListCampaigns>(),
         write::<resources::OpenCampaign>(),
@@ -352,6 +370,8 @@ impl Modify for BearerAuth {
     paths(
         h::healthz, h::openapi_json,
         h::export, crate::events::events, h::list_keys,
+        crate::webhooks::add, crate::webhooks::list, crate::webhooks::remove,
+        crate::webhooks::resume, crate::webhooks::deliveries,
     ),
     // Referenced only from response sets and query parameters, which utoipa does not collect.
     components(schemas(Problem)),
@@ -366,6 +386,7 @@ impl Modify for BearerAuth {
         (name = "plans", description = "Distribution plans (value equations)"),
         (name = "revenue", description = "Revenue, distributions, statements and balances"),
         (name = "log", description = "The event log: pages, verify, export"),
+        (name = "webhooks", description = "Webhooks: signed POSTs of new events, for custodians"),
         (name = "campaigns", description = "Internal crowdfunding of shared resources"),
         (name = "resources", description = "Shared resources: co-owners, fees, charged use"),
         (name = "tokens", description = "Project tokens: supply, reserve, redemption, payments"),

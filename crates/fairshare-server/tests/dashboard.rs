@@ -1253,3 +1253,87 @@ fn the_correction_forms_post_the_api_requests() {
     assert_ne!(again.status(), 500);
     assert_eq!(api.head(), events);
 }
+
+/// The project page's approval queue follows the event stream: work logged through the API
+/// appears in the open page, and leaves it once approved, without a reload.
+#[test]
+fn the_approval_queue_updates_live_in_a_browser() {
+    let book = TestBook::sqlite();
+    seed(&book);
+    let marie = common::create_api_key(&book.url, "marie").expect("marie's key");
+    let luc = common::create_api_key(&book.url, "luc").expect("luc's key");
+    let server = TestServer::start(&book.url);
+    let base = server.base.clone();
+    browse(&server.base, |b| async move {
+        b.log_in("luc").await;
+        b.go("/projects/forillon").await;
+        b.wait_text("#pending", "Nothing is waiting.").await;
+        let api = reqwest::Client::new();
+        let logged = api
+            .post(format!("{base}/api/v1/projects/forillon/contributions"))
+            .bearer_auth(&marie)
+            .json(&serde_json::json!({"agent": "marie", "kind": "work",
+                "category": "engineering", "hours": "3"}))
+            .send()
+            .await
+            .expect("log");
+        assert_eq!(logged.status(), 201);
+        let row = b.wait_text("#pending-3", "engineering").await;
+        assert!(row.contains("marie") && row.contains("135"), "{row}");
+        assert!(b.client.find(Locator::Css("#approve-3")).await.is_ok());
+        let approved = api
+            .post(format!("{base}/api/v1/contributions/3/approve"))
+            .bearer_auth(&luc)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("approve");
+        assert_eq!(approved.status(), 200);
+        b.wait_text("#pending", "Nothing is waiting.").await;
+    });
+    server.stop().expect("server stops");
+}
+
+/// The dashboard's event stream (what `live.js` follows) is for whoever may read the pages:
+/// on a private network, a session; from the head on unless the browser resumes.
+#[test]
+fn the_dashboard_stream_needs_a_session_on_a_private_network() {
+    let book = TestBook::sqlite();
+    seed(&book);
+    let server = TestServer::start_with(&book.url, |c| c.public = false);
+    let base = &server.base;
+    let refused = http().get(format!("{base}/events")).send().expect("get");
+    assert_eq!(refused.status(), 401);
+    assert_eq!(
+        common::header(&refused, "content-type"),
+        "application/problem+json"
+    );
+    let session = log_in(base, "olga");
+    let mut stream = http()
+        .get(format!("{base}/events"))
+        .header("cookie", &session)
+        .header("last-event-id", "5")
+        .send()
+        .expect("stream");
+    assert_eq!(stream.status(), 200);
+    assert!(common::header(&stream, "content-type").starts_with("text/event-stream"));
+    // Resumed after event 5: event 6 (the last seeded one) comes first.
+    let mut seen = String::new();
+    let mut buffer = [0u8; 4096];
+    while !seen.contains("\n\n") {
+        let n = std::io::Read::read(&mut stream, &mut buffer).expect("read");
+        assert!(n > 0, "the stream ended: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
+    }
+    assert!(seen.contains("id: 6\n"), "{seen}");
+    let js = http()
+        .get(format!("{base}/static/live.js"))
+        .send()
+        .expect("get");
+    assert_eq!(js.status(), 200);
+    assert!(
+        js.text()
+            .expect("js")
+            .contains("new EventSource(\"/events\")")
+    );
+}

@@ -99,3 +99,22 @@ fn a_client_resumes_after_a_disconnect_and_misses_nothing() {
         .expect("answer");
     assert_eq!(bad.status(), 400);
 }
+
+/// An open stream (a dashboard page's, or an integration's) ends when the server stops: a
+/// graceful stop waits for every open response, and a stream never ends by itself.
+#[test]
+fn an_open_stream_does_not_hold_up_a_stop() {
+    let book = TestBook::sqlite();
+    book.setup(vec![Command::add_project("p", "CAD", 2)]);
+    let server = TestServer::start(&book.url);
+    let stream = open(&server, None);
+    let (stopped, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = stopped.send(server.stop().map_err(|e| e.to_string()));
+    });
+    let outcome = done
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the server stops while a stream is open");
+    assert_eq!(outcome, Ok(()));
+    drop(stream);
+}

@@ -847,6 +847,22 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             ),
             200,
         ),
+        // webhooks (server configuration): the custodian adds webhook 1, resumes and removes it
+        custodian_only(
+            "POST",
+            "/api/v1/webhooks".into(),
+            Some(
+                json!({"url": "http://127.0.0.1:9/hook", "events": ["*"], "secret": "whsec_roles_0123456789"}),
+            ),
+            201,
+        ),
+        custodian_only(
+            "POST",
+            "/api/v1/webhooks/1/resume".into(),
+            Some(json!({})),
+            200,
+        ),
+        custodian_only("DELETE", "/api/v1/webhooks/1".into(), None, 200),
         custodian_only(
             "POST",
             "/api/v1/exchanges".into(),

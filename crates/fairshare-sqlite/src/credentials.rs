@@ -15,7 +15,10 @@ use crate::{busy_wait, read_meta_version};
 /// `credentials_version` in the book's meta table, apart from the event log's
 /// `schema_version`: a book is readable (even read-only) by a build that never touched its
 /// credentials.
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../migrations/0001_credentials.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("../migrations/0001_credentials.sql")),
+    (2, include_str!("../migrations/0002_webhooks.sql")),
+];
 const VERSION_KEY: &str = "credentials_version";
 
 const KEY_COLUMNS: &str = "id, agent, created_at, expires_at, revoked_at";
@@ -27,8 +30,8 @@ const KEY_COLUMNS: &str = "id, agent, created_at, expires_at, revoked_at";
 /// for it like the event store does; the file stays in the WAL mode the book set. Nothing is
 /// cached: every call reads the file, so a key revoked by another process is refused at once.
 pub struct SqliteCredentials {
-    conn: Connection,
-    path: PathBuf,
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
 }
 
 impl std::fmt::Debug for SqliteCredentials {
@@ -280,6 +283,6 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
     )
 }
 
-fn backend(what: &str, path: &Path, e: rusqlite::Error) -> CredentialError {
+pub(crate) fn backend(what: &str, path: &Path, e: rusqlite::Error) -> CredentialError {
     CredentialError::Backend(format!("{what} {}: {e}", path.display()))
 }

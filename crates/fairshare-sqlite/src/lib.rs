@@ -17,6 +17,7 @@
 mod backup;
 mod checkpoint;
 mod credentials;
+mod webhooks;
 
 pub use backup::backup_file;
 pub use checkpoint::{CHECKPOINT_INTERVAL, Checkpointer};

@@ -70,7 +70,7 @@ fn keys_of_an_older_server_still_authenticate() {
     let dir = tempdir();
     let path = old_book(dir.path());
     credentials::old_credentials_survive_migration(&mut open(&path));
-    assert_eq!(meta(&path, "credentials_version").as_deref(), Some("1"));
+    assert_eq!(meta(&path, "credentials_version").as_deref(), Some("2"));
     assert_eq!(
         meta(&path, "schema_version").as_deref(),
         Some("1"),
@@ -106,7 +106,7 @@ fn new_books_get_the_tables_too() {
     let mut s = open(&path);
     assert!(s.list_api_keys("ana").expect("list").is_empty());
     assert_eq!(s.path(), path.as_path());
-    assert_eq!(meta(&path, "credentials_version").as_deref(), Some("1"));
+    assert_eq!(meta(&path, "credentials_version").as_deref(), Some("2"));
 }
 
 #[test]

@@ -17,8 +17,10 @@
 //! [`credentials`]).
 
 pub mod credentials;
+pub mod webhooks;
 
 pub use credentials::{CredentialFactory, run_credentials};
+pub use webhooks::{WebhookFactory, run_webhooks};
 
 use crate::{EventRow, SNAPSHOTS_KEPT, Store, StoreError, StoreResult};
 use std::collections::HashSet;

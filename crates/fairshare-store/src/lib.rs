@@ -7,10 +7,12 @@
 //!
 //! Beside the log, each backend keeps the agents' credentials (API key hashes, password hashes)
 //! behind [`credentials::CredentialStore`], with a conformance suite of its own
-//! ([`conformance::run_credentials`]).
+//! ([`conformance::run_credentials`]), and the server's webhooks behind
+//! [`webhooks::WebhookStore`] ([`conformance::run_webhooks`]).
 
 pub mod conformance;
 pub mod credentials;
+pub mod webhooks;
 
 use thiserror::Error;
 

@@ -54,6 +54,7 @@ pub use session::SessionConfig;
 const HTMX_JS: &str = include_str!("static/htmx.min.js");
 const STYLE_CSS: &str = include_str!("static/style.css");
 const TIMER_JS: &str = include_str!("static/timer.js");
+const LIVE_JS: &str = include_str!("static/live.js");
 
 /// The dashboard's routes, merged into the server's router.
 pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
@@ -90,6 +91,8 @@ pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
         .route("/static/htmx.min.js", get(htmx))
         .route("/static/style.css", get(style))
         .route("/static/timer.js", get(timer))
+        .route("/static/live.js", get(live_js))
+        .route("/events", get(live_events))
         .layer(Extension(Arc::new(Sessions::new(sessions))))
         .layer(axum::middleware::from_fn(headers::security_headers))
 }
@@ -115,6 +118,23 @@ async fn style() -> Response {
 
 async fn timer() -> Response {
     asset("text/javascript; charset=utf-8", TIMER_JS)
+}
+
+async fn live_js() -> Response {
+    asset("text/javascript; charset=utf-8", LIVE_JS)
+}
+
+/// The event stream of the live pages (`static/live.js`), for whoever may read the pages: a
+/// session on a private network (the API's `/api/v1/events` wants a key).
+async fn live_events(State(app): State<AppState>, viewer: Viewer, headers: HeaderMap) -> Response {
+    if may_read(&app, &viewer).is_err() {
+        return ApiError::Unauthenticated("log in to follow this network's events".into())
+            .into_response();
+    }
+    match crate::events::from_now(&app, &headers).await {
+        Ok(stream) => stream.into_response(),
+        Err(error) => error.into_response(),
+    }
 }
 
 /// Who is looking: the logged-in agent and the session's CSRF token, if any.

@@ -1,0 +1,158 @@
+//! `webhook add|list|remove|resume|deliveries`: the server's webhooks, kept beside the book's
+//! credentials (custodians only: the actor of `--as`, or the operator). A running server
+//! notices a change within seconds.
+
+use anyhow::Result;
+use clap::Subcommand;
+use fairshare_ops::webhooks::{
+    self, AddWebhook, DeliveriesOut, DeliveryOut, WebhookOut, WebhooksOut, may_manage,
+};
+use fairshare_ops::{Clock, OpResult};
+use fairshare_store::webhooks::WebhookStore;
+
+use crate::invocation::Invocation;
+use crate::render::{Output, Table, Text};
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCmd {
+    /// POST every later event of these kinds to URL, signed with the secret
+    /// (`X-Fairshare-Signature`, docs/API.md)
+    Add {
+        /// Where events are POSTed: an http:// or https:// URL
+        url: String,
+        /// Event kinds, comma-separated operation names (`log,approve`), or `*` for every event
+        #[arg(long, value_name = "KINDS", value_delimiter = ',', required = true)]
+        events: Vec<String>,
+        /// Signs every delivery (16 to 512 bytes); stored, never shown again
+        #[arg(long, value_name = "SECRET")]
+        secret: String,
+    },
+    /// Every webhook: URL, kinds, the secret's fingerprint, last event delivered, failures, pause
+    List,
+    /// Remove a webhook and its delivery log
+    Remove { id: u64 },
+    /// Resume a paused webhook: the events it missed are delivered in order
+    Resume { id: u64 },
+    /// A webhook's latest delivery attempts, newest first
+    Deliveries {
+        id: u64,
+        /// Most attempts to show (1 to 1000)
+        #[arg(long, default_value_t = webhooks::DELIVERIES_DEFAULT)]
+        limit: usize,
+    },
+}
+
+pub fn webhook(s: &Invocation, command: WebhookCmd) -> Result<Box<dyn Output>> {
+    let book = s.open_book()?;
+    let custodian = may_manage(book.state(), s.actor())?;
+    let head = book.state().head();
+    let mut store = s.backend()?.open_webhooks()?;
+    let store: &mut dyn WebhookStore = store.as_mut();
+    // A webhook's times are real time, whatever FAIRSHARE_NOW says (as a key's are).
+    let now = Clock::System.now_text();
+    let shown: OpResult<Box<dyn Output>> = match command {
+        WebhookCmd::Add {
+            url,
+            events,
+            secret,
+        } => {
+            let request = AddWebhook {
+                url,
+                events,
+                secret,
+            };
+            webhooks::add(store, &custodian, &request, &now, head).map(boxed)
+        }
+        WebhookCmd::List => webhooks::list(store, &custodian).map(boxed),
+        WebhookCmd::Remove { id } => webhooks::remove(store, &custodian, id).map(boxed),
+        WebhookCmd::Resume { id } => webhooks::resume(store, &custodian, id).map(boxed),
+        WebhookCmd::Deliveries { id, limit } => {
+            webhooks::deliveries(store, &custodian, id, Some(limit)).map(boxed)
+        }
+    };
+    Ok(shown?)
+}
+
+fn boxed<V: Output + 'static>(view: V) -> Box<dyn Output> {
+    Box::new(view)
+}
+
+fn state(hook: &WebhookOut) -> String {
+    match (&hook.paused_at, hook.failures) {
+        (Some(at), _) => format!(
+            "paused {at}: {}",
+            hook.pause_reason.as_deref().unwrap_or("")
+        ),
+        (None, 0) => "running".to_string(),
+        (None, n) => format!(
+            "running, {n} failures since {}",
+            hook.failing_since.as_deref().unwrap_or("?")
+        ),
+    }
+}
+
+impl Text for WebhookOut {
+    fn to_text(&self) -> String {
+        format!(
+            "webhook {} to {}\n  events: {}\n  secret: {} (never shown)\n  created by {} at {}\n  \
+             delivered up to event {}\n  {}\n",
+            self.id,
+            self.url,
+            self.events.join(","),
+            self.secret_fingerprint,
+            self.created_by,
+            self.created_at,
+            self.cursor,
+            state(self)
+        )
+    }
+}
+
+impl Text for WebhooksOut {
+    fn to_text(&self) -> String {
+        if self.webhooks.is_empty() {
+            return "no webhook: add one with `fairshare webhook add URL --events KINDS \
+                    --secret SECRET`\n"
+                .to_string();
+        }
+        let mut table =
+            Table::new(&["id", "url", "events", "secret", "cursor", "state"]).right(&[0, 4]);
+        for hook in &self.webhooks {
+            table.row(vec![
+                hook.id.to_string(),
+                hook.url.clone(),
+                hook.events.join(","),
+                hook.secret_fingerprint.clone(),
+                hook.cursor.to_string(),
+                state(hook),
+            ]);
+        }
+        table.render("")
+    }
+}
+
+fn outcome(delivery: &DeliveryOut) -> String {
+    match (&delivery.error, delivery.status) {
+        (None, Some(status)) => format!("delivered ({status})"),
+        (None, None) => "delivered".to_string(),
+        (Some(error), _) => error.clone(),
+    }
+}
+
+impl Text for DeliveriesOut {
+    fn to_text(&self) -> String {
+        if self.deliveries.is_empty() {
+            return format!("webhook {} has no delivery attempt yet\n", self.webhook);
+        }
+        let mut table = Table::new(&["event", "attempt", "at", "outcome"]).right(&[0, 1]);
+        for delivery in &self.deliveries {
+            table.row(vec![
+                delivery.seq.to_string(),
+                delivery.attempt.to_string(),
+                delivery.at.clone(),
+                outcome(delivery),
+            ]);
+        }
+        table.render("")
+    }
+}
