@@ -59,7 +59,7 @@ impl LogQuery {
         (self.kind.is_empty() || command.op() == self.kind)
             && (self.agent.is_empty()
                 || actor == self.agent
-                || agents_of(command).iter().any(|a| *a == self.agent))
+                || agents_of(command).contains(&self.agent))
             && (self.project.is_empty()
                 || project_of(state, command).as_deref() == Some(self.project.as_str()))
     }

@@ -348,19 +348,23 @@ fn peer_sentence(state: &State, actor: &str, command: &Command) -> String {
             from,
             to,
             points: 0,
-        } => format!("{from} took back the points given to {to} in round {round}"),
+        } => format!(
+            "{from} took back the points given to {to} in round {round}{}",
+            recorded_by(actor, from)
+        ),
         Command::Give {
             round,
             from,
             to,
             points,
         } => format!(
-            "{from} gave {} to {to} in round {round}",
+            "{from} gave {} to {to} in round {round}{}",
             plural(
                 usize::try_from(*points).unwrap_or(usize::MAX),
                 "point",
                 "points"
-            )
+            ),
+            recorded_by(actor, from)
         ),
         Command::OptOut { round, agent } => {
             format!("{agent} declined to receive points in round {round}")

@@ -3,6 +3,7 @@
 //! blocking HTTP client.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod web;
 
 use std::collections::BTreeMap;
