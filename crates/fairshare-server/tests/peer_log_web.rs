@@ -189,8 +189,14 @@ async fn giving_points(b: &Browser) {
         b.text("#round-shares-2 tbody").await,
         "abran 30 100.00%\nluc 0 0.00%\nmarie 0 0.00%"
     );
+    // With htmx, what would be left shows as the points are typed.
     b.select("#give-to-2", "luc").await;
+    b.fill("#give-points-2", "20").await;
+    b.wait_text("#after-gift-2", "After this gift: 50 of 100 left.")
+        .await;
     b.fill("#give-points-2", "71").await;
+    b.wait_text("#after-gift-2", "That is 1 more than you have left.")
+        .await;
     b.submit("#give-submit-2").await;
     assert_eq!(
         b.text("#give-points-error").await,

@@ -9,7 +9,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -20,9 +20,10 @@ use fairshare_ops::peer::{
     OptOut, PoolsOut, RecordCaptable, RoundShow, SetBlend, StewardAwardsOut, StewardGive,
 };
 use fairshare_ops::{Read, Reading, Write};
+use serde::Deserialize;
 
 use super::pages::{Errors, FormError, Nav, nav, render, role_of};
-use super::{FormPage, Viewer, WebForm, form_op_on, may_read, page_of};
+use super::{FormPage, Viewer, WebForm, form_op_on, html, may_read, page_of, read};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -31,6 +32,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/projects/{slug}/peer", get(peer))
         .route("/projects/{slug}/peer/rounds", post(open_round))
         .route("/projects/{slug}/peer/rounds/{round}/give", post(give))
+        .route("/projects/{slug}/peer/rounds/{round}/left", get(left_after))
         .route(
             "/projects/{slug}/peer/rounds/{round}/opt-out",
             post(opt_out),
@@ -269,6 +271,70 @@ async fn peer(State(app): State<AppState>, viewer: Viewer, Path(slug): Path<Stri
         return *to;
     }
     page(&app, &viewer, &slug, None, StatusCode::OK).await
+}
+
+/// The give form's fields as they are typed.
+#[derive(Debug, Default, Deserialize)]
+struct Typed {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    points: String,
+}
+
+/// What the viewer would have left after the gift typed: the gift replaces what they give
+/// `to` now.
+fn left_words(round: &fairshare_core::Round, giver: &str, typed: &Typed) -> String {
+    let Ok(points) = typed.points.trim().parse::<u64>() else {
+        return "Points are a whole number.".to_string();
+    };
+    let now = round
+        .gifts
+        .get(giver)
+        .and_then(|g| g.get(&typed.to))
+        .copied()
+        .unwrap_or(0);
+    let after = (round.spent(giver) - now).saturating_add(points);
+    match round.budget.checked_sub(after) {
+        Some(left) => format!("After this gift: {left} of {} left.", round.budget),
+        None => format!("That is {} more than you have left.", after - round.budget),
+    }
+}
+
+#[derive(Template)]
+#[template(
+    source = r#"<p id="after-gift-{{ round }}" class="hint" aria-live="polite">{{ words }}</p>"#,
+    ext = "html"
+)]
+struct AfterGift {
+    round: u64,
+    words: String,
+}
+
+/// The points left after the gift being typed, for htmx to show under the give form
+/// (records nothing).
+async fn left_after(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path((_slug, round)): Path<(String, u64)>,
+    Query(typed): Query<Typed>,
+) -> Response {
+    if let Err(to) = may_read(&app, &viewer) {
+        return *to;
+    }
+    let giver = viewer.agent.clone().unwrap_or_default();
+    let words = read(&app, |state| {
+        Ok(left_words(state.peer_round(round)?, &giver, &typed))
+    })
+    .await;
+    let words = match words {
+        Ok(words) => words,
+        Err(error) => error.detail(),
+    };
+    match render(AfterGift { round, words }) {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(error) => super::api_error_page(&viewer, error),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
