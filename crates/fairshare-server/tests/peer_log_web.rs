@@ -198,6 +198,19 @@ async fn giving_points(b: &Browser) {
     b.wait_text("#after-gift-2", "That is 1 more than you have left.")
         .await;
     b.submit("#give-submit-2").await;
+    let chosen = b
+        .client
+        .find(Locator::Css("#give-to-2"))
+        .await
+        .expect("recipients")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(
+        chosen.as_deref(),
+        Some("luc"),
+        "the refused gift's recipient stays chosen"
+    );
     assert_eq!(
         b.text("#give-points-error").await,
         "marie would give 101 points in round 2, over the budget of 100 (30 already given to \
@@ -387,9 +400,19 @@ fn said_in(html: &str) -> Vec<String> {
 }
 
 #[test]
-fn the_log_filters_by_agent_project_and_kind() {
+fn the_log_filters_by_agent_project_and_kind_a_page_at_a_time() {
     let book = TestBook::sqlite();
     seed(&book);
+    // 40 more events: abran's hours, events 21 to 60.
+    book.setup(vec![
+        Command::log_work(
+            "forillon",
+            "abran",
+            "engineering",
+            "1"
+        );
+        40
+    ]);
     let server = TestServer::start(&book.url);
     let base = &server.base;
     // marie's events: she is added, logs work, gives points (luc records it) and receives
@@ -422,10 +445,30 @@ fn the_log_filters_by_agent_project_and_kind() {
     let verified = page_of(base, "", "/log?verify=1");
     assert_eq!(
         text_of(&verified, "verify-ok"),
-        "The log is sound: 20 events checked, every hash and every outcome recomputed; head "
+        "The log is sound: 60 events checked, every hash and every outcome recomputed; head "
     );
-    // A page of 50 rows links to the older ones.
-    assert!(!verified.contains("id=\"log-older\""));
+    // 50 events a page, newest first; the next page starts before the last one shown.
+    let newest = said_in(&verified);
+    assert_eq!(newest.len(), 50);
+    assert!(verified.contains("<tr id=\"event-60\">") && verified.contains("<tr id=\"event-11\">"));
+    assert!(!verified.contains("<tr id=\"event-10\">"));
+    assert!(verified.contains("<a href=\"/log?before=11\" id=\"log-older\">"));
+    let older = page_of(base, "", "/log?before=11");
+    assert_eq!(said_in(&older).len(), 10);
+    assert_eq!(
+        said_in(&older).last().map(String::as_str),
+        Some("operator added luc as a custodian")
+    );
+    assert!(!older.contains("id=\"log-older\""), "the log's start");
+    assert!(older.contains("<a href=\"/log?before=61\" id=\"log-newest\">"));
+    // Filters carry over to the older pages.
+    assert_eq!(
+        said_in(&page_of(base, "", "/log?agent=marie&before=9")),
+        [
+            "marie logged 10 h of engineering on forillon (recorded by operator)",
+            "operator added marie as an affiliate",
+        ]
+    );
     server.stop().expect("server stops");
 }
 

@@ -54,6 +54,10 @@ pub(super) struct LogQuery {
 }
 
 impl LogQuery {
+    fn filters(&self) -> bool {
+        !(self.agent.is_empty() && self.project.is_empty() && self.kind.is_empty())
+    }
+
     fn matches(&self, state: &BookState, actor: &str, body: &EventBody) -> bool {
         let command = &body.command;
         (self.kind.is_empty() || command.op() == self.kind)
@@ -110,16 +114,27 @@ struct Found {
     older: Option<u64>,
 }
 
-/// The events before `before` (the head when absent) that match, newest first: walks back
-/// a chunk at a time until a page is full, the log's start, or [`LOG_SCAN_MAX`] events.
-fn find(store: &mut dyn Store, state: &BookState, query: &LogQuery) -> Result<Found, ApiError> {
+/// The `rows` events before `before` (the head when absent) that match, newest first: walks
+/// back a chunk at a time until the page is full, the log's start, or [`LOG_SCAN_MAX`] events.
+fn find(
+    store: &mut dyn Store,
+    state: &BookState,
+    query: &LogQuery,
+    rows: usize,
+) -> Result<Found, ApiError> {
+    // Without a filter every event is shown: read no more than the page.
+    let chunk_events = if query.filters() {
+        LOG_CHUNK
+    } else {
+        u64::try_from(rows.max(1)).unwrap_or(LOG_CHUNK)
+    };
     let head = store.head()?;
     // The newest event still to look at.
     let mut end = query.before.map_or(head, |b| b.saturating_sub(1).min(head));
     let floor = end.saturating_sub(LOG_SCAN_MAX);
     let mut events: Vec<Said> = Vec::new();
     while end > floor {
-        let start = end.saturating_sub(LOG_CHUNK).max(floor);
+        let start = end.saturating_sub(chunk_events).max(floor);
         let mut chunk = Vec::new();
         let mut stopped = false;
         let scanned = store.scan(start, &mut |row| {
@@ -144,9 +159,9 @@ fn find(store: &mut dyn Store, state: &BookState, query: &LogQuery) -> Result<Fo
         if !stopped {
             scanned?;
         }
-        let room = LOG_PAGE_ROWS - events.len();
+        let room = rows - events.len();
         events.extend(chunk.into_iter().rev().take(room));
-        if events.len() == LOG_PAGE_ROWS {
+        if events.len() == rows {
             let last = events.last().map_or(0, |e| e.seq);
             return Ok(Found {
                 older: (last > 1).then_some(last),
@@ -170,9 +185,7 @@ pub(crate) async fn recent(app: &AppState, n: usize) -> Result<(HeadOut, Vec<Sai
             let head = ShowHead {}.view(store)?;
             // The store before the state, as the read model's own catch-up takes them.
             let state = model.state().blocking_read();
-            let query = LogQuery::default();
-            let mut found = find(store, &state, &query)?;
-            found.events.truncate(n);
+            let found = find(store, &state, &LogQuery::default(), n)?;
             Ok((head, found.events))
         })
     })
@@ -239,7 +252,7 @@ async fn log_page(
             let head = ShowHead {}.view(store)?;
             let state = model.state().blocking_read();
             let projects = state.projects().map(|p| p.slug.to_string()).collect();
-            Ok((head, find(store, &state, &asked)?, projects))
+            Ok((head, find(store, &state, &asked, LOG_PAGE_ROWS)?, projects))
         })
     })
     .await;

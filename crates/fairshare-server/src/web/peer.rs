@@ -294,7 +294,10 @@ fn left_words(round: &fairshare_core::Round, giver: &str, typed: &Typed) -> Stri
         .and_then(|g| g.get(&typed.to))
         .copied()
         .unwrap_or(0);
-    let after = (round.spent(giver) - now).saturating_add(points);
+    let after = round
+        .spent(giver)
+        .saturating_sub(now)
+        .saturating_add(points);
     match round.budget.checked_sub(after) {
         Some(left) => format!("After this gift: {left} of {} left.", round.budget),
         None => format!("That is {} more than you have left.", after - round.budget),
