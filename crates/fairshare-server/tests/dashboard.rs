@@ -185,15 +185,7 @@ async fn story(b: &Browser) {
     b.click("#timer-start").await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
     b.click("#timer-stop").await;
-    let timed = b
-        .client
-        .find(Locator::Css("#work-hours"))
-        .await
-        .expect("hours")
-        .prop("value")
-        .await
-        .expect("value")
-        .unwrap_or_default();
+    let timed = b.value("#work-hours").await;
     assert!(
         timed.parse::<f64>().is_ok(),
         "the timer filled the hours: {timed:?}"

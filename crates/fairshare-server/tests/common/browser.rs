@@ -212,6 +212,18 @@ impl Browser {
         );
     }
 
+    /// The current value of the field `css` (what is typed or chosen).
+    pub async fn value(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
+    }
+
     /// Chooses `value` in the select `css`.
     pub async fn select(&self, css: &str, value: &str) {
         self.client
