@@ -118,6 +118,11 @@ pub(crate) async fn export(
     _reader: Reader,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
+    export_as(app, query).await
+}
+
+/// The export a reader asked for (the API's, or the dashboard's for a logged-in member).
+pub(crate) async fn export_as(app: AppState, query: ExportQuery) -> Result<Response, ApiError> {
     let format = match query.format.as_deref() {
         None => Format::Jsonl,
         // An unknown value of a query field is a malformed query, as for every other field.

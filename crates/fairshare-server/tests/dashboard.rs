@@ -185,15 +185,7 @@ async fn story(b: &Browser) {
     b.click("#timer-start").await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
     b.click("#timer-stop").await;
-    let timed = b
-        .client
-        .find(Locator::Css("#work-hours"))
-        .await
-        .expect("hours")
-        .prop("value")
-        .await
-        .expect("value")
-        .unwrap_or_default();
+    let timed = b.value("#work-hours").await;
     assert!(
         timed.parse::<f64>().is_ok(),
         "the timer filled the hours: {timed:?}"
@@ -267,13 +259,8 @@ async fn story(b: &Browser) {
         source.contains("id=\"shares-chart\"><svg"),
         "the share chart is an svg"
     );
-    b.shot("project").await;
-    if b.shots.is_some() {
-        // The same page at a phone's width: the charts scale down.
-        b.client.set_window_size(390, 1500).await.expect("resize");
-        b.shot("project-phone").await;
-        b.client.set_window_size(1200, 1500).await.expect("resize");
-    }
+    // Also at a phone's width: the charts scale down.
+    b.shot_desktop_and_phone("project").await;
     b.submit("#statement-1").await;
     assert_eq!(b.path().await, "/distributions/1");
     assert!(b.text("#statement-amount").await.contains("1000.00 CAD"));

@@ -11,13 +11,16 @@
 mod forecast;
 mod governance;
 mod headers;
+mod log;
 mod membership;
 mod pages;
 mod resources;
+mod peer;
 mod session;
 pub mod svg;
 mod tokens;
 mod treasury;
+mod words;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,7 +38,6 @@ use fairshare_ops::Write;
 use fairshare_ops::contributions::{Approve, LogContribution, Reject};
 use fairshare_ops::corrections::{Adjust, ApproveCorrection, RejectCorrection, Reverse};
 use fairshare_ops::distributions::RecordRevenue;
-use fairshare_ops::log::{HeadOut, Scan, ShowHead};
 use fairshare_ops::membership::{AddMember, RemoveMember};
 use fairshare_ops::plans::{SetPlan, parse_plan_file};
 use fairshare_ops::projects::SetRate;
@@ -45,7 +47,6 @@ use crate::AppState;
 use crate::auth::ClientIp;
 use crate::error::ApiError;
 use forecast::EstimateQuery;
-use pages::RecentEvent;
 use session::{LOGIN_COOKIE, SESSION_COOKIE, Sessions};
 
 pub use pages::FormError;
@@ -84,6 +85,8 @@ pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
         .merge(governance::router())
         .merge(resources::router())
         .merge(tokens::router())
+        .merge(log::router())
+        .merge(peer::router())
         .route("/projects/{slug}/adjust", post(adjust))
         .route("/projects/{slug}/reverse", post(reverse))
         .route("/corrections/{id}/approve", post(approve_correction))
@@ -238,7 +241,7 @@ async fn overview(State(app): State<AppState>, viewer: Viewer) -> Response {
     if let Err(to) = may_read(&app, &viewer) {
         return *to;
     }
-    let recent = match recent_events(&app, 12).await {
+    let recent = match log::recent(&app, 12).await {
         Ok(recent) => recent,
         Err(error) => return api_error_page(&viewer, error),
     };
@@ -247,29 +250,6 @@ async fn overview(State(app): State<AppState>, viewer: Viewer) -> Response {
         Ok(body) => html(StatusCode::OK, body),
         Err(error) => api_error_page(&viewer, error),
     }
-}
-
-/// The last `n` events of the log: (seq, time, actor, op).
-/// The log's head (to publish elsewhere) and its last `n` events, newest first.
-async fn recent_events(app: &AppState, n: u64) -> Result<(HeadOut, Vec<RecentEvent>), ApiError> {
-    let model = app.model.clone();
-    tokio::task::spawn_blocking(move || {
-        model.with_store(|store| {
-            let shown = ShowHead {}.view(store)?;
-            let head = shown.events;
-            let mut events = Vec::new();
-            store.scan(head.saturating_sub(n), &mut |row| {
-                let op = fairshare_core::EventBody::from_json(&row.body)
-                    .map(|body| body.command.op().to_string())
-                    .unwrap_or_else(|_| "?".to_string());
-                events.push((row.seq, row.recorded_at, row.actor, op));
-                Ok(())
-            })?;
-            events.reverse();
-            Ok((shown, events))
-        })
-    })
-    .await?
 }
 
 async fn project(
@@ -369,6 +349,8 @@ pub(crate) enum FormPage {
     Resource(String),
     /// A token's page, by symbol.
     Token(String),
+    /// A project's peer valuation page.
+    Peer(String),
 }
 
 async fn form_page(
@@ -403,6 +385,7 @@ async fn form_page(
         FormPage::Token(symbol) => {
             tokens::page(app, viewer, symbol, &Fields::new(), Some(error), status).await
         }
+        FormPage::Peer(slug) => peer::page(app, viewer, slug, Some(error), status).await,
         FormPage::Membership => {
             membership::page(app, viewer, Default::default(), Some(error), status).await
         }

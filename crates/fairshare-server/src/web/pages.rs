@@ -217,20 +217,13 @@ struct ProjectRowView {
     distributed: String,
 }
 
-struct EventView {
-    seq: u64,
-    at: String,
-    actor: String,
-    op: String,
-}
-
 #[derive(Template)]
 #[template(path = "overview.html")]
 struct OverviewPage {
     nav: Nav,
     projects: Vec<ProjectRowView>,
     members: Vec<(String, Vec<String>)>,
-    recent: Vec<EventView>,
+    recent: Vec<super::log::Said>,
     /// The log's head, for anyone to copy and publish.
     head: HeadOut,
     agents: usize,
@@ -239,13 +232,10 @@ struct OverviewPage {
     distributions: usize,
 }
 
-/// One event of the overview's recent activity: sequence, time, actor, operation.
-pub type RecentEvent = (u64, String, String, String);
-
 pub fn overview(
     state: &State,
     viewer: &Viewer,
-    (head, recent): (HeadOut, Vec<RecentEvent>),
+    (head, recent): (HeadOut, Vec<super::log::Said>),
     today: Date,
 ) -> Result<String, ApiError> {
     let mut projects = Vec::new();
@@ -280,10 +270,7 @@ pub fn overview(
         nav: nav(viewer),
         projects,
         members,
-        recent: recent
-            .into_iter()
-            .map(|(seq, at, actor, op)| EventView { seq, at, actor, op })
-            .collect(),
+        recent,
         head,
         agents: state.agents().len(),
         contributions: state.contributions().len(),

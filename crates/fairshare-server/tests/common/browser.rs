@@ -1,7 +1,8 @@
-//! A real headless Chromium for the dashboard's browser tests (WebDriver through
-//! chromedriver): [`browse`] runs a story in it, skipped (with a line saying so) when
-//! `/usr/bin/chromium` or `/usr/bin/chromedriver` is missing. With `FAIRSHARE_SCREENSHOTS=1`,
-//! [`Browser::shot`] saves screenshots under `docs/screenshots/`.
+//! A real headless Chromium driven through chromedriver (WebDriver), for the dashboard's
+//! browser tests, and axe-core (vendored in `tests/data/axe/`) to check each page's
+//! accessibility. A test skips (with a line saying so) when `/usr/bin/chromium` or
+//! `/usr/bin/chromedriver` is missing. With `FAIRSHARE_SCREENSHOTS=1` `Browser::shot` saves
+//! screenshots under `docs/screenshots/`.
 
 use std::net::TcpStream;
 use std::panic::AssertUnwindSafe;
@@ -16,6 +17,8 @@ use super::web::PASSWORD;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// axe-core, vendored (MPL-2.0, its licence beside it).
+const AXE_JS: &str = include_str!("../data/axe/axe.min.js");
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -169,7 +172,94 @@ impl Browser {
         assert!(self.client.find(Locator::Css("#nav-login")).await.is_ok());
     }
 
+    /// axe-core's serious and critical violations on the page shown, one line each: the
+    /// rule, its impact and the elements at fault.
+    pub async fn axe_violations(&self) -> Vec<String> {
+        let loaded = self
+            .client
+            .execute("return typeof window.axe;", vec![])
+            .await
+            .expect("axe loaded?");
+        if loaded != serde_json::json!("object") {
+            self.client
+                .execute(&format!("{AXE_JS}\nreturn true;"), vec![])
+                .await
+                .expect("inject axe-core");
+        }
+        let found = self
+            .client
+            .execute(
+                "const results = await window.axe.run(document, {resultTypes: ['violations']});
+                 return results.violations
+                   .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => `${v.id} (${v.impact}): ${v.help}: `
+                     + v.nodes.map(n => n.target.join(' ')).join(', '));",
+                vec![],
+            )
+            .await
+            .expect("axe.run");
+        serde_json::from_value(found).expect("violations")
+    }
+
+    /// Goes to `path` and checks it with axe-core: no serious or critical violation.
+    pub async fn check_axe(&self, path: &str) {
+        self.go(path).await;
+        let violations = self.axe_violations().await;
+        assert!(
+            violations.is_empty(),
+            "{path} has accessibility violations:\n{}",
+            violations.join("\n")
+        );
+    }
+
+    /// The current value of the field `css` (what is typed or chosen).
+    pub async fn value(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
+    }
+
+    /// Chooses `value` in the select `css`.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .select_by_value(value)
+            .await
+            .expect("select");
+    }
+
+    /// `shot(name)`, and with screenshots asked for, `name-phone` at a phone's width too.
+    pub async fn shot_desktop_and_phone(&self, name: &str) {
+        self.shot(name).await;
+        if self.shots.is_some() {
+            self.client
+                .set_window_size(390, 1500)
+                .await
+                .expect("resize");
+            self.shot(&format!("{name}-phone")).await;
+            self.client
+                .set_window_size(1200, 1500)
+                .await
+                .expect("resize");
+        }
+    }
+
+    /// Checks the page shown with axe-core (every page a test photographs is checked), then
+    /// saves its screenshot `name` when screenshots are asked for.
     pub async fn shot(&self, name: &str) {
+        let violations = self.axe_violations().await;
+        assert!(
+            violations.is_empty(),
+            "{name} has accessibility violations:\n{}",
+            violations.join("\n")
+        );
         if let Some(dir) = &self.shots {
             let png = self.client.screenshot().await.expect("screenshot");
             std::fs::create_dir_all(dir).expect("screenshots dir");

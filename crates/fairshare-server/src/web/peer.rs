@@ -1,0 +1,472 @@
+//! Peer valuation on the dashboard (docs/PEER.md): `/projects/{slug}/peer` shows the project's
+//! rounds (the open one with the points each giver has left and the give form), steward
+//! points with their reasons, the blend of formula, peer and steward shares, the bounties
+//! board, the pool allocations and the cap table. Every form posts the API's request
+//! (`fairshare_ops::peer`) through [`form_op_on`], so the core decides who may do what,
+//! exactly as over the API: custodians open and close rounds, give steward points, set the
+//! blend, post and award bounties, allocate pools and record the cap table; an eligible
+//! member gives points and opts out.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use fairshare_core::{Role, State as BookState};
+use fairshare_ops::peer::{
+    AddBounty, AllocatePool, BlendedOut, BountiesOut, Captable, CaptableOut, CloseRound,
+    CompleteBounty, Give, ListBounties, ListPools, ListRounds, ListStewardAwards, OpenRound,
+    OptOut, PoolsOut, RecordCaptable, RoundShow, SetBlend, StewardAwardsOut, StewardGive,
+};
+use fairshare_ops::{Read, Reading, Write};
+use serde::Deserialize;
+
+use super::pages::{Errors, FormError, Nav, nav, render, role_of};
+use super::{FormPage, Viewer, WebForm, form_op_on, html, may_read, page_of, read};
+use crate::AppState;
+use crate::error::ApiError;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/projects/{slug}/peer", get(peer))
+        .route("/projects/{slug}/peer/rounds", post(open_round))
+        .route("/projects/{slug}/peer/rounds/{round}/give", post(give))
+        .route("/projects/{slug}/peer/rounds/{round}/left", get(left_after))
+        .route(
+            "/projects/{slug}/peer/rounds/{round}/opt-out",
+            post(opt_out),
+        )
+        .route(
+            "/projects/{slug}/peer/rounds/{round}/close",
+            post(close_round),
+        )
+        .route("/projects/{slug}/peer/steward", post(steward_give))
+        .route("/projects/{slug}/peer/blend", post(set_blend))
+        .route("/projects/{slug}/peer/bounties", post(add_bounty))
+        .route(
+            "/projects/{slug}/peer/bounties/complete",
+            post(complete_bounty),
+        )
+        .route("/projects/{slug}/peer/pools", post(allocate_pool))
+        .route("/projects/{slug}/peer/captable", post(record_captable))
+}
+
+/// An exact share ("0.333333333333333333") as a percentage rounded down to two decimals
+/// ("33.33%"); the exact decimal stays in the page as the cell's title.
+pub(super) fn percent(share: &str) -> String {
+    let (whole, fraction) = share.split_once('.').unwrap_or((share, ""));
+    let digits = format!("{fraction:0<4}");
+    let whole: u128 = whole.parse().unwrap_or(0);
+    let hundredths: u128 = digits[..4].parse().unwrap_or(0);
+    let basis = whole * 10_000 + hundredths;
+    format!("{}.{:02}%", basis / 100, basis % 100)
+}
+
+/// A share as the page shows it: the percentage, and the exact decimal.
+pub(super) struct ShareCell {
+    pub percent: String,
+    pub exact: String,
+}
+
+impl ShareCell {
+    fn of(exact: &str) -> ShareCell {
+        ShareCell {
+            percent: percent(exact),
+            exact: exact.to_string(),
+        }
+    }
+}
+
+/// An open round as its giver sees it.
+struct OpenRoundView {
+    round: RoundShow,
+    /// The viewer's points left to give, when they take part.
+    my_left: Option<u64>,
+    /// Who the viewer may give to: the other eligible agents who did not opt out, with what
+    /// the viewer gives each now.
+    recipients: Vec<(String, u64)>,
+    shares: Vec<(String, u64, ShareCell)>,
+    opted_out: bool,
+}
+
+struct BlendRow {
+    agent: String,
+    formula: ShareCell,
+    peer: ShareCell,
+    steward: ShareCell,
+    blended: ShareCell,
+    value: String,
+}
+
+struct CapRow {
+    handle: String,
+    value: String,
+    share: ShareCell,
+    units: String,
+    units_share: ShareCell,
+}
+
+#[derive(Template)]
+#[template(path = "peer.html")]
+struct PeerPage {
+    nav: Nav,
+    slug: String,
+    name: String,
+    currency: String,
+    rounds: Vec<fairshare_ops::peer::RoundRow>,
+    open: Vec<OpenRoundView>,
+    steward: StewardAwardsOut,
+    blend: BlendedOut,
+    blend_rows: Vec<BlendRow>,
+    bounties: BountiesOut,
+    pools: PoolsOut,
+    captable: CaptableOut,
+    cap_rows: Vec<CapRow>,
+    /// Agents a custodian may award a bounty to or give steward points.
+    agents: Vec<String>,
+    custodian: bool,
+    errors: Errors,
+}
+
+fn open_round_view(round: RoundShow, me: Option<&str>) -> OpenRoundView {
+    let takes_part = me.is_some_and(|me| round.eligible.iter().any(|a| a == me));
+    let my_left = me
+        .filter(|_| takes_part)
+        .and_then(|me| round.givers.iter().find(|g| g.agent == me))
+        .map(|g| g.left);
+    let mine = me.and_then(|me| round.gifts.get(me));
+    let recipients = if takes_part {
+        round
+            .eligible
+            .iter()
+            .filter(|a| Some(a.as_str()) != me && !round.opted_out.contains(a))
+            .map(|a| {
+                let given = mine.and_then(|g| g.get(a)).copied().unwrap_or(0);
+                (a.clone(), given)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let shares = round
+        .shares
+        .iter()
+        .map(|s| (s.agent.clone(), s.received, ShareCell::of(&s.share)))
+        .collect();
+    OpenRoundView {
+        opted_out: me.is_some_and(|me| round.opted_out.iter().any(|a| a == me)),
+        my_left,
+        recipients,
+        shares,
+        round,
+    }
+}
+
+fn peer_page(
+    state: &BookState,
+    viewer: &Viewer,
+    slug: &str,
+    today: fairshare_core::Date,
+    error: Option<&FormError>,
+) -> Result<String, ApiError> {
+    let project = state.project(slug)?;
+    let me = viewer.agent.as_deref();
+    let role = role_of(state, me);
+    let reading = Reading {
+        actor: viewer.agent.clone(),
+        role,
+        today,
+    };
+    let slug_owned = slug.to_string();
+    let rounds = ListRounds {
+        project: slug_owned.clone(),
+    }
+    .view(state, &reading)?
+    .rounds;
+    let open = state
+        .peer_rounds(slug)
+        .filter(|r| r.is_open())
+        .map(|r| open_round_view(RoundShow::of(r), me))
+        .collect();
+    let blend = BlendedOut::of(project, today, &state.blended_shares(slug, today)?);
+    let blend_rows = blend
+        .shares
+        .iter()
+        .map(|r| BlendRow {
+            agent: r.agent.clone(),
+            formula: ShareCell::of(&r.formula),
+            peer: ShareCell::of(&r.peer),
+            steward: ShareCell::of(&r.steward),
+            blended: ShareCell::of(&r.blended),
+            value: r.value.clone(),
+        })
+        .collect();
+    let captable = Captable {
+        project: slug_owned.clone(),
+        as_of: None,
+    }
+    .view(state, &reading)?;
+    let cap_rows = captable
+        .rows
+        .iter()
+        .map(|r| CapRow {
+            handle: r.handle.clone(),
+            value: r.value.clone(),
+            share: ShareCell::of(&r.share),
+            units: r.units.clone(),
+            units_share: ShareCell::of(&r.units_share),
+        })
+        .collect();
+    render(PeerPage {
+        nav: nav(viewer),
+        slug: slug_owned.clone(),
+        name: project.name.clone().unwrap_or_else(|| slug_owned.clone()),
+        currency: project.currency.clone(),
+        rounds,
+        open,
+        steward: ListStewardAwards {
+            project: slug_owned.clone(),
+        }
+        .view(state, &reading)?,
+        blend,
+        blend_rows,
+        bounties: ListBounties {
+            project: slug_owned.clone(),
+        }
+        .view(state, &reading)?,
+        pools: ListPools {
+            project: slug_owned,
+        }
+        .view(state, &reading)?,
+        captable,
+        cap_rows,
+        agents: state
+            .agents()
+            .into_iter()
+            .filter(|a| a.role != Role::Observer)
+            .map(|a| a.handle.clone())
+            .collect(),
+        custodian: role == Some(Role::Custodian),
+        errors: Errors(error.cloned()),
+    })
+}
+
+/// The peer page, with a refused form's error if any.
+pub(super) async fn page(
+    app: &AppState,
+    viewer: &Viewer,
+    slug: &str,
+    error: Option<FormError>,
+    status: StatusCode,
+) -> Response {
+    page_of(app, viewer, status, |state, today| {
+        peer_page(state, viewer, slug, today, error.as_ref())
+    })
+    .await
+}
+
+async fn peer(State(app): State<AppState>, viewer: Viewer, Path(slug): Path<String>) -> Response {
+    if let Err(to) = may_read(&app, &viewer) {
+        return *to;
+    }
+    page(&app, &viewer, &slug, None, StatusCode::OK).await
+}
+
+/// The give form's fields as they are typed.
+#[derive(Debug, Default, Deserialize)]
+struct Typed {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    points: String,
+}
+
+/// What the viewer would have left after the gift typed: the gift replaces what they give
+/// `to` now.
+fn left_words(round: &fairshare_core::Round, giver: &str, typed: &Typed) -> String {
+    let Ok(points) = typed.points.trim().parse::<u64>() else {
+        return "Points are a whole number.".to_string();
+    };
+    let now = round
+        .gifts
+        .get(giver)
+        .and_then(|g| g.get(&typed.to))
+        .copied()
+        .unwrap_or(0);
+    let after = round
+        .spent(giver)
+        .saturating_sub(now)
+        .saturating_add(points);
+    match round.budget.checked_sub(after) {
+        Some(left) => format!("After this gift: {left} of {} left.", round.budget),
+        None => format!("That is {} more than you have left.", after - round.budget),
+    }
+}
+
+#[derive(Template)]
+#[template(
+    source = r#"<p id="after-gift-{{ round }}" class="hint" aria-live="polite">{{ words }}</p>"#,
+    ext = "html"
+)]
+struct AfterGift {
+    round: u64,
+    words: String,
+}
+
+/// The points left after the gift being typed, for htmx to show under the give form
+/// (records nothing).
+async fn left_after(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path((_slug, round)): Path<(String, u64)>,
+    Query(typed): Query<Typed>,
+) -> Response {
+    if let Err(to) = may_read(&app, &viewer) {
+        return *to;
+    }
+    let giver = viewer.agent.clone().unwrap_or_default();
+    let words = read(&app, |state| {
+        Ok(left_words(state.peer_round(round)?, &giver, &typed))
+    })
+    .await;
+    let words = match words {
+        Ok(words) => words,
+        Err(error) => error.detail(),
+    };
+    match render(AfterGift { round, words }) {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(error) => super::api_error_page(&viewer, error),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forms
+
+/// Posts a peer page's form as the API request `O`, with the project (and `extra` path
+/// fields); back to the page when recorded, or the page again with the refusal.
+async fn on_peer<O: Write>(
+    app: AppState,
+    viewer: Viewer,
+    fields: super::Fields,
+    slug: String,
+    extra: Vec<(String, String)>,
+    form: &'static str,
+) -> Response {
+    let back = format!("/projects/{slug}/peer");
+    let mut path = extra;
+    if O::ROUTE.path.contains("{project}") {
+        path.push(("project".to_string(), slug.clone()));
+    }
+    let page = FormPage::Peer(slug);
+    form_op_on::<O>(&app, &viewer, &fields, path, form, &page, back).await
+}
+
+fn round_path(round: String) -> Vec<(String, String)> {
+    vec![("round".to_string(), round)]
+}
+
+async fn open_round(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_peer::<OpenRound>(app, viewer, fields, slug, Vec::new(), "round").await
+}
+
+async fn give(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path((slug, round)): Path<(String, String)>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_peer::<Give>(app, viewer, fields, slug, round_path(round), "give").await
+}
+
+async fn opt_out(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path((slug, round)): Path<(String, String)>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_peer::<OptOut>(app, viewer, fields, slug, round_path(round), "give").await
+}
+
+async fn close_round(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path((slug, round)): Path<(String, String)>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_peer::<CloseRound>(app, viewer, fields, slug, round_path(round), "round").await
+}
+
+async fn steward_give(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_peer::<StewardGive>(app, viewer, fields, slug, Vec::new(), "steward").await
+}
+
+async fn set_blend(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_peer::<SetBlend>(app, viewer, fields, slug, Vec::new(), "blend").await
+}
+
+async fn add_bounty(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_peer::<AddBounty>(app, viewer, fields, slug, Vec::new(), "bounty").await
+}
+
+/// The award form names the task and the agent in fields (the API has the task in its path).
+async fn complete_bounty(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_peer::<CompleteBounty>(app, viewer, fields, slug, Vec::new(), "award").await
+}
+
+async fn allocate_pool(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_peer::<AllocatePool>(app, viewer, fields, slug, Vec::new(), "pool").await
+}
+
+async fn record_captable(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    WebForm(fields): WebForm,
+) -> Response {
+    on_peer::<RecordCaptable>(app, viewer, fields, slug, Vec::new(), "captable").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+
+    #[test]
+    fn shares_show_as_percentages_rounded_down() {
+        assert_eq!(percent("0.333333333333333333"), "33.33%");
+        assert_eq!(percent("1"), "100.00%");
+        assert_eq!(percent("0"), "0.00%");
+        assert_eq!(percent("0.6"), "60.00%");
+        assert_eq!(percent("0.12345"), "12.34%");
+    }
+}
