@@ -10,6 +10,8 @@ use crate::date::Date;
 use crate::error::{DomainError, DomainResult};
 
 const SECONDS_PER_DAY: i64 = 86_400;
+/// The last year an instant is written in: the format has four digits of year.
+const YEAR_MAX: i32 = 9999;
 
 /// Seconds since 1970-01-01T00:00:00Z.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -105,7 +107,10 @@ fn parse_rfc3339(text: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    Some(i64::from(date.0) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset)
+    let instant = i64::from(date.0) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset;
+    // An offset can carry the last day of year 9999 into year 10000 in UTC, which the
+    // four-digit format cannot print back.
+    (Timestamp(instant).date().ymd().0 <= YEAR_MAX).then_some(instant)
 }
 
 fn two_digits(text: &str) -> Option<i64> {
@@ -122,6 +127,15 @@ mod tests {
 
     fn utc(text: &str) -> String {
         Timestamp::parse(text).expect("time").to_string()
+    }
+
+    /// Found by the `date` fuzz target: the instant was accepted, then printed as
+    /// `10000-01-01T11:59:59Z`, which no parser reads back.
+    #[test]
+    fn an_instant_past_year_9999_in_utc_is_refused() {
+        assert!(Timestamp::parse("9999-12-31T23:59:59-12:00").is_err());
+        assert!(Timestamp::parse("9999-12-31T11:59:59-12:00").is_ok());
+        assert_eq!(utc("9999-12-31T23:59:59Z"), "9999-12-31T23:59:59Z");
     }
 
     #[test]
