@@ -3,13 +3,11 @@
 #![no_main]
 
 use fairshare_core::{Share, Value, format_amount, parse_amount, parse_decimal};
+use fairshare_fuzz::selector_and_text;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else {
-        return;
-    };
-    let Ok(text) = std::str::from_utf8(rest) else {
+    let Some((selector, text)) = selector_and_text(data) else {
         return;
     };
     // Every exponent an asset may have (0 to 18).

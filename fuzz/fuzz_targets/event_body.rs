@@ -4,14 +4,11 @@
 #![no_main]
 
 use fairshare_core::EventBody;
-use fairshare_fuzz::{decide_and_apply, next_ctx, replay, seeded};
+use fairshare_fuzz::{decide_and_apply, next_ctx, replay, seeded, selector_and_text};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else {
-        return;
-    };
-    let Ok(text) = std::str::from_utf8(rest) else {
+    let Some((selector, text)) = selector_and_text(data) else {
         return;
     };
     let Ok(body) = EventBody::from_json(text) else {

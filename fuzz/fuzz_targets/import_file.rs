@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use fairshare_core::GENESIS_HASH;
-use fairshare_fuzz::{Unsealed, import_and_check, seal};
+use fairshare_fuzz::{Unsealed, import_and_check, seal, selector_and_text};
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -25,10 +25,7 @@ struct Kept<'a> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else {
-        return;
-    };
-    let Ok(text) = std::str::from_utf8(rest) else {
+    let Some((selector, text)) = selector_and_text(data) else {
         return;
     };
     if selector % 2 == 0 {

@@ -3,14 +3,13 @@
 //! imported with them, so the core decides it again against the demo state.
 #![no_main]
 
-use fairshare_fuzz::{ACTORS, FUZZ_DAY, SEED_BOOK, Unsealed, import_and_check, seal, seed_tail};
+use fairshare_fuzz::{
+    ACTORS, FUZZ_DAY, SEED_BOOK, Unsealed, import_and_check, seal, seed_tail, selector_and_text,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else {
-        return;
-    };
-    let Ok(text) = std::str::from_utf8(rest) else {
+    let Some((selector, text)) = selector_and_text(data) else {
         return;
     };
     if selector % 2 == 0 {

@@ -4,15 +4,12 @@
 #![no_main]
 
 use fairshare_core::{Command, Plan};
-use fairshare_fuzz::{decide_and_apply, next_ctx, seeded};
+use fairshare_fuzz::{decide_and_apply, next_ctx, seeded, selector_and_text};
 use fairshare_ops::plans::{parse_plan_file, plan_file_text};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else {
-        return;
-    };
-    let Ok(text) = std::str::from_utf8(rest) else {
+    let Some((selector, text)) = selector_and_text(data) else {
         return;
     };
     let json = selector % 2 == 1;

@@ -9,14 +9,11 @@ use fairshare_core::Date;
 use fairshare_export::{
     ColumnMap, DateOrder, ImportCheck, ImportOptions, Layout, plan_import, to_requests,
 };
-use fairshare_fuzz::{FUZZ_DAY, seeded};
+use fairshare_fuzz::{FUZZ_DAY, seeded, selector_and_text};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else {
-        return;
-    };
-    let Ok(text) = std::str::from_utf8(rest) else {
+    let Some((selector, text)) = selector_and_text(data) else {
         return;
     };
     let (layout, csv) = match selector % 4 {

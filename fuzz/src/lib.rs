@@ -22,6 +22,13 @@ pub const FUZZ_DAY: &str = "2026-12-11";
 /// observer, or a stranger.
 pub const ACTORS: [&str; 5] = ["operator", "luc", "abran", "odile", "stranger"];
 
+/// A target's input as a selector byte (a mode, an actor) and UTF-8 text; `None` for input
+/// that is not text, which no parser here is given.
+pub fn selector_and_text(data: &[u8]) -> Option<(u8, &str)> {
+    let (&selector, rest) = data.split_first()?;
+    Some((selector, std::str::from_utf8(rest).ok()?))
+}
+
 /// The state of the seed book, replayed once per process.
 pub fn seeded() -> &'static State {
     static STATE: OnceLock<State> = OnceLock::new();

@@ -431,7 +431,8 @@ fn document_open_write<O: Write>(openapi: &mut OpenApi) {
     ]);
     let wait = ResponseBuilder::new()
         .description(
-            "Too many keyless requests from this address: try again after `Retry-After` seconds",
+            "Too many keyless requests, or bad keys, from this address lately: try again after \
+             `Retry-After` seconds",
         )
         .content(
             "application/problem+json",
