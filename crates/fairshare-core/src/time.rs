@@ -103,6 +103,9 @@ fn parse_rfc3339(text: &str) -> Option<i64> {
                 _ => return None,
             };
             let (h, m) = (two_digits(&rest[1..3])?, two_digits(&rest[4..6])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
             sign * (h * 3600 + m * 60)
         }
         _ => return None,
@@ -136,6 +139,20 @@ mod tests {
         assert!(Timestamp::parse("9999-12-31T23:59:59-12:00").is_err());
         assert!(Timestamp::parse("9999-12-31T11:59:59-12:00").is_ok());
         assert_eq!(utc("9999-12-31T23:59:59Z"), "9999-12-31T23:59:59Z");
+    }
+
+    /// Found by the `date` fuzz target: an offset of `+32:00` was accepted, and the day of a
+    /// log row's context was the day its text named before the offset, not the instant's.
+    #[test]
+    fn offsets_are_bounded_and_a_row_is_dated_by_its_instant() {
+        assert!(Timestamp::parse("2026-11-21T10:20:49.123+32:00").is_err());
+        assert!(Timestamp::parse("2026-11-21T10:20:49+05:60").is_err());
+        assert_eq!(utc("2026-11-21T10:20:49+23:59"), "2026-11-20T10:21:49Z");
+        let ctx = crate::state::Ctx::recorded(1, "operator", "2026-11-21T23:30:00-05:00").unwrap();
+        assert_eq!(ctx.at.to_string(), "2026-11-22T04:30:00Z");
+        assert_eq!(ctx.date.to_string(), "2026-11-22");
+        let ctx = crate::state::Ctx::recorded(1, "operator", "2026-11-21").unwrap();
+        assert_eq!(ctx.date.to_string(), "2026-11-21");
     }
 
     #[test]
