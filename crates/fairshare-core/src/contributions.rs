@@ -349,10 +349,11 @@ impl State {
         counted: bool,
         minted: Option<&TokenMint>,
     ) -> DomainResult<()> {
-        if id != outcome_id {
-            return Err(unfit(ctx, "approve"));
-        }
-        let index = id as usize - 1;
+        // A stored body may name any id: one that is no contribution is corrupt, not a panic.
+        let index = match self.contribution_index(id) {
+            Some(index) if id == outcome_id => index,
+            _ => return Err(unfit(ctx, "approve")),
+        };
         self.contributions[index].add_approval(ctx.actor.clone());
         if counted {
             self.contributions[index].status = Status::Approved;
@@ -637,4 +638,32 @@ fn need(kind: Kind, value: Option<&str>, field: Field) -> DomainResult<&str> {
         DomainError::invalid(format!("a {kind} contribution needs {}", field.what))
             .field(field.name)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::command::{Command, Outcome};
+    use crate::error::ErrorKind;
+    use crate::test_book::Book;
+
+    /// Found by the `event_body` fuzz target: a stored approval of contribution 0 (or of one
+    /// past the last) panicked on replay instead of being refused as corrupt.
+    #[test]
+    fn a_stored_approval_of_no_contribution_is_corrupt() {
+        let mut book = Book::new();
+        let ctx = book.ctx("operator");
+        for id in [0, 1, u64::MAX] {
+            let forged = Outcome::Approved {
+                id,
+                counted: true,
+                minted: None,
+            };
+            let error = book
+                .state
+                .apply(&ctx, &Command::Approve { id }, &forged)
+                .unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Corrupt, "{id}");
+        }
+        assert!(book.state.contributions().is_empty());
+    }
 }

@@ -227,7 +227,8 @@ impl State {
         let plan = self
             .project(project)?
             .plans
-            .get(plan_version as usize - 1)
+            // Version 0 is no plan (wraps to an index that is never there).
+            .get((plan_version as usize).wrapping_sub(1))
             .cloned()
             .ok_or_else(|| unfit(ctx, "revenue"))?;
         for (index, bucket) in plan.buckets.iter().enumerate() {

@@ -198,11 +198,13 @@ impl Ctx {
     /// A new event's context at the instant `recorded_at` (RFC 3339; a bare `YYYY-MM-DD` is
     /// midnight of that day), its date being that instant's day.
     pub fn recorded(seq: u64, actor: impl Into<String>, recorded_at: &str) -> DomainResult<Ctx> {
-        let date = Date::parse(recorded_at)?;
-        let at = Timestamp::parse(recorded_at).unwrap_or(Timestamp::of_date(date));
+        let day = Date::parse(recorded_at)?;
+        let at = Timestamp::parse(recorded_at).unwrap_or(Timestamp::of_date(day));
+        // The day of the instant in UTC, not the day the text names before its offset (a
+        // book records UTC; an import line may carry an offset).
         Ok(Ctx {
             at,
-            ..Ctx::new(seq, actor, date)
+            ..Ctx::new(seq, actor, at.date())
         })
     }
 
@@ -311,6 +313,12 @@ impl State {
         id.checked_sub(1)
             .and_then(|index| self.contributions.get(index as usize))
             .ok_or_else(|| DomainError::not_found(format!("unknown contribution {id}")))
+    }
+
+    /// Where contribution `id` is in the table, if it exists.
+    pub(crate) fn contribution_index(&self, id: u64) -> Option<usize> {
+        let index = usize::try_from(id.checked_sub(1)?).ok()?;
+        (index < self.contributions.len()).then_some(index)
     }
 
     pub fn contributions(&self) -> &[Contribution] {

@@ -10,6 +10,8 @@ use crate::date::Date;
 use crate::error::{DomainError, DomainResult};
 
 const SECONDS_PER_DAY: i64 = 86_400;
+/// The last year an instant is written in: the format has four digits of year.
+const YEAR_MAX: i32 = 9999;
 
 /// Seconds since 1970-01-01T00:00:00Z.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -108,11 +110,17 @@ fn parse_rfc3339(text: &str) -> Option<i64> {
                 _ => return None,
             };
             let (h, m) = (two_digits(&rest[1..3])?, two_digits(&rest[4..6])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
             sign * (h * 3600 + m * 60)
         }
         _ => return None,
     };
-    Some(i64::from(date.0) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset)
+    let instant = i64::from(date.0) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset;
+    // An offset can carry the last day of year 9999 into year 10000 in UTC, which the
+    // four-digit format cannot print back.
+    (Timestamp(instant).date().ymd().0 <= YEAR_MAX).then_some(instant)
 }
 
 fn two_digits(text: &str) -> Option<i64> {
@@ -129,6 +137,29 @@ mod tests {
 
     fn utc(text: &str) -> String {
         Timestamp::parse(text).expect("time").to_string()
+    }
+
+    /// Found by the `date` fuzz target: the instant was accepted, then printed as
+    /// `10000-01-01T11:59:59Z`, which no parser reads back.
+    #[test]
+    fn an_instant_past_year_9999_in_utc_is_refused() {
+        assert!(Timestamp::parse("9999-12-31T23:59:59-12:00").is_err());
+        assert!(Timestamp::parse("9999-12-31T11:59:59-12:00").is_ok());
+        assert_eq!(utc("9999-12-31T23:59:59Z"), "9999-12-31T23:59:59Z");
+    }
+
+    /// Found by the `date` fuzz target: an offset of `+32:00` was accepted, and the day of a
+    /// log row's context was the day its text named before the offset, not the instant's.
+    #[test]
+    fn offsets_are_bounded_and_a_row_is_dated_by_its_instant() {
+        assert!(Timestamp::parse("2026-11-21T10:20:49.123+32:00").is_err());
+        assert!(Timestamp::parse("2026-11-21T10:20:49+05:60").is_err());
+        assert_eq!(utc("2026-11-21T10:20:49+23:59"), "2026-11-20T10:21:49Z");
+        let ctx = crate::state::Ctx::recorded(1, "operator", "2026-11-21T23:30:00-05:00").unwrap();
+        assert_eq!(ctx.at.to_string(), "2026-11-22T04:30:00Z");
+        assert_eq!(ctx.date.to_string(), "2026-11-22");
+        let ctx = crate::state::Ctx::recorded(1, "operator", "2026-11-21").unwrap();
+        assert_eq!(ctx.date.to_string(), "2026-11-21");
     }
 
     #[test]

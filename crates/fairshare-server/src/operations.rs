@@ -20,7 +20,7 @@ use fairshare_ops::{Method, Operation, Read, Route, Write};
 use serde_json::{Map, Value};
 use utoipa::openapi::path::{Operation as DocOperation, Parameter, ParameterIn};
 use utoipa::openapi::request_body::RequestBody;
-use utoipa::openapi::schema::{Object, Schema};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{Content, HttpMethod, OpenApi, Ref, RefOr, Required, ResponseBuilder};
 use utoipa::{IntoResponses, PartialSchema, ToSchema};
@@ -325,10 +325,40 @@ fn operation_id<O>() -> String {
     id
 }
 
-/// The request's own object schema (its fields), inlined.
+/// The request's own object schema (its fields), inlined. A request that flattens another
+/// struct into itself (`#[serde(flatten)]`, documented as an `allOf` of the parts) has the
+/// fields of every part.
 fn request_object<O: Operation>() -> Object {
-    match <O as PartialSchema>::schema() {
+    let mut parts = Vec::new();
+    <O as ToSchema>::schemas(&mut parts);
+    inline_object(<O as PartialSchema>::schema(), &parts)
+}
+
+/// The fields of `schema`, following references to the named schemas in `parts`.
+fn inline_object(schema: RefOr<Schema>, parts: &[(String, RefOr<Schema>)]) -> Object {
+    match schema {
         RefOr::T(Schema::Object(object)) => object,
+        RefOr::T(Schema::AllOf(all)) => {
+            let mut merged = ObjectBuilder::new().schema_type(Type::Object).build();
+            for item in all.items {
+                let part = inline_object(item, parts);
+                merged.properties.extend(part.properties);
+                merged.required.extend(part.required);
+            }
+            merged
+        }
+        RefOr::Ref(reference) => {
+            let name = reference
+                .ref_location
+                .rsplit('/')
+                .next()
+                .unwrap_or_default();
+            parts
+                .iter()
+                .find(|(part, _)| part == name)
+                .map(|(_, schema)| inline_object(schema.clone(), parts))
+                .unwrap_or_default()
+        }
         _ => Object::new(),
     }
 }
@@ -401,7 +431,8 @@ fn document_open_write<O: Write>(openapi: &mut OpenApi) {
     ]);
     let wait = ResponseBuilder::new()
         .description(
-            "Too many keyless requests from this address: try again after `Retry-After` seconds",
+            "Too many keyless requests, or bad keys, from this address lately: try again after \
+             `Retry-After` seconds",
         )
         .content(
             "application/problem+json",
@@ -428,6 +459,7 @@ fn write_operation<O: Write>(openapi: &mut OpenApi) -> DocOperation {
          (with `Idempotent-Replayed: true`); with another request it is refused (409)"
             .to_string(),
     );
+    key.schema = Some(idempotency_key_schema());
     operation.parameters.get_or_insert_with(Vec::new).push(key);
     operation.request_body = body_of::<O>(object);
     operation.security = Some(vec![SecurityRequirement::new(
@@ -435,6 +467,18 @@ fn write_operation<O: Write>(openapi: &mut OpenApi) -> DocOperation {
         Vec::<String>::new(),
     )]);
     operation
+}
+
+/// An idempotency key as the book accepts it: 1 to `KEY_LEN_MAX` printable characters. A
+/// parameter without a schema is not a valid OpenAPI parameter (clients cannot generate it).
+fn idempotency_key_schema() -> RefOr<Schema> {
+    let text = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(fairshare_book::KEY_LEN_MAX))
+        .pattern(Some("^[\\x20-\\x7E]+$"))
+        .build();
+    RefOr::T(Schema::Object(text))
 }
 
 /// The JSON body of a request: its fields but those of the path (none left: no body).

@@ -265,6 +265,12 @@ pub(crate) enum ReadErrors {
     )]
     Unauthenticated(Problem),
     #[response(
+        status = 403,
+        description = "The caller may not read this (join requests, another agent's keys)",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    #[response(
         status = 404,
         description = "Not found",
         content_type = "application/problem+json"
@@ -276,6 +282,12 @@ pub(crate) enum ReadErrors {
         content_type = "application/problem+json"
     )]
     Invalid(Problem),
+    #[response(
+        status = 429,
+        description = "Too many bad keys from this address lately: try again after `Retry-After` seconds",
+        content_type = "application/problem+json"
+    )]
+    TooManyRequests(Problem),
     #[response(
         status = 503,
         description = "The book's storage failed",
@@ -330,6 +342,12 @@ pub(crate) enum WriteErrors {
         content_type = "application/problem+json"
     )]
     Invalid(Problem),
+    #[response(
+        status = 429,
+        description = "Too many bad keys from this address lately: try again after `Retry-After` seconds",
+        content_type = "application/problem+json"
+    )]
+    TooManyRequests(Problem),
     #[response(
         status = 503,
         description = "The book's storage failed",
