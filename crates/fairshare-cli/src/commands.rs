@@ -66,8 +66,8 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
     dispatch(&invocation, cli.command)
 }
 
-/// The commands that work only on a book this machine opens: they create, copy or serve the
-/// book itself, or write credentials straight into its tables.
+/// The commands that work only on a book this machine opens: they create, copy, snapshot or
+/// serve the book itself, or write credentials or webhooks straight into its tables.
 fn local_only(command: &Cmd) -> Option<&'static str> {
     use crate::server_cmd::KeyCmd;
     Some(match command {
@@ -82,6 +82,8 @@ fn local_only(command: &Cmd) -> Option<&'static str> {
         Cmd::Key(KeyCmd::Create { .. }) => "key create",
         Cmd::Key(KeyCmd::Revoke { .. }) => "key revoke",
         Cmd::Password(_) => "password set",
+        Cmd::Snapshot => "snapshot",
+        Cmd::Webhook(_) => "webhook",
         _ => return None,
     })
 }

@@ -13,10 +13,14 @@ use serde_json::Value;
 /// Events of the generated book (20 agents, 2,000 contributions, as `generate` makes them).
 const EVENTS: u64 = 2_026;
 
-/// Runs `args` on `book` with `FAIRSHARE_SNAPSHOT_EVERY` set to `every`.
+/// Runs `args` on `book` with `FAIRSHARE_SNAPSHOT_EVERY` set to `every`, always on the local
+/// book (client mode too): snapshots are how this process opens the book.
 fn run_every(env: &Env, book: &Path, every: &str, args: &[&str]) -> Output {
     let output = env
-        .command(book, args)
+        .bare_command(common::NOW)
+        .arg("--book")
+        .arg(book)
+        .args(args)
         .env("FAIRSHARE_SNAPSHOT_EVERY", every)
         .output()
         .unwrap();

@@ -32,10 +32,12 @@ pub fn remote() -> bool {
     std::env::var_os(REMOTE_ENV).is_some_and(|v| v == "1")
 }
 
-/// The commands that never go through a server: they make, copy or serve the book, or write
-/// credentials straight into it (the CLI refuses them in client mode).
-const LOCAL_COMMANDS: [&str; 10] = [
+/// The commands that never go through a server: they make, copy, snapshot or serve the book,
+/// or write credentials or webhooks straight into it (the CLI refuses them in client mode).
+const LOCAL_COMMANDS: [&str; 12] = [
     "init",
+    "snapshot",
+    "webhook",
     "demo",
     "serve",
     "import",
