@@ -516,6 +516,149 @@ pub enum StatusArg {
     Reversed,
 }
 
+/// The words for arguments many commands share, given to those whose declaration says nothing
+/// more specific, so that every option and argument says what it does in `--help`
+/// (`every_option_says_what_it_does`).
+const COMMON_HELP: &[(&str, &str)] = &[
+    ("account", "The virtual account (e.g. forillon-fund, infra)"),
+    ("agent", "The agent's handle"),
+    ("agents", "How many agents to write"),
+    (
+        "amount",
+        "An amount in the currency's units, to its decimals at most (e.g. 120.50)",
+    ),
+    ("category", "The work category, whose rate values the hours"),
+    ("contributions", "How many contributions to write"),
+    ("currency", "The currency's code (e.g. CAD)"),
+    ("description", "A few words that say what it is"),
+    ("disable", "Turn it off"),
+    ("enable", "Turn it on"),
+    ("factor", "The factor, an exact decimal (e.g. 1.5)"),
+    ("file", "The file to read"),
+    ("format", "The format to write"),
+    (
+        "formula",
+        "The weight of the formula shares in the blend, an exact decimal",
+    ),
+    ("from", "Who or what it comes from"),
+    ("from_asset", "The asset converted from (e.g. USD)"),
+    (
+        "half_life",
+        "The half-life of a contribution's value, in days",
+    ),
+    (
+        "handle",
+        "The agent's handle: lower-case letters, digits, dots, dashes and underscores",
+    ),
+    (
+        "hours",
+        "Hours, a decimal with at most 6 digits after the point",
+    ),
+    ("id", "The id it was given when recorded"),
+    ("material_units", "Units of material used"),
+    (
+        "mode",
+        "direct (custodians change rules at once) or proposals (every rule change is proposed and voted)",
+    ),
+    ("name", "A display name"),
+    (
+        "network",
+        "The network's own setting (agents, roles, new projects) instead of a project's",
+    ),
+    ("note", "A note kept with it in the log"),
+    (
+        "peer",
+        "The weight of the peer shares in the blend, an exact decimal",
+    ),
+    ("per_hour", "The amount per hour, in the currency's units"),
+    ("points", "How many points"),
+    ("project", "The project's slug"),
+    ("projects", "How many projects to write"),
+    ("proposal", "The proposal's id"),
+    ("purpose", "What it is for"),
+    ("rate", "The rate, an exact decimal"),
+    ("reason", "Why, in a few words: kept in the log"),
+    (
+        "redemption",
+        "How the token is redeemed: nav (a share of the reserve) or curve (a bonding curve)",
+    ),
+    (
+        "reference",
+        "A reference kept with it (an invoice or transfer number)",
+    ),
+    ("resource", "The resource's name"),
+    ("reward", "The reward, a value in the project's currency"),
+    ("round", "The round's number"),
+    (
+        "seed",
+        "The random seed: the same seed writes the same network",
+    ),
+    (
+        "slug",
+        "The project's slug: lower-case letters, digits and dashes",
+    ),
+    ("status", "Only those with this status"),
+    (
+        "steward",
+        "The weight of the steward shares in the blend, an exact decimal",
+    ),
+    ("symbol", "The token's symbol"),
+    ("task", "The bounty's task"),
+    ("technician", "The technician's handle"),
+    ("technician_hours", "The technician's hours"),
+    ("title", "The proposal's title"),
+    ("to", "Who or what receives it"),
+    ("to_asset", "The asset converted to (e.g. CAD)"),
+    (
+        "tokens",
+        "An amount of tokens, to the token's decimals at most",
+    ),
+    ("value", "A value in the project's currency"),
+    ("vote", "yes, no or abstain"),
+    (
+        "weight",
+        "How votes weigh: equal (one each) or value (by counted value)",
+    ),
+];
+
+/// The command line clap parses: [`Cli`]'s, with [`COMMON_HELP`] filled in.
+pub fn command() -> clap::Command {
+    describe(<Cli as clap::CommandFactory>::command())
+}
+
+/// Parses `words` (the program's name first) into a [`Cli`].
+pub fn parse_from<I, T>(words: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = command().try_get_matches_from(words)?;
+    <Cli as clap::FromArgMatches>::from_arg_matches(&matches)
+}
+
+fn describe(command: clap::Command) -> clap::Command {
+    // In place: `mut_arg` would move each argument last, and positional ones take their
+    // index from their order.
+    let mut command = command.mut_args(|arg| {
+        if arg.get_help().is_some() || arg.get_long_help().is_some() {
+            return arg;
+        }
+        let id = arg.get_id().as_str();
+        match COMMON_HELP.iter().find(|(name, _)| *name == id) {
+            Some((_, help)) => arg.help(*help),
+            None => arg,
+        }
+    });
+    let subcommands: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_string())
+        .collect();
+    for name in subcommands {
+        command = command.mut_subcommand(name, describe);
+    }
+    command
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -523,5 +666,30 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    /// Every option and argument of every command says what it does in `--help` (issue 16).
+    #[test]
+    fn every_option_says_what_it_does() {
+        fn undocumented(command: &clap::Command, path: &str, found: &mut Vec<String>) {
+            let path = format!("{path} {}", command.get_name());
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    found.push(format!("{path} <{}>", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                undocumented(sub, &path, found);
+            }
+        }
+        let mut found = Vec::new();
+        undocumented(&super::command(), "", &mut found);
+        assert!(
+            found.is_empty(),
+            "{} without help:\n{}",
+            found.len(),
+            found.join("\n")
+        );
     }
 }

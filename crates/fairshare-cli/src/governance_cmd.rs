@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use fairshare_ops::governance::{
     CloseProposal, EnactProposal, GovernanceFields, GovernanceOut, ListProposals, ModeName,
     PlanHistoryOut, PolicyHistory, PolicyHistoryOut, ProposalOut, ProposalsOut, Propose,
@@ -17,7 +17,7 @@ use fairshare_ops::governance::{
     SinceOut, Vote, VoteName, WeightName, WithdrawProposal,
 };
 
-use crate::args::{Cli, Cmd, Page};
+use crate::args::{Cmd, Page};
 use crate::commands::{dispatch, out};
 use crate::error::CliError;
 use crate::invocation::{Captured, Invocation};
@@ -229,13 +229,14 @@ pub fn propose(s: &Invocation, args: ProposeArgs) -> Result<Box<dyn Output>> {
 /// that request, as a proposal's change).
 fn captured_change(s: &Invocation, words: &[String]) -> Result<Captured> {
     let quoted = words.join(" ");
-    let cli =
-        Cli::try_parse_from(std::iter::once("fairshare".to_string()).chain(words.iter().cloned()))
-            .map_err(|e| {
-                let first = e.to_string();
-                let first = first.lines().next().unwrap_or_default().to_string();
-                CliError::invalid(format!("the change `{quoted}` is not a command: {first}"))
-            })?;
+    let cli = crate::args::parse_from(
+        std::iter::once("fairshare".to_string()).chain(words.iter().cloned()),
+    )
+    .map_err(|e| {
+        let first = e.to_string();
+        let first = first.lines().next().unwrap_or_default().to_string();
+        CliError::invalid(format!("the change `{quoted}` is not a command: {first}"))
+    })?;
     if !proposable(&cli.command) {
         return Err(CliError::invalid(format!(
             "the change `{quoted}` changes no rule: propose rates, skills, multipliers, decay, plans, blends, the leaver policy, fees, a token, an early bank release, governance, agents or projects"

@@ -37,15 +37,13 @@ mod webhook_cmd;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
 use clap::error::ErrorKind as ClapErrorKind;
 use serde::Serialize;
 
-use crate::args::Cli;
 use crate::error::{ErrorKind, classify, phrase};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match args::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         Err(error) => return usage_error(error),
     };
