@@ -10,7 +10,6 @@ use anyhow::Result;
 use fairshare_ops::{Method, Operation};
 use reqwest::Url;
 use reqwest::blocking::{Client, RequestBuilder, Response};
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::{CliError, ErrorKind};
@@ -55,18 +54,6 @@ impl std::fmt::Display for RemoteError {
 }
 
 impl std::error::Error for RemoteError {}
-
-/// The problem document (RFC 9457) of every error the server answers.
-#[derive(Deserialize)]
-struct Problem {
-    #[serde(rename = "type")]
-    kind: String,
-    detail: String,
-    #[serde(default)]
-    field: Option<String>,
-    #[serde(default)]
-    value: Option<String>,
-}
 
 impl Remote {
     /// A client of the server at `server` (`http://` or `https://`), presenting `key`.
@@ -279,10 +266,10 @@ fn answer<V: serde::de::DeserializeOwned>(response: Response) -> Result<V> {
 fn problem(response: Response) -> RemoteError {
     let status = response.status();
     let text = response.text().unwrap_or_default();
-    match serde_json::from_str::<Problem>(&text) {
+    match serde_json::from_str::<fairshare_ops::Problem>(&text) {
         Ok(problem) => RemoteError {
-            kind: kind_of(&problem.kind, status.as_u16()),
-            message: if problem.kind.ends_with(":unauthenticated") {
+            kind: kind_of(&problem.r#type, status.as_u16()),
+            message: if problem.r#type.ends_with(":unauthenticated") {
                 format!("{} ({UNAUTHENTICATED_HINT})", problem.detail)
             } else {
                 problem.detail

@@ -1,29 +1,11 @@
-//! The JSON of the few routes that are not operations of `fairshare-ops`: errors, health and
-//! the export's query. Every operation's request and view lives in `fairshare-ops`.
+//! The JSON of the few routes that are not operations of `fairshare-ops`: health and the
+//! export's query. Every operation's request and view lives in `fairshare-ops`, and so does
+//! the problem document of errors, which the remote CLI reads too.
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// An error, as `application/problem+json` (RFC 9457).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Problem {
-    /// `urn:fairshare:problem:KIND`: bad-request, unauthenticated, forbidden, not-found,
-    /// conflict, payload-too-large, invalid, unavailable, internal.
-    #[serde(rename = "type")]
-    pub r#type: String,
-    pub title: String,
-    pub status: u16,
-    /// What is wrong, in words (the core's message for a refusal).
-    pub detail: String,
-    /// The request field at fault, by its JSON name (absent when the problem is not one
-    /// field's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// The value refused, as the request wrote it, when the refusal quotes it (a client that
-    /// names the field in its own words then knows the user already sees what was wrong).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
+pub use fairshare_ops::Problem;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct HealthOut {
