@@ -17,7 +17,7 @@ use fairshare_store::{Store, StoreError};
 use serde::Deserialize;
 
 use super::pages::{Nav, nav, render};
-use super::words::{KINDS, agents_of, project_of, sentence};
+use super::words::{agents_of, project_of, sentence};
 use super::{Viewer, api_error_page, html, may_read};
 use crate::AppState;
 use crate::error::ApiError;
@@ -267,7 +267,7 @@ async fn log_page(
         newest: query.before.map(|_| query.link(head.events + 1)),
         head,
         events: found.events,
-        kinds: KINDS.to_vec(),
+        kinds: fairshare_core::Command::OPS.to_vec(),
         projects,
         formats: Format::ALL
             .iter()
