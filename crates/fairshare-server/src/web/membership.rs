@@ -12,7 +12,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -25,12 +25,13 @@ use fairshare_ops::membership::{
 use fairshare_ops::{Read, Reading, Write};
 use serde::Deserialize;
 
+use super::forms::posted;
 use super::pages::{Errors, FormError, Nav, nav, render, role_of};
 use super::session::{self, JOIN_COOKIE};
 use super::treasury::Pager;
 use super::{
-    FormPage, Viewer, WebForm, api_error_page, field, form_op_on, form_pairs, html, optional,
-    page_of, read, redirect, submit, with_form_cookie,
+    Viewer, WebForm, api_error_page, field, form_pairs, html, optional, page_of, read, redirect,
+    submit, with_form_cookie,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -44,17 +45,17 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/join", get(join_form).post(join))
         .route("/membership", get(membership))
-        .route("/membership/propose", post(propose_project))
-        .route("/join/{handle}/admit", post(member_form::<AdmitAgent>))
-        .route("/join/{handle}/decline", post(member_form::<DeclineJoin>))
-        .route("/agents/{handle}/role", post(member_form::<SetRole>))
+        .route("/membership/propose", post(posted::<ProposeProject>))
+        .route("/join/{handle}/admit", post(posted::<AdmitAgent>))
+        .route("/join/{handle}/decline", post(posted::<DeclineJoin>))
+        .route("/agents/{handle}/role", post(posted::<SetRole>))
         .route(
             "/project-proposals/{slug}/admit",
-            post(member_form::<AdmitProject>),
+            post(posted::<AdmitProject>),
         )
         .route(
             "/project-proposals/{slug}/decline",
-            post(member_form::<DeclineProject>),
+            post(posted::<DeclineProject>),
         )
 }
 
@@ -242,59 +243,3 @@ async fn membership(
 
 // ---------------------------------------------------------------------------------------------
 // Forms
-
-/// A form of the members page whose request names one item in its path (`handle`, `slug`).
-trait MemberForm: Write {
-    /// The request field the path gives.
-    const PATH: &'static str;
-    /// The form name its refusals are shown under.
-    const FORM: &'static str;
-}
-
-macro_rules! member_forms {
-    ($($op:ty: $path:literal, $form:literal;)*) => {
-        $(impl MemberForm for $op {
-            const PATH: &'static str = $path;
-            const FORM: &'static str = $form;
-        })*
-    };
-}
-
-member_forms! {
-    AdmitAgent: "handle", "join-review";
-    DeclineJoin: "handle", "join-review";
-    SetRole: "handle", "role";
-    AdmitProject: "slug", "proposal-review";
-    DeclineProject: "slug", "proposal-review";
-}
-
-/// Posts a members page's form as the API request `O`, its path's item from the URL; back
-/// to the page when recorded.
-async fn member_form<O: MemberForm>(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(item): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let path = vec![(O::PATH.to_string(), item)];
-    on_membership::<O>(&app, &viewer, &fields, path, O::FORM).await
-}
-
-async fn on_membership<O: Write>(
-    app: &AppState,
-    viewer: &Viewer,
-    fields: &super::Fields,
-    path: Vec<(String, String)>,
-    form: &'static str,
-) -> Response {
-    let page = FormPage::Membership;
-    form_op_on::<O>(app, viewer, fields, path, form, &page, "/membership".into()).await
-}
-
-async fn propose_project(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_membership::<ProposeProject>(&app, &viewer, &fields, Vec::new(), "propose").await
-}

@@ -9,6 +9,7 @@
 //! roles exactly as for the API and its refusals are shown next to the field they concern.
 
 mod forecast;
+mod forms;
 mod governance;
 mod headers;
 mod log;
@@ -47,6 +48,7 @@ use crate::AppState;
 use crate::auth::ClientIp;
 use crate::error::ApiError;
 use forecast::EstimateQuery;
+use forms::posted;
 use session::{LOGIN_COOKIE, SESSION_COOKIE, Sessions};
 
 pub use pages::FormError;
@@ -69,15 +71,21 @@ pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
         .route("/projects/{slug}", get(project))
         .route("/distributions/{id}", get(statement))
         .route("/projects/{slug}/log", post(log_contribution))
-        .route("/projects/{slug}/revenue", post(record_revenue))
-        .route("/projects/{slug}/rate", post(set_rate))
+        .route("/projects/{slug}/revenue", post(posted::<RecordRevenue>))
+        .route("/projects/{slug}/rate", post(posted::<SetRate>))
         .route("/projects/{slug}/plan", post(set_plan))
-        .route("/projects/{slug}/campaign", post(open_campaign))
-        .route("/projects/{slug}/use", post(use_resource))
-        .route("/projects/{slug}/community", post(community_add))
-        .route("/projects/{slug}/community/remove", post(community_remove))
-        .route("/projects/{slug}/members", post(add_member))
-        .route("/projects/{slug}/members/remove", post(remove_member))
+        .route("/projects/{slug}/campaign", post(posted::<OpenCampaign>))
+        .route("/projects/{slug}/use", post(posted::<UseResource>))
+        .route("/projects/{slug}/community", post(posted::<CommunityAdd>))
+        .route(
+            "/projects/{slug}/community/remove",
+            post(posted::<CommunityRemove>),
+        )
+        .route("/projects/{slug}/members", post(posted::<AddMember>))
+        .route(
+            "/projects/{slug}/members/remove",
+            post(posted::<RemoveMember>),
+        )
         .route("/contributions/{id}/approve", post(approve))
         .route("/contributions/{id}/reject", post(reject))
         .merge(treasury::router())
@@ -87,8 +95,8 @@ pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
         .merge(tokens::router())
         .merge(log::router())
         .merge(peer::router())
-        .route("/projects/{slug}/adjust", post(adjust))
-        .route("/projects/{slug}/reverse", post(reverse))
+        .route("/projects/{slug}/adjust", post(posted::<Adjust>))
+        .route("/projects/{slug}/reverse", post(posted::<Reverse>))
         .route("/corrections/{id}/approve", post(approve_correction))
         .route("/corrections/{id}/reject", post(reject_correction))
         .route("/static/htmx.min.js", get(htmx))
@@ -786,26 +794,6 @@ async fn reject(
     review::<Approve, Reject>(app, viewer, id, fields, false, CONTRIBUTION).await
 }
 
-async fn adjust(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let back = format!("/projects/{slug}");
-    form_op::<Adjust>(&app, &viewer, &fields, Vec::new(), "adjust", &slug, back).await
-}
-
-async fn reverse(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let back = format!("/projects/{slug}");
-    form_op::<Reverse>(&app, &viewer, &fields, Vec::new(), "reverse", &slug, back).await
-}
-
 async fn approve_correction(
     State(app): State<AppState>,
     viewer: Viewer,
@@ -822,28 +810,6 @@ async fn reject_correction(
     WebForm(fields): WebForm,
 ) -> Response {
     review::<ApproveCorrection, RejectCorrection>(app, viewer, id, fields, false, CORRECTION).await
-}
-
-async fn record_revenue(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let back = format!("/projects/{slug}");
-    let path = vec![("project".to_string(), slug.clone())];
-    form_op::<RecordRevenue>(&app, &viewer, &fields, path, "revenue", &slug, back).await
-}
-
-async fn set_rate(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let back = format!("/projects/{slug}");
-    let path = vec![("project".to_string(), slug.clone())];
-    form_op::<SetRate>(&app, &viewer, &fields, path, "rate", &slug, back).await
 }
 
 /// The plan form takes a plan file's text (TOML, or JSON), as `fairshare plan set` does.
@@ -864,74 +830,6 @@ async fn set_plan(
         Ok(SetPlan { project, bucket }.command(actor)?)
     })
     .await
-}
-
-async fn open_campaign(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let back = format!("/projects/{slug}");
-    let path = vec![("project".to_string(), slug.clone())];
-    form_op::<OpenCampaign>(&app, &viewer, &fields, path, "campaign", &slug, back).await
-}
-
-/// The use form names the resource in a field, where the API has it in the path.
-async fn use_resource(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let back = format!("/projects/{slug}");
-    form_op::<UseResource>(&app, &viewer, &fields, Vec::new(), "use", &slug, back).await
-}
-
-/// The community list form names the resource and the agent in fields; its two buttons add
-/// and remove.
-async fn community_add(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let back = format!("/projects/{slug}");
-    form_op::<CommunityAdd>(&app, &viewer, &fields, Vec::new(), "community", &slug, back).await
-}
-
-async fn community_remove(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let back = format!("/projects/{slug}");
-    form_op::<CommunityRemove>(&app, &viewer, &fields, Vec::new(), "community", &slug, back).await
-}
-
-/// The members form names the agent; its two buttons list or remove them (custodians, or a
-/// proposal when the project is governed by proposals: the core's refusal is shown).
-async fn add_member(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let back = format!("/projects/{slug}");
-    let path = vec![("project".to_string(), slug.clone())];
-    form_op::<AddMember>(&app, &viewer, &fields, path, "member", &slug, back).await
-}
-
-async fn remove_member(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    let back = format!("/projects/{slug}");
-    let path = vec![("project".to_string(), slug.clone())];
-    form_op::<RemoveMember>(&app, &viewer, &fields, path, "member", &slug, back).await
 }
 
 #[cfg(test)]

@@ -19,37 +19,44 @@ use fairshare_ops::peer::{
     CompleteBounty, Give, ListBounties, ListPools, ListRounds, ListStewardAwards, OpenRound,
     OptOut, PoolsOut, RecordCaptable, RoundShow, SetBlend, StewardAwardsOut, StewardGive,
 };
-use fairshare_ops::{Read, Reading, Write};
+use fairshare_ops::{Read, Reading};
 use serde::Deserialize;
 
+use super::forms::posted;
 use super::pages::{Errors, FormError, Nav, nav, render, role_of};
-use super::{FormPage, Viewer, WebForm, form_op_on, html, may_read, page_of, read};
+use super::{Viewer, html, may_read, page_of, read};
 use crate::AppState;
 use crate::error::ApiError;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/projects/{slug}/peer", get(peer))
-        .route("/projects/{slug}/peer/rounds", post(open_round))
-        .route("/projects/{slug}/peer/rounds/{round}/give", post(give))
+        .route("/projects/{slug}/peer/rounds", post(posted::<OpenRound>))
+        .route(
+            "/projects/{slug}/peer/rounds/{round}/give",
+            post(posted::<Give>),
+        )
         .route("/projects/{slug}/peer/rounds/{round}/left", get(left_after))
         .route(
             "/projects/{slug}/peer/rounds/{round}/opt-out",
-            post(opt_out),
+            post(posted::<OptOut>),
         )
         .route(
             "/projects/{slug}/peer/rounds/{round}/close",
-            post(close_round),
+            post(posted::<CloseRound>),
         )
-        .route("/projects/{slug}/peer/steward", post(steward_give))
-        .route("/projects/{slug}/peer/blend", post(set_blend))
-        .route("/projects/{slug}/peer/bounties", post(add_bounty))
+        .route("/projects/{slug}/peer/steward", post(posted::<StewardGive>))
+        .route("/projects/{slug}/peer/blend", post(posted::<SetBlend>))
+        .route("/projects/{slug}/peer/bounties", post(posted::<AddBounty>))
         .route(
             "/projects/{slug}/peer/bounties/complete",
-            post(complete_bounty),
+            post(posted::<CompleteBounty>),
         )
-        .route("/projects/{slug}/peer/pools", post(allocate_pool))
-        .route("/projects/{slug}/peer/captable", post(record_captable))
+        .route("/projects/{slug}/peer/pools", post(posted::<AllocatePool>))
+        .route(
+            "/projects/{slug}/peer/captable",
+            post(posted::<RecordCaptable>),
+        )
 }
 
 /// An exact share ("0.333333333333333333") as a percentage rounded down to two decimals
@@ -342,120 +349,6 @@ async fn left_after(
 
 // ---------------------------------------------------------------------------------------------
 // Forms
-
-/// Posts a peer page's form as the API request `O`, with the project (and `extra` path
-/// fields); back to the page when recorded, or the page again with the refusal.
-async fn on_peer<O: Write>(
-    app: AppState,
-    viewer: Viewer,
-    fields: super::Fields,
-    slug: String,
-    extra: Vec<(String, String)>,
-    form: &'static str,
-) -> Response {
-    let back = format!("/projects/{slug}/peer");
-    let mut path = extra;
-    if O::ROUTE.path.contains("{project}") {
-        path.push(("project".to_string(), slug.clone()));
-    }
-    let page = FormPage::Peer(slug);
-    form_op_on::<O>(&app, &viewer, &fields, path, form, &page, back).await
-}
-
-fn round_path(round: String) -> Vec<(String, String)> {
-    vec![("round".to_string(), round)]
-}
-
-async fn open_round(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_peer::<OpenRound>(app, viewer, fields, slug, Vec::new(), "round").await
-}
-
-async fn give(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path((slug, round)): Path<(String, String)>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_peer::<Give>(app, viewer, fields, slug, round_path(round), "give").await
-}
-
-async fn opt_out(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path((slug, round)): Path<(String, String)>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_peer::<OptOut>(app, viewer, fields, slug, round_path(round), "give").await
-}
-
-async fn close_round(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path((slug, round)): Path<(String, String)>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_peer::<CloseRound>(app, viewer, fields, slug, round_path(round), "round").await
-}
-
-async fn steward_give(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_peer::<StewardGive>(app, viewer, fields, slug, Vec::new(), "steward").await
-}
-
-async fn set_blend(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_peer::<SetBlend>(app, viewer, fields, slug, Vec::new(), "blend").await
-}
-
-async fn add_bounty(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_peer::<AddBounty>(app, viewer, fields, slug, Vec::new(), "bounty").await
-}
-
-/// The award form names the task and the agent in fields (the API has the task in its path).
-async fn complete_bounty(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_peer::<CompleteBounty>(app, viewer, fields, slug, Vec::new(), "award").await
-}
-
-async fn allocate_pool(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_peer::<AllocatePool>(app, viewer, fields, slug, Vec::new(), "pool").await
-}
-
-async fn record_captable(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_peer::<RecordCaptable>(app, viewer, fields, slug, Vec::new(), "captable").await
-}
 
 #[cfg(test)]
 mod tests {

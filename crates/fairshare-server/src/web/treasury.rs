@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -15,9 +15,10 @@ use fairshare_ops::treasury::{
     ApproveExpense, ApprovePayout, Exchange, ExpenseOut, ListExpenses, ListPayouts, PayoutOut,
     RejectExpense, RejectPayout, RequestPayout, SubmitExpense, TransferMoney,
 };
-use fairshare_ops::{Read, Reading, Write};
+use fairshare_ops::{Read, Reading};
 use serde::Deserialize;
 
+use super::forms::posted;
 use super::pages::{Errors, FormError, Nav, nav, render, role_of};
 use super::{FormPage, Viewer, WebForm, form_op_on, may_read, page_of};
 use crate::AppState;
@@ -30,13 +31,13 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/treasury", get(treasury))
         .route("/me/payout", post(request_payout))
-        .route("/treasury/expense", post(submit_expense))
-        .route("/treasury/transfer", post(transfer))
-        .route("/treasury/exchange", post(exchange))
-        .route("/payouts/{id}/approve", post(approve_payout))
-        .route("/payouts/{id}/reject", post(reject_payout))
-        .route("/expenses/{id}/approve", post(approve_expense))
-        .route("/expenses/{id}/reject", post(reject_expense))
+        .route("/treasury/expense", post(posted::<SubmitExpense>))
+        .route("/treasury/transfer", post(posted::<TransferMoney>))
+        .route("/treasury/exchange", post(posted::<Exchange>))
+        .route("/payouts/{id}/approve", post(posted::<ApprovePayout>))
+        .route("/payouts/{id}/reject", post(posted::<RejectPayout>))
+        .route("/expenses/{id}/approve", post(posted::<ApproveExpense>))
+        .route("/expenses/{id}/reject", post(posted::<RejectExpense>))
 }
 
 /// Where each list of the page starts (`/treasury?payouts=20&expenses=0`).
@@ -218,27 +219,6 @@ async fn treasury(
 // ---------------------------------------------------------------------------------------------
 // Forms
 
-/// Posts a treasury page's form as the API request `O`; back to the page when recorded.
-async fn on_treasury<O: Write>(
-    app: AppState,
-    viewer: Viewer,
-    fields: super::Fields,
-    path: Vec<(String, String)>,
-    form: &'static str,
-) -> Response {
-    let back = "/treasury".to_string();
-    form_op_on::<O>(
-        &app,
-        &viewer,
-        &fields,
-        path,
-        form,
-        &FormPage::Treasury,
-        back,
-    )
-    .await
-}
-
 /// A member asks for their own balance to be paid out, from `/me`.
 async fn request_payout(
     State(app): State<AppState>,
@@ -249,68 +229,4 @@ async fn request_payout(
     let path = vec![("agent".to_string(), agent)];
     let back = "/me".to_string();
     form_op_on::<RequestPayout>(&app, &viewer, &fields, path, "payout", &FormPage::Me, back).await
-}
-
-async fn submit_expense(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_treasury::<SubmitExpense>(app, viewer, fields, Vec::new(), "expense").await
-}
-
-async fn transfer(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_treasury::<TransferMoney>(app, viewer, fields, Vec::new(), "transfer").await
-}
-
-async fn exchange(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_treasury::<Exchange>(app, viewer, fields, Vec::new(), "exchange").await
-}
-
-fn id_path(id: String) -> Vec<(String, String)> {
-    vec![("id".to_string(), id)]
-}
-
-async fn approve_payout(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_treasury::<ApprovePayout>(app, viewer, fields, id_path(id), "payout-review").await
-}
-
-async fn reject_payout(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_treasury::<RejectPayout>(app, viewer, fields, id_path(id), "payout-review").await
-}
-
-async fn approve_expense(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_treasury::<ApproveExpense>(app, viewer, fields, id_path(id), "expense-review").await
-}
-
-async fn reject_expense(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    on_treasury::<RejectExpense>(app, viewer, fields, id_path(id), "expense-review").await
 }
