@@ -72,7 +72,7 @@ fn local_only(command: &Cmd) -> Option<&'static str> {
     use crate::server_cmd::KeyCmd;
     Some(match command {
         Cmd::Init => "init",
-        Cmd::Demo => "demo",
+        Cmd::Demo(_) => "demo",
         Cmd::Serve(_) => "serve",
         Cmd::Import { .. } => "import",
         Cmd::ImportTimesheet(_) => "import-timesheet",
@@ -92,7 +92,7 @@ fn local_only(command: &Cmd) -> Option<&'static str> {
 pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> {
     match command {
         Cmd::Init => init(s),
-        Cmd::Demo => demo::run(s),
+        Cmd::Demo(args) => demo::run(s, args),
         Cmd::Agent(AgentCmd::Add { handle, name, role }) => {
             let role = RoleName::from(role.parse::<Role>()?);
             out(s.write(&AddAgent { handle, name, role })?)
