@@ -67,7 +67,7 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
 }
 
 /// The commands that work only on a book this machine opens: they create, copy, snapshot or
-/// serve the book itself, or write credentials or webhooks straight into its tables.
+/// serve the book itself, or write credentials straight into its tables.
 fn local_only(command: &Cmd) -> Option<&'static str> {
     use crate::server_cmd::KeyCmd;
     Some(match command {
@@ -83,7 +83,6 @@ fn local_only(command: &Cmd) -> Option<&'static str> {
         Cmd::Key(KeyCmd::Revoke { .. }) => "key revoke",
         Cmd::Password(_) => "password set",
         Cmd::Snapshot => "snapshot",
-        Cmd::Webhook(_) => "webhook",
         _ => return None,
     })
 }
