@@ -100,12 +100,10 @@ impl Demo<'_> {
         };
         self.did(OPERATOR, command)?;
         for (category, per_hour) in project.rates {
-            let command = Command::SetRate {
-                project: project.slug.into(),
-                category: (*category).into(),
-                per_hour: (*per_hour).into(),
-            };
-            self.did(OPERATOR, command)?;
+            self.did(
+                OPERATOR,
+                Command::set_rate(project.slug, category, per_hour),
+            )?;
         }
         Ok(())
     }
@@ -258,20 +256,8 @@ fn tracker(demo: &mut Demo) -> Result<()> {
         approvals: 1,
         rates: &[("firmware", "40.00"), ("design", "40.00")],
     })?;
-    let token = Command::CreateToken {
-        project: "tracker".into(),
-        symbol: TOKEN.into(),
-        exponent: 2,
-        mint_per_value: Some("1".into()),
-        redemption: Redemption::Nav,
-        exit_fee_percent: None,
-        entry_tribute_percent: None,
-        exit_tribute_percent: None,
-        funding_to: None,
-        curve_exponent: None,
-        hatch: None,
-        retro: false,
-    };
+    // One TRACK minted per 1.00 of counted value, redeemed at net asset value.
+    let token = Command::create_token("tracker", TOKEN, 2, Redemption::Nav);
     demo.did(CUSTODIAN, token)?;
     let presale = Command::Presale {
         token: TOKEN.into(),
