@@ -40,7 +40,7 @@ pub struct DemoArgs {
     #[arg(long)]
     pub serve: bool,
     /// With --serve: the address to listen on
-    #[arg(long, visible_alias = "listen", value_name = "HOST:PORT", default_value = ADDR_DEFAULT)]
+    #[arg(long, visible_alias = "listen", value_name = "HOST:PORT", default_value = ADDR_DEFAULT, requires = "serve")]
     pub addr: SocketAddr,
 }
 
