@@ -345,7 +345,14 @@ fn demo_serve_prints_the_url_and_a_working_login_for_each_role() {
     assert!(html.contains("bank transfer 1042"), "{html}");
     // The observer's password is the observer's, not the custodian's.
     assert_eq!(log_in(&url, "odile", logins[0][2]), Err(401));
-    let laser = http().get(format!("{url}/resources/laser")).send().unwrap();
-    assert_eq!(laser.status(), 200);
-    assert!(laser.text().unwrap().contains("commons"));
+    // Every page the demo names opens (a public network: no login needed to read).
+    let pages = lines.last().unwrap().strip_prefix("pages: ").unwrap();
+    assert_eq!(
+        pages,
+        "/projects/forillon, /resources/laser, /tokens/TRACK, /projects/venture/peer, /treasury, /log"
+    );
+    for page in pages.split(", ") {
+        let answer = http().get(format!("{url}{page}")).send().unwrap();
+        assert_eq!(answer.status(), 200, "{page}");
+    }
 }
