@@ -16,7 +16,9 @@ use fairshare_ops::{PAGE_LIMIT_MAX, Read, Reading};
 use serde::Serialize;
 
 use super::Served;
-use super::story::{FIRST_DAY, LAST_DAY, PREMIUM_PERCENT, RESOURCE, TOKEN, VENTURE};
+use super::story::{
+    BLEND_FORMULA, BLEND_PEER, FIRST_DAY, LAST_DAY, PREMIUM_PERCENT, RESOURCE, TOKEN, VENTURE,
+};
 use crate::error::CliError;
 use crate::render::Text;
 use crate::text::percent_text;
@@ -261,7 +263,7 @@ impl DemoOut {
         );
         let _ = writeln!(
             out,
-            "pool {} on {} (key {}): {} {} by half formula, half peer share: {units}",
+            "pool {} on {} (key {}): {} {} by blended share ({BLEND_FORMULA} formula, {BLEND_PEER} peer): {units}",
             pool.pool,
             pool.date,
             pool.key.as_deref().unwrap_or("-"),

@@ -38,6 +38,9 @@ pub const TOKEN: &str = "TRACK";
 pub const VENTURE: &str = "venture";
 /// The idempotency key of the pool allocation (the crystallisation event).
 pub const POOL_KEY: &str = "crystallisation-2026";
+/// The weights of the formula and of the peer shares in venture's blend (no steward part).
+pub const BLEND_FORMULA: &str = "0.5";
+pub const BLEND_PEER: &str = "0.5";
 /// The payout luc approves.
 pub const PAYOUT: &str = "payout-1";
 /// The forillon revenue's idempotency key.
@@ -454,8 +457,8 @@ fn venture(demo: &mut Demo) -> Result<()> {
     demo.did(CUSTODIAN, Command::CloseRound { round })?;
     let blend = Command::SetBlend {
         project: VENTURE.into(),
-        formula: "0.5".into(),
-        peer: "0.5".into(),
+        formula: BLEND_FORMULA.into(),
+        peer: BLEND_PEER.into(),
         steward: "0".into(),
     };
     demo.did(CUSTODIAN, blend)?;
