@@ -50,8 +50,9 @@ pub struct Global {
 pub enum Cmd {
     /// Create an empty book (or open an existing one) and print its event count
     Init,
-    /// Build a realistic demo network in a fresh book and print its report
-    Demo,
+    /// Build a demo network that exercises every capability in a fresh book, print what came
+    /// out and how to browse it; --serve serves it at once
+    Demo(crate::demo::DemoArgs),
     /// Agents: people and organisations
     #[command(subcommand)]
     Agent(AgentCmd),

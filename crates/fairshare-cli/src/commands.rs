@@ -67,12 +67,12 @@ pub fn run(cli: Cli) -> Result<Box<dyn Output>> {
 }
 
 /// The commands that work only on a book this machine opens: they create, copy, snapshot or
-/// serve the book itself, or write credentials or webhooks straight into its tables.
+/// serve the book itself, or write credentials straight into its tables.
 fn local_only(command: &Cmd) -> Option<&'static str> {
     use crate::server_cmd::KeyCmd;
     Some(match command {
         Cmd::Init => "init",
-        Cmd::Demo => "demo",
+        Cmd::Demo(_) => "demo",
         Cmd::Serve(_) => "serve",
         Cmd::Import { .. } => "import",
         Cmd::ImportTimesheet(_) => "import-timesheet",
@@ -83,7 +83,6 @@ fn local_only(command: &Cmd) -> Option<&'static str> {
         Cmd::Key(KeyCmd::Revoke { .. }) => "key revoke",
         Cmd::Password(_) => "password set",
         Cmd::Snapshot => "snapshot",
-        Cmd::Webhook(_) => "webhook",
         _ => return None,
     })
 }
@@ -92,7 +91,7 @@ fn local_only(command: &Cmd) -> Option<&'static str> {
 pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> {
     match command {
         Cmd::Init => init(s),
-        Cmd::Demo => demo::run(s),
+        Cmd::Demo(args) => demo::run(s, args),
         Cmd::Agent(AgentCmd::Add { handle, name, role }) => {
             let role = RoleName::from(role.parse::<Role>()?);
             out(s.write(&AddAgent { handle, name, role })?)

@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 use fairshare_book::Book;
-use fairshare_core::{Date, OPERATOR};
+use fairshare_core::OPERATOR;
 use fairshare_ops::backend::{BOOK_DEFAULT, Backend};
 use fairshare_ops::log::Scan;
 use fairshare_ops::{Clock, Local, Read, Write};
@@ -208,11 +208,6 @@ fn remote_of(global: &Global) -> Result<Option<Remote>> {
 /// The current time as the log records it, by the one clock (`FAIRSHARE_NOW` fixes it).
 pub fn now() -> Result<String> {
     Ok(Clock::from_env()?.now_text())
-}
-
-/// Today's date, by the same clock.
-pub fn today() -> Result<Date> {
-    Ok(Clock::from_env()?.today())
 }
 
 pub use fairshare_ops::backend::is_postgres_url;

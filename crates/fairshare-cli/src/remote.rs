@@ -120,6 +120,29 @@ impl Remote {
         answer(self.get(segments, &[])?)
     }
 
+    /// Sends `body` (JSON, if any) to a hand-written route that answers JSON (the webhooks):
+    /// `segments` are the path's, each percent-encoded whole; `query` is a GET's.
+    pub fn call_json<V: serde::de::DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        segments: &[&str],
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<V> {
+        let mut url = self.join(segments.iter().copied())?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let response = self.with_retries(|| {
+            let mut request = self.client.request(method.clone(), url.clone());
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            self.authorised(request)
+        })?;
+        answer(response)
+    }
+
     fn authorised(&self, request: RequestBuilder) -> RequestBuilder {
         match &self.key {
             Some(key) => request.bearer_auth(key),

@@ -13,10 +13,16 @@ use crate::commands::{Nothing, out};
 use crate::invocation::Invocation;
 use crate::render::{Output, Table, Text};
 
+/// Where `serve` (and `demo --serve`) listen by default.
+pub const ADDR_DEFAULT: &str = "127.0.0.1:8080";
+/// A dashboard session's idle and absolute limits by default.
+const SESSION_IDLE_MINUTES: u64 = 30;
+const SESSION_MAX_HOURS: u64 = 12;
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on
-    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    #[arg(long, value_name = "HOST:PORT", default_value = ADDR_DEFAULT)]
     pub addr: SocketAddr,
     /// A private network: only members with a key may read (public networks are readable by anyone)
     #[arg(long)]
@@ -26,10 +32,10 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_read_catch_up: bool,
     /// A dashboard session ends after this many minutes without a request
-    #[arg(long, value_name = "MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=10_080))]
+    #[arg(long, value_name = "MINUTES", default_value_t = SESSION_IDLE_MINUTES, value_parser = clap::value_parser!(u64).range(1..=10_080))]
     pub session_idle: u64,
     /// A dashboard session ends this many hours after logging in, however busy
-    #[arg(long, value_name = "HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
+    #[arg(long, value_name = "HOURS", default_value_t = SESSION_MAX_HOURS, value_parser = clap::value_parser!(u64).range(1..=720))]
     pub session_max: u64,
     /// Clients reach this server through a proxy that terminates HTTPS: session cookies get
     /// `Secure` and every answer `Strict-Transport-Security`
@@ -65,9 +71,31 @@ pub enum PasswordCmd {
     Set { agent: String },
 }
 
+impl ServeArgs {
+    /// A public server on `addr` with every other setting at its default.
+    pub fn at(addr: SocketAddr) -> ServeArgs {
+        ServeArgs {
+            addr,
+            private: false,
+            no_read_catch_up: false,
+            session_idle: SESSION_IDLE_MINUTES,
+            session_max: SESSION_MAX_HOURS,
+            behind_https_proxy: false,
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
+}
+
 /// Runs the server until SIGINT or SIGTERM.
 pub fn serve(s: &Invocation, args: ServeArgs) -> Result<Box<dyn Output>> {
-    let mut config = fairshare_server::ServerConfig::new(s.book_url(), args.addr);
+    serve_book(s.book_url(), args)?;
+    Ok(Box::new(Nothing))
+}
+
+/// Serves the book `url` until SIGINT or SIGTERM.
+pub fn serve_book(url: &str, args: ServeArgs) -> Result<()> {
+    let mut config = fairshare_server::ServerConfig::new(url, args.addr);
     config.public = !args.private;
     config.catch_up_reads = !args.no_read_catch_up;
     config.fixed_time = std::env::var(NOW_ENV).ok();
@@ -80,7 +108,7 @@ pub fn serve(s: &Invocation, args: ServeArgs) -> Result<Box<dyn Output>> {
         config.https = fairshare_server::Https::Tls { cert, key };
     }
     fairshare_server::run_blocking(config)?;
-    Ok(Box::new(Nothing))
+    Ok(())
 }
 
 impl Text for fairshare_ops::backup::Copied {

@@ -1,6 +1,7 @@
 //! `webhook add|list|remove|resume|deliveries`: the server's webhooks, kept beside the book's
 //! credentials (custodians only: the actor of `--as`, or the operator). A running server
-//! notices a change within seconds.
+//! notices a change within seconds. In client mode the same commands go through the server's
+//! `/api/v1/webhooks` routes and print the same views.
 
 use anyhow::Result;
 use clap::Subcommand;
@@ -9,8 +10,10 @@ use fairshare_ops::webhooks::{
 };
 use fairshare_ops::{Clock, OpResult};
 use fairshare_store::webhooks::WebhookStore;
+use reqwest::Method;
 
 use crate::invocation::Invocation;
+use crate::remote::Remote;
 use crate::render::{Output, Table, Text};
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +46,9 @@ pub enum WebhookCmd {
 }
 
 pub fn webhook(s: &Invocation, command: WebhookCmd) -> Result<Box<dyn Output>> {
+    if let Some(remote) = &s.remote {
+        return on_server(remote, command);
+    }
     let book = s.open_book()?;
     let custodian = may_manage(book.state(), s.actor())?;
     let head = book.state().head();
@@ -71,6 +77,43 @@ pub fn webhook(s: &Invocation, command: WebhookCmd) -> Result<Box<dyn Output>> {
         }
     };
     Ok(shown?)
+}
+
+/// The same commands in client mode, through the server's `/api/v1/webhooks` routes (which
+/// check that the key's agent is a custodian).
+fn on_server(remote: &Remote, command: WebhookCmd) -> Result<Box<dyn Output>> {
+    const HOOKS: [&str; 3] = ["api", "v1", "webhooks"];
+    let [api, v1, hooks] = HOOKS;
+    Ok(match command {
+        WebhookCmd::Add {
+            url,
+            events,
+            secret,
+        } => {
+            let request = serde_json::to_value(AddWebhook {
+                url,
+                events,
+                secret,
+            })?;
+            boxed::<WebhookOut>(remote.call_json(Method::POST, &HOOKS, &[], Some(&request))?)
+        }
+        WebhookCmd::List => {
+            boxed::<WebhooksOut>(remote.call_json(Method::GET, &HOOKS, &[], None)?)
+        }
+        WebhookCmd::Remove { id } => {
+            let path = [api, v1, hooks, &id.to_string()];
+            boxed::<WebhookOut>(remote.call_json(Method::DELETE, &path, &[], None)?)
+        }
+        WebhookCmd::Resume { id } => {
+            let path = [api, v1, hooks, &id.to_string(), "resume"];
+            boxed::<WebhookOut>(remote.call_json(Method::POST, &path, &[], None)?)
+        }
+        WebhookCmd::Deliveries { id, limit } => {
+            let path = [api, v1, hooks, &id.to_string(), "deliveries"];
+            let query = [("limit", limit.to_string())];
+            boxed::<DeliveriesOut>(remote.call_json(Method::GET, &path, &query, None)?)
+        }
+    })
 }
 
 fn boxed<V: Output + 'static>(view: V) -> Box<dyn Output> {

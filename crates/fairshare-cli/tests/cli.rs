@@ -952,63 +952,6 @@ fn generate_is_deterministic_and_imports_cleanly() {
 }
 
 #[test]
-fn demo_builds_the_forillon_story() {
-    let env = Env::empty();
-    let book = env.path("demo.db");
-    let output = env.run_on(&book, &["--json", "demo"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let doc: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(
-        doc["statement"]["payouts"],
-        amounts(&[
-            ("abran", "5558.82"),
-            ("infra", "1200.00"),
-            ("luc", "1535.30"),
-            ("marie", "3705.88"),
-        ])
-    );
-    assert_eq!(doc["statement"]["key"], "parks-contract-1");
-    assert_eq!(doc["verify"]["ok"], true);
-    assert_eq!(doc["verify"]["events"], doc["events"]);
-    // The tracker: the gift, the rejected and the pending contributions do not count.
-    assert_eq!(
-        doc["shares"][1]["shares"],
-        json!([
-            {"agent": "abran", "value": "250.00", "share": "0.352112676056338028"},
-            {"agent": "luc", "value": "60.00", "share": "0.084507042253521127"},
-            {"agent": "yasmin", "value": "400.00", "share": "0.563380281690140845"},
-        ])
-    );
-    // A book with events is never touched.
-    let output = env.run_on(&book, &["demo"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).starts_with("error: demo needs a new book"));
-
-    // Without --book: ./fairshare-demo.db, replaced on every run.
-    for _ in 0..2 {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_fairshare"));
-        let output = command
-            .env_remove("FAIRSHARE_BOOK")
-            .env("FAIRSHARE_NOW", NOW)
-            .current_dir(env.dir.path())
-            .arg("demo")
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", stderr(&output));
-        let text = stdout(&output);
-        assert!(
-            text.starts_with("demo network in ./fairshare-demo.db: "),
-            "{text}"
-        );
-        assert!(
-            text.contains("3  contributors (work)    abran  5558.82"),
-            "{text}"
-        );
-        assert!(text.contains("\nok: "), "{text}");
-    }
-}
-
-#[test]
 fn plans_from_json_files_and_versions() {
     let env = Env::empty();
     forillon(&env);

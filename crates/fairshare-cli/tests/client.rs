@@ -321,6 +321,65 @@ fn client_mode_refuses_what_has_no_meaning_on_a_server() {
     );
 }
 
+#[test]
+fn webhooks_are_managed_through_the_server_with_the_same_views_as_on_the_book() {
+    let net = Network::new();
+    let server = |args: &[&str]| {
+        let mut command = net.client(&[&["--server", &net.url], args].concat());
+        command.env("FAIRSHARE_KEY", &net.key);
+        command.output().unwrap()
+    };
+    let text = |output: Output| {
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let secret = "whsec_client_0123456789";
+    let added = text(server(&[
+        "--json",
+        "webhook",
+        "add",
+        "https://example.org/hook",
+        "--events",
+        "approve",
+        "--secret",
+        secret,
+    ]));
+    let added: Value = serde_json::from_str(&added).unwrap();
+    assert_eq!(added["id"], 1);
+    assert_eq!(added["created_by"], "luc", "the key's agent");
+    assert_eq!(added["events"], json!(["approve"]));
+    assert!(!added.to_string().contains(secret));
+    // Written where the book's own `webhook` commands read it, and shown alike.
+    let listed = text(server(&["webhook", "list"]));
+    let on_book = |args: &[&str]| {
+        let output = net
+            .env
+            .bare_command(NOW)
+            .arg("--book")
+            .arg(&net.env.book)
+            .args(args)
+            .output()
+            .unwrap();
+        text(output)
+    };
+    assert_eq!(listed, on_book(&["webhook", "list"]));
+    assert!(listed.starts_with("id  url"), "{listed}");
+    assert_eq!(
+        text(server(&["webhook", "deliveries", "1", "--limit", "5"])),
+        "webhook 1 has no delivery attempt yet\n"
+    );
+    let (code, doc) = refusal(&server(&["--json", "webhook", "remove", "2"]));
+    assert_eq!(code, Some(2));
+    assert_eq!(doc, error("not-found", "no webhook with id 2"));
+    let resumed = text(server(&["webhook", "resume", "1"]));
+    assert_eq!(resumed, on_book(&["webhook", "resume", "1"]));
+    text(server(&["webhook", "remove", "1"]));
+    assert_eq!(
+        on_book(&["--json", "webhook", "list"]),
+        "{\n  \"webhooks\": []\n}\n"
+    );
+}
+
 /// A proxy in front of `server` that forwards the first request, waits for the server's
 /// answer and then drops the connection without passing it on (a connection lost on the way
 /// back); later connections are passed through. Returns its URL.

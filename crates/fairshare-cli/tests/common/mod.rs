@@ -33,11 +33,10 @@ pub fn remote() -> bool {
 }
 
 /// The commands that never go through a server: they make, copy, snapshot or serve the book,
-/// or write credentials or webhooks straight into it (the CLI refuses them in client mode).
-const LOCAL_COMMANDS: [&str; 12] = [
+/// or write credentials straight into it (the CLI refuses them in client mode).
+const LOCAL_COMMANDS: [&str; 11] = [
     "init",
     "snapshot",
-    "webhook",
     "demo",
     "serve",
     "import",
