@@ -196,6 +196,8 @@ operation!(RequestJoin => JoinRequestOut, Post "/api/v1/join", "membership",
     "Asks to join the network (anyone, without a key: rate-limited per client address)");
 
 impl Write for RequestJoin {
+    const REFUSES_ROLES: bool = false;
+
     const CREATES: bool = true;
 
     fn command(&self, _actor: &str) -> OpResult<Command> {
@@ -223,6 +225,8 @@ listing! {
 }
 
 impl Read for ListJoinRequests {
+    const REFUSES_ROLES: bool = true;
+
     fn view(&self, state: &State, reader: &Reading) -> OpResult<JoinRequestsOut> {
         if reader.role != Some(Role::Custodian) {
             return Err(DomainError::forbidden(

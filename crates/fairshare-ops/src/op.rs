@@ -79,6 +79,10 @@ pub trait Write: Operation {
     /// The write creates something its answer names (HTTP 201 rather than 200).
     const CREATES: bool = false;
 
+    /// Some callers are refused by their role (403). False for a write every agent may send
+    /// (closing or enacting a proposal, asking to join), whose answers say no 403.
+    const REFUSES_ROLES: bool = true;
+
     /// The core command, for `actor` (a request may default a field to the actor).
     fn command(&self, actor: &str) -> OpResult<Command>;
 
@@ -106,6 +110,10 @@ pub struct Reading {
 
 /// An operation that only reads the state.
 pub trait Read: Operation {
+    /// Some readers are refused by their role (403): join requests are for custodians. Most
+    /// reads are open to every reader the network lets in, and their answers say no 403.
+    const REFUSES_ROLES: bool = false;
+
     fn view(&self, state: &State, reader: &Reading) -> OpResult<Self::View>;
 }
 

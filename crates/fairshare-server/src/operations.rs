@@ -64,7 +64,7 @@ pub(crate) fn read<O: Read>() -> Served {
         method: O::ROUTE.method,
         path: O::ROUTE.path,
         handler: on(filter(O::ROUTE.method), read_handler::<O>),
-        document: document_read::<O>,
+        document: document_read_op::<O>,
     }
 }
 
@@ -451,6 +451,9 @@ fn write_operation<O: Write>(openapi: &mut OpenApi) -> DocOperation {
     register::<O>(openapi);
     let status = if O::CREATES { "201" } else { "200" };
     let (mut operation, object) = base::<O>(status, WriteErrors::responses());
+    if !O::REFUSES_ROLES {
+        operation.responses.responses.remove("403");
+    }
     let mut key = Parameter::new("Idempotency-Key");
     key.parameter_in = ParameterIn::Header;
     key.required = Required::False;
@@ -512,6 +515,30 @@ fn document_read_body<O: Operation>(openapi: &mut OpenApi) {
 }
 
 fn document_read<O: Operation>(openapi: &mut OpenApi) {
+    let operation = read_operation::<O>(openapi);
+    add(openapi, O::ROUTE, operation);
+}
+
+/// A read of the state: 403 only where some readers are refused by their role.
+fn document_read_op<O: Read>(openapi: &mut OpenApi) {
+    let mut operation = read_operation::<O>(openapi);
+    if O::REFUSES_ROLES {
+        let refused = ResponseBuilder::new()
+            .description("The caller's role may not read this")
+            .content(
+                "application/problem+json",
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            )
+            .build();
+        operation
+            .responses
+            .responses
+            .insert("403".to_string(), RefOr::T(refused));
+    }
+    add(openapi, O::ROUTE, operation);
+}
+
+fn read_operation<O: Operation>(openapi: &mut OpenApi) -> DocOperation {
     register::<O::View>(openapi);
     register::<O>(openapi);
     let (mut operation, object) = base::<O>("200", ReadErrors::responses());
@@ -540,5 +567,5 @@ fn document_read<O: Operation>(openapi: &mut OpenApi) {
         SecurityRequirement::default(),
         SecurityRequirement::new("api_key", Vec::<String>::new()),
     ]);
-    add(openapi, O::ROUTE, operation);
+    operation
 }
