@@ -253,6 +253,7 @@ operation!(SetNetworkGovernance => GovernanceOut, Post "/api/v1/governance", "go
     "Sets how the network admits agents and adds projects: direct, or by proposals");
 
 impl Write for SetNetworkGovernance {
+    const NAMES_EXISTING: bool = false;
     fn command(&self, _actor: &str) -> OpResult<Command> {
         Ok(self.settings.command(None))
     }
@@ -289,6 +290,7 @@ operation!(ShowNetworkGovernance => GovernanceOut, Get "/api/v1/governance", "go
     "The network's governance and since when");
 
 impl Read for ShowNetworkGovernance {
+    const NAMES_EXISTING: bool = false;
     fn view(&self, state: &State, _: &Reading) -> OpResult<GovernanceOut> {
         GovernanceOut::of(state, None)
     }

@@ -83,6 +83,11 @@ pub trait Write: Operation {
     /// (closing or enacting a proposal, asking to join), whose answers say no 403.
     const REFUSES_ROLES: bool = true;
 
+    /// The request names something that must exist (a project, an agent, an id): 404 when it
+    /// does not. False for one that names nothing (a list of everything, the log, a new
+    /// agent), whose answers say no 404.
+    const NAMES_EXISTING: bool = true;
+
     /// The core command, for `actor` (a request may default a field to the actor).
     fn command(&self, actor: &str) -> OpResult<Command>;
 
@@ -113,6 +118,11 @@ pub trait Read: Operation {
     /// Some readers are refused by their role (403): join requests are for custodians. Most
     /// reads are open to every reader the network lets in, and their answers say no 403.
     const REFUSES_ROLES: bool = false;
+
+    /// The request names something that must exist (a project, an agent, an id): 404 when it
+    /// does not. False for one that names nothing (a list of everything, the log, a new
+    /// agent), whose answers say no 404.
+    const NAMES_EXISTING: bool = true;
 
     fn view(&self, state: &State, reader: &Reading) -> OpResult<Self::View>;
 }

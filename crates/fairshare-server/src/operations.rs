@@ -74,10 +74,7 @@ pub(crate) fn scan<O: Scan>() -> Served {
         method: O::ROUTE.method,
         path: O::ROUTE.path,
         handler: on(filter(O::ROUTE.method), scan_handler::<O>),
-        document: match O::ROUTE.method {
-            Method::Post => document_read_body::<O>,
-            _ => document_read::<O>,
-        },
+        document: document_scan::<O>,
     }
 }
 
@@ -454,6 +451,9 @@ fn write_operation<O: Write>(openapi: &mut OpenApi) -> DocOperation {
     if !O::REFUSES_ROLES {
         operation.responses.responses.remove("403");
     }
+    if !O::NAMES_EXISTING {
+        operation.responses.responses.remove("404");
+    }
     let mut key = Parameter::new("Idempotency-Key");
     key.parameter_in = ParameterIn::Header;
     key.required = Required::False;
@@ -501,8 +501,23 @@ fn body_of<O: Operation>(mut object: utoipa::openapi::schema::Object) -> Option<
     })
 }
 
-/// A read whose request is a JSON body (a `POST` that records nothing).
-fn document_read_body<O: Operation>(openapi: &mut OpenApi) {
+/// A scan of the log: a read whose request is its query, or a JSON body (a `POST` that
+/// records nothing).
+fn document_scan<O: Scan>(openapi: &mut OpenApi) {
+    let mut operation = match O::ROUTE.method {
+        Method::Post => read_body_operation::<O>(openapi),
+        _ => read_operation::<O>(openapi),
+    };
+    if O::NAMES_EXISTING {
+        operation.responses.responses.insert(
+            "404".to_string(),
+            problem_answer("Something named does not exist"),
+        );
+    }
+    add(openapi, O::ROUTE, operation);
+}
+
+fn read_body_operation<O: Operation>(openapi: &mut OpenApi) -> DocOperation {
     register::<O::View>(openapi);
     register::<O>(openapi);
     let (mut operation, object) = base::<O>("200", ReadErrors::responses());
@@ -511,31 +526,40 @@ fn document_read_body<O: Operation>(openapi: &mut OpenApi) {
         SecurityRequirement::default(),
         SecurityRequirement::new("api_key", Vec::<String>::new()),
     ]);
-    add(openapi, O::ROUTE, operation);
+    operation
 }
 
-fn document_read<O: Operation>(openapi: &mut OpenApi) {
-    let operation = read_operation::<O>(openapi);
-    add(openapi, O::ROUTE, operation);
-}
-
-/// A read of the state: 403 only where some readers are refused by their role.
+/// A read of the state: 404 only where it names something, 403 only where some readers are
+/// refused by their role.
 fn document_read_op<O: Read>(openapi: &mut OpenApi) {
     let mut operation = read_operation::<O>(openapi);
+    let answers = &mut operation.responses.responses;
+    if O::NAMES_EXISTING {
+        answers.insert(
+            "404".to_string(),
+            problem_answer("Something named does not exist"),
+        );
+    }
     if O::REFUSES_ROLES {
-        let refused = ResponseBuilder::new()
-            .description("The caller's role may not read this")
+        answers.insert(
+            "403".to_string(),
+            problem_answer("The caller's role may not read this"),
+        );
+    }
+    add(openapi, O::ROUTE, operation);
+}
+
+/// An error answer: a problem document.
+fn problem_answer(description: &str) -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
             .content(
                 "application/problem+json",
                 Content::new(Some(Ref::from_schema_name("Problem"))),
             )
-            .build();
-        operation
-            .responses
-            .responses
-            .insert("403".to_string(), RefOr::T(refused));
-    }
-    add(openapi, O::ROUTE, operation);
+            .build(),
+    )
 }
 
 fn read_operation<O: Operation>(openapi: &mut OpenApi) -> DocOperation {
