@@ -119,6 +119,11 @@ pub trait Read: Operation {
     /// reads are open to every reader the network lets in, and their answers say no 403.
     const REFUSES_ROLES: bool = false;
 
+    /// A value of its query may be refused (422): a limit past the most, a bad amount or
+    /// date. False for a read whose query only picks what to show (a plan's version: 404 when
+    /// there is none). A read without a query refuses none either way.
+    const REFUSES_QUERY_VALUES: bool = true;
+
     /// The request names something that must exist (a project, an agent, an id): 404 when it
     /// does not. False for one that names nothing (a list of everything, the log, a new
     /// agent), whose answers say no 404.

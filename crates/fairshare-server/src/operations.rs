@@ -521,6 +521,10 @@ fn read_body_operation<O: Operation>(openapi: &mut OpenApi) -> DocOperation {
     register::<O::View>(openapi);
     register::<O>(openapi);
     let (mut operation, object) = base::<O>("200", ReadErrors::responses());
+    operation.responses.responses.insert(
+        "422".to_string(),
+        problem_answer("A refused value in the request"),
+    );
     operation.request_body = body_of::<O>(object);
     operation.security = Some(vec![
         SecurityRequirement::default(),
@@ -534,6 +538,9 @@ fn read_body_operation<O: Operation>(openapi: &mut OpenApi) -> DocOperation {
 fn document_read_op<O: Read>(openapi: &mut OpenApi) {
     let mut operation = read_operation::<O>(openapi);
     let answers = &mut operation.responses.responses;
+    if !O::REFUSES_QUERY_VALUES {
+        answers.remove("422");
+    }
     if O::NAMES_EXISTING {
         answers.insert(
             "404".to_string(),
@@ -547,6 +554,17 @@ fn document_read_op<O: Read>(openapi: &mut OpenApi) {
         );
     }
     add(openapi, O::ROUTE, operation);
+}
+
+/// A page's `limit`: every list answers at most `PAGE_LIMIT_MAX` rows at a time (422 past
+/// it), which a client can only know from the document.
+fn page_limit_schema() -> RefOr<Schema> {
+    let limit = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
+        .maximum(Some(fairshare_ops::PAGE_LIMIT_MAX as f64))
+        .build();
+    RefOr::T(Schema::Object(limit))
 }
 
 /// An error answer: a problem document.
@@ -579,10 +597,20 @@ fn read_operation<O: Operation>(openapi: &mut OpenApi) -> DocOperation {
             } else {
                 Required::False
             };
-            parameter.schema = Some(schema.clone());
+            parameter.schema = Some(if name == "limit" {
+                page_limit_schema()
+            } else {
+                schema.clone()
+            });
             parameter
         })
         .collect::<Vec<_>>();
+    if !queries.is_empty() {
+        operation.responses.responses.insert(
+            "422".to_string(),
+            problem_answer("A query value out of range"),
+        );
+    }
     operation
         .parameters
         .get_or_insert_with(Vec::new)

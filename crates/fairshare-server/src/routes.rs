@@ -248,8 +248,8 @@ async fn strict_transport_security(
 #[allow(dead_code)]
 pub(crate) struct IdempotencyHeader(Option<String>);
 
-/// What a read may answer besides its result (a read that names something adds 404, one
-/// some roles may not make adds 403).
+/// What a read may answer besides its result (a read with a query adds 422, one that names
+/// something 404, one some roles may not make 403).
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub(crate) enum ReadErrors {
@@ -265,12 +265,6 @@ pub(crate) enum ReadErrors {
         content_type = "application/problem+json"
     )]
     Unauthenticated(Problem),
-    #[response(
-        status = 422,
-        description = "A query value out of range",
-        content_type = "application/problem+json"
-    )]
-    Invalid(Problem),
     #[response(
         status = 429,
         description = "Too many bad keys from this address lately: try again after `Retry-After` seconds",

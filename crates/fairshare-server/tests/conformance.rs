@@ -483,3 +483,113 @@ fn every_operation_naming_something_answers_404_when_it_is_missing() {
     all_right(404, failures);
     assert_eq!(ana.head(), head, "a refused write recorded something");
 }
+
+#[test]
+fn every_paged_read_answers_422_to_a_limit_past_the_most() {
+    let (_book, server, keys) = served();
+    let document = document();
+    let ana = server.api(Some(&keys["ana"]));
+    let paged: Vec<Op> = documenting(&document, 422)
+        .into_iter()
+        .filter(|op| {
+            let parameters = op.entry["parameters"].as_array().into_iter().flatten();
+            parameters
+                .filter(|p| p["name"] == "limit")
+                .any(|p| p["schema"]["maximum"] == fairshare_ops::PAGE_LIMIT_MAX)
+        })
+        .collect();
+    assert!(paged.len() > 10, "only {} paged reads", paged.len());
+    let past = fairshare_ops::PAGE_LIMIT_MAX + 1;
+    let failures = paged
+        .iter()
+        .filter_map(|op| {
+            let query = [op.required_query(&document), format!("limit={past}")];
+            let query = query.iter().filter(|q| !q.is_empty()).cloned();
+            let path = format!(
+                "{}?{}",
+                op.concrete_path(),
+                query.collect::<Vec<_>>().join("&")
+            );
+            let answer = ana.get(&path);
+            mismatch(
+                op,
+                &answer,
+                422,
+                &format!("limit {past} is above the maximum"),
+            )
+        })
+        .collect();
+    all_right(422, failures);
+}
+
+#[test]
+fn an_agent_statement_and_an_estimate_answer_200() {
+    let (_book, server, keys) = served();
+    let ana = server.api(Some(&keys["ana"]));
+    ana.post(
+        "/api/v1/projects/p/contributions",
+        common::work("ana", "dev", "2"),
+    )
+    .expect(201);
+    // Nothing distributed yet: a year of nothing earned, and the whole of a revenue to ana.
+    let statement = ana
+        .get("/api/v1/agents/ana/statement?year=2026")
+        .expect(200);
+    assert_eq!(
+        statement.body,
+        json!({"agent": "ana", "year": 2026, "earned": [], "payouts": [], "totals": {}})
+    );
+    let estimate = ana
+        .get("/api/v1/projects/p/estimate?revenue=100.00&agent=ana")
+        .expect(200)
+        .body;
+    assert_eq!(estimate["now"], "100.00");
+    assert_eq!(estimate["payouts"], json!({"ana": "100.00"}));
+    assert_eq!(
+        estimate["lines"],
+        json!([{"bucket": 1, "bucket_label": "contributors (all)", "to": "ana",
+            "amount": "100.00"}])
+    );
+}
+
+/// Every line of `scripts/conformance-reached` names a test of this crate that exists, and a
+/// status its operation (or, for `*`, some operation) documents: the list vouches only for
+/// what is there.
+#[test]
+fn the_reached_list_names_real_tests_of_documented_codes() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let list = std::fs::read_to_string(root.join("../../scripts/conformance-reached"))
+        .expect("scripts/conformance-reached");
+    let document = document();
+    let ops = operations(&document);
+    let mut lines = 0;
+    for line in list
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+    {
+        if line.is_empty() {
+            continue;
+        }
+        lines += 1;
+        let [method, path, status, test] = line.split_whitespace().collect::<Vec<_>>()[..] else {
+            panic!("not `METHOD PATH STATUS FILE::TEST`: {line:?}");
+        };
+        let status: u16 = status
+            .parse()
+            .unwrap_or_else(|_| panic!("status in {line:?}"));
+        let (file, function) = test.split_once("::").expect("FILE::TEST");
+        let source = std::fs::read_to_string(root.join("tests").join(format!("{file}.rs")))
+            .unwrap_or_else(|_| panic!("{line:?}: no tests/{file}.rs"));
+        assert!(
+            source.contains(&format!("#[test]\nfn {function}()")),
+            "{line:?}: tests/{file}.rs has no test {function}"
+        );
+        let documented = ops.iter().any(|op| {
+            (method == "*" || op.method == method)
+                && (path == "*" || op.path == path)
+                && op.documents(status)
+        });
+        assert!(documented, "{line:?}: no such documented status");
+    }
+    assert!(lines >= 20, "{lines} lines");
+}
