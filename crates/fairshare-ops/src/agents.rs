@@ -78,6 +78,7 @@ operation!(AddAgent => AgentAdded, Post "/api/v1/agents", "agents",
     "Adds an agent (custodians only)");
 
 impl Write for AddAgent {
+    const NAMES_EXISTING: bool = false;
     const CREATES: bool = true;
 
     fn command(&self, _actor: &str) -> OpResult<Command> {
@@ -120,6 +121,7 @@ operation!(ListAgents => AgentsOut, Get "/api/v1/agents", "agents",
     "Agents, in byte order of handle");
 
 impl Read for ListAgents {
+    const NAMES_EXISTING: bool = false;
     fn view(&self, state: &State, _: &Reading) -> OpResult<AgentsOut> {
         let page = Page::new(self.limit, self.offset)?;
         let (agents, total) = page.take(state.agents().into_iter(), AgentRow::of);

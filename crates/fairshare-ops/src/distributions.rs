@@ -463,6 +463,7 @@ operation!(ListBalances => BalancesOut, Get "/api/v1/balances", "revenue",
     "Balances of every account that holds something, in byte order of name");
 
 impl Read for ListBalances {
+    const NAMES_EXISTING: bool = false;
     fn view(&self, state: &State, _: &Reading) -> OpResult<BalancesOut> {
         let page = Page::new(self.limit, self.offset)?;
         let (names, total) = page.take(state.ledger().accounts().into_keys(), |name| name);

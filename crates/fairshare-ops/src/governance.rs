@@ -253,6 +253,7 @@ operation!(SetNetworkGovernance => GovernanceOut, Post "/api/v1/governance", "go
     "Sets how the network admits agents and adds projects: direct, or by proposals");
 
 impl Write for SetNetworkGovernance {
+    const NAMES_EXISTING: bool = false;
     fn command(&self, _actor: &str) -> OpResult<Command> {
         Ok(self.settings.command(None))
     }
@@ -289,6 +290,7 @@ operation!(ShowNetworkGovernance => GovernanceOut, Get "/api/v1/governance", "go
     "The network's governance and since when");
 
 impl Read for ShowNetworkGovernance {
+    const NAMES_EXISTING: bool = false;
     fn view(&self, state: &State, _: &Reading) -> OpResult<GovernanceOut> {
         GovernanceOut::of(state, None)
     }
@@ -440,7 +442,7 @@ impl Write for Vote {
 
 /// Declares a proposal's request by its id alone (close, withdraw, enact).
 macro_rules! proposal_write {
-    ($op:ident, $variant:ident, $path:literal, $summary:literal, $doc:literal) => {
+    ($op:ident, $variant:ident, $path:literal, $summary:literal, $doc:literal, $refuses_roles:literal) => {
         #[doc = $doc]
         #[derive(Debug, Clone, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -452,6 +454,8 @@ macro_rules! proposal_write {
         operation!($op => ProposalOut, Post $path, "governance", $summary);
 
         impl Write for $op {
+            const REFUSES_ROLES: bool = $refuses_roles;
+
             fn command(&self, _actor: &str) -> OpResult<Command> {
                 Ok(Command::$variant {
                     proposal: self.proposal.clone(),
@@ -470,21 +474,24 @@ proposal_write!(
     CloseProposal,
     "/api/v1/proposals/{proposal}/close",
     "Closes a proposal after its voting period and records its exact tally (anyone)",
-    "Closes a proposal once its voting period is over: passed when the quorum and the threshold are met."
+    "Closes a proposal once its voting period is over: passed when the quorum and the threshold are met.",
+    false
 );
 proposal_write!(
     WithdrawProposal,
     WithdrawProposal,
     "/api/v1/proposals/{proposal}/withdraw",
     "Withdraws an open proposal (its author only)",
-    "Withdraws an open proposal (its author only)."
+    "Withdraws an open proposal (its author only).",
+    true
 );
 proposal_write!(
     EnactProposal,
     EnactProposal,
     "/api/v1/proposals/{proposal}/enact",
     "Enacts a passed proposal whose notice has ended (any write does it too): its changes, or why they failed",
-    "Enacts a passed proposal whose notice has ended: its changes are decided again and applied, or it fails with the reason. Every write enacts due proposals first, so this is rarely needed."
+    "Enacts a passed proposal whose notice has ended: its changes are decided again and applied, or it fails with the reason. Every write enacts due proposals first, so this is rarely needed.",
+    false
 );
 
 /// Proposals, in the order they were opened: of a project, the network's (`project=network`),

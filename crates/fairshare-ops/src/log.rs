@@ -14,6 +14,11 @@ pub trait Scan: Operation {
     /// Reads the whole log: the server bounds how many run at once.
     const HEAVY: bool = false;
 
+    /// The request names something that must exist (a project, an agent, an id): 404 when it
+    /// does not. False for one that names nothing (a list of everything, the log, a new
+    /// agent), whose answers say no 404.
+    const NAMES_EXISTING: bool = true;
+
     fn view(&self, store: &mut dyn Store) -> OpResult<Self::View>;
 }
 
@@ -54,6 +59,7 @@ operation!(ShowLog => LogOut, Get "/api/v1/log", "log",
     "The event log, oldest first: sequence, time, actor, operation, key and hash");
 
 impl Scan for ShowLog {
+    const NAMES_EXISTING: bool = false;
     fn view(&self, store: &mut dyn Store) -> OpResult<LogOut> {
         let page = Page::new(self.limit, self.offset)?;
         let head = store.head()?;
@@ -142,6 +148,7 @@ operation!(Verify => VerifyOut, Get "/api/v1/verify", "log",
     "Re-checks the whole log: the hash chain, every outcome decided again, the ledger's invariants");
 
 impl Scan for Verify {
+    const NAMES_EXISTING: bool = false;
     const HEAVY: bool = true;
 
     fn view(&self, store: &mut dyn Store) -> OpResult<VerifyOut> {
@@ -191,6 +198,7 @@ operation!(ShowHead => HeadOut, Get "/api/v1/head", "log",
     "The book's head: its number of events and the last one's hash, to publish elsewhere");
 
 impl Scan for ShowHead {
+    const NAMES_EXISTING: bool = false;
     fn view(&self, store: &mut dyn Store) -> OpResult<HeadOut> {
         let events = store.head()?;
         let mut hash = GENESIS_HASH.to_string();

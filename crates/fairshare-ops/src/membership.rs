@@ -196,6 +196,9 @@ operation!(RequestJoin => JoinRequestOut, Post "/api/v1/join", "membership",
     "Asks to join the network (anyone, without a key: rate-limited per client address)");
 
 impl Write for RequestJoin {
+    const NAMES_EXISTING: bool = false;
+    const REFUSES_ROLES: bool = false;
+
     const CREATES: bool = true;
 
     fn command(&self, _actor: &str) -> OpResult<Command> {
@@ -223,6 +226,9 @@ listing! {
 }
 
 impl Read for ListJoinRequests {
+    const NAMES_EXISTING: bool = false;
+    const REFUSES_ROLES: bool = true;
+
     fn view(&self, state: &State, reader: &Reading) -> OpResult<JoinRequestsOut> {
         if reader.role != Some(Role::Custodian) {
             return Err(DomainError::forbidden(
@@ -352,6 +358,7 @@ operation!(ProposeProject => ProjectProposalOut, Post "/api/v1/project-proposals
     "Proposes a project (an affiliate or a custodian); a custodian admits or declines it");
 
 impl Write for ProposeProject {
+    const NAMES_EXISTING: bool = false;
     const CREATES: bool = true;
 
     fn command(&self, _actor: &str) -> OpResult<Command> {
@@ -378,6 +385,7 @@ listing! {
 }
 
 impl Read for ListProjectProposals {
+    const NAMES_EXISTING: bool = false;
     fn view(&self, state: &State, _: &Reading) -> OpResult<ProjectProposalsOut> {
         self.list(
             state.project_proposals(),

@@ -79,6 +79,15 @@ pub trait Write: Operation {
     /// The write creates something its answer names (HTTP 201 rather than 200).
     const CREATES: bool = false;
 
+    /// Some callers are refused by their role (403). False for a write every agent may send
+    /// (closing or enacting a proposal, asking to join), whose answers say no 403.
+    const REFUSES_ROLES: bool = true;
+
+    /// The request names something that must exist (a project, an agent, an id): 404 when it
+    /// does not. False for one that names nothing (a list of everything, the log, a new
+    /// agent), whose answers say no 404.
+    const NAMES_EXISTING: bool = true;
+
     /// The core command, for `actor` (a request may default a field to the actor).
     fn command(&self, actor: &str) -> OpResult<Command>;
 
@@ -106,6 +115,20 @@ pub struct Reading {
 
 /// An operation that only reads the state.
 pub trait Read: Operation {
+    /// Some readers are refused by their role (403): join requests are for custodians. Most
+    /// reads are open to every reader the network lets in, and their answers say no 403.
+    const REFUSES_ROLES: bool = false;
+
+    /// A value of its query may be refused (422): a limit past the most, a bad amount or
+    /// date. False for a read whose query only picks what to show (a plan's version: 404 when
+    /// there is none). A read without a query refuses none either way.
+    const REFUSES_QUERY_VALUES: bool = true;
+
+    /// The request names something that must exist (a project, an agent, an id): 404 when it
+    /// does not. False for one that names nothing (a list of everything, the log, a new
+    /// agent), whose answers say no 404.
+    const NAMES_EXISTING: bool = true;
+
     fn view(&self, state: &State, reader: &Reading) -> OpResult<Self::View>;
 }
 

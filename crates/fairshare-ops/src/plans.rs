@@ -369,6 +369,8 @@ operation!(ShowPlan => PlanOut, Get "/api/v1/projects/{project}/plan", "plans",
     "A version of a project's plan (the current one by default)");
 
 impl Read for ShowPlan {
+    const REFUSES_QUERY_VALUES: bool = false;
+
     fn view(&self, state: &State, _: &Reading) -> OpResult<PlanOut> {
         PlanOut::version(state.project(&self.project)?, self.version)
     }

@@ -65,6 +65,7 @@ operation!(AddProject => ProjectAdded, Post "/api/v1/projects", "projects",
     "Adds a project with its currency (custodians only); its plan is contributors(all)");
 
 impl Write for AddProject {
+    const NAMES_EXISTING: bool = false;
     const CREATES: bool = true;
 
     fn command(&self, _actor: &str) -> OpResult<Command> {
@@ -107,6 +108,7 @@ operation!(ListProjects => ProjectsOut, Get "/api/v1/projects", "projects",
     "Projects, in byte order of slug");
 
 impl Read for ListProjects {
+    const NAMES_EXISTING: bool = false;
     fn view(&self, state: &State, _: &Reading) -> OpResult<ProjectsOut> {
         let page = Page::new(self.limit, self.offset)?;
         let (page, projects) = page.list(state.projects(), ProjectRow::of);

@@ -303,6 +303,7 @@ operation!(ListTokens => TokensOut, Get "/api/v1/tokens", "tokens",
     "Tokens, in byte order of symbol");
 
 impl Read for ListTokens {
+    const NAMES_EXISTING: bool = false;
     fn view(&self, state: &State, _: &Reading) -> OpResult<TokensOut> {
         let page = Page::new(self.limit, self.offset)?;
         let (page, rows) = page.list(state.tokens(), |t| TokenRow::of(state, t));

@@ -348,6 +348,7 @@ operation!(ListExpenses => ExpensesOut, Get "/api/v1/expenses", "treasury",
     "Expenses in the order they were submitted; every account's or one's, any status or one");
 
 impl Read for ListExpenses {
+    const NAMES_EXISTING: bool = false;
     fn view(&self, state: &State, _: &Reading) -> OpResult<ExpensesOut> {
         let page = Page::new(self.limit, self.offset)?;
         let status = status_filter(self.status.as_ref())?;

@@ -135,10 +135,10 @@ pub(crate) fn live(
     app: &AppState,
     after: u64,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, ApiError> {
-    let permit =
-        app.streams.clone().try_acquire_owned().map_err(|_| {
-            ApiError::Unavailable("too many live event streams; retry later".into())
-        })?;
+    let permit = app.streams.clone().try_acquire_owned().map_err(|_| {
+        // Not a storage failure: say why, and when to retry.
+        ApiError::Busy("too many live event streams; retry later".into(), 1)
+    })?;
     let cursor = Cursor {
         head: app.model.watch_head(),
         stopping: app.stopping.clone(),

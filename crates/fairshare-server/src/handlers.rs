@@ -236,7 +236,9 @@ impl std::io::Write for ChunkWriter {
     responses(
         (status = 200, description = "The agent's keys, oldest first",
             body = fairshare_ops::credentials::KeysOut),
-        ReadErrors),
+        (status = 404, description = "No such agent", body = Problem,
+            content_type = "application/problem+json"),
+        crate::routes::GuardedErrors),
     security(("api_key" = [])))]
 pub(crate) async fn list_keys(
     axum::extract::State(app): axum::extract::State<AppState>,

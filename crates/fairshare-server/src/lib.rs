@@ -49,6 +49,7 @@ use tokio::sync::Semaphore;
 
 pub use deliver::WebhookConfig;
 pub use error::ApiError;
+pub use events::STREAMS_MAX;
 pub use fairshare_ops::backend::Backend;
 pub use limiter::{JOIN_BURST, JOIN_REFILL};
 pub use routes::{openapi, route_table};

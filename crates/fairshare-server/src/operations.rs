@@ -64,7 +64,7 @@ pub(crate) fn read<O: Read>() -> Served {
         method: O::ROUTE.method,
         path: O::ROUTE.path,
         handler: on(filter(O::ROUTE.method), read_handler::<O>),
-        document: document_read::<O>,
+        document: document_read_op::<O>,
     }
 }
 
@@ -74,10 +74,7 @@ pub(crate) fn scan<O: Scan>() -> Served {
         method: O::ROUTE.method,
         path: O::ROUTE.path,
         handler: on(filter(O::ROUTE.method), scan_handler::<O>),
-        document: match O::ROUTE.method {
-            Method::Post => document_read_body::<O>,
-            _ => document_read::<O>,
-        },
+        document: document_scan::<O>,
     }
 }
 
@@ -451,6 +448,12 @@ fn write_operation<O: Write>(openapi: &mut OpenApi) -> DocOperation {
     register::<O>(openapi);
     let status = if O::CREATES { "201" } else { "200" };
     let (mut operation, object) = base::<O>(status, WriteErrors::responses());
+    if !O::REFUSES_ROLES {
+        operation.responses.responses.remove("403");
+    }
+    if !O::NAMES_EXISTING {
+        operation.responses.responses.remove("404");
+    }
     let mut key = Parameter::new("Idempotency-Key");
     key.parameter_in = ParameterIn::Header;
     key.required = Required::False;
@@ -498,20 +501,86 @@ fn body_of<O: Operation>(mut object: utoipa::openapi::schema::Object) -> Option<
     })
 }
 
-/// A read whose request is a JSON body (a `POST` that records nothing).
-fn document_read_body<O: Operation>(openapi: &mut OpenApi) {
+/// A scan of the log: a read whose request is its query, or a JSON body (a `POST` that
+/// records nothing).
+fn document_scan<O: Scan>(openapi: &mut OpenApi) {
+    let mut operation = match O::ROUTE.method {
+        Method::Post => read_body_operation::<O>(openapi),
+        _ => read_operation::<O>(openapi),
+    };
+    if O::NAMES_EXISTING {
+        operation.responses.responses.insert(
+            "404".to_string(),
+            problem_answer("Something named does not exist"),
+        );
+    }
+    add(openapi, O::ROUTE, operation);
+}
+
+fn read_body_operation<O: Operation>(openapi: &mut OpenApi) -> DocOperation {
     register::<O::View>(openapi);
     register::<O>(openapi);
     let (mut operation, object) = base::<O>("200", ReadErrors::responses());
+    operation.responses.responses.insert(
+        "422".to_string(),
+        problem_answer("A refused value in the request"),
+    );
     operation.request_body = body_of::<O>(object);
     operation.security = Some(vec![
         SecurityRequirement::default(),
         SecurityRequirement::new("api_key", Vec::<String>::new()),
     ]);
+    operation
+}
+
+/// A read of the state: 404 only where it names something, 403 only where some readers are
+/// refused by their role.
+fn document_read_op<O: Read>(openapi: &mut OpenApi) {
+    let mut operation = read_operation::<O>(openapi);
+    let answers = &mut operation.responses.responses;
+    if !O::REFUSES_QUERY_VALUES {
+        answers.remove("422");
+    }
+    if O::NAMES_EXISTING {
+        answers.insert(
+            "404".to_string(),
+            problem_answer("Something named does not exist"),
+        );
+    }
+    if O::REFUSES_ROLES {
+        answers.insert(
+            "403".to_string(),
+            problem_answer("The caller's role may not read this"),
+        );
+    }
     add(openapi, O::ROUTE, operation);
 }
 
-fn document_read<O: Operation>(openapi: &mut OpenApi) {
+/// A page's `limit`: every list answers at most `PAGE_LIMIT_MAX` rows at a time (422 past
+/// it), which a client can only know from the document.
+fn page_limit_schema() -> RefOr<Schema> {
+    let limit = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
+        .maximum(Some(fairshare_ops::PAGE_LIMIT_MAX as f64))
+        .build();
+    RefOr::T(Schema::Object(limit))
+}
+
+/// An error answer: a problem document.
+fn problem_answer(description: &str) -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            )
+            .build(),
+    )
+}
+
+fn read_operation<O: Operation>(openapi: &mut OpenApi) -> DocOperation {
     register::<O::View>(openapi);
     register::<O>(openapi);
     let (mut operation, object) = base::<O>("200", ReadErrors::responses());
@@ -528,10 +597,20 @@ fn document_read<O: Operation>(openapi: &mut OpenApi) {
             } else {
                 Required::False
             };
-            parameter.schema = Some(schema.clone());
+            parameter.schema = Some(if name == "limit" {
+                page_limit_schema()
+            } else {
+                schema.clone()
+            });
             parameter
         })
         .collect::<Vec<_>>();
+    if !queries.is_empty() {
+        operation.responses.responses.insert(
+            "422".to_string(),
+            problem_answer("A query value out of range"),
+        );
+    }
     operation
         .parameters
         .get_or_insert_with(Vec::new)
@@ -540,5 +619,5 @@ fn document_read<O: Operation>(openapi: &mut OpenApi) {
         SecurityRequirement::default(),
         SecurityRequirement::new("api_key", Vec::<String>::new()),
     ]);
-    add(openapi, O::ROUTE, operation);
+    operation
 }

@@ -248,7 +248,8 @@ async fn strict_transport_security(
 #[allow(dead_code)]
 pub(crate) struct IdempotencyHeader(Option<String>);
 
-/// What a read may answer besides its result.
+/// What a read may answer besides its result (a read with a query adds 422, one that names
+/// something 404, one some roles may not make 403).
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub(crate) enum ReadErrors {
@@ -264,24 +265,6 @@ pub(crate) enum ReadErrors {
         content_type = "application/problem+json"
     )]
     Unauthenticated(Problem),
-    #[response(
-        status = 403,
-        description = "The caller may not read this (join requests, another agent's keys)",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 404,
-        description = "Not found",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    #[response(
-        status = 422,
-        description = "A query value out of range",
-        content_type = "application/problem+json"
-    )]
-    Invalid(Problem),
     #[response(
         status = 429,
         description = "Too many bad keys from this address lately: try again after `Retry-After` seconds",
@@ -342,6 +325,37 @@ pub(crate) enum WriteErrors {
         content_type = "application/problem+json"
     )]
     Invalid(Problem),
+    #[response(
+        status = 429,
+        description = "Too many bad keys from this address lately: try again after `Retry-After` seconds",
+        content_type = "application/problem+json"
+    )]
+    TooManyRequests(Problem),
+    #[response(
+        status = 503,
+        description = "The book's storage failed",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
+}
+
+/// What every request of a custodian-only route (webhooks) or a route refused to some roles
+/// (an agent's keys) may answer besides its result; each route adds what its input can cause.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum GuardedErrors {
+    #[response(
+        status = 401,
+        description = "No API key, or a bad one",
+        content_type = "application/problem+json"
+    )]
+    Unauthenticated(Problem),
+    #[response(
+        status = 403,
+        description = "The caller's role does not allow this",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
     #[response(
         status = 429,
         description = "Too many bad keys from this address lately: try again after `Retry-After` seconds",

@@ -16,10 +16,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::AppState;
+use crate::api_types::Problem;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::routes::WriteErrors;
+use crate::routes::GuardedErrors;
 
 /// The server's one handle on the webhook tables, used from blocking threads.
 pub(crate) type Hooks = Arc<Mutex<Box<dyn WebhookStore>>>;
@@ -81,7 +82,10 @@ async fn change(
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks",
     request_body = AddWebhook,
     responses((status = 201, description = "The webhook, without its secret", body = WebhookOut),
-        WriteErrors),
+        (status = 400, description = "Malformed JSON, path or query", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A refused value: a URL that is no http(s) URL, an unknown kind, a limit out of range", body = Problem, content_type = "application/problem+json"),
+        GuardedErrors),
     security(("api_key" = [])))]
 pub(crate) async fn add(
     State(app): State<AppState>,
@@ -108,7 +112,7 @@ pub(crate) async fn add(
 /// Every webhook, by id: URL, kinds, the secret's fingerprint, cursor, failures, pause.
 /// Custodians only.
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
-    responses((status = 200, description = "The webhooks", body = WebhooksOut), WriteErrors),
+    responses((status = 200, description = "The webhooks", body = WebhooksOut), GuardedErrors),
     security(("api_key" = [])))]
 pub(crate) async fn list(
     State(app): State<AppState>,
@@ -125,7 +129,7 @@ pub(crate) async fn list(
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
     params(("id" = u64, Path, description = "The webhook's id")),
     responses((status = 200, description = "The removed webhook", body = WebhookOut),
-        WriteErrors),
+        (status = 400, description = "Malformed JSON, path or query", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No webhook with this id", body = Problem, content_type = "application/problem+json"), GuardedErrors),
     security(("api_key" = [])))]
 pub(crate) async fn remove(
     State(app): State<AppState>,
@@ -142,7 +146,7 @@ pub(crate) async fn remove(
 #[utoipa::path(post, path = "/api/v1/webhooks/{id}/resume", tag = "webhooks",
     params(("id" = u64, Path, description = "The webhook's id")),
     responses((status = 200, description = "The webhook, running", body = WebhookOut),
-        WriteErrors),
+        (status = 400, description = "Malformed JSON, path or query", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No webhook with this id", body = Problem, content_type = "application/problem+json"), GuardedErrors),
     security(("api_key" = [])))]
 pub(crate) async fn resume(
     State(app): State<AppState>,
@@ -168,7 +172,7 @@ pub struct DeliveriesQuery {
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
     params(("id" = u64, Path, description = "The webhook's id"), DeliveriesQuery),
     responses((status = 200, description = "The attempts, newest first", body = DeliveriesOut),
-        WriteErrors),
+        (status = 400, description = "Malformed JSON, path or query", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No webhook with this id", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A refused value: a URL that is no http(s) URL, an unknown kind, a limit out of range", body = Problem, content_type = "application/problem+json"), GuardedErrors),
     security(("api_key" = [])))]
 pub(crate) async fn deliveries(
     State(app): State<AppState>,

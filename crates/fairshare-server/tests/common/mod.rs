@@ -418,7 +418,7 @@ impl Api {
     }
 }
 
-fn answer(response: reqwest::blocking::Response) -> Answer {
+pub fn answer(response: reqwest::blocking::Response) -> Answer {
     let status = response.status();
     let headers = response.headers().clone();
     let text = response.text().unwrap_or_default();
