@@ -109,10 +109,11 @@ async fn governance_story(mut b: Browser, server: TestServer, url: String) {
     b.log_in("marie").await;
     b.go("/projects/shop").await;
     b.submit("#proposals-link").await;
-    b.fill("#propose-rate-title", "Raise wood").await;
-    b.fill("#propose-rate-category", "wood").await;
-    b.fill("#propose-rate-per-hour", "25.00").await;
-    b.submit("#propose-rate-submit").await;
+    // The rate's form is the one shown first; another kind's is a choice away.
+    b.fill("#propose-title", "Raise wood").await;
+    b.fill("#propose-set_rate-category", "wood").await;
+    b.fill("#propose-set_rate-per_hour", "25.00").await;
+    b.submit("#propose-submit").await;
     assert_eq!(b.path().await, "/projects/shop/proposals");
     b.fill("#vote-reason-proposal-1", "wood got dearer").await;
     b.submit("#vote-yes-proposal-1").await;
