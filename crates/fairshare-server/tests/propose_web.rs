@@ -16,7 +16,8 @@ use fairshare_ops::Write as _;
 /// 1000.00), a decay, the lathe, and abran listed as a member; zoe asks to join and marie
 /// proposes the project yard.
 fn seed(book: &TestBook) {
-    let plan = "[[bucket]]\ntype = \"bank\"\nuntil = \"1000.00\"\n\n[[bucket]]\ntype = \"contributors\"\n";
+    let plan =
+        "[[bucket]]\ntype = \"bank\"\nuntil = \"1000.00\"\n\n[[bucket]]\ntype = \"contributors\"\n";
     let set_plan = fairshare_ops::plans::SetPlan {
         project: "shop".into(),
         bucket: fairshare_ops::plans::parse_plan_file(plan, false).expect("plan"),
@@ -91,7 +92,10 @@ fn propose(
     let action = format!("{page}/{kind}");
     assert!(html.contains(&format!("action=\"{action}\"")), "{html}");
     for (name, _) in fields {
-        assert!(html.contains(&format!("name=\"{name}\"")), "{kind}: no {name}");
+        assert!(
+            html.contains(&format!("name=\"{name}\"")),
+            "{kind}: no {name}"
+        );
     }
     let csrf = hidden_in(&html, "propose-form", "csrf");
     let key = hidden_in(&html, "propose-form", "idempotency_key");
@@ -123,7 +127,12 @@ fn changes_of(base: &str, session: &str, id: &str) -> Vec<String> {
 fn errors_in(html: &str) -> Vec<String> {
     html.split("class=\"error\"")
         .skip(1)
-        .map(|rest| rest[rest.find('>').expect(">") + 1..].split('<').next().unwrap_or_default())
+        .map(|rest| {
+            rest[rest.find('>').expect(">") + 1..]
+                .split('<')
+                .next()
+                .unwrap_or_default()
+        })
         .filter(|text| !text.is_empty())
         .map(str::to_string)
         .collect()
@@ -135,26 +144,138 @@ const NETWORK: &str = "/network/proposals";
 /// Every kind of change: the page it is proposed from, its kind, its fields, and the change
 /// in plain words once proposed.
 const EVERY_KIND: [(&str, &str, &[(&str, &str)], &str); 20] = [
-    (SHOP, "set_rate", &[("category", "wood"), ("per_hour", "25.00")], "the rate of wood in shop: 25.00 per hour"),
-    (SHOP, "set_skill", &[("agent", "marie"), ("factor", "1.5")], "the skill factor of marie in shop: 1.5"),
-    (SHOP, "set_multiplier", &[("kind", "material"), ("factor", "2")], "the multiplier of material contributions in shop: 2"),
-    (SHOP, "set_decay", &[("half_life_days", "180")], "the half-life of values in shop: 180 days"),
+    (
+        SHOP,
+        "set_rate",
+        &[("category", "wood"), ("per_hour", "25.00")],
+        "the rate of wood in shop: 25.00 per hour",
+    ),
+    (
+        SHOP,
+        "set_skill",
+        &[("agent", "marie"), ("factor", "1.5")],
+        "the skill factor of marie in shop: 1.5",
+    ),
+    (
+        SHOP,
+        "set_multiplier",
+        &[("kind", "material"), ("factor", "2")],
+        "the multiplier of material contributions in shop: 2",
+    ),
+    (
+        SHOP,
+        "set_decay",
+        &[("half_life_days", "180")],
+        "the half-life of values in shop: 180 days",
+    ),
     (SHOP, "remove_decay", &[], "no decay of values in shop"),
-    (SHOP, "set_plan", &[("bucket", "[[bucket]]\ntype = \"percent\"\npercent = \"10\"\nto = \"tools\"\n\n[[bucket]]\ntype = \"contributors\"\n")], "the plan of shop: 10% of the whole amount to tools (rounded down); everything left to contributors, pro rata by the value of their counted contributions; the rest to shop-unallocated"),
-    (SHOP, "set_blend", &[("formula", "1"), ("peer", "0"), ("steward", "0")], "the blend of shop: formula 1, peer 0, steward 0"),
-    (SHOP, "set_leaver_policy", &[("enabled", "on")], "leavers in shop: enabled"),
-    (SHOP, "set_fees", &[("resource", "lathe"), ("per_hour", "12.00"), ("split", "upkeep=100"), ("community_roles", "affiliate")], "the fees of lathe: 12.00 per hour"),
-    (SHOP, "create_token", &[("symbol", "SHOP"), ("exponent", "2"), ("redemption", "nav"), ("exit_fee_percent", "2")], "a token SHOP for shop"),
-    (SHOP, "release_bank", &[], "release what the bank of shop holds, before its threshold"),
-    (SHOP, "set_governance", &[("mode", "direct")], "the governance of project shop: direct"),
-    (NETWORK, "set_network_governance", &[("mode", "proposals"), ("quorum", "60"), ("voting_days", "5")], "the governance of the network: by proposals, quorum 60%, threshold 66.67%, 5 days of voting, 3 days of notice, equal weights"),
-    (NETWORK, "add_agent", &[("handle", "nina"), ("role", "affiliate")], "admit nina as affiliate"),
-    (NETWORK, "add_project", &[("slug", "hall"), ("currency", "CAD"), ("exponent", "2")], "add the project hall in CAD"),
-    (NETWORK, "admit_agent", &[("handle", "zoe")], "admit zoe&#39;s request to join, as affiliate"),
-    (NETWORK, "set_role", &[("handle", "abran"), ("role", "custodian")], "make abran custodian"),
-    (NETWORK, "admit_project", &[("slug", "yard")], "admit the proposed project yard"),
-    (SHOP, "add_member", &[("agent", "luc")], "list luc as a member of shop"),
-    (SHOP, "remove_member", &[("agent", "abran")], "take abran off the members shop lists"),
+    (
+        SHOP,
+        "set_plan",
+        &[(
+            "bucket",
+            "[[bucket]]\ntype = \"percent\"\npercent = \"10\"\nto = \"tools\"\n\n[[bucket]]\ntype = \"contributors\"\n",
+        )],
+        "the plan of shop: 10% of the whole amount to tools (rounded down); everything left to contributors, pro rata by the value of their counted contributions; the rest to shop-unallocated",
+    ),
+    (
+        SHOP,
+        "set_blend",
+        &[("formula", "1"), ("peer", "0"), ("steward", "0")],
+        "the blend of shop: formula 1, peer 0, steward 0",
+    ),
+    (
+        SHOP,
+        "set_leaver_policy",
+        &[("enabled", "on")],
+        "leavers in shop: enabled",
+    ),
+    (
+        SHOP,
+        "set_fees",
+        &[
+            ("resource", "lathe"),
+            ("per_hour", "12.00"),
+            ("split", "upkeep=100"),
+            ("community_roles", "affiliate"),
+        ],
+        "the fees of lathe: 12.00 per hour",
+    ),
+    (
+        SHOP,
+        "create_token",
+        &[
+            ("symbol", "SHOP"),
+            ("exponent", "2"),
+            ("redemption", "nav"),
+            ("exit_fee_percent", "2"),
+        ],
+        "a token SHOP for shop",
+    ),
+    (
+        SHOP,
+        "release_bank",
+        &[],
+        "release what the bank of shop holds, before its threshold",
+    ),
+    (
+        SHOP,
+        "set_governance",
+        &[("mode", "direct")],
+        "the governance of project shop: direct",
+    ),
+    (
+        NETWORK,
+        "set_network_governance",
+        &[
+            ("mode", "proposals"),
+            ("quorum", "60"),
+            ("voting_days", "5"),
+        ],
+        "the governance of the network: by proposals, quorum 60%, threshold 66.67%, 5 days of voting, 3 days of notice, equal weights",
+    ),
+    (
+        NETWORK,
+        "add_agent",
+        &[("handle", "nina"), ("role", "affiliate")],
+        "admit nina as affiliate",
+    ),
+    (
+        NETWORK,
+        "add_project",
+        &[("slug", "hall"), ("currency", "CAD"), ("exponent", "2")],
+        "add the project hall in CAD",
+    ),
+    (
+        NETWORK,
+        "admit_agent",
+        &[("handle", "zoe")],
+        "admit zoe&#39;s request to join, as affiliate",
+    ),
+    (
+        NETWORK,
+        "set_role",
+        &[("handle", "abran"), ("role", "custodian")],
+        "make abran custodian",
+    ),
+    (
+        NETWORK,
+        "admit_project",
+        &[("slug", "yard")],
+        "admit the proposed project yard",
+    ),
+    (
+        SHOP,
+        "add_member",
+        &[("agent", "luc")],
+        "list luc as a member of shop",
+    ),
+    (
+        SHOP,
+        "remove_member",
+        &[("agent", "abran")],
+        "take abran off the members shop lists",
+    ),
 ];
 
 #[test]
@@ -231,8 +352,14 @@ fn a_refused_proposal_shows_the_core_reason_and_records_nothing() {
         ]
     );
     assert_eq!(text_of(&html, "propose-kind"), "set blend");
-    assert!(html.contains("id=\"propose-set_blend-formula\" value=\"0.5\""), "{html}");
-    assert!(html.contains("id=\"propose-title\" value=\"Peers count\""), "{html}");
+    assert!(
+        html.contains("id=\"propose-set_blend-formula\" value=\"0.5\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("id=\"propose-title\" value=\"Peers count\""),
+        "{html}"
+    );
 
     // A malformed field is refused beside it, by its name.
     let governance = [
@@ -289,7 +416,11 @@ fn a_refused_proposal_shows_the_core_reason_and_records_nothing() {
         &olga,
         SHOP,
         "/projects/shop/proposals/set_rate",
-        &[("title", "Mine"), ("category", "wood"), ("per_hour", "99.00")],
+        &[
+            ("title", "Mine"),
+            ("category", "wood"),
+            ("per_hour", "99.00"),
+        ],
     );
     assert_eq!(refused.status(), 403);
     let message = text_of(&refused.text().expect("html"), "page-error");

@@ -124,14 +124,14 @@ const WORDED: [Worded; 2] = [
     Worded {
         op: "set_plan",
         field: "bucket",
-        help: "a plan file, TOML or JSON, as plan set takes it",
+        help: "A plan file, TOML or JSON, as plan set takes it.",
         parse: plan_buckets,
     },
     Worded {
         op: "set_fees",
         field: "split",
-        help: "how the use fee splits, in order, as NAME=PERCENT separated by commas (payback for \
-               the co-owners), adding up to 100: maintenance=20,payback=80",
+        help: "How the use fee splits, in order, as NAME=PERCENT separated by commas (payback for \
+               the co-owners), adding up to 100: maintenance=20,payback=80.",
         parse: fee_split,
     },
 ];
@@ -182,7 +182,10 @@ impl EachChange for Catalogue {
         let order = declared_order::<O>();
         let place = |field: &ChangeField| {
             let top = field.name.split('.').next().unwrap_or_default();
-            order.iter().position(|name| *name == top).unwrap_or(order.len())
+            order
+                .iter()
+                .position(|name| *name == top)
+                .unwrap_or(order.len())
         };
         fields.sort_by_key(place);
         self.0.push(ChangeKind {
@@ -203,7 +206,10 @@ fn declared_order<O: serde::de::DeserializeOwned>() -> &'static [&'static str] {
     impl<'de> serde::Deserializer<'de> for &mut Introspect {
         type Error = serde::de::value::Error;
 
-        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
             Err(serde::de::Error::custom("only the fields are asked for"))
         }
 
@@ -312,15 +318,15 @@ fn fields_of(
             .or_else(|| schema.get("description"))
             .and_then(Value::as_str)
             .unwrap_or_default()
-            .to_string();
+            .replace('`', "");
         let full = match parent {
             Some(parent) => format!("{parent}.{name}"),
             None => name.clone(),
         };
-        let label = match parent {
+        let label = sentence(&match parent {
             Some(parent) => format!("{}: {}", parent.replace('_', " "), name.replace('_', " ")),
             None => name.replace('_', " "),
-        };
+        });
         if parent.is_none() && type_of(schema) == "object" {
             fields_of(op, schema, parts, Some(name), is_required, out);
             continue;
@@ -335,6 +341,19 @@ fn fields_of(
             choices,
         });
     }
+}
+
+fn json_help(help: &str) -> String {
+    format!("{help} (JSON)").trim_start().to_string()
+}
+
+/// "per hour" -> "Per hour".
+fn sentence(words: &str) -> String {
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// How the field `name` of change `op` is written, with its choices and help.
@@ -367,11 +386,11 @@ fn input_of(
                     Vec::new(),
                     format!("{help} (separated by commas)").trim().to_string(),
                 ),
-                (false, _) => (Input::Json, Vec::new(), format!("{help} (JSON)")),
+                (false, _) => (Input::Json, Vec::new(), json_help(&help)),
             }
         }
         "string" => (Input::Text, Vec::new(), help),
-        _ => (Input::Json, Vec::new(), format!("{help} (JSON)")),
+        _ => (Input::Json, Vec::new(), json_help(&help)),
     }
 }
 
@@ -551,7 +570,10 @@ mod tests {
             [("kind", Input::Choice, true), ("factor", Input::Text, true)]
         );
         assert_eq!(names("remove_decay"), []);
-        assert_eq!(names("set_leaver_policy"), [("enabled", Input::Check, true)]);
+        assert_eq!(
+            names("set_leaver_policy"),
+            [("enabled", Input::Check, true)]
+        );
         assert_eq!(
             names("set_governance"),
             [
@@ -564,8 +586,14 @@ mod tests {
             ]
         );
         let token = names("create_token");
-        assert!(token.contains(&("hatch.raised", Input::Text, false)), "{token:?}");
-        assert!(token.contains(&("exponent", Input::Whole, true)), "{token:?}");
+        assert!(
+            token.contains(&("hatch.raised", Input::Text, false)),
+            "{token:?}"
+        );
+        assert!(
+            token.contains(&("exponent", Input::Whole, true)),
+            "{token:?}"
+        );
         let fees = names("set_fees");
         assert!(fees.contains(&("split", Input::Worded, true)), "{fees:?}");
         assert!(
@@ -635,10 +663,16 @@ mod tests {
     fn a_malformed_field_is_refused_by_name() {
         let refused = |op: &str, pairs: &[(&str, &str)]| {
             let error = change_of(kind_of(op), &form(pairs), Some("shop")).expect_err("refused");
-            (error.field().unwrap_or_default().to_string(), error.to_string())
+            (
+                error.field().unwrap_or_default().to_string(),
+                error.to_string(),
+            )
         };
         assert_eq!(
-            refused("set_governance", &[("mode", "proposals"), ("voting_days", "a week")]),
+            refused(
+                "set_governance",
+                &[("mode", "proposals"), ("voting_days", "a week")]
+            ),
             (
                 "voting_days".to_string(),
                 "voting_days: expected a whole number such as 2, got \"a week\"".to_string()
@@ -654,7 +688,10 @@ mod tests {
             )
         );
         assert_eq!(
-            refused("set_fees", &[("resource", "lathe"), ("per_hour", "1"), ("split", "x")]),
+            refused(
+                "set_fees",
+                &[("resource", "lathe"), ("per_hour", "1"), ("split", "x")]
+            ),
             (
                 "split".to_string(),
                 "split: \"x\": expected NAME=PERCENT".to_string()

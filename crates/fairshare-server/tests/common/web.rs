@@ -132,13 +132,13 @@ pub fn governed_shop_with(book: &TestBook, before: Vec<Command>) {
     ];
     commands.extend(before);
     commands.push(Command::SetGovernance {
-            project: Some("shop".into()),
-            mode: GovernanceMode::Proposals,
-            quorum: Some("50".into()),
-            threshold: Some("66.67".into()),
-            notice_days: Some(3),
-            voting_days: Some(7),
-            weight: None,
+        project: Some("shop".into()),
+        mode: GovernanceMode::Proposals,
+        quorum: Some("50".into()),
+        threshold: Some("66.67".into()),
+        notice_days: Some(3),
+        voting_days: Some(7),
+        weight: None,
     });
     book.setup(commands);
     for handle in ["luc", "marie", "abran", "olga"] {
