@@ -141,9 +141,17 @@ fn errors_in(html: &str) -> Vec<String> {
 const SHOP: &str = "/projects/shop/proposals";
 const NETWORK: &str = "/network/proposals";
 
-/// Every kind of change: the page it is proposed from, its kind, its fields, and the change
-/// in plain words once proposed.
-const EVERY_KIND: [(&str, &str, &[(&str, &str)], &str); 20] = [
+/// A kind of change: the page it is proposed from, its kind, its fields, and the change in
+/// plain words once proposed.
+type Kind = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
+/// Every kind of change.
+const EVERY_KIND: [Kind; 20] = [
     (
         SHOP,
         "set_rate",
