@@ -3,7 +3,7 @@
 //! the network's, chosen with `?change=KIND` and posted as the form the page shows (its CSRF
 //! token and one-time idempotency key); each proposal is then listed with its change in plain
 //! words. A refused proposal shows the core's reason and records nothing; an observer gets
-//! no form.
+//! no form; a network governed by proposals admits an agent by a proposal from its page.
 
 mod common;
 
@@ -437,4 +437,59 @@ fn a_refused_proposal_shows_the_core_reason_and_records_nothing() {
         "olga is an observer: observers may not propose rule changes"
     );
     assert_eq!(api.head(), head, "nothing refused is recorded");
+}
+
+/// A network governed by proposals: a custodian's admission from the members page is refused
+/// with the core's reason, and the same admission is proposed from the network's page.
+#[test]
+fn a_network_governed_by_proposals_admits_by_a_proposal_from_the_dashboard() {
+    let book = TestBook::sqlite();
+    seed(&book);
+    book.setup(vec![Command::SetGovernance {
+        project: None,
+        mode: fairshare_core::GovernanceMode::Proposals,
+        quorum: None,
+        threshold: None,
+        notice_days: None,
+        voting_days: None,
+        weight: None,
+    }]);
+    let server = server_at(&book.url, "2026-11-21T12:00:00Z");
+    let base = &server.base;
+    let api = server.api(None);
+    let head = api.head();
+    let luc = log_in(base, "luc");
+    let members = page_of(base, &luc, "/membership");
+    assert!(members.contains("href=\"/network/proposals\""), "{members}");
+    let refused = common::web::post_from(base, &luc, "/membership", "/join/zoe/admit", &[]);
+    assert_eq!(refused.status(), 403);
+    let html = refused.text().expect("html");
+    assert!(
+        html.contains("the network is governed by proposals: admit_agent must be proposed"),
+        "{html}"
+    );
+    assert_eq!(api.head(), head, "a refused form records nothing");
+
+    let network = page_of(base, &luc, NETWORK);
+    assert_eq!(
+        text_of(&network, "governance-settings"),
+        "Rules change only by proposals: quorum 50%, threshold 66.67% of yes against yes and \
+         no, 7 days of voting, 3 days of notice, one vote per member, since event 17 \
+         (2026-11-21T12:00:00Z)."
+    );
+    let fields = [
+        ("title", "Admit zoe"),
+        ("handle", "zoe"),
+        ("role", "affiliate"),
+    ];
+    let proposed = propose(base, &luc, NETWORK, "admit_agent", &fields);
+    assert_eq!(proposed.status(), 303);
+    assert_eq!(proposed.headers()["location"], NETWORK);
+    assert_eq!(
+        changes_of(base, &luc, "proposal-1"),
+        ["admit zoe&#39;s request to join, as affiliate"]
+    );
+    let network = page_of(base, &luc, NETWORK);
+    assert_eq!(text_of(&network, "status-proposal-1"), "open");
+    assert_eq!(api.head(), head + 1);
 }
