@@ -127,9 +127,13 @@ async fn governance_story(mut b: Browser, server: TestServer, url: String) {
         "Yes 2 · No 0 · Abstain 0 of 2 eligible — quorum 50% met, threshold 66.67% met"
     );
     b.shot_desktop_and_phone("proposals").await;
-    // Any other kind of change is a choice away (a GET: no JavaScript needed).
+    // Any other kind of change is a choice away: its form swapped in by htmx as it is
+    // chosen (and without JavaScript, *Show its form* is a GET of the same page).
+    b.select("#change-kind", "set_blend").await;
+    b.wait_text("#propose-kind", "set blend").await;
     b.select("#change-kind", "create_token").await;
     b.submit("#change-choose").await;
+    assert_eq!(b.path().await, "/projects/shop/proposals");
     assert_eq!(b.text("#propose-kind").await, "create token");
     assert_eq!(b.value("#propose-create_token-hatch-raised").await, "");
     b.shot_desktop_and_phone("propose").await;
