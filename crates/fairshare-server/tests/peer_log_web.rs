@@ -223,7 +223,7 @@ async fn giving_points(b: &Browser) {
         b.text("#points-left-2").await,
         "70 of your 100 points left to give."
     );
-    b.shot("peer-round").await;
+    b.shot_desktop_and_phone("peer-round").await;
     b.log_out().await;
 
     b.log_in("luc").await;
@@ -370,6 +370,18 @@ async fn every_page_passes_axe(b: &Browser) {
         .chain(&PROPOSE_FORMS)
     {
         b.check_axe(page).await;
+    }
+    // The pages no story photographs, at both widths.
+    for (page, name) in [
+        ("/projects/forillon/report", "report"),
+        (
+            "/projects/forillon/plans/compare?proposal=proposal-1",
+            "plan-compare",
+        ),
+        ("/network/proposals", "network-proposals"),
+    ] {
+        b.go(page).await;
+        b.shot_desktop_and_phone(name).await;
     }
     // A refused form, with its message beside the field.
     b.go("/projects/forillon/peer").await;
