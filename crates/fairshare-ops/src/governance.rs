@@ -299,6 +299,11 @@ impl Read for ShowNetworkGovernance {
 // ---------------------------------------------------------------------------------------------
 // Proposals
 
+/// What is done with each proposable request type: [`ProposedChange::each`].
+pub trait EachChange {
+    fn visit<O: Write>(&mut self);
+}
+
 /// Declares [`ProposedChange`] and its dispatch from one list: a proposable route is one line.
 macro_rules! proposed_changes {
     ($($variant:ident($request:ty),)+) => {
@@ -316,6 +321,12 @@ macro_rules! proposed_changes {
                 match self {
                     $(ProposedChange::$variant(r) => r.command(actor),)+
                 }
+            }
+
+            /// Hands every proposable request type to `visitor`, in the order declared here
+            /// (the dashboard builds a proposal form from each request's schema).
+            pub fn each(visitor: &mut impl EachChange) {
+                $(visitor.visit::<$request>();)+
             }
 
             /// The change a request makes as a proposal's, if its route is proposable (a
@@ -870,6 +881,15 @@ pub fn describe(state: &State, command: &Command) -> String {
         ),
         Command::SetRole { handle, role } => format!("make {handle} {role}"),
         Command::AdmitProject { slug } => format!("admit the proposed project {slug}"),
+        Command::ReleaseBank { project } => {
+            format!("release what the bank of {project} holds, before its threshold")
+        }
+        Command::AddMember { project, agent } => {
+            format!("list {agent} as a member of {project}")
+        }
+        Command::RemoveMember { project, agent } => {
+            format!("take {agent} off the members {project} lists")
+        }
         other => other.op().replace('_', " "),
     }
 }

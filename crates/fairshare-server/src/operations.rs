@@ -307,7 +307,7 @@ fn http_method(method: Method) -> HttpMethod {
 }
 
 /// `SetRate` -> `set_rate`.
-fn operation_id<O>() -> String {
+pub(crate) fn operation_id<O>() -> String {
     let name = std::any::type_name::<O>()
         .rsplit("::")
         .next()
@@ -325,7 +325,7 @@ fn operation_id<O>() -> String {
 /// The request's own object schema (its fields), inlined. A request that flattens another
 /// struct into itself (`#[serde(flatten)]`, documented as an `allOf` of the parts) has the
 /// fields of every part.
-fn request_object<O: Operation>() -> Object {
+pub(crate) fn request_object<O: Operation>() -> Object {
     let mut parts = Vec::new();
     <O as ToSchema>::schemas(&mut parts);
     inline_object(<O as PartialSchema>::schema(), &parts)

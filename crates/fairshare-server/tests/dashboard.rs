@@ -109,10 +109,11 @@ async fn governance_story(mut b: Browser, server: TestServer, url: String) {
     b.log_in("marie").await;
     b.go("/projects/shop").await;
     b.submit("#proposals-link").await;
-    b.fill("#propose-rate-title", "Raise wood").await;
-    b.fill("#propose-rate-category", "wood").await;
-    b.fill("#propose-rate-per-hour", "25.00").await;
-    b.submit("#propose-rate-submit").await;
+    // The rate's form is the one shown first; another kind's is a choice away.
+    b.fill("#propose-title", "Raise wood").await;
+    b.fill("#propose-set_rate-category", "wood").await;
+    b.fill("#propose-set_rate-per_hour", "25.00").await;
+    b.submit("#propose-submit").await;
     assert_eq!(b.path().await, "/projects/shop/proposals");
     b.fill("#vote-reason-proposal-1", "wood got dearer").await;
     b.submit("#vote-yes-proposal-1").await;
@@ -125,7 +126,17 @@ async fn governance_story(mut b: Browser, server: TestServer, url: String) {
         b.text("#tally-proposal-1").await,
         "Yes 2 · No 0 · Abstain 0 of 2 eligible — quorum 50% met, threshold 66.67% met"
     );
-    b.shot("proposals").await;
+    b.shot_desktop_and_phone("proposals").await;
+    // Any other kind of change is a choice away: its form swapped in by htmx as it is
+    // chosen (and without JavaScript, *Show its form* is a GET of the same page).
+    b.select("#change-kind", "set_blend").await;
+    b.wait_text("#propose-kind", "set blend").await;
+    b.select("#change-kind", "create_token").await;
+    b.submit("#change-choose").await;
+    assert_eq!(b.path().await, "/projects/shop/proposals");
+    assert_eq!(b.text("#propose-kind").await, "create token");
+    assert_eq!(b.value("#propose-create_token-hatch-raised").await, "");
+    b.shot_desktop_and_phone("propose").await;
     b.log_out().await;
 
     // After the deadline luc closes it: passed, and the project page gives notice.
@@ -135,7 +146,7 @@ async fn governance_story(mut b: Browser, server: TestServer, url: String) {
     b.go("/proposals/proposal-1").await;
     b.submit("#close-proposal-1").await;
     assert_eq!(b.text("#status-proposal-1").await, "passed");
-    b.shot("proposal").await;
+    b.shot_desktop_and_phone("proposal").await;
     b.go("/projects/shop").await;
     let notice = b.text("#notice-proposal-1").await;
     assert!(
@@ -144,7 +155,7 @@ async fn governance_story(mut b: Browser, server: TestServer, url: String) {
     );
     let policy = b.text("#policy").await;
     assert!(policy.contains("valued at 20.00 CAD per hour"), "{policy}");
-    b.shot("project-notice").await;
+    b.shot_desktop_and_phone("project-notice").await;
 
     // After the notice the server's ticker enacts it.
     let server = restart(server, &url, "2026-12-01T12:00:02Z").await;
@@ -179,7 +190,7 @@ async fn governance_story(mut b: Browser, server: TestServer, url: String) {
 async fn story(b: &Browser) {
     // The login page, then abran logs work with the timer.
     b.go("/login").await;
-    b.shot("login").await;
+    b.shot_desktop_and_phone("login").await;
     b.log_in("abran").await;
     b.go("/projects/forillon").await;
     b.click("#timer-start").await;
@@ -269,10 +280,10 @@ async fn story(b: &Browser) {
     assert!(payouts.contains("abran 173.55"), "{payouts}");
     assert!(payouts.contains("luc 330.58"), "{payouts}");
     assert!(payouts.contains("marie 495.87"), "{payouts}");
-    b.shot("statement").await;
+    b.shot_desktop_and_phone("statement").await;
     b.go("/").await;
     assert!(b.text("main").await.contains("Forillon trail"));
-    b.shot("overview").await;
+    b.shot_desktop_and_phone("overview").await;
     b.log_out().await;
 
     // abran sees the payout on their page.
@@ -282,7 +293,7 @@ async fn story(b: &Browser) {
         mine.contains("173.55 CAD") && mine.contains("approved"),
         "{mine}"
     );
-    b.shot("me").await;
+    b.shot_desktop_and_phone("me").await;
     // What would abran get from another 1000.00 (issue 15)? Live with htmx as it is typed:
     // the same split as the statement, 173.55.
     b.fill("#estimate-revenue", "1000.00").await;
@@ -302,7 +313,7 @@ async fn story(b: &Browser) {
         with.contains("248.12 CAD") && with.contains("74.57 more"),
         "{with}"
     );
-    b.shot("estimate").await;
+    b.shot_desktop_and_phone("estimate").await;
     b.log_out().await;
 
     // An observer sees no write form.
@@ -332,7 +343,7 @@ async fn membership_story(b: &Browser) {
     b.fill("#join-handle", "zoe").await;
     b.fill("#join-name", "Zoé Tremblay").await;
     b.fill("#join-about", "I build boat hulls").await;
-    b.shot("join").await;
+    b.shot_desktop_and_phone("join").await;
     b.submit("#join-submit").await;
     let joined = b.text("#joined").await;
     assert!(
@@ -348,7 +359,7 @@ async fn membership_story(b: &Browser) {
         request.contains("Zoé Tremblay") && request.contains("I build boat hulls"),
         "{request}"
     );
-    b.shot("membership").await;
+    b.shot_desktop_and_phone("membership").await;
     b.submit("#admit-zoe").await;
     assert!(b.text("#agent-zoe").await.contains("affiliate"));
     b.client
@@ -439,7 +450,7 @@ async fn treasury_story(b: &Browser) {
         expense.contains("1 of 1") && expense.contains("paid") && expense.contains("380.00 CAD"),
         "{expense}"
     );
-    b.shot("treasury").await;
+    b.shot_desktop_and_phone("treasury").await;
     b.log_out().await;
 
     // marie's page shows what is left.

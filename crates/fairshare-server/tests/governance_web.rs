@@ -43,7 +43,7 @@ fn a_rate_change_is_proposed_voted_closed_and_enacted_from_the_dashboard() {
         base,
         &marie,
         proposals,
-        "/projects/shop/proposals/rate",
+        "/projects/shop/proposals/set_rate",
         &[
             ("idempotency_key", "web-propose-1"),
             ("title", "Raise wood"),
@@ -66,12 +66,12 @@ fn a_rate_change_is_proposed_voted_closed_and_enacted_from_the_dashboard() {
         base,
         &marie,
         proposals,
-        "/projects/shop/proposals/rate",
+        "/projects/shop/proposals/set_rate",
         &[("title", "Bad"), ("category", "wood"), ("per_hour", "4e5")],
     );
     assert_eq!(refused.status(), 422);
     assert_eq!(
-        text_of(&refused.text().expect("html"), "propose-rate-error"),
+        text_of(&refused.text().expect("html"), "propose-error"),
         "change 1 (set_rate) would be refused: malformed rate &#34;4e5&#34;: expected a decimal \
          number such as 45.00"
     );
@@ -289,11 +289,11 @@ fn a_proposed_plan_links_to_what_it_would_have_paid() {
         base,
         &marie,
         "/projects/shop/proposals",
-        "/projects/shop/proposals/plan",
+        "/projects/shop/proposals/set_plan",
         &[
             ("idempotency_key", "web-propose-plan"),
             ("title", "Keep a tenth for tools"),
-            ("plan", plan),
+            ("bucket", plan),
         ],
     );
     assert_eq!(proposed.status(), 303);

@@ -97,13 +97,14 @@ fn seed(book: &TestBook) {
 }
 
 /// Every page of the dashboard an anonymous visitor may open on a public network.
-const PUBLIC_PAGES: [&str; 9] = [
+const PUBLIC_PAGES: [&str; 10] = [
     "/",
     "/log",
     "/projects/forillon",
     "/projects/forillon/peer",
     "/projects/forillon/report",
     "/projects/forillon/proposals",
+    "/network/proposals",
     "/proposals/proposal-1",
     "/distributions/1",
     "/treasury",
@@ -117,6 +118,16 @@ const OTHER_PAGES: [&str; 6] = [
     "/log?verify=1&kind=give",
     "/login",
     "/join",
+];
+
+/// The proposals pages showing the forms of a few kinds of change: a select, a checkbox, a
+/// plan file's text, an object's fields, a network change.
+const PROPOSE_FORMS: [&str; 5] = [
+    "/projects/forillon/proposals?change=set_multiplier",
+    "/projects/forillon/proposals?change=set_leaver_policy",
+    "/projects/forillon/proposals?change=set_plan",
+    "/projects/forillon/proposals?change=create_token",
+    "/network/proposals?change=add_agent",
 ];
 
 /// How many forms that write (POST) the page shows, in the whole document.
@@ -212,7 +223,7 @@ async fn giving_points(b: &Browser) {
         b.text("#points-left-2").await,
         "70 of your 100 points left to give."
     );
-    b.shot("peer-round").await;
+    b.shot_desktop_and_phone("peer-round").await;
     b.log_out().await;
 
     b.log_in("luc").await;
@@ -353,8 +364,24 @@ async fn every_page_passes_axe(b: &Browser) {
         b.check_axe(page).await;
     }
     b.log_in("luc").await;
-    for page in PUBLIC_PAGES.iter().chain(&OTHER_PAGES[..4]) {
+    for page in PUBLIC_PAGES
+        .iter()
+        .chain(&OTHER_PAGES[..4])
+        .chain(&PROPOSE_FORMS)
+    {
         b.check_axe(page).await;
+    }
+    // The pages no story photographs, at both widths.
+    for (page, name) in [
+        ("/projects/forillon/report", "report"),
+        (
+            "/projects/forillon/plans/compare?proposal=proposal-1",
+            "plan-compare",
+        ),
+        ("/network/proposals", "network-proposals"),
+    ] {
+        b.go(page).await;
+        b.shot_desktop_and_phone(name).await;
     }
     // A refused form, with its message beside the field.
     b.go("/projects/forillon/peer").await;

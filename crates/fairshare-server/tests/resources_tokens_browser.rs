@@ -60,16 +60,6 @@ async fn get(api: &common::Api, path: &str) -> serde_json::Value {
         .expect("get")
 }
 
-/// The page as shot on a desktop and at a phone's width.
-async fn shots(b: &Browser, name: &str) {
-    b.shot(name).await;
-    if b.shots.is_some() {
-        b.client.set_window_size(390, 1500).await.expect("resize");
-        b.shot(&format!("{name}-phone")).await;
-        b.client.set_window_size(1200, 1500).await.expect("resize");
-    }
-}
-
 /// marie pledges from the list; luc pledges the rest for abran and buys the press.
 async fn campaign_story(b: &Browser) {
     b.log_in("marie").await;
@@ -83,7 +73,7 @@ async fn campaign_story(b: &Browser) {
         "600.00 of 1000.00 CAD raised (60%), 400.00 missing"
     );
     assert_eq!(b.text("#pledge-1").await, "1 marie 600.00 CAD");
-    shots(b, "campaign").await;
+    b.shot_desktop_and_phone("campaign").await;
     b.log_out().await;
 
     b.log_in("luc").await;
@@ -110,7 +100,7 @@ async fn campaign_story(b: &Browser) {
          the use fee splits: 60% to payback, 40% to upkeep; once paid back, the payback share goes to commons"
     );
     b.go("/resources").await;
-    shots(b, "resources").await;
+    b.shot_desktop_and_phone("resources").await;
     b.log_out().await;
 }
 
@@ -134,14 +124,14 @@ async fn use_story(b: &Browser, api: &common::Api) {
         "marie 600.00 720.00 36.00 684.00 5%"
     );
     assert_eq!(head(api).await, before + 1);
-    shots(b, "resource").await;
+    b.shot_desktop_and_phone("resource").await;
 }
 
 /// marie redeems 100.00 BIKE with the payout shown first; luc records a KILN buy for her,
 /// also quoted first.
 async fn token_story(b: &Browser, api: &common::Api) {
     b.submit("#nav-tokens").await;
-    shots(b, "tokens").await;
+    b.shot_desktop_and_phone("tokens").await;
     b.submit("#token-row-BIKE a").await;
     assert_eq!(b.text("#token-nav").await, "1.100000 CAD");
     b.fill("#redeem-tokens", "100").await;
@@ -156,7 +146,7 @@ async fn token_story(b: &Browser, api: &common::Api) {
     assert_eq!(b.text("#token-supply").await, "900.00");
     assert_eq!(b.text("#token-reserve").await, "992.20 CAD");
     assert_eq!(b.text("#holder-marie").await, "marie 900.00 100.00%");
-    shots(b, "token").await;
+    b.shot_desktop_and_phone("token").await;
     b.log_out().await;
 
     b.log_in("luc").await;

@@ -1,7 +1,9 @@
 //! Governance on the dashboard (docs/GOVERNANCE.md): a project's proposals page (open and
 //! closed proposals, the changes in plain words, the tally, the deadline, vote buttons, close
-//! and withdraw), one proposal's page (who voted what and why), the forms that propose a rate
-//! change or a plan change, and the governance box of the project page (the settings in force,
+//! and withdraw), the network's proposals page (the same, for admissions, roles, new projects
+//! and the network's governance), one proposal's page (who voted what and why), the form that
+//! proposes any change the page's scope may carry (one kind at a time, chosen by
+//! `?change=KIND`; the forms themselves come from `propose.rs`), and the governance box of the project page (the settings in force,
 //! each rule in force since which event and by which proposal, the members the project lists,
 //! and a notice while a passed change waits for its notice period).
 //!
@@ -18,14 +20,14 @@ use axum::routing::{get, post};
 use fairshare_core::State as BookState;
 use fairshare_ops::forecasts::{ComparePlans, PlanComparison};
 use fairshare_ops::governance::{
-    CloseProposal, GovernanceOut, ListProposals, ModeName, ProposalOut, Propose, ProposedChange,
-    ShowProposal, SinceOut, Vote, VoteName, WithdrawProposal,
+    CloseProposal, GovernanceOut, ListProposals, ModeName, ProposalOut, Propose, ShowProposal,
+    SinceOut, Vote, VoteName, WithdrawProposal,
 };
-use fairshare_ops::plans::{SetPlan, parse_plan_file};
-use fairshare_ops::projects::{SetRate, ShowProject};
+use fairshare_ops::projects::ShowProject;
 use fairshare_ops::{Read, Reading, Write};
 
 use super::pages::{Errors, FormError, Nav, nav, render, role_of};
+use super::propose::{self, ChangeField, ChangeKind};
 use super::{
     FormPage, Viewer, WebForm, field, form_op_on, form_write_on, is_local_path, may_read, optional,
     page_of,
@@ -36,8 +38,9 @@ use crate::error::ApiError;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/projects/{slug}/proposals", get(proposals))
-        .route("/projects/{slug}/proposals/rate", post(propose_rate))
-        .route("/projects/{slug}/proposals/plan", post(propose_plan))
+        .route("/projects/{slug}/proposals/{op}", post(propose_in_project))
+        .route("/network/proposals", get(network_proposals))
+        .route("/network/proposals/{op}", post(propose_in_network))
         .route("/projects/{slug}/plans/compare", get(compare_proposal))
         .route("/proposals/{id}", get(proposal))
         .route("/proposals/{id}/vote", post(proposal_form::<Vote>))
@@ -160,8 +163,9 @@ fn vote_word(vote: Option<VoteName>) -> String {
 #[template(path = "proposals.html")]
 struct ProposalsPage {
     nav: Nav,
-    slug: String,
-    /// Where the proposals' forms come back to.
+    /// The project's slug; none on the network's page.
+    slug: Option<String>,
+    /// This page's path, where its forms come back to.
     back: String,
     settings: String,
     cards: Vec<Card>,
@@ -169,12 +173,81 @@ struct ProposalsPage {
     can_propose: bool,
     logged_in: bool,
     errors: Errors,
+    /// The kinds of change this page proposes, and the one whose form is shown.
+    kinds: Vec<&'static ChangeKind>,
+    chosen: &'static ChangeKind,
+    /// The chosen kind's fields as the form shows them.
+    fields: Vec<FieldShown>,
+    /// The refusal of a form this viewer is not shown (an observer's post).
+    hidden_error: String,
+}
+
+/// A field of the propose form, with what was typed before a refusal and its message.
+struct FieldShown {
+    f: &'static ChangeField,
+    id: String,
+    value: String,
+    error: String,
+}
+
+/// Where a scope's proposals are listed: a project's page, or the network's.
+fn proposals_path(slug: Option<&str>) -> String {
+    match slug {
+        Some(slug) => format!("/projects/{slug}/proposals"),
+        None => "/network/proposals".to_string(),
+    }
+}
+
+/// The kinds of change a page of `slug` (none: the network's) may propose.
+fn kinds_of(slug: Option<&str>) -> Vec<&'static ChangeKind> {
+    propose::kinds()
+        .iter()
+        .filter(|kind| kind.of_project == slug.is_some())
+        .collect()
+}
+
+/// The kind whose form is shown: the refused one, else the one asked for, else the first.
+fn chosen_kind(
+    kinds: &[&'static ChangeKind],
+    asked: Option<&str>,
+    error: Option<&FormError>,
+) -> Result<&'static ChangeKind, ApiError> {
+    let refused = error.and_then(|e| kinds.iter().find(|k| k.form == e.form));
+    if let Some(kind) = refused {
+        return Ok(kind);
+    }
+    match asked {
+        None => kinds
+            .first()
+            .copied()
+            .ok_or_else(|| ApiError::Internal("no kind of change".into())),
+        Some(op) => kinds.iter().find(|k| k.op == op).copied().ok_or_else(|| {
+            let ops: Vec<&str> = kinds.iter().map(|k| k.op).collect();
+            ApiError::not_found(format!(
+                "no change {op:?} is proposed here: the changes are {}",
+                ops.join(", ")
+            ))
+        }),
+    }
+}
+
+fn fields_shown(kind: &'static ChangeKind, errors: &Errors) -> Vec<FieldShown> {
+    kind.fields
+        .iter()
+        .map(|f| FieldShown {
+            f,
+            id: f.id(kind),
+            value: errors.value(kind.form, f.name, ""),
+            error: errors.at(kind.form, f.name),
+        })
+        .collect()
 }
 
 fn proposals_page(
     state: &BookState,
     viewer: &Viewer,
-    slug: &str,
+    slug: Option<&str>,
+    asked: Option<&str>,
     today: fairshare_core::Date,
     error: Option<&FormError>,
 ) -> Result<String, ApiError> {
@@ -184,9 +257,9 @@ fn proposals_page(
         role,
         today,
     };
-    let settings = GovernanceOut::of(state, Some(slug))?;
+    let settings = GovernanceOut::of(state, slug)?;
     let mut cards: Vec<Card> = ListProposals {
-        project: Some(slug.to_string()),
+        project: Some(slug.unwrap_or("network").to_string()),
         ..ListProposals::default()
     }
     .view(state, &reading)?
@@ -197,18 +270,31 @@ fn proposals_page(
     // Open ones first, then the latest.
     cards.reverse();
     cards.sort_by_key(|c| !c.open);
+    let kinds = kinds_of(slug);
+    let chosen = chosen_kind(&kinds, asked, error)?;
+    let errors = Errors(error.cloned());
+    let can_propose = matches!(
+        role,
+        Some(fairshare_core::Role::Custodian | fairshare_core::Role::Affiliate)
+    );
+    let shown: &[&str] = if can_propose {
+        &["vote", "proposal", chosen.form]
+    } else {
+        &["vote", "proposal"]
+    };
     render(ProposalsPage {
+        hidden_error: errors.of_hidden(shown),
         nav: nav(viewer),
-        slug: slug.to_string(),
-        back: format!("/projects/{slug}/proposals"),
+        slug: slug.map(str::to_string),
+        back: proposals_path(slug),
         settings: settings_words(&settings),
         cards,
-        can_propose: matches!(
-            role,
-            Some(fairshare_core::Role::Custodian | fairshare_core::Role::Affiliate)
-        ),
+        can_propose,
         logged_in: viewer.agent.is_some(),
-        errors: Errors(error.cloned()),
+        fields: fields_shown(chosen, &errors),
+        errors,
+        kinds,
+        chosen,
     })
 }
 
@@ -251,16 +337,18 @@ fn proposal_page(
     })
 }
 
-/// A project's proposals page, with a refused form's error if any.
+/// A project's proposals page (none: the network's), with the form of the kind of change
+/// `asked` (or of a refused form), and a refused form's error if any.
 pub(super) async fn page(
     app: &AppState,
     viewer: &Viewer,
-    slug: &str,
+    slug: Option<&str>,
+    asked: Option<&str>,
     error: Option<FormError>,
     status: StatusCode,
 ) -> Response {
     page_of(app, viewer, status, |state, today| {
-        proposals_page(state, viewer, slug, today, error.as_ref())
+        proposals_page(state, viewer, slug, asked, today, error.as_ref())
     })
     .await
 }
@@ -279,15 +367,35 @@ pub(super) async fn one(
     .await
 }
 
+/// `?change=KIND` of a proposals page: the kind of change whose form is shown.
+#[derive(Debug, Default, serde::Deserialize)]
+struct ChangeQuery {
+    change: Option<String>,
+}
+
 async fn proposals(
     State(app): State<AppState>,
     viewer: Viewer,
     Path(slug): Path<String>,
+    Query(query): Query<ChangeQuery>,
 ) -> Response {
     if let Err(to) = may_read(&app, &viewer) {
         return *to;
     }
-    page(&app, &viewer, &slug, None, StatusCode::OK).await
+    let asked = query.change.as_deref();
+    page(&app, &viewer, Some(&slug), asked, None, StatusCode::OK).await
+}
+
+async fn network_proposals(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ChangeQuery>,
+) -> Response {
+    if let Err(to) = may_read(&app, &viewer) {
+        return *to;
+    }
+    let asked = query.change.as_deref();
+    page(&app, &viewer, None, asked, None, StatusCode::OK).await
 }
 
 async fn proposal(State(app): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Response {
@@ -300,64 +408,50 @@ async fn proposal(State(app): State<AppState>, viewer: Viewer, Path(id): Path<St
 // ---------------------------------------------------------------------------------------------
 // Forms
 
-/// Proposes one change of project `slug`, titled by the form's `title`.
+/// Proposes one change of kind `op` of project `slug` (none: of the network), titled by the
+/// form's `title`: the form read as that change's request, proposed as the API's `Propose`.
 async fn propose_one(
     app: &AppState,
     viewer: &Viewer,
     fields: &super::Fields,
-    slug: String,
-    form: &'static str,
-    change: impl FnOnce() -> Result<ProposedChange, ApiError>,
+    slug: Option<String>,
+    op: &str,
 ) -> Response {
+    let Some(kind) = propose::kind(op).filter(|kind| kind.of_project == slug.is_some()) else {
+        let message = format!("no change {op:?} is proposed here");
+        return super::error_page(viewer, StatusCode::NOT_FOUND, &message);
+    };
     let page = FormPage::Proposals(slug.clone());
-    let back = format!("/projects/{slug}/proposals");
-    form_write_on(app, viewer, fields, form, &page, back, |actor| {
+    let back = proposals_path(slug.as_deref());
+    form_write_on(app, viewer, fields, kind.form, &page, back, |actor| {
+        let change = propose::change_of(kind, fields, slug.as_deref())?;
         let propose = Propose {
             id: None,
-            project: Some(slug),
+            project: slug,
             title: field(fields, "title").to_string(),
-            changes: vec![change()?],
+            changes: vec![change],
         };
         Ok(propose.command(actor)?)
     })
     .await
 }
 
-/// A rate change: the category and its new rate per hour.
-async fn propose_rate(
+async fn propose_in_project(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(slug): Path<String>,
+    Path((slug, op)): Path<(String, String)>,
     WebForm(fields): WebForm,
 ) -> Response {
-    let change = || {
-        Ok(ProposedChange::SetRate(SetRate {
-            project: slug.clone(),
-            category: field(&fields, "category").to_string(),
-            per_hour: field(&fields, "per_hour").to_string(),
-        }))
-    };
-    propose_one(&app, &viewer, &fields, slug.clone(), "propose-rate", change).await
+    propose_one(&app, &viewer, &fields, Some(slug), &op).await
 }
 
-/// A plan change: the plan file's text (TOML, or JSON), as `plan set` takes it.
-async fn propose_plan(
+async fn propose_in_network(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(slug): Path<String>,
+    Path(op): Path<String>,
     WebForm(fields): WebForm,
 ) -> Response {
-    let change = || {
-        let text = field(&fields, "plan");
-        let bucket = parse_plan_file(text, text.starts_with('{')).map_err(|message| {
-            ApiError::Refused(fairshare_core::DomainError::invalid(message).field("plan"))
-        })?;
-        Ok(ProposedChange::SetPlan(SetPlan {
-            project: slug.clone(),
-            bucket,
-        }))
-    };
-    propose_one(&app, &viewer, &fields, slug.clone(), "propose-plan", change).await
+    propose_one(&app, &viewer, &fields, None, &op).await
 }
 
 /// Posts a proposal's form as the API request `O`; back to `back` (a local path) or the

@@ -16,6 +16,7 @@ mod log;
 mod membership;
 mod pages;
 mod peer;
+mod propose;
 mod resources;
 mod session;
 pub mod svg;
@@ -347,8 +348,8 @@ pub(crate) enum FormPage {
     Me,
     Treasury,
     Membership,
-    /// A project's proposals page.
-    Proposals(String),
+    /// A project's proposals page (none: the network's).
+    Proposals(Option<String>),
     /// One proposal's page.
     Proposal(String),
     /// A campaign's page, by id.
@@ -381,7 +382,9 @@ async fn form_page(
             .await
         }
         FormPage::Me => me_page(app, viewer, Some(error), status, &EstimateQuery::default()).await,
-        FormPage::Proposals(slug) => governance::page(app, viewer, slug, Some(error), status).await,
+        FormPage::Proposals(slug) => {
+            governance::page(app, viewer, slug.as_deref(), None, Some(error), status).await
+        }
         FormPage::Proposal(id) => governance::one(app, viewer, id, Some(error), status).await,
         FormPage::Campaign(id) => {
             resources::campaign_at(app, viewer, id, Some(error), status).await

@@ -235,20 +235,32 @@ impl Browser {
             .expect("select");
     }
 
-    /// `shot(name)`, and with screenshots asked for, `name-phone` at a phone's width too.
+    /// `shot(name)` at a desktop's width and `name-phone` at a phone's: both checked with
+    /// axe-core, and at a phone's width the page must not be wider than the screen (a wide
+    /// table scrolls in its own region).
     pub async fn shot_desktop_and_phone(&self, name: &str) {
         self.shot(name).await;
-        if self.shots.is_some() {
-            self.client
-                .set_window_size(390, 1500)
-                .await
-                .expect("resize");
-            self.shot(&format!("{name}-phone")).await;
-            self.client
-                .set_window_size(1200, 1500)
-                .await
-                .expect("resize");
-        }
+        self.client
+            .set_window_size(390, 1500)
+            .await
+            .expect("resize");
+        self.shot(&format!("{name}-phone")).await;
+        let overflow = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                vec![],
+            )
+            .await
+            .expect("page width");
+        self.client
+            .set_window_size(1200, 1500)
+            .await
+            .expect("resize");
+        assert!(
+            overflow.as_i64().is_some_and(|wider| wider <= 0),
+            "{name} is {overflow} px wider than a phone's screen"
+        );
     }
 
     /// Checks the page shown with axe-core (every page a test photographs is checked), then

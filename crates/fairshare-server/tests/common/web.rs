@@ -115,7 +115,12 @@ pub fn page_of(base: &str, session: &str, page: &str) -> String {
 /// marie and abran (affiliates with counted work) vote; luc (custodian) and olga (observer)
 /// do not.
 pub fn governed_shop(book: &TestBook) {
-    book.setup(vec![
+    governed_shop_with(book, Vec::new());
+}
+
+/// [`governed_shop`], with `before` run just before shop is governed by proposals.
+pub fn governed_shop_with(book: &TestBook, before: Vec<Command>) {
+    let mut commands = vec![
         Command::add_agent("luc", Role::Custodian),
         Command::add_agent("marie", Role::Affiliate),
         Command::add_agent("abran", Role::Affiliate),
@@ -124,16 +129,18 @@ pub fn governed_shop(book: &TestBook) {
         Command::set_rate("shop", "wood", "20.00"),
         Command::log_work("shop", "marie", "wood", "4"),
         Command::log_work("shop", "abran", "wood", "2"),
-        Command::SetGovernance {
-            project: Some("shop".into()),
-            mode: GovernanceMode::Proposals,
-            quorum: Some("50".into()),
-            threshold: Some("66.67".into()),
-            notice_days: Some(3),
-            voting_days: Some(7),
-            weight: None,
-        },
-    ]);
+    ];
+    commands.extend(before);
+    commands.push(Command::SetGovernance {
+        project: Some("shop".into()),
+        mode: GovernanceMode::Proposals,
+        quorum: Some("50".into()),
+        threshold: Some("66.67".into()),
+        notice_days: Some(3),
+        voting_days: Some(7),
+        weight: None,
+    });
+    book.setup(commands);
     for handle in ["luc", "marie", "abran", "olga"] {
         super::set_password(&book.url, handle, PASSWORD).expect("password");
     }
