@@ -6,7 +6,9 @@
 //! code as a real revenue; nothing is recorded. Against "the plan used", the second column is
 //! what the revenue actually paid (its recorded lines).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use compact_str::CompactString;
 
 use fairshare_core::{Command, DomainError, Line, Outcome, Plan, State, plan_distribution_by};
 use fairshare_store::Store;
@@ -22,8 +24,67 @@ pub struct ComparedRevenue {
     pub amount: i128,
     /// The version of the project's plan the revenue was paid by.
     pub plan_version: u32,
-    /// Every account paid by either plan, in byte order: (plan A, plan B or what was paid).
-    pub accounts: BTreeMap<String, (i128, i128)>,
+    /// Every account paid by either plan, once, in byte order of its name.
+    pub accounts: Vec<ComparedAmounts>,
+}
+
+/// What one account is paid by plan A and by plan B (or was paid), in minor units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComparedAmounts {
+    /// Held inline, as a payout line holds it: a revenue compares one account per agent.
+    pub account: CompactString,
+    pub plan_a: i128,
+    pub plan_b: i128,
+}
+
+impl ComparedAmounts {
+    /// Every account of lines `a` and `b`, once, in byte order of its name, with the sum of
+    /// its lines in each.
+    pub fn of_lines(a: Vec<Line>, b: &[Line]) -> Vec<ComparedAmounts> {
+        let mut rows = Vec::with_capacity(a.len() + b.len());
+        rows.extend(a.into_iter().map(|line| ComparedAmounts {
+            account: line.to,
+            plan_a: line.amount,
+            plan_b: 0,
+        }));
+        rows.extend(b.iter().map(|line| ComparedAmounts {
+            account: line.to.clone(),
+            plan_a: 0,
+            plan_b: line.amount,
+        }));
+        // Lines come sorted bucket by bucket: a stable sort merges those few runs.
+        rows.sort_by(|x, y| x.account.cmp(&y.account));
+        rows.dedup_by(|later, kept| {
+            let same = later.account == kept.account;
+            if same {
+                kept.plan_a += later.plan_a;
+                kept.plan_b += later.plan_b;
+            }
+            same
+        });
+        rows
+    }
+
+    /// `totals` with `more` added account by account; both in byte order of the name.
+    pub fn add(totals: Vec<ComparedAmounts>, more: &[ComparedAmounts]) -> Vec<ComparedAmounts> {
+        let mut sum = Vec::with_capacity(totals.len().max(more.len()));
+        let mut more = more.iter().peekable();
+        for total in totals {
+            while let Some(before) = more.next_if(|row| row.account < total.account) {
+                sum.push(before.clone());
+            }
+            match more.next_if(|row| row.account == total.account) {
+                Some(row) => sum.push(ComparedAmounts {
+                    plan_a: total.plan_a + row.plan_a,
+                    plan_b: total.plan_b + row.plan_b,
+                    ..total
+                }),
+                None => sum.push(total),
+            }
+        }
+        sum.extend(more.cloned());
+        sum
+    }
 }
 
 /// The plans to compare: A, and B or (absent) the plan each revenue was actually paid by.
@@ -76,17 +137,15 @@ pub fn compare_plans(
                 })
         };
         let a = split(plans.a, "plan_a")?;
+        let planned_b;
         let b = match plans.b {
-            Some(plan) => split(plan, "plan_b")?,
-            None => lines.clone(),
+            Some(plan) => {
+                planned_b = split(plan, "plan_b")?;
+                &planned_b
+            }
+            None => lines,
         };
-        let mut accounts: BTreeMap<String, (i128, i128)> = BTreeMap::new();
-        for line in &a {
-            accounts.entry(line.to.to_string()).or_default().0 += line.amount;
-        }
-        for line in &b {
-            accounts.entry(line.to.to_string()).or_default().1 += line.amount;
-        }
+        let accounts = ComparedAmounts::of_lines(a, b);
         if compared.len() == keep {
             compared.pop_front();
         }

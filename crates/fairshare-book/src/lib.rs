@@ -23,7 +23,7 @@ use fairshare_core::{
 use fairshare_store::{EventRow, LentRow, Store, StoreError};
 use thiserror::Error;
 
-pub use compare::{ComparedRevenue, Plans, compare_plans};
+pub use compare::{ComparedAmounts, ComparedRevenue, Plans, compare_plans};
 pub use corrections::{CorrectedDistribution, corrections_report};
 pub use memory::MemoryStore;
 use pipeline::{Batches, pipelined};

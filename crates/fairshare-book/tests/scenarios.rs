@@ -431,7 +431,7 @@ fn compared(revenue: &fairshare_book::ComparedRevenue) -> Vec<(&str, i128, i128)
     revenue
         .accounts
         .iter()
-        .map(|(account, (a, b))| (account.as_str(), *a, *b))
+        .map(|row| (row.account.as_str(), row.plan_a, row.plan_b))
         .collect()
 }
 

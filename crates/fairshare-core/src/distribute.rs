@@ -1,12 +1,10 @@
 //! The value equation: how one incoming amount is split by a project's plan, and the `Revenue`
 //! command that records it.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
 use ethnum::I256;
 use rust_decimal::Decimal;
 
+use crate::FastMap;
 use crate::command::{ClaimPayment, Line, Outcome};
 use crate::date::Date;
 use crate::engine::unfit;
@@ -561,21 +559,24 @@ fn add_holding(holders: &mut Vec<(String, i128)>, holder: &str, tokens: i128) {
 /// Outstanding reimbursable claims of `kinds`, capped pro-rata by what each agent is owed;
 /// each agent's part settles their claims oldest first.
 fn reimburse(project: &Project, kinds: &[Kind], payout: &mut Payout, index: u32) {
-    // Open claims grouped per agent in one pass (byte order of handle, oldest claim first),
-    // so a distribution stays linear in the number of claims.
-    let mut owed: BTreeMap<Arc<str>, (i128, Vec<&Claim>)> = BTreeMap::new();
+    // Open claims grouped per agent in one pass (oldest claim first), hashed by the borrowed
+    // handle, then put in byte order of handle once: a distribution stays linear in the
+    // number of claims and compares names only to sort the agents owed.
+    let mut by_agent: FastMap<&str, (i128, Vec<&Claim>)> = FastMap::default();
     for claim in project
         .claims
         .iter()
         .filter(|c| kinds.contains(&c.kind) && c.outstanding() > 0)
     {
-        let entry = owed.entry(claim.agent.clone()).or_default();
+        let entry = by_agent.entry(&*claim.agent).or_default();
         entry.0 += claim.outstanding();
         entry.1.push(claim);
     }
+    let mut owed: Vec<(&str, (i128, Vec<&Claim>))> = by_agent.into_iter().collect();
+    owed.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let shares: Vec<CappedShare> = owed
-        .values()
-        .map(|(o, _)| CappedShare {
+        .iter()
+        .map(|(_, (o, _))| CappedShare {
             weight: *o as u128,
             room: *o as u128,
         })

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use fairshare_book::{Plans, compare_plans};
+use fairshare_book::{ComparedAmounts, Plans, compare_plans};
 use fairshare_core::{Ctx, DomainError, MoreWork, OPERATOR, State, format_amount};
 use fairshare_store::Store;
 use serde::{Deserialize, Serialize};
@@ -219,24 +219,35 @@ impl ComparePlans {
     }
 }
 
-/// The accounts of some compared amounts, agents first, each group in byte order.
+/// Compared amounts as printed, agents first, each group in byte order (as `rows` come).
+/// `agents` says which accounts are agents' for every row (a superset of `rows`, in the same
+/// order): the agents are looked up once for all the revenues, not once per row.
 fn compared_accounts(
-    state: &State,
-    accounts: &BTreeMap<String, (i128, i128)>,
+    rows: &[ComparedAmounts],
+    agents: &[(&str, bool)],
     exponent: u32,
 ) -> Vec<ComparedAccount> {
-    let mut out: Vec<ComparedAccount> = accounts
-        .iter()
-        .map(|(account, (a, b))| ComparedAccount {
-            account: account.clone(),
-            agent: state.agent(account).is_ok(),
-            plan_a: format_amount(*a, exponent),
-            plan_b: format_amount(*b, exponent),
-            difference: format_amount(a - b, exponent),
-        })
-        .collect();
-    out.sort_by_key(|row| !row.agent);
-    out
+    let mut known = agents.iter();
+    let (mut people, mut others) = (Vec::with_capacity(rows.len()), Vec::new());
+    for row in rows {
+        let agent = known
+            .find(|(account, _)| *account == row.account.as_str())
+            .is_some_and(|(_, agent)| *agent);
+        let out = ComparedAccount {
+            account: row.account.to_string(),
+            agent,
+            plan_a: format_amount(row.plan_a, exponent),
+            plan_b: format_amount(row.plan_b, exponent),
+            difference: format_amount(row.plan_a - row.plan_b, exponent),
+        };
+        if agent {
+            people.push(out);
+        } else {
+            others.push(out);
+        }
+    }
+    people.append(&mut others);
+    people
 }
 
 impl Scan for ComparePlans {
@@ -257,28 +268,21 @@ impl Scan for ComparePlans {
         let (state, compared) = compare_plans(store, &self.project, plans, last)?;
         let project = state.project(&self.project)?;
         let exponent = project.exponent;
-        let mut totals: BTreeMap<String, (i128, i128)> = BTreeMap::new();
-        let mut amount = 0;
+        let totals = compared.iter().fold(Vec::new(), |totals, revenue| {
+            ComparedAmounts::add(totals, &revenue.accounts)
+        });
+        let agents: Vec<(&str, bool)> = totals
+            .iter()
+            .map(|row| (row.account.as_str(), state.agent(&row.account).is_ok()))
+            .collect();
         let revenues = compared
             .iter()
-            .map(|revenue| {
-                amount += revenue.amount;
-                for (account, (a, b)) in &revenue.accounts {
-                    // The same accounts come back at every revenue: copy a name once.
-                    let total = match totals.get_mut(account) {
-                        Some(total) => total,
-                        None => totals.entry(account.clone()).or_default(),
-                    };
-                    total.0 += a;
-                    total.1 += b;
-                }
-                ComparedRevenueOut {
-                    distribution: revenue.id,
-                    date: revenue.date.to_string(),
-                    amount: format_amount(revenue.amount, exponent),
-                    plan_version: revenue.plan_version,
-                    accounts: compared_accounts(&state, &revenue.accounts, exponent),
-                }
+            .map(|revenue| ComparedRevenueOut {
+                distribution: revenue.id,
+                date: revenue.date.to_string(),
+                amount: format_amount(revenue.amount, exponent),
+                plan_version: revenue.plan_version,
+                accounts: compared_accounts(&revenue.accounts, &agents, exponent),
             })
             .collect();
         Ok(PlanComparison {
@@ -286,8 +290,8 @@ impl Scan for ComparePlans {
             currency: project.currency.clone(),
             against: if b.is_some() { "plan_b" } else { "plan used" }.to_string(),
             revenues,
-            totals: compared_accounts(&state, &totals, exponent),
-            amount: format_amount(amount, exponent),
+            totals: compared_accounts(&totals, &agents, exponent),
+            amount: format_amount(compared.iter().map(|r| r.amount).sum(), exponent),
         })
     }
 }
