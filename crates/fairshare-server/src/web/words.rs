@@ -66,6 +66,14 @@ pub(crate) fn sentence(state: &State, actor: &str, command: &Command) -> String 
             "{actor} set the rate of {category} on {project} to {per_hour}{} per hour",
             currency(state, project)
         ),
+        Command::SetApprovals {
+            project,
+            approvals: 0,
+        } => format!("{actor} made contributions on {project} count without approval"),
+        Command::SetApprovals { project, approvals } => format!(
+            "{actor} made contributions on {project} need {}",
+            plural(*approvals as usize, "approval", "approvals")
+        ),
         Command::SetSkill {
             project,
             agent,
@@ -661,7 +669,7 @@ mod tests {
     }
 
     /// One event of every kind, as JSON, and what the log says of it (actor `ana`).
-    const SAID: [(&str, &str); 70] = [
+    const SAID: [(&str, &str); 71] = [
         (
             r#"{"add_agent":{"handle":"marie","role":"affiliate"}}"#,
             "ana added marie as an affiliate",
@@ -673,6 +681,10 @@ mod tests {
         (
             r#"{"set_rate":{"project":"forillon","category":"design","per_hour":"40"}}"#,
             "ana set the rate of design on forillon to 40 per hour",
+        ),
+        (
+            r#"{"set_approvals":{"project":"forillon","approvals":2}}"#,
+            "ana made contributions on forillon need 2 approvals",
         ),
         (
             r#"{"set_skill":{"project":"forillon","agent":"marie","factor":"1.5"}}"#,
