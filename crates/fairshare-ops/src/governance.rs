@@ -801,6 +801,9 @@ pub fn describe(state: &State, command: &Command) -> String {
             category,
             per_hour,
         } => format!("the rate of {category} in {project}: {per_hour} per hour"),
+        Command::SetApprovals { project, approvals } => {
+            format!("the approvals a contribution in {project} needs: {approvals}")
+        }
         Command::SetSkill {
             project,
             agent,
