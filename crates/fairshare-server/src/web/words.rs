@@ -683,10 +683,6 @@ mod tests {
             "ana set the rate of design on forillon to 40 per hour",
         ),
         (
-            r#"{"set_approvals":{"project":"forillon","approvals":2}}"#,
-            "ana made contributions on forillon need 2 approvals",
-        ),
-        (
             r#"{"set_skill":{"project":"forillon","agent":"marie","factor":"1.5"}}"#,
             "ana set marie's skill factor on forillon to 1.5",
         ),
@@ -701,6 +697,10 @@ mod tests {
         (
             r#"{"log":{"project":"forillon","agent":"marie","kind":"work","category":"design","hours":"8"}}"#,
             "marie logged 8 h of design on forillon (recorded by ana)",
+        ),
+        (
+            r#"{"set_approvals":{"project":"forillon","approvals":2}}"#,
+            "ana made contributions on forillon need 2 approvals",
         ),
         (r#"{"approve":{"id":3}}"#, "ana approved contribution 3"),
         (
