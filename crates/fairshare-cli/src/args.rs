@@ -346,6 +346,12 @@ pub enum ProjectCmd {
     },
     /// Show a project's currency, approvals, valuation policy and plan version
     Show { slug: String },
+    /// Set how many approvals a contribution needs before it counts, from its next review on
+    Approvals {
+        project: String,
+        /// 0 (counted at once) to 100
+        approvals: u32,
+    },
     #[command(flatten)]
     Proposal(crate::membership_cmd::ProposalCmd),
     /// The members a project lists: eligible voters of its proposals (docs/GOVERNANCE.md)

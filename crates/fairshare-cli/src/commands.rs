@@ -20,8 +20,8 @@ use fairshare_ops::distributions::{
 use fairshare_ops::log::{ShowLog, Verify};
 use fairshare_ops::plans::{SetPlan, ShowPlan};
 use fairshare_ops::projects::{
-    AddProject, ListProjects, RemoveDecay, Revalue, SetDecay, SetMultiplier, SetRate, SetSkill,
-    ShowProject,
+    AddProject, ListProjects, RemoveDecay, Revalue, SetApprovals, SetDecay, SetMultiplier, SetRate,
+    SetSkill, ShowProject,
 };
 use fairshare_ops::reports::{AgentStatement, ProjectReport};
 use fairshare_store::Store;
@@ -365,6 +365,9 @@ fn project(s: &Invocation, command: ProjectCmd) -> Result<Box<dyn Output>> {
             offset: Some(page.offset),
         })?),
         ProjectCmd::Show { slug } => out(s.read(&ShowProject { project: slug })?),
+        ProjectCmd::Approvals { project, approvals } => {
+            out(s.write(&SetApprovals { project, approvals })?)
+        }
         ProjectCmd::Proposal(command) => membership_cmd::proposal(s, command),
         ProjectCmd::Member(command) => membership_cmd::member(s, command),
     }

@@ -239,7 +239,7 @@ fn captured_change(s: &Invocation, words: &[String]) -> Result<Captured> {
     })?;
     if !proposable(&cli.command) {
         return Err(CliError::invalid(format!(
-            "the change `{quoted}` changes no rule: propose rates, skills, multipliers, decay, plans, blends, the leaver policy, fees, a token, an early bank release, governance, agents or projects"
+            "the change `{quoted}` changes no rule: propose rates, skills, multipliers, decay, approvals, plans, blends, the leaver policy, fees, a token, an early bank release, governance, agents or projects"
         ))
         .into());
     }

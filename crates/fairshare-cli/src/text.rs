@@ -14,7 +14,7 @@ use fairshare_ops::distributions::{
 use fairshare_ops::log::{LogOut, VerifyOut};
 use fairshare_ops::plans::PlanOut;
 use fairshare_ops::projects::{
-    PolicyOut, PolicySet, ProjectAdded, ProjectShow, ProjectsOut, Revalued,
+    ApprovalsSet, PolicyOut, PolicySet, ProjectAdded, ProjectShow, ProjectsOut, Revalued,
 };
 
 use crate::error::EXIT_CORRUPT;
@@ -59,6 +59,19 @@ impl Text for ProjectAdded {
             "added project {} ({} with {} decimals, {} approvals required)\n",
             p.project, p.currency, p.exponent, p.approvals
         )
+    }
+}
+
+impl Text for ApprovalsSet {
+    fn to_text(&self) -> String {
+        match self.approvals {
+            0 => format!(
+                "contributions on {} now count without approval\n",
+                self.project
+            ),
+            1 => format!("contributions on {} now need 1 approval\n", self.project),
+            n => format!("contributions on {} now need {n} approvals\n", self.project),
+        }
     }
 }
 

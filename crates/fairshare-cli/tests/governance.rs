@@ -231,7 +231,7 @@ fn every_refusal_names_why_and_changes_nothing() {
     env.refused(
         &["--as", "sol", "propose", "shop", "--title", "x", "--", "revenue", "shop", "10.00"],
         "invalid",
-        "the change `revenue shop 10.00` changes no rule: propose rates, skills, multipliers, decay, plans, blends, the leaver policy, fees, a token, an early bank release, governance, agents or projects",
+        "the change `revenue shop 10.00` changes no rule: propose rates, skills, multipliers, decay, approvals, plans, blends, the leaver policy, fees, a token, an early bank release, governance, agents or projects",
     );
     // Releasing the bank early pays out before the plan says: by proposal only, and a
     // proposed release is checked at once like any change.
@@ -293,5 +293,72 @@ fn a_change_file_proposes_several_changes_checked_in_order() {
         proposed["changes"],
         json!([{"op": "set_rate", "words": "the rate of wood in shop: 30.00 per hour"},
                {"op": "set_skill", "words": "the skill factor of tia in shop: 1.5"}])
+    );
+}
+
+/// `project approvals`: a custodian lowers plain's approvals from 2 to 1 (sol's pending work,
+/// approved once by rae, counts at uri's approval, not before); an affiliate and 101 are
+/// refused. Under proposals (shop) it is refused directly and proposed instead.
+#[test]
+fn approvals_change_directly_or_by_proposal() {
+    let env = shop();
+    env.ok(&["agent", "add", "uri", "--role", "custodian"]);
+    env.ok(&["project", "add", "plain", "--approvals", "2"]);
+    env.ok(&["rate", "set", "plain", "wood", "20.00"]);
+    // shop's three contributions come first.
+    env.ok(&["log", "work", "plain", "sol", "2", "--category", "wood"]);
+    let id = "4".to_string();
+    env.ok(&["approve", &id]);
+    assert_eq!(
+        env.ok(&["project", "approvals", "plain", "1"]),
+        "contributions on plain now need 1 approval\n"
+    );
+    let pending = env.json(&["contributions", "plain", "--status", "pending"]);
+    assert_eq!(pending["contributions"][0]["id"], 4);
+    let approved = env.json(&["--as", "uri", "approve", &id]);
+    assert_eq!(
+        (
+            &approved["status"],
+            &approved["approvals"],
+            &approved["approvals_required"]
+        ),
+        (&json!("approved"), &json!(["operator", "uri"]), &json!(1))
+    );
+    let set = env.json(&["project", "approvals", "plain", "0"]);
+    assert_eq!(set, json!({"project": "plain", "approvals": 0}));
+    assert_eq!(env.json(&["project", "show", "plain"])["approvals"], 0);
+    env.refused(
+        &["--as", "sol", "project", "approvals", "plain", "3"],
+        "forbidden",
+        "only custodians may set the approvals a project requires; this agent is an affiliate",
+    );
+    env.refused(
+        &["project", "approvals", "plain", "101"],
+        "invalid",
+        "at most 100 approvals may be required",
+    );
+    env.refused(
+        &["project", "approvals", "shop", "2"],
+        "forbidden",
+        "project shop is governed by proposals: set_approvals must be proposed (`propose shop --title TEXT -- COMMAND`) and voted on",
+    );
+    let proposed = env.json(&[
+        "--as",
+        "sol",
+        "propose",
+        "shop",
+        "--id",
+        "two",
+        "--title",
+        "two reviews",
+        "--",
+        "project",
+        "approvals",
+        "shop",
+        "2",
+    ]);
+    assert_eq!(
+        proposed["changes"],
+        json!([{"op": "set_approvals", "words": "the approvals a contribution in shop needs: 2"}])
     );
 }

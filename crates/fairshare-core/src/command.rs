@@ -55,6 +55,12 @@ pub enum Command {
         category: String,
         per_hour: String,
     },
+    /// Sets how many approvals a contribution (or correction) of the project needs, from its
+    /// next review on: what was counted stays counted.
+    SetApprovals {
+        project: String,
+        approvals: u32,
+    },
     SetSkill {
         project: String,
         agent: String,
@@ -579,6 +585,7 @@ impl Command {
         "add_agent",
         "add_project",
         "set_rate",
+        "set_approvals",
         "set_skill",
         "set_multiplier",
         "set_half_life",
@@ -654,6 +661,7 @@ impl Command {
             Command::AddAgent { .. } => "add_agent",
             Command::AddProject { .. } => "add_project",
             Command::SetRate { .. } => "set_rate",
+            Command::SetApprovals { .. } => "set_approvals",
             Command::SetSkill { .. } => "set_skill",
             Command::SetMultiplier { .. } => "set_multiplier",
             Command::SetHalfLife { .. } => "set_half_life",

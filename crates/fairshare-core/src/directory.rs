@@ -1,6 +1,6 @@
 //! The book's directory: agents and projects, and the names they take.
 //!
-//! Commands: `AddAgent`, `AddProject`.
+//! Commands: `AddAgent`, `AddProject`, `SetApprovals`.
 
 use std::sync::Arc;
 
@@ -122,14 +122,7 @@ impl State {
             .field("exponent")
             .value(exponent.to_string()));
         }
-        if approvals > APPROVALS_MAX {
-            return Err(DomainError::invalid(format!(
-                "at most {APPROVALS_MAX} approvals may be required"
-            ))
-            .field("approvals")
-            .limit(format!("{APPROVALS_MAX} approvals")));
-        }
-        Ok(())
+        check_approvals(approvals)
     }
 
     pub(crate) fn apply_add_project(
@@ -161,6 +154,33 @@ impl State {
         Ok(())
     }
 
+    // --- SetApprovals ---
+
+    /// Any number within the limit, the current one included (harmless, and a proposal that
+    /// restates it passes rather than fails at enactment).
+    pub(crate) fn decide_set_approvals(
+        &self,
+        role: Role,
+        project: &str,
+        approvals: u32,
+    ) -> DomainResult<Outcome> {
+        require_custodian(role, "set the approvals a project requires")?;
+        self.project(project).about_value("project", project)?;
+        check_approvals(approvals)?;
+        Ok(Outcome::Done)
+    }
+
+    /// Only the number changes: what was counted stays counted, and a pending contribution
+    /// or correction needs the new number at its next approval.
+    pub(crate) fn apply_set_approvals(
+        &mut self,
+        project: &str,
+        approvals: u32,
+    ) -> DomainResult<()> {
+        self.project_mut(project)?.approvals_required = approvals;
+        Ok(())
+    }
+
     // --- names ---
 
     /// A handle or slug must be well formed, not reserved, and not taken by anything else.
@@ -183,6 +203,18 @@ impl State {
     }
 }
 
+/// How many approvals a project may require (`AddProject`, `SetApprovals`).
+fn check_approvals(approvals: u32) -> DomainResult<()> {
+    if approvals > APPROVALS_MAX {
+        return Err(DomainError::invalid(format!(
+            "at most {APPROVALS_MAX} approvals may be required"
+        ))
+        .field("approvals")
+        .limit(format!("{APPROVALS_MAX} approvals")));
+    }
+    Ok(())
+}
+
 fn check_asset_code(code: &str) -> DomainResult<()> {
     let ok = !code.is_empty()
         && code.len() <= 12
@@ -203,4 +235,85 @@ fn check_asset_code(code: &str) -> DomainResult<()> {
     } else {
         error
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::command::{Command, Outcome};
+    use crate::error::ErrorKind;
+    use crate::model::{Role, Status};
+    use crate::test_book::Book;
+
+    fn set(project: &str, approvals: u32) -> Command {
+        Command::SetApprovals {
+            project: project.into(),
+            approvals,
+        }
+    }
+
+    fn approve(book: &mut Book, actor: &str, id: u64) -> Outcome {
+        book.ok(actor, Command::Approve { id })
+    }
+
+    /// p requires 2 approvals; bob's 2 h of work (contribution 1) has ana's approval only
+    /// when the number is lowered to 1: it stays pending until cy's approval counts it.
+    #[test]
+    fn custodians_set_the_approvals_and_pending_work_needs_them_at_its_next_approval() {
+        let mut book = Book::new();
+        for command in [
+            Command::add_agent("ana", Role::Custodian),
+            Command::add_agent("cy", Role::Custodian),
+            Command::add_agent("bob", Role::Affiliate),
+            Command::add_agent("olga", Role::Observer),
+            Command::add_project_approving("p", "CAD", 2, 2),
+            Command::set_rate("p", "dev", "10.00"),
+            Command::log_work("p", "bob", "dev", "2"),
+        ] {
+            book.ok("operator", command);
+        }
+        let not_counted = Outcome::Approved {
+            id: 1,
+            counted: false,
+            minted: None,
+        };
+        assert_eq!(approve(&mut book, "ana", 1), not_counted);
+        for actor in ["bob", "olga"] {
+            let refused = book.refused(actor, set("p", 1));
+            assert_eq!(refused.kind(), ErrorKind::Forbidden, "{actor}");
+        }
+        let over = book.refused("ana", set("p", 101));
+        assert_eq!(over.to_string(), "at most 100 approvals may be required");
+        let details = over.details().cloned().unwrap_or_default();
+        assert_eq!(
+            (details.field, details.limit.as_deref()),
+            (Some("approvals"), Some("100 approvals"))
+        );
+        let unknown = book.refused("ana", set("q", 1));
+        assert_eq!(unknown.field_name(), Some("project"));
+        assert_eq!(unknown.kind(), ErrorKind::NotFound);
+
+        assert_eq!(book.ok("ana", set("p", 1)), Outcome::Done);
+        assert_eq!(book.state.project("p").unwrap().approvals_required, 1);
+        // Lowering counts nothing by itself: the next approval does.
+        let pending = book.state.contribution(1).unwrap();
+        assert_eq!(
+            (pending.status, pending.approvals().len()),
+            (Status::Pending, 1)
+        );
+        let counted = approve(&mut book, "cy", 1);
+        assert_eq!(
+            counted,
+            Outcome::Approved {
+                id: 1,
+                counted: true,
+                minted: None,
+            }
+        );
+        // Raising it again leaves what was counted counted; restating it is allowed.
+        book.ok("ana", set("p", 3));
+        book.ok("ana", set("p", 3));
+        let counted = book.state.contribution(1).unwrap();
+        assert_eq!(counted.status, Status::Approved);
+        assert_eq!(counted.value.display(2), "20.00");
+    }
 }

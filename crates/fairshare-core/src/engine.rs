@@ -52,6 +52,7 @@ impl Area {
             Command::AddAgent { .. }
             | Command::AddProject { .. }
             | Command::SetRate { .. }
+            | Command::SetApprovals { .. }
             | Command::SetSkill { .. }
             | Command::SetMultiplier { .. }
             | Command::SetHalfLife { .. }
@@ -197,6 +198,9 @@ impl State {
                 category,
                 per_hour,
             } => self.decide_set_rate(role, project, category, per_hour),
+            Command::SetApprovals { project, approvals } => {
+                self.decide_set_approvals(role, project, *approvals)
+            }
             Command::SetSkill {
                 project,
                 agent,
@@ -321,6 +325,9 @@ impl State {
                 },
                 Outcome::Done,
             ) => self.apply_set_rate(project, category, per_hour),
+            (Command::SetApprovals { project, approvals }, Outcome::Done) => {
+                self.apply_set_approvals(project, *approvals)
+            }
             (
                 Command::SetSkill {
                     project,

@@ -298,6 +298,7 @@ pub fn governed_scope(command: &Command) -> Option<Scope<'_>> {
             ..
         }
         | Command::SetRate { project, .. }
+        | Command::SetApprovals { project, .. }
         | Command::SetSkill { project, .. }
         | Command::SetMultiplier { project, .. }
         | Command::SetHalfLife { project, .. }
@@ -321,6 +322,7 @@ fn rule_of(command: &Command) -> Option<String> {
         Command::SetSkill { agent, .. } => format!("skill {agent}"),
         Command::SetMultiplier { kind, .. } => format!("multiplier {kind}"),
         Command::SetHalfLife { .. } => "half-life".into(),
+        Command::SetApprovals { .. } => "approvals".into(),
         Command::SetPlan { .. } | Command::AddProject { .. } => "plan".into(),
         Command::SetBlend { .. } => "blend".into(),
         Command::SetLeaverPolicy { .. } => "leaver policy".into(),
@@ -1371,6 +1373,60 @@ mod tests {
             ("rate dev", Some("x"))
         );
         assert!(state.due_proposals(Timestamp(i64::MAX)).is_empty());
+    }
+
+    /// Under proposals, a custodian's SetApprovals is refused directly (state unchanged);
+    /// proposed, passed and enacted it sets the number, and `approvals` names proposal a.
+    #[test]
+    fn the_approvals_of_a_governed_project_change_by_proposal() {
+        let mut state = governed();
+        let set = Command::SetApprovals {
+            project: "p".into(),
+            approvals: 2,
+        };
+        let before = state.clone();
+        let direct = state
+            .execute(&ctx_at(&state, "ana", "2026-03-01T10:00:00Z"), &set)
+            .unwrap_err();
+        assert_eq!(direct.kind(), crate::error::ErrorKind::Forbidden);
+        assert!(
+            direct
+                .to_string()
+                .contains("set_approvals must be proposed"),
+            "{direct}"
+        );
+        assert_eq!(state, before);
+        let propose = Command::Propose {
+            id: Some("a".into()),
+            project: Some("p".into()),
+            title: "two reviews".into(),
+            changes: vec![set],
+        };
+        run(&mut state, "bob", "2026-03-01T10:00:00Z", propose);
+        let yes = Command::Vote {
+            proposal: "a".into(),
+            vote: Ballot::Yes,
+            reason: None,
+        };
+        run(&mut state, "ana", "2026-03-02T09:00:00Z", yes);
+        run(&mut state, "bob", "2026-03-04T10:00:00Z", close("a"));
+        let enact = Command::EnactProposal {
+            proposal: "a".into(),
+        };
+        let enacted = run(&mut state, OPERATOR, "2026-03-06T10:00:00Z", enact);
+        assert_eq!(
+            enacted,
+            Outcome::Enacted {
+                outcomes: vec![Outcome::Done]
+            }
+        );
+        assert_eq!(state.project("p").unwrap().approvals_required, 2);
+        let rule = state
+            .rules_in_force(Some("p"))
+            .into_iter()
+            .find(|change| change.rule == "approvals")
+            .expect("approvals in force");
+        assert_eq!(rule.proposal.as_deref(), Some("a"));
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl From<VoteName> for Ballot {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SinceOut {
     /// The rule: `plan`, `rate wood`, `skill ana`, `multiplier work`, `half-life`, `blend`,
-    /// `fees lathe`, `token`, `leaver policy`, `governance`, `members`.
+    /// `approvals`, `fees lathe`, `token`, `leaver policy`, `governance`, `members`.
     pub rule: String,
     /// The event that set it.
     pub seq: u64,
@@ -348,6 +348,7 @@ macro_rules! proposed_changes {
 
 proposed_changes! {
     SetRate(crate::projects::SetRate),
+    SetApprovals(crate::projects::SetApprovals),
     SetSkill(crate::projects::SetSkill),
     SetMultiplier(crate::projects::SetMultiplier),
     SetDecay(crate::projects::SetDecay),
@@ -800,6 +801,9 @@ pub fn describe(state: &State, command: &Command) -> String {
             category,
             per_hour,
         } => format!("the rate of {category} in {project}: {per_hour} per hour"),
+        Command::SetApprovals { project, approvals } => {
+            format!("the approvals a contribution in {project} needs: {approvals}")
+        }
         Command::SetSkill {
             project,
             agent,

@@ -85,6 +85,46 @@ impl Write for AddProject {
     }
 }
 
+/// Sets how many approvals a contribution or correction needs before it counts, from its next
+/// review on (custodians only). What was counted stays counted; a pending one needs the new
+/// number at its next approval.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetApprovals {
+    pub project: String,
+    /// Approvals needed, 0 (counted at once) to 100.
+    pub approvals: u32,
+}
+
+/// A project's approvals, after a change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApprovalsSet {
+    pub project: String,
+    pub approvals: u32,
+}
+
+operation!(SetApprovals => ApprovalsSet, Put "/api/v1/projects/{project}/approvals", "projects",
+    "Sets how many approvals a contribution needs before it counts, from its next review on (custodians only)");
+
+impl Write for SetApprovals {
+    fn command(&self, _actor: &str) -> OpResult<Command> {
+        Ok(Command::SetApprovals {
+            project: self.project.clone(),
+            approvals: self.approvals,
+        })
+    }
+
+    fn view(&self, state: &State, _: &Executed) -> OpResult<ApprovalsSet> {
+        let project = state.project(&self.project)?;
+        Ok(ApprovalsSet {
+            project: project.slug.to_string(),
+            approvals: project.approvals_required,
+        })
+    }
+}
+
 /// Projects, in byte order of slug.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -174,7 +214,7 @@ pub struct ProjectShow {
     pub policy: PolicyOut,
     /// The plan in force.
     pub plan: PlanOut,
-    /// Each rule in force (plan, rates, skills, multipliers, half-life, blend, fees, token,
+    /// Each rule in force (plan, rates, skills, multipliers, half-life, approvals, blend, fees, token,
     /// leaver policy, governance) and the event (and proposal) that set it.
     #[serde(default)]
     pub since: Vec<crate::governance::SinceOut>,
@@ -413,5 +453,52 @@ impl Write for Revalue {
                 })
                 .collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Clock, Local, agents};
+
+    /// ana (custodian) sets shop's approvals from 2 to 1; bob (affiliate) and 101 are refused,
+    /// the number unchanged.
+    #[test]
+    fn set_approvals_answers_the_number_in_force() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store =
+            fairshare_sqlite::SqliteStore::open(&dir.path().join("book.db")).expect("store");
+        let clock = Clock::new(Some("2026-11-21T10:00:00Z")).expect("clock");
+        let mut book = Local::open(Box::new(store), clock).expect("book");
+        for (handle, role) in [("ana", "custodian"), ("bob", "affiliate")] {
+            let agent = serde_json::json!({"handle": handle, "role": role});
+            let agent: agents::AddAgent = serde_json::from_value(agent).expect("agent");
+            book.write("operator", None, &agent).expect("added");
+        }
+        let shop = AddProject {
+            slug: "shop".into(),
+            name: None,
+            currency: "CAD".into(),
+            exponent: 2,
+            approvals: 2,
+        };
+        book.write("ana", None, &shop).expect("project");
+        let set = |approvals| SetApprovals {
+            project: "shop".into(),
+            approvals,
+        };
+        let view = book.write("ana", None, &set(1)).expect("set");
+        assert_eq!((view.project.as_str(), view.approvals), ("shop", 1));
+        let refused = book.write("bob", None, &set(3)).unwrap_err();
+        assert!(refused.to_string().contains("custodian"), "{refused}");
+        let over = book.write("ana", None, &set(101)).unwrap_err();
+        assert_eq!(over.to_string(), "at most 100 approvals may be required");
+        let show = ShowProject {
+            project: "shop".into(),
+        };
+        let shown = book.read(Some("ana"), &show).expect("show");
+        assert_eq!(shown.approvals, 1);
+        let since: Vec<&str> = shown.since.iter().map(|s| s.rule.as_str()).collect();
+        assert!(since.contains(&"approvals"), "{since:?}");
     }
 }

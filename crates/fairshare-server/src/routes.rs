@@ -67,6 +67,7 @@ fn table() -> Vec<Served> {
         write::<projects::AddProject>(),
         read::<projects::ShowProject>(),
         write::<projects::SetRate>(),
+        write::<projects::SetApprovals>(),
         write::<projects::SetSkill>(),
         write::<projects::SetMultiplier>(),
         write::<projects::SetDecay>(),

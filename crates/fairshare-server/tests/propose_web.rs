@@ -151,12 +151,18 @@ type Kind = (
 );
 
 /// Every kind of change.
-const EVERY_KIND: [Kind; 20] = [
+const EVERY_KIND: [Kind; 21] = [
     (
         SHOP,
         "set_rate",
         &[("category", "wood"), ("per_hour", "25.00")],
         "the rate of wood in shop: 25.00 per hour",
+    ),
+    (
+        SHOP,
+        "set_approvals",
+        &[("approvals", "2")],
+        "the approvals a contribution in shop needs: 2",
     ),
     (
         SHOP,

@@ -496,6 +496,12 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             200,
         ),
         custodian_only("DELETE", "/api/v1/projects/p/decay".into(), None, 200),
+        custodian_only(
+            "PUT",
+            "/api/v1/projects/p/approvals".into(),
+            Some(json!({"approvals": 0})),
+            200,
+        ),
         custodian_only("POST", "/api/v1/projects/p/revalue".into(), None, 200),
         // Their own work, by default.
         members(

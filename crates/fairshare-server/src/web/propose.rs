@@ -537,6 +537,7 @@ mod tests {
             ops,
             [
                 ("set_rate", true),
+                ("set_approvals", true),
                 ("set_skill", true),
                 ("set_multiplier", true),
                 ("set_decay", true),

@@ -66,6 +66,14 @@ pub(crate) fn sentence(state: &State, actor: &str, command: &Command) -> String 
             "{actor} set the rate of {category} on {project} to {per_hour}{} per hour",
             currency(state, project)
         ),
+        Command::SetApprovals {
+            project,
+            approvals: 0,
+        } => format!("{actor} made contributions on {project} count without approval"),
+        Command::SetApprovals { project, approvals } => format!(
+            "{actor} made contributions on {project} need {}",
+            plural(*approvals as usize, "approval", "approvals")
+        ),
         Command::SetSkill {
             project,
             agent,
@@ -661,7 +669,7 @@ mod tests {
     }
 
     /// One event of every kind, as JSON, and what the log says of it (actor `ana`).
-    const SAID: [(&str, &str); 70] = [
+    const SAID: [(&str, &str); 71] = [
         (
             r#"{"add_agent":{"handle":"marie","role":"affiliate"}}"#,
             "ana added marie as an affiliate",
@@ -689,6 +697,10 @@ mod tests {
         (
             r#"{"log":{"project":"forillon","agent":"marie","kind":"work","category":"design","hours":"8"}}"#,
             "marie logged 8 h of design on forillon (recorded by ana)",
+        ),
+        (
+            r#"{"set_approvals":{"project":"forillon","approvals":2}}"#,
+            "ana made contributions on forillon need 2 approvals",
         ),
         (r#"{"approve":{"id":3}}"#, "ana approved contribution 3"),
         (
