@@ -55,7 +55,7 @@ pub struct Login {
 
 /// Where the served demo listens and who may log in.
 #[derive(Debug, Serialize)]
-pub struct Served {
+pub struct DemoServed {
     pub url: String,
     pub logins: Vec<Login>,
 }
@@ -112,7 +112,7 @@ fn create(url: &str) -> Result<DemoOut> {
 
 /// Gives the custodian, an affiliate and the observer a fresh random password each, through
 /// the credential path of `password set`.
-fn logins(url: &str, addr: SocketAddr) -> Result<Served> {
+fn logins(url: &str, addr: SocketAddr) -> Result<DemoServed> {
     let backend = Backend::parse(url)?;
     let mut logins = Vec::new();
     for (role, agent) in [
@@ -128,7 +128,7 @@ fn logins(url: &str, addr: SocketAddr) -> Result<Served> {
             password,
         });
     }
-    Ok(Served {
+    Ok(DemoServed {
         url: format!("http://{addr}"),
         logins,
     })

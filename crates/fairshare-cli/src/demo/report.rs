@@ -15,7 +15,7 @@ use fairshare_ops::treasury::{ListPayouts, PayoutOut};
 use fairshare_ops::{PAGE_LIMIT_MAX, Read, Reading};
 use serde::Serialize;
 
-use super::Served;
+use super::DemoServed;
 use super::story::{
     BLEND_FORMULA, BLEND_PEER, FIRST_DAY, LAST_DAY, PREMIUM_PERCENT, RESOURCE, TOKEN, VENTURE,
 };
@@ -60,7 +60,7 @@ pub struct DemoOut {
     pub browse: Browse,
     /// With `--serve`: where it is served and the logins.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub served: Option<Served>,
+    pub served: Option<DemoServed>,
 }
 
 /// The command that serves the book, and the dashboard pages to open.
