@@ -61,6 +61,9 @@ pub struct CompareArgs {
     /// Which past revenues: all, or how many of the last ones
     #[arg(long, value_name = "all|LAST_N", default_value = "all")]
     pub revenues: String,
+    /// Also list each revenue's accounts, not only the totals per account
+    #[arg(long)]
+    pub per_revenue: bool,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -91,6 +94,7 @@ pub fn compare(s: &Invocation, args: CompareArgs) -> Result<Box<dyn Output>> {
         plan_a,
         plan_b,
         revenues: Some(args.revenues),
+        per_revenue: args.per_revenue,
     })?)
 }
 
@@ -163,7 +167,9 @@ impl Text for PlanComparison {
                 self.currency,
                 revenue.plan_version
             );
-            out.push_str(&compared_table(&revenue.accounts, b));
+            if let Some(accounts) = &revenue.accounts {
+                out.push_str(&compared_table(accounts, b));
+            }
         }
         out.push_str("totals:\n");
         out.push_str(&compared_table(&self.totals, b));

@@ -234,6 +234,11 @@ fn plan_compare_replays_past_revenues_under_another_plan_and_records_nothing() {
         ),
         (&json!("plan used"), &json!("12000.00"), &json!(2))
     );
+    assert_eq!(compared["revenues"][0].get("accounts"), None, "totals only");
+    // Per revenue: the one revenue's accounts are the totals.
+    let detailed = env.json(&["plan", "compare", "forillon", &by_value, "--per-revenue"]);
+    assert_eq!(detailed["revenues"][0]["accounts"], compared["totals"]);
+    assert_eq!(detailed["totals"], compared["totals"]);
     let text = env.ok(&["plan", "compare", "forillon", &by_value, "--revenues", "1"]);
     assert!(
         text.starts_with(

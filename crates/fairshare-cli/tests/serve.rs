@@ -422,6 +422,18 @@ fn plan_compare_over_http_reads_a_body_and_records_nothing() {
             ("infra", "10.00", "0.00", "10.00"),
         ]
     );
+    assert_eq!(compared["revenues"][0].get("accounts"), None, "totals only");
+    let detailed = request.replacen('{', r#"{"per_revenue": true, "#, 1);
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/v1/projects/p/plans/compare",
+        None,
+        Some(&detailed),
+    );
+    assert_eq!(status, 200, "{body}");
+    let detailed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(detailed["revenues"][0]["accounts"], compared["totals"]);
     // A refusal names the field.
     let (status, body) = http(
         port,

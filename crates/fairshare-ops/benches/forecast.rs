@@ -85,6 +85,7 @@ fn forecasts(c: &mut Criterion) {
         ],
         plan_b: None,
         revenues: Some("100".into()),
+        per_revenue: false,
     };
     let mut group = c.benchmark_group("plan compare");
     group

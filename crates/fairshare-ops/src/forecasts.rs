@@ -162,7 +162,10 @@ pub struct ComparedRevenueOut {
     pub amount: String,
     /// The version of the plan it was paid by.
     pub plan_version: u32,
-    pub accounts: Vec<ComparedAccount>,
+    /// Every account this revenue paid under either plan; only when `per_revenue` was asked
+    /// (on a big book: one row per agent per revenue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<Vec<ComparedAccount>>,
 }
 
 /// Replays a project's past revenues under plan A and plan B (or, without B, against what
@@ -181,6 +184,10 @@ pub struct ComparePlans {
     /// `"all"` (the default) or how many of the last revenues, e.g. `"10"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revenues: Option<String>,
+    /// Also each revenue's accounts (default: the totals per account, and each revenue's
+    /// date, amount and plan version).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub per_revenue: bool,
 }
 
 /// The comparison: every revenue compared, and the totals per account.
@@ -282,7 +289,9 @@ impl Scan for ComparePlans {
                 date: revenue.date.to_string(),
                 amount: format_amount(revenue.amount, exponent),
                 plan_version: revenue.plan_version,
-                accounts: compared_accounts(&revenue.accounts, &agents, exponent),
+                accounts: self
+                    .per_revenue
+                    .then(|| compared_accounts(&revenue.accounts, &agents, exponent)),
             })
             .collect();
         Ok(PlanComparison {

@@ -549,6 +549,7 @@ async fn compare_proposal(
                     plan_a,
                     plan_b: None,
                     revenues: None,
+                    per_revenue: false,
                 };
                 crate::operations::run_scan(&app, op)
                     .await
