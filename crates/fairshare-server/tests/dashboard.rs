@@ -478,6 +478,71 @@ fn post_form(
     post_from(base, session, "/projects/forillon", path, fields)
 }
 
+/// luc (custodian) sets forillon's approvals from 1 to 2 with the project page's form; the
+/// page states the new rule; a refusal is shown beside the field; abran (affiliate) is
+/// refused and nothing is recorded.
+#[test]
+fn a_custodian_sets_the_approvals_from_the_project_page() {
+    let book = TestBook::sqlite();
+    seed(&book);
+    let server = TestServer::start(&book.url);
+    let base = &server.base;
+    let api = server.api(None);
+    let luc = log_in(base, "luc");
+    let page = forillon_page(base, &luc);
+    assert!(page.contains("id=\"approvals-form\""), "{page}");
+    assert!(page.contains("id=\"approvals-count\" inputmode=\"numeric\" value=\"1\""));
+    let events = api.head();
+
+    let refused = post_form(
+        base,
+        &luc,
+        "/projects/forillon/approvals",
+        &[
+            ("idempotency_key", "form-approvals-0"),
+            ("approvals", "101"),
+        ],
+    );
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().expect("html");
+    assert!(
+        html.contains("value=\"101\""),
+        "what was typed is kept: {html}"
+    );
+    assert!(
+        !text_of(&html, "approvals-count-error").is_empty()
+            || !text_of(&html, "approvals-error").is_empty(),
+        "the refusal is shown: {html}"
+    );
+    assert_eq!(api.head(), events);
+
+    let abran = log_in(base, "abran");
+    let answer = post_form(
+        base,
+        &abran,
+        "/projects/forillon/approvals",
+        &[("idempotency_key", "form-approvals-1"), ("approvals", "2")],
+    );
+    assert_eq!(answer.status(), 403);
+    assert!(!forillon_page(base, &abran).contains("id=\"approvals-form\""));
+    assert_eq!(api.head(), events);
+
+    let answer = post_form(
+        base,
+        &luc,
+        "/projects/forillon/approvals",
+        &[("idempotency_key", "form-approvals-2"), ("approvals", "2")],
+    );
+    assert_eq!(answer.status(), 303);
+    assert_eq!(api.head(), events + 1);
+    let page = forillon_page(base, &luc);
+    assert!(
+        page.contains("A contribution counts once 2 other member(s) approved it."),
+        "{page}"
+    );
+    assert!(page.contains("id=\"approvals-count\" inputmode=\"numeric\" value=\"2\""));
+}
+
 #[test]
 fn every_post_needs_the_session_csrf_token() {
     for book in TestBook::all("every_post_needs_the_session_csrf_token") {

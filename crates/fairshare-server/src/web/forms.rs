@@ -19,7 +19,7 @@ use fairshare_ops::peer::{
     AddBounty, AllocatePool, CloseRound, CompleteBounty, Give, OpenRound, OptOut, RecordCaptable,
     SetBlend, StewardGive,
 };
-use fairshare_ops::projects::SetRate;
+use fairshare_ops::projects::{SetApprovals, SetRate};
 use fairshare_ops::resources::{CommunityAdd, CommunityRemove, OpenCampaign, UseResource};
 use fairshare_ops::treasury::{
     ApproveExpense, ApprovePayout, Exchange, RejectExpense, RejectPayout, SubmitExpense,
@@ -60,7 +60,8 @@ macro_rules! posted_forms {
 
 posted_forms! {
     Project {
-        RecordRevenue => "revenue", SetRate => "rate", OpenCampaign => "campaign",
+        RecordRevenue => "revenue", SetRate => "rate", SetApprovals => "approvals",
+        OpenCampaign => "campaign",
         UseResource => "use", CommunityAdd => "community", CommunityRemove => "community",
         AddMember => "member", RemoveMember => "member", Adjust => "adjust", Reverse => "reverse",
     }

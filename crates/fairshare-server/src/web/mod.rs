@@ -42,7 +42,7 @@ use fairshare_ops::corrections::{Adjust, ApproveCorrection, RejectCorrection, Re
 use fairshare_ops::distributions::RecordRevenue;
 use fairshare_ops::membership::{AddMember, RemoveMember};
 use fairshare_ops::plans::{SetPlan, parse_plan_file};
-use fairshare_ops::projects::SetRate;
+use fairshare_ops::projects::{SetApprovals, SetRate};
 use fairshare_ops::resources::{CommunityAdd, CommunityRemove, OpenCampaign, UseResource};
 
 use crate::AppState;
@@ -74,6 +74,7 @@ pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
         .route("/projects/{slug}/log", post(log_contribution))
         .route("/projects/{slug}/revenue", post(posted::<RecordRevenue>))
         .route("/projects/{slug}/rate", post(posted::<SetRate>))
+        .route("/projects/{slug}/approvals", post(posted::<SetApprovals>))
         .route("/projects/{slug}/plan", post(set_plan))
         .route("/projects/{slug}/campaign", post(posted::<OpenCampaign>))
         .route("/projects/{slug}/use", post(posted::<UseResource>))

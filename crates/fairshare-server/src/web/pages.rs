@@ -352,6 +352,8 @@ struct ProjectPage {
     plan_version: u32,
     rest_to: String,
     plan_json: String,
+    /// Approvals a contribution needs now (the approvals form's value).
+    approvals: String,
     contributions_chart: String,
     shares_chart: String,
     total: String,
@@ -549,6 +551,7 @@ pub fn project(
         plan_version: p.plan_version(),
         rest_to: plan_words.rest_to.clone(),
         plan_json,
+        approvals: p.approvals_required.to_string(),
         contributions_chart,
         shares_chart,
         total: format!("{} {}", total.display(exp), p.currency),
