@@ -2,9 +2,9 @@
 # Load benchmark of the fairshare HTTP server on loopback, with wrk.
 #
 # Builds release, starts `fairshare-server` on a fresh book, seeds it, and runs wrk for
-# DURATION seconds per case: reads/s (GET a project: policy and plan), then durable
-# contribution writes/s with 32 connections, each POST with its own Idempotency-Key. On
-# SQLite always; on PostgreSQL too when FAIRSHARE_TEST_POSTGRES (or FAIRSHARE_BENCH_POSTGRES)
+# DURATION seconds per case: reads/s (GET a project: policy and plan; anonymous and with an
+# API key), then durable contribution writes/s with 32 connections, each POST with its own
+# Idempotency-Key. On SQLite always; on PostgreSQL too when FAIRSHARE_TEST_POSTGRES (or FAIRSHARE_BENCH_POSTGRES)
 # names a database (a fresh schema is used and dropped). Reads are measured with and without
 # the catch-up check that makes them see other processes' writes. Loopback only, bounded in
 # time; prints one line per case and stops every server it started.
@@ -107,6 +107,10 @@ bench() {
   stop
   start "$book"
   run "$label read  GET project" -c"$READ_CONNECTIONS" "$BASE/api/v1/projects/load"
+  # The same read with a key: every keyed request asks the store for its key (a revoked key is
+  # refused at once, on every server of the book).
+  run "$label read  GET project (API key)" -c"$READ_CONNECTIONS" \
+    -H "Authorization: Bearer $key" "$BASE/api/v1/projects/load"
   run "$label read  GET 10 contributions" -c"$READ_CONNECTIONS" \
     "$BASE/api/v1/projects/load/contributions?limit=10&offset=500"
   local before after
