@@ -1,13 +1,14 @@
 //! Who is calling: `Authorization: Bearer fsk_...` resolved to an agent.
 //!
 //! Keys are looked up by their SHA-256 in the credential store, on a blocking thread, which
-//! refuses expired and revoked keys. Every request asks the store (one indexed lookup), so a key
-//! created by another process (the CLI) is found at its first use and a key revoked by any
-//! process on the book is refused by every server at its next request: no window of trust.
+//! refuses expired and revoked keys, on whichever of [`CREDENTIAL_CONNECTIONS`] is free. Every
+//! request asks the store (one indexed lookup), so a key created by another process (the CLI)
+//! is found at its first use and a key revoked by any process on the book is refused by every
+//! server at its next request: no window of trust.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
@@ -32,8 +33,44 @@ pub fn hashers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }
 
+/// Connections to the credential store. Every keyed request and every dashboard page asks the
+/// store (no window of trust), so lookups of concurrent requests run side by side on these
+/// rather than queue behind one connection.
+pub const CREDENTIAL_CONNECTIONS: usize = 4;
+
+/// The credential connections; a lookup takes whichever is free.
+struct Connections {
+    connections: Vec<Mutex<DropOffRuntime<Box<dyn CredentialStore>>>>,
+    /// Where the next lookup starts looking for a free connection.
+    next: AtomicUsize,
+}
+
+type Connection<'a> = MutexGuard<'a, DropOffRuntime<Box<dyn CredentialStore>>>;
+
+impl Connections {
+    /// A free connection, or (all busy) the next one in turn once it is free. Blocks: call it
+    /// on a blocking thread.
+    fn lock(&self) -> Result<Connection<'_>, ApiError> {
+        assert!(!self.connections.is_empty());
+        let count = self.connections.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % count;
+        for offset in 0..count {
+            match self.connections[(start + offset) % count].try_lock() {
+                Ok(connection) => return Ok(connection),
+                Err(TryLockError::WouldBlock) => continue,
+                Err(TryLockError::Poisoned(_)) => return Err(poisoned()),
+            }
+        }
+        self.connections[start].lock().map_err(|_| poisoned())
+    }
+}
+
+fn poisoned() -> ApiError {
+    ApiError::Internal("credential store lock poisoned".into())
+}
+
 pub(crate) struct Authenticator {
-    store: Arc<Mutex<DropOffRuntime<Box<dyn CredentialStore>>>>,
+    store: Arc<Connections>,
     /// Failed logins and bad keys, per account and address.
     pub throttle: crate::throttle::Throttle,
     /// The permits of the password hashers ([`hashers`]).
@@ -43,9 +80,16 @@ pub(crate) struct Authenticator {
 }
 
 impl Authenticator {
-    pub fn new(store: Box<dyn CredentialStore>) -> Authenticator {
+    pub fn new(stores: Vec<Box<dyn CredentialStore>>) -> Authenticator {
+        assert!(!stores.is_empty(), "at least one credential connection");
         Authenticator {
-            store: Arc::new(Mutex::new(DropOffRuntime::new(store))),
+            store: Arc::new(Connections {
+                connections: stores
+                    .into_iter()
+                    .map(|store| Mutex::new(DropOffRuntime::new(store)))
+                    .collect(),
+                next: AtomicUsize::new(0),
+            }),
             throttle: crate::throttle::Throttle::default(),
             hashers: Arc::new(tokio::sync::Semaphore::new(hashers())),
             waiting: AtomicUsize::new(0),
@@ -95,9 +139,7 @@ impl Authenticator {
         let store = self.store.clone();
         let looked_up = hash;
         let found = tokio::task::spawn_blocking(move || {
-            let mut store = store
-                .lock()
-                .map_err(|_| ApiError::Internal("credential store lock poisoned".into()))?;
+            let mut store = store.lock()?;
             store
                 .find_active_api_key(&looked_up, &now)
                 .map_err(ApiError::from)
@@ -142,9 +184,7 @@ impl Authenticator {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let stored = {
-                let mut store = store
-                    .lock()
-                    .map_err(|_| ApiError::Internal("credential store lock poisoned".into()))?;
+                let mut store = store.lock()?;
                 store.password(&agent)?
             };
             Ok(match stored {
@@ -173,9 +213,7 @@ impl Authenticator {
         let store = self.store.clone();
         let agent = agent.to_string();
         tokio::task::spawn_blocking(move || {
-            let mut store = store
-                .lock()
-                .map_err(|_| ApiError::Internal("credential store lock poisoned".into()))?;
+            let mut store = store.lock()?;
             Ok(store
                 .password(&agent)?
                 .map(|stored| fingerprint(&stored.phc))

@@ -15,7 +15,9 @@ use crate::fresh::ReadModel;
 pub(crate) struct Opened {
     pub book: Book,
     pub model: ReadModel,
-    pub credentials: Box<dyn CredentialStore>,
+    /// [`crate::auth::CREDENTIAL_CONNECTIONS`] connections to the credentials, so that key and
+    /// session lookups of concurrent requests do not queue behind one another.
+    pub credentials: Vec<Box<dyn CredentialStore>>,
     /// The webhooks beside the credentials (a connection of their own).
     pub webhooks: Box<dyn WebhookStore>,
     /// Background WAL checkpoints of a SQLite book, for as long as the server runs.
@@ -27,7 +29,9 @@ pub(crate) struct Opened {
 pub(crate) fn open_all(backend: &Backend, catch_up_reads: bool) -> anyhow::Result<Opened> {
     let book_store = backend.open_store(Access::Existing)?;
     let reader_store = backend.open_store(Access::ReadOnly)?;
-    let credentials = backend.open_credentials()?;
+    let credentials = (0..crate::auth::CREDENTIAL_CONNECTIONS)
+        .map(|_| backend.open_credentials())
+        .collect::<Result<Vec<_>, _>>()?;
     let webhooks = backend.open_webhooks()?;
     let (book, model) = std::thread::scope(|scope| {
         let model = scope.spawn(move || ReadModel::open(reader_store, catch_up_reads));
