@@ -39,7 +39,8 @@ const DEBITED_SCAN_MAX: usize = 8;
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ledger {
     balances: FastMap<String, BTreeMap<String, i128>>,
-    transactions: Vec<Transaction>,
+    /// In chunks, for the same reason as the state's contributions.
+    transactions: crate::Chunked<Transaction>,
 }
 
 /// Posts `amount` of `asset` from `from` to `to` (a convenience for two-legged transfers).
@@ -79,7 +80,7 @@ impl Ledger {
             .collect()
     }
 
-    pub fn transactions(&self) -> &[Transaction] {
+    pub fn transactions(&self) -> &crate::Chunked<Transaction> {
         &self.transactions
     }
 

@@ -36,6 +36,7 @@
 //! reach through [`State`]'s queries (a round's gifts, a token's issuance history) are not
 //! re-exported; name them here when a caller needs to.
 
+mod chunked;
 mod command;
 mod contributions;
 mod corrections;
@@ -57,6 +58,7 @@ mod policy;
 mod resources;
 mod roles;
 mod serde_text;
+mod sharded;
 mod shorthand;
 mod snapshot;
 mod split;
@@ -74,6 +76,7 @@ mod value;
 /// so crafted handles or keys cannot force collisions.
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
+pub use chunked::Chunked;
 // --- commands, outcomes and events: what a book logs ---
 pub use command::{ClaimPayment, Command, Line, Outcome, TechnicianWork};
 pub use event::{EventBody, GENESIS_HASH, chain_hash, payload_hash};

@@ -225,12 +225,14 @@ pub struct State {
     /// The handles that look like another spelling (`strict.rs`), by the form they share.
     pub(crate) lookalikes: crate::strict::Lookalikes,
     pub(crate) projects: BTreeMap<String, Project>,
-    pub(crate) contributions: Vec<Contribution>,
+    /// In chunks: a contribution more never moves the million before it (a steady writer).
+    pub(crate) contributions: crate::Chunked<Contribution>,
     /// Corrections of contributions (adjust, reverse), in request order; id N is index N - 1.
     pub(crate) corrections: Vec<crate::corrections::Correction>,
     pub(crate) distributions: Vec<Distribution>,
     pub(crate) ledger: Ledger,
-    pub(crate) keys: FastMap<String, KeyRecord>,
+    /// In shards: a growing book never rehashes all its keys at once (a steady writer).
+    pub(crate) keys: crate::sharded::Sharded<KeyRecord>,
     /// Sequence number of the last applied event.
     pub(crate) head: u64,
     // --- shared resources ---
@@ -321,7 +323,7 @@ impl State {
         (index < self.contributions.len()).then_some(index)
     }
 
-    pub fn contributions(&self) -> &[Contribution] {
+    pub fn contributions(&self) -> &crate::Chunked<Contribution> {
         &self.contributions
     }
 

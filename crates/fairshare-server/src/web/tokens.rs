@@ -271,8 +271,8 @@ async fn quote(
 fn price_points(state: &BookState, token: &Token) -> Vec<Bar> {
     let transactions = state.ledger().transactions();
     let from = transactions.partition_point(|t| t.seq < token.seq);
-    let mut changes: Vec<(u64, i128, i128)> = transactions[from..]
-        .iter()
+    let mut changes: Vec<(u64, i128, i128)> = transactions
+        .iter_from(from)
         .filter_map(|t| {
             let delta: i128 = t
                 .postings
