@@ -18,6 +18,8 @@ pub(crate) struct Opened {
     /// [`crate::auth::CREDENTIAL_CONNECTIONS`] connections to the credentials, so that key and
     /// session lookups of concurrent requests do not queue behind one another.
     pub credentials: Vec<Box<dyn CredentialStore>>,
+    /// A connection that writes the automatic snapshots beside the writer (`fresh.rs`).
+    pub snapshots: Box<dyn fairshare_store::Store>,
     /// The webhooks beside the credentials (a connection of their own).
     pub webhooks: Box<dyn WebhookStore>,
     /// Background WAL checkpoints of a SQLite book, for as long as the server runs.
@@ -29,6 +31,7 @@ pub(crate) struct Opened {
 pub(crate) fn open_all(backend: &Backend, catch_up_reads: bool) -> anyhow::Result<Opened> {
     let book_store = backend.open_store(Access::Existing)?;
     let reader_store = backend.open_store(Access::ReadOnly)?;
+    let snapshots = backend.open_store(Access::Existing)?;
     let credentials = (0..crate::auth::CREDENTIAL_CONNECTIONS)
         .map(|_| backend.open_credentials())
         .collect::<Result<Vec<_>, _>>()?;
@@ -51,6 +54,7 @@ pub(crate) fn open_all(backend: &Backend, catch_up_reads: bool) -> anyhow::Resul
     Ok(Opened {
         book: book?,
         model: model?,
+        snapshots,
         credentials,
         webhooks,
         checkpointer,

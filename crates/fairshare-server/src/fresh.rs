@@ -44,6 +44,11 @@ pub(crate) struct ReadModel {
     covered: tokio::sync::Mutex<u64>,
     /// The committed head, for live event streams to wait on.
     head: tokio::sync::watch::Sender<u64>,
+    /// The hash of the event at `state`'s head (empty until an event is applied), written
+    /// under `state`'s write lock: a snapshot names the event it stands at.
+    head_hash: Mutex<String>,
+    /// The event of the snapshot the state was loaded from (0: none).
+    loaded_snapshot: u64,
 }
 
 impl ReadModel {
@@ -52,6 +57,7 @@ impl ReadModel {
     pub fn open(mut store: Box<dyn Store>, catch_up_reads: bool) -> Result<ReadModel, ApiError> {
         let (snapshot, _said_by_the_writer) =
             fairshare_book::newest_snapshot_state(store.as_mut())?;
+        let loaded_snapshot = snapshot.as_ref().map_or(0, State::head);
         let model = ReadModel {
             state: RwLock::new(snapshot.unwrap_or_default()),
             store: Mutex::new(DropOffRuntime::new(store)),
@@ -61,6 +67,8 @@ impl ReadModel {
             arrivals: AtomicU64::new(0),
             covered: tokio::sync::Mutex::new(0),
             head: tokio::sync::watch::Sender::new(0),
+            head_hash: Mutex::new(String::new()),
+            loaded_snapshot,
         };
         model.sync()?;
         Ok(model)
@@ -106,13 +114,15 @@ impl ReadModel {
                 return Ok(());
             }
             let mut state = self.state.blocking_write();
-            if let Err(error) = apply_after(&mut state, store) {
+            let mut head_hash = self.head_hash.lock().map_err(|_| poisoned())?;
+            if let Err(error) = apply_after(&mut state, &mut head_hash, store) {
                 // A row that does not apply may have left the state half-changed: start over,
                 // so that at worst reads fail, never show a wrong state.
                 tracing::error!(%error, "the read model failed to apply the log; replaying it");
                 *state = State::new();
+                head_hash.clear();
                 self.applied.store(0, Ordering::SeqCst);
-                apply_after(&mut state, store)?;
+                apply_after(&mut state, &mut head_hash, store)?;
             }
             self.applied.store(state.head(), Ordering::SeqCst);
             Ok(())
@@ -143,15 +153,84 @@ impl ReadModel {
     }
 }
 
+fn poisoned() -> ApiError {
+    ApiError::Internal("the read model's head hash lock is poisoned".into())
+}
+
+/// The server's automatic snapshots (issue 17), written from the read model's state by its
+/// follower, beside the writer: the writer's book writes none, so that encoding a large state
+/// never holds up a write. Readers that must catch up wait for the encoding (it holds the
+/// state's read lock); readers of a state already fresh do not.
+pub(crate) struct SnapshotWriter {
+    /// A connection of its own that may write (the read model's is read-only).
+    store: DropOffRuntime<Box<dyn Store>>,
+    /// Events between snapshots (`ServerConfig::snapshot_every`; none: never).
+    every: Option<u64>,
+    /// The event of the newest snapshot loaded or written.
+    last: u64,
+}
+
+impl SnapshotWriter {
+    pub fn new(store: Box<dyn Store>, model: &ReadModel, every: Option<u64>) -> SnapshotWriter {
+        SnapshotWriter {
+            store: DropOffRuntime::new(store),
+            every: every.filter(|events| *events > 0),
+            last: model.loaded_snapshot,
+        }
+    }
+
+    /// Writes a snapshot of `model`'s state when enough events have passed since the last
+    /// one (blocking). A snapshot is a cache: a failure is logged and changes nothing else.
+    pub fn write_if_due(&mut self, model: &ReadModel) {
+        let Some(every) = self.every else {
+            return;
+        };
+        if model
+            .applied
+            .load(Ordering::SeqCst)
+            .saturating_sub(self.last)
+            < every
+        {
+            return;
+        }
+        let encoded = {
+            let state = model.state.blocking_read();
+            let head_hash = model.head_hash.lock().map(|hash| hash.clone());
+            match head_hash {
+                Ok(hash) if !hash.is_empty() => Some((state.head(), state.encode_snapshot(&hash))),
+                _ => None,
+            }
+        };
+        let Some((seq, bytes)) = encoded else {
+            return;
+        };
+        match self.store.put_snapshot(seq, &bytes) {
+            Ok(()) => tracing::info!(seq, bytes = bytes.len(), "snapshot written"),
+            Err(error) => tracing::warn!(%error, seq, "no snapshot written"),
+        }
+        // Not again at every batch after a failure: after another interval.
+        self.last = seq;
+    }
+}
+
 /// Applies the rows after the state's head, trusting their recorded outcomes (as a replay
-/// does; `verify` is the distrustful path).
-fn apply_after(state: &mut State, store: &mut dyn Store) -> Result<(), ApiError> {
+/// does; `verify` is the distrustful path); `head_hash` follows the last one applied.
+fn apply_after(
+    state: &mut State,
+    head_hash: &mut String,
+    store: &mut dyn Store,
+) -> Result<(), ApiError> {
     let mut failure = None;
     let scanned = store.scan(state.head(), &mut |row| {
-        apply_row(state, &row).map_err(|error| {
-            failure = Some(error);
-            StoreError::Backend("stopped at an event that does not apply".into())
-        })
+        apply_row(state, &row)
+            .map(|()| {
+                head_hash.clear();
+                head_hash.push_str(&row.hash);
+            })
+            .map_err(|error| {
+                failure = Some(error);
+                StoreError::Backend("stopped at an event that does not apply".into())
+            })
     });
     match failure {
         Some(error) => Err(error),

@@ -93,6 +93,9 @@ pub struct ServerConfig {
     pub https: Https,
     /// How webhooks are retried and when one is paused.
     pub webhooks: WebhookConfig,
+    /// Events between automatic snapshots (none: never), written beside the writer from the
+    /// read model's state (`FAIRSHARE_SNAPSHOT_EVERY`, else every 100,000 events).
+    pub snapshot_every: Option<u64>,
 }
 
 /// How clients reach the server.
@@ -125,6 +128,7 @@ impl ServerConfig {
             session_max: web::SessionConfig::default().absolute,
             https: Https::No,
             webhooks: WebhookConfig::default(),
+            snapshot_every: fairshare_book::snapshot_every_default(),
         }
     }
 }
@@ -194,7 +198,9 @@ pub async fn serve_on(
     // Kept until the server stops.
     let _checkpointer = opened.checkpointer;
     let model = Arc::new(opened.model);
-    let (writer, writer_task) = writer::spawn(opened.book, model.clone(), backend.clone());
+    let snapshots = fresh::SnapshotWriter::new(opened.snapshots, &model, config.snapshot_every);
+    let (writer, writer_task) =
+        writer::spawn(opened.book, model.clone(), backend.clone(), snapshots);
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let shutdown = async move {
         shutdown.await;

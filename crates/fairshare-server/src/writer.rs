@@ -15,7 +15,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::error::ApiError;
-use crate::fresh::ReadModel;
+use crate::fresh::{ReadModel, SnapshotWriter};
 use crate::offload::DropOffRuntime;
 use crate::{WRITE_BATCH_MAX, WRITE_QUEUE_MAX};
 use fairshare_ops::backend::{Access, Backend};
@@ -63,12 +63,21 @@ impl WriterHandle {
 /// model up to each committed batch. Both stop once every [`WriterHandle`] is dropped and the
 /// queue is empty.
 pub(crate) fn spawn(
-    book: Book,
+    mut book: Book,
     model: Arc<ReadModel>,
     backend: Backend,
+    snapshots: SnapshotWriter,
 ) -> (WriterHandle, JoinHandle<()>) {
+    // The follower writes the snapshots, from the read model's state (`fresh.rs`).
+    book.set_snapshot_every(None);
     let (queue, jobs) = mpsc::channel(WRITE_QUEUE_MAX);
-    let task = tokio::spawn(run(DropOffRuntime::new(book), model, backend, jobs));
+    let task = tokio::spawn(run(
+        DropOffRuntime::new(book),
+        model,
+        backend,
+        snapshots,
+        jobs,
+    ));
     (WriterHandle { queue }, task)
 }
 
@@ -76,12 +85,13 @@ async fn run(
     book: DropOffRuntime<Book>,
     model: Arc<ReadModel>,
     backend: Backend,
+    snapshots: SnapshotWriter,
     mut queue: mpsc::Receiver<WriteJob>,
 ) {
     // The follower applies committed events to the read model beside the next batch, so the
     // read model's work (and the pauses of its growing collections) never delays a write.
     let committed = Arc::new(Notify::new());
-    let follower = tokio::spawn(follow(model.clone(), committed.clone()));
+    let follower = tokio::spawn(follow(model.clone(), committed.clone(), snapshots));
     let mut book = Some(book);
     let mut jobs = Vec::with_capacity(WRITE_BATCH_MAX);
     while queue.recv_many(&mut jobs, WRITE_BATCH_MAX).await > 0 {
@@ -113,12 +123,22 @@ async fn run(
 }
 
 /// Brings the read model up to the log after each batch (several batches at once when it
-/// falls behind: a notification left while it works wakes it once).
-async fn follow(model: Arc<ReadModel>, committed: Arc<Notify>) {
+/// falls behind: a notification left while it works wakes it once), then writes a snapshot
+/// from it when one is due.
+async fn follow(model: Arc<ReadModel>, committed: Arc<Notify>, snapshots: SnapshotWriter) {
+    let snapshots = Arc::new(std::sync::Mutex::new(snapshots));
     loop {
         committed.notified().await;
         let shared = model.clone();
-        match tokio::task::spawn_blocking(move || shared.sync()).await {
+        let writer = snapshots.clone();
+        let followed = tokio::task::spawn_blocking(move || {
+            shared.sync()?;
+            if let Ok(mut writer) = writer.lock() {
+                writer.write_if_due(&shared);
+            }
+            Ok::<(), ApiError>(())
+        });
+        match followed.await {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::error!(%error, "the read model cannot follow the log"),
             Err(error) => tracing::error!(%error, "following the log panicked"),
@@ -166,9 +186,9 @@ fn refuse(batch: Vec<WriteJob>, why: &str) {
 async fn reopen(backend: &Backend) -> Option<DropOffRuntime<Book>> {
     let backend = backend.clone();
     let reopened = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        Ok(DropOffRuntime::new(Book::open(
-            backend.open_store(Access::Existing)?,
-        )?))
+        let mut book = Book::open(backend.open_store(Access::Existing)?)?;
+        book.set_snapshot_every(None);
+        Ok(DropOffRuntime::new(book))
     })
     .await;
     match reopened {

@@ -135,3 +135,56 @@ fn two_servers_from_a_snapshot_on_postgres() {
 fn two_servers_from_a_snapshot_on_sqlite() {
     two_servers_from_a_snapshot(&TestBook::sqlite());
 }
+
+/// The server writes its automatic snapshots itself, beside its writer (from the read model's
+/// state): every `snapshot_every` events one stands at the head the server had reached, a
+/// restarted server opens from it, and `verify` compares it with the replay.
+fn a_server_snapshots_beside_its_writer(book: &TestBook) {
+    let keys = book.custodian_and_project("boss");
+    let first = TestServer::start_with(&book.url, |config| config.snapshot_every = Some(5));
+    let api = first.api(Some(&keys["boss"]));
+    let body = json!({"kind": "work", "category": "dev", "hours": "2"});
+    for _ in 0..12 {
+        api.post("/api/v1/projects/p/contributions", body.clone())
+            .expect(201);
+    }
+    let head = api.head();
+    first.stop().expect("the server stops");
+    let mut store = fairshare_ops::backend::Backend::parse(&book.url)
+        .and_then(|backend| backend.open_store(fairshare_ops::backend::Access::Existing))
+        .expect("open store");
+    let (seq, bytes) = store
+        .latest_snapshot(head)
+        .expect("read snapshots")
+        .expect("the server wrote a snapshot");
+    // The follower writes after each batch that brings 5 events or more since the last.
+    assert!(seq >= 5 && seq <= head, "snapshot at {seq}, head {head}");
+    let header = fairshare_core::snapshot_header(&bytes).expect("a sound snapshot");
+    assert_eq!(header.seq, seq);
+    let verified = fairshare_book::verify(store.as_mut()).expect("verify runs");
+    assert_eq!(verified.problem, None);
+    assert_eq!(verified.events, head);
+    assert!(verified.snapshots_checked.contains(&seq), "{verified:?}");
+    drop(store);
+
+    let second = TestServer::start(&book.url);
+    let api = second.api(Some(&keys["boss"]));
+    let listed = api
+        .get("/api/v1/projects/p/contributions?limit=1")
+        .expect(200)
+        .body;
+    assert_eq!(listed["total"], 12);
+    assert_eq!(api.verify_ok(), head);
+}
+
+#[test]
+fn a_server_snapshots_beside_its_writer_on_sqlite() {
+    a_server_snapshots_beside_its_writer(&TestBook::sqlite());
+}
+
+#[test]
+fn a_server_snapshots_beside_its_writer_on_postgres() {
+    if let Some(book) = TestBook::postgres("a_server_snapshots_beside_its_writer_on_postgres") {
+        a_server_snapshots_beside_its_writer(&book);
+    }
+}
