@@ -1,15 +1,29 @@
 //! A state under test and its next sequence number, for the capability modules' unit tests:
-//! every command runs at one fixed date, and a refused one is checked to change nothing.
+//! every command runs at one fixed date, a refused one is checked to change nothing, and the
+//! ledger is audited after each.
 
 use crate::command::{Command, Outcome};
 use crate::date::Date;
 use crate::error::{DomainError, DomainResult};
+use crate::model::{OPERATOR, Role};
 use crate::money::format_amount;
 use crate::state::{Ctx, State};
+
+/// The people of the treasury story: custodians ana and ben, affiliates cleo and dev, observer
+/// olga.
+pub(crate) const LAB_PEOPLE: [(&str, Role); 5] = [
+    ("ana", Role::Custodian),
+    ("ben", Role::Custodian),
+    ("cleo", Role::Affiliate),
+    ("dev", Role::Affiliate),
+    ("olga", Role::Observer),
+];
 
 pub(crate) struct Book {
     pub state: State,
     pub seq: u64,
+    /// Whether every event carries an idempotency key (pool allocations require one).
+    pub keyed: bool,
 }
 
 impl Book {
@@ -17,12 +31,25 @@ impl Book {
         Book {
             state: State::new(),
             seq: 0,
+            keyed: false,
+        }
+    }
+
+    /// A book whose every event carries a key of its own.
+    pub fn keyed() -> Book {
+        Book {
+            keyed: true,
+            ..Book::new()
         }
     }
 
     /// The context of the next event, by `actor`, on 2026-11-21.
     pub fn ctx(&self, actor: &str) -> Ctx {
-        Ctx::new(self.seq + 1, actor, Date::parse("2026-11-21").unwrap())
+        let seq = self.seq + 1;
+        Ctx {
+            key: self.keyed.then(|| format!("k{seq}")),
+            ..Ctx::new(seq, actor, Date::parse("2026-11-21").unwrap())
+        }
     }
 
     /// Decides and applies `command`; a refusal must leave the state as it was.
@@ -40,20 +67,48 @@ impl Book {
                 command.op()
             ),
         }
+        self.state.ledger().audit().unwrap();
         result
     }
 
     pub fn ok(&mut self, actor: &str, command: Command) -> Outcome {
-        self.run(actor, command).unwrap()
+        let op = command.op();
+        self.run(actor, command)
+            .unwrap_or_else(|e| panic!("{op} refused: {e}"))
+    }
+
+    /// `command` by the operator, which must be accepted.
+    pub fn op(&mut self, command: Command) -> Outcome {
+        self.ok(OPERATOR, command)
     }
 
     pub fn refused(&mut self, actor: &str, command: Command) -> DomainError {
-        self.run(actor, command).unwrap_err()
+        let op = command.op();
+        self.run(actor, command)
+            .err()
+            .unwrap_or_else(|| panic!("{op} accepted"))
+    }
+
+    /// Adds each agent, by the operator.
+    pub fn add_agents(&mut self, agents: &[(&str, Role)]) {
+        for &(handle, role) in agents {
+            self.op(Command::add_agent(handle, role));
+        }
+    }
+
+    /// The message of a refusal (`refused` gives the whole error).
+    pub fn refuse(&mut self, actor: &str, command: Command) -> String {
+        self.refused(actor, command).to_string()
     }
 
     /// An account's balance of `asset`, as text.
     pub fn balance(&self, account: &str, asset: &str) -> String {
         let exponent = self.state.asset_exponent(asset).unwrap();
-        format_amount(self.state.ledger().balance(account, asset), exponent)
+        format_amount(self.minor_units(account, asset), exponent)
+    }
+
+    /// An account's balance of `asset`, in minor units.
+    pub fn minor_units(&self, account: &str, asset: &str) -> i128 {
+        self.state.ledger().balance(account, asset)
     }
 }

@@ -1981,67 +1981,24 @@ mod tests {
         assert_eq!(price.per_token(4), "0.7666");
     }
 
-    /// A state driven command by command; a refused command must change nothing.
-    struct Harness {
-        state: State,
-    }
+    use crate::test_book::Book;
 
-    impl Harness {
-        fn new() -> Harness {
-            let mut harness = Harness {
-                state: State::new(),
-            };
-            for (handle, role) in [
-                ("ana", Role::Custodian),
-                ("alice", Role::Affiliate),
-                ("bob", Role::Affiliate),
-                ("city", Role::Observer),
-            ] {
-                harness.ok(OPERATOR, Command::add_agent(handle, role));
-            }
-            for slug in ["bikes", "transit"] {
-                harness.ok(OPERATOR, Command::add_project(slug, "CAD", 2));
-            }
-            harness.ok(
-                OPERATOR,
-                Command::SetRate {
-                    project: "bikes".into(),
-                    category: "build".into(),
-                    per_hour: "30.00".into(),
-                },
-            );
-            harness.ok(OPERATOR, create("bikes", "BIKE", Redemption::Nav));
-            harness
+    /// ana (custodian), alice and bob (affiliates), city (observer); projects `bikes` (build
+    /// work at 30.00 an hour) and `transit` in CAD; token BIKE of `bikes`, redeemed at NAV.
+    fn bikes() -> Book {
+        let mut book = Book::new();
+        book.add_agents(&[
+            ("ana", Role::Custodian),
+            ("alice", Role::Affiliate),
+            ("bob", Role::Affiliate),
+            ("city", Role::Observer),
+        ]);
+        for slug in ["bikes", "transit"] {
+            book.op(Command::add_project(slug, "CAD", 2));
         }
-
-        fn run(&mut self, actor: &str, command: Command) -> DomainResult<Outcome> {
-            let ctx = Ctx::new(
-                self.state.head() + 1,
-                actor,
-                Date::parse("2026-11-21").unwrap(),
-            );
-            let before = self.state.clone();
-            let result = self.state.execute(&ctx, &command);
-            if result.is_err() {
-                assert_eq!(self.state, before, "a refused command changed the state");
-            }
-            self.state.ledger().audit().unwrap();
-            result
-        }
-
-        fn ok(&mut self, actor: &str, command: Command) -> Outcome {
-            let op = command.op();
-            self.run(actor, command)
-                .unwrap_or_else(|e| panic!("{op} refused: {e}"))
-        }
-
-        fn refused(&mut self, actor: &str, command: Command) -> String {
-            self.run(actor, command).unwrap_err().to_string()
-        }
-
-        fn balance(&self, account: &str, asset: &str) -> i128 {
-            self.state.ledger().balance(account, asset)
-        }
+        book.op(Command::set_rate("bikes", "build", "30.00"));
+        book.op(create("bikes", "BIKE", Redemption::Nav));
+        book
     }
 
     use crate::model::OPERATOR;
@@ -2073,7 +2030,7 @@ mod tests {
 
     #[test]
     fn bad_input_is_refused_with_clear_messages() {
-        let mut h = Harness::new();
+        let mut h = bikes();
         h.ok(OPERATOR, presale("alice", "100.00", "1"));
         let cases = [
             (
@@ -2158,20 +2115,20 @@ mod tests {
         ];
         for (command, message) in cases {
             let op = command.op();
-            let error = h.refused(OPERATOR, command);
+            let error = h.refuse(OPERATOR, command);
             assert!(error.contains(message), "{op}: {error:?} lacks {message:?}");
         }
         // Roles: observers may not act; affiliates act only for themselves.
         assert!(
-            h.refused("city", redeem("city", "1.00"))
+            h.refuse("city", redeem("city", "1.00"))
                 .contains("observer")
         );
         assert!(
-            h.refused("bob", redeem("alice", "1.00"))
+            h.refuse("bob", redeem("alice", "1.00"))
                 .contains("only for themselves")
         );
         assert!(
-            h.refused("alice", presale("alice", "1.00", "1"))
+            h.refuse("alice", presale("alice", "1.00", "1"))
                 .contains("only custodians")
         );
         h.ok("alice", redeem("alice", "1.00"));
@@ -2179,9 +2136,9 @@ mod tests {
 
     #[test]
     fn contributions_mint_when_they_count_and_reserve_never_goes_negative() {
-        let mut h = Harness::new();
+        let mut h = bikes();
         h.ok(OPERATOR, presale("bob", "150.00", "1.50"));
-        assert_eq!(h.balance("bob", "BIKE"), 10_000);
+        assert_eq!(h.minor_units("bob", "BIKE"), 10_000);
         let Outcome::Logged { minted, .. } = h.ok(OPERATOR, work("alice", "2")) else {
             panic!("not logged");
         };
@@ -2208,13 +2165,16 @@ mod tests {
         h.ok(OPERATOR, redeem("bob", "100.00"));
         assert_eq!(h.state.token_supply("BIKE").unwrap(), 0);
         assert_eq!(h.state.token_reserve("BIKE").unwrap(), 0);
-        assert_eq!(h.balance("alice", "CAD") + h.balance("bob", "CAD"), 15_000);
+        assert_eq!(
+            h.minor_units("alice", "CAD") + h.minor_units("bob", "CAD"),
+            15_000
+        );
         assert_eq!(h.state.token_issuance("BIKE").unwrap().len(), 4);
     }
 
     #[test]
     fn approval_mints_and_a_forged_mint_is_corrupt() {
-        let mut h = Harness::new();
+        let mut h = bikes();
         h.ok(
             OPERATOR,
             Command::add_project_approving("reviewed", "CAD", 2, 1),
@@ -2265,12 +2225,12 @@ mod tests {
                 .is_err_and(|e| e.is(crate::error::ErrorKind::Corrupt))
         );
         h.state.apply(&ctx, &approve, &outcome).unwrap();
-        assert_eq!(h.balance("alice", "REV"), 3_000);
+        assert_eq!(h.minor_units("alice", "REV"), 3_000);
     }
 
     #[test]
     fn nav_fee_stays_in_the_reserve() {
-        let mut h = Harness::new();
+        let mut h = bikes();
         let mut with_fee = create("transit", "TRN", Redemption::Nav);
         if let Command::CreateToken {
             exit_fee_percent, ..
@@ -2321,7 +2281,7 @@ mod tests {
 
     #[test]
     fn token_holders_bucket_splits_by_balance() {
-        let mut h = Harness::new();
+        let mut h = bikes();
         h.ok(OPERATOR, presale("alice", "1.00", "1"));
         h.ok(OPERATOR, presale("bob", "1.00", "1"));
         h.ok(OPERATOR, presale("ana", "1.00", "1"));
@@ -2351,7 +2311,7 @@ mod tests {
                 token: "NOPE".into(),
             }],
         };
-        let error = h.refused(
+        let error = h.refuse(
             OPERATOR,
             Command::SetPlan {
                 project: "transit".into(),

@@ -1,7 +1,7 @@
 use super::*;
 use crate::error::ErrorKind;
 use crate::model::{Bucket, OPERATOR, PercentOf, Plan};
-use crate::test_book::Book;
+use crate::test_book::{Book, LAB_PEOPLE};
 
 fn project(slug: &str, currency: &str, approvals: u32) -> Command {
     Command::add_project_approving(slug, currency, 2, approvals)
@@ -11,21 +11,13 @@ fn project(slug: &str, currency: &str, approvals: u32) -> Command {
 /// 200.00 CAD; and a USD project `us` whose revenue of 100.00 sits in `us-unallocated`.
 fn lab() -> Book {
     let mut book = Book::new();
-    for (handle, role) in [
-        ("ana", Role::Custodian),
-        ("ben", Role::Custodian),
-        ("cleo", Role::Affiliate),
-        ("dev", Role::Affiliate),
-        ("olga", Role::Observer),
-    ] {
-        book.ok(OPERATOR, Command::add_agent(handle, role));
-    }
-    book.ok(OPERATOR, project("lab", "CAD", 0));
+    book.add_agents(&LAB_PEOPLE);
+    book.op(project("lab", "CAD", 0));
     for (category, rate) in [("assembly", "30.00"), ("design", "50.00")] {
-        book.ok(OPERATOR, Command::set_rate("lab", category, rate));
+        book.op(Command::set_rate("lab", category, rate));
     }
     for (who, category, hours) in [("cleo", "assembly", "20"), ("dev", "design", "6")] {
-        book.ok(OPERATOR, Command::log_work("lab", who, category, hours));
+        book.op(Command::log_work("lab", who, category, hours));
     }
     book.ok(
         OPERATOR,
@@ -43,9 +35,9 @@ fn lab() -> Book {
             },
         },
     );
-    book.ok(OPERATOR, Command::revenue("lab", "2500.00"));
-    book.ok(OPERATOR, project("us", "USD", 2));
-    book.ok(OPERATOR, Command::revenue("us", "100.00"));
+    book.op(Command::revenue("lab", "2500.00"));
+    book.op(project("us", "USD", 2));
+    book.op(Command::revenue("us", "100.00"));
     assert_eq!(book.balance("cleo", "CAD"), "1533.33");
     assert_eq!(book.balance("dev", "CAD"), "766.67");
     assert_eq!(book.balance("maintenance", "CAD"), "200.00");
