@@ -366,9 +366,8 @@ pub fn tokens_for_value(
     mint_per_value: Decimal,
     token_exponent: u32,
 ) -> DomainResult<i128> {
-    let numerator = big(value.0) * big(mint_per_value.mantissa()) * pow10_big(token_exponent);
-    let denominator = pow10_big(VALUE_SCALE) * pow10_big(mint_per_value.scale());
-    fit(div_floor(numerator, denominator), "the number of tokens")
+    let tokens = times_rate(value.0, VALUE_SCALE, mint_per_value, token_exponent);
+    fit(tokens, "the number of tokens")
 }
 
 /// What `tokens` are worth at `rate` currency units per token, in currency minor units,
@@ -379,12 +378,16 @@ pub fn value_of_tokens(
     rate: Decimal,
     currency_exponent: u32,
 ) -> DomainResult<i128> {
-    let numerator = big(tokens) * big(rate.mantissa()) * pow10_big(currency_exponent);
-    let denominator = pow10_big(token_exponent) * pow10_big(rate.scale());
-    fit(
-        div_floor(numerator, denominator),
-        "the value of the payment",
-    )
+    let value = times_rate(tokens, token_exponent, rate, currency_exponent);
+    fit(value, "the value of the payment")
+}
+
+/// `amount` (minor units at `from_exponent`) times `rate`, in minor units at `to_exponent`,
+/// rounded down.
+fn times_rate(amount: i128, from_exponent: u32, rate: Decimal, to_exponent: u32) -> BigInt {
+    let numerator = big(amount) * big(rate.mantissa()) * pow10_big(to_exponent);
+    let denominator = pow10_big(from_exponent) * pow10_big(rate.scale());
+    div_floor(numerator, denominator)
 }
 
 /// NAV redemption before fees: `floor(tokens * reserve / supply)`.
