@@ -22,7 +22,7 @@ use crate::corrections::check_reason;
 use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
-use crate::model::{Role, check_text};
+use crate::model::{Role, check_text, parse_word, word_list};
 use crate::roles::{observers_only_read, require_custodian};
 use crate::state::{Ctx, State};
 
@@ -38,6 +38,8 @@ pub enum Admission {
 }
 
 impl Admission {
+    pub const ALL: [Admission; 3] = [Admission::Pending, Admission::Admitted, Admission::Declined];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Admission::Pending => "pending",
@@ -50,16 +52,14 @@ impl Admission {
 impl std::str::FromStr for Admission {
     type Err = DomainError;
     fn from_str(text: &str) -> DomainResult<Admission> {
-        match text {
-            "pending" => Ok(Admission::Pending),
-            "admitted" => Ok(Admission::Admitted),
-            "declined" => Ok(Admission::Declined),
-            other => Err(DomainError::invalid(format!(
-                "unknown status {other:?}: use pending, admitted or declined"
+        parse_word(&Admission::ALL, Admission::as_str, text).ok_or_else(|| {
+            DomainError::invalid(format!(
+                "unknown status {text:?}: use {}",
+                word_list(&Admission::ALL, Admission::as_str)
             ))
             .field("status")
-            .value(other)),
-        }
+            .value(text)
+        })
     }
 }
 

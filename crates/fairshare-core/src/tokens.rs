@@ -41,7 +41,7 @@ use crate::distribute::percent_floor;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::Posting;
-use crate::model::{Contribution, OUTSIDE, Role, check_name};
+use crate::model::{Contribution, OUTSIDE, Role, check_name, parse_word, word_list};
 use crate::money::{check_exponent, format_amount, positive_amount};
 use crate::roles::{require_custodian, require_self_or_custodian};
 use crate::state::{Ctx, Project, State};
@@ -67,6 +67,8 @@ pub enum Redemption {
 }
 
 impl Redemption {
+    pub const ALL: [Redemption; 2] = [Redemption::Nav, Redemption::Curve];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Redemption::Nav => "nav",
@@ -78,13 +80,12 @@ impl Redemption {
 impl std::str::FromStr for Redemption {
     type Err = DomainError;
     fn from_str(text: &str) -> DomainResult<Redemption> {
-        match text {
-            "nav" => Ok(Redemption::Nav),
-            "curve" => Ok(Redemption::Curve),
-            _ => Err(DomainError::invalid(format!(
-                "unknown redemption {text:?}: expected nav or curve"
-            ))),
-        }
+        parse_word(&Redemption::ALL, Redemption::as_str, text).ok_or_else(|| {
+            DomainError::invalid(format!(
+                "unknown redemption {text:?}: expected {}",
+                word_list(&Redemption::ALL, Redemption::as_str)
+            ))
+        })
     }
 }
 
