@@ -22,7 +22,7 @@ use crate::corrections::check_reason;
 use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
-use crate::model::{Role, check_text, parse_word, word_list};
+use crate::model::{Role, check_text, parse_status};
 use crate::roles::{observers_only_read, require_custodian};
 use crate::state::{Ctx, State};
 
@@ -52,14 +52,7 @@ impl Admission {
 impl std::str::FromStr for Admission {
     type Err = DomainError;
     fn from_str(text: &str) -> DomainResult<Admission> {
-        parse_word(&Admission::ALL, Admission::as_str, text).ok_or_else(|| {
-            DomainError::invalid(format!(
-                "unknown status {text:?}: use {}",
-                word_list(&Admission::ALL, Admission::as_str)
-            ))
-            .field("status")
-            .value(text)
-        })
+        parse_status(&Admission::ALL, Admission::as_str, text)
     }
 }
 

@@ -70,13 +70,44 @@ pub(crate) fn check_text(field: Field, text: &str) -> DomainResult<()> {
 }
 
 /// The one of `all` that `name` calls `text`: an enum written as one word per variant parses
-/// by the names it prints.
-pub(crate) fn parse_word<T: Copy>(all: &[T], name: fn(T) -> &'static str, text: &str) -> Option<T> {
+/// by the names it prints. Refused: `unknown {what} "text": expected a, b or c`.
+pub(crate) fn parse_word<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    what: &str,
+    text: &str,
+) -> DomainResult<T> {
+    find_word(all, name, text).ok_or_else(|| {
+        DomainError::invalid(format!(
+            "unknown {what} {text:?}: expected {}",
+            word_list(all, name)
+        ))
+    })
+}
+
+/// A status to filter by, as [`parse_word`] but refused as `unknown status "text": use a, b
+/// or c`, naming the `status` field.
+pub(crate) fn parse_status<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    text: &str,
+) -> DomainResult<T> {
+    find_word(all, name, text).ok_or_else(|| {
+        DomainError::invalid(format!(
+            "unknown status {text:?}: use {}",
+            word_list(all, name)
+        ))
+        .field("status")
+        .value(text)
+    })
+}
+
+fn find_word<T: Copy>(all: &[T], name: fn(T) -> &'static str, text: &str) -> Option<T> {
     all.iter().copied().find(|&item| name(item) == text)
 }
 
 /// The names of `all` for a message: `a, b or c`.
-pub(crate) fn word_list<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
+fn word_list<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
     let names: Vec<&str> = all.iter().map(|&item| name(item)).collect();
     match names.split_last() {
         Some((last, [])) => last.to_string(),
@@ -108,12 +139,7 @@ impl Role {
 impl FromStr for Role {
     type Err = DomainError;
     fn from_str(text: &str) -> DomainResult<Role> {
-        parse_word(&Role::ALL, Role::as_str, text).ok_or_else(|| {
-            DomainError::invalid(format!(
-                "unknown role {text:?}: expected {}",
-                word_list(&Role::ALL, Role::as_str)
-            ))
-        })
+        parse_word(&Role::ALL, Role::as_str, "role", text)
     }
 }
 
@@ -164,12 +190,7 @@ impl Kind {
 impl FromStr for Kind {
     type Err = DomainError;
     fn from_str(text: &str) -> DomainResult<Kind> {
-        parse_word(&Kind::ALL, Kind::as_str, text).ok_or_else(|| {
-            DomainError::invalid(format!(
-                "unknown contribution kind {text:?}: expected {}",
-                word_list(&Kind::ALL, Kind::as_str)
-            ))
-        })
+        parse_word(&Kind::ALL, Kind::as_str, "contribution kind", text)
     }
 }
 

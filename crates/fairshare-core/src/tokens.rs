@@ -41,7 +41,7 @@ use crate::distribute::percent_floor;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::Posting;
-use crate::model::{Contribution, OUTSIDE, Role, check_name, parse_word, word_list};
+use crate::model::{Contribution, OUTSIDE, Role, check_name, parse_word};
 use crate::money::{check_exponent, format_amount, positive_amount};
 use crate::roles::{require_custodian, require_self_or_custodian};
 use crate::state::{Ctx, Project, State};
@@ -80,12 +80,7 @@ impl Redemption {
 impl std::str::FromStr for Redemption {
     type Err = DomainError;
     fn from_str(text: &str) -> DomainResult<Redemption> {
-        parse_word(&Redemption::ALL, Redemption::as_str, text).ok_or_else(|| {
-            DomainError::invalid(format!(
-                "unknown redemption {text:?}: expected {}",
-                word_list(&Redemption::ALL, Redemption::as_str)
-            ))
-        })
+        parse_word(&Redemption::ALL, Redemption::as_str, "redemption", text)
     }
 }
 

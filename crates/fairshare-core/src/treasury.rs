@@ -21,7 +21,7 @@ use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::{Posting, transfer};
-use crate::model::{EXCHANGE, OUTSIDE, Role, check_name, check_text, parse_word, word_list};
+use crate::model::{EXCHANGE, OUTSIDE, Role, check_name, check_text, parse_status};
 use crate::money::{format_amount, positive_amount, pow10};
 use crate::roles::{custodian_or_self, observers_only_read, require_custodian};
 use crate::state::{Ctx, State};
@@ -56,14 +56,7 @@ impl TreasuryStatus {
 impl std::str::FromStr for TreasuryStatus {
     type Err = DomainError;
     fn from_str(text: &str) -> DomainResult<TreasuryStatus> {
-        parse_word(&TreasuryStatus::ALL, TreasuryStatus::as_str, text).ok_or_else(|| {
-            DomainError::invalid(format!(
-                "unknown status {text:?}: use {}",
-                word_list(&TreasuryStatus::ALL, TreasuryStatus::as_str)
-            ))
-            .field("status")
-            .value(text)
-        })
+        parse_status(&TreasuryStatus::ALL, TreasuryStatus::as_str, text)
     }
 }
 
