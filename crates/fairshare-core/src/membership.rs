@@ -22,7 +22,7 @@ use crate::corrections::check_reason;
 use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
-use crate::model::{Role, check_text, parse_status};
+use crate::model::{Role, check_optional_text, check_text, parse_status};
 use crate::roles::{observers_only_read, require_custodian};
 use crate::state::{Ctx, State};
 
@@ -395,9 +395,7 @@ impl State {
         }
         self.check_new_name(Field::named("handle"), handle)?;
         self.membership.joins.check_room(handle)?;
-        if let Some(name) = name {
-            check_text(Field::named("name"), name)?;
-        }
+        check_optional_text(Field::named("name"), name)?;
         check_about(about)?;
         Ok(Outcome::Done)
     }

@@ -69,6 +69,11 @@ pub(crate) fn check_text(field: Field, text: &str) -> DomainResult<()> {
     Ok(())
 }
 
+/// As [`check_text`], for a field that may be left out.
+pub(crate) fn check_optional_text(field: Field, text: Option<&str>) -> DomainResult<()> {
+    text.map_or(Ok(()), |text| check_text(field, text))
+}
+
 /// The one of `all` that `name` calls `text`: an enum written as one word per variant parses
 /// by the names it prints. Refused: `unknown {what} "text": expected a, b or c`.
 pub(crate) fn parse_word<T: Copy>(

@@ -36,7 +36,9 @@ use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::Posting;
-use crate::model::{Contribution, Filter, Kind, OUTSIDE, Role, Status, check_name, check_text};
+use crate::model::{
+    Contribution, Filter, Kind, OUTSIDE, Role, Status, check_name, check_optional_text, check_text,
+};
 use crate::money::{parse_positive_amount, positive_amount};
 use crate::roles::{custodian_or_self, observers_only_read, require_custodian};
 use crate::split::split_largest_remainder_big;
@@ -1435,9 +1437,7 @@ impl State {
             .value(task));
         }
         positive_amount("reward", reward, project.exponent)?;
-        if let Some(description) = description {
-            check_text(Field::named("description"), description)?;
-        }
+        check_optional_text(Field::named("description"), description)?;
         Ok(Outcome::Done)
     }
 

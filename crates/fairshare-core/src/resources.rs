@@ -16,7 +16,9 @@ use crate::distribute::percent_floor;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::{Posting, transfer};
-use crate::model::{Contribution, Details, Kind, OUTSIDE, Role, Status, check_name, check_text};
+use crate::model::{
+    Contribution, Details, Kind, OUTSIDE, Role, Status, check_name, check_optional_text,
+};
 use crate::money::{parse_positive_amount, positive_amount};
 use crate::roles::{affiliate_acts_for_self, forbid_observer, require_custodian};
 use crate::split::{CappedShare, split_capped};
@@ -620,9 +622,7 @@ impl State {
             .value(id));
         }
         positive_amount("target", target, project.exponent)?;
-        if let Some(purpose) = purpose {
-            check_text(Field::named("purpose"), purpose)?;
-        }
+        check_optional_text(Field::named("purpose"), purpose)?;
         Ok(Outcome::Done)
     }
 
