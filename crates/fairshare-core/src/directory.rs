@@ -188,9 +188,15 @@ impl State {
                 .field(field.name)
                 .value(name));
         }
+        self.check_name_free(field, name)
+    }
+
+    /// A new name must not be taken by an agent, a project or an account.
+    pub(crate) fn check_name_free(&self, field: Field, name: &str) -> DomainResult<()> {
         if let Some(holder) = self.name_taken(name) {
             return Err(DomainError::conflict(format!(
-                "{what} {name:?} is already taken by {holder}"
+                "{} {name:?} is already taken by {holder}",
+                field.what
             ))
             .field(field.name)
             .value(name));

@@ -606,7 +606,8 @@ impl State {
     ) -> DomainResult<Outcome> {
         require_custodian(role, "open campaigns")?;
         let project = self.project(project).about_value("project", project)?;
-        check_name(Field::new("id", "campaign id"), id)?;
+        let field = Field::new("id", "campaign id");
+        check_name(field, id)?;
         if self.campaigns.contains_key(id) {
             return Err(
                 DomainError::conflict(format!("campaign {id:?} already exists"))
@@ -614,13 +615,7 @@ impl State {
                     .value(id),
             );
         }
-        if let Some(holder) = self.name_taken(id) {
-            return Err(DomainError::conflict(format!(
-                "campaign id {id:?} is already taken by {holder}"
-            ))
-            .field("id")
-            .value(id));
-        }
+        self.check_name_free(field, id)?;
         positive_amount("target", target, project.exponent)?;
         check_optional_text(Field::named("purpose"), purpose)?;
         Ok(Outcome::Done)
