@@ -1499,6 +1499,37 @@ mod tests {
     }
 
     #[test]
+    fn a_campaign_id_must_be_free() {
+        let mut state = book(0);
+        let open = |id: &str| Command::OpenCampaign {
+            id: id.into(),
+            project: "p".into(),
+            target: "100.00".into(),
+            purpose: None,
+        };
+        ok(&mut state, open("lathe-fund"));
+        let taken = |id: &str, holder: &str| {
+            (
+                format!("conflict: campaign id {id:?} is already taken by {holder}"),
+                "id".to_string(),
+                String::new(),
+            )
+        };
+        assert_eq!(
+            refused(&mut state, "cus", open("ana")),
+            taken("ana", "an agent")
+        );
+        assert_eq!(
+            refused(&mut state, "cus", open("p")),
+            taken("p", "a project")
+        );
+        assert_eq!(
+            refused(&mut state, "cus", open("lathe-fund")).0,
+            "conflict: campaign \"lathe-fund\" already exists"
+        );
+    }
+
+    #[test]
     fn the_community_list_gives_its_agents_the_community_rate() {
         let mut state = lathe(Vec::new());
         run(&mut state, "ana", use_by("ana", false)).expect("use");
