@@ -423,20 +423,11 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::date::Date;
+    use crate::limits::tests_support::{TODAY, ctx_on, ok};
     use crate::model::{Bucket, Kind, OPERATOR, Plan};
 
     fn ctx(state: &State) -> Ctx {
-        Ctx::new(
-            state.head() + 1,
-            OPERATOR,
-            Date::parse("2026-11-21").expect("date"),
-        )
-    }
-
-    fn ok(state: &mut State, command: Command) {
-        let ctx = ctx(state);
-        state.execute(&ctx, &command).expect("accepted");
+        ctx_on(state, OPERATOR, TODAY)
     }
 
     /// (message, field, value, limit) of a refusal.

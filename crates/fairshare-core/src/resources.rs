@@ -1431,14 +1431,7 @@ mod tests {
     fn lathe(community_roles: Vec<Role>) -> State {
         let mut state = book(0);
         for (handle, role) in [("bo", Role::Affiliate), ("obs", Role::Observer)] {
-            ok(
-                &mut state,
-                Command::AddAgent {
-                    handle: handle.into(),
-                    name: None,
-                    role,
-                },
-            );
+            ok(&mut state, Command::add_agent(handle, role));
         }
         ok(
             &mut state,
