@@ -513,14 +513,14 @@ mod use_tests {
 }
 
 #[cfg(test)]
-pub(super) mod technician_tests {
+pub(crate) mod technician_tests {
     use super::tests_support::*;
     use crate::command::{Command, Outcome, TechnicianWork};
     use crate::resources::SplitShare;
 
     /// A book with a drill whose schedule charges 30.00 per technician hour, and a use of it
     /// by ana with cus as technician for 1.5 hours.
-    pub(super) fn drill() -> (State, Command) {
+    pub(crate) fn drill() -> (State, Command) {
         let mut state = book(0);
         ok(
             &mut state,
