@@ -629,7 +629,7 @@ mod tests {
     use super::*;
     use crate::model::{Bucket, OPERATOR, Plan};
 
-    use crate::test_book::{Book, LAB_PEOPLE};
+    use crate::test_book::Book;
 
     /// A refusal's message and field.
     fn refusal(book: &mut Book, actor: &str, command: Command) -> (String, Option<&'static str>) {
@@ -639,42 +639,6 @@ mod tests {
 
     fn value(book: &Book, id: u64) -> String {
         book.state.contribution(id).unwrap().value.display(2)
-    }
-
-    /// The treasury story without money out: cleo 20 h assembly (600.00), dev 6 h design
-    /// (300.00), 8% of every revenue to `maintenance`, the rest by value of work.
-    fn lab(approvals: u32) -> Book {
-        let mut book = Book::new();
-        book.add_agents(&LAB_PEOPLE);
-        book.op(Command::add_project_approving("lab", "CAD", 2, approvals));
-        for (category, rate) in [("assembly", "30.00"), ("design", "50.00")] {
-            book.op(Command::set_rate("lab", category, rate));
-        }
-        book.op(Command::SetPlan {
-            project: "lab".into(),
-            plan: Plan {
-                buckets: vec![
-                    Bucket::Percent {
-                        percent: Decimal::from(8),
-                        of: crate::model::PercentOf::Gross,
-                        to: "maintenance".into(),
-                    },
-                    Bucket::all_contributors(),
-                ],
-            },
-        });
-        for (agent, category, hours) in [("cleo", "assembly", "20"), ("dev", "design", "6")] {
-            book.op(work(agent, category, hours));
-            if approvals > 0 {
-                book.ok(
-                    "ana",
-                    Command::Approve {
-                        id: book.state.contributions().len() as u64,
-                    },
-                );
-            }
-        }
-        book
     }
 
     fn work(agent: &str, category: &str, hours: &str) -> Command {
@@ -704,7 +668,7 @@ mod tests {
 
     #[test]
     fn an_adjust_counts_at_once_without_approvals_and_later_splits_use_it() {
-        let mut book = lab(0);
+        let mut book = Book::lab(0);
         book.op(revenue("2500.00"));
         assert_eq!(
             (
@@ -748,7 +712,7 @@ mod tests {
 
     #[test]
     fn a_past_state_re_runs_its_distribution_with_the_later_corrections() {
-        let mut book = lab(0);
+        let mut book = Book::lab(0);
         let before_d1 = book.state.clone();
         book.op(revenue("2500.00"));
         let d1 = book.state.distribution(1).unwrap().clone();
@@ -777,7 +741,7 @@ mod tests {
 
     #[test]
     fn with_approvals_a_correction_waits_for_someone_other_than_who_asked() {
-        let mut book = lab(1);
+        let mut book = Book::lab(1);
         assert_eq!(
             book.ok("dev", adjust(2, "9")),
             Outcome::Corrected {
@@ -831,7 +795,7 @@ mod tests {
 
     #[test]
     fn a_reverse_counts_no_more_and_cannot_be_repeated() {
-        let mut book = lab(0);
+        let mut book = Book::lab(0);
         book.ok("ana", reverse(2));
         assert_eq!(book.state.contribution(2).unwrap().status, Status::Reversed);
         let (message, field) = refusal(&mut book, "ana", reverse(2));
@@ -847,7 +811,7 @@ mod tests {
 
     #[test]
     fn refusals_name_the_field_and_change_nothing() {
-        let mut book = lab(1);
+        let mut book = Book::lab(1);
         book.op(work("dev", "design", "3"));
         book.ok(
             "ana",
@@ -905,7 +869,7 @@ mod tests {
 
     #[test]
     fn a_claim_is_corrected_but_never_below_what_was_paid() {
-        let mut book = lab(0);
+        let mut book = Book::lab(0);
         book.op(Command::SetPlan {
             project: "lab".into(),
             plan: Plan {
@@ -954,7 +918,7 @@ mod tests {
 
     #[test]
     fn a_leaver_token_minting_or_bounty_contribution_is_not_corrected() {
-        let mut book = lab(0);
+        let mut book = Book::lab(0);
         book.op(Command::SetLeaverPolicy {
             project: "lab".into(),
             enabled: true,
@@ -985,7 +949,7 @@ mod tests {
 
     #[test]
     fn a_forged_outcome_is_corrupt() {
-        let mut book = lab(0);
+        let mut book = Book::lab(0);
         let ctx = book.ctx("dev");
         for forged in [
             Outcome::Corrected {

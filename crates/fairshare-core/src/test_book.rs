@@ -5,13 +5,14 @@
 use crate::command::{Command, Outcome};
 use crate::date::Date;
 use crate::error::{DomainError, DomainResult};
-use crate::model::{OPERATOR, Role};
+use crate::model::{Bucket, OPERATOR, PercentOf, Plan, Role};
 use crate::money::format_amount;
 use crate::state::{Ctx, State};
+use rust_decimal::Decimal;
 
 /// The people of the treasury story: custodians ana and ben, affiliates cleo and dev, observer
 /// olga.
-pub(crate) const LAB_PEOPLE: [(&str, Role); 5] = [
+const LAB_PEOPLE: [(&str, Role); 5] = [
     ("ana", Role::Custodian),
     ("ben", Role::Custodian),
     ("cleo", Role::Affiliate),
@@ -87,6 +88,40 @@ impl Book {
         self.run(actor, command)
             .err()
             .unwrap_or_else(|| panic!("{op} accepted"))
+    }
+
+    /// The treasury story before any revenue: [`LAB_PEOPLE`]; project `lab` in CAD requiring
+    /// `approvals`, assembly at 30.00 and design at 50.00 an hour, 8% of every revenue to
+    /// `maintenance` and the rest by value of work; cleo 20 h assembly (600.00) and dev 6 h
+    /// design (300.00), each approved by ana when approvals are required.
+    pub fn lab(approvals: u32) -> Book {
+        let mut book = Book::new();
+        book.add_agents(&LAB_PEOPLE);
+        book.op(Command::add_project_approving("lab", "CAD", 2, approvals));
+        for (category, rate) in [("assembly", "30.00"), ("design", "50.00")] {
+            book.op(Command::set_rate("lab", category, rate));
+        }
+        book.op(Command::SetPlan {
+            project: "lab".into(),
+            plan: Plan {
+                buckets: vec![
+                    Bucket::Percent {
+                        percent: Decimal::from(8),
+                        of: PercentOf::Gross,
+                        to: "maintenance".into(),
+                    },
+                    Bucket::all_contributors(),
+                ],
+            },
+        });
+        for (agent, category, hours) in [("cleo", "assembly", "20"), ("dev", "design", "6")] {
+            book.op(Command::log_work("lab", agent, category, hours));
+            if approvals > 0 {
+                let id = book.state.contributions().len() as u64;
+                book.ok("ana", Command::Approve { id });
+            }
+        }
+        book
     }
 
     /// Adds each agent, by the operator.

@@ -1,7 +1,7 @@
 use super::*;
 use crate::error::ErrorKind;
-use crate::model::{Bucket, OPERATOR, PercentOf, Plan};
-use crate::test_book::{Book, LAB_PEOPLE};
+use crate::model::{Bucket, OPERATOR, Plan};
+use crate::test_book::Book;
 
 fn project(slug: &str, currency: &str, approvals: u32) -> Command {
     Command::add_project_approving(slug, currency, 2, approvals)
@@ -10,31 +10,7 @@ fn project(slug: &str, currency: &str, approvals: u32) -> Command {
 /// The lab of treasury.json after its first revenue: cleo 1533.33, dev 766.67, maintenance
 /// 200.00 CAD; and a USD project `us` whose revenue of 100.00 sits in `us-unallocated`.
 fn lab() -> Book {
-    let mut book = Book::new();
-    book.add_agents(&LAB_PEOPLE);
-    book.op(project("lab", "CAD", 0));
-    for (category, rate) in [("assembly", "30.00"), ("design", "50.00")] {
-        book.op(Command::set_rate("lab", category, rate));
-    }
-    for (who, category, hours) in [("cleo", "assembly", "20"), ("dev", "design", "6")] {
-        book.op(Command::log_work("lab", who, category, hours));
-    }
-    book.ok(
-        OPERATOR,
-        Command::SetPlan {
-            project: "lab".into(),
-            plan: Plan {
-                buckets: vec![
-                    Bucket::Percent {
-                        percent: "8".parse().unwrap(),
-                        of: PercentOf::Gross,
-                        to: "maintenance".into(),
-                    },
-                    Bucket::all_contributors(),
-                ],
-            },
-        },
-    );
+    let mut book = Book::lab(0);
     book.op(Command::revenue("lab", "2500.00"));
     book.op(project("us", "USD", 2));
     book.op(Command::revenue("us", "100.00"));
