@@ -301,11 +301,7 @@ impl Book {
     pub fn execute_batch(&mut self, requests: &[Request]) -> Vec<BookResult<Executed>> {
         for _ in 0..APPEND_RETRIES_MAX {
             if let Err(error) = self.catch_up() {
-                let message = error.to_string();
-                return requests
-                    .iter()
-                    .map(|_| Err(BookError::Input(message.clone())))
-                    .collect();
+                return fail_all(requests, || BookError::Input(error.to_string()));
             }
             let mut results = Vec::with_capacity(requests.len());
             let mut rows = Vec::new();
@@ -339,34 +335,26 @@ impl Book {
                 }
                 Err(BookError::Store(StoreError::Conflict(_) | StoreError::Gap { .. })) => {
                     if let Err(error) = self.reload() {
-                        let message = error.to_string();
-                        return requests
-                            .iter()
-                            .map(|_| Err(BookError::Input(message.clone())))
-                            .collect();
+                        return fail_all(requests, || BookError::Input(error.to_string()));
                     }
                 }
                 Err(error) => {
-                    let message = error.to_string();
-                    let reloaded = self.reload();
-                    return requests
-                        .iter()
-                        .map(|_| {
-                            Err(match &reloaded {
-                                Ok(()) => BookError::Store(StoreError::Backend(message.clone())),
-                                Err(reload) => BookError::Store(StoreError::Backend(format!(
-                                    "{message}; reload: {reload}"
-                                ))),
-                            })
-                        })
-                        .collect();
+                    let message = match self.reload() {
+                        Ok(()) => error.to_string(),
+                        Err(reload) => format!("{error}; reload: {reload}"),
+                    };
+                    return fail_all(requests, || {
+                        BookError::Store(StoreError::Backend(message.clone()))
+                    });
                 }
             }
         }
-        requests
-            .iter()
-            .map(|_| Err(StoreError::Conflict(format!("gave up after {APPEND_RETRIES_MAX} attempts: other writers kept appending first")).into()))
-            .collect()
+        fail_all(requests, || {
+            StoreError::Conflict(format!(
+                "gave up after {APPEND_RETRIES_MAX} attempts: other writers kept appending first"
+            ))
+            .into()
+        })
     }
 
     /// Decides one request of a batch and applies it to the in-memory state ahead of the
@@ -495,6 +483,11 @@ enum Staged {
 
 /// Longest idempotency key.
 pub const KEY_LEN_MAX: usize = 200;
+
+/// The same failure for every request of a batch that could not be written.
+fn fail_all(requests: &[Request], error: impl Fn() -> BookError) -> Vec<BookResult<Executed>> {
+    requests.iter().map(|_| Err(error())).collect()
+}
 
 fn check_key(key: &str) -> BookResult<()> {
     if key.is_empty() || key.len() > KEY_LEN_MAX || key.chars().any(char::is_control) {

@@ -13,7 +13,7 @@ use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::limits::{check_contribution, size_field};
-use crate::model::{Contribution, Details, Kind, Role, Status, check_text};
+use crate::model::{Contribution, Details, Kind, Role, Status, check_optional_text, check_text};
 use crate::money::positive_amount;
 use crate::roles::{affiliate_acts_for_self, forbid_observer, observers_only_read};
 use crate::state::{Claim, Ctx, Project, State};
@@ -445,9 +445,7 @@ impl State {
             )
             .field("reimbursable"));
         }
-        if let Some(note) = log.note {
-            check_text(Field::named("note"), note)?;
-        }
+        check_optional_text(Field::named("note"), log.note)?;
         Ok(Contribution {
             id: self.contributions.len() as u64 + 1,
             project: project.slug.clone(),

@@ -629,126 +629,20 @@ mod tests {
     use super::*;
     use crate::model::{Bucket, OPERATOR, Plan};
 
-    struct Book {
-        state: State,
+    use crate::test_book::Book;
+
+    /// A refusal's message and field.
+    fn refusal(book: &mut Book, actor: &str, command: Command) -> (String, Option<&'static str>) {
+        let error = book.refused(actor, command);
+        (error.to_string(), error.field_name())
     }
 
-    impl Book {
-        fn ctx(&self, actor: &str) -> Ctx {
-            Ctx::new(
-                self.state.head() + 1,
-                actor,
-                Date::parse("2026-11-21").unwrap(),
-            )
-        }
-        fn run(&mut self, actor: &str, command: Command) -> Outcome {
-            let ctx = self.ctx(actor);
-            self.state
-                .execute(&ctx, &command)
-                .unwrap_or_else(|e| panic!("{} refused: {e}", command.op()))
-        }
-        fn op(&mut self, command: Command) -> Outcome {
-            self.run(OPERATOR, command)
-        }
-        /// A refusal's message and field; checks that nothing changed.
-        fn refuse(&mut self, actor: &str, command: Command) -> (String, Option<&'static str>) {
-            let before = self.state.clone();
-            let ctx = self.ctx(actor);
-            let error = self
-                .state
-                .execute(&ctx, &command)
-                .expect_err(&format!("{} accepted", command.op()));
-            assert_eq!(
-                self.state,
-                before,
-                "a refused {} changed the state",
-                command.op()
-            );
-            (error.to_string(), error.details().and_then(|d| d.field))
-        }
-        fn balance(&self, account: &str) -> i128 {
-            self.state.ledger().balance(account, "CAD")
-        }
-        fn value(&self, id: u64) -> String {
-            self.state.contribution(id).unwrap().value.display(2)
-        }
-    }
-
-    /// The treasury story without money out: cleo 20 h assembly (600.00), dev 6 h design
-    /// (300.00), 8% of every revenue to `maintenance`, the rest by value of work.
-    fn lab(approvals: u32) -> Book {
-        let mut book = Book {
-            state: State::new(),
-        };
-        for (handle, role) in [
-            ("ana", Role::Custodian),
-            ("ben", Role::Custodian),
-            ("cleo", Role::Affiliate),
-            ("dev", Role::Affiliate),
-            ("olga", Role::Observer),
-        ] {
-            book.op(Command::AddAgent {
-                handle: handle.into(),
-                name: None,
-                role,
-            });
-        }
-        book.op(Command::AddProject {
-            slug: "lab".into(),
-            name: None,
-            currency: "CAD".into(),
-            exponent: 2,
-            approvals,
-        });
-        for (category, rate) in [("assembly", "30.00"), ("design", "50.00")] {
-            book.op(Command::SetRate {
-                project: "lab".into(),
-                category: category.into(),
-                per_hour: rate.into(),
-            });
-        }
-        book.op(Command::SetPlan {
-            project: "lab".into(),
-            plan: Plan {
-                buckets: vec![
-                    Bucket::Percent {
-                        percent: Decimal::from(8),
-                        of: crate::model::PercentOf::Gross,
-                        to: "maintenance".into(),
-                    },
-                    Bucket::all_contributors(),
-                ],
-            },
-        });
-        for (agent, category, hours) in [("cleo", "assembly", "20"), ("dev", "design", "6")] {
-            book.op(work(agent, category, hours));
-            if approvals > 0 {
-                book.run(
-                    "ana",
-                    Command::Approve {
-                        id: book.state.contributions().len() as u64,
-                    },
-                );
-            }
-        }
-        book
+    fn value(book: &Book, id: u64) -> String {
+        book.state.contribution(id).unwrap().value.display(2)
     }
 
     fn work(agent: &str, category: &str, hours: &str) -> Command {
-        Command::Log {
-            project: "lab".into(),
-            agent: agent.into(),
-            kind: Kind::Work,
-            category: Some(category.into()),
-            hours: Some(hours.into()),
-            amount: None,
-            rate: None,
-            value: None,
-            date: None,
-            note: None,
-            gift: false,
-            reimbursable: false,
-        }
+        Command::log_work("lab", agent, category, hours)
     }
 
     fn adjust(id: u64, hours: &str) -> Command {
@@ -769,22 +663,21 @@ mod tests {
     }
 
     fn revenue(amount: &str) -> Command {
-        Command::Revenue {
-            project: "lab".into(),
-            amount: amount.into(),
-            from: None,
-        }
+        Command::revenue("lab", amount)
     }
 
     #[test]
     fn an_adjust_counts_at_once_without_approvals_and_later_splits_use_it() {
-        let mut book = lab(0);
+        let mut book = Book::lab(0);
         book.op(revenue("2500.00"));
         assert_eq!(
-            (book.balance("cleo"), book.balance("dev")),
+            (
+                book.minor_units("cleo", "CAD"),
+                book.minor_units("dev", "CAD")
+            ),
             (153_333, 76_667)
         );
-        let outcome = book.run("dev", adjust(2, "9"));
+        let outcome = book.ok("dev", adjust(2, "9"));
         assert_eq!(
             outcome,
             Outcome::Corrected {
@@ -793,7 +686,7 @@ mod tests {
                 value: Some(Value::parse("450").unwrap()),
             }
         );
-        assert_eq!(book.value(2), "450.00");
+        assert_eq!(value(&book, 2), "450.00");
         let contribution = book.state.contribution(2).unwrap();
         assert_eq!(contribution.quantity, Decimal::from(9));
         assert_eq!(contribution.status, Status::Approved);
@@ -809,18 +702,21 @@ mod tests {
         );
         assert_eq!(book.state.distribution(2).unwrap().payouts()["dev"], 27_600);
         assert_eq!(
-            (book.balance("cleo"), book.balance("dev")),
+            (
+                book.minor_units("cleo", "CAD"),
+                book.minor_units("dev", "CAD")
+            ),
             (190_133, 104_267)
         );
     }
 
     #[test]
     fn a_past_state_re_runs_its_distribution_with_the_later_corrections() {
-        let mut book = lab(0);
+        let mut book = Book::lab(0);
         let before_d1 = book.state.clone();
         book.op(revenue("2500.00"));
         let d1 = book.state.distribution(1).unwrap().clone();
-        book.run("dev", adjust(2, "9"));
+        book.ok("dev", adjust(2, "9"));
         let mut past = before_d1.clone();
         assert_eq!(past.correct_past(&book.state, "lab", d1.seq).unwrap(), 1);
         let ctx = Ctx::new(d1.seq, OPERATOR, d1.date);
@@ -845,48 +741,48 @@ mod tests {
 
     #[test]
     fn with_approvals_a_correction_waits_for_someone_other_than_who_asked() {
-        let mut book = lab(1);
+        let mut book = Book::lab(1);
         assert_eq!(
-            book.run("dev", adjust(2, "9")),
+            book.ok("dev", adjust(2, "9")),
             Outcome::Corrected {
                 id: 1,
                 counted: false,
                 value: None,
             }
         );
-        assert_eq!(book.value(2), "300.00");
-        let (message, _) = book.refuse("dev", Command::ApproveCorrection { id: 1 });
+        assert_eq!(value(&book, 2), "300.00");
+        let (message, _) = refusal(&mut book, "dev", Command::ApproveCorrection { id: 1 });
         assert!(
             message.contains("nobody reviews their own correction"),
             "{message}"
         );
-        let (message, _) = book.refuse("olga", Command::ApproveCorrection { id: 1 });
+        let (message, _) = refusal(&mut book, "olga", Command::ApproveCorrection { id: 1 });
         assert!(message.contains("observer"), "{message}");
-        let (message, field) = book.refuse("ana", adjust(2, "10"));
+        let (message, field) = refusal(&mut book, "ana", adjust(2, "10"));
         assert_eq!(field, Some("id"));
         assert!(
             message.contains("already has correction 1 waiting"),
             "{message}"
         );
         assert_eq!(
-            book.run("cleo", Command::ApproveCorrection { id: 1 }),
+            book.ok("cleo", Command::ApproveCorrection { id: 1 }),
             Outcome::Corrected {
                 id: 1,
                 counted: true,
                 value: Some(Value::parse("450").unwrap()),
             }
         );
-        assert_eq!(book.value(2), "450.00");
-        let (message, field) = book.refuse("ana", Command::ApproveCorrection { id: 1 });
+        assert_eq!(value(&book, 2), "450.00");
+        let (message, field) = refusal(&mut book, "ana", Command::ApproveCorrection { id: 1 });
         assert_eq!(
             (message.as_str(), field),
             ("correction 1 is already approved", Some("id"))
         );
         // A custodian's request on another's contribution: the contributor may not approve.
-        book.run("ana", adjust(1, "10"));
-        let (message, _) = book.refuse("cleo", Command::ApproveCorrection { id: 2 });
+        book.ok("ana", adjust(1, "10"));
+        let (message, _) = refusal(&mut book, "cleo", Command::ApproveCorrection { id: 2 });
         assert!(message.contains("their own contribution"), "{message}");
-        book.run(
+        book.ok(
             "ben",
             Command::RejectCorrection {
                 id: 2,
@@ -894,52 +790,53 @@ mod tests {
             },
         );
         assert_eq!(book.state.correction(2).unwrap().status, Status::Rejected);
-        assert_eq!(book.value(1), "600.00");
+        assert_eq!(value(&book, 1), "600.00");
     }
 
     #[test]
     fn a_reverse_counts_no_more_and_cannot_be_repeated() {
-        let mut book = lab(0);
-        book.run("ana", reverse(2));
+        let mut book = Book::lab(0);
+        book.ok("ana", reverse(2));
         assert_eq!(book.state.contribution(2).unwrap().status, Status::Reversed);
-        let (message, field) = book.refuse("ana", reverse(2));
+        let (message, field) = refusal(&mut book, "ana", reverse(2));
         assert_eq!(field, Some("id"));
         assert_eq!(
             message,
             "contribution 2 is reversed: only pending or approved contributions can be corrected"
         );
         book.op(revenue("100.00"));
-        assert_eq!(book.balance("cleo"), 9_200);
-        assert_eq!(book.balance("dev"), 0);
+        assert_eq!(book.minor_units("cleo", "CAD"), 9_200);
+        assert_eq!(book.minor_units("dev", "CAD"), 0);
     }
 
     #[test]
     fn refusals_name_the_field_and_change_nothing() {
-        let mut book = lab(1);
+        let mut book = Book::lab(1);
         book.op(work("dev", "design", "3"));
-        book.run(
+        book.ok(
             "ana",
             Command::Reject {
                 id: 3,
                 reason: "duplicate".into(),
             },
         );
-        let (message, field) = book.refuse("ana", adjust(3, "2"));
+        let (message, field) = refusal(&mut book, "ana", adjust(3, "2"));
         assert_eq!(field, Some("id"));
         assert!(
             message.starts_with("contribution 3 is rejected"),
             "{message}"
         );
-        let (message, _) = book.refuse("cleo", adjust(2, "2"));
+        let (message, _) = refusal(&mut book, "cleo", adjust(2, "2"));
         assert!(
             message.contains("correct only their own contributions, not dev's"),
             "{message}"
         );
-        let (_, field) = book.refuse("olga", reverse(2));
+        let (_, field) = refusal(&mut book, "olga", reverse(2));
         assert_eq!(field, None);
-        let (_, field) = book.refuse("dev", adjust(9, "2"));
+        let (_, field) = refusal(&mut book, "dev", adjust(9, "2"));
         assert_eq!(field, Some("id"));
-        let (message, field) = book.refuse(
+        let (message, field) = refusal(
+            &mut book,
             "dev",
             Command::Adjust {
                 id: 2,
@@ -954,9 +851,10 @@ mod tests {
             message,
             "a work contribution is adjusted by its hours, not its amount"
         );
-        let (_, field) = book.refuse("dev", adjust(2, "-1"));
+        let (_, field) = refusal(&mut book, "dev", adjust(2, "-1"));
         assert_eq!(field, Some("hours"));
-        let (message, field) = book.refuse(
+        let (message, field) = refusal(
+            &mut book,
             "dev",
             Command::Reverse {
                 id: 2,
@@ -971,7 +869,7 @@ mod tests {
 
     #[test]
     fn a_claim_is_corrected_but_never_below_what_was_paid() {
-        let mut book = lab(0);
+        let mut book = Book::lab(0);
         book.op(Command::SetPlan {
             project: "lab".into(),
             plan: Plan {
@@ -1002,25 +900,25 @@ mod tests {
             value: None,
             reason: "the receipt".into(),
         };
-        let (message, field) = book.refuse("cleo", cash("99.99"));
+        let (message, field) = refusal(&mut book, "cleo", cash("99.99"));
         assert_eq!(field, Some("amount"));
         assert!(
             message.contains("already been reimbursed 100.00"),
             "{message}"
         );
-        let (_, field) = book.refuse("cleo", reverse(3));
+        let (_, field) = refusal(&mut book, "cleo", reverse(3));
         assert_eq!(field, Some("id"));
-        book.run("cleo", cash("150.00"));
-        assert_eq!(book.value(3), "150.00");
+        book.ok("cleo", cash("150.00"));
+        assert_eq!(value(&book, 3), "150.00");
         book.op(revenue("80.00"));
         // 50.00 still owed, the rest unallocated.
-        assert_eq!(book.balance("cleo"), 15_000);
-        assert_eq!(book.balance("lab-unallocated"), 3_000);
+        assert_eq!(book.minor_units("cleo", "CAD"), 15_000);
+        assert_eq!(book.minor_units("lab-unallocated", "CAD"), 3_000);
     }
 
     #[test]
     fn a_leaver_token_minting_or_bounty_contribution_is_not_corrected() {
-        let mut book = lab(0);
+        let mut book = Book::lab(0);
         book.op(Command::SetLeaverPolicy {
             project: "lab".into(),
             enabled: true,
@@ -1030,27 +928,19 @@ mod tests {
             agent: "dev".into(),
             good: false,
         });
-        let (message, field) = book.refuse("ana", adjust(2, "9"));
+        let (message, field) = refusal(&mut book, "ana", adjust(2, "9"));
         assert_eq!(field, Some("id"));
         assert_eq!(
             message,
             "contribution 2 is dev's, who left project lab: the leave fixed what it counts for"
         );
-        book.op(Command::CreateToken {
-            project: "lab".into(),
-            symbol: "LAB".into(),
-            exponent: 2,
-            mint_per_value: None,
-            redemption: crate::tokens::Redemption::Nav,
-            exit_fee_percent: None,
-            entry_tribute_percent: None,
-            exit_tribute_percent: None,
-            funding_to: None,
-            curve_exponent: None,
-            hatch: None,
-            retro: false,
-        });
-        let (message, _) = book.refuse("ana", reverse(1));
+        book.op(Command::create_token(
+            "lab",
+            "LAB",
+            2,
+            crate::tokens::Redemption::Nav,
+        ));
+        let (message, _) = refusal(&mut book, "ana", reverse(1));
         assert_eq!(
             message,
             "contribution 1 counts in project lab, whose contributions mint LAB: a correction cannot change tokens"
@@ -1059,7 +949,7 @@ mod tests {
 
     #[test]
     fn a_forged_outcome_is_corrupt() {
-        let mut book = lab(0);
+        let mut book = Book::lab(0);
         let ctx = book.ctx("dev");
         for forged in [
             Outcome::Corrected {

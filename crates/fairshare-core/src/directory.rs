@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::command::Outcome;
 use crate::error::{About, DomainError, DomainResult, Field};
-use crate::model::{Agent, OPERATOR, OUTSIDE, Plan, Policy, Role, check_name, check_text};
+use crate::model::{Agent, OPERATOR, OUTSIDE, Plan, Policy, Role, check_name, check_optional_text};
 use crate::money::check_exponent;
 use crate::roles::require_custodian;
 use crate::state::{Ctx, Project, State};
@@ -36,9 +36,7 @@ impl State {
         if ctx.strict() {
             self.check_lookalike(handle)?;
         }
-        if let Some(name) = name {
-            check_text(Field::named("name"), name)?;
-        }
+        check_optional_text(Field::named("name"), name)?;
         Ok(Outcome::Done)
     }
 
@@ -106,9 +104,7 @@ impl State {
         approvals: u32,
     ) -> DomainResult<()> {
         self.check_new_name(Field::new("slug", "project slug"), slug)?;
-        if let Some(name) = name {
-            check_text(Field::named("name"), name)?;
-        }
+        check_optional_text(Field::named("name"), name)?;
         check_asset_code(currency)?;
         self.check_currency_not_token(currency)
             .about_value("currency", currency)?;
@@ -192,9 +188,15 @@ impl State {
                 .field(field.name)
                 .value(name));
         }
+        self.check_name_free(field, name)
+    }
+
+    /// A new name must not be taken by an agent, a project or an account.
+    pub(crate) fn check_name_free(&self, field: Field, name: &str) -> DomainResult<()> {
         if let Some(holder) = self.name_taken(name) {
             return Err(DomainError::conflict(format!(
-                "{what} {name:?} is already taken by {holder}"
+                "{} {name:?} is already taken by {holder}",
+                field.what
             ))
             .field(field.name)
             .value(name));

@@ -11,7 +11,7 @@ use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::forecast::Hypothesis;
 use crate::ledger::Posting;
-use crate::model::{Bucket, Kind, OUTSIDE, PercentOf, Plan, Role, check_text};
+use crate::model::{Bucket, Kind, OUTSIDE, PercentOf, Plan, Role, check_optional_text};
 use crate::money::{parse_amount, positive_amount};
 use crate::roles::require_custodian;
 use crate::split::{
@@ -85,9 +85,7 @@ impl State {
         require_custodian(role, "record revenue")?;
         let project = self.project(project).about_value("project", project)?;
         let amount = positive_amount("amount", amount, project.exponent)?;
-        if let Some(from) = from {
-            check_text(Field::new("from", "source"), from)?;
-        }
+        check_optional_text(Field::new("from", "source"), from)?;
         let planned = plan_distribution(self, project, amount, ctx.date)?;
         Ok(self.distributed(project, amount, planned))
     }

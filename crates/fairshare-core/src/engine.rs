@@ -423,20 +423,11 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::date::Date;
+    use crate::limits::tests_support::{TODAY, ctx_on, ok};
     use crate::model::{Bucket, Kind, OPERATOR, Plan};
 
     fn ctx(state: &State) -> Ctx {
-        Ctx::new(
-            state.head() + 1,
-            OPERATOR,
-            Date::parse("2026-11-21").expect("date"),
-        )
-    }
-
-    fn ok(state: &mut State, command: Command) {
-        let ctx = ctx(state);
-        state.execute(&ctx, &command).expect("accepted");
+        ctx_on(state, OPERATOR, TODAY)
     }
 
     /// (message, field, value, limit) of a refusal.
@@ -571,47 +562,19 @@ mod tests {
 
     #[test]
     fn a_technician_and_their_hours_come_together() {
-        let mut state = State::new();
-        ok(
-            &mut state,
-            Command::add_agent("ana", crate::model::Role::Custodian),
-        );
-        ok(&mut state, Command::add_project("p", "CAD", 2));
-        ok(
-            &mut state,
-            Command::AddResource {
-                name: "lathe".into(),
-                project: "p".into(),
-                owner: None,
-                value: None,
-            },
-        );
-        ok(
-            &mut state,
-            Command::SetFees {
-                resource: "lathe".into(),
-                per_hour: "10".into(),
-                material_per_unit: None,
-                technician_per_hour: Some("30".into()),
-                community_per_hour: None,
-                split: vec![crate::resources::SplitShare {
-                    to: "maintenance".into(),
-                    percent: rust_decimal::Decimal::ONE_HUNDRED,
-                }],
-                material_to: None,
-                after_payback: None,
-                community_roles: Vec::new(),
-            },
-        );
-        let use_with = |technician: Option<&str>, hours: Option<&str>| Command::UseResource {
-            resource: "lathe".into(),
-            agent: "ana".into(),
-            hours: "1".into(),
-            material_units: None,
-            technician: technician.map(Into::into),
-            technician_hours: hours.map(Into::into),
-            community: false,
-            from_balance: false,
+        let (state, used) = crate::limits::technician_tests::drill();
+        let use_with = |technician: Option<&str>, hours: Option<&str>| {
+            let mut command = used.clone();
+            if let Command::UseResource {
+                technician: t,
+                technician_hours: h,
+                ..
+            } = &mut command
+            {
+                *t = technician.map(Into::into);
+                *h = hours.map(Into::into);
+            }
+            command
         };
         let (message, field, _, _) = refusal(&state, use_with(Some("ana"), None));
         assert_eq!(message, "a technician needs technician hours");

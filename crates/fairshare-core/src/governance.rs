@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::command::{Command, Outcome};
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
-use crate::model::{OPERATOR, Role, check_name, check_text};
+use crate::model::{OPERATOR, Role, check_name, check_optional_text, check_text};
 use crate::roles::{forbid_observer, require_custodian};
 use crate::state::{Ctx, State};
 use crate::time::Timestamp;
@@ -730,9 +730,7 @@ impl State {
             .field("proposal")
             .value(proposal));
         }
-        if let Some(reason) = reason {
-            check_text(Field::named("reason"), reason)?;
-        }
+        check_optional_text(Field::named("reason"), reason)?;
         Ok(Outcome::Done)
     }
 

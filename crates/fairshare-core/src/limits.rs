@@ -169,33 +169,13 @@ pub(crate) mod tests_support {
     pub(crate) fn book(approvals: u32) -> State {
         let mut state = State::new();
         for (handle, role) in [("ana", Role::Affiliate), ("cus", Role::Custodian)] {
-            ok(
-                &mut state,
-                Command::AddAgent {
-                    handle: handle.into(),
-                    name: None,
-                    role,
-                },
-            );
+            ok(&mut state, Command::add_agent(handle, role));
         }
         ok(
             &mut state,
-            Command::AddProject {
-                slug: "p".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals,
-            },
+            Command::add_project_approving("p", "CAD", 2, approvals),
         );
-        ok(
-            &mut state,
-            Command::SetRate {
-                project: "p".into(),
-                category: "dev".into(),
-                per_hour: "50".into(),
-            },
-        );
+        ok(&mut state, Command::set_rate("p", "dev", "50"));
         state
     }
 
@@ -533,14 +513,14 @@ mod use_tests {
 }
 
 #[cfg(test)]
-pub(super) mod technician_tests {
+pub(crate) mod technician_tests {
     use super::tests_support::*;
     use crate::command::{Command, Outcome, TechnicianWork};
     use crate::resources::SplitShare;
 
     /// A book with a drill whose schedule charges 30.00 per technician hour, and a use of it
     /// by ana with cus as technician for 1.5 hours.
-    pub(super) fn drill() -> (State, Command) {
+    pub(crate) fn drill() -> (State, Command) {
         let mut state = book(0);
         ok(
             &mut state,

@@ -22,7 +22,7 @@ use crate::corrections::check_reason;
 use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
-use crate::model::{Role, check_text};
+use crate::model::{Role, check_optional_text, check_text, parse_status};
 use crate::roles::{observers_only_read, require_custodian};
 use crate::state::{Ctx, State};
 
@@ -38,6 +38,8 @@ pub enum Admission {
 }
 
 impl Admission {
+    pub const ALL: [Admission; 3] = [Admission::Pending, Admission::Admitted, Admission::Declined];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Admission::Pending => "pending",
@@ -50,16 +52,7 @@ impl Admission {
 impl std::str::FromStr for Admission {
     type Err = DomainError;
     fn from_str(text: &str) -> DomainResult<Admission> {
-        match text {
-            "pending" => Ok(Admission::Pending),
-            "admitted" => Ok(Admission::Admitted),
-            "declined" => Ok(Admission::Declined),
-            other => Err(DomainError::invalid(format!(
-                "unknown status {other:?}: use pending, admitted or declined"
-            ))
-            .field("status")
-            .value(other)),
-        }
+        parse_status(&Admission::ALL, Admission::as_str, text)
     }
 }
 
@@ -402,9 +395,7 @@ impl State {
         }
         self.check_new_name(Field::named("handle"), handle)?;
         self.membership.joins.check_room(handle)?;
-        if let Some(name) = name {
-            check_text(Field::named("name"), name)?;
-        }
+        check_optional_text(Field::named("name"), name)?;
         check_about(about)?;
         Ok(Outcome::Done)
     }

@@ -69,6 +69,58 @@ pub(crate) fn check_text(field: Field, text: &str) -> DomainResult<()> {
     Ok(())
 }
 
+/// As [`check_text`], for a field that may be left out.
+pub(crate) fn check_optional_text(field: Field, text: Option<&str>) -> DomainResult<()> {
+    text.map_or(Ok(()), |text| check_text(field, text))
+}
+
+/// The one of `all` that `name` calls `text`: an enum written as one word per variant parses
+/// by the names it prints. Refused: `unknown {what} "text": expected a, b or c`.
+pub(crate) fn parse_word<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    what: &str,
+    text: &str,
+) -> DomainResult<T> {
+    find_word(all, name, text).ok_or_else(|| {
+        DomainError::invalid(format!(
+            "unknown {what} {text:?}: expected {}",
+            word_list(all, name)
+        ))
+    })
+}
+
+/// A status to filter by, as [`parse_word`] but refused as `unknown status "text": use a, b
+/// or c`, naming the `status` field.
+pub(crate) fn parse_status<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    text: &str,
+) -> DomainResult<T> {
+    find_word(all, name, text).ok_or_else(|| {
+        DomainError::invalid(format!(
+            "unknown status {text:?}: use {}",
+            word_list(all, name)
+        ))
+        .field("status")
+        .value(text)
+    })
+}
+
+fn find_word<T: Copy>(all: &[T], name: fn(T) -> &'static str, text: &str) -> Option<T> {
+    all.iter().copied().find(|&item| name(item) == text)
+}
+
+/// The names of `all` for a message: `a, b or c`.
+fn word_list<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
+    let names: Vec<&str> = all.iter().map(|&item| name(item)).collect();
+    match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -78,6 +130,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 3] = [Role::Custodian, Role::Affiliate, Role::Observer];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Custodian => "custodian",
@@ -90,14 +144,7 @@ impl Role {
 impl FromStr for Role {
     type Err = DomainError;
     fn from_str(text: &str) -> DomainResult<Role> {
-        match text {
-            "custodian" => Ok(Role::Custodian),
-            "affiliate" => Ok(Role::Affiliate),
-            "observer" => Ok(Role::Observer),
-            _ => Err(DomainError::invalid(format!(
-                "unknown role {text:?}: expected custodian, affiliate or observer"
-            ))),
-        }
+        parse_word(&Role::ALL, Role::as_str, "role", text)
     }
 }
 
@@ -148,14 +195,7 @@ impl Kind {
 impl FromStr for Kind {
     type Err = DomainError;
     fn from_str(text: &str) -> DomainResult<Kind> {
-        Kind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
-            .ok_or_else(|| {
-                DomainError::invalid(format!(
-                    "unknown contribution kind {text:?}: expected work, cash, material, use, cite or bounty"
-                ))
-            })
+        parse_word(&Kind::ALL, Kind::as_str, "contribution kind", text)
     }
 }
 
@@ -577,3 +617,52 @@ impl Plan {
 
 // A book holds millions of contributions: keep the record from growing back unnoticed.
 const _: () = assert!(std::mem::size_of::<Contribution>() <= 144);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::membership::Admission;
+    use crate::tokens::Redemption;
+    use crate::treasury::TreasuryStatus;
+
+    /// Every one-word enum parses what it prints, and a refusal lists the words.
+    #[test]
+    fn words_parse_as_they_print() {
+        fn round_trip<T: Copy + PartialEq + fmt::Debug + FromStr>(
+            all: &[T],
+            name: fn(T) -> &'static str,
+        ) {
+            for &item in all {
+                assert!(name(item).parse::<T>().is_ok_and(|parsed| parsed == item));
+            }
+        }
+        round_trip(&Role::ALL, Role::as_str);
+        round_trip(&Kind::ALL, Kind::as_str);
+        round_trip(&Redemption::ALL, Redemption::as_str);
+        round_trip(&Admission::ALL, Admission::as_str);
+        round_trip(&TreasuryStatus::ALL, TreasuryStatus::as_str);
+        let message = |error: DomainError| error.to_string();
+        assert_eq!(
+            message("boss".parse::<Role>().unwrap_err()),
+            "unknown role \"boss\": expected custodian, affiliate or observer"
+        );
+        assert_eq!(
+            message("gift".parse::<Kind>().unwrap_err()),
+            "unknown contribution kind \"gift\": expected work, cash, material, use, cite or bounty"
+        );
+        assert_eq!(
+            message("bond".parse::<Redemption>().unwrap_err()),
+            "unknown redemption \"bond\": expected nav or curve"
+        );
+        let error = "open".parse::<Admission>().unwrap_err();
+        assert_eq!(error.field_name(), Some("status"));
+        assert_eq!(
+            message(error),
+            "unknown status \"open\": use pending, admitted or declined"
+        );
+        assert_eq!(
+            message("paid?".parse::<TreasuryStatus>().unwrap_err()),
+            "unknown status \"paid?\": use pending, paid or rejected"
+        );
+    }
+}

@@ -36,7 +36,9 @@ use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::Posting;
-use crate::model::{Contribution, Filter, Kind, OUTSIDE, Role, Status, check_name, check_text};
+use crate::model::{
+    Contribution, Filter, Kind, OUTSIDE, Role, Status, check_name, check_optional_text, check_text,
+};
 use crate::money::{parse_positive_amount, positive_amount};
 use crate::roles::{custodian_or_self, observers_only_read, require_custodian};
 use crate::split::split_largest_remainder_big;
@@ -1435,9 +1437,7 @@ impl State {
             .value(task));
         }
         positive_amount("reward", reward, project.exponent)?;
-        if let Some(description) = description {
-            check_text(Field::named("description"), description)?;
-        }
+        check_optional_text(Field::named("description"), description)?;
         Ok(Outcome::Done)
     }
 
@@ -2102,50 +2102,10 @@ mod tests {
 
     use crate::OPERATOR;
 
-    struct Book {
-        state: State,
-    }
+    use crate::test_book::Book;
 
-    impl Book {
-        fn ctx(&self, actor: &str) -> Ctx {
-            Ctx {
-                // Every event gets a key: pool allocations require one.
-                key: Some(format!("k{}", self.state.head() + 1)),
-                ..Ctx::new(
-                    self.state.head() + 1,
-                    actor,
-                    Date::parse("2026-11-21").unwrap(),
-                )
-            }
-        }
-        fn run(&mut self, actor: &str, command: Command) -> Outcome {
-            let ctx = self.ctx(actor);
-            self.state
-                .execute(&ctx, &command)
-                .unwrap_or_else(|e| panic!("{} refused: {e}", command.op()))
-        }
-        fn op(&mut self, command: Command) -> Outcome {
-            self.run(OPERATOR, command)
-        }
-        /// Runs a command that must be refused; checks that nothing changed.
-        fn refuse(&mut self, actor: &str, command: Command) -> String {
-            let before = self.state.clone();
-            let ctx = self.ctx(actor);
-            let error = self
-                .state
-                .execute(&ctx, &command)
-                .expect_err(&format!("{} accepted", command.op()));
-            assert_eq!(
-                self.state,
-                before,
-                "a refused {} changed the state",
-                command.op()
-            );
-            error.to_string()
-        }
-        fn work(&mut self, agent: &str, hours: &str) {
-            self.op(log(agent, Kind::Work, Some(hours), None));
-        }
+    fn work(book: &mut Book, agent: &str, hours: &str) {
+        book.op(log(agent, Kind::Work, Some(hours), None));
     }
 
     fn log(agent: &str, kind: Kind, hours: Option<&str>, amount: Option<&str>) -> Command {
@@ -2155,18 +2115,15 @@ mod tests {
     /// The startup of startup.json: michael (custodian), allyson, marc, john (affiliates),
     /// olga (observer); project `v` in UNITS; john's hours count 5:1.
     fn startup() -> Book {
-        let mut book = Book {
-            state: State::new(),
-        };
-        for (handle, role) in [
+        // Every event gets a key: pool allocations require one.
+        let mut book = Book::keyed();
+        book.add_agents(&[
             ("michael", Role::Custodian),
             ("allyson", Role::Affiliate),
             ("marc", Role::Affiliate),
             ("john", Role::Affiliate),
             ("olga", Role::Observer),
-        ] {
-            book.op(Command::add_agent(handle, role));
-        }
+        ]);
         book.op(Command::add_project("v", "UNITS", 0));
         book.op(Command::SetRate {
             project: "v".into(),
@@ -2184,7 +2141,7 @@ mod tests {
             ("marc", "40"),
             ("john", "10"),
         ] {
-            book.work(agent, hours);
+            work(&mut book, agent, hours);
         }
         book
     }
@@ -2302,8 +2259,8 @@ mod tests {
         assert_eq!(error, "unknown round 7");
 
         // Points are set, not added: 70 then 80 to john spends 80.
-        book.run("allyson", give(round, "allyson", "john", 70));
-        let outcome = book.run("allyson", give(round, "allyson", "john", 80));
+        book.ok("allyson", give(round, "allyson", "john", 70));
+        let outcome = book.ok("allyson", give(round, "allyson", "john", 80));
         assert_eq!(
             outcome,
             Outcome::Given {
@@ -2317,9 +2274,9 @@ mod tests {
             error,
             "allyson would give 101 points in round 1, over the budget of 100 (80 already given to others, 20 left)"
         );
-        book.run("allyson", give(round, "allyson", "marc", 20));
+        book.ok("allyson", give(round, "allyson", "marc", 20));
         // Zero takes a gift back.
-        let outcome = book.run("allyson", give(round, "allyson", "john", 0));
+        let outcome = book.ok("allyson", give(round, "allyson", "john", 0));
         assert_eq!(
             outcome,
             Outcome::Given {
@@ -2357,7 +2314,7 @@ mod tests {
     fn an_agent_may_opt_out_of_receiving_before_anyone_gives() {
         let mut book = startup();
         let round = open(&mut book);
-        book.run("john", give(round, "john", "marc", 10));
+        book.ok("john", give(round, "john", "marc", 10));
         let error = book.refuse(
             "marc",
             Command::OptOut {
@@ -2377,7 +2334,7 @@ mod tests {
             },
         );
         assert!(error.contains("marc may opt out only themself"), "{error}");
-        book.run(
+        book.ok(
             "john",
             Command::OptOut {
                 round,
@@ -2387,7 +2344,7 @@ mod tests {
         let error = book.refuse("allyson", give(round, "allyson", "john", 10));
         assert_eq!(error, "john opted out of receiving points in round 1");
         // An agent who opted out still gives.
-        book.run("john", give(round, "john", "allyson", 30));
+        book.ok("john", give(round, "john", "allyson", 30));
         let Outcome::RoundClosed { shares, total, .. } = book.op(Command::CloseRound { round })
         else {
             panic!()
@@ -2457,7 +2414,7 @@ mod tests {
         }
         let error = book.refuse(OPERATOR, command);
         assert!(error.contains("public reason"), "{error}");
-        book.run("michael", steward("marc", 5));
+        book.ok("michael", steward("marc", 5));
         let award = &book.state.peer_project("v").unwrap().steward[0];
         assert_eq!(
             (award.by.as_str(), award.reason.as_str()),
@@ -2497,7 +2454,7 @@ mod tests {
             error.contains("may not approve their own bounty award"),
             "{error}"
         );
-        let outcome = book.run("michael", complete("xyz", "marc"));
+        let outcome = book.ok("michael", complete("xyz", "marc"));
         assert_eq!(
             outcome,
             Outcome::BountyAwarded {
@@ -2548,9 +2505,8 @@ mod tests {
 
     #[test]
     fn pools_need_something_to_share_by() {
-        let mut book = Book {
-            state: State::new(),
-        };
+        // Every event gets a key: pool allocations require one.
+        let mut book = Book::keyed();
         book.op(Command::add_project("v", "UNITS", 0));
         let error = book.refuse(OPERATOR, pool("100"));
         assert!(
@@ -2741,7 +2697,7 @@ mod tests {
                 "john has pending contribution {id} in project w: approve or reject it before recording the leave"
             )
         );
-        book.run("michael", Command::Approve { id });
+        book.ok("michael", Command::Approve { id });
         let Outcome::Left { forfeited, .. } = book.op(leave) else {
             panic!()
         };
@@ -2794,7 +2750,7 @@ mod tests {
     fn forged_outcomes_are_corrupt() {
         let mut book = startup();
         let round = open(&mut book);
-        book.run("john", give(round, "john", "marc", 10));
+        book.ok("john", give(round, "john", "marc", 10));
         let ctx = book.ctx(OPERATOR);
         let close = Command::CloseRound { round };
         let forged = Outcome::RoundClosed {
@@ -2844,8 +2800,8 @@ mod tests {
     fn outcomes_round_trip_through_json() {
         let mut book = startup();
         let round = open(&mut book);
-        book.run("john", give(round, "john", "marc", 3));
-        book.run("marc", give(round, "marc", "john", 6));
+        book.ok("john", give(round, "john", "marc", 3));
+        book.ok("marc", give(round, "marc", "john", 6));
         let closed = book.op(Command::CloseRound { round });
         let json = serde_json::to_string(&closed).unwrap();
         assert!(json.contains(r#""share":"1/3""#), "{json}");

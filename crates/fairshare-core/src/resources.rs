@@ -16,7 +16,9 @@ use crate::distribute::percent_floor;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::{Posting, transfer};
-use crate::model::{Contribution, Details, Kind, OUTSIDE, Role, Status, check_name, check_text};
+use crate::model::{
+    Contribution, Details, Kind, OUTSIDE, Role, Status, check_name, check_optional_text,
+};
 use crate::money::{parse_positive_amount, positive_amount};
 use crate::roles::{affiliate_acts_for_self, forbid_observer, require_custodian};
 use crate::split::{CappedShare, split_capped};
@@ -604,7 +606,8 @@ impl State {
     ) -> DomainResult<Outcome> {
         require_custodian(role, "open campaigns")?;
         let project = self.project(project).about_value("project", project)?;
-        check_name(Field::new("id", "campaign id"), id)?;
+        let field = Field::new("id", "campaign id");
+        check_name(field, id)?;
         if self.campaigns.contains_key(id) {
             return Err(
                 DomainError::conflict(format!("campaign {id:?} already exists"))
@@ -612,17 +615,9 @@ impl State {
                     .value(id),
             );
         }
-        if let Some(holder) = self.name_taken(id) {
-            return Err(DomainError::conflict(format!(
-                "campaign id {id:?} is already taken by {holder}"
-            ))
-            .field("id")
-            .value(id));
-        }
+        self.check_name_free(field, id)?;
         positive_amount("target", target, project.exponent)?;
-        if let Some(purpose) = purpose {
-            check_text(Field::named("purpose"), purpose)?;
-        }
+        check_optional_text(Field::named("purpose"), purpose)?;
         Ok(Outcome::Done)
     }
 
@@ -1436,14 +1431,7 @@ mod tests {
     fn lathe(community_roles: Vec<Role>) -> State {
         let mut state = book(0);
         for (handle, role) in [("bo", Role::Affiliate), ("obs", Role::Observer)] {
-            ok(
-                &mut state,
-                Command::AddAgent {
-                    handle: handle.into(),
-                    name: None,
-                    role,
-                },
-            );
+            ok(&mut state, Command::add_agent(handle, role));
         }
         ok(
             &mut state,
@@ -1501,6 +1489,37 @@ mod tests {
         let resource = state.resource("lathe").expect("lathe");
         let record = resource.uses.last().expect("a use");
         (record.fee, record.community)
+    }
+
+    #[test]
+    fn a_campaign_id_must_be_free() {
+        let mut state = book(0);
+        let open = |id: &str| Command::OpenCampaign {
+            id: id.into(),
+            project: "p".into(),
+            target: "100.00".into(),
+            purpose: None,
+        };
+        ok(&mut state, open("lathe-fund"));
+        let taken = |id: &str, holder: &str| {
+            (
+                format!("conflict: campaign id {id:?} is already taken by {holder}"),
+                "id".to_string(),
+                String::new(),
+            )
+        };
+        assert_eq!(
+            refused(&mut state, "cus", open("ana")),
+            taken("ana", "an agent")
+        );
+        assert_eq!(
+            refused(&mut state, "cus", open("p")),
+            taken("p", "a project")
+        );
+        assert_eq!(
+            refused(&mut state, "cus", open("lathe-fund")).0,
+            "conflict: campaign \"lathe-fund\" already exists"
+        );
     }
 
     #[test]

@@ -41,7 +41,7 @@ use crate::distribute::percent_floor;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::Posting;
-use crate::model::{Contribution, OUTSIDE, Role, check_name};
+use crate::model::{Contribution, OUTSIDE, Role, check_name, parse_word};
 use crate::money::{check_exponent, format_amount, positive_amount};
 use crate::roles::{require_custodian, require_self_or_custodian};
 use crate::state::{Ctx, Project, State};
@@ -67,6 +67,8 @@ pub enum Redemption {
 }
 
 impl Redemption {
+    pub const ALL: [Redemption; 2] = [Redemption::Nav, Redemption::Curve];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Redemption::Nav => "nav",
@@ -78,13 +80,7 @@ impl Redemption {
 impl std::str::FromStr for Redemption {
     type Err = DomainError;
     fn from_str(text: &str) -> DomainResult<Redemption> {
-        match text {
-            "nav" => Ok(Redemption::Nav),
-            "curve" => Ok(Redemption::Curve),
-            _ => Err(DomainError::invalid(format!(
-                "unknown redemption {text:?}: expected nav or curve"
-            ))),
-        }
+        parse_word(&Redemption::ALL, Redemption::as_str, "redemption", text)
     }
 }
 
@@ -366,9 +362,8 @@ pub fn tokens_for_value(
     mint_per_value: Decimal,
     token_exponent: u32,
 ) -> DomainResult<i128> {
-    let numerator = big(value.0) * big(mint_per_value.mantissa()) * pow10_big(token_exponent);
-    let denominator = pow10_big(VALUE_SCALE) * pow10_big(mint_per_value.scale());
-    fit(div_floor(numerator, denominator), "the number of tokens")
+    let tokens = times_rate(value.0, VALUE_SCALE, mint_per_value, token_exponent);
+    fit(tokens, "the number of tokens")
 }
 
 /// What `tokens` are worth at `rate` currency units per token, in currency minor units,
@@ -379,12 +374,16 @@ pub fn value_of_tokens(
     rate: Decimal,
     currency_exponent: u32,
 ) -> DomainResult<i128> {
-    let numerator = big(tokens) * big(rate.mantissa()) * pow10_big(currency_exponent);
-    let denominator = pow10_big(token_exponent) * pow10_big(rate.scale());
-    fit(
-        div_floor(numerator, denominator),
-        "the value of the payment",
-    )
+    let value = times_rate(tokens, token_exponent, rate, currency_exponent);
+    fit(value, "the value of the payment")
+}
+
+/// `amount` (minor units at `from_exponent`) times `rate`, in minor units at `to_exponent`,
+/// rounded down.
+fn times_rate(amount: i128, from_exponent: u32, rate: Decimal, to_exponent: u32) -> BigInt {
+    let numerator = big(amount) * big(rate.mantissa()) * pow10_big(to_exponent);
+    let denominator = pow10_big(from_exponent) * pow10_big(rate.scale());
+    div_floor(numerator, denominator)
 }
 
 /// NAV redemption before fees: `floor(tokens * reserve / supply)`.
@@ -1981,67 +1980,24 @@ mod tests {
         assert_eq!(price.per_token(4), "0.7666");
     }
 
-    /// A state driven command by command; a refused command must change nothing.
-    struct Harness {
-        state: State,
-    }
+    use crate::test_book::Book;
 
-    impl Harness {
-        fn new() -> Harness {
-            let mut harness = Harness {
-                state: State::new(),
-            };
-            for (handle, role) in [
-                ("ana", Role::Custodian),
-                ("alice", Role::Affiliate),
-                ("bob", Role::Affiliate),
-                ("city", Role::Observer),
-            ] {
-                harness.ok(OPERATOR, Command::add_agent(handle, role));
-            }
-            for slug in ["bikes", "transit"] {
-                harness.ok(OPERATOR, Command::add_project(slug, "CAD", 2));
-            }
-            harness.ok(
-                OPERATOR,
-                Command::SetRate {
-                    project: "bikes".into(),
-                    category: "build".into(),
-                    per_hour: "30.00".into(),
-                },
-            );
-            harness.ok(OPERATOR, create("bikes", "BIKE", Redemption::Nav));
-            harness
+    /// ana (custodian), alice and bob (affiliates), city (observer); projects `bikes` (build
+    /// work at 30.00 an hour) and `transit` in CAD; token BIKE of `bikes`, redeemed at NAV.
+    fn bikes() -> Book {
+        let mut book = Book::new();
+        book.add_agents(&[
+            ("ana", Role::Custodian),
+            ("alice", Role::Affiliate),
+            ("bob", Role::Affiliate),
+            ("city", Role::Observer),
+        ]);
+        for slug in ["bikes", "transit"] {
+            book.op(Command::add_project(slug, "CAD", 2));
         }
-
-        fn run(&mut self, actor: &str, command: Command) -> DomainResult<Outcome> {
-            let ctx = Ctx::new(
-                self.state.head() + 1,
-                actor,
-                Date::parse("2026-11-21").unwrap(),
-            );
-            let before = self.state.clone();
-            let result = self.state.execute(&ctx, &command);
-            if result.is_err() {
-                assert_eq!(self.state, before, "a refused command changed the state");
-            }
-            self.state.ledger().audit().unwrap();
-            result
-        }
-
-        fn ok(&mut self, actor: &str, command: Command) -> Outcome {
-            let op = command.op();
-            self.run(actor, command)
-                .unwrap_or_else(|e| panic!("{op} refused: {e}"))
-        }
-
-        fn refused(&mut self, actor: &str, command: Command) -> String {
-            self.run(actor, command).unwrap_err().to_string()
-        }
-
-        fn balance(&self, account: &str, asset: &str) -> i128 {
-            self.state.ledger().balance(account, asset)
-        }
+        book.op(Command::set_rate("bikes", "build", "30.00"));
+        book.op(create("bikes", "BIKE", Redemption::Nav));
+        book
     }
 
     use crate::model::OPERATOR;
@@ -2073,7 +2029,7 @@ mod tests {
 
     #[test]
     fn bad_input_is_refused_with_clear_messages() {
-        let mut h = Harness::new();
+        let mut h = bikes();
         h.ok(OPERATOR, presale("alice", "100.00", "1"));
         let cases = [
             (
@@ -2158,20 +2114,20 @@ mod tests {
         ];
         for (command, message) in cases {
             let op = command.op();
-            let error = h.refused(OPERATOR, command);
+            let error = h.refuse(OPERATOR, command);
             assert!(error.contains(message), "{op}: {error:?} lacks {message:?}");
         }
         // Roles: observers may not act; affiliates act only for themselves.
         assert!(
-            h.refused("city", redeem("city", "1.00"))
+            h.refuse("city", redeem("city", "1.00"))
                 .contains("observer")
         );
         assert!(
-            h.refused("bob", redeem("alice", "1.00"))
+            h.refuse("bob", redeem("alice", "1.00"))
                 .contains("only for themselves")
         );
         assert!(
-            h.refused("alice", presale("alice", "1.00", "1"))
+            h.refuse("alice", presale("alice", "1.00", "1"))
                 .contains("only custodians")
         );
         h.ok("alice", redeem("alice", "1.00"));
@@ -2179,9 +2135,9 @@ mod tests {
 
     #[test]
     fn contributions_mint_when_they_count_and_reserve_never_goes_negative() {
-        let mut h = Harness::new();
+        let mut h = bikes();
         h.ok(OPERATOR, presale("bob", "150.00", "1.50"));
-        assert_eq!(h.balance("bob", "BIKE"), 10_000);
+        assert_eq!(h.minor_units("bob", "BIKE"), 10_000);
         let Outcome::Logged { minted, .. } = h.ok(OPERATOR, work("alice", "2")) else {
             panic!("not logged");
         };
@@ -2208,13 +2164,16 @@ mod tests {
         h.ok(OPERATOR, redeem("bob", "100.00"));
         assert_eq!(h.state.token_supply("BIKE").unwrap(), 0);
         assert_eq!(h.state.token_reserve("BIKE").unwrap(), 0);
-        assert_eq!(h.balance("alice", "CAD") + h.balance("bob", "CAD"), 15_000);
+        assert_eq!(
+            h.minor_units("alice", "CAD") + h.minor_units("bob", "CAD"),
+            15_000
+        );
         assert_eq!(h.state.token_issuance("BIKE").unwrap().len(), 4);
     }
 
     #[test]
     fn approval_mints_and_a_forged_mint_is_corrupt() {
-        let mut h = Harness::new();
+        let mut h = bikes();
         h.ok(
             OPERATOR,
             Command::add_project_approving("reviewed", "CAD", 2, 1),
@@ -2265,12 +2224,12 @@ mod tests {
                 .is_err_and(|e| e.is(crate::error::ErrorKind::Corrupt))
         );
         h.state.apply(&ctx, &approve, &outcome).unwrap();
-        assert_eq!(h.balance("alice", "REV"), 3_000);
+        assert_eq!(h.minor_units("alice", "REV"), 3_000);
     }
 
     #[test]
     fn nav_fee_stays_in_the_reserve() {
-        let mut h = Harness::new();
+        let mut h = bikes();
         let mut with_fee = create("transit", "TRN", Redemption::Nav);
         if let Command::CreateToken {
             exit_fee_percent, ..
@@ -2321,7 +2280,7 @@ mod tests {
 
     #[test]
     fn token_holders_bucket_splits_by_balance() {
-        let mut h = Harness::new();
+        let mut h = bikes();
         h.ok(OPERATOR, presale("alice", "1.00", "1"));
         h.ok(OPERATOR, presale("bob", "1.00", "1"));
         h.ok(OPERATOR, presale("ana", "1.00", "1"));
@@ -2351,7 +2310,7 @@ mod tests {
                 token: "NOPE".into(),
             }],
         };
-        let error = h.refused(
+        let error = h.refuse(
             OPERATOR,
             Command::SetPlan {
                 project: "transit".into(),

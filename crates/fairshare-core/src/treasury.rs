@@ -21,7 +21,7 @@ use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::ledger::{Posting, transfer};
-use crate::model::{EXCHANGE, OUTSIDE, Role, check_name, check_text};
+use crate::model::{EXCHANGE, OUTSIDE, Role, check_name, check_text, parse_status};
 use crate::money::{format_amount, positive_amount, pow10};
 use crate::roles::{custodian_or_self, observers_only_read, require_custodian};
 use crate::state::{Ctx, State};
@@ -38,6 +38,12 @@ pub enum TreasuryStatus {
 }
 
 impl TreasuryStatus {
+    pub const ALL: [TreasuryStatus; 3] = [
+        TreasuryStatus::Pending,
+        TreasuryStatus::Paid,
+        TreasuryStatus::Rejected,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TreasuryStatus::Pending => "pending",
@@ -50,16 +56,7 @@ impl TreasuryStatus {
 impl std::str::FromStr for TreasuryStatus {
     type Err = DomainError;
     fn from_str(text: &str) -> DomainResult<TreasuryStatus> {
-        match text {
-            "pending" => Ok(TreasuryStatus::Pending),
-            "paid" => Ok(TreasuryStatus::Paid),
-            "rejected" => Ok(TreasuryStatus::Rejected),
-            other => Err(DomainError::invalid(format!(
-                "unknown status {other:?}: use pending, paid or rejected"
-            ))
-            .field("status")
-            .value(other)),
-        }
+        parse_status(&TreasuryStatus::ALL, TreasuryStatus::as_str, text)
     }
 }
 

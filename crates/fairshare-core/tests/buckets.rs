@@ -3,21 +3,18 @@
 //! (The scenario runner plays them too: forecast.json and phantom.json.)
 
 use fairshare_core::{
-    Bucket, Command, Ctx, Date, DomainError, ErrorKind, OPERATOR, Outcome, PercentOf, Plan, Role,
-    State, format_amount,
+    Bucket, Command, ErrorKind, OPERATOR, Outcome, PercentOf, Role, format_amount,
 };
 
-struct Book {
-    state: State,
-}
+mod common;
+
+use common::{Book, pairs};
 
 impl Book {
     /// ana (custodian), bob and cy (affiliates) on project `p` (CAD); bob 2 h and cy 1 h of
     /// dev at 40.00.
     fn new() -> Book {
-        let mut book = Book {
-            state: State::new(),
-        };
+        let mut book = Book::on("2026-11-21");
         for (handle, role) in [
             ("ana", Role::Custodian),
             ("bob", Role::Affiliate),
@@ -32,55 +29,6 @@ impl Book {
         book
     }
 
-    fn ctx(&self, actor: &str) -> Ctx {
-        Ctx::new(
-            self.state.head() + 1,
-            actor,
-            Date::parse("2026-11-21").unwrap(),
-        )
-    }
-
-    /// Executes `command`; a refusal must leave the state as it was.
-    fn run(&mut self, actor: &str, command: Command) -> Result<Outcome, DomainError> {
-        let ctx = self.ctx(actor);
-        let before = self.state.clone();
-        let result = self.state.execute(&ctx, &command);
-        if result.is_err() {
-            assert_eq!(self.state, before, "a refused {} changed", command.op());
-        }
-        result
-    }
-
-    fn ok(&mut self, actor: &str, command: Command) -> Outcome {
-        let op = command.op();
-        self.run(actor, command)
-            .unwrap_or_else(|e| panic!("{op}: {e}"))
-    }
-
-    fn plan(&mut self, buckets: Vec<Bucket>) -> Result<Outcome, DomainError> {
-        self.run(
-            OPERATOR,
-            Command::SetPlan {
-                project: "p".into(),
-                plan: Plan { buckets },
-            },
-        )
-    }
-
-    /// What each account received from the distribution `outcome` recorded.
-    fn payouts(&self, outcome: &Outcome) -> Vec<(String, String)> {
-        let Outcome::Distributed { id, .. } = outcome else {
-            panic!("not a distribution: {outcome:?}")
-        };
-        self.state
-            .distribution(*id)
-            .unwrap()
-            .payouts()
-            .into_iter()
-            .map(|(name, amount)| (name.to_string(), format_amount(amount, 2)))
-            .collect()
-    }
-
     fn balance(&self, account: &str) -> String {
         format_amount(self.state.ledger().balance(account, "CAD"), 2)
     }
@@ -90,13 +38,6 @@ fn bank(until: &str) -> Bucket {
     Bucket::Bank {
         until: until.into(),
     }
-}
-
-fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-    expected
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
 }
 
 fn release() -> Command {

@@ -1,62 +1,35 @@
 //! Valuation and value-equation rules of DOMAIN.md, each pinned with exact amounts.
 
 use fairshare_core::{
-    Bucket, Command, Ctx, Date, DomainError, Filter, Kind, OPERATOR, Outcome, PercentOf, Plan,
-    Role, State, Status, format_amount,
+    Bucket, Command, Date, Filter, Kind, OPERATOR, Outcome, PercentOf, Role, Status,
 };
 
-struct Book {
-    state: State,
-    date: Date,
-}
+mod common;
+
+use common::{Book, pairs};
 
 impl Book {
+    /// ana (custodian), bob and cy (affiliates), obs (observer), on 2026-01-01.
     fn new() -> Book {
-        let mut book = Book {
-            state: State::new(),
-            date: Date::parse("2026-01-01").unwrap(),
-        };
+        let mut book = Book::on("2026-01-01");
         for (handle, role) in [
             ("ana", Role::Custodian),
             ("bob", Role::Affiliate),
             ("cy", Role::Affiliate),
             ("obs", Role::Observer),
         ] {
-            book.ok(
-                OPERATOR,
-                Command::AddAgent {
-                    handle: handle.into(),
-                    name: None,
-                    role,
-                },
-            );
+            book.ok(OPERATOR, Command::add_agent(handle, role));
         }
         book
     }
 
+    /// Project `p` in CAD requiring `approvals`, dev work at 40.00.
     fn project(&mut self, approvals: u32) {
         self.ok(
             OPERATOR,
-            Command::AddProject {
-                slug: "p".into(),
-                name: None,
-                currency: "CAD".into(),
-                exponent: 2,
-                approvals,
-            },
+            Command::add_project_approving("p", "CAD", 2, approvals),
         );
         self.ok(OPERATOR, Command::set_rate("p", "dev", "40.00"));
-    }
-
-    fn run(&mut self, actor: &str, command: Command) -> Result<Outcome, DomainError> {
-        let ctx = Ctx::new(self.state.head() + 1, actor, self.date);
-        self.state.execute(&ctx, &command)
-    }
-
-    fn ok(&mut self, actor: &str, command: Command) -> Outcome {
-        let op = command.op();
-        self.run(actor, command)
-            .unwrap_or_else(|e| panic!("{op}: {e}"))
     }
 
     fn work(&mut self, agent: &str, hours: &str, date: Option<&str>) -> Outcome {
@@ -64,32 +37,8 @@ impl Book {
     }
 
     fn revenue(&mut self, amount: &str) -> Vec<(String, String)> {
-        let Outcome::Distributed { id, .. } = self.ok(
-            OPERATOR,
-            Command::Revenue {
-                project: "p".into(),
-                amount: amount.into(),
-                from: None,
-            },
-        ) else {
-            panic!("not a distribution")
-        };
-        let distribution = self.state.distribution(id).unwrap();
-        distribution
-            .payouts()
-            .into_iter()
-            .map(|(name, amount)| (name.to_string(), format_amount(amount, 2)))
-            .collect()
-    }
-
-    fn plan(&mut self, buckets: Vec<Bucket>) -> Result<Outcome, DomainError> {
-        self.run(
-            OPERATOR,
-            Command::SetPlan {
-                project: "p".into(),
-                plan: Plan { buckets },
-            },
-        )
+        let outcome = self.ok(OPERATOR, Command::revenue("p", amount));
+        self.payouts(&outcome)
     }
 
     fn values(&self, filter: &Filter) -> Vec<(String, String)> {
@@ -124,13 +73,6 @@ fn log(
         gift: false,
         reimbursable: false,
     }
-}
-
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
 }
 
 #[test]

@@ -202,24 +202,32 @@ mod tests {
     #[test]
     fn maps_names_reversibly() {
         let map = |class, name| journal_account(class, name).unwrap();
-        assert_eq!(map(AccountClass::Outside, "outside"), "Equity:Outside");
-        assert_eq!(map(AccountClass::Exchange, "exchange"), "Equity:Exchange");
-        assert_eq!(
-            map(AccountClass::Agent, "abran"),
-            "Assets:Fairshare:Agents:Abran"
-        );
-        assert_eq!(
-            map(AccountClass::Agent, "coop_bank"),
-            "Assets:Fairshare:Agents:CoopUbank"
-        );
-        assert_eq!(
-            map(AccountClass::Virtual, "forillon-unallocated"),
-            "Assets:Fairshare:Accounts:Forillon-unallocated"
-        );
-        assert_eq!(
-            map(AccountClass::Project, "42x"),
-            "Assets:Fairshare:Projects:42x"
-        );
+        for (class, name, account) in [
+            (AccountClass::Outside, "outside", "Equity:Outside"),
+            (AccountClass::Exchange, "exchange", "Equity:Exchange"),
+            (
+                AccountClass::Agent,
+                "abran",
+                "Assets:Fairshare:Agents:Abran",
+            ),
+            (
+                AccountClass::Agent,
+                "coop_bank",
+                "Assets:Fairshare:Agents:CoopUbank",
+            ),
+            (
+                AccountClass::Virtual,
+                "forillon-unallocated",
+                "Assets:Fairshare:Accounts:Forillon-unallocated",
+            ),
+            (
+                AccountClass::Project,
+                "42x",
+                "Assets:Fairshare:Projects:42x",
+            ),
+        ] {
+            assert_eq!(map(class, name), account, "{name}");
+        }
         // `a_b` and `aub` stay apart: only an escaped `_` is upper case past the start.
         assert_ne!(
             map(AccountClass::Agent, "a_b"),

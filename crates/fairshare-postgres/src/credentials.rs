@@ -194,13 +194,7 @@ impl CredentialStore for PostgresCredentials {
                 }
                 Err(e) => return Err(backend("add an API key to", &self.location, &e)),
             }
-            return Ok(ApiKey {
-                id,
-                agent: key.agent.to_owned(),
-                created_at: key.created_at.to_owned(),
-                expires_at: key.expires_at.map(str::to_owned),
-                revoked_at: None,
-            });
+            return Ok(key.stored());
         }
     }
 

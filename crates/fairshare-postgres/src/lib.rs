@@ -19,7 +19,7 @@ mod webhooks;
 pub use credentials::PostgresCredentials;
 
 use fairshare_store::{
-    AppendAll, EventRow, SNAPSHOTS_KEPT, Store, StoreError, StoreResult, check_append,
+    AppendAll, EventRow, SNAPSHOTS_KEPT, Store, StoreError, StoreResult, check_append, sql_int,
 };
 use postgres::error::SqlState;
 use postgres::types::ToSql;
@@ -217,9 +217,8 @@ impl PostgresStore {
         // Stop at the head seen now: committed events form a contiguous prefix that never
         // changes, so paging by seq up to `end` reads one consistent log without holding a
         // transaction (or all rows) open.
-        let end = i64::try_from(Self::head_in(&mut self.client, &head_stmt, &self.location)?)
-            .unwrap_or(i64::MAX);
-        let mut last = i64::try_from(after).unwrap_or(i64::MAX);
+        let end = sql_int(Self::head_in(&mut self.client, &head_stmt, &self.location)?);
+        let mut last = sql_int(after);
         while last < end {
             let rows = self.client.query(&scan_stmt, &[&last, &end, &SCAN_PAGE])?;
             let fetched = rows.len();
@@ -407,7 +406,7 @@ impl Store for PostgresStore {
     /// Several servers on one book may write one at once: a lost race on creating the table
     /// is tried again, and the last of two snapshots at one event is kept.
     fn put_snapshot(&mut self, seq: u64, bytes: &[u8]) -> StoreResult<()> {
-        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        let seq = sql_int(seq);
         let mut attempt = 1;
         loop {
             match self.try_put_snapshot(seq, bytes) {
@@ -427,7 +426,7 @@ impl Store for PostgresStore {
         if !table.get::<_, bool>(0) {
             return Ok(None);
         }
-        let at_most = i64::try_from(at_most).unwrap_or(i64::MAX);
+        let at_most = sql_int(at_most);
         let row = self
             .client
             .query_opt(

@@ -2,6 +2,7 @@
 //! their connection (tables of the credentials' migration 2).
 
 use fairshare_store::credentials::{CredentialResult, check_time};
+use fairshare_store::sql_int;
 use fairshare_store::webhooks::{
     Attempt, DELIVERIES_KEPT, Delivery, NewWebhook, WEBHOOKS_MAX, Webhook, WebhookStore,
     check_attempt, check_reason, join_kinds, split_kinds, too_many_webhooks, unknown_webhook,
@@ -14,11 +15,6 @@ use crate::credentials::{PostgresCredentials, backend};
 const HOOK_COLUMNS: &str = "id, url, events, secret, created_by, created_at, cursor, failures, \
                             failing_since, paused_at, pause_reason";
 
-/// PostgreSQL integers are signed: ids and sequence numbers beyond `i64::MAX` never occur.
-fn int(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
 /// The webhook `id` through any client (a transaction too), or NotFound.
 fn find_hook(
     client: &mut impl GenericClient,
@@ -28,7 +24,7 @@ fn find_hook(
     client
         .query_opt(
             &format!("SELECT {HOOK_COLUMNS} FROM fs_webhooks WHERE id = $1"),
-            &[&int(id)],
+            &[&sql_int(id)],
         )
         .and_then(|row| row.as_ref().map(webhook).transpose())
         .map_err(|e| backend("read a webhook from", location, &e))?
@@ -56,14 +52,14 @@ impl PostgresCredentials {
 
     /// Records an attempt in one transaction; `Ok(None)`: no such webhook.
     fn try_record(&mut self, attempt: &Attempt<'_>) -> Result<Option<()>, postgres::Error> {
-        let id = int(attempt.webhook);
+        let id = sql_int(attempt.webhook);
         let mut tx = self.client.transaction()?;
         // The row lock orders concurrent recorders of one webhook (their `n` below).
         let moved = if attempt.delivered {
             tx.execute(
                 "UPDATE fs_webhooks SET cursor = greatest(cursor, $2), failures = 0, \
                  failing_since = NULL WHERE id = $1",
-                &[&id, &int(attempt.seq)],
+                &[&id, &sql_int(attempt.seq)],
             )?
         } else {
             tx.execute(
@@ -90,7 +86,7 @@ impl PostgresCredentials {
             &[
                 &id,
                 &n,
-                &int(attempt.seq),
+                &sql_int(attempt.seq),
                 &number,
                 &attempt.at,
                 &status,
@@ -100,7 +96,7 @@ impl PostgresCredentials {
         )?;
         tx.execute(
             "DELETE FROM fs_webhook_deliveries WHERE webhook = $1 AND n <= $2",
-            &[&id, &(n - int(DELIVERIES_KEPT as u64))],
+            &[&id, &(n - sql_int(DELIVERIES_KEPT as u64))],
         )?;
         tx.commit()?;
         Ok(Some(()))
@@ -133,7 +129,7 @@ impl WebhookStore for PostgresCredentials {
                     &hook.secret,
                     &hook.created_by,
                     &hook.created_at,
-                    &int(hook.cursor),
+                    &sql_int(hook.cursor),
                 ],
             )
             .and_then(|row| row.try_get(0))
@@ -164,10 +160,10 @@ impl WebhookStore for PostgresCredentials {
         let hook = find_hook(&mut tx, id, &location)?;
         tx.execute(
             "DELETE FROM fs_webhook_deliveries WHERE webhook = $1",
-            &[&int(id)],
+            &[&sql_int(id)],
         )
         .map_err(fail)?;
-        tx.execute("DELETE FROM fs_webhooks WHERE id = $1", &[&int(id)])
+        tx.execute("DELETE FROM fs_webhooks WHERE id = $1", &[&sql_int(id)])
             .map_err(fail)?;
         tx.commit().map_err(fail)?;
         Ok(hook)
@@ -186,7 +182,7 @@ impl WebhookStore for PostgresCredentials {
         self.update_hook(
             id,
             "UPDATE fs_webhooks SET cursor = greatest(cursor, $2) WHERE id = $1",
-            &[&int(id), &int(seq)],
+            &[&sql_int(id), &sql_int(seq)],
             "move a webhook's cursor in",
         )
     }
@@ -198,7 +194,7 @@ impl WebhookStore for PostgresCredentials {
             id,
             "UPDATE fs_webhooks SET pause_reason = CASE WHEN paused_at IS NULL THEN $3 \
              ELSE pause_reason END, paused_at = coalesce(paused_at, $2) WHERE id = $1",
-            &[&int(id), &at, &reason],
+            &[&sql_int(id), &at, &reason],
             "pause a webhook in",
         )
     }
@@ -208,19 +204,19 @@ impl WebhookStore for PostgresCredentials {
             id,
             "UPDATE fs_webhooks SET paused_at = NULL, pause_reason = NULL, failures = 0, \
              failing_since = NULL WHERE id = $1",
-            &[&int(id)],
+            &[&sql_int(id)],
             "resume a webhook in",
         )
     }
 
     fn deliveries(&mut self, id: u64, limit: usize) -> CredentialResult<Vec<Delivery>> {
         find_hook(&mut self.client, id, &self.location)?;
-        let limit = int(limit.min(DELIVERIES_KEPT) as u64);
+        let limit = sql_int(limit.min(DELIVERIES_KEPT) as u64);
         self.client
             .query(
                 "SELECT seq, attempt, at, status, error, delivered FROM fs_webhook_deliveries \
                  WHERE webhook = $1 ORDER BY n DESC LIMIT $2",
-                &[&int(id), &limit],
+                &[&sql_int(id), &limit],
             )
             .and_then(|rows| rows.iter().map(delivery).collect())
             .map_err(|e| backend("read the deliveries in", &self.location, &e))

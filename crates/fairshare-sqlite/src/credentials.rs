@@ -178,13 +178,7 @@ impl CredentialStore for SqliteCredentials {
             }
         })?;
         tx.commit().map_err(fail)?;
-        Ok(ApiKey {
-            id,
-            agent: key.agent.to_owned(),
-            created_at: key.created_at.to_owned(),
-            expires_at: key.expires_at.map(str::to_owned),
-            revoked_at: None,
-        })
+        Ok(key.stored())
     }
 
     fn find_active_api_key(

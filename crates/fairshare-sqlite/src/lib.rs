@@ -25,6 +25,7 @@ pub use credentials::SqliteCredentials;
 
 use fairshare_store::{
     AppendAll, EventRow, LentRow, SNAPSHOTS_KEPT, Store, StoreError, StoreResult, check_append,
+    sql_int,
 };
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params,
@@ -318,7 +319,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let err = |e| fail("scan", &self.path, e);
         // Past i64::MAX there is nothing to visit; clamping keeps the query valid.
-        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let after = sql_int(after);
         let mut stmt = self.conn.prepare_cached(SELECT_AFTER).map_err(err)?;
         // One statement = one read snapshot; rows are decoded one at a time (streaming), each
         // lent straight from SQLite's buffers.
@@ -371,7 +372,7 @@ impl Store for SqliteStore {
                 path.display()
             )));
         }
-        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        let seq = sql_int(seq);
         let _turn = self.gate.enter();
         let tx = self
             .conn
@@ -408,7 +409,7 @@ impl Store for SqliteStore {
         if table.is_none() {
             return Ok(None);
         }
-        let at_most = i64::try_from(at_most).unwrap_or(i64::MAX);
+        let at_most = sql_int(at_most);
         let found: Option<(i64, Vec<u8>)> = self
             .conn
             .query_row(

@@ -2,6 +2,7 @@
 //! connection (tables of the credentials' migration 2).
 
 use fairshare_store::credentials::{CredentialResult, check_time};
+use fairshare_store::sql_int;
 use fairshare_store::webhooks::{
     Attempt, DELIVERIES_KEPT, Delivery, NewWebhook, WEBHOOKS_MAX, Webhook, WebhookStore,
     check_attempt, check_reason, join_kinds, split_kinds, too_many_webhooks, unknown_webhook,
@@ -12,11 +13,6 @@ use crate::credentials::{SqliteCredentials, backend};
 
 const HOOK_COLUMNS: &str = "id, url, events, secret, created_by, created_at, cursor, failures, \
                             failing_since, paused_at, pause_reason";
-
-/// SQLite integers are signed: ids and sequence numbers beyond `i64::MAX` never occur.
-fn int(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
 
 impl SqliteCredentials {
     fn hook_fail<'a>(
@@ -32,7 +28,7 @@ impl SqliteCredentials {
             .prepare_cached(&format!(
                 "SELECT {HOOK_COLUMNS} FROM fs_webhooks WHERE id = ?1"
             ))
-            .and_then(|mut stmt| stmt.query_row([int(id)], webhook).optional())
+            .and_then(|mut stmt| stmt.query_row([sql_int(id)], webhook).optional())
             .map_err(self.hook_fail("read a webhook from"))?
             .ok_or_else(|| unknown_webhook(id))
     }
@@ -80,7 +76,7 @@ impl SqliteCredentials {
 
     /// Records an attempt (see [`WebhookStore::record_attempt`]), checked.
     fn record(&mut self, attempt: &Attempt<'_>) -> CredentialResult<Webhook> {
-        let id = int(attempt.webhook);
+        let id = sql_int(attempt.webhook);
         let path = &self.path;
         let fail = |e| backend("record a delivery in", path, e);
         let tx = self
@@ -91,7 +87,7 @@ impl SqliteCredentials {
             tx.execute(
                 "UPDATE fs_webhooks SET cursor = max(cursor, ?2), failures = 0, \
                  failing_since = NULL WHERE id = ?1",
-                params![id, int(attempt.seq)],
+                params![id, sql_int(attempt.seq)],
             )
         } else {
             tx.execute(
@@ -118,7 +114,7 @@ impl SqliteCredentials {
             params![
                 id,
                 n,
-                int(attempt.seq),
+                sql_int(attempt.seq),
                 attempt.attempt,
                 attempt.at,
                 attempt.status,
@@ -129,7 +125,7 @@ impl SqliteCredentials {
         .map_err(fail)?;
         tx.execute(
             "DELETE FROM fs_webhook_deliveries WHERE webhook = ?1 AND n <= ?2",
-            params![id, n - int(DELIVERIES_KEPT as u64)],
+            params![id, n - sql_int(DELIVERIES_KEPT as u64)],
         )
         .map_err(fail)?;
         tx.commit().map_err(fail)?;
@@ -162,7 +158,7 @@ impl WebhookStore for SqliteCredentials {
                 hook.secret,
                 hook.created_by,
                 hook.created_at,
-                int(hook.cursor)
+                sql_int(hook.cursor)
             ],
         )
         .map_err(fail)?;
@@ -194,11 +190,11 @@ impl WebhookStore for SqliteCredentials {
         let tx = self.conn.transaction().map_err(fail)?;
         tx.execute(
             "DELETE FROM fs_webhook_deliveries WHERE webhook = ?1",
-            [int(id)],
+            [sql_int(id)],
         )
         .map_err(fail)?;
         if tx
-            .execute("DELETE FROM fs_webhooks WHERE id = ?1", [int(id)])
+            .execute("DELETE FROM fs_webhooks WHERE id = ?1", [sql_int(id)])
             .map_err(fail)?
             == 0
         {
@@ -218,7 +214,7 @@ impl WebhookStore for SqliteCredentials {
             hooks.update_hook(
                 id,
                 "UPDATE fs_webhooks SET cursor = max(cursor, ?2) WHERE id = ?1",
-                &[&int(id), &int(seq)],
+                &[&sql_int(id), &sql_int(seq)],
                 "move a webhook's cursor in",
             )
         })
@@ -231,7 +227,7 @@ impl WebhookStore for SqliteCredentials {
             id,
             "UPDATE fs_webhooks SET pause_reason = CASE WHEN paused_at IS NULL THEN ?3 \
              ELSE pause_reason END, paused_at = coalesce(paused_at, ?2) WHERE id = ?1",
-            &[&int(id), &at, &reason],
+            &[&sql_int(id), &at, &reason],
             "pause a webhook in",
         )
     }
@@ -241,21 +237,21 @@ impl WebhookStore for SqliteCredentials {
             id,
             "UPDATE fs_webhooks SET paused_at = NULL, pause_reason = NULL, failures = 0, \
              failing_since = NULL WHERE id = ?1",
-            &[&int(id)],
+            &[&sql_int(id)],
             "resume a webhook in",
         )
     }
 
     fn deliveries(&mut self, id: u64, limit: usize) -> CredentialResult<Vec<Delivery>> {
         self.find_hook(id)?;
-        let limit = int(limit.min(DELIVERIES_KEPT) as u64);
+        let limit = sql_int(limit.min(DELIVERIES_KEPT) as u64);
         self.conn
             .prepare_cached(
                 "SELECT seq, attempt, at, status, error, delivered FROM fs_webhook_deliveries \
                  WHERE webhook = ?1 ORDER BY n DESC LIMIT ?2",
             )
             .and_then(|mut stmt| {
-                stmt.query_map(params![int(id), limit], |r| {
+                stmt.query_map(params![sql_int(id), limit], |r| {
                     Ok(Delivery {
                         seq: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
                         attempt: r.get(1)?,

@@ -379,12 +379,8 @@ pub fn taken_seq_conflicts(make: &mut Factory<'_>) {
     let rows = sample_rows(1, 3);
     ok(s.append(&rows), "append 1..=3");
     for first in [1u64, 2, 3] {
-        let err = s.append(&sample_rows(first, 2)).err();
-        assert!(
-            matches!(err, Some(StoreError::Conflict(_))),
-            "append starting at taken seq {first} must be Conflict, got {err:?}"
-        );
-        assert_unchanged(&mut *s, &rows);
+        let why = format!("append starting at taken seq {first}");
+        assert_conflict(&mut *s, &sample_rows(first, 2), &rows, &why);
     }
     ok(s.append(&sample_rows(4, 1)), "append 4 after the conflicts");
 }
@@ -399,12 +395,8 @@ pub fn batch_conflict_is_atomic(make: &mut Factory<'_>) {
         sample_row(4, None),
         sample_row(5, Some("a")),
     ];
-    let err = s.append(&batch).err();
-    assert!(
-        matches!(err, Some(StoreError::Conflict(_))),
-        "batch whose 3rd row reuses key \"a\" must be Conflict, got {err:?}"
-    );
-    assert_unchanged(&mut *s, &rows);
+    let why = "batch whose 3rd row reuses key \"a\"";
+    assert_conflict(&mut *s, &batch, &rows, why);
     // Key "c" was not kept by the failed batch.
     ok(
         s.append(&[sample_row(3, Some("c"))]),
@@ -422,12 +414,8 @@ pub fn duplicate_idempotency_key(make: &mut Factory<'_>) {
     ];
     ok(s.append(&rows), "append 1..=3");
     for key in ["key-1", ""] {
-        let err = s.append(&[sample_row(4, Some(key))]).err();
-        assert!(
-            matches!(err, Some(StoreError::Conflict(_))),
-            "reusing idempotency key {key:?} must be Conflict, got {err:?}"
-        );
-        assert_unchanged(&mut *s, &rows);
+        let why = format!("reusing idempotency key {key:?}");
+        assert_conflict(&mut *s, &[sample_row(4, Some(key))], &rows, &why);
     }
     ok(
         s.append(&[sample_row(4, Some("KEY-1"))]),
@@ -440,12 +428,7 @@ pub fn duplicate_idempotency_key(make: &mut Factory<'_>) {
 pub fn duplicate_key_within_batch(make: &mut Factory<'_>) {
     let mut s = make();
     let batch = vec![sample_row(1, Some("same")), sample_row(2, Some("same"))];
-    let err = s.append(&batch).err();
-    assert!(
-        matches!(err, Some(StoreError::Conflict(_))),
-        "a batch reusing its own key must be Conflict, got {err:?}"
-    );
-    assert_unchanged(&mut *s, &[]);
+    assert_conflict(&mut *s, &batch, &[], "a batch reusing its own key");
 }
 
 /// Many rows with no idempotency key (NULLs never collide).
@@ -785,50 +768,59 @@ fn assert_unchanged(s: &mut dyn Store, rows: &[EventRow]) {
     assert_eq!(collect(s, 0), rows, "a refused append must write nothing");
 }
 
+/// Appending `batch` must be refused as `Conflict` (`why`: what the batch does wrong) and
+/// leave exactly `rows`.
+fn assert_conflict(s: &mut dyn Store, batch: &[EventRow], rows: &[EventRow], why: &str) {
+    let err = s.append(batch).err();
+    assert!(
+        matches!(err, Some(StoreError::Conflict(_))),
+        "{why} must be Conflict, got {err:?}"
+    );
+    assert_unchanged(s, rows);
+}
+
 fn assert_rows_eq(got: &EventRow, want: &EventRow) {
-    if got != want {
-        // Avoid dumping a 1 MiB body: name the differing fields.
-        let mut diff = Vec::new();
-        let mut field = |name: &str, g: &dyn Debug, w: &dyn Debug, same: bool| {
-            if !same {
-                let g = format!("{g:?}");
-                let w = format!("{w:?}");
-                diff.push(format!(
-                    "{name}: got {} want {}",
-                    truncate(&g),
-                    truncate(&w)
-                ));
-            }
-        };
-        field("seq", &got.seq, &want.seq, got.seq == want.seq);
-        field(
-            "recorded_at",
-            &got.recorded_at,
-            &want.recorded_at,
-            got.recorded_at == want.recorded_at,
-        );
-        field("actor", &got.actor, &want.actor, got.actor == want.actor);
-        field(
-            "idempotency_key",
-            &got.idempotency_key,
-            &want.idempotency_key,
-            got.idempotency_key == want.idempotency_key,
-        );
-        field(
-            "payload_hash",
-            &got.payload_hash,
-            &want.payload_hash,
-            got.payload_hash == want.payload_hash,
-        );
-        field("body", &got.body, &want.body, got.body == want.body);
-        field(
-            "prev_hash",
-            &got.prev_hash,
-            &want.prev_hash,
-            got.prev_hash == want.prev_hash,
-        );
-        field("hash", &got.hash, &want.hash, got.hash == want.hash);
-        panic!("row {} did not round-trip: {}", want.seq, diff.join("; "));
+    if got == want {
+        return;
+    }
+    // Avoid dumping a 1 MiB body: name the differing fields.
+    let mut diff = RowDiff {
+        got,
+        want,
+        fields: Vec::new(),
+    };
+    diff.field("seq", |r| &r.seq);
+    diff.field("recorded_at", |r| &r.recorded_at);
+    diff.field("actor", |r| &r.actor);
+    diff.field("idempotency_key", |r| &r.idempotency_key);
+    diff.field("payload_hash", |r| &r.payload_hash);
+    diff.field("body", |r| &r.body);
+    diff.field("prev_hash", |r| &r.prev_hash);
+    diff.field("hash", |r| &r.hash);
+    panic!(
+        "row {} did not round-trip: {}",
+        want.seq,
+        diff.fields.join("; ")
+    );
+}
+
+/// The fields in which two rows differ, each side truncated.
+struct RowDiff<'a> {
+    got: &'a EventRow,
+    want: &'a EventRow,
+    fields: Vec<String>,
+}
+
+impl RowDiff<'_> {
+    fn field<T: PartialEq + Debug>(&mut self, name: &str, part: fn(&EventRow) -> &T) {
+        let (got, want) = (part(self.got), part(self.want));
+        if got != want {
+            self.fields.push(format!(
+                "{name}: got {} want {}",
+                truncate(&format!("{got:?}")),
+                truncate(&format!("{want:?}"))
+            ));
+        }
     }
 }
 

@@ -116,6 +116,17 @@ impl NewApiKey<'_> {
     pub fn id(&self) -> String {
         api_key_id(self.key_hash)
     }
+
+    /// The key as a store answers it once added: its id, not revoked.
+    pub fn stored(&self) -> ApiKey {
+        ApiKey {
+            id: self.id(),
+            agent: self.agent.to_owned(),
+            created_at: self.created_at.to_owned(),
+            expires_at: self.expires_at.map(str::to_owned),
+            revoked_at: None,
+        }
+    }
 }
 
 /// A stored API key, without its hash.

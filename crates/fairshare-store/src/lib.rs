@@ -206,6 +206,12 @@ impl Store for RowsStore<'_> {
     }
 }
 
+/// A sequence number, count or id as the signed 64-bit integer SQL stores hold: past
+/// `i64::MAX` (which no book reaches) it saturates, so a query bound stays valid.
+pub fn sql_int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// Checks a batch against the current `head`, for backends to call inside their write
 /// transaction: the rows must be contiguous and start at `head + 1`.
 ///

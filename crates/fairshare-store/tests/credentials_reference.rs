@@ -42,13 +42,7 @@ impl CredentialStore for Reference {
         if live >= API_KEYS_PER_AGENT_MAX {
             return Err(CredentialError::too_many_keys(key.agent, live as u64));
         }
-        let record = ApiKey {
-            id,
-            agent: key.agent.into(),
-            created_at: key.created_at.into(),
-            expires_at: key.expires_at.map(str::to_owned),
-            revoked_at: None,
-        };
+        let record = key.stored();
         book.keys.insert(key.key_hash.into(), record.clone());
         Ok(record)
     }

@@ -6,13 +6,11 @@ use crate::test_book::Book;
 /// ana is a custodian, bea an affiliate, olga an observer.
 fn network() -> Book {
     let mut book = Book::new();
-    for (handle, role) in [
+    book.add_agents(&[
         ("ana", Role::Custodian),
         ("bea", Role::Affiliate),
         ("olga", Role::Observer),
-    ] {
-        done(&mut book, OPERATOR, Command::add_agent(handle, role));
-    }
+    ]);
     book
 }
 

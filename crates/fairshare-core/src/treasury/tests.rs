@@ -1,6 +1,6 @@
 use super::*;
 use crate::error::ErrorKind;
-use crate::model::{Bucket, OPERATOR, PercentOf, Plan};
+use crate::model::{Bucket, OPERATOR, Plan};
 use crate::test_book::Book;
 
 fn project(slug: &str, currency: &str, approvals: u32) -> Command {
@@ -10,42 +10,10 @@ fn project(slug: &str, currency: &str, approvals: u32) -> Command {
 /// The lab of treasury.json after its first revenue: cleo 1533.33, dev 766.67, maintenance
 /// 200.00 CAD; and a USD project `us` whose revenue of 100.00 sits in `us-unallocated`.
 fn lab() -> Book {
-    let mut book = Book::new();
-    for (handle, role) in [
-        ("ana", Role::Custodian),
-        ("ben", Role::Custodian),
-        ("cleo", Role::Affiliate),
-        ("dev", Role::Affiliate),
-        ("olga", Role::Observer),
-    ] {
-        book.ok(OPERATOR, Command::add_agent(handle, role));
-    }
-    book.ok(OPERATOR, project("lab", "CAD", 0));
-    for (category, rate) in [("assembly", "30.00"), ("design", "50.00")] {
-        book.ok(OPERATOR, Command::set_rate("lab", category, rate));
-    }
-    for (who, category, hours) in [("cleo", "assembly", "20"), ("dev", "design", "6")] {
-        book.ok(OPERATOR, Command::log_work("lab", who, category, hours));
-    }
-    book.ok(
-        OPERATOR,
-        Command::SetPlan {
-            project: "lab".into(),
-            plan: Plan {
-                buckets: vec![
-                    Bucket::Percent {
-                        percent: "8".parse().unwrap(),
-                        of: PercentOf::Gross,
-                        to: "maintenance".into(),
-                    },
-                    Bucket::all_contributors(),
-                ],
-            },
-        },
-    );
-    book.ok(OPERATOR, Command::revenue("lab", "2500.00"));
-    book.ok(OPERATOR, project("us", "USD", 2));
-    book.ok(OPERATOR, Command::revenue("us", "100.00"));
+    let mut book = Book::lab(0);
+    book.op(Command::revenue("lab", "2500.00"));
+    book.op(project("us", "USD", 2));
+    book.op(Command::revenue("us", "100.00"));
     assert_eq!(book.balance("cleo", "CAD"), "1533.33");
     assert_eq!(book.balance("dev", "CAD"), "766.67");
     assert_eq!(book.balance("maintenance", "CAD"), "200.00");
