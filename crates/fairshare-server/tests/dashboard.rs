@@ -10,7 +10,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::browser::{Browser, browse};
-use common::web::{PASSWORD, csrf_in, http, log_in, page_of, post_from, set_cookie, text_of};
+use common::web::{PASSWORD, csrf_in, http, log_in, page_of, post_from, post_login, text_of};
 use common::{TestBook, TestServer};
 use fairshare_core::{Command, Date, Kind, Role};
 use fantoccini::Locator;
@@ -571,22 +571,7 @@ fn csrf_is_checked(book: &TestBook) {
         .expect("post");
     assert_eq!(answer.status(), 403);
     // A wrong password.
-    let page = http()
-        .get(format!("{base}/login"))
-        .send()
-        .expect("login page");
-    let login_cookie = set_cookie(&page, "fs_login").expect("login cookie");
-    let token = csrf_in(&page.text().expect("html"));
-    let answer = http()
-        .post(format!("{base}/login"))
-        .header("cookie", login_cookie)
-        .form(&[
-            ("csrf", token.as_str()),
-            ("handle", "abran"),
-            ("password", "wrong one!"),
-        ])
-        .send()
-        .expect("post");
+    let answer = post_login(base, "abran", "wrong one!");
     assert_eq!(answer.status(), 401);
 
     let session = log_in(base, "abran");

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod login_form;
 pub mod web;
 
 use std::collections::BTreeMap;
