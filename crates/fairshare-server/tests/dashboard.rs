@@ -544,9 +544,7 @@ fn a_custodian_sets_the_approvals_from_the_project_page() {
 
 #[test]
 fn every_post_needs_the_session_csrf_token() {
-    for book in TestBook::all("every_post_needs_the_session_csrf_token") {
-        csrf_is_checked(&book);
-    }
+    TestBook::each("every_post_needs_the_session_csrf_token", csrf_is_checked);
 }
 
 fn csrf_is_checked(book: &TestBook) {

@@ -84,6 +84,14 @@ impl TestBook {
         books
     }
 
+    /// Runs `story` on each of [`TestBook::all`], printing which backend it runs on.
+    pub fn each(test: &str, story: impl Fn(&TestBook)) {
+        for book in TestBook::all(test) {
+            println!("{test} on {}", book.backend);
+            story(&book);
+        }
+    }
+
     /// Runs commands as the operator (the local custodian), outside any server.
     pub fn setup(&self, commands: Vec<Command>) {
         self.setup_as(OPERATOR, AT, commands);
