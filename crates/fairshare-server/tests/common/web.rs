@@ -39,6 +39,14 @@ pub fn text_of(html: &str, id: &str) -> String {
         .to_string()
 }
 
+/// A form's refusal: the page again with `status`, and the refusal's words in the element
+/// `error_id` beside its field.
+#[track_caller]
+pub fn refusal(answer: reqwest::blocking::Response, status: u16, error_id: &str) -> String {
+    assert_eq!(answer.status(), status);
+    text_of(&answer.text().expect("html"), error_id)
+}
+
 /// Posts `fields` to `action` with the CSRF token of `page` (as seen with `session`).
 pub fn post_from(
     base: &str,
