@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Env, NOW, amounts, stderr, stdout};
+use common::{Env, FORILLON_REVENUE, NOW, amounts, stderr, stdout};
 use serde_json::{Value, json};
 
 /// The forillon contract of DOMAIN.md up to its plan, with an observer on the side.
@@ -65,16 +65,7 @@ fn a_revenue_preview_prints_the_statement_that_follows_and_records_nothing() {
     let env = Env::empty();
     forillon(&env);
     let before = env.export();
-    let revenue = [
-        "revenue",
-        "forillon",
-        "12000.00",
-        "--key",
-        "parks-contract-1",
-        "--from",
-        "Parks Canada",
-    ];
-    let preview_args = [&revenue[..], &["--preview"]].concat();
+    let preview_args = [&FORILLON_REVENUE[..], &["--preview"]].concat();
     let preview = env.json(&preview_args);
     assert_eq!(
         preview,
@@ -115,7 +106,7 @@ fn a_revenue_preview_prints_the_statement_that_follows_and_records_nothing() {
     // Nothing recorded, the key not used: the export is byte-identical.
     assert_eq!(env.export(), before);
     // The revenue that follows (with the same key) is the preview, recorded.
-    let mut recorded = env.json(&revenue);
+    let mut recorded = env.json(&FORILLON_REVENUE);
     assert_eq!(recorded.get("preview"), None);
     recorded["preview"] = json!(true);
     assert_eq!(recorded, preview);
@@ -361,16 +352,7 @@ fn a_report_and_a_statement_of_the_year() {
 fn forillon_story_end_to_end() {
     let env = Env::empty();
     forillon(&env);
-    let revenue = [
-        "revenue",
-        "forillon",
-        "12000.00",
-        "--key",
-        "parks-contract-1",
-        "--from",
-        "Parks Canada",
-    ];
-    let first = env.json(&revenue);
+    let first = env.json(&FORILLON_REVENUE);
     let expected = amounts(&[
         ("abran", "5558.82"),
         ("infra", "1200.00"),
@@ -403,7 +385,7 @@ fn forillon_story_end_to_end() {
 
     // The same key and request again: the first statement, nothing new recorded.
     let events = env.json(&["log", "show"])["head"].clone();
-    let again = env.json(&revenue);
+    let again = env.json(&FORILLON_REVENUE);
     let mut replayed = first.clone();
     replayed["replayed"] = json!(true);
     assert_eq!(again, replayed);

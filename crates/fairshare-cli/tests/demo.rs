@@ -3,6 +3,9 @@
 //! served at once with a working login for each role.
 
 mod common;
+// The server's own tests log in with this file too.
+#[path = "../../fairshare-server/tests/common/login_form.rs"]
+mod login_form;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
@@ -10,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{Env, NOW, amounts, stderr, stdout};
+use login_form::{http, post_login, set_cookie};
 use serde_json::{Value, json};
 
 /// The demo written into the test's book.
@@ -259,45 +263,11 @@ fn serve_demo(env: &Env) -> (ServedDemo, u16) {
     (served, port)
 }
 
-fn http() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// `name=value` of the cookie `name` a response sets.
-fn cookie(response: &reqwest::blocking::Response, name: &str) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .and_then(|v| v.split(';').next())
-        .unwrap_or_else(|| panic!("no {name} cookie"))
-        .to_string()
-}
-
 /// Logs in through the dashboard's form; the session cookie, or the status refused with.
 fn log_in(url: &str, handle: &str, password: &str) -> Result<String, u16> {
-    let page = http().get(format!("{url}/login")).send().unwrap();
-    let form_cookie = cookie(&page, "fs_login");
-    let html = page.text().unwrap();
-    let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    let token = html[at..].split('"').next().unwrap().to_string();
-    let answer = http()
-        .post(format!("{url}/login"))
-        .header("cookie", form_cookie)
-        .form(&[
-            ("csrf", token.as_str()),
-            ("handle", handle),
-            ("password", password),
-        ])
-        .send()
-        .unwrap();
+    let answer = post_login(url, handle, password);
     match answer.status().as_u16() {
-        303 => Ok(cookie(&answer, "fs_session")),
+        303 => Ok(set_cookie(&answer, "fs_session").expect("no fs_session cookie")),
         status => Err(status),
     }
 }

@@ -56,15 +56,7 @@ fn forillon_story(env: &Env) {
     }
     common::forillon_material(env);
     common::forillon_plan(env);
-    let revenue = env.json(&[
-        "revenue",
-        "forillon",
-        "12000.00",
-        "--key",
-        "parks-contract-1",
-        "--from",
-        "Parks Canada",
-    ]);
+    let revenue = env.json(&common::FORILLON_REVENUE);
     assert_eq!(revenue["payouts"]["abran"], "5558.82");
 }
 

@@ -60,6 +60,19 @@ fn setup(env: &Env) {
     env.ok(&["project", "add", "lab", "--currency", "CAD"]);
 }
 
+/// Opens campaign `id` for lab with the `target` amount.
+fn open_campaign(env: &Env, id: &str, target: &str) {
+    env.ok(&[
+        "campaign",
+        "open",
+        id,
+        "--project",
+        "lab",
+        "--target",
+        target,
+    ]);
+}
+
 #[test]
 fn the_printer_story() {
     let env = Env::new();
@@ -294,15 +307,7 @@ fn the_printer_story() {
     );
 
     // An unfunded campaign is cancelled: every pledge comes back exactly.
-    env.ok(&[
-        "campaign",
-        "open",
-        "scanner-fund",
-        "--project",
-        "lab",
-        "--target",
-        "2500.00",
-    ]);
+    open_campaign(&env, "scanner-fund", "2500.00");
     env.ok(&["campaign", "pledge", "scanner-fund", "a01", "100.00"]);
     env.ok(&["campaign", "pledge", "scanner-fund", "a02", "250.00"]);
     env.ok(&["campaign", "pledge", "scanner-fund", "a01", "50.00"]);
@@ -332,15 +337,7 @@ fn the_printer_story() {
 fn texts_say_what_happened() {
     let env = Env::new();
     setup(&env);
-    env.ok(&[
-        "campaign",
-        "open",
-        "fund",
-        "--project",
-        "lab",
-        "--target",
-        "100.00",
-    ]);
+    open_campaign(&env, "fund", "100.00");
     let text = env.ok(&["campaign", "pledge", "fund", "a01", "60.00"]);
     assert_eq!(
         text,
@@ -438,15 +435,7 @@ fn texts_say_what_happened() {
 fn payback_and_token_holders_buckets_in_plain_words() {
     let env = Env::new();
     setup(&env);
-    env.ok(&[
-        "campaign",
-        "open",
-        "fund",
-        "--project",
-        "lab",
-        "--target",
-        "100.00",
-    ]);
+    open_campaign(&env, "fund", "100.00");
     env.ok(&["campaign", "pledge", "fund", "a01", "100.00"]);
     env.ok(&[
         "campaign",
@@ -487,30 +476,14 @@ fn payback_and_token_holders_buckets_in_plain_words() {
 fn bad_input_is_refused_and_changes_nothing() {
     let env = Env::new();
     setup(&env);
-    env.ok(&[
-        "campaign",
-        "open",
-        "small",
-        "--project",
-        "lab",
-        "--target",
-        "100.00",
-    ]);
+    open_campaign(&env, "small", "100.00");
     env.ok(&["campaign", "pledge", "small", "a01", "100.00"]);
     env.refused(
         &["campaign", "pledge", "small", "a02", "10.00"],
         "conflict",
         "campaign small is funded: it takes no more pledges",
     );
-    env.ok(&[
-        "campaign",
-        "open",
-        "scanner",
-        "--project",
-        "lab",
-        "--target",
-        "2500.00",
-    ]);
+    open_campaign(&env, "scanner", "2500.00");
     env.ok(&["campaign", "pledge", "scanner", "a01", "100.00"]);
     env.refused(
         &[

@@ -8,8 +8,7 @@ use serde_json::json;
 
 #[test]
 fn bad_input_is_refused_and_changes_nothing() {
-    for book in TestBook::all("bad_input_is_refused_and_changes_nothing") {
-        println!("bad input on {}", book.backend);
+    TestBook::each("bad_input_is_refused_and_changes_nothing", |book| {
         let keys = book.custodian_and_project("ana");
         let server = TestServer::start(&book.url);
         let ana = server.api(Some(&keys["ana"]));
@@ -264,7 +263,7 @@ fn bad_input_is_refused_and_changes_nothing() {
         )
         .expect(201);
         assert_eq!(ana.head(), head + 1);
-    }
+    });
 }
 
 /// Sends `request` as written to the server at `base` and reads the whole answer.

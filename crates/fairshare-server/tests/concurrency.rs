@@ -12,8 +12,7 @@ const PER_CLIENT: usize = 50;
 
 #[test]
 fn sixteen_clients_retrying_every_write() {
-    for book in TestBook::all("sixteen_clients_retrying_every_write") {
-        println!("concurrency on {}", book.backend);
+    TestBook::each("sixteen_clients_retrying_every_write", |book| {
         let keys = book.custodian_and_project("boss");
         let server = TestServer::start(&book.url);
         let before = server.api(Some(&keys["boss"])).head();
@@ -48,7 +47,7 @@ fn sixteen_clients_retrying_every_write() {
         assert_eq!(api.verify_ok(), before + (CLIENTS * PER_CLIENT) as u64);
         let keys = api.exported_keys();
         assert_eq!(keys.len(), CLIENTS * PER_CLIENT);
-    }
+    });
 }
 
 /// Without the store check (a server that is its book's only writer), a read still sees every

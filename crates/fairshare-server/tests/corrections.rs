@@ -10,8 +10,7 @@ use serde_json::json;
 
 #[test]
 fn corrections_over_http() {
-    for book in TestBook::all("corrections_over_http") {
-        println!("corrections on {}", book.backend);
+    TestBook::each("corrections_over_http", |book| {
         let keys = book.agents(&[
             ("ana", Role::Custodian),
             ("ben", Role::Custodian),
@@ -218,5 +217,5 @@ fn corrections_over_http() {
             "reversed"
         );
         ana.verify_ok();
-    }
+    });
 }

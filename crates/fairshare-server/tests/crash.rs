@@ -61,8 +61,7 @@ fn api(server: &Server, key: &str) -> Api {
 
 #[test]
 fn kill_9_under_load_loses_no_acknowledged_write() {
-    for book in TestBook::all("kill_9_under_load_loses_no_acknowledged_write") {
-        println!("crash on {}", book.backend);
+    TestBook::each("kill_9_under_load_loses_no_acknowledged_write", |book| {
         let keys = book.custodian_and_project("boss");
         let mut server = spawn(&book.url);
         let acknowledged = Mutex::new(Vec::new());
@@ -133,5 +132,5 @@ fn kill_9_under_load_loses_no_acknowledged_write() {
             json!({"kind": "work", "category": "dev", "hours": "1"}),
         )
         .expect(201);
-    }
+    });
 }

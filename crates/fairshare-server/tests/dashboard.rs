@@ -10,7 +10,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::browser::{Browser, browse};
-use common::web::{PASSWORD, csrf_in, http, log_in, page_of, post_from, set_cookie, text_of};
+use common::web::{
+    PASSWORD, csrf_in, http, log_in, page_of, post_from, post_login, refusal, text_of,
+};
 use common::{TestBook, TestServer};
 use fairshare_core::{Command, Date, Kind, Role};
 use fantoccini::Locator;
@@ -544,9 +546,7 @@ fn a_custodian_sets_the_approvals_from_the_project_page() {
 
 #[test]
 fn every_post_needs_the_session_csrf_token() {
-    for book in TestBook::all("every_post_needs_the_session_csrf_token") {
-        csrf_is_checked(&book);
-    }
+    TestBook::each("every_post_needs_the_session_csrf_token", csrf_is_checked);
 }
 
 fn csrf_is_checked(book: &TestBook) {
@@ -571,22 +571,7 @@ fn csrf_is_checked(book: &TestBook) {
         .expect("post");
     assert_eq!(answer.status(), 403);
     // A wrong password.
-    let page = http()
-        .get(format!("{base}/login"))
-        .send()
-        .expect("login page");
-    let login_cookie = set_cookie(&page, "fs_login").expect("login cookie");
-    let token = csrf_in(&page.text().expect("html"));
-    let answer = http()
-        .post(format!("{base}/login"))
-        .header("cookie", login_cookie)
-        .form(&[
-            ("csrf", token.as_str()),
-            ("handle", "abran"),
-            ("password", "wrong one!"),
-        ])
-        .send()
-        .expect("post");
+    let answer = post_login(base, "abran", "wrong one!");
     assert_eq!(answer.status(), 401);
 
     let session = log_in(base, "abran");
@@ -1030,9 +1015,8 @@ fn the_treasury_forms_post_the_api_requests() {
         "/me/payout",
         &[("amount", "1.00"), ("reference", "b")],
     );
-    assert_eq!(observer.status(), 403);
     assert_eq!(
-        text_of(&observer.text().expect("html"), "payout-error"),
+        refusal(observer, 403, "payout-error"),
         "olga is an observer: observers read but do not request payouts"
     );
     assert!(!page_of(base, &olga, "/me").contains("id=\"payout-form\""));
@@ -1048,9 +1032,8 @@ fn the_treasury_forms_post_the_api_requests() {
         "/treasury/expense",
         &[("account", "marie"), ("amount", "1.00"), ("for", "x")],
     );
-    assert_eq!(refused.status(), 422);
     assert_eq!(
-        text_of(&refused.text().expect("html"), "expense-account-error"),
+        refusal(refused, 422, "expense-account-error"),
         "marie is an agent&#39;s balance: agents are paid out by `payout`, not from a virtual account"
     );
     let submitted = post_from(
@@ -1078,9 +1061,8 @@ fn the_treasury_forms_post_the_api_requests() {
     assert!(treasury.contains("id=\"approve-payout-payout-1\""));
     assert!(!treasury.contains("id=\"approve-expense-expense-1\""));
     let own = post_from(base, &luc, "/treasury", "/expenses/expense-1/approve", &[]);
-    assert_eq!(own.status(), 403);
     assert_eq!(
-        text_of(&own.text().expect("html"), "expense-review-error"),
+        refusal(own, 403, "expense-review-error"),
         "luc may not approve expense expense-1: it must be reviewed by a custodian other than the submitter and the payee"
     );
     // An affiliate sees the expense form only, and no review button.
@@ -1099,9 +1081,8 @@ fn the_treasury_forms_post_the_api_requests() {
             ("reason", "x"),
         ],
     );
-    assert_eq!(transfer.status(), 403);
     assert_eq!(
-        text_of(&transfer.text().expect("html"), "transfer-error"),
+        refusal(transfer, 403, "transfer-error"),
         "only custodians may transfer money between accounts; this agent is an affiliate"
     );
     assert_eq!(api.head(), events + 1);
@@ -1201,9 +1182,8 @@ fn the_treasury_forms_post_the_api_requests() {
         "/payouts/payout-2/reject",
         &[("reason", " ")],
     );
-    assert_eq!(bare.status(), 400);
     assert_eq!(
-        text_of(&bare.text().expect("html"), "payout-review-error"),
+        refusal(bare, 400, "payout-review-error"),
         "malformed form: missing field `reason`"
     );
     assert_eq!(api.head(), events);

@@ -8,19 +8,11 @@ mod common;
 
 use std::time::Duration;
 
+use common::login_form::{http, login_form, post_login, set_cookie};
+use common::web::PASSWORD;
 use common::{TestBook, TestServer};
 use fairshare_core::Role;
-use reqwest::blocking::{Client as Http, Response};
-use reqwest::redirect::Policy;
-
-const PASSWORD: &str = "correct horse battery";
-
-fn http() -> Http {
-    Http::builder()
-        .redirect(Policy::none())
-        .build()
-        .expect("client")
-}
+use reqwest::blocking::Response;
 
 /// A book where `ana` (custodian) and `bob` (affiliate) have the password.
 fn book_with_passwords() -> (TestBook, std::collections::BTreeMap<String, String>) {
@@ -39,39 +31,6 @@ fn set_cookies(response: &Response) -> Vec<String> {
         .iter()
         .filter_map(|v| v.to_str().ok().map(str::to_string))
         .collect()
-}
-
-/// The `name=value` of the cookie `name` a response sets.
-fn cookie(response: &Response, name: &str) -> Option<String> {
-    set_cookies(response)
-        .into_iter()
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap_or_default().to_string())
-}
-
-/// The login form's cookie and token, as a browser gets them.
-fn login_form(base: &str) -> (String, String) {
-    let page = http().get(format!("{base}/login")).send().expect("page");
-    let cookie = cookie(&page, "fs_login").expect("login cookie");
-    let html = page.text().expect("html");
-    let start = html.find("name=\"csrf\" value=\"").expect("token") + 19;
-    let token = html[start..].split('"').next().expect("token").to_string();
-    (cookie, token)
-}
-
-/// Posts the login form with a fresh token.
-fn log_in(base: &str, handle: &str, password: &str) -> Response {
-    let (cookie, token) = login_form(base);
-    http()
-        .post(format!("{base}/login"))
-        .header("cookie", cookie)
-        .form(&[
-            ("csrf", token.as_str()),
-            ("handle", handle),
-            ("password", password),
-        ])
-        .send()
-        .expect("login")
 }
 
 fn me(base: &str, session: &str) -> Response {
@@ -111,7 +70,7 @@ fn a_login_token_a_script_invents_is_refused() {
         .send()
         .expect("post");
     assert_eq!(answer.status(), 403);
-    assert_eq!(cookie(&answer, "fs_session"), None);
+    assert_eq!(set_cookie(&answer, "fs_session"), None);
     // A token from another server (another signing key) is refused too.
     let other = TestServer::start(&book.url);
     let (other_cookie, other_token) = login_form(&other.base);
@@ -127,7 +86,7 @@ fn a_login_token_a_script_invents_is_refused() {
         .expect("post");
     assert_eq!(answer.status(), 403);
     // The form's own token logs in.
-    assert_eq!(log_in(&server.base, "ana", PASSWORD).status(), 303);
+    assert_eq!(post_login(&server.base, "ana", PASSWORD).status(), 303);
 }
 
 #[test]
@@ -136,20 +95,20 @@ fn failed_logins_are_slowed_per_account_and_address() {
     let server = TestServer::start(&book.url);
     let base = &server.base;
     for _ in 0..=fairshare_server::throttle::FREE_FAILURES {
-        assert_eq!(log_in(base, "ana", "wrong password").status(), 401);
+        assert_eq!(post_login(base, "ana", "wrong password").status(), 401);
     }
     // Locked: even the right password is not tried, nor another account from this address.
-    assert_eq!(assert_login_later(log_in(base, "ana", PASSWORD)), 1);
-    assert_eq!(assert_login_later(log_in(base, "bob", PASSWORD)), 1);
+    assert_eq!(assert_login_later(post_login(base, "ana", PASSWORD)), 1);
+    assert_eq!(assert_login_later(post_login(base, "bob", PASSWORD)), 1);
     // After the wait, the right password works and frees the account.
     std::thread::sleep(fairshare_server::throttle::BACKOFF_FIRST + Duration::from_millis(200));
-    let answer = log_in(base, "ana", PASSWORD);
+    let answer = post_login(base, "ana", PASSWORD);
     assert_eq!(answer.status(), 303);
-    let session = cookie(&answer, "fs_session").expect("session");
+    let session = set_cookie(&answer, "fs_session").expect("session");
     assert_eq!(me(base, &session).status(), 200);
     // One more failure from this address doubles its lockout.
-    assert_eq!(log_in(base, "bob", "wrong password").status(), 401);
-    assert_eq!(assert_login_later(log_in(base, "bob", PASSWORD)), 2);
+    assert_eq!(post_login(base, "bob", "wrong password").status(), 401);
+    assert_eq!(assert_login_later(post_login(base, "bob", PASSWORD)), 2);
 }
 
 #[test]
@@ -185,7 +144,7 @@ fn sessions_end_when_the_password_changes_or_they_go_idle() {
         config.session_idle = Duration::from_secs(3);
     });
     let base = &server.base;
-    let session = cookie(&log_in(base, "ana", PASSWORD), "fs_session").expect("session");
+    let session = set_cookie(&post_login(base, "ana", PASSWORD), "fs_session").expect("session");
     assert_eq!(me(base, &session).status(), 200);
     // Set by another process (the CLI), seen at the next request.
     common::set_password(&book.url, "ana", "another good password").expect("password");
@@ -193,7 +152,7 @@ fn sessions_end_when_the_password_changes_or_they_go_idle() {
     assert_eq!(answer.status(), 303);
     assert_eq!(common::header(&answer, "location"), "/login");
     // bob's session stays alive while used...
-    let other = cookie(&log_in(base, "bob", PASSWORD), "fs_session").expect("session");
+    let other = set_cookie(&post_login(base, "bob", PASSWORD), "fs_session").expect("session");
     for _ in 0..4 {
         assert_eq!(me(base, &other).status(), 200);
         std::thread::sleep(Duration::from_secs(1));
@@ -217,7 +176,7 @@ fn behind_an_https_proxy_cookies_are_secure_and_answers_carry_hsts() {
     let proxied = TestServer::start_with(&book.url, |config| {
         config.https = fairshare_server::Https::Proxy;
     });
-    let answer = log_in(&proxied.base, "ana", PASSWORD);
+    let answer = post_login(&proxied.base, "ana", PASSWORD);
     assert_eq!(answer.status(), 303);
     assert_eq!(
         common::header(&answer, "strict-transport-security"),

@@ -11,10 +11,7 @@ use serde_json::json;
 
 #[test]
 fn membership_over_http() {
-    for book in TestBook::all("membership_over_http") {
-        println!("membership on {}", book.backend);
-        membership(&book);
-    }
+    TestBook::each("membership_over_http", membership);
 }
 
 fn membership(book: &TestBook) {
@@ -191,10 +188,7 @@ fn membership(book: &TestBook) {
 
 #[test]
 fn project_members_over_http() {
-    for book in TestBook::all("project_members_over_http") {
-        println!("project members on {}", book.backend);
-        project_members(&book);
-    }
+    TestBook::each("project_members_over_http", project_members);
 }
 
 /// A custodian lists members of a project (never an observer), `GET` of the project shows

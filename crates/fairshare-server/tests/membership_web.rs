@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::web::{PASSWORD, csrf_in, http, log_in, page_of, post_from, set_cookie, text_of};
+use common::web::{
+    PASSWORD, csrf_in, http, log_in, page_of, post_from, refusal, set_cookie, text_of,
+};
 use common::{TestBook, TestServer};
 use fairshare_core::{Command, Role};
 use reqwest::blocking::Response;
@@ -109,8 +111,7 @@ fn a_stranger_asks_to_join_from_the_public_form() {
         assert_eq!(ask(base, key, &[("handle", handle)]).status(), 200);
     }
     let limited = ask(base, "web-join-5", &[("handle", "wes")]);
-    assert_eq!(limited.status(), 429);
-    let message = text_of(&limited.text().expect("html"), "join-error");
+    let message = refusal(limited, 429, "join-error");
     assert!(
         message.starts_with("too many requests to join from this address: try again in "),
         "{message}"
@@ -171,15 +172,13 @@ fn a_custodian_admits_declines_and_sets_roles_from_the_members_page() {
     // Refusals: an affiliate admitting, the last custodian demoted; nothing recorded.
     let events = api.head();
     let refused = post_members(base, &marie, "/join/zoe/admit", &[]);
-    assert_eq!(refused.status(), 403);
     assert_eq!(
-        text_of(&refused.text().expect("html"), "join-review-error"),
+        refusal(refused, 403, "join-review-error"),
         "only custodians may admit agents; this agent is an affiliate"
     );
     let demoted = post_members(base, &luc, "/agents/luc/role", &[("role", "affiliate")]);
-    assert_eq!(demoted.status(), 409);
     assert_eq!(
-        text_of(&demoted.text().expect("html"), "role-error"),
+        refusal(demoted, 409, "role-error"),
         "the last custodian cannot be demoted: luc is the only custodian; \
          make another agent a custodian first"
     );

@@ -8,7 +8,7 @@
 mod common;
 
 use common::TestBook;
-use common::web::{governed_shop_with, log_in, page_of, server_at, text_of};
+use common::web::{governed_shop_with, log_in, page_of, refusal, server_at, text_of};
 use fairshare_core::Command;
 use fairshare_ops::Write as _;
 
@@ -436,8 +436,7 @@ fn a_refused_proposal_shows_the_core_reason_and_records_nothing() {
             ("per_hour", "99.00"),
         ],
     );
-    assert_eq!(refused.status(), 403);
-    let message = text_of(&refused.text().expect("html"), "page-error");
+    let message = refusal(refused, 403, "page-error");
     assert_eq!(
         message,
         "olga is an observer: observers may not propose rule changes"

@@ -882,9 +882,8 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
 
 #[test]
 fn each_role_against_each_write_endpoint() {
-    for book in TestBook::all("each_role_against_each_write_endpoint") {
-        println!("roles on {}", book.backend);
-        let keys = setup(&book);
+    TestBook::each("each_role_against_each_write_endpoint", |book| {
+        let keys = setup(book);
         let server = TestServer::start(&book.url);
         let mut covered = std::collections::BTreeSet::new();
         let mut succeeded = std::collections::BTreeSet::new();
@@ -1014,7 +1013,7 @@ fn each_role_against_each_write_endpoint() {
             .expect("request");
         assert_eq!(answer.status(), 401);
         assert_eq!(aff.verify_ok(), aff.head());
-    }
+    });
 }
 
 /// The route-table path of a concrete path.

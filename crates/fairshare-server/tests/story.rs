@@ -9,10 +9,7 @@ use serde_json::json;
 
 #[test]
 fn forillon_over_http() {
-    for book in TestBook::all("forillon_over_http") {
-        println!("forillon on {}", book.backend);
-        forillon(&book);
-    }
+    TestBook::each("forillon_over_http", forillon);
 }
 
 fn forillon(book: &TestBook) {

@@ -9,10 +9,7 @@ use serde_json::{Value, json};
 
 #[test]
 fn tokens_over_http() {
-    for book in TestBook::all("tokens_over_http") {
-        println!("tokens on {}", book.backend);
-        tokens(&book);
-    }
+    TestBook::each("tokens_over_http", tokens);
 }
 
 fn tokens(book: &TestBook) {
@@ -185,10 +182,7 @@ fn tokens(book: &TestBook) {
 
 #[test]
 fn startup_peer_valuation_over_http() {
-    for book in TestBook::all("startup_peer_valuation_over_http") {
-        println!("startup on {}", book.backend);
-        startup(&book);
-    }
+    TestBook::each("startup_peer_valuation_over_http", startup);
 }
 
 /// The book's `startup.json` scenario: formula shares, a bounty, a peer round, steward

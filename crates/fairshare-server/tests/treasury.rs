@@ -10,10 +10,7 @@ use serde_json::json;
 
 #[test]
 fn treasury_over_http() {
-    for book in TestBook::all("treasury_over_http") {
-        println!("treasury on {}", book.backend);
-        treasury(&book);
-    }
+    TestBook::each("treasury_over_http", treasury);
 }
 
 fn treasury(book: &TestBook) {

@@ -373,6 +373,17 @@ pub fn forillon_material(env: &Env) -> Value {
     ])
 }
 
+/// The forillon contract's 12000.00 revenue from Parks Canada, under its idempotency key.
+pub const FORILLON_REVENUE: [&str; 7] = [
+    "revenue",
+    "forillon",
+    "12000.00",
+    "--key",
+    "parks-contract-1",
+    "--from",
+    "Parks Canada",
+];
+
 /// Sets forillon's plan (docs/PLANS.md's first example); returns the plan shown.
 pub fn forillon_plan(env: &Env) -> Value {
     let plan = env.write("forillon.toml", fairshare_ops::plans::FORILLON_PLAN);

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod login_form;
 pub mod web;
 
 use std::collections::BTreeMap;
@@ -81,6 +82,14 @@ impl TestBook {
         let mut books = vec![TestBook::sqlite()];
         books.extend(TestBook::postgres(test));
         books
+    }
+
+    /// Runs `story` on each of [`TestBook::all`], printing which backend it runs on.
+    pub fn each(test: &str, story: impl Fn(&TestBook)) {
+        for book in TestBook::all(test) {
+            println!("{test} on {}", book.backend);
+            story(&book);
+        }
     }
 
     /// Runs commands as the operator (the local custodian), outside any server.

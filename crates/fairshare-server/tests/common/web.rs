@@ -1,56 +1,17 @@
-//! Test support for the dashboard over plain HTTP: a client that does not follow redirects,
-//! the CSRF token and cookies of a page, logging in, and the text of an element.
-
-use fairshare_core::{Command, GovernanceMode, HatchSpec, Redemption, Role};
-use reqwest::blocking::Client as Http;
-use reqwest::redirect::Policy;
+//! Test support for the dashboard over plain HTTP: logging in (the form itself in
+//! `login_form.rs`), posting a page's forms, and the text of an element.
 
 use super::{TestBook, TestServer};
+use fairshare_core::{Command, GovernanceMode, HatchSpec, Redemption, Role};
+
+pub use super::login_form::{csrf_in, http, post_login, set_cookie};
 
 /// Every seeded agent's dashboard password.
 pub const PASSWORD: &str = "correct horse battery";
 
-pub fn http() -> Http {
-    Http::builder()
-        .redirect(Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// The value of the first `name="csrf"` field of a page.
-pub fn csrf_in(html: &str) -> String {
-    let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    html[start..].split('"').next().expect("token").to_string()
-}
-
-pub fn set_cookie(response: &reqwest::blocking::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap_or_default().to_string())
-}
-
 /// Logs in over HTTP: returns the session cookie (`fs_session=...`).
 pub fn log_in(base: &str, handle: &str) -> String {
-    let page = http()
-        .get(format!("{base}/login"))
-        .send()
-        .expect("login page");
-    let login_cookie = set_cookie(&page, "fs_login").expect("login cookie");
-    let token = csrf_in(&page.text().expect("html"));
-    let answer = http()
-        .post(format!("{base}/login"))
-        .header("cookie", login_cookie)
-        .form(&[
-            ("csrf", token.as_str()),
-            ("handle", handle),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .expect("login");
+    let answer = post_login(base, handle, PASSWORD);
     assert_eq!(answer.status(), 303);
     let cookie = set_cookie(&answer, "fs_session").expect("session cookie");
     let raw = answer
@@ -76,6 +37,14 @@ pub fn text_of(html: &str, id: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
+}
+
+/// A form's refusal: the page again with `status`, and the refusal's words in the element
+/// `error_id` beside its field.
+#[track_caller]
+pub fn refusal(answer: reqwest::blocking::Response, status: u16, error_id: &str) -> String {
+    assert_eq!(answer.status(), status);
+    text_of(&answer.text().expect("html"), error_id)
 }
 
 /// Posts `fields` to `action` with the CSRF token of `page` (as seen with `session`).
