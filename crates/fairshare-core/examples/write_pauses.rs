@@ -58,7 +58,7 @@ fn report(took: &mut [(Duration, usize)]) {
         over(Duration::from_millis(1)),
         over(Duration::from_millis(10)),
     );
-    took.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    took.sort_unstable_by_key(|write| std::cmp::Reverse(write.0));
     let at = |fraction: f64| took[((took.len() as f64) * fraction) as usize].0;
     println!(
         "{} writes: p50 {:?}, p99 {:?}, p99.9 {:?}, max {:?}; over 1 ms: {over_1_ms}, over 10 ms: {over_10_ms}",

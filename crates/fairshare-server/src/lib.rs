@@ -221,7 +221,9 @@ pub async fn serve_on(
             secure: config.https != Https::No,
         },
         joins: limiter::Limiter::for_joins(),
-        hooks: Arc::new(std::sync::Mutex::new(opened.webhooks)),
+        hooks: Arc::new(std::sync::Mutex::new(offload::DropOffRuntime::new(
+            opened.webhooks,
+        ))),
         hooks_changed: Arc::new(tokio::sync::Notify::new()),
         stopping,
     });

@@ -20,10 +20,12 @@ use crate::api_types::Problem;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
+use crate::offload::DropOffRuntime;
 use crate::routes::GuardedErrors;
 
-/// The server's one handle on the webhook tables, used from blocking threads.
-pub(crate) type Hooks = Arc<Mutex<Box<dyn WebhookStore>>>;
+/// The server's one handle on the webhook tables, used from blocking threads (dropped off the
+/// runtime: the last owner may be a task aborted at shutdown).
+pub(crate) type Hooks = Arc<Mutex<DropOffRuntime<Box<dyn WebhookStore>>>>;
 
 /// Runs `f` on the webhook store on a blocking thread.
 pub(crate) async fn with_hooks<T: Send + 'static>(
