@@ -58,13 +58,20 @@ impl ErrorKind {
     }
 
     fn of_domain(error: &DomainError) -> ErrorKind {
-        use fairshare_core::ErrorKind as Domain;
-        match error.kind() {
-            Domain::Invalid => ErrorKind::Invalid,
-            Domain::NotFound => ErrorKind::NotFound,
-            Domain::Conflict => ErrorKind::Conflict,
-            Domain::Forbidden => ErrorKind::Forbidden,
-            Domain::Corrupt => ErrorKind::Corrupt,
+        Failure::from(error.kind()).into()
+    }
+}
+
+impl From<Failure> for ErrorKind {
+    fn from(failure: Failure) -> ErrorKind {
+        match failure {
+            Failure::Invalid => ErrorKind::Invalid,
+            Failure::NotFound => ErrorKind::NotFound,
+            Failure::Conflict => ErrorKind::Conflict,
+            Failure::Forbidden => ErrorKind::Forbidden,
+            Failure::Corrupt => ErrorKind::Corrupt,
+            Failure::Input => ErrorKind::Input,
+            Failure::Storage | Failure::Internal => ErrorKind::Storage,
         }
     }
 }
@@ -116,15 +123,7 @@ pub fn classify(error: &anyhow::Error) -> ErrorKind {
             return e.kind;
         }
         if let Some(e) = cause.downcast_ref::<OpError>() {
-            return match e.failure() {
-                Failure::Invalid => ErrorKind::Invalid,
-                Failure::NotFound => ErrorKind::NotFound,
-                Failure::Conflict => ErrorKind::Conflict,
-                Failure::Forbidden => ErrorKind::Forbidden,
-                Failure::Corrupt => ErrorKind::Corrupt,
-                Failure::Input => ErrorKind::Input,
-                Failure::Storage | Failure::Internal => ErrorKind::Storage,
-            };
+            return e.failure().into();
         }
         if let Some(e) = cause.downcast_ref::<BookError>() {
             return match e {

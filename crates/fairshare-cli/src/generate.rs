@@ -235,42 +235,20 @@ impl Generator {
             } else {
                 Role::Affiliate
             };
-            self.run(
-                Command::AddAgent {
-                    handle: handle(index),
-                    name: None,
-                    role,
-                },
-                None,
-            )?;
+            self.run(Command::add_agent(&handle(index), role), None)?;
         }
         let plan: Plan = serde_json::from_str(PLAN_JSON).expect("constant plan");
         let mut categories: Vec<Vec<&str>> = Vec::new();
         for index in 0..spec.projects {
             let slug = format!("p{:04}", index + 1);
-            self.run(
-                Command::AddProject {
-                    slug: slug.clone(),
-                    name: None,
-                    currency: "CAD".to_string(),
-                    exponent: 2,
-                    approvals: 0,
-                },
-                None,
-            )?;
+            self.run(Command::add_project(&slug, "CAD", 2), None)?;
             // Three to six categories, each within 5.00 of its base rate.
             let count = 3 + self.rng.below(4) as usize;
             let mut used = Vec::new();
             for &(category, base) in CATEGORIES.iter().take(count) {
                 let rate = base - 500 + self.rng.below(1_001) as i128;
-                self.run(
-                    Command::SetRate {
-                        project: slug.clone(),
-                        category: category.to_string(),
-                        per_hour: format_amount(rate, 2),
-                    },
-                    None,
-                )?;
+                let per_hour = format_amount(rate, 2);
+                self.run(Command::set_rate(&slug, category, &per_hour), None)?;
                 used.push(category);
             }
             categories.push(used);
@@ -290,8 +268,8 @@ impl Generator {
             let agent = self.rng.below(spec.agents).min(self.rng.below(spec.agents));
             let day = index * CONTRIBUTION_DAYS / spec.contributions.max(1);
             let command = self.contribution(
-                format!("p{:04}", project + 1),
-                handle(agent),
+                &format!("p{:04}", project + 1),
+                &handle(agent),
                 &categories[project as usize],
                 Date(first_day + day as i32),
             );
@@ -309,41 +287,41 @@ impl Generator {
 
     fn contribution(
         &mut self,
-        project: String,
-        agent: String,
+        project: &str,
+        agent: &str,
         categories: &[&str],
         date: Date,
     ) -> Command {
         let roll = self.rng.below(100);
         let gift = self.rng.below(100) == 0;
-        let (kind, category, hours, amount) = if roll < 85 {
+        let work = roll < 85;
+        let mut command = if work {
             // A quarter hour to a long day, in quarter hours.
             let quarters = 1 + self.rng.below(32);
             let hours = format!("{}.{:02}", quarters / 4, quarters % 4 * 25);
             let category = categories[self.rng.below(categories.len() as u64) as usize];
-            (Kind::Work, Some(category.to_string()), Some(hours), None)
-        } else if roll < 95 {
-            let cents = 500 + self.rng.below(49_501) as i128;
-            (Kind::Material, None, None, Some(format_amount(cents, 2)))
+            Command::log_work(project, agent, category, &hours)
         } else {
-            let cents = 5_000 + self.rng.below(195_001) as i128;
-            (Kind::Cash, None, None, Some(format_amount(cents, 2)))
+            let (kind, cents) = if roll < 95 {
+                (Kind::Material, 500 + self.rng.below(49_501) as i128)
+            } else {
+                (Kind::Cash, 5_000 + self.rng.below(195_001) as i128)
+            };
+            let amount = format_amount(cents, 2);
+            Command::log(project, agent, kind, None, None, Some(&amount))
         };
-        let reimbursable = kind != Kind::Work && !gift && self.rng.below(10) < 8;
-        Command::Log {
-            project,
-            agent,
-            kind,
-            category,
-            hours,
-            amount,
-            rate: None,
-            value: None,
-            date: Some(date),
-            note: None,
-            gift,
-            reimbursable,
+        let reimbursable = !work && !gift && self.rng.below(10) < 8;
+        // The shorthands log undated, neither a gift nor reimbursable.
+        if let Command::Log {
+            date: dated,
+            gift: given,
+            reimbursable: repaid,
+            ..
+        } = &mut command
+        {
+            (*dated, *given, *repaid) = (Some(date), gift, reimbursable);
         }
+        command
     }
 
     fn revenue(&mut self, projects: u64) -> Result<()> {

@@ -50,6 +50,19 @@ impl Failure {
     }
 }
 
+/// The failure of a core refusal of this kind.
+impl From<ErrorKind> for Failure {
+    fn from(kind: ErrorKind) -> Failure {
+        match kind {
+            ErrorKind::Invalid => Failure::Invalid,
+            ErrorKind::NotFound => Failure::NotFound,
+            ErrorKind::Conflict => Failure::Conflict,
+            ErrorKind::Forbidden => Failure::Forbidden,
+            ErrorKind::Corrupt => Failure::Corrupt,
+        }
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum OpError {
     /// The core refused (kind, message and the field at fault).
@@ -77,13 +90,7 @@ impl OpError {
 
     pub fn failure(&self) -> Failure {
         match self {
-            OpError::Domain(error) => match error.kind() {
-                ErrorKind::Invalid => Failure::Invalid,
-                ErrorKind::NotFound => Failure::NotFound,
-                ErrorKind::Conflict => Failure::Conflict,
-                ErrorKind::Forbidden => Failure::Forbidden,
-                ErrorKind::Corrupt => Failure::Corrupt,
-            },
+            OpError::Domain(error) => error.kind().into(),
             OpError::Corrupt { .. } => Failure::Corrupt,
             OpError::Store(_) => Failure::Storage,
             OpError::Input(_) => Failure::Input,

@@ -35,12 +35,13 @@ fn payouts(lines: &[Line], exponent: u32) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The project a list is narrowed to must exist.
-fn check_project(state: &State, project: Option<&String>) -> OpResult<()> {
-    if let Some(project) = project {
+/// Whether a list narrowed to project `only` (none: every project) shows an item of a project;
+/// the project it is narrowed to must exist.
+fn of_project<'a>(state: &State, only: Option<&'a str>) -> OpResult<impl Fn(&str) -> bool + 'a> {
+    if let Some(project) = only {
         state.project(project)?;
     }
-    Ok(())
+    Ok(move |project: &str| only.is_none_or(|only| only == project))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,15 +166,10 @@ operation!(ListCampaigns => CampaignsOut, Get "/api/v1/campaigns", "campaigns",
 impl Read for ListCampaigns {
     fn view(&self, state: &State, _: &Reading) -> OpResult<CampaignsOut> {
         let page = Page::new(self.limit, self.offset)?;
-        check_project(state, self.project.as_ref())?;
-        let campaigns = state
-            .campaigns()
-            .filter(|c| self.project.as_ref().is_none_or(|p| c.project == *p));
-        let (campaigns, total) = page.take(campaigns, |c| CampaignRow::of(state, c));
-        Ok(CampaignsOut {
-            page: page.info(campaigns.len(), total),
-            campaigns,
-        })
+        let listed = of_project(state, self.project.as_deref())?;
+        let campaigns = state.campaigns().filter(|c| listed(&c.project));
+        let (page, campaigns) = page.list(campaigns, |c| CampaignRow::of(state, c));
+        Ok(CampaignsOut { page, campaigns })
     }
 }
 
@@ -697,15 +693,10 @@ operation!(ListResources => ResourcesOut, Get "/api/v1/resources", "resources",
 impl Read for ListResources {
     fn view(&self, state: &State, _: &Reading) -> OpResult<ResourcesOut> {
         let page = Page::new(self.limit, self.offset)?;
-        check_project(state, self.project.as_ref())?;
-        let resources = state
-            .resources()
-            .filter(|r| self.project.as_ref().is_none_or(|p| r.project == *p));
-        let (resources, total) = page.take(resources, |r| ResourceRow::of(state, r));
-        Ok(ResourcesOut {
-            page: page.info(resources.len(), total),
-            resources,
-        })
+        let listed = of_project(state, self.project.as_deref())?;
+        let resources = state.resources().filter(|r| listed(&r.project));
+        let (page, resources) = page.list(resources, |r| ResourceRow::of(state, r));
+        Ok(ResourcesOut { page, resources })
     }
 }
 

@@ -14,7 +14,7 @@ use fairshare_ops::{Read, Reading};
 use serde::Deserialize;
 
 use super::pages::{render, role_of};
-use super::{Viewer, api_error_page, html, may_read, read};
+use super::{Reader, Viewer, page_of};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -173,20 +173,16 @@ pub(crate) struct Period {
 /// `GET /projects/{slug}/report`: the project's report as a printable page.
 pub(super) async fn report(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Path(slug): Path<String>,
     Query(period): Query<Period>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     let request = ProjectReport {
         project: slug,
         from: given(&period.from),
         to: given(&period.to),
     };
-    let today = app.clock.today();
-    let page = read(&app, |state| {
+    page_of(&app, &viewer, StatusCode::OK, |state, today| {
         let reader = Reading {
             actor: viewer.agent.clone(),
             role: role_of(state, viewer.agent.as_deref()),
@@ -198,30 +194,18 @@ pub(super) async fn report(
             r,
         })
     })
-    .await;
-    match page {
-        Ok(body) => html(StatusCode::OK, body),
-        Err(error) => api_error_page(&viewer, error),
-    }
+    .await
 }
 
 /// `GET /estimate`: the answer alone, for htmx (a refusal is an answer too: 200).
 pub(super) async fn estimate(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Query(query): Query<EstimateQuery>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
-    let today = app.clock.today();
     let project = given(&query.project).unwrap_or_default();
-    match read(&app, |state| {
+    page_of(&app, &viewer, StatusCode::OK, |state, today| {
         answer(state, &viewer, &query, &project, today)
     })
     .await
-    {
-        Ok(body) => html(StatusCode::OK, body),
-        Err(error) => api_error_page(&viewer, error),
-    }
 }

@@ -29,7 +29,7 @@ use fairshare_ops::{Read, Reading, Write};
 use super::pages::{Errors, FormError, Nav, nav, render, role_of};
 use super::propose::{self, ChangeField, ChangeKind};
 use super::{
-    FormPage, Viewer, WebForm, field, form_op_on, form_write_on, is_local_path, may_read, optional,
+    FormPage, Reader, Viewer, WebForm, field, form_op_on, form_write_on, is_local_path, optional,
     page_of,
 };
 use crate::AppState;
@@ -375,33 +375,28 @@ struct ChangeQuery {
 
 async fn proposals(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Path(slug): Path<String>,
     Query(query): Query<ChangeQuery>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     let asked = query.change.as_deref();
     page(&app, &viewer, Some(&slug), asked, None, StatusCode::OK).await
 }
 
 async fn network_proposals(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Query(query): Query<ChangeQuery>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     let asked = query.change.as_deref();
     page(&app, &viewer, None, asked, None, StatusCode::OK).await
 }
 
-async fn proposal(State(app): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
+async fn proposal(
+    State(app): State<AppState>,
+    Reader(viewer): Reader,
+    Path(id): Path<String>,
+) -> Response {
     one(&app, &viewer, &id, None, StatusCode::OK).await
 }
 
@@ -520,13 +515,10 @@ struct ComparePage {
 /// against the plans they were paid by: `plan compare PROJECT --proposal ID`, the same scan.
 async fn compare_proposal(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Path(slug): Path<String>,
     Query(query): Query<CompareQuery>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     let today = app.clock.today();
     let id = query.proposal;
     let shown = super::read(&app, |state| {

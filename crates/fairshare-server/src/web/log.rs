@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::pages::{Nav, nav, render};
 use super::words::{agents_of, project_of, sentence};
-use super::{Viewer, api_error_page, html, may_read};
+use super::{Reader, Viewer, api_error_page, html};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -291,12 +291,9 @@ async fn log_page(
 
 async fn log(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Query(query): Query<LogQuery>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     let verified = if query.verify.is_some() {
         match crate::operations::run_scan(&app, Verify::default()).await {
             Ok(verified) => Some(verified),
@@ -309,10 +306,11 @@ async fn log(
 }
 
 /// The verify button with htmx: the answer alone, swapped in under the button.
-async fn verify(State(app): State<AppState>, viewer: Viewer, headers: HeaderMap) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
+async fn verify(
+    State(app): State<AppState>,
+    Reader(viewer): Reader,
+    headers: HeaderMap,
+) -> Response {
     if headers.get("hx-request").is_none() {
         return super::redirect("/log?verify=1");
     }
@@ -332,12 +330,9 @@ async fn verify(State(app): State<AppState>, viewer: Viewer, headers: HeaderMap)
 /// the API's export once the session is checked.
 async fn export(
     State(app): State<AppState>,
-    viewer: Viewer,
+    _: Reader,
     Query(query): Query<crate::api_types::ExportQuery>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     match crate::handlers::export_as(app, query).await {
         Ok(response) => response,
         Err(error) => error.into_response(),

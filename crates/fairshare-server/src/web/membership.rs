@@ -196,13 +196,7 @@ fn membership_page(
         offset: Some(offsets.agents),
     }
     .view(state, &reading)?;
-    let agents_pager = Pager::new(
-        agents.page.total,
-        agents.agents.len(),
-        offsets.agents,
-        AGENTS_PAGE,
-        |at| format!("/membership?agents={at}"),
-    );
+    let agents_pager = Pager::of(&agents.page, |at| format!("/membership?agents={at}"));
     render(MembershipPage {
         nav: nav(viewer),
         custodian,

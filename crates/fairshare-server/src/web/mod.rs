@@ -140,7 +140,7 @@ async fn live_js() -> Response {
 /// The event stream of the live pages (`static/live.js`), for whoever may read the pages: a
 /// session on a private network (the API's `/api/v1/events` wants a key).
 async fn live_events(State(app): State<AppState>, viewer: Viewer, headers: HeaderMap) -> Response {
-    if may_read(&app, &viewer).is_err() {
+    if !may_read(&app, &viewer) {
         return ApiError::Unauthenticated("log in to follow this network's events".into())
             .into_response();
     }
@@ -208,11 +208,22 @@ pub(crate) fn error_page(viewer: &Viewer, status: StatusCode, message: &str) -> 
 }
 
 /// May this viewer read? On a private network only a logged-in member may.
-fn may_read(app: &AppState, viewer: &Viewer) -> Result<(), Box<Response>> {
-    if app.public || viewer.agent.is_some() {
-        Ok(())
-    } else {
-        Err(Box::new(redirect("/login")))
+fn may_read(app: &AppState, viewer: &Viewer) -> bool {
+    app.public || viewer.agent.is_some()
+}
+
+/// The viewer of a page that only those who may read see; anyone else is sent to log in.
+pub(crate) struct Reader(pub Viewer);
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
+        let viewer = Viewer::from_request_parts(parts, app).await?;
+        if !may_read(app, &viewer) {
+            return Err(redirect("/login"));
+        }
+        Ok(Reader(viewer))
     }
 }
 
@@ -247,30 +258,23 @@ fn api_error_page(viewer: &Viewer, error: ApiError) -> Response {
 // ---------------------------------------------------------------------------------------------
 // Pages
 
-async fn overview(State(app): State<AppState>, viewer: Viewer) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
+async fn overview(State(app): State<AppState>, Reader(viewer): Reader) -> Response {
     let recent = match log::recent(&app, 12).await {
         Ok(recent) => recent,
         Err(error) => return api_error_page(&viewer, error),
     };
-    let today = app.clock.today();
-    match read(&app, |state| pages::overview(state, &viewer, recent, today)).await {
-        Ok(body) => html(StatusCode::OK, body),
-        Err(error) => api_error_page(&viewer, error),
-    }
+    page_of(&app, &viewer, StatusCode::OK, |state, today| {
+        pages::overview(state, &viewer, recent, today)
+    })
+    .await
 }
 
 async fn project(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Path(slug): Path<String>,
     Query(asked): Query<EstimateQuery>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     project_page(&app, &viewer, &slug, None, StatusCode::OK, &asked).await
 }
 
@@ -282,33 +286,25 @@ async fn project_page(
     status: StatusCode,
     asked: &EstimateQuery,
 ) -> Response {
-    let today = app.clock.today();
-    match read(app, |state| {
+    page_of(app, viewer, status, |state, today| {
         let estimate = forecast::section(state, viewer, asked, Some(slug), today)?;
         pages::project(state, viewer, slug, today, error.as_ref(), estimate)
     })
     .await
-    {
-        Ok(body) => html(status, body),
-        Err(error) => api_error_page(viewer, error),
-    }
 }
 
 async fn statement(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     let Ok(id) = id.parse::<u64>() else {
         return error_page(&viewer, StatusCode::NOT_FOUND, "no such distribution");
     };
-    match read(&app, |state| pages::statement(state, &viewer, id)).await {
-        Ok(body) => html(StatusCode::OK, body),
-        Err(error) => api_error_page(&viewer, error),
-    }
+    page_of(&app, &viewer, StatusCode::OK, |state, _| {
+        pages::statement(state, &viewer, id)
+    })
+    .await
 }
 
 async fn me(
@@ -331,16 +327,11 @@ async fn me_page(
     asked: &EstimateQuery,
 ) -> Response {
     let agent = viewer.agent.clone().unwrap_or_default();
-    let today = app.clock.today();
-    match read(app, |state| {
+    page_of(app, viewer, status, |state, today| {
         let estimate = forecast::section(state, viewer, asked, None, today)?;
         pages::me(state, viewer, &agent, today, error.as_ref(), estimate)
     })
     .await
-    {
-        Ok(body) => html(status, body),
-        Err(error) => api_error_page(viewer, error),
-    }
 }
 
 /// The page a form is on, shown again with the form's refusal.

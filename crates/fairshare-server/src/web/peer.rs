@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use super::forms::posted;
 use super::pages::{Errors, FormError, Nav, nav, render, role_of};
-use super::{Viewer, html, may_read, page_of, read};
+use super::{Reader, Viewer, html, page_of, read};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -273,10 +273,11 @@ pub(super) async fn page(
     .await
 }
 
-async fn peer(State(app): State<AppState>, viewer: Viewer, Path(slug): Path<String>) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
+async fn peer(
+    State(app): State<AppState>,
+    Reader(viewer): Reader,
+    Path(slug): Path<String>,
+) -> Response {
     page(&app, &viewer, &slug, None, StatusCode::OK).await
 }
 
@@ -325,13 +326,10 @@ struct AfterGift {
 /// (records nothing).
 async fn left_after(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Path((_slug, round)): Path<(String, u64)>,
     Query(typed): Query<Typed>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     let giver = viewer.agent.clone().unwrap_or_default();
     let words = read(&app, |state| {
         Ok(left_words(state.peer_round(round)?, &giver, &typed))

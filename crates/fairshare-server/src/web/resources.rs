@@ -26,7 +26,7 @@ use serde::Deserialize;
 use super::pages::{Errors, FormError, Nav, nav, render, role_of};
 use super::treasury::Pager;
 use super::{
-    Fields, FormPage, Viewer, WebForm, field, form_op_on, form_pairs, form_write_on, may_read,
+    Fields, FormPage, Reader, Viewer, WebForm, field, form_op_on, form_pairs, form_write_on,
     optional, page_of,
 };
 use crate::AppState;
@@ -130,20 +130,12 @@ fn list_page(
         offset: Some(at.resources),
     }
     .view(state, &reader)?;
-    let campaigns_pager = Pager::new(
-        campaigns.page.total,
-        campaigns.campaigns.len(),
-        at.campaigns,
-        PAGE,
-        |to| format!("/resources?campaigns={to}&resources={}", at.resources),
-    );
-    let resources_pager = Pager::new(
-        resources.page.total,
-        resources.resources.len(),
-        at.resources,
-        PAGE,
-        |to| format!("/resources?campaigns={}&resources={to}", at.campaigns),
-    );
+    let campaigns_pager = Pager::of(&campaigns.page, |to| {
+        format!("/resources?campaigns={to}&resources={}", at.resources)
+    });
+    let resources_pager = Pager::of(&resources.page, |to| {
+        format!("/resources?campaigns={}&resources={to}", at.campaigns)
+    });
     render(ListPage {
         nav: nav(viewer),
         campaigns: campaigns.campaigns,
@@ -155,12 +147,9 @@ fn list_page(
 
 async fn list(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Query(at): Query<ListOffsets>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     page_of(&app, &viewer, StatusCode::OK, |state, today| {
         list_page(state, &viewer, at, today)
     })
@@ -234,10 +223,11 @@ pub(super) async fn campaign_at(
     .await
 }
 
-async fn campaign(State(app): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
+async fn campaign(
+    State(app): State<AppState>,
+    Reader(viewer): Reader,
+    Path(id): Path<String>,
+) -> Response {
     campaign_at(&app, &viewer, &id, None, StatusCode::OK).await
 }
 
@@ -537,26 +527,20 @@ pub(super) async fn resource_at(
 
 async fn resource(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Path(name): Path<String>,
     Query(asked): Query<Fields>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     resource_at(&app, &viewer, &name, &asked, None, StatusCode::OK).await
 }
 
 /// The quote box alone, what htmx swaps in as the use form changes.
 async fn quote(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Path(name): Path<String>,
     Query(asked): Query<Fields>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     page_of(&app, &viewer, StatusCode::OK, |state, today| {
         render(quote_use(state, &viewer, &name, &asked, today))
     })

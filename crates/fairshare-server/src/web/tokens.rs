@@ -24,7 +24,7 @@ use super::pages::{Errors, FormError, Nav, nav, percent, render};
 use super::resources::{decide, reading, shown_forms};
 use super::svg::{self, Bar};
 use super::treasury::Pager;
-use super::{Fields, FormPage, Viewer, WebForm, field, form_op_on, form_pairs, may_read, page_of};
+use super::{Fields, FormPage, Reader, Viewer, WebForm, field, form_op_on, form_pairs, page_of};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -69,25 +69,16 @@ struct ListPage {
 
 async fn list(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Query(at): Query<ListOffset>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     page_of(&app, &viewer, StatusCode::OK, |state, today| {
         let listed = ListTokens {
             limit: Some(PAGE),
             offset: Some(at.offset),
         }
         .view(state, &reading(state, &viewer, today))?;
-        let pager = Pager::new(
-            listed.page.total,
-            listed.tokens.len(),
-            at.offset,
-            PAGE,
-            |to| format!("/tokens?offset={to}"),
-        );
+        let pager = Pager::of(&listed.page, |to| format!("/tokens?offset={to}"));
         render(ListPage {
             nav: nav(&viewer),
             tokens: listed.tokens,
@@ -242,13 +233,10 @@ fn describe(token: &Token, outcome: &Outcome, answer: &mut TokenQuote) {
 /// A quote box alone, what htmx swaps in as the buy or redeem form changes.
 async fn quote(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Path((symbol, kind)): Path<(String, String)>,
     Query(asked): Query<Fields>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     let Some(kind) = Quoted::parse(&kind) else {
         return super::error_page(
             &viewer,
@@ -451,13 +439,10 @@ pub(super) async fn page(
 
 async fn token(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Path(symbol): Path<String>,
     Query(asked): Query<Fields>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     page(&app, &viewer, &symbol, &asked, None, StatusCode::OK).await
 }
 

@@ -15,12 +15,12 @@ use fairshare_ops::treasury::{
     ApproveExpense, ApprovePayout, Exchange, ExpenseOut, ListExpenses, ListPayouts, PayoutOut,
     RejectExpense, RejectPayout, RequestPayout, SubmitExpense, TransferMoney,
 };
-use fairshare_ops::{Read, Reading};
+use fairshare_ops::{PageInfo, Read, Reading};
 use serde::Deserialize;
 
 use super::forms::posted;
 use super::pages::{Errors, FormError, Nav, nav, render, role_of};
-use super::{FormPage, Viewer, WebForm, form_op_on, may_read, page_of};
+use super::{FormPage, Reader, Viewer, WebForm, form_op_on, page_of};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -98,6 +98,12 @@ impl Pager {
             next: (offset + shown < total).then(|| link(offset + shown)),
         }
     }
+
+    /// The pager of a page a list view answered (it shows every row it has, up to its limit).
+    pub(super) fn of(page: &PageInfo, link: impl Fn(usize) -> String) -> Pager {
+        let shown = page.limit.min(page.total.saturating_sub(page.offset));
+        Pager::new(page.total, shown, page.offset, page.limit, link)
+    }
 }
 
 #[derive(Template)]
@@ -142,20 +148,12 @@ fn treasury_page(
         ..ListExpenses::default()
     }
     .view(state, &reading)?;
-    let payouts_pager = Pager::new(
-        payouts.page.total,
-        payouts.payouts.len(),
-        offsets.payouts,
-        PAGE,
-        |at| format!("/treasury?payouts={at}&expenses={}", offsets.expenses),
-    );
-    let expenses_pager = Pager::new(
-        expenses.page.total,
-        expenses.expenses.len(),
-        offsets.expenses,
-        PAGE,
-        |at| format!("/treasury?payouts={}&expenses={at}", offsets.payouts),
-    );
+    let payouts_pager = Pager::of(&payouts.page, |at| {
+        format!("/treasury?payouts={at}&expenses={}", offsets.expenses)
+    });
+    let expenses_pager = Pager::of(&expenses.page, |at| {
+        format!("/treasury?payouts={}&expenses={at}", offsets.payouts)
+    });
     let is_me = |who: &str| me == Some(who);
     render(TreasuryPage {
         nav: nav(viewer),
@@ -207,12 +205,9 @@ pub(super) async fn page(
 
 async fn treasury(
     State(app): State<AppState>,
-    viewer: Viewer,
+    Reader(viewer): Reader,
     Query(offsets): Query<Offsets>,
 ) -> Response {
-    if let Err(to) = may_read(&app, &viewer) {
-        return *to;
-    }
     page(&app, &viewer, offsets, None, StatusCode::OK).await
 }
 
