@@ -493,6 +493,7 @@ fn pay_bucket(at: &At, payout: &mut Payout, index: u32, bucket: &Bucket) -> Doma
             let values = state.values_by_agent_with(project, &filter, date, extra)?;
             let weights: Vec<u128> = values.iter().map(|(_, v)| v.0 as u128).collect();
             let parts = split_largest_remainder(pot as u128, &weights);
+            payout.lines.reserve(parts.len());
             for ((agent, _), part) in values.iter().zip(parts) {
                 payout.pay(index, agent, part as i128);
             }
@@ -501,6 +502,7 @@ fn pay_bucket(at: &At, payout: &mut Payout, index: u32, bucket: &Bucket) -> Doma
             let pot = payout.pot(*percent);
             let (agents, weights) = state.blended_weights(project, date)?;
             let parts = split_largest_remainder_big(pot as u128, &weights);
+            payout.lines.reserve(parts.len());
             for (agent, part) in agents.iter().zip(parts) {
                 payout.pay(index, agent, part as i128);
             }
@@ -513,6 +515,7 @@ fn pay_bucket(at: &At, payout: &mut Payout, index: u32, bucket: &Bucket) -> Doma
             let holders = state.pool_units(points, date)?;
             let weights: Vec<u128> = holders.iter().map(|(_, u)| *u as u128).collect();
             let parts = split_largest_remainder(pot as u128, &weights);
+            payout.lines.reserve(parts.len());
             for ((agent, _), part) in holders.iter().zip(parts) {
                 payout.pay(index, agent, part as i128);
             }
@@ -538,6 +541,7 @@ fn pay_bucket(at: &At, payout: &mut Payout, index: u32, bucket: &Bucket) -> Doma
             }
             let weights: Vec<u128> = holders.iter().map(|(_, b)| *b as u128).collect();
             let parts = split_largest_remainder(payout.left as u128, &weights);
+            payout.lines.reserve(parts.len());
             for ((holder, _), part) in holders.iter().zip(parts) {
                 payout.pay(index, holder, part as i128);
             }
