@@ -10,6 +10,12 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_arena_eager_commit`, by its place in mimalloc v3's list of options.
+/// `.cargo/config.toml` builds mimalloc with it off (memory committed as it is used); the test
+/// below checks that the build took it.
+#[cfg(test)]
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+
 mod args;
 mod client_cmd;
 mod commands;
@@ -132,4 +138,18 @@ fn print_stdout(text: &str) {
         let _ = out.write_all(b"\n");
     }
     let _ = out.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mimalloc_commits_memory_as_it_is_used() {
+        if std::env::var_os("MIMALLOC_ARENA_EAGER_COMMIT").is_none() {
+            // SAFETY: reads an allocator option.
+            let eager = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_ARENA_EAGER_COMMIT) };
+            assert_eq!(eager, 0, "built without .cargo/config.toml's CFLAGS?");
+        }
+    }
 }
