@@ -10,12 +10,14 @@
 use std::collections::BTreeSet;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use serde_json::Value as Json;
+use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::FastMap;
 use crate::command::Command;
 use crate::error::{DomainError, DomainResult};
+
+mod leaves;
 
 /// Most decimals hours are written with (one second is 0.000277… hours; a timesheet import
 /// rounds to this many too). More is refused, never rounded.
@@ -40,22 +42,13 @@ const HOURS_FIELDS: [&str; 2] = ["hours", "technician_hours"];
 /// Refuses a command whose numbers are written with spaces around them (`" 1.00"`) or whose
 /// hours have more than [`HOURS_DECIMALS`] decimals, naming the field and quoting the value.
 pub(crate) fn check_numbers(command: &Command) -> DomainResult<()> {
-    let Ok(Json::Object(tagged)) = serde_json::to_value(command) else {
-        return Ok(());
-    };
-    for fields in tagged.values() {
-        let Json::Object(fields) = fields else {
-            continue;
-        };
-        for (name, value) in fields {
-            if TEXT_FIELDS.contains(&name.as_str()) {
-                continue;
-            }
-            let field = static_field(name);
-            check_leaves(field, value)?;
-        }
+    match command.serialize(leaves::Walker {
+        level: leaves::Level::Command,
+    }) {
+        Err(leaves::Stop::Refused(error)) => Err(error),
+        // What cannot be written as JSON has no text to check (as `serde_json::to_value`).
+        Ok(()) | Err(leaves::Stop::Unserialisable(_)) => Ok(()),
     }
-    Ok(())
 }
 
 /// The static name a refusal gives a command field. The names come from serialising a
@@ -72,16 +65,6 @@ fn static_field(name: &str) -> &'static str {
     let interned: &'static str = Box::leak(name.to_owned().into_boxed_str());
     names.insert(interned);
     interned
-}
-
-/// Checks every string inside the value of `field` (a plan, a split and a hatch nest theirs).
-fn check_leaves(field: &'static str, value: &Json) -> DomainResult<()> {
-    match value {
-        Json::String(text) => check_number_text(field, text),
-        Json::Array(items) => items.iter().try_for_each(|item| check_leaves(field, item)),
-        Json::Object(map) => map.values().try_for_each(|item| check_leaves(field, item)),
-        _ => Ok(()),
-    }
 }
 
 /// Whether `text` writes a number: digits with an optional sign and '.'.
@@ -202,6 +185,65 @@ mod tests {
         let again = static_field(&String::from("retro"));
         assert_eq!(first, "retro");
         assert!(std::ptr::eq(first, again));
+    }
+
+    /// The check as it was first written, on the command's `serde_json::Value`: the walk
+    /// must refuse exactly what this refuses, naming the same field.
+    fn check_by_value(command: &Command) -> DomainResult<()> {
+        use serde_json::Value as Json;
+        fn leaves(field: &'static str, value: &Json) -> DomainResult<()> {
+            match value {
+                Json::String(text) => check_number_text(field, text),
+                Json::Array(items) => items.iter().try_for_each(|item| leaves(field, item)),
+                Json::Object(map) => map.values().try_for_each(|item| leaves(field, item)),
+                _ => Ok(()),
+            }
+        }
+        let Ok(Json::Object(tagged)) = serde_json::to_value(command) else {
+            return Ok(());
+        };
+        for fields in tagged.values() {
+            let Json::Object(fields) = fields else {
+                continue;
+            };
+            for (name, value) in fields {
+                if !TEXT_FIELDS.contains(&name.as_str()) {
+                    leaves(static_field(name), value)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_walk_refuses_what_the_json_value_check_refused() {
+        let commands = [
+            r#"{"log":{"project":"p","agent":"a","kind":"cash","amount":" 1.00","note":" 5"}}"#,
+            r#"{"log":{"project":"p","agent":"a","kind":"work","hours":"1.1234567"}}"#,
+            r#"{"log":{"project":"p","agent":"a","kind":"work","hours":"1.123456","note":" 7 "}}"#,
+            r#"{"set_rate":{"project":"p","category":"wood","per_hour":"20.00 "}}"#,
+            r#"{"revenue":{"project":"p","amount":"100.00","from":" 12"}}"#,
+            r#"{"set_plan":{"project":"p","plan":{"bucket":[{"type":"percent","percent":"10","to":" 12"},{"type":"contributors"}]}}}"#,
+            r#"{"set_plan":{"project":"p","plan":{"bucket":[{"type":"percent","percent":"10","to":"infra"}]}}}"#,
+            r#"{"propose":{"title":" 3","changes":[{"set_rate":{"project":"p","category":"c","per_hour":" 1"}}]}}"#,
+            r#"{"propose":{"title":"t","changes":[{"log":{"project":"p","agent":"a","kind":"cash","amount":"1","note":" 5"}}]}}"#,
+            r#"{"propose":{"title":"t","changes":[{"approve":{"id":1}}]}}"#,
+        ];
+        let mut refused = 0;
+        for text in commands {
+            let command: Command = serde_json::from_str(text).expect(text);
+            let walked = check_numbers(&command);
+            let by_value = check_by_value(&command);
+            assert_eq!(
+                walked.as_ref().map_err(|e| (e.to_string(), e.field_name())),
+                by_value
+                    .as_ref()
+                    .map_err(|e| (e.to_string(), e.field_name())),
+                "{text}"
+            );
+            refused += usize::from(walked.is_err());
+        }
+        assert_eq!(refused, 7, "the cases above that refuse");
     }
 
     #[test]
