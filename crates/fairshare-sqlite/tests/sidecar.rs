@@ -5,7 +5,7 @@
 use fairshare_sqlite::{SqliteStore, snapshots_path};
 use fairshare_store::conformance::sample_rows;
 use fairshare_store::{Store, StoreError};
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
