@@ -108,6 +108,13 @@ fn a_book_that_never_snapshots_has_no_sidecar() {
         reader.latest_snapshot(10).unwrap(),
         Some((10, b"state".to_vec()))
     );
+    drop((store, reader));
+    // Also once every connection closed (its WAL checkpointed away).
+    let mut reader = SqliteStore::open_read_only(&path).unwrap();
+    assert_eq!(
+        reader.latest_snapshot(10).unwrap(),
+        Some((10, b"state".to_vec()))
+    );
 }
 
 /// A book from an older build keeps its snapshots in a table of its own file: ignored.
