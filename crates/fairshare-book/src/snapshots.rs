@@ -87,16 +87,8 @@ pub(crate) fn newest_usable(
 ) -> BookResult<Option<Loaded>> {
     let mut at_most = at_most;
     while at_most > 0 {
-        let (seq, bytes) = match store.latest_snapshot(at_most) {
-            Ok(Some(found)) => found,
-            Ok(None) => return Ok(None),
-            Err(error) => {
-                ignored.push(IgnoredSnapshot {
-                    seq: at_most,
-                    reason: format!("the store cannot read its snapshots: {error}"),
-                });
-                return Ok(None);
-            }
+        let Some((seq, bytes)) = latest_readable(store, at_most, ignored) else {
+            return Ok(None);
         };
         match usable(store, seq, &bytes)? {
             Ok(loaded) => return Ok(Some(loaded)),
@@ -105,6 +97,23 @@ pub(crate) fn newest_usable(
         at_most = seq - 1;
     }
     Ok(None)
+}
+
+/// The newest snapshot `store` keeps at or below `at_most`. A store that cannot read its
+/// snapshots (e.g. a damaged SQLite sidecar file) has none, and says why in `ignored`: they are
+/// a cache, and the log is still there.
+pub(crate) fn latest_readable(
+    store: &mut dyn Store,
+    at_most: u64,
+    ignored: &mut Vec<IgnoredSnapshot>,
+) -> Option<(u64, Vec<u8>)> {
+    store.latest_snapshot(at_most).unwrap_or_else(|error| {
+        ignored.push(IgnoredSnapshot {
+            seq: at_most,
+            reason: format!("the store cannot read its snapshots: {error}"),
+        });
+        None
+    })
 }
 
 /// The state a stored snapshot holds, or why it cannot be used: checks its header and

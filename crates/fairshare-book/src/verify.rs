@@ -6,7 +6,7 @@ use fairshare_core::{
 use fairshare_store::{LentRow, Store};
 
 use crate::pipeline::{Batches, pipelined};
-use crate::snapshots::IgnoredSnapshot;
+use crate::snapshots::{IgnoredSnapshot, latest_readable};
 use crate::{BookError, BookResult, lent_ctx, scan_lent_rows};
 
 /// The result of verifying a book: how far it got and the first problem, if any.
@@ -116,7 +116,7 @@ struct Snapshots {
 
 impl Snapshots {
     /// Every snapshot the store keeps at or below `head`; those that opening the book would
-    /// pass over for their header go to `ignored`.
+    /// pass over for their header, or that the store cannot read, go to `ignored`.
     fn found(
         store: &mut dyn Store,
         head: u64,
@@ -125,7 +125,7 @@ impl Snapshots {
         let mut pending = Vec::new();
         let mut at_most = head;
         while at_most > 0 {
-            let Some((seq, bytes)) = store.latest_snapshot(at_most)? else {
+            let Some((seq, bytes)) = latest_readable(store, at_most, ignored) else {
                 break;
             };
             match snapshot_header(&bytes) {

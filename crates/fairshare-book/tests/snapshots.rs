@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use fairshare_book::{Book, MemoryStore, verify};
 use fairshare_core::{Command, OPERATOR, RULES, Role, SNAPSHOT_FORMAT};
 use fairshare_postgres::PostgresStore;
-use fairshare_sqlite::SqliteStore;
+use fairshare_sqlite::{SqliteStore, snapshots_path};
 use fairshare_store::{EventRow, Store};
 use proptest::prelude::*;
 use support::{Runner, load};
@@ -309,6 +309,35 @@ fn a_damaged_snapshot_on_sqlite_is_passed_over() {
     assert!(report.ok(), "{:?}", report.problem);
     assert_eq!(report.snapshots_ignored.len(), 1);
     assert!(report.snapshots_checked.is_empty());
+}
+
+/// A SQLite book whose snapshot file beside it is garbage still opens (by full replay) and
+/// verifies: the unreadable snapshots are passed over, said once, as a cache should be.
+#[test]
+fn a_damaged_snapshot_file_on_sqlite_is_passed_over() {
+    let (rows, seq) = printer();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    store.append(rows).unwrap();
+    store.put_snapshot(seq, &snapshot_at(rows, seq)).unwrap();
+    drop(store);
+    std::fs::write(snapshots_path(&path), vec![0x5a; 8192]).unwrap();
+    let book = Book::open(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
+    assert_eq!(book.snapshot_seq(), 0);
+    let ignored = book.ignored_snapshots();
+    assert_eq!(ignored.len(), 1, "{ignored:?}");
+    assert!(
+        ignored[0].reason.contains("cannot read its snapshots")
+            && ignored[0].reason.contains("book.db.snapshots"),
+        "{}",
+        ignored[0]
+    );
+    let full = Book::open_without_snapshots(Box::new(memory_with(rows))).unwrap();
+    assert!(book.state() == full.state());
+    let report = verify(&mut SqliteStore::open_read_only(&path).unwrap()).unwrap();
+    assert!(report.ok(), "{:?}", report.problem);
+    assert_eq!(report.snapshots_ignored.len(), 1);
 }
 
 /// A snapshot at event `seq` of the book `rows` that records the log's hash there but holds

@@ -523,10 +523,17 @@ fn pause_import_for_tests(phase: &str, events: u64) {
     }
 }
 
-/// Removes a SQLite book and its WAL side files (best effort: they may not exist).
+/// Removes a SQLite book and its snapshots ([`fairshare_sqlite::snapshots_path`]), each with
+/// its WAL side files (best effort: they may not exist). A stale -wal left beside a new file of
+/// the same name would be replayed into it.
 pub fn remove_sqlite_files(path: &str) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    let snapshots = fairshare_sqlite::snapshots_path(Path::new(path));
+    for file in [Path::new(path), snapshots.as_path()] {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = file.as_os_str().to_owned();
+            name.push(suffix);
+            let _ = std::fs::remove_file(name);
+        }
     }
 }
 

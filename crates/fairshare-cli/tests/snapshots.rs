@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Output;
 
 use common::{Env, stderr, stdout};
+use fairshare_sqlite::snapshots_path;
 use serde_json::Value;
 
 /// Events of the generated book (20 agents, 2,000 contributions, as `generate` makes them).
@@ -37,9 +38,9 @@ fn json_of(output: &Output) -> Value {
     serde_json::from_str(&stdout(output)).unwrap()
 }
 
-/// The events of the snapshots a SQLite book keeps, oldest first.
+/// The events of the snapshots a SQLite book keeps (in the file beside it), oldest first.
 fn snapshots(book: &Path) -> Vec<u64> {
-    let conn = rusqlite::Connection::open(book).unwrap();
+    let conn = rusqlite::Connection::open(snapshots_path(book)).unwrap();
     let mut stmt = conn
         .prepare("SELECT seq FROM snapshots ORDER BY seq")
         .unwrap();
@@ -87,16 +88,8 @@ fn a_long_import_ends_with_a_snapshot_and_reads_agree() {
         [EVENTS],
         "one snapshot, at the last event"
     );
-    let sql = "SELECT name FROM sqlite_master WHERE name = 'snapshots'";
-    let conn = rusqlite::Connection::open(&without).unwrap();
     assert!(
-        conn.prepare(sql)
-            .unwrap()
-            .query([])
-            .unwrap()
-            .next()
-            .unwrap()
-            .is_none(),
+        !snapshots_path(&without).exists(),
         "no snapshot below the threshold"
     );
     let reads: [&[&str]; 2] = [
@@ -142,7 +135,10 @@ fn a_damaged_snapshot_is_passed_over_with_one_line() {
     let env = Env::empty();
     let book = imported(&env, "book.db", "1000");
     let clean = imported(&env, "clean.db", "0");
-    env.sqlite(&book, "UPDATE snapshots SET bytes = substr(bytes, 1, 100)");
+    env.sqlite(
+        &snapshots_path(&book),
+        "UPDATE snapshots SET bytes = substr(bytes, 1, 100)",
+    );
     let damaged = run_every(&env, &book, "0", &["--json", "balance", "a000001"]);
     let replayed = run_every(&env, &clean, "0", &["--json", "balance", "a000001"]);
     assert_eq!(stdout(&damaged), stdout(&replayed));

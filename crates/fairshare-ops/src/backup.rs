@@ -3,7 +3,7 @@
 //!
 //! - A **SQLite** book is copied with SQLite's online backup API (`fairshare_sqlite::backup_file`):
 //!   one consistent snapshot of the event log and the credential tables (API keys, passwords),
-//!   taken while a server keeps writing.
+//!   taken while a server keeps writing. Not its snapshots (a cache, in a file of their own).
 //! - A **PostgreSQL** book is copied through the store into a new SQLite file: every event up
 //!   to the head when the copy starts (an append-only log's prefix is a consistent book). Its
 //!   credentials are not copied (only their hashes exist, and they stay in PostgreSQL).

@@ -159,7 +159,8 @@ fn poisoned() -> ApiError {
 
 /// The server's automatic snapshots (issue 17), written from the read model's state by its
 /// follower, beside the writer: the writer's book writes none, so that encoding a large state
-/// never holds up a write. Readers that must catch up wait for the encoding (it holds the
+/// never holds up a write (nor, on SQLite, writing its bytes: they go to a file of their own,
+/// `fairshare_sqlite::snapshots_path`). Readers that must catch up wait for the encoding (it holds the
 /// state's read lock); readers of a state already fresh do not.
 pub(crate) struct SnapshotWriter {
     /// A connection of its own that may write (the read model's is read-only).

@@ -150,8 +150,17 @@ fn a_server_snapshots_beside_its_writer(book: &TestBook) {
     }
     let head = api.head();
     first.stop().expect("the server stops");
-    let mut store = fairshare_ops::backend::Backend::parse(&book.url)
-        .and_then(|backend| backend.open_store(fairshare_ops::backend::Access::Existing))
+    let backend = fairshare_ops::backend::Backend::parse(&book.url).expect("the book's URL");
+    if let Some(path) = backend.sqlite_path() {
+        let sidecar = fairshare_sqlite::snapshots_path(path);
+        assert!(
+            sidecar.exists(),
+            "SQLite keeps them in {}",
+            sidecar.display()
+        );
+    }
+    let mut store = backend
+        .open_store(fairshare_ops::backend::Access::Existing)
         .expect("open store");
     let (seq, bytes) = store
         .latest_snapshot(head)

@@ -6,6 +6,9 @@
 //! blocks writers, and a one-step copy cannot be restarted by their commits (a copy in many
 //! small steps starts over whenever another connection writes, and may never finish under a
 //! busy server). The snapshot is the book as of some commit: every event before it, none after.
+//!
+//! The state snapshots, a cache in a file of their own beside the book (`sidecar.rs`), are not
+//! copied: a restored book opens by replaying its log until its next snapshot is written.
 
 use std::path::Path;
 use std::time::Duration;

@@ -12,25 +12,29 @@
 //!
 //! Beside the log, in the same file: [`SqliteCredentials`] keeps the agents' API key and
 //! password hashes (tables of their own, with their own migrations), and a [`Checkpointer`]
-//! copies the WAL back into the database off the writer's path.
+//! copies the WAL back into the database off the writer's path. The state snapshots live in a
+//! file of their own beside the book ([`snapshots_path`], `sidecar.rs`), so writing one never
+//! holds up an append.
 
 mod backup;
 mod checkpoint;
 mod credentials;
+mod sidecar;
 mod webhooks;
 
 pub use backup::backup_file;
 pub use checkpoint::{CHECKPOINT_INTERVAL, Checkpointer};
 pub use credentials::SqliteCredentials;
+pub use sidecar::snapshots_path;
 
 use fairshare_store::{
-    AppendAll, EventRow, LentRow, SNAPSHOTS_KEPT, Store, StoreError, StoreResult, check_append,
-    sql_int,
+    AppendAll, EventRow, LentRow, Store, StoreError, StoreResult, check_append, sql_int,
 };
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params,
     types::ValueRef,
 };
+use sidecar::Sidecar;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -59,12 +63,6 @@ const WAL_AUTOCHECKPOINT_PAGES: i64 = 10_000;
 /// Bytes of -wal file kept after a checkpoint.
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
-/// Snapshots of the state (opaque bytes, see `Store::put_snapshot`). Created by the first
-/// snapshot rather than by a migration: a cache needs no schema version, and a book without
-/// the table still opens read-only under any build.
-const CREATE_SNAPSHOTS: &str =
-    "CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL)";
-
 const SELECT_HEAD: &str = "SELECT max(seq) FROM events";
 const SELECT_AFTER: &str = "SELECT seq, recorded_at, actor, idempotency_key, payload_hash, \
      body, prev_hash, hash FROM events WHERE seq > ?1 ORDER BY seq";
@@ -83,6 +81,8 @@ pub struct SqliteStore {
     gate: Arc<WriteGate>,
     /// Whether the connection's cache was grown for bulk appends.
     bulk_cache: bool,
+    /// The snapshots, in their own file beside the book (opened on first use).
+    snapshots: Sidecar,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -105,6 +105,7 @@ impl SqliteStore {
             read_only: false,
             gate: WriteGate::for_path(path),
             bulk_cache: false,
+            snapshots: Sidecar::beside(path, false),
         };
         store.configure().map_err(|e| fail("configure", path, e))?;
         store.migrate()?;
@@ -125,6 +126,7 @@ impl SqliteStore {
             read_only: true,
             gate: Arc::default(),
             bulk_cache: false,
+            snapshots: Sidecar::beside(path, true),
         };
         let version = read_version(&store.conn, path)?;
         let latest = latest_version();
@@ -153,22 +155,8 @@ impl SqliteStore {
         // Set first, so the pragmas and migrations below wait for other processes' locks.
         self.conn.busy_handler(Some(busy_wait))?;
         // WAL lets readers (scan, verify) run while a writer appends, and makes each commit a
-        // sequential append to the -wal file. The mode is persistent; only switch once, since
-        // switching needs an exclusive lock.
-        let mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            let mode: String = self
-                .conn
-                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                return Err(rusqlite::Error::SqliteFailure(
-                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
-                    Some(format!("cannot switch to WAL journal mode (still {mode})")),
-                ));
-            }
-        }
+        // sequential append to the -wal file.
+        use_wal(&self.conn)?;
         // In WAL mode, synchronous=NORMAL only fsyncs at checkpoints: a committed append could
         // vanish on power loss. FULL fsyncs the WAL at every commit, so an append that returned
         // Ok is on disk, as the Store contract requires. Per connection, not persistent.
@@ -181,12 +169,7 @@ impl SqliteStore {
         self.conn
             .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
         // Truncate a -wal file that a huge batch grew, once it has been checkpointed.
-        let _limit: i64 = self.conn.query_row(
-            &format!("PRAGMA journal_size_limit={WAL_SIZE_LIMIT}"),
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(())
+        limit_wal_size(&self.conn)
     }
 
     /// Brings the schema to the latest version. Runs under the write lock and re-reads the
@@ -362,66 +345,22 @@ impl Store for SqliteStore {
         self.in_write(true, fill)
     }
 
-    /// Under the write lock, like an append.
+    /// Into the sidecar file, under its own write lock: never the book's (nor its gate), so an
+    /// append does not wait for a snapshot's bytes.
     fn put_snapshot(&mut self, seq: u64, bytes: &[u8]) -> StoreResult<()> {
-        let path = &self.path;
-        let err = |e| fail("write a snapshot to", path, e);
         if self.read_only {
             return Err(StoreError::Backend(format!(
                 "write a snapshot to {}: the book is open read-only",
-                path.display()
+                self.path.display()
             )));
         }
-        let seq = sql_int(seq);
-        let _turn = self.gate.enter();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        tx.execute_batch(CREATE_SNAPSHOTS).map_err(err)?;
-        tx.execute(
-            "INSERT INTO snapshots (seq, bytes) VALUES (?1, ?2) \
-             ON CONFLICT (seq) DO UPDATE SET bytes = excluded.bytes",
-            params![seq, bytes],
-        )
-        .map_err(err)?;
-        tx.execute(
-            "DELETE FROM snapshots WHERE seq NOT IN \
-             (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?1)",
-            [SNAPSHOTS_KEPT as i64],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)
+        self.snapshots.put(seq, bytes)
     }
 
+    /// From the sidecar file; none without one (a read never creates it). A `snapshots` table
+    /// in the book's own file (older builds) is not read: see `sidecar.rs`.
     fn latest_snapshot(&mut self, at_most: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
-        let path = &self.path;
-        let err = |e| fail("read a snapshot of", path, e);
-        let table: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshots'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(err)?;
-        if table.is_none() {
-            return Ok(None);
-        }
-        let at_most = sql_int(at_most);
-        let found: Option<(i64, Vec<u8>)> = self
-            .conn
-            .query_row(
-                "SELECT seq, bytes FROM snapshots WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1",
-                [at_most],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(err)?;
-        found
-            .map(|(seq, bytes)| Ok((to_seq(seq, path)?, bytes)))
-            .transpose()
+        self.snapshots.latest(at_most)
     }
 
     fn location(&self) -> String {
@@ -536,6 +475,33 @@ impl Drop for GateGuard<'_> {
             next.unpark();
         }
     }
+}
+
+/// Puts `conn`'s database in WAL mode. The mode is persistent; only switch once, since
+/// switching needs an exclusive lock.
+fn use_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+    if mode.eq_ignore_ascii_case("wal") {
+        return Ok(());
+    }
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(format!("cannot switch to WAL journal mode (still {mode})")),
+        ));
+    }
+    Ok(())
+}
+
+/// Truncates `conn`'s -wal file to [`WAL_SIZE_LIMIT`] once checkpointed (per connection).
+fn limit_wal_size(conn: &Connection) -> rusqlite::Result<()> {
+    let _limit: i64 = conn.query_row(
+        &format!("PRAGMA journal_size_limit={WAL_SIZE_LIMIT}"),
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(())
 }
 
 fn latest_version() -> u32 {

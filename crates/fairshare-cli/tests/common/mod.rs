@@ -277,7 +277,7 @@ impl Env {
         self.run_on(&self.book, args)
     }
 
-    /// Runs raw SQL on the SQLite book `book` (to damage it).
+    /// Runs raw SQL on the SQLite file `book` (to damage a book or its snapshots).
     pub fn sqlite(&self, book: &Path, sql: &str) {
         let conn = rusqlite::Connection::open(book).unwrap();
         conn.execute_batch(sql).unwrap();
