@@ -1,7 +1,10 @@
 //! `verify`: recompute the hash chain and every outcome from the start, then the invariants.
 
+use std::sync::mpsc::{Receiver, sync_channel};
+
 use fairshare_core::{
-    Ctx, EventBody, GENESIS_HASH, SnapshotHeader, State, chain_hash, payload_hash, snapshot_header,
+    Ctx, EventBody, GENESIS_HASH, SnapshotError, SnapshotHeader, State, chain_hash, payload_hash,
+    snapshot_header,
 };
 use fairshare_store::{LentRow, Store};
 
@@ -38,9 +41,9 @@ impl VerifyReport {
 /// it keeps the ledger balanced. Then audits the final state's invariants.
 ///
 /// Pipelined like an import's check: a reader thread does the checks that need no state
-/// (sequence, chain, hashes, parsing) on lent rows while this thread re-decides each event.
+/// (sequence, chain, hashes, parsing) on lent rows while this thread checks the payload hash
+/// and re-decides each event, and a third decodes the snapshots ahead of the replay.
 pub fn verify(store: &mut dyn Store) -> BookResult<VerifyReport> {
-    let mut state = State::new();
     let mut report = VerifyReport {
         events: 0,
         head_hash: GENESIS_HASH.to_string(),
@@ -49,7 +52,38 @@ pub fn verify(store: &mut dyn Store) -> BookResult<VerifyReport> {
         snapshots_ignored: Vec::new(),
     };
     let head = store.head()?;
-    let mut snapshots = Snapshots::found(store, head, &mut report.snapshots_ignored)?;
+    let found = found_snapshots(store, head, &mut report.snapshots_ignored)?;
+    std::thread::scope(|scope| {
+        let (decoded, receiver) = sync_channel(0);
+        let headers = found.iter().map(|(header, _)| header.clone()).collect();
+        // Decodes each snapshot while the replay runs towards it, on the core the replay leaves
+        // idle; one at a time, so at most one decoded state waits beside the replay's.
+        scope.spawn(move || {
+            for (header, bytes) in found {
+                let state = State::decode_snapshot_payload(&bytes, &header);
+                drop(bytes);
+                if decoded.send(state).is_err() {
+                    return;
+                }
+            }
+        });
+        let snapshots = Snapshots {
+            pending: headers,
+            decoded: receiver,
+            disagrees: None,
+        };
+        replay_checking(store, snapshots, report)
+    })
+}
+
+/// Replays the whole log, checking each event and comparing each snapshot on the way, then
+/// the final state's invariants.
+fn replay_checking(
+    store: &mut dyn Store,
+    mut snapshots: Snapshots,
+    mut report: VerifyReport,
+) -> BookResult<VerifyReport> {
+    let mut state = State::new();
     let mut problem: Option<(u64, String)> = None;
     let piped = pipelined(
         VERIFY_BATCHES,
@@ -105,57 +139,63 @@ pub fn verify(store: &mut dyn Store) -> BookResult<VerifyReport> {
     Ok(report)
 }
 
+/// Every snapshot the store keeps at or below `head`, oldest first, with its header; those
+/// that opening the book would pass over for their header, or that the store cannot read, go
+/// to `ignored`.
+fn found_snapshots(
+    store: &mut dyn Store,
+    head: u64,
+    ignored: &mut Vec<IgnoredSnapshot>,
+) -> BookResult<Vec<(SnapshotHeader, Vec<u8>)>> {
+    let mut found = Vec::new();
+    let mut at_most = head;
+    while at_most > 0 {
+        let Some((seq, bytes)) = latest_readable(store, at_most, ignored) else {
+            break;
+        };
+        match snapshot_header(&bytes) {
+            Ok(header) if header.seq == seq => found.push((header, bytes)),
+            Ok(header) => ignored.push(IgnoredSnapshot {
+                seq,
+                reason: format!("it stands at event {}, not where it is kept", header.seq),
+            }),
+            Err(error) => ignored.push(IgnoredSnapshot {
+                seq,
+                reason: error.to_string(),
+            }),
+        }
+        at_most = seq - 1;
+    }
+    found.reverse();
+    Ok(found)
+}
+
 /// The snapshots of a book being verified, in log order, each compared with the replay when
 /// it reaches the snapshot's event.
 struct Snapshots {
-    /// Found and sound on their face (header, checksum), oldest first.
-    pending: Vec<(SnapshotHeader, Vec<u8>)>,
+    /// The headers of those found sound on their face (header, checksum), oldest first.
+    pending: Vec<SnapshotHeader>,
+    /// Their states, decoded in the same order by a thread of their own.
+    decoded: Receiver<Result<State, SnapshotError>>,
     /// The first snapshot whose state differs from the replay's, and how.
     disagrees: Option<(u64, String)>,
 }
 
 impl Snapshots {
-    /// Every snapshot the store keeps at or below `head`; those that opening the book would
-    /// pass over for their header, or that the store cannot read, go to `ignored`.
-    fn found(
-        store: &mut dyn Store,
-        head: u64,
-        ignored: &mut Vec<IgnoredSnapshot>,
-    ) -> BookResult<Snapshots> {
-        let mut pending = Vec::new();
-        let mut at_most = head;
-        while at_most > 0 {
-            let Some((seq, bytes)) = latest_readable(store, at_most, ignored) else {
-                break;
-            };
-            match snapshot_header(&bytes) {
-                Ok(header) if header.seq == seq => pending.push((header, bytes)),
-                Ok(header) => ignored.push(IgnoredSnapshot {
-                    seq,
-                    reason: format!("it stands at event {}, not where it is kept", header.seq),
-                }),
-                Err(error) => ignored.push(IgnoredSnapshot {
-                    seq,
-                    reason: error.to_string(),
-                }),
-            }
-            at_most = seq - 1;
-        }
-        pending.reverse();
-        Ok(Snapshots {
-            pending,
-            disagrees: None,
-        })
-    }
-
     /// Compares the snapshot at the event just replayed (`state`, whose last event has
     /// `hash`), if there is one, with the replayed state.
     fn check(&mut self, state: &State, hash: &str, report: &mut VerifyReport) {
         let seq = state.head();
-        let Some(at) = self.pending.iter().position(|(h, _)| h.seq == seq) else {
+        if self.pending.first().is_none_or(|header| header.seq != seq) {
             return;
-        };
-        let (header, bytes) = self.pending.remove(at);
+        }
+        let header = self.pending.remove(0);
+        // Taken even when unused, so that the decoder moves on to the next one.
+        let decoded = self.decoded.recv().unwrap_or_else(|_| {
+            Err(SnapshotError::Payload(
+                "the thread decoding snapshots stopped".into(),
+            ))
+        });
         let ignored = |reason: String| IgnoredSnapshot { seq, reason };
         if header.head_hash != hash {
             report.snapshots_ignored.push(ignored(format!(
@@ -165,7 +205,7 @@ impl Snapshots {
             )));
             return;
         }
-        match State::decode_snapshot_payload(&bytes, &header) {
+        match decoded {
             Err(error) => report.snapshots_ignored.push(ignored(error.to_string())),
             Ok(snapshot) => match snapshot.first_difference(state) {
                 None => report.snapshots_checked.push(seq),
@@ -296,8 +336,8 @@ struct ReadEvent {
     hash: String,
 }
 
-/// The checks that need no state; a broken event comes back as its sequence number and what
-/// is wrong with it.
+/// The checks that need no state but the payload hash's; a broken event comes back as its
+/// sequence number and what is wrong with it.
 fn read_row(
     prev_hash: &str,
     expected_seq: u64,
@@ -333,20 +373,20 @@ fn read_row(
     }
     let body = EventBody::from_json(row.body)
         .map_err(|error| broken(format!("body does not parse: {error}")))?;
-    if payload_hash(row.actor, &body.command) != row.payload_hash {
-        return Err(broken(
-            "payload hash does not match the actor and command".to_string(),
-        ));
-    }
     let ctx = lent_ctx(row).map_err(|error| broken(error.to_string()))?;
     let ctx = crate::decided_by(ctx, &body);
     Ok(ReadEvent { ctx, body, hash })
 }
 
-/// The checks that need the state: an unused idempotency key, the core deciding the same
-/// outcome, and applying it. Returns what is wrong, if anything.
+/// The payload hash, then the checks that need the state: an unused idempotency key, the core
+/// deciding the same outcome, and applying it. Returns what is wrong, if anything.
 fn decide_again(state: &mut State, event: &ReadEvent) -> Option<String> {
     let ReadEvent { ctx, body, .. } = event;
+    // Here rather than with the reader's checks: re-serialising the command is the cost that
+    // balances the two threads (the reader hashes and parses, the slower half).
+    if payload_hash(&ctx.actor, &body.command) != ctx.payload_hash {
+        return Some("payload hash does not match the actor and command".to_string());
+    }
     if let Some(key) = &ctx.key
         && state.key_record(key).is_some()
     {
