@@ -565,7 +565,7 @@ impl Text for BalancesOut {
 
 impl Text for VerifyOut {
     fn to_text(&self) -> String {
-        match &self.problem {
+        let mut text = match &self.problem {
             None => format!(
                 "ok: {} events, hash chain and every outcome check out\nhead {}\n",
                 self.events, self.head
@@ -574,7 +574,21 @@ impl Text for VerifyOut {
                 "event {}: {}\nverify failed: {} events before it are sound (head {})\n",
                 problem.seq, problem.message, self.events, self.head
             ),
+        };
+        if !self.snapshots_checked.is_empty() {
+            let events: Vec<String> = self.snapshots_checked.iter().map(u64::to_string).collect();
+            text.push_str(&format!(
+                "snapshots at events {} match the replay\n",
+                events.join(", ")
+            ));
         }
+        for ignored in &self.snapshots_ignored {
+            text.push_str(&format!(
+                "snapshot at event {} ignored: {}\n",
+                ignored.seq, ignored.reason
+            ));
+        }
+        text
     }
     fn exit_code(&self) -> u8 {
         if self.ok { 0 } else { EXIT_CORRUPT }

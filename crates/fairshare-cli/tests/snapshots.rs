@@ -9,7 +9,7 @@ use std::process::Output;
 
 use common::{Env, stderr, stdout};
 use fairshare_sqlite::snapshots_path;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Events of the generated book (20 agents, 2,000 contributions, as `generate` makes them).
 const EVENTS: u64 = 2_026;
@@ -105,6 +105,12 @@ fn a_long_import_ends_with_a_snapshot_and_reads_agree() {
     let verified = json_of(&run_every(&env, &with, "0", &["--json", "verify"]));
     assert_eq!(verified["ok"], true);
     assert_eq!(verified["events"], EVENTS);
+    assert_eq!(verified["snapshots_checked"], json!([EVENTS]));
+    let text = stdout(&run_every(&env, &with, "0", &["verify"]));
+    assert!(
+        text.ends_with(&format!("snapshots at events {EVENTS} match the replay\n")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -151,4 +157,13 @@ fn a_damaged_snapshot_is_passed_over_with_one_line() {
         )),
         "{said}"
     );
+    let verified = json_of(&run_every(&env, &book, "0", &["--json", "verify"]));
+    assert_eq!(
+        verified["ok"], true,
+        "a damaged cache is not a damaged book"
+    );
+    assert_eq!(verified["snapshots_ignored"][0]["seq"], EVENTS);
+    let reason = verified["snapshots_ignored"][0]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("truncated: 100 bytes,"), "{reason}");
+    assert!(verified.get("snapshots_checked").is_none(), "{verified}");
 }

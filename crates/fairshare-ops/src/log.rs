@@ -129,6 +129,21 @@ pub struct VerifyOut {
     /// Hash of the last sound event.
     pub head: String,
     pub problem: Option<VerifyProblem>,
+    /// The events of the snapshots compared with the replay there, each equal to it (absent
+    /// when the book keeps none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub snapshots_checked: Vec<u64>,
+    /// Snapshots that opening the book passes over, and why: harmless, never loaded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub snapshots_ignored: Vec<IgnoredSnapshotOut>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IgnoredSnapshotOut {
+    /// The event the store keeps it at.
+    pub seq: u64,
+    pub reason: String,
 }
 
 impl VerifyOut {
@@ -140,6 +155,15 @@ impl VerifyOut {
             problem: report
                 .problem
                 .map(|(seq, message)| VerifyProblem { seq, message }),
+            snapshots_checked: report.snapshots_checked,
+            snapshots_ignored: report
+                .snapshots_ignored
+                .into_iter()
+                .map(|ignored| IgnoredSnapshotOut {
+                    seq: ignored.seq,
+                    reason: ignored.reason,
+                })
+                .collect(),
         }
     }
 }

@@ -432,6 +432,16 @@ fn the_log_filters_by_agent_project_and_kind_a_page_at_a_time() {
         );
         40
     ]);
+    // A snapshot at the last event, which the verify button compares with its replay.
+    let backend = fairshare_ops::backend::Backend::parse(&book.url).expect("the book's URL");
+    let store = backend
+        .open_store(fairshare_ops::backend::Access::Existing)
+        .expect("open store");
+    let snapshotted = fairshare_book::Book::open(store)
+        .expect("open the book")
+        .snapshot()
+        .expect("write a snapshot");
+    assert_eq!(snapshotted.seq, 60);
     let server = TestServer::start(&book.url);
     let base = &server.base;
     // marie's events: she is added, logs work, gives points (luc records it) and receives
@@ -465,6 +475,10 @@ fn the_log_filters_by_agent_project_and_kind_a_page_at_a_time() {
     assert_eq!(
         text_of(&verified, "verify-ok"),
         "The log is sound: 60 events checked, every hash and every outcome recomputed; head "
+    );
+    assert_eq!(
+        text_of(&verified, "verify-snapshots"),
+        "Snapshots at events 60 match the replay."
     );
     // 50 events a page, newest first; the next page starts before the last one shown.
     let newest = said_in(&verified);

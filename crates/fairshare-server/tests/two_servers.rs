@@ -183,7 +183,13 @@ fn a_server_snapshots_beside_its_writer(book: &TestBook) {
         .expect(200)
         .body;
     assert_eq!(listed["total"], 12);
-    assert_eq!(api.verify_ok(), head);
+    let report = api.get("/api/v1/verify").expect(200).body;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["events"], head);
+    let checked = report["snapshots_checked"]
+        .as_array()
+        .expect("snapshots checked");
+    assert!(checked.contains(&json!(seq)), "{report}");
 }
 
 #[test]
