@@ -139,22 +139,34 @@ pub fn import_jsonl<R: BufRead + Send>(
             "import needs an empty book: this one already has events".into(),
         ));
     }
-    let mut decider = Decider::new();
-    append_events(input, store, &mut decider, progress)?;
-    let events = decider.events;
-    let long = snapshot_every_default().is_some_and(|every| events >= every);
-    if long {
-        let bytes = decider.state.encode_snapshot(&decider.last_hash);
-        // The state is not needed any more: free it before the store copies the bytes.
-        drop(decider);
-        if let Err(error) = store.put_snapshot(events, &bytes) {
-            eprintln!(
-                "fairshare: book {}: no snapshot written after the import: {error}",
-                store.location()
-            );
+    std::thread::scope(|scope| {
+        let mut events = 0;
+        let mut encoding = None;
+        append_events(input, store, progress, &mut |decider| {
+            events = decider.events;
+            // Encoded (and the state freed) on a thread of its own while the store commits.
+            encoding = decider
+                .needs_snapshot()
+                .then(|| scope.spawn(move || decider.state.encode_snapshot(&decider.last_hash)));
+        })?;
+        if let Some(encoding) = encoding {
+            let bytes = encoding
+                .join()
+                .map_err(|_| BookError::Input("the snapshot's encoding panicked".into()))?;
+            put_snapshot(store, events, &bytes);
         }
+        Ok(events)
+    })
+}
+
+/// Keeps the import's snapshot; a store that cannot is said on stderr (it is only a cache).
+fn put_snapshot(store: &mut dyn Store, events: u64, bytes: &[u8]) {
+    if let Err(error) = store.put_snapshot(events, bytes) {
+        eprintln!(
+            "fairshare: book {}: no snapshot written after the import: {error}",
+            store.location()
+        );
     }
-    Ok(events)
 }
 
 /// Events handed from the reader to the thread that decides and appends them. Eight batches
@@ -173,16 +185,19 @@ type ReadEvent = (Checked, Option<EventRow>);
 /// check that needs no state (parse, sequence, chain, hashes, body) and makes each row; this
 /// thread the rest (idempotency keys, the core deciding each event again against the state
 /// the earlier ones left), appending the decided rows every IMPORT_BATCH_ROWS.
+///
+/// `decided` gets the decider once every event is appended, before the transaction commits.
 fn append_events(
     input: &mut (dyn BufRead + Send),
     store: &mut dyn Store,
-    decider: &mut Decider,
     progress: ImportProgress,
+    decided: &mut dyn FnMut(Decider),
 ) -> BookResult<()> {
     // The pipeline's own error (a bad line, a refused decision), kept whole: `append_all`
     // passes a store error back.
     let mut failure = None;
     let appended = store.append_all(&mut |append| {
+        let mut decider = Decider::new();
         let piped = pipelined(
             READ_BATCHES,
             |feed| {
@@ -194,7 +209,8 @@ fn append_events(
             },
             |batch| decider.decide_batch(batch, append, progress),
         )
-        .and_then(|()| decider.append_rest(append, progress));
+        .and_then(|()| decider.append_rest(append, progress))
+        .map(|()| decided(decider));
         piped.map_err(|error| {
             let stopped = StoreError::Backend(format!("import stopped: {error}"));
             failure = Some(error);
@@ -226,6 +242,11 @@ impl Decider {
             events: 0,
             last_hash: GENESIS_HASH.to_string(),
         }
+    }
+
+    /// An import of at least [`snapshot_every_default`] events leaves a snapshot.
+    fn needs_snapshot(&self) -> bool {
+        snapshot_every_default().is_some_and(|every| self.events >= every)
     }
 
     /// Decides each event of a batch again, appending every IMPORT_BATCH_ROWS decided rows.
