@@ -144,15 +144,19 @@ pub fn import_jsonl<R: BufRead + Send>(
         let mut encoding = None;
         append_events(input, store, progress, &mut |decider| {
             events = decider.events;
-            // Encoded (and the state freed) on a thread of its own while the store commits.
-            encoding = decider
-                .needs_snapshot()
-                .then(|| scope.spawn(move || decider.state.encode_snapshot(&decider.last_hash)));
+            // Encoded on a thread of its own while the store commits.
+            encoding = decider.needs_snapshot().then(|| {
+                scope.spawn(move || (decider.state.encode_snapshot(&decider.last_hash), decider))
+            });
         })?;
         if let Some(encoding) = encoding {
-            let bytes = encoding
+            let (bytes, decider) = encoding
                 .join()
                 .map_err(|_| BookError::Input("the snapshot's encoding panicked".into()))?;
+            // Freed here, on the thread that allocated the state, so that the allocator can
+            // give its memory back before the store copies the bytes (freed on another thread
+            // it stayed held: 950 MB at the peak instead of 700).
+            drop(decider);
             put_snapshot(store, events, &bytes);
         }
         Ok(events)
