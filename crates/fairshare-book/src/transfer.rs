@@ -128,7 +128,8 @@ pub type ImportProgress<'a> = &'a mut dyn FnMut(&'static str, u64);
 /// empty. Returns the number of events.
 ///
 /// Pipelined: a reader thread parses and checks lines while this thread re-decides and
-/// appends them.
+/// appends them. An import of at least [`snapshot_every_default`] events ends with a snapshot,
+/// encoded while the store commits and written once it has.
 pub fn import_jsonl<R: BufRead + Send>(
     input: &mut R,
     store: &mut dyn Store,
