@@ -156,7 +156,7 @@ pub fn import_jsonl<R: BufRead + Send>(
                 .map_err(|_| BookError::Input("the snapshot's encoding panicked".into()))?;
             // Freed here, on the thread that allocated the state, so that the allocator can
             // give its memory back before the store copies the bytes (freed on another thread
-            // it stayed held: 950 MB at the peak instead of 700).
+            // it stayed held: 950 MB at the peak instead of 800).
             drop(decider);
             put_snapshot(store, events, &bytes);
         }
