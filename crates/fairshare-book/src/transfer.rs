@@ -150,15 +150,17 @@ pub fn import_jsonl<R: BufRead + Send>(
                 scope.spawn(move || (decider.state.encode_snapshot(&decider.last_hash), decider))
             });
         })?;
-        if let Some(encoding) = encoding {
-            let (bytes, decider) = encoding
-                .join()
-                .map_err(|_| BookError::Input("the snapshot's encoding panicked".into()))?;
-            // Freed here, on the thread that allocated the state, so that the allocator can
-            // give its memory back before the store copies the bytes (freed on another thread
-            // it stayed held: 950 MB at the peak instead of 800).
-            drop(decider);
-            put_snapshot(store, events, &bytes);
+        // The import has committed: a snapshot that fails is only said, like a write's.
+        match encoding.map(|encoding| encoding.join()) {
+            Some(Ok((bytes, decider))) => {
+                // Freed here, on the thread that allocated the state, so that the allocator
+                // can give its memory back before the store copies the bytes (freed on another
+                // thread it stayed held: 950 MB at the peak instead of 800).
+                drop(decider);
+                put_snapshot(store, events, &bytes);
+            }
+            Some(Err(_)) => no_snapshot(store, "its encoding panicked"),
+            None => {}
         }
         Ok(events)
     })
@@ -167,11 +169,15 @@ pub fn import_jsonl<R: BufRead + Send>(
 /// Keeps the import's snapshot; a store that cannot is said on stderr (it is only a cache).
 fn put_snapshot(store: &mut dyn Store, events: u64, bytes: &[u8]) {
     if let Err(error) = store.put_snapshot(events, bytes) {
-        eprintln!(
-            "fairshare: book {}: no snapshot written after the import: {error}",
-            store.location()
-        );
+        no_snapshot(store, error);
     }
+}
+
+fn no_snapshot(store: &dyn Store, why: impl std::fmt::Display) {
+    eprintln!(
+        "fairshare: book {}: no snapshot written after the import: {why}",
+        store.location()
+    );
 }
 
 /// Events handed from the reader to the thread that decides and appends them. Eight batches
