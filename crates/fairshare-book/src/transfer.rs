@@ -154,8 +154,8 @@ pub fn import_jsonl<R: BufRead + Send>(
         match encoding.map(|encoding| encoding.join()) {
             Some(Ok((bytes, decider))) => {
                 // Freed here, on the thread that allocated the state, so that the allocator
-                // can give its memory back before the store copies the bytes (freed on another
-                // thread it stayed held: 950 MB at the peak instead of 800).
+                // can give its memory back before the store copies the bytes (freed on the
+                // encoding thread, it stayed held: 703 MB against 551 MB when polled).
                 drop(decider);
                 put_snapshot(store, events, &bytes);
             }
