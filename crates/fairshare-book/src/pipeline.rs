@@ -1,6 +1,6 @@
 //! A two-thread pipeline: a reader thread produces items in batches while the calling thread
 //! consumes them, so reading and parsing overlap the stateful or storage work. Used by the
-//! initial replay, by both passes of an import and by `verify`.
+//! initial replay, by an import and by `verify`.
 
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 

@@ -1,5 +1,6 @@
-//! Import of a JSON-lines export: all or nothing, byte-identical re-export, and the first bad
-//! line in file order is the one reported, whichever check (stateless or stateful) finds it.
+//! Import of a JSON-lines export: all or nothing (a refusal after rows were appended inside the
+//! transaction leaves none), byte-identical re-export, and the first bad line in file order is
+//! the one reported, whichever check (stateless or stateful) finds it.
 
 mod common;
 
@@ -9,6 +10,7 @@ use std::sync::OnceLock;
 use common::{request, rows_of, setup, work};
 use fairshare_book::{Book, MemoryStore, export_jsonl, import_jsonl, seal_row};
 use fairshare_core::{EventBody, Outcome};
+use fairshare_sqlite::SqliteStore;
 use fairshare_store::{AppendAll, EventRow, RowsStore, Store, StoreError, StoreResult};
 
 /// Events in the fixture: enough for several reader batches and two write batches.
@@ -111,16 +113,13 @@ fn import(text: &str) -> Imported {
     }
 }
 
-/// Imports a file that must be refused: returns the error, having checked nothing was written.
+/// Imports a file that must be refused: returns the error, having checked that the store has
+/// no rows (whatever the import appended inside its transaction was rolled back).
 fn refused(text: &str) -> String {
     let imported = import(text);
-    assert!(imported.store.rows().is_empty(), "a refused import wrote");
     assert!(
-        imported
-            .progress
-            .iter()
-            .all(|(phase, _)| *phase == "checking"),
-        "a refused import started writing"
+        imported.store.rows().is_empty(),
+        "a refused import left rows"
     );
     imported.result.expect_err("the import should be refused")
 }
@@ -137,8 +136,8 @@ fn import_reexports_byte_identical_with_progress() {
         imported.progress,
         vec![
             ("checking", 10_000),
-            ("checking", EVENTS),
             ("writing", 10_000),
+            ("checking", EVENTS),
             ("writing", EVENTS),
         ]
     );
@@ -177,6 +176,49 @@ fn the_first_bad_line_in_file_order_is_reported() {
         let text = replace_line(&wrong_outcome_at(outcome_at), malformed_at, malformed);
         assert_refused_with(&text, &expected);
     }
+}
+
+/// One pass: the first 10,000 rows are appended inside the transaction before event 11,000
+/// is refused, and the rollback leaves the store empty.
+#[test]
+fn a_refusal_after_a_written_batch_leaves_the_book_empty() {
+    let imported = import(&wrong_outcome_at(11_000));
+    assert_eq!(imported.result, Err(outcome_differs(11_000)));
+    assert_eq!(
+        imported.progress,
+        vec![("checking", 10_000), ("writing", 10_000)],
+        "the refusal should come after a full batch was appended"
+    );
+    assert!(
+        imported.store.rows().is_empty(),
+        "the batch was not rolled back"
+    );
+}
+
+/// The same on SQLite: the refused import's transaction is rolled back, and a reader of the
+/// file finds no rows.
+#[test]
+fn a_refusal_after_a_written_batch_leaves_a_sqlite_book_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let mut written = 0;
+    let error = import_jsonl(
+        &mut Cursor::new(wrong_outcome_at(11_000).into_bytes()),
+        &mut store,
+        &mut |phase, events| {
+            if phase == "writing" {
+                written = events;
+            }
+        },
+    )
+    .unwrap_err();
+    assert_eq!(error.to_string(), outcome_differs(11_000));
+    assert_eq!(
+        written, 10_000,
+        "a full batch should have been appended first"
+    );
+    assert_eq!(SqliteStore::open(&path).unwrap().head().unwrap(), 0);
 }
 
 #[test]
