@@ -11,7 +11,7 @@
 //! its blobs under the book's write lock (a long stall of a live writer, the very thing this
 //! file avoids), and a cache lost costs one slower open until the next snapshot.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use fairshare_store::{SNAPSHOTS_KEPT, StoreError, StoreResult, sql_int};
@@ -109,17 +109,31 @@ impl Sidecar {
         if table.is_none() {
             return Ok(None);
         }
-        let found: Option<(i64, Vec<u8>)> = conn
+        // One read transaction: the row found is the row read, whatever a writer does meanwhile.
+        let tx = conn.unchecked_transaction().map_err(err)?;
+        let found: Option<(i64, i64)> = tx
             .query_row(
-                "SELECT seq, bytes FROM snapshots WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, length(bytes) FROM snapshots WHERE seq <= ?1 \
+                 ORDER BY seq DESC LIMIT 1",
                 [sql_int(at_most)],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
             .map_err(err)?;
-        found
-            .map(|(seq, bytes)| Ok((to_seq(seq, &path)?, bytes)))
-            .transpose()
+        let Some((row, length)) = found else {
+            return Ok(None);
+        };
+        // Read in place into a buffer of the right size: a blob read as a column value is
+        // copied once more, with its 127 MB of page faults, on every open.
+        let mut bytes = vec![0u8; usize::try_from(length).unwrap_or(0)];
+        tx.blob_open(MAIN_DB, c"snapshots", c"bytes", row, true)
+            .map_err(err)?
+            .read_exact(&mut bytes)
+            .map_err(|e| {
+                StoreError::Backend(format!("read a snapshot of {}: {e}", path.display()))
+            })?;
+        tx.commit().map_err(err)?;
+        Ok(Some((to_seq(row, &path)?, bytes)))
     }
 
     /// The open connection, opening the file now if it exists (never creating it); none
