@@ -213,6 +213,17 @@ fn a_corrupted_snapshot_is_passed_over() {
     assert_passed_over(bytes, seq, "checksum mismatch");
 }
 
+/// Damage that also moves the snapshot's event is still said as damage: the checksum is
+/// judged before where the snapshot stands, though the two are checked at once.
+#[test]
+fn damage_to_the_header_is_said_as_damage() {
+    let (rows, seq) = printer();
+    let mut bytes = snapshot_at(rows, seq);
+    // The event the header says it stands at: bytes 32..40 (magic, format, rules, source).
+    bytes[32] ^= 0x01;
+    assert_passed_over(bytes, seq, "checksum mismatch");
+}
+
 #[test]
 fn a_truncated_snapshot_is_passed_over() {
     let (rows, seq) = printer();

@@ -156,6 +156,28 @@ impl State {
 
 /// Checks a snapshot's header and checksum and returns what the header says.
 pub fn snapshot_header(bytes: &[u8]) -> Result<SnapshotHeader, SnapshotError> {
+    let header = snapshot_header_unsummed(bytes)?;
+    check_snapshot_checksum(bytes)?;
+    Ok(header)
+}
+
+/// Whether a snapshot's checksum matches its bytes, for a reader that checks the rest of the
+/// header first ([`snapshot_header_unsummed`]) and hashes while it decodes.
+pub fn check_snapshot_checksum(bytes: &[u8]) -> Result<(), SnapshotError> {
+    if bytes.len() < SNAPSHOT_HEADER_BYTES {
+        return Err(SnapshotError::Truncated {
+            have: bytes.len(),
+            want: SNAPSHOT_HEADER_BYTES,
+        });
+    }
+    if checksum(bytes) != bytes[CHECKSUM_AT..SNAPSHOT_HEADER_BYTES] {
+        return Err(SnapshotError::Checksum);
+    }
+    Ok(())
+}
+
+/// What a snapshot's header says, every check of [`snapshot_header`] made but the checksum.
+pub fn snapshot_header_unsummed(bytes: &[u8]) -> Result<SnapshotHeader, SnapshotError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(SnapshotError::Foreign);
     }
@@ -196,9 +218,6 @@ pub fn snapshot_header(bytes: &[u8]) -> Result<SnapshotHeader, SnapshotError> {
             have: bytes.len(),
             want,
         });
-    }
-    if checksum(bytes) != bytes[CHECKSUM_AT..SNAPSHOT_HEADER_BYTES] {
-        return Err(SnapshotError::Checksum);
     }
     Ok(SnapshotHeader {
         seq,
