@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{request, setup, work};
+use common::{request, rows_of, setup, work};
 use fairshare_book::{Book, MemoryStore, verify};
 use fairshare_core::{GENESIS_HASH, chain_hash};
 use fairshare_store::{EventRow, Store};
@@ -16,14 +16,7 @@ fn rows() -> Vec<EventRow> {
     for result in book.execute_batch(&requests) {
         result.unwrap();
     }
-    let mut rows = Vec::new();
-    book.store_mut()
-        .scan(0, &mut |row| {
-            rows.push(row);
-            Ok(())
-        })
-        .unwrap();
-    rows
+    rows_of(&mut book).rows().to_vec()
 }
 
 /// A store holding `rows` with every hash chained again, as a forger would.
