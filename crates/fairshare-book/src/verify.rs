@@ -60,7 +60,11 @@ pub fn verify(store: &mut dyn Store) -> BookResult<VerifyReport> {
         // idle; one at a time, so at most one decoded state waits beside the replay's.
         scope.spawn(move || {
             for (header, bytes) in found {
-                let state = State::decode_snapshot_payload(&bytes, &header);
+                // Anyone can write a snapshot with a sound checksum: a decoder that panics on
+                // one (a bug) makes it a snapshot passed over, never a failed verify.
+                let decode = || State::decode_snapshot_payload(&bytes, &header);
+                let state = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+                    .unwrap_or_else(|_| Err(SnapshotError::Payload("its decoder panicked".into())));
                 drop(bytes);
                 if decoded.send(state).is_err() {
                     return;
