@@ -109,13 +109,13 @@ fn a_proposal_over_the_api_from_changes_to_tally() {
             .get("/api/v1/proposals?project=shop&status=open")
             .expect(200)
             .body;
-        let ids: Vec<&Value> = open["proposals"]
+        let ids = open["proposals"]
             .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| &p["id"])
-            .collect();
-        assert_eq!(ids, [&json!("p2"), &json!("p3")]);
+            .map(|all| all.iter().map(|p| p["id"].clone()));
+        assert_eq!(
+            ids.unwrap().collect::<Vec<Value>>(),
+            [json!("p2"), json!("p3")]
+        );
         let governance = sol.get("/api/v1/projects/shop/governance").expect(200).body;
         assert_eq!(
             governance,

@@ -21,7 +21,7 @@ use super::story::{
 };
 use crate::error::CliError;
 use crate::render::Text;
-use crate::text::percent_text;
+use fairshare_ops::percent_text;
 
 /// The dashboard pages that show each capability of the demo.
 pub const PAGES: [&str; 7] = [

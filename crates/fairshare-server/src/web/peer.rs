@@ -59,17 +59,6 @@ pub(super) fn router() -> Router<AppState> {
         )
 }
 
-/// An exact share ("0.333333333333333333") as a percentage rounded down to two decimals
-/// ("33.33%"); the exact decimal stays in the page as the cell's title.
-pub(super) fn percent(share: &str) -> String {
-    let (whole, fraction) = share.split_once('.').unwrap_or((share, ""));
-    let digits = format!("{fraction:0<4}");
-    let whole: u128 = whole.parse().unwrap_or(0);
-    let hundredths: u128 = digits[..4].parse().unwrap_or(0);
-    let basis = whole * 10_000 + hundredths;
-    format!("{}.{:02}%", basis / 100, basis % 100)
-}
-
 /// A share as the page shows it: the percentage, and the exact decimal.
 pub(super) struct ShareCell {
     pub percent: String,
@@ -79,7 +68,7 @@ pub(super) struct ShareCell {
 impl ShareCell {
     fn of(exact: &str) -> ShareCell {
         ShareCell {
-            percent: percent(exact),
+            percent: fairshare_ops::percent_text(exact),
             exact: exact.to_string(),
         }
     }
@@ -347,17 +336,3 @@ async fn left_after(
 
 // ---------------------------------------------------------------------------------------------
 // Forms
-
-#[cfg(test)]
-mod tests {
-    use super::percent;
-
-    #[test]
-    fn shares_show_as_percentages_rounded_down() {
-        assert_eq!(percent("0.333333333333333333"), "33.33%");
-        assert_eq!(percent("1"), "100.00%");
-        assert_eq!(percent("0"), "0.00%");
-        assert_eq!(percent("0.6"), "60.00%");
-        assert_eq!(percent("0.12345"), "12.34%");
-    }
-}
