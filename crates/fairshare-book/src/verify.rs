@@ -1,7 +1,5 @@
 //! `verify`: recompute the hash chain and every outcome from the start, then the invariants.
 
-use std::sync::mpsc::{Receiver, sync_channel};
-
 use fairshare_core::{
     Ctx, EventBody, GENESIS_HASH, SnapshotError, SnapshotHeader, State, chain_hash, payload_hash,
     snapshot_header,
@@ -42,7 +40,7 @@ impl VerifyReport {
 ///
 /// Pipelined like an import's check: a reader thread does the checks that need no state
 /// (sequence, chain, hashes, parsing) on lent rows while this thread checks the payload hash
-/// and re-decides each event, and a third decodes the snapshots ahead of the replay.
+/// and re-decides each event, and compares each snapshot with the replay by its bytes.
 pub fn verify(store: &mut dyn Store) -> BookResult<VerifyReport> {
     let mut report = VerifyReport {
         events: 0,
@@ -53,31 +51,11 @@ pub fn verify(store: &mut dyn Store) -> BookResult<VerifyReport> {
     };
     let head = store.head()?;
     let found = found_snapshots(store, head, &mut report.snapshots_ignored)?;
-    std::thread::scope(|scope| {
-        let (decoded, receiver) = sync_channel(0);
-        let headers = found.iter().map(|(header, _)| header.clone()).collect();
-        // Decodes each snapshot while the replay runs towards it, on the core the replay leaves
-        // idle; one at a time, so at most one decoded state waits beside the replay's.
-        scope.spawn(move || {
-            for (header, bytes) in found {
-                // Anyone can write a snapshot with a sound checksum: a decoder that panics on
-                // one (a bug) makes it a snapshot passed over, never a failed verify.
-                let decode = || State::decode_snapshot_payload(&bytes, &header);
-                let state = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
-                    .unwrap_or_else(|_| Err(SnapshotError::Payload("its decoder panicked".into())));
-                drop(bytes);
-                if decoded.send(state).is_err() {
-                    return;
-                }
-            }
-        });
-        let snapshots = Snapshots {
-            pending: headers,
-            decoded: receiver,
-            disagrees: None,
-        };
-        replay_checking(store, snapshots, report)
-    })
+    let snapshots = Snapshots {
+        pending: found,
+        disagrees: None,
+    };
+    replay_checking(store, snapshots, report)
 }
 
 /// Replays the whole log, checking each event and comparing each snapshot on the way, then
@@ -177,10 +155,8 @@ fn found_snapshots(
 /// The snapshots of a book being verified, in log order, each compared with the replay when
 /// it reaches the snapshot's event.
 struct Snapshots {
-    /// The headers of those found sound on their face (header, checksum), oldest first.
-    pending: Vec<SnapshotHeader>,
-    /// Their states, decoded in the same order by a thread of their own.
-    decoded: Receiver<Result<State, SnapshotError>>,
+    /// Those found sound on their face (header, checksum), oldest first, with their bytes.
+    pending: Vec<(SnapshotHeader, Vec<u8>)>,
     /// The first snapshot whose state differs from the replay's, and how.
     disagrees: Option<(u64, String)>,
 }
@@ -188,18 +164,22 @@ struct Snapshots {
 impl Snapshots {
     /// Compares the snapshot at the event just replayed (`state`, whose last event has
     /// `hash`), if there is one, with the replayed state.
+    ///
+    /// By its bytes: a state always encodes to the same bytes (maps in key order), so a sound
+    /// snapshot's payload is exactly what the replayed state encodes to (its header was checked
+    /// when it was found). Encoding while comparing allocates nothing, where decoding the
+    /// snapshot would build a second state. Only a snapshot of other bytes is decoded, to say
+    /// whether and how it differs.
     fn check(&mut self, state: &State, hash: &str, report: &mut VerifyReport) {
         let seq = state.head();
-        if self.pending.first().is_none_or(|header| header.seq != seq) {
+        if self
+            .pending
+            .first()
+            .is_none_or(|(header, _)| header.seq != seq)
+        {
             return;
         }
-        let header = self.pending.remove(0);
-        // Taken even when unused, so that the decoder moves on to the next one.
-        let decoded = self.decoded.recv().unwrap_or_else(|_| {
-            Err(SnapshotError::Payload(
-                "the thread decoding snapshots stopped".into(),
-            ))
-        });
+        let (header, bytes) = self.pending.remove(0);
         let ignored = |reason: String| IgnoredSnapshot { seq, reason };
         if header.head_hash != hash {
             report.snapshots_ignored.push(ignored(format!(
@@ -209,6 +189,15 @@ impl Snapshots {
             )));
             return;
         }
+        if state.snapshot_payload_equals(&bytes) {
+            report.snapshots_checked.push(seq);
+            return;
+        }
+        // Anyone can write a snapshot with a sound checksum: a decoder that panics on one (a
+        // bug) makes it a snapshot passed over, never a failed verify.
+        let decode = || State::decode_snapshot_payload(&bytes, &header);
+        let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+            .unwrap_or_else(|_| Err(SnapshotError::Payload("its decoder panicked".into())));
         match decoded {
             Err(error) => report.snapshots_ignored.push(ignored(error.to_string())),
             Ok(snapshot) => match snapshot.first_difference(state) {

@@ -38,6 +38,7 @@ const DEBITED_SCAN_MAX: usize = 8;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ledger {
+    #[serde(serialize_with = "crate::snapshot::sorted")]
     balances: FastMap<String, BTreeMap<String, i128>>,
     /// In chunks, for the same reason as the state's contributions.
     transactions: crate::Chunked<Transaction>,

@@ -6,7 +6,7 @@
 //! the keys over [`SHARDS`] maps picked by the key's hash, so a doubling moves one shard's
 //! share, a sixty-fourth, and the shards double one after another.
 //!
-//! It serialises as one map, exactly as a `HashMap` does.
+//! It serialises as one map, exactly as a `HashMap` does, in the order of its keys.
 
 use std::fmt;
 use std::hash::BuildHasher;
@@ -87,13 +87,10 @@ impl<V: fmt::Debug> fmt::Debug for Sharded<V> {
 
 impl<V: Serialize> Serialize for Sharded<V> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // The length first, as a `HashMap` writes it (a flattened iterator cannot tell it).
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.len))?;
-        for (key, value) in self.iter() {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+        // In key order, as `crate::snapshot::sorted` writes a map: one state, one encoding.
+        let mut entries: Vec<(&String, &V)> = self.iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        serializer.collect_map(entries)
     }
 }
 

@@ -116,6 +116,16 @@ impl State {
         bytes
     }
 
+    /// Whether the payload of `bytes`, a snapshot whose header [`snapshot_header`] has
+    /// checked, is exactly what this state encodes to: then the snapshot holds this state (one
+    /// state, one encoding: maps are written in key order). Encodes without allocating,
+    /// comparing as it goes and stopping at the first byte that differs.
+    pub fn snapshot_payload_equals(&self, bytes: &[u8]) -> bool {
+        let payload = bytes.get(SNAPSHOT_HEADER_BYTES..).unwrap_or_default();
+        let compared = postcard::serialize_with_flavor(self, Compared { rest: payload });
+        matches!(compared, Ok(rest) if rest.is_empty())
+    }
+
     /// Reads a snapshot written by [`State::encode_snapshot`]: its header, then (checksum
     /// verified) its state.
     pub fn decode_snapshot(bytes: &[u8]) -> Result<(SnapshotHeader, State), SnapshotError> {
@@ -151,6 +161,34 @@ impl State {
             });
         }
         Ok(state)
+    }
+}
+
+/// A postcard output that compares what it is given with the bytes expected, and fails (which
+/// stops the encoding) at the first that differ. Its output is what was not compared.
+struct Compared<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> postcard::ser_flavors::Flavor for Compared<'a> {
+    type Output = &'a [u8];
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.try_extend(&[byte])
+    }
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        match self.rest.split_at_checked(data.len()) {
+            Some((expected, rest)) if expected == data => {
+                self.rest = rest;
+                Ok(())
+            }
+            _ => Err(postcard::Error::SerializeBufferFull),
+        }
+    }
+
+    fn finalize(self) -> postcard::Result<&'a [u8]> {
+        Ok(self.rest)
     }
 }
 
@@ -251,6 +289,56 @@ fn intern(name: &str) -> Arc<str> {
         interned.insert(name.into(), shared.clone());
         shared
     })
+}
+
+/// A hash map written in the order of its keys (`#[serde(serialize_with =
+/// "crate::snapshot::sorted")]`): one state then always encodes to the same bytes, whatever
+/// order its maps were filled in, so `verify` compares a snapshot with the replay by its bytes.
+pub(crate) fn sorted<K, V, H, S>(
+    map: &std::collections::HashMap<K, V, H>,
+    serializer: S,
+) -> Result<S::Ok, S::Error>
+where
+    K: Ord + serde::Serialize,
+    V: serde::Serialize,
+    S: serde::Serializer,
+{
+    serializer.collect_map(in_key_order(map))
+}
+
+/// [`sorted`] for a map of maps: both levels in key order.
+pub(crate) fn sorted_nested<K, K2, V, H, H2, S>(
+    map: &std::collections::HashMap<K, std::collections::HashMap<K2, V, H2>, H>,
+    serializer: S,
+) -> Result<S::Ok, S::Error>
+where
+    K: Ord + serde::Serialize,
+    K2: Ord + serde::Serialize,
+    V: serde::Serialize,
+    S: serde::Serializer,
+{
+    let inner = |(key, map)| (key, SortedMap(map));
+    serializer.collect_map(in_key_order(map).into_iter().map(inner))
+}
+
+/// The entries of `map`, by key.
+pub(crate) fn in_key_order<K: Ord, V, H>(
+    map: &std::collections::HashMap<K, V, H>,
+) -> Vec<(&K, &V)> {
+    let mut entries: Vec<(&K, &V)> = map.iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    entries
+}
+
+/// A map serialised by [`sorted`].
+struct SortedMap<'a, K, V, H>(&'a std::collections::HashMap<K, V, H>);
+
+impl<K: Ord + serde::Serialize, V: serde::Serialize, H> serde::Serialize
+    for SortedMap<'_, K, V, H>
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        sorted(self.0, serializer)
+    }
 }
 
 /// A name shared by many records (`#[serde(with = "crate::snapshot::interned")]`): decoded
@@ -419,5 +507,48 @@ impl State {
             .into_iter()
             .find(|(_, same)| !same)
             .map(|(name, _)| name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_book::Book;
+    use crate::{Command, Role, State};
+
+    const HEAD: &str = "ab00000000000000000000000000000000000000000000000000000000000000";
+
+    /// The treasury story, with a revenue, keyed events and agents enough to fill the maps.
+    fn story() -> Book {
+        let mut book = Book::lab(1);
+        book.keyed = true;
+        for n in 0..40 {
+            book.op(Command::add_agent(&format!("m{n:02}"), Role::Affiliate));
+        }
+        book.op(Command::revenue("lab", "1000.00"));
+        book
+    }
+
+    #[test]
+    fn a_state_equals_its_own_snapshot_and_no_other() {
+        let book = story();
+        let bytes = book.state.encode_snapshot(HEAD);
+        assert!(book.state.snapshot_payload_equals(&bytes));
+        // A copy whose maps were filled in another order encodes the same.
+        let (_, decoded) = State::decode_snapshot(&bytes).unwrap();
+        assert!(decoded.snapshot_payload_equals(&bytes));
+        assert_eq!(decoded.encode_snapshot(HEAD), bytes);
+
+        let mut later = story();
+        later.op(Command::add_agent("zed", Role::Affiliate));
+        assert!(!later.state.snapshot_payload_equals(&bytes));
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(!book.state.snapshot_payload_equals(&longer));
+        assert!(
+            !book
+                .state
+                .snapshot_payload_equals(&bytes[..bytes.len() - 1])
+        );
+        assert!(!book.state.snapshot_payload_equals(&bytes[..10]));
     }
 }

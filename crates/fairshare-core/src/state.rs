@@ -32,6 +32,7 @@ pub struct Project {
     pub contributions: Vec<u64>,
     /// Counted value per (kind, category) per agent, kept as events arrive so a distribution
     /// never rescans history.
+    #[serde(serialize_with = "crate::snapshot::sorted_nested")]
     pub counted: FastMap<AggregateKey, FastMap<Arc<str>, Value>>,
     /// The sum of every value in `counted` (saturating), kept beside it so that the limit on a
     /// project's total is checked in constant time, not by summing every agent per event.
@@ -40,6 +41,7 @@ pub struct Project {
     pub claims: Vec<Claim>,
     /// Where each contribution's claim is in `claims`: a revenue settles claims by id without
     /// rescanning them all.
+    #[serde(serialize_with = "crate::snapshot::sorted")]
     pub claim_index: FastMap<u64, usize>,
     /// The day the project was added: shares as of an earlier day show nothing.
     pub created: Date,
@@ -221,6 +223,7 @@ impl Ctx {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct State {
+    #[serde(serialize_with = "crate::snapshot::sorted")]
     pub(crate) agents: FastMap<Arc<str>, Agent>,
     /// The handles that look like another spelling (`strict.rs`), by the form they share.
     pub(crate) lookalikes: crate::strict::Lookalikes,

@@ -158,7 +158,9 @@ fn latin_lookalike(c: char) -> char {
 /// Handles by skeleton, for the handles whose skeleton differs from themselves (the others
 /// are found in the agents' map under their skeleton).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Lookalikes(FastMap<String, String>);
+pub(crate) struct Lookalikes(
+    #[serde(serialize_with = "crate::snapshot::sorted")] FastMap<String, String>,
+);
 
 impl Lookalikes {
     /// Records `handle` (an agent just added).
