@@ -69,7 +69,7 @@ pub fn corrections_report(
         };
         let recorded = now.distribution(id)?;
         let mut accounts: BTreeMap<String, (i128, i128)> = BTreeMap::new();
-        for line in &recorded.lines {
+        for line in recorded.lines.iter() {
             accounts.entry(line.to.to_string()).or_default().0 += line.amount;
         }
         for line in &lines {

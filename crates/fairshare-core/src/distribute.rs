@@ -10,7 +10,9 @@ use crate::date::Date;
 use crate::engine::unfit;
 use crate::error::{About, DomainError, DomainResult, Field};
 use crate::forecast::Hypothesis;
-use crate::ledger::Posting;
+use std::sync::Arc;
+
+use crate::ledger::{Credits, Posting};
 use crate::model::{Bucket, Kind, OUTSIDE, PercentOf, Plan, Role, check_optional_text};
 use crate::money::{parse_amount, positive_amount};
 use crate::roles::require_custodian;
@@ -165,13 +167,10 @@ impl State {
             id,
             amount,
             plan_version,
-            mut lines,
+            lines,
             claims,
             released,
         } = revenue;
-        // Parsed lines come with the spare capacity of a growing Vec: kept for good, they
-        // should not hold it.
-        lines.shrink_to_fit();
         let (asset, exponent, bank) = {
             let project = self.project(project)?;
             (
@@ -189,9 +188,17 @@ impl State {
         {
             return Err(unfit(ctx, what));
         }
-        let postings = revenue_postings(&asset, (amount, released, &bank), &lines);
+        let debits = revenue_debits(&asset, (amount, released, &bank));
         let memo = format!("{what} {project} distribution {id}");
-        let transaction = self.ledger.post(ctx.seq, memo, postings)?;
+        // Held once, by the distribution and its transaction (without spare capacity).
+        let lines: Arc<[Line]> = lines.into();
+        let credits = Credits {
+            asset: asset.as_str().into(),
+            lines: lines.clone(),
+        };
+        let transaction = self
+            .ledger
+            .post_distribution(ctx.seq, memo, debits, credits)?;
         self.settle_paybacks(ctx, project, plan_version, &lines)?;
         self.settle_claims(ctx, project, claims)?;
         self.distributions.push(Distribution {
@@ -259,38 +266,20 @@ impl State {
     }
 }
 
-/// A distribution's transaction: `amount` from `outside` and `released` from the bank
-/// (`sources` = (amount, released, bank account)), then one credit per account in byte order
-/// of its name (an account paid by several buckets gets one posting).
-fn revenue_postings(asset: &str, sources: (i128, i128, &str), lines: &[Line]) -> Vec<Posting> {
+/// A distribution's debits: `amount` from `outside` and `released` from the bank (`sources`
+/// = (amount, released, bank account)). Its credits are its lines, one posting per account
+/// (`Transaction::postings`).
+fn revenue_debits(asset: &str, sources: (i128, i128, &str)) -> Vec<Posting> {
     let (amount, released, bank) = sources;
-    let mut credits: Vec<(&str, i128)> = lines.iter().map(|l| (l.to.as_str(), l.amount)).collect();
-    // Lines come sorted bucket by bucket, so this sort mostly merges a few sorted runs.
-    credits.sort_by(|a, b| a.0.cmp(b.0));
-    let mut postings = Vec::with_capacity(credits.len() + 2);
-    for (account, debit) in [(OUTSIDE, amount), (bank, released)] {
-        if debit > 0 {
-            postings.push(Posting {
-                account: account.into(),
-                asset: asset.into(),
-                amount: -debit,
-            });
-        }
-    }
-    let debits = postings.len();
-    for (account, amount) in credits {
-        // The first postings are the debits: never merge a credit into them.
-        let credited = postings.len() > debits;
-        match postings.last_mut() {
-            Some(last) if credited && last.account == account => last.amount += amount,
-            _ => postings.push(Posting {
-                account: account.into(),
-                asset: asset.into(),
-                amount,
-            }),
-        }
-    }
-    postings
+    let debits = [(OUTSIDE, amount), (bank, released)].into_iter();
+    debits
+        .filter(|(_, debit)| *debit > 0)
+        .map(|(account, debit)| Posting {
+            account: account.into(),
+            asset: asset.into(),
+            amount: -debit,
+        })
+        .collect()
 }
 
 /// A distribution being built: its lines and claim settlements so far, and what is left.
@@ -643,7 +632,8 @@ mod tests {
             line(2, "abran", 1500),
             line(2, "bea", 3000),
         ];
-        let postings = revenue_postings("CAD", (10_000, 0, "p-bank"), &lines);
+        let mut postings = revenue_debits("CAD", (10_000, 0, "p-bank"));
+        postings.extend(crate::ledger::credit_postings("CAD", &lines));
         let legs: Vec<(&str, i128)> = postings
             .iter()
             .map(|p| (p.account.as_str(), p.amount))

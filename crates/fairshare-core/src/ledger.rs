@@ -4,13 +4,16 @@
 //! `forillon-unallocated`, a campaign, a reserve). `outside` is the world beyond the network;
 //! it is the only account whose balance may go negative.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::FastMap;
 
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
+use crate::command::Line;
 use crate::error::{DomainError, DomainResult};
 use crate::model::may_go_negative;
 
@@ -30,7 +33,69 @@ pub struct Transaction {
     /// Sequence number of the event that made it.
     pub seq: u64,
     pub memo: String,
-    pub postings: Vec<Posting>,
+    /// Every posting; a distribution's debits only, its credits being `credits`.
+    postings: Vec<Posting>,
+    /// A distribution's payout lines, shared with the distribution: a revenue over 10,000
+    /// agents holds its payouts once, not once as lines and again as postings. A snapshot
+    /// leaves them out; decoding links them again ([`Ledger::link_credits`]).
+    #[serde(skip)]
+    credits: Option<Credits>,
+}
+
+/// What a distribution credits: its payout lines, in `asset`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credits {
+    pub asset: CompactString,
+    pub lines: Arc<[Line]>,
+}
+
+impl Transaction {
+    /// Its postings: the debits, then one credit per account in byte order of its name (an
+    /// account paid by several lines of a distribution gets one posting).
+    pub fn postings(&self) -> Cow<'_, [Posting]> {
+        let Some(credits) = &self.credits else {
+            return Cow::Borrowed(&self.postings);
+        };
+        let mut postings = self.postings.clone();
+        postings.extend(credit_postings(&credits.asset, &credits.lines));
+        Cow::Owned(postings)
+    }
+
+    /// Every leg as (account, asset, amount), a distribution's lines one by one (unmerged):
+    /// what sums need, without building postings.
+    pub fn legs(&self) -> impl Iterator<Item = (&str, &str, i128)> {
+        let debits = self
+            .postings
+            .iter()
+            .map(|p| (p.account.as_str(), p.asset.as_str(), p.amount));
+        let credits = self.credits.iter().flat_map(|credits| {
+            let asset = credits.asset.as_str();
+            credits
+                .lines
+                .iter()
+                .map(move |l| (l.to.as_str(), asset, l.amount))
+        });
+        debits.chain(credits)
+    }
+}
+
+/// One credit per account of `lines` in byte order of its name, each the sum of its lines.
+pub(crate) fn credit_postings(asset: &str, lines: &[Line]) -> Vec<Posting> {
+    let mut credits: Vec<(&str, i128)> = lines.iter().map(|l| (l.to.as_str(), l.amount)).collect();
+    // Lines come sorted bucket by bucket, so this sort mostly merges a few sorted runs.
+    credits.sort_by(|a, b| a.0.cmp(b.0));
+    let mut postings: Vec<Posting> = Vec::with_capacity(credits.len());
+    for (account, amount) in credits {
+        match postings.last_mut() {
+            Some(last) if last.account == account => last.amount += amount,
+            _ => postings.push(Posting {
+                account: account.into(),
+                asset: asset.into(),
+                amount,
+            }),
+        }
+    }
+    postings
 }
 
 /// Up to this many debited accounts, `check` sums each one's postings by a scan.
@@ -149,7 +214,66 @@ impl Ledger {
     /// Records a checked transaction and returns its id.
     pub fn post(&mut self, seq: u64, memo: String, postings: Vec<Posting>) -> DomainResult<u64> {
         self.check(&postings)?;
-        for posting in &postings {
+        self.add_to_balances(&postings);
+        Ok(self.push(seq, memo, postings, None))
+    }
+
+    /// Records a distribution's checked transaction: `debits`, then a credit per account of
+    /// `credits`' lines, which the transaction keeps as lines, shared with the distribution.
+    pub(crate) fn post_distribution(
+        &mut self,
+        seq: u64,
+        memo: String,
+        debits: Vec<Posting>,
+        credits: Credits,
+    ) -> DomainResult<u64> {
+        let debited = debits.len();
+        let mut postings = debits;
+        postings.extend(credit_postings(&credits.asset, &credits.lines));
+        self.check(&postings)?;
+        self.add_to_balances(&postings);
+        postings.truncate(debited);
+        postings.shrink_to_fit();
+        Ok(self.push(seq, memo, postings, Some(credits)))
+    }
+
+    /// Gives each distribution's transaction its lines again, after a decoding that left them
+    /// out: `distributions` are (transaction id, asset, lines).
+    pub(crate) fn link_credits<'a>(
+        &mut self,
+        distributions: impl Iterator<Item = (u64, &'a str, &'a Arc<[Line]>)>,
+    ) {
+        for (id, asset, lines) in distributions {
+            let index = usize::try_from(id).ok().and_then(|id| id.checked_sub(1));
+            if let Some(transaction) = index.and_then(|index| self.transactions.get_mut(index)) {
+                transaction.credits = Some(Credits {
+                    asset: asset.into(),
+                    lines: lines.clone(),
+                });
+            }
+        }
+    }
+
+    fn push(
+        &mut self,
+        seq: u64,
+        memo: String,
+        postings: Vec<Posting>,
+        credits: Option<Credits>,
+    ) -> u64 {
+        let id = self.transactions.len() as u64 + 1;
+        self.transactions.push(Transaction {
+            id,
+            seq,
+            memo,
+            postings,
+            credits,
+        });
+        id
+    }
+
+    fn add_to_balances(&mut self, postings: &[Posting]) {
+        for posting in postings {
             // Look up before inserting: most postings go to accounts that exist already.
             if !self.balances.contains_key(posting.account.as_str()) {
                 self.balances
@@ -166,14 +290,6 @@ impl Ledger {
                 }
             }
         }
-        let id = self.transactions.len() as u64 + 1;
-        self.transactions.push(Transaction {
-            id,
-            seq,
-            memo,
-            postings,
-        });
-        Ok(id)
     }
 
     /// Invariant 1 and 3 over the whole ledger: every transaction balances, balances equal the
@@ -182,13 +298,13 @@ impl Ledger {
         let mut recomputed: HashMap<&str, BTreeMap<&str, i128>> = HashMap::new();
         for transaction in &self.transactions {
             let mut per_asset: BTreeMap<&str, i128> = BTreeMap::new();
-            for posting in &transaction.postings {
-                *per_asset.entry(&posting.asset).or_default() += posting.amount;
+            for (account, asset, amount) in transaction.legs() {
+                *per_asset.entry(asset).or_default() += amount;
                 *recomputed
-                    .entry(&posting.account)
+                    .entry(account)
                     .or_default()
-                    .entry(&posting.asset)
-                    .or_default() += posting.amount;
+                    .entry(asset)
+                    .or_default() += amount;
             }
             if per_asset.values().any(|sum| *sum != 0) {
                 return Err(DomainError::corrupt(format!(
@@ -240,6 +356,41 @@ mod tests {
         postings.extend(accounts.iter().map(|a| posting(a, "CAD", 100)));
         ledger.post(1, "fund".into(), postings).unwrap();
         ledger
+    }
+
+    /// A distribution's payouts are held once, shared by the distribution and its
+    /// transaction, whose postings are still whole: the debit, then a credit per account.
+    #[test]
+    fn a_distributions_lines_are_held_once_and_its_postings_are_whole() {
+        let mut book = crate::test_book::Book::lab(0);
+        book.op(crate::Command::revenue("lab", "1000.00"));
+        let distribution = &book.state.distributions()[0];
+        let transactions = book.state.ledger().transactions();
+        let transaction = transactions.last().unwrap();
+        assert_eq!(transaction.id, distribution.transaction);
+        let credits = transaction
+            .credits
+            .as_ref()
+            .expect("a distribution's credits");
+        assert!(Arc::ptr_eq(&credits.lines, &distribution.lines));
+        assert_eq!(transaction.postings.len(), 1, "only the debit is copied");
+        let legs: Vec<(String, i128)> = transaction
+            .postings()
+            .iter()
+            .map(|p| (format!("{} {}", p.account, p.asset), p.amount))
+            .collect();
+        let expected = [
+            ("outside CAD", -100_000),
+            ("cleo CAD", 61_333),
+            ("dev CAD", 30_667),
+            ("maintenance CAD", 8_000),
+        ];
+        assert_eq!(
+            legs,
+            expected.map(|(leg, amount)| (leg.to_string(), amount))
+        );
+        let summed: i128 = transaction.legs().map(|(_, _, amount)| amount).sum();
+        assert_eq!(summed, 0);
     }
 
     #[test]

@@ -37,7 +37,7 @@ use crate::state::{RULES, State};
 /// [`State`] changes (a field added, removed, reordered or retyped): an older snapshot is then
 /// ignored instead of misread. (The source fingerprint in the header already keeps a build
 /// from reading another build's snapshots; the format says why in the message.)
-pub const SNAPSHOT_FORMAT: u32 = 1;
+pub const SNAPSHOT_FORMAT: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"FSSNAP\r\n";
 const CODE_BYTES: usize = 16;
@@ -141,7 +141,7 @@ impl State {
         header: &SnapshotHeader,
     ) -> Result<State, SnapshotError> {
         let payload = bytes.get(SNAPSHOT_HEADER_BYTES..).unwrap_or_default();
-        let state: State = INTERNED.with(|interned| {
+        let mut state: State = INTERNED.with(|interned| {
             interned.borrow_mut().clear();
             let decoded = postcard::take_from_bytes(payload);
             interned.borrow_mut().clear();
@@ -160,6 +160,10 @@ impl State {
                 header: header.seq,
             });
         }
+        // A distribution's lines are written once, with the distribution.
+        let distributions = state.distributions.iter();
+        let credits = distributions.map(|d| (d.transaction, d.asset.as_str(), &d.lines));
+        state.ledger.link_credits(credits);
         Ok(state)
     }
 }

@@ -96,7 +96,8 @@ pub struct Distribution {
     pub plan_version: u32,
     pub key: Option<String>,
     pub from: Option<String>,
-    pub lines: Vec<Line>,
+    /// Shared with its ledger transaction, which credits them.
+    pub lines: Arc<[Line]>,
     pub transaction: u64,
     /// What the project's bank released into it: its lines add up to `amount + released`.
     pub released: i128,
@@ -358,7 +359,7 @@ impl State {
     pub fn key_outcome(&self, record: &KeyRecord) -> Outcome {
         with_payout_lines(&record.outcome, |id| {
             self.distribution(id)
-                .map(|d| d.lines.clone())
+                .map(|d| d.lines.to_vec())
                 .unwrap_or_default()
         })
     }

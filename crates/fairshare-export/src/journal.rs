@@ -250,7 +250,7 @@ fn write_transaction(
     } else {
         "    "
     };
-    for posting in &transaction.postings {
+    for posting in transaction.postings().iter() {
         let exponent = names.exponent(&posting.asset)?;
         writeln!(
             out,

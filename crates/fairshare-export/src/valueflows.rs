@@ -516,8 +516,9 @@ fn write_transfers(
 ) -> ExportResult<()> {
     let meta = index.require(transaction.seq)?;
     let when = point_in_time(&meta.recorded_at);
+    let postings = transaction.postings();
     let mut by_asset: BTreeMap<&str, (Legs, Legs)> = BTreeMap::new();
-    for posting in &transaction.postings {
+    for posting in postings.iter() {
         let sides = by_asset.entry(posting.asset.as_str()).or_default();
         if posting.amount < 0 {
             sides.0.push((posting.account.as_str(), -posting.amount));

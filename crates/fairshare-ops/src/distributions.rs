@@ -267,7 +267,7 @@ impl Read for PreviewRevenue {
             plan_version,
             key: None,
             from: self.from.clone(),
-            lines,
+            lines: lines.into(),
             transaction: 0,
             released,
         };

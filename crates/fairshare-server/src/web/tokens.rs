@@ -263,10 +263,11 @@ fn price_points(state: &BookState, token: &Token) -> Vec<Bar> {
         .iter_from(from)
         .filter_map(|t| {
             let delta: i128 = t
-                .postings
-                .iter()
-                .filter(|p| p.account == token.reserve_account && p.asset == token.currency)
-                .map(|p| p.amount)
+                .legs()
+                .filter(|(account, asset, _)| {
+                    *account == token.reserve_account && *asset == token.currency
+                })
+                .map(|(_, _, amount)| amount)
                 .sum();
             (delta != 0).then_some((t.seq, delta, 0))
         })
