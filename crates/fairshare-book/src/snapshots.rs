@@ -7,8 +7,13 @@
 //! line on stderr, and the book opens from an older snapshot or by replaying the whole log.
 //! `verify` replays from the first event regardless and compares every snapshot it finds.
 
-use fairshare_core::{SnapshotHeader, State, check_snapshot_checksum, snapshot_header_unsummed};
-use fairshare_store::Store;
+use std::io::Read;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use fairshare_core::{
+    SNAPSHOT_HEADER_BYTES, SnapshotChecksum, SnapshotHeader, State, snapshot_header_of,
+};
+use fairshare_store::{Store, StoreError};
 
 use crate::{BookError, BookResult, scan_lent_rows};
 
@@ -87,10 +92,11 @@ pub(crate) fn newest_usable(
 ) -> BookResult<Option<Loaded>> {
     let mut at_most = at_most;
     while at_most > 0 {
-        let Some((seq, bytes)) = latest_readable(store, at_most, ignored) else {
+        let Some(kept) = kept_header(store, at_most, ignored) else {
             return Ok(None);
         };
-        match usable(store, seq, &bytes)? {
+        let seq = kept.seq;
+        match usable(store, kept)? {
             Ok(loaded) => return Ok(Some(loaded)),
             Err(reason) => ignored.push(IgnoredSnapshot { seq, reason }),
         }
@@ -108,52 +114,186 @@ pub(crate) fn latest_readable(
     ignored: &mut Vec<IgnoredSnapshot>,
 ) -> Option<(u64, Vec<u8>)> {
     store.latest_snapshot(at_most).unwrap_or_else(|error| {
-        ignored.push(IgnoredSnapshot {
-            seq: at_most,
-            reason: format!("the store cannot read its snapshots: {error}"),
-        });
+        ignored.push(cannot_read(at_most, error));
         None
     })
 }
 
-/// The state a stored snapshot holds, or why it cannot be used: checks its header and
-/// checksum, that it stands where the store says, and that the log's hash there is its own,
-/// and decodes it. The checksum is hashed on this thread while another decodes (a sixth of an
-/// open of the 1M book each); what is wrong is said in that order all the same.
-pub(crate) fn usable(
-    store: &mut dyn Store,
+fn cannot_read(at_most: u64, error: impl std::fmt::Display) -> IgnoredSnapshot {
+    IgnoredSnapshot {
+        seq: at_most,
+        reason: format!("the store cannot read its snapshots: {error}"),
+    }
+}
+
+/// A kept snapshot's first bytes: where it is kept, its length, and its header's bytes (fewer
+/// when it is shorter).
+struct Kept {
     seq: u64,
-    bytes: &[u8],
-) -> BookResult<Result<Loaded, String>> {
-    let header = match snapshot_header_unsummed(bytes) {
+    length: u64,
+    header: Vec<u8>,
+}
+
+/// The header of the newest snapshot kept at or below `at_most`, read alone.
+fn kept_header(
+    store: &mut dyn Store,
+    at_most: u64,
+    ignored: &mut Vec<IgnoredSnapshot>,
+) -> Option<Kept> {
+    let mut kept = None;
+    let read = store.read_snapshot(at_most, &mut |seq, length, bytes| {
+        let mut header = Vec::with_capacity(SNAPSHOT_HEADER_BYTES);
+        bytes
+            .take(SNAPSHOT_HEADER_BYTES as u64)
+            .read_to_end(&mut header)
+            .map_err(|error| StoreError::Backend(error.to_string()))?;
+        kept = Some(Kept {
+            seq,
+            length,
+            header,
+        });
+        Ok(())
+    });
+    if let Err(error) = read {
+        ignored.push(cannot_read(at_most, error));
+        return None;
+    }
+    kept
+}
+
+/// The state a stored snapshot holds, or why it cannot be used: checks its header, that it
+/// stands where the store says and that the log's hash there is its own, then reads it once
+/// more, decoding it on another thread as this one reads it and hashes its checksum. So
+/// nothing holds the whole snapshot, only the state it builds. What is wrong is said in this
+/// order: damage (the checksum), placement, decoding.
+fn usable(store: &mut dyn Store, kept: Kept) -> BookResult<Result<Loaded, String>> {
+    let length = usize::try_from(kept.length).unwrap_or(usize::MAX);
+    let header = match snapshot_header_of(&kept.header, length) {
         Ok(header) => header,
         Err(error) => return Ok(Err(error.to_string())),
     };
-    let placed = placed_as_kept(store, seq, &header)?;
-    let (summed, decoded) = std::thread::scope(|scope| {
-        let decoding = placed
-            .is_ok()
-            .then(|| scope.spawn(|| State::decode_snapshot_payload(bytes, &header)));
-        let summed = check_snapshot_checksum(bytes);
-        // A panic while decoding (a bug: damaged bytes are errors) is the snapshot's failure,
-        // not the open's.
-        (summed, decoding.map(|thread| thread.join()))
+    let placed = placed_as_kept(store, kept.seq, &header)?;
+    let mut streamed = None;
+    let read = store.read_snapshot(kept.seq, &mut |seq, length, bytes| {
+        streamed = Some(if (seq, length) == (kept.seq, kept.length) {
+            stream(bytes, &kept.header, &header, placed.is_ok())
+        } else {
+            Err("it was replaced while it was read".to_string())
+        });
+        Ok(())
     });
-    if let Err(damaged) = summed {
-        return Ok(Err(damaged.to_string()));
-    }
-    Ok(match (placed, decoded) {
-        (Err(reason), _) => Err(reason),
-        (Ok(()), Some(Ok(Ok(state)))) => Ok(Loaded {
+    let streamed = match (read, streamed) {
+        (Ok(_), Some(streamed)) => streamed,
+        (Ok(_), None) => Err("it was removed while it was read".to_string()),
+        (Err(error), _) => Err(format!("the store cannot read it: {error}")),
+    };
+    Ok(match (streamed, placed) {
+        (Err(reason), _) | (Ok(_), Err(reason)) => Err(reason),
+        (Ok(None), Ok(())) => unreachable!("a snapshot placed as kept is decoded"),
+        (Ok(Some(Err(reason))), Ok(())) => Err(reason),
+        (Ok(Some(Ok(state))), Ok(())) => Ok(Loaded {
             state,
             head_hash: header.head_hash,
         }),
-        (Ok(()), Some(Ok(Err(error)))) => Err(error.to_string()),
-        (Ok(()), Some(Err(_panicked))) => {
-            Err("the state does not decode: its decoder panicked".to_string())
-        }
-        (Ok(()), None) => unreachable!("a snapshot placed as kept is decoded"),
     })
+}
+
+/// Reads a snapshot whose first bytes are `first` (its header, which says `header`) from
+/// `bytes`, hashing every byte, and decodes it on another thread as it goes when `decode`.
+/// Damage comes back as the error; otherwise the decoded state, or why it does not decode.
+fn stream(
+    bytes: &mut dyn Read,
+    first: &[u8],
+    header: &SnapshotHeader,
+    decode: bool,
+) -> Result<Option<Result<State, String>>, String> {
+    let mut checksum = SnapshotChecksum::new(first).map_err(|e| e.to_string())?;
+    // The header again: it was read alone, and must be the same.
+    let mut again = vec![0u8; first.len()];
+    bytes
+        .read_exact(&mut again)
+        .map_err(|e| format!("the store cannot read it: {e}"))?;
+    if again != first {
+        return Err("it was replaced while it was read".to_string());
+    }
+    std::thread::scope(|scope| {
+        let (sender, receiver) = sync_channel::<Vec<u8>>(STREAM_CHUNKS_IN_FLIGHT);
+        let decoding = decode.then(|| {
+            scope.spawn(move || {
+                let chunks = Chunks {
+                    receiver,
+                    chunk: Vec::new(),
+                    at: 0,
+                };
+                State::decode_snapshot_streamed(chunks, header)
+            })
+        });
+        let mut sender = decode.then_some(sender);
+        let read = read_hashing(bytes, &mut checksum, &mut sender);
+        drop(sender);
+        // A panic while decoding (a bug: damaged bytes are errors) is the snapshot's failure,
+        // not the open's.
+        let decoded = decoding.map(|thread| match thread.join() {
+            Ok(decoded) => decoded.map_err(|error| error.to_string()),
+            Err(_panicked) => Err("the state does not decode: its decoder panicked".to_string()),
+        });
+        read?;
+        checksum.check().map_err(|damaged| damaged.to_string())?;
+        Ok(decoded)
+    })
+}
+
+/// How many chunks of a snapshot may wait between the reading and the decoding threads.
+const STREAM_CHUNKS_IN_FLIGHT: usize = 4;
+
+/// How much of a snapshot is read at a time.
+const STREAM_CHUNK_BYTES: usize = 1 << 20;
+
+/// Reads the rest of a snapshot, hashing it, and hands each chunk to the decoder if any (one
+/// that stopped, on an error, is not fed any more).
+fn read_hashing(
+    bytes: &mut dyn Read,
+    checksum: &mut SnapshotChecksum,
+    decoder: &mut Option<SyncSender<Vec<u8>>>,
+) -> Result<(), String> {
+    loop {
+        let mut chunk = Vec::with_capacity(STREAM_CHUNK_BYTES);
+        let read = bytes
+            .take(STREAM_CHUNK_BYTES as u64)
+            .read_to_end(&mut chunk)
+            .map_err(|e| format!("the store cannot read it: {e}"))?;
+        if read == 0 {
+            return Ok(());
+        }
+        checksum.update(&chunk);
+        if let Some(sender) = decoder
+            && sender.send(chunk).is_err()
+        {
+            *decoder = None;
+        }
+    }
+}
+
+/// The chunks of a snapshot as the decoding thread reads them.
+struct Chunks {
+    receiver: Receiver<Vec<u8>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl Read for Chunks {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.chunk.len() {
+            match self.receiver.recv() {
+                Ok(chunk) => (self.chunk, self.at) = (chunk, 0),
+                Err(_) => return Ok(0),
+            }
+        }
+        let read = buffer.len().min(self.chunk.len() - self.at);
+        buffer[..read].copy_from_slice(&self.chunk[self.at..self.at + read]);
+        self.at += read;
+        Ok(read)
+    }
 }
 
 /// Whether a snapshot stands where the store keeps it and the log's hash there is its own.

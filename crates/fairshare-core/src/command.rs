@@ -745,6 +745,7 @@ pub struct Line {
     pub bucket: u32,
     /// Held inline (names are short): a revenue split over many agents parses and keeps one
     /// line per agent without a heap allocation each.
+    #[serde(deserialize_with = "crate::snapshot::compact")]
     pub to: compact_str::CompactString,
     #[serde(with = "crate::serde_text")]
     pub amount: i128,

@@ -22,7 +22,9 @@ use crate::model::may_go_negative;
 pub struct Posting {
     /// Account and asset names are short: held inline, so a revenue split over many agents
     /// does not make two heap allocations per payout.
+    #[serde(deserialize_with = "crate::snapshot::compact")]
     pub account: CompactString,
+    #[serde(deserialize_with = "crate::snapshot::compact")]
     pub asset: CompactString,
     pub amount: i128,
 }

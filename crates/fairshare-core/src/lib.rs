@@ -90,8 +90,8 @@ pub use model::{
     PercentOf, Plan, Policy, Role, Status, TEXT_LEN_MAX, may_go_negative,
 };
 pub use snapshot::{
-    SNAPSHOT_FORMAT, SNAPSHOT_HEADER_BYTES, SnapshotError, SnapshotHeader, check_snapshot_checksum,
-    snapshot_header, snapshot_header_unsummed,
+    SNAPSHOT_FORMAT, SNAPSHOT_HEADER_BYTES, SnapshotChecksum, SnapshotError, SnapshotHeader,
+    check_snapshot_checksum, snapshot_header, snapshot_header_of, snapshot_header_unsummed,
 };
 pub use state::{Ctx, Distribution, Project, RULES, RULES_UNMARKED, State};
 pub use strict::{HOURS_DECIMALS, skeleton};

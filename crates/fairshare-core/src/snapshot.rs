@@ -25,12 +25,15 @@
 //! (`Decimal`) go through the adapters below.
 
 use std::cell::RefCell;
+use std::io::Read;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::FastMap;
+use serde::Deserialize;
+
 use crate::state::{RULES, State};
 
 /// The format of snapshots this build writes and reads. Bump it whenever a type held by the
@@ -141,19 +144,34 @@ impl State {
         header: &SnapshotHeader,
     ) -> Result<State, SnapshotError> {
         let payload = bytes.get(SNAPSHOT_HEADER_BYTES..).unwrap_or_default();
-        let mut state: State = INTERNED.with(|interned| {
+        State::decode_snapshot_streamed(payload, header)
+    }
+
+    /// The state in a snapshot's payload (the bytes after its header, which `header` says),
+    /// decoded as it is read: nothing holds the whole snapshot, only the state it builds. The
+    /// caller checks the checksum over what it read ([`SnapshotChecksum`]).
+    pub fn decode_snapshot_streamed(
+        payload: impl Read,
+        header: &SnapshotHeader,
+    ) -> Result<State, SnapshotError> {
+        let left = usize::try_from(header.payload_bytes).unwrap_or(usize::MAX);
+        let mut deserializer = postcard::Deserializer::from_flavor(Streamed::new(payload, left));
+        let decoded = INTERNED.with(|interned| {
             interned.borrow_mut().clear();
-            let decoded = postcard::take_from_bytes(payload);
+            let decoded = State::deserialize(&mut deserializer);
             interned.borrow_mut().clear();
-            match decoded {
-                Ok((state, [])) => Ok(state),
-                Ok((_, rest)) => Err(SnapshotError::Payload(format!(
-                    "{} bytes follow the state",
-                    rest.len()
-                ))),
-                Err(error) => Err(SnapshotError::Payload(error.to_string())),
+            decoded
+        });
+        let mut state = decoded.map_err(|error| SnapshotError::Payload(error.to_string()))?;
+        match deserializer.finalize() {
+            Ok(0) => {}
+            Ok(rest) => {
+                return Err(SnapshotError::Payload(format!(
+                    "{rest} bytes follow the state"
+                )));
             }
-        })?;
+            Err(error) => return Err(SnapshotError::Payload(error.to_string())),
+        }
         if state.head != header.seq {
             return Err(SnapshotError::Head {
                 state: state.head,
@@ -165,6 +183,150 @@ impl State {
         let credits = distributions.map(|d| (d.transaction, d.asset.as_str(), &d.lines));
         state.ledger.link_credits(credits);
         Ok(state)
+    }
+}
+
+/// A snapshot's payload as postcard reads it, from a stream of `left` bytes read a buffer at a
+/// time. Every string is read through `try_take_n_temp` (in the buffer, or copied into the
+/// scratch when it spans two reads): a borrowed read would have to keep the whole snapshot, so
+/// it is refused, and a test decodes every worked example this way.
+struct Streamed<R> {
+    reader: R,
+    buffer: Box<[u8]>,
+    /// The unread part of `buffer`.
+    start: usize,
+    end: usize,
+    /// Bytes of the payload not yet taken.
+    left: usize,
+    scratch: Vec<u8>,
+}
+
+/// How much of a snapshot is read at a time.
+const STREAM_BUFFER_BYTES: usize = 64 * 1024;
+
+impl<R: Read> Streamed<R> {
+    fn new(reader: R, left: usize) -> Streamed<R> {
+        Streamed {
+            reader,
+            buffer: vec![0u8; STREAM_BUFFER_BYTES].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            left,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Counts `bytes` taken from the payload: never more than it has.
+    fn take(&mut self, bytes: usize) -> postcard::Result<()> {
+        self.left =
+            (self.left.checked_sub(bytes)).ok_or(postcard::Error::DeserializeUnexpectedEnd)?;
+        Ok(())
+    }
+
+    /// Reads more into the (fully consumed) buffer.
+    fn refill(&mut self) -> postcard::Result<()> {
+        debug_assert_eq!(self.start, self.end);
+        let read = loop {
+            match self.reader.read(&mut self.buffer) {
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        match read {
+            Ok(0) | Err(_) => Err(postcard::Error::DeserializeUnexpectedEnd),
+            Ok(read) => {
+                (self.start, self.end) = (0, read);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl<'de, R: Read + 'de> postcard::de_flavors::Flavor<'de> for Streamed<R> {
+    type Remainder = usize;
+    type Source = ();
+
+    fn pop(&mut self) -> postcard::Result<u8> {
+        self.take(1)?;
+        if self.start == self.end {
+            self.refill()?;
+        }
+        self.start += 1;
+        Ok(self.buffer[self.start - 1])
+    }
+
+    /// What is left bounds what a sequence may reserve ahead, as for a slice.
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.left)
+    }
+
+    fn try_take_n(&mut self, _bytes: usize) -> postcard::Result<&'de [u8]> {
+        Err(postcard::Error::DeserializeBadEncoding)
+    }
+
+    fn try_take_n_temp<'a>(&'a mut self, bytes: usize) -> postcard::Result<&'a [u8]>
+    where
+        'de: 'a,
+    {
+        self.take(bytes)?;
+        if self.end - self.start >= bytes {
+            self.start += bytes;
+            return Ok(&self.buffer[self.start - bytes..self.start]);
+        }
+        self.scratch.clear();
+        while self.scratch.len() < bytes {
+            if self.start == self.end {
+                self.refill()?;
+            }
+            let piece = (bytes - self.scratch.len()).min(self.end - self.start);
+            self.scratch
+                .extend_from_slice(&self.buffer[self.start..self.start + piece]);
+            self.start += piece;
+        }
+        Ok(&self.scratch)
+    }
+
+    /// What is left of the payload: nothing, for a sound snapshot.
+    fn finalize(self) -> postcard::Result<usize> {
+        Ok(self.left)
+    }
+}
+
+/// A snapshot's checksum, hashed over its bytes as they are read, in pieces of any size.
+pub struct SnapshotChecksum {
+    hasher: Sha256,
+    /// The checksum its header records.
+    recorded: [u8; HASH_BYTES],
+}
+
+impl SnapshotChecksum {
+    /// Starts with the snapshot's header (its first [`SNAPSHOT_HEADER_BYTES`] bytes).
+    pub fn new(header: &[u8]) -> Result<SnapshotChecksum, SnapshotError> {
+        let Some(header) = header.get(..SNAPSHOT_HEADER_BYTES) else {
+            return Err(SnapshotError::Truncated {
+                have: header.len(),
+                want: SNAPSHOT_HEADER_BYTES,
+            });
+        };
+        let mut hasher = Sha256::new();
+        hasher.update(&header[..CHECKSUM_AT]);
+        Ok(SnapshotChecksum {
+            hasher,
+            recorded: header[CHECKSUM_AT..].try_into().expect("32 bytes"),
+        })
+    }
+
+    /// Hashes the next bytes of the payload.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.hasher.update(bytes);
+    }
+
+    /// Whether the bytes hashed are those the header's checksum was made of.
+    pub fn check(self) -> Result<(), SnapshotError> {
+        if <[u8; HASH_BYTES]>::from(self.hasher.finalize()) != self.recorded {
+            return Err(SnapshotError::Checksum);
+        }
+        Ok(())
     }
 }
 
@@ -220,6 +382,12 @@ pub fn check_snapshot_checksum(bytes: &[u8]) -> Result<(), SnapshotError> {
 
 /// What a snapshot's header says, every check of [`snapshot_header`] made but the checksum.
 pub fn snapshot_header_unsummed(bytes: &[u8]) -> Result<SnapshotHeader, SnapshotError> {
+    snapshot_header_of(bytes, bytes.len())
+}
+
+/// [`snapshot_header_unsummed`] of a snapshot of `length` bytes whose first bytes (at least its
+/// header's, when it has them) are `bytes`: for a reader that streams the rest.
+pub fn snapshot_header_of(bytes: &[u8], length: usize) -> Result<SnapshotHeader, SnapshotError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(SnapshotError::Foreign);
     }
@@ -255,11 +423,8 @@ pub fn snapshot_header_unsummed(bytes: &[u8]) -> Result<SnapshotHeader, Snapshot
         .ok()
         .and_then(|payload| payload.checked_add(SNAPSHOT_HEADER_BYTES))
         .unwrap_or(usize::MAX);
-    if bytes.len() != want {
-        return Err(SnapshotError::Truncated {
-            have: bytes.len(),
-            want,
-        });
+    if length != want {
+        return Err(SnapshotError::Truncated { have: length, want });
     }
     Ok(SnapshotHeader {
         seq,
@@ -345,6 +510,46 @@ impl<K: Ord + serde::Serialize, V: serde::Serialize, H> serde::Serialize
     }
 }
 
+/// Reads a string through `deserialize_string` and makes a `T` of it: a copy, never a borrow,
+/// so that a snapshot decodes as it streams ([`Streamed`]).
+fn from_text<'de, D, T>(deserializer: D, make: impl FnOnce(&str) -> T) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Text<F>(F);
+
+    impl<'de, T, F: FnOnce(&str) -> T> serde::de::Visitor<'de> for Text<F> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+            Ok((self.0)(text))
+        }
+    }
+
+    deserializer.deserialize_string(Text(make))
+}
+
+/// A short name held inline (`#[serde(deserialize_with = "crate::snapshot::compact")]`), read
+/// through [`from_text`].
+pub(crate) fn compact<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<compact_str::CompactString, D::Error> {
+    from_text(deserializer, |text| compact_str::CompactString::from(text))
+}
+
+/// An interned name, as [`interned`] reads it.
+struct Interned(Arc<str>);
+
+impl<'de> serde::Deserialize<'de> for Interned {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        from_text(deserializer, |name| Interned(intern(name)))
+    }
+}
+
 /// A name shared by many records (`#[serde(with = "crate::snapshot::interned")]`): decoded
 /// once per distinct name.
 pub(crate) mod interned {
@@ -357,8 +562,7 @@ pub(crate) mod interned {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<str>, D::Error> {
-        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(super::intern(&name))
+        super::Interned::deserialize(deserializer).map(|name| name.0)
     }
 }
 
@@ -378,8 +582,8 @@ pub(crate) mod interned_option {
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<Arc<str>>, D::Error> {
-        let name = <Option<std::borrow::Cow<'de, str>>>::deserialize(deserializer)?;
-        Ok(name.map(|name| super::intern(&name)))
+        let name = <Option<super::Interned>>::deserialize(deserializer)?;
+        Ok(name.map(|name| name.0))
     }
 }
 
@@ -408,7 +612,7 @@ pub(crate) mod decimal {
 /// binary format, itself elsewhere.
 pub(crate) mod json {
     use serde::de::DeserializeOwned;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde::{Deserializer, Serialize, Serializer};
 
     pub fn serialize<T: Serialize, S: Serializer>(
         value: &T,
@@ -427,8 +631,8 @@ pub(crate) mod json {
         if deserializer.is_human_readable() {
             return T::deserialize(deserializer);
         }
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        serde_json::from_str(&text).map_err(serde::de::Error::custom)
+        super::from_text(deserializer, |text| serde_json::from_str(text))?
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -530,6 +734,53 @@ mod tests {
         }
         book.op(Command::revenue("lab", "1000.00"));
         book
+    }
+
+    /// A reader that gives at most a few bytes at a time: every string and number of a
+    /// snapshot then spans a buffer's end somewhere.
+    struct Dribble<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Dribble<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            self.step = self.step % 7 + 1;
+            let read = buffer.len().min(self.step).min(self.bytes.len());
+            buffer[..read].copy_from_slice(&self.bytes[..read]);
+            self.bytes = &self.bytes[read..];
+            Ok(read)
+        }
+    }
+
+    #[test]
+    fn a_snapshot_decodes_as_it_streams_in_pieces_of_any_size() {
+        let book = story();
+        let bytes = book.state.encode_snapshot(HEAD);
+        let header = crate::snapshot_header(&bytes).unwrap();
+        let payload = &bytes[crate::SNAPSHOT_HEADER_BYTES..];
+        let dribbled = Dribble {
+            bytes: payload,
+            step: 0,
+        };
+        let decoded = State::decode_snapshot_streamed(dribbled, &header).unwrap();
+        assert!(decoded == book.state);
+        let short = &payload[..payload.len() - 1];
+        assert!(matches!(
+            State::decode_snapshot_streamed(short, &header),
+            Err(crate::SnapshotError::Payload(_))
+        ));
+        let mut longer = payload.to_vec();
+        longer.push(0);
+        let mut header_longer = header.clone();
+        header_longer.payload_bytes += 1;
+        let message = State::decode_snapshot_streamed(&longer[..], &header_longer)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "the state does not decode: 1 bytes follow the state"
+        );
     }
 
     #[test]

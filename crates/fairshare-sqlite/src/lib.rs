@@ -28,7 +28,8 @@ pub use credentials::SqliteCredentials;
 pub use sidecar::snapshots_path;
 
 use fairshare_store::{
-    AppendAll, EventRow, LentRow, Store, StoreError, StoreResult, check_append, sql_int,
+    AppendAll, EventRow, LentRow, ReadSnapshot, Store, StoreError, StoreResult, check_append,
+    sql_int,
 };
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params,
@@ -361,6 +362,10 @@ impl Store for SqliteStore {
     /// in the book's own file (older builds) is not read: see `sidecar.rs`.
     fn latest_snapshot(&mut self, at_most: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
         self.snapshots.latest(at_most)
+    }
+
+    fn read_snapshot(&mut self, at_most: u64, read: &mut ReadSnapshot<'_>) -> StoreResult<bool> {
+        self.snapshots.read(at_most, read)
     }
 
     fn location(&self) -> String {

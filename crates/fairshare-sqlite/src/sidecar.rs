@@ -11,10 +11,10 @@
 //! its blobs under the book's write lock (a long stall of a live writer, the very thing this
 //! file avoids), and a cache lost costs one slower open until the next snapshot.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use fairshare_store::{SNAPSHOTS_KEPT, StoreError, StoreResult, sql_int};
+use fairshare_store::{ReadSnapshot, SNAPSHOTS_KEPT, StoreError, StoreResult, sql_int};
 use rusqlite::{Connection, MAIN_DB, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::{busy_wait, fail, limit_wal_size, to_seq, use_wal};
@@ -93,10 +93,27 @@ impl Sidecar {
 
     /// The newest snapshot at or below `at_most`; none when there is no sidecar (not created).
     pub(crate) fn latest(&mut self, at_most: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
+        let mut found = None;
+        self.read(at_most, &mut |seq, length, blob| {
+            // Read in place into a buffer of the right size: a blob read as a column value is
+            // copied once more, with its 127 MB of page faults, on every open.
+            let mut bytes = vec![0u8; usize::try_from(length).unwrap_or(0)];
+            blob.read_exact(&mut bytes)
+                .map_err(|e| StoreError::Backend(format!("read a snapshot: {e}")))?;
+            found = Some((seq, bytes));
+            Ok(())
+        })?;
+        Ok(found)
+    }
+
+    /// Streams the newest snapshot at or below `at_most` to `read`, from its blob in place, in
+    /// one read transaction (the row found is the row read, whatever a writer does meanwhile).
+    /// False when there is none, or no sidecar (not created).
+    pub(crate) fn read(&mut self, at_most: u64, read: &mut ReadSnapshot<'_>) -> StoreResult<bool> {
         let path = self.path.clone();
         let err = |e| fail("read a snapshot of", &path, e);
         let Some(conn) = self.existing()? else {
-            return Ok(None);
+            return Ok(false);
         };
         let table: Option<i64> = conn
             .query_row(
@@ -107,9 +124,8 @@ impl Sidecar {
             .optional()
             .map_err(err)?;
         if table.is_none() {
-            return Ok(None);
+            return Ok(false);
         }
-        // One read transaction: the row found is the row read, whatever a writer does meanwhile.
         let tx = conn.unchecked_transaction().map_err(err)?;
         let found: Option<(i64, i64)> = tx
             .query_row(
@@ -121,19 +137,19 @@ impl Sidecar {
             .optional()
             .map_err(err)?;
         let Some((row, length)) = found else {
-            return Ok(None);
+            return Ok(false);
         };
-        // Read in place into a buffer of the right size: a blob read as a column value is
-        // copied once more, with its 127 MB of page faults, on every open.
-        let mut bytes = vec![0u8; usize::try_from(length).unwrap_or(0)];
-        tx.blob_open(MAIN_DB, c"snapshots", c"bytes", row, true)
-            .map_err(err)?
-            .read_exact(&mut bytes)
-            .map_err(|e| {
-                StoreError::Backend(format!("read a snapshot of {}: {e}", path.display()))
-            })?;
+        let mut blob = tx
+            .blob_open(MAIN_DB, c"snapshots", c"bytes", row, true)
+            .map_err(err)?;
+        read(
+            to_seq(row, &path)?,
+            u64::try_from(length).unwrap_or(0),
+            &mut blob,
+        )?;
+        drop(blob);
         tx.commit().map_err(err)?;
-        Ok(Some((to_seq(row, &path)?, bytes)))
+        Ok(true)
     }
 
     /// The open connection, opening the file now if it exists (never creating it); none

@@ -564,6 +564,36 @@ pub fn append_all_is_invisible_until_done(open: &mut SharedFactory<'_>) {
     assert_eq!(collect(&mut *reader, 0), rows, "the other handle scans all");
 }
 
+/// What [`Store::read_snapshot`] streams at or below `at_most`: its number, the length it
+/// says and the bytes read in small pieces.
+fn streamed(store: &mut dyn Store, at_most: u64) -> Option<(u64, u64, Vec<u8>)> {
+    let mut seen = None;
+    let found = ok(
+        store.read_snapshot(at_most, &mut |seq, length, bytes| {
+            let mut all = Vec::new();
+            let mut piece = [0u8; 4099];
+            loop {
+                let read = bytes
+                    .read(&mut piece)
+                    .map_err(|e| StoreError::Backend(e.to_string()))?;
+                if read == 0 {
+                    break;
+                }
+                all.extend_from_slice(&piece[..read]);
+            }
+            seen = Some((seq, length, all));
+            Ok(())
+        }),
+        "read a snapshot as a stream",
+    );
+    assert_eq!(
+        found,
+        seen.is_some(),
+        "read_snapshot says whether it found one"
+    );
+    seen
+}
+
 /// Snapshot bytes of a given length and seed: every byte value, a large payload stays exact.
 fn snapshot_bytes(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
@@ -595,6 +625,16 @@ pub fn snapshots_keep_the_newest(make: &mut Factory<'_>) {
         ok(s.latest_snapshot(10), "latest at most 10"),
         Some((4, big.clone()))
     );
+    assert_eq!(
+        streamed(&mut *s, 10),
+        Some((4, big.len() as u64, big.clone()))
+    );
+    assert_eq!(
+        streamed(&mut *s, 3),
+        Some((2, 10, snapshot_bytes(10, 1))),
+        "read as a stream, the one latest_snapshot gives"
+    );
+    assert_eq!(streamed(&mut *s, 1), None);
     assert_eq!(
         ok(s.latest_snapshot(3), "latest at most 3"),
         Some((2, snapshot_bytes(10, 1)))

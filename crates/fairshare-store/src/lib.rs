@@ -169,9 +169,27 @@ pub trait Store: Send {
         Ok(None)
     }
 
+    /// Reads the newest snapshot kept at a sequence number of at most `at_most` as a stream:
+    /// `read` gets that number, the snapshot's length in bytes and a reader of them, so that a
+    /// reader decoding as it goes never holds the whole snapshot. Returns whether there was
+    /// one. A failure of `read` comes back unchanged.
+    ///
+    /// The default reads [`Store::latest_snapshot`]'s bytes.
+    fn read_snapshot(&mut self, at_most: u64, read: &mut ReadSnapshot<'_>) -> StoreResult<bool> {
+        let Some((seq, bytes)) = self.latest_snapshot(at_most)? else {
+            return Ok(false);
+        };
+        read(seq, bytes.len() as u64, &mut bytes.as_slice())?;
+        Ok(true)
+    }
+
     /// Human-readable description of where the book lives (path or URL without password).
     fn location(&self) -> String;
 }
+
+/// What [`Store::read_snapshot`] gives a snapshot to: its sequence number, its length in bytes
+/// and a reader of its bytes.
+pub type ReadSnapshot<'a> = dyn FnMut(u64, u64, &mut dyn std::io::Read) -> StoreResult<()> + 'a;
 
 /// How many snapshots a store keeps: the newest, and a few older ones to fall back on when the
 /// newest is damaged.
