@@ -273,7 +273,7 @@ async fn awarding_and_allocating(b: &Browser) {
     assert!(b.text("#bounty-logo").await.contains("paid"));
     assert_eq!(
         b.text("#cap-abran").await,
-        "abran 225.00 44.71% 557.65 55.76%"
+        "abran 225.00 44.71% 557.65 55.77%"
     );
     // The blend is governed by proposals on forillon: the form's refusal says so.
     b.fill("#blend-formula", "0.6").await;
