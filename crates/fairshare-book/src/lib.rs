@@ -154,13 +154,10 @@ impl Book {
     /// writers) into the store.
     pub fn snapshot(&mut self) -> BookResult<Snapshotted> {
         self.catch_up()?;
-        let bytes = self.state.encode_snapshot(&self.last_hash);
-        self.store.put_snapshot(self.state.head(), &bytes)?;
-        self.snapshot_seq = self.state.head();
-        Ok(Snapshotted {
-            seq: self.state.head(),
-            bytes: bytes.len() as u64,
-        })
+        let seq = self.state.head();
+        let length = write_snapshot(self.store.as_mut(), &self.state, &self.last_hash)?;
+        self.snapshot_seq = seq;
+        Ok(Snapshotted { seq, bytes: length })
     }
 
     /// Writes a snapshot when enough events have passed since the last one. A snapshot is a
@@ -660,4 +657,16 @@ fn apply_parsed_watched(
             seq,
             message: error.to_string(),
         })
+}
+
+/// Writes the snapshot of `state` (whose last event has `hash`) into `store`, encoded as the
+/// store takes it in: no copy of the whole snapshot is held. Returns its length in bytes.
+pub(crate) fn write_snapshot(store: &mut dyn Store, state: &State, hash: &str) -> BookResult<u64> {
+    let length = state.snapshot_len();
+    store.write_snapshot(state.head(), length, &mut |out| {
+        state
+            .write_snapshot(hash, length, out)
+            .map_err(|error| StoreError::Backend(format!("write a snapshot: {error}")))
+    })?;
+    Ok(length)
 }

@@ -25,7 +25,7 @@
 //! (`Decimal`) go through the adapters below.
 
 use std::cell::RefCell;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
@@ -99,23 +99,81 @@ impl State {
     /// The state as a snapshot, `head_hash` being the hash of its last event
     /// ([`State::head`]).
     pub fn encode_snapshot(&self, head_hash: &str) -> Vec<u8> {
+        let length = self.snapshot_len();
+        let capacity = usize::try_from(length).expect("a snapshot fits in memory");
+        let mut bytes = std::io::Cursor::new(Vec::with_capacity(capacity));
+        self.write_snapshot(head_hash, length, &mut bytes)
+            .expect("memory takes every write");
+        bytes.into_inner()
+    }
+
+    /// How many bytes the snapshot of this state takes, counted without writing them.
+    pub fn snapshot_len(&self) -> u64 {
+        let counted = postcard::serialize_with_flavor(self, Counted(0));
+        let payload = counted.expect("counting takes every write");
+        (SNAPSHOT_HEADER_BYTES + payload) as u64
+    }
+
+    /// Writes the snapshot of this state (`head_hash` as for [`State::encode_snapshot`]) into
+    /// `out` from where it stands: `length` bytes, which [`State::snapshot_len`] counted, a
+    /// buffer at a time, hashing as it goes; then goes back to put the checksum into the
+    /// header. So nothing holds the whole snapshot: `out` may be a SQLite blob of that length,
+    /// written in place.
+    pub fn write_snapshot<W: Write + Seek + ?Sized>(
+        &self,
+        head_hash: &str,
+        length: u64,
+        out: &mut W,
+    ) -> std::io::Result<()> {
+        let start = out.stream_position()?;
+        let payload_bytes = length.saturating_sub(SNAPSHOT_HEADER_BYTES as u64);
+        let header = self.snapshot_header_bytes(head_hash, payload_bytes);
+        let mut hasher = Sha256::new();
+        hasher.update(&header[..CHECKSUM_AT]);
+        out.write_all(&header)?;
+        let mut failed = None;
+        let written = Written {
+            out: &mut *out,
+            hasher: &mut hasher,
+            buffer: Vec::with_capacity(WRITE_BUFFER_BYTES),
+            written: 0,
+            failed: &mut failed,
+        };
+        let written = match postcard::serialize_with_flavor(self, written) {
+            Ok(written) => written,
+            Err(error) => {
+                return Err(failed.unwrap_or_else(|| std::io::Error::other(error.to_string())));
+            }
+        };
+        if written != payload_bytes {
+            return Err(std::io::Error::other(format!(
+                "the state wrote {written} bytes, {payload_bytes} counted"
+            )));
+        }
+        let checksum: [u8; HASH_BYTES] = hasher.finalize().into();
+        out.seek(SeekFrom::Start(start + CHECKSUM_AT as u64))?;
+        out.write_all(&checksum)?;
+        out.seek(SeekFrom::Start(
+            start + SNAPSHOT_HEADER_BYTES as u64 + payload_bytes,
+        ))?;
+        Ok(())
+    }
+
+    /// A snapshot's header for this state, its checksum zero.
+    fn snapshot_header_bytes(&self, head_hash: &str, payload_bytes: u64) -> Vec<u8> {
         let mut hash = [0u8; HASH_BYTES];
         // A malformed hash is written as zeros: the book then never matches it to its log.
         let _ = hex::decode_to_slice(head_hash, &mut hash);
-        let mut bytes = Vec::with_capacity(SNAPSHOT_HEADER_BYTES + (1 << 20));
+        let mut bytes = Vec::with_capacity(SNAPSHOT_HEADER_BYTES);
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&SNAPSHOT_FORMAT.to_le_bytes());
         bytes.extend_from_slice(&RULES.to_le_bytes());
         bytes.extend_from_slice(&code_field());
         bytes.extend_from_slice(&self.head.to_le_bytes());
         bytes.extend_from_slice(&hash);
-        bytes.extend_from_slice(&0u64.to_le_bytes()); // the payload's length, below
-        bytes.extend_from_slice(&[0u8; HASH_BYTES]); // the checksum, below
-        let mut bytes = postcard::to_extend(self, bytes).expect("a state always encodes");
-        let payload_bytes = (bytes.len() - SNAPSHOT_HEADER_BYTES) as u64;
-        bytes[CHECKSUM_AT - 8..CHECKSUM_AT].copy_from_slice(&payload_bytes.to_le_bytes());
-        let checksum = checksum(&bytes);
-        bytes[CHECKSUM_AT..SNAPSHOT_HEADER_BYTES].copy_from_slice(&checksum);
+        bytes.extend_from_slice(&payload_bytes.to_le_bytes());
+        bytes.extend_from_slice(&[0u8; HASH_BYTES]); // the checksum, written last
+        debug_assert_eq!(bytes.len(), SNAPSHOT_HEADER_BYTES);
         bytes
     }
 
@@ -327,6 +385,75 @@ impl SnapshotChecksum {
             return Err(SnapshotError::Checksum);
         }
         Ok(())
+    }
+}
+
+/// A postcard output that only counts the bytes.
+struct Counted(usize);
+
+impl postcard::ser_flavors::Flavor for Counted {
+    type Output = usize;
+
+    fn try_push(&mut self, _byte: u8) -> postcard::Result<()> {
+        self.0 += 1;
+        Ok(())
+    }
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.0 += data.len();
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<usize> {
+        Ok(self.0)
+    }
+}
+
+/// How much of a snapshot is written at a time.
+const WRITE_BUFFER_BYTES: usize = 64 * 1024;
+
+/// A postcard output into a writer, a buffer at a time, each hashed as it is written. Its
+/// output is how many bytes it wrote; a failed write stops the encoding.
+struct Written<'a, W: ?Sized> {
+    out: &'a mut W,
+    hasher: &'a mut Sha256,
+    buffer: Vec<u8>,
+    written: u64,
+    /// Why a write failed, for the caller (postcard only says it stopped).
+    failed: &'a mut Option<std::io::Error>,
+}
+
+impl<W: Write + ?Sized> Written<'_, W> {
+    fn flush(&mut self) -> postcard::Result<()> {
+        self.hasher.update(&self.buffer);
+        if let Err(error) = self.out.write_all(&self.buffer) {
+            *self.failed = Some(error);
+            return Err(postcard::Error::SerializeBufferFull);
+        }
+        self.written += self.buffer.len() as u64;
+        self.buffer.clear();
+        Ok(())
+    }
+}
+
+impl<W: Write + ?Sized> postcard::ser_flavors::Flavor for Written<'_, W> {
+    type Output = u64;
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.try_extend(&[byte])
+    }
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= WRITE_BUFFER_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn finalize(mut self) -> postcard::Result<u64> {
+        self.flush()?;
+        Ok(self.written)
     }
 }
 

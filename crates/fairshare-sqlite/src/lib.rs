@@ -28,8 +28,8 @@ pub use credentials::SqliteCredentials;
 pub use sidecar::snapshots_path;
 
 use fairshare_store::{
-    AppendAll, EventRow, LentRow, ReadSnapshot, Store, StoreError, StoreResult, check_append,
-    sql_int,
+    AppendAll, EventRow, LentRow, ReadSnapshot, Store, StoreError, StoreResult, WriteSnapshot,
+    check_append, sql_int,
 };
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params,
@@ -362,6 +362,21 @@ impl Store for SqliteStore {
     /// in the book's own file (older builds) is not read: see `sidecar.rs`.
     fn latest_snapshot(&mut self, at_most: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
         self.snapshots.latest(at_most)
+    }
+
+    fn write_snapshot(
+        &mut self,
+        seq: u64,
+        length: u64,
+        write: &mut WriteSnapshot<'_>,
+    ) -> StoreResult<()> {
+        if self.read_only {
+            return Err(StoreError::Backend(format!(
+                "write a snapshot to {}: the book is open read-only",
+                self.path.display()
+            )));
+        }
+        self.snapshots.write(seq, length, write)
     }
 
     fn read_snapshot(&mut self, at_most: u64, read: &mut ReadSnapshot<'_>) -> StoreResult<bool> {

@@ -11,10 +11,11 @@
 //! its blobs under the book's write lock (a long stall of a live writer, the very thing this
 //! file avoids), and a cache lost costs one slower open until the next snapshot.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use fairshare_store::{ReadSnapshot, SNAPSHOTS_KEPT, StoreError, StoreResult, sql_int};
+use fairshare_store::{
+    ReadSnapshot, SNAPSHOTS_KEPT, StoreError, StoreResult, WriteSnapshot, sql_int,
+};
 use rusqlite::{Connection, MAIN_DB, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::{busy_wait, fail, limit_wal_size, to_seq, use_wal};
@@ -50,9 +51,24 @@ impl Sidecar {
     }
 
     /// Keeps `bytes` as the snapshot at `seq` and drops all but the newest [`SNAPSHOTS_KEPT`].
-    /// Creates the file if absent. Serialised on the sidecar's own write lock only, never on
-    /// the book's.
     pub(crate) fn put(&mut self, seq: u64, bytes: &[u8]) -> StoreResult<()> {
+        let path = self.path.clone();
+        self.write(seq, bytes.len() as u64, &mut |blob| {
+            blob.write_all(bytes).map_err(|e| {
+                StoreError::Backend(format!("write a snapshot to {}: {e}", path.display()))
+            })
+        })
+    }
+
+    /// Keeps the snapshot of `length` bytes that `write` writes into its blob in place, at
+    /// `seq`, and drops all but the newest [`SNAPSHOTS_KEPT`]. Creates the file if absent.
+    /// Serialised on the sidecar's own write lock only, never on the book's.
+    pub(crate) fn write(
+        &mut self,
+        seq: u64,
+        length: u64,
+        write: &mut WriteSnapshot<'_>,
+    ) -> StoreResult<()> {
         let path = self.path.clone();
         let err = |e| fail("write a snapshot to", &path, e);
         let conn = match self.conn.take() {
@@ -68,7 +84,7 @@ impl Sidecar {
         // A blob bound as a parameter is copied by SQLite first (another 127 MB at the peak of
         // an import); a zeroblob filled in place is written page by page.
         let row = sql_int(seq);
-        let length = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        let length = i64::try_from(length).unwrap_or(i64::MAX);
         tx.execute(
             "INSERT INTO snapshots (seq, bytes) VALUES (?1, zeroblob(?2)) \
              ON CONFLICT (seq) DO UPDATE SET bytes = excluded.bytes",
@@ -78,9 +94,7 @@ impl Sidecar {
         let mut blob = tx
             .blob_open(MAIN_DB, c"snapshots", c"bytes", row, false)
             .map_err(err)?;
-        blob.write_all(bytes).map_err(|e| {
-            StoreError::Backend(format!("write a snapshot to {}: {e}", path.display()))
-        })?;
+        write(&mut blob)?;
         drop(blob);
         tx.execute(
             "DELETE FROM snapshots WHERE seq NOT IN \

@@ -654,6 +654,36 @@ pub fn snapshots_keep_the_newest(make: &mut Factory<'_>) {
         None,
         "only the newest {SNAPSHOTS_KEPT} snapshots are kept"
     );
+    // Written in place as a stream, then a field filled in by going back: kept as written.
+    let expected = snapshot_bytes(70_000, 9);
+    ok(
+        s.write_snapshot(newest + 1, expected.len() as u64, &mut |out| {
+            let io = |e: std::io::Error| StoreError::Backend(e.to_string());
+            out.write_all(&[0u8; 4]).map_err(io)?;
+            for piece in expected[4..].chunks(4099) {
+                out.write_all(piece).map_err(io)?;
+            }
+            out.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
+            out.write_all(&expected[..4]).map_err(io)
+        }),
+        "write the next snapshot as a stream",
+    );
+    assert_eq!(
+        ok(s.latest_snapshot(u64::MAX), "latest"),
+        Some((newest + 1, expected.clone()))
+    );
+    let refused = s.write_snapshot(newest + 2, 10, &mut |_| {
+        Err(StoreError::Backend("no".into()))
+    });
+    assert!(
+        matches!(refused, Err(StoreError::Backend(ref m)) if m == "no"),
+        "a failed write comes back unchanged: {refused:?}"
+    );
+    assert_eq!(
+        ok(s.latest_snapshot(u64::MAX), "latest"),
+        Some((newest + 1, expected)),
+        "a failed write keeps nothing"
+    );
     assert_eq!(ok(s.head(), "head"), 10, "snapshots add no events");
 }
 

@@ -169,6 +169,25 @@ pub trait Store: Send {
         Ok(None)
     }
 
+    /// Keeps a snapshot of `length` bytes, which `write` writes from the start, in order (it
+    /// may go back to fill in what it wrote, a checksum), as [`Store::put_snapshot`] keeps
+    /// bytes: a writer that encodes as it goes never holds the whole snapshot. A failure of
+    /// `write` keeps nothing and comes back unchanged.
+    ///
+    /// The default writes into memory, then calls [`Store::put_snapshot`].
+    fn write_snapshot(
+        &mut self,
+        seq: u64,
+        length: u64,
+        write: &mut WriteSnapshot<'_>,
+    ) -> StoreResult<()> {
+        let length = usize::try_from(length)
+            .map_err(|_| StoreError::Backend(format!("a snapshot of {length} bytes")))?;
+        let mut bytes = std::io::Cursor::new(vec![0u8; length]);
+        write(&mut bytes)?;
+        self.put_snapshot(seq, bytes.get_ref())
+    }
+
     /// Reads the newest snapshot kept at a sequence number of at most `at_most` as a stream:
     /// `read` gets that number, the snapshot's length in bytes and a reader of them, so that a
     /// reader decoding as it goes never holds the whole snapshot. Returns whether there was
@@ -186,6 +205,15 @@ pub trait Store: Send {
     /// Human-readable description of where the book lives (path or URL without password).
     fn location(&self) -> String;
 }
+
+/// Where [`Store::write_snapshot`] has a snapshot written: bytes in place, which the writer may
+/// seek back over.
+pub trait SnapshotOut: std::io::Write + std::io::Seek {}
+
+impl<T: std::io::Write + std::io::Seek> SnapshotOut for T {}
+
+/// What writes a snapshot into a [`SnapshotOut`] for [`Store::write_snapshot`].
+pub type WriteSnapshot<'a> = dyn FnMut(&mut dyn SnapshotOut) -> StoreResult<()> + 'a;
 
 /// What [`Store::read_snapshot`] gives a snapshot to: its sequence number, its length in bytes
 /// and a reader of its bytes.
