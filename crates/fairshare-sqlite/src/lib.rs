@@ -349,13 +349,10 @@ impl Store for SqliteStore {
     /// Into the sidecar file, under its own write lock: never the book's (nor its gate), so an
     /// append does not wait for a snapshot's bytes.
     fn put_snapshot(&mut self, seq: u64, bytes: &[u8]) -> StoreResult<()> {
-        if self.read_only {
-            return Err(StoreError::Backend(format!(
-                "write a snapshot to {}: the book is open read-only",
-                self.path.display()
-            )));
-        }
-        self.snapshots.put(seq, bytes)
+        let written = |e: std::io::Error| StoreError::Backend(format!("write a snapshot: {e}"));
+        self.write_snapshot(seq, bytes.len() as u64, &mut |blob| {
+            blob.write_all(bytes).map_err(written)
+        })
     }
 
     /// From the sidecar file; none without one (a read never creates it). A `snapshots` table
@@ -364,6 +361,7 @@ impl Store for SqliteStore {
         self.snapshots.latest(at_most)
     }
 
+    /// As `put_snapshot`, the blob written in place as the caller encodes.
     fn write_snapshot(
         &mut self,
         seq: u64,

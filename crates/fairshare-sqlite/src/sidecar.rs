@@ -50,16 +50,6 @@ impl Sidecar {
         }
     }
 
-    /// Keeps `bytes` as the snapshot at `seq` and drops all but the newest [`SNAPSHOTS_KEPT`].
-    pub(crate) fn put(&mut self, seq: u64, bytes: &[u8]) -> StoreResult<()> {
-        let path = self.path.clone();
-        self.write(seq, bytes.len() as u64, &mut |blob| {
-            blob.write_all(bytes).map_err(|e| {
-                StoreError::Backend(format!("write a snapshot to {}: {e}", path.display()))
-            })
-        })
-    }
-
     /// Keeps the snapshot of `length` bytes that `write` writes into its blob in place, at
     /// `seq`, and drops all but the newest [`SNAPSHOTS_KEPT`]. Creates the file if absent.
     /// Serialised on the sidecar's own write lock only, never on the book's.
