@@ -244,44 +244,43 @@ impl State {
     }
 }
 
-/// A snapshot's payload as postcard reads it, from a stream of `left` bytes read a buffer at a
-/// time. Every string is read through `try_take_n_temp` (in the buffer, or copied into the
-/// scratch when it spans two reads): a borrowed read would have to keep the whole snapshot, so
-/// it is refused, and a test decodes every worked example this way.
+/// A snapshot's payload as postcard reads it, from a stream of `length` bytes read a buffer
+/// at a time. Every string is read through `try_take_n_temp` (in the buffer, or copied into
+/// the scratch when it spans two reads): a borrowed read would have to keep the whole snapshot,
+/// so it is refused, and a test decodes every worked example this way.
 struct Streamed<R> {
-    reader: R,
+    /// The payload, and never a byte past it.
+    reader: std::io::Take<R>,
+    length: usize,
     buffer: Box<[u8]>,
     /// The unread part of `buffer`.
     start: usize,
     end: usize,
-    /// Bytes of the payload not yet taken.
-    left: usize,
     scratch: Vec<u8>,
 }
 
 /// How much of a snapshot is read at a time.
-const STREAM_BUFFER_BYTES: usize = 64 * 1024;
+const STREAM_BUFFER_BYTES: usize = 256 * 1024;
 
 impl<R: Read> Streamed<R> {
-    fn new(reader: R, left: usize) -> Streamed<R> {
+    fn new(reader: R, length: usize) -> Streamed<R> {
         Streamed {
-            reader,
+            reader: reader.take(length as u64),
+            length,
             buffer: vec![0u8; STREAM_BUFFER_BYTES].into_boxed_slice(),
             start: 0,
             end: 0,
-            left,
             scratch: Vec::new(),
         }
     }
 
-    /// Counts `bytes` taken from the payload: never more than it has.
-    fn take(&mut self, bytes: usize) -> postcard::Result<()> {
-        self.left =
-            (self.left.checked_sub(bytes)).ok_or(postcard::Error::DeserializeUnexpectedEnd)?;
-        Ok(())
+    /// Bytes of the payload not taken yet: those not read, and those read but not taken.
+    fn left(&self) -> usize {
+        let unread = usize::try_from(self.reader.limit()).unwrap_or(usize::MAX);
+        unread.saturating_add(self.end - self.start)
     }
 
-    /// Reads more into the (fully consumed) buffer.
+    /// Reads more into the (fully consumed) buffer; the payload's end is an error.
     fn refill(&mut self) -> postcard::Result<()> {
         debug_assert_eq!(self.start, self.end);
         let read = loop {
@@ -304,8 +303,8 @@ impl<'de, R: Read + 'de> postcard::de_flavors::Flavor<'de> for Streamed<R> {
     type Remainder = usize;
     type Source = ();
 
+    #[inline]
     fn pop(&mut self) -> postcard::Result<u8> {
-        self.take(1)?;
         if self.start == self.end {
             self.refill()?;
         }
@@ -315,7 +314,7 @@ impl<'de, R: Read + 'de> postcard::de_flavors::Flavor<'de> for Streamed<R> {
 
     /// What is left bounds what a sequence may reserve ahead, as for a slice.
     fn size_hint(&self) -> Option<usize> {
-        Some(self.left)
+        Some(self.left())
     }
 
     fn try_take_n(&mut self, _bytes: usize) -> postcard::Result<&'de [u8]> {
@@ -326,10 +325,12 @@ impl<'de, R: Read + 'de> postcard::de_flavors::Flavor<'de> for Streamed<R> {
     where
         'de: 'a,
     {
-        self.take(bytes)?;
         if self.end - self.start >= bytes {
             self.start += bytes;
             return Ok(&self.buffer[self.start - bytes..self.start]);
+        }
+        if bytes > self.left() {
+            return Err(postcard::Error::DeserializeUnexpectedEnd);
         }
         self.scratch.clear();
         while self.scratch.len() < bytes {
@@ -344,9 +345,12 @@ impl<'de, R: Read + 'de> postcard::de_flavors::Flavor<'de> for Streamed<R> {
         Ok(&self.scratch)
     }
 
-    /// What is left of the payload: nothing, for a sound snapshot.
+    /// What is left of the payload: nothing, for a sound snapshot (a shorter stream than the
+    /// header says fails the decoding first).
     fn finalize(self) -> postcard::Result<usize> {
-        Ok(self.left)
+        let left = self.left();
+        debug_assert!(left <= self.length);
+        Ok(left)
     }
 }
 

@@ -121,6 +121,13 @@ pub struct KeyRecord {
     pub outcome: Outcome,
 }
 
+/// An idempotency key's record is written in the order of its event: one per event.
+impl crate::sharded::Ordered for KeyRecord {
+    fn order(&self) -> u64 {
+        self.seq
+    }
+}
+
 impl KeyRecord {
     /// What to keep of an outcome: a revenue split over many agents would otherwise hold its
     /// payout lines twice.
