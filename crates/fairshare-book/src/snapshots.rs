@@ -13,7 +13,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use fairshare_core::{
     SNAPSHOT_HEADER_BYTES, SnapshotChecksum, SnapshotHeader, State, snapshot_header_of,
 };
-use fairshare_store::{Store, StoreError};
+use fairshare_store::Store;
 
 use crate::{BookError, BookResult, scan_lent_rows};
 
@@ -92,11 +92,19 @@ pub(crate) fn newest_usable(
 ) -> BookResult<Option<Loaded>> {
     let mut at_most = at_most;
     while at_most > 0 {
-        let Some(kept) = kept_header(store, at_most, ignored) else {
+        let mut found = None;
+        let read = store.read_snapshot(at_most, &mut |seq, length, bytes| {
+            found = Some((seq, read_kept(bytes, length)));
+            Ok(())
+        });
+        if let Err(error) = read {
+            ignored.push(cannot_read(at_most, error));
+            return Ok(None);
+        }
+        let Some((seq, read)) = found else {
             return Ok(None);
         };
-        let seq = kept.seq;
-        match usable(store, kept)? {
+        match usable(store, seq, read)? {
             Ok(loaded) => return Ok(Some(loaded)),
             Err(reason) => ignored.push(IgnoredSnapshot { seq, reason }),
         }
@@ -126,117 +134,70 @@ fn cannot_read(at_most: u64, error: impl std::fmt::Display) -> IgnoredSnapshot {
     }
 }
 
-/// A kept snapshot's first bytes: where it is kept, its length, and its header's bytes (fewer
-/// when it is shorter).
-struct Kept {
-    seq: u64,
-    length: u64,
-    header: Vec<u8>,
+/// A snapshot as it was read: its header and the state it decodes to (or why not), or why it
+/// is no snapshot of this build (its header) or a damaged one (its checksum).
+type ReadKept = Result<(SnapshotHeader, Result<State, String>), String>;
+
+/// Reads a kept snapshot of `length` bytes, once: its header, checked, then the rest, hashed
+/// as this thread reads it a MiB at a time while another decodes the chunks as they come. So
+/// nothing holds the whole snapshot, only the state it builds.
+fn read_kept(bytes: &mut dyn Read, length: u64) -> ReadKept {
+    let mut first = Vec::with_capacity(SNAPSHOT_HEADER_BYTES);
+    bytes
+        .take(SNAPSHOT_HEADER_BYTES as u64)
+        .read_to_end(&mut first)
+        .map_err(|e| format!("the store cannot read it: {e}"))?;
+    let length = usize::try_from(length).unwrap_or(usize::MAX);
+    let header = snapshot_header_of(&first, length).map_err(|e| e.to_string())?;
+    let decoded = stream(bytes, &first, &header)?;
+    Ok((header, decoded))
 }
 
-/// The header of the newest snapshot kept at or below `at_most`, read alone.
-fn kept_header(
-    store: &mut dyn Store,
-    at_most: u64,
-    ignored: &mut Vec<IgnoredSnapshot>,
-) -> Option<Kept> {
-    let mut kept = None;
-    let read = store.read_snapshot(at_most, &mut |seq, length, bytes| {
-        let mut header = Vec::with_capacity(SNAPSHOT_HEADER_BYTES);
-        bytes
-            .take(SNAPSHOT_HEADER_BYTES as u64)
-            .read_to_end(&mut header)
-            .map_err(|error| StoreError::Backend(error.to_string()))?;
-        kept = Some(Kept {
-            seq,
-            length,
-            header,
-        });
-        Ok(())
-    });
-    if let Err(error) = read {
-        ignored.push(cannot_read(at_most, error));
-        return None;
+/// The state a snapshot read at `seq` holds, or why it cannot be used. What is wrong is said in
+/// this order: its header, damage (the checksum), where it stands (and the log's hash there),
+/// and last its decoding.
+fn usable(store: &mut dyn Store, seq: u64, read: ReadKept) -> BookResult<Result<Loaded, String>> {
+    let (header, decoded) = match read {
+        Ok(read) => read,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    if let Err(reason) = placed_as_kept(store, seq, &header)? {
+        return Ok(Err(reason));
     }
-    kept
+    Ok(decoded.map(|state| Loaded {
+        state,
+        head_hash: header.head_hash,
+    }))
 }
 
-/// The state a stored snapshot holds, or why it cannot be used: checks its header, that it
-/// stands where the store says and that the log's hash there is its own, then reads it once
-/// more, decoding it on another thread as this one reads it and hashes its checksum. So
-/// nothing holds the whole snapshot, only the state it builds. What is wrong is said in this
-/// order: damage (the checksum), placement, decoding.
-fn usable(store: &mut dyn Store, kept: Kept) -> BookResult<Result<Loaded, String>> {
-    let length = usize::try_from(kept.length).unwrap_or(usize::MAX);
-    let header = match snapshot_header_of(&kept.header, length) {
-        Ok(header) => header,
-        Err(error) => return Ok(Err(error.to_string())),
-    };
-    let placed = placed_as_kept(store, kept.seq, &header)?;
-    let mut streamed = None;
-    let read = store.read_snapshot(kept.seq, &mut |seq, length, bytes| {
-        streamed = Some(if (seq, length) == (kept.seq, kept.length) {
-            stream(bytes, &kept.header, &header, placed.is_ok())
-        } else {
-            Err("it was replaced while it was read".to_string())
-        });
-        Ok(())
-    });
-    let streamed = match (read, streamed) {
-        (Ok(_), Some(streamed)) => streamed,
-        (Ok(_), None) => Err("it was removed while it was read".to_string()),
-        (Err(error), _) => Err(format!("the store cannot read it: {error}")),
-    };
-    Ok(match (streamed, placed) {
-        (Err(reason), _) | (Ok(_), Err(reason)) => Err(reason),
-        (Ok(None), Ok(())) => unreachable!("a snapshot placed as kept is decoded"),
-        (Ok(Some(Err(reason))), Ok(())) => Err(reason),
-        (Ok(Some(Ok(state))), Ok(())) => Ok(Loaded {
-            state,
-            head_hash: header.head_hash,
-        }),
-    })
-}
-
-/// Reads a snapshot whose first bytes are `first` (its header, which says `header`) from
-/// `bytes`, hashing every byte, and decodes it on another thread as it goes when `decode`.
-/// Damage comes back as the error; otherwise the decoded state, or why it does not decode.
+/// Reads the rest of a snapshot whose header is `first` (which says `header`) from `bytes`,
+/// hashing every byte, and decodes it on another thread as it goes. Damage comes back as the
+/// error; otherwise the decoded state, or why it does not decode.
 fn stream(
     bytes: &mut dyn Read,
     first: &[u8],
     header: &SnapshotHeader,
-    decode: bool,
-) -> Result<Option<Result<State, String>>, String> {
+) -> Result<Result<State, String>, String> {
     let mut checksum = SnapshotChecksum::new(first).map_err(|e| e.to_string())?;
-    // The header again: it was read alone, and must be the same.
-    let mut again = vec![0u8; first.len()];
-    bytes
-        .read_exact(&mut again)
-        .map_err(|e| format!("the store cannot read it: {e}"))?;
-    if again != first {
-        return Err("it was replaced while it was read".to_string());
-    }
     std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel::<Vec<u8>>(STREAM_CHUNKS_IN_FLIGHT);
-        let decoding = decode.then(|| {
-            scope.spawn(move || {
-                let chunks = Chunks {
-                    receiver,
-                    chunk: Vec::new(),
-                    at: 0,
-                };
-                State::decode_snapshot_streamed(chunks, header)
-            })
+        let decoding = scope.spawn(move || {
+            let chunks = Chunks {
+                receiver,
+                chunk: Vec::new(),
+                at: 0,
+            };
+            State::decode_snapshot_streamed(chunks, header)
         });
-        let mut sender = decode.then_some(sender);
+        let mut sender = Some(sender);
         let read = read_hashing(bytes, &mut checksum, &mut sender);
         drop(sender);
         // A panic while decoding (a bug: damaged bytes are errors) is the snapshot's failure,
         // not the open's.
-        let decoded = decoding.map(|thread| match thread.join() {
+        let decoded = match decoding.join() {
             Ok(decoded) => decoded.map_err(|error| error.to_string()),
             Err(_panicked) => Err("the state does not decode: its decoder panicked".to_string()),
-        });
+        };
         read?;
         checksum.check().map_err(|damaged| damaged.to_string())?;
         Ok(decoded)
