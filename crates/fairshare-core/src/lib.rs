@@ -91,7 +91,7 @@ pub use model::{
 };
 pub use snapshot::{
     SNAPSHOT_FORMAT, SNAPSHOT_HEADER_BYTES, SnapshotChecksum, SnapshotError, SnapshotHeader,
-    check_snapshot_checksum, snapshot_header, snapshot_header_of, snapshot_header_unsummed,
+    snapshot_header, snapshot_header_of,
 };
 pub use state::{Ctx, Distribution, Project, RULES, RULES_UNMARKED, State};
 pub use strict::{HOURS_DECIMALS, skeleton};

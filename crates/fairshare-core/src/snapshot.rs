@@ -496,9 +496,9 @@ pub fn snapshot_header(bytes: &[u8]) -> Result<SnapshotHeader, SnapshotError> {
     Ok(header)
 }
 
-/// Whether a snapshot's checksum matches its bytes, for a reader that checks the rest of the
-/// header first ([`snapshot_header_unsummed`]) and hashes while it decodes.
-pub fn check_snapshot_checksum(bytes: &[u8]) -> Result<(), SnapshotError> {
+/// Whether a snapshot's checksum matches its bytes (a reader that streams them hashes as it goes
+/// with [`SnapshotChecksum`]).
+fn check_snapshot_checksum(bytes: &[u8]) -> Result<(), SnapshotError> {
     if bytes.len() < SNAPSHOT_HEADER_BYTES {
         return Err(SnapshotError::Truncated {
             have: bytes.len(),
@@ -512,7 +512,7 @@ pub fn check_snapshot_checksum(bytes: &[u8]) -> Result<(), SnapshotError> {
 }
 
 /// What a snapshot's header says, every check of [`snapshot_header`] made but the checksum.
-pub fn snapshot_header_unsummed(bytes: &[u8]) -> Result<SnapshotHeader, SnapshotError> {
+fn snapshot_header_unsummed(bytes: &[u8]) -> Result<SnapshotHeader, SnapshotError> {
     snapshot_header_of(bytes, bytes.len())
 }
 
