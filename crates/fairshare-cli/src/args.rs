@@ -257,7 +257,12 @@ pub enum Cmd {
     },
     /// Write a snapshot of the book's state now: opening the book then loads it and replays
     /// only the events after it (docs/OPERATIONS.md)
-    Snapshot,
+    Snapshot {
+        /// Also list the bytes each part of the state takes (agents, contributions, the
+        /// ledger's journal, idempotency keys, ...): what grows with the book's history
+        #[arg(long)]
+        parts: bool,
+    },
     /// Write the event log (JSON lines, CSV) or the book for other tools (docs/EXPORTS.md)
     Export(crate::exports_cmd::ExportArgs),
     /// Import a JSON-lines export into an empty book, checking every event first

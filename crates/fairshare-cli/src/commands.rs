@@ -32,7 +32,7 @@ use crate::args::{
 };
 use crate::error::CliError;
 use crate::invocation::{Access, Invocation, is_postgres_url};
-use crate::render::{ImportOut, InitOut, Output, SnapshotOut, Text};
+use crate::render::{ImportOut, InitOut, Output, SnapshotOut, SnapshotPart, Text};
 use crate::text::PolicyChanged;
 use crate::{
     corrections_cmd, demo, exports_cmd, forecasts_cmd, generate, governance_cmd, membership_cmd,
@@ -82,7 +82,7 @@ fn local_only(command: &Cmd) -> Option<&'static str> {
         Cmd::Key(KeyCmd::Create { .. }) => "key create",
         Cmd::Key(KeyCmd::Revoke { .. }) => "key revoke",
         Cmd::Password(_) => "password set",
-        Cmd::Snapshot => "snapshot",
+        Cmd::Snapshot { .. } => "snapshot",
         _ => return None,
     })
 }
@@ -296,7 +296,7 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
         Cmd::Proposals(args) => governance_cmd::proposals(s, args),
         Cmd::Policy(command) => governance_cmd::policy(s, command),
         Cmd::Verify { head, events } => out(s.scan(&Verify { head, events })?),
-        Cmd::Snapshot => snapshot(s),
+        Cmd::Snapshot { parts } => snapshot(s, parts),
         Cmd::Serve(args) => crate::server_cmd::serve(s, args),
         Cmd::Login(args) => crate::client_cmd::login(args),
         Cmd::Profile(command) => crate::client_cmd::profile(command),
@@ -454,14 +454,21 @@ fn log_request(command: LogCmd) -> LogContribution {
 }
 
 /// Opens the book (from its newest usable snapshot) and writes a snapshot of where it stands.
-fn snapshot(s: &Invocation) -> Result<Box<dyn Output>> {
+fn snapshot(s: &Invocation, parts: bool) -> Result<Box<dyn Output>> {
     let mut book = s.open_book()?;
     let written = book.snapshot()?;
+    let parts = parts.then(|| {
+        let parts = book.state().snapshot_parts().into_iter();
+        parts
+            .map(|(part, bytes)| SnapshotPart { part, bytes })
+            .collect()
+    });
     Ok(Box::new(SnapshotOut {
         book: book.location(),
         events: written.seq,
         bytes: written.bytes,
         head: book.last_hash().to_string(),
+        parts,
     }))
 }
 

@@ -180,14 +180,32 @@ pub struct SnapshotOut {
     pub bytes: u64,
     /// The hash of that event, which the snapshot records.
     pub head: String,
+    /// With `--parts`: the bytes each part of the state takes, in the snapshot's order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parts: Option<Vec<SnapshotPart>>,
+}
+
+/// One part of a snapshot and the bytes it takes.
+#[derive(Serialize)]
+pub struct SnapshotPart {
+    pub part: &'static str,
+    pub bytes: u64,
 }
 
 impl Text for SnapshotOut {
     fn to_text(&self) -> String {
-        format!(
+        let mut text = format!(
             "snapshot of {} at event {} ({} bytes)\nhead {}\n",
             self.book, self.events, self.bytes, self.head
-        )
+        );
+        if let Some(parts) = &self.parts {
+            let mut table = Table::new(&["part", "bytes"]).right(&[1]);
+            for part in parts {
+                table.row(vec![part.part.to_string(), part.bytes.to_string()]);
+            }
+            text.push_str(&table.render(""));
+        }
+        text
     }
 }
 

@@ -137,6 +137,59 @@ fn snapshot_writes_one_at_the_head() {
 }
 
 #[test]
+fn snapshot_parts_say_what_takes_the_room() {
+    let env = Env::empty();
+    let book = imported(&env, "book.db", "0");
+    let written = json_of(&run_every(
+        &env,
+        &book,
+        "0",
+        &["--json", "snapshot", "--parts"],
+    ));
+    let parts = written["parts"].as_array().expect("parts");
+    let names: Vec<&str> = parts.iter().map(|p| p["part"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "agents",
+            "lookalike handles",
+            "projects",
+            "corrections",
+            "distributions",
+            "ledger balances",
+            "ledger journal",
+            "head",
+            "campaigns",
+            "resources",
+            "peer valuation",
+            "tokens",
+            "treasury",
+            "membership",
+            "governance",
+            "contributions",
+            "idempotency keys"
+        ]
+    );
+    let sum: u64 = parts.iter().map(|p| p["bytes"].as_u64().unwrap()).sum();
+    assert_eq!(
+        sum + 112,
+        written["bytes"].as_u64().unwrap(),
+        "the header is 112 bytes"
+    );
+    // The generated book is mostly its contributions.
+    let largest = parts.iter().max_by_key(|p| p["bytes"].as_u64()).unwrap();
+    assert_eq!(largest["part"], "contributions", "{written}");
+    let text = stdout(&run_every(&env, &book, "0", &["snapshot", "--parts"]));
+    let contributions = parts[15]["bytes"].as_u64().unwrap();
+    assert!(text.contains("part "), "{text}");
+    assert!(
+        text.lines().any(|line| line.starts_with("contributions")
+            && line.ends_with(&format!(" {contributions}"))),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_damaged_snapshot_is_passed_over_with_one_line() {
     let env = Env::empty();
     let book = imported(&env, "book.db", "1000");

@@ -128,6 +128,13 @@ pub fn transfer(from: &str, to: &str, asset: &str, amount: i128) -> [Posting; 2]
 }
 
 impl Ledger {
+    /// The bytes its balances and its journal take in a snapshot.
+    pub(crate) fn snapshot_parts(&self) -> (u64, u64) {
+        let balances = crate::snapshot::SortedMap(&self.balances);
+        let journal = crate::snapshot::bytes(&self.transactions);
+        (crate::snapshot::bytes(&balances), journal)
+    }
+
     pub fn balance(&self, account: &str, asset: &str) -> i128 {
         self.balances
             .get(account)

@@ -41,6 +41,7 @@ mod command;
 mod contributions;
 mod corrections;
 mod date;
+mod deferred;
 mod directory;
 mod distribute;
 mod engine;
@@ -77,6 +78,7 @@ mod value;
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 pub use chunked::Chunked;
+pub use deferred::Deferred;
 // --- commands, outcomes and events: what a book logs ---
 pub use command::{ClaimPayment, Command, Line, Outcome, TechnicianWork};
 pub use event::{EventBody, GENESIS_HASH, chain_hash, payload_hash};

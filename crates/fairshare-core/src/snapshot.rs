@@ -34,13 +34,14 @@ use thiserror::Error;
 use crate::FastMap;
 use serde::Deserialize;
 
+use crate::deferred::{Deferred, Part};
 use crate::state::{RULES, State};
 
 /// The format of snapshots this build writes and reads. Bump it whenever a type held by the
 /// [`State`] changes (a field added, removed, reordered or retyped): an older snapshot is then
 /// ignored instead of misread. (The source fingerprint in the header already keeps a build
 /// from reading another build's snapshots; the format says why in the message.)
-pub const SNAPSHOT_FORMAT: u32 = 2;
+pub const SNAPSHOT_FORMAT: u32 = 3;
 
 const MAGIC: &[u8; 8] = b"FSSNAP\r\n";
 const CODE_BYTES: usize = 16;
@@ -109,7 +110,7 @@ impl State {
 
     /// How many bytes the snapshot of this state takes, counted without writing them.
     pub fn snapshot_len(&self) -> u64 {
-        let counted = postcard::serialize_with_flavor(self, Counted(0));
+        let counted = postcard::serialize_with_flavor(&Payload(self), Counted(0));
         let payload = counted.expect("counting takes every write");
         (SNAPSHOT_HEADER_BYTES + payload) as u64
     }
@@ -139,7 +140,7 @@ impl State {
             written: 0,
             failed: &mut failed,
         };
-        let written = match postcard::serialize_with_flavor(self, written) {
+        let written = match postcard::serialize_with_flavor(&Payload(self), written) {
             Ok(written) => written,
             Err(error) => {
                 return Err(failed.unwrap_or_else(|| std::io::Error::other(error.to_string())));
@@ -183,7 +184,7 @@ impl State {
     /// comparing as it goes and stopping at the first byte that differs.
     pub fn snapshot_payload_equals(&self, bytes: &[u8]) -> bool {
         let payload = bytes.get(SNAPSHOT_HEADER_BYTES..).unwrap_or_default();
-        let compared = postcard::serialize_with_flavor(self, Compared { rest: payload });
+        let compared = postcard::serialize_with_flavor(&Payload(self), Compared { rest: payload });
         matches!(compared, Ok(rest) if rest.is_empty())
     }
 
@@ -220,15 +221,19 @@ impl State {
             interned.borrow_mut().clear();
             decoded
         });
-        let mut state = decoded.map_err(|error| SnapshotError::Payload(error.to_string()))?;
-        match deserializer.finalize() {
-            Ok(0) => {}
-            Ok(rest) => {
+        let payload_error = |error: postcard::Error| SnapshotError::Payload(error.to_string());
+        let mut state = decoded.map_err(payload_error)?;
+        // The deferred parts follow the rest, each a length and its bytes, kept as they are.
+        let mut rest = deserializer.finalize().map_err(payload_error)?;
+        state.contributions = Deferred::encoded(rest.part().map_err(payload_error)?);
+        state.keys = Deferred::encoded(rest.part().map_err(payload_error)?);
+        match rest.left() {
+            0 => {}
+            left => {
                 return Err(SnapshotError::Payload(format!(
-                    "{rest} bytes follow the state"
+                    "{left} bytes follow the state"
                 )));
             }
-            Err(error) => return Err(SnapshotError::Payload(error.to_string())),
         }
         if state.head != header.seq {
             return Err(SnapshotError::Head {
@@ -300,7 +305,7 @@ impl<R: Read> Streamed<R> {
 }
 
 impl<'de, R: Read + 'de> postcard::de_flavors::Flavor<'de> for Streamed<R> {
-    type Remainder = usize;
+    type Remainder = Streamed<R>;
     type Source = ();
 
     #[inline]
@@ -345,12 +350,71 @@ impl<'de, R: Read + 'de> postcard::de_flavors::Flavor<'de> for Streamed<R> {
         Ok(&self.scratch)
     }
 
-    /// What is left of the payload: nothing, for a sound snapshot (a shorter stream than the
-    /// header says fails the decoding first).
-    fn finalize(self) -> postcard::Result<usize> {
-        let left = self.left();
-        debug_assert!(left <= self.length);
-        Ok(left)
+    /// The rest of the payload, to read the deferred parts from.
+    fn finalize(self) -> postcard::Result<Streamed<R>> {
+        debug_assert!(self.left() <= self.length);
+        Ok(self)
+    }
+}
+
+impl<R: Read> Streamed<R> {
+    /// A deferred part's bytes (`deferred::Part` wrote its length, then them), copied as
+    /// they are. A length past the payload's end is an error, before anything is allocated.
+    fn part(&mut self) -> postcard::Result<Box<[u8]>> {
+        use postcard::de_flavors::Flavor;
+        let mut length: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let byte = self.pop()?;
+            length |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                break;
+            }
+            if shift == 63 {
+                return Err(postcard::Error::DeserializeBadVarint);
+            }
+        }
+        let length = usize::try_from(length).map_err(|_| postcard::Error::DeserializeBadVarint)?;
+        if length > self.left() {
+            return Err(postcard::Error::DeserializeUnexpectedEnd);
+        }
+        let mut bytes = Vec::with_capacity(length);
+        let buffered = (self.end - self.start).min(length);
+        bytes.extend_from_slice(&self.buffer[self.start..self.start + buffered]);
+        self.start += buffered;
+        bytes.resize(length, 0);
+        std::io::Read::read_exact(&mut self.reader, &mut bytes[buffered..])
+            .map_err(|_| postcard::Error::DeserializeUnexpectedEnd)?;
+        Ok(bytes.into_boxed_slice())
+    }
+}
+
+/// Decodes a deferred part from the bytes a snapshot held for it.
+pub(crate) fn decode_part<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> postcard::Result<T> {
+    let mut deserializer = postcard::Deserializer::from_flavor(Streamed::new(bytes, bytes.len()));
+    let decoded = INTERNED.with(|interned| {
+        interned.borrow_mut().clear();
+        let decoded = T::deserialize(&mut deserializer);
+        interned.borrow_mut().clear();
+        decoded
+    })?;
+    match deserializer.finalize()?.left() {
+        0 => Ok(decoded),
+        _ => Err(postcard::Error::DeserializeBadEncoding),
+    }
+}
+
+/// A snapshot's payload: the state, then its deferred parts (`deferred.rs`), each a length
+/// and its bytes, so that an open copies them without decoding.
+struct Payload<'a>(&'a State);
+
+impl serde::Serialize for Payload<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut tuple = serializer.serialize_tuple(3)?;
+        tuple.serialize_element(self.0)?;
+        tuple.serialize_element(&Part(&self.0.contributions))?;
+        tuple.serialize_element(&Part(&self.0.keys))?;
+        tuple.end()
     }
 }
 
@@ -394,6 +458,12 @@ impl SnapshotChecksum {
 
 /// A postcard output that only counts the bytes.
 struct Counted(usize);
+
+/// How many bytes `part` takes in a snapshot, counted without writing them.
+pub(crate) fn bytes<T: serde::Serialize + ?Sized>(part: &T) -> u64 {
+    let counted = postcard::serialize_with_flavor(part, Counted(0));
+    counted.expect("counting takes every write") as u64
+}
 
 impl postcard::ser_flavors::Flavor for Counted {
     type Output = usize;
@@ -631,7 +701,7 @@ pub(crate) fn in_key_order<K: Ord, V, H>(
 }
 
 /// A map serialised by [`sorted`].
-struct SortedMap<'a, K, V, H>(&'a std::collections::HashMap<K, V, H>);
+pub(crate) struct SortedMap<'a, K, V, H>(pub(crate) &'a std::collections::HashMap<K, V, H>);
 
 impl<K: Ord + serde::Serialize, V: serde::Serialize, H> serde::Serialize
     for SortedMap<'_, K, V, H>
@@ -802,6 +872,53 @@ pub(crate) mod owners {
 }
 
 impl State {
+    /// How many bytes each part of the state takes in a snapshot, in the snapshot's order
+    /// (the ledger as its balances and its journal): what grows with a book's history. The
+    /// parts add up to the snapshot's payload.
+    pub fn snapshot_parts(&self) -> Vec<(&'static str, u64)> {
+        // Destructured, so that a new part of the state is not forgotten here.
+        let State {
+            agents,
+            lookalikes,
+            projects,
+            contributions,
+            corrections,
+            distributions,
+            ledger,
+            keys,
+            head,
+            campaigns,
+            resources,
+            peer,
+            tokens,
+            treasury,
+            membership,
+            governance,
+        } = self;
+        let (balances, journal) = ledger.snapshot_parts();
+        vec![
+            ("agents", bytes(&SortedMap(agents))),
+            ("lookalike handles", bytes(lookalikes)),
+            ("projects", bytes(projects)),
+            ("corrections", bytes(corrections)),
+            ("distributions", bytes(distributions)),
+            ("ledger balances", balances),
+            ("ledger journal", journal),
+            ("head", bytes(head)),
+            ("campaigns", bytes(campaigns)),
+            ("resources", bytes(resources)),
+            ("peer valuation", bytes(peer)),
+            ("tokens", bytes(tokens)),
+            ("treasury", bytes(treasury)),
+            ("membership", bytes(membership)),
+            ("governance", bytes(governance)),
+            ("contributions", bytes(&Part(contributions))),
+            ("idempotency keys", bytes(&Part(keys))),
+        ]
+    }
+}
+
+impl State {
     /// The name of the first part of the state that differs from `other`'s, if any: what a
     /// snapshot that disagrees with the replay got wrong.
     pub fn first_difference(&self, other: &State) -> Option<&'static str> {
@@ -936,5 +1053,22 @@ mod tests {
                 .snapshot_payload_equals(&bytes[..bytes.len() - 1])
         );
         assert!(!book.state.snapshot_payload_equals(&bytes[..10]));
+    }
+
+    #[test]
+    fn the_parts_of_a_snapshot_add_up_to_its_payload() {
+        let book = story();
+        let parts = book.state.snapshot_parts();
+        let names: Vec<&str> = parts.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names.len(), 17);
+        assert_eq!(names[6], "ledger journal");
+        // The deferred parts last, as they are written.
+        assert_eq!(names[15..], ["contributions", "idempotency keys"]);
+        let payload = book.state.snapshot_len() - super::SNAPSHOT_HEADER_BYTES as u64;
+        assert_eq!(parts.iter().map(|(_, bytes)| bytes).sum::<u64>(), payload);
+        // 40 agents and the lab's members, each a handle, a role and a name at the least.
+        let agents = parts[0].1;
+        assert!(agents > 40 * 3, "agents take {agents} bytes");
+        assert!(parts[16].1 > 100, "every event is keyed");
     }
 }

@@ -237,13 +237,18 @@ pub struct State {
     pub(crate) lookalikes: crate::strict::Lookalikes,
     pub(crate) projects: BTreeMap<String, Project>,
     /// In chunks: a contribution more never moves the million before it (a steady writer).
-    pub(crate) contributions: crate::Chunked<Contribution>,
+    /// Deferred: written after the rest of the state in a snapshot, and decoded from it only
+    /// when first used (`deferred.rs`).
+    #[serde(skip)]
+    pub(crate) contributions: crate::Deferred<crate::Chunked<Contribution>>,
     /// Corrections of contributions (adjust, reverse), in request order; id N is index N - 1.
     pub(crate) corrections: Vec<crate::corrections::Correction>,
     pub(crate) distributions: Vec<Distribution>,
     pub(crate) ledger: Ledger,
     /// In shards: a growing book never rehashes all its keys at once (a steady writer).
-    pub(crate) keys: crate::sharded::Sharded<KeyRecord>,
+    /// Deferred, as the contributions are.
+    #[serde(skip)]
+    pub(crate) keys: crate::Deferred<crate::sharded::Sharded<KeyRecord>>,
     /// Sequence number of the last applied event.
     pub(crate) head: u64,
     // --- shared resources ---
@@ -272,9 +277,26 @@ impl State {
 
     /// Makes room for about `events` more events before a long replay, so the contribution
     /// table grows once instead of being copied at every doubling. Untouched capacity costs
-    /// address space, not memory.
+    /// address space, not memory. A table still held as a snapshot's bytes is left so:
+    /// reserving is not worth decoding it.
     pub fn reserve(&mut self, events: usize) {
-        self.contributions.reserve(events);
+        if self.contributions.is_decoded() {
+            self.contributions.reserve(events);
+        }
+    }
+
+    /// The parts an open from a snapshot defers (`deferred.rs`) that are decoded by now: none
+    /// right after such an open, until a command reads or changes them.
+    pub fn decoded_parts(&self) -> Vec<&'static str> {
+        let parts = [
+            ("contributions", self.contributions.is_decoded()),
+            ("idempotency keys", self.keys.is_decoded()),
+        ];
+        parts
+            .into_iter()
+            .filter(|(_, decoded)| *decoded)
+            .map(|(name, _)| name)
+            .collect()
     }
 
     pub fn agent(&self, handle: &str) -> DomainResult<&Agent> {
