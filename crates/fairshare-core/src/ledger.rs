@@ -128,11 +128,18 @@ pub fn transfer(from: &str, to: &str, asset: &str, amount: i128) -> [Posting; 2]
 }
 
 impl Ledger {
-    /// The bytes its balances and its journal take in a snapshot.
-    pub(crate) fn snapshot_parts(&self) -> (u64, u64) {
-        let balances = crate::snapshot::SortedMap(&self.balances);
-        let journal = crate::snapshot::bytes(&self.transactions);
-        (crate::snapshot::bytes(&balances), journal)
+    /// Visits its balances and its journal, as `State::each_part` does the state's parts.
+    pub(crate) fn each_part(&self, other: &Ledger, visit: &mut crate::snapshot::PartVisit<'_>) {
+        let balances = &self.balances;
+        visit("ledger balances", &|| *balances == other.balances, &|| {
+            crate::snapshot::bytes(&crate::snapshot::SortedMap(balances))
+        });
+        let journal = &self.transactions;
+        visit(
+            "ledger journal",
+            &|| *journal == other.transactions,
+            &|| crate::snapshot::bytes(journal),
+        );
     }
 
     pub fn balance(&self, account: &str, asset: &str) -> i128 {

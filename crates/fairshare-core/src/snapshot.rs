@@ -871,11 +871,15 @@ pub(crate) mod owners {
     }
 }
 
+/// What is done with each part of a state, beside the same part of another state: the part's
+/// name, whether the two hold the same, and the bytes it takes in a snapshot (each worked
+/// out only when asked).
+pub(crate) type PartVisit<'a> = dyn FnMut(&'static str, &dyn Fn() -> bool, &dyn Fn() -> u64) + 'a;
+
 impl State {
-    /// How many bytes each part of the state takes in a snapshot, in the snapshot's order
-    /// (the ledger as its balances and its journal): what grows with a book's history. The
-    /// parts add up to the snapshot's payload.
-    pub fn snapshot_parts(&self) -> Vec<(&'static str, u64)> {
+    /// Visits every part of the state beside the same part of `other`, in the snapshot's order
+    /// (the ledger as its balances and its journal; the deferred parts last).
+    fn each_part(&self, other: &State, visit: &mut PartVisit<'_>) {
         // Destructured, so that a new part of the state is not forgotten here.
         let State {
             agents,
@@ -895,74 +899,74 @@ impl State {
             membership,
             governance,
         } = self;
-        let (balances, journal) = ledger.snapshot_parts();
-        vec![
-            ("agents", bytes(&SortedMap(agents))),
-            ("lookalike handles", bytes(lookalikes)),
-            ("projects", bytes(projects)),
-            ("corrections", bytes(corrections)),
-            ("distributions", bytes(distributions)),
-            ("ledger balances", balances),
-            ("ledger journal", journal),
-            ("head", bytes(head)),
-            ("campaigns", bytes(campaigns)),
-            ("resources", bytes(resources)),
-            ("peer valuation", bytes(peer)),
-            ("tokens", bytes(tokens)),
-            ("treasury", bytes(treasury)),
-            ("membership", bytes(membership)),
-            ("governance", bytes(governance)),
-            ("contributions", bytes(&Part(contributions))),
-            ("idempotency keys", bytes(&Part(keys))),
-        ]
+        visit("agents", &|| *agents == other.agents, &|| {
+            bytes(&SortedMap(agents))
+        });
+        visit(
+            "lookalike handles",
+            &|| *lookalikes == other.lookalikes,
+            &|| bytes(lookalikes),
+        );
+        visit("projects", &|| *projects == other.projects, &|| {
+            bytes(projects)
+        });
+        visit(
+            "corrections",
+            &|| *corrections == other.corrections,
+            &|| bytes(corrections),
+        );
+        visit(
+            "distributions",
+            &|| *distributions == other.distributions,
+            &|| bytes(distributions),
+        );
+        ledger.each_part(&other.ledger, visit);
+        visit("head", &|| *head == other.head, &|| bytes(head));
+        visit("campaigns", &|| *campaigns == other.campaigns, &|| {
+            bytes(campaigns)
+        });
+        visit("resources", &|| *resources == other.resources, &|| {
+            bytes(resources)
+        });
+        visit("peer valuation", &|| *peer == other.peer, &|| bytes(peer));
+        visit("tokens", &|| *tokens == other.tokens, &|| bytes(tokens));
+        visit("treasury", &|| *treasury == other.treasury, &|| {
+            bytes(treasury)
+        });
+        visit("membership", &|| *membership == other.membership, &|| {
+            bytes(membership)
+        });
+        visit("governance", &|| *governance == other.governance, &|| {
+            bytes(governance)
+        });
+        visit(
+            "contributions",
+            &|| *contributions == other.contributions,
+            &|| bytes(&Part(contributions)),
+        );
+        visit("idempotency keys", &|| *keys == other.keys, &|| {
+            bytes(&Part(keys))
+        });
     }
-}
 
-impl State {
+    /// How many bytes each part of the state takes in a snapshot, in the snapshot's order:
+    /// what grows with a book's history. The parts add up to the snapshot's payload.
+    pub fn snapshot_parts(&self) -> Vec<(&'static str, u64)> {
+        let mut parts = Vec::new();
+        self.each_part(self, &mut |name, _, bytes| parts.push((name, bytes())));
+        parts
+    }
+
     /// The name of the first part of the state that differs from `other`'s, if any: what a
     /// snapshot that disagrees with the replay got wrong.
     pub fn first_difference(&self, other: &State) -> Option<&'static str> {
-        // Destructured, so that a new part of the state is not forgotten here.
-        let State {
-            agents,
-            lookalikes,
-            projects,
-            contributions,
-            corrections,
-            distributions,
-            ledger,
-            keys,
-            head,
-            campaigns,
-            resources,
-            peer,
-            tokens,
-            treasury,
-            membership,
-            governance,
-        } = self;
-        let parts: [(&'static str, bool); 16] = [
-            ("agents", *agents == other.agents),
-            ("lookalike handles", *lookalikes == other.lookalikes),
-            ("projects", *projects == other.projects),
-            ("contributions", *contributions == other.contributions),
-            ("corrections", *corrections == other.corrections),
-            ("distributions", *distributions == other.distributions),
-            ("ledger", *ledger == other.ledger),
-            ("idempotency keys", *keys == other.keys),
-            ("head", *head == other.head),
-            ("campaigns", *campaigns == other.campaigns),
-            ("resources", *resources == other.resources),
-            ("peer valuation", *peer == other.peer),
-            ("tokens", *tokens == other.tokens),
-            ("treasury", *treasury == other.treasury),
-            ("membership", *membership == other.membership),
-            ("governance", *governance == other.governance),
-        ];
-        parts
-            .into_iter()
-            .find(|(_, same)| !same)
-            .map(|(name, _)| name)
+        let mut first = None;
+        self.each_part(other, &mut |name, same, _| {
+            if first.is_none() && !same() {
+                first = Some(name);
+            }
+        });
+        first
     }
 }
 
