@@ -172,6 +172,11 @@ fn an_open_defers_contributions_and_keys_until_used() {
     assert_eq!(accounts, full.state().ledger().accounts());
     assert_eq!(accounts["maintenance"]["CAD"], 11050);
     assert!(book.state().decoded_parts().is_empty());
+    // A revenue is split by the aggregates, without a contribution's record.
+    let revenue = Command::revenue("lab", "100.00");
+    book.execute(OPERATOR, &revenue, None, "2026-12-31T12:00:00Z")
+        .unwrap();
+    assert!(book.state().decoded_parts().is_empty());
     // A keyed event reads the idempotency records; a contribution then adds to the table.
     let hours = Command::log_work("lab", "cleo", "assembly", "2");
     book.execute(OPERATOR, &hours, Some("key-1"), "2026-12-31T12:00:00Z")
