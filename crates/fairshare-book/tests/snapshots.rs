@@ -156,10 +156,10 @@ proptest! {
     }
 }
 
-/// An open from a snapshot decodes neither each contribution nor each idempotency record
-/// until a command uses them; reading a balance uses neither.
+/// An open from a snapshot decodes no contribution's record, idempotency record or ledger
+/// transaction until a command uses them; reading a balance uses none.
 #[test]
-fn an_open_defers_contributions_and_keys_until_used() {
+fn an_open_defers_contributions_keys_and_the_journal_until_used() {
     let rows = scenario_rows(SCENARIOS.iter().position(|s| *s == "treasury").unwrap());
     let seq = rows.len() as u64;
     let mut store = memory_with(rows);
@@ -172,18 +172,19 @@ fn an_open_defers_contributions_and_keys_until_used() {
     assert_eq!(accounts, full.state().ledger().accounts());
     assert_eq!(accounts["maintenance"]["CAD"], 11050);
     assert!(book.state().decoded_parts().is_empty());
-    // A revenue is split by the aggregates, without a contribution's record.
+    // A revenue is split by the aggregates, without a contribution's record; its payouts
+    // go into the ledger's journal.
     let revenue = Command::revenue("lab", "100.00");
     book.execute(OPERATOR, &revenue, None, "2026-12-31T12:00:00Z")
         .unwrap();
-    assert!(book.state().decoded_parts().is_empty());
+    assert_eq!(book.state().decoded_parts(), ["ledger journal"]);
     // A keyed event reads the idempotency records; a contribution then adds to the table.
     let hours = Command::log_work("lab", "cleo", "assembly", "2");
     book.execute(OPERATOR, &hours, Some("key-1"), "2026-12-31T12:00:00Z")
         .unwrap();
     assert_eq!(
         book.state().decoded_parts(),
-        ["contributions", "idempotency keys"]
+        ["contributions", "idempotency keys", "ledger journal"]
     );
 }
 

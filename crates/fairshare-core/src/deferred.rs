@@ -13,11 +13,15 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde::ser::SerializeTuple;
+
+/// What a part needs once decoded that its bytes do not hold: the ledger's journal, its
+/// distributions' payout lines (which the state holds once, with the distributions).
+pub(crate) type Link<T> = Arc<dyn Fn(&mut T) + Send + Sync>;
 
 /// A part of the state: decoded, or still the bytes a snapshot wrote for it.
 pub struct Deferred<T> {
@@ -26,6 +30,8 @@ pub struct Deferred<T> {
     encoded: Mutex<Option<Box<[u8]>>>,
     /// The bytes the part takes in a snapshot, once counted; forgotten when it changes.
     length: OnceLock<u64>,
+    /// Run on the part as it is decoded.
+    link: Option<Link<T>>,
 }
 
 impl<T> Deferred<T> {
@@ -35,6 +41,7 @@ impl<T> Deferred<T> {
             value: OnceLock::from(value),
             encoded: Mutex::new(None),
             length: OnceLock::new(),
+            link: None,
         }
     }
 
@@ -45,6 +52,15 @@ impl<T> Deferred<T> {
             value: OnceLock::new(),
             encoded: Mutex::new(Some(bytes)),
             length,
+            link: None,
+        }
+    }
+
+    /// [`Deferred::encoded`], with `link` run on the part as it is decoded.
+    pub(crate) fn encoded_linked(bytes: Box<[u8]>, link: Link<T>) -> Deferred<T> {
+        Deferred {
+            link: Some(link),
+            ..Deferred::encoded(bytes)
         }
     }
 
@@ -70,8 +86,12 @@ impl<T: DeserializeOwned> Deferred<T> {
             let bytes = bytes.expect("a part not decoded holds its bytes");
             // The snapshot's checksum and build were checked when the book was opened: bytes
             // that then fail to decode are a defect of this build, not damage.
-            crate::snapshot::decode_part(&bytes)
-                .unwrap_or_else(|error| panic!("a deferred part does not decode: {error}"))
+            let mut value = crate::snapshot::decode_part(&bytes)
+                .unwrap_or_else(|error| panic!("a deferred part does not decode: {error}"));
+            if let Some(link) = &self.link {
+                link(&mut value);
+            }
+            value
         })
     }
 
@@ -134,6 +154,7 @@ impl<T: Clone + DeserializeOwned> Clone for Deferred<T> {
                 value: OnceLock::new(),
                 encoded: Mutex::new(Some(bytes.clone())),
                 length: self.length.clone(),
+                link: self.link.clone(),
             };
         }
         // Decoded, or being decoded by another thread (whose decoding this waits for).
@@ -141,6 +162,7 @@ impl<T: Clone + DeserializeOwned> Clone for Deferred<T> {
             value: OnceLock::from(self.part().clone()),
             encoded: Mutex::new(None),
             length: self.length.clone(),
+            link: None,
         }
     }
 }
@@ -199,6 +221,16 @@ mod tests {
         assert_ne!(before, after);
         // The length, then the part's own encoding.
         assert_eq!(after[0] as usize, after.len() - 1);
+    }
+
+    #[test]
+    fn a_linked_part_is_linked_as_it_is_decoded() {
+        let bytes = postcard::to_allocvec(&vec!["ada".to_string()]).unwrap();
+        let link: Link<Vec<String>> = Arc::new(|names| names.push("linked".to_string()));
+        let pending = Deferred::encoded_linked(bytes.into_boxed_slice(), link);
+        let copy = pending.clone();
+        assert_eq!(*pending, ["ada", "linked"]);
+        assert_eq!(*copy, ["ada", "linked"]);
     }
 
     #[test]

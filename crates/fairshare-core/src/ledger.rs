@@ -39,7 +39,7 @@ pub struct Transaction {
     postings: Vec<Posting>,
     /// A distribution's payout lines, shared with the distribution: a revenue over 10,000
     /// agents holds its payouts once, not once as lines and again as postings. A snapshot
-    /// leaves them out; decoding links them again ([`Ledger::link_credits`]).
+    /// leaves them out; decoding links them again (`Ledger::defer_journal`).
     #[serde(skip)]
     credits: Option<Credits>,
 }
@@ -100,6 +100,25 @@ pub(crate) fn credit_postings(asset: &str, lines: &[Line]) -> Vec<Posting> {
     postings
 }
 
+/// A distribution's transaction, asset and payout lines, to link its credits with.
+pub(crate) type LinkedCredits = (u64, CompactString, Arc<[Line]>);
+
+/// Gives each distribution's transaction its credits: the distribution's lines.
+fn link_credits<'a>(
+    transactions: &mut crate::Chunked<Transaction>,
+    distributions: impl Iterator<Item = (u64, &'a str, &'a Arc<[Line]>)>,
+) {
+    for (id, asset, lines) in distributions {
+        let index = usize::try_from(id).ok().and_then(|id| id.checked_sub(1));
+        if let Some(transaction) = index.and_then(|index| transactions.get_mut(index)) {
+            transaction.credits = Some(Credits {
+                asset: asset.into(),
+                lines: lines.clone(),
+            });
+        }
+    }
+}
+
 /// Up to this many debited accounts, `check` sums each one's postings by a scan.
 const DEBITED_SCAN_MAX: usize = 8;
 
@@ -107,8 +126,10 @@ const DEBITED_SCAN_MAX: usize = 8;
 pub struct Ledger {
     #[serde(serialize_with = "crate::snapshot::sorted")]
     balances: FastMap<String, BTreeMap<String, i128>>,
-    /// In chunks, for the same reason as the state's contributions.
-    transactions: crate::Chunked<Transaction>,
+    /// In chunks, for the same reason as the state's contributions. Deferred as they are
+    /// (`deferred.rs`): a balance needs only `balances`.
+    #[serde(skip)]
+    transactions: crate::Deferred<crate::Chunked<Transaction>>,
 }
 
 /// Posts `amount` of `asset` from `from` to `to` (a convenience for two-legged transfers).
@@ -128,18 +149,13 @@ pub fn transfer(from: &str, to: &str, asset: &str, amount: i128) -> [Posting; 2]
 }
 
 impl Ledger {
-    /// Visits its balances and its journal, as `State::each_part` does the state's parts.
+    /// Visits its balances, as `State::each_part` does the state's parts (the journal, being
+    /// deferred, is visited with the state's other deferred parts).
     pub(crate) fn each_part(&self, other: &Ledger, visit: &mut crate::snapshot::PartVisit<'_>) {
         let balances = &self.balances;
         visit("ledger balances", &|| *balances == other.balances, &|| {
             crate::snapshot::bytes(&crate::snapshot::SortedMap(balances))
         });
-        let journal = &self.transactions;
-        visit(
-            "ledger journal",
-            &|| *journal == other.transactions,
-            &|| crate::snapshot::bytes(journal),
-        );
     }
 
     pub fn balance(&self, account: &str, asset: &str) -> i128 {
@@ -255,19 +271,21 @@ impl Ledger {
 
     /// Gives each distribution's transaction its lines again, after a decoding that left them
     /// out: `distributions` are (transaction id, asset, lines).
-    pub(crate) fn link_credits<'a>(
-        &mut self,
-        distributions: impl Iterator<Item = (u64, &'a str, &'a Arc<[Line]>)>,
-    ) {
-        for (id, asset, lines) in distributions {
-            let index = usize::try_from(id).ok().and_then(|id| id.checked_sub(1));
-            if let Some(transaction) = index.and_then(|index| self.transactions.get_mut(index)) {
-                transaction.credits = Some(Credits {
-                    asset: asset.into(),
-                    lines: lines.clone(),
-                });
-            }
-        }
+    /// The journal, deferred.
+    pub(crate) fn journal(&self) -> &crate::Deferred<crate::Chunked<Transaction>> {
+        &self.transactions
+    }
+
+    /// Takes the journal as a snapshot's bytes, linked to `distributions` (transaction,
+    /// asset, lines) when it is decoded.
+    pub(crate) fn defer_journal(&mut self, bytes: Box<[u8]>, distributions: Vec<LinkedCredits>) {
+        let link: crate::deferred::Link<crate::Chunked<Transaction>> =
+            Arc::new(move |transactions| {
+                let credits = distributions.iter();
+                let credits = credits.map(|(id, asset, lines)| (*id, asset.as_str(), lines));
+                link_credits(transactions, credits);
+            });
+        self.transactions = crate::Deferred::encoded_linked(bytes, link);
     }
 
     fn push(
@@ -312,7 +330,7 @@ impl Ledger {
     /// sum of postings, and no account but `outside` is negative.
     pub fn audit(&self) -> DomainResult<()> {
         let mut recomputed: HashMap<&str, BTreeMap<&str, i128>> = HashMap::new();
-        for transaction in &self.transactions {
+        for transaction in self.transactions.part() {
             let mut per_asset: BTreeMap<&str, i128> = BTreeMap::new();
             for (account, asset, amount) in transaction.legs() {
                 *per_asset.entry(asset).or_default() += amount;

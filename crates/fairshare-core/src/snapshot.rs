@@ -227,6 +227,12 @@ impl State {
         let mut rest = deserializer.finalize().map_err(payload_error)?;
         state.contributions = Deferred::encoded(rest.part().map_err(payload_error)?);
         state.keys = Deferred::encoded(rest.part().map_err(payload_error)?);
+        // A distribution's lines are written once, with the distribution: its transaction
+        // is given them again when the journal is decoded.
+        let credits = state.distributions.iter();
+        let credits = credits.map(|d| (d.transaction, d.asset.as_str().into(), d.lines.clone()));
+        let journal = rest.part().map_err(payload_error)?;
+        state.ledger.defer_journal(journal, credits.collect());
         match rest.left() {
             0 => {}
             left => {
@@ -241,10 +247,6 @@ impl State {
                 header: header.seq,
             });
         }
-        // A distribution's lines are written once, with the distribution.
-        let distributions = state.distributions.iter();
-        let credits = distributions.map(|d| (d.transaction, d.asset.as_str(), &d.lines));
-        state.ledger.link_credits(credits);
         Ok(state)
     }
 }
@@ -410,10 +412,11 @@ struct Payload<'a>(&'a State);
 impl serde::Serialize for Payload<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeTuple;
-        let mut tuple = serializer.serialize_tuple(3)?;
+        let mut tuple = serializer.serialize_tuple(4)?;
         tuple.serialize_element(self.0)?;
         tuple.serialize_element(&Part(&self.0.contributions))?;
         tuple.serialize_element(&Part(&self.0.keys))?;
+        tuple.serialize_element(&Part(self.0.ledger.journal()))?;
         tuple.end()
     }
 }
@@ -878,7 +881,8 @@ pub(crate) type PartVisit<'a> = dyn FnMut(&'static str, &dyn Fn() -> bool, &dyn 
 
 impl State {
     /// Visits every part of the state beside the same part of `other`, in the snapshot's order
-    /// (the ledger as its balances and its journal; the deferred parts last).
+    /// (the ledger as its balances and its journal; the deferred parts last: contributions,
+    /// idempotency keys, the ledger's journal).
     fn each_part(&self, other: &State, visit: &mut PartVisit<'_>) {
         // Destructured, so that a new part of the state is not forgotten here.
         let State {
@@ -947,6 +951,12 @@ impl State {
         visit("idempotency keys", &|| *keys == other.keys, &|| {
             bytes(&Part(keys))
         });
+        let journal = ledger.journal();
+        visit(
+            "ledger journal",
+            &|| journal == other.ledger.journal(),
+            &|| bytes(&Part(journal)),
+        );
     }
 
     /// How many bytes each part of the state takes in a snapshot, in the snapshot's order:
@@ -1065,14 +1075,17 @@ mod tests {
         let parts = book.state.snapshot_parts();
         let names: Vec<&str> = parts.iter().map(|(name, _)| *name).collect();
         assert_eq!(names.len(), 17);
-        assert_eq!(names[6], "ledger journal");
+        assert_eq!(names[5], "ledger balances");
         // The deferred parts last, as they are written.
-        assert_eq!(names[15..], ["contributions", "idempotency keys"]);
+        assert_eq!(
+            names[14..],
+            ["contributions", "idempotency keys", "ledger journal"]
+        );
         let payload = book.state.snapshot_len() - super::SNAPSHOT_HEADER_BYTES as u64;
         assert_eq!(parts.iter().map(|(_, bytes)| bytes).sum::<u64>(), payload);
         // 40 agents and the lab's members, each a handle, a role and a name at the least.
         let agents = parts[0].1;
         assert!(agents > 40 * 3, "agents take {agents} bytes");
-        assert!(parts[16].1 > 100, "every event is keyed");
+        assert!(parts[15].1 > 100, "every event is keyed");
     }
 }

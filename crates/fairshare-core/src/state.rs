@@ -291,6 +291,7 @@ impl State {
         let parts = [
             ("contributions", self.contributions.is_decoded()),
             ("idempotency keys", self.keys.is_decoded()),
+            ("ledger journal", self.ledger.journal().is_decoded()),
         ];
         parts
             .into_iter()
