@@ -22,8 +22,9 @@ use fairshare_core::Timestamp;
 
 /// Most agents a generated network has.
 pub const GENERATE_AGENTS_MAX: u64 = 1_000_000;
-/// Most contributions: the book's state grows by a few hundred bytes per contribution.
-pub const GENERATE_CONTRIBUTIONS_MAX: u64 = 2_000_000;
+/// Most contributions: the book's state grows by a few hundred bytes per contribution, so
+/// the largest network takes a few GB to generate (issue 17 measures a 10M-contribution book).
+pub const GENERATE_CONTRIBUTIONS_MAX: u64 = 10_000_000;
 /// Most projects.
 pub const GENERATE_PROJECTS_MAX: u64 = 10_000;
 /// A revenue is distributed after every this many contributions.

@@ -936,6 +936,13 @@ fn generate_is_deterministic_and_imports_cleanly() {
         "1",
     ]);
     assert_eq!(output.status.code(), Some(2));
+    // Up to the 10M-contribution book issue 17 measures, and no further.
+    let output = env.run(&["generate", "--agents", "1", "--contributions", "10000001"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: --contributions 10000001 is out of range: use 0 to 10000000\n"
+    );
 }
 
 #[test]
