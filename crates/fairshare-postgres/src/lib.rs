@@ -14,12 +14,14 @@
 //! password hashes (tables of their own, with their own migrations).
 
 mod credentials;
+mod snapshots;
 mod webhooks;
 
 pub use credentials::PostgresCredentials;
 
 use fairshare_store::{
-    AppendAll, EventRow, SNAPSHOTS_KEPT, Store, StoreError, StoreResult, check_append, sql_int,
+    AppendAll, EventRow, ReadSnapshot, SNAPSHOTS_KEPT, Store, StoreError, StoreResult,
+    check_append, sql_int,
 };
 use postgres::error::SqlState;
 use postgres::types::ToSql;
@@ -352,9 +354,18 @@ fn insert_rows(
 }
 
 impl PostgresStore {
+    /// Whether the first snapshot created the snapshots table yet.
+    fn has_snapshots(&mut self) -> Result<bool, postgres::Error> {
+        let table = self
+            .client
+            .query_one("SELECT to_regclass('snapshots') IS NOT NULL", &[])?;
+        Ok(table.get::<_, bool>(0))
+    }
+
     fn try_put_snapshot(&mut self, seq: i64, bytes: &[u8]) -> Result<(), postgres::Error> {
         let mut tx = self.client.transaction()?;
         tx.batch_execute(CREATE_SNAPSHOTS)?;
+        snapshots::store_uncompressed(&mut tx)?;
         tx.execute(
             "INSERT INTO snapshots (seq, bytes) VALUES ($1, $2) \
              ON CONFLICT (seq) DO UPDATE SET bytes = excluded.bytes",
@@ -418,12 +429,9 @@ impl Store for PostgresStore {
     }
 
     fn latest_snapshot(&mut self, at_most: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
-        let err = |e: postgres::Error| fail("read a snapshot of", &self.location, &e);
-        let table = self
-            .client
-            .query_one("SELECT to_regclass('snapshots') IS NOT NULL", &[])
-            .map_err(err)?;
-        if !table.get::<_, bool>(0) {
+        let location = self.location.clone();
+        let err = |e: postgres::Error| fail("read a snapshot of", &location, &e);
+        if !self.has_snapshots().map_err(err)? {
             return Ok(None);
         }
         let at_most = sql_int(at_most);
@@ -435,6 +443,16 @@ impl Store for PostgresStore {
             )
             .map_err(err)?;
         Ok(row.map(|row| (row.get::<_, i64>(0) as u64, row.get::<_, Vec<u8>>(1))))
+    }
+
+    /// A slice at a time (`snapshots.rs`), so that the open never holds the whole snapshot.
+    fn read_snapshot(&mut self, at_most: u64, read: &mut ReadSnapshot<'_>) -> StoreResult<bool> {
+        let location = self.location.clone();
+        let fail = |e: postgres::Error| fail("read a snapshot of", &location, &e);
+        if !self.has_snapshots().map_err(fail)? {
+            return Ok(false);
+        }
+        snapshots::read_streamed(&mut self.client, sql_int(at_most), read, &fail)
     }
 
     fn location(&self) -> String {

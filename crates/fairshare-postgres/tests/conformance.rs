@@ -219,3 +219,84 @@ fn throughput() {
         count as f64 / secs
     );
 }
+
+/// Bytes that do not compress: a snapshot's size, and a stored size, tell the same.
+fn noise(length: usize) -> Vec<u8> {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..length)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
+/// Reads the newest snapshot at or below `at_most` through `read_snapshot`, 4,000 bytes at a
+/// time.
+fn read_streamed(store: &mut PostgresStore, at_most: u64) -> (u64, u64, Vec<u8>) {
+    let mut got = None;
+    let found = store
+        .read_snapshot(at_most, &mut |seq, length, reader| {
+            let mut bytes = Vec::new();
+            let mut piece = [0u8; 4000];
+            loop {
+                let read = reader.read(&mut piece).unwrap();
+                if read == 0 {
+                    break;
+                }
+                bytes.extend_from_slice(&piece[..read]);
+            }
+            got = Some((seq, length, bytes));
+            Ok(())
+        })
+        .unwrap();
+    assert!(found);
+    got.unwrap()
+}
+
+/// A snapshot larger than a slice reads whole through slices, and is stored uncompressed so
+/// that each slice costs only itself; a row a build before wrote compressed still reads, whole.
+#[test]
+fn snapshots_read_in_slices_and_old_compressed_ones_whole() {
+    let Some(db) = database("snapshots_read_in_slices_and_old_compressed_ones_whole") else {
+        return;
+    };
+    let mut schemas = Schemas::new(&db);
+    let url = schemas.fresh();
+    let mut store = open(&url);
+    store.append(&sample_rows(1, 3)).unwrap();
+    // A table as a build before this one created it, with a compressed row.
+    let schema = url.rsplit("schema=").next().unwrap().to_string();
+    let mut client = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!(
+            "SET search_path TO {schema}; \
+             CREATE TABLE snapshots (seq BIGINT PRIMARY KEY, bytes BYTEA NOT NULL); \
+             INSERT INTO snapshots VALUES (1, convert_to(repeat('fairshare ', 300000), 'UTF8'))"
+        ))
+        .unwrap();
+    let compressed = "fairshare ".repeat(300_000).into_bytes();
+    assert_eq!(read_streamed(&mut store, 3), (1, 3_000_000, compressed));
+
+    let bytes = noise(2 * 1024 * 1024 + 5_000);
+    store.put_snapshot(2, &bytes).unwrap();
+    assert_eq!(
+        read_streamed(&mut store, 3),
+        (2, bytes.len() as u64, bytes.clone())
+    );
+    let stored = client
+        .query_one(
+            "SELECT pg_column_size(bytes)::BIGINT, length(bytes)::BIGINT, \
+             (SELECT attstorage FROM pg_attribute \
+              WHERE attrelid = 'snapshots'::regclass AND attname = 'bytes') \
+             FROM snapshots WHERE seq = 2",
+            &[],
+        )
+        .unwrap();
+    assert!(stored.get::<_, i64>(0) >= stored.get::<_, i64>(1));
+    assert_eq!(stored.get::<_, i8>(2), b'e' as i8);
+    // The older, compressed one is still there to fall back on.
+    assert_eq!(read_streamed(&mut store, 1).0, 1);
+}
