@@ -17,7 +17,7 @@ rm -f "$DIR"/replay.db* "$DIR"/snap.db*
 echo "import:           $(FAIRSHARE_SNAPSHOT_EVERY=0 "${TIME[@]}" "$F" --book "$DIR/replay.db" import "$DIR/mid.jsonl" 2>&1 >/dev/null)"
 cp "$DIR/replay.db" "$DIR/snap.db"
 echo "snapshot command: $("${TIME[@]}" "$F" --book "$DIR/snap.db" snapshot 2>&1 >/dev/null)"
-echo "snapshot (event, bytes): $(sqlite3 "$DIR/snap.db" 'SELECT seq, length(bytes) FROM snapshots')"
+echo "snapshot (event, bytes): $(sqlite3 "$DIR/snap.db" 'SELECT seq, sum(length(bytes)) FROM snapshot_pieces GROUP BY seq')"
 for round in $(seq "$ROUNDS"); do
   echo "round $round replay:   $("${TIME[@]}" "$F" --book "$DIR/replay.db" balance a000001 2>&1 >/dev/null)"
   echo "round $round snapshot: $("${TIME[@]}" "$F" --book "$DIR/snap.db" balance a000001 2>&1 >/dev/null)"

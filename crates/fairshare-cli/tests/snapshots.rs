@@ -42,7 +42,7 @@ fn json_of(output: &Output) -> Value {
 fn snapshots(book: &Path) -> Vec<u64> {
     let conn = rusqlite::Connection::open(snapshots_path(book)).unwrap();
     let mut stmt = conn
-        .prepare("SELECT seq FROM snapshots ORDER BY seq")
+        .prepare("SELECT DISTINCT seq FROM snapshot_pieces ORDER BY seq")
         .unwrap();
     stmt.query_map([], |row| row.get::<_, i64>(0))
         .unwrap()
@@ -196,7 +196,7 @@ fn a_damaged_snapshot_is_passed_over_with_one_line() {
     let clean = imported(&env, "clean.db", "0");
     env.sqlite(
         &snapshots_path(&book),
-        "UPDATE snapshots SET bytes = substr(bytes, 1, 100)",
+        "UPDATE snapshot_pieces SET bytes = substr(bytes, 1, 100)",
     );
     let damaged = run_every(&env, &book, "0", &["--json", "balance", "a000001"]);
     let replayed = run_every(&env, &clean, "0", &["--json", "balance", "a000001"]);

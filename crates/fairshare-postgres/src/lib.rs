@@ -20,8 +20,7 @@ mod webhooks;
 pub use credentials::PostgresCredentials;
 
 use fairshare_store::{
-    AppendAll, EventRow, ReadSnapshot, SNAPSHOTS_KEPT, Store, StoreError, StoreResult,
-    check_append, sql_int,
+    AppendAll, EventRow, ReadSnapshot, Store, StoreError, StoreResult, check_append, sql_int,
 };
 use postgres::error::SqlState;
 use postgres::types::ToSql;
@@ -42,11 +41,6 @@ const MAX_CACHED_INSERTS: usize = 16;
 const SCAN_PAGE: i64 = 2_000;
 /// How often `open` retries when another process creates the same schema or tables at once.
 const OPEN_ATTEMPTS: u32 = 5;
-
-/// Snapshots of the state (opaque bytes, see `Store::put_snapshot`), created by the first
-/// snapshot rather than by a migration: a cache needs no schema version.
-const CREATE_SNAPSHOTS: &str =
-    "CREATE TABLE IF NOT EXISTS snapshots (seq BIGINT PRIMARY KEY, bytes BYTEA NOT NULL)";
 
 const COLUMNS: &str =
     "seq, recorded_at, actor, idempotency_key, payload_hash, body, prev_hash, hash";
@@ -69,6 +63,8 @@ pub struct PostgresStore {
     scan_stmt: Option<Statement>,
     /// INSERT statements keyed by their number of rows.
     insert_stmts: HashMap<usize, Statement>,
+    /// [`snapshots::PIECE_BYTES`], smaller in tests.
+    snapshot_piece_bytes: usize,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -95,6 +91,7 @@ impl PostgresStore {
             head_stmt: None,
             scan_stmt: None,
             insert_stmts: HashMap::new(),
+            snapshot_piece_bytes: snapshots::PIECE_BYTES,
         };
         store.prepare_schema()?;
         Ok(store)
@@ -354,29 +351,18 @@ fn insert_rows(
 }
 
 impl PostgresStore {
-    /// Whether the first snapshot created the snapshots table yet.
-    fn has_snapshots(&mut self) -> Result<bool, postgres::Error> {
-        let table = self
-            .client
-            .query_one("SELECT to_regclass('snapshots') IS NOT NULL", &[])?;
-        Ok(table.get::<_, bool>(0))
-    }
-
     fn try_put_snapshot(&mut self, seq: i64, bytes: &[u8]) -> Result<(), postgres::Error> {
         let mut tx = self.client.transaction()?;
-        tx.batch_execute(CREATE_SNAPSHOTS)?;
-        snapshots::store_uncompressed(&mut tx)?;
-        tx.execute(
-            "INSERT INTO snapshots (seq, bytes) VALUES ($1, $2) \
-             ON CONFLICT (seq) DO UPDATE SET bytes = excluded.bytes",
-            &[&seq, &bytes],
-        )?;
-        tx.execute(
-            "DELETE FROM snapshots WHERE seq NOT IN \
-             (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT $1)",
-            &[&(SNAPSHOTS_KEPT as i64)],
-        )?;
+        snapshots::put(&mut tx, seq, bytes, self.snapshot_piece_bytes)?;
         tx.commit()
+    }
+
+    /// Keeps snapshots in pieces of `bytes` (256 MiB otherwise): tests use small ones to write
+    /// and read snapshots that span several.
+    #[doc(hidden)]
+    pub fn set_snapshot_piece_bytes(&mut self, bytes: usize) {
+        assert!(bytes > 0, "a piece holds at least a byte");
+        self.snapshot_piece_bytes = bytes;
     }
 }
 
@@ -429,27 +415,23 @@ impl Store for PostgresStore {
     }
 
     fn latest_snapshot(&mut self, at_most: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
-        let location = self.location.clone();
-        let err = |e: postgres::Error| fail("read a snapshot of", &location, &e);
-        if !self.has_snapshots().map_err(err)? {
-            return Ok(None);
-        }
-        let at_most = sql_int(at_most);
-        let row = self
-            .client
-            .query_opt(
-                "SELECT seq, bytes FROM snapshots WHERE seq <= $1 ORDER BY seq DESC LIMIT 1",
-                &[&at_most],
-            )
-            .map_err(err)?;
-        Ok(row.map(|row| (row.get::<_, i64>(0) as u64, row.get::<_, Vec<u8>>(1))))
+        let mut found = None;
+        self.read_snapshot(at_most, &mut |seq, length, reader| {
+            let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+            reader
+                .read_to_end(&mut bytes)
+                .map_err(|e| StoreError::Backend(format!("read a snapshot: {e}")))?;
+            found = Some((seq, bytes));
+            Ok(())
+        })?;
+        Ok(found)
     }
 
     /// A slice at a time (`snapshots.rs`), so that the open never holds the whole snapshot.
     fn read_snapshot(&mut self, at_most: u64, read: &mut ReadSnapshot<'_>) -> StoreResult<bool> {
         let location = self.location.clone();
         let fail = |e: postgres::Error| fail("read a snapshot of", &location, &e);
-        if !self.has_snapshots().map_err(fail)? {
+        if !snapshots::exists(&mut self.client).map_err(fail)? {
             return Ok(false);
         }
         snapshots::read_streamed(&mut self.client, sql_int(at_most), read, &fail)

@@ -1,30 +1,64 @@
-//! Reading a snapshot as a stream: a `bytea` comes whole in one row, so a book that opens from
-//! a 115 MB snapshot would hold those bytes beside the state it decodes. Stored uncompressed
-//! (`STORAGE EXTERNAL`), a `bytea` reads a slice at a time with `substring`, each slice
-//! fetching only its own TOAST chunks; compressed (rows written before), a slice would
-//! decompress everything before it, so such a row is read whole, as before.
+//! A book's snapshots on PostgreSQL, in pieces: a `bytea` holds at most 1 GB, and a
+//! 10M-contribution book's snapshot is larger. Each piece is stored uncompressed, out of line
+//! (`STORAGE EXTERNAL`), so that reading a slice of it with `substring` fetches only that
+//! slice's TOAST chunks (a compressed value would be decompressed from its start for every
+//! slice): an open reads a snapshot a slice at a time and never holds it whole.
+//!
+//! The table of whole snapshots that earlier builds wrote (`snapshots`) holds only formats no
+//! build reads any more: dropped when this build writes its first snapshot.
 
 use std::io::Read;
 
-use fairshare_store::{ReadSnapshot, StoreError, StoreResult};
+use fairshare_store::{ReadSnapshot, SNAPSHOTS_KEPT, StoreError, StoreResult};
 use postgres::{Client, IsolationLevel, Transaction};
+
+/// The most bytes one piece holds: well under a `bytea`'s 1 GB.
+pub(crate) const PIECE_BYTES: usize = 256 << 20;
 
 /// Bytes of a snapshot fetched per round trip.
 const SLICE_BYTES: i64 = 1 << 20;
 
-/// Makes the snapshots table keep its bytes uncompressed, out of line, for rows written from
-/// now on (a metadata change, done once: a table created before has compressed rows).
-pub(crate) fn store_uncompressed(tx: &mut Transaction<'_>) -> Result<(), postgres::Error> {
-    let storage: i8 = tx
-        .query_one(
-            "SELECT attstorage FROM pg_attribute \
-             WHERE attrelid = 'snapshots'::regclass AND attname = 'bytes'",
-            &[],
-        )?
-        .get(0);
-    if storage != b'e' as i8 {
-        tx.batch_execute("ALTER TABLE snapshots ALTER COLUMN bytes SET STORAGE EXTERNAL")?;
+const CREATE_PIECES: &str = "DROP TABLE IF EXISTS snapshots; \
+     CREATE TABLE IF NOT EXISTS snapshot_pieces (seq BIGINT NOT NULL, piece INTEGER NOT NULL, \
+     bytes BYTEA NOT NULL, PRIMARY KEY (seq, piece)); \
+     ALTER TABLE snapshot_pieces ALTER COLUMN bytes SET STORAGE EXTERNAL";
+
+/// Whether the first snapshot created the table yet.
+pub(crate) fn exists(client: &mut Client) -> Result<bool, postgres::Error> {
+    let table = client.query_one("SELECT to_regclass('snapshot_pieces') IS NOT NULL", &[])?;
+    Ok(table.get(0))
+}
+
+/// Keeps `bytes` as the snapshot at `seq` (replacing one there), in pieces of `piece_bytes`,
+/// and drops all but the newest [`SNAPSHOTS_KEPT`].
+pub(crate) fn put(
+    tx: &mut Transaction<'_>,
+    seq: i64,
+    bytes: &[u8],
+    piece_bytes: usize,
+) -> Result<(), postgres::Error> {
+    let created = tx
+        .query_one("SELECT to_regclass('snapshot_pieces') IS NOT NULL", &[])?
+        .get::<_, bool>(0);
+    if !created {
+        tx.batch_execute(CREATE_PIECES)?;
     }
+    tx.execute("DELETE FROM snapshot_pieces WHERE seq = $1", &[&seq])?;
+    let mut pieces: Vec<&[u8]> = bytes.chunks(piece_bytes).collect();
+    if pieces.is_empty() {
+        pieces.push(&[]); // an empty snapshot is still found
+    }
+    for (piece, bytes) in pieces.into_iter().enumerate() {
+        tx.execute(
+            "INSERT INTO snapshot_pieces (seq, piece, bytes) VALUES ($1, $2, $3)",
+            &[&seq, &(piece as i32), &bytes],
+        )?;
+    }
+    tx.execute(
+        "DELETE FROM snapshot_pieces WHERE seq NOT IN \
+         (SELECT DISTINCT seq FROM snapshot_pieces ORDER BY seq DESC LIMIT $1)",
+        &[&(SNAPSHOTS_KEPT as i64)],
+    )?;
     Ok(())
 }
 
@@ -42,71 +76,83 @@ pub(crate) fn read_streamed(
         .read_only(true)
         .start()
         .map_err(fail)?;
-    let row = tx
-        .query_opt(
-            "SELECT seq, length(bytes)::BIGINT, pg_column_size(bytes) < length(bytes) \
-             FROM snapshots WHERE seq <= $1 ORDER BY seq DESC LIMIT 1",
+    let seq: Option<i64> = tx
+        .query_one(
+            "SELECT max(seq) FROM snapshot_pieces WHERE seq <= $1",
             &[&at_most],
         )
-        .map_err(fail)?;
-    let Some(row) = row else {
+        .map_err(fail)?
+        .get(0);
+    let Some(seq) = seq else {
         return Ok(false);
     };
-    let (seq, length, compressed): (i64, i64, bool) = (row.get(0), row.get(1), row.get(2));
+    let pieces: Vec<(i32, i64)> = tx
+        .query(
+            "SELECT piece, length(bytes)::BIGINT FROM snapshot_pieces WHERE seq = $1 \
+             ORDER BY piece",
+            &[&seq],
+        )
+        .map_err(fail)?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    let length: i64 = pieces.iter().map(|(_, length)| length).sum();
     let mut slices = Slices {
         tx: &mut tx,
         seq,
-        length,
+        pieces,
+        piece: 0,
         next: 0,
         slice: Vec::new(),
         taken: 0,
-        whole: compressed,
     };
     read(seq as u64, length as u64, &mut slices)?;
     tx.commit().map_err(fail)?;
     Ok(true)
 }
 
-/// A snapshot's bytes, fetched a slice at a time (or whole, for a compressed row).
+/// A snapshot's bytes, fetched a slice at a time, piece after piece.
 struct Slices<'a, 'b> {
     tx: &'a mut Transaction<'b>,
     seq: i64,
-    length: i64,
-    /// Where the next slice starts (from 0).
+    /// Each piece's number and length, in order.
+    pieces: Vec<(i32, i64)>,
+    /// The piece being read, and where its next slice starts (from 0).
+    piece: usize,
     next: i64,
     slice: Vec<u8>,
     /// How much of `slice` was read.
     taken: usize,
-    whole: bool,
 }
 
 impl Slices<'_, '_> {
-    fn fetch(&mut self) -> Result<(), postgres::Error> {
-        let want = if self.whole { self.length } else { SLICE_BYTES };
-        let want = want.min(self.length - self.next);
-        // substring counts from 1.
-        let row = self.tx.query_one(
-            "SELECT substring(bytes FROM ($2::BIGINT + 1)::INT FOR ($3::BIGINT)::INT) \
-             FROM snapshots WHERE seq = $1",
-            &[&self.seq, &self.next, &want],
-        )?;
-        self.slice = row.get(0);
-        self.taken = 0;
-        self.next += self.slice.len() as i64;
-        Ok(())
+    /// Fetches the next slice; false at the end of the last piece.
+    fn fetch(&mut self) -> Result<bool, postgres::Error> {
+        while let Some(&(piece, length)) = self.pieces.get(self.piece) {
+            if self.next < length {
+                let want = SLICE_BYTES.min(length - self.next);
+                // substring counts from 1.
+                let row = self.tx.query_one(
+                    "SELECT substring(bytes FROM ($3::BIGINT + 1)::INT FOR ($4::BIGINT)::INT) \
+                     FROM snapshot_pieces WHERE seq = $1 AND piece = $2",
+                    &[&self.seq, &piece, &self.next, &want],
+                )?;
+                self.slice = row.get(0);
+                self.taken = 0;
+                self.next += want;
+                return Ok(!self.slice.is_empty());
+            }
+            self.piece += 1;
+            self.next = 0;
+        }
+        Ok(false)
     }
 }
 
 impl Read for Slices<'_, '_> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if self.taken == self.slice.len() {
-            if self.next >= self.length {
-                return Ok(0);
-            }
-            self.fetch().map_err(std::io::Error::other)?;
-            if self.slice.is_empty() {
-                return Ok(0);
-            }
+        if self.taken == self.slice.len() && !self.fetch().map_err(std::io::Error::other)? {
+            return Ok(0);
         }
         let piece = out.len().min(self.slice.len() - self.taken);
         out[..piece].copy_from_slice(&self.slice[self.taken..self.taken + piece]);

@@ -113,6 +113,14 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Keeps snapshots in pieces of `bytes` (256 MiB otherwise): tests use small ones to write
+    /// and read snapshots that span several.
+    #[doc(hidden)]
+    pub fn set_snapshot_piece_bytes(&mut self, bytes: u64) {
+        assert!(bytes > 0, "a piece holds at least a byte");
+        self.snapshots.piece_bytes = bytes;
+    }
+
     /// Opens an existing book without ever writing to it (for `verify`-style readers).
     /// Fails if the file is absent, is not a fairshare book, or has another schema version.
     /// `append` on such a handle fails with [`StoreError::Backend`].

@@ -16,13 +16,22 @@ use std::path::{Path, PathBuf};
 use fairshare_store::{
     ReadSnapshot, SNAPSHOTS_KEPT, StoreError, StoreResult, WriteSnapshot, sql_int,
 };
+use rusqlite::blob::Blob;
 use rusqlite::{Connection, MAIN_DB, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use std::io::{Read, Seek, SeekFrom, Write};
 
 use crate::{busy_wait, fail, limit_wal_size, to_seq, use_wal};
 
 /// Created by the first snapshot; the sidecar holds nothing else, so it needs no schema version.
-const CREATE_SNAPSHOTS: &str =
-    "CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL)";
+/// A snapshot is kept in pieces: SQLite refuses a blob of more than a billion bytes, and a
+/// 10M-contribution book's snapshot is larger. The table of whole snapshots that earlier
+/// builds wrote (`snapshots`) holds only formats no build reads any more: dropped.
+const CREATE_PIECES: &str = "DROP TABLE IF EXISTS snapshots; \
+     CREATE TABLE IF NOT EXISTS snapshot_pieces (seq INTEGER NOT NULL, piece INTEGER NOT NULL, \
+     bytes BLOB NOT NULL, PRIMARY KEY (seq, piece))";
+
+/// The most bytes one piece holds: well under SQLite's limit on a blob (1,000,000,000).
+pub(crate) const PIECE_BYTES: u64 = 256 << 20;
 
 /// The file that keeps the snapshots of the SQLite book at `book`: its path with `.snapshots`
 /// appended (`coop.db` → `coop.db.snapshots`). Deleting it is harmless: the book then opens by
@@ -38,6 +47,8 @@ pub(crate) struct Sidecar {
     path: PathBuf,
     read_only: bool,
     conn: Option<Connection>,
+    /// [`PIECE_BYTES`], smaller in tests.
+    pub(crate) piece_bytes: u64,
 }
 
 impl Sidecar {
@@ -47,6 +58,7 @@ impl Sidecar {
             path: snapshots_path(book),
             read_only,
             conn: None,
+            piece_bytes: PIECE_BYTES,
         }
     }
 
@@ -70,25 +82,27 @@ impl Sidecar {
             .insert(conn)
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
-        tx.execute_batch(CREATE_SNAPSHOTS).map_err(err)?;
+        tx.execute_batch(CREATE_PIECES).map_err(err)?;
         // A blob bound as a parameter is copied by SQLite first (another 127 MB at the peak of
-        // an import); a zeroblob filled in place is written page by page.
+        // an import); zeroblobs filled in place are written page by page.
         let row = sql_int(seq);
-        let length = i64::try_from(length).unwrap_or(i64::MAX);
-        tx.execute(
-            "INSERT INTO snapshots (seq, bytes) VALUES (?1, zeroblob(?2)) \
-             ON CONFLICT (seq) DO UPDATE SET bytes = excluded.bytes",
-            params![row, length],
-        )
-        .map_err(err)?;
-        let mut blob = tx
-            .blob_open(MAIN_DB, c"snapshots", c"bytes", row, false)
+        tx.execute("DELETE FROM snapshot_pieces WHERE seq = ?1", [row])
             .map_err(err)?;
-        write(&mut blob)?;
-        drop(blob);
+        let mut rowids = Vec::new();
+        for (piece, bytes) in pieces(length, self.piece_bytes).enumerate() {
+            tx.execute(
+                "INSERT INTO snapshot_pieces (seq, piece, bytes) VALUES (?1, ?2, zeroblob(?3))",
+                params![row, piece as i64, bytes as i64],
+            )
+            .map_err(err)?;
+            rowids.push(tx.last_insert_rowid());
+        }
+        let mut out = PiecesOut::open(&tx, rowids, self.piece_bytes).map_err(err)?;
+        write(&mut out)?;
+        drop(out);
         tx.execute(
-            "DELETE FROM snapshots WHERE seq NOT IN \
-             (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?1)",
+            "DELETE FROM snapshot_pieces WHERE seq NOT IN \
+             (SELECT DISTINCT seq FROM snapshot_pieces ORDER BY seq DESC LIMIT ?1)",
             [SNAPSHOTS_KEPT as i64],
         )
         .map_err(err)?;
@@ -121,7 +135,7 @@ impl Sidecar {
         };
         let table: Option<i64> = conn
             .query_row(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshots'",
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshot_pieces'",
                 [],
                 |r| r.get(0),
             )
@@ -131,27 +145,31 @@ impl Sidecar {
             return Ok(false);
         }
         let tx = conn.unchecked_transaction().map_err(err)?;
-        let found: Option<(i64, i64)> = tx
+        let found: Option<i64> = tx
             .query_row(
-                "SELECT seq, length(bytes) FROM snapshots WHERE seq <= ?1 \
-                 ORDER BY seq DESC LIMIT 1",
+                "SELECT max(seq) FROM snapshot_pieces WHERE seq <= ?1",
                 [sql_int(at_most)],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| r.get(0),
             )
-            .optional()
             .map_err(err)?;
-        let Some((row, length)) = found else {
+        let Some(row) = found else {
             return Ok(false);
         };
-        let mut blob = tx
-            .blob_open(MAIN_DB, c"snapshots", c"bytes", row, true)
-            .map_err(err)?;
-        read(
-            to_seq(row, &path)?,
-            u64::try_from(length).unwrap_or(0),
-            &mut blob,
-        )?;
-        drop(blob);
+        let mut rowids = Vec::new();
+        let mut length: u64 = 0;
+        {
+            let mut pieces = tx
+                .prepare("SELECT rowid, length(bytes) FROM snapshot_pieces WHERE seq = ?1 ORDER BY piece")
+                .map_err(err)?;
+            let mut rows = pieces.query([row]).map_err(err)?;
+            while let Some(piece) = rows.next().map_err(err)? {
+                rowids.push(piece.get::<_, i64>(0).map_err(err)?);
+                length += u64::try_from(piece.get::<_, i64>(1).map_err(err)?).unwrap_or(0);
+            }
+        }
+        let mut input = PiecesIn::open(&tx, rowids).map_err(err)?;
+        read(to_seq(row, &path)?, length, &mut input)?;
+        drop(input);
         tx.commit().map_err(err)?;
         Ok(true)
     }
@@ -192,4 +210,110 @@ fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     // Each snapshot passes through the -wal file; do not keep one that large afterwards.
     limit_wal_size(conn)
+}
+
+/// The sizes of the pieces of a snapshot of `length` bytes: full ones, then the rest (one
+/// empty piece for an empty snapshot, so that it is still found).
+fn pieces(length: u64, piece_bytes: u64) -> impl Iterator<Item = u64> {
+    let count = length.div_ceil(piece_bytes).max(1);
+    (0..count).map(move |piece| (length - piece * piece_bytes).min(piece_bytes))
+}
+
+/// A snapshot's pieces, written in place as one stream that may seek back (the checksum is
+/// written last, into the header).
+struct PiecesOut<'conn> {
+    blob: Blob<'conn>,
+    rowids: Vec<i64>,
+    piece_bytes: u64,
+    /// The piece `blob` is open on.
+    open: usize,
+    position: u64,
+}
+
+impl<'conn> PiecesOut<'conn> {
+    fn open(conn: &'conn Connection, rowids: Vec<i64>, piece_bytes: u64) -> rusqlite::Result<Self> {
+        let blob = conn.blob_open(MAIN_DB, c"snapshot_pieces", c"bytes", rowids[0], false)?;
+        Ok(PiecesOut {
+            blob,
+            rowids,
+            piece_bytes,
+            open: 0,
+            position: 0,
+        })
+    }
+}
+
+impl Write for PiecesOut<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let piece = usize::try_from(self.position / self.piece_bytes).unwrap_or(usize::MAX);
+        let Some(&rowid) = self.rowids.get(piece) else {
+            return Ok(0); // past the end: `write_all` says so
+        };
+        if piece != self.open {
+            self.blob.reopen(rowid).map_err(std::io::Error::other)?;
+            self.open = piece;
+        }
+        self.blob
+            .seek(SeekFrom::Start(self.position % self.piece_bytes))?;
+        let written = self.blob.write(bytes)?;
+        self.position += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.blob.flush()
+    }
+}
+
+impl Seek for PiecesOut<'_> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let position = match to {
+            SeekFrom::Start(position) => Some(position),
+            SeekFrom::Current(delta) => self.position.checked_add_signed(delta),
+            SeekFrom::End(_) => None,
+        };
+        let Some(position) = position else {
+            return Err(std::io::Error::other(
+                "a snapshot seeks from its start or where it is",
+            ));
+        };
+        self.position = position;
+        Ok(position)
+    }
+}
+
+/// A snapshot's pieces, read in order as one stream.
+struct PiecesIn<'conn> {
+    blob: Blob<'conn>,
+    rowids: Vec<i64>,
+    /// The piece `blob` is open on.
+    open: usize,
+}
+
+impl<'conn> PiecesIn<'conn> {
+    fn open(conn: &'conn Connection, rowids: Vec<i64>) -> rusqlite::Result<Self> {
+        let first = rowids.first().copied().unwrap_or_default();
+        let blob = conn.blob_open(MAIN_DB, c"snapshot_pieces", c"bytes", first, true)?;
+        Ok(PiecesIn {
+            blob,
+            rowids,
+            open: 0,
+        })
+    }
+}
+
+impl Read for PiecesIn<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let read = self.blob.read(out)?;
+            if read > 0 || out.is_empty() {
+                return Ok(read);
+            }
+            let Some(&next) = self.rowids.get(self.open + 1) else {
+                return Ok(0);
+            };
+            self.blob.reopen(next).map_err(std::io::Error::other)?;
+            self.open += 1;
+        }
+    }
 }

@@ -48,6 +48,20 @@ fn conformance_suite() {
     conformance::run_all(&mut books(dir.path()));
 }
 
+/// The same suite with every snapshot in pieces of 7 bytes, so that each of its snapshots
+/// spans pieces, and its reads and writes (a seek back included) cross their edges.
+#[test]
+fn conformance_suite_with_snapshots_in_small_pieces() {
+    let dir = tempdir();
+    let mut n = 0;
+    conformance::run_all(&mut || {
+        n += 1;
+        let mut store = open(&dir.path().join(format!("pieces-{n}.db")));
+        store.set_snapshot_piece_bytes(7);
+        Box::new(store)
+    });
+}
+
 #[test]
 fn two_handles_on_one_file() {
     let dir = tempdir();
