@@ -2,12 +2,12 @@
 //! used, not before.
 //!
 //! Most of a big book's snapshot is what only some commands read: each contribution, each
-//! idempotency record (docs/BENCHMARKS.md, "Deferred parts"). An open that answers a balance
-//! needs neither, so the snapshot keeps each such part as one run of bytes of its own, and an
-//! open holds those bytes as they are (a copy, no decoding) until something reads the part.
-//! A part read is decoded once and kept; a part changed is decoded first. Writing a snapshot of
-//! a part never decoded copies its bytes back: one state, one encoding, whichever way it holds
-//! the part.
+//! idempotency record, each ledger transaction (docs/BENCHMARKS.md, "Deferred parts"). An open
+//! that answers a balance needs none, so the snapshot keeps each such part as one run of bytes
+//! of its own (written last, `snapshot.rs`'s `Payload`), and an open holds those bytes as they
+//! are (a copy, no decoding) until something reads the part. A part read is decoded once and
+//! kept; a part changed is decoded first. Writing a snapshot of a part never decoded copies
+//! its bytes back: one state, one encoding, whichever way it holds the part.
 //!
 //! It dereferences to the part itself, so the code that uses the part does not know which.
 
@@ -99,6 +99,8 @@ impl<T: DeserializeOwned> Deferred<T> {
     pub fn part_mut(&mut self) -> &mut T {
         self.part();
         self.length = OnceLock::new();
+        // Linked once decoded: what the link holds is not needed any more.
+        self.link = None;
         self.value.get_mut().expect("decoded by part")
     }
 }
