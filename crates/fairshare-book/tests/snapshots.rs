@@ -156,8 +156,8 @@ proptest! {
     }
 }
 
-/// An open from a snapshot decodes no contribution's record, idempotency record or ledger
-/// transaction until a command uses them; reading a balance uses none.
+/// An open from a snapshot decodes no contribution's record, idempotency record, ledger
+/// transaction or distribution until a command uses them; reading a balance uses none.
 #[test]
 fn an_open_defers_contributions_keys_and_the_journal_until_used() {
     let rows = scenario_rows(SCENARIOS.iter().position(|s| *s == "treasury").unwrap());
@@ -177,14 +177,22 @@ fn an_open_defers_contributions_keys_and_the_journal_until_used() {
     let revenue = Command::revenue("lab", "100.00");
     book.execute(OPERATOR, &revenue, None, "2026-12-31T12:00:00Z")
         .unwrap();
-    assert_eq!(book.state().decoded_parts(), ["ledger journal"]);
+    assert_eq!(
+        book.state().decoded_parts(),
+        ["ledger journal", "distributions"]
+    );
     // A keyed event reads the idempotency records; a contribution then adds to the table.
     let hours = Command::log_work("lab", "cleo", "assembly", "2");
     book.execute(OPERATOR, &hours, Some("key-1"), "2026-12-31T12:00:00Z")
         .unwrap();
     assert_eq!(
         book.state().decoded_parts(),
-        ["contributions", "idempotency keys", "ledger journal"]
+        [
+            "contributions",
+            "idempotency keys",
+            "ledger journal",
+            "distributions"
+        ]
     );
 }
 

@@ -201,7 +201,9 @@ impl State {
             .post_distribution(ctx.seq, memo, debits, credits)?;
         self.settle_paybacks(ctx, project, plan_version, &lines)?;
         self.settle_claims(ctx, project, claims)?;
-        self.distributions.push(Distribution {
+        // Copied only if a journal not yet decoded still shares it: never, as posting the
+        // transaction above decoded the journal.
+        Arc::make_mut(&mut self.distributions).push(Distribution {
             id,
             project: project.to_string(),
             seq: ctx.seq,

@@ -100,9 +100,6 @@ pub(crate) fn credit_postings(asset: &str, lines: &[Line]) -> Vec<Posting> {
     postings
 }
 
-/// A distribution's transaction, asset and payout lines, to link its credits with.
-pub(crate) type LinkedCredits = (u64, CompactString, Arc<[Line]>);
-
 /// Gives each distribution's transaction its credits: the distribution's lines.
 fn link_credits<'a>(
     transactions: &mut crate::Chunked<Transaction>,
@@ -269,20 +266,23 @@ impl Ledger {
         Ok(self.push(seq, memo, postings, Some(credits)))
     }
 
-    /// Gives each distribution's transaction its lines again, after a decoding that left them
-    /// out: `distributions` are (transaction id, asset, lines).
     /// The journal, deferred.
     pub(crate) fn journal(&self) -> &crate::Deferred<crate::Chunked<Transaction>> {
         &self.transactions
     }
 
-    /// Takes the journal as a snapshot's bytes, linked to `distributions` (transaction,
-    /// asset, lines) when it is decoded.
-    pub(crate) fn defer_journal(&mut self, bytes: Box<[u8]>, distributions: Vec<LinkedCredits>) {
+    /// Takes the journal as a snapshot's bytes: as it is decoded, each distribution's
+    /// transaction is given the distribution's lines again (decoding `distributions` first if
+    /// it is deferred too), so that the lines are held once.
+    pub(crate) fn defer_journal(
+        &mut self,
+        bytes: Box<[u8]>,
+        distributions: Arc<crate::Deferred<Vec<crate::state::Distribution>>>,
+    ) {
         let link: crate::deferred::Link<crate::Chunked<Transaction>> =
             Arc::new(move |transactions| {
-                let credits = distributions.iter();
-                let credits = credits.map(|(id, asset, lines)| (*id, asset.as_str(), lines));
+                let credits = distributions.part().iter();
+                let credits = credits.map(|d| (d.transaction, d.asset.as_str(), &d.lines));
                 link_credits(transactions, credits);
             });
         self.transactions = crate::Deferred::encoded_linked(bytes, link);

@@ -229,10 +229,11 @@ impl State {
         state.keys = Deferred::encoded(rest.part().map_err(payload_error)?);
         // A distribution's lines are written once, with the distribution: its transaction
         // is given them again when the journal is decoded.
-        let credits = state.distributions.iter();
-        let credits = credits.map(|d| (d.transaction, d.asset.as_str().into(), d.lines.clone()));
         let journal = rest.part().map_err(payload_error)?;
-        state.ledger.defer_journal(journal, credits.collect());
+        let distributions = rest.part().map_err(payload_error)?;
+        let distributions = Arc::new(Deferred::<Vec<crate::Distribution>>::encoded(distributions));
+        state.ledger.defer_journal(journal, distributions.clone());
+        state.distributions = distributions;
         match rest.left() {
             0 => {}
             left => {
@@ -412,11 +413,12 @@ struct Payload<'a>(&'a State);
 impl serde::Serialize for Payload<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeTuple;
-        let mut tuple = serializer.serialize_tuple(4)?;
+        let mut tuple = serializer.serialize_tuple(5)?;
         tuple.serialize_element(self.0)?;
         tuple.serialize_element(&Part(&self.0.contributions))?;
         tuple.serialize_element(&Part(&self.0.keys))?;
         tuple.serialize_element(&Part(self.0.ledger.journal()))?;
+        tuple.serialize_element(&Part(&*self.0.distributions))?;
         tuple.end()
     }
 }
@@ -882,7 +884,7 @@ pub(crate) type PartVisit<'a> = dyn FnMut(&'static str, &dyn Fn() -> bool, &dyn 
 impl State {
     /// Visits every part of the state beside the same part of `other`, in the snapshot's order
     /// (the ledger as its balances and its journal; the deferred parts last: contributions,
-    /// idempotency keys, the ledger's journal).
+    /// idempotency keys, the ledger's journal, distributions).
     fn each_part(&self, other: &State, visit: &mut PartVisit<'_>) {
         // Destructured, so that a new part of the state is not forgotten here.
         let State {
@@ -919,11 +921,6 @@ impl State {
             &|| *corrections == other.corrections,
             &|| bytes(corrections),
         );
-        visit(
-            "distributions",
-            &|| *distributions == other.distributions,
-            &|| bytes(distributions),
-        );
         ledger.each_part(&other.ledger, visit);
         visit("head", &|| *head == other.head, &|| bytes(head));
         visit("campaigns", &|| *campaigns == other.campaigns, &|| {
@@ -956,6 +953,11 @@ impl State {
             "ledger journal",
             &|| journal == other.ledger.journal(),
             &|| bytes(&Part(journal)),
+        );
+        visit(
+            "distributions",
+            &|| *distributions == other.distributions,
+            &|| bytes(&Part(&**distributions)),
         );
     }
 
@@ -1075,17 +1077,22 @@ mod tests {
         let parts = book.state.snapshot_parts();
         let names: Vec<&str> = parts.iter().map(|(name, _)| *name).collect();
         assert_eq!(names.len(), 17);
-        assert_eq!(names[5], "ledger balances");
+        assert_eq!(names[4], "ledger balances");
         // The deferred parts last, as they are written.
         assert_eq!(
-            names[14..],
-            ["contributions", "idempotency keys", "ledger journal"]
+            names[13..],
+            [
+                "contributions",
+                "idempotency keys",
+                "ledger journal",
+                "distributions"
+            ]
         );
         let payload = book.state.snapshot_len() - super::SNAPSHOT_HEADER_BYTES as u64;
         assert_eq!(parts.iter().map(|(_, bytes)| bytes).sum::<u64>(), payload);
         // 40 agents and the lab's members, each a handle, a role and a name at the least.
         let agents = parts[0].1;
         assert!(agents > 40 * 3, "agents take {agents} bytes");
-        assert!(parts[15].1 > 100, "every event is keyed");
+        assert!(parts[14].1 > 100, "every event is keyed");
     }
 }

@@ -243,7 +243,10 @@ pub struct State {
     pub(crate) contributions: crate::Deferred<crate::Chunked<Contribution>>,
     /// Corrections of contributions (adjust, reverse), in request order; id N is index N - 1.
     pub(crate) corrections: Vec<crate::corrections::Correction>,
-    pub(crate) distributions: Vec<Distribution>,
+    /// Deferred as the contributions are; shared with the deferred journal, whose
+    /// transactions take their lines from it as they are decoded (`Ledger::defer_journal`).
+    #[serde(skip)]
+    pub(crate) distributions: Arc<crate::Deferred<Vec<Distribution>>>,
     pub(crate) ledger: Ledger,
     /// In shards: a growing book never rehashes all its keys at once (a steady writer).
     /// Deferred, as the contributions are.
@@ -292,6 +295,7 @@ impl State {
             ("contributions", self.contributions.is_decoded()),
             ("idempotency keys", self.keys.is_decoded()),
             ("ledger journal", self.ledger.journal().is_decoded()),
+            ("distributions", self.distributions.is_decoded()),
         ];
         parts
             .into_iter()
