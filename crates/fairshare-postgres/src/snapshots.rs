@@ -10,7 +10,7 @@
 use std::io::Read;
 
 use fairshare_store::{ReadSnapshot, SNAPSHOTS_KEPT, StoreError, StoreResult};
-use postgres::{Client, IsolationLevel, Transaction};
+use postgres::{Client, GenericClient, IsolationLevel, Transaction};
 
 /// The most bytes one piece holds: well under a `bytea`'s 1 GB.
 pub(crate) const PIECE_BYTES: usize = 256 << 20;
@@ -23,8 +23,8 @@ const CREATE_PIECES: &str = "DROP TABLE IF EXISTS snapshots; \
      bytes BYTEA NOT NULL, PRIMARY KEY (seq, piece)); \
      ALTER TABLE snapshot_pieces ALTER COLUMN bytes SET STORAGE EXTERNAL";
 
-/// Whether the first snapshot created the table yet.
-pub(crate) fn exists(client: &mut Client) -> Result<bool, postgres::Error> {
+/// Whether the first snapshot created the table yet (asked outside a transaction or in one).
+pub(crate) fn exists(client: &mut impl GenericClient) -> Result<bool, postgres::Error> {
     let table = client.query_one("SELECT to_regclass('snapshot_pieces') IS NOT NULL", &[])?;
     Ok(table.get(0))
 }
@@ -37,10 +37,7 @@ pub(crate) fn put(
     bytes: &[u8],
     piece_bytes: usize,
 ) -> Result<(), postgres::Error> {
-    let created = tx
-        .query_one("SELECT to_regclass('snapshot_pieces') IS NOT NULL", &[])?
-        .get::<_, bool>(0);
-    if !created {
+    if !exists(tx)? {
         tx.batch_execute(CREATE_PIECES)?;
     }
     tx.execute("DELETE FROM snapshot_pieces WHERE seq = $1", &[&seq])?;
