@@ -8,14 +8,15 @@
 //! `verify` replays from the first event regardless and compares every snapshot it finds.
 
 use std::io::Read;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use fairshare_core::{
-    SNAPSHOT_HEADER_BYTES, SnapshotChecksum, SnapshotHeader, State, snapshot_header_of,
+    PartSource, SNAPSHOT_HEADER_BYTES, SnapshotChecksum, SnapshotHeader, State, snapshot_header_of,
 };
-use fairshare_store::Store;
+use fairshare_store::{Reopen, SnapshotRange, Store};
 
-use crate::{BookError, BookResult, scan_lent_rows};
+use crate::{BookError, BookResult, apply_parsed, parse_row, scan_lent_rows};
 
 /// How many events a book writes between automatic snapshots (and how long an import must be
 /// to end with one), unless `FAIRSHARE_SNAPSHOT_EVERY` says otherwise (0: never).
@@ -91,10 +92,14 @@ pub(crate) fn newest_usable(
     ignored: &mut Vec<IgnoredSnapshot>,
 ) -> BookResult<Option<Loaded>> {
     let mut at_most = at_most;
+    let source = store.reopener().map(|reopen| {
+        let location = store.location();
+        Arc::new(StoredParts { reopen, location }) as Arc<dyn PartSource>
+    });
     while at_most > 0 {
         let mut found = None;
         let read = store.read_snapshot(at_most, &mut |seq, length, bytes| {
-            found = Some((seq, read_kept(bytes, length)));
+            found = Some((seq, read_kept(bytes, length, source.clone())));
             Ok(())
         });
         if let Err(error) = read {
@@ -138,10 +143,12 @@ fn cannot_read(at_most: u64, error: impl std::fmt::Display) -> IgnoredSnapshot {
 /// is no snapshot of this build (its header) or a damaged one (its checksum).
 type ReadKept = Result<(SnapshotHeader, Result<State, String>), String>;
 
-/// Reads a kept snapshot of `length` bytes, once: its header, checked, then the rest, hashed
-/// as this thread reads it a MiB at a time while another decodes the chunks as they come. So
-/// nothing holds the whole snapshot, only the state it builds.
-fn read_kept(bytes: &mut dyn Read, length: u64) -> ReadKept {
+/// Reads a kept snapshot of `length` bytes, once: its header, checked, then its checked state,
+/// hashed as this thread reads it a MiB at a time while another decodes the chunks as they
+/// come. So nothing holds the whole snapshot, only the state it builds. With a `source`, the
+/// deferred parts are left in the store, to be read from it when first used; without, they
+/// are read now.
+fn read_kept(bytes: &mut dyn Read, length: u64, source: Option<Arc<dyn PartSource>>) -> ReadKept {
     let mut first = Vec::with_capacity(SNAPSHOT_HEADER_BYTES);
     bytes
         .take(SNAPSHOT_HEADER_BYTES as u64)
@@ -149,7 +156,10 @@ fn read_kept(bytes: &mut dyn Read, length: u64) -> ReadKept {
         .map_err(|e| format!("the store cannot read it: {e}"))?;
     let length = usize::try_from(length).unwrap_or(usize::MAX);
     let header = snapshot_header_of(&first, length).map_err(|e| e.to_string())?;
-    let decoded = stream(bytes, &first, &header)?;
+    let decoded = match source {
+        Some(_) => stream(&mut bytes.take(header.state_bytes), &first, &header, source)?,
+        None => stream(bytes, &first, &header, None)?,
+    };
     Ok((header, decoded))
 }
 
@@ -177,6 +187,7 @@ fn stream(
     bytes: &mut dyn Read,
     first: &[u8],
     header: &SnapshotHeader,
+    source: Option<Arc<dyn PartSource>>,
 ) -> Result<Result<State, String>, String> {
     let mut checksum = SnapshotChecksum::new(first).map_err(|e| e.to_string())?;
     std::thread::scope(|scope| {
@@ -187,10 +198,10 @@ fn stream(
                 chunk: Vec::new(),
                 at: 0,
             };
-            State::decode_snapshot_streamed(chunks, header)
+            State::decode_snapshot_streamed(chunks, header, source)
         });
         let mut sender = Some(sender);
-        let read = read_hashing(bytes, &mut checksum, &mut sender);
+        let read = read_hashing(bytes, header.state_bytes, &mut checksum, &mut sender);
         drop(sender);
         // A panic while decoding (a bug: damaged bytes are errors) is the snapshot's failure,
         // not the open's.
@@ -210,13 +221,16 @@ const STREAM_CHUNKS_IN_FLIGHT: usize = 4;
 /// How much of a snapshot is read at a time.
 const STREAM_CHUNK_BYTES: usize = 1 << 20;
 
-/// Reads the rest of a snapshot, hashing it, and hands each chunk to the decoder if any (one
-/// that stopped, on an error, is not fed any more).
+/// Reads the rest of a snapshot, hashing its first `hashed_bytes` (the checked state: each
+/// deferred part has a checksum of its own, which the decoder checks), and hands each chunk
+/// to the decoder if any (one that stopped, on an error, is not fed any more).
 fn read_hashing(
     bytes: &mut dyn Read,
+    hashed_bytes: u64,
     checksum: &mut SnapshotChecksum,
     decoder: &mut Option<SyncSender<Vec<u8>>>,
 ) -> Result<(), String> {
+    let mut unhashed_bytes = hashed_bytes;
     loop {
         let mut chunk = Vec::with_capacity(STREAM_CHUNK_BYTES);
         let read = bytes
@@ -226,7 +240,11 @@ fn read_hashing(
         if read == 0 {
             return Ok(());
         }
-        checksum.update(&chunk);
+        let hashed = chunk
+            .len()
+            .min(usize::try_from(unhashed_bytes).unwrap_or(usize::MAX));
+        checksum.update(&chunk[..hashed]);
+        unhashed_bytes -= hashed as u64;
         if let Some(sender) = decoder
             && sender.send(chunk).is_err()
         {
@@ -279,3 +297,77 @@ fn placed_as_kept(
         None => Err(format!("the log has no event {seq}")),
     })
 }
+
+/// The deferred parts of a snapshot an open left in the store: read through a handle of their
+/// own when first used, or rebuilt from the log when the snapshot has gone since.
+struct StoredParts {
+    reopen: Reopen,
+    location: String,
+}
+
+impl PartSource for StoredParts {
+    fn read(&self, seq: u64, offset: u64, length: u64) -> Result<Vec<u8>, String> {
+        on_own_thread(|| {
+            let mut store = (self.reopen)().map_err(|error| error.to_string())?;
+            let range = store.read_snapshot_range(SnapshotRange {
+                seq,
+                offset,
+                length,
+            });
+            range
+                .map_err(|error| error.to_string())?
+                .ok_or_else(|| format!("the store keeps no snapshot at event {seq} any more"))
+        })
+    }
+
+    fn rebuild(&self, seq: u64, part: &'static str, why: &str) -> Result<Vec<u8>, String> {
+        eprintln!(
+            "fairshare: book {}: the {part} of the snapshot at event {seq} cannot be read \
+             ({why}): replaying the log up to it",
+            self.location
+        );
+        on_own_thread(|| {
+            let mut store = (self.reopen)().map_err(|error| error.to_string())?;
+            let state = replay_until(store.as_mut(), seq).map_err(|error| error.to_string())?;
+            state
+                .deferred_part_bytes(part)
+                .ok_or_else(|| format!("no part is named {part}"))
+        })
+    }
+}
+
+/// Runs `work` on a thread of its own, and waits for it. A part is read when a command first
+/// uses it, which may be on a thread that drives async tasks (a server's read): PostgreSQL's
+/// driver blocks on a runtime of its own, which such a thread must not start.
+fn on_own_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(work);
+        worker
+            .join()
+            .unwrap_or_else(|panicked| std::panic::resume_unwind(panicked))
+    })
+}
+
+/// The state after event `seq`, replayed from the log's first event.
+fn replay_until(store: &mut dyn Store, seq: u64) -> BookResult<State> {
+    let mut state = State::new();
+    let replayed = scan_lent_rows(store, 0, &mut |row| {
+        if row.seq > seq {
+            return Err(BookError::Input(REPLAYED.into()));
+        }
+        apply_parsed(&mut state, parse_row(row)?)
+    });
+    match replayed {
+        Err(BookError::Input(message)) if message == REPLAYED => {}
+        other => other?,
+    }
+    if state.head() != seq {
+        return Err(BookError::Input(format!(
+            "the log ends at event {}, before event {seq}",
+            state.head()
+        )));
+    }
+    Ok(state)
+}
+
+const REPLAYED: &str = "replayed up to the event";

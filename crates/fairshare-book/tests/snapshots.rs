@@ -12,7 +12,7 @@ mod support;
 use std::sync::OnceLock;
 
 use fairshare_book::{Book, MemoryStore, verify};
-use fairshare_core::{Command, OPERATOR, RULES, Role, SNAPSHOT_FORMAT, State};
+use fairshare_core::{Command, DEFERRED_PARTS, OPERATOR, RULES, Role, SNAPSHOT_FORMAT, State};
 use fairshare_postgres::PostgresStore;
 use fairshare_sqlite::{SqliteStore, snapshots_path};
 use fairshare_store::{EventRow, Store};
@@ -194,6 +194,60 @@ fn an_open_defers_contributions_keys_and_the_journal_until_used() {
             "distributions"
         ]
     );
+}
+
+/// On a store that can read a snapshot's parts later (SQLite), an open reads only the checked
+/// state and leaves the deferred parts in the store; a part is read when a command first uses
+/// it. A part whose snapshot is damaged or gone by then is rebuilt from the log, the same.
+#[test]
+fn an_open_leaves_the_deferred_parts_in_the_store_until_used() {
+    let rows = scenario_rows(SCENARIOS.iter().position(|s| *s == "treasury").unwrap());
+    let seq = rows.len() as u64;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    store.append(rows).unwrap();
+    let snapshot = snapshot_at(rows, seq);
+    store.put_snapshot(seq, &snapshot).unwrap();
+    let mut full = Book::open_without_snapshots(Box::new(memory_with(rows))).unwrap();
+    let mut book = Book::open(Box::new(store)).unwrap();
+    assert_eq!(book.snapshot_seq(), seq);
+    assert_eq!(book.state().parts_in_store(), DEFERRED_PARTS);
+    assert_eq!(
+        book.state().ledger().accounts()["maintenance"]["CAD"],
+        11050
+    );
+    // The snapshot replaced at its event by one whose distributions are damaged: a revenue
+    // reads the journal as it was, and rebuilds the distributions from the log.
+    let mut damaged = snapshot.clone();
+    *damaged.last_mut().unwrap() ^= 0x40;
+    SqliteStore::open(&path)
+        .unwrap()
+        .put_snapshot(seq, &damaged)
+        .unwrap();
+    assert_eq!(next_event(&mut book), next_event(&mut full));
+    assert_eq!(
+        book.state().parts_in_store(),
+        ["contributions", "idempotency keys"]
+    );
+    // A copy reads its parts from the store; the book's stay there. (The distributions are
+    // shared between copies.)
+    assert!(book.state().clone() == *full.state());
+    assert_eq!(
+        book.state().parts_in_store(),
+        ["contributions", "idempotency keys"]
+    );
+    // The snapshots gone: a keyed contribution rebuilds the contributions and the keys.
+    std::fs::remove_file(snapshots_path(&path)).unwrap();
+    let hours = Command::log_work("lab", "cleo", "assembly", "2");
+    for book in [&mut book, &mut full] {
+        book.execute(OPERATOR, &hours, Some("key-1"), "2026-12-31T12:00:00Z")
+            .unwrap();
+    }
+    assert!(book.state().parts_in_store().is_empty());
+    assert_eq!(book.state().decoded_parts(), DEFERRED_PARTS);
+    assert!(book.state() == full.state());
+    assert_eq!(book.last_hash(), full.last_hash());
 }
 
 /// Every scenario at its first, middle and last event, on a real SQLite file.

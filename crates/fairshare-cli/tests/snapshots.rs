@@ -164,6 +164,7 @@ fn snapshot_parts_say_what_takes_the_room() {
             "treasury",
             "membership",
             "governance",
+            "part index",
             "contributions",
             "idempotency keys",
             "ledger journal",
@@ -172,15 +173,16 @@ fn snapshot_parts_say_what_takes_the_room() {
     );
     let sum: u64 = parts.iter().map(|p| p["bytes"].as_u64().unwrap()).sum();
     assert_eq!(
-        sum + 112,
+        sum + 120,
         written["bytes"].as_u64().unwrap(),
-        "the header is 112 bytes"
+        "the header is 120 bytes"
     );
     // The generated book is mostly its contributions.
     let largest = parts.iter().max_by_key(|p| p["bytes"].as_u64()).unwrap();
     assert_eq!(largest["part"], "contributions", "{written}");
     let text = stdout(&run_every(&env, &book, "0", &["snapshot", "--parts"]));
-    let contributions = parts[13]["bytes"].as_u64().unwrap();
+    assert_eq!(parts[13]["bytes"], 160, "four lengths and checksums");
+    let contributions = parts[14]["bytes"].as_u64().unwrap();
     assert!(text.contains("part "), "{text}");
     assert!(
         text.lines().any(|line| line.starts_with("contributions")

@@ -271,12 +271,12 @@ impl Ledger {
         &self.transactions
     }
 
-    /// Takes the journal as a snapshot's bytes: as it is decoded, each distribution's
+    /// Takes the journal as a snapshot's bytes (in memory or in the store): as it is decoded, each distribution's
     /// transaction is given the distribution's lines again (decoding `distributions` first if
     /// it is deferred too), so that the lines are held once.
     pub(crate) fn defer_journal(
         &mut self,
-        bytes: Box<[u8]>,
+        encoded: crate::deferred::Encoded,
         distributions: Arc<crate::Deferred<Vec<crate::state::Distribution>>>,
     ) {
         let link: crate::deferred::Link<crate::Chunked<Transaction>> =
@@ -285,7 +285,7 @@ impl Ledger {
                 let credits = credits.map(|d| (d.transaction, d.asset.as_str(), &d.lines));
                 link_credits(transactions, credits);
             });
-        self.transactions = crate::Deferred::encoded_linked(bytes, link);
+        self.transactions = crate::Deferred::pending_linked(encoded, link);
     }
 
     fn push(

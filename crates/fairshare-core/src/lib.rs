@@ -78,7 +78,7 @@ mod value;
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 pub use chunked::Chunked;
-pub use deferred::Deferred;
+pub use deferred::{Deferred, PartSource};
 // --- commands, outcomes and events: what a book logs ---
 pub use command::{ClaimPayment, Command, Line, Outcome, TechnicianWork};
 pub use event::{EventBody, GENESIS_HASH, chain_hash, payload_hash};
@@ -92,8 +92,8 @@ pub use model::{
     PercentOf, Plan, Policy, Role, Status, TEXT_LEN_MAX, may_go_negative,
 };
 pub use snapshot::{
-    SNAPSHOT_FORMAT, SNAPSHOT_HEADER_BYTES, SnapshotChecksum, SnapshotError, SnapshotHeader,
-    snapshot_header, snapshot_header_of,
+    DEFERRED_PARTS, PART_INDEX_BYTES, SNAPSHOT_FORMAT, SNAPSHOT_HEADER_BYTES, SnapshotChecksum,
+    SnapshotError, SnapshotHeader, snapshot_header, snapshot_header_of,
 };
 pub use state::{Ctx, Distribution, Project, RULES, RULES_UNMARKED, State};
 pub use strict::{HOURS_DECIMALS, skeleton};

@@ -16,8 +16,15 @@
 //! | 8 | sequence number of the last event applied |
 //! | 32 | hash of that event (the log's chain hash) |
 //! | 8 | length of the payload |
-//! | 32 | SHA-256 of every byte before it and of the payload |
-//! | … | payload: the state, postcard-encoded |
+//! | 8 | length of the checked state: the state and the part index, the payload's first bytes |
+//! | 32 | SHA-256 of every byte before it and of the checked state |
+//! | … | payload: the state, postcard-encoded, without its deferred parts |
+//! | 160 | the part index: for each deferred part ([`DEFERRED_PARTS`]), its length (8) and the SHA-256 of its bytes (32) |
+//! | … | each deferred part's bytes, postcard-encoded, in that order |
+//!
+//! An open reads and checks only the header and the checked state (a few MB on a book of a
+//! million contributions): each deferred part is read when a command first uses it, and
+//! checked against the index then (`deferred.rs`).
 //!
 //! postcard is not self-describing, so every type of the state serialises the same fields in
 //! the same order whatever their values; the types the log's JSON writes with skipped fields
@@ -34,21 +41,38 @@ use thiserror::Error;
 use crate::FastMap;
 use serde::Deserialize;
 
-use crate::deferred::{Deferred, Part};
+use crate::deferred::{AnyPart, Buffered, Deferred, Encoded, PartSource, Sink, Stored};
 use crate::state::{RULES, State};
 
 /// The format of snapshots this build writes and reads. Bump it whenever a type held by the
 /// [`State`] changes (a field added, removed, reordered or retyped): an older snapshot is then
 /// ignored instead of misread. (The source fingerprint in the header already keeps a build
 /// from reading another build's snapshots; the format says why in the message.)
-pub const SNAPSHOT_FORMAT: u32 = 3;
+pub const SNAPSHOT_FORMAT: u32 = 4;
 
 const MAGIC: &[u8; 8] = b"FSSNAP\r\n";
 const CODE_BYTES: usize = 16;
 const HASH_BYTES: usize = 32;
 /// Bytes before the payload.
-pub const SNAPSHOT_HEADER_BYTES: usize = 8 + 4 + 4 + CODE_BYTES + 8 + HASH_BYTES + 8 + HASH_BYTES;
+pub const SNAPSHOT_HEADER_BYTES: usize =
+    8 + 4 + 4 + CODE_BYTES + 8 + HASH_BYTES + 8 + 8 + HASH_BYTES;
 const CHECKSUM_AT: usize = SNAPSHOT_HEADER_BYTES - HASH_BYTES;
+const STATE_BYTES_AT: usize = CHECKSUM_AT - 8;
+const PAYLOAD_BYTES_AT: usize = STATE_BYTES_AT - 8;
+
+/// The parts of the state a snapshot writes after the rest, and an open leaves unread until
+/// they are used, in the order it writes them: what grows with a book's history.
+pub const DEFERRED_PARTS: [&str; 4] = [
+    "contributions",
+    "idempotency keys",
+    "ledger journal",
+    "distributions",
+];
+
+/// One entry of the part index: a part's length and checksum.
+const PART_ENTRY_BYTES: usize = 8 + HASH_BYTES;
+/// Bytes of the part index, the last of the checked state.
+pub const PART_INDEX_BYTES: usize = DEFERRED_PARTS.len() * PART_ENTRY_BYTES;
 
 /// Why a snapshot is not used. Each says what is wrong in words a log line can carry.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -78,6 +102,21 @@ pub struct SnapshotHeader {
     pub head_hash: String,
     /// Bytes of the payload.
     pub payload_bytes: u64,
+    /// Bytes of the payload the checksum covers: the state and the part index, without the
+    /// deferred parts' bytes (each has its own checksum in the index).
+    pub state_bytes: u64,
+}
+
+/// Where each deferred part lies in a snapshot, as its part index says: length and checksum.
+type PartIndex = [(u64, [u8; HASH_BYTES]); DEFERRED_PARTS.len()];
+
+fn parse_part_index(bytes: &[u8]) -> PartIndex {
+    debug_assert_eq!(bytes.len(), PART_INDEX_BYTES);
+    std::array::from_fn(|part| {
+        let entry = &bytes[part * PART_ENTRY_BYTES..(part + 1) * PART_ENTRY_BYTES];
+        let length = u64::from_le_bytes(entry[..8].try_into().expect("8 bytes"));
+        (length, entry[8..].try_into().expect("32 bytes"))
+    })
 }
 
 /// The fingerprint of the core's source this build was compiled from (see `build.rs`).
@@ -110,9 +149,16 @@ impl State {
 
     /// How many bytes the snapshot of this state takes, counted without writing them.
     pub fn snapshot_len(&self) -> u64 {
-        let counted = postcard::serialize_with_flavor(&Payload(self), Counted(0));
-        let payload = counted.expect("counting takes every write");
-        (SNAPSHOT_HEADER_BYTES + payload) as u64
+        let (state_bytes, parts) = self.snapshot_layout();
+        SNAPSHOT_HEADER_BYTES as u64 + state_bytes + parts.iter().sum::<u64>()
+    }
+
+    /// The bytes of the checked state (the state and the part index), and of each deferred
+    /// part, counted without writing them.
+    fn snapshot_layout(&self) -> (u64, [u64; DEFERRED_PARTS.len()]) {
+        let state_bytes = bytes(self) + PART_INDEX_BYTES as u64;
+        let parts = self.deferred_parts().map(|part| part.encoded_len());
+        (state_bytes, parts)
     }
 
     /// Writes the snapshot of this state (`head_hash` as for [`State::encode_snapshot`]) into
@@ -127,30 +173,36 @@ impl State {
         out: &mut W,
     ) -> std::io::Result<()> {
         let start = out.stream_position()?;
+        let (state_bytes, parts) = self.snapshot_layout();
         let payload_bytes = length.saturating_sub(SNAPSHOT_HEADER_BYTES as u64);
-        let header = self.snapshot_header_bytes(head_hash, payload_bytes);
+        let header = self.snapshot_header_bytes(head_hash, payload_bytes, state_bytes);
         let mut hasher = Sha256::new();
         hasher.update(&header[..CHECKSUM_AT]);
         out.write_all(&header)?;
-        let mut failed = None;
-        let written = Written {
-            out: &mut *out,
-            hasher: &mut hasher,
-            buffer: Vec::with_capacity(WRITE_BUFFER_BYTES),
-            written: 0,
-            failed: &mut failed,
-        };
-        let written = match postcard::serialize_with_flavor(&Payload(self), written) {
-            Ok(written) => written,
-            Err(error) => {
-                return Err(failed.unwrap_or_else(|| std::io::Error::other(error.to_string())));
-            }
-        };
-        if written != payload_bytes {
+        let written = write_hashed(out, &mut hasher, &mut |sink| {
+            postcard::serialize_with_flavor(self, Buffered::new(sink))
+        })?;
+        // The part index comes next: written once each part is, with its checksum.
+        out.write_all(&[0u8; PART_INDEX_BYTES])?;
+        let mut index = Vec::with_capacity(PART_INDEX_BYTES);
+        for part in self.deferred_parts() {
+            let mut part_hasher = Sha256::new();
+            let part_bytes =
+                write_hashed(out, &mut part_hasher, &mut |sink| part.encode_into(sink))?;
+            index.extend_from_slice(&part_bytes.to_le_bytes());
+            index.extend_from_slice(&part_hasher.finalize());
+        }
+        let counted = state_bytes + parts.iter().sum::<u64>();
+        let written = written + PART_INDEX_BYTES as u64 + index_lengths(&index);
+        if written != payload_bytes || counted != payload_bytes {
             return Err(std::io::Error::other(format!(
-                "the state wrote {written} bytes, {payload_bytes} counted"
+                "the state wrote {written} bytes, {counted} counted, {payload_bytes} expected"
             )));
         }
+        hasher.update(&index);
+        let index_at = start + SNAPSHOT_HEADER_BYTES as u64 + state_bytes - PART_INDEX_BYTES as u64;
+        out.seek(SeekFrom::Start(index_at))?;
+        out.write_all(&index)?;
         let checksum: [u8; HASH_BYTES] = hasher.finalize().into();
         out.seek(SeekFrom::Start(start + CHECKSUM_AT as u64))?;
         out.write_all(&checksum)?;
@@ -161,7 +213,12 @@ impl State {
     }
 
     /// A snapshot's header for this state, its checksum zero.
-    fn snapshot_header_bytes(&self, head_hash: &str, payload_bytes: u64) -> Vec<u8> {
+    fn snapshot_header_bytes(
+        &self,
+        head_hash: &str,
+        payload_bytes: u64,
+        state_bytes: u64,
+    ) -> Vec<u8> {
         let mut hash = [0u8; HASH_BYTES];
         // A malformed hash is written as zeros: the book then never matches it to its log.
         let _ = hex::decode_to_slice(head_hash, &mut hash);
@@ -173,6 +230,7 @@ impl State {
         bytes.extend_from_slice(&self.head.to_le_bytes());
         bytes.extend_from_slice(&hash);
         bytes.extend_from_slice(&payload_bytes.to_le_bytes());
+        bytes.extend_from_slice(&state_bytes.to_le_bytes());
         bytes.extend_from_slice(&[0u8; HASH_BYTES]); // the checksum, written last
         debug_assert_eq!(bytes.len(), SNAPSHOT_HEADER_BYTES);
         bytes
@@ -183,9 +241,37 @@ impl State {
     /// state, one encoding: maps are written in key order). Encodes without allocating,
     /// comparing as it goes and stopping at the first byte that differs.
     pub fn snapshot_payload_equals(&self, bytes: &[u8]) -> bool {
-        let payload = bytes.get(SNAPSHOT_HEADER_BYTES..).unwrap_or_default();
-        let compared = postcard::serialize_with_flavor(&Payload(self), Compared { rest: payload });
-        matches!(compared, Ok(rest) if rest.is_empty())
+        let Ok(header) = snapshot_header_unsummed(bytes) else {
+            return false;
+        };
+        let payload = &bytes[SNAPSHOT_HEADER_BYTES..];
+        let (checked, mut parts) = payload.split_at(header.state_bytes as usize);
+        let (state, index) = checked.split_at(checked.len() - PART_INDEX_BYTES);
+        let compared = postcard::serialize_with_flavor(self, Compared { rest: state });
+        if !matches!(compared, Ok(rest) if rest.is_empty()) {
+            return false;
+        }
+        // The index's checksums were checked against the parts' bytes with the header: equal
+        // bytes then mean equal checksums.
+        let index = parse_part_index(index);
+        for (part, (length, _)) in self.deferred_parts().into_iter().zip(index) {
+            let Some((expected, rest)) = parts.split_at_checked(length as usize) else {
+                return false;
+            };
+            let mut left = expected;
+            let compared = part.encode_into(&mut |run| match left.split_at_checked(run.len()) {
+                Some((head, tail)) if head == run => {
+                    left = tail;
+                    Ok(())
+                }
+                _ => Err(postcard::Error::SerializeBufferFull),
+            });
+            if compared.is_err() || !left.is_empty() {
+                return false;
+            }
+            parts = rest;
+        }
+        parts.is_empty()
     }
 
     /// Reads a snapshot written by [`State::encode_snapshot`]: its header, then (checksum
@@ -203,17 +289,26 @@ impl State {
         header: &SnapshotHeader,
     ) -> Result<State, SnapshotError> {
         let payload = bytes.get(SNAPSHOT_HEADER_BYTES..).unwrap_or_default();
-        State::decode_snapshot_streamed(payload, header)
+        State::decode_snapshot_streamed(payload, header, None)
     }
 
     /// The state in a snapshot's payload (the bytes after its header, which `header` says),
     /// decoded as it is read: nothing holds the whole snapshot, only the state it builds. The
-    /// caller checks the checksum over what it read ([`SnapshotChecksum`]).
+    /// caller checks the checksum over the checked state it read ([`SnapshotChecksum`]).
+    ///
+    /// With a `source`, `payload` need hold only the checked state: the deferred parts are
+    /// left where they are, and read from `source` when first used. Without, they are read
+    /// from `payload` now, each checked against the part index, and kept as bytes.
     pub fn decode_snapshot_streamed(
         payload: impl Read,
         header: &SnapshotHeader,
+        source: Option<Arc<dyn PartSource>>,
     ) -> Result<State, SnapshotError> {
-        let left = usize::try_from(header.payload_bytes).unwrap_or(usize::MAX);
+        let read_bytes = match source {
+            Some(_) => header.state_bytes,
+            None => header.payload_bytes,
+        };
+        let left = usize::try_from(read_bytes).unwrap_or(usize::MAX);
         let mut deserializer = postcard::Deserializer::from_flavor(Streamed::new(payload, left));
         let decoded = INTERNED.with(|interned| {
             interned.borrow_mut().clear();
@@ -223,17 +318,51 @@ impl State {
         });
         let payload_error = |error: postcard::Error| SnapshotError::Payload(error.to_string());
         let mut state = decoded.map_err(payload_error)?;
-        // The deferred parts follow the rest, each a length and its bytes, kept as they are.
         let mut rest = deserializer.finalize().map_err(payload_error)?;
-        state.contributions = Deferred::encoded(rest.part().map_err(payload_error)?);
-        state.keys = Deferred::encoded(rest.part().map_err(payload_error)?);
-        // A distribution's lines are written once, with the distribution: its transaction
-        // is given them again when the journal is decoded.
-        let journal = rest.part().map_err(payload_error)?;
-        let distributions = rest.part().map_err(payload_error)?;
-        let distributions = Arc::new(Deferred::<Vec<crate::Distribution>>::encoded(distributions));
-        state.ledger.defer_journal(journal, distributions.clone());
-        state.distributions = distributions;
+        let index = rest.take(PART_INDEX_BYTES).map_err(payload_error)?;
+        let index = parse_part_index(&index);
+        let after_state = read_bytes - rest.left() as u64;
+        let parts_bytes = index
+            .iter()
+            .map(|(length, _)| u128::from(*length))
+            .sum::<u128>();
+        if after_state != header.state_bytes
+            || parts_bytes != u128::from(header.payload_bytes - header.state_bytes)
+        {
+            return Err(SnapshotError::Payload(format!(
+                "its state takes {after_state} bytes and its parts {parts_bytes}, its header \
+                 says {} and {}",
+                header.state_bytes,
+                header.payload_bytes - header.state_bytes
+            )));
+        }
+        let mut offset = SNAPSHOT_HEADER_BYTES as u64 + header.state_bytes;
+        let mut parts = Vec::with_capacity(DEFERRED_PARTS.len());
+        for (name, (length, sha256)) in DEFERRED_PARTS.into_iter().zip(index) {
+            parts.push(match &source {
+                Some(source) => Encoded::Stored(Stored {
+                    source: source.clone(),
+                    seq: header.seq,
+                    name,
+                    offset,
+                    length,
+                    sha256,
+                }),
+                None => {
+                    let bytes = rest.take(length as usize).map_err(payload_error)?;
+                    if crate::deferred::sha256(&bytes) != sha256 {
+                        return Err(SnapshotError::Checksum);
+                    }
+                    Encoded::Bytes(bytes)
+                }
+            });
+            offset += length;
+        }
+        state.defer_parts(
+            parts
+                .try_into()
+                .unwrap_or_else(|_| unreachable!("four parts")),
+        );
         match rest.left() {
             0 => {}
             left => {
@@ -249,6 +378,42 @@ impl State {
             });
         }
         Ok(state)
+    }
+
+    /// Holds each deferred part as the bytes a snapshot has for it, in [`DEFERRED_PARTS`]
+    /// order. A distribution's lines are written once, with the distribution: its transaction
+    /// is given them again when the journal is decoded.
+    fn defer_parts(&mut self, parts: [Encoded; DEFERRED_PARTS.len()]) {
+        let [contributions, keys, journal, distributions] = parts;
+        self.contributions = Deferred::pending(contributions);
+        self.keys = Deferred::pending(keys);
+        let distributions = Arc::new(Deferred::<Vec<crate::Distribution>>::pending(distributions));
+        self.ledger.defer_journal(journal, distributions.clone());
+        self.distributions = distributions;
+    }
+
+    /// The deferred parts, in [`DEFERRED_PARTS`] order.
+    pub(crate) fn deferred_parts(&self) -> [&dyn AnyPart; DEFERRED_PARTS.len()] {
+        [
+            &self.contributions,
+            &self.keys,
+            self.ledger.journal(),
+            &*self.distributions,
+        ]
+    }
+
+    /// The bytes a snapshot of this state holds for the deferred part named `part` (one of
+    /// [`DEFERRED_PARTS`]): what a replay gives a reader whose snapshot has gone
+    /// ([`PartSource::rebuild`]).
+    pub fn deferred_part_bytes(&self, part: &str) -> Option<Vec<u8>> {
+        let at = DEFERRED_PARTS.iter().position(|name| *name == part)?;
+        let mut bytes = Vec::new();
+        let encoded = self.deferred_parts()[at].encode_into(&mut |run| {
+            bytes.extend_from_slice(run);
+            Ok(())
+        });
+        encoded.expect("memory takes every write");
+        Some(bytes)
     }
 }
 
@@ -361,22 +526,9 @@ impl<'de, R: Read + 'de> postcard::de_flavors::Flavor<'de> for Streamed<R> {
 }
 
 impl<R: Read> Streamed<R> {
-    /// A deferred part's bytes (`deferred::Part` wrote its length, then them), copied as
-    /// they are. A length past the payload's end is an error, before anything is allocated.
-    fn part(&mut self) -> postcard::Result<Box<[u8]>> {
-        use postcard::de_flavors::Flavor;
-        let mut length: u64 = 0;
-        for shift in (0..64).step_by(7) {
-            let byte = self.pop()?;
-            length |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                break;
-            }
-            if shift == 63 {
-                return Err(postcard::Error::DeserializeBadVarint);
-            }
-        }
-        let length = usize::try_from(length).map_err(|_| postcard::Error::DeserializeBadVarint)?;
+    /// The next `length` bytes, copied as they are: a deferred part's, or the part index. A
+    /// length past the payload's end is an error, before anything is allocated.
+    fn take(&mut self, length: usize) -> postcard::Result<Box<[u8]>> {
         if length > self.left() {
             return Err(postcard::Error::DeserializeUnexpectedEnd);
         }
@@ -403,23 +555,6 @@ pub(crate) fn decode_part<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> postc
     match deserializer.finalize()?.left() {
         0 => Ok(decoded),
         _ => Err(postcard::Error::DeserializeBadEncoding),
-    }
-}
-
-/// A snapshot's payload: the state, then its deferred parts (`deferred.rs`), each a length
-/// and its bytes, so that an open copies them without decoding.
-struct Payload<'a>(&'a State);
-
-impl serde::Serialize for Payload<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeTuple;
-        let mut tuple = serializer.serialize_tuple(5)?;
-        tuple.serialize_element(self.0)?;
-        tuple.serialize_element(&Part(&self.0.contributions))?;
-        tuple.serialize_element(&Part(&self.0.keys))?;
-        tuple.serialize_element(&Part(self.0.ledger.journal()))?;
-        tuple.serialize_element(&Part(&*self.0.distributions))?;
-        tuple.end()
     }
 }
 
@@ -488,52 +623,36 @@ impl postcard::ser_flavors::Flavor for Counted {
     }
 }
 
-/// How much of a snapshot is written at a time.
-const WRITE_BUFFER_BYTES: usize = 64 * 1024;
-
-/// A postcard output into a writer, a buffer at a time, each hashed as it is written. Its
-/// output is how many bytes it wrote; a failed write stops the encoding.
-struct Written<'a, W: ?Sized> {
-    out: &'a mut W,
-    hasher: &'a mut Sha256,
-    buffer: Vec<u8>,
-    written: u64,
-    /// Why a write failed, for the caller (postcard only says it stopped).
-    failed: &'a mut Option<std::io::Error>,
-}
-
-impl<W: Write + ?Sized> Written<'_, W> {
-    fn flush(&mut self) -> postcard::Result<()> {
-        self.hasher.update(&self.buffer);
-        if let Err(error) = self.out.write_all(&self.buffer) {
-            *self.failed = Some(error);
-            return Err(postcard::Error::SerializeBufferFull);
-        }
-        self.written += self.buffer.len() as u64;
-        self.buffer.clear();
+/// Writes what `encode` hands its sink into `out`, hashing it as it goes; returns how many
+/// bytes it wrote. A failed write stops the encoding and comes back as it was.
+fn write_hashed<W: Write + ?Sized>(
+    out: &mut W,
+    hasher: &mut Sha256,
+    encode: &mut dyn FnMut(&mut Sink<'_>) -> postcard::Result<()>,
+) -> std::io::Result<u64> {
+    let mut written = 0u64;
+    let mut failed = None;
+    let encoded = encode(&mut |run| {
+        hasher.update(run);
+        out.write_all(run).map_err(|error| {
+            failed = Some(error);
+            postcard::Error::SerializeBufferFull
+        })?;
+        written += run.len() as u64;
         Ok(())
+    });
+    match encoded {
+        Ok(()) => Ok(written),
+        Err(error) => Err(failed.unwrap_or_else(|| std::io::Error::other(error.to_string()))),
     }
 }
 
-impl<W: Write + ?Sized> postcard::ser_flavors::Flavor for Written<'_, W> {
-    type Output = u64;
-
-    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
-        self.try_extend(&[byte])
-    }
-
-    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
-        self.buffer.extend_from_slice(data);
-        if self.buffer.len() >= WRITE_BUFFER_BYTES {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn finalize(mut self) -> postcard::Result<u64> {
-        self.flush()?;
-        Ok(self.written)
-    }
+/// The sum of the lengths a part index holds.
+fn index_lengths(index: &[u8]) -> u64 {
+    parse_part_index(index)
+        .iter()
+        .map(|(length, _)| length)
+        .sum()
 }
 
 /// A postcard output that compares what it is given with the bytes expected, and fails (which
@@ -564,26 +683,29 @@ impl<'a> postcard::ser_flavors::Flavor for Compared<'a> {
     }
 }
 
-/// Checks a snapshot's header and checksum and returns what the header says.
+/// Checks a snapshot's header, its checksum and each deferred part's, and returns what the
+/// header says.
 pub fn snapshot_header(bytes: &[u8]) -> Result<SnapshotHeader, SnapshotError> {
     let header = snapshot_header_unsummed(bytes)?;
-    check_snapshot_checksum(bytes)?;
-    Ok(header)
-}
-
-/// Whether a snapshot's checksum matches its bytes (a reader that streams them hashes as it goes
-/// with [`SnapshotChecksum`]).
-fn check_snapshot_checksum(bytes: &[u8]) -> Result<(), SnapshotError> {
-    if bytes.len() < SNAPSHOT_HEADER_BYTES {
-        return Err(SnapshotError::Truncated {
-            have: bytes.len(),
-            want: SNAPSHOT_HEADER_BYTES,
-        });
-    }
-    if checksum(bytes) != bytes[CHECKSUM_AT..SNAPSHOT_HEADER_BYTES] {
+    if checksum(bytes, &header) != bytes[CHECKSUM_AT..SNAPSHOT_HEADER_BYTES] {
         return Err(SnapshotError::Checksum);
     }
-    Ok(())
+    let state_end = SNAPSHOT_HEADER_BYTES + header.state_bytes as usize;
+    let index = parse_part_index(&bytes[state_end - PART_INDEX_BYTES..state_end]);
+    let mut parts = &bytes[state_end..];
+    for (length, sha256) in index {
+        let Some((part, rest)) = parts.split_at_checked(length as usize) else {
+            return Err(SnapshotError::Checksum);
+        };
+        if crate::deferred::sha256(part) != sha256 {
+            return Err(SnapshotError::Checksum);
+        }
+        parts = rest;
+    }
+    if !parts.is_empty() {
+        return Err(SnapshotError::Checksum);
+    }
+    Ok(header)
 }
 
 /// What a snapshot's header says, every check of [`snapshot_header`] made but the checksum.
@@ -624,7 +746,8 @@ pub fn snapshot_header_of(bytes: &[u8], length: usize) -> Result<SnapshotHeader,
     let seq = u64_at(16 + CODE_BYTES);
     let hash_at = 16 + CODE_BYTES + 8;
     let head_hash = hex::encode(&bytes[hash_at..hash_at + HASH_BYTES]);
-    let payload_bytes = u64_at(CHECKSUM_AT - 8);
+    let payload_bytes = u64_at(PAYLOAD_BYTES_AT);
+    let state_bytes = u64_at(STATE_BYTES_AT);
     let want = usize::try_from(payload_bytes)
         .ok()
         .and_then(|payload| payload.checked_add(SNAPSHOT_HEADER_BYTES))
@@ -632,18 +755,25 @@ pub fn snapshot_header_of(bytes: &[u8], length: usize) -> Result<SnapshotHeader,
     if length != want {
         return Err(SnapshotError::Truncated { have: length, want });
     }
+    if state_bytes < PART_INDEX_BYTES as u64 || state_bytes > payload_bytes {
+        return Err(SnapshotError::Payload(format!(
+            "its header says its state takes {state_bytes} of its {payload_bytes} bytes"
+        )));
+    }
     Ok(SnapshotHeader {
         seq,
         head_hash,
         payload_bytes,
+        state_bytes,
     })
 }
 
-/// SHA-256 of a snapshot's bytes but its checksum field.
-fn checksum(bytes: &[u8]) -> [u8; HASH_BYTES] {
+/// SHA-256 of a snapshot's header but its checksum field, and of its checked state.
+fn checksum(bytes: &[u8], header: &SnapshotHeader) -> [u8; HASH_BYTES] {
+    let state_end = SNAPSHOT_HEADER_BYTES + header.state_bytes as usize;
     let mut hasher = Sha256::new();
     hasher.update(&bytes[..CHECKSUM_AT]);
-    hasher.update(&bytes[SNAPSHOT_HEADER_BYTES..]);
+    hasher.update(&bytes[SNAPSHOT_HEADER_BYTES..state_end]);
     hasher.finalize().into()
 }
 
@@ -940,25 +1070,18 @@ impl State {
         visit("governance", &|| *governance == other.governance, &|| {
             bytes(governance)
         });
-        visit(
-            "contributions",
-            &|| *contributions == other.contributions,
-            &|| bytes(&Part(contributions)),
-        );
-        visit("idempotency keys", &|| *keys == other.keys, &|| {
-            bytes(&Part(keys))
-        });
+        visit("part index", &|| true, &|| PART_INDEX_BYTES as u64);
         let journal = ledger.journal();
-        visit(
-            "ledger journal",
-            &|| journal == other.ledger.journal(),
-            &|| bytes(&Part(journal)),
-        );
-        visit(
-            "distributions",
-            &|| *distributions == other.distributions,
-            &|| bytes(&Part(&**distributions)),
-        );
+        let other_journal = other.ledger.journal();
+        let deferred: [(&dyn AnyPart, &dyn Fn() -> bool); DEFERRED_PARTS.len()] = [
+            (contributions, &|| *contributions == other.contributions),
+            (keys, &|| *keys == other.keys),
+            (journal, &|| journal == other_journal),
+            (&**distributions, &|| *distributions == other.distributions),
+        ];
+        for (name, (part, same)) in DEFERRED_PARTS.into_iter().zip(deferred) {
+            visit(name, same, &|| part.encoded_len());
+        }
     }
 
     /// How many bytes each part of the state takes in a snapshot, in the snapshot's order:
@@ -1027,23 +1150,30 @@ mod tests {
             bytes: payload,
             step: 0,
         };
-        let decoded = State::decode_snapshot_streamed(dribbled, &header).unwrap();
+        let decoded = State::decode_snapshot_streamed(dribbled, &header, None).unwrap();
         assert!(decoded == book.state);
         let short = &payload[..payload.len() - 1];
         assert!(matches!(
-            State::decode_snapshot_streamed(short, &header),
+            State::decode_snapshot_streamed(short, &header, None),
             Err(crate::SnapshotError::Payload(_))
         ));
         let mut longer = payload.to_vec();
         longer.push(0);
         let mut header_longer = header.clone();
         header_longer.payload_bytes += 1;
-        let message = State::decode_snapshot_streamed(&longer[..], &header_longer)
+        let message = State::decode_snapshot_streamed(&longer[..], &header_longer, None)
             .unwrap_err()
             .to_string();
         assert_eq!(
             message,
-            "the state does not decode: 1 bytes follow the state"
+            format!(
+                "the state does not decode: its state takes {} bytes and its parts {}, its \
+                 header says {} and {}",
+                header.state_bytes,
+                header.payload_bytes - header.state_bytes,
+                header.state_bytes,
+                header.payload_bytes - header.state_bytes + 1
+            )
         );
     }
 
@@ -1076,11 +1206,12 @@ mod tests {
         let book = story();
         let parts = book.state.snapshot_parts();
         let names: Vec<&str> = parts.iter().map(|(name, _)| *name).collect();
-        assert_eq!(names.len(), 17);
+        assert_eq!(names.len(), 18);
         assert_eq!(names[4], "ledger balances");
+        assert_eq!(parts[13], ("part index", 160));
         // The deferred parts last, as they are written.
         assert_eq!(
-            names[13..],
+            names[14..],
             [
                 "contributions",
                 "idempotency keys",
@@ -1093,6 +1224,6 @@ mod tests {
         // 40 agents and the lab's members, each a handle, a role and a name at the least.
         let agents = parts[0].1;
         assert!(agents > 40 * 3, "agents take {agents} bytes");
-        assert!(parts[14].1 > 100, "every event is keyed");
+        assert!(parts[15].1 > 100, "every event is keyed");
     }
 }

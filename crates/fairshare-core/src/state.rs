@@ -291,15 +291,19 @@ impl State {
     /// The parts an open from a snapshot defers (`deferred.rs`) that are decoded by now: none
     /// right after such an open, until a command reads or changes them.
     pub fn decoded_parts(&self) -> Vec<&'static str> {
-        let parts = [
-            ("contributions", self.contributions.is_decoded()),
-            ("idempotency keys", self.keys.is_decoded()),
-            ("ledger journal", self.ledger.journal().is_decoded()),
-            ("distributions", self.distributions.is_decoded()),
-        ];
+        let parts = crate::DEFERRED_PARTS.into_iter().zip(self.deferred_parts());
         parts
-            .into_iter()
-            .filter(|(_, decoded)| *decoded)
+            .filter(|(_, part)| part.is_decoded())
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    /// The deferred parts whose bytes an open left in the store, not read yet: all four right
+    /// after an open from a store that can read them later, until a command uses them.
+    pub fn parts_in_store(&self) -> Vec<&'static str> {
+        let parts = crate::DEFERRED_PARTS.into_iter().zip(self.deferred_parts());
+        parts
+            .filter(|(_, part)| part.is_in_store())
             .map(|(name, _)| name)
             .collect()
     }

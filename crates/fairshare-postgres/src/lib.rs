@@ -20,7 +20,8 @@ mod webhooks;
 pub use credentials::PostgresCredentials;
 
 use fairshare_store::{
-    AppendAll, EventRow, ReadSnapshot, Store, StoreError, StoreResult, check_append, sql_int,
+    AppendAll, EventRow, ReadSnapshot, Reopen, SnapshotRange, Store, StoreError, StoreResult,
+    check_append, sql_int,
 };
 use postgres::error::SqlState;
 use postgres::types::ToSql;
@@ -28,6 +29,7 @@ use postgres::{Client, NoTls, Statement};
 use std::collections::HashMap;
 use std::error::Error as _;
 use std::fmt;
+use std::sync::Arc;
 
 /// Versioned schema migrations, applied in order; the last version is the current schema.
 const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../migrations/0001_events.sql"))];
@@ -59,6 +61,9 @@ pub struct PostgresStore {
     client: Client,
     schema: String,
     location: String,
+    /// The URL as given to [`PostgresStore::open`], to open another handle on the book. It may
+    /// hold a password: never shown (see `location` for what is).
+    url: String,
     head_stmt: Option<Statement>,
     scan_stmt: Option<Statement>,
     /// INSERT statements keyed by their number of rows.
@@ -88,6 +93,7 @@ impl PostgresStore {
             client,
             schema: target.schema,
             location: target.location,
+            url: url.to_owned(),
             head_stmt: None,
             scan_stmt: None,
             insert_stmts: HashMap::new(),
@@ -429,12 +435,26 @@ impl Store for PostgresStore {
 
     /// A slice at a time (`snapshots.rs`), so that the open never holds the whole snapshot.
     fn read_snapshot(&mut self, at_most: u64, read: &mut ReadSnapshot<'_>) -> StoreResult<bool> {
-        let location = self.location.clone();
-        let fail = |e: postgres::Error| fail("read a snapshot of", &location, &e);
-        if !snapshots::exists(&mut self.client).map_err(fail)? {
-            return Ok(false);
-        }
+        let fail = read_failed(&self.location);
         snapshots::read_streamed(&mut self.client, sql_int(at_most), read, &fail)
+    }
+
+    /// Only the slices of the pieces that the range overlaps (`snapshots.rs`).
+    fn read_snapshot_range(&mut self, range: SnapshotRange) -> StoreResult<Option<Vec<u8>>> {
+        let Ok(seq) = i64::try_from(range.seq) else {
+            return Ok(None); // a BIGINT keeps no snapshot that far
+        };
+        let fail = read_failed(&self.location);
+        snapshots::read_range(&mut self.client, seq, range.offset, range.length, &fail)
+    }
+
+    /// A new connection to the same URL, hence the same schema.
+    fn reopener(&self) -> Option<Reopen> {
+        let url = self.url.clone();
+        Some(Arc::new(move || {
+            let store = PostgresStore::open(&url)?;
+            Ok(Box::new(store) as Box<dyn Store>)
+        }))
     }
 
     fn location(&self) -> String {
@@ -672,6 +692,11 @@ fn append_error(location: &str, rows: &[EventRow], e: &postgres::Error) -> Store
 /// else the driver's error and its causes (e.g. "connection refused").
 fn fail(what: &str, location: &str, e: &postgres::Error) -> StoreError {
     StoreError::Backend(format!("{what} {location}: {}", describe(e)))
+}
+
+/// How a failed snapshot read is told: "read a snapshot of `location`: …".
+fn read_failed(location: &str) -> impl Fn(postgres::Error) -> StoreError + '_ {
+    move |e| fail("read a snapshot of", location, &e)
 }
 
 fn describe(e: &postgres::Error) -> String {

@@ -60,19 +60,18 @@ pub(crate) fn put(
 }
 
 /// Hands the newest snapshot at or below `at_most` to `read` as a stream, in one read-only
-/// transaction that sees one version of the table. Returns whether there was one.
+/// transaction that sees one version of the table. Returns whether there was one (none before
+/// the first snapshot created the table).
 pub(crate) fn read_streamed(
     client: &mut Client,
     at_most: i64,
     read: &mut ReadSnapshot<'_>,
     fail: &dyn Fn(postgres::Error) -> StoreError,
 ) -> StoreResult<bool> {
-    let mut tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .map_err(fail)?;
+    let mut tx = begin_reading(client).map_err(fail)?;
+    if !exists(&mut tx).map_err(fail)? {
+        return Ok(false);
+    }
     let seq: Option<i64> = tx
         .query_one(
             "SELECT max(seq) FROM snapshot_pieces WHERE seq <= $1",
@@ -83,29 +82,85 @@ pub(crate) fn read_streamed(
     let Some(seq) = seq else {
         return Ok(false);
     };
-    let pieces: Vec<(i32, i64)> = tx
-        .query(
-            "SELECT piece, length(bytes)::BIGINT FROM snapshot_pieces WHERE seq = $1 \
-             ORDER BY piece",
-            &[&seq],
-        )
-        .map_err(fail)?
-        .iter()
-        .map(|row| (row.get(0), row.get(1)))
-        .collect();
+    let pieces = piece_lengths(&mut tx, seq).map_err(fail)?;
     let length: i64 = pieces.iter().map(|(_, length)| length).sum();
-    let mut slices = Slices {
-        tx: &mut tx,
-        seq,
-        pieces,
-        piece: 0,
-        next: 0,
-        slice: Vec::new(),
-        taken: 0,
-    };
+    let mut slices = Slices::new(&mut tx, seq, pieces, 0);
     read(seq as u64, length as u64, &mut slices)?;
     tx.commit().map_err(fail)?;
     Ok(true)
+}
+
+/// `length` bytes of the snapshot kept at exactly `seq`, from byte `offset` of it, in one
+/// read-only transaction: only the slices of the pieces the range overlaps are fetched, so a
+/// range late in a 1 GB snapshot costs only itself. None when the table does not exist yet,
+/// no snapshot is kept at `seq`, or it ends before the range does.
+pub(crate) fn read_range(
+    client: &mut Client,
+    seq: i64,
+    offset: u64,
+    length: u64,
+    fail: &dyn Fn(postgres::Error) -> StoreError,
+) -> StoreResult<Option<Vec<u8>>> {
+    let mut tx = begin_reading(client).map_err(fail)?;
+    if !exists(&mut tx).map_err(fail)? {
+        return Ok(None);
+    }
+    let pieces = piece_lengths(&mut tx, seq).map_err(fail)?;
+    let Some((parts, start)) = overlapping(&pieces, offset, length) else {
+        return Ok(None);
+    };
+    let range = Slices::new(&mut tx, seq, parts, start)
+        .read_all(length)
+        .map_err(fail)?;
+    tx.commit().map_err(fail)?;
+    Ok(Some(range))
+}
+
+/// A read-only transaction that sees one version of the table from its first query to its
+/// last, whatever a writer replaces or drops meanwhile.
+fn begin_reading(client: &mut Client) -> Result<Transaction<'_>, postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+}
+
+/// Each piece of the snapshot kept at `seq`, in order: its number and its length in bytes (as
+/// stored: the piece size a writer used does not matter). None at all: no snapshot there.
+fn piece_lengths(tx: &mut Transaction<'_>, seq: i64) -> Result<Vec<(i32, i64)>, postgres::Error> {
+    let rows = tx.query(
+        "SELECT piece, length(bytes)::BIGINT FROM snapshot_pieces WHERE seq = $1 ORDER BY piece",
+        &[&seq],
+    )?;
+    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+}
+
+/// The pieces (number, length in bytes) that hold `length` bytes from byte `offset` of their
+/// snapshot, each cut to end where the range ends, and where the range starts in the first:
+/// what [`Slices`] reads to fetch the range alone. None when there are no pieces or the range
+/// passes their end.
+fn overlapping(pieces: &[(i32, i64)], offset: u64, length: u64) -> Option<(Vec<(i32, i64)>, i64)> {
+    let total: i64 = pieces.iter().map(|(_, piece_bytes)| piece_bytes).sum();
+    let offset = i64::try_from(offset).ok()?;
+    let end = offset.checked_add(i64::try_from(length).ok()?)?;
+    if pieces.is_empty() || end > total {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut piece_start = 0;
+    for &(piece, piece_bytes) in pieces {
+        let piece_end = piece_start + piece_bytes;
+        if offset.max(piece_start) < end.min(piece_end) {
+            if parts.is_empty() {
+                start = offset - piece_start;
+            }
+            parts.push((piece, end.min(piece_end) - piece_start));
+        }
+        piece_start = piece_end;
+    }
+    Some((parts, start))
 }
 
 /// A snapshot's bytes, fetched a slice at a time, piece after piece.
@@ -122,7 +177,30 @@ struct Slices<'a, 'b> {
     taken: usize,
 }
 
-impl Slices<'_, '_> {
+impl<'a, 'b> Slices<'a, 'b> {
+    /// The bytes of `pieces` (number, length in bytes) of the snapshot at `seq`, from byte
+    /// `start` of the first.
+    fn new(tx: &'a mut Transaction<'b>, seq: i64, pieces: Vec<(i32, i64)>, start: i64) -> Self {
+        Slices {
+            tx,
+            seq,
+            pieces,
+            piece: 0,
+            next: start,
+            slice: Vec::new(),
+            taken: 0,
+        }
+    }
+
+    /// Every byte left, fetched slice after slice into one buffer of `length` bytes.
+    fn read_all(mut self, length: u64) -> Result<Vec<u8>, postgres::Error> {
+        let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+        while self.fetch()? {
+            bytes.extend_from_slice(&self.slice);
+        }
+        Ok(bytes)
+    }
+
     /// Fetches the next slice; false at the end of the last piece.
     fn fetch(&mut self) -> Result<bool, postgres::Error> {
         while let Some(&(piece, length)) = self.pieces.get(self.piece) {

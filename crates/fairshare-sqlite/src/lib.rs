@@ -28,8 +28,8 @@ pub use credentials::SqliteCredentials;
 pub use sidecar::snapshots_path;
 
 use fairshare_store::{
-    AppendAll, EventRow, LentRow, ReadSnapshot, Store, StoreError, StoreResult, WriteSnapshot,
-    check_append, sql_int,
+    AppendAll, EventRow, LentRow, ReadSnapshot, Reopen, SnapshotRange, Store, StoreError,
+    StoreResult, WriteSnapshot, check_append, sql_int,
 };
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params,
@@ -387,6 +387,22 @@ impl Store for SqliteStore {
 
     fn read_snapshot(&mut self, at_most: u64, read: &mut ReadSnapshot<'_>) -> StoreResult<bool> {
         self.snapshots.read(at_most, read)
+    }
+
+    /// Only the pieces of the sidecar that the range overlaps, each read in place.
+    fn read_snapshot_range(&mut self, range: SnapshotRange) -> StoreResult<Option<Vec<u8>>> {
+        self.snapshots
+            .read_range(range.seq, range.offset, range.length)
+    }
+
+    /// A read-only handle on the same file: it reads beside this one's writes (both the book
+    /// and its sidecar are in WAL mode) and can never write what this one would not.
+    fn reopener(&self) -> Option<Reopen> {
+        let path = self.path.clone();
+        Some(Arc::new(move || {
+            let store = SqliteStore::open_read_only(&path)?;
+            Ok(Box::new(store) as Box<dyn Store>)
+        }))
     }
 
     fn location(&self) -> String {

@@ -130,20 +130,9 @@ impl Sidecar {
     pub(crate) fn read(&mut self, at_most: u64, read: &mut ReadSnapshot<'_>) -> StoreResult<bool> {
         let path = self.path.clone();
         let err = |e| fail("read a snapshot of", &path, e);
-        let Some(conn) = self.existing()? else {
+        let Some(conn) = self.with_pieces()? else {
             return Ok(false);
         };
-        let table: Option<i64> = conn
-            .query_row(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshot_pieces'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(err)?;
-        if table.is_none() {
-            return Ok(false);
-        }
         let tx = conn.unchecked_transaction().map_err(err)?;
         let found: Option<i64> = tx
             .query_row(
@@ -155,23 +144,61 @@ impl Sidecar {
         let Some(row) = found else {
             return Ok(false);
         };
-        let mut rowids = Vec::new();
-        let mut length: u64 = 0;
-        {
-            let mut pieces = tx
-                .prepare("SELECT rowid, length(bytes) FROM snapshot_pieces WHERE seq = ?1 ORDER BY piece")
-                .map_err(err)?;
-            let mut rows = pieces.query([row]).map_err(err)?;
-            while let Some(piece) = rows.next().map_err(err)? {
-                rowids.push(piece.get::<_, i64>(0).map_err(err)?);
-                length += u64::try_from(piece.get::<_, i64>(1).map_err(err)?).unwrap_or(0);
-            }
-        }
+        let pieces = piece_rows(&tx, row).map_err(err)?;
+        let length = pieces.iter().map(|&(_, piece_bytes)| piece_bytes).sum();
+        let rowids = pieces.into_iter().map(|(rowid, _)| rowid).collect();
         let mut input = PiecesIn::open(&tx, rowids).map_err(err)?;
         read(to_seq(row, &path)?, length, &mut input)?;
         drop(input);
         tx.commit().map_err(err)?;
         Ok(true)
+    }
+
+    /// `length` bytes of the snapshot kept at exactly `seq`, from byte `offset` of it, in one
+    /// read transaction: only the pieces the range overlaps are opened, each read in place from
+    /// where the range starts in it, so a range late in a 1 GB snapshot costs only itself.
+    /// None when there is no sidecar, no snapshot at `seq`, or it ends before the range does.
+    pub(crate) fn read_range(
+        &mut self,
+        seq: u64,
+        offset: u64,
+        length: u64,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        let path = self.path.clone();
+        let err = |e| fail("read a snapshot of", &path, e);
+        let Ok(row) = i64::try_from(seq) else {
+            return Ok(None); // SQLite keeps no snapshot that far
+        };
+        let Some(conn) = self.with_pieces()? else {
+            return Ok(None);
+        };
+        let tx = conn.unchecked_transaction().map_err(err)?;
+        let pieces = piece_rows(&tx, row).map_err(err)?;
+        let Some(parts) = overlapping(&pieces, offset, length) else {
+            return Ok(None);
+        };
+        let mut range = vec![0u8; parts.iter().map(|part| part.bytes).sum()];
+        read_parts(&tx, &parts, &mut range).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(Some(range))
+    }
+
+    /// The open connection once the first snapshot created the pieces table; none before, or
+    /// without a sidecar (a read never creates either).
+    fn with_pieces(&mut self) -> StoreResult<Option<&mut Connection>> {
+        let path = self.path.clone();
+        let Some(conn) = self.existing()? else {
+            return Ok(None);
+        };
+        let table: Option<i64> = conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshot_pieces'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| fail("read a snapshot of", &path, e))?;
+        Ok(table.map(|_| conn))
     }
 
     /// The open connection, opening the file now if it exists (never creating it); none
@@ -217,6 +244,73 @@ fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {
 fn pieces(length: u64, piece_bytes: u64) -> impl Iterator<Item = u64> {
     let count = length.div_ceil(piece_bytes).max(1);
     (0..count).map(move |piece| (length - piece * piece_bytes).min(piece_bytes))
+}
+
+/// Each piece of the snapshot kept at `row`, in order: its rowid and its length in bytes
+/// (as stored: the piece size a writer used does not matter). None at all: no snapshot there.
+fn piece_rows(conn: &Connection, row: i64) -> rusqlite::Result<Vec<(i64, u64)>> {
+    let mut pieces = conn.prepare_cached(
+        "SELECT rowid, length(bytes) FROM snapshot_pieces WHERE seq = ?1 ORDER BY piece",
+    )?;
+    let rows = pieces.query_map([row], |piece| {
+        let piece_bytes: i64 = piece.get(1)?;
+        Ok((piece.get(0)?, u64::try_from(piece_bytes).unwrap_or(0)))
+    })?;
+    rows.collect()
+}
+
+/// What a range reads of one piece: its rowid, where in it the range starts, how many bytes.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    rowid: i64,
+    start: usize,
+    bytes: usize,
+}
+
+/// The parts of `pieces` (rowid, length in bytes) that hold `length` bytes from byte `offset`
+/// of their snapshot, in order; none when there are no pieces or the range passes their end.
+fn overlapping(pieces: &[(i64, u64)], offset: u64, length: u64) -> Option<Vec<Part>> {
+    let total: u64 = pieces.iter().map(|&(_, piece_bytes)| piece_bytes).sum();
+    let end = offset.checked_add(length)?;
+    if pieces.is_empty() || end > total {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut piece_start = 0u64;
+    for &(rowid, piece_bytes) in pieces {
+        let piece_end = piece_start + piece_bytes;
+        let from = offset.max(piece_start);
+        let to = end.min(piece_end);
+        if from < to {
+            parts.push(Part {
+                rowid,
+                start: usize::try_from(from - piece_start).ok()?,
+                bytes: usize::try_from(to - from).ok()?,
+            });
+        }
+        piece_start = piece_end;
+    }
+    Some(parts)
+}
+
+/// Reads `parts` in place into `out` (as long as they are together), one after the other,
+/// with one read-only blob handle moved from piece to piece (a reopen costs less than an open).
+fn read_parts(conn: &Connection, parts: &[Part], out: &mut [u8]) -> rusqlite::Result<()> {
+    let mut blob: Option<Blob<'_>> = None;
+    let mut filled = 0;
+    for part in parts {
+        let open = match blob.take() {
+            Some(mut open) => {
+                open.reopen(part.rowid)?;
+                open
+            }
+            None => conn.blob_open(MAIN_DB, c"snapshot_pieces", c"bytes", part.rowid, true)?,
+        };
+        open.read_at_exact(&mut out[filled..filled + part.bytes], part.start)?;
+        filled += part.bytes;
+        blob = Some(open);
+    }
+    Ok(())
 }
 
 /// A snapshot's pieces, written in place as one stream that may seek back (the checksum is

@@ -160,6 +160,42 @@ fn a_damaged_sidecar_fails_the_snapshots_alone() {
     assert_eq!(store.head().unwrap(), 11);
 }
 
+/// The handle `reopener` gives reads a part of a snapshot while another handle holds the
+/// book's write lock and writes the next snapshot: both files are in WAL mode, it never waits.
+#[test]
+fn a_reopened_handle_reads_while_another_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut store) = book(&dir);
+    store.put_snapshot(10, b"state at 10").unwrap();
+    let reopen = store.reopener().expect("a SQLite book opens again");
+    let lock = write_locked(&path);
+    let mut reader = reopen().expect("open again while the book is locked");
+    store
+        .write_snapshot(11, 11, &mut |out| {
+            out.write_all(b"state at 11")
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
+            let started = Instant::now();
+            let part = reader.read_snapshot_range(range(10, 6, 2))?;
+            assert!(started.elapsed() < QUICK, "waited {:?}", started.elapsed());
+            assert_eq!(part.as_deref(), Some(&b"at"[..]));
+            assert_eq!(reader.head()?, 10);
+            Ok(())
+        })
+        .expect("write the next snapshot");
+    drop(lock);
+    assert_eq!(
+        reader
+            .read_snapshot_range(range(11, 9, 2))
+            .unwrap()
+            .as_deref(),
+        Some(&b"11"[..])
+    );
+    match reader.put_snapshot(12, b"state") {
+        Err(StoreError::Backend(m)) => assert!(m.contains("read-only"), "{m}"),
+        other => panic!("the reopened handle only reads, got {other:?}"),
+    }
+}
+
 fn store_of(path: &Path, read_only: bool) -> SqliteStore {
     let opened = if read_only {
         SqliteStore::open_read_only(path)
@@ -167,4 +203,12 @@ fn store_of(path: &Path, read_only: bool) -> SqliteStore {
         SqliteStore::open(path)
     };
     opened.expect("open the book")
+}
+
+fn range(seq: u64, offset: u64, length: u64) -> fairshare_store::SnapshotRange {
+    fairshare_store::SnapshotRange {
+        seq,
+        offset,
+        length,
+    }
 }

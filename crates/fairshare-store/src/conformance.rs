@@ -603,13 +603,16 @@ fn snapshot_bytes(len: usize, seed: u8) -> Vec<u8> {
 
 /// Snapshots come back byte for byte: the newest at or below a number, none below the
 /// oldest; a second snapshot at one number replaces the first; only the newest
-/// [`SNAPSHOTS_KEPT`] stay.
+/// [`SNAPSHOTS_KEPT`] stay. Ranges of the one kept at exactly a number come back exact, `None`
+/// past its end, at a number without one or at one pruned; a handle from `reopener`, when the
+/// store gives one, is on the same book and reads the same bytes.
 pub fn snapshots_keep_the_newest(make: &mut Factory<'_>) {
     let mut s = make();
     assert_eq!(
         ok(s.latest_snapshot(u64::MAX), "latest snapshot of a new book"),
         None
     );
+    assert_eq!(range(&mut *s, 0, 0, 0), None, "a range of a new book");
     ok(s.append(&sample_rows(1, 10)), "append 1..=10");
     let big = snapshot_bytes(3 << 20, 7);
     ok(s.put_snapshot(4, &big), "put a 3 MiB snapshot at 4");
@@ -621,6 +624,14 @@ pub fn snapshots_keep_the_newest(make: &mut Factory<'_>) {
         "the second snapshot at 4 replaces the first"
     );
     ok(s.put_snapshot(4, &big), "put a third time at 4");
+    assert_ranges(&mut *s, 4, &big);
+    for seq in [0, 3, 5, u64::MAX] {
+        assert_eq!(
+            range(&mut *s, seq, 0, 1),
+            None,
+            "no snapshot is kept at {seq}"
+        );
+    }
     assert_eq!(
         ok(s.latest_snapshot(10), "latest at most 10"),
         Some((4, big.clone()))
@@ -654,6 +665,11 @@ pub fn snapshots_keep_the_newest(make: &mut Factory<'_>) {
         None,
         "only the newest {SNAPSHOTS_KEPT} snapshots are kept"
     );
+    assert_eq!(
+        range(&mut *s, 4, 0, 1),
+        None,
+        "the snapshot at 4 was pruned"
+    );
     // Written in place as a stream, then a field filled in by going back: kept as written.
     let expected = snapshot_bytes(70_000, 9);
     ok(
@@ -672,6 +688,7 @@ pub fn snapshots_keep_the_newest(make: &mut Factory<'_>) {
         ok(s.latest_snapshot(u64::MAX), "latest"),
         Some((newest + 1, expected.clone()))
     );
+    assert_ranges(&mut *s, newest + 1, &expected);
     let refused = s.write_snapshot(newest + 2, 10, &mut |_| {
         Err(StoreError::Backend("no".into()))
     });
@@ -681,10 +698,89 @@ pub fn snapshots_keep_the_newest(make: &mut Factory<'_>) {
     );
     assert_eq!(
         ok(s.latest_snapshot(u64::MAX), "latest"),
-        Some((newest + 1, expected)),
+        Some((newest + 1, expected.clone())),
         "a failed write keeps nothing"
     );
     assert_eq!(ok(s.head(), "head"), 10, "snapshots add no events");
+    reopened_reads_the_same(&mut *s, newest + 1, &expected);
+}
+
+/// `read_snapshot_range(seq, offset, length)`, which must not fail.
+fn range(store: &mut dyn Store, seq: u64, offset: u64, length: u64) -> Option<Vec<u8>> {
+    let what = format!("read {length} bytes at {offset} of the snapshot at {seq}");
+    let range = crate::SnapshotRange {
+        seq,
+        offset,
+        length,
+    };
+    ok(store.read_snapshot_range(range), &what)
+}
+
+/// Ranges of `bytes`, the snapshot kept at `seq`: those inside (at its start, across pieces in
+/// its middle, at its very end, empty) come back exact, those that pass its end (or overflow)
+/// are `None`.
+fn assert_ranges(store: &mut dyn Store, seq: u64, bytes: &[u8]) {
+    let total = bytes.len() as u64;
+    // In a 3 MiB snapshot: over the ends of two 1,000,003-byte pieces (PostgreSQL's small
+    // ones) and of a 1 MiB slice; in a smaller one, its second half.
+    let across = (999_990.min(total / 2), (total / 2).min((1 << 20) + 20));
+    let inside = [
+        (0, 1),
+        (0, 4_099),
+        (total / 2 - 20, 40),
+        across,
+        (total - 4_099, 4_099),
+        (total - 1, 1),
+        (total / 2, 0),
+        (total, 0),
+    ];
+    for (offset, length) in inside {
+        let at = usize::try_from(offset).unwrap_or(usize::MAX);
+        let end = at + usize::try_from(length).unwrap_or(usize::MAX);
+        assert!(
+            range(store, seq, offset, length).as_deref() == Some(&bytes[at..end]),
+            "{length} bytes at {offset} of the {total}-byte snapshot at {seq} come back exact"
+        );
+    }
+    let past = [
+        (total - 1, 2),
+        (0, total + 1),
+        (total + 1, 0),
+        (total + 1, 1),
+        (u64::MAX, 1),
+        (1, u64::MAX),
+    ];
+    for (offset, length) in past {
+        assert_eq!(
+            range(store, seq, offset, length),
+            None,
+            "{length} bytes at {offset} pass the end of the {total}-byte snapshot at {seq}"
+        );
+    }
+}
+
+/// When `store` gives a [`Store::reopener`]: its handle sees the same head, follows the
+/// original's appends and reads the same bytes of `bytes`, the snapshot kept at `seq`.
+fn reopened_reads_the_same(store: &mut dyn Store, seq: u64, bytes: &[u8]) {
+    let Some(reopen) = store.reopener() else {
+        return; // the store cannot be opened twice
+    };
+    let mut other = ok(reopen(), "open another handle with reopener()");
+    let head = ok(store.head(), "head");
+    assert_eq!(ok(other.head(), "head of the other handle"), head);
+    ok(store.append(&sample_rows(head + 1, 1)), "append one more");
+    assert_eq!(
+        ok(other.head(), "head of the other handle"),
+        head + 1,
+        "the other handle is on the same book"
+    );
+    let middle = bytes.len() / 2;
+    assert_eq!(
+        range(&mut *other, seq, middle as u64, 1_000).as_deref(),
+        Some(&bytes[middle..middle + 1_000]),
+        "the other handle reads the same bytes"
+    );
+    assert_eq!(range(&mut *other, seq, 0, bytes.len() as u64 + 1), None);
 }
 
 /// Two handles (two servers) write the same snapshot at once and both succeed; each sees the

@@ -14,6 +14,8 @@ pub mod conformance;
 pub mod credentials;
 pub mod webhooks;
 
+use std::io::Read;
+
 use thiserror::Error;
 
 /// One stored event, exactly as it is hashed and persisted.
@@ -202,6 +204,42 @@ pub trait Store: Send {
         Ok(true)
     }
 
+    /// `length` bytes of the snapshot kept at exactly `seq`, from byte `offset` of it: a part
+    /// of a snapshot that an open left unread until it is used. `None` when no snapshot is
+    /// kept at `seq` any more (a newer one replaced it) or it is shorter than the range.
+    ///
+    /// The default reads the snapshot as a stream up to the range: backends read only the
+    /// range.
+    fn read_snapshot_range(&mut self, range: SnapshotRange) -> StoreResult<Option<Vec<u8>>> {
+        let SnapshotRange {
+            seq,
+            offset,
+            length,
+        } = range;
+        let mut found = None;
+        self.read_snapshot(seq, &mut |kept, total, bytes| {
+            let end = offset.checked_add(length);
+            if kept != seq || end.is_none_or(|end| end > total) {
+                return Ok(());
+            }
+            let failed = |e: std::io::Error| StoreError::Backend(format!("read a snapshot: {e}"));
+            std::io::copy(&mut bytes.take(offset), &mut std::io::sink()).map_err(failed)?;
+            let mut range = vec![0u8; usize::try_from(length).unwrap_or(usize::MAX)];
+            bytes.read_exact(&mut range).map_err(failed)?;
+            found = Some(range);
+            Ok(())
+        })?;
+        Ok(found)
+    }
+
+    /// How to open another handle on this book, for a reader that needs the store after the
+    /// handle that opened the book has moved on: an open leaves parts of a snapshot in the
+    /// store and reads them with it when first used. `None` (the default): the store cannot be
+    /// opened twice, and an open reads every snapshot whole.
+    fn reopener(&self) -> Option<Reopen> {
+        None
+    }
+
     /// Human-readable description of where the book lives (path or URL without password).
     fn location(&self) -> String;
 }
@@ -218,6 +256,18 @@ pub type WriteSnapshot<'a> = dyn FnMut(&mut dyn SnapshotOut) -> StoreResult<()> 
 /// What [`Store::read_snapshot`] gives a snapshot to: its sequence number, its length in bytes
 /// and a reader of its bytes.
 pub type ReadSnapshot<'a> = dyn FnMut(u64, u64, &mut dyn std::io::Read) -> StoreResult<()> + 'a;
+
+/// Where a part of a snapshot lies ([`Store::read_snapshot_range`]): the event the snapshot
+/// stands at, and `length` bytes from its byte `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotRange {
+    pub seq: u64,
+    pub offset: u64,
+    pub length: u64,
+}
+
+/// Opens another handle on the same book ([`Store::reopener`]); it may only read.
+pub type Reopen = std::sync::Arc<dyn Fn() -> StoreResult<Box<dyn Store>> + Send + Sync>;
 
 /// How many snapshots a store keeps: the newest, and a few older ones to fall back on when the
 /// newest is damaged.
