@@ -118,8 +118,16 @@ impl Invocation {
     /// Opens the existing book and replays it. With `--as`, the agent must exist even to read,
     /// so a mistyped handle is caught at once.
     pub fn open_local(&self) -> Result<Local> {
-        let local = Local::open(self.open_store(Access::Existing)?, self.clock)?;
+        let local = self.open_local_as_anyone()?;
         local.book().state().role_of(self.actor())?;
+        Ok(local)
+    }
+
+    /// The book, whoever the actor is. The process ends with the command: its state is left
+    /// to the operating system ([`fairshare_book::Book::exit_without_freeing`]).
+    fn open_local_as_anyone(&self) -> Result<Local> {
+        let mut local = Local::open(self.open_store(Access::Existing)?, self.clock)?;
+        local.book_mut().exit_without_freeing();
         Ok(local)
     }
 
@@ -135,7 +143,7 @@ impl Invocation {
         // A stranger asking to join as themself (`--as HANDLE join request HANDLE`) is the one
         // actor who is no agent yet: the core decides what they may do.
         let mut local = if op.stranger() == Some(self.actor()) {
-            Local::open(self.open_store(Access::Existing)?, self.clock)?
+            self.open_local_as_anyone()?
         } else {
             self.open_local()?
         };
