@@ -238,7 +238,7 @@ impl State {
             self.count(&contribution)?;
         }
         self.apply_token_mint(ctx, &contribution, counted, minted)?;
-        self.project_mut(log.project)?.contributions.push(id);
+        self.project_mut(log.project)?.contributions += 1;
         self.contributions.push(contribution);
         Ok(())
     }

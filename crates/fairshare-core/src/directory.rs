@@ -138,7 +138,7 @@ impl State {
             approvals_required: approvals,
             policy: Policy::default(),
             plans: vec![Plan::default_plan()],
-            contributions: Vec::new(),
+            contributions: 0,
             counted: Default::default(),
             counted_sum: 0,
             claims: Vec::new(),

@@ -93,7 +93,7 @@ impl State {
     /// counting keeps (summing every agent per event made an import quadratic).
     pub(crate) fn counted_total(&self, project: &Project) -> i128 {
         debug_assert!(
-            project.contributions.len() > 4096 || project.counted_sum == summed(project),
+            project.contributions > 4096 || project.counted_sum == summed(project),
             "the running sum of {} drifted from its values",
             project.slug
         );

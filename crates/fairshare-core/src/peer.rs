@@ -1524,7 +1524,7 @@ impl State {
         let contribution =
             self.bounty_contribution(ctx, self.project(project)?, bounty, agent, value)?;
         self.count(&contribution)?;
-        self.project_mut(project)?.contributions.push(id);
+        self.project_mut(project)?.contributions += 1;
         self.contributions.push(contribution);
         let award = Award {
             agent: agent.to_string(),

@@ -1110,9 +1110,7 @@ impl State {
             return Err(unfit(ctx, "use_resource"));
         }
         self.count(&contribution)?;
-        self.project_mut(&contribution.project)?
-            .contributions
-            .push(contribution.id);
+        self.project_mut(&contribution.project)?.contributions += 1;
         self.contributions.push(contribution);
         Ok(())
     }

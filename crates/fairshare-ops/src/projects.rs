@@ -33,7 +33,7 @@ impl ProjectRow {
             exponent: project.exponent,
             approvals: project.approvals_required,
             plan_version: project.plan_version(),
-            contributions: project.contributions.len(),
+            contributions: project.contributions as usize,
         }
     }
 }
@@ -236,7 +236,7 @@ impl Read for ShowProject {
             exponent: project.exponent,
             approvals: project.approvals_required,
             plan_version: project.plan_version(),
-            contributions: project.contributions.len(),
+            contributions: project.contributions as usize,
             distributions: state
                 .distributions()
                 .iter()

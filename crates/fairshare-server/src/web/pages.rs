@@ -251,7 +251,7 @@ pub fn overview(
             slug: p.slug.to_string(),
             name: p.name.clone().unwrap_or_else(|| p.slug.to_string()),
             currency: p.currency.clone(),
-            contributions: p.contributions.len(),
+            contributions: p.contributions as usize,
             counted: total_value(&values).display(p.exponent),
             distributed: format_amount(distributed, p.exponent),
         });
