@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use crate::FastMap;
 use crate::command::{Line, Outcome};
 use crate::date::Date;
+use crate::deferred::AnyPart;
 use crate::error::{DomainError, DomainResult};
 use crate::ledger::Ledger;
 use crate::model::{Agent, Contribution, Kind, OPERATOR, Plan, Policy, Role};
@@ -294,19 +295,19 @@ impl State {
     /// The parts an open from a snapshot defers (`deferred.rs`) that are decoded by now: none
     /// right after such an open, until a command reads or changes them.
     pub fn decoded_parts(&self) -> Vec<&'static str> {
-        let parts = crate::DEFERRED_PARTS.into_iter().zip(self.deferred_parts());
-        parts
-            .filter(|(_, part)| part.is_decoded())
-            .map(|(name, _)| name)
-            .collect()
+        self.deferred_parts_that(|part| part.is_decoded())
     }
 
     /// The deferred parts whose bytes an open left in the store, not read yet: all four right
     /// after an open from a store that can read them later, until a command uses them.
     pub fn parts_in_store(&self) -> Vec<&'static str> {
+        self.deferred_parts_that(|part| part.is_in_store())
+    }
+
+    fn deferred_parts_that(&self, is: fn(&dyn AnyPart) -> bool) -> Vec<&'static str> {
         let parts = crate::DEFERRED_PARTS.into_iter().zip(self.deferred_parts());
         parts
-            .filter(|(_, part)| part.is_in_store())
+            .filter(|(_, part)| is(*part))
             .map(|(name, _)| name)
             .collect()
     }
