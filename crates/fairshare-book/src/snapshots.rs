@@ -118,21 +118,7 @@ pub(crate) fn newest_usable(
     Ok(None)
 }
 
-/// The newest snapshot `store` keeps at or below `at_most`. A store that cannot read its
-/// snapshots (e.g. a damaged SQLite sidecar file) has none, and says why in `ignored`: they are
-/// a cache, and the log is still there.
-pub(crate) fn latest_readable(
-    store: &mut dyn Store,
-    at_most: u64,
-    ignored: &mut Vec<IgnoredSnapshot>,
-) -> Option<(u64, Vec<u8>)> {
-    store.latest_snapshot(at_most).unwrap_or_else(|error| {
-        ignored.push(cannot_read(at_most, error));
-        None
-    })
-}
-
-fn cannot_read(at_most: u64, error: impl std::fmt::Display) -> IgnoredSnapshot {
+pub(crate) fn cannot_read(at_most: u64, error: impl std::fmt::Display) -> IgnoredSnapshot {
     IgnoredSnapshot {
         seq: at_most,
         reason: format!("the store cannot read its snapshots: {error}"),

@@ -1,13 +1,15 @@
 //! `verify`: recompute the hash chain and every outcome from the start, then the invariants.
 
+use std::io::Read;
+
 use fairshare_core::{
-    Ctx, EventBody, GENESIS_HASH, SnapshotError, SnapshotHeader, State, chain_hash, payload_hash,
-    snapshot_header,
+    Ctx, EventBody, GENESIS_HASH, SNAPSHOT_HEADER_BYTES, SnapshotError, SnapshotHeader, State,
+    chain_hash, check_snapshot, payload_hash, snapshot_header,
 };
-use fairshare_store::{LentRow, Store};
+use fairshare_store::{LentRow, Reopen, Store};
 
 use crate::pipeline::{Batches, pipelined};
-use crate::snapshots::{IgnoredSnapshot, latest_readable};
+use crate::snapshots::{IgnoredSnapshot, cannot_read};
 use crate::{BookError, BookResult, lent_ctx, scan_lent_rows};
 
 /// The result of verifying a book: how far it got and the first problem, if any.
@@ -123,20 +125,32 @@ fn replay_checking(
 
 /// Every snapshot the store keeps at or below `head`, oldest first, with its header; those
 /// that opening the book would pass over for their header, or that the store cannot read, go
-/// to `ignored`.
+/// to `ignored`. Each is read once as a stream and checked (header, checksum, each deferred
+/// part's checksum), and read again when the replay reaches it: none is held whole, unless
+/// the store cannot be opened a second time.
 fn found_snapshots(
     store: &mut dyn Store,
     head: u64,
     ignored: &mut Vec<IgnoredSnapshot>,
-) -> BookResult<Vec<(SnapshotHeader, Vec<u8>)>> {
+) -> BookResult<Vec<(SnapshotHeader, Kept)>> {
+    let reopen = store.reopener();
     let mut found = Vec::new();
     let mut at_most = head;
     while at_most > 0 {
-        let Some((seq, bytes)) = latest_readable(store, at_most, ignored) else {
+        let mut read_one = None;
+        let read = store.read_snapshot(at_most, &mut |seq, length, bytes| {
+            read_one = Some((seq, Kept::check(bytes, length, reopen.as_ref())));
+            Ok(())
+        });
+        if let Err(error) = read {
+            ignored.push(cannot_read(at_most, error));
+            break;
+        }
+        let Some((seq, (checked, kept))) = read_one else {
             break;
         };
-        match snapshot_header(&bytes) {
-            Ok(header) if header.seq == seq => found.push((header, bytes)),
+        match checked {
+            Ok(header) if header.seq == seq => found.push((header, kept)),
             Ok(header) => ignored.push(IgnoredSnapshot {
                 seq,
                 reason: format!("it stands at event {}, not where it is kept", header.seq),
@@ -152,11 +166,63 @@ fn found_snapshots(
     Ok(found)
 }
 
+/// Where `verify` reads a kept snapshot again when the replay reaches it.
+enum Kept {
+    /// The store, through a handle of its own (the first is the replay's).
+    Store(Reopen),
+    /// Its bytes, kept since it was found: a store that cannot be opened twice.
+    Bytes(Vec<u8>),
+}
+
+impl Kept {
+    /// Checks a snapshot as the store streams it, keeping its bytes only without `reopen`.
+    fn check(
+        bytes: &mut dyn Read,
+        length: u64,
+        reopen: Option<&Reopen>,
+    ) -> (Result<SnapshotHeader, SnapshotError>, Kept) {
+        if let Some(reopen) = reopen {
+            return (check_snapshot(bytes, length), Kept::Store(reopen.clone()));
+        }
+        let mut kept = Vec::new();
+        if let Err(error) = bytes.read_to_end(&mut kept) {
+            let unread = SnapshotError::Payload(format!("the store cannot read it: {error}"));
+            return (Err(unread), Kept::Bytes(kept));
+        }
+        (snapshot_header(&kept), Kept::Bytes(kept))
+    }
+
+    /// Runs `read` on the payload of the snapshot kept at `seq` (its bytes after the header),
+    /// or says why it cannot be read again.
+    fn payload<T>(&self, seq: u64, read: impl FnOnce(&mut dyn Read) -> T) -> Result<T, String> {
+        let store = match self {
+            Kept::Bytes(bytes) => return Ok(read(&mut &bytes[SNAPSHOT_HEADER_BYTES..])),
+            Kept::Store(reopen) => reopen(),
+        };
+        let mut store =
+            store.map_err(|error| format!("the store cannot be read again: {error}"))?;
+        let mut read = Some(read);
+        let mut done = None;
+        let found = store.read_snapshot(seq, &mut |kept, _, bytes| {
+            let header = std::io::copy(
+                &mut bytes.take(SNAPSHOT_HEADER_BYTES as u64),
+                &mut std::io::sink(),
+            );
+            if let (true, Ok(_), Some(read)) = (kept == seq, header, read.take()) {
+                done = Some(read(bytes));
+            }
+            Ok(())
+        });
+        found.map_err(|error| format!("the store cannot read it again: {error}"))?;
+        done.ok_or_else(|| "the store no longer keeps it".to_string())
+    }
+}
+
 /// The snapshots of a book being verified, in log order, each compared with the replay when
 /// it reaches the snapshot's event.
 struct Snapshots {
-    /// Those found sound on their face (header, checksum), oldest first, with their bytes.
-    pending: Vec<(SnapshotHeader, Vec<u8>)>,
+    /// Those found sound on their face (header, checksums), oldest first.
+    pending: Vec<(SnapshotHeader, Kept)>,
     /// The first snapshot whose state differs from the replay's, and how.
     disagrees: Option<(u64, String)>,
 }
@@ -179,7 +245,7 @@ impl Snapshots {
         {
             return;
         }
-        let (header, bytes) = self.pending.remove(0);
+        let (header, kept) = self.pending.remove(0);
         let ignored = |reason: String| IgnoredSnapshot { seq, reason };
         if header.head_hash != hash {
             report.snapshots_ignored.push(ignored(format!(
@@ -189,15 +255,31 @@ impl Snapshots {
             )));
             return;
         }
-        if state.snapshot_payload_equals(&bytes) {
-            report.snapshots_checked.push(seq);
-            return;
+        let compare = |payload: &mut dyn Read| {
+            let mut payload = std::io::BufReader::with_capacity(COMPARE_BUFFER_BYTES, payload);
+            state.snapshot_payload_matches(&mut payload, &header)
+        };
+        match kept.payload(seq, compare) {
+            Ok(true) => {
+                report.snapshots_checked.push(seq);
+                return;
+            }
+            Ok(false) => {}
+            Err(reason) => {
+                report.snapshots_ignored.push(ignored(reason));
+                return;
+            }
         }
         // Anyone can write a snapshot with a sound checksum: a decoder that panics on one (a
         // bug) makes it a snapshot passed over, never a failed verify.
-        let decode = || State::decode_snapshot_payload(&bytes, &header);
-        let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
-            .unwrap_or_else(|_| Err(SnapshotError::Payload("its decoder panicked".into())));
+        let decode = |payload: &mut dyn Read| {
+            let decode = || State::decode_snapshot_streamed(payload, &header, None);
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+                .unwrap_or_else(|_| Err(SnapshotError::Payload("its decoder panicked".into())))
+        };
+        let decoded = kept
+            .payload(seq, decode)
+            .unwrap_or_else(|reason| Err(SnapshotError::Payload(reason)));
         match decoded {
             Err(error) => report.snapshots_ignored.push(ignored(error.to_string())),
             Ok(snapshot) => match snapshot.first_difference(state) {
@@ -434,3 +516,6 @@ fn audit(state: &State) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// How much of a snapshot `verify` reads at a time to compare it with the replay.
+const COMPARE_BUFFER_BYTES: usize = 1 << 20;

@@ -204,9 +204,7 @@ fn an_open_leaves_the_deferred_parts_in_the_store_until_used() {
     let rows = scenario_rows(SCENARIOS.iter().position(|s| *s == "treasury").unwrap());
     let seq = rows.len() as u64;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("book.db");
-    let mut store = SqliteStore::open(&path).unwrap();
-    store.append(rows).unwrap();
+    let (path, mut store) = sqlite_book(&dir, rows);
     let snapshot = snapshot_at(rows, seq);
     store.put_snapshot(seq, &snapshot).unwrap();
     let mut full = Book::open_without_snapshots(Box::new(memory_with(rows))).unwrap();
@@ -248,6 +246,14 @@ fn an_open_leaves_the_deferred_parts_in_the_store_until_used() {
     assert_eq!(book.state().decoded_parts(), DEFERRED_PARTS);
     assert!(book.state() == full.state());
     assert_eq!(book.last_hash(), full.last_hash());
+}
+
+/// A SQLite book of `rows` in `dir`: its path, and the store open on it.
+fn sqlite_book(dir: &tempfile::TempDir, rows: &[EventRow]) -> (std::path::PathBuf, SqliteStore) {
+    let path = dir.path().join("book.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    store.append(rows).unwrap();
+    (path, store)
 }
 
 /// Every scenario at its first, middle and last event, on a real SQLite file.
@@ -432,9 +438,7 @@ fn a_damaged_newest_snapshot_falls_back_to_an_older_one() {
 fn a_damaged_snapshot_on_sqlite_is_passed_over() {
     let (rows, seq) = printer();
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("book.db");
-    let mut store = SqliteStore::open(&path).unwrap();
-    store.append(rows).unwrap();
+    let (path, mut store) = sqlite_book(&dir, rows);
     let mut bytes = snapshot_at(rows, seq);
     bytes.truncate(bytes.len() - 1);
     store.put_snapshot(seq, &bytes).unwrap();
@@ -457,9 +461,7 @@ fn a_damaged_snapshot_on_sqlite_is_passed_over() {
 fn a_damaged_snapshot_file_on_sqlite_is_passed_over() {
     let (rows, seq) = printer();
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("book.db");
-    let mut store = SqliteStore::open(&path).unwrap();
-    store.append(rows).unwrap();
+    let (path, mut store) = sqlite_book(&dir, rows);
     store.put_snapshot(seq, &snapshot_at(rows, seq)).unwrap();
     drop(store);
     std::fs::write(snapshots_path(&path), vec![0x5a; 8192]).unwrap();
@@ -515,6 +517,27 @@ fn verify_names_a_snapshot_that_disagrees() {
              opening prefers)"
         )
     );
+    assert_eq!(report.events, rows.len() as u64, "every event is sound");
+}
+
+/// The same on SQLite, where `verify` checks each snapshot as a stream and reads it again
+/// from the store (a handle of its own) when the replay reaches it, holding none whole.
+#[test]
+fn verify_names_a_snapshot_that_disagrees_on_sqlite() {
+    let (rows, seq) = printer();
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut store) = sqlite_book(&dir, rows);
+    store
+        .put_snapshot(seq, &forged_snapshot(rows, seq))
+        .unwrap();
+    store
+        .put_snapshot(seq + 1, &snapshot_at(rows, seq + 1))
+        .unwrap();
+    let report = verify(&mut SqliteStore::open_read_only(&path).unwrap()).unwrap();
+    let (at, message) = report.problem.clone().expect("a problem");
+    assert_eq!(at, seq);
+    assert!(message.contains("its agents differ"), "{message}");
+    assert_eq!(report.snapshots_checked, [seq + 1]);
     assert_eq!(report.events, rows.len() as u64, "every event is sound");
 }
 

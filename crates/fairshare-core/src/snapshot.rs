@@ -32,7 +32,7 @@
 //! (`Decimal`) go through the adapters below.
 
 use std::cell::RefCell;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
@@ -237,41 +237,49 @@ impl State {
     }
 
     /// Whether the payload of `bytes`, a snapshot whose header [`snapshot_header`] has
-    /// checked, is exactly what this state encodes to: then the snapshot holds this state (one
-    /// state, one encoding: maps are written in key order). Encodes without allocating,
-    /// comparing as it goes and stopping at the first byte that differs.
+    /// checked, is exactly what this state encodes to ([`State::snapshot_payload_matches`]).
     pub fn snapshot_payload_equals(&self, bytes: &[u8]) -> bool {
         let Ok(header) = snapshot_header_unsummed(bytes) else {
             return false;
         };
         let payload = &bytes[SNAPSHOT_HEADER_BYTES..];
-        let (checked, mut parts) = payload.split_at(header.state_bytes as usize);
-        let (state, index) = checked.split_at(checked.len() - PART_INDEX_BYTES);
-        let compared = postcard::serialize_with_flavor(self, Compared { rest: state });
-        if !matches!(compared, Ok(rest) if rest.is_empty()) {
+        self.snapshot_payload_matches(&mut std::io::BufReader::new(payload), &header)
+    }
+
+    /// Whether `payload`, the bytes after the header of a snapshot that [`check_snapshot`]
+    /// found sound (`header`), is exactly what this state encodes to: then the snapshot holds
+    /// this state (one state, one encoding: maps are written in key order). Encodes while it
+    /// reads, a buffer at a time, and stops at the first byte that differs: neither side is
+    /// ever held whole.
+    pub fn snapshot_payload_matches(
+        &self,
+        payload: &mut dyn BufRead,
+        header: &SnapshotHeader,
+    ) -> bool {
+        let state_bytes = header.state_bytes - PART_INDEX_BYTES as u64;
+        let mut matched = Matched::new(payload);
+        let state_matches = postcard::serialize_with_flavor(self, &mut matched).is_ok();
+        if !state_matches || matched.read != state_bytes {
             return false;
         }
         // The index's checksums were checked against the parts' bytes with the header: equal
         // bytes then mean equal checksums.
-        let index = parse_part_index(index);
-        for (part, (length, _)) in self.deferred_parts().into_iter().zip(index) {
-            let Some((expected, rest)) = parts.split_at_checked(length as usize) else {
-                return false;
-            };
-            let mut left = expected;
-            let compared = part.encode_into(&mut |run| match left.split_at_checked(run.len()) {
-                Some((head, tail)) if head == run => {
-                    left = tail;
-                    Ok(())
-                }
-                _ => Err(postcard::Error::SerializeBufferFull),
-            });
-            if compared.is_err() || !left.is_empty() {
+        let mut index = [0u8; PART_INDEX_BYTES];
+        if payload.read_exact(&mut index).is_err() {
+            return false;
+        }
+        for (part, (length, _)) in self
+            .deferred_parts()
+            .into_iter()
+            .zip(parse_part_index(&index))
+        {
+            let mut matched = Matched::new(payload);
+            let compared = part.encode_into(&mut |run| matched.compare(run));
+            if compared.is_err() || matched.read != length {
                 return false;
             }
-            parts = rest;
         }
-        parts.is_empty()
+        matches!(payload.fill_buf(), Ok(rest) if rest.is_empty())
     }
 
     /// Reads a snapshot written by [`State::encode_snapshot`]: its header, then (checksum
@@ -655,58 +663,140 @@ fn index_lengths(index: &[u8]) -> u64 {
         .sum()
 }
 
-/// A postcard output that compares what it is given with the bytes expected, and fails (which
-/// stops the encoding) at the first that differ. Its output is what was not compared.
-struct Compared<'a> {
-    rest: &'a [u8],
+/// A postcard output that compares what it is given with the bytes `expected` gives, and
+/// fails (which stops the encoding) at the first that differ. Counts what it compared.
+struct Matched<'a> {
+    expected: &'a mut dyn BufRead,
+    read: u64,
 }
 
-impl<'a> postcard::ser_flavors::Flavor for Compared<'a> {
-    type Output = &'a [u8];
+impl<'a> Matched<'a> {
+    fn new(expected: &'a mut dyn BufRead) -> Matched<'a> {
+        Matched { expected, read: 0 }
+    }
+
+    fn compare(&mut self, data: &[u8]) -> postcard::Result<()> {
+        let mut data = data;
+        while !data.is_empty() {
+            let buffered = self.expected.fill_buf().unwrap_or_default();
+            let compared = buffered.len().min(data.len());
+            if compared == 0 || buffered[..compared] != data[..compared] {
+                return Err(postcard::Error::SerializeBufferFull);
+            }
+            self.expected.consume(compared);
+            self.read += compared as u64;
+            data = &data[compared..];
+        }
+        Ok(())
+    }
+}
+
+impl postcard::ser_flavors::Flavor for &mut Matched<'_> {
+    type Output = ();
 
     fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
-        self.try_extend(&[byte])
+        self.compare(&[byte])
     }
 
     fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
-        match self.rest.split_at_checked(data.len()) {
-            Some((expected, rest)) if expected == data => {
-                self.rest = rest;
-                Ok(())
-            }
-            _ => Err(postcard::Error::SerializeBufferFull),
-        }
+        self.compare(data)
     }
 
-    fn finalize(self) -> postcard::Result<&'a [u8]> {
-        Ok(self.rest)
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
     }
 }
 
 /// Checks a snapshot's header, its checksum and each deferred part's, and returns what the
 /// header says.
 pub fn snapshot_header(bytes: &[u8]) -> Result<SnapshotHeader, SnapshotError> {
-    let header = snapshot_header_unsummed(bytes)?;
-    if checksum(bytes, &header) != bytes[CHECKSUM_AT..SNAPSHOT_HEADER_BYTES] {
+    check_snapshot(&mut &bytes[..], bytes.len() as u64)
+}
+
+/// [`snapshot_header`] of a snapshot of `length` bytes read as a stream from `bytes`: its
+/// header, then its checked state hashed, then each deferred part hashed against the part
+/// index, a buffer at a time. So nothing holds the whole snapshot (`verify` checks every
+/// snapshot a 10M-contribution book keeps, 1.2 GB each, this way).
+pub fn check_snapshot(bytes: &mut dyn Read, length: u64) -> Result<SnapshotHeader, SnapshotError> {
+    let mut read = Counting { bytes, read: 0 };
+    let length_bytes = usize::try_from(length).unwrap_or(usize::MAX);
+    let truncated = |read: u64| SnapshotError::Truncated {
+        have: usize::try_from(read).unwrap_or(usize::MAX),
+        want: length_bytes,
+    };
+    let mut first = Vec::with_capacity(SNAPSHOT_HEADER_BYTES);
+    (&mut read)
+        .take(SNAPSHOT_HEADER_BYTES as u64)
+        .read_to_end(&mut first)
+        .map_err(|_| truncated(0))?;
+    let header = snapshot_header_of(&first, length_bytes)?;
+    let mut checksum = SnapshotChecksum::new(&first)?;
+    let state_bytes = header.state_bytes - PART_INDEX_BYTES as u64;
+    hash_next(&mut read, state_bytes, &mut |run| checksum.update(run))
+        .map_err(truncated)?;
+    let mut index = [0u8; PART_INDEX_BYTES];
+    read.read_exact(&mut index)
+        .map_err(|_| truncated(read.read))?;
+    checksum.update(&index);
+    checksum.check()?;
+    let parts_bytes: u128 = parse_part_index(&index)
+        .iter()
+        .map(|(length, _)| u128::from(*length))
+        .sum();
+    if parts_bytes != u128::from(header.payload_bytes - header.state_bytes) {
         return Err(SnapshotError::Checksum);
     }
-    let state_end = SNAPSHOT_HEADER_BYTES + header.state_bytes as usize;
-    let index = parse_part_index(&bytes[state_end - PART_INDEX_BYTES..state_end]);
-    let mut parts = &bytes[state_end..];
-    for (length, sha256) in index {
-        let Some((part, rest)) = parts.split_at_checked(length as usize) else {
-            return Err(SnapshotError::Checksum);
-        };
-        if crate::deferred::sha256(part) != sha256 {
+    for (length, sha256) in parse_part_index(&index) {
+        let mut hasher = Sha256::new();
+        hash_next(&mut read, length, &mut |run| hasher.update(run))
+            .map_err(truncated)?;
+        if <[u8; HASH_BYTES]>::from(hasher.finalize()) != sha256 {
             return Err(SnapshotError::Checksum);
         }
-        parts = rest;
-    }
-    if !parts.is_empty() {
-        return Err(SnapshotError::Checksum);
     }
     Ok(header)
 }
+
+/// A reader that counts what it read.
+struct Counting<'a> {
+    bytes: &'a mut dyn Read,
+    read: u64,
+}
+
+impl Read for Counting<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.bytes.read(buffer)?;
+        self.read += read as u64;
+        Ok(read)
+    }
+}
+
+/// Hands the next `length` bytes of `bytes` to `hash`, a buffer at a time; a stream that ends
+/// first is an error, which says how much was read in all.
+fn hash_next(
+    bytes: &mut Counting<'_>,
+    length: u64,
+    hash: &mut dyn FnMut(&[u8]),
+) -> Result<(), u64> {
+    let mut buffer = vec![0u8; HASH_BUFFER_BYTES];
+    let mut left = length;
+    while left > 0 {
+        let want = usize::try_from(left)
+            .unwrap_or(usize::MAX)
+            .min(HASH_BUFFER_BYTES);
+        match bytes.read(&mut buffer[..want]) {
+            Ok(0) | Err(_) => return Err(bytes.read),
+            Ok(read) => {
+                hash(&buffer[..read]);
+                left -= read as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How much of a snapshot [`check_snapshot`] reads at a time.
+const HASH_BUFFER_BYTES: usize = 1 << 20;
 
 /// What a snapshot's header says, every check of [`snapshot_header`] made but the checksum.
 fn snapshot_header_unsummed(bytes: &[u8]) -> Result<SnapshotHeader, SnapshotError> {
@@ -766,15 +856,6 @@ pub fn snapshot_header_of(bytes: &[u8], length: usize) -> Result<SnapshotHeader,
         payload_bytes,
         state_bytes,
     })
-}
-
-/// SHA-256 of a snapshot's header but its checksum field, and of its checked state.
-fn checksum(bytes: &[u8], header: &SnapshotHeader) -> [u8; HASH_BYTES] {
-    let state_end = SNAPSHOT_HEADER_BYTES + header.state_bytes as usize;
-    let mut hasher = Sha256::new();
-    hasher.update(&bytes[..CHECKSUM_AT]);
-    hasher.update(&bytes[SNAPSHOT_HEADER_BYTES..state_end]);
-    hasher.finalize().into()
 }
 
 thread_local! {
