@@ -732,8 +732,7 @@ pub fn check_snapshot(bytes: &mut dyn Read, length: u64) -> Result<SnapshotHeade
     let header = snapshot_header_of(&first, length_bytes)?;
     let mut checksum = SnapshotChecksum::new(&first)?;
     let state_bytes = header.state_bytes - PART_INDEX_BYTES as u64;
-    hash_next(&mut read, state_bytes, &mut |run| checksum.update(run))
-        .map_err(truncated)?;
+    hash_next(&mut read, state_bytes, &mut |run| checksum.update(run)).map_err(truncated)?;
     let mut index = [0u8; PART_INDEX_BYTES];
     read.read_exact(&mut index)
         .map_err(|_| truncated(read.read))?;
@@ -748,8 +747,7 @@ pub fn check_snapshot(bytes: &mut dyn Read, length: u64) -> Result<SnapshotHeade
     }
     for (length, sha256) in parse_part_index(&index) {
         let mut hasher = Sha256::new();
-        hash_next(&mut read, length, &mut |run| hasher.update(run))
-            .map_err(truncated)?;
+        hash_next(&mut read, length, &mut |run| hasher.update(run)).map_err(truncated)?;
         if <[u8; HASH_BYTES]>::from(hasher.finalize()) != sha256 {
             return Err(SnapshotError::Checksum);
         }
