@@ -423,6 +423,21 @@ pub struct LogExtra {
     pub gift: bool,
 }
 
+// What a contributor paid for the project (cash or material). A plain comment: a doc comment
+// here would be the help of both commands instead of their own.
+#[derive(Debug, Clone, Args)]
+pub struct PaidLog {
+    pub project: String,
+    pub agent: String,
+    #[arg(allow_negative_numbers = true)]
+    pub amount: String,
+    /// The contributor is to be paid back before value is shared
+    #[arg(long)]
+    pub reimbursable: bool,
+    #[command(flatten)]
+    pub extra: LogExtra,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum LogCmd {
     /// Hours of work in a category
@@ -437,29 +452,9 @@ pub enum LogCmd {
         extra: LogExtra,
     },
     /// Cash put into the project
-    Cash {
-        project: String,
-        agent: String,
-        #[arg(allow_negative_numbers = true)]
-        amount: String,
-        /// The contributor is to be paid back before value is shared
-        #[arg(long)]
-        reimbursable: bool,
-        #[command(flatten)]
-        extra: LogExtra,
-    },
+    Cash(PaidLog),
     /// Material bought for the project
-    Material {
-        project: String,
-        agent: String,
-        #[arg(allow_negative_numbers = true)]
-        amount: String,
-        /// The contributor is to be paid back before value is shared
-        #[arg(long)]
-        reimbursable: bool,
-        #[command(flatten)]
-        extra: LogExtra,
-    },
+    Material(PaidLog),
     /// Hours of one's own equipment, at the project's use rate (`rate set PROJECT use PER_HOUR`)
     Use {
         project: String,

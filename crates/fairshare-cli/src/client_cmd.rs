@@ -14,7 +14,7 @@ use crate::commands::out;
 use crate::error::CliError;
 use crate::profiles::{Config, Profile, check_name};
 use crate::remote::Remote;
-use crate::render::{Output, Table, Text};
+use crate::render::{Output, Table, Text, table_or};
 
 /// The environment variable that holds the API key of a server (never a flag: the arguments
 /// of a process are visible to every user of the machine).
@@ -92,23 +92,21 @@ impl Text for LoggedIn {
 
 impl Text for ProfilesOut {
     fn to_text(&self) -> String {
-        if self.profiles.is_empty() {
-            return format!(
-                "no profile in {}: `fairshare login URL` saves one\n",
-                self.config
-            );
-        }
-        let mut table = Table::new(&["", "name", "server", "key"]);
-        for profile in &self.profiles {
+        let table = Table::new(&["", "name", "server", "key"]);
+        let rows = self.profiles.iter().map(|profile| {
             let mark = if profile.current { "*" } else { "" };
-            table.row(vec![
+            vec![
                 mark.to_string(),
                 profile.name.clone(),
                 profile.server.clone(),
                 profile.key_id.clone(),
-            ]);
-        }
-        table.render("")
+            ]
+        });
+        let empty = format!(
+            "no profile in {}: `fairshare login URL` saves one",
+            self.config
+        );
+        table_or(&empty, table, rows)
     }
 }
 

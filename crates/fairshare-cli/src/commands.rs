@@ -27,8 +27,8 @@ use fairshare_ops::reports::{AgentStatement, ProjectReport};
 use fairshare_store::Store;
 
 use crate::args::{
-    AgentCmd, Cli, Cmd, DecayCmd, LogCmd, LogExtra, MultiplierCmd, PlanCmd, ProjectCmd, RateCmd,
-    SkillCmd, StatusArg,
+    AgentCmd, Cli, Cmd, DecayCmd, LogCmd, LogExtra, MultiplierCmd, PaidLog, PlanCmd, ProjectCmd,
+    RateCmd, SkillCmd, StatusArg,
 };
 use crate::error::CliError;
 use crate::invocation::{Access, Invocation, is_postgres_url};
@@ -391,6 +391,11 @@ fn log_request(command: LogCmd) -> LogContribution {
         gift: extra.gift,
         reimbursable: false,
     };
+    let paid_request = |paid: PaidLog, kind: KindName| LogContribution {
+        amount: Some(paid.amount),
+        reimbursable: paid.reimbursable,
+        ..blank(paid.project, paid.agent, kind, paid.extra)
+    };
     match command {
         LogCmd::Work {
             project,
@@ -403,28 +408,8 @@ fn log_request(command: LogCmd) -> LogContribution {
             hours: Some(hours),
             ..blank(project, agent, KindName::Work, extra)
         },
-        LogCmd::Cash {
-            project,
-            agent,
-            amount,
-            reimbursable,
-            extra,
-        } => LogContribution {
-            amount: Some(amount),
-            reimbursable,
-            ..blank(project, agent, KindName::Cash, extra)
-        },
-        LogCmd::Material {
-            project,
-            agent,
-            amount,
-            reimbursable,
-            extra,
-        } => LogContribution {
-            amount: Some(amount),
-            reimbursable,
-            ..blank(project, agent, KindName::Material, extra)
-        },
+        LogCmd::Cash(paid) => paid_request(paid, KindName::Cash),
+        LogCmd::Material(paid) => paid_request(paid, KindName::Material),
         LogCmd::Use {
             project,
             agent,

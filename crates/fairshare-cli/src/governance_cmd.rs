@@ -431,8 +431,7 @@ impl Text for ProposalsOut {
         page_table(
             "no proposals",
             Table::new(&["id", "project", "status", "deadline", "title"]),
-            self.page.offset,
-            self.page.total,
+            &self.page,
             self.proposals.iter().map(|p| {
                 vec![
                     p.id.clone(),

@@ -237,13 +237,7 @@ impl Text for JoinRequestsOut {
                 or_dash(r.about.as_deref()),
             ]
         });
-        page_table(
-            "no join requests",
-            table,
-            self.page.offset,
-            self.page.total,
-            rows,
-        )
+        page_table("no join requests", table, &self.page, rows)
     }
 }
 
@@ -291,12 +285,6 @@ impl Text for ProjectProposalsOut {
                 or_dash(p.about.as_deref()),
             ]
         });
-        page_table(
-            "no project proposals",
-            table,
-            self.page.offset,
-            self.page.total,
-            rows,
-        )
+        page_table("no project proposals", table, &self.page, rows)
     }
 }

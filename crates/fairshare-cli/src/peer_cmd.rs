@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::commands::out;
 use crate::error::CliError;
 use crate::invocation::Invocation;
-use crate::render::{Output, Table, Text, or_dash};
+use crate::render::{Output, Table, Text, or_dash, table_or};
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -435,18 +435,12 @@ impl Text for RoundShow {
 
 impl Text for RoundsOut {
     fn to_text(&self) -> String {
-        if self.rounds.is_empty() {
-            return format!(
-                "{}: no peer rounds yet: open one with `fairshare round open {}`\n",
-                self.project, self.project
-            );
-        }
-        let mut table = Table::new(&[
+        let table = Table::new(&[
             "round", "status", "budget", "members", "given", "opened", "closed",
         ])
         .right(&[0, 2, 3, 4]);
-        for r in &self.rounds {
-            table.row(vec![
+        let rows = self.rounds.iter().map(|r| {
+            vec![
                 r.round.to_string(),
                 r.status.clone(),
                 r.budget.to_string(),
@@ -454,9 +448,13 @@ impl Text for RoundsOut {
                 r.given.to_string(),
                 r.opened_on.clone(),
                 or_dash(r.closed_on.as_deref()),
-            ]);
-        }
-        table.render("")
+            ]
+        });
+        let empty = format!(
+            "{}: no peer rounds yet: open one with `fairshare round open {}`",
+            self.project, self.project
+        );
+        table_or(&empty, table, rows)
     }
 }
 
@@ -513,21 +511,17 @@ impl Text for BlendSet {
 
 impl Text for BountiesOut {
     fn to_text(&self) -> String {
-        if self.bounties.is_empty() {
-            return format!("{}: no bounties yet\n", self.project);
-        }
-        let mut table =
-            Table::new(&["task", "reward", "status", "agent", "description"]).right(&[1]);
-        for b in &self.bounties {
-            table.row(vec![
+        let table = Table::new(&["task", "reward", "status", "agent", "description"]).right(&[1]);
+        let rows = self.bounties.iter().map(|b| {
+            vec![
                 b.task.clone(),
                 format!("{} {}", b.reward, self.currency),
                 b.status.clone(),
                 or_dash(b.agent.as_deref()),
                 or_dash(b.description.as_deref()),
-            ]);
-        }
-        table.render("")
+            ]
+        });
+        table_or(&format!("{}: no bounties yet", self.project), table, rows)
     }
 }
 

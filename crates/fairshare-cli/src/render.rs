@@ -2,6 +2,7 @@
 //! pretty JSON document (`--json`) or as text for people. Amounts are decimal strings with the
 //! asset's exponent; values and shares are exact decimals.
 
+use fairshare_ops::PageInfo;
 use serde::Serialize;
 
 /// Hex digits of a hash in text listings (JSON always has the whole hash).
@@ -55,6 +56,12 @@ impl Table {
 
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
+    }
+
+    /// Adds a row for each of `rows`.
+    pub fn rows(mut self, rows: impl IntoIterator<Item = Vec<String>>) -> Table {
+        self.rows.extend(rows);
+        self
     }
 
     pub fn render(&self, indent: &str) -> String {
@@ -118,26 +125,54 @@ pub(crate) fn more_line(offset: usize, shown: usize, total: usize) -> String {
     }
 }
 
-/// A page of a list as `table` with one row a `rows` item, then the line saying where the next
-/// page starts; `no NAME` (`empty`) when the page has no rows.
-pub(crate) fn page_table(
-    empty: &str,
-    mut table: Table,
-    offset: usize,
+/// `N of TOTAL WHAT` after a page of N rows that starts at `offset`, with where the next page
+/// starts.
+pub(crate) fn count_line(
+    indent: &str,
+    shown: usize,
     total: usize,
-    rows: impl IntoIterator<Item = Vec<String>>,
+    what: &str,
+    offset: usize,
 ) -> String {
-    let mut shown = 0;
-    for row in rows {
-        table.row(row);
-        shown += 1;
-    }
+    let hint = page_hint(offset, shown, total);
+    format!("{indent}{shown} of {total} {what}{hint}\n")
+}
+
+/// A list as `table` with one row a `rows` item, then `after(rows shown)`; `empty` (a line,
+/// without its newline) when there is no row.
+pub(crate) fn list_text(
+    empty: &str,
+    table: Table,
+    rows: impl IntoIterator<Item = Vec<String>>,
+    after: impl FnOnce(usize) -> String,
+) -> String {
+    let table = table.rows(rows);
+    let shown = table.rows.len() - 1;
     if shown == 0 {
         return format!("{empty}\n");
     }
-    let mut out = table.render("");
-    out.push_str(&more_line(offset, shown, total));
-    out
+    table.render("") + &after(shown)
+}
+
+/// [`list_text`] with nothing after the table.
+pub(crate) fn table_or(
+    empty: &str,
+    table: Table,
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> String {
+    list_text(empty, table, rows, |_| String::new())
+}
+
+/// A page of a list ([`list_text`]), then the line saying where the next page starts.
+pub(crate) fn page_table(
+    empty: &str,
+    table: Table,
+    page: &PageInfo,
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> String {
+    list_text(empty, table, rows, |shown| {
+        more_line(page.offset, shown, page.total)
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

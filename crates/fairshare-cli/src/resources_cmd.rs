@@ -21,7 +21,7 @@ use crate::args::Page;
 use crate::commands::out;
 use crate::error::CliError;
 use crate::invocation::Invocation;
-use crate::render::{Output, Table, Text, or_dash, page_hint};
+use crate::render::{Output, Table, Text, count_line, list_text, or_dash};
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -413,16 +413,12 @@ impl Text for Purchased {
 
 impl Text for CampaignsOut {
     fn to_text(&self) -> String {
-        if self.campaigns.is_empty() {
-            return "no campaigns: open one with `fairshare campaign open ID --project P --target AMOUNT`\n"
-                .to_string();
-        }
-        let mut table = Table::new(&[
+        let table = Table::new(&[
             "campaign", "project", "status", "raised", "target", "pledges", "resource",
         ])
         .right(&[3, 4, 5]);
-        for c in &self.campaigns {
-            table.row(vec![
+        let rows = self.campaigns.iter().map(|c| {
+            vec![
                 c.campaign.clone(),
                 c.project.clone(),
                 c.status.clone(),
@@ -430,15 +426,14 @@ impl Text for CampaignsOut {
                 format!("{} {}", c.target, c.currency),
                 c.pledges.to_string(),
                 or_dash(c.resource.as_deref()),
-            ]);
-        }
-        let mut out = table.render("");
-        out.push_str(&cut_line(
-            self.campaigns.len(),
-            self.page.total,
-            "campaigns",
-        ));
-        out
+            ]
+        });
+        list_text(
+            "no campaigns: open one with `fairshare campaign open ID --project P --target AMOUNT`",
+            table,
+            rows,
+            |shown| cut_line(shown, self.page.total, "campaigns"),
+        )
     }
 }
 
@@ -619,13 +614,8 @@ impl Text for ResourceShow {
                 ]);
             }
             out.push_str(&table.render("    "));
-            let _ = writeln!(
-                out,
-                "    {} of {} uses{}",
-                self.history.len(),
-                self.uses,
-                page_hint(self.offset, self.history.len(), self.uses)
-            );
+            let shown = self.history.len();
+            out.push_str(&count_line("    ", shown, self.uses, "uses", self.offset));
         }
         out
     }
@@ -633,11 +623,7 @@ impl Text for ResourceShow {
 
 impl Text for ResourcesOut {
     fn to_text(&self) -> String {
-        if self.resources.is_empty() {
-            return "no resources: buy one with `fairshare campaign purchase` or add one with `fairshare resource add`\n"
-                .to_string();
-        }
-        let mut table = Table::new(&[
+        let table = Table::new(&[
             "resource",
             "project",
             "status",
@@ -647,8 +633,8 @@ impl Text for ResourcesOut {
             "fees",
         ])
         .right(&[3, 4, 5]);
-        for r in &self.resources {
-            table.row(vec![
+        let rows = self.resources.iter().map(|r| {
+            vec![
                 r.resource.clone(),
                 r.project.clone(),
                 r.status.clone(),
@@ -656,15 +642,14 @@ impl Text for ResourcesOut {
                 format!("{} {}", r.outstanding, r.currency),
                 r.uses.to_string(),
                 if r.fees_set { "set" } else { "none" }.to_string(),
-            ]);
-        }
-        let mut out = table.render("");
-        out.push_str(&cut_line(
-            self.resources.len(),
-            self.page.total,
-            "resources",
-        ));
-        out
+            ]
+        });
+        list_text(
+            "no resources: buy one with `fairshare campaign purchase` or add one with `fairshare resource add`",
+            table,
+            rows,
+            |shown| cut_line(shown, self.page.total, "resources"),
+        )
     }
 }
 

@@ -11,7 +11,7 @@ use fairshare_ops::{Clock, NOW_ENV};
 
 use crate::commands::{Nothing, out};
 use crate::invocation::Invocation;
-use crate::render::{Output, Table, Text};
+use crate::render::{Output, Table, Text, table_or};
 
 /// Where `serve` (and `demo --serve`) listen by default.
 pub const ADDR_DEFAULT: &str = "127.0.0.1:8080";
@@ -149,17 +149,16 @@ fn key_state(key: &KeyRow) -> String {
 
 impl Text for KeysOut {
     fn to_text(&self) -> String {
-        if self.keys.is_empty() {
-            return format!(
-                "{} has no API key: create one with `fairshare key create {}`\n",
-                self.agent, self.agent
-            );
-        }
-        let mut table = Table::new(&["id", "created", "state"]);
-        for key in &self.keys {
-            table.row(vec![key.id.clone(), key.created_at.clone(), key_state(key)]);
-        }
-        table.render("")
+        let table = Table::new(&["id", "created", "state"]);
+        let rows = self
+            .keys
+            .iter()
+            .map(|key| vec![key.id.clone(), key.created_at.clone(), key_state(key)]);
+        let empty = format!(
+            "{} has no API key: create one with `fairshare key create {}`",
+            self.agent, self.agent
+        );
+        table_or(&empty, table, rows)
     }
 }
 

@@ -18,7 +18,7 @@ use fairshare_ops::projects::{
 };
 
 use crate::error::EXIT_CORRUPT;
-use crate::render::{Table, Text, more_line, or_dash, page_hint, short};
+use crate::render::{Table, Text, count_line, more_line, or_dash, page_table, short};
 
 // ---------------------------------------------------------------------------------------------
 // Agents and projects
@@ -31,24 +31,18 @@ impl Text for AgentAdded {
 
 impl Text for AgentsOut {
     fn to_text(&self) -> String {
-        if self.agents.is_empty() {
-            return "no agents yet: add one with `fairshare agent add HANDLE`\n".to_string();
-        }
-        let mut table = Table::new(&["handle", "role", "name"]);
-        for agent in &self.agents {
-            table.row(vec![
-                agent.handle.clone(),
-                agent.role.clone(),
-                or_dash(agent.name.as_deref()),
-            ]);
-        }
-        let mut out = table.render("");
-        out.push_str(&more_line(
-            self.page.offset,
-            self.agents.len(),
-            self.page.total,
-        ));
-        out
+        page_table(
+            "no agents yet: add one with `fairshare agent add HANDLE`",
+            Table::new(&["handle", "role", "name"]),
+            &self.page,
+            self.agents.iter().map(|agent| {
+                vec![
+                    agent.handle.clone(),
+                    agent.role.clone(),
+                    or_dash(agent.name.as_deref()),
+                ]
+            }),
+        )
     }
 }
 
@@ -77,10 +71,7 @@ impl Text for ApprovalsSet {
 
 impl Text for ProjectsOut {
     fn to_text(&self) -> String {
-        if self.projects.is_empty() {
-            return "no projects yet: add one with `fairshare project add SLUG`\n".to_string();
-        }
-        let mut table = Table::new(&[
+        let table = Table::new(&[
             "project",
             "currency",
             "approvals",
@@ -89,23 +80,22 @@ impl Text for ProjectsOut {
             "name",
         ])
         .right(&[2, 3, 4]);
-        for p in &self.projects {
-            table.row(vec![
+        let rows = self.projects.iter().map(|p| {
+            vec![
                 p.project.clone(),
                 p.currency.clone(),
                 p.approvals.to_string(),
                 format!("v{}", p.plan_version),
                 p.contributions.to_string(),
                 or_dash(p.name.as_deref()),
-            ]);
-        }
-        let mut out = table.render("");
-        out.push_str(&more_line(
-            self.page.offset,
-            self.projects.len(),
-            self.page.total,
-        ));
-        out
+            ]
+        });
+        page_table(
+            "no projects yet: add one with `fairshare project add SLUG`",
+            table,
+            &self.page,
+            rows,
+        )
     }
 }
 
@@ -332,16 +322,9 @@ impl Text for ContributionsOut {
                 row.status.clone(),
             ]);
         }
-        let mut out = table.render("");
-        let _ = writeln!(
-            out,
-            "{} of {} contributions in {}{}",
-            self.contributions.len(),
-            self.page.total,
-            self.project,
-            page_hint(self.page.offset, self.contributions.len(), self.page.total)
-        );
-        out
+        let what = format!("contributions in {}", self.project);
+        let (shown, page) = (self.contributions.len(), &self.page);
+        table.render("") + &count_line("", shown, page.total, &what, page.offset)
     }
 }
 
@@ -525,16 +508,9 @@ impl Text for DistributionsOut {
                 or_dash(d.from.as_deref()),
             ]);
         }
-        let mut out = table.render("");
-        let _ = writeln!(
-            out,
-            "{} of {} distributions of {}{}",
-            self.distributions.len(),
-            self.page.total,
-            self.project,
-            page_hint(self.page.offset, self.distributions.len(), self.page.total)
-        );
-        out
+        let what = format!("distributions of {}", self.project);
+        let (shown, page) = (self.distributions.len(), &self.page);
+        table.render("") + &count_line("", shown, page.total, &what, page.offset)
     }
 }
 
@@ -608,14 +584,7 @@ impl Text for LogOut {
                 short(&e.hash).to_string(),
             ]);
         }
-        let mut out = table.render("");
-        let _ = writeln!(
-            out,
-            "{} of {} events{}",
-            self.events.len(),
-            self.head,
-            page_hint(self.offset, self.events.len(), self.head as usize)
-        );
-        out
+        let shown = self.events.len();
+        table.render("") + &count_line("", shown, self.head as usize, "events", self.offset)
     }
 }

@@ -17,7 +17,7 @@ use fairshare_ops::tokens::{
 use crate::args::Page;
 use crate::commands::out;
 use crate::invocation::Invocation;
-use crate::render::{Output, Table, Text, page_hint};
+use crate::render::{Output, Table, Text, count_line, table_or};
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -385,13 +385,9 @@ impl Text for TokenShow {
                 ]);
             }
             out.push_str(&table.render("    "));
-            let _ = writeln!(
-                out,
-                "    {} of {} mints and burns{}",
-                self.issuance.len(),
-                self.issuance_total,
-                page_hint(self.offset, self.issuance.len(), self.issuance_total)
-            );
+            let (shown, total, what) =
+                (self.issuance.len(), self.issuance_total, "mints and burns");
+            out.push_str(&count_line("    ", shown, total, what, self.offset));
         }
         if !self.payments.is_empty() {
             out.push_str("  payments:\n");
@@ -579,11 +575,7 @@ impl Text for Paid {
 
 impl Text for TokensOut {
     fn to_text(&self) -> String {
-        if self.tokens.is_empty() {
-            return "no tokens: create one with `fairshare token create PROJECT SYMBOL`\n"
-                .to_string();
-        }
-        let mut table = Table::new(&[
+        let table = Table::new(&[
             "token",
             "project",
             "redemption",
@@ -593,8 +585,8 @@ impl Text for TokensOut {
             "holders",
         ])
         .right(&[3, 4, 5, 6]);
-        for t in &self.tokens {
-            table.row(vec![
+        let rows = self.tokens.iter().map(|t| {
+            vec![
                 t.token.clone(),
                 t.project.clone(),
                 t.redemption.clone(),
@@ -602,8 +594,12 @@ impl Text for TokensOut {
                 format!("{} {}", t.reserve, t.currency),
                 t.redemption_price.clone().unwrap_or_else(|| "-".into()),
                 t.holders.to_string(),
-            ]);
-        }
-        table.render("")
+            ]
+        });
+        table_or(
+            "no tokens: create one with `fairshare token create PROJECT SYMBOL`",
+            table,
+            rows,
+        )
     }
 }

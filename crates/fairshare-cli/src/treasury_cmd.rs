@@ -285,7 +285,7 @@ impl Text for PayoutsOut {
                 or_dash(p.reviewed_by.as_deref()),
             ]
         });
-        page_table("no payouts", table, self.page.offset, self.page.total, rows)
+        page_table("no payouts", table, &self.page, rows)
     }
 }
 
@@ -349,13 +349,7 @@ impl Text for ExpensesOut {
                 e.purpose.clone(),
             ]
         });
-        page_table(
-            "no expenses",
-            table,
-            self.page.offset,
-            self.page.total,
-            rows,
-        )
+        page_table("no expenses", table, &self.page, rows)
     }
 }
 

@@ -14,7 +14,7 @@ use reqwest::Method;
 
 use crate::invocation::Invocation;
 use crate::remote::Remote;
-use crate::render::{Output, Table, Text};
+use crate::render::{Output, Table, Text, table_or};
 
 #[derive(Debug, Subcommand)]
 pub enum WebhookCmd {
@@ -153,24 +153,24 @@ impl Text for WebhookOut {
 
 impl Text for WebhooksOut {
     fn to_text(&self) -> String {
-        if self.webhooks.is_empty() {
-            return "no webhook: add one with `fairshare webhook add URL --events KINDS \
-                    --secret SECRET`\n"
-                .to_string();
-        }
-        let mut table =
+        let table =
             Table::new(&["id", "url", "events", "secret", "cursor", "state"]).right(&[0, 4]);
-        for hook in &self.webhooks {
-            table.row(vec![
+        let rows = self.webhooks.iter().map(|hook| {
+            vec![
                 hook.id.to_string(),
                 hook.url.clone(),
                 hook.events.join(","),
                 hook.secret_fingerprint.clone(),
                 hook.cursor.to_string(),
                 state(hook),
-            ]);
-        }
-        table.render("")
+            ]
+        });
+        table_or(
+            "no webhook: add one with `fairshare webhook add URL --events KINDS \
+             --secret SECRET`",
+            table,
+            rows,
+        )
     }
 }
 
@@ -184,18 +184,16 @@ fn outcome(delivery: &DeliveryOut) -> String {
 
 impl Text for DeliveriesOut {
     fn to_text(&self) -> String {
-        if self.deliveries.is_empty() {
-            return format!("webhook {} has no delivery attempt yet\n", self.webhook);
-        }
-        let mut table = Table::new(&["event", "attempt", "at", "outcome"]).right(&[0, 1]);
-        for delivery in &self.deliveries {
-            table.row(vec![
+        let table = Table::new(&["event", "attempt", "at", "outcome"]).right(&[0, 1]);
+        let rows = self.deliveries.iter().map(|delivery| {
+            vec![
                 delivery.seq.to_string(),
                 delivery.attempt.to_string(),
                 delivery.at.clone(),
                 outcome(delivery),
-            ]);
-        }
-        table.render("")
+            ]
+        });
+        let empty = format!("webhook {} has no delivery attempt yet", self.webhook);
+        table_or(&empty, table, rows)
     }
 }

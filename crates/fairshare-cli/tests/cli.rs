@@ -16,39 +16,12 @@ fn forillon(env: &Env) {
     env.ok(&["agent", "add", "luc", "--role", "custodian"]);
     env.ok(&["agent", "add", "odile", "--role", "observer"]);
     common::forillon_project(env);
-    let logged = env.json(&[
-        "log",
-        "work",
-        "forillon",
-        "abran",
-        "120",
-        "--category",
-        "engineering",
-    ]);
     assert_eq!(
-        logged,
+        common::forillon_work(env),
         json!({"contribution": 1, "project": "forillon", "agent": "abran", "kind": "work",
                "value": "5400.00", "currency": "CAD", "status": "approved",
                "approvals_required": 0, "gift": false, "replayed": false})
     );
-    env.ok(&[
-        "log",
-        "work",
-        "forillon",
-        "marie",
-        "80",
-        "--category",
-        "design",
-    ]);
-    env.ok(&[
-        "log",
-        "work",
-        "forillon",
-        "luc",
-        "40",
-        "--category",
-        "coordination",
-    ]);
     let material = common::forillon_material(env);
     assert_eq!(material["value"], "300.00");
     let shown = common::forillon_plan(env);
@@ -58,6 +31,14 @@ fn forillon(env: &Env) {
         shown["buckets"][1]["words"],
         "10% of the whole amount to infra (rounded down)"
     );
+}
+
+/// forillon after its 12000.00 revenue under the contract's key (without its payer).
+fn forillon_paid() -> Env {
+    let env = Env::empty();
+    forillon(&env);
+    env.ok(&FORILLON_REVENUE[..5]);
+    env
 }
 
 #[test]
@@ -447,26 +428,8 @@ fn forillon_story_end_to_end() {
 
 #[test]
 fn bad_input_is_refused_and_changes_nothing() {
-    let env = Env::empty();
-    forillon(&env);
-    env.ok(&[
-        "revenue",
-        "forillon",
-        "12000.00",
-        "--key",
-        "parks-contract-1",
-    ]);
-    let work = |agent: &'static str, hours: &'static str, category: &'static str| {
-        vec![
-            "log",
-            "work",
-            "forillon",
-            agent,
-            hours,
-            "--category",
-            category,
-        ]
-    };
+    let env = forillon_paid();
+    let work = common::log_work;
     env.refused(
         &work("nobody", "5", "design"),
         "not-found",
@@ -734,15 +697,7 @@ fn copy_book(from: &std::path::Path, to: &std::path::Path) {
 
 #[test]
 fn verify_finds_a_changed_and_a_missing_event() {
-    let env = Env::empty();
-    forillon(&env);
-    env.ok(&[
-        "revenue",
-        "forillon",
-        "12000.00",
-        "--key",
-        "parks-contract-1",
-    ]);
+    let env = forillon_paid();
     let report = env.json(&["verify"]);
     assert_eq!(
         report,
@@ -792,15 +747,7 @@ fn verify_finds_a_changed_and_a_missing_event() {
 
 #[test]
 fn export_then_import_is_byte_identical() {
-    let env = Env::empty();
-    forillon(&env);
-    env.ok(&[
-        "revenue",
-        "forillon",
-        "12000.00",
-        "--key",
-        "parks-contract-1",
-    ]);
+    let env = forillon_paid();
     env.ok(&[
         "log",
         "cite",

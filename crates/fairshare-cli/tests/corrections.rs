@@ -177,17 +177,25 @@ fn refusals() {
         "design",
     ]);
     env.ok(&["--as", "ana", "reject", "3", "--reason", "duplicate"]);
+    let adjust = |agent, contribution, measure, to| {
+        [
+            "--as",
+            agent,
+            "adjust",
+            contribution,
+            measure,
+            to,
+            "--reason",
+            "r",
+        ]
+    };
     env.refused(
-        &[
-            "--as", "dev", "adjust", "3", "--hours", "1", "--reason", "r",
-        ],
+        &adjust("dev", "3", "--hours", "1"),
         "conflict",
         "contribution 3 is rejected: only pending or approved contributions can be corrected",
     );
     env.refused(
-        &[
-            "--as", "cleo", "adjust", "2", "--hours", "1", "--reason", "r",
-        ],
+        &adjust("cleo", "2", "--hours", "1"),
         "forbidden",
         "cleo is an affiliate and may correct only their own contributions, not dev's",
     );
@@ -197,23 +205,17 @@ fn refusals() {
         "olga is an observer: observers read but do not correct contributions",
     );
     env.refused(
-        &[
-            "--as", "dev", "adjust", "2", "--amount", "1.00", "--reason", "r",
-        ],
+        &adjust("dev", "2", "--amount", "1.00"),
         "invalid",
         "a work contribution is adjusted by its hours, not its amount",
     );
     env.refused(
-        &[
-            "--as", "dev", "adjust", "2", "--hours", "-1", "--reason", "r",
-        ],
+        &adjust("dev", "2", "--hours", "-1"),
         "invalid",
         "hours must be greater than zero, got -1",
     );
     env.refused(
-        &[
-            "--as", "dev", "adjust", "9", "--hours", "1", "--reason", "r",
-        ],
+        &adjust("dev", "9", "--hours", "1"),
         "not-found",
         "unknown contribution 9",
     );

@@ -39,21 +39,7 @@ fn forillon_team(env: &Env) {
 /// The forillon contract: work, a reimbursable material, the plan and the 12000.00 revenue.
 fn forillon_story(env: &Env) {
     forillon_team(env);
-    for (agent, hours, category) in [
-        ("abran", "120", "engineering"),
-        ("marie", "80", "design"),
-        ("luc", "40", "coordination"),
-    ] {
-        env.ok(&[
-            "log",
-            "work",
-            "forillon",
-            agent,
-            hours,
-            "--category",
-            category,
-        ]);
-    }
+    common::forillon_work(env);
     common::forillon_material(env);
     common::forillon_plan(env);
     let revenue = env.json(&common::FORILLON_REVENUE);
@@ -92,6 +78,12 @@ fn tool(program: &str, args: &[&str]) -> String {
         stderr(&output)
     );
     stdout(&output)
+}
+
+/// Checks the balances a tool read from an export, account by account, against fairshare's.
+fn check_balances(program: &str, got: BTreeMap<String, String>) {
+    assert_eq!(got, expected_balances(), "{program} balances");
+    eprintln!("{program}: balances equal fairshare's");
 }
 
 /// Exports one format to a file; checks the summary and that stdout gets the same bytes.
@@ -150,16 +142,14 @@ fn forillon_exported_to_every_format_and_read_back_by_each_tool() {
                 "csv",
             ],
         );
-        let mut got = BTreeMap::new();
-        for line in csv.lines().skip(1) {
+        let got = csv.lines().skip(1).map(|line| {
             let fields: Vec<&str> = line.split(',').map(|f| f.trim_matches('"')).collect();
             let [account, commodity, number] = fields[..] else {
                 panic!("unexpected hledger line {line:?}");
             };
-            got.insert(account.to_string(), format!("{number} {commodity}"));
-        }
-        assert_eq!(got, expected_balances(), "hledger balances");
-        eprintln!("hledger: balances equal fairshare's");
+            (account.to_string(), format!("{number} {commodity}"))
+        });
+        check_balances("hledger", got.collect());
     }
 
     // Ledger, pedantic: every account, commodity and tag is declared.
@@ -176,16 +166,14 @@ fn forillon_exported_to_every_format_and_read_back_by_each_tool() {
                 "--no-total",
             ],
         );
-        let mut got = BTreeMap::new();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let got = text.lines().filter(|l| !l.trim().is_empty()).map(|line| {
             let fields: Vec<&str> = line.split_whitespace().collect();
             let [number, commodity, account] = fields[..] else {
                 panic!("unexpected ledger line {line:?}");
             };
-            got.insert(account.to_string(), format!("{number} {commodity}"));
-        }
-        assert_eq!(got, expected_balances(), "ledger balances");
-        eprintln!("ledger: balances equal fairshare's");
+            (account.to_string(), format!("{number} {commodity}"))
+        });
+        check_balances("ledger", got.collect());
     }
 
     // Beancount: the file asserts every balance with zero tolerance, so bean-check itself
@@ -601,18 +589,7 @@ fn clockify_with_mappings_from_a_file_and_the_command_line() {
     // The same rows under another mapping would log the hours twice: refused at the first
     // changed row.
     env.refused(
-        &[
-            "import-timesheet",
-            &clockify,
-            "--layout",
-            "clockify",
-            "--map-file",
-            &mapping,
-            "--map",
-            "person:m.dubois@example.org=marie",
-            "--map",
-            "person:luc gagnon=abran",
-        ],
+        &[&args[..], &["--map", "person:luc gagnon=abran"]].concat(),
         "conflict",
         "line 2: this row was imported before (event 8) as a different contribution: was the mapping changed?",
     );

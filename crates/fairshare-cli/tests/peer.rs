@@ -49,7 +49,34 @@ fn ventwits(env: &Env) {
 }
 
 fn give(env: &Env, from: &str, to: &str, points: &str) -> serde_json::Value {
-    env.json(&["--as", from, "round", "give", "1", from, to, points])
+    env.json(&give_as(from, from, to, points))
+}
+
+/// `round give` in round 1, asked by `actor` (who may be another than the giver).
+fn give_as<'a>(actor: &'a str, from: &'a str, to: &'a str, points: &'a str) -> [&'a str; 8] {
+    ["--as", actor, "round", "give", "1", from, to, points]
+}
+
+/// `blend set` of ventwits with these weights.
+fn blend_weights<'a>(formula: &'a str, peer: &'a str, steward: &'a str) -> [&'a str; 9] {
+    [
+        "blend",
+        "set",
+        "ventwits",
+        "--formula",
+        formula,
+        "--peer",
+        peer,
+        "--steward",
+        steward,
+    ]
+}
+
+/// `bounty complete` of ventwits' task xyz by `agent`, approved by `actor`.
+fn complete_xyz<'a>(actor: &'a str, agent: &'a str) -> [&'a str; 7] {
+    [
+        "--as", actor, "bounty", "complete", "ventwits", "xyz", agent,
+    ]
 }
 
 #[test]
@@ -69,9 +96,7 @@ fn the_startup_story() {
     assert_eq!(added["task"], "xyz");
     assert_eq!(added["reward"], "5000");
     assert_eq!(added["status"], "open");
-    let completed = env.json(&[
-        "--as", "michael", "bounty", "complete", "ventwits", "xyz", "marc",
-    ]);
+    let completed = env.json(&complete_xyz("michael", "marc"));
     assert_eq!(
         completed,
         json!({"project": "ventwits", "task": "xyz", "agent": "marc", "reward": "5000",
@@ -167,17 +192,7 @@ fn the_startup_story() {
     assert_eq!(steward["awards"][1]["by"], "michael");
     assert_eq!(steward["awards"][0]["reason"], REASON);
 
-    let blend = env.json(&[
-        "blend",
-        "set",
-        "ventwits",
-        "--formula",
-        "0.5",
-        "--peer",
-        "0.3",
-        "--steward",
-        "0.2",
-    ]);
+    let blend = env.json(&blend_weights("0.5", "0.3", "0.2"));
     assert_eq!(
         blend,
         json!({"project": "ventwits", "formula": "0.5", "peer": "0.3", "steward": "0.2"})
@@ -262,42 +277,22 @@ fn the_startup_story() {
     assert_eq!(bounties["bounties"][0]["pool"], 1);
 
     // The cap table, as CSV with a header row.
-    assert_eq!(
-        env.ok(&["captable", "ventwits", "--format", "csv"]),
-        "handle,value,share,units,units_share,as_of\n\
+    let captable_csv = |more: &[&'static str]| {
+        env.ok(&[&["captable", "ventwits", "--format", "csv"][..], more].concat())
+    };
+    let header = "handle,value,share,units,units_share,as_of\n";
+    let today = format!(
+        "{header}\
          allyson,60,0.26,76700,0.255666666666666667,2026-11-21\n\
          john,50,0.195,57525,0.19175,2026-11-21\n\
          marc,40,0.1825,58838,0.196126666666666667,2026-11-21\n\
          michael,100,0.3625,106937,0.356456666666666667,2026-11-21\n"
     );
+    assert_eq!(captable_csv(&[]), today);
     // Before the pool, nobody held units.
-    assert_eq!(
-        env.ok(&[
-            "captable",
-            "ventwits",
-            "--format",
-            "csv",
-            "--as-of",
-            "2026-11-21"
-        ]),
-        "handle,value,share,units,units_share,as_of\n\
-         allyson,60,0.26,76700,0.255666666666666667,2026-11-21\n\
-         john,50,0.195,57525,0.19175,2026-11-21\n\
-         marc,40,0.1825,58838,0.196126666666666667,2026-11-21\n\
-         michael,100,0.3625,106937,0.356456666666666667,2026-11-21\n"
-    );
+    assert_eq!(captable_csv(&["--as-of", "2026-11-21"]), today);
     // The day before the project existed, nobody holds anything in it.
-    assert_eq!(
-        env.ok(&[
-            "captable",
-            "ventwits",
-            "--format",
-            "csv",
-            "--as-of",
-            "2026-11-20"
-        ]),
-        "handle,value,share,units,units_share,as_of\n"
-    );
+    assert_eq!(captable_csv(&["--as-of", "2026-11-20"]), header);
     let table = env.json(&["captable", "ventwits"]);
     assert_eq!(table["recorded"], json!(null));
     assert_eq!(
@@ -340,31 +335,23 @@ fn bad_input_is_refused_and_changes_nothing() {
     ventwits(&env);
     env.ok(&["round", "open", "ventwits"]);
     env.refused(
-        &[
-            "--as", "allyson", "round", "give", "1", "allyson", "allyson", "10",
-        ],
+        &give_as("allyson", "allyson", "allyson", "10"),
         "invalid",
         "allyson cannot give points to themself: a round values the others",
     );
-    env.ok(&[
-        "--as", "michael", "round", "give", "1", "michael", "allyson", "60",
-    ]);
+    env.ok(&give_as("michael", "michael", "allyson", "60"));
     env.refused(
-        &["--as", "michael", "round", "give", "1", "michael", "marc", "50"],
+        &give_as("michael", "michael", "marc", "50"),
         "invalid",
         "michael would give 110 points in round 1, over the budget of 100 (60 already given to others, 40 left)",
     );
     env.refused(
-        &[
-            "--as", "allyson", "round", "give", "1", "marc", "michael", "10",
-        ],
+        &give_as("allyson", "marc", "michael", "10"),
         "forbidden",
         "allyson may give points only as themself, not as marc",
     );
     env.refused(
-        &[
-            "--as", "olga", "round", "give", "1", "olga", "michael", "10",
-        ],
+        &give_as("olga", "olga", "michael", "10"),
         "forbidden",
         "olga is an observer: observers read but do not write (give)",
     );
@@ -402,9 +389,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     );
     env.ok(&["round", "close", "1"]);
     env.refused(
-        &[
-            "--as", "allyson", "round", "give", "1", "allyson", "michael", "10",
-        ],
+        &give_as("allyson", "allyson", "michael", "10"),
         "conflict",
         "round 1 is closed: its shares are fixed",
     );
@@ -415,39 +400,17 @@ fn bad_input_is_refused_and_changes_nothing() {
     );
 
     env.refused(
-        &[
-            "blend",
-            "set",
-            "ventwits",
-            "--formula",
-            "0.5",
-            "--peer",
-            "0.3",
-            "--steward",
-            "0.3",
-        ],
+        &blend_weights("0.5", "0.3", "0.3"),
         "invalid",
         "blend weights 0.5 + 0.3 + 0.3 add up to 1.1, not exactly 1",
     );
     env.refused(
-        &[
-            "blend", "set", "ventwits", "--formula", "0.5", "--peer", "0.3", "--steward", "0.2",
-        ],
+        &blend_weights("0.5", "0.3", "0.2"),
         "invalid",
         "the blend gives weight 0.2 to steward shares, but no steward points have been given in project ventwits: give some first, or give the steward weight 0",
     );
     env.refused(
-        &[
-            "blend",
-            "set",
-            "ventwits",
-            "--formula",
-            "1.5",
-            "--peer",
-            "-0.5",
-            "--steward",
-            "0",
-        ],
+        &blend_weights("1.5", "-0.5", "0"),
         "invalid",
         "formula weight 1.5 must be between 0 and 1",
     );
@@ -469,26 +432,18 @@ fn bad_input_is_refused_and_changes_nothing() {
         "project ventwits already has a bounty for task \"xyz\"",
     );
     env.refused(
-        &[
-            "--as", "allyson", "bounty", "complete", "ventwits", "xyz", "marc",
-        ],
+        &complete_xyz("allyson", "marc"),
         "forbidden",
         "allyson is not a custodian: a custodian approves bounty awards",
     );
     env.refused(
-        &[
-            "--as", "michael", "bounty", "complete", "ventwits", "xyz", "michael",
-        ],
+        &complete_xyz("michael", "michael"),
         "forbidden",
         "michael may not approve their own bounty award: nobody reviews their own work",
     );
-    env.ok(&[
-        "--as", "michael", "bounty", "complete", "ventwits", "xyz", "marc",
-    ]);
+    env.ok(&complete_xyz("michael", "marc"));
     env.refused(
-        &[
-            "--as", "michael", "bounty", "complete", "ventwits", "xyz", "allyson",
-        ],
+        &complete_xyz("michael", "allyson"),
         "conflict",
         "bounty \"xyz\" of project ventwits was already completed by marc (contribution 5)",
     );
@@ -498,30 +453,29 @@ fn bad_input_is_refused_and_changes_nothing() {
         "unknown task \"abc\" in project ventwits: add its bounty first",
     );
 
+    let allocate = |size| {
+        [
+            "pool", "allocate", "ventwits", "--size", size, "--key", "p1",
+        ]
+    };
     env.refused(
         &["pool", "allocate", "ventwits", "--size", "1000"],
         "invalid",
         "pool allocate needs an idempotency key: add --key KEY (a retry with the same key returns the first allocation instead of allocating twice)",
     );
     env.refused(
-        &[
-            "pool", "allocate", "ventwits", "--size", "1000", "--key", "p1",
-        ],
+        &allocate("1000"),
         "invalid",
         "a pool of 1000 units cannot pay the 5000 units of awarded bounties that come first",
     );
     env.refused(
-        &[
-            "pool", "allocate", "ventwits", "--size", "-5", "--key", "p1",
-        ],
+        &allocate("-5"),
         "invalid",
         "amount \"-5\" must be greater than zero",
     );
-    env.ok(&[
-        "pool", "allocate", "ventwits", "--size", "10000", "--key", "p1",
-    ]);
+    env.ok(&allocate("10000"));
     env.refused(
-        &["pool", "allocate", "ventwits", "--size", "20000", "--key", "p1"],
+        &allocate("20000"),
         "conflict",
         &format!(
             "idempotency key \"p1\" was already used for a different request (event {}); use a new key",

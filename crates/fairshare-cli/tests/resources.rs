@@ -675,17 +675,22 @@ fn the_community_rate_follows_the_list_a_custodian_keeps() {
     let env = Env::new();
     setup(&env);
     env.ok(&["resource", "add", "lathe", "--project", "lab"]);
-    env.ok(&[
-        "resource",
-        "fees",
-        "lathe",
-        "--per-hour",
-        "25.00",
-        "--split",
-        "maintenance=100",
-        "--community-per-hour",
-        "5.00",
-    ]);
+    // The lathe's schedule: 25.00 an hour, 5.00 at the community rate; then `more` of it.
+    let lathe_fees = |more: &[&str]| {
+        let schedule = [
+            "resource",
+            "fees",
+            "lathe",
+            "--per-hour",
+            "25.00",
+            "--split",
+            "maintenance=100",
+            "--community-per-hour",
+            "5.00",
+        ];
+        env.ok(&[&schedule[..], more].concat())
+    };
+    lathe_fees(&[]);
     let fee = |agent: &str| -> String {
         let text = env.ok(&[
             "--as", agent, "resource", "use", "lathe", agent, "--hours", "2",
@@ -731,19 +736,7 @@ fn the_community_rate_follows_the_list_a_custodian_keeps() {
     );
     assert_eq!(fee("a01"), "use 3 of lathe by a01: 2 h, fee 50.00 CAD");
     // By role: the schedule gives the community rate to every affiliate, not to observers.
-    let set = env.ok(&[
-        "resource",
-        "fees",
-        "lathe",
-        "--per-hour",
-        "25.00",
-        "--split",
-        "maintenance=100",
-        "--community-per-hour",
-        "5.00",
-        "--community-roles",
-        "affiliate",
-    ]);
+    let set = lathe_fees(&["--community-roles", "affiliate"]);
     assert!(
         set.ends_with("  community:  the community rate applies to every affiliate\n"),
         "{set}"

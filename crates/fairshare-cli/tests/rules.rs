@@ -15,64 +15,42 @@ fn setup() -> Env {
     env
 }
 
+/// `log work`: ana's `hours` of dev in p, as herself.
+fn ana_works(hours: &str) -> [&str; 9] {
+    [
+        "--as",
+        "ana",
+        "log",
+        "work",
+        "p",
+        "ana",
+        hours,
+        "--category",
+        "dev",
+    ]
+}
+
 #[test]
 fn a_contribution_past_the_limits_is_refused_as_invalid_and_changes_nothing() {
     let env = setup();
-    let huge = [
-        "--as",
-        "ana",
-        "log",
-        "cash",
-        "p",
-        "ana",
-        "100000000000000000000.00",
-    ];
-    env.refused(
-        &huge,
-        "invalid",
-        "a contribution valued 100000000000000000000 is too large: one contribution is valued \
-         at most 1000000000000000",
-    );
+    let ana_cash = |amount| ["--as", "ana", "log", "cash", "p", "ana", amount];
     // Twice: the attack as found overflowed the project's total on the second.
+    for _ in 0..2 {
+        env.refused(
+            &ana_cash("100000000000000000000.00"),
+            "invalid",
+            "a contribution valued 100000000000000000000 is too large: one contribution is valued \
+             at most 1000000000000000",
+        );
+    }
     env.refused(
-        &huge,
-        "invalid",
-        "a contribution valued 100000000000000000000 is too large: one contribution is valued \
-         at most 1000000000000000",
-    );
-    env.refused(
-        &[
-            "--as",
-            "ana",
-            "log",
-            "work",
-            "p",
-            "ana",
-            "10001",
-            "--category",
-            "dev",
-        ],
+        &ana_works("10001"),
         "invalid",
         "10001 hours in one contribution: at most 10000",
     );
-    env.ok(&[
-        "--as",
-        "ana",
-        "log",
-        "cash",
-        "p",
-        "ana",
-        "1000000000000000.00",
-    ]);
-    env.ok(&[
-        "--as",
-        "ana",
-        "log",
-        "cash",
-        "p",
-        "ana",
-        "1000000000000000.00",
-    ]);
+    for _ in 0..2 {
+        env.ok(&ana_cash("1000000000000000.00"));
+    }
     env.ok(&["plan", "set", "p", &env.write("plan.toml", PLAN)]);
     let revenue = env.json(&["revenue", "p", "100.00"]);
     assert_eq!(revenue["payouts"], json!({"ana": "100.00"}), "{revenue}");
@@ -118,17 +96,7 @@ fn steward_points_given_to_oneself_are_refused() {
 #[test]
 fn a_citation_is_a_percentage_of_a_contribution_and_a_use_takes_the_projects_rate() {
     let env = setup();
-    env.ok(&[
-        "--as",
-        "ana",
-        "log",
-        "work",
-        "p",
-        "ana",
-        "8",
-        "--category",
-        "dev",
-    ]);
+    env.ok(&ana_works("8"));
     env.refused(
         &["--as", "ana", "log", "cite", "p", "ana", "250.00"],
         "forbidden",
@@ -136,8 +104,9 @@ fn a_citation_is_a_percentage_of_a_contribution_and_a_use_takes_the_projects_rat
          value (`log cite PROJECT AGENT --of CONTRIBUTION --percent P`); only custodians log a \
          fixed value",
     );
-    env.refused(
-        &[
+    // A custodian cites ana's work (contribution 1) at a percentage of its value.
+    let cite_ana = |percent| {
+        [
             "--as",
             "cus",
             "log",
@@ -147,23 +116,15 @@ fn a_citation_is_a_percentage_of_a_contribution_and_a_use_takes_the_projects_rat
             "--of",
             "1",
             "--percent",
-            "101",
-        ],
+            percent,
+        ]
+    };
+    env.refused(
+        &cite_ana("101"),
         "invalid",
         "a citation is worth at most 100% of the cited contribution, not 101%",
     );
-    let cited = env.json(&[
-        "--as",
-        "cus",
-        "log",
-        "cite",
-        "p",
-        "cus",
-        "--of",
-        "1",
-        "--percent",
-        "12.5",
-    ]);
+    let cited = env.json(&cite_ana("12.5"));
     assert_eq!(cited["value"], "50.00", "{cited}");
     let rows = env.json(&["contributions", "p"]);
     assert_eq!(

@@ -211,60 +211,34 @@ fn an_expense_needs_the_approvals_of_its_account_s_project() {
         "invalid",
         "cleo is an agent's balance: agents are paid out by `payout`, not from a virtual account",
     );
-    env.refused(
-        &[
+    // ben submits an expense from ops' account, with `more` of it.
+    let ben_submits = |amount: &'static str, more: &[&'static str]| {
+        let submit = [
             "--as",
             "ben",
             "expense",
             "submit",
             "ops-unallocated",
-            "1.00",
-        ],
+            amount,
+        ];
+        [&submit[..], more].concat()
+    };
+    env.refused(
+        &ben_submits("1.00", &[]),
         "invalid",
         "an expense needs to say what it is for (--for TEXT)",
     );
     env.refused(
-        &[
-            "--as",
-            "ben",
-            "expense",
-            "submit",
-            "ops-unallocated",
-            "150.01",
-            "--for",
-            "x",
-        ],
+        &ben_submits("150.01", &["--for", "x"]),
         "invalid",
         "ops-unallocated holds 150.00 USD: 150.01 USD would overdraw it",
     );
     env.refused(
-        &[
-            "--as",
-            "ben",
-            "expense",
-            "submit",
-            "ops-unallocated",
-            "1.00",
-            "--for",
-            "x",
-            "--receipt",
-            "photo",
-        ],
+        &ben_submits("1.00", &["--for", "x", "--receipt", "photo"]),
         "invalid",
         "receipt \"photo\" is neither an http(s) address nor a SHA-256 (64 hex digits)",
     );
-    env.ok(&[
-        "--as",
-        "ben",
-        "expense",
-        "submit",
-        "ops-unallocated",
-        "1.00",
-        "--for",
-        "x",
-        "--id",
-        "e2",
-    ]);
+    env.ok(&ben_submits("1.00", &["--for", "x", "--id", "e2"]));
     env.refused(
         &["--as", "ben", "expense", "reject", "e2", "--reason", "mine"],
         "forbidden",
@@ -363,24 +337,23 @@ fn transfers_and_exchanges_are_a_custodian_s() {
         "invalid",
         "a transfer needs a reason (--reason TEXT)",
     );
+    let exchange_cad = |actor, amount, to, rate| {
+        [
+            "--as", actor, "exchange", "infra", amount, "CAD", to, "--rate", rate,
+        ]
+    };
     env.refused(
-        &[
-            "--as", "ana", "exchange", "infra", "1.00", "CAD", "EUR", "--rate", "1",
-        ],
+        &exchange_cad("ana", "1.00", "EUR", "1"),
         "not-found",
         "unknown currency \"EUR\": no project keeps its books in it",
     );
     env.refused(
-        &[
-            "--as", "ana", "exchange", "infra", "0.01", "CAD", "USD", "--rate", "0.5",
-        ],
+        &exchange_cad("ana", "0.01", "USD", "0.5"),
         "invalid",
         "0.01 CAD at rate 0.5 is less than the smallest unit of USD",
     );
     env.refused(
-        &[
-            "--as", "cleo", "exchange", "infra", "1.00", "CAD", "USD", "--rate", "0.7",
-        ],
+        &exchange_cad("cleo", "1.00", "USD", "0.7"),
         "forbidden",
         "only custodians may exchange currencies; this agent is an affiliate",
     );

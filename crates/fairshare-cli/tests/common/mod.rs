@@ -359,6 +359,28 @@ pub fn forillon_project(env: &Env) {
     }
 }
 
+/// The forillon contract's work (abran's engineering, marie's design, luc's coordination);
+/// returns abran's logged contribution.
+pub fn forillon_work(env: &Env) -> Value {
+    let abran = env.json(&log_work("abran", "120", "engineering"));
+    env.json(&log_work("marie", "80", "design"));
+    env.json(&log_work("luc", "40", "coordination"));
+    abran
+}
+
+/// `log work forillon AGENT HOURS --category CATEGORY`.
+pub fn log_work<'a>(agent: &'a str, hours: &'a str, category: &'a str) -> [&'a str; 7] {
+    [
+        "log",
+        "work",
+        "forillon",
+        agent,
+        hours,
+        "--category",
+        category,
+    ]
+}
+
 /// Luc's reimbursable plywood in forillon; returns the logged contribution.
 pub fn forillon_material(env: &Env) -> Value {
     env.json(&[
