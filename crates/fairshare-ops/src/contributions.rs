@@ -9,8 +9,8 @@ use fairshare_core::{
 use serde::{Deserialize, Serialize};
 
 use crate::de::u64_text;
-use crate::error::{OpResult, unexpected};
-use crate::op::{Read, Reading, Write};
+use crate::error::OpResult;
+use crate::op::{Read, Reading, Write, or_actor};
 use crate::page::{Page, PageInfo};
 use crate::peer::BlendedOut;
 
@@ -194,7 +194,7 @@ impl Write for LogContribution {
         }
         Ok(Command::Log {
             project: self.project.clone(),
-            agent: self.agent.clone().unwrap_or_else(|| actor.to_string()),
+            agent: or_actor(&self.agent, actor),
             kind: self.kind.into(),
             category: self.category.clone(),
             hours: self.hours.clone(),
@@ -209,9 +209,7 @@ impl Write for LogContribution {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Logged> {
-        let Outcome::Logged { id, minted, .. } = &executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, Outcome::Logged { id, minted, .. });
         let contribution = state.contribution(*id)?;
         let project = state.project(&contribution.project)?;
         let mut logged = Logged::of(project, contribution, executed.replayed);
@@ -242,7 +240,7 @@ impl LogContribution {
             }
             (Some(of), Some(percent)) => Ok(Some(Command::Cite {
                 project: self.project.clone(),
-                agent: self.agent.clone().unwrap_or_else(|| actor.to_string()),
+                agent: or_actor(&self.agent, actor),
                 of,
                 percent: percent.clone(),
                 date,

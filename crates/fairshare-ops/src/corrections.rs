@@ -7,7 +7,7 @@ use fairshare_store::Store;
 use serde::{Deserialize, Serialize};
 
 use crate::de::u64_text;
-use crate::error::{OpResult, unexpected};
+use crate::error::OpResult;
 use crate::log::Scan;
 use crate::op::Write;
 
@@ -141,9 +141,7 @@ impl CorrectionOut {
 
 /// The correction an adjust or a reverse created.
 fn created(state: &State, executed: &Executed) -> OpResult<CorrectionOut> {
-    let Outcome::Corrected { id, .. } = &executed.outcome else {
-        return Err(unexpected(executed));
-    };
+    let_outcome!(executed, Outcome::Corrected { id, .. });
     CorrectionOut::executed(state, *id, executed)
 }
 
