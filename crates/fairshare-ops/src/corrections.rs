@@ -40,25 +40,6 @@ pub struct Reverse {
     pub reason: String,
 }
 
-/// Approves a pending correction (never the one who asked for it, nor the contributor).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ApproveCorrection {
-    #[serde(deserialize_with = "u64_text")]
-    pub id: u64,
-}
-
-/// Rejects a pending correction, with a reason.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct RejectCorrection {
-    #[serde(deserialize_with = "u64_text")]
-    pub id: u64,
-    pub reason: String,
-}
-
 /// A correction and the contribution it corrects.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -184,34 +165,18 @@ impl Write for Reverse {
     }
 }
 
-operation!(ApproveCorrection => CorrectionOut, Post "/api/v1/corrections/{id}/approve",
-    "corrections",
-    "Approves a pending correction (never the one who asked for it, nor the contributor)");
-
-impl Write for ApproveCorrection {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::ApproveCorrection { id: self.id })
-    }
-
-    fn view(&self, state: &State, executed: &Executed) -> OpResult<CorrectionOut> {
-        CorrectionOut::executed(state, self.id, executed)
-    }
+numbered_review! {
+    /// Approves a pending correction (never the one who asked for it, nor the contributor).
+    ApproveCorrection {} => CorrectionOut by CorrectionOut::executed,
+        "/api/v1/corrections/{id}/approve", "corrections",
+        "Approves a pending correction (never the one who asked for it, nor the contributor)"
 }
 
-operation!(RejectCorrection => CorrectionOut, Post "/api/v1/corrections/{id}/reject",
-    "corrections", "Rejects a pending correction, with a reason");
-
-impl Write for RejectCorrection {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::RejectCorrection {
-            id: self.id,
-            reason: self.reason.clone(),
-        })
-    }
-
-    fn view(&self, state: &State, executed: &Executed) -> OpResult<CorrectionOut> {
-        CorrectionOut::executed(state, self.id, executed)
-    }
+numbered_review! {
+    /// Rejects a pending correction, with a reason.
+    RejectCorrection { reason } => CorrectionOut by CorrectionOut::executed,
+        "/api/v1/corrections/{id}/reject", "corrections",
+        "Rejects a pending correction, with a reason"
 }
 
 /// A project's corrections, and for each distribution made before a correction counted,

@@ -49,6 +49,43 @@ macro_rules! let_outcome {
     };
 }
 
+/// Declares the review of a numbered item (a contribution, a correction): its request (the
+/// item's `id`, a number or its digits, and text fields such as a rejection's `reason`), its
+/// route, and the core command of its name; it answers `$render(state, id, executed)`.
+macro_rules! numbered_review {
+    ($(#[$doc:meta])* $op:ident { $($field:ident),* } => $view:ident by $render:path,
+        $path:literal, $tag:literal, $summary:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(deny_unknown_fields)]
+        pub struct $op {
+            #[serde(deserialize_with = "crate::de::u64_text")]
+            pub id: u64,
+            $(pub $field: String,)*
+        }
+
+        operation!($op => $view, Post $path, $tag, $summary);
+
+        impl $crate::op::Write for $op {
+            fn command(&self, _actor: &str) -> $crate::error::OpResult<fairshare_core::Command> {
+                Ok(fairshare_core::Command::$op {
+                    id: self.id,
+                    $($field: self.$field.clone(),)*
+                })
+            }
+
+            fn view(
+                &self,
+                state: &fairshare_core::State,
+                executed: &fairshare_book::Executed,
+            ) -> $crate::error::OpResult<$view> {
+                $render(state, self.id, executed)
+            }
+        }
+    };
+}
+
 /// Declares a change of one project: its request (the `project` and the fields listed), its
 /// route, and the core command it becomes (by default the command of the request's name, with
 /// the same fields, `request => COMMAND` otherwise); it answers `$view::of(state, project)`,
