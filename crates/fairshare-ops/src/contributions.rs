@@ -9,8 +9,8 @@ use fairshare_core::{
 use serde::{Deserialize, Serialize};
 
 use crate::de::u64_text;
-use crate::error::{OpResult, unexpected};
-use crate::op::{Read, Reading, Write};
+use crate::error::OpResult;
+use crate::op::{Read, Reading, Write, or_actor};
 use crate::page::{Page, PageInfo};
 use crate::peer::BlendedOut;
 
@@ -194,7 +194,7 @@ impl Write for LogContribution {
         }
         Ok(Command::Log {
             project: self.project.clone(),
-            agent: self.agent.clone().unwrap_or_else(|| actor.to_string()),
+            agent: or_actor(&self.agent, actor),
             kind: self.kind.into(),
             category: self.category.clone(),
             hours: self.hours.clone(),
@@ -209,9 +209,7 @@ impl Write for LogContribution {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Logged> {
-        let Outcome::Logged { id, minted, .. } = &executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, Outcome::Logged { id, minted, .. });
         let contribution = state.contribution(*id)?;
         let project = state.project(&contribution.project)?;
         let mut logged = Logged::of(project, contribution, executed.replayed);
@@ -242,7 +240,7 @@ impl LogContribution {
             }
             (Some(of), Some(percent)) => Ok(Some(Command::Cite {
                 project: self.project.clone(),
-                agent: self.agent.clone().unwrap_or_else(|| actor.to_string()),
+                agent: or_actor(&self.agent, actor),
                 of,
                 percent: percent.clone(),
                 date,
@@ -429,52 +427,17 @@ impl Reviewed {
     }
 }
 
-/// Approves a pending contribution (custodians and affiliates; nobody their own).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Approve {
-    #[serde(deserialize_with = "u64_text")]
-    pub id: u64,
+numbered_review! {
+    /// Approves a pending contribution (custodians and affiliates; nobody their own).
+    Approve {} => Reviewed by Reviewed::of, "/api/v1/contributions/{id}/approve",
+        "contributions",
+        "Approves a pending contribution (custodians and affiliates; nobody their own)"
 }
 
-operation!(Approve => Reviewed, Post "/api/v1/contributions/{id}/approve", "contributions",
-    "Approves a pending contribution (custodians and affiliates; nobody their own)");
-
-impl Write for Approve {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::Approve { id: self.id })
-    }
-
-    fn view(&self, state: &State, executed: &Executed) -> OpResult<Reviewed> {
-        Reviewed::of(state, self.id, executed)
-    }
-}
-
-/// Rejects a pending contribution, with a reason.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Reject {
-    #[serde(deserialize_with = "u64_text")]
-    pub id: u64,
-    pub reason: String,
-}
-
-operation!(Reject => Reviewed, Post "/api/v1/contributions/{id}/reject", "contributions",
-    "Rejects a pending contribution, with a reason");
-
-impl Write for Reject {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::Reject {
-            id: self.id,
-            reason: self.reason.clone(),
-        })
-    }
-
-    fn view(&self, state: &State, executed: &Executed) -> OpResult<Reviewed> {
-        Reviewed::of(state, self.id, executed)
-    }
+numbered_review! {
+    /// Rejects a pending contribution, with a reason.
+    Reject { reason } => Reviewed by Reviewed::of, "/api/v1/contributions/{id}/reject",
+        "contributions", "Rejects a pending contribution, with a reason"
 }
 
 /// Each agent's counted value and share in a project; with `blended`, the formula, peer,

@@ -7,7 +7,7 @@ use fairshare_store::Store;
 use serde::{Deserialize, Serialize};
 
 use crate::de::u64_text;
-use crate::error::{OpResult, unexpected};
+use crate::error::OpResult;
 use crate::log::Scan;
 use crate::op::Write;
 
@@ -35,25 +35,6 @@ pub struct Adjust {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Reverse {
-    #[serde(deserialize_with = "u64_text")]
-    pub id: u64,
-    pub reason: String,
-}
-
-/// Approves a pending correction (never the one who asked for it, nor the contributor).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ApproveCorrection {
-    #[serde(deserialize_with = "u64_text")]
-    pub id: u64,
-}
-
-/// Rejects a pending correction, with a reason.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct RejectCorrection {
     #[serde(deserialize_with = "u64_text")]
     pub id: u64,
     pub reason: String,
@@ -141,9 +122,7 @@ impl CorrectionOut {
 
 /// The correction an adjust or a reverse created.
 fn created(state: &State, executed: &Executed) -> OpResult<CorrectionOut> {
-    let Outcome::Corrected { id, .. } = &executed.outcome else {
-        return Err(unexpected(executed));
-    };
+    let_outcome!(executed, Outcome::Corrected { id, .. });
     CorrectionOut::executed(state, *id, executed)
 }
 
@@ -186,34 +165,18 @@ impl Write for Reverse {
     }
 }
 
-operation!(ApproveCorrection => CorrectionOut, Post "/api/v1/corrections/{id}/approve",
-    "corrections",
-    "Approves a pending correction (never the one who asked for it, nor the contributor)");
-
-impl Write for ApproveCorrection {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::ApproveCorrection { id: self.id })
-    }
-
-    fn view(&self, state: &State, executed: &Executed) -> OpResult<CorrectionOut> {
-        CorrectionOut::executed(state, self.id, executed)
-    }
+numbered_review! {
+    /// Approves a pending correction (never the one who asked for it, nor the contributor).
+    ApproveCorrection {} => CorrectionOut by CorrectionOut::executed,
+        "/api/v1/corrections/{id}/approve", "corrections",
+        "Approves a pending correction (never the one who asked for it, nor the contributor)"
 }
 
-operation!(RejectCorrection => CorrectionOut, Post "/api/v1/corrections/{id}/reject",
-    "corrections", "Rejects a pending correction, with a reason");
-
-impl Write for RejectCorrection {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::RejectCorrection {
-            id: self.id,
-            reason: self.reason.clone(),
-        })
-    }
-
-    fn view(&self, state: &State, executed: &Executed) -> OpResult<CorrectionOut> {
-        CorrectionOut::executed(state, self.id, executed)
-    }
+numbered_review! {
+    /// Rejects a pending correction, with a reason.
+    RejectCorrection { reason } => CorrectionOut by CorrectionOut::executed,
+        "/api/v1/corrections/{id}/reject", "corrections",
+        "Rejects a pending correction, with a reason"
 }
 
 /// A project's corrections, and for each distribution made before a correction counted,

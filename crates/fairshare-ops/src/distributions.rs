@@ -9,7 +9,7 @@ use fairshare_core::{
 use serde::{Deserialize, Serialize};
 
 use crate::de::u64_text;
-use crate::error::{OpResult, unexpected};
+use crate::error::OpResult;
 use crate::op::{Read, Reading, Write};
 use crate::page::{Page, PageInfo};
 
@@ -179,9 +179,7 @@ impl Write for RecordRevenue {
 impl RevenueOut {
     /// The statement of the distribution an event recorded.
     fn executed(state: &State, executed: &Executed) -> OpResult<RevenueOut> {
-        let Outcome::Distributed { id, .. } = executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, &Outcome::Distributed { id, .. });
         Ok(RevenueOut::of(
             state,
             state.distribution(id)?,

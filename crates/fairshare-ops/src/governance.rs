@@ -13,7 +13,7 @@ use fairshare_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::error::{OpError, OpResult, unexpected};
+use crate::error::{OpError, OpResult};
 use crate::op::{Read, Reading, Write};
 use crate::page::{Page, PageInfo};
 use crate::plans::BucketSpec;
@@ -416,9 +416,7 @@ impl Write for Propose {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<ProposalOut> {
-        let Outcome::Proposed { id, .. } = &executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, Outcome::Proposed { id, .. });
         ProposalOut::of(state, state.proposal(id)?)
     }
 }

@@ -38,6 +38,101 @@ macro_rules! operation {
     };
 }
 
+/// Binds the fields of the outcome a write expects: `let_outcome!(executed, PATTERN)` matches
+/// `&executed.outcome` (a `&Outcome::…` pattern copies its fields out), or returns the error
+/// of an unexpected outcome.
+macro_rules! let_outcome {
+    ($executed:ident, $pattern:pat) => {
+        let $pattern = &$executed.outcome else {
+            return Err($crate::error::unexpected($executed));
+        };
+    };
+}
+
+/// Declares the review of a numbered item (a contribution, a correction): its request (the
+/// item's `id`, a number or its digits, and text fields such as a rejection's `reason`), its
+/// route, and the core command of its name; it answers `$render(state, id, executed)`.
+macro_rules! numbered_review {
+    ($(#[$doc:meta])* $op:ident { $($field:ident),* } => $view:ident by $render:path,
+        $path:literal, $tag:literal, $summary:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(deny_unknown_fields)]
+        pub struct $op {
+            #[serde(deserialize_with = "crate::de::u64_text")]
+            pub id: u64,
+            $(pub $field: String,)*
+        }
+
+        operation!($op => $view, Post $path, $tag, $summary);
+
+        impl $crate::op::Write for $op {
+            fn command(&self, _actor: &str) -> $crate::error::OpResult<fairshare_core::Command> {
+                Ok(fairshare_core::Command::$op {
+                    id: self.id,
+                    $($field: self.$field.clone(),)*
+                })
+            }
+
+            fn view(
+                &self,
+                state: &fairshare_core::State,
+                executed: &fairshare_book::Executed,
+            ) -> $crate::error::OpResult<$view> {
+                $render(state, self.id, executed)
+            }
+        }
+    };
+}
+
+/// Declares a change of one project: its request (the `project` and the fields listed), its
+/// route, and the core command it becomes (by default the command of the request's name, with
+/// the same fields, `request => COMMAND` otherwise); it answers `$view::of(state, project)`,
+/// the project after the change.
+macro_rules! project_change {
+    ($(#[$doc:meta])* $op:ident { $($(#[$field_doc:meta])* $field:ident: $type:ty),* $(,)? }
+        => $view:ident, $method:ident $path:literal, $tag:literal, $summary:literal) => {
+        project_change! {
+            $(#[$doc])* $op { $($(#[$field_doc])* $field: $type),* }
+                => $view, $method $path, $tag, $summary,
+            request => fairshare_core::Command::$op {
+                project: request.project.clone(),
+                $($field: request.$field.clone().into(),)*
+            }
+        }
+    };
+    ($(#[$doc:meta])* $op:ident { $($(#[$field_doc:meta])* $field:ident: $type:ty),* $(,)? }
+        => $view:ident, $method:ident $path:literal, $tag:literal, $summary:literal,
+        $request:ident => $command:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(deny_unknown_fields)]
+        pub struct $op {
+            pub project: String,
+            $($(#[$field_doc])* pub $field: $type,)*
+        }
+
+        operation!($op => $view, $method $path, $tag, $summary);
+
+        impl $crate::op::Write for $op {
+            fn command(&self, _actor: &str) -> $crate::error::OpResult<fairshare_core::Command> {
+                let $request = self;
+                Ok($command)
+            }
+
+            fn view(
+                &self,
+                state: &fairshare_core::State,
+                _: &fairshare_book::Executed,
+            ) -> $crate::error::OpResult<$view> {
+                $view::of(state, &self.project)
+            }
+        }
+    };
+}
+
 pub mod agents;
 pub mod backend;
 pub mod backup;

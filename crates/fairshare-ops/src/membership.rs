@@ -412,46 +412,20 @@ review! {
 // ---------------------------------------------------------------------------------------------
 // Members a project lists
 
-/// A change of a project's member list: the request (`project`, `agent`), its route, and the
-/// core command of the same name; answers the list now.
-macro_rules! member_change {
-    ($(#[$doc:meta])* $op:ident, $method:ident $path:literal, $summary:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[serde(deny_unknown_fields)]
-        pub struct $op {
-            pub project: String,
-            pub agent: String,
-        }
+// Changes of a project's member list: each answers the list now.
 
-        operation!($op => MembersOut, $method $path, "membership", $summary);
-
-        impl Write for $op {
-            fn command(&self, _actor: &str) -> OpResult<Command> {
-                Ok(Command::$op {
-                    project: self.project.clone(),
-                    agent: self.agent.clone(),
-                })
-            }
-
-            fn view(&self, state: &State, _: &Executed) -> OpResult<MembersOut> {
-                MembersOut::of(state, &self.project)
-            }
-        }
-    };
-}
-
-member_change! {
+project_change! {
     /// Lists an agent as a member of a project: an eligible voter of its proposals even
     /// without a counted contribution (custodians, or by proposal; never an observer).
-    AddMember, Post "/api/v1/projects/{project}/members",
+    AddMember { agent: String } => MembersOut, Post "/api/v1/projects/{project}/members",
+    "membership",
     "Lists an agent as a member of a project, an eligible voter of its proposals (custodians or by proposal; never an observer)"
 }
 
-member_change! {
+project_change! {
     /// Takes an agent off a project's member list (custodians, or by proposal).
-    RemoveMember, Delete "/api/v1/projects/{project}/members/{agent}",
+    RemoveMember { agent: String } => MembersOut,
+    Delete "/api/v1/projects/{project}/members/{agent}", "membership",
     "Takes an agent off a project's member list (custodians or by proposal)"
 }
 

@@ -103,6 +103,13 @@ pub trait Write: Operation {
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Self::View>;
 }
 
+/// A field a request may leave to its caller (the agent who pledges, buys, gives...): as
+/// written, or the actor. A write's `view` passes `executed.actor`, so that a retry answers
+/// the first caller.
+pub(crate) fn or_actor(field: &Option<String>, actor: &str) -> String {
+    field.clone().unwrap_or_else(|| actor.to_string())
+}
+
 /// Who reads and when: some views depend on the day (decay) or on the reader's role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reading {

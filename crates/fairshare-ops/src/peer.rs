@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::contributions::as_of;
 use crate::de::u64_text;
 use crate::error::{OpResult, unexpected};
-use crate::op::{Read, Reading, Write};
+use crate::op::{Read, Reading, Write, or_actor};
 
 /// An exact share as a decimal (rounded half-to-even at 18 decimals).
 pub fn share_text(share: &Share) -> String {
@@ -82,14 +82,14 @@ impl Write for OpenRound {
     }
 
     fn view(&self, _: &State, executed: &Executed) -> OpResult<RoundOpened> {
-        let Outcome::RoundOpened {
-            round,
-            budget,
-            eligible,
-        } = &executed.outcome
-        else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(
+            executed,
+            Outcome::RoundOpened {
+                round,
+                budget,
+                eligible
+            }
+        );
         Ok(RoundOpened {
             round: *round,
             project: self.project.clone(),
@@ -139,19 +139,17 @@ impl Write for Give {
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::Give {
             round: self.round,
-            from: self.from.clone().unwrap_or_else(|| actor.to_string()),
+            from: or_actor(&self.from, actor),
             to: self.to.clone(),
             points: self.points,
         })
     }
 
     fn view(&self, _: &State, executed: &Executed) -> OpResult<Given> {
-        let Outcome::Given { spent, left, .. } = executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, &Outcome::Given { spent, left, .. });
         Ok(Given {
             round: self.round,
-            from: self.from.clone().unwrap_or_else(|| executed.actor.clone()),
+            from: or_actor(&self.from, &executed.actor),
             to: self.to.clone(),
             points: self.points,
             spent,
@@ -190,14 +188,14 @@ impl Write for OptOut {
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::OptOut {
             round: self.round,
-            agent: self.agent.clone().unwrap_or_else(|| actor.to_string()),
+            agent: or_actor(&self.agent, actor),
         })
     }
 
     fn view(&self, _: &State, executed: &Executed) -> OpResult<OptedOut> {
         Ok(OptedOut {
             round: self.round,
-            agent: self.agent.clone().unwrap_or_else(|| executed.actor.clone()),
+            agent: or_actor(&self.agent, &executed.actor),
         })
     }
 }
@@ -231,9 +229,7 @@ impl Write for CloseRound {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<RoundClosed> {
-        let Outcome::RoundClosed { total, shares, .. } = &executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, Outcome::RoundClosed { total, shares, .. });
         Ok(RoundClosed {
             round: self.round,
             project: state.peer_round(self.round)?.project.clone(),
@@ -775,13 +771,13 @@ impl Write for CompleteBounty {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<BountyCompleted> {
-        let Outcome::BountyAwarded {
-            contribution,
-            value,
-        } = executed.outcome
-        else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(
+            executed,
+            &Outcome::BountyAwarded {
+                contribution,
+                value
+            }
+        );
         let project = state.project(&self.project)?;
         let bounty = state
             .peer_project(&self.project)
@@ -941,9 +937,7 @@ impl Write for AllocatePool {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<PoolOut> {
-        let Outcome::PoolAllocated { id, .. } = executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, &Outcome::PoolAllocated { id, .. });
         let project = state.project(&self.project)?;
         let pool = state
             .peer_project(&self.project)
@@ -1077,16 +1071,16 @@ impl Write for Leave {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<LeftOut> {
-        let Outcome::Left {
-            agent,
-            good,
-            forfeited,
-            changes,
-            forfeited_bounties,
-        } = &executed.outcome
-        else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(
+            executed,
+            Outcome::Left {
+                agent,
+                good,
+                forfeited,
+                changes,
+                forfeited_bounties
+            }
+        );
         let project = state.project(&self.project)?;
         Ok(LeftOut {
             project: self.project.clone(),
@@ -1203,9 +1197,7 @@ impl Write for RecordCaptable {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<CaptableOut> {
-        let Outcome::CapTable { rows } = &executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, Outcome::CapTable { rows });
         // A retry with the same key answers the first snapshot, with its own date.
         let date = state
             .peer_project(&self.project)

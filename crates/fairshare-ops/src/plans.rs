@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::contributions::KindName;
-use crate::error::{OpResult, unexpected};
+use crate::error::OpResult;
 use crate::op::{Read, Reading, Write};
 
 /// Largest plan file read: a plan has at most 64 short buckets.
@@ -399,9 +399,7 @@ impl Write for SetPlan {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<PlanOut> {
-        let Outcome::PlanSet { version } = executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, &Outcome::PlanSet { version });
         PlanOut::version(state.project(&self.project)?, Some(version))
     }
 }

@@ -7,7 +7,7 @@ use fairshare_core::{Command, Outcome, Policy, Project, State};
 use serde::{Deserialize, Serialize};
 
 use crate::contributions::KindName;
-use crate::error::{OpResult, unexpected};
+use crate::error::OpResult;
 use crate::op::{Read, Reading, Write};
 use crate::page::{Page, PageInfo};
 use crate::plans::PlanOut;
@@ -85,18 +85,6 @@ impl Write for AddProject {
     }
 }
 
-/// Sets how many approvals a contribution or correction needs before it counts, from its next
-/// review on (custodians only). What was counted stays counted; a pending one needs the new
-/// number at its next approval.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct SetApprovals {
-    pub project: String,
-    /// Approvals needed, 0 (counted at once) to 100.
-    pub approvals: u32,
-}
-
 /// A project's approvals, after a change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -105,24 +93,25 @@ pub struct ApprovalsSet {
     pub approvals: u32,
 }
 
-operation!(SetApprovals => ApprovalsSet, Put "/api/v1/projects/{project}/approvals", "projects",
-    "Sets how many approvals a contribution needs before it counts, from its next review on (custodians only)");
-
-impl Write for SetApprovals {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::SetApprovals {
-            project: self.project.clone(),
-            approvals: self.approvals,
-        })
-    }
-
-    fn view(&self, state: &State, _: &Executed) -> OpResult<ApprovalsSet> {
-        let project = state.project(&self.project)?;
+impl ApprovalsSet {
+    fn of(state: &State, project: &str) -> OpResult<ApprovalsSet> {
+        let project = state.project(project)?;
         Ok(ApprovalsSet {
             project: project.slug.to_string(),
             approvals: project.approvals_required,
         })
     }
+}
+
+project_change! {
+    /// Sets how many approvals a contribution or correction needs before it counts, from its
+    /// next review on (custodians only). What was counted stays counted; a pending one needs
+    /// the new number at its next approval.
+    SetApprovals {
+        /// Approvals needed, 0 (counted at once) to 100.
+        approvals: u32,
+    } => ApprovalsSet, Put "/api/v1/projects/{project}/approvals", "projects",
+    "Sets how many approvals a contribution needs before it counts, from its next review on (custodians only)"
 }
 
 /// Projects, in byte order of slug.
@@ -270,138 +259,60 @@ impl PolicySet {
     }
 }
 
-/// Sets the rate per hour of a work category (custodians only; applies to later
-/// contributions).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct SetRate {
-    pub project: String,
-    pub category: String,
-    /// Rate per hour, e.g. `"45.00"`.
-    pub per_hour: String,
+// Changes of a project's valuation policy (custodians only): each answers the policy then in
+// force.
+
+project_change! {
+    /// Sets the rate per hour of a work category (custodians only; applies to later
+    /// contributions).
+    SetRate {
+        category: String,
+        /// Rate per hour, e.g. `"45.00"`.
+        per_hour: String,
+    } => PolicySet, Put "/api/v1/projects/{project}/rates/{category}", "policy",
+    "Sets the rate per hour of a work category (custodians only; applies to later contributions)"
 }
 
-operation!(SetRate => PolicySet, Put "/api/v1/projects/{project}/rates/{category}", "policy",
-    "Sets the rate per hour of a work category (custodians only; applies to later contributions)");
-
-impl Write for SetRate {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::SetRate {
-            project: self.project.clone(),
-            category: self.category.clone(),
-            per_hour: self.per_hour.clone(),
-        })
-    }
-
-    fn view(&self, state: &State, _: &Executed) -> OpResult<PolicySet> {
-        PolicySet::of(state, &self.project)
-    }
+project_change! {
+    /// Sets an agent's skill factor in a project (custodians only).
+    SetSkill {
+        agent: String,
+        /// A positive decimal, e.g. `"1.5"`.
+        factor: String,
+    } => PolicySet, Put "/api/v1/projects/{project}/skills/{agent}", "policy",
+    "Sets an agent's skill factor in a project (custodians only)"
 }
 
-/// Sets an agent's skill factor in a project (custodians only).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct SetSkill {
-    pub project: String,
-    pub agent: String,
-    /// A positive decimal, e.g. `"1.5"`.
-    pub factor: String,
+project_change! {
+    /// Sets the multiplier of a contribution kind in a project (custodians only).
+    SetMultiplier {
+        kind: KindName,
+        /// A positive decimal, e.g. `"2"`.
+        factor: String,
+    } => PolicySet, Put "/api/v1/projects/{project}/multipliers/{kind}", "policy",
+    "Sets the multiplier of a contribution kind in a project (custodians only)"
 }
 
-operation!(SetSkill => PolicySet, Put "/api/v1/projects/{project}/skills/{agent}", "policy",
-    "Sets an agent's skill factor in a project (custodians only)");
-
-impl Write for SetSkill {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::SetSkill {
-            project: self.project.clone(),
-            agent: self.agent.clone(),
-            factor: self.factor.clone(),
-        })
-    }
-
-    fn view(&self, state: &State, _: &Executed) -> OpResult<PolicySet> {
-        PolicySet::of(state, &self.project)
+project_change! {
+    /// Makes contribution values halve every `half_life_days` days (custodians only).
+    SetDecay {
+        /// Contribution values halve every this many days.
+        half_life_days: String,
+    } => PolicySet, Put "/api/v1/projects/{project}/decay", "policy",
+    "Makes contribution values halve every half_life_days days (custodians only)",
+    set => Command::SetHalfLife {
+        project: set.project.clone(),
+        days: Some(set.half_life_days.clone()),
     }
 }
 
-/// Sets the multiplier of a contribution kind in a project (custodians only).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct SetMultiplier {
-    pub project: String,
-    pub kind: KindName,
-    /// A positive decimal, e.g. `"2"`.
-    pub factor: String,
-}
-
-operation!(SetMultiplier => PolicySet, Put "/api/v1/projects/{project}/multipliers/{kind}",
-    "policy", "Sets the multiplier of a contribution kind in a project (custodians only)");
-
-impl Write for SetMultiplier {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::SetMultiplier {
-            project: self.project.clone(),
-            kind: self.kind.into(),
-            factor: self.factor.clone(),
-        })
-    }
-
-    fn view(&self, state: &State, _: &Executed) -> OpResult<PolicySet> {
-        PolicySet::of(state, &self.project)
-    }
-}
-
-/// Makes contribution values halve every `half_life_days` days (custodians only).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct SetDecay {
-    pub project: String,
-    /// Contribution values halve every this many days.
-    pub half_life_days: String,
-}
-
-operation!(SetDecay => PolicySet, Put "/api/v1/projects/{project}/decay", "policy",
-    "Makes contribution values halve every half_life_days days (custodians only)");
-
-impl Write for SetDecay {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::SetHalfLife {
-            project: self.project.clone(),
-            days: Some(self.half_life_days.clone()),
-        })
-    }
-
-    fn view(&self, state: &State, _: &Executed) -> OpResult<PolicySet> {
-        PolicySet::of(state, &self.project)
-    }
-}
-
-/// Removes time decay (custodians only).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct RemoveDecay {
-    pub project: String,
-}
-
-operation!(RemoveDecay => PolicySet, Delete "/api/v1/projects/{project}/decay", "policy",
-    "Removes time decay (custodians only)");
-
-impl Write for RemoveDecay {
-    fn command(&self, _actor: &str) -> OpResult<Command> {
-        Ok(Command::SetHalfLife {
-            project: self.project.clone(),
-            days: None,
-        })
-    }
-
-    fn view(&self, state: &State, _: &Executed) -> OpResult<PolicySet> {
-        PolicySet::of(state, &self.project)
+project_change! {
+    /// Removes time decay (custodians only).
+    RemoveDecay {} => PolicySet, Delete "/api/v1/projects/{project}/decay", "policy",
+    "Removes time decay (custodians only)",
+    remove => Command::SetHalfLife {
+        project: remove.project.clone(),
+        days: None,
     }
 }
 
@@ -439,9 +350,7 @@ impl Write for Revalue {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Revalued> {
-        let Outcome::Revalued { changes } = &executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, Outcome::Revalued { changes });
         let exponent = state.project(&self.project)?.exponent;
         Ok(Revalued {
             project: self.project.clone(),

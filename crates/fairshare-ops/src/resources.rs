@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agents::RoleName;
 use crate::error::{OpResult, unexpected};
-use crate::op::{Read, Reading, Write};
+use crate::op::{Read, Reading, Write, or_actor};
 use crate::page::{Page, PageInfo};
 
 /// A project's currency and its decimals (a project a valid log never names reads as a
@@ -266,20 +266,20 @@ impl Write for Pledge {
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::Pledge {
             campaign: self.campaign.clone(),
-            agent: self.agent.clone().unwrap_or_else(|| actor.to_string()),
+            agent: or_actor(&self.agent, actor),
             amount: self.amount.clone(),
         })
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Pledged> {
-        let Outcome::Pledged {
-            amount,
-            cut,
-            funded,
-        } = executed.outcome
-        else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(
+            executed,
+            &Outcome::Pledged {
+                amount,
+                cut,
+                funded
+            }
+        );
         let campaign = state.campaign(&self.campaign)?;
         // The pledge this event recorded names its agent (the caller, when the request did
         // not).
@@ -341,9 +341,7 @@ impl Write for CancelCampaign {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Cancelled> {
-        let Outcome::Refunded { lines } = &executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, Outcome::Refunded { lines });
         let campaign = state.campaign(&self.campaign)?;
         let (currency, exponent) = currency_of(state, &campaign.project);
         Ok(Cancelled {
@@ -409,9 +407,7 @@ impl Write for Purchase {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Purchased> {
-        let Outcome::Purchased { amount, owners } = &executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, Outcome::Purchased { amount, owners });
         let campaign = state.campaign(&self.campaign)?;
         let (currency, exponent) = currency_of(state, &campaign.project);
         Ok(Purchased {
@@ -915,7 +911,7 @@ impl Write for UseResource {
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::UseResource {
             resource: self.resource.clone(),
-            agent: self.agent.clone().unwrap_or_else(|| actor.to_string()),
+            agent: or_actor(&self.agent, actor),
             hours: self.hours.clone(),
             material_units: self.material_units.clone(),
             technician: self.technician.clone(),
@@ -926,16 +922,16 @@ impl Write for UseResource {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Charged> {
-        let Outcome::Charged {
-            use_id,
-            fee,
-            lines,
-            commons,
-            ..
-        } = &executed.outcome
-        else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(
+            executed,
+            Outcome::Charged {
+                use_id,
+                fee,
+                lines,
+                commons,
+                ..
+            }
+        );
         let resource = state.resource(&self.resource)?;
         // The use this event recorded names its agent and the schedule that charged it.
         let record = resource

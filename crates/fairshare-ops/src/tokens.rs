@@ -14,8 +14,8 @@ use fairshare_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::error::{OpResult, unexpected};
-use crate::op::{Read, Reading, Write};
+use crate::error::OpResult;
+use crate::op::{Read, Reading, Write, or_actor};
 use crate::page::{Page, PageInfo};
 
 /// Decimals of a printed price beyond the currency's own (a price of 0.6666 CAD per token is
@@ -44,11 +44,6 @@ fn spot_price(state: &State, token: &Token) -> OpResult<Option<String>> {
     Ok(state
         .token_spot_price(&token.symbol)?
         .map(|p| p.per_token(token.currency_exponent + PRICE_EXTRA_DECIMALS)))
-}
-
-/// A holder a request left to its caller: the event's actor (on a retry, the first one's).
-fn filled(holder: &Option<String>, executed: &Executed) -> String {
-    holder.clone().unwrap_or_else(|| executed.actor.clone())
 }
 
 /// How a token is redeemed, as requests spell it.
@@ -447,9 +442,7 @@ impl Write for CreateToken {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<TokenCreated> {
-        let Outcome::TokenCreated { hatch, retro } = &executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, Outcome::TokenCreated { hatch, retro });
         let token = state.token(&self.symbol)?;
         let retro = self.retro.then(|| {
             retro
@@ -510,20 +503,18 @@ impl Write for Presale {
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::Presale {
             token: self.symbol.clone(),
-            agent: self.agent.clone().unwrap_or_else(|| actor.to_string()),
+            agent: or_actor(&self.agent, actor),
             amount: self.amount.clone(),
             price: self.price.clone(),
         })
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Presold> {
-        let Outcome::TokenPresold { amount, tokens } = executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, &Outcome::TokenPresold { amount, tokens });
         let token = state.token(&self.symbol)?;
         Ok(Presold {
             token: self.symbol.clone(),
-            agent: filled(&self.agent, executed),
+            agent: or_actor(&self.agent, &executed.actor),
             amount: money(token, amount),
             price: self.price.clone(),
             tokens: units(token, tokens),
@@ -573,24 +564,24 @@ impl Write for Buy {
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::Buy {
             token: self.symbol.clone(),
-            agent: self.agent.clone().unwrap_or_else(|| actor.to_string()),
+            agent: or_actor(&self.agent, actor),
             amount: self.amount.clone(),
         })
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Bought> {
-        let Outcome::TokenBought {
-            amount,
-            tribute,
-            tokens,
-        } = executed.outcome
-        else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(
+            executed,
+            &Outcome::TokenBought {
+                amount,
+                tribute,
+                tokens
+            }
+        );
         let token = state.token(&self.symbol)?;
         Ok(Bought {
             token: self.symbol.clone(),
-            agent: filled(&self.agent, executed),
+            agent: or_actor(&self.agent, &executed.actor),
             amount: money(token, amount),
             tribute: money(token, tribute),
             into_reserve: money(token, amount - tribute),
@@ -645,26 +636,26 @@ impl Write for Redeem {
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::Redeem {
             token: self.symbol.clone(),
-            agent: self.agent.clone().unwrap_or_else(|| actor.to_string()),
+            agent: or_actor(&self.agent, actor),
             tokens: self.tokens.clone(),
         })
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Redeemed> {
-        let Outcome::TokenRedeemed {
-            tokens,
-            gross,
-            fee,
-            tribute,
-            payout,
-        } = executed.outcome
-        else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(
+            executed,
+            &Outcome::TokenRedeemed {
+                tokens,
+                gross,
+                fee,
+                tribute,
+                payout
+            }
+        );
         let token = state.token(&self.symbol)?;
         Ok(Redeemed {
             token: self.symbol.clone(),
-            agent: filled(&self.agent, executed),
+            agent: or_actor(&self.agent, &executed.actor),
             tokens: units(token, tokens),
             gross: money(token, gross),
             fee: money(token, fee + tribute),
@@ -718,19 +709,17 @@ impl Write for Donate {
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::Donate {
             token: self.symbol.clone(),
-            agent: self.agent.clone().unwrap_or_else(|| actor.to_string()),
+            agent: or_actor(&self.agent, actor),
             amount: self.amount.clone(),
         })
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Donated> {
-        let Outcome::TokenDonated { amount } = executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, &Outcome::TokenDonated { amount });
         let token = state.token(&self.symbol)?;
         Ok(Donated {
             token: self.symbol.clone(),
-            agent: filled(&self.agent, executed),
+            agent: or_actor(&self.agent, &executed.actor),
             amount: money(token, amount),
             reserve: money(token, state.token_reserve(&self.symbol)?),
             supply: units(token, token.supply()),
@@ -779,18 +768,16 @@ impl Write for Transfer {
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::Transfer {
             token: self.symbol.clone(),
-            from: self.from.clone().unwrap_or_else(|| actor.to_string()),
+            from: or_actor(&self.from, actor),
             to: self.to.clone(),
             tokens: self.tokens.clone(),
         })
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Transferred> {
-        let Outcome::TokenTransferred { tokens } = executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, &Outcome::TokenTransferred { tokens });
         let token = state.token(&self.symbol)?;
-        let from = filled(&self.from, executed);
+        let from = or_actor(&self.from, &executed.actor);
         let balance = |holder: &str| units(token, state.ledger().balance(holder, &self.symbol));
         Ok(Transferred {
             token: self.symbol.clone(),
@@ -894,21 +881,19 @@ impl Write for PayWithToken {
     fn command(&self, actor: &str) -> OpResult<Command> {
         Ok(Command::PayWithToken {
             token: self.symbol.clone(),
-            from: self.from.clone().unwrap_or_else(|| actor.to_string()),
+            from: or_actor(&self.from, actor),
             project: self.project.clone(),
             tokens: self.tokens.clone(),
         })
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<Paid> {
-        let Outcome::TokenPaid { tokens, value } = executed.outcome else {
-            return Err(unexpected(executed));
-        };
+        let_outcome!(executed, &Outcome::TokenPaid { tokens, value });
         let token = state.token(&self.symbol)?;
         let accepting = state.project(&self.project)?;
         Ok(Paid {
             token: self.symbol.clone(),
-            from: filled(&self.from, executed),
+            from: or_actor(&self.from, &executed.actor),
             project: self.project.clone(),
             tokens: units(token, tokens),
             rate: rate_of(token, &self.project),

@@ -8,7 +8,7 @@ use fairshare_core::{Command, Expense, Outcome, Payout, State, TreasuryStatus, f
 use serde::{Deserialize, Serialize};
 
 use crate::distributions::balances;
-use crate::error::{OpResult, unexpected};
+use crate::error::OpResult;
 use crate::op::{Read, Reading, Write};
 use crate::page::{Page, PageInfo};
 
@@ -133,10 +133,8 @@ impl Write for RequestPayout {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<PayoutOut> {
-        match &executed.outcome {
-            Outcome::PayoutRequested { id, .. } => Ok(PayoutOut::of(state, state.payout(id)?)),
-            _ => Err(unexpected(executed)),
-        }
+        let_outcome!(executed, Outcome::PayoutRequested { id, .. });
+        Ok(PayoutOut::of(state, state.payout(id)?))
     }
 }
 
@@ -298,10 +296,8 @@ impl Write for SubmitExpense {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<ExpenseOut> {
-        match &executed.outcome {
-            Outcome::ExpenseSubmitted { id, .. } => Ok(ExpenseOut::of(state, state.expense(id)?)),
-            _ => Err(unexpected(executed)),
-        }
+        let_outcome!(executed, Outcome::ExpenseSubmitted { id, .. });
+        Ok(ExpenseOut::of(state, state.expense(id)?))
     }
 }
 
@@ -406,17 +402,15 @@ impl Write for TransferMoney {
     }
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<TransferOut> {
-        match &executed.outcome {
-            Outcome::MoneyTransferred { asset, amount } => Ok(TransferOut {
-                from: self.from.clone(),
-                to: self.to.clone(),
-                asset: asset.clone(),
-                amount: format_amount(*amount, state.asset_exponent(asset).unwrap_or(0)),
-                reason: self.reason.clone(),
-                balances: balances_of(state, &[&self.from, &self.to]),
-            }),
-            _ => Err(unexpected(executed)),
-        }
+        let_outcome!(executed, Outcome::MoneyTransferred { asset, amount });
+        Ok(TransferOut {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            asset: asset.clone(),
+            amount: format_amount(*amount, state.asset_exponent(asset).unwrap_or(0)),
+            reason: self.reason.clone(),
+            balances: balances_of(state, &[&self.from, &self.to]),
+        })
     }
 }
 
@@ -469,19 +463,17 @@ impl Write for Exchange {
 
     fn view(&self, state: &State, executed: &Executed) -> OpResult<ExchangeOut> {
         let exponent = |asset: &str| state.asset_exponent(asset).unwrap_or(0);
-        match &executed.outcome {
-            Outcome::Exchanged { amount, converted } => Ok(ExchangeOut {
-                account: self.account.clone(),
-                from_asset: self.from_asset.clone(),
-                amount: format_amount(*amount, exponent(&self.from_asset)),
-                to_asset: self.to_asset.clone(),
-                converted: format_amount(*converted, exponent(&self.to_asset)),
-                rate: self.rate.clone(),
-                reference: self.reference.clone(),
-                balances: balances_of(state, &[&self.account]),
-            }),
-            _ => Err(unexpected(executed)),
-        }
+        let_outcome!(executed, &Outcome::Exchanged { amount, converted });
+        Ok(ExchangeOut {
+            account: self.account.clone(),
+            from_asset: self.from_asset.clone(),
+            amount: format_amount(amount, exponent(&self.from_asset)),
+            to_asset: self.to_asset.clone(),
+            converted: format_amount(converted, exponent(&self.to_asset)),
+            rate: self.rate.clone(),
+            reference: self.reference.clone(),
+            balances: balances_of(state, &[&self.account]),
+        })
     }
 }
 
