@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{RawPathParams, RawQuery, State};
+use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
@@ -48,45 +49,39 @@ fn filter(method: Method) -> MethodFilter {
     }
 }
 
+/// A route of `route` served by `handler` and documented by `document`.
+fn served<H, T>(route: Route, handler: H, document: fn(&mut OpenApi)) -> Served
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    Served {
+        method: route.method,
+        path: route.path,
+        handler: on(filter(route.method), handler),
+        document,
+    }
+}
+
 /// A write operation's route.
 pub(crate) fn write<O: Write>() -> Served {
-    Served {
-        method: O::ROUTE.method,
-        path: O::ROUTE.path,
-        handler: on(filter(O::ROUTE.method), write_handler::<O>),
-        document: document_write::<O>,
-    }
+    served(O::ROUTE, write_handler::<O>, document_write::<O>)
 }
 
 /// A read operation's route.
 pub(crate) fn read<O: Read>() -> Served {
-    Served {
-        method: O::ROUTE.method,
-        path: O::ROUTE.path,
-        handler: on(filter(O::ROUTE.method), read_handler::<O>),
-        document: document_read_op::<O>,
-    }
+    served(O::ROUTE, read_handler::<O>, document_read_op::<O>)
 }
 
 /// A route answered from the log's rows (`fairshare_ops::log::Scan`).
 pub(crate) fn scan<O: Scan>() -> Served {
-    Served {
-        method: O::ROUTE.method,
-        path: O::ROUTE.path,
-        handler: on(filter(O::ROUTE.method), scan_handler::<O>),
-        document: document_scan::<O>,
-    }
+    served(O::ROUTE, scan_handler::<O>, document_scan::<O>)
 }
 
 /// A write a stranger may also send, without a key (asking to join): recorded under the
 /// actor the request names for them ([`Write::stranger`]), rate-limited per client address.
 pub(crate) fn open_write<O: Write>() -> Served {
-    Served {
-        method: O::ROUTE.method,
-        path: O::ROUTE.path,
-        handler: on(filter(O::ROUTE.method), open_write_handler::<O>),
-        document: document_open_write::<O>,
-    }
+    served(O::ROUTE, open_write_handler::<O>, document_open_write::<O>)
 }
 
 async fn write_handler<O: Write>(

@@ -249,126 +249,64 @@ async fn strict_transport_security(
 #[allow(dead_code)]
 pub(crate) struct IdempotencyHeader(Option<String>);
 
-/// What a read may answer besides its result (a read with a query adds 422, one that names
-/// something 404, one some roles may not make 403).
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub(crate) enum ReadErrors {
-    #[response(
-        status = 400,
-        description = "Malformed path or query",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    #[response(
-        status = 401,
-        description = "A private network without a member's key, or a bad key",
-        content_type = "application/problem+json"
-    )]
-    Unauthenticated(Problem),
-    #[response(
-        status = 429,
-        description = "Too many bad keys from this address lately: try again after `Retry-After` seconds",
-        content_type = "application/problem+json"
-    )]
-    TooManyRequests(Problem),
-    #[response(
-        status = 503,
-        description = "The book's storage failed",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
+/// Declares enums of problem answers for the OpenAPI document (a route's `responses(...,
+/// ReadErrors)`): each variant a status and its description, as `application/problem+json`,
+/// then the 429 and 503 that any route may answer.
+macro_rules! problem_responses {
+    ($($(#[doc = $doc:literal])* $name:ident { $($variant:ident = $status:tt: $description:tt,)* })*) => {$(
+        $(#[doc = $doc])*
+        #[derive(IntoResponses)]
+        #[allow(dead_code)]
+        pub(crate) enum $name {
+            $(
+                #[response(
+                    status = $status,
+                    description = $description,
+                    content_type = "application/problem+json"
+                )]
+                $variant(Problem),
+            )*
+            #[response(
+                status = 429,
+                description = "Too many bad keys from this address lately: try again after `Retry-After` seconds",
+                content_type = "application/problem+json"
+            )]
+            TooManyRequests(Problem),
+            #[response(
+                status = 503,
+                description = "The book's storage failed",
+                content_type = "application/problem+json"
+            )]
+            Unavailable(Problem),
+        }
+    )*};
 }
 
-/// What a write may answer besides its result.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub(crate) enum WriteErrors {
-    #[response(
-        status = 400,
-        description = "Malformed JSON, unknown fields or wrong types",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    #[response(
-        status = 401,
-        description = "No API key, or a bad one",
-        content_type = "application/problem+json"
-    )]
-    Unauthenticated(Problem),
-    #[response(
-        status = 403,
-        description = "The caller's role does not allow this",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 404,
-        description = "Something named does not exist",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    #[response(
-        status = 409,
-        description = "Clashes with the book (a taken name, a reused idempotency key)",
-        content_type = "application/problem+json"
-    )]
-    Conflict(Problem),
-    #[response(
-        status = 413,
-        description = "The body is larger than 64 KiB",
-        content_type = "application/problem+json"
-    )]
-    PayloadTooLarge(Problem),
-    #[response(
-        status = 422,
-        description = "Refused input: a bad amount, negative hours, an over-precise amount",
-        content_type = "application/problem+json"
-    )]
-    Invalid(Problem),
-    #[response(
-        status = 429,
-        description = "Too many bad keys from this address lately: try again after `Retry-After` seconds",
-        content_type = "application/problem+json"
-    )]
-    TooManyRequests(Problem),
-    #[response(
-        status = 503,
-        description = "The book's storage failed",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
-}
+problem_responses! {
+    /// What a read may answer besides its result (a read with a query adds 422, one that names
+    /// something 404, one some roles may not make 403).
+    ReadErrors {
+        BadRequest = 400: "Malformed path or query",
+        Unauthenticated = 401: "A private network without a member's key, or a bad key",
+    }
 
-/// What every request of a custodian-only route (webhooks) or a route refused to some roles
-/// (an agent's keys) may answer besides its result; each route adds what its input can cause.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub(crate) enum GuardedErrors {
-    #[response(
-        status = 401,
-        description = "No API key, or a bad one",
-        content_type = "application/problem+json"
-    )]
-    Unauthenticated(Problem),
-    #[response(
-        status = 403,
-        description = "The caller's role does not allow this",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 429,
-        description = "Too many bad keys from this address lately: try again after `Retry-After` seconds",
-        content_type = "application/problem+json"
-    )]
-    TooManyRequests(Problem),
-    #[response(
-        status = 503,
-        description = "The book's storage failed",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
+    /// What a write may answer besides its result.
+    WriteErrors {
+        BadRequest = 400: "Malformed JSON, unknown fields or wrong types",
+        Unauthenticated = 401: "No API key, or a bad one",
+        Forbidden = 403: "The caller's role does not allow this",
+        NotFound = 404: "Something named does not exist",
+        Conflict = 409: "Clashes with the book (a taken name, a reused idempotency key)",
+        PayloadTooLarge = 413: "The body is larger than 64 KiB",
+        Invalid = 422: "Refused input: a bad amount, negative hours, an over-precise amount",
+    }
+
+    /// What every request of a custodian-only route (webhooks) or a route refused to some roles
+    /// (an agent's keys) may answer besides its result; each route adds what its input can cause.
+    GuardedErrors {
+        Unauthenticated = 401: "No API key, or a bad one",
+        Forbidden = 403: "The caller's role does not allow this",
+    }
 }
 
 struct BearerAuth;

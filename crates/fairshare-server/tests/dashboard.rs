@@ -13,7 +13,7 @@ use common::browser::{Browser, browse};
 use common::web::{
     PASSWORD, csrf_in, http, log_in, page_of, post_from, post_login, refusal, text_of,
 };
-use common::{TestBook, TestServer};
+use common::{TestBook, TestServer, seeded_server};
 use fairshare_core::{Command, Date, Kind, Role};
 use fantoccini::Locator;
 
@@ -485,9 +485,7 @@ fn post_form(
 /// refused and nothing is recorded.
 #[test]
 fn a_custodian_sets_the_approvals_from_the_project_page() {
-    let book = TestBook::sqlite();
-    seed(&book);
-    let server = TestServer::start(&book.url);
+    let (_book, server) = seeded_server(seed);
     let base = &server.base;
     let api = server.api(None);
     let luc = log_in(base, "luc");
@@ -945,9 +943,7 @@ fn add_ana_and_hall(book: &TestBook) {
 /// core's message, and nothing is recorded.
 #[test]
 fn the_treasury_forms_post_the_api_requests() {
-    let book = TestBook::sqlite();
-    seed_treasury(&book);
-    let server = TestServer::start(&book.url);
+    let (_book, server) = seeded_server(seed_treasury);
     let base = &server.base;
     let api = server.api(None);
     let marie = log_in(base, "marie");
@@ -1216,9 +1212,7 @@ fn the_treasury_forms_post_the_api_requests() {
 
 #[test]
 fn the_correction_forms_post_the_api_requests() {
-    let book = TestBook::sqlite();
-    seed(&book);
-    let server = TestServer::start(&book.url);
+    let (_book, server) = seeded_server(seed);
     let base = &server.base;
     let api = server.api(None);
     let page = |session: &str| forillon_page(base, session);

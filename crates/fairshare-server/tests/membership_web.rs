@@ -8,7 +8,7 @@ mod common;
 use common::web::{
     PASSWORD, csrf_in, http, log_in, page_of, post_from, refusal, set_cookie, text_of,
 };
-use common::{TestBook, TestServer};
+use common::{TestBook, TestServer, seeded_server};
 use fairshare_core::{Command, Role};
 use reqwest::blocking::Response;
 
@@ -59,9 +59,7 @@ fn members(base: &str, session: &str) -> String {
 
 #[test]
 fn a_stranger_asks_to_join_from_the_public_form() {
-    let book = TestBook::sqlite();
-    seed(&book);
-    let server = TestServer::start(&book.url);
+    let (_book, server) = seeded_server(seed);
     let base = &server.base;
     let api = server.api(None);
     let events = api.head();

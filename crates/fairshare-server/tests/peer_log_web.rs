@@ -9,7 +9,7 @@ mod common;
 
 use common::browser::{Browser, browse};
 use common::web::{PASSWORD, http, log_in, page_of, text_of};
-use common::{AT, TestBook, TestServer};
+use common::{AT, TestBook, TestServer, seeded_server};
 use fairshare_core::{Command, GovernanceMode, Role};
 use fantoccini::Locator;
 
@@ -141,9 +141,7 @@ async fn post_forms(b: &Browser) -> usize {
 
 #[test]
 fn points_a_bounty_a_pool_and_the_log_in_a_browser() {
-    let book = TestBook::sqlite();
-    seed(&book);
-    let server = TestServer::start(&book.url);
+    let (_book, server) = seeded_server(seed);
     browse(&server.base, |b| async move {
         anonymous(&b).await;
         giving_points(&b).await;

@@ -8,7 +8,7 @@ mod common;
 
 use common::browser::{Browser, browse};
 use common::web::lab_and_tokens;
-use common::{TestBook, TestServer};
+use common::{TestBook, seeded_server};
 use fairshare_core::Command;
 use serde_json::json;
 
@@ -32,9 +32,7 @@ fn seed(book: &TestBook) {
 
 #[test]
 fn equipment_and_tokens_are_used_with_the_quote_shown_first_in_a_browser() {
-    let book = TestBook::sqlite();
-    seed(&book);
-    let server = TestServer::start(&book.url);
+    let (_book, server) = seeded_server(seed);
     let api = server.api(None);
     browse(&server.base.clone(), |b| async move {
         campaign_story(&b).await;

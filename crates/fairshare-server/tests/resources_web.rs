@@ -7,16 +7,14 @@
 mod common;
 
 use common::web::{lab_and_tokens as seed, log_in, page_of, post_from, refusal, text_of};
-use common::{TestBook, TestServer};
+use common::{TestServer, seeded_server};
 use serde_json::json;
 
 const PRESS: &str = "/campaigns/press";
 
 #[test]
 fn a_campaign_is_pledged_bought_and_paid_back_into_a_commons_from_the_dashboard() {
-    let book = TestBook::sqlite();
-    seed(&book);
-    let server = TestServer::start(&book.url);
+    let (_book, server) = seeded_server(seed);
     let base = &server.base;
     let api = server.api(None);
     let (marie, abran, luc, olga) = (
@@ -255,9 +253,7 @@ fn charge_uses(server: &TestServer, marie: &str) {
 
 #[test]
 fn a_custodian_cancels_a_campaign_and_every_pledge_is_refunded() {
-    let book = TestBook::sqlite();
-    seed(&book);
-    let server = TestServer::start(&book.url);
+    let (_book, server) = seeded_server(seed);
     let base = &server.base;
     let api = server.api(None);
     let marie = log_in(base, "marie");

@@ -6,17 +6,15 @@
 
 mod common;
 
+use common::seeded_server;
 use common::web::{lab_and_tokens as seed, log_in, page_of, post_from, refusal, text_of};
-use common::{TestBook, TestServer};
 use serde_json::json;
 
 const BIKE: &str = "/tokens/BIKE";
 
 #[test]
 fn a_nav_token_is_presold_donated_to_redeemed_as_quoted_transferred_and_accepted() {
-    let book = TestBook::sqlite();
-    seed(&book);
-    let server = TestServer::start(&book.url);
+    let (_book, server) = seeded_server(seed);
     let base = &server.base;
     let api = server.api(None);
     let (luc, marie, olga) = (
@@ -170,9 +168,7 @@ fn a_nav_token_is_presold_donated_to_redeemed_as_quoted_transferred_and_accepted
 
 #[test]
 fn a_curve_buy_is_quoted_and_recorded_as_quoted() {
-    let book = TestBook::sqlite();
-    seed(&book);
-    let server = TestServer::start(&book.url);
+    let (_book, server) = seeded_server(seed);
     let base = &server.base;
     let api = server.api(None);
     let luc = log_in(base, "luc");

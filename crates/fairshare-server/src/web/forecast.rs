@@ -8,12 +8,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use fairshare_core::{Date, State as BookState};
+use fairshare_ops::Read;
 use fairshare_ops::forecasts::{EstimateOut, EstimateRevenue};
 use fairshare_ops::reports::{ProjectReport, ProjectReportOut};
-use fairshare_ops::{Read, Reading};
 use serde::Deserialize;
 
-use super::pages::{render, role_of};
+use super::pages::render;
 use super::{Reader, Viewer, page_of};
 use crate::AppState;
 use crate::error::ApiError;
@@ -74,11 +74,7 @@ fn answer(
     let (estimate, error) = match query.request(project) {
         None => (None, String::new()),
         Some(request) => {
-            let reader = Reading {
-                actor: viewer.agent.clone(),
-                role: role_of(state, viewer.agent.as_deref()),
-                today,
-            };
+            let reader = viewer.reading(state, today);
             match request.view(state, &reader) {
                 Ok(estimate) => (Some(estimate), String::new()),
                 Err(error) => (None, ApiError::from(error).detail()),
@@ -183,11 +179,7 @@ pub(super) async fn report(
         to: given(&period.to),
     };
     page_of(&app, &viewer, StatusCode::OK, |state, today| {
-        let reader = Reading {
-            actor: viewer.agent.clone(),
-            role: role_of(state, viewer.agent.as_deref()),
-            today,
-        };
+        let reader = viewer.reading(state, today);
         let r = request.view(state, &reader)?;
         render(ReportPage {
             nav: super::pages::nav(&viewer),

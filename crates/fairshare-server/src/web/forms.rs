@@ -95,13 +95,19 @@ pub(crate) async fn posted<O: PostedForm>(
         .map(|(_, slug)| slug.clone())
         .unwrap_or_default();
     let (page, back) = match O::ON {
-        On::Project => (FormPage::Project(slug.clone()), format!("/projects/{slug}")),
+        On::Project => (FormPage::project(&slug), format!("/projects/{slug}")),
         On::Peer => (
             FormPage::Peer(slug.clone()),
             format!("/projects/{slug}/peer"),
         ),
-        On::Treasury => (FormPage::Treasury, "/treasury".to_string()),
-        On::Membership => (FormPage::Membership, "/membership".to_string()),
+        On::Treasury => (
+            FormPage::Treasury(Default::default()),
+            "/treasury".to_string(),
+        ),
+        On::Membership => (
+            FormPage::Membership(Default::default()),
+            "/membership".to_string(),
+        ),
     };
     let path = request_path(O::ROUTE.path, params);
     form_op_on::<O>(&app, &viewer, &fields, path, O::FORM, &page, back).await

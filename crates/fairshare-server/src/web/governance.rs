@@ -26,11 +26,11 @@ use fairshare_ops::governance::{
 use fairshare_ops::projects::ShowProject;
 use fairshare_ops::{Read, Reading, Write};
 
-use super::pages::{Errors, FormError, Nav, nav, render, role_of};
+use super::pages::{Errors, FormError, Nav, nav, render};
 use super::propose::{self, ChangeField, ChangeKind};
 use super::{
     FormPage, Reader, Viewer, WebForm, field, form_op_on, form_write_on, is_local_path, optional,
-    page_of,
+    show,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -243,7 +243,7 @@ fn fields_shown(kind: &'static ChangeKind, errors: &Errors) -> Vec<FieldShown> {
         .collect()
 }
 
-fn proposals_page(
+pub(super) fn proposals_page(
     state: &BookState,
     viewer: &Viewer,
     slug: Option<&str>,
@@ -251,12 +251,8 @@ fn proposals_page(
     today: fairshare_core::Date,
     error: Option<&FormError>,
 ) -> Result<String, ApiError> {
-    let role = role_of(state, viewer.agent.as_deref());
-    let reading = Reading {
-        actor: viewer.agent.clone(),
-        role,
-        today,
-    };
+    let reading = viewer.reading(state, today);
+    let role = reading.role;
     let settings = GovernanceOut::of(state, slug)?;
     let mut cards: Vec<Card> = ListProposals {
         project: Some(slug.unwrap_or("network").to_string()),
@@ -310,18 +306,14 @@ struct ProposalPage {
     errors: Errors,
 }
 
-fn proposal_page(
+pub(super) fn proposal_page(
     state: &BookState,
     viewer: &Viewer,
     id: &str,
     today: fairshare_core::Date,
     error: Option<&FormError>,
 ) -> Result<String, ApiError> {
-    let reading = Reading {
-        actor: viewer.agent.clone(),
-        role: role_of(state, viewer.agent.as_deref()),
-        today,
-    };
+    let reading = viewer.reading(state, today);
     let p = ShowProposal {
         proposal: id.to_string(),
     }
@@ -337,36 +329,6 @@ fn proposal_page(
     })
 }
 
-/// A project's proposals page (none: the network's), with the form of the kind of change
-/// `asked` (or of a refused form), and a refused form's error if any.
-pub(super) async fn page(
-    app: &AppState,
-    viewer: &Viewer,
-    slug: Option<&str>,
-    asked: Option<&str>,
-    error: Option<FormError>,
-    status: StatusCode,
-) -> Response {
-    page_of(app, viewer, status, |state, today| {
-        proposals_page(state, viewer, slug, asked, today, error.as_ref())
-    })
-    .await
-}
-
-/// One proposal's page, with a refused form's error if any.
-pub(super) async fn one(
-    app: &AppState,
-    viewer: &Viewer,
-    id: &str,
-    error: Option<FormError>,
-    status: StatusCode,
-) -> Response {
-    page_of(app, viewer, status, |state, today| {
-        proposal_page(state, viewer, id, today, error.as_ref())
-    })
-    .await
-}
-
 /// `?change=KIND` of a proposals page: the kind of change whose form is shown.
 #[derive(Debug, Default, serde::Deserialize)]
 struct ChangeQuery {
@@ -379,8 +341,7 @@ async fn proposals(
     Path(slug): Path<String>,
     Query(query): Query<ChangeQuery>,
 ) -> Response {
-    let asked = query.change.as_deref();
-    page(&app, &viewer, Some(&slug), asked, None, StatusCode::OK).await
+    show(&app, &viewer, FormPage::Proposals(Some(slug), query.change)).await
 }
 
 async fn network_proposals(
@@ -388,8 +349,7 @@ async fn network_proposals(
     Reader(viewer): Reader,
     Query(query): Query<ChangeQuery>,
 ) -> Response {
-    let asked = query.change.as_deref();
-    page(&app, &viewer, None, asked, None, StatusCode::OK).await
+    show(&app, &viewer, FormPage::Proposals(None, query.change)).await
 }
 
 async fn proposal(
@@ -397,7 +357,7 @@ async fn proposal(
     Reader(viewer): Reader,
     Path(id): Path<String>,
 ) -> Response {
-    one(&app, &viewer, &id, None, StatusCode::OK).await
+    show(&app, &viewer, FormPage::Proposal(id)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,7 +376,7 @@ async fn propose_one(
         let message = format!("no change {op:?} is proposed here");
         return super::error_page(viewer, StatusCode::NOT_FOUND, &message);
     };
-    let page = FormPage::Proposals(slug.clone());
+    let page = FormPage::Proposals(slug.clone(), None);
     let back = proposals_path(slug.as_deref());
     form_write_on(app, viewer, fields, kind.form, &page, back, |actor| {
         let change = propose::change_of(kind, fields, slug.as_deref())?;
@@ -522,11 +482,7 @@ async fn compare_proposal(
     let today = app.clock.today();
     let id = query.proposal;
     let shown = super::read(&app, |state| {
-        let reading = Reading {
-            actor: viewer.agent.clone(),
-            role: role_of(state, viewer.agent.as_deref()),
-            today,
-        };
+        let reading = viewer.reading(state, today);
         Ok(ShowProposal {
             proposal: id.clone(),
         }

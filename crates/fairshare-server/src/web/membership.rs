@@ -22,16 +22,16 @@ use fairshare_ops::membership::{
     AdmitAgent, AdmitProject, DeclineJoin, DeclineProject, JoinRequestOut, ListJoinRequests,
     ListProjectProposals, ProjectProposalOut, ProposeProject, RequestJoin, SetRole,
 };
-use fairshare_ops::{Read, Reading, Write};
+use fairshare_ops::{Read, Write};
 use serde::Deserialize;
 
 use super::forms::posted;
-use super::pages::{Errors, FormError, Nav, nav, render, role_of};
+use super::pages::{Errors, FormError, Nav, nav, render};
 use super::session::{self, JOIN_COOKIE};
 use super::treasury::Pager;
 use super::{
-    Viewer, WebForm, api_error_page, field, form_pairs, html, optional, page_of, read, redirect,
-    submit, with_form_cookie,
+    FormPage, Viewer, WebForm, api_error_page, field, form_pairs, html, optional, read, redirect,
+    show, submit, with_form_cookie,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -149,7 +149,7 @@ async fn join(
 
 /// Where the agents' list starts (`/membership?agents=50`).
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
-pub(super) struct Offsets {
+pub(crate) struct Offsets {
     #[serde(default)]
     agents: usize,
 }
@@ -169,20 +169,16 @@ struct MembershipPage {
     errors: Errors,
 }
 
-fn membership_page(
+pub(super) fn membership_page(
     state: &BookState,
     viewer: &Viewer,
     offsets: Offsets,
     today: fairshare_core::Date,
     error: Option<&FormError>,
 ) -> Result<String, ApiError> {
-    let role = role_of(state, viewer.agent.as_deref());
+    let reading = viewer.reading(state, today);
+    let role = reading.role;
     let custodian = role == Some(Role::Custodian);
-    let reading = Reading {
-        actor: viewer.agent.clone(),
-        role,
-        today,
-    };
     let requests = if custodian {
         ListJoinRequests::default().view(state, &reading)?.requests
     } else {
@@ -210,20 +206,6 @@ fn membership_page(
     })
 }
 
-/// The membership page, with a refused form's error if any.
-pub(super) async fn page(
-    app: &AppState,
-    viewer: &Viewer,
-    offsets: Offsets,
-    error: Option<FormError>,
-    status: StatusCode,
-) -> Response {
-    page_of(app, viewer, status, |state, today| {
-        membership_page(state, viewer, offsets, today, error.as_ref())
-    })
-    .await
-}
-
 async fn membership(
     State(app): State<AppState>,
     viewer: Viewer,
@@ -232,7 +214,7 @@ async fn membership(
     if viewer.agent.is_none() {
         return redirect("/login");
     }
-    page(&app, &viewer, offsets, None, StatusCode::OK).await
+    show(&app, &viewer, FormPage::Membership(offsets)).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,11 +32,10 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Router};
 use fairshare_book::Request;
 use fairshare_core::Command;
-use fairshare_ops::Write;
 use fairshare_ops::contributions::{Approve, LogContribution, Reject};
 use fairshare_ops::corrections::{Adjust, ApproveCorrection, RejectCorrection, Reverse};
 use fairshare_ops::distributions::RecordRevenue;
@@ -44,6 +43,7 @@ use fairshare_ops::membership::{AddMember, RemoveMember};
 use fairshare_ops::plans::{SetPlan, parse_plan_file};
 use fairshare_ops::projects::{SetApprovals, SetRate};
 use fairshare_ops::resources::{CommunityAdd, CommunityRemove, OpenCampaign, UseResource};
+use fairshare_ops::{Reading, Write};
 
 use crate::AppState;
 use crate::auth::ClientIp;
@@ -88,8 +88,7 @@ pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
             "/projects/{slug}/members/remove",
             post(posted::<RemoveMember>),
         )
-        .route("/contributions/{id}/approve", post(approve))
-        .route("/contributions/{id}/reject", post(reject))
+        .merge(reviews::<Approve, Reject>(CONTRIBUTION))
         .merge(treasury::router())
         .merge(membership::router())
         .merge(governance::router())
@@ -99,8 +98,7 @@ pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
         .merge(peer::router())
         .route("/projects/{slug}/adjust", post(posted::<Adjust>))
         .route("/projects/{slug}/reverse", post(posted::<Reverse>))
-        .route("/corrections/{id}/approve", post(approve_correction))
-        .route("/corrections/{id}/reject", post(reject_correction))
+        .merge(reviews::<ApproveCorrection, RejectCorrection>(CORRECTION))
         .route("/static/htmx.min.js", get(htmx))
         .route("/static/style.css", get(style))
         .route("/static/timer.js", get(timer))
@@ -181,6 +179,21 @@ impl FromRequestParts<AppState> for Viewer {
             session_id: id,
             sessions,
         })
+    }
+}
+
+impl Viewer {
+    /// How the viewer reads: their handle and role, and today.
+    pub(crate) fn reading(
+        &self,
+        state: &fairshare_core::State,
+        today: fairshare_core::Date,
+    ) -> Reading {
+        Reading {
+            actor: self.agent.clone(),
+            role: pages::role_of(state, self.agent.as_deref()),
+            today,
+        }
     }
 }
 
@@ -275,22 +288,7 @@ async fn project(
     Path(slug): Path<String>,
     Query(asked): Query<EstimateQuery>,
 ) -> Response {
-    project_page(&app, &viewer, &slug, None, StatusCode::OK, &asked).await
-}
-
-async fn project_page(
-    app: &AppState,
-    viewer: &Viewer,
-    slug: &str,
-    error: Option<FormError>,
-    status: StatusCode,
-    asked: &EstimateQuery,
-) -> Response {
-    page_of(app, viewer, status, |state, today| {
-        let estimate = forecast::section(state, viewer, asked, Some(slug), today)?;
-        pages::project(state, viewer, slug, today, error.as_ref(), estimate)
-    })
-    .await
+    show(&app, &viewer, FormPage::Project(slug, asked)).await
 }
 
 async fn statement(
@@ -315,94 +313,84 @@ async fn me(
     if viewer.agent.is_none() {
         return redirect("/login");
     }
-    me_page(&app, &viewer, None, StatusCode::OK, &asked).await
+    show(&app, &viewer, FormPage::Me(asked)).await
 }
 
-/// The viewer's own page, with a refused form's error if any.
-async fn me_page(
-    app: &AppState,
-    viewer: &Viewer,
-    error: Option<FormError>,
-    status: StatusCode,
-    asked: &EstimateQuery,
-) -> Response {
-    let agent = viewer.agent.clone().unwrap_or_default();
-    page_of(app, viewer, status, |state, today| {
-        let estimate = forecast::section(state, viewer, asked, None, today)?;
-        pages::me(state, viewer, &agent, today, error.as_ref(), estimate)
-    })
-    .await
-}
-
-/// The page a form is on, shown again with the form's refusal.
+/// A page with forms, as a GET asks for it; a refused form shows it again with its query at
+/// the default (see [`form_page`]).
 pub(crate) enum FormPage {
-    Project(String),
-    Me,
-    Treasury,
-    Membership,
-    /// A project's proposals page (none: the network's).
-    Proposals(Option<String>),
+    /// A project's page, by slug, with the estimate asked.
+    Project(String, EstimateQuery),
+    /// The viewer's own page, with the estimate asked.
+    Me(EstimateQuery),
+    Treasury(treasury::Offsets),
+    Membership(membership::Offsets),
+    /// A project's proposals page (none: the network's), with the kind of change asked.
+    Proposals(Option<String>, Option<String>),
     /// One proposal's page.
     Proposal(String),
     /// A campaign's page, by id.
     Campaign(String),
-    /// A resource's page, by name.
-    Resource(String),
-    /// A token's page, by symbol.
-    Token(String),
+    /// A resource's page, by name, with the use form's fields to quote.
+    Resource(String, Fields),
+    /// A token's page, by symbol, with the form's fields to quote.
+    Token(String, Fields),
     /// A project's peer valuation page.
     Peer(String),
 }
 
+impl FormPage {
+    /// A project's page, where its forms' refusals are shown.
+    fn project(slug: &str) -> FormPage {
+        FormPage::Project(slug.to_string(), EstimateQuery::default())
+    }
+}
+
+/// A page as asked for.
+async fn show(app: &AppState, viewer: &Viewer, page: FormPage) -> Response {
+    form_page(app, viewer, &page, None, StatusCode::OK).await
+}
+
+/// A page with a refused form's error if any, answered with `status`.
 async fn form_page(
     app: &AppState,
     viewer: &Viewer,
     page: &FormPage,
-    error: FormError,
+    error: Option<FormError>,
     status: StatusCode,
 ) -> Response {
-    match page {
-        FormPage::Project(slug) => {
-            project_page(
-                app,
-                viewer,
-                slug,
-                Some(error),
-                status,
-                &EstimateQuery::default(),
-            )
-            .await
+    let error = error.as_ref();
+    page_of(app, viewer, status, |state, today| match page {
+        FormPage::Project(slug, asked) => {
+            let estimate = forecast::section(state, viewer, asked, Some(slug), today)?;
+            pages::project(state, viewer, slug, today, error, estimate)
         }
-        FormPage::Me => me_page(app, viewer, Some(error), status, &EstimateQuery::default()).await,
-        FormPage::Proposals(slug) => {
-            governance::page(app, viewer, slug.as_deref(), None, Some(error), status).await
+        FormPage::Me(asked) => {
+            let agent = viewer.agent.clone().unwrap_or_default();
+            let estimate = forecast::section(state, viewer, asked, None, today)?;
+            pages::me(state, viewer, &agent, today, error, estimate)
         }
-        FormPage::Proposal(id) => governance::one(app, viewer, id, Some(error), status).await,
-        FormPage::Campaign(id) => {
-            resources::campaign_at(app, viewer, id, Some(error), status).await
+        FormPage::Treasury(offsets) => {
+            treasury::treasury_page(state, viewer, *offsets, today, error)
         }
-        FormPage::Resource(name) => {
-            let asked = Fields::new();
-            resources::resource_at(app, viewer, name, &asked, Some(error), status).await
+        FormPage::Membership(offsets) => {
+            membership::membership_page(state, viewer, *offsets, today, error)
         }
-        FormPage::Token(symbol) => {
-            tokens::page(app, viewer, symbol, &Fields::new(), Some(error), status).await
+        FormPage::Proposals(slug, asked) => {
+            let (slug, asked) = (slug.as_deref(), asked.as_deref());
+            governance::proposals_page(state, viewer, slug, asked, today, error)
         }
-        FormPage::Peer(slug) => peer::page(app, viewer, slug, Some(error), status).await,
-        FormPage::Membership => {
-            membership::page(app, viewer, Default::default(), Some(error), status).await
+        FormPage::Proposal(id) => governance::proposal_page(state, viewer, id, today, error),
+        FormPage::Campaign(id) => resources::campaign_page(state, viewer, id, today, error),
+        FormPage::Resource(name, asked) => {
+            resources::resource_page(state, viewer, name, asked, today, error)
         }
-        FormPage::Treasury => {
-            treasury::page(
-                app,
-                viewer,
-                treasury::Offsets::default(),
-                Some(error),
-                status,
-            )
-            .await
+        FormPage::Token(symbol, asked) => {
+            tokens::token_page(state, viewer, symbol, asked, today, error)
         }
-    }
+        FormPage::Peer(slug) => peer::peer_page(state, viewer, slug, today, error),
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -630,7 +618,7 @@ async fn form_write(
     back: String,
     command: impl FnOnce(&str) -> Result<Command, ApiError>,
 ) -> Response {
-    let page = FormPage::Project(slug.to_string());
+    let page = FormPage::project(slug);
     form_write_on(app, viewer, fields, form, &page, back, command).await
 }
 
@@ -660,7 +648,7 @@ async fn form_write_on(
         Err(error) => {
             let status = error.status();
             let form_error = FormError::new(form, fields, error.field(), error.detail());
-            form_page(app, viewer, page, form_error, status).await
+            form_page(app, viewer, page, Some(form_error), status).await
         }
     }
 }
@@ -675,7 +663,7 @@ async fn form_op<O: Write>(
     slug: &str,
     back: String,
 ) -> Response {
-    let page = FormPage::Project(slug.to_string());
+    let page = FormPage::project(slug);
     form_op_on::<O>(app, viewer, fields, path, form, &page, back).await
 }
 
@@ -723,88 +711,68 @@ async fn log_contribution(
     form_op::<LogContribution>(&app, &viewer, &fields, path, form, &slug, back).await
 }
 
-/// What a review form reviews: the project of item `id`, the item's name for a missing one,
-/// and the form names its errors are shown under (approve, reject).
+/// What a review form reviews: the routes' first segment, the project of item `id`, the
+/// item's name for a missing one, and the form names its refusals are shown under (approve,
+/// reject).
+#[derive(Clone, Copy)]
 struct Reviewed {
+    items: &'static str,
     project_of: fn(&fairshare_core::State, u64) -> fairshare_core::DomainResult<String>,
     missing: &'static str,
     forms: (&'static str, &'static str),
 }
 
 const CONTRIBUTION: Reviewed = Reviewed {
+    items: "contributions",
     project_of: |state, id| Ok(state.contribution(id)?.project.to_string()),
     missing: "no such contribution",
     forms: ("review", "reject"),
 };
 
 const CORRECTION: Reviewed = Reviewed {
+    items: "corrections",
     project_of: |state, id| Ok(state.correction(id)?.project.to_string()),
     missing: "no such correction",
     forms: ("correction", "correction"),
 };
 
-/// Approves (`A`) or rejects (`R`) item `id`, back on its project's page (or a local `back`).
-async fn review<A: Write, R: Write>(
-    app: AppState,
-    viewer: Viewer,
-    id: String,
-    fields: Fields,
-    approve: bool,
-    item: Reviewed,
-) -> Response {
-    let Ok(id) = id.parse::<u64>() else {
-        return error_page(&viewer, StatusCode::NOT_FOUND, item.missing);
-    };
-    let slug = read(&app, |state| Ok((item.project_of)(state, id)?)).await;
-    let slug = match slug {
-        Ok(slug) => slug,
-        Err(error) => return api_error_page(&viewer, error),
-    };
-    let back = optional(&fields, "back")
-        .filter(|b| is_local_path(b))
-        .unwrap_or_else(|| format!("/projects/{slug}"));
-    let path = vec![("id".to_string(), id.to_string())];
-    if approve {
-        form_op::<A>(&app, &viewer, &fields, path, item.forms.0, &slug, back).await
-    } else {
-        form_op::<R>(&app, &viewer, &fields, path, item.forms.1, &slug, back).await
-    }
+/// `/{items}/{id}/approve` and `/reject`: an item's review, as the requests `A` and `R`.
+fn reviews<A: Write, R: Write>(item: Reviewed) -> Router<AppState> {
+    let items = item.items;
+    Router::new()
+        .route(
+            &format!("/{items}/{{id}}/approve"),
+            review::<A>(item, item.forms.0),
+        )
+        .route(
+            &format!("/{items}/{{id}}/reject"),
+            review::<R>(item, item.forms.1),
+        )
 }
 
-async fn approve(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    review::<Approve, Reject>(app, viewer, id, fields, true, CONTRIBUTION).await
-}
-
-async fn reject(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    review::<Approve, Reject>(app, viewer, id, fields, false, CONTRIBUTION).await
-}
-
-async fn approve_correction(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    review::<ApproveCorrection, RejectCorrection>(app, viewer, id, fields, true, CORRECTION).await
-}
-
-async fn reject_correction(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    WebForm(fields): WebForm,
-) -> Response {
-    review::<ApproveCorrection, RejectCorrection>(app, viewer, id, fields, false, CORRECTION).await
+/// The route that approves or rejects (`O`) an `item` by id, its refusals shown under the
+/// form name `form`; back on the item's project page (or a local `back`).
+fn review<O: Write>(item: Reviewed, form: &'static str) -> MethodRouter<AppState> {
+    post(
+        move |State(app): State<AppState>,
+              viewer: Viewer,
+              Path(id): Path<String>,
+              WebForm(fields): WebForm| async move {
+            let Ok(id) = id.parse::<u64>() else {
+                return error_page(&viewer, StatusCode::NOT_FOUND, item.missing);
+            };
+            let slug = read(&app, |state| Ok((item.project_of)(state, id)?)).await;
+            let slug = match slug {
+                Ok(slug) => slug,
+                Err(error) => return api_error_page(&viewer, error),
+            };
+            let back = optional(&fields, "back")
+                .filter(|b| is_local_path(b))
+                .unwrap_or_else(|| format!("/projects/{slug}"));
+            let path = vec![("id".to_string(), id.to_string())];
+            form_op::<O>(&app, &viewer, &fields, path, form, &slug, back).await
+        },
+    )
 }
 
 /// The plan form takes a plan file's text (TOML, or JSON), as `fairshare plan set` does.

@@ -567,11 +567,7 @@ pub fn project(
         governance: super::governance::GovernanceBox::of(
             state,
             slug,
-            &fairshare_ops::Reading {
-                actor: viewer.agent.clone(),
-                role,
-                today,
-            },
+            &viewer.reading(state, today),
         )?,
         errors: Errors(error.cloned()),
         estimate,

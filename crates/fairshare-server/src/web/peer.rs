@@ -14,17 +14,17 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use fairshare_core::{Role, State as BookState};
+use fairshare_ops::Read;
 use fairshare_ops::peer::{
     AddBounty, AllocatePool, BlendedOut, BountiesOut, Captable, CaptableOut, CloseRound,
     CompleteBounty, Give, ListBounties, ListPools, ListRounds, ListStewardAwards, OpenRound,
     OptOut, PoolsOut, RecordCaptable, RoundShow, SetBlend, StewardAwardsOut, StewardGive,
 };
-use fairshare_ops::{Read, Reading};
 use serde::Deserialize;
 
 use super::forms::posted;
-use super::pages::{Errors, FormError, Nav, nav, render, role_of};
-use super::{Reader, Viewer, html, page_of, read};
+use super::pages::{Errors, FormError, Nav, nav, render};
+use super::{FormPage, Reader, Viewer, html, read, show};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -159,7 +159,7 @@ fn open_round_view(round: RoundShow, me: Option<&str>) -> OpenRoundView {
     }
 }
 
-fn peer_page(
+pub(super) fn peer_page(
     state: &BookState,
     viewer: &Viewer,
     slug: &str,
@@ -168,12 +168,8 @@ fn peer_page(
 ) -> Result<String, ApiError> {
     let project = state.project(slug)?;
     let me = viewer.agent.as_deref();
-    let role = role_of(state, me);
-    let reading = Reading {
-        actor: viewer.agent.clone(),
-        role,
-        today,
-    };
+    let reading = viewer.reading(state, today);
+    let role = reading.role;
     let slug_owned = slug.to_string();
     let rounds = ListRounds {
         project: slug_owned.clone(),
@@ -248,26 +244,12 @@ fn peer_page(
     })
 }
 
-/// The peer page, with a refused form's error if any.
-pub(super) async fn page(
-    app: &AppState,
-    viewer: &Viewer,
-    slug: &str,
-    error: Option<FormError>,
-    status: StatusCode,
-) -> Response {
-    page_of(app, viewer, status, |state, today| {
-        peer_page(state, viewer, slug, today, error.as_ref())
-    })
-    .await
-}
-
 async fn peer(
     State(app): State<AppState>,
     Reader(viewer): Reader,
     Path(slug): Path<String>,
 ) -> Response {
-    page(&app, &viewer, &slug, None, StatusCode::OK).await
+    show(&app, &viewer, FormPage::Peer(slug)).await
 }
 
 /// The give form's fields as they are typed.

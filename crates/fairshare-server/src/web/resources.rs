@@ -20,14 +20,14 @@ use fairshare_ops::resources::{
     Purchase, ResourceRow, ResourceShow, SetFees, ShowCampaign, ShowResource, SplitSpec,
     UseResource,
 };
-use fairshare_ops::{Read, Reading, Write};
+use fairshare_ops::{Read, Write};
 use serde::Deserialize;
 
-use super::pages::{Errors, FormError, Nav, nav, render, role_of};
+use super::pages::{Errors, FormError, Nav, nav, render};
 use super::treasury::Pager;
 use super::{
     Fields, FormPage, Reader, Viewer, WebForm, field, form_op_on, form_pairs, form_write_on,
-    optional, page_of,
+    optional, page_of, show,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -62,15 +62,6 @@ pub(super) fn router() -> Router<AppState> {
 /// Whether an observer: they see no form (the core refuses their writes anyway).
 fn writes(role: Option<Role>) -> bool {
     matches!(role, Some(Role::Custodian | Role::Affiliate))
-}
-
-/// How the viewer reads: their handle and role, and today.
-pub(super) fn reading(state: &BookState, viewer: &Viewer, today: fairshare_core::Date) -> Reading {
-    Reading {
-        actor: viewer.agent.clone(),
-        role: role_of(state, viewer.agent.as_deref()),
-        today,
-    }
 }
 
 /// `part / whole` in whole percent, rounded down (for a progress bar's words).
@@ -117,7 +108,7 @@ fn list_page(
     at: ListOffsets,
     today: fairshare_core::Date,
 ) -> Result<String, ApiError> {
-    let reader = reading(state, viewer, today);
+    let reader = viewer.reading(state, today);
     let campaigns = ListCampaigns {
         project: None,
         limit: Some(PAGE),
@@ -175,14 +166,14 @@ struct CampaignPage {
     hidden_error: String,
 }
 
-fn campaign_page(
+pub(super) fn campaign_page(
     state: &BookState,
     viewer: &Viewer,
     id: &str,
     today: fairshare_core::Date,
     error: Option<&FormError>,
 ) -> Result<String, ApiError> {
-    let reader = reading(state, viewer, today);
+    let reader = viewer.reading(state, today);
     let c = ShowCampaign {
         campaign: id.to_string(),
     }
@@ -209,26 +200,12 @@ fn campaign_page(
     })
 }
 
-/// A campaign's page, with a refused form's error if any.
-pub(super) async fn campaign_at(
-    app: &AppState,
-    viewer: &Viewer,
-    id: &str,
-    error: Option<FormError>,
-    status: StatusCode,
-) -> Response {
-    page_of(app, viewer, status, |state, today| {
-        campaign_page(state, viewer, id, today, error.as_ref())
-    })
-    .await
-}
-
 async fn campaign(
     State(app): State<AppState>,
     Reader(viewer): Reader,
     Path(id): Path<String>,
 ) -> Response {
-    campaign_at(&app, &viewer, &id, None, StatusCode::OK).await
+    show(&app, &viewer, FormPage::Campaign(id)).await
 }
 
 /// A campaign page's form: the request it posts (the campaign in its path) and its name on
@@ -457,7 +434,7 @@ fn history_offset(asked: &Fields) -> usize {
     field(asked, "offset").parse().unwrap_or(0)
 }
 
-fn resource_page(
+pub(super) fn resource_page(
     state: &BookState,
     viewer: &Viewer,
     name: &str,
@@ -465,7 +442,7 @@ fn resource_page(
     today: fairshare_core::Date,
     error: Option<&FormError>,
 ) -> Result<String, ApiError> {
-    let reader = reading(state, viewer, today);
+    let reader = viewer.reading(state, today);
     let offset = history_offset(asked);
     let r = ShowResource {
         resource: name.to_string(),
@@ -510,28 +487,13 @@ fn resource_page(
     })
 }
 
-/// A resource's page (a quote for the use fields of `asked`), with a refused form's error.
-pub(super) async fn resource_at(
-    app: &AppState,
-    viewer: &Viewer,
-    name: &str,
-    asked: &Fields,
-    error: Option<FormError>,
-    status: StatusCode,
-) -> Response {
-    page_of(app, viewer, status, |state, today| {
-        resource_page(state, viewer, name, asked, today, error.as_ref())
-    })
-    .await
-}
-
 async fn resource(
     State(app): State<AppState>,
     Reader(viewer): Reader,
     Path(name): Path<String>,
     Query(asked): Query<Fields>,
 ) -> Response {
-    resource_at(&app, &viewer, &name, &asked, None, StatusCode::OK).await
+    show(&app, &viewer, FormPage::Resource(name, asked)).await
 }
 
 /// The quote box alone, what htmx swaps in as the use form changes.
@@ -556,7 +518,7 @@ async fn set_fees(
     WebForm(fields): WebForm,
 ) -> Response {
     let back = format!("/resources/{name}");
-    let page = FormPage::Resource(name.clone());
+    let page = FormPage::Resource(name.clone(), Fields::new());
     form_write_on(&app, &viewer, &fields, "fees", &page, back, |actor| {
         Ok(fees_request(&name, &fields)?.command(actor)?)
     })
@@ -607,10 +569,10 @@ async fn use_resource(
     WebForm(fields): WebForm,
 ) -> Response {
     if field(&fields, "quote") == "1" {
-        return resource_at(&app, &viewer, &name, &fields, None, StatusCode::OK).await;
+        return show(&app, &viewer, FormPage::Resource(name, fields)).await;
     }
     let back = format!("/resources/{name}");
     let path = vec![("resource".to_string(), name.clone())];
-    let page = FormPage::Resource(name);
+    let page = FormPage::Resource(name, Fields::new());
     form_op_on::<UseResource>(&app, &viewer, &fields, path, "use", &page, back).await
 }

@@ -21,10 +21,12 @@ use fairshare_ops::{Read, Write};
 use serde::Deserialize;
 
 use super::pages::{Errors, FormError, Nav, nav, percent, render};
-use super::resources::{decide, reading, shown_forms};
+use super::resources::{decide, shown_forms};
 use super::svg::{self, Bar};
 use super::treasury::Pager;
-use super::{Fields, FormPage, Reader, Viewer, WebForm, field, form_op_on, form_pairs, page_of};
+use super::{
+    Fields, FormPage, Reader, Viewer, WebForm, field, form_op_on, form_pairs, page_of, show,
+};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -77,7 +79,7 @@ async fn list(
             limit: Some(PAGE),
             offset: Some(at.offset),
         }
-        .view(state, &reading(state, &viewer, today))?;
+        .view(state, &viewer.reading(state, today))?;
         let pager = Pager::of(&listed.page, |to| format!("/tokens?offset={to}"));
         render(ListPage {
             nav: nav(&viewer),
@@ -352,7 +354,7 @@ impl TokenPage {
 }
 
 /// The page with a quote for `asked` (`quote=buy|redeem` and the form's fields).
-fn token_page(
+pub(super) fn token_page(
     state: &BookState,
     viewer: &Viewer,
     symbol: &str,
@@ -360,7 +362,7 @@ fn token_page(
     today: fairshare_core::Date,
     error: Option<&FormError>,
 ) -> Result<String, ApiError> {
-    let reader = reading(state, viewer, today);
+    let reader = viewer.reading(state, today);
     let offset = field(asked, "offset").parse().unwrap_or(0);
     let t = ShowToken {
         symbol: symbol.to_string(),
@@ -423,28 +425,13 @@ fn token_page(
     })
 }
 
-/// A token's page (quoting `asked`), with a refused form's error if any.
-pub(super) async fn page(
-    app: &AppState,
-    viewer: &Viewer,
-    symbol: &str,
-    asked: &Fields,
-    error: Option<FormError>,
-    status: StatusCode,
-) -> Response {
-    page_of(app, viewer, status, |state, today| {
-        token_page(state, viewer, symbol, asked, today, error.as_ref())
-    })
-    .await
-}
-
 async fn token(
     State(app): State<AppState>,
     Reader(viewer): Reader,
     Path(symbol): Path<String>,
     Query(asked): Query<Fields>,
 ) -> Response {
-    page(&app, &viewer, &symbol, &asked, None, StatusCode::OK).await
+    show(&app, &viewer, FormPage::Token(symbol, asked)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -496,10 +483,10 @@ async fn post_form<O: TokenForm>(
     WebForm(fields): WebForm,
 ) -> Response {
     if O::QUOTED && field(&fields, "quote") == O::FORM {
-        return page(&app, &viewer, &symbol, &fields, None, StatusCode::OK).await;
+        return show(&app, &viewer, FormPage::Token(symbol, fields)).await;
     }
     let back = format!("/tokens/{symbol}");
     let path = vec![(O::SYMBOL_AS.to_string(), symbol.clone())];
-    let page = FormPage::Token(symbol);
+    let page = FormPage::Token(symbol, Fields::new());
     form_op_on::<O>(&app, &viewer, &fields, path, O::FORM, &page, back).await
 }

@@ -7,7 +7,6 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use fairshare_core::{Role, State as BookState, TreasuryStatus};
@@ -15,12 +14,12 @@ use fairshare_ops::treasury::{
     ApproveExpense, ApprovePayout, Exchange, ExpenseOut, ListExpenses, ListPayouts, PayoutOut,
     RejectExpense, RejectPayout, RequestPayout, SubmitExpense, TransferMoney,
 };
-use fairshare_ops::{PageInfo, Read, Reading};
+use fairshare_ops::{PageInfo, Read};
 use serde::Deserialize;
 
 use super::forms::posted;
-use super::pages::{Errors, FormError, Nav, nav, render, role_of};
-use super::{FormPage, Reader, Viewer, WebForm, form_op_on, page_of};
+use super::pages::{Errors, FormError, Nav, nav, render};
+use super::{FormPage, Reader, Viewer, WebForm, form_op_on, show};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -42,7 +41,7 @@ pub(super) fn router() -> Router<AppState> {
 
 /// Where each list of the page starts (`/treasury?payouts=20&expenses=0`).
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
-pub(super) struct Offsets {
+pub(crate) struct Offsets {
     #[serde(default)]
     payouts: usize,
     #[serde(default)]
@@ -120,7 +119,7 @@ struct TreasuryPage {
     errors: Errors,
 }
 
-fn treasury_page(
+pub(super) fn treasury_page(
     state: &BookState,
     viewer: &Viewer,
     offsets: Offsets,
@@ -128,13 +127,9 @@ fn treasury_page(
     error: Option<&FormError>,
 ) -> Result<String, ApiError> {
     let me = viewer.agent.as_deref();
-    let role = role_of(state, me);
+    let reading = viewer.reading(state, today);
+    let role = reading.role;
     let custodian = role == Some(Role::Custodian);
-    let reading = Reading {
-        actor: viewer.agent.clone(),
-        role,
-        today,
-    };
     let pending = TreasuryStatus::Pending.as_str();
     let payouts = ListPayouts {
         limit: Some(PAGE),
@@ -189,26 +184,12 @@ fn treasury_page(
     })
 }
 
-/// The treasury page, with a refused form's error if any.
-pub(super) async fn page(
-    app: &AppState,
-    viewer: &Viewer,
-    offsets: Offsets,
-    error: Option<FormError>,
-    status: StatusCode,
-) -> Response {
-    page_of(app, viewer, status, |state, today| {
-        treasury_page(state, viewer, offsets, today, error.as_ref())
-    })
-    .await
-}
-
 async fn treasury(
     State(app): State<AppState>,
     Reader(viewer): Reader,
     Query(offsets): Query<Offsets>,
 ) -> Response {
-    page(&app, &viewer, offsets, None, StatusCode::OK).await
+    show(&app, &viewer, FormPage::Treasury(offsets)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,5 +204,14 @@ async fn request_payout(
     let agent = viewer.agent.clone().unwrap_or_default();
     let path = vec![("agent".to_string(), agent)];
     let back = "/me".to_string();
-    form_op_on::<RequestPayout>(&app, &viewer, &fields, path, "payout", &FormPage::Me, back).await
+    form_op_on::<RequestPayout>(
+        &app,
+        &viewer,
+        &fields,
+        path,
+        "payout",
+        &FormPage::Me(Default::default()),
+        back,
+    )
+    .await
 }

@@ -22,6 +22,15 @@ use serde_json::Value;
 pub const POSTGRES_ENV: &str = "FAIRSHARE_TEST_POSTGRES";
 pub const AT: &str = "2026-11-21T12:00:00Z";
 
+/// A fresh SQLite book that `seed` fills, and a server on it. Bound as `let (book, server)`,
+/// the server is dropped before its book.
+pub fn seeded_server(seed: impl FnOnce(&TestBook)) -> (TestBook, TestServer) {
+    let book = TestBook::sqlite();
+    seed(&book);
+    let server = TestServer::start(&book.url);
+    (book, server)
+}
+
 /// A book for one test; drops its schema or file when dropped.
 pub struct TestBook {
     pub url: String,
