@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::OpResult;
 use crate::op::{Read, Reading, Write};
-use crate::page::{Page, PageInfo};
+use crate::page::Page;
 
 /// A role, as requests and views spell it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,29 +96,11 @@ impl Write for AddAgent {
     }
 }
 
-/// Agents, in byte order of handle.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ListAgents {
-    /// Rows in the page (default 100, at most 1000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    /// Rows to skip.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+paged_list! {
+    /// Agents, in byte order of handle.
+    ListAgents => AgentsOut { agents: AgentRow },
+    "/api/v1/agents", "agents", "Agents, in byte order of handle"
 }
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AgentsOut {
-    #[serde(flatten)]
-    pub page: PageInfo,
-    pub agents: Vec<AgentRow>,
-}
-
-operation!(ListAgents => AgentsOut, Get "/api/v1/agents", "agents",
-    "Agents, in byte order of handle");
 
 impl Read for ListAgents {
     const NAMES_EXISTING: bool = false;

@@ -446,19 +446,11 @@ pub fn balances<'a>(
         .collect()
 }
 
-/// Balances of every account that holds something, in byte order of name.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ListBalances {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+paged_list! {
+    /// Balances of every account that holds something, in byte order of name.
+    ListBalances => BalancesOut, "/api/v1/balances", "revenue",
+    "Balances of every account that holds something, in byte order of name"
 }
-
-operation!(ListBalances => BalancesOut, Get "/api/v1/balances", "revenue",
-    "Balances of every account that holds something, in byte order of name");
 
 impl Read for ListBalances {
     const NAMES_EXISTING: bool = false;

@@ -86,6 +86,43 @@ macro_rules! numbered_review {
     };
 }
 
+/// Declares a list that takes a page: its request (the fields listed, if any, then `limit`
+/// and `offset`), its route and, given `{ rows: Row }`, its view (the paging fields flattened
+/// beside the rows).
+macro_rules! paged_list {
+    ($(#[$doc:meta])* $op:ident $({ $($(#[$field_meta:meta])* $field:ident: $type:ty),* })?
+        => $view:ident, $path:literal, $tag:literal, $summary:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(deny_unknown_fields)]
+        pub struct $op {
+            $($($(#[$field_meta])* pub $field: $type,)*)?
+            /// Rows in the page (default 100, at most 1000).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub limit: Option<usize>,
+            /// Rows to skip.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub offset: Option<usize>,
+        }
+
+        operation!($op => $view, Get $path, $tag, $summary);
+    };
+    ($(#[$doc:meta])* $op:ident $({ $($(#[$field_meta:meta])* $field:ident: $type:ty),* })?
+        => $view:ident { $rows:ident: $row:ty }, $path:literal, $tag:literal, $summary:literal) => {
+        paged_list!($(#[$doc])* $op $({ $($(#[$field_meta])* $field: $type),* })?
+            => $view, $path, $tag, $summary);
+
+        #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub struct $view {
+            #[serde(flatten)]
+            pub page: $crate::PageInfo,
+            pub $rows: Vec<$row>,
+        }
+    };
+}
+
 /// Declares a change of one project: its request (the `project` and the fields listed), its
 /// route, and the core command it becomes (by default the command of the request's name, with
 /// the same fields, `request => COMMAND` otherwise); it answers `$view::of(state, project)`,

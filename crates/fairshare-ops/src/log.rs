@@ -22,15 +22,10 @@ pub trait Scan: Operation {
     fn view(&self, store: &mut dyn Store) -> OpResult<Self::View>;
 }
 
-/// The event log, oldest first: sequence, time, actor, operation, key and hash.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ShowLog {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+paged_list! {
+    /// The event log, oldest first: sequence, time, actor, operation, key and hash.
+    ShowLog => LogOut, "/api/v1/log", "log",
+    "The event log, oldest first: sequence, time, actor, operation, key and hash"
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -54,9 +49,6 @@ pub struct LogOut {
     pub next_offset: Option<usize>,
     pub events: Vec<EventRowOut>,
 }
-
-operation!(ShowLog => LogOut, Get "/api/v1/log", "log",
-    "The event log, oldest first: sequence, time, actor, operation, key and hash");
 
 impl Scan for ShowLog {
     const NAMES_EXISTING: bool = false;

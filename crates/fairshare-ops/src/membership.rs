@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::agents::{AgentRow, RoleName};
 use crate::error::OpResult;
 use crate::op::{Read, Reading, Write};
-use crate::page::{Page, PageInfo};
+use crate::page::Page;
 
 /// The default decimals of a proposed project's currency.
 fn two() -> u32 {
@@ -38,31 +38,14 @@ fn status_filter(status: Option<&str>) -> OpResult<Option<Admission>> {
 macro_rules! listing {
     ($(#[$doc:meta])* $op:ident => $view:ident { $rows:ident: $row:ident },
         $path:literal, $summary:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[serde(deny_unknown_fields)]
-        pub struct $op {
-            /// pending (the default), admitted, declined or all.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub status: Option<String>,
-            /// Rows in the page (default 100, at most 1000).
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub limit: Option<usize>,
-            /// Rows to skip.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub offset: Option<usize>,
+        paged_list! {
+            $(#[$doc])*
+            $op {
+                /// pending (the default), admitted, declined or all.
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                status: Option<String>
+            } => $view { $rows: $row }, $path, "membership", $summary
         }
-
-        #[derive(Debug, Clone, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        pub struct $view {
-            #[serde(flatten)]
-            pub page: PageInfo,
-            pub $rows: Vec<$row>,
-        }
-
-        operation!($op => $view, Get $path, "membership", $summary);
 
         impl $op {
             /// The page of `items` whose status is asked for, as rows.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::contributions::KindName;
 use crate::error::OpResult;
 use crate::op::{Read, Reading, Write};
-use crate::page::{Page, PageInfo};
+use crate::page::Page;
 use crate::plans::PlanOut;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -114,27 +114,11 @@ project_change! {
     "Sets how many approvals a contribution needs before it counts, from its next review on (custodians only)"
 }
 
-/// Projects, in byte order of slug.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ListProjects {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+paged_list! {
+    /// Projects, in byte order of slug.
+    ListProjects => ProjectsOut { projects: ProjectRow },
+    "/api/v1/projects", "projects", "Projects, in byte order of slug"
 }
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ProjectsOut {
-    #[serde(flatten)]
-    pub page: PageInfo,
-    pub projects: Vec<ProjectRow>,
-}
-
-operation!(ListProjects => ProjectsOut, Get "/api/v1/projects", "projects",
-    "Projects, in byte order of slug");
 
 impl Read for ListProjects {
     const NAMES_EXISTING: bool = false;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::OpResult;
 use crate::op::{Read, Reading, Write, or_actor};
-use crate::page::{Page, PageInfo};
+use crate::page::Page;
 
 /// Decimals of a printed price beyond the currency's own (a price of 0.6666 CAD per token is
 /// printed 0.666666), always rounded down.
@@ -275,27 +275,11 @@ impl TokenRow {
     }
 }
 
-/// Tokens, in byte order of symbol.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ListTokens {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+paged_list! {
+    /// Tokens, in byte order of symbol.
+    ListTokens => TokensOut { tokens: TokenRow },
+    "/api/v1/tokens", "tokens", "Tokens, in byte order of symbol"
 }
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TokensOut {
-    #[serde(flatten)]
-    pub page: PageInfo,
-    pub tokens: Vec<TokenRow>,
-}
-
-operation!(ListTokens => TokensOut, Get "/api/v1/tokens", "tokens",
-    "Tokens, in byte order of symbol");
 
 impl Read for ListTokens {
     const NAMES_EXISTING: bool = false;
