@@ -13,7 +13,8 @@ use common::{Api, TestBook, client};
 use serde_json::json;
 
 const WRITERS: usize = 8;
-/// How long the writers run before the kill.
+/// How long the writers run before the kill, at least: on a loaded machine they run on
+/// until more writes than writers are acknowledged (or WRITERS_DEADLINE).
 const LOAD: Duration = Duration::from_secs(1);
 /// A bound on the writers, whatever happens.
 const WRITERS_DEADLINE: Duration = Duration::from_secs(20);
@@ -98,6 +99,12 @@ fn kill_9_under_load_loses_no_acknowledged_write() {
                 });
             }
             std::thread::sleep(LOAD);
+            let loading = Instant::now();
+            while acknowledged.lock().expect("lock").len() <= WRITERS
+                && loading.elapsed() < WRITERS_DEADLINE
+            {
+                std::thread::sleep(Duration::from_millis(50));
+            }
             killed.store(true, Ordering::SeqCst);
             // SIGKILL: no graceful shutdown, no flush.
             server.child.kill().expect("kill -9");
