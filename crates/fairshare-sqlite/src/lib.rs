@@ -221,6 +221,26 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// Puts an empty book in rollback-journal mode for the one transaction that fills it, if
+    /// no other connection has it open; says whether it did. In WAL mode every page of that
+    /// transaction is written twice, to the -wal file and then, at the checkpoint, to the book;
+    /// a rollback journal keeps only the pages that existed before (an empty book's few), so
+    /// the rest is written once. A crash still leaves the book empty: the next open finds the
+    /// hot journal, truncates the book back, and switches it to WAL again (`configure`).
+    fn journal_for_empty_book(&mut self) -> bool {
+        if self.read_only || !matches!(read_head(&self.conn), Ok(0)) {
+            return false;
+        }
+        // Leaving WAL needs the only connection: with another one open this fails (after the
+        // busy wait) and the import goes on in WAL mode.
+        let mode = self
+            .conn
+            .query_row("PRAGMA journal_mode=DELETE", [], |row| {
+                row.get::<_, String>(0)
+            });
+        matches!(mode, Ok(mode) if mode.eq_ignore_ascii_case("delete"))
+    }
+
     /// Runs `fill` in one write transaction, appending each batch it gives after the head;
     /// commits only if every append and `fill` itself succeed. `bulk` grows the page cache.
     fn in_write(&mut self, bulk: bool, fill: &mut AppendAll<'_>) -> StoreResult<()> {
@@ -349,9 +369,15 @@ impl Store for SqliteStore {
     }
 
     /// One IMMEDIATE transaction over every batch: a killed import leaves uncommitted WAL
-    /// frames that the next open ignores.
+    /// frames that the next open ignores, or, into an empty book, a rollback journal that the
+    /// next open plays back (see [`SqliteStore::journal_for_empty_book`]).
     fn append_all(&mut self, fill: &mut AppendAll<'_>) -> StoreResult<()> {
-        self.in_write(true, fill)
+        let journaled = self.journal_for_empty_book();
+        let appended = self.in_write(true, fill);
+        if journaled {
+            use_wal(&self.conn).map_err(|e| fail("switch back to WAL", &self.path, e))?;
+        }
+        appended
     }
 
     /// Into the sidecar file, under its own write lock: never the book's (nor its gate), so an
