@@ -427,17 +427,20 @@ impl Reviewed {
     }
 }
 
-numbered_review! {
+review! {
     /// Approves a pending contribution (custodians and affiliates; nobody their own).
-    Approve {} => Reviewed by Reviewed::of, "/api/v1/contributions/{id}/approve",
-        "contributions",
-        "Approves a pending contribution (custodians and affiliates; nobody their own)"
+    Approve { #[serde(deserialize_with = "crate::de::u64_text")] id: u64 } => Reviewed,
+        "/api/v1/contributions/{id}/approve", "contributions",
+        "Approves a pending contribution (custodians and affiliates; nobody their own)",
+    |state, approve, executed| Reviewed::of(state, approve.id, executed)
 }
 
-numbered_review! {
+review! {
     /// Rejects a pending contribution, with a reason.
-    Reject { reason } => Reviewed by Reviewed::of, "/api/v1/contributions/{id}/reject",
-        "contributions", "Rejects a pending contribution, with a reason"
+    Reject { #[serde(deserialize_with = "crate::de::u64_text")] id: u64, reason } => Reviewed,
+        "/api/v1/contributions/{id}/reject", "contributions",
+        "Rejects a pending contribution, with a reason",
+    |state, reject, executed| Reviewed::of(state, reject.id, executed)
 }
 
 /// Each agent's counted value and share in a project; with `blended`, the formula, peer,

@@ -165,18 +165,20 @@ impl Write for Reverse {
     }
 }
 
-numbered_review! {
+review! {
     /// Approves a pending correction (never the one who asked for it, nor the contributor).
-    ApproveCorrection {} => CorrectionOut by CorrectionOut::executed,
+    ApproveCorrection { #[serde(deserialize_with = "crate::de::u64_text")] id: u64 } => CorrectionOut,
         "/api/v1/corrections/{id}/approve", "corrections",
-        "Approves a pending correction (never the one who asked for it, nor the contributor)"
+        "Approves a pending correction (never the one who asked for it, nor the contributor)",
+    |state, approve, executed| CorrectionOut::executed(state, approve.id, executed)
 }
 
-numbered_review! {
+review! {
     /// Rejects a pending correction, with a reason.
-    RejectCorrection { reason } => CorrectionOut by CorrectionOut::executed,
+    RejectCorrection { #[serde(deserialize_with = "crate::de::u64_text")] id: u64, reason } => CorrectionOut,
         "/api/v1/corrections/{id}/reject", "corrections",
-        "Rejects a pending correction, with a reason"
+        "Rejects a pending correction, with a reason",
+    |state, reject, executed| CorrectionOut::executed(state, reject.id, executed)
 }
 
 /// A project's corrections, and for each distribution made before a correction counted,

@@ -49,19 +49,22 @@ macro_rules! let_outcome {
     };
 }
 
-/// Declares the review of a numbered item (a contribution, a correction): its request (the
-/// item's `id`, a number or its digits, and text fields such as a rejection's `reason`), its
-/// route, and the core command of its name; it answers `$render(state, id, executed)`.
-macro_rules! numbered_review {
-    ($(#[$doc:meta])* $op:ident { $($field:ident),* } => $view:ident by $render:path,
-        $path:literal, $tag:literal, $summary:literal) => {
+/// Declares the review of a pending item (approve or reject a contribution, a correction, a
+/// payout, an expense; admit or decline a project proposal, decline a join request): its
+/// request, named as the core command it becomes, with the item's key (`id`, `handle`, `slug`)
+/// and its text fields (a rejection's `reason`), and its route; it answers
+/// `|state, request, executed| view`, the item after the review.
+macro_rules! review {
+    ($(#[$doc:meta])* $op:ident { $(#[$key_meta:meta])* $key:ident: $key_type:ty $(, $field:ident)* }
+        => $view:ident, $path:literal, $tag:literal, $summary:literal,
+        |$state:pat_param, $request:pat_param, $executed:pat_param| $answer:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(deny_unknown_fields)]
         pub struct $op {
-            #[serde(deserialize_with = "crate::de::u64_text")]
-            pub id: u64,
+            $(#[$key_meta])*
+            pub $key: $key_type,
             $(pub $field: String,)*
         }
 
@@ -70,17 +73,18 @@ macro_rules! numbered_review {
         impl $crate::op::Write for $op {
             fn command(&self, _actor: &str) -> $crate::error::OpResult<fairshare_core::Command> {
                 Ok(fairshare_core::Command::$op {
-                    id: self.id,
+                    $key: self.$key.clone(),
                     $($field: self.$field.clone(),)*
                 })
             }
 
             fn view(
                 &self,
-                state: &fairshare_core::State,
-                executed: &fairshare_book::Executed,
+                $state: &fairshare_core::State,
+                $executed: &fairshare_book::Executed,
             ) -> $crate::error::OpResult<$view> {
-                $render(state, self.id, executed)
+                let $request = self;
+                $answer
             }
         }
     };

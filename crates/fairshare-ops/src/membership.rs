@@ -67,38 +67,6 @@ macro_rules! listing {
     };
 }
 
-/// A custodian's review of a pending join request or project proposal, named as its command,
-/// with the item's name (`handle`, `slug`) and its other text fields (a `reason`); its view is
-/// the item after it.
-macro_rules! review {
-    ($(#[$doc:meta])* $op:ident { $name:ident $(, $field:ident)* } => $view:ident by $lookup:ident,
-        $path:literal, $summary:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[serde(deny_unknown_fields)]
-        pub struct $op {
-            pub $name: String,
-            $(pub $field: String,)*
-        }
-
-        operation!($op => $view, Post $path, "membership", $summary);
-
-        impl Write for $op {
-            fn command(&self, _actor: &str) -> OpResult<Command> {
-                Ok(Command::$op {
-                    $name: self.$name.clone(),
-                    $($field: self.$field.clone(),)*
-                })
-            }
-
-            fn view(&self, state: &State, _: &Executed) -> OpResult<$view> {
-                Ok($view::of(state.$lookup(&self.$name)?))
-            }
-        }
-    };
-}
-
 /// Who asked, when, and what a custodian decided.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -253,8 +221,10 @@ impl Write for AdmitAgent {
 
 review! {
     /// Declines a pending join request, with a reason.
-    DeclineJoin { handle, reason } => JoinRequestOut by join_request,
-        "/api/v1/join/{handle}/decline", "Declines a pending join request, with a reason"
+    DeclineJoin { handle: String, reason } => JoinRequestOut,
+        "/api/v1/join/{handle}/decline", "membership",
+        "Declines a pending join request, with a reason",
+    |state, decline, _| Ok(JoinRequestOut::of(state.join_request(&decline.handle)?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,16 +350,18 @@ impl Read for ListProjectProposals {
 
 review! {
     /// Admits a pending project proposal: the project is added as `project add` adds one.
-    AdmitProject { slug } => ProjectProposalOut by project_proposal,
-        "/api/v1/project-proposals/{slug}/admit",
-        "Admits a pending project proposal: the project is added"
+    AdmitProject { slug: String } => ProjectProposalOut,
+        "/api/v1/project-proposals/{slug}/admit", "membership",
+        "Admits a pending project proposal: the project is added",
+    |state, admit, _| Ok(ProjectProposalOut::of(state.project_proposal(&admit.slug)?))
 }
 
 review! {
     /// Declines a pending project proposal, with a reason.
-    DeclineProject { slug, reason } => ProjectProposalOut by project_proposal,
-        "/api/v1/project-proposals/{slug}/decline",
-        "Declines a pending project proposal, with a reason"
+    DeclineProject { slug: String, reason } => ProjectProposalOut,
+        "/api/v1/project-proposals/{slug}/decline", "membership",
+        "Declines a pending project proposal, with a reason",
+    |state, decline, _| Ok(ProjectProposalOut::of(state.project_proposal(&decline.slug)?))
 }
 
 // ---------------------------------------------------------------------------------------------

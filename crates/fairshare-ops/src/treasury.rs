@@ -12,38 +12,6 @@ use crate::error::OpResult;
 use crate::op::{Read, Reading, Write};
 use crate::page::{Page, PageInfo};
 
-/// The review of a pending payout or expense (approve or reject): a request named as its
-/// command, with the item's `id` (and its other text fields, such as a rejection's `reason`),
-/// whose view is the item after it.
-macro_rules! review {
-    ($(#[$doc:meta])* $op:ident { $($field:ident),* } => $view:ident by $lookup:ident,
-        $path:literal, $summary:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[serde(deny_unknown_fields)]
-        pub struct $op {
-            pub id: String,
-            $(pub $field: String,)*
-        }
-
-        operation!($op => $view, Post $path, "treasury", $summary);
-
-        impl Write for $op {
-            fn command(&self, _actor: &str) -> OpResult<Command> {
-                Ok(Command::$op {
-                    id: self.id.clone(),
-                    $($field: self.$field.clone(),)*
-                })
-            }
-
-            fn view(&self, state: &State, _: &Executed) -> OpResult<$view> {
-                Ok($view::of(state, state.$lookup(&self.id)?))
-            }
-        }
-    };
-}
-
 /// The status a list is narrowed to, if any.
 fn status_filter(status: Option<&String>) -> OpResult<Option<TreasuryStatus>> {
     Ok(status.map(|s| s.parse::<TreasuryStatus>()).transpose()?)
@@ -141,14 +109,16 @@ impl Write for RequestPayout {
 review! {
     /// Approves a pending payout: the amount moves from the agent's balance to `outside`
     /// (a custodian other than the payee and the requester).
-    ApprovePayout {} => PayoutOut by payout, "/api/v1/payouts/{id}/approve",
-        "Approves a pending payout: the amount moves from the agent's balance to outside"
+    ApprovePayout { id: String } => PayoutOut, "/api/v1/payouts/{id}/approve", "treasury",
+        "Approves a pending payout: the amount moves from the agent's balance to outside",
+    |state, approve, _| Ok(PayoutOut::of(state, state.payout(&approve.id)?))
 }
 
 review! {
     /// Rejects a pending payout, with a reason.
-    RejectPayout { reason } => PayoutOut by payout, "/api/v1/payouts/{id}/reject",
-        "Rejects a pending payout, with a reason"
+    RejectPayout { id: String, reason } => PayoutOut, "/api/v1/payouts/{id}/reject", "treasury",
+        "Rejects a pending payout, with a reason",
+    |state, reject, _| Ok(PayoutOut::of(state, state.payout(&reject.id)?))
 }
 
 /// Payouts, in the order they were requested; every agent's or one's, of any status or one.
@@ -304,14 +274,16 @@ impl Write for SubmitExpense {
 review! {
     /// Approves a pending expense (a custodian other than its submitter and its payee); the last
     /// approval it needs pays it.
-    ApproveExpense {} => ExpenseOut by expense, "/api/v1/expenses/{id}/approve",
-        "Approves a pending expense; the last approval it needs pays it"
+    ApproveExpense { id: String } => ExpenseOut, "/api/v1/expenses/{id}/approve", "treasury",
+        "Approves a pending expense; the last approval it needs pays it",
+    |state, approve, _| Ok(ExpenseOut::of(state, state.expense(&approve.id)?))
 }
 
 review! {
     /// Rejects a pending expense, with a reason.
-    RejectExpense { reason } => ExpenseOut by expense, "/api/v1/expenses/{id}/reject",
-        "Rejects a pending expense, with a reason"
+    RejectExpense { id: String, reason } => ExpenseOut, "/api/v1/expenses/{id}/reject", "treasury",
+        "Rejects a pending expense, with a reason",
+    |state, reject, _| Ok(ExpenseOut::of(state, state.expense(&reject.id)?))
 }
 
 /// Expenses, in the order they were submitted; every account's or one's, any status or one.

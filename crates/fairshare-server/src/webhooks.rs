@@ -127,38 +127,37 @@ pub(crate) async fn list(
     .map(Json)
 }
 
-/// Removes a webhook and its delivery log (a delivery under way may still arrive).
-#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
-    params(("id" = u64, Path, description = "The webhook's id")),
-    responses((status = 200, description = "The removed webhook", body = WebhookOut),
-        (status = 400, description = "Malformed JSON, path or query", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No webhook with this id", body = Problem, content_type = "application/problem+json"), GuardedErrors),
-    security(("api_key" = [])))]
-pub(crate) async fn remove(
-    State(app): State<AppState>,
-    caller: Caller,
-    Path(id): Path<u64>,
-) -> Result<Json<WebhookOut>, ApiError> {
-    change(&app, &caller, move |store, custodian| {
-        webhooks::remove(store, custodian, id)
-    })
-    .await
+/// Declares the route of a change to one webhook by its id: the handler, named as the
+/// `fairshare_ops::webhooks` function it runs, its method and path, and what it answers.
+macro_rules! webhook_change {
+    ($(#[doc = $doc:tt])* $name:ident: $method:ident $path:tt, $answer:tt) => {
+        $(#[doc = $doc])*
+        #[utoipa::path($method, path = $path, tag = "webhooks",
+            params(("id" = u64, Path, description = "The webhook's id")),
+            responses((status = 200, description = $answer, body = WebhookOut),
+                (status = 400, description = "Malformed JSON, path or query", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No webhook with this id", body = Problem, content_type = "application/problem+json"), GuardedErrors),
+            security(("api_key" = [])))]
+        pub(crate) async fn $name(
+            State(app): State<AppState>,
+            caller: Caller,
+            Path(id): Path<u64>,
+        ) -> Result<Json<WebhookOut>, ApiError> {
+            change(&app, &caller, move |store, custodian| {
+                webhooks::$name(store, custodian, id)
+            })
+            .await
+        }
+    };
 }
 
-/// Resumes a paused webhook from its cursor: the events it missed are delivered in order.
-#[utoipa::path(post, path = "/api/v1/webhooks/{id}/resume", tag = "webhooks",
-    params(("id" = u64, Path, description = "The webhook's id")),
-    responses((status = 200, description = "The webhook, running", body = WebhookOut),
-        (status = 400, description = "Malformed JSON, path or query", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No webhook with this id", body = Problem, content_type = "application/problem+json"), GuardedErrors),
-    security(("api_key" = [])))]
-pub(crate) async fn resume(
-    State(app): State<AppState>,
-    caller: Caller,
-    Path(id): Path<u64>,
-) -> Result<Json<WebhookOut>, ApiError> {
-    change(&app, &caller, move |store, custodian| {
-        webhooks::resume(store, custodian, id)
-    })
-    .await
+webhook_change! {
+    /// Removes a webhook and its delivery log (a delivery under way may still arrive).
+    remove: delete "/api/v1/webhooks/{id}", "The removed webhook"
+}
+
+webhook_change! {
+    /// Resumes a paused webhook from its cursor: the events it missed are delivered in order.
+    resume: post "/api/v1/webhooks/{id}/resume", "The webhook, running"
 }
 
 /// `?limit=N`: how many attempts (newest first).

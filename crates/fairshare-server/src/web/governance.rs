@@ -26,7 +26,7 @@ use fairshare_ops::governance::{
 use fairshare_ops::projects::ShowProject;
 use fairshare_ops::{Read, Reading, Write};
 
-use super::pages::{Errors, FormError, Nav, nav, render};
+use super::pages::{Errors, FormError, Nav, PageContext, nav, render};
 use super::propose::{self, ChangeField, ChangeKind};
 use super::{
     FormPage, Reader, Viewer, WebForm, field, form_op_on, form_write_on, is_local_path, optional,
@@ -244,14 +244,12 @@ fn fields_shown(kind: &'static ChangeKind, errors: &Errors) -> Vec<FieldShown> {
 }
 
 pub(super) fn proposals_page(
-    state: &BookState,
-    viewer: &Viewer,
+    context: PageContext,
     slug: Option<&str>,
     asked: Option<&str>,
-    today: fairshare_core::Date,
-    error: Option<&FormError>,
 ) -> Result<String, ApiError> {
-    let reading = viewer.reading(state, today);
+    let (state, viewer, error) = (context.state, context.viewer, context.error);
+    let reading = context.reading();
     let role = reading.role;
     let settings = GovernanceOut::of(state, slug)?;
     let mut cards: Vec<Card> = ListProposals {
@@ -268,7 +266,7 @@ pub(super) fn proposals_page(
     cards.sort_by_key(|c| !c.open);
     let kinds = kinds_of(slug);
     let chosen = chosen_kind(&kinds, asked, error)?;
-    let errors = Errors(error.cloned());
+    let errors = context.errors();
     let can_propose = matches!(
         role,
         Some(fairshare_core::Role::Custodian | fairshare_core::Role::Affiliate)
@@ -306,18 +304,12 @@ struct ProposalPage {
     errors: Errors,
 }
 
-pub(super) fn proposal_page(
-    state: &BookState,
-    viewer: &Viewer,
-    id: &str,
-    today: fairshare_core::Date,
-    error: Option<&FormError>,
-) -> Result<String, ApiError> {
-    let reading = viewer.reading(state, today);
+pub(super) fn proposal_page(context: PageContext, id: &str) -> Result<String, ApiError> {
+    let viewer = context.viewer;
     let p = ShowProposal {
         proposal: id.to_string(),
     }
-    .view(state, &reading)?;
+    .view(context.state, &context.reading())?;
     let votes = p.voters.iter().map(|v| vote_word(v.vote)).collect();
     render(ProposalPage {
         nav: nav(viewer),
@@ -325,7 +317,7 @@ pub(super) fn proposal_page(
         votes,
         c: card(p, viewer),
         logged_in: viewer.agent.is_some(),
-        errors: Errors(error.cloned()),
+        errors: context.errors(),
     })
 }
 

@@ -16,7 +16,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
-use fairshare_core::{Role, State as BookState};
+use fairshare_core::Role;
 use fairshare_ops::agents::{AgentRow, ListAgents};
 use fairshare_ops::membership::{
     AdmitAgent, AdmitProject, DeclineJoin, DeclineProject, JoinRequestOut, ListJoinRequests,
@@ -26,7 +26,7 @@ use fairshare_ops::{Read, Write};
 use serde::Deserialize;
 
 use super::forms::posted;
-use super::pages::{Errors, FormError, Nav, nav, render};
+use super::pages::{Errors, FormError, Nav, PageContext, nav, render};
 use super::session::{self, JOIN_COOKIE};
 use super::treasury::Pager;
 use super::{
@@ -169,14 +169,9 @@ struct MembershipPage {
     errors: Errors,
 }
 
-pub(super) fn membership_page(
-    state: &BookState,
-    viewer: &Viewer,
-    offsets: Offsets,
-    today: fairshare_core::Date,
-    error: Option<&FormError>,
-) -> Result<String, ApiError> {
-    let reading = viewer.reading(state, today);
+pub(super) fn membership_page(context: PageContext, offsets: Offsets) -> Result<String, ApiError> {
+    let state = context.state;
+    let reading = context.reading();
     let role = reading.role;
     let custodian = role == Some(Role::Custodian);
     let requests = if custodian {
@@ -194,7 +189,7 @@ pub(super) fn membership_page(
     .view(state, &reading)?;
     let agents_pager = Pager::of(&agents.page, |at| format!("/membership?agents={at}"));
     render(MembershipPage {
-        nav: nav(viewer),
+        nav: nav(context.viewer),
         custodian,
         can_propose: matches!(role, Some(Role::Custodian | Role::Affiliate)),
         requests,
@@ -202,7 +197,7 @@ pub(super) fn membership_page(
         agents: agents.agents,
         agents_pager,
         roles: ["affiliate", "observer", "custodian"],
-        errors: Errors(error.cloned()),
+        errors: context.errors(),
     })
 }
 

@@ -50,6 +50,7 @@ use crate::auth::ClientIp;
 use crate::error::ApiError;
 use forecast::EstimateQuery;
 use forms::posted;
+use pages::PageContext;
 use session::{LOGIN_COOKIE, SESSION_COOKIE, Sessions};
 
 pub use pages::FormError;
@@ -359,36 +360,34 @@ async fn form_page(
     error: Option<FormError>,
     status: StatusCode,
 ) -> Response {
-    let error = error.as_ref();
-    page_of(app, viewer, status, |state, today| match page {
-        FormPage::Project(slug, asked) => {
-            let estimate = forecast::section(state, viewer, asked, Some(slug), today)?;
-            pages::project(state, viewer, slug, today, error, estimate)
+    page_of(app, viewer, status, |state, today| {
+        let context = PageContext {
+            state,
+            viewer,
+            today,
+            error: error.as_ref(),
+        };
+        match page {
+            FormPage::Project(slug, asked) => {
+                let estimate = forecast::section(state, viewer, asked, Some(slug), today)?;
+                pages::project(context, slug, estimate)
+            }
+            FormPage::Me(asked) => {
+                let agent = viewer.agent.clone().unwrap_or_default();
+                let estimate = forecast::section(state, viewer, asked, None, today)?;
+                pages::me(context, &agent, estimate)
+            }
+            FormPage::Treasury(offsets) => treasury::treasury_page(context, *offsets),
+            FormPage::Membership(offsets) => membership::membership_page(context, *offsets),
+            FormPage::Proposals(slug, asked) => {
+                governance::proposals_page(context, slug.as_deref(), asked.as_deref())
+            }
+            FormPage::Proposal(id) => governance::proposal_page(context, id),
+            FormPage::Campaign(id) => resources::campaign_page(context, id),
+            FormPage::Resource(name, asked) => resources::resource_page(context, name, asked),
+            FormPage::Token(symbol, asked) => tokens::token_page(context, symbol, asked),
+            FormPage::Peer(slug) => peer::peer_page(context, slug),
         }
-        FormPage::Me(asked) => {
-            let agent = viewer.agent.clone().unwrap_or_default();
-            let estimate = forecast::section(state, viewer, asked, None, today)?;
-            pages::me(state, viewer, &agent, today, error, estimate)
-        }
-        FormPage::Treasury(offsets) => {
-            treasury::treasury_page(state, viewer, *offsets, today, error)
-        }
-        FormPage::Membership(offsets) => {
-            membership::membership_page(state, viewer, *offsets, today, error)
-        }
-        FormPage::Proposals(slug, asked) => {
-            let (slug, asked) = (slug.as_deref(), asked.as_deref());
-            governance::proposals_page(state, viewer, slug, asked, today, error)
-        }
-        FormPage::Proposal(id) => governance::proposal_page(state, viewer, id, today, error),
-        FormPage::Campaign(id) => resources::campaign_page(state, viewer, id, today, error),
-        FormPage::Resource(name, asked) => {
-            resources::resource_page(state, viewer, name, asked, today, error)
-        }
-        FormPage::Token(symbol, asked) => {
-            tokens::token_page(state, viewer, symbol, asked, today, error)
-        }
-        FormPage::Peer(slug) => peer::peer_page(state, viewer, slug, today, error),
     })
     .await
 }

@@ -122,6 +122,28 @@ pub(super) fn nav(viewer: &Viewer) -> Nav {
     }
 }
 
+/// What a page with forms is rendered from: the state, who looks, today, and the refused form
+/// it shows again, if any.
+#[derive(Clone, Copy)]
+pub struct PageContext<'a> {
+    pub state: &'a State,
+    pub viewer: &'a Viewer,
+    pub today: Date,
+    pub error: Option<&'a FormError>,
+}
+
+impl PageContext<'_> {
+    /// How the viewer reads: their handle and role, and today.
+    pub fn reading(&self) -> fairshare_ops::Reading {
+        self.viewer.reading(self.state, self.today)
+    }
+
+    /// The refused form's error, where the page's template shows it.
+    pub fn errors(&self) -> Errors {
+        Errors(self.error.cloned())
+    }
+}
+
 pub(super) fn render(template: impl Template) -> Result<String, ApiError> {
     template
         .render()
@@ -372,14 +394,8 @@ struct ProjectPage {
     estimate: String,
 }
 
-pub fn project(
-    state: &State,
-    viewer: &Viewer,
-    slug: &str,
-    today: Date,
-    error: Option<&super::FormError>,
-    estimate: String,
-) -> Result<String, ApiError> {
+pub fn project(context: PageContext, slug: &str, estimate: String) -> Result<String, ApiError> {
+    let (state, viewer, today) = (context.state, context.viewer, context.today);
     let p = state.project(slug)?;
     let exp = p.exponent;
     let role = role_of(state, viewer.agent.as_deref());
@@ -564,12 +580,8 @@ pub fn project(
         tokens,
         can_log,
         custodian,
-        governance: super::governance::GovernanceBox::of(
-            state,
-            slug,
-            &viewer.reading(state, today),
-        )?,
-        errors: Errors(error.cloned()),
+        governance: super::governance::GovernanceBox::of(state, slug, &context.reading())?,
+        errors: context.errors(),
         estimate,
     })
 }
@@ -661,14 +673,8 @@ struct MePage {
     estimate: String,
 }
 
-pub fn me(
-    state: &State,
-    viewer: &Viewer,
-    agent: &str,
-    today: Date,
-    error: Option<&FormError>,
-    estimate: String,
-) -> Result<String, ApiError> {
+pub fn me(context: PageContext, agent: &str, estimate: String) -> Result<String, ApiError> {
+    let (state, viewer, today) = (context.state, context.viewer, context.today);
     let me = state.agent(agent)?;
     let mut contributions = Vec::new();
     let mut shares = Vec::new();
@@ -738,7 +744,7 @@ pub fn me(
         payouts,
         tokens,
         payout_requests: super::treasury::payouts_of(state, agent),
-        errors: Errors(error.cloned()),
+        errors: context.errors(),
         estimate,
     })
 }

@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use fairshare_core::{Role, State as BookState};
+use fairshare_core::Role;
 use fairshare_ops::Read;
 use fairshare_ops::peer::{
     AddBounty, AllocatePool, BlendedOut, BountiesOut, Captable, CaptableOut, CloseRound,
@@ -23,8 +23,8 @@ use fairshare_ops::peer::{
 use serde::Deserialize;
 
 use super::forms::posted;
-use super::pages::{Errors, FormError, Nav, nav, render};
-use super::{FormPage, Reader, Viewer, html, read, show};
+use super::pages::{Errors, Nav, PageContext, nav, render};
+use super::{FormPage, Reader, html, read, show};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -159,16 +159,11 @@ fn open_round_view(round: RoundShow, me: Option<&str>) -> OpenRoundView {
     }
 }
 
-pub(super) fn peer_page(
-    state: &BookState,
-    viewer: &Viewer,
-    slug: &str,
-    today: fairshare_core::Date,
-    error: Option<&FormError>,
-) -> Result<String, ApiError> {
+pub(super) fn peer_page(context: PageContext, slug: &str) -> Result<String, ApiError> {
+    let (state, viewer, today) = (context.state, context.viewer, context.today);
     let project = state.project(slug)?;
     let me = viewer.agent.as_deref();
-    let reading = viewer.reading(state, today);
+    let reading = context.reading();
     let role = reading.role;
     let slug_owned = slug.to_string();
     let rounds = ListRounds {
@@ -240,7 +235,7 @@ pub(super) fn peer_page(
             .map(|a| a.handle.clone())
             .collect(),
         custodian: role == Some(Role::Custodian),
-        errors: Errors(error.cloned()),
+        errors: context.errors(),
     })
 }
 

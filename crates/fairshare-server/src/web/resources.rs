@@ -23,7 +23,7 @@ use fairshare_ops::resources::{
 use fairshare_ops::{Read, Write};
 use serde::Deserialize;
 
-use super::pages::{Errors, FormError, Nav, nav, render};
+use super::pages::{Errors, Nav, PageContext, nav, render};
 use super::treasury::Pager;
 use super::{
     Fields, FormPage, Reader, Viewer, WebForm, field, form_op_on, form_pairs, form_write_on,
@@ -166,19 +166,13 @@ struct CampaignPage {
     hidden_error: String,
 }
 
-pub(super) fn campaign_page(
-    state: &BookState,
-    viewer: &Viewer,
-    id: &str,
-    today: fairshare_core::Date,
-    error: Option<&FormError>,
-) -> Result<String, ApiError> {
-    let reader = viewer.reading(state, today);
+pub(super) fn campaign_page(context: PageContext, id: &str) -> Result<String, ApiError> {
+    let reader = context.reading();
     let c = ShowCampaign {
         campaign: id.to_string(),
     }
-    .view(state, &reader)?;
-    let found = state.campaign(id)?;
+    .view(context.state, &reader)?;
+    let found = context.state.campaign(id)?;
     let custodian = reader.role == Some(Role::Custodian);
     let can_pledge = c.status == "open" && writes(reader.role);
     let shown = [
@@ -186,9 +180,9 @@ pub(super) fn campaign_page(
         ("cancel", custodian && c.status == "open"),
         ("purchase", custodian && c.status == "funded"),
     ];
-    let errors = Errors(error.cloned());
+    let errors = context.errors();
     render(CampaignPage {
-        nav: nav(viewer),
+        nav: nav(context.viewer),
         raised_minor: found.raised,
         target_minor: found.target,
         percent: percent_of(found.raised, found.target),
@@ -435,14 +429,12 @@ fn history_offset(asked: &Fields) -> usize {
 }
 
 pub(super) fn resource_page(
-    state: &BookState,
-    viewer: &Viewer,
+    context: PageContext,
     name: &str,
     asked: &Fields,
-    today: fairshare_core::Date,
-    error: Option<&FormError>,
 ) -> Result<String, ApiError> {
-    let reader = viewer.reading(state, today);
+    let (state, viewer, today) = (context.state, context.viewer, context.today);
+    let reader = context.reading();
     let offset = history_offset(asked);
     let r = ShowResource {
         resource: name.to_string(),
@@ -455,7 +447,7 @@ pub(super) fn resource_page(
     });
     let fees = r.fees.clone();
     let (can_use, custodian) = (writes(reader.role), reader.role == Some(Role::Custodian));
-    let errors = Errors(error.cloned());
+    let errors = context.errors();
     let shown = shown_forms(&[("use", can_use), ("fees", custodian)]);
     render(ResourcePage {
         nav: nav(viewer),

@@ -20,7 +20,7 @@ use fairshare_ops::tokens::{
 use fairshare_ops::{Read, Write};
 use serde::Deserialize;
 
-use super::pages::{Errors, FormError, Nav, nav, percent, render};
+use super::pages::{Errors, Nav, PageContext, nav, percent, render};
 use super::resources::{decide, shown_forms};
 use super::svg::{self, Bar};
 use super::treasury::Pager;
@@ -355,14 +355,12 @@ impl TokenPage {
 
 /// The page with a quote for `asked` (`quote=buy|redeem` and the form's fields).
 pub(super) fn token_page(
-    state: &BookState,
-    viewer: &Viewer,
+    context: PageContext,
     symbol: &str,
     asked: &Fields,
-    today: fairshare_core::Date,
-    error: Option<&FormError>,
 ) -> Result<String, ApiError> {
-    let reader = viewer.reading(state, today);
+    let (state, viewer, today) = (context.state, context.viewer, context.today);
+    let reader = context.reading();
     let offset = field(asked, "offset").parse().unwrap_or(0);
     let t = ShowToken {
         symbol: symbol.to_string(),
@@ -380,7 +378,7 @@ pub(super) fn token_page(
     let curve = t.redemption == "curve";
     let can_trade = matches!(reader.role, Some(Role::Custodian | Role::Affiliate));
     let custodian = reader.role == Some(Role::Custodian);
-    let errors = Errors(error.cloned());
+    let errors = context.errors();
     let shown = shown_forms(&[
         ("buy", custodian && curve),
         ("redeem", can_trade),

@@ -18,7 +18,7 @@ use fairshare_ops::{PageInfo, Read};
 use serde::Deserialize;
 
 use super::forms::posted;
-use super::pages::{Errors, FormError, Nav, nav, render};
+use super::pages::{Errors, Nav, PageContext, nav, render};
 use super::{FormPage, Reader, Viewer, WebForm, form_op_on, show};
 use crate::AppState;
 use crate::error::ApiError;
@@ -119,15 +119,10 @@ struct TreasuryPage {
     errors: Errors,
 }
 
-pub(super) fn treasury_page(
-    state: &BookState,
-    viewer: &Viewer,
-    offsets: Offsets,
-    today: fairshare_core::Date,
-    error: Option<&FormError>,
-) -> Result<String, ApiError> {
+pub(super) fn treasury_page(context: PageContext, offsets: Offsets) -> Result<String, ApiError> {
+    let (state, viewer) = (context.state, context.viewer);
     let me = viewer.agent.as_deref();
-    let reading = viewer.reading(state, today);
+    let reading = context.reading();
     let role = reading.role;
     let custodian = role == Some(Role::Custodian);
     let pending = TreasuryStatus::Pending.as_str();
@@ -180,7 +175,7 @@ pub(super) fn treasury_page(
         expenses_pager,
         can_submit: matches!(role, Some(Role::Custodian | Role::Affiliate)),
         custodian,
-        errors: Errors(error.cloned()),
+        errors: context.errors(),
     })
 }
 
