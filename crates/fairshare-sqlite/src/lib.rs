@@ -222,23 +222,14 @@ impl SqliteStore {
 
 impl SqliteStore {
     /// Puts an empty book in rollback-journal mode for the one transaction that fills it, if
-    /// no other connection has it open; says whether it did. In WAL mode every page of that
-    /// transaction is written twice, to the -wal file and then, at the checkpoint, to the book;
-    /// a rollback journal keeps only the pages that existed before (an empty book's few), so
-    /// the rest is written once. A crash still leaves the book empty: the next open finds the
-    /// hot journal, truncates the book back, and switches it to WAL again (`configure`).
+    /// no other connection has it open ([`rollback_journal_if_alone`]); says whether it did.
+    /// An empty book has few pages to journal, so the rest is written once. A crash still
+    /// leaves the book empty: the next open finds the hot journal, truncates the book back, and
+    /// switches it to WAL again (`configure`).
     fn journal_for_empty_book(&mut self) -> bool {
-        if self.read_only || !matches!(read_head(&self.conn), Ok(0)) {
-            return false;
-        }
-        // Leaving WAL needs the only connection: with another one open this fails (after the
-        // busy wait) and the import goes on in WAL mode.
-        let mode = self
-            .conn
-            .query_row("PRAGMA journal_mode=DELETE", [], |row| {
-                row.get::<_, String>(0)
-            });
-        matches!(mode, Ok(mode) if mode.eq_ignore_ascii_case("delete"))
+        !self.read_only
+            && matches!(read_head(&self.conn), Ok(0))
+            && rollback_journal_if_alone(&self.conn)
     }
 
     /// Runs `fill` in one write transaction, appending each batch it gives after the head;
@@ -560,6 +551,25 @@ fn use_wal(conn: &Connection) -> rusqlite::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Switches `conn`'s database from WAL to a rollback journal, for one large transaction that
+/// writes mostly new pages (filling an empty book, writing a snapshot): WAL writes each page
+/// twice, to the -wal file and at the checkpoint; a rollback journal keeps only the pages that
+/// existed before, so new ones are written once. Says whether it switched: leaving WAL needs
+/// the only connection, so with another one open it does not, without waiting. The caller
+/// switches back with [`use_wal`] after the transaction; if the process dies first, the next
+/// open plays the journal back and switches to WAL itself.
+fn rollback_journal_if_alone(conn: &Connection) -> bool {
+    if conn.busy_handler(None).is_err() {
+        return false;
+    }
+    let mode = conn.query_row("PRAGMA journal_mode=DELETE", [], |row| {
+        row.get::<_, String>(0)
+    });
+    let waits_again = conn.busy_handler(Some(busy_wait)).is_ok();
+    debug_assert!(waits_again, "a busy handler is always accepted");
+    waits_again && matches!(mode, Ok(mode) if mode.eq_ignore_ascii_case("delete"))
 }
 
 /// Truncates `conn`'s -wal file to [`WAL_SIZE_LIMIT`] once checkpointed (per connection).

@@ -20,7 +20,7 @@ use rusqlite::blob::Blob;
 use rusqlite::{Connection, MAIN_DB, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::io::{Read, Seek, SeekFrom, Write};
 
-use crate::{busy_wait, fail, limit_wal_size, to_seq, use_wal};
+use crate::{busy_wait, fail, limit_wal_size, rollback_journal_if_alone, to_seq, use_wal};
 
 /// Created by the first snapshot; the sidecar holds nothing else, so it needs no schema version.
 /// A snapshot is kept in pieces: SQLite refuses a blob of more than a billion bytes, and a
@@ -71,42 +71,19 @@ impl Sidecar {
         length: u64,
         write: &mut WriteSnapshot<'_>,
     ) -> StoreResult<()> {
-        let path = self.path.clone();
-        let err = |e| fail("write a snapshot to", &path, e);
         let conn = match self.conn.take() {
             Some(conn) => conn,
             None => self.open(true)?,
         };
-        let tx = self
-            .conn
-            .insert(conn)
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        tx.execute_batch(CREATE_PIECES).map_err(err)?;
-        // A blob bound as a parameter is copied by SQLite first (another 127 MB at the peak of
-        // an import); zeroblobs filled in place are written page by page.
-        let row = sql_int(seq);
-        tx.execute("DELETE FROM snapshot_pieces WHERE seq = ?1", [row])
-            .map_err(err)?;
-        let mut rowids = Vec::new();
-        for (piece, bytes) in pieces(length, self.piece_bytes).enumerate() {
-            tx.execute(
-                "INSERT INTO snapshot_pieces (seq, piece, bytes) VALUES (?1, ?2, zeroblob(?3))",
-                params![row, piece as i64, bytes as i64],
-            )
-            .map_err(err)?;
-            rowids.push(tx.last_insert_rowid());
+        // A snapshot is mostly new pages: written once through a rollback journal when no
+        // server reads the sidecar (a CLI `snapshot`, the end of an import).
+        let journaled = rollback_journal_if_alone(&conn);
+        let conn = self.conn.insert(conn);
+        let written = write_pieces(conn, &self.path, self.piece_bytes, seq, length, write);
+        if journaled {
+            use_wal(conn).map_err(|e| fail("switch back to WAL", &self.path, e))?;
         }
-        let mut out = PiecesOut::open(&tx, rowids, self.piece_bytes).map_err(err)?;
-        write(&mut out)?;
-        drop(out);
-        tx.execute(
-            "DELETE FROM snapshot_pieces WHERE seq NOT IN \
-             (SELECT DISTINCT seq FROM snapshot_pieces ORDER BY seq DESC LIMIT ?1)",
-            [SNAPSHOTS_KEPT as i64],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)
+        written
     }
 
     /// The newest snapshot at or below `at_most`; none when there is no sidecar (not created).
@@ -222,6 +199,46 @@ impl Sidecar {
         configure(&conn, self.read_only).map_err(|e| fail("configure", &self.path, e))?;
         Ok(conn)
     }
+}
+
+/// Writes the snapshot at `seq` into zeroblobs filled in place (a blob bound as a parameter
+/// is copied by SQLite first: another 127 MB at the peak of an import), and drops all but the
+/// newest [`SNAPSHOTS_KEPT`], in one transaction.
+fn write_pieces(
+    conn: &mut Connection,
+    path: &Path,
+    piece_bytes: u64,
+    seq: u64,
+    length: u64,
+    write: &mut WriteSnapshot<'_>,
+) -> StoreResult<()> {
+    let err = |e| fail("write a snapshot to", path, e);
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(err)?;
+    tx.execute_batch(CREATE_PIECES).map_err(err)?;
+    let row = sql_int(seq);
+    tx.execute("DELETE FROM snapshot_pieces WHERE seq = ?1", [row])
+        .map_err(err)?;
+    let mut rowids = Vec::new();
+    for (piece, bytes) in pieces(length, piece_bytes).enumerate() {
+        tx.execute(
+            "INSERT INTO snapshot_pieces (seq, piece, bytes) VALUES (?1, ?2, zeroblob(?3))",
+            params![row, piece as i64, bytes as i64],
+        )
+        .map_err(err)?;
+        rowids.push(tx.last_insert_rowid());
+    }
+    let mut out = PiecesOut::open(&tx, rowids, piece_bytes).map_err(err)?;
+    write(&mut out)?;
+    drop(out);
+    tx.execute(
+        "DELETE FROM snapshot_pieces WHERE seq NOT IN \
+         (SELECT DISTINCT seq FROM snapshot_pieces ORDER BY seq DESC LIMIT ?1)",
+        [SNAPSHOTS_KEPT as i64],
+    )
+    .map_err(err)?;
+    tx.commit().map_err(err)
 }
 
 fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {

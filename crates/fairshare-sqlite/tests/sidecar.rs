@@ -212,3 +212,66 @@ fn range(seq: u64, offset: u64, length: u64) -> fairshare_store::SnapshotRange {
         length,
     }
 }
+
+/// `path` with `suffix` appended (`-journal`, `-wal`).
+fn side_file(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Writes `bytes` as the snapshot at `seq`, noting whether the sidecar had a rollback journal
+/// while it was written.
+fn snapshot_seeing_journal(store: &mut SqliteStore, seq: u64, bytes: &[u8]) -> bool {
+    let journal = side_file(&snapshots_path(Path::new(&store.location())), "-journal");
+    let mut journaled = false;
+    store
+        .write_snapshot(seq, bytes.len() as u64, &mut |out| {
+            journaled = journal.exists();
+            out.write_all(bytes)
+                .map_err(|e| StoreError::Backend(e.to_string()))
+        })
+        .expect("write the snapshot");
+    journaled
+}
+
+fn journal_mode(path: &Path) -> String {
+    Connection::open(path)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap()
+}
+
+/// A snapshot is mostly new pages: with no one else reading the sidecar it is written once,
+/// through a rollback journal, instead of to the -wal file and again at the checkpoint. With a
+/// reader, it goes through WAL as before, without waiting. Either way the sidecar stays in WAL
+/// mode.
+#[test]
+fn a_snapshot_goes_through_a_rollback_journal_only_while_no_one_reads_the_sidecar() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut store) = book(&dir);
+    let sidecar = snapshots_path(&path);
+    assert!(snapshot_seeing_journal(&mut store, 5, b"state at 5"));
+    assert_eq!(journal_mode(&sidecar), "wal");
+
+    let reader = Connection::open(&sidecar).unwrap();
+    let pieces: i64 = reader
+        .query_row("SELECT count(*) FROM snapshot_pieces", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(pieces, 1);
+    let started = Instant::now();
+    assert!(!snapshot_seeing_journal(&mut store, 10, b"state at 10"));
+    assert!(started.elapsed() < QUICK, "waited {:?}", started.elapsed());
+    assert_eq!(journal_mode(&sidecar), "wal");
+    drop(reader);
+
+    assert!(snapshot_seeing_journal(&mut store, 11, b"state at 11"));
+    assert_eq!(
+        store.latest_snapshot(11).unwrap(),
+        Some((11, b"state at 11".to_vec()))
+    );
+    assert_eq!(
+        store.latest_snapshot(10).unwrap(),
+        Some((10, b"state at 10".to_vec()))
+    );
+}
