@@ -366,7 +366,7 @@ impl Store for SqliteStore {
         let journaled = self.journal_for_empty_book();
         let appended = self.in_write(true, fill);
         if journaled {
-            use_wal(&self.conn).map_err(|e| fail("switch back to WAL", &self.path, e))?;
+            back_to_wal(&self.conn, &self.path);
         }
         appended
     }
@@ -570,6 +570,14 @@ fn rollback_journal_if_alone(conn: &Connection) -> bool {
     let waits_again = conn.busy_handler(Some(busy_wait)).is_ok();
     debug_assert!(waits_again, "a busy handler is always accepted");
     waits_again && matches!(mode, Ok(mode) if mode.eq_ignore_ascii_case("delete"))
+}
+
+/// Switches `conn`'s database back to WAL after [`rollback_journal_if_alone`]. A failure is
+/// only said: the transaction before it stands, and the next open switches the file itself.
+fn back_to_wal(conn: &Connection, path: &Path) {
+    if let Err(error) = use_wal(conn) {
+        tracing::warn!(path = %path.display(), %error, "could not switch back to WAL");
+    }
 }
 
 /// Truncates `conn`'s -wal file to [`WAL_SIZE_LIMIT`] once checkpointed (per connection).

@@ -20,7 +20,9 @@ use rusqlite::blob::Blob;
 use rusqlite::{Connection, MAIN_DB, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::io::{Read, Seek, SeekFrom, Write};
 
-use crate::{busy_wait, fail, limit_wal_size, rollback_journal_if_alone, to_seq, use_wal};
+use crate::{
+    back_to_wal, busy_wait, fail, limit_wal_size, rollback_journal_if_alone, to_seq, use_wal,
+};
 
 /// Created by the first snapshot; the sidecar holds nothing else, so it needs no schema version.
 /// A snapshot is kept in pieces: SQLite refuses a blob of more than a billion bytes, and a
@@ -81,7 +83,7 @@ impl Sidecar {
         let conn = self.conn.insert(conn);
         let written = write_pieces(conn, &self.path, self.piece_bytes, seq, length, write);
         if journaled {
-            use_wal(conn).map_err(|e| fail("switch back to WAL", &self.path, e))?;
+            back_to_wal(conn, &self.path);
         }
         written
     }
