@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::ledger::{Credits, Posting};
 use crate::model::{Bucket, Kind, OUTSIDE, PercentOf, Plan, Role, check_optional_text};
 use crate::money::{parse_amount, positive_amount};
+use crate::payout_lines::PayoutLines;
 use crate::roles::require_custodian;
 use crate::split::{
     CappedShare, split_capped, split_largest_remainder, split_largest_remainder_big,
@@ -190,17 +191,18 @@ impl State {
         }
         let debits = revenue_debits(&asset, (amount, released, &bank));
         let memo = format!("{what} {project} distribution {id}");
-        // Held once, by the distribution and its transaction (without spare capacity).
-        let lines: Arc<[Line]> = lines.into();
-        let credits = Credits {
-            asset: asset.as_str().into(),
-            lines: lines.clone(),
-        };
-        let transaction = self
-            .ledger
-            .post_distribution(ctx.seq, memo, debits, credits)?;
+        let transaction =
+            self.ledger
+                .post_distribution(ctx.seq, memo, debits, (asset.as_str(), &lines))?;
         self.settle_paybacks(ctx, project, plan_version, &lines)?;
         self.settle_claims(ctx, project, claims)?;
+        // Held once, packed, by the distribution and its transaction: nothing decides from
+        // them again.
+        let lines = PayoutLines::pack(&lines);
+        self.ledger.credit_last(Credits {
+            asset: asset.as_str().into(),
+            lines: lines.clone(),
+        });
         // Copied only if a journal not yet decoded still shares it: never, as posting the
         // transaction above decoded the journal.
         Arc::make_mut(&mut self.distributions).push(Distribution {

@@ -48,7 +48,7 @@ pub struct Transaction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credits {
     pub asset: CompactString,
-    pub lines: Arc<[Line]>,
+    pub lines: crate::PayoutLines,
 }
 
 impl Transaction {
@@ -103,7 +103,7 @@ pub(crate) fn credit_postings(asset: &str, lines: &[Line]) -> Vec<Posting> {
 /// Gives each distribution's transaction its credits: the distribution's lines.
 fn link_credits<'a>(
     transactions: &mut crate::Chunked<Transaction>,
-    distributions: impl Iterator<Item = (u64, &'a str, &'a Arc<[Line]>)>,
+    distributions: impl Iterator<Item = (u64, &'a str, &'a crate::PayoutLines)>,
 ) {
     for (id, asset, lines) in distributions {
         let index = usize::try_from(id).ok().and_then(|id| id.checked_sub(1));
@@ -248,22 +248,37 @@ impl Ledger {
     }
 
     /// Records a distribution's checked transaction: `debits`, then a credit per account of
-    /// `credits`' lines, which the transaction keeps as lines, shared with the distribution.
+    /// `lines`. It keeps its debits only, until [`Ledger::credit_last`] gives it the lines,
+    /// packed and shared with the distribution.
     pub(crate) fn post_distribution(
         &mut self,
         seq: u64,
         memo: String,
         debits: Vec<Posting>,
-        credits: Credits,
+        (asset, lines): (&str, &[Line]),
     ) -> DomainResult<u64> {
         let debited = debits.len();
         let mut postings = debits;
-        postings.extend(credit_postings(&credits.asset, &credits.lines));
+        postings.extend(credit_postings(asset, lines));
         self.check(&postings)?;
         self.add_to_balances(&postings);
         postings.truncate(debited);
         postings.shrink_to_fit();
-        Ok(self.push(seq, memo, postings, Some(credits)))
+        Ok(self.push(seq, memo, postings, None))
+    }
+
+    /// Gives the distribution's transaction just posted (the last) its credits.
+    pub(crate) fn credit_last(&mut self, credits: Credits) {
+        let transaction =
+            (self.transactions.last_mut()).expect("a distribution's transaction was just posted");
+        assert!(transaction.credits.is_none(), "credited once");
+        debug_assert_eq!(
+            transaction.postings.iter().map(|p| p.amount).sum::<i128>()
+                + credits.lines.each().map(|l| l.amount).sum::<i128>(),
+            0,
+            "the credits balance the debits"
+        );
+        transaction.credits = Some(credits);
     }
 
     /// The journal, deferred.
@@ -406,7 +421,10 @@ mod tests {
             .credits
             .as_ref()
             .expect("a distribution's credits");
-        assert!(Arc::ptr_eq(&credits.lines, &distribution.lines));
+        assert!(crate::PayoutLines::ptr_eq(
+            &credits.lines,
+            &distribution.lines
+        ));
         assert_eq!(transaction.postings.len(), 1, "only the debit is copied");
         let legs: Vec<(String, i128)> = transaction
             .postings()

@@ -54,6 +54,7 @@ mod limits;
 mod membership;
 mod model;
 mod money;
+mod payout_lines;
 mod peer;
 mod policy;
 mod resources;
@@ -79,6 +80,7 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomS
 
 pub use chunked::Chunked;
 pub use deferred::{Deferred, PartSource};
+pub use payout_lines::PayoutLines;
 // --- commands, outcomes and events: what a book logs ---
 pub use command::{ClaimPayment, Command, Line, Outcome, TechnicianWork};
 pub use event::{EventBody, GENESIS_HASH, chain_hash, payload_hash};

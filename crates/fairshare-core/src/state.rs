@@ -100,8 +100,8 @@ pub struct Distribution {
     pub plan_version: u32,
     pub key: Option<String>,
     pub from: Option<String>,
-    /// Shared with its ledger transaction, which credits them.
-    pub lines: Arc<[Line]>,
+    /// Shared with its ledger transaction, which credits them; packed (`payout_lines.rs`).
+    pub lines: crate::PayoutLines,
     pub transaction: u64,
     /// What the project's bank released into it: its lines add up to `amount + released`.
     pub released: i128,
@@ -408,7 +408,7 @@ impl State {
     pub fn key_outcome(&self, record: &KeyRecord) -> Outcome {
         with_payout_lines(&record.outcome, |id| {
             self.distribution(id)
-                .map(|d| d.lines.to_vec())
+                .map(|d| d.lines.each().collect())
                 .unwrap_or_default()
         })
     }
