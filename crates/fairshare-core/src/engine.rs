@@ -257,11 +257,12 @@ impl State {
                 ctx.seq, self.head
             )));
         }
-        let keyed = ctx.key.as_ref().map(|_| KeyRecord::compact(&outcome));
+        let keyed =
+            (ctx.key.as_ref()).map(|_| KeyRecord::new(ctx.payload_hash.clone(), ctx.seq, &outcome));
         self.apply_area(ctx, command, outcome)?;
         self.note_rule(ctx, command, None);
-        if let Some(outcome) = keyed {
-            self.record_key(ctx, outcome);
+        if let Some(record) = keyed {
+            self.record_key(ctx, record);
         }
         self.head = ctx.seq;
         Ok(())
@@ -399,16 +400,9 @@ impl State {
     }
 
     /// Remembers what an idempotency key was first used for.
-    fn record_key(&mut self, ctx: &Ctx, outcome: Outcome) {
+    fn record_key(&mut self, ctx: &Ctx, record: KeyRecord) {
         if let Some(key) = &ctx.key {
-            self.keys.insert(
-                key.clone(),
-                KeyRecord {
-                    payload_hash: ctx.payload_hash.clone(),
-                    seq: ctx.seq,
-                    outcome,
-                },
-            );
+            self.keys.insert(key.clone(), record);
         }
     }
 

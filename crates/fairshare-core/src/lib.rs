@@ -80,7 +80,7 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomS
 
 pub use chunked::Chunked;
 pub use deferred::{Deferred, PartSource};
-pub use payout_lines::PayoutLines;
+pub use payout_lines::{Packed, PayoutLines};
 // --- commands, outcomes and events: what a book logs ---
 pub use command::{ClaimPayment, Command, Line, Outcome, TechnicianWork};
 pub use event::{EventBody, GENESIS_HASH, chain_hash, payload_hash};

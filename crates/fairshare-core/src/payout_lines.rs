@@ -1,4 +1,5 @@
-//! `PayoutLines`: a recorded distribution's payout lines, held packed.
+//! `Packed<T>`: records that nothing decides from again, held as their snapshot encoding.
+//! `PayoutLines`: a recorded distribution's payout lines, held so.
 //!
 //! A revenue over 100,000 agents pays 100,000 lines. A `Line` takes 48 bytes in memory (an
 //! inline name, an `i128`), its snapshot encoding about 10. Once a distribution is recorded,
@@ -9,33 +10,43 @@
 //!
 //! The packed bytes are exactly what a snapshot writes for the lines (a postcard `Vec<Line>`:
 //! their count, then each line), so a snapshot copies them as they are and stays
-//! byte-for-byte what it was.
+//! byte-for-byte what it was. A keyed revenue's claim settlements are held the same way
+//! ([`crate::KeyRecord`]).
 
 use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
+use serde::de::DeserializeOwned;
 use serde::ser::SerializeTuple;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::command::Line;
 
-/// A distribution's payout lines: packed, decoded on first read as a slice. Clones share both.
-#[derive(Clone)]
-pub struct PayoutLines(Arc<Packed>);
+/// A distribution's payout lines: packed, decoded on first read as a slice.
+pub type PayoutLines = Packed<Line>;
 
-struct Packed {
+/// Records, packed, decoded on first read as a slice. Clones share both.
+pub struct Packed<T>(Arc<Inner<T>>);
+
+struct Inner<T> {
     count: usize,
-    /// The postcard encoding of the lines as a `Vec<Line>`: `count`, then each line.
+    /// The postcard encoding of the records as a `Vec<T>`: `count`, then each record.
     bytes: Box<[u8]>,
-    decoded: OnceLock<Box<[Line]>>,
+    decoded: OnceLock<Box<[T]>>,
 }
 
-impl PayoutLines {
+impl<T> Clone for Packed<T> {
+    fn clone(&self) -> Self {
+        Packed(self.0.clone())
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> Packed<T> {
     /// Packs `lines`.
-    pub fn pack(lines: &[Line]) -> PayoutLines {
-        let bytes = postcard::to_allocvec(lines).expect("a line always encodes");
-        let packed = PayoutLines(Arc::new(Packed {
+    pub fn pack(lines: &[T]) -> Packed<T> {
+        let bytes = postcard::to_allocvec(lines).expect("a record always encodes");
+        let packed = Packed(Arc::new(Inner {
             count: lines.len(),
             bytes: bytes.into_boxed_slice(),
             decoded: OnceLock::new(),
@@ -51,19 +62,19 @@ impl PayoutLines {
 
     /// Each line, decoded as it is reached, without keeping them: what a pass over every
     /// distribution uses, so that it holds no distribution's lines but the one it is at.
-    pub fn each(&self) -> impl Iterator<Item = Line> + '_ {
+    pub fn each(&self) -> impl Iterator<Item = T> + '_ {
         let (count, mut rest) =
             postcard::take_from_bytes::<u64>(&self.0.bytes).expect("packed by `pack`");
         debug_assert_eq!(count, self.0.count as u64);
         (0..self.0.count).map(move |_| {
-            let (line, after) = postcard::take_from_bytes::<Line>(rest).expect("packed by `pack`");
+            let (line, after) = postcard::take_from_bytes::<T>(rest).expect("packed by `pack`");
             rest = after;
             line
         })
     }
 
     /// Whether `a` and `b` are one value (not a copy).
-    pub fn ptr_eq(a: &PayoutLines, b: &PayoutLines) -> bool {
+    pub fn ptr_eq(a: &Packed<T>, b: &Packed<T>) -> bool {
         Arc::ptr_eq(&a.0, &b.0)
     }
 
@@ -75,21 +86,21 @@ impl PayoutLines {
     /// The bytes held: the packed lines, and the decoded ones if read.
     pub fn held_bytes(&self) -> usize {
         let decoded = self.0.decoded.get().map_or(0, |lines| lines.len());
-        self.0.bytes.len() + decoded * std::mem::size_of::<Line>()
+        self.0.bytes.len() + decoded * std::mem::size_of::<T>()
     }
 }
 
-impl Deref for PayoutLines {
-    type Target = [Line];
+impl<T: Serialize + DeserializeOwned> Deref for Packed<T> {
+    type Target = [T];
 
-    fn deref(&self) -> &[Line] {
+    fn deref(&self) -> &[T] {
         self.0.decoded.get_or_init(|| self.each().collect())
     }
 }
 
-impl<'a> IntoIterator for &'a PayoutLines {
-    type Item = &'a Line;
-    type IntoIter = std::slice::Iter<'a, Line>;
+impl<'a, T: Serialize + DeserializeOwned> IntoIterator for &'a Packed<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
@@ -97,29 +108,29 @@ impl<'a> IntoIterator for &'a PayoutLines {
 }
 
 /// Equal when the lines are: the encoding of a line is canonical, so the bytes compare.
-impl PartialEq for PayoutLines {
-    fn eq(&self, other: &PayoutLines) -> bool {
+impl<T> PartialEq for Packed<T> {
+    fn eq(&self, other: &Packed<T>) -> bool {
         self.0.bytes == other.0.bytes
     }
 }
 
-impl Eq for PayoutLines {}
+impl<T> Eq for Packed<T> {}
 
-impl fmt::Debug for PayoutLines {
+impl<T: Serialize + DeserializeOwned + fmt::Debug> fmt::Debug for Packed<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.each()).finish()
     }
 }
 
-impl From<Vec<Line>> for PayoutLines {
-    fn from(lines: Vec<Line>) -> PayoutLines {
-        PayoutLines::pack(&lines)
+impl<T: Serialize + DeserializeOwned> From<Vec<T>> for Packed<T> {
+    fn from(lines: Vec<T>) -> Packed<T> {
+        Packed::pack(&lines)
     }
 }
 
 /// As a `Vec<Line>`. In a binary format (a snapshot) the packed bytes go out as they are, a
 /// tuple of bytes having no length of its own in postcard.
-impl Serialize for PayoutLines {
+impl<T: Serialize + DeserializeOwned> Serialize for Packed<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if serializer.is_human_readable() {
             return serializer.collect_seq(self.each());
@@ -132,9 +143,9 @@ impl Serialize for PayoutLines {
     }
 }
 
-impl<'de> Deserialize<'de> for PayoutLines {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PayoutLines, D::Error> {
-        Vec::<Line>::deserialize(deserializer).map(PayoutLines::from)
+impl<'de, T: Serialize + DeserializeOwned> Deserialize<'de> for Packed<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Packed<T>, D::Error> {
+        Vec::<T>::deserialize(deserializer).map(Packed::from)
     }
 }
 

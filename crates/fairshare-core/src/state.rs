@@ -115,14 +115,18 @@ impl Distribution {
 }
 
 /// What an idempotency key was first used for.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyRecord {
     pub payload_hash: String,
     pub seq: u64,
     /// The first outcome, without a distribution's payout lines (the distribution keeps
-    /// them): use [`State::key_outcome`] for the whole outcome.
-    #[serde(with = "crate::snapshot::json")]
+    /// them) and claim settlements (`claims`): use [`State::key_outcome`] for the whole
+    /// outcome.
     pub outcome: Outcome,
+    /// A distribution's claim settlements, packed: a keyed revenue over 100,000 agents
+    /// settles as many claims, which nothing decides from again (32 bytes each in memory,
+    /// about 5 packed).
+    claims: Option<crate::Packed<crate::ClaimPayment>>,
 }
 
 /// An idempotency key's record is written in the order of its event: one per event.
@@ -134,9 +138,73 @@ impl crate::sharded::Ordered for KeyRecord {
 
 impl KeyRecord {
     /// What to keep of an outcome: a revenue split over many agents would otherwise hold its
-    /// payout lines twice.
-    pub(crate) fn compact(outcome: &Outcome) -> Outcome {
-        with_payout_lines(outcome, |_| Vec::new())
+    /// payout lines twice, and its claim settlements unpacked.
+    pub(crate) fn new(payload_hash: String, seq: u64, outcome: &Outcome) -> KeyRecord {
+        let mut outcome = with_payout_lines(outcome, |_| Vec::new());
+        let claims = match &mut outcome {
+            Outcome::Distributed { claims, .. } if !claims.is_empty() => {
+                Some(crate::Packed::pack(&std::mem::take(claims)))
+            }
+            _ => None,
+        };
+        KeyRecord {
+            payload_hash,
+            seq,
+            outcome,
+            claims,
+        }
+    }
+
+    /// The outcome with its claim settlements (without a distribution's payout lines).
+    fn outcome_with_claims(&self) -> std::borrow::Cow<'_, Outcome> {
+        let Some(packed) = &self.claims else {
+            return std::borrow::Cow::Borrowed(&self.outcome);
+        };
+        let mut outcome = self.outcome.clone();
+        if let Outcome::Distributed { claims, .. } = &mut outcome {
+            *claims = packed.each().collect();
+        }
+        std::borrow::Cow::Owned(outcome)
+    }
+}
+
+/// A key record as a snapshot writes it: the outcome whole but for the payout lines.
+#[derive(serde::Serialize)]
+struct KeyRecordOut<'a> {
+    payload_hash: &'a str,
+    seq: u64,
+    #[serde(with = "crate::snapshot::json")]
+    outcome: &'a Outcome,
+}
+
+#[derive(serde::Deserialize)]
+struct KeyRecordIn {
+    payload_hash: String,
+    seq: u64,
+    #[serde(with = "crate::snapshot::json")]
+    outcome: Outcome,
+}
+
+impl serde::Serialize for KeyRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let outcome = self.outcome_with_claims();
+        let record = KeyRecordOut {
+            payload_hash: &self.payload_hash,
+            seq: self.seq,
+            outcome: &outcome,
+        };
+        record.serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KeyRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let record = KeyRecordIn::deserialize(deserializer)?;
+        Ok(KeyRecord::new(
+            record.payload_hash,
+            record.seq,
+            &record.outcome,
+        ))
     }
 }
 
@@ -406,7 +474,7 @@ impl State {
 
     /// The whole first outcome of an idempotency key, as a retry returns it.
     pub fn key_outcome(&self, record: &KeyRecord) -> Outcome {
-        with_payout_lines(&record.outcome, |id| {
+        with_payout_lines(&record.outcome_with_claims(), |id| {
             self.distribution(id)
                 .map(|d| d.lines.each().collect())
                 .unwrap_or_default()
@@ -550,5 +618,56 @@ impl State {
     /// Every token, in byte order of the symbol.
     pub fn tokens(&self) -> impl Iterator<Item = &crate::tokens::Token> {
         self.tokens.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ClaimPayment;
+
+    fn revenue_outcome(claims: usize) -> Outcome {
+        Outcome::Distributed {
+            id: 7,
+            amount: 1_000,
+            plan_version: 2,
+            lines: vec![Line {
+                bucket: 0,
+                to: "ada".into(),
+                amount: 1_000,
+            }],
+            claims: (0..claims as u64)
+                .map(|n| ClaimPayment {
+                    contribution: n * 1_000,
+                    amount: n as i128 * 3,
+                })
+                .collect(),
+            released: 0,
+        }
+    }
+
+    #[test]
+    fn a_key_record_holds_its_claims_packed_and_writes_them_back_whole() {
+        for count in [0, 1, 500] {
+            let whole = revenue_outcome(count);
+            let record = KeyRecord::new("hash".into(), 9, &whole);
+            let Outcome::Distributed { lines, claims, .. } = &record.outcome else {
+                panic!("a distribution");
+            };
+            assert!(lines.is_empty() && claims.is_empty());
+            assert_eq!(record.claims.is_some(), count > 0);
+            // A snapshot writes the outcome with its claims, without its lines, as before.
+            let without_lines = with_payout_lines(&whole, |_| Vec::new());
+            let written = postcard::to_allocvec(&record).unwrap();
+            let before = KeyRecordOut {
+                payload_hash: "hash",
+                seq: 9,
+                outcome: &without_lines,
+            };
+            assert_eq!(written, postcard::to_allocvec(&before).unwrap());
+            let read: KeyRecord = postcard::from_bytes(&written).unwrap();
+            assert_eq!(read, record);
+            assert_eq!(*read.outcome_with_claims(), without_lines);
+        }
     }
 }

@@ -57,6 +57,12 @@ const CACHE_SIZE_KIB: i64 = -8_192;
 /// Page cache while appending a bulk batch (an import): 64 MiB keeps the idempotency-key
 /// index's pages in memory across a batch, about 1.5x faster with random keys.
 const BULK_CACHE_SIZE_KIB: i64 = -65_536;
+/// Page cache while filling an empty book through a rollback journal (an import into a new
+/// book): 16 MiB. The pages it spills are written into the book once, not into the -wal file
+/// and again at the checkpoint, so a larger cache only adds memory: the 1M-contribution
+/// import and the peers workload's, whose every event is keyed, are as fast with it as with
+/// 64 MiB, and 48 MB smaller (docs/BENCHMARKS.md, "Payout lines and claims held packed").
+const FILL_CACHE_SIZE_KIB: i64 = -16_384;
 /// A batch at least this long is a bulk append (an import's batches are 10,000 rows).
 const BULK_APPEND_ROWS: usize = 1_000;
 /// Checkpoint when the WAL reaches this many pages (~40 MiB at 4 KiB pages; default 1,000).
@@ -80,8 +86,8 @@ pub struct SqliteStore {
     path: PathBuf,
     read_only: bool,
     gate: Arc<WriteGate>,
-    /// Whether the connection's cache was grown for bulk appends.
-    bulk_cache: bool,
+    /// The page cache set for bulk appends, if one came (KiB, negative as in the pragma).
+    bulk_cache_kib: Option<i64>,
     /// The snapshots, in their own file beside the book (opened on first use).
     snapshots: Sidecar,
 }
@@ -105,7 +111,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             read_only: false,
             gate: WriteGate::for_path(path),
-            bulk_cache: false,
+            bulk_cache_kib: None,
             snapshots: Sidecar::beside(path, false),
         };
         store.configure().map_err(|e| fail("configure", path, e))?;
@@ -134,7 +140,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             read_only: true,
             gate: Arc::default(),
-            bulk_cache: false,
+            bulk_cache_kib: None,
             snapshots: Sidecar::beside(path, true),
         };
         let version = read_version(&store.conn, path)?;
@@ -233,8 +239,13 @@ impl SqliteStore {
     }
 
     /// Runs `fill` in one write transaction, appending each batch it gives after the head;
-    /// commits only if every append and `fill` itself succeed. `bulk` grows the page cache.
-    fn in_write(&mut self, bulk: bool, fill: &mut AppendAll<'_>) -> StoreResult<()> {
+    /// commits only if every append and `fill` itself succeed. `bulk_cache_kib` sets the page
+    /// cache for a bulk append.
+    fn in_write(
+        &mut self,
+        bulk_cache_kib: Option<i64>,
+        fill: &mut AppendAll<'_>,
+    ) -> StoreResult<()> {
         if self.read_only {
             return Err(StoreError::Backend(format!(
                 "append to {}: the book is open read-only",
@@ -244,11 +255,13 @@ impl SqliteStore {
         // An import appends batch after batch: once a bulk batch comes, keep the large cache
         // for the rest of the process (shrinking it between batches would drop the index pages
         // the next batch needs). A process that only replays never grows it.
-        if bulk && !self.bulk_cache {
+        if let Some(cache_kib) = bulk_cache_kib
+            && self.bulk_cache_kib != Some(cache_kib)
+        {
             self.conn
-                .pragma_update(None, "cache_size", BULK_CACHE_SIZE_KIB)
+                .pragma_update(None, "cache_size", cache_kib)
                 .map_err(|e| fail("append to", &self.path, e))?;
-            self.bulk_cache = true;
+            self.bulk_cache_kib = Some(cache_kib);
         }
         let path = &self.path;
         let err = |e| fail("append to", path, e);
@@ -356,7 +369,8 @@ impl Store for SqliteStore {
         if rows.is_empty() {
             return Ok(());
         }
-        self.in_write(rows.len() >= BULK_APPEND_ROWS, &mut |sink| sink(rows))
+        let bulk = rows.len() >= BULK_APPEND_ROWS;
+        self.in_write(bulk.then_some(BULK_CACHE_SIZE_KIB), &mut |sink| sink(rows))
     }
 
     /// One IMMEDIATE transaction over every batch: a killed import leaves uncommitted WAL
@@ -364,7 +378,12 @@ impl Store for SqliteStore {
     /// next open plays back (see [`SqliteStore::journal_for_empty_book`]).
     fn append_all(&mut self, fill: &mut AppendAll<'_>) -> StoreResult<()> {
         let journaled = self.journal_for_empty_book();
-        let appended = self.in_write(true, fill);
+        let cache_kib = if journaled {
+            FILL_CACHE_SIZE_KIB
+        } else {
+            BULK_CACHE_SIZE_KIB
+        };
+        let appended = self.in_write(Some(cache_kib), fill);
         if journaled {
             back_to_wal(&self.conn, &self.path);
         }
