@@ -14,7 +14,8 @@ use rusqlite::Connection;
 const BATCH_ROWS: u64 = 1_000;
 
 /// Bytes of body per row in the killed fill: [`KILLED_BATCHES`] of them (96 MB) are more than
-/// the import's 64 MiB page cache holds, so SQLite writes pages into the book before the kill,
+/// the 16 MiB page cache of an import into an empty book holds, so SQLite writes pages into
+/// the book before the kill,
 /// which the journal must then take back.
 const FAT_BODY_BYTES: usize = 1_500;
 
