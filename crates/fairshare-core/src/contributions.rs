@@ -239,7 +239,7 @@ impl State {
         }
         self.apply_token_mint(ctx, &contribution, counted, minted)?;
         self.project_mut(log.project)?.contributions += 1;
-        self.contributions.push(contribution);
+        self.contributions.push_packing(contribution);
         Ok(())
     }
 
@@ -663,5 +663,38 @@ mod tests {
             assert_eq!(error.kind(), ErrorKind::Corrupt, "{id}");
         }
         assert!(book.state.contributions().is_empty());
+    }
+
+    /// A book's old contributions are held packed as it grows; an approval of one opens its
+    /// chunk, and the list encodes as it would have open.
+    #[test]
+    fn old_contributions_are_held_packed_and_open_when_approved() {
+        let mut book = Book::lab(1);
+        let logged = 3 * 4096 + 5;
+        for _ in 0..logged {
+            let ctx = book.ctx("cleo");
+            let command = Command::log_work("lab", "cleo", "assembly", "2");
+            book.state.execute(&ctx, &command).unwrap();
+            book.seq += 1;
+        }
+        let first = book.state.contributions().len() - logged + 1;
+        let packed = book.state.contributions();
+        assert_eq!(
+            packed.packed_chunks(),
+            1,
+            "three full chunks, the two newest open"
+        );
+        let mut opened = packed.clone();
+        opened.iter_mut().for_each(drop);
+        assert_eq!(opened.packed_chunks(), 0);
+        assert_eq!(
+            postcard::to_allocvec(packed).unwrap(),
+            postcard::to_allocvec(&opened).unwrap()
+        );
+        book.ok("ana", Command::Approve { id: first as u64 });
+        let approved = book.state.contributions();
+        assert_eq!(approved.packed_chunks(), 0);
+        assert_eq!(approved[first - 1].status, crate::model::Status::Approved);
+        assert_eq!(approved[first].status, crate::model::Status::Pending);
     }
 }

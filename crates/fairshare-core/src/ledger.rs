@@ -345,7 +345,7 @@ impl Ledger {
     /// sum of postings, and no account but `outside` is negative.
     pub fn audit(&self) -> DomainResult<()> {
         let mut recomputed: HashMap<&str, BTreeMap<&str, i128>> = HashMap::new();
-        for transaction in self.transactions.part() {
+        for transaction in self.transactions.part().iter() {
             let mut per_asset: BTreeMap<&str, i128> = BTreeMap::new();
             for (account, asset, amount) in transaction.legs() {
                 *per_asset.entry(asset).or_default() += amount;

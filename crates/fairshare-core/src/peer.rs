@@ -1525,7 +1525,7 @@ impl State {
             self.bounty_contribution(ctx, self.project(project)?, bounty, agent, value)?;
         self.count(&contribution)?;
         self.project_mut(project)?.contributions += 1;
-        self.contributions.push(contribution);
+        self.contributions.push_packing(contribution);
         let award = Award {
             agent: agent.to_string(),
             approved_by: ctx.actor.clone(),

@@ -1111,7 +1111,7 @@ impl State {
         }
         self.count(&contribution)?;
         self.project_mut(&contribution.project)?.contributions += 1;
-        self.contributions.push(contribution);
+        self.contributions.push_packing(contribution);
         Ok(())
     }
 
