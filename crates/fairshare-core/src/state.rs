@@ -124,8 +124,8 @@ pub struct KeyRecord {
     /// outcome.
     pub outcome: Outcome,
     /// A distribution's claim settlements, packed: a keyed revenue over 100,000 agents
-    /// settles as many claims, which nothing decides from again (32 bytes each in memory,
-    /// about 5 packed).
+    /// settles as many claims, which nothing decides from again (32 bytes each in memory;
+    /// packed, two varints).
     claims: Option<crate::Packed<crate::ClaimPayment>>,
 }
 
