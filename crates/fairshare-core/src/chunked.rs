@@ -19,7 +19,7 @@ use std::ops::{Index, IndexMut};
 use std::sync::OnceLock;
 
 use serde::de::{DeserializeOwned, SeqAccess, Visitor};
-use serde::ser::{SerializeSeq, SerializeTuple};
+use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Elements per chunk: a power of two, so that an index splits by shift and mask.
@@ -187,8 +187,9 @@ impl<T: DeserializeOwned> Chunked<T> {
         self.chunks.iter_mut().flat_map(Chunk::elements_mut)
     }
 
-    /// How many chunks are packed and not read since (what a test or a benchmark asks).
-    pub fn packed_chunks(&self) -> usize {
+    /// How many chunks are packed and not read since.
+    #[cfg(test)]
+    pub(crate) fn packed_chunks(&self) -> usize {
         let cold = |chunk: &&Chunk<T>| chunk.packed.is_some() && chunk.elements.get().is_none();
         self.chunks.iter().filter(cold).count()
     }
@@ -303,19 +304,6 @@ impl<T: fmt::Debug + DeserializeOwned> fmt::Debug for Chunked<T> {
     }
 }
 
-/// A packed chunk's bytes as they are: a tuple of bytes has no length of its own in postcard.
-struct Raw<'a>(&'a [u8]);
-
-impl Serialize for Raw<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut tuple = serializer.serialize_tuple(self.0.len())?;
-        for byte in self.0 {
-            tuple.serialize_element(byte)?;
-        }
-        tuple.end()
-    }
-}
-
 impl<T: Serialize + DeserializeOwned> Serialize for Chunked<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let binary = !serializer.is_human_readable();
@@ -324,7 +312,7 @@ impl<T: Serialize + DeserializeOwned> Serialize for Chunked<T> {
         for chunk in &self.chunks {
             match &chunk.packed {
                 // In a binary format, a packed chunk's bytes are its elements' encoding.
-                Some(bytes) if binary => seq.serialize_element(&Raw(bytes))?,
+                Some(bytes) if binary => seq.serialize_element(&crate::snapshot::Raw(bytes))?,
                 _ => {
                     for element in chunk.elements() {
                         seq.serialize_element(element)?;

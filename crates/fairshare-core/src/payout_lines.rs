@@ -18,7 +18,6 @@ use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
-use serde::ser::SerializeTuple;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::command::Line;
@@ -56,7 +55,8 @@ impl<T: Serialize + DeserializeOwned> Packed<T> {
     }
 
     /// How many lines.
-    pub fn count(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn count(&self) -> usize {
         self.0.count
     }
 
@@ -79,12 +79,14 @@ impl<T: Serialize + DeserializeOwned> Packed<T> {
     }
 
     /// Whether the lines have been decoded (read as a slice) since they were packed.
-    pub fn is_decoded(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_decoded(&self) -> bool {
         self.0.decoded.get().is_some()
     }
 
     /// The bytes held: the packed lines, and the decoded ones if read.
-    pub fn held_bytes(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn held_bytes(&self) -> usize {
         let decoded = self.0.decoded.get().map_or(0, |lines| lines.len());
         self.0.bytes.len() + decoded * std::mem::size_of::<T>()
     }
@@ -128,18 +130,13 @@ impl<T: Serialize + DeserializeOwned> From<Vec<T>> for Packed<T> {
     }
 }
 
-/// As a `Vec<Line>`. In a binary format (a snapshot) the packed bytes go out as they are, a
-/// tuple of bytes having no length of its own in postcard.
+/// As a `Vec<T>`. In a binary format (a snapshot) the packed bytes go out as they are.
 impl<T: Serialize + DeserializeOwned> Serialize for Packed<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if serializer.is_human_readable() {
             return serializer.collect_seq(self.each());
         }
-        let mut tuple = serializer.serialize_tuple(self.0.bytes.len())?;
-        for byte in self.0.bytes.iter() {
-            tuple.serialize_element(byte)?;
-        }
-        tuple.end()
+        crate::snapshot::Raw(&self.0.bytes).serialize(serializer)
     }
 }
 

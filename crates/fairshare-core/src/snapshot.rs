@@ -956,6 +956,21 @@ pub(crate) fn compact<'de, D: serde::Deserializer<'de>>(
     from_text(deserializer, |text| compact_str::CompactString::from(text))
 }
 
+/// Bytes already in the snapshot's encoding, written as they are: postcard writes a tuple of
+/// bytes without a length of its own (a packed chunk, packed payout lines).
+pub(crate) struct Raw<'a>(pub(crate) &'a [u8]);
+
+impl serde::Serialize for Raw<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut tuple = serializer.serialize_tuple(self.0.len())?;
+        for byte in self.0 {
+            tuple.serialize_element(byte)?;
+        }
+        tuple.end()
+    }
+}
+
 /// An interned name, as [`interned`] reads it.
 struct Interned(Arc<str>);
 
