@@ -680,7 +680,11 @@ fn apply_parsed_watched(
 
 /// Writes the snapshot of `state` (whose last event has `hash`) into `store`, encoded as the
 /// store takes it in: no copy of the whole snapshot is held. Returns its length in bytes.
+///
+/// The parts an open left in the store are read first, not while the store writes: a SQLite
+/// sidecar written through a rollback journal locks its readers out once its pages spill.
 pub(crate) fn write_snapshot(store: &mut dyn Store, state: &State, hash: &str) -> BookResult<u64> {
+    state.fetch_parts_in_store();
     let length = state.snapshot_len();
     store.write_snapshot(state.head(), length, &mut |out| {
         state

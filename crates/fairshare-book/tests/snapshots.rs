@@ -9,13 +9,16 @@
 
 mod support;
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use fairshare_book::{Book, MemoryStore, verify};
 use fairshare_core::{Command, DEFERRED_PARTS, OPERATOR, RULES, Role, SNAPSHOT_FORMAT, State};
 use fairshare_postgres::PostgresStore;
 use fairshare_sqlite::{SqliteStore, snapshots_path};
-use fairshare_store::{EventRow, Store};
+use fairshare_store::{
+    EventRow, ReadSnapshot, Reopen, SnapshotRange, Store, StoreResult, WriteSnapshot,
+};
 use proptest::prelude::*;
 use support::{Runner, load};
 
@@ -246,6 +249,95 @@ fn an_open_leaves_the_deferred_parts_in_the_store_until_used() {
     assert_eq!(book.state().decoded_parts(), DEFERRED_PARTS);
     assert!(book.state() == full.state());
     assert_eq!(book.last_hash(), full.last_hash());
+}
+
+/// A SQLite store whose handles count the snapshot reads made while one of them writes a
+/// snapshot: SQLite refuses those once the write spills through its rollback journal.
+struct WatchedWrites {
+    inner: Box<dyn Store>,
+    writing: Arc<AtomicBool>,
+    reads_while_writing: Arc<AtomicUsize>,
+}
+
+impl Store for WatchedWrites {
+    fn head(&mut self) -> StoreResult<u64> {
+        self.inner.head()
+    }
+    fn scan(
+        &mut self,
+        after: u64,
+        visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        self.inner.scan(after, visit)
+    }
+    fn append(&mut self, rows: &[EventRow]) -> StoreResult<()> {
+        self.inner.append(rows)
+    }
+    fn latest_snapshot(&mut self, at_most: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
+        self.inner.latest_snapshot(at_most)
+    }
+    fn write_snapshot(
+        &mut self,
+        seq: u64,
+        length: u64,
+        write: &mut WriteSnapshot<'_>,
+    ) -> StoreResult<()> {
+        self.writing.store(true, Ordering::SeqCst);
+        let written = self.inner.write_snapshot(seq, length, write);
+        self.writing.store(false, Ordering::SeqCst);
+        written
+    }
+    fn read_snapshot(&mut self, at_most: u64, read: &mut ReadSnapshot<'_>) -> StoreResult<bool> {
+        self.inner.read_snapshot(at_most, read)
+    }
+    fn read_snapshot_range(&mut self, range: SnapshotRange) -> StoreResult<Option<Vec<u8>>> {
+        if self.writing.load(Ordering::SeqCst) {
+            self.reads_while_writing.fetch_add(1, Ordering::SeqCst);
+        }
+        self.inner.read_snapshot_range(range)
+    }
+    fn reopener(&self) -> Option<Reopen> {
+        let reopen = self.inner.reopener()?;
+        let (writing, reads) = (self.writing.clone(), self.reads_while_writing.clone());
+        Some(Arc::new(move || {
+            Ok(Box::new(WatchedWrites {
+                inner: reopen()?,
+                writing: writing.clone(),
+                reads_while_writing: reads.clone(),
+            }) as Box<dyn Store>)
+        }))
+    }
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+}
+
+/// `fairshare snapshot` on a book opened from a snapshot: the parts the open left in the
+/// store are read before the new snapshot is written, never while it is (they would be
+/// refused, and each rebuilt by replaying the whole log).
+#[test]
+fn a_snapshot_reads_the_parts_left_in_the_store_before_it_writes() {
+    let rows = scenario_rows(SCENARIOS.iter().position(|s| *s == "treasury").unwrap());
+    let seq = rows.len() as u64;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut store) = sqlite_book(&dir, rows);
+    let snapshot = snapshot_at(rows, seq);
+    store.put_snapshot(seq, &snapshot).unwrap();
+    let watched = WatchedWrites {
+        inner: Box::new(store),
+        writing: Arc::new(AtomicBool::new(false)),
+        reads_while_writing: Arc::new(AtomicUsize::new(0)),
+    };
+    let reads_while_writing = watched.reads_while_writing.clone();
+    let mut book = Book::open(Box::new(watched)).unwrap();
+    assert_eq!(book.state().parts_in_store(), DEFERRED_PARTS);
+    let written = book.snapshot().unwrap();
+    assert_eq!(reads_while_writing.load(Ordering::SeqCst), 0);
+    assert_eq!((written.seq, written.bytes), (seq, snapshot.len() as u64));
+    assert!(book.state().parts_in_store().is_empty());
+    assert!(book.state().decoded_parts().is_empty(), "read, not decoded");
+    let full = Book::open_without_snapshots(Box::new(memory_with(rows))).unwrap();
+    assert!(book.state() == full.state());
 }
 
 /// A SQLite book of `rows` in `dir`: its path, and the store open on it.

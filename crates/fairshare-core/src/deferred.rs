@@ -207,6 +207,9 @@ pub(crate) trait AnyPart {
 
     /// Whether its bytes are still in the store, not in memory.
     fn is_in_store(&self) -> bool;
+
+    /// Reads its bytes from the store into memory, if they are still there.
+    fn fetch_from_store(&self);
 }
 
 /// Where [`AnyPart::encode_into`] sends a part's bytes.
@@ -223,14 +226,9 @@ impl<T: Serialize + DeserializeOwned> AnyPart for Deferred<T> {
     }
 
     fn encode_into(&self, sink: &mut Sink<'_>) -> postcard::Result<()> {
-        {
-            let mut encoded = self.encoded_bytes();
-            if let Some(Encoded::Stored(stored)) = encoded.as_ref() {
-                *encoded = Some(Encoded::Bytes(stored.fetch()));
-            }
-            if let Some(Encoded::Bytes(bytes)) = encoded.as_ref() {
-                return sink(bytes);
-            }
+        self.fetch_from_store();
+        if let Some(Encoded::Bytes(bytes)) = self.encoded_bytes().as_ref() {
+            return sink(bytes);
         }
         // Decoded, or being decoded by another thread (whose decoding this waits for).
         postcard::serialize_with_flavor(self.part(), Buffered::new(sink))
@@ -242,6 +240,13 @@ impl<T: Serialize + DeserializeOwned> AnyPart for Deferred<T> {
 
     fn is_in_store(&self) -> bool {
         Deferred::is_in_store(self)
+    }
+
+    fn fetch_from_store(&self) {
+        let mut encoded = self.encoded_bytes();
+        if let Some(Encoded::Stored(stored)) = encoded.as_ref() {
+            *encoded = Some(Encoded::Bytes(stored.fetch()));
+        }
     }
 }
 

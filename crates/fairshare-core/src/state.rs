@@ -372,6 +372,17 @@ impl State {
         self.deferred_parts_that(|part| part.is_in_store())
     }
 
+    /// Reads into memory, as the bytes they are, the deferred parts an open left in the store.
+    /// A snapshot is written only after this: its write may lock the store's readers out
+    /// (SQLite's rollback journal, once its pages spill), and a part read during it would
+    /// fail and be rebuilt by replaying the whole log.
+    pub fn fetch_parts_in_store(&self) {
+        for part in self.deferred_parts() {
+            part.fetch_from_store();
+        }
+        debug_assert!(self.parts_in_store().is_empty());
+    }
+
     fn deferred_parts_that(&self, is: fn(&dyn AnyPart) -> bool) -> Vec<&'static str> {
         let parts = crate::DEFERRED_PARTS.into_iter().zip(self.deferred_parts());
         parts
