@@ -4,7 +4,7 @@ use std::io::Read;
 
 use fairshare_core::{
     Ctx, EventBody, GENESIS_HASH, SNAPSHOT_HEADER_BYTES, SnapshotError, SnapshotHeader, State,
-    chain_hash, check_snapshot, payload_hash, snapshot_header,
+    chain_hash, check_snapshot_state, payload_hash, snapshot_header,
 };
 use fairshare_store::{LentRow, Reopen, Store};
 
@@ -125,9 +125,10 @@ fn replay_checking(
 
 /// Every snapshot the store keeps at or below `head`, oldest first, with its header; those
 /// that opening the book would pass over for their header, or that the store cannot read, go
-/// to `ignored`. Each is read once as a stream and checked (header, checksum, each deferred
-/// part's checksum), and read again when the replay reaches it: none is held whole, unless
-/// the store cannot be opened a second time.
+/// to `ignored`. Each is read as a stream as far as its checked state and checked (header,
+/// checksum, the part index), and read whole when the replay reaches it, its deferred parts
+/// checked against the index as they are compared: none is held whole, unless the store
+/// cannot be opened a second time (then each is checked whole at once).
 fn found_snapshots(
     store: &mut dyn Store,
     head: u64,
@@ -176,13 +177,19 @@ enum Kept {
 
 impl Kept {
     /// Checks a snapshot as the store streams it, keeping its bytes only without `reopen`.
+    /// With `reopen`, only its header and checked state are read now: its deferred parts are
+    /// checked against their checksums as they are compared with the replay, one read of them
+    /// instead of two.
     fn check(
         bytes: &mut dyn Read,
         length: u64,
         reopen: Option<&Reopen>,
     ) -> (Result<SnapshotHeader, SnapshotError>, Kept) {
         if let Some(reopen) = reopen {
-            return (check_snapshot(bytes, length), Kept::Store(reopen.clone()));
+            return (
+                check_snapshot_state(bytes, length),
+                Kept::Store(reopen.clone()),
+            );
         }
         let mut kept = Vec::new();
         if let Err(error) = bytes.read_to_end(&mut kept) {

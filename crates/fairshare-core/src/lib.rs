@@ -95,7 +95,8 @@ pub use model::{
 };
 pub use snapshot::{
     DEFERRED_PARTS, PART_INDEX_BYTES, SNAPSHOT_FORMAT, SNAPSHOT_HEADER_BYTES, SnapshotChecksum,
-    SnapshotError, SnapshotHeader, check_snapshot, snapshot_header, snapshot_header_of,
+    SnapshotError, SnapshotHeader, check_snapshot, check_snapshot_state, snapshot_header,
+    snapshot_header_of,
 };
 pub use state::{Ctx, Distribution, Project, RULES, RULES_UNMARKED, State};
 pub use strict::{HOURS_DECIMALS, skeleton};

@@ -246,8 +246,9 @@ impl State {
         self.snapshot_payload_matches(&mut std::io::BufReader::new(payload), &header)
     }
 
-    /// Whether `payload`, the bytes after the header of a snapshot that [`check_snapshot`]
-    /// found sound (`header`), is exactly what this state encodes to: then the snapshot holds
+    /// Whether `payload`, the bytes after the header of a snapshot whose checked state
+    /// [`check_snapshot_state`] found sound (`header`), is exactly what this state encodes to,
+    /// each deferred part matching its checksum in the part index: then the snapshot holds
     /// this state (one state, one encoding: maps are written in key order). Encodes while it
     /// reads, a buffer at a time, and stops at the first byte that differs: neither side is
     /// ever held whole.
@@ -262,20 +263,26 @@ impl State {
         if !state_matches || matched.read != state_bytes {
             return false;
         }
-        // The index's checksums were checked against the parts' bytes with the header: equal
-        // bytes then mean equal checksums.
+        // Each part's bytes are hashed as they are compared: equal to the state's encoding,
+        // they must also be what the index's checksum says (`check_snapshot_state` did not
+        // read them).
         let mut index = [0u8; PART_INDEX_BYTES];
         if payload.read_exact(&mut index).is_err() {
             return false;
         }
-        for (part, (length, _)) in self
+        for (part, (length, sha256)) in self
             .deferred_parts()
             .into_iter()
             .zip(parse_part_index(&index))
         {
             let mut matched = Matched::new(payload);
-            let compared = part.encode_into(&mut |run| matched.compare(run));
-            if compared.is_err() || matched.read != length {
+            let mut hasher = Sha256::new();
+            let compared = part.encode_into(&mut |run| {
+                hasher.update(run);
+                matched.compare(run)
+            });
+            let hashed: [u8; HASH_BYTES] = hasher.finalize().into();
+            if compared.is_err() || matched.read != length || hashed != sha256 {
                 return false;
             }
         }
@@ -719,20 +726,55 @@ pub fn snapshot_header(bytes: &[u8]) -> Result<SnapshotHeader, SnapshotError> {
 /// snapshot a 10M-contribution book keeps, 1.2 GB each, this way).
 pub fn check_snapshot(bytes: &mut dyn Read, length: u64) -> Result<SnapshotHeader, SnapshotError> {
     let mut read = Counting { bytes, read: 0 };
+    let (header, index) = check_state(&mut read, length)?;
+    let length_bytes = usize::try_from(length).unwrap_or(usize::MAX);
+    for (length, sha256) in parse_part_index(&index) {
+        let mut hasher = Sha256::new();
+        hash_next(&mut read, length, &mut |run| hasher.update(run)).map_err(|read| {
+            SnapshotError::Truncated {
+                have: usize::try_from(read).unwrap_or(usize::MAX),
+                want: length_bytes,
+            }
+        })?;
+        if <[u8; HASH_BYTES]>::from(hasher.finalize()) != sha256 {
+            return Err(SnapshotError::Checksum);
+        }
+    }
+    Ok(header)
+}
+
+/// [`check_snapshot`] but for the deferred parts, which it does not read: the header, the
+/// checked state against the checksum, and the part index against the header's lengths. For
+/// a reader that checks each part's bytes as it next reads them
+/// ([`State::snapshot_payload_matches`], `verify`'s comparison with the replay).
+pub fn check_snapshot_state(
+    bytes: &mut dyn Read,
+    length: u64,
+) -> Result<SnapshotHeader, SnapshotError> {
+    let mut read = Counting { bytes, read: 0 };
+    check_state(&mut read, length).map(|(header, _)| header)
+}
+
+/// The header, the checked state and the part index of a snapshot of `length` bytes, checked
+/// against its checksum and its header; returns the header and the index.
+fn check_state(
+    read: &mut Counting<'_>,
+    length: u64,
+) -> Result<(SnapshotHeader, [u8; PART_INDEX_BYTES]), SnapshotError> {
     let length_bytes = usize::try_from(length).unwrap_or(usize::MAX);
     let truncated = |read: u64| SnapshotError::Truncated {
         have: usize::try_from(read).unwrap_or(usize::MAX),
         want: length_bytes,
     };
     let mut first = Vec::with_capacity(SNAPSHOT_HEADER_BYTES);
-    (&mut read)
+    (&mut *read)
         .take(SNAPSHOT_HEADER_BYTES as u64)
         .read_to_end(&mut first)
         .map_err(|_| truncated(0))?;
     let header = snapshot_header_of(&first, length_bytes)?;
     let mut checksum = SnapshotChecksum::new(&first)?;
     let state_bytes = header.state_bytes - PART_INDEX_BYTES as u64;
-    hash_next(&mut read, state_bytes, &mut |run| checksum.update(run)).map_err(truncated)?;
+    hash_next(read, state_bytes, &mut |run| checksum.update(run)).map_err(truncated)?;
     let mut index = [0u8; PART_INDEX_BYTES];
     read.read_exact(&mut index)
         .map_err(|_| truncated(read.read))?;
@@ -745,14 +787,7 @@ pub fn check_snapshot(bytes: &mut dyn Read, length: u64) -> Result<SnapshotHeade
     if parts_bytes != u128::from(header.payload_bytes - header.state_bytes) {
         return Err(SnapshotError::Checksum);
     }
-    for (length, sha256) in parse_part_index(&index) {
-        let mut hasher = Sha256::new();
-        hash_next(&mut read, length, &mut |run| hasher.update(run)).map_err(truncated)?;
-        if <[u8; HASH_BYTES]>::from(hasher.finalize()) != sha256 {
-            return Err(SnapshotError::Checksum);
-        }
-    }
-    Ok(header)
+    Ok((header, index))
 }
 
 /// A reader that counts what it read.
@@ -1293,6 +1328,14 @@ mod tests {
                 .snapshot_payload_equals(&bytes[..bytes.len() - 1])
         );
         assert!(!book.state.snapshot_payload_equals(&bytes[..10]));
+        // Parts equal to the state's but a checksum in the part index that is not theirs:
+        // each part is hashed as it is compared.
+        let header = super::snapshot_header(&bytes).unwrap();
+        let index_at =
+            super::SNAPSHOT_HEADER_BYTES + header.state_bytes as usize - super::PART_INDEX_BYTES;
+        let mut misindexed = bytes.clone();
+        misindexed[index_at + 8] ^= 1;
+        assert!(!book.state.snapshot_payload_equals(&misindexed));
     }
 
     #[test]
