@@ -239,12 +239,21 @@ struct ProjectRowView {
     distributed: String,
 }
 
+/// One role's members on the overview: how many, and the first handles.
+struct MembersView {
+    role: String,
+    count: usize,
+    shown: Vec<String>,
+    /// Members not named.
+    more: usize,
+}
+
 #[derive(Template)]
 #[template(path = "overview.html")]
 struct OverviewPage {
     nav: Nav,
     projects: Vec<ProjectRowView>,
-    members: Vec<(String, Vec<String>)>,
+    members: Vec<MembersView>,
     recent: Vec<super::log::Said>,
     /// The log's head, for anyone to copy and publish.
     head: HeadOut,
@@ -280,13 +289,20 @@ pub fn overview(
     }
     let mut members = Vec::new();
     for role in [Role::Custodian, Role::Affiliate, Role::Observer] {
-        let handles: Vec<String> = state
-            .agents()
-            .into_iter()
-            .filter(|a| a.role == role)
-            .map(|a| a.handle.clone())
-            .collect();
-        members.push((format!("{}s", role.as_str()), handles));
+        let mut count = 0;
+        let mut shown = Vec::new();
+        for agent in state.agents().into_iter().filter(|a| a.role == role) {
+            count += 1;
+            if shown.len() < MEMBERS_SHOWN {
+                shown.push(agent.handle.clone());
+            }
+        }
+        members.push(MembersView {
+            role: format!("{}s", role.as_str()),
+            count,
+            more: count - shown.len(),
+            shown,
+        });
     }
     render(OverviewPage {
         nav: nav(viewer),
@@ -306,6 +322,12 @@ pub fn overview(
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/// The shares a project page lists one by one, largest first.
+const SHARES_SHOWN: usize = 20;
+
+/// The handles of each role the overview names; the rest are counted.
+const MEMBERS_SHOWN: usize = 50;
 
 struct ShareView {
     agent: String,
@@ -380,6 +402,8 @@ struct ProjectPage {
     shares_chart: String,
     total: String,
     shares: Vec<ShareView>,
+    /// Agents with a share not listed one by one (the last row sums them).
+    shares_more: usize,
     pending: Vec<PendingView>,
     corrections: Vec<CorrectionView>,
     distributions: Vec<DistributionView>,
@@ -466,26 +490,38 @@ pub fn project(context: PageContext, slug: &str, estimate: String) -> Result<Str
         &totals,
     );
 
-    let values = state.values_by_agent(p, &Filter::default(), today)?;
+    let mut values = state.values_by_agent(p, &Filter::default(), today)?;
     let total = total_value(&values);
-    let shares: Vec<ShareView> = values
+    // Largest first, and only the first SHARES_SHOWN: a network of 100,000 agents drew one
+    // bar each, a 30 MB page. The rest are one row; the API pages through them all.
+    values.sort_by(|(a, x), (b, y)| y.cmp(x).then_with(|| a.cmp(b)));
+    let others = values.split_off(values.len().min(SHARES_SHOWN));
+    let share = |agent: String, v: Value| ShareView {
+        agent,
+        value: format!("{} {}", v.display(exp), p.currency),
+        percent: percent(v, total),
+    };
+    let mut shares: Vec<ShareView> = values
         .iter()
-        .map(|(agent, v)| ShareView {
-            agent: agent.to_string(),
-            value: format!("{} {}", v.display(exp), p.currency),
-            percent: percent(*v, total),
-        })
+        .map(|(agent, v)| share(agent.to_string(), *v))
         .collect();
-    let bars: Vec<Bar> = values
+    let mut magnitudes: Vec<i128> = values.iter().map(|(_, v)| v.0).collect();
+    if !others.is_empty() {
+        let rest = total_value(&others);
+        shares.push(share(format!("{} more agents", others.len()), rest));
+        magnitudes.push(rest.0);
+    }
+    let bars: Vec<Bar> = shares
         .iter()
-        .zip(&shares)
-        .map(|((agent, v), s)| Bar {
-            label: agent.to_string(),
-            magnitude: v.0,
+        .zip(magnitudes)
+        .map(|(s, magnitude)| Bar {
+            label: s.agent.clone(),
+            magnitude,
             text: format!("{} ({})", s.value, s.percent),
         })
         .collect();
     let shares_chart = svg::bar_chart("Shares by agent", &bars);
+    let shares_more = others.len();
 
     let pending = state
         .project_contributions(p)
@@ -572,6 +608,7 @@ pub fn project(context: PageContext, slug: &str, estimate: String) -> Result<Str
         shares_chart,
         total: format!("{} {}", total.display(exp), p.currency),
         shares,
+        shares_more,
         pending,
         corrections,
         distributions,
