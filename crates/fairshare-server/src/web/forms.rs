@@ -97,7 +97,7 @@ pub(crate) async fn posted<O: PostedForm>(
     let (page, back) = match O::ON {
         On::Project => (FormPage::project(&slug), format!("/projects/{slug}")),
         On::Peer => (
-            FormPage::Peer(slug.clone()),
+            FormPage::Peer(slug.clone(), Default::default()),
             format!("/projects/{slug}/peer"),
         ),
         On::Treasury => (

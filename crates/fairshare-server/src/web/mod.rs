@@ -296,12 +296,13 @@ async fn statement(
     State(app): State<AppState>,
     Reader(viewer): Reader,
     Path(id): Path<String>,
+    Query(offsets): Query<pages::StatementOffsets>,
 ) -> Response {
     let Ok(id) = id.parse::<u64>() else {
         return error_page(&viewer, StatusCode::NOT_FOUND, "no such distribution");
     };
     page_of(&app, &viewer, StatusCode::OK, |state, _| {
-        pages::statement(state, &viewer, id)
+        pages::statement(state, &viewer, id, offsets)
     })
     .await
 }
@@ -336,8 +337,8 @@ pub(crate) enum FormPage {
     Resource(String, Fields),
     /// A token's page, by symbol, with the form's fields to quote.
     Token(String, Fields),
-    /// A project's peer valuation page.
-    Peer(String),
+    /// A project's peer valuation page, with where its long tables start.
+    Peer(String, peer::Offsets),
 }
 
 impl FormPage {
@@ -386,7 +387,7 @@ async fn form_page(
             FormPage::Campaign(id) => resources::campaign_page(context, id),
             FormPage::Resource(name, asked) => resources::resource_page(context, name, asked),
             FormPage::Token(symbol, asked) => tokens::token_page(context, symbol, asked),
-            FormPage::Peer(slug) => peer::peer_page(context, slug),
+            FormPage::Peer(slug, offsets) => peer::peer_page(context, slug, *offsets),
         }
     })
     .await

@@ -10,6 +10,7 @@ use fairshare_ops::log::HeadOut;
 
 use super::Viewer;
 use super::svg::{self, Bar};
+use super::treasury::Pager;
 use crate::error::ApiError;
 
 /// A refused form: which form, the field the message is about (empty: the whole form), the
@@ -644,12 +645,56 @@ struct StatementPage {
     from: String,
     plan_version: u32,
     payouts: Vec<(String, String)>,
+    payouts_pager: Pager,
     lines: Vec<LineView>,
+    lines_pager: Pager,
 }
 
-pub fn statement(state: &State, viewer: &Viewer, id: u64) -> Result<String, ApiError> {
+/// Where a statement's two tables start (`/distributions/7?payouts=100&lines=0`): a revenue
+/// split over 100,000 agents has as many payouts and lines, a 10 MB page.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+pub(crate) struct StatementOffsets {
+    #[serde(default)]
+    payouts: usize,
+    #[serde(default)]
+    lines: usize,
+}
+
+/// Rows of each of a statement's tables on one page.
+const STATEMENT_ROWS_PAGE: usize = 100;
+
+/// One page of `rows` from `offset`, and its pager.
+fn paged<T>(
+    rows: impl ExactSizeIterator<Item = T>,
+    offset: usize,
+    link: impl Fn(usize) -> String,
+) -> (Vec<T>, Pager) {
+    let total = rows.len();
+    let shown: Vec<T> = rows.skip(offset).take(STATEMENT_ROWS_PAGE).collect();
+    let pager = Pager::new(total, shown.len(), offset, STATEMENT_ROWS_PAGE, link);
+    (shown, pager)
+}
+
+pub fn statement(
+    state: &State,
+    viewer: &Viewer,
+    id: u64,
+    offsets: StatementOffsets,
+) -> Result<String, ApiError> {
     let d = state.distribution(id)?;
     let out = fairshare_ops::distributions::StatementOut::of(state, d);
+    let (payouts, payouts_pager) = paged(out.payouts.into_iter(), offsets.payouts, |at| {
+        format!(
+            "/distributions/{id}?payouts={at}&lines={}#payouts",
+            offsets.lines
+        )
+    });
+    let (lines, lines_pager) = paged(out.lines.into_iter(), offsets.lines, |at| {
+        format!(
+            "/distributions/{id}?payouts={}&lines={at}#lines",
+            offsets.payouts
+        )
+    });
     render(StatementPage {
         nav: nav(viewer),
         id,
@@ -659,9 +704,9 @@ pub fn statement(state: &State, viewer: &Viewer, id: u64) -> Result<String, ApiE
         currency: out.currency,
         from: out.from.unwrap_or_default(),
         plan_version: out.plan_version,
-        payouts: out.payouts.into_iter().collect(),
-        lines: out
-            .lines
+        payouts,
+        payouts_pager,
+        lines: lines
             .into_iter()
             .map(|l| LineView {
                 bucket: l.bucket,
@@ -670,6 +715,7 @@ pub fn statement(state: &State, viewer: &Viewer, id: u64) -> Result<String, ApiE
                 amount: l.amount,
             })
             .collect(),
+        lines_pager,
     })
 }
 

@@ -24,6 +24,7 @@ use serde::Deserialize;
 
 use super::forms::posted;
 use super::pages::{Errors, Nav, PageContext, nav, render};
+use super::treasury::Pager;
 use super::{FormPage, Reader, html, read, show};
 use crate::AppState;
 use crate::error::ApiError;
@@ -119,6 +120,8 @@ struct PeerPage {
     pools: PoolsOut,
     captable: CaptableOut,
     cap_rows: Vec<CapRow>,
+    cap_pager: Pager,
+    blend_pager: Pager,
     /// Agents a custodian may award a bounty to or give steward points.
     agents: Vec<String>,
     custodian: bool,
@@ -159,7 +162,36 @@ fn open_round_view(round: RoundShow, me: Option<&str>) -> OpenRoundView {
     }
 }
 
-pub(super) fn peer_page(context: PageContext, slug: &str) -> Result<String, ApiError> {
+/// Where the blend's and the cap table's rows start (`/projects/p/peer?blend=50&cap=0`).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub(crate) struct Offsets {
+    #[serde(default)]
+    blend: usize,
+    #[serde(default)]
+    cap: usize,
+}
+
+/// Rows of the blend and of the cap table on one page: a network of 100,000 agents listed
+/// each twice, a 42 MB page.
+const ROWS_PAGE: usize = 50;
+
+/// The handles a custodian's forms suggest (a `datalist`); any handle may still be typed.
+const AGENTS_SUGGESTED: usize = 1_000;
+
+/// One page of `rows` from `offset`, and its pager, whose links keep the other table's
+/// offset (`link`).
+fn page_of<T>(rows: Vec<T>, offset: usize, link: impl Fn(usize) -> String) -> (Vec<T>, Pager) {
+    let total = rows.len();
+    let shown: Vec<T> = rows.into_iter().skip(offset).take(ROWS_PAGE).collect();
+    let pager = Pager::new(total, shown.len(), offset, ROWS_PAGE, link);
+    (shown, pager)
+}
+
+pub(super) fn peer_page(
+    context: PageContext,
+    slug: &str,
+    offsets: Offsets,
+) -> Result<String, ApiError> {
     let (state, viewer, today) = (context.state, context.viewer, context.today);
     let project = state.project(slug)?;
     let me = viewer.agent.as_deref();
@@ -189,6 +221,9 @@ pub(super) fn peer_page(context: PageContext, slug: &str) -> Result<String, ApiE
             value: r.value.clone(),
         })
         .collect();
+    let (blend_rows, blend_pager) = page_of(blend_rows, offsets.blend, |at| {
+        format!("/projects/{slug}/peer?blend={at}&cap={}#blend", offsets.cap)
+    });
     let captable = Captable {
         project: slug_owned.clone(),
         as_of: None,
@@ -205,6 +240,12 @@ pub(super) fn peer_page(context: PageContext, slug: &str) -> Result<String, ApiE
             units_share: ShareCell::of(&r.units_share),
         })
         .collect();
+    let (cap_rows, cap_pager) = page_of(cap_rows, offsets.cap, |at| {
+        format!(
+            "/projects/{slug}/peer?blend={}&cap={at}#cap-table",
+            offsets.blend
+        )
+    });
     render(PeerPage {
         nav: nav(viewer),
         slug: slug_owned.clone(),
@@ -228,10 +269,13 @@ pub(super) fn peer_page(context: PageContext, slug: &str) -> Result<String, ApiE
         .view(state, &reading)?,
         captable,
         cap_rows,
+        cap_pager,
+        blend_pager,
         agents: state
             .agents()
             .into_iter()
             .filter(|a| a.role != Role::Observer)
+            .take(AGENTS_SUGGESTED)
             .map(|a| a.handle.clone())
             .collect(),
         custodian: role == Some(Role::Custodian),
@@ -243,8 +287,9 @@ async fn peer(
     State(app): State<AppState>,
     Reader(viewer): Reader,
     Path(slug): Path<String>,
+    Query(offsets): Query<Offsets>,
 ) -> Response {
-    show(&app, &viewer, FormPage::Peer(slug)).await
+    show(&app, &viewer, FormPage::Peer(slug, offsets)).await
 }
 
 /// The give form's fields as they are typed.
