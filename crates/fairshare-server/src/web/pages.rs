@@ -663,18 +663,6 @@ pub(crate) struct StatementOffsets {
 /// Rows of each of a statement's tables on one page.
 const STATEMENT_ROWS_PAGE: usize = 100;
 
-/// One page of `rows` from `offset`, and its pager.
-fn paged<T>(
-    rows: impl ExactSizeIterator<Item = T>,
-    offset: usize,
-    link: impl Fn(usize) -> String,
-) -> (Vec<T>, Pager) {
-    let total = rows.len();
-    let shown: Vec<T> = rows.skip(offset).take(STATEMENT_ROWS_PAGE).collect();
-    let pager = Pager::new(total, shown.len(), offset, STATEMENT_ROWS_PAGE, link);
-    (shown, pager)
-}
-
 pub fn statement(
     state: &State,
     viewer: &Viewer,
@@ -683,13 +671,15 @@ pub fn statement(
 ) -> Result<String, ApiError> {
     let d = state.distribution(id)?;
     let out = fairshare_ops::distributions::StatementOut::of(state, d);
-    let (payouts, payouts_pager) = paged(out.payouts.into_iter(), offsets.payouts, |at| {
-        format!(
-            "/distributions/{id}?payouts={at}&lines={}#payouts",
-            offsets.lines
-        )
-    });
-    let (lines, lines_pager) = paged(out.lines.into_iter(), offsets.lines, |at| {
+    let rows = STATEMENT_ROWS_PAGE;
+    let (payouts, payouts_pager) =
+        Pager::page(out.payouts.into_iter(), offsets.payouts, rows, |at| {
+            format!(
+                "/distributions/{id}?payouts={at}&lines={}#payouts",
+                offsets.lines
+            )
+        });
+    let (lines, lines_pager) = Pager::page(out.lines.into_iter(), offsets.lines, rows, |at| {
         format!(
             "/distributions/{id}?payouts={}&lines={at}#lines",
             offsets.payouts

@@ -178,15 +178,6 @@ const ROWS_PAGE: usize = 50;
 /// The handles a custodian's forms suggest (a `datalist`); any handle may still be typed.
 const AGENTS_SUGGESTED: usize = 1_000;
 
-/// One page of `rows` from `offset`, and its pager, whose links keep the other table's
-/// offset (`link`).
-fn page_of<T>(rows: Vec<T>, offset: usize, link: impl Fn(usize) -> String) -> (Vec<T>, Pager) {
-    let total = rows.len();
-    let shown: Vec<T> = rows.into_iter().skip(offset).take(ROWS_PAGE).collect();
-    let pager = Pager::new(total, shown.len(), offset, ROWS_PAGE, link);
-    (shown, pager)
-}
-
 pub(super) fn peer_page(
     context: PageContext,
     slug: &str,
@@ -209,19 +200,16 @@ pub(super) fn peer_page(
         .map(|r| open_round_view(RoundShow::of(r), me))
         .collect();
     let blend = BlendedOut::of(project, today, &state.blended_shares(slug, today)?);
-    let blend_rows = blend
-        .shares
-        .iter()
-        .map(|r| BlendRow {
-            agent: r.agent.clone(),
-            formula: ShareCell::of(&r.formula),
-            peer: ShareCell::of(&r.peer),
-            steward: ShareCell::of(&r.steward),
-            blended: ShareCell::of(&r.blended),
-            value: r.value.clone(),
-        })
-        .collect();
-    let (blend_rows, blend_pager) = page_of(blend_rows, offsets.blend, |at| {
+    // Only the rows shown are made; each pager's links keep the other table where it is.
+    let blend_rows = blend.shares.iter().map(|r| BlendRow {
+        agent: r.agent.clone(),
+        formula: ShareCell::of(&r.formula),
+        peer: ShareCell::of(&r.peer),
+        steward: ShareCell::of(&r.steward),
+        blended: ShareCell::of(&r.blended),
+        value: r.value.clone(),
+    });
+    let (blend_rows, blend_pager) = Pager::page(blend_rows, offsets.blend, ROWS_PAGE, |at| {
         format!("/projects/{slug}/peer?blend={at}&cap={}#blend", offsets.cap)
     });
     let captable = Captable {
@@ -229,18 +217,14 @@ pub(super) fn peer_page(
         as_of: None,
     }
     .view(state, &reading)?;
-    let cap_rows = captable
-        .rows
-        .iter()
-        .map(|r| CapRow {
-            handle: r.handle.clone(),
-            value: r.value.clone(),
-            share: ShareCell::of(&r.share),
-            units: r.units.clone(),
-            units_share: ShareCell::of(&r.units_share),
-        })
-        .collect();
-    let (cap_rows, cap_pager) = page_of(cap_rows, offsets.cap, |at| {
+    let cap_rows = captable.rows.iter().map(|r| CapRow {
+        handle: r.handle.clone(),
+        value: r.value.clone(),
+        share: ShareCell::of(&r.share),
+        units: r.units.clone(),
+        units_share: ShareCell::of(&r.units_share),
+    });
+    let (cap_rows, cap_pager) = Pager::page(cap_rows, offsets.cap, ROWS_PAGE, |at| {
         format!(
             "/projects/{slug}/peer?blend={}&cap={at}#cap-table",
             offsets.blend

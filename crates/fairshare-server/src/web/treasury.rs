@@ -98,6 +98,20 @@ impl Pager {
         }
     }
 
+    /// One page of `rows`, `size` of them from `offset`, and its pager: for a page that lists
+    /// rows it computed whole (a statement's lines, the peer page's tables).
+    pub(super) fn page<T>(
+        rows: impl ExactSizeIterator<Item = T>,
+        offset: usize,
+        size: usize,
+        link: impl Fn(usize) -> String,
+    ) -> (Vec<T>, Pager) {
+        let total = rows.len();
+        let shown: Vec<T> = rows.skip(offset).take(size).collect();
+        let pager = Pager::new(total, shown.len(), offset, size, link);
+        (shown, pager)
+    }
+
     /// The pager of a page a list view answered (it shows every row it has, up to its limit).
     pub(super) fn of(page: &PageInfo, link: impl Fn(usize) -> String) -> Pager {
         let shown = page.limit.min(page.total.saturating_sub(page.offset));
