@@ -318,23 +318,18 @@ impl ContributionRow {
     }
 }
 
-/// A project's contributions in log order, optionally filtered.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ListContributions {
-    pub project: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<StatusName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<KindName>,
-    /// Rows in the page (default 100, at most 1000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+paged_list! {
+    /// A project's contributions in log order, optionally filtered.
+    ListContributions {
+        project: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<StatusName>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<KindName>
+    } => ContributionsOut, "/api/v1/projects/{project}/contributions", "contributions",
+    "A project's contributions in log order, optionally filtered"
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -346,9 +341,6 @@ pub struct ContributionsOut {
     pub page: PageInfo,
     pub contributions: Vec<ContributionRow>,
 }
-
-operation!(ListContributions => ContributionsOut, Get "/api/v1/projects/{project}/contributions",
-    "contributions", "A project's contributions in log order, optionally filtered");
 
 impl Read for ListContributions {
     fn view(&self, state: &State, _: &Reading) -> OpResult<ContributionsOut> {

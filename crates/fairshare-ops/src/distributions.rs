@@ -302,16 +302,12 @@ impl DistributionRow {
     }
 }
 
-/// A project's distributions, oldest first.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ListDistributions {
-    pub project: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+paged_list! {
+    /// A project's distributions, oldest first.
+    ListDistributions {
+        project: String
+    } => DistributionsOut, "/api/v1/projects/{project}/distributions", "revenue",
+    "A project's distributions, oldest first"
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -322,10 +318,6 @@ pub struct DistributionsOut {
     pub page: PageInfo,
     pub distributions: Vec<DistributionRow>,
 }
-
-operation!(ListDistributions => DistributionsOut,
-    Get "/api/v1/projects/{project}/distributions", "revenue",
-    "A project's distributions, oldest first");
 
 impl Read for ListDistributions {
     fn view(&self, state: &State, _: &Reading) -> OpResult<DistributionsOut> {

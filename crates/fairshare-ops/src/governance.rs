@@ -504,22 +504,18 @@ proposal_write!(
     false
 );
 
-/// Proposals, in the order they were opened: of a project, the network's (`project=network`),
-/// or all, by status.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ListProposals {
-    /// A project's slug, or `network` for the network's proposals.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project: Option<String>,
-    /// open, withdrawn, rejected, passed, enacted or failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+paged_list! {
+    /// Proposals, in the order they were opened: of a project, the network's (`project=network`),
+    /// or all, by status.
+    ListProposals {
+        /// A project's slug, or `network` for the network's proposals.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project: Option<String>,
+        /// open, withdrawn, rejected, passed, enacted or failed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<String>
+    } => ProposalsOut, "/api/v1/proposals", "governance",
+    "Proposals in the order they were opened, by project (or network) and status"
 }
 
 /// Every proposal status, as views spell them.
@@ -539,9 +535,6 @@ pub struct ProposalsOut {
     pub page: PageInfo,
     pub proposals: Vec<ProposalOut>,
 }
-
-operation!(ListProposals => ProposalsOut, Get "/api/v1/proposals", "governance",
-    "Proposals in the order they were opened, by project (or network) and status");
 
 impl Read for ListProposals {
     fn view(&self, state: &State, _: &Reading) -> OpResult<ProposalsOut> {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::agents::RoleName;
 use crate::error::{OpResult, unexpected};
 use crate::op::{Read, Reading, Write, or_actor};
-use crate::page::{Page, PageInfo};
+use crate::page::Page;
 
 /// A project's currency and its decimals (a project a valid log never names reads as a
 /// nameless asset without decimals).
@@ -136,32 +136,16 @@ impl CampaignRow {
     }
 }
 
-/// Campaigns, in byte order of id; every project's, or one's.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ListCampaigns {
-    /// Only this project's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project: Option<String>,
-    /// Rows in the page (default 100, at most 1000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    /// Rows to skip.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+paged_list! {
+    /// Campaigns, in byte order of id; every project's, or one's.
+    ListCampaigns {
+        /// Only this project's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project: Option<String>
+    } => CampaignsOut { campaigns: CampaignRow },
+    "/api/v1/campaigns", "campaigns",
+    "Campaigns, in byte order of id; every project's, or one's"
 }
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CampaignsOut {
-    #[serde(flatten)]
-    pub page: PageInfo,
-    pub campaigns: Vec<CampaignRow>,
-}
-
-operation!(ListCampaigns => CampaignsOut, Get "/api/v1/campaigns", "campaigns",
-    "Campaigns, in byte order of id; every project's, or one's");
 
 impl Read for ListCampaigns {
     fn view(&self, state: &State, _: &Reading) -> OpResult<CampaignsOut> {
@@ -659,32 +643,16 @@ impl ResourceRow {
     }
 }
 
-/// Resources, in byte order of name; every project's, or one's.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ListResources {
-    /// Only this project's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project: Option<String>,
-    /// Rows in the page (default 100, at most 1000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    /// Rows to skip.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+paged_list! {
+    /// Resources, in byte order of name; every project's, or one's.
+    ListResources {
+        /// Only this project's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project: Option<String>
+    } => ResourcesOut { resources: ResourceRow },
+    "/api/v1/resources", "resources",
+    "Resources, in byte order of name; every project's, or one's"
 }
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ResourcesOut {
-    #[serde(flatten)]
-    pub page: PageInfo,
-    pub resources: Vec<ResourceRow>,
-}
-
-operation!(ListResources => ResourcesOut, Get "/api/v1/resources", "resources",
-    "Resources, in byte order of name; every project's, or one's");
 
 impl Read for ListResources {
     fn view(&self, state: &State, _: &Reading) -> OpResult<ResourcesOut> {

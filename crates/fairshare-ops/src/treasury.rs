@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::distributions::balances;
 use crate::error::OpResult;
 use crate::op::{Read, Reading, Write};
-use crate::page::{Page, PageInfo};
+use crate::page::Page;
 
 /// The status a list is narrowed to, if any.
 fn status_filter(status: Option<&String>) -> OpResult<Option<TreasuryStatus>> {
@@ -121,34 +121,18 @@ review! {
     |state, reject, _| Ok(PayoutOut::of(state, state.payout(&reject.id)?))
 }
 
-/// Payouts, in the order they were requested; every agent's or one's, of any status or one.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ListPayouts {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<String>,
-    /// pending, paid or rejected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Rows in the page (default 100, at most 1000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    /// Rows to skip.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+paged_list! {
+    /// Payouts, in the order they were requested; every agent's or one's, of any status or one.
+    ListPayouts {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
+        /// pending, paid or rejected.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<String>
+    } => PayoutsOut { payouts: PayoutOut },
+    "/api/v1/payouts", "treasury",
+    "Payouts in the order they were requested; every agent's or one's, any status or one"
 }
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PayoutsOut {
-    #[serde(flatten)]
-    pub page: PageInfo,
-    pub payouts: Vec<PayoutOut>,
-}
-
-operation!(ListPayouts => PayoutsOut, Get "/api/v1/payouts", "treasury",
-    "Payouts in the order they were requested; every agent's or one's, any status or one");
 
 impl Read for ListPayouts {
     fn view(&self, state: &State, _: &Reading) -> OpResult<PayoutsOut> {
@@ -286,34 +270,18 @@ review! {
     |state, reject, _| Ok(ExpenseOut::of(state, state.expense(&reject.id)?))
 }
 
-/// Expenses, in the order they were submitted; every account's or one's, any status or one.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ListExpenses {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
-    /// pending, paid or rejected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Rows in the page (default 100, at most 1000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    /// Rows to skip.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<usize>,
+paged_list! {
+    /// Expenses, in the order they were submitted; every account's or one's, any status or one.
+    ListExpenses {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        /// pending, paid or rejected.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<String>
+    } => ExpensesOut { expenses: ExpenseOut },
+    "/api/v1/expenses", "treasury",
+    "Expenses in the order they were submitted; every account's or one's, any status or one"
 }
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ExpensesOut {
-    #[serde(flatten)]
-    pub page: PageInfo,
-    pub expenses: Vec<ExpenseOut>,
-}
-
-operation!(ListExpenses => ExpensesOut, Get "/api/v1/expenses", "treasury",
-    "Expenses in the order they were submitted; every account's or one's, any status or one");
 
 impl Read for ListExpenses {
     const NAMES_EXISTING: bool = false;
