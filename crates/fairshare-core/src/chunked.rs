@@ -183,26 +183,6 @@ impl<T: DeserializeOwned> Chunked<T> {
         })
     }
 
-    /// Calls `visit` on each element in order, decoding a packed chunk not read yet into a
-    /// buffer of its own rather than keeping it decoded: for a pass over the whole list (a
-    /// count) that must leave it as small as it found it.
-    pub fn scan(&self, mut visit: impl FnMut(&T)) {
-        for chunk in &self.chunks {
-            match (chunk.elements.get(), &chunk.packed) {
-                (None, Some(packed)) => {
-                    let mut rest: &[u8] = packed;
-                    while !rest.is_empty() {
-                        let (element, after) =
-                            postcard::take_from_bytes(rest).expect("packed by `pack_cold`");
-                        visit(&element);
-                        rest = after;
-                    }
-                }
-                _ => chunk.elements().iter().for_each(&mut visit),
-            }
-        }
-    }
-
     pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut T> {
         self.chunks.iter_mut().flat_map(Chunk::elements_mut)
     }
@@ -433,13 +413,6 @@ mod tests {
                 serde_json::to_string(&packed).unwrap(),
                 serde_json::to_string(&items).unwrap()
             );
-            // Scanned: every element in order, and nothing kept decoded (comparing and JSON
-            // above read them: packed again first).
-            packed.pack_cold();
-            let mut scanned = Vec::new();
-            packed.scan(|item| scanned.push(item.clone()));
-            prop_assert_eq!(&scanned, &items);
-            prop_assert_eq!(packed.packed_chunks(), full.saturating_sub(OPEN_CHUNKS));
             // Read: decoded, its bytes kept; packing again drops what was decoded.
             prop_assert!(packed.iter().eq(items.iter()));
             prop_assert_eq!(packed.packed_chunks(), 0);

@@ -691,11 +691,6 @@ mod tests {
             postcard::to_allocvec(packed).unwrap(),
             postcard::to_allocvec(&opened).unwrap()
         );
-        // Decoded from a snapshot, they are held packed the same way.
-        let snapshot = book.state.encode_snapshot(&"0".repeat(64));
-        let (_, decoded) = crate::State::decode_snapshot(&snapshot).unwrap();
-        assert_eq!(decoded.contributions().packed_chunks(), 1);
-        assert!(decoded.contributions().iter().eq(packed.iter()));
         book.ok("ana", Command::Approve { id: first as u64 });
         let approved = book.state.contributions();
         assert_eq!(approved.packed_chunks(), 0);

@@ -400,11 +400,7 @@ impl State {
     /// is given them again when the journal is decoded.
     fn defer_parts(&mut self, parts: [Encoded; DEFERRED_PARTS.len()]) {
         let [contributions, keys, journal, distributions] = parts;
-        // Decoded, the contributions are held as an import leaves them: their old chunks
-        // packed (a server's first page that counted them held 144 bytes a contribution after).
-        let pack: crate::deferred::Link<crate::Chunked<crate::Contribution>> =
-            Arc::new(crate::Chunked::pack_cold);
-        self.contributions = Deferred::pending_linked(contributions, pack);
+        self.contributions = Deferred::pending(contributions);
         self.keys = Deferred::pending(keys);
         let distributions = Arc::new(Deferred::<Vec<crate::Distribution>>::pending(distributions));
         self.ledger.defer_journal(journal, distributions.clone());

@@ -474,24 +474,6 @@ impl State {
         })
     }
 
-    /// Calls `visit` on each contribution to `project`, in log order, without keeping the
-    /// old ones decoded (`Chunked::scan`): for a page or a report that passes over them once.
-    pub fn scan_project_contributions(
-        &self,
-        project: &Project,
-        mut visit: impl FnMut(&Contribution),
-    ) {
-        if project.contributions == 0 {
-            return; // never reads a table still in the store for nothing
-        }
-        let slug = &project.slug;
-        self.contributions.scan(|contribution| {
-            if Arc::ptr_eq(&contribution.project, slug) || contribution.project == *slug {
-                visit(contribution);
-            }
-        });
-    }
-
     pub fn distribution(&self, id: u64) -> DomainResult<&Distribution> {
         id.checked_sub(1)
             .and_then(|index| self.distributions.get(index as usize))

@@ -312,24 +312,17 @@ pub fn overview(
         recent,
         head,
         agents: state.agents().len(),
-        contributions: state.projects().map(|p| p.contributions as usize).sum(),
-        pending: pending_count(state),
+        contributions: state.contributions().len(),
+        pending: state
+            .contributions()
+            .iter()
+            .filter(|c| c.status == fairshare_core::Status::Pending)
+            .count(),
         distributions: state.distributions().len(),
     })
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/// Contributions waiting for approval, counted without keeping the old ones decoded.
-fn pending_count(state: &State) -> usize {
-    let mut pending = 0;
-    state.contributions().scan(|c| {
-        if c.status == fairshare_core::Status::Pending {
-            pending += 1;
-        }
-    });
-    pending
-}
 
 /// The shares a project page lists one by one, largest first.
 const SHARES_SHOWN: usize = 20;
@@ -464,15 +457,12 @@ pub fn project(context: PageContext, slug: &str, estimate: String) -> Result<Str
     // Counted contributions by month and kind.
     let kinds: Vec<Kind> = Kind::ALL.to_vec();
     let mut months: BTreeMap<String, BTreeMap<usize, Value>> = BTreeMap::new();
-    state.scan_project_contributions(p, |c| {
-        if !c.counts() {
-            return;
-        }
+    for c in state.project_contributions(p).filter(|c| c.counts()) {
         let month = c.date.to_string().chars().take(7).collect::<String>();
         let index = kinds.iter().position(|k| *k == c.kind).unwrap_or(0);
         let slot = months.entry(month).or_default().entry(index).or_default();
         *slot = Value(slot.0.saturating_add(c.value.0));
-    });
+    }
     let used: Vec<usize> = (0..kinds.len())
         .filter(|i| months.values().any(|m| m.contains_key(i)))
         .collect();
@@ -534,12 +524,10 @@ pub fn project(context: PageContext, slug: &str, estimate: String) -> Result<Str
     let shares_chart = svg::bar_chart("Shares by agent", &bars);
     let shares_more = others.len();
 
-    let mut pending = Vec::new();
-    state.scan_project_contributions(p, |c| {
-        if c.status != fairshare_core::Status::Pending {
-            return;
-        }
-        pending.push(PendingView {
+    let pending = state
+        .project_contributions(p)
+        .filter(|c| c.status == fairshare_core::Status::Pending)
+        .map(|c| PendingView {
             id: c.id,
             agent: c.agent.to_string(),
             kind: c.kind.as_str().to_string(),
@@ -552,8 +540,8 @@ pub fn project(context: PageContext, slug: &str, estimate: String) -> Result<Str
                     .approvals()
                     .iter()
                     .any(|a| Some(a.as_str()) == viewer.agent.as_deref()),
-        });
-    });
+        })
+        .collect();
 
     let corrections = corrections(state, p, viewer, custodian);
 
@@ -764,10 +752,10 @@ pub fn me(context: PageContext, agent: &str, estimate: String) -> Result<String,
     let mut contributions = Vec::new();
     let mut shares = Vec::new();
     for p in state.projects() {
-        state.scan_project_contributions(p, |c| {
-            if &*c.agent != agent {
-                return;
-            }
+        for c in state
+            .project_contributions(p)
+            .filter(|c| &*c.agent == agent)
+        {
             contributions.push(MyContribution {
                 id: c.id,
                 project: p.slug.to_string(),
@@ -777,7 +765,7 @@ pub fn me(context: PageContext, agent: &str, estimate: String) -> Result<String,
                 value: format!("{} {}", c.value.display(p.exponent), p.currency),
                 status: c.status.as_str().to_string(),
             });
-        });
+        }
         let values = state.values_by_agent(p, &Filter::default(), today)?;
         let total = total_value(&values);
         if let Some((_, v)) = values.iter().find(|(a, _)| &**a == agent) {
