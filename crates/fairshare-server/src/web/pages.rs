@@ -312,7 +312,8 @@ pub fn overview(
         recent,
         head,
         agents: state.agents().len(),
-        contributions: state.contributions().len(),
+        // From the projects' counters: the table itself may still be in the store.
+        contributions: state.projects().map(|p| p.contributions as usize).sum(),
         pending: state
             .contributions()
             .iter()
