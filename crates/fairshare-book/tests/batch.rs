@@ -91,16 +91,7 @@ struct Racing {
 }
 
 impl Store for Racing {
-    fn head(&mut self) -> StoreResult<u64> {
-        self.inner.head()
-    }
-    fn scan(
-        &mut self,
-        after: u64,
-        visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
-    ) -> StoreResult<()> {
-        self.inner.scan(after, visit)
-    }
+    common::reads_from_inner!();
     fn append(&mut self, rows: &[EventRow]) -> StoreResult<()> {
         if let Some(race) = self.before_first_append.take() {
             race();

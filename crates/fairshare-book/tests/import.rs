@@ -314,16 +314,7 @@ struct FailingStore {
 }
 
 impl Store for FailingStore {
-    fn head(&mut self) -> StoreResult<u64> {
-        self.inner.head()
-    }
-    fn scan(
-        &mut self,
-        after: u64,
-        visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
-    ) -> StoreResult<()> {
-        self.inner.scan(after, visit)
-    }
+    common::reads_from_inner!();
     fn append(&mut self, rows: &[EventRow]) -> StoreResult<()> {
         self.inner.append(rows)
     }

@@ -7,6 +7,7 @@
 //! record the state keeps: contributions, corrections, plans, distributions, resources, tokens,
 //! peer rounds, treasury, members and proposals.
 
+mod common;
 mod support;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -260,16 +261,7 @@ struct WatchedWrites {
 }
 
 impl Store for WatchedWrites {
-    fn head(&mut self) -> StoreResult<u64> {
-        self.inner.head()
-    }
-    fn scan(
-        &mut self,
-        after: u64,
-        visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
-    ) -> StoreResult<()> {
-        self.inner.scan(after, visit)
-    }
+    common::reads_from_inner!();
     fn append(&mut self, rows: &[EventRow]) -> StoreResult<()> {
         self.inner.append(rows)
     }

@@ -7,6 +7,7 @@
 mod common;
 
 use common::login_form::http;
+use common::web::text_of;
 use common::{TestBook, seeded_server};
 use fairshare_core::{Command, Role};
 
@@ -93,7 +94,7 @@ fn the_overview_and_a_project_page_list_the_first_and_count_the_rest() {
         shares[20]
     );
     assert_eq!(
-        text_after(&project, "id=\"shares-more\">"),
+        text_of(&project, "shares-more"),
         "Largest first; the last row sums the 90 agents after the first 20. Every share: "
     );
     assert_eq!(
@@ -144,10 +145,4 @@ fn the_peer_page_and_a_statement_come_a_page_at_a_time() {
         100,
         "the lines stay on their first page"
     );
-}
-
-/// The text right after `marker`, up to the next tag.
-fn text_after<'a>(html: &'a str, marker: &str) -> &'a str {
-    let at = html.find(marker).unwrap_or_else(|| panic!("no {marker}")) + marker.len();
-    html[at..].split('<').next().unwrap_or_default()
 }

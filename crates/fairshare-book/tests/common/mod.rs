@@ -64,3 +64,23 @@ pub fn rows_of(book: &mut Book) -> MemoryStore {
     copy.append(&rows).unwrap();
     copy
 }
+
+/// Inside a test's `impl Store for Wrapper`: the log's reads (`head`, `scan`) passed to the
+/// wrapper's `inner` store unchanged, so that the wrapper spells out only what it changes.
+#[allow(unused_macros)] // each test binary uses what it needs
+macro_rules! reads_from_inner {
+    () => {
+        fn head(&mut self) -> fairshare_store::StoreResult<u64> {
+            self.inner.head()
+        }
+        fn scan(
+            &mut self,
+            after: u64,
+            visit: &mut dyn FnMut(fairshare_store::EventRow) -> fairshare_store::StoreResult<()>,
+        ) -> fairshare_store::StoreResult<()> {
+            self.inner.scan(after, visit)
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use reads_from_inner;
