@@ -205,6 +205,7 @@ proptest! {
             // Past distributions are exactly as recorded.
             prop_assert_eq!(&state.distributions()[..before.distributions().len()], before.distributions());
             prop_assert!(state.ledger().audit().is_ok());
+            prop_assert_eq!(state.recount_project_aggregates(), Ok(()));
             let project = state.project("p").unwrap();
             prop_assert!(project.claims.iter().all(|c| c.paid >= 0 && c.paid <= c.owed));
             // The aggregates are exactly the sum of what counts.

@@ -119,6 +119,7 @@ fn replay_matches(book: &mut Book) -> Result<(), TestCaseError> {
     prop_assert!(verify(&mut copy).unwrap().ok());
     let replayed = Book::open(Box::new(copy)).unwrap();
     prop_assert_eq!(replayed.state(), book.state());
+    prop_assert_eq!(book.state().recount_project_aggregates(), Ok(()));
     Ok(())
 }
 

@@ -277,6 +277,8 @@ proptest! {
             }
             // Invariants 1 and 3: balanced transactions, no negative balance but outside.
             prop_assert!(book.state().ledger().audit().is_ok());
+            // The pending items and monthly sums each project keeps are its table's.
+            prop_assert_eq!(book.state().recount_project_aggregates(), Ok(()));
             // Invariant 4: every distribution adds up to its amount (and what the bank
             // released into it); no claim overpaid.
             for distribution in book.state().distributions() {

@@ -16,7 +16,7 @@ use crate::limits::{check_contribution, size_field};
 use crate::model::{Contribution, Details, Kind, Role, Status, check_optional_text, check_text};
 use crate::money::positive_amount;
 use crate::roles::{affiliate_acts_for_self, forbid_observer, observers_only_read};
-use crate::state::{Claim, Ctx, Project, State};
+use crate::state::{Claim, Counted, Ctx, Project, State};
 use crate::tokens::TokenMint;
 use crate::value::{Value, decimal, positive_decimal, rate};
 
@@ -238,7 +238,11 @@ impl State {
             self.count(&contribution)?;
         }
         self.apply_token_mint(ctx, &contribution, counted, minted)?;
-        self.project_mut(log.project)?.contributions += 1;
+        let project = self.project_mut(log.project)?;
+        project.contributions += 1;
+        if !counted {
+            project.pending.insert(id);
+        }
         self.contributions.push_packing(contribution);
         Ok(())
     }
@@ -359,6 +363,7 @@ impl State {
             self.contributions[index].status = Status::Approved;
             let contribution = self.contributions[index].clone();
             self.count(&contribution)?;
+            self.settle_pending(&contribution.project, id);
         }
         let contribution = self.contributions[index].clone();
         self.apply_token_mint(ctx, &contribution, counted, minted)
@@ -388,7 +393,63 @@ impl State {
             .ok_or_else(|| unfit(ctx, "reject"))?;
         contribution.status = Status::Rejected;
         contribution.set_reason(reason.to_string());
+        let project = contribution.project.clone();
+        self.settle_pending(&project, id);
         Ok(())
+    }
+
+    /// Each project's open items, monthly sums and distribution counters recounted from the
+    /// contribution table and the distributions; the error names the first project whose
+    /// kept ones differ. It reads the whole table: the simulator and the property tests call
+    /// it, never a command.
+    pub fn recount_project_aggregates(&self) -> Result<(), String> {
+        for project in self.projects() {
+            let mut pending = std::collections::BTreeSet::new();
+            let mut months = std::collections::BTreeMap::<_, Counted>::new();
+            for contribution in self.project_contributions(project) {
+                if contribution.status == Status::Pending {
+                    pending.insert(contribution.id);
+                }
+                if contribution.counts() {
+                    let month = months.entry(Counted::key_of(contribution)).or_default();
+                    month.contributions += 1;
+                    month.value = Value(month.value.0 + contribution.value.0);
+                }
+            }
+            if pending != project.pending {
+                let kept = &project.pending;
+                return Err(format!(
+                    "project {}: pending {pending:?}, kept {kept:?}",
+                    project.slug
+                ));
+            }
+            let distributions = self.distributions().iter();
+            let made = distributions.filter(|d| *d.project == *project.slug);
+            let (count, sum) = made.fold((0, 0i128), |(n, sum), d| (n + 1, sum + d.amount));
+            if (count, sum) != (project.distributions, project.distributed) {
+                let kept = (project.distributions, project.distributed);
+                return Err(format!(
+                    "project {}: distributions {count} of {sum}, kept {kept:?}",
+                    project.slug
+                ));
+            }
+            if months != project.counted_by_month {
+                let kept = &project.counted_by_month;
+                return Err(format!(
+                    "project {}: counted by month {months:?}, kept {kept:?}",
+                    project.slug
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes contribution `id` of `project`, no longer pending, off the project's open items.
+    pub(crate) fn settle_pending(&mut self, project: &str, id: u64) {
+        if let Some(project) = self.projects.get_mut(project) {
+            let was_pending = project.pending.remove(&id);
+            debug_assert!(was_pending, "contribution {id} was pending");
+        }
     }
 
     // --- review ---
@@ -495,6 +556,12 @@ impl State {
         let total = per_agent.entry(contribution.agent.clone()).or_default();
         *total = total.checked_add(contribution.value)?;
         project.counted_sum = project.counted_sum.saturating_add(contribution.value.0);
+        let month = project
+            .counted_by_month
+            .entry(Counted::key_of(contribution))
+            .or_default();
+        month.contributions += 1;
+        month.value = Value(month.value.0.saturating_add(contribution.value.0));
         Ok(())
     }
 
@@ -507,6 +574,15 @@ impl State {
         {
             total.0 -= contribution.value.0;
             project.counted_sum = project.counted_sum.saturating_sub(contribution.value.0);
+            let key = Counted::key_of(contribution);
+            if let Some(month) = project.counted_by_month.get_mut(&key) {
+                debug_assert!(month.contributions > 0, "{key:?} counts no contribution");
+                month.contributions -= 1;
+                month.value = Value(month.value.0.saturating_sub(contribution.value.0));
+                if month.contributions == 0 {
+                    project.counted_by_month.remove(&key);
+                }
+            }
         }
         Ok(())
     }
@@ -663,6 +739,56 @@ mod tests {
             assert_eq!(error.kind(), ErrorKind::Corrupt, "{id}");
         }
         assert!(book.state.contributions().is_empty());
+    }
+
+    /// A project keeps its pending contributions and what it counts by month and kind as the
+    /// events arrive: approving, rejecting and reversing take one off the pending ones, and
+    /// a reversal of a counted one takes its value off its month.
+    #[test]
+    fn a_project_keeps_its_pending_contributions_and_monthly_sums() {
+        use crate::model::Kind;
+        use crate::state::Counted;
+        use crate::value::Value;
+        let mut book = Book::lab(1);
+        let kept = |book: &Book| {
+            let project = book.state.project("lab").unwrap();
+            let pending: Vec<u64> = project.pending.iter().copied().collect();
+            let months: Vec<_> = project.counted_by_month.clone().into_iter().collect();
+            (pending, months)
+        };
+        let november = |contributions, value: &str| {
+            let value = Value::parse(value).unwrap();
+            vec![(
+                (202611, Kind::Work),
+                Counted {
+                    contributions,
+                    value,
+                },
+            )]
+        };
+        assert_eq!(kept(&book), (vec![], november(2, "900")));
+        for hours in ["1", "2", "3"] {
+            book.ok("cleo", Command::log_work("lab", "cleo", "assembly", hours));
+        }
+        assert_eq!(kept(&book), (vec![3, 4, 5], november(2, "900")));
+        book.ok("ana", Command::Approve { id: 4 });
+        assert_eq!(kept(&book), (vec![3, 5], november(3, "960")));
+        let reason = "not done".to_string();
+        book.ok(
+            "ana",
+            Command::Reject {
+                id: 3,
+                reason: reason.clone(),
+            },
+        );
+        assert_eq!(kept(&book), (vec![5], november(3, "960")));
+        for id in [5, 4] {
+            let reason = reason.clone();
+            book.ok("cleo", Command::Reverse { id, reason });
+            let correction = book.state.corrections.len() as u64;
+            book.ok("ana", Command::ApproveCorrection { id: correction });
+        }
+        assert_eq!(kept(&book), (vec![], november(2, "900")));
     }
 
     /// A book's old contributions are held packed as it grows; an approval of one opens its

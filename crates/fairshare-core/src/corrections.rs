@@ -550,6 +550,9 @@ impl State {
         if new.counts() {
             self.add_value(&new)?;
         }
+        if old.status == Status::Pending && new.status != Status::Pending {
+            self.settle_pending(&new.project, id);
+        }
         if old.counts() && old.reimbursable {
             let owed = if new.counts() {
                 new.amount_minor.unwrap_or_default()

@@ -145,6 +145,10 @@ impl State {
             claim_index: Default::default(),
             created: ctx.date,
             members: Default::default(),
+            pending: Default::default(),
+            distributions: 0,
+            distributed: 0,
+            counted_by_month: Default::default(),
         };
         self.projects.insert(slug.to_string(), project);
         Ok(())

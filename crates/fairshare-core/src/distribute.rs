@@ -196,6 +196,9 @@ impl State {
                 .post_distribution(ctx.seq, memo, debits, (asset.as_str(), &lines))?;
         self.settle_paybacks(ctx, project, plan_version, &lines)?;
         self.settle_claims(ctx, project, claims)?;
+        let counters = self.project_mut(project)?;
+        counters.distributions += 1;
+        counters.distributed = counters.distributed.saturating_add(amount);
         // Held once, packed, by the distribution and its transaction: nothing decides from
         // them again.
         let lines = PayoutLines::pack(&lines);

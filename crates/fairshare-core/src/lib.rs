@@ -98,7 +98,7 @@ pub use snapshot::{
     SnapshotError, SnapshotHeader, check_snapshot, check_snapshot_state, snapshot_header,
     snapshot_header_of,
 };
-pub use state::{Ctx, Distribution, Project, RULES, RULES_UNMARKED, State};
+pub use state::{Counted, Ctx, Distribution, MonthKind, Project, RULES, RULES_UNMARKED, State};
 pub use strict::{HOURS_DECIMALS, skeleton};
 pub use time::Timestamp;
 // --- amounts, values and exact splits ---

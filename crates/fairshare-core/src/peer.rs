@@ -1706,10 +1706,9 @@ impl State {
             .field("agent")
             .value(agent));
         }
-        if let Some(pending) = self
-            .project_contributions(project)
-            .find(|c| *c.agent == *agent && c.status == Status::Pending)
-        {
+        // The project's open items, not its whole table: a good leave reads no history.
+        let mut pending = (project.pending.iter()).filter_map(|&id| self.contribution(id).ok());
+        if let Some(pending) = pending.find(|c| *c.agent == *agent) {
             return Err(DomainError::conflict(format!(
                 "{agent} has pending contribution {} in project {}: approve or reject it before recording the leave",
                 pending.id, project.slug

@@ -48,7 +48,7 @@ use crate::state::{RULES, State};
 /// [`State`] changes (a field added, removed, reordered or retyped): an older snapshot is then
 /// ignored instead of misread. (The source fingerprint in the header already keeps a build
 /// from reading another build's snapshots; the format says why in the message.)
-pub const SNAPSHOT_FORMAT: u32 = 6;
+pub const SNAPSHOT_FORMAT: u32 = 7;
 
 const MAGIC: &[u8; 8] = b"FSSNAP\r\n";
 const CODE_BYTES: usize = 16;

@@ -52,6 +52,36 @@ pub struct Project {
     /// The members the project lists (`AddMember`), in byte order: eligible voters of its
     /// proposals even without a counted contribution.
     pub members: std::collections::BTreeSet<Arc<str>>,
+    /// The ids of its contributions waiting for approvals, in log order: an open item, so
+    /// that counting or listing them, or refusing a leave over one, never reads the
+    /// contribution table, which an open leaves in the store.
+    pub pending: std::collections::BTreeSet<u64>,
+    /// How many distributions the project made, and their amounts summed (saturating): the
+    /// overview's figures, without reading the distributions, which an open leaves in the
+    /// store.
+    pub distributions: u64,
+    pub distributed: i128,
+    /// What is counted by month and kind (the sum of `counted`, split by the contributions'
+    /// dates): the dashboard's chart, drawn without reading the contribution table.
+    pub counted_by_month: BTreeMap<MonthKind, Counted>,
+}
+
+/// A month (`year * 100 + month`, 202612 for December 2026) and a kind of contribution.
+pub type MonthKind = (i32, Kind);
+
+/// How many counted contributions an aggregate holds, and their value summed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Counted {
+    pub contributions: u64,
+    pub value: Value,
+}
+
+impl Counted {
+    /// The month and kind a contribution counts in.
+    pub fn key_of(contribution: &Contribution) -> MonthKind {
+        let (year, month, _) = contribution.date.ymd();
+        (year * 100 + month as i32, contribution.kind)
+    }
 }
 
 impl Project {

@@ -351,8 +351,14 @@ impl Read for ListContributions {
         }
         let status = self.status.map(Status::from);
         let kind = self.kind.map(Kind::from);
-        let matching = state
-            .project_contributions(project)
+        // The pending ones from the project's open items, without reading the whole table.
+        let candidates: Box<dyn Iterator<Item = &Contribution>> = match status {
+            Some(Status::Pending) => {
+                Box::new((project.pending.iter()).filter_map(|&id| state.contribution(id).ok()))
+            }
+            _ => Box::new(state.project_contributions(project)),
+        };
+        let matching = candidates
             .filter(|c| status.is_none_or(|s| c.status == s))
             .filter(|c| kind.is_none_or(|k| c.kind == k))
             .filter(|c| self.agent.as_deref().is_none_or(|a| *c.agent == *a));

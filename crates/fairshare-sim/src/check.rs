@@ -41,6 +41,12 @@ pub fn money(state: &State) -> Result<(), String> {
     Ok(())
 }
 
+/// Each project's pending contributions, monthly sums and distribution counters, kept as events
+/// arrive, are what its contribution table and the distributions say.
+pub fn aggregates(state: &State) -> Result<(), String> {
+    state.recount_project_aggregates()
+}
+
 /// The book's memory is the disk: same head, same last hash.
 pub fn in_step(book: &Book, disk: &MemoryStore) -> Result<(), String> {
     let rows = disk.rows();

@@ -449,6 +449,7 @@ impl Sim {
         check::money(self.book.state())?;
         check::in_step(&self.book, &self.disk.lock())?;
         if step.is_multiple_of(self.options.replay_every_steps) {
+            check::aggregates(self.book.state())?;
             self.durable()?;
             check::replay(&self.book, self.disk.copy())?;
         }

@@ -273,19 +273,13 @@ pub fn overview(
     let mut projects = Vec::new();
     for p in state.projects() {
         let values = state.values_by_agent(p, &Filter::default(), today)?;
-        let distributed: i128 = state
-            .distributions()
-            .iter()
-            .filter(|d| *d.project == *p.slug)
-            .map(|d| d.amount)
-            .sum();
         projects.push(ProjectRowView {
             slug: p.slug.to_string(),
             name: p.name.clone().unwrap_or_else(|| p.slug.to_string()),
             currency: p.currency.clone(),
             contributions: p.contributions as usize,
             counted: total_value(&values).display(p.exponent),
-            distributed: format_amount(distributed, p.exponent),
+            distributed: format_amount(p.distributed, p.exponent),
         });
     }
     let mut members = Vec::new();
@@ -314,12 +308,8 @@ pub fn overview(
         agents: state.agents().len(),
         // From the projects' counters: the table itself may still be in the store.
         contributions: state.projects().map(|p| p.contributions as usize).sum(),
-        pending: state
-            .contributions()
-            .iter()
-            .filter(|c| c.status == fairshare_core::Status::Pending)
-            .count(),
-        distributions: state.distributions().len(),
+        pending: state.projects().map(|p| p.pending.len()).sum(),
+        distributions: state.projects().map(|p| p.distributions as usize).sum(),
     })
 }
 
@@ -455,14 +445,16 @@ pub fn project(context: PageContext, slug: &str, estimate: String) -> Result<Str
     let plan_json = fairshare_ops::plans::plan_file_text(p.plan());
     let plan_words = fairshare_ops::plans::PlanOut::of(p, p.plan_version(), p.plan());
 
-    // Counted contributions by month and kind.
+    // Counted contributions by month and kind, from the project's running sums.
     let kinds: Vec<Kind> = Kind::ALL.to_vec();
     let mut months: BTreeMap<String, BTreeMap<usize, Value>> = BTreeMap::new();
-    for c in state.project_contributions(p).filter(|c| c.counts()) {
-        let month = c.date.to_string().chars().take(7).collect::<String>();
-        let index = kinds.iter().position(|k| *k == c.kind).unwrap_or(0);
-        let slot = months.entry(month).or_default().entry(index).or_default();
-        *slot = Value(slot.0.saturating_add(c.value.0));
+    for (&(month, kind), counted) in &p.counted_by_month {
+        let month = format!("{:04}-{:02}", month / 100, month % 100);
+        let index = kinds.iter().position(|k| *k == kind).unwrap_or(0);
+        months
+            .entry(month)
+            .or_default()
+            .insert(index, counted.value);
     }
     let used: Vec<usize> = (0..kinds.len())
         .filter(|i| months.values().any(|m| m.contains_key(i)))
@@ -525,9 +517,8 @@ pub fn project(context: PageContext, slug: &str, estimate: String) -> Result<Str
     let shares_chart = svg::bar_chart("Shares by agent", &bars);
     let shares_more = others.len();
 
-    let pending = state
-        .project_contributions(p)
-        .filter(|c| c.status == fairshare_core::Status::Pending)
+    let pending = (p.pending.iter())
+        .filter_map(|&id| state.contribution(id).ok())
         .map(|c| PendingView {
             id: c.id,
             agent: c.agent.to_string(),
