@@ -184,6 +184,17 @@ impl FromRequestParts<AppState> for Viewer {
 }
 
 impl Viewer {
+    /// A visitor who has not logged in, outside a request (the pages' unit tests).
+    #[cfg(test)]
+    pub(crate) fn anonymous() -> Viewer {
+        Viewer {
+            agent: None,
+            csrf: String::new(),
+            session_id: None,
+            sessions: Arc::new(Sessions::new(SessionConfig::default())),
+        }
+    }
+
     /// How the viewer reads: their handle and role, and today.
     pub(crate) fn reading(
         &self,
