@@ -153,6 +153,13 @@ pub enum Cmd {
         /// Everything the agent earned from distributions and was paid out that year
         #[arg(long, value_name = "YYYY")]
         year: Option<String>,
+        /// Print at most this many lines of a distribution (at most 1000), and the payouts of
+        /// the accounts they pay; without it and --offset, every line
+        #[arg(long, value_name = "N", conflicts_with = "year")]
+        limit: Option<usize>,
+        /// Lines of a distribution to skip
+        #[arg(long, value_name = "N", conflicts_with = "year")]
+        offset: Option<usize>,
     },
     /// A project's report: value by kind and category, distributions, payouts, top
     /// contributors, pending approvals (docs/FORECASTS.md)

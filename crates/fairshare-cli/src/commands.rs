@@ -258,12 +258,20 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
             limit: Some(page.limit),
             offset: Some(page.offset),
         })?),
-        Cmd::Statement { id, year: None } => out(s.read(&ShowStatement {
+        Cmd::Statement {
+            id,
+            year: None,
+            limit,
+            offset,
+        } => out(s.read(&ShowStatement {
             id: forecasts_cmd::distribution_number(&id)?,
+            limit,
+            offset,
         })?),
         Cmd::Statement {
             id: agent,
             year: Some(year),
+            ..
         } => out(s.read(&AgentStatement { agent, year })?),
         Cmd::Report { project, from, to } => out(s.read(&ProjectReport { project, from, to })?),
         Cmd::Balance {

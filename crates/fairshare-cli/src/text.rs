@@ -491,7 +491,14 @@ impl Text for StatementOut {
             let _ = writeln!(heading, "  key:  {key}");
         }
         bank_text(&mut heading, [&self.held, &self.released], &self.currency);
-        statement_text(heading, &self.lines, &self.payouts)
+        let text = statement_text(heading, &self.lines, &self.payouts);
+        match &self.lines_page {
+            None => text,
+            Some(page) => {
+                let shown = self.lines.len();
+                text + &count_line("", shown, page.total, "lines", page.offset)
+            }
+        }
     }
 }
 

@@ -316,7 +316,37 @@ fn a_report_and_a_statement_of_the_year() {
         (&json!([]), &json!({}))
     );
     // Without --year, a distribution's statement, as before.
-    assert_eq!(env.json(&["statement", "1"])["distribution"], 1);
+    let whole = env.json(&["statement", "1"]);
+    assert_eq!(whole["distribution"], 1);
+    assert_eq!(whole.get("lines_page"), None, "every line: {whole}");
+    // Paged: the lines asked for, and what the accounts they pay received in all.
+    let lines = whole["lines"].as_array().unwrap();
+    let paged = env.json(&["statement", "1", "--limit", "2", "--offset", "1"]);
+    assert_eq!(paged["lines"], json!(lines[1..3]));
+    let total = lines.len();
+    assert_eq!(
+        paged["lines_page"],
+        json!({"total": total, "offset": 1, "limit": 2,
+               "next_offset": if total > 3 { json!(3) } else { json!(null) }})
+    );
+    let mut named: Vec<&str> = lines[1..3]
+        .iter()
+        .map(|l| l["to"].as_str().unwrap())
+        .collect();
+    named.sort();
+    named.dedup();
+    let payouts = whole["payouts"].as_object().unwrap();
+    let expected: serde_json::Map<_, _> = (named.iter())
+        .map(|name| (name.to_string(), payouts[*name].clone()))
+        .collect();
+    assert_eq!(paged["payouts"], Value::Object(expected));
+    let text = env.ok(&["statement", "1", "--limit", "2", "--offset", "1"]);
+    assert!(text.contains(&format!("\n2 of {total} lines")), "{text}");
+    env.refused(
+        &["statement", "1", "--limit", "1001"],
+        "invalid",
+        "limit 1001 is above the maximum 1000: page with offset",
+    );
     env.refused(
         &["statement", "abran"],
         "invalid",

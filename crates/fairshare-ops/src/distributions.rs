@@ -343,6 +343,13 @@ impl Read for ListDistributions {
 pub struct ShowStatement {
     #[serde(deserialize_with = "u64_text")]
     pub id: u64,
+    /// Page the lines: at most this many (default 100, at most 1000). Without `limit` and
+    /// `offset` the statement holds every line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    /// Lines to skip (paging).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -364,13 +371,52 @@ pub struct StatementOut {
     pub released: Option<String>,
     pub payouts: BTreeMap<String, String>,
     pub lines: Vec<LineOut>,
+    /// Which lines these are, when the request paged them (`limit`, `offset`): `payouts` then
+    /// holds what each account on these lines received in all, and no other account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines_page: Option<PageInfo>,
 }
 
 impl StatementOut {
     pub fn of(state: &State, distribution: &Distribution) -> StatementOut {
         let (lines, payouts) = lines_and_payouts(state, distribution);
+        StatementOut::with(state, distribution, (lines, payouts, None))
+    }
+
+    /// One page of the lines of `distribution`, and the totals of the accounts they pay.
+    pub fn page_of(state: &State, distribution: &Distribution, page: Page) -> StatementOut {
+        let all: &[Line] = &distribution.lines;
+        let start = page.offset.min(all.len());
+        let shown = &all[start..start.saturating_add(page.limit).min(all.len())];
+        let named: std::collections::BTreeSet<&str> = shown.iter().map(|l| &*l.to).collect();
+        let mut totals: BTreeMap<&str, i128> = named.iter().map(|name| (*name, 0)).collect();
+        for line in all {
+            if let Some(total) = totals.get_mut(&*line.to) {
+                *total += line.amount;
+            }
+        }
+        let payouts = (totals.into_iter())
+            .map(|(name, minor)| {
+                (
+                    name.to_string(),
+                    format_amount(minor, distribution.exponent),
+                )
+            })
+            .collect();
+        let (project, version) = (&distribution.project, distribution.plan_version);
+        let lines = line_outs(state, project, version, distribution.exponent, shown);
+        let info = page.info(shown.len(), all.len());
+        StatementOut::with(state, distribution, (lines, payouts, Some(info)))
+    }
+
+    fn with(
+        state: &State,
+        distribution: &Distribution,
+        (lines, payouts, lines_page): (Vec<LineOut>, BTreeMap<String, String>, Option<PageInfo>),
+    ) -> StatementOut {
         let (held, released) = bank_amounts(state, distribution);
         StatementOut {
+            lines_page,
             held,
             released,
             distribution: distribution.id,
@@ -392,7 +438,15 @@ operation!(ShowStatement => StatementOut, Get "/api/v1/distributions/{id}", "rev
 
 impl Read for ShowStatement {
     fn view(&self, state: &State, _: &Reading) -> OpResult<StatementOut> {
-        Ok(StatementOut::of(state, state.distribution(self.id)?))
+        let paged = self.limit.is_some() || self.offset.is_some();
+        let page = paged
+            .then(|| Page::new(self.limit, self.offset))
+            .transpose()?;
+        let distribution = state.distribution(self.id)?;
+        Ok(match page {
+            Some(page) => StatementOut::page_of(state, distribution, page),
+            None => StatementOut::of(state, distribution),
+        })
     }
 }
 
