@@ -179,6 +179,28 @@ impl<'de> Deserialize<'de> for Share {
     }
 }
 
+/// The sum of each weight times its share, leaving out the terms that are zero and the
+/// multiplications by one: each is a reduction by a gcd, and the page of a project with 95,000
+/// agents made six of them per agent where the formula alone (the default blend) needs none.
+fn blend_of(terms: [(&BigRational, &Share); 3]) -> Share {
+    let mut blended: Option<BigRational> = None;
+    for (weight, share) in terms {
+        if weight.is_zero() || share.is_zero() {
+            continue;
+        }
+        let term = if weight.is_one() {
+            share.0.clone()
+        } else {
+            weight * &share.0
+        };
+        blended = Some(match blended {
+            Some(sum) => sum + term,
+            None => term,
+        });
+    }
+    Share(blended.unwrap_or_else(BigRational::zero))
+}
+
 fn decimal_ratio(decimal: Decimal) -> BigRational {
     BigRational::new(
         BigInt::from(decimal.mantissa()),
@@ -625,7 +647,7 @@ impl State {
                 let f = Share::ratio(value.0, parts.value_total);
                 let p = Share::ratio(*received, parts.received_total);
                 let s = Share::ratio(*points, parts.steward_total);
-                let blended = Share(&wf * &f.0 + &wp * &p.0 + &ws * &s.0);
+                let blended = blend_of([(&wf, &f), (&wp, &p), (&ws, &s)]);
                 BlendRow {
                     agent: agent.clone(),
                     value: *value,
@@ -2080,6 +2102,22 @@ fn pool_lines_by_share(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Leaving out the zero terms and the multiplications by one changes no blend.
+        #[test]
+        fn a_blend_is_its_weighted_sum(
+            weights in proptest::collection::vec(0i64..=4, 3),
+            parts in proptest::collection::vec((0i64..=9, 1i64..=9), 3),
+        ) {
+            let ratio = |n: i64, d: i64| BigRational::new(n.into(), d.into());
+            let w: Vec<BigRational> = weights.iter().map(|n| ratio(*n, 4)).collect();
+            let x: Vec<Share> = parts.iter().map(|(n, d)| Share::ratio(*n, *d)).collect();
+            let naive = &w[0] * &x[0].0 + &w[1] * &x[1].0 + &w[2] * &x[2].0;
+            let blended = blend_of([(&w[0], &x[0]), (&w[1], &x[1]), (&w[2], &x[2])]);
+            proptest::prop_assert_eq!(blended, Share(naive));
+        }
+    }
 
     #[test]
     fn shares_print_exactly() {
