@@ -673,8 +673,19 @@ impl State {
     /// The cap table of a project on `as_of`: formula value, allocation share, units held from
     /// pool allocations made up to that day, and their share of all units allocated.
     pub fn cap_table(&self, project: &str, as_of: Date) -> DomainResult<Vec<CapRow>> {
+        let report = self.blend_report(self.project(project)?, as_of)?;
+        self.cap_table_of_blend(project, as_of, report)
+    }
+
+    /// The cap table of a project on `as_of` from its blend on that day, `report`
+    /// ([`State::blended_shares`]): a page that shows both computes the blend once.
+    pub fn cap_table_of_blend(
+        &self,
+        project: &str,
+        as_of: Date,
+        report: BlendReport,
+    ) -> DomainResult<Vec<CapRow>> {
         let project = self.project(project)?;
-        let report = self.blend_report(project, as_of)?;
         let mut rows: BTreeMap<String, (Value, Share, i128)> = BTreeMap::new();
         for row in report.rows {
             if row.value > Value::ZERO || !row.blended.is_zero() {

@@ -16,9 +16,9 @@ use axum::routing::{get, post};
 use fairshare_core::Role;
 use fairshare_ops::Read;
 use fairshare_ops::peer::{
-    AddBounty, AllocatePool, BlendedOut, BountiesOut, Captable, CaptableOut, CloseRound,
-    CompleteBounty, Give, ListBounties, ListPools, ListRounds, ListStewardAwards, OpenRound,
-    OptOut, PoolsOut, RecordCaptable, RoundShow, SetBlend, StewardAwardsOut, StewardGive,
+    AddBounty, AllocatePool, BlendedOut, BountiesOut, CaptableOut, CloseRound, CompleteBounty,
+    Give, ListBounties, ListPools, ListRounds, ListStewardAwards, OpenRound, OptOut, PoolsOut,
+    RecordCaptable, RoundShow, SetBlend, StewardAwardsOut, StewardGive,
 };
 use serde::Deserialize;
 
@@ -199,7 +199,9 @@ pub(super) fn peer_page(
         .filter(|r| r.is_open())
         .map(|r| open_round_view(RoundShow::of(r), me))
         .collect();
-    let blend = BlendedOut::of(project, today, &state.blended_shares(slug, today)?);
+    // The blend once, for its table and the cap table's.
+    let report = state.blended_shares(slug, today)?;
+    let blend = BlendedOut::of(project, today, &report);
     // Only the rows shown are made; each pager's links keep the other table where it is.
     let blend_rows = blend.shares.iter().map(|r| BlendRow {
         agent: r.agent.clone(),
@@ -212,11 +214,8 @@ pub(super) fn peer_page(
     let (blend_rows, blend_pager) = Pager::page(blend_rows, offsets.blend, ROWS_PAGE, |at| {
         format!("/projects/{slug}/peer?blend={at}&cap={}#blend", offsets.cap)
     });
-    let captable = Captable {
-        project: slug_owned.clone(),
-        as_of: None,
-    }
-    .view(state, &reading)?;
+    let cap_rows = state.cap_table_of_blend(slug, today, report)?;
+    let captable = CaptableOut::of(project, &cap_rows, today, None);
     let cap_rows = captable.rows.iter().map(|r| CapRow {
         handle: r.handle.clone(),
         value: r.value.clone(),
