@@ -198,7 +198,8 @@ impl Sidecar {
         };
         let conn = Connection::open_with_flags(&self.path, flags)
             .map_err(|e| fail("open", &self.path, e))?;
-        configure(&conn, self.read_only).map_err(|e| fail("configure", &self.path, e))?;
+        crate::waiting_out_deadlocks(|| configure(&conn, self.read_only))
+            .map_err(|e| fail("configure", &self.path, e))?;
         Ok(conn)
     }
 }

@@ -147,3 +147,30 @@ fn fill_then_abort(path: &Path) -> ! {
     });
     unreachable!("the fill aborts");
 }
+
+/// A handle opened while an import fills the book through the rollback journal waits for the
+/// import's commit: its switch to WAL is refused at once (SQLite sees a deadlock, and calls no
+/// busy handler), so the open tries it again for as long as a busy handler would wait.
+#[test]
+fn opening_the_book_while_it_is_filled_through_the_rollback_journal_waits() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("book.db");
+    drop(SqliteStore::open(&path).expect("a new book"));
+    let filler = Connection::open(&path).expect("raw connection");
+    let mode: String = filler
+        .query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0))
+        .expect("a rollback journal");
+    assert_eq!(mode, "delete");
+    filler
+        .execute_batch("BEGIN IMMEDIATE; DELETE FROM events")
+        .expect("take the write lock");
+    let book = path.clone();
+    let second = std::thread::spawn(move || SqliteStore::open(&book).map(|mut store| store.head()));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    filler.execute_batch("COMMIT").expect("commit");
+    let head = second
+        .join()
+        .expect("the second handle")
+        .expect("open after the commit");
+    assert_eq!(head.expect("head"), 0, "an empty book");
+}

@@ -275,3 +275,38 @@ fn a_snapshot_goes_through_a_rollback_journal_only_while_no_one_reads_the_sideca
         Some((10, b"state at 10".to_vec()))
     );
 }
+
+/// A handle that opens the snapshots while another writes one through the rollback journal (a
+/// handle alone writes so) waits for that commit: switching its connection to WAL is refused
+/// at once, not through the busy handler, because SQLite sees a deadlock. Found once in CI by
+/// the conformance test `two_handles_write_one_snapshot`.
+#[test]
+fn opening_the_snapshots_while_another_handle_writes_them_waits() {
+    let dir = TempDir::new().expect("temp dir");
+    let (path, mut store) = book(&dir);
+    store.put_snapshot(5, b"five").expect("the first snapshot");
+    drop(store);
+    let sidecar = snapshots_path(&path);
+    let writer = Connection::open(&sidecar).expect("raw connection");
+    let mode: String = writer
+        .query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0))
+        .expect("a rollback journal");
+    assert_eq!(mode, "delete");
+    writer
+        .execute_batch("BEGIN IMMEDIATE; DELETE FROM snapshot_pieces WHERE seq = 0")
+        .expect("take the write lock");
+    let book_path = path.clone();
+    let second = std::thread::spawn(move || {
+        let mut store = SqliteStore::open(&book_path).expect("open the book");
+        store.put_snapshot(10, b"ten")
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    writer.execute_batch("COMMIT").expect("commit");
+    second
+        .join()
+        .expect("the second handle")
+        .expect("put after the commit");
+    let mut store = SqliteStore::open(&path).expect("open again");
+    let newest = store.latest_snapshot(u64::MAX).expect("read");
+    assert_eq!(newest, Some((10, b"ten".to_vec())));
+}
