@@ -388,8 +388,7 @@ impl StatementOut {
         let all: &[Line] = &distribution.lines;
         let start = page.offset.min(all.len());
         let shown = &all[start..start.saturating_add(page.limit).min(all.len())];
-        let named: std::collections::BTreeSet<&str> = shown.iter().map(|l| &*l.to).collect();
-        let mut totals: BTreeMap<&str, i128> = named.iter().map(|name| (*name, 0)).collect();
+        let mut totals: BTreeMap<&str, i128> = shown.iter().map(|l| (&*l.to, 0)).collect();
         for line in all {
             if let Some(total) = totals.get_mut(&*line.to) {
                 *total += line.amount;
