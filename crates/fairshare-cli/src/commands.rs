@@ -322,13 +322,15 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
             projects,
             seed,
             output,
-        } => generate::run(generate::Spec {
-            agents,
-            contributions,
-            projects,
-            seed,
+        } => generate::run(
+            fairshare_sim::generate::Spec {
+                agents,
+                contributions,
+                projects,
+                seed,
+            },
             output,
-        }),
+        ),
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod check;
 pub mod disk;
+pub mod generate;
 pub mod rng;
 pub mod run;
 pub mod workload;

@@ -25,6 +25,12 @@ impl Rng {
         self.next_u64() % bound
     }
 
+    /// A number in `0..bound` by multiply-shift: a different stream from [`Rng::below`], kept
+    /// because generated books (`fairshare generate`) must stay byte-identical for a seed.
+    pub fn scaled(&mut self, bound: u64) -> u64 {
+        ((self.next_u64() as u128 * bound as u128) >> 64) as u64
+    }
+
     /// True with probability `per_mille` / 1000.
     pub fn chance(&mut self, per_mille: u64) -> bool {
         self.below(1000) < per_mille
