@@ -501,6 +501,24 @@ pub enum LogCmd {
         #[command(flatten)]
         page: Page,
     },
+    /// The events that match, newest first, each in plain words (all filters must match)
+    Search {
+        /// Events this agent did or that name them
+        #[arg(long, value_name = "HANDLE")]
+        agent: Option<String>,
+        /// Events that concern this project
+        #[arg(long, value_name = "P")]
+        project: Option<String>,
+        /// Events of this kind: an operation such as log or revenue
+        #[arg(long, value_name = "OP")]
+        kind: Option<String>,
+        /// Events before this sequence number (the next page starts before the answer's oldest)
+        #[arg(long, value_name = "SEQ")]
+        before: Option<u64>,
+        /// Events in the answer (at most 1000)
+        #[arg(long, default_value_t = fairshare_ops::log::SEARCH_LIMIT_DEFAULT)]
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,7 +17,7 @@ use fairshare_ops::distributions::{
     ListBalances, ListDistributions, PreviewRevenue, RecordRevenue, ReleaseBank, ShowBalance,
     ShowStatement,
 };
-use fairshare_ops::log::{ShowLog, Verify};
+use fairshare_ops::log::{SearchLog, ShowLog, Verify};
 use fairshare_ops::plans::{SetPlan, ShowPlan};
 use fairshare_ops::projects::{
     AddProject, ListProjects, RemoveDecay, Revalue, SetApprovals, SetDecay, SetMultiplier, SetRate,
@@ -177,6 +177,19 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
         Cmd::Log(LogCmd::Show { page }) => out(s.scan(&ShowLog {
             limit: Some(page.limit),
             offset: Some(page.offset),
+        })?),
+        Cmd::Log(LogCmd::Search {
+            agent,
+            project,
+            kind,
+            before,
+            limit,
+        }) => out(s.search(&SearchLog {
+            agent,
+            project,
+            kind,
+            before,
+            limit: Some(limit),
         })?),
         Cmd::Log(command) => out(s.write(&log_request(command))?),
         Cmd::Approve { id } => out(s.write(&Approve { id })?),
@@ -444,7 +457,9 @@ fn log_request(command: LogCmd) -> LogContribution {
             percent,
             ..blank(project, agent, KindName::Cite, extra)
         },
-        LogCmd::Show { .. } => unreachable!("`log show` is not a contribution"),
+        LogCmd::Show { .. } | LogCmd::Search { .. } => {
+            unreachable!("`log show` and `log search` are not contributions")
+        }
     }
 }
 

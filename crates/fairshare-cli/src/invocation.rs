@@ -6,7 +6,7 @@ use anyhow::Result;
 use fairshare_book::Book;
 use fairshare_core::OPERATOR;
 use fairshare_ops::backend::{BOOK_DEFAULT, Backend};
-use fairshare_ops::log::Scan;
+use fairshare_ops::log::{Scan, Search};
 use fairshare_ops::{Clock, Local, Read, Write};
 use fairshare_store::Store;
 
@@ -176,6 +176,16 @@ impl Invocation {
         }
         let mut store = self.open_store(Access::ReadOnly)?;
         Ok(op.view(store.as_mut())?)
+    }
+
+    /// Runs a search of the log's rows beside the state, as the actor.
+    pub fn search<O: Search>(&self, op: &O) -> Result<O::View> {
+        if let Some(remote) = &self.remote {
+            return remote.read(op);
+        }
+        let local = self.open_local()?;
+        let mut store = self.open_store(Access::ReadOnly)?;
+        Ok(op.view(store.as_mut(), local.book().state())?)
     }
 
     /// Opens the existing book (for commands that still drive the book directly).

@@ -11,7 +11,7 @@ use fairshare_ops::contributions::{
 use fairshare_ops::distributions::{
     BalancesOut, DistributionsOut, LineOut, RevenueOut, StatementOut,
 };
-use fairshare_ops::log::{LogOut, VerifyOut};
+use fairshare_ops::log::{FoundOut, LogOut, VerifyOut};
 use fairshare_ops::plans::PlanOut;
 use fairshare_ops::projects::{
     ApprovalsSet, PolicyOut, PolicySet, ProjectAdded, ProjectShow, ProjectsOut, Revalued,
@@ -593,5 +593,28 @@ impl Text for LogOut {
         }
         let shown = self.events.len();
         table.render("") + &count_line("", shown, self.head as usize, "events", self.offset)
+    }
+}
+
+impl Text for FoundOut {
+    fn to_text(&self) -> String {
+        if self.events.is_empty() {
+            return "no event matches\n".to_string();
+        }
+        let mut table = Table::new(&["seq", "time", "what happened"]).right(&[0]);
+        for e in &self.events {
+            table.row(vec![
+                e.seq.to_string(),
+                e.recorded_at.clone(),
+                e.sentence.clone(),
+            ]);
+        }
+        let more = match self.older {
+            Some(older) => format!(" (older: --before {older})"),
+            None => String::new(),
+        };
+        let shown = self.events.len();
+        let events = if shown == 1 { "event" } else { "events" };
+        table.render("") + &format!("{shown} {events} of {}, newest first{more}\n", self.head)
     }
 }

@@ -701,6 +701,93 @@ fn roles_limit_what_an_agent_may_do() {
     env.ok(&["--as", "odile", "shares", "tracker"]);
 }
 
+#[test]
+fn log_search_says_the_events_that_match_in_words() {
+    let env = forillon_paid();
+    let said = |doc: &Value| -> Vec<(u64, String)> {
+        doc["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["seq"].as_u64().unwrap(),
+                    e["sentence"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let marie = env.json(&["log", "search", "--agent", "marie"]);
+    assert_eq!(marie["head"], 14);
+    assert_eq!(marie["older"], Value::Null);
+    assert_eq!(
+        said(&marie),
+        [
+            (
+                10,
+                "marie logged 80 h of design on forillon (recorded by operator)".to_string()
+            ),
+            (2, "operator added marie as an affiliate".to_string()),
+        ]
+    );
+    assert_eq!(marie["events"][0]["op"], "log");
+    assert_eq!(marie["events"][0]["actor"], "operator");
+    assert_eq!(marie["events"][0]["recorded_at"], NOW);
+
+    // Pages walk back from the newest: the next one is `--before` the answer's `older`.
+    let page = |before: Option<&str>| {
+        let mut args = vec!["log", "search", "--project", "forillon", "--kind", "log"];
+        args.extend(["--limit", "2"]);
+        if let Some(before) = before {
+            args.extend(["--before", before]);
+        }
+        env.json(&args)
+    };
+    let first = page(None);
+    assert_eq!(
+        first["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["seq"].clone())
+            .collect::<Vec<_>>(),
+        [json!(12), json!(11)]
+    );
+    assert_eq!(first["older"], 11);
+    let second = page(Some("11"));
+    assert_eq!(
+        said(&second)
+            .iter()
+            .map(|(seq, _)| *seq)
+            .collect::<Vec<_>>(),
+        [10, 9]
+    );
+    assert_eq!(second["older"], 9);
+    let last = page(Some("9"));
+    assert_eq!(last["events"], json!([]));
+    assert_eq!(last["older"], Value::Null);
+
+    // In words for a person, and open to an observer.
+    assert_eq!(
+        env.ok(&["--as", "odile", "log", "search", "--kind", "revenue"]),
+        format!(
+            "seq  time                  what happened\n \
+             14  {NOW}  operator recorded 12000.00 CAD of revenue on forillon\n\
+             1 event of 14, newest first\n"
+        )
+    );
+    env.refused(
+        &["log", "search", "--kind", "payday"],
+        "invalid",
+        "kind \"payday\" is no kind of event: use an operation such as log or revenue",
+    );
+    env.refused(
+        &["log", "search", "--limit", "1001"],
+        "invalid",
+        "limit 1001 is above the maximum 1000: page with before",
+    );
+}
+
 /// The hash of the last event, as `log show` lists it.
 fn last_hash(env: &Env, book: &Path) -> String {
     let show = |args: &[&str]| -> Value {

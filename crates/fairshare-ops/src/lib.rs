@@ -201,6 +201,7 @@ pub mod resources;
 pub mod tokens;
 pub mod treasury;
 pub mod webhooks;
+pub mod words;
 
 pub use clock::{Clock, NOW_ENV};
 pub use error::{Failure, OpError, OpResult};

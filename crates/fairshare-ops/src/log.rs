@@ -1,13 +1,14 @@
 //! The log itself: pages of events and `verify`. These read the store, not the state.
 
 use fairshare_book::{PublishedHead, VerifyReport};
-use fairshare_core::{DomainError, EventBody, GENESIS_HASH};
+use fairshare_core::{Command, DomainError, EventBody, GENESIS_HASH, State};
 use fairshare_store::{EventRow, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{OpError, OpResult};
 use crate::op::Operation;
-use crate::page::Page;
+use crate::page::{PAGE_LIMIT_MAX, Page};
+use crate::words::{agents_of, project_of, sentence};
 
 /// An operation answered from the store's rows rather than the state.
 pub trait Scan: Operation {
@@ -85,6 +86,184 @@ impl Scan for ShowLog {
             limit: page.limit,
             events,
         })
+    }
+}
+
+/// An operation answered from the store's rows read beside the state, which says each event
+/// in words and finds the project it concerns.
+pub trait Search: Operation {
+    fn view(&self, store: &mut dyn Store, state: &State) -> OpResult<Self::View>;
+}
+
+/// Events one search answers by default.
+pub const SEARCH_LIMIT_DEFAULT: usize = 50;
+/// Most events one search looks through for its filters: older ones are on its next page
+/// (`older`), so that a rare filter costs a bounded read.
+pub const SEARCH_SCAN_MAX: u64 = 20_000;
+/// Events read from the store at a time, walking back from the newest.
+const SEARCH_CHUNK: u64 = 500;
+
+/// The events that match, newest first, each in plain words: by agent (its actor or an agent
+/// it names), by project (named, or found through what it names) and by kind. Pages walk back:
+/// the next page is `before` the answer's `older`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SearchLog {
+    /// Events this agent did or that name them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// Events that concern this project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// Events of this kind (an operation name such as `log` or `revenue`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Events before this sequence number [default: from the newest].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<u64>,
+    /// Events in the answer (default 50, at most 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+operation!(SearchLog => FoundOut, Get "/api/v1/log/search", "log",
+    "The events that match an agent, a project or a kind, newest first, each in plain words");
+
+/// One event in plain words.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SaidOut {
+    pub seq: u64,
+    pub recorded_at: String,
+    pub actor: String,
+    pub op: String,
+    /// What the event did, in words: "marie logged 8 h of design on forillon".
+    pub sentence: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FoundOut {
+    /// Events in the book.
+    pub head: u64,
+    /// The matching events, newest first.
+    pub events: Vec<SaidOut>,
+    /// Older events may match: ask again with `before` this (absent at the log's start).
+    pub older: Option<u64>,
+}
+
+impl SearchLog {
+    fn filters(&self) -> bool {
+        self.agent.is_some() || self.project.is_some() || self.kind.is_some()
+    }
+
+    fn matches(&self, state: &State, actor: &str, command: &Command) -> bool {
+        self.kind.as_ref().is_none_or(|kind| command.op() == kind)
+            && self.agent.as_ref().is_none_or(|agent| {
+                actor == agent || agents_of(command).iter().any(|named| named == agent)
+            })
+            && self
+                .project
+                .as_ref()
+                .is_none_or(|project| project_of(state, command).as_ref() == Some(project))
+    }
+
+    fn check(&self) -> OpResult<usize> {
+        if let Some(kind) = &self.kind
+            && !Command::OPS.contains(&kind.as_str())
+        {
+            return Err(DomainError::invalid(format!(
+                "kind {kind:?} is no kind of event: use an operation such as log or revenue"
+            ))
+            .field("kind")
+            .value(kind.clone())
+            .into());
+        }
+        let limit = self.limit.unwrap_or(SEARCH_LIMIT_DEFAULT);
+        if limit > PAGE_LIMIT_MAX {
+            return Err(DomainError::invalid(format!(
+                "limit {limit} is above the maximum {PAGE_LIMIT_MAX}: page with before"
+            ))
+            .field("limit")
+            .value(limit.to_string())
+            .limit(PAGE_LIMIT_MAX.to_string())
+            .into());
+        }
+        Ok(limit)
+    }
+}
+
+impl Search for SearchLog {
+    fn view(&self, store: &mut dyn Store, state: &State) -> OpResult<FoundOut> {
+        let rows = self.check()?;
+        // Without a filter every event is shown: read no more than the page.
+        let chunk_events = if self.filters() {
+            SEARCH_CHUNK
+        } else {
+            u64::try_from(rows.max(1)).unwrap_or(SEARCH_CHUNK)
+        };
+        let head = store.head()?;
+        // The newest event still to look at.
+        let mut end = self.before.map_or(head, |b| b.saturating_sub(1).min(head));
+        let floor = end.saturating_sub(SEARCH_SCAN_MAX);
+        let mut events: Vec<SaidOut> = Vec::new();
+        while end > floor && events.len() < rows {
+            let start = end.saturating_sub(chunk_events).max(floor);
+            let mut chunk = self.chunk(store, state, start, end)?;
+            chunk.reverse();
+            chunk.truncate(rows - events.len());
+            events.extend(chunk);
+            end = start;
+        }
+        let older = match events.last() {
+            Some(last) if events.len() == rows => (last.seq > 1).then_some(last.seq),
+            _ => (end > 0).then_some(end + 1),
+        };
+        Ok(FoundOut {
+            head,
+            events,
+            older,
+        })
+    }
+}
+
+impl SearchLog {
+    /// The matching events after `start` up to `end`, oldest first.
+    fn chunk(
+        &self,
+        store: &mut dyn Store,
+        state: &State,
+        start: u64,
+        end: u64,
+    ) -> OpResult<Vec<SaidOut>> {
+        let mut chunk = Vec::new();
+        let mut stopped = false;
+        let scanned = store.scan(start, &mut |row| {
+            if row.seq > end {
+                // `scan` reads to the log's end: stop it past the chunk.
+                stopped = true;
+                return Err(StoreError::Backend("chunk read".into()));
+            }
+            if let Ok(body) = EventBody::from_json(&row.body)
+                && self.matches(state, &row.actor, &body.command)
+            {
+                chunk.push(SaidOut {
+                    sentence: sentence(state, &row.actor, &body.command),
+                    op: body.command.op().to_string(),
+                    seq: row.seq,
+                    recorded_at: row.recorded_at,
+                    actor: row.actor,
+                    hash: row.hash,
+                });
+            }
+            Ok(())
+        });
+        if !stopped {
+            scanned?;
+        }
+        Ok(chunk)
     }
 }
 

@@ -16,7 +16,7 @@ use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
-use fairshare_ops::log::Scan;
+use fairshare_ops::log::{Scan, Search};
 use fairshare_ops::{Method, Operation, Read, Route, Write};
 use serde_json::{Map, Value};
 use utoipa::openapi::path::{Operation as DocOperation, Parameter, ParameterIn};
@@ -76,6 +76,11 @@ pub(crate) fn read<O: Read>() -> Served {
 /// A route answered from the log's rows (`fairshare_ops::log::Scan`).
 pub(crate) fn scan<O: Scan>() -> Served {
     served(O::ROUTE, scan_handler::<O>, document_scan::<O>)
+}
+
+/// A search of the log's rows beside the state (`fairshare_ops::log::Search`).
+pub(crate) fn search<O: Search>() -> Served {
+    served(O::ROUTE, search_handler::<O>, document_search::<O>)
 }
 
 /// A write a stranger may also send, without a key (asking to join): recorded under the
@@ -201,6 +206,30 @@ pub(crate) async fn run_scan<O: Scan>(app: &AppState, op: O) -> Result<O::View, 
         .await??
     };
     Ok(view)
+}
+
+async fn search_handler<O: Search>(
+    State(app): State<AppState>,
+    _reader: Reader,
+    params: RawPathParams,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let op: O = request_from_query(&params, query.as_deref())?;
+    Ok(Json(run_search(&app, op).await?).into_response())
+}
+
+/// Runs a search for the API or a dashboard page, on the readers' store and state.
+pub(crate) async fn run_search<O: Search>(app: &AppState, op: O) -> Result<O::View, ApiError> {
+    app.model.ensure_fresh().await?;
+    let model = app.model.clone();
+    tokio::task::spawn_blocking(move || {
+        model.with_store(|store| {
+            // The store before the state, as the read model's own catch-up takes them.
+            let state = model.state().blocking_read();
+            op.view(store, &state).map_err(ApiError::from)
+        })
+    })
+    .await?
 }
 
 /// The path's fields, as text.
@@ -530,6 +559,12 @@ fn read_body_operation<O: Operation>(openapi: &mut OpenApi) -> DocOperation {
 
 /// A read of the state: 404 only where it names something, 403 only where some readers are
 /// refused by their role.
+/// A search names nothing that must exist: what matches nothing answers no events.
+fn document_search<O: Search>(openapi: &mut OpenApi) {
+    let operation = read_operation::<O>(openapi);
+    add(openapi, O::ROUTE, operation);
+}
+
 fn document_read_op<O: Read>(openapi: &mut OpenApi) {
     let mut operation = read_operation::<O>(openapi);
     let answers = &mut operation.responses.responses;

@@ -17,7 +17,7 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 use crate::api_types::Problem;
 use crate::error::problem_for_plain_errors;
 use crate::handlers as h;
-use crate::operations::{Served, open_write, read, scan, write};
+use crate::operations::{Served, open_write, read, scan, search, write};
 use crate::{AppState, BODY_LIMIT_BYTES};
 
 /// A route with a hand-written handler, documented by its `#[utoipa::path]`.
@@ -102,6 +102,7 @@ fn table() -> Vec<Served> {
         read::<distributions::ShowBalance>(),
         // the log
         scan::<log::ShowLog>(),
+        search::<log::SearchLog>(),
         scan::<log::Verify>(),
         scan::<log::ShowHead>(),
         route(Get, "/api/v1/export", h::export),

@@ -152,6 +152,16 @@ fn bad_input_is_refused_and_changes_nothing() {
             ),
             "handle"
         );
+        // A search of the log for a kind of event there is none of.
+        let kind = ana.get("/api/v1/log/search?kind=payday&agent=ana");
+        assert_eq!(
+            field_of(
+                kind,
+                422,
+                "kind \"payday\" is no kind of event: use an operation such as log or revenue"
+            ),
+            "kind"
+        );
         // Not found, conflicts.
         problem(
             ana.post(

@@ -1,5 +1,6 @@
-//! The log page: every event in plain words (`words.rs`), newest first, filtered by agent,
-//! project and kind; the head to publish; a verify button that runs the API's `verify`
+//! The log page: every event in plain words, newest first, filtered by agent, project and
+//! kind (the API's search, `GET /api/v1/log/search`, the same `fairshare_ops::log::SearchLog`);
+//! the head to publish; a verify button that runs the API's `verify`
 //! (`GET /api/v1/verify`, the same `fairshare_ops::log::Verify`), answered in place by htmx
 //! or as the whole page without JavaScript; and a link to the export in every format the
 //! export crate writes.
@@ -10,24 +11,19 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use fairshare_core::{EventBody, State as BookState};
 use fairshare_export::Format;
-use fairshare_ops::log::{HeadOut, Scan, ShowHead, Verify, VerifyOut};
-use fairshare_store::{Store, StoreError};
+use fairshare_ops::log::{
+    FoundOut, HeadOut, SaidOut, Scan, Search, SearchLog, ShowHead, Verify, VerifyOut,
+};
 use serde::Deserialize;
 
 use super::pages::{Nav, nav, render};
-use super::words::{agents_of, project_of, sentence};
 use super::{Reader, Viewer, api_error_page, html};
 use crate::AppState;
 use crate::error::ApiError;
 
 /// Events on one page of the log.
 pub(crate) const LOG_PAGE_ROWS: usize = 50;
-/// Most events one page looks through for its filters (older ones are on the next pages).
-pub(crate) const LOG_SCAN_MAX: u64 = 20_000;
-/// Events read from the store at a time, walking back from the newest.
-const LOG_CHUNK: u64 = 500;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -54,18 +50,16 @@ pub(super) struct LogQuery {
 }
 
 impl LogQuery {
-    fn filters(&self) -> bool {
-        !(self.agent.is_empty() && self.project.is_empty() && self.kind.is_empty())
-    }
-
-    fn matches(&self, state: &BookState, actor: &str, body: &EventBody) -> bool {
-        let command = &body.command;
-        (self.kind.is_empty() || command.op() == self.kind)
-            && (self.agent.is_empty()
-                || actor == self.agent
-                || agents_of(command).contains(&self.agent))
-            && (self.project.is_empty()
-                || project_of(state, command).as_deref() == Some(self.project.as_str()))
+    /// The API's search of these filters, a page of `rows` events.
+    fn search(&self, rows: usize) -> SearchLog {
+        let given = |value: &str| (!value.is_empty()).then(|| value.to_string());
+        SearchLog {
+            agent: given(&self.agent),
+            project: given(&self.project),
+            kind: given(&self.kind),
+            before: self.before,
+            limit: Some(rows),
+        }
     }
 
     /// The link to this page's filters from `before` on.
@@ -98,95 +92,25 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-/// One event as the log page shows it.
-pub(crate) struct Said {
-    pub seq: u64,
-    pub at: String,
-    pub sentence: String,
-    pub op: String,
-    pub hash: String,
-}
-
-/// A page of matching events, newest first, and where the next page starts.
-struct Found {
-    events: Vec<Said>,
-    /// Events before this one are on the next page (none: the log's start was reached).
-    older: Option<u64>,
-}
-
-/// The `rows` events before `before` (the head when absent) that match, newest first: walks
-/// back a chunk at a time until the page is full, the log's start, or [`LOG_SCAN_MAX`] events.
-fn find(
-    store: &mut dyn Store,
-    state: &BookState,
-    query: &LogQuery,
-    rows: usize,
-) -> Result<Found, ApiError> {
-    // Without a filter every event is shown: read no more than the page.
-    let chunk_events = if query.filters() {
-        LOG_CHUNK
-    } else {
-        u64::try_from(rows.max(1)).unwrap_or(LOG_CHUNK)
-    };
-    let head = store.head()?;
-    // The newest event still to look at.
-    let mut end = query.before.map_or(head, |b| b.saturating_sub(1).min(head));
-    let floor = end.saturating_sub(LOG_SCAN_MAX);
-    let mut events: Vec<Said> = Vec::new();
-    while end > floor {
-        let start = end.saturating_sub(chunk_events).max(floor);
-        let mut chunk = Vec::new();
-        let mut stopped = false;
-        let scanned = store.scan(start, &mut |row| {
-            if row.seq > end {
-                // `scan` reads to the log's end: stop it past the chunk.
-                stopped = true;
-                return Err(StoreError::Backend("chunk read".into()));
-            }
-            if let Ok(body) = EventBody::from_json(&row.body)
-                && query.matches(state, &row.actor, &body)
-            {
-                chunk.push(Said {
-                    seq: row.seq,
-                    at: row.recorded_at.clone(),
-                    sentence: sentence(state, &row.actor, &body.command),
-                    op: body.command.op().to_string(),
-                    hash: row.hash.clone(),
-                });
-            }
-            Ok(())
-        });
-        if !stopped {
-            scanned?;
-        }
-        let room = rows - events.len();
-        events.extend(chunk.into_iter().rev().take(room));
-        if events.len() == rows {
-            let last = events.last().map_or(0, |e| e.seq);
-            return Ok(Found {
-                older: (last > 1).then_some(last),
-                events,
-            });
-        }
-        end = start;
-    }
-    Ok(Found {
-        older: (end > 0).then_some(end + 1),
-        events,
-    })
-}
-
 /// The last `n` events in words, newest first, with the head: the overview's activity.
-pub(crate) async fn recent(app: &AppState, n: usize) -> Result<(HeadOut, Vec<Said>), ApiError> {
-    let model = app.model.clone();
+pub(crate) async fn recent(app: &AppState, n: usize) -> Result<(HeadOut, Vec<SaidOut>), ApiError> {
+    let (head, found) = search_with_head(app, LogQuery::default().search(n)).await?;
+    Ok((head, found.events))
+}
+
+/// The API's search and the head to publish, read from the same store at once.
+async fn search_with_head(
+    app: &AppState,
+    search: SearchLog,
+) -> Result<(HeadOut, FoundOut), ApiError> {
     app.model.ensure_fresh().await?;
+    let model = app.model.clone();
     tokio::task::spawn_blocking(move || {
         model.with_store(|store| {
             let head = ShowHead {}.view(store)?;
             // The store before the state, as the read model's own catch-up takes them.
             let state = model.state().blocking_read();
-            let found = find(store, &state, &LogQuery::default(), n)?;
-            Ok((head, found.events))
+            Ok((head, Search::view(&search, store, &state)?))
         })
     })
     .await?
@@ -200,7 +124,7 @@ pub(crate) async fn recent(app: &AppState, n: usize) -> Result<(HeadOut, Vec<Sai
 struct LogPage {
     nav: Nav,
     head: HeadOut,
-    events: Vec<Said>,
+    events: Vec<SaidOut>,
     older: Option<String>,
     newest: Option<String>,
     agent: String,
@@ -242,24 +166,17 @@ async fn log_page(
     query: LogQuery,
     verified: Option<VerifyOut>,
 ) -> Response {
-    if let Err(error) = app.model.ensure_fresh().await {
-        return api_error_page(viewer, error);
-    }
-    let model = app.model.clone();
-    let asked = query.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        model.with_store(|store| {
-            let head = ShowHead {}.view(store)?;
-            let state = model.state().blocking_read();
-            let projects = state.projects().map(|p| p.slug.to_string()).collect();
-            Ok((head, find(store, &state, &asked, LOG_PAGE_ROWS)?, projects))
-        })
+    let (head, found) = match search_with_head(app, query.search(LOG_PAGE_ROWS)).await {
+        Ok(found) => found,
+        Err(error) => return api_error_page(viewer, error),
+    };
+    let projects = match super::read(app, |state| {
+        Ok(state.projects().map(|p| p.slug.to_string()).collect())
     })
-    .await;
-    let (head, found, projects) = match found {
-        Ok(Ok(found)) => found,
-        Ok(Err(error)) => return api_error_page(viewer, error),
-        Err(error) => return api_error_page(viewer, error.into()),
+    .await
+    {
+        Ok(projects) => projects,
+        Err(error) => return api_error_page(viewer, error),
     };
     let page = LogPage {
         nav: nav(viewer),

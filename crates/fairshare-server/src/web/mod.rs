@@ -22,7 +22,6 @@ mod session;
 pub mod svg;
 mod tokens;
 mod treasury;
-mod words;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -255,7 +255,7 @@ struct OverviewPage {
     nav: Nav,
     projects: Vec<ProjectRowView>,
     members: Vec<MembersView>,
-    recent: Vec<super::log::Said>,
+    recent: Vec<fairshare_ops::log::SaidOut>,
     /// The log's head, for anyone to copy and publish.
     head: HeadOut,
     agents: usize,
@@ -267,7 +267,7 @@ struct OverviewPage {
 pub fn overview(
     state: &State,
     viewer: &Viewer,
-    (head, recent): (HeadOut, Vec<super::log::Said>),
+    (head, recent): (HeadOut, Vec<fairshare_ops::log::SaidOut>),
     today: Date,
 ) -> Result<String, ApiError> {
     let mut projects = Vec::new();

@@ -1,7 +1,8 @@
 //! Every event in plain words: "marie logged 8 h of engineering on forillon". One function,
 //! [`sentence`], from an event's actor and command to a sentence, exhaustive over the
 //! commands so that a new kind of event cannot be left unsaid; the state only lends the
-//! currencies of projects and tokens.
+//! currencies of projects and tokens. The log's search (`log::SearchLog`) answers them to the
+//! API, the CLI and the dashboard alike.
 
 use fairshare_core::{Command, Kind, Role, State};
 
@@ -50,7 +51,7 @@ fn recorded_by(actor: &str, agent: &str) -> String {
 }
 
 /// What an event did, in words, as its actor did it.
-pub(crate) fn sentence(state: &State, actor: &str, command: &Command) -> String {
+pub fn sentence(state: &State, actor: &str, command: &Command) -> String {
     match command {
         Command::AddAgent { handle, role, .. } => {
             format!("{actor} added {handle} as {}", role_words(*role))
@@ -570,7 +571,7 @@ fn governance_sentence(actor: &str, command: &Command) -> String {
 
 /// The project an event concerns: named by the command, or found through the contribution,
 /// correction, round, campaign, resource, token or proposal it names.
-pub(crate) fn project_of(state: &State, command: &Command) -> Option<String> {
+pub fn project_of(state: &State, command: &Command) -> Option<String> {
     let found = match command {
         Command::Approve { id }
         | Command::Reject { id, .. }
@@ -615,7 +616,7 @@ pub(crate) fn project_of(state: &State, command: &Command) -> Option<String> {
 }
 
 /// The agents an event names besides its actor (who logged, gave, received, joined...).
-pub(crate) fn agents_of(command: &Command) -> Vec<String> {
+pub fn agents_of(command: &Command) -> Vec<String> {
     named(
         command,
         &[
@@ -658,7 +659,7 @@ mod tests {
     /// The kinds the core's `Command::op` names, read from its source: adding a command
     /// fails this test until the log can say it.
     fn core_kinds() -> BTreeSet<String> {
-        let source = include_str!("../../../fairshare-core/src/command.rs");
+        let source = include_str!("../../fairshare-core/src/command.rs");
         let start = source.find("pub fn op(&self)").expect("Command::op");
         let body = &source[start..];
         let body = &body[..body.find("\n    }\n").expect("end of op")];
