@@ -8,6 +8,7 @@
 //! --steps M` replays it exactly.
 
 pub mod check;
+pub mod demo;
 pub mod disk;
 pub mod generate;
 pub mod rng;

@@ -1,9 +1,8 @@
 //! `demo`: a small, realistic network in a fresh book that exercises every capability
-//! (`story.rs`), a short report of what came out (`report.rs`), and with `--serve` the book
-//! served at once, with a dashboard login for each role.
+//! (`fairshare_sim::demo`), a short report of what came out (`report.rs`), and with `--serve`
+//! the book served at once, with a dashboard login for each role.
 
 mod report;
-mod story;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -100,12 +99,12 @@ fn create(url: &str) -> Result<DemoOut> {
         ))
         .into());
     }
-    if let Err(error) = story::build(&mut book) {
+    if let Err(error) = fairshare_sim::demo::build(&mut book) {
         if is_new_file {
             drop(book);
             remove_sqlite_files(url);
         }
-        return Err(error);
+        return Err(error.into());
     }
     report::report(&mut book, url)
 }
@@ -116,9 +115,9 @@ fn logins(url: &str, addr: SocketAddr) -> Result<DemoServed> {
     let backend = Backend::parse(url)?;
     let mut logins = Vec::new();
     for (role, agent) in [
-        ("custodian", story::CUSTODIAN),
-        ("affiliate", story::AFFILIATE),
-        ("observer", story::OBSERVER),
+        ("custodian", fairshare_sim::demo::CUSTODIAN),
+        ("affiliate", fairshare_sim::demo::AFFILIATE),
+        ("observer", fairshare_sim::demo::OBSERVER),
     ] {
         let password = random_password()?;
         set_password(&backend, &Clock::System, agent, &password)?;

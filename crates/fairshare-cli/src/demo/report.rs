@@ -16,12 +16,12 @@ use fairshare_ops::{PAGE_LIMIT_MAX, Read, Reading};
 use serde::Serialize;
 
 use super::DemoServed;
-use super::story::{
-    BLEND_FORMULA, BLEND_PEER, FIRST_DAY, LAST_DAY, PREMIUM_PERCENT, RESOURCE, TOKEN, VENTURE,
-};
 use crate::error::CliError;
 use crate::render::Text;
 use fairshare_ops::percent_text;
+use fairshare_sim::demo::{
+    BLEND_FORMULA, BLEND_PEER, FIRST_DAY, LAST_DAY, PREMIUM_PERCENT, RESOURCE, TOKEN, VENTURE,
+};
 
 /// The dashboard pages that show each capability of the demo.
 pub const PAGES: [&str; 7] = [

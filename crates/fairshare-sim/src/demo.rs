@@ -1,5 +1,7 @@
 //! The demo network, written as the commands its members would run, on fixed dates from March
 //! to October 2026 (so every run writes the same book, to the hash): each capability once.
+//! `fairshare demo` writes it into a new book and serves it; its screenshots and logins name
+//! the agents below.
 //!
 //! - **forillon**, the contract of DOMAIN.md: three affiliates, a reimbursable material, a
 //!   plan that reimburses, pays infrastructure and shares the rest by value.
@@ -16,12 +18,10 @@
 //! Contributions are logged by the agents themselves and reviewed by others, as the roles
 //! require; what only custodians do, luc does.
 
-use anyhow::Result;
 use fairshare_book::Book;
-use fairshare_core::{Command, Kind, OPERATOR, Outcome, Redemption, Role, SplitShare};
+use fairshare_core::{Command, DomainError, Kind, OPERATOR, Outcome, Redemption, Role, SplitShare};
+use fairshare_ops::OpResult as Result;
 use fairshare_ops::plans::{FORILLON_PLAN, parse_plan_file, plan_of};
-
-use crate::error::CliError;
 
 /// The custodian who does what only custodians do.
 pub const CUSTODIAN: &str = "luc";
@@ -136,8 +136,8 @@ impl Demo<'_> {
     }
 }
 
-fn unexpected(outcome: &Outcome) -> anyhow::Error {
-    CliError::storage(format!("unexpected outcome {outcome:?}")).into()
+fn unexpected(outcome: &Outcome) -> fairshare_ops::OpError {
+    DomainError::corrupt(format!("unexpected outcome {outcome:?}")).into()
 }
 
 /// A project as `project add` and `rate set` make it.
@@ -231,7 +231,7 @@ fn forillon(demo: &mut Demo) -> Result<()> {
         ..Entry::default()
     };
     demo.log("forillon", CUSTODIAN, Kind::Material, material)?;
-    let buckets = parse_plan_file(FORILLON_PLAN, false).map_err(CliError::invalid)?;
+    let buckets = parse_plan_file(FORILLON_PLAN, false).map_err(DomainError::invalid)?;
     let plan = plan_of(&buckets)?;
     let command = Command::SetPlan {
         project: "forillon".into(),
