@@ -6,7 +6,6 @@ use std::io::{BufReader, IsTerminal};
 use std::path::Path;
 
 use anyhow::Result;
-use fairshare_book::Executed;
 use fairshare_core::{Kind, Role};
 use fairshare_ops::PAGE_LIMIT_MAX;
 use fairshare_ops::agents::{AddAgent, ListAgents, RoleName};
@@ -75,7 +74,6 @@ fn local_only(command: &Cmd) -> Option<&'static str> {
         Cmd::Demo(_) => "demo",
         Cmd::Serve(_) => "serve",
         Cmd::Import { .. } => "import",
-        Cmd::ImportTimesheet(_) => "import-timesheet",
         Cmd::Backup { .. } => "backup",
         Cmd::Restore { .. } => "restore",
         Cmd::Generate { .. } => "generate",
@@ -350,14 +348,6 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
 /// A view as the command's output.
 pub(crate) fn out<V: Output + 'static>(view: V) -> Result<Box<dyn Output>> {
     Ok(Box::new(view))
-}
-
-pub(crate) fn unexpected(executed: &Executed) -> anyhow::Error {
-    CliError::storage(format!(
-        "event {}: unexpected outcome {:?}",
-        executed.seq, executed.outcome
-    ))
-    .into()
 }
 
 fn init(s: &Invocation) -> Result<Box<dyn Output>> {

@@ -166,6 +166,9 @@ fn flag_of(field: &str) -> Option<&'static str> {
         "for" => "--for TEXT",
         "asset" => "--asset CODE",
         "status" => "--status pending|paid|rejected",
+        "columns" => "--columns SPEC",
+        "map" => "--map SPEC",
+        "map_lines" => "--map-file FILE",
         _ => return None,
     })
 }

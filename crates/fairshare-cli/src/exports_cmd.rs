@@ -3,7 +3,6 @@
 //! tables, ValueFlows JSON-LD), and `import-timesheet` (Toggl, Clockify or any CSV, as work
 //! logs, all or nothing). The clap types, the run functions and what each prints.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Read, Write};
@@ -11,15 +10,11 @@ use std::io::{BufWriter, IsTerminal, Read, Write};
 use anyhow::Result;
 use clap::builder::TypedValueParser;
 use clap::{Args, ValueEnum};
-use fairshare_book::{Book, BookError, Executed};
-use fairshare_core::{
-    Command, Ctx, Date, DomainError, Outcome, State, Value, format_amount, parse_amount,
-    payload_hash,
-};
+use fairshare_book::Book;
 use fairshare_export::{
-    ColumnMap, DateOrder, EventIndex, Format, HOURS_DECIMALS, ImportCheck, ImportOptions, Layout,
-    Source, TIMESHEET_BYTES_MAX, ValueFlowsOptions, Written, plan_import, to_requests,
+    EventIndex, Format, Source, TIMESHEET_BYTES_MAX, ValueFlowsOptions, Written,
 };
+use fairshare_ops::timesheets::{DateOrderName, ImportTimesheet, LayoutName, TimesheetOut};
 use serde::Serialize;
 
 use crate::commands::Nothing;
@@ -34,14 +29,6 @@ use crate::render::{Output, Table, Text};
 fn format_parser() -> impl TypedValueParser<Value = Format> {
     let names = Format::ALL.map(|f| clap::builder::PossibleValue::new(f.name()).help(f.about()));
     clap::builder::PossibleValuesParser::new(names).try_map(|name| name.parse::<Format>())
-}
-
-/// How an option value is written on the command line (`csv-balances`).
-fn value_name(value: impl ValueEnum) -> String {
-    value
-        .to_possible_value()
-        .map(|value| value.get_name().to_string())
-        .unwrap_or_default()
 }
 
 #[derive(Debug, Args)]
@@ -327,128 +314,48 @@ pub fn import_timesheet(s: &Invocation, args: TimesheetArgs) -> Result<Box<dyn O
         )
         .into());
     }
-    let options = import_options(&args)?;
     let progress = Progress::new();
     progress.set_message(format!("reading {}", args.file));
-    let text = read_timesheet(&args.file)?;
+    let map_lines = match &args.map_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| CliError::input(format!("cannot read mapping file {path}: {e}")))?,
+        ),
+        None => None,
+    };
+    let request = ImportTimesheet {
+        csv: read_timesheet(&args.file)?,
+        layout: match args.layout {
+            LayoutArg::Toggl => LayoutName::Toggl,
+            LayoutArg::Clockify => LayoutName::Clockify,
+            LayoutArg::Csv => LayoutName::Csv,
+        },
+        columns: args.columns,
+        map: args.map,
+        map_lines,
+        project: args.project,
+        category: args.category,
+        date_order: args.date_order.map(|order| match order {
+            DateOrderArg::Ymd => DateOrderName::Ymd,
+            DateOrderArg::Mdy => DateOrderName::Mdy,
+            DateOrderArg::Dmy => DateOrderName::Dmy,
+        }),
+        dry_run: args.dry_run,
+        file: Some(args.file),
+    };
+    // Each row carries its own key: the request as a whole has none.
+    if let Some(remote) = &s.remote {
+        progress.set_message(format!("sending {} to the server", args_file(&request)));
+        return Ok(Box::new(remote.write(&request, None)?));
+    }
     progress.set_message(format!("opening {}", s.book_url()));
     let mut book = s.open_book()?;
-    let actor = s.actor().to_string();
-    let recorded_at = now()?;
-    let today = Date::parse(&recorded_at)?;
-    progress.set_message(format!("checking {} against the book", args.file));
-    let check = ImportCheck {
-        state: book.state(),
-        actor: &actor,
-        today,
-    };
-    let planned = match plan_import(&text, &options, Some(&check)) {
-        Ok(planned) => planned,
-        Err(error) => {
-            let kind = refusal_kind(book.state(), &actor, today, &text, &options);
-            return Err(CliError::new(kind, error.to_string()).into());
-        }
-    };
-    let mut out = TimesheetOut {
-        file: args.file.clone(),
-        layout: value_name(args.layout),
-        actor: actor.clone(),
-        dry_run: args.dry_run,
-        rows: planned.len(),
-        imported: 0,
-        already_there: 0,
-        head: book.state().head(),
-        entries: Vec::with_capacity(planned.len()),
-        totals: Vec::new(),
-    };
-    if args.dry_run {
-        let state = book.state();
-        for (key, command) in &planned {
-            let (contribution, value) = match decide_row(state, &actor, today, key, command)? {
-                Decided::There(id) => (Some(id), state.contribution(id)?.value),
-                Decided::New(value) => (None, value),
-            };
-            out.push(
-                state,
-                key,
-                command,
-                contribution,
-                contribution.is_some(),
-                value,
-            )?;
-        }
-    } else {
-        progress.set_message(format!("writing {} rows in one batch", planned.len()));
-        let requests = to_requests(&planned, &actor, &recorded_at);
-        drop(planned);
-        let executed = batch_results(book.execute_batch(&requests))?;
-        let state = book.state();
-        for (request, executed) in requests.iter().zip(&executed) {
-            let Outcome::Logged { id, .. } = executed.outcome else {
-                return Err(crate::commands::unexpected(executed));
-            };
-            let value = state.contribution(id)?.value;
-            let key = request.key.as_deref().unwrap_or_default();
-            out.push(
-                state,
-                key,
-                &request.command,
-                Some(id),
-                executed.replayed,
-                value,
-            )?;
-        }
-        out.head = state.head();
-    }
-    out.finish(book.state())?;
-    Ok(Box::new(out))
+    progress.set_message(format!("importing {}", args_file(&request)));
+    Ok(Box::new(request.run(&mut book, s.actor(), &now()?)?))
 }
 
-fn import_options(args: &TimesheetArgs) -> Result<ImportOptions> {
-    let invalid = |message: String| anyhow::Error::from(CliError::invalid(message));
-    let layout = match args.layout {
-        LayoutArg::Toggl => Layout::Toggl,
-        LayoutArg::Clockify => Layout::Clockify,
-        LayoutArg::Csv => {
-            let mut columns = match &args.columns {
-                Some(spec) => {
-                    ColumnMap::parse(spec).map_err(|e| invalid(format!("--columns: {e}")))?
-                }
-                None => ColumnMap::default(),
-            };
-            // `category=` or `note=`: the file has no such column.
-            columns.category = columns.category.filter(|c| !c.is_empty());
-            columns.note = columns.note.filter(|c| !c.is_empty());
-            Layout::Generic(columns)
-        }
-    };
-    if args.columns.is_some() && args.layout != LayoutArg::Csv {
-        return Err(invalid(
-            "--columns is for --layout csv: the toggl and clockify layouts know their columns"
-                .into(),
-        ));
-    }
-    let mut options = ImportOptions::new(layout);
-    if let Some(path) = &args.map_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::input(format!("cannot read mapping file {path}: {e}")))?;
-        options
-            .add_mapping_lines(&text)
-            .map_err(|e| invalid(format!("{path}: {e}")))?;
-    }
-    for spec in &args.map {
-        options
-            .add_mapping(spec)
-            .map_err(|e| invalid(format!("--map: {e}")))?;
-    }
-    options.default_project = args.project.clone();
-    options.default_category = args.category.clone();
-    options.date_order = args.date_order.map(|order| match order {
-        DateOrderArg::Ymd => DateOrder::Iso,
-        DateOrderArg::Mdy => DateOrder::MonthFirst,
-        DateOrderArg::Dmy => DateOrder::DayFirst,
-    });
-    Ok(options)
+fn args_file(request: &ImportTimesheet) -> &str {
+    request.file.as_deref().unwrap_or_default()
 }
 
 /// The whole file (or stdin), at most [`TIMESHEET_BYTES_MAX`] bytes of UTF-8.
@@ -504,224 +411,6 @@ impl Drop for Progress {
     fn drop(&mut self) {
         self.0.finish_and_clear();
     }
-}
-
-/// What the book says of a planned row before it runs.
-enum Decided {
-    /// Imported before with this key: the contribution it logged.
-    There(u64),
-    /// New: the value it would be logged at.
-    New(Value),
-}
-
-/// Decides one row against the book as `Book::execute` would, without running it.
-fn decide_row(
-    state: &State,
-    actor: &str,
-    today: Date,
-    key: &str,
-    command: &Command,
-) -> Result<Decided, DomainError> {
-    let payload = payload_hash(actor, command);
-    if let Some(record) = state.key_record(key) {
-        return match &record.outcome {
-            Outcome::Logged { id, .. } if record.payload_hash == payload => Ok(Decided::There(*id)),
-            _ => Err(DomainError::conflict(format!(
-                "this row was imported before (event {}) as a different contribution",
-                record.seq
-            ))),
-        };
-    }
-    let ctx = Ctx {
-        key: Some(key.to_string()),
-        payload_hash: payload,
-        ..Ctx::new(state.head() + 1, actor, today)
-    };
-    match state.decide(&ctx, command)? {
-        Outcome::Logged { value, .. } => Ok(Decided::New(value)),
-        other => Err(DomainError::corrupt(format!(
-            "a work log decided as {other:?}"
-        ))),
-    }
-}
-
-/// The kind of a refused plan: the book's own refusal (forbidden for another's hours, not
-/// found for an unknown agent, conflict for a changed mapping), or invalid for a bad row.
-fn refusal_kind(
-    state: &State,
-    actor: &str,
-    today: Date,
-    text: &str,
-    options: &ImportOptions,
-) -> ErrorKind {
-    let Ok(unchecked) = plan_import(text, options, None) else {
-        return ErrorKind::Invalid;
-    };
-    for (key, command) in &unchecked {
-        if let Err(error) = decide_row(state, actor, today, key, command) {
-            return crate::error::classify(&BookError::Domain(error).into());
-        }
-    }
-    ErrorKind::Invalid
-}
-
-/// Every row's result, or the first failure. A storage failure fails the whole batch and
-/// writes nothing. A row refused although its plan passed (only another writer changing the
-/// book between the plan and the batch does that) is refused alone: the message says how many
-/// other rows were logged, which a second import finds already there.
-fn batch_results(results: Vec<Result<Executed, BookError>>) -> Result<Vec<Executed>> {
-    let logged = results
-        .iter()
-        .filter(|result| result.as_ref().is_ok_and(|e| !e.replayed))
-        .count();
-    let mut executed = Vec::with_capacity(results.len());
-    for (row, result) in results.into_iter().enumerate() {
-        match result {
-            Ok(done) => executed.push(done),
-            Err(error @ BookError::Store(_)) if logged == 0 => return Err(error.into()),
-            Err(error) => {
-                return Err(anyhow::Error::from(error).context(format!(
-                    "row {} of the timesheet was refused when written, though it passed the check \
-                     (did the book change meanwhile?); {logged} other rows were logged: import \
-                     the file again once the row is fixed, they will not be logged twice",
-                    row + 1
-                )));
-            }
-        }
-    }
-    Ok(executed)
-}
-
-#[derive(Serialize)]
-pub struct TimesheetOut {
-    pub file: String,
-    pub layout: String,
-    pub actor: String,
-    pub dry_run: bool,
-    /// Rows read (blank lines are not rows).
-    pub rows: usize,
-    /// Rows logged now (a dry run: rows that would be).
-    pub imported: usize,
-    /// Rows logged by an earlier import of the same rows.
-    pub already_there: usize,
-    /// Events in the book after the import.
-    pub head: u64,
-    pub entries: Vec<TimesheetEntry>,
-    /// Per project and agent.
-    pub totals: Vec<TimesheetTotal>,
-}
-
-#[derive(Serialize)]
-pub struct TimesheetEntry {
-    /// The contribution (null for a row a dry run would log).
-    pub contribution: Option<u64>,
-    pub already_there: bool,
-    pub date: String,
-    pub project: String,
-    pub agent: String,
-    pub category: String,
-    pub hours: String,
-    pub value: String,
-    pub currency: String,
-    pub note: Option<String>,
-    pub key: String,
-    #[serde(skip)]
-    value_exact: Value,
-}
-
-#[derive(Serialize)]
-pub struct TimesheetTotal {
-    pub project: String,
-    pub agent: String,
-    pub rows: usize,
-    pub hours: String,
-    pub value: String,
-    pub currency: String,
-}
-
-impl TimesheetOut {
-    /// Adds a row; `already_there` when an earlier import logged it.
-    fn push(
-        &mut self,
-        state: &State,
-        key: &str,
-        command: &Command,
-        contribution: Option<u64>,
-        already_there: bool,
-        value: Value,
-    ) -> Result<()> {
-        let Command::Log {
-            project,
-            agent,
-            category,
-            hours,
-            date,
-            note,
-            ..
-        } = command
-        else {
-            return Err(
-                CliError::storage(format!("a timesheet row planned {}", command.op())).into(),
-            );
-        };
-        if already_there {
-            self.already_there += 1;
-        } else {
-            self.imported += 1;
-        }
-        let p = state.project(project)?;
-        self.entries.push(TimesheetEntry {
-            contribution,
-            already_there,
-            date: date.map(|d| d.to_string()).unwrap_or_default(),
-            project: project.clone(),
-            agent: agent.clone(),
-            category: category.clone().unwrap_or_default(),
-            hours: hours.clone().unwrap_or_default(),
-            value: value.display(p.exponent),
-            currency: p.currency.clone(),
-            note: note.clone(),
-            key: key.to_string(),
-            value_exact: value,
-        });
-        Ok(())
-    }
-
-    /// Sums hours and values per project and agent.
-    fn finish(&mut self, state: &State) -> Result<()> {
-        let mut sums: BTreeMap<(&str, &str), (usize, i128, i128)> = BTreeMap::new();
-        for entry in &self.entries {
-            let sum = sums
-                .entry((&entry.project, &entry.agent))
-                .or_insert((0, 0, 0));
-            sum.0 += 1;
-            sum.1 += parse_amount(&entry.hours, HOURS_DECIMALS)?;
-            sum.2 = sum.2.saturating_add(entry.value_exact.0);
-        }
-        self.totals = sums
-            .into_iter()
-            .map(|((project, agent), (rows, hours, value))| {
-                let p = state.project(project)?;
-                Ok(TimesheetTotal {
-                    project: project.to_string(),
-                    agent: agent.to_string(),
-                    rows,
-                    hours: trim_decimal(&format_amount(hours, HOURS_DECIMALS)),
-                    value: Value(value).display(p.exponent),
-                    currency: p.currency.clone(),
-                })
-            })
-            .collect::<Result<_>>()?;
-        Ok(())
-    }
-}
-
-/// `19.500000` -> `19.5`, `3.000000` -> `3`.
-fn trim_decimal(text: &str) -> String {
-    if !text.contains('.') {
-        return text.to_string();
-    }
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 impl Text for TimesheetOut {

@@ -703,12 +703,21 @@ fn generic_csv_columns_and_bad_options() {
             "date=Day",
         ],
         "invalid",
-        "--columns is for --layout csv: the toggl and clockify layouts know their columns",
+        "columns are for the csv layout: the toggl and clockify layouts know their columns \
+         (--columns SPEC)",
     );
     env.refused(
-        &["import-timesheet", &generic, "--layout", "csv", "--columns", "when=Day"],
+        &[
+            "import-timesheet",
+            &generic,
+            "--layout",
+            "csv",
+            "--columns",
+            "when=Day",
+        ],
         "invalid",
-        "--columns: unknown field \"when\": expected date, person, project, hours, category or note",
+        "columns: unknown field \"when\": expected date, person, project, hours, category or \
+         note (--columns SPEC)",
     );
     env.refused(
         &[
@@ -720,7 +729,7 @@ fn generic_csv_columns_and_bad_options() {
             "team:a=b",
         ],
         "invalid",
-        "--map: unknown mapping \"team\": expected person, project or category",
+        "map: unknown mapping \"team\": expected person, project or category (--map SPEC)",
     );
     env.refused(
         &[

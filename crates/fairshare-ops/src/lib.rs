@@ -198,6 +198,7 @@ mod problem;
 pub mod projects;
 pub mod reports;
 pub mod resources;
+pub mod timesheets;
 pub mod tokens;
 pub mod treasury;
 pub mod webhooks;

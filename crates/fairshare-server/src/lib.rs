@@ -33,6 +33,7 @@ mod operations;
 mod routes;
 pub mod throttle;
 mod ticker;
+mod timesheets;
 mod tls;
 mod web;
 mod webhooks;

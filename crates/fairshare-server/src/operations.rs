@@ -38,6 +38,18 @@ pub(crate) struct Served {
     pub path: &'static str,
     pub handler: MethodRouter<AppState>,
     pub document: fn(&mut OpenApi),
+    /// A larger body than [`crate::BODY_LIMIT_BYTES`] that this route takes (a timesheet).
+    pub body_limit_bytes: Option<usize>,
+}
+
+impl Served {
+    /// The route, taking bodies of up to `bytes`.
+    pub(crate) fn with_body_limit(self, bytes: usize) -> Served {
+        Served {
+            body_limit_bytes: Some(bytes),
+            ..self
+        }
+    }
 }
 
 fn filter(method: Method) -> MethodFilter {
@@ -60,6 +72,7 @@ where
         path: route.path,
         handler: on(filter(route.method), handler),
         document,
+        body_limit_bytes: None,
     }
 }
 

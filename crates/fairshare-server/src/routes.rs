@@ -5,6 +5,7 @@
 use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
+use fairshare_ops::timesheets::TIMESHEET_REQUEST_BYTES_MAX;
 use fairshare_ops::{
     Method, agents, contributions, corrections, distributions, forecasts, governance, log,
     membership, peer, plans, projects, reports, resources, tokens, treasury,
@@ -37,6 +38,7 @@ where
         path,
         handler: on(filter, handler),
         document: |_| {},
+        body_limit_bytes: None,
     }
 }
 
@@ -100,6 +102,12 @@ fn table() -> Vec<Served> {
         read::<distributions::ShowStatement>(),
         read::<distributions::ListBalances>(),
         read::<distributions::ShowBalance>(),
+        route(
+            Method::Post,
+            "/api/v1/timesheets",
+            crate::timesheets::import,
+        )
+        .with_body_limit(TIMESHEET_REQUEST_BYTES_MAX),
         // the log
         scan::<log::ShowLog>(),
         search::<log::SearchLog>(),
@@ -211,15 +219,24 @@ pub fn route_table() -> Vec<(&'static str, &'static str)> {
 /// tracing, and problem documents for every error response.
 pub(crate) fn router(app: AppState) -> Router {
     let mut router = Router::new();
+    // Routes that take larger bodies (a timesheet), each under its own limit.
+    let mut larger = Router::new();
     for r in table() {
-        // Routes on the same path merge their methods.
-        router = router.route(r.path, r.handler);
+        match r.body_limit_bytes {
+            // Routes on the same path merge their methods.
+            None => router = router.route(r.path, r.handler),
+            Some(bytes) => {
+                let limited = r.handler.layer(RequestBodyLimitLayer::new(bytes));
+                larger = larger.route(r.path, limited);
+            }
+        }
     }
     let sessions = app.sessions;
     let router = router
         .merge(crate::web::router(sessions))
-        .with_state(app)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .merge(larger)
+        .with_state(app)
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::map_response(problem_for_plain_errors));
     if sessions.secure {
@@ -291,6 +308,17 @@ problem_responses! {
         Unauthenticated = 401: "A private network without a member's key, or a bad key",
     }
 
+    /// What a timesheet import may answer besides its result (`POST /api/v1/timesheets`).
+    TimesheetErrors {
+        BadRequest = 400: "Malformed JSON, unknown fields or wrong types",
+        Unauthenticated = 401: "No API key, or a bad one",
+        Forbidden = 403: "A row the caller's role may not log (an affiliate logs only their own hours)",
+        NotFound = 404: "A row names an agent, project or category the book does not know",
+        Conflict = 409: "A row imported before as another contribution (the file or its mapping changed)",
+        PayloadTooLarge = 413: "The body is larger than 8 MiB",
+        Invalid = 422: "A bad row (its line is named) or a bad option",
+    }
+
     /// What a write may answer besides its result.
     WriteErrors {
         BadRequest = 400: "Malformed JSON, unknown fields or wrong types",
@@ -344,6 +372,7 @@ impl Modify for BearerAuth {
         h::export, crate::events::events, h::list_keys,
         crate::webhooks::add, crate::webhooks::list, crate::webhooks::remove,
         crate::webhooks::resume, crate::webhooks::deliveries,
+        crate::timesheets::import,
     ),
     // Referenced only from response sets and query parameters, which utoipa does not collect.
     components(schemas(Problem)),

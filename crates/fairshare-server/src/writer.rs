@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use fairshare_book::{Book, Executed, Request};
+use fairshare_book::{Book, BookResult, Executed, Request};
 use fairshare_core::State;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -30,10 +30,23 @@ pub(crate) struct Written {
     pub replayed: bool,
 }
 
+/// The results of requests sent together (a timesheet's rows), with the book's state after
+/// them, or why none ran.
+type Batch<'a> = Result<(&'a State, &'a [Request], Vec<BookResult<Executed>>), ApiError>;
+
+/// Answers the caller of requests sent together.
+type AnswerAll = Box<dyn FnOnce(Batch<'_>) + Send>;
+
+/// One caller's requests and how to answer them.
+enum Answer {
+    One(Render, oneshot::Sender<Result<Written, ApiError>>),
+    All(AnswerAll),
+}
+
 struct WriteJob {
-    request: Request,
-    render: Render,
-    reply: oneshot::Sender<Result<Written, ApiError>>,
+    /// One request, or every request of an `Answer::All`, committed in one group commit.
+    requests: Vec<Request>,
+    answer: Answer,
 }
 
 #[derive(Clone)]
@@ -45,18 +58,43 @@ impl WriterHandle {
     /// Queues a request and waits until its batch is committed (or refused).
     pub async fn submit(&self, request: Request, render: Render) -> Result<Written, ApiError> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(WriteJob {
-                request,
-                render,
-                reply,
-            })
-            .await
-            .map_err(|_| ApiError::Unavailable("the writer has stopped".to_string()))?;
-        answer.await.map_err(|_| {
-            ApiError::Internal("the writer failed before answering this request".to_string())
-        })?
+        self.send(vec![request], Answer::One(render, reply)).await?;
+        answered(answer.await)
     }
+
+    /// Queues requests that commit together, in one group commit, waits for them all and
+    /// answers what `render` makes of their results and the state right after them.
+    pub async fn submit_all<T: Send + 'static>(
+        &self,
+        requests: Vec<Request>,
+        render: impl FnOnce(&State, &[Request], Vec<BookResult<Executed>>) -> Result<T, ApiError>
+        + Send
+        + 'static,
+    ) -> Result<T, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        let all: AnswerAll = Box::new(move |batch: Batch<'_>| {
+            let rendered =
+                batch.and_then(|(state, requests, results)| render(state, requests, results));
+            let _ = reply.send(rendered);
+        });
+        self.send(requests, Answer::All(all)).await?;
+        answered(answer.await)
+    }
+
+    async fn send(&self, requests: Vec<Request>, answer: Answer) -> Result<(), ApiError> {
+        self.queue
+            .send(WriteJob { requests, answer })
+            .await
+            .map_err(|_| ApiError::Unavailable("the writer has stopped".to_string()))
+    }
+}
+
+fn answered<T>(
+    answer: Result<Result<T, ApiError>, oneshot::error::RecvError>,
+) -> Result<T, ApiError> {
+    answer.map_err(|_| {
+        ApiError::Internal("the writer failed before answering this request".to_string())
+    })?
 }
 
 /// Starts the writer, which owns `book` from now on, and the follower that brings the read
@@ -157,29 +195,52 @@ fn commit(
     let mut requests = Vec::with_capacity(batch.len());
     let mut waiting = Vec::with_capacity(batch.len());
     for job in batch {
-        requests.push(job.request);
-        waiting.push((job.render, job.reply));
+        waiting.push((job.requests.len(), job.answer));
+        requests.extend(job.requests);
     }
-    let results = book.execute_batch(&requests);
+    let mut results = book.execute_batch(&requests).into_iter();
+    debug_assert_eq!(results.len(), requests.len(), "one result a request");
     // Before any answer: a reader who got one waits until the read model holds its event.
     model.committed(book.state().head());
-    for ((render, reply), result) in waiting.into_iter().zip(results) {
-        let answer = result.map_err(ApiError::from).and_then(|executed| {
-            render(book.state(), &executed).map(|body| Written {
-                body,
-                replayed: executed.replayed,
-            })
-        });
+    let mut from = 0;
+    for (count, answer) in waiting {
+        let theirs = &requests[from..from + count];
+        let mine: Vec<_> = results.by_ref().take(count).collect();
+        from += count;
         // The caller may have gone (a closed connection): its write stands all the same, and a
         // retry with its idempotency key gets this result.
-        let _ = reply.send(answer);
+        match answer {
+            Answer::One(render, reply) => {
+                let _ = reply.send(answer_one(book.state(), render, mine));
+            }
+            Answer::All(answer) => answer(Ok((book.state(), theirs, mine))),
+        }
     }
     book
 }
 
+fn answer_one(
+    state: &State,
+    render: Render,
+    mut results: Vec<BookResult<Executed>>,
+) -> Result<Written, ApiError> {
+    let result = results
+        .pop()
+        .ok_or_else(|| ApiError::Internal("a write without its result".to_string()))?;
+    let executed = result.map_err(ApiError::from)?;
+    render(state, &executed).map(|body| Written {
+        body,
+        replayed: executed.replayed,
+    })
+}
+
 fn refuse(batch: Vec<WriteJob>, why: &str) {
+    let refusal = || ApiError::Unavailable(why.to_string());
     for job in batch {
-        let _ = job.reply.send(Err(ApiError::Unavailable(why.to_string())));
+        match job.answer {
+            Answer::One(_, reply) => drop(reply.send(Err(refusal()))),
+            Answer::All(answer) => answer(Err(refusal())),
+        }
     }
 }
 

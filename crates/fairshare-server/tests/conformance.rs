@@ -172,9 +172,19 @@ fn minimal(document: &Value, schema: &Value) -> Value {
     }
 }
 
+/// A timesheet of one row: ana's hour of dev on p.
+fn timesheet(project: &str) -> Value {
+    let csv = format!("date,person,project,hours,category,note\n2026-01-05,ana,{project},1,dev,\n");
+    json!({"layout": "csv", "csv": csv})
+}
+
 /// Sends the operation's request (with the smallest body it takes) through `api`.
 fn send(api: &Api, document: &Value, op: &Op, idempotency_key: Option<&str>) -> Answer {
-    let body = op.body_schema().map(|schema| minimal(document, schema));
+    let body = match op.name().as_str() {
+        // The smallest timesheet has a row: without one there is nothing to refuse.
+        "POST /api/v1/timesheets" => Some(timesheet("p")),
+        _ => op.body_schema().map(|schema| minimal(document, schema)),
+    };
     let query = op.required_query(document);
     let path = match query.as_str() {
         "" => op.concrete_path(),
@@ -292,13 +302,15 @@ fn every_write_answers_413_past_the_body_limit() {
     let (_book, server, keys) = served();
     let document = document();
     let ana = server.api(Some(&keys["ana"]));
-    let oversized = format!(
-        "{{\"note\": \"{}\"}}",
-        "x".repeat(fairshare_server::BODY_LIMIT_BYTES)
-    );
+    let oversized_past = |limit: usize| format!("{{\"note\": \"{}\"}}", "x".repeat(limit));
     let failures = documenting(&document, 413)
         .iter()
         .filter_map(|op| {
+            // A timesheet's route takes larger bodies.
+            let oversized = oversized_past(match op.path.as_str() {
+                "/api/v1/timesheets" => fairshare_ops::timesheets::TIMESHEET_REQUEST_BYTES_MAX,
+                _ => fairshare_server::BODY_LIMIT_BYTES,
+            });
             // The server answers once the limit is passed and closes the connection; the
             // client may see the close first (as in tests/bad_input.rs): retry until it reads
             // the answer.
@@ -353,6 +365,8 @@ fn every_write_answers_409_to_a_reused_idempotency_key() {
     let head = ana.head();
     let failures = documenting(&document, 409)
         .iter()
+        // A timesheet's rows carry their own keys (tests/timesheets.rs).
+        .filter(|op| op.path != "/api/v1/timesheets")
         .filter_map(|op| {
             let answer = send(&ana, &document, op, Some("used-once"));
             mismatch(
@@ -474,6 +488,8 @@ fn every_operation_naming_something_answers_404_when_it_is_missing() {
                 "POST /api/v1/proposals" => Some(json!({"project": "999", "title": "x",
                     "changes": [{"op": "set_rate", "request":
                         {"project": "999", "category": "dev", "per_hour": "1.00"}}]})),
+                // A timesheet whose row names a project there is none of.
+                "POST /api/v1/timesheets" => Some(timesheet("999")),
                 _ => op.body_schema().map(|schema| minimal(&document, schema)),
             };
             // A fresh key: some writes are made once per key (a pool allocation).

@@ -335,6 +335,57 @@ async fn story(b: &Browser) {
 
     treasury_story(b).await;
     membership_story(b).await;
+    timesheet_story(b).await;
+}
+
+/// A timesheet pasted on `/me`: abran checks it, logs it, and sends the same rows again; each
+/// row is logged once.
+async fn timesheet_story(b: &Browser) {
+    let csv = "date,person,project,hours,category,note\n\
+               2026-10-20,abran,forillon,2,engineering,trail survey\n\
+               2026-10-21,abran,forillon,1.5,engineering,\n";
+    let send = |dry_run: bool| async move {
+        b.go("/me").await;
+        b.select("#timesheet-layout", "csv").await;
+        b.fill("#timesheet-csv", csv).await;
+        if dry_run {
+            b.click("#timesheet-dry-run").await;
+        }
+        b.submit("#timesheet-submit").await;
+        assert_eq!(b.path().await, "/me/timesheet");
+        b.text("#timesheet-summary").await
+    };
+    b.log_in("abran").await;
+    assert_eq!(
+        send(true).await,
+        "Checked 2 rows: 2 would be logged, 0 already there. Nothing was written."
+    );
+    assert_eq!(
+        send(false).await,
+        "Logged 2 rows, 0 already there (2 rows, as abran)."
+    );
+    let totals = b.text("#timesheet-totals tbody").await;
+    assert!(
+        totals.contains("3.5") && totals.contains("157.50 CAD"),
+        "{totals}"
+    );
+    let violations = b.axe_violations().await;
+    assert!(violations.is_empty(), "/me/timesheet: {violations:?}");
+    assert_eq!(
+        send(false).await,
+        "Logged 0 rows, 2 already there (2 rows, as abran)."
+    );
+    // A row of someone else's is refused beside the form, and nothing is logged.
+    b.go("/me").await;
+    b.select("#timesheet-layout", "csv").await;
+    b.fill("#timesheet-csv", &csv.replace(",abran,", ",marie,"))
+        .await;
+    b.submit("#timesheet-submit").await;
+    assert_eq!(
+        b.text("#timesheet-error").await,
+        "line 2: abran is an affiliate and may log only their own contributions, not marie's"
+    );
+    b.log_out().await;
 }
 
 /// Joining in the browser (issue 14): a visitor asks to join from the public form, luc admits

@@ -510,6 +510,15 @@ fn cases(index: usize, role: &str) -> Vec<Case> {
             Some(json!({"kind": "work", "category": "dev", "hours": "2"})),
             201,
         ),
+        // A timesheet of one's own hours (a row of its own for each caller).
+        members(
+            "POST",
+            "/api/v1/timesheets".into(),
+            Some(json!({"layout": "csv", "csv": format!(
+                "date,person,project,hours,category,note\n2026-01-05,{role},p,1,dev,{role}\n"
+            )})),
+            200,
+        ),
         members(
             "POST",
             format!("/api/v1/contributions/{}/approve", index + 1),

@@ -34,17 +34,8 @@ pub fn remote() -> bool {
 
 /// The commands that never go through a server: they make, copy, snapshot or serve the book,
 /// or write credentials straight into it (the CLI refuses them in client mode).
-const LOCAL_COMMANDS: [&str; 11] = [
-    "init",
-    "snapshot",
-    "demo",
-    "serve",
-    "import",
-    "import-timesheet",
-    "backup",
-    "restore",
-    "generate",
-    "key",
+const LOCAL_COMMANDS: [&str; 10] = [
+    "init", "snapshot", "demo", "serve", "import", "backup", "restore", "generate", "key",
     "password",
 ];
 

@@ -20,6 +20,7 @@ mod propose;
 mod resources;
 mod session;
 pub mod svg;
+mod timesheet;
 mod tokens;
 mod treasury;
 
@@ -90,6 +91,7 @@ pub(crate) fn router(sessions: session::SessionConfig) -> Router<AppState> {
         )
         .merge(reviews::<Approve, Reject>(CONTRIBUTION))
         .merge(treasury::router())
+        .merge(timesheet::router())
         .merge(membership::router())
         .merge(governance::router())
         .merge(resources::router())
