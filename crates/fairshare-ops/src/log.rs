@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{OpError, OpResult};
 use crate::op::Operation;
-use crate::page::{PAGE_LIMIT_MAX, Page};
+use crate::page::{Page, checked_limit};
 use crate::words::{agents_of, project_of, sentence};
 
 /// An operation answered from the store's rows rather than the state.
@@ -181,17 +181,7 @@ impl SearchLog {
             .value(kind.clone())
             .into());
         }
-        let limit = self.limit.unwrap_or(SEARCH_LIMIT_DEFAULT);
-        if limit > PAGE_LIMIT_MAX {
-            return Err(DomainError::invalid(format!(
-                "limit {limit} is above the maximum {PAGE_LIMIT_MAX}: page with before"
-            ))
-            .field("limit")
-            .value(limit.to_string())
-            .limit(PAGE_LIMIT_MAX.to_string())
-            .into());
-        }
-        Ok(limit)
+        checked_limit(self.limit.unwrap_or(SEARCH_LIMIT_DEFAULT), "before")
     }
 }
 

@@ -18,23 +18,28 @@ pub struct Page {
     pub limit: usize,
 }
 
+/// `limit`, or the refusal of one past [`PAGE_LIMIT_MAX`], which says to page with `paging`
+/// (the request field that takes the next page: `offset`, or a search's `before`).
+pub(crate) fn checked_limit(limit: usize, paging: &str) -> OpResult<usize> {
+    if limit > PAGE_LIMIT_MAX {
+        return Err(DomainError::invalid(format!(
+            "limit {limit} is above the maximum {PAGE_LIMIT_MAX}: page with {paging}"
+        ))
+        .field("limit")
+        .value(limit.to_string())
+        .limit(PAGE_LIMIT_MAX.to_string())
+        .into());
+    }
+    Ok(limit)
+}
+
 impl Page {
     /// `limit` defaults to [`PAGE_LIMIT_DEFAULT`] and may not pass [`PAGE_LIMIT_MAX`]; a
     /// limit of 0 asks only for the total.
     pub fn new(limit: Option<usize>, offset: Option<usize>) -> OpResult<Page> {
-        let limit = limit.unwrap_or(PAGE_LIMIT_DEFAULT);
-        if limit > PAGE_LIMIT_MAX {
-            return Err(DomainError::invalid(format!(
-                "limit {limit} is above the maximum {PAGE_LIMIT_MAX}: page with offset"
-            ))
-            .field("limit")
-            .value(limit.to_string())
-            .limit(PAGE_LIMIT_MAX.to_string())
-            .into());
-        }
         Ok(Page {
             offset: offset.unwrap_or(0),
-            limit,
+            limit: checked_limit(limit.unwrap_or(PAGE_LIMIT_DEFAULT), "offset")?,
         })
     }
 
