@@ -1,14 +1,15 @@
 //! Every API request: the first byte picks the operation (one of the server's route table),
 //! the rest is a write's JSON body or a read's query string, read into the request type as
 //! the server reads it. A request that reads writes back as the same JSON; a write's command
-//! is decided (and applied) on the demo book, a read's view rendered from it.
+//! is decided (and applied) on the demo book, a read's view rendered from it, and a
+//! timesheet import (`POST /api/v1/timesheets`) planned on it and reported as a dry run.
 #![no_main]
 
 use fairshare_core::Date;
 use fairshare_fuzz::{ACTORS, FUZZ_DAY, decide_and_apply, next_ctx, seeded};
 use fairshare_ops::{
     Read, Reading, Write, agents, contributions, corrections, distributions, forecasts, governance,
-    membership, peer, plans, projects, reports, resources, tokens, treasury,
+    membership, peer, plans, projects, reports, resources, timesheets, tokens, treasury,
 };
 use libfuzzer_sys::fuzz_target;
 use serde::Serialize;
@@ -48,6 +49,23 @@ fn read<O: Read>(actor: u8, query: &[u8]) {
         today: Date::parse(FUZZ_DAY).expect("a day"),
     };
     if let Ok(view) = request.view(state, &reader) {
+        serde_json::to_string(&view).expect("a view serialises");
+    }
+}
+
+/// A timesheet import: every row that plans reports (its value, or the contribution it is).
+fn timesheet(actor: u8, body: &[u8]) {
+    let Ok(request) = serde_json::from_slice::<timesheets::ImportTimesheet>(body) else {
+        return;
+    };
+    round_trip(&request);
+    let state = seeded();
+    let handle = ACTORS[usize::from(actor) % ACTORS.len()];
+    let today = Date::parse(FUZZ_DAY).expect("a day");
+    if let Ok(planned) = request.plan(state, handle, today) {
+        let view = request
+            .dry_run_view(state, handle, today, &planned)
+            .expect("a planned timesheet reports");
         serde_json::to_string(&view).expect("a view serialises");
     }
 }
@@ -109,5 +127,7 @@ fuzz_target!(|data: &[u8]| {
         op(*actor, body);
     } else if let Some(op) = READS.get(index - WRITES.len()) {
         op(*actor, body);
+    } else if index == WRITES.len() + READS.len() {
+        timesheet(*actor, body);
     }
 });
