@@ -231,7 +231,8 @@ async fn search_handler<O: Search>(
     Ok(Json(run_search(&app, op).await?).into_response())
 }
 
-/// Runs a search for the API or a dashboard page, on the readers' store and state.
+/// Runs a search for the API, on the readers' store and state (the log page adds the head:
+/// `web::log`).
 pub(crate) async fn run_search<O: Search>(app: &AppState, op: O) -> Result<O::View, ApiError> {
     app.model.ensure_fresh().await?;
     let model = app.model.clone();
