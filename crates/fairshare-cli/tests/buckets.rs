@@ -108,7 +108,7 @@ fn bad_new_buckets_are_refused_with_the_field_at_fault() {
         (
             "[[bucket]]\ntype = \"units\"\nproject = \"ventwits\"\n",
             "not-found",
-            "unknown project \"ventwits\": add it first with `project add`",
+            "unknown project \"ventwits\": add the project first",
         ),
         (
             "[[bucket]]\ntype = \"bank\"\nuntil = 0\n[[bucket]]\ntype = \"blended\"\n",

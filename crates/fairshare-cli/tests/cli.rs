@@ -463,7 +463,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     env.refused(
         &work("nobody", "5", "design"),
         "not-found",
-        "unknown agent \"nobody\": add it first with `agent add`",
+        "unknown agent \"nobody\": add the agent first",
     );
     env.refused(
         &[
@@ -476,7 +476,7 @@ fn bad_input_is_refused_and_changes_nothing() {
             "design",
         ],
         "not-found",
-        "unknown project \"nowhere\": add it first with `project add`",
+        "unknown project \"nowhere\": add the project first",
     );
     env.refused(
         &["agent", "add", "abran"],

@@ -527,7 +527,7 @@ fn a_bad_row_fails_with_its_line_and_imports_nothing() {
             "clockify",
         ],
         "not-found",
-        "line 2: unknown project \"forillon-park\": add it first with `project add`",
+        "line 2: unknown project \"forillon-park\": add the project first",
     );
     assert_eq!(env.export(), before);
 }

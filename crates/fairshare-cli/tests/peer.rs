@@ -496,7 +496,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     env.refused(
         &["captable", "nowhere"],
         "not-found",
-        "unknown project \"nowhere\": add it first with `project add`",
+        "unknown project \"nowhere\": add the project first",
     );
 
     // A bad leaver keeps cash at 1x and loses non-cash value (the bounty award too; the

@@ -428,9 +428,7 @@ impl State {
 
     pub fn agent(&self, handle: &str) -> DomainResult<&Agent> {
         self.agents.get(handle).ok_or_else(|| {
-            DomainError::not_found(format!(
-                "unknown agent {handle:?}: add it first with `agent add`"
-            ))
+            DomainError::not_found(format!("unknown agent {handle:?}: add the agent first"))
         })
     }
 
@@ -440,9 +438,7 @@ impl State {
             .get_key_value(handle)
             .map(|(key, _)| key.clone())
             .ok_or_else(|| {
-                DomainError::not_found(format!(
-                    "unknown agent {handle:?}: add it first with `agent add`"
-                ))
+                DomainError::not_found(format!("unknown agent {handle:?}: add the agent first"))
             })
     }
 
@@ -455,9 +451,7 @@ impl State {
 
     pub fn project(&self, slug: &str) -> DomainResult<&Project> {
         self.projects.get(slug).ok_or_else(|| {
-            DomainError::not_found(format!(
-                "unknown project {slug:?}: add it first with `project add`"
-            ))
+            DomainError::not_found(format!("unknown project {slug:?}: add the project first"))
         })
     }
 

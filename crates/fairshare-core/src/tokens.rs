@@ -631,7 +631,7 @@ impl State {
             Ok(())
         } else {
             Err(DomainError::not_found(format!(
-                "unknown holder {name:?}: tokens are held by agents and projects; add it first with `agent add`"
+                "unknown holder {name:?}: tokens are held by agents and projects; add the agent first"
             ))
             .value(name))
         }

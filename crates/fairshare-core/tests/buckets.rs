@@ -196,7 +196,7 @@ fn bad_bank_units_and_blended_buckets_are_refused_naming_the_plan() {
                 project: "nope".into(),
                 percent: None,
             }],
-            "unknown project \"nope\": add it first with `project add`",
+            "unknown project \"nope\": add the project first",
         ),
         (
             vec![Bucket::Blended {

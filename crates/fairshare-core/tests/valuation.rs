@@ -430,7 +430,7 @@ fn bad_input_names_the_problem() {
     let cases: Vec<(Command, &str)> = vec![
         (
             log("zed", Kind::Work, Some("1"), None, None),
-            "unknown agent \"zed\": add it first with `agent add`",
+            "unknown agent \"zed\": add the agent first",
         ),
         (
             log("bob", Kind::Work, Some("-2"), None, None),
@@ -474,7 +474,7 @@ fn bad_input_names_the_problem() {
                 amount: "1.00".into(),
                 from: None,
             },
-            "unknown project \"q\": add it first with `project add`",
+            "unknown project \"q\": add the project first",
         ),
     ];
     for (command, message) in cases {

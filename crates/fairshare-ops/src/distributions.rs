@@ -664,7 +664,7 @@ pub(crate) mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown project \"nope\": add it first with `project add`"
+            "unknown project \"nope\": add the project first"
         );
         assert_eq!(book.book().state().head(), head);
     }

@@ -508,14 +508,14 @@ fn a_custodian_lists_members_and_never_an_observer() {
             "ana",
             add_member("hull", "nobody"),
             ErrorKind::NotFound,
-            "unknown agent \"nobody\": add it first with `agent add`",
+            "unknown agent \"nobody\": add the agent first",
             Some(("agent", "nobody")),
         ),
         (
             "ana",
             add_member("keel", "cy"),
             ErrorKind::NotFound,
-            "unknown project \"keel\": add it first with `project add`",
+            "unknown project \"keel\": add the project first",
             Some(("project", "keel")),
         ),
         (
