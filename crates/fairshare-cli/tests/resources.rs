@@ -512,7 +512,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     env.refused(
         &["campaign", "pledge", "nowhere", "a02", "10.00"],
         "not-found",
-        "unknown campaign \"nowhere\": open it first with `campaign open`",
+        "unknown campaign \"nowhere\": open the campaign first",
     );
     env.refused(
         &["--as", "a02", "campaign", "pledge", "small", "a01", "10.00"],

@@ -351,7 +351,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     env.refused(
         &["token", "pay", "BIKE", "alice", "transit", "10.00"],
         "invalid",
-        "transit does not accept BIKE: it must accept it first (`token accept transit BIKE --rate R`)",
+        "transit does not accept BIKE: it must accept it first, at a rate",
     );
     env.refused(
         &[
@@ -397,7 +397,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     env.refused(
         &["token", "redeem", "NOPE", "alice", "1.00"],
         "not-found",
-        "unknown token \"NOPE\": create it first with `token create`",
+        "unknown token \"NOPE\": create the token first",
     );
     env.refused(
         &["token", "create", "bikes", "WHEEL"],

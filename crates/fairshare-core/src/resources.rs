@@ -448,9 +448,7 @@ pub(crate) struct Charge<'a> {
 impl State {
     pub fn campaign(&self, id: &str) -> DomainResult<&Campaign> {
         self.campaigns.get(id).ok_or_else(|| {
-            DomainError::not_found(format!(
-                "unknown campaign {id:?}: open it first with `campaign open`"
-            ))
+            DomainError::not_found(format!("unknown campaign {id:?}: open the campaign first"))
         })
     }
 

@@ -649,9 +649,7 @@ impl State {
     // --- tokens ---
     pub fn token(&self, symbol: &str) -> DomainResult<&crate::tokens::Token> {
         self.tokens.by_symbol.get(symbol).ok_or_else(|| {
-            DomainError::not_found(format!(
-                "unknown token {symbol:?}: create it first with `token create`"
-            ))
+            DomainError::not_found(format!("unknown token {symbol:?}: create the token first"))
         })
     }
 

@@ -1666,7 +1666,7 @@ impl State {
         let accepting = self.project(project).about_value("project", project)?;
         let rate = token.accepted_by.get(project).ok_or_else(|| {
             DomainError::invalid(format!(
-                "{project} does not accept {sym}: it must accept it first (`token accept {project} {sym} --rate R`)",
+                "{project} does not accept {sym}: it must accept it first, at a rate",
                 sym = token.symbol
             ))
             .field("project")
