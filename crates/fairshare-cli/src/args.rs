@@ -3,9 +3,18 @@
 //! Amounts, hours, rates, factors, roles and kinds are taken as strings: the core parses them
 //! and its refusals name the problem better than a generic parse error would.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use fairshare_ops::PAGE_LIMIT_DEFAULT;
+use fairshare_ops::agents::ListAgents;
+use fairshare_ops::contributions::{Approve, ListContributions, Reject};
+use fairshare_ops::distributions::ListDistributions;
+use fairshare_ops::log::{SearchLog, ShowLog, Verify};
+use fairshare_ops::projects::{
+    AddProject, ListProjects, RemoveDecay, Revalue, SetApprovals, SetDecay, SetMultiplier, SetRate,
+    SetSkill, ShowProject,
+};
+use fairshare_ops::reports::ProjectReport;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -75,18 +84,14 @@ pub enum Cmd {
     #[command(subcommand)]
     Decay(DecayCmd),
     /// Re-value every contribution of a project by its current policy (a logged event)
-    Revalue { project: String },
+    Revalue(Revalue),
     /// Log a contribution, or show the event log
     #[command(subcommand)]
     Log(LogCmd),
     /// Approve a pending contribution (nobody approves their own)
-    Approve { id: u64 },
+    Approve(Approve),
     /// Reject a pending contribution, with a reason
-    Reject {
-        id: u64,
-        #[arg(long, value_name = "TEXT")]
-        reason: Option<String>,
-    },
+    Reject(Reject),
     /// Correct a pending or approved contribution's hours, amount or value (a new event)
     Adjust(crate::corrections_cmd::AdjustArgs),
     /// Reverse a pending or approved contribution: once it counts, it counts no more
@@ -97,15 +102,7 @@ pub enum Cmd {
     /// A project's corrections, and what past distributions paid and would have paid with them
     Corrections { project: String },
     /// List a project's contributions
-    Contributions {
-        project: String,
-        #[arg(long)]
-        status: Option<StatusArg>,
-        #[arg(long, value_name = "HANDLE")]
-        agent: Option<String>,
-        #[command(flatten)]
-        page: Page,
-    },
+    Contributions(ListContributions),
     /// Each agent's counted value and share in a project
     Shares {
         project: String,
@@ -141,11 +138,7 @@ pub enum Cmd {
     /// What an agent would receive from a revenue now, and with more hours; records nothing
     Estimate(crate::forecasts_cmd::EstimateArgs),
     /// List a project's distributions
-    Distributions {
-        project: String,
-        #[command(flatten)]
-        page: Page,
-    },
+    Distributions(ListDistributions),
     /// The statement of one distribution, or (`--year`) an agent's statement of a year
     Statement {
         /// A distribution's number; with --year, an agent's handle
@@ -163,15 +156,7 @@ pub enum Cmd {
     },
     /// A project's report: value by kind and category, distributions, payouts, top
     /// contributors, pending approvals (docs/FORECASTS.md)
-    Report {
-        project: String,
-        /// First day of the period
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        from: Option<String>,
-        /// Last day of the period
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        to: Option<String>,
-    },
+    Report(ProjectReport),
     /// Balances of every account, or of one
     Balance { name: Option<String> },
     /// Crowdfunding campaigns that buy shared resources (docs/RESOURCES.md)
@@ -254,14 +239,7 @@ pub enum Cmd {
     Webhook(crate::webhook_cmd::WebhookCmd),
     /// Check the hash chain, every recorded outcome and the ledger invariants; with a head
     /// published elsewhere, also that the book still holds it (no event removed)
-    Verify {
-        /// The published hash of the last event (of event N with --events)
-        #[arg(long, value_name = "HASH")]
-        head: Option<String>,
-        /// The published number of events: the book must have at least N
-        #[arg(long, value_name = "N")]
-        events: Option<u64>,
-    },
+    Verify(Verify),
     /// Write a snapshot of the book's state now: opening the book then loads it and replays
     /// only the events after it (docs/OPERATIONS.md)
     Snapshot {
@@ -326,10 +304,7 @@ pub enum AgentCmd {
         role: String,
     },
     /// List agents
-    List {
-        #[command(flatten)]
-        page: Page,
-    },
+    List(ListAgents),
     /// Roles of agents
     #[command(subcommand)]
     Role(crate::membership_cmd::RoleCmd),
@@ -338,32 +313,13 @@ pub enum AgentCmd {
 #[derive(Debug, Subcommand)]
 pub enum ProjectCmd {
     /// Add a project
-    Add {
-        slug: String,
-        #[arg(long, value_name = "TEXT")]
-        name: Option<String>,
-        #[arg(long, value_name = "CODE", default_value = "CAD")]
-        currency: String,
-        /// Decimals of the currency
-        #[arg(long, value_name = "N", default_value_t = 2)]
-        exponent: u32,
-        /// Approvals a contribution needs before it counts
-        #[arg(long, value_name = "N", default_value_t = 0)]
-        approvals: u32,
-    },
+    Add(AddProject),
     /// List projects
-    List {
-        #[command(flatten)]
-        page: Page,
-    },
+    List(ListProjects),
     /// Show a project's currency, approvals, valuation policy and plan version
-    Show { slug: String },
+    Show(ShowProject),
     /// Set how many approvals a contribution needs before it counts, from its next review on
-    Approvals {
-        project: String,
-        /// 0 (counted at once) to 100
-        approvals: u32,
-    },
+    Approvals(SetApprovals),
     #[command(flatten)]
     Proposal(crate::membership_cmd::ProposalCmd),
     /// The members a project lists: eligible voters of its proposals (docs/GOVERNANCE.md)
@@ -374,47 +330,27 @@ pub enum ProjectCmd {
 #[derive(Debug, Subcommand)]
 pub enum RateCmd {
     /// Set the rate per hour of a work category
-    Set {
-        project: String,
-        category: String,
-        #[arg(allow_negative_numbers = true)]
-        per_hour: String,
-    },
+    Set(SetRate),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SkillCmd {
     /// Set an agent's skill factor in a project
-    Set {
-        project: String,
-        agent: String,
-        #[arg(allow_negative_numbers = true)]
-        factor: String,
-    },
+    Set(SetSkill),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum MultiplierCmd {
     /// Set the multiplier of a contribution kind in a project
-    Set {
-        project: String,
-        /// work, cash, material, use or cite
-        kind: String,
-        #[arg(allow_negative_numbers = true)]
-        factor: String,
-    },
+    Set(SetMultiplier),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum DecayCmd {
     /// Halve contribution values every DAYS days
-    Set {
-        project: String,
-        #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
-        half_life: String,
-    },
+    Set(SetDecay),
     /// Remove time decay
-    Off { project: String },
+    Off(RemoveDecay),
 }
 
 /// What every kind of contribution may carry besides its quantity.
@@ -497,28 +433,9 @@ pub enum LogCmd {
         extra: LogExtra,
     },
     /// Show the event log: sequence, time, actor, operation, key, hash
-    Show {
-        #[command(flatten)]
-        page: Page,
-    },
+    Show(ShowLog),
     /// The events that match, newest first, each in plain words (all filters must match)
-    Search {
-        /// Events this agent did or that name them
-        #[arg(long, value_name = "HANDLE")]
-        agent: Option<String>,
-        /// Events that concern this project
-        #[arg(long, value_name = "P")]
-        project: Option<String>,
-        /// Events of this kind: an operation such as log or revenue
-        #[arg(long, value_name = "OP")]
-        kind: Option<String>,
-        /// Events before this sequence number (the next page starts before the answer's oldest)
-        #[arg(long, value_name = "SEQ")]
-        before: Option<u64>,
-        /// Events in the answer (at most 1000)
-        #[arg(long, default_value_t = fairshare_ops::log::SEARCH_LIMIT_DEFAULT)]
-        limit: usize,
-    },
+    Search(SearchLog),
 }
 
 #[derive(Debug, Subcommand)]
@@ -538,14 +455,6 @@ pub enum PlanCmd {
     /// What plan A (and plan B, or the plan used) would have paid at past revenues; records
     /// nothing (docs/FORECASTS.md)
     Compare(crate::forecasts_cmd::CompareArgs),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StatusArg {
-    Pending,
-    Approved,
-    Rejected,
-    Reversed,
 }
 
 /// The words for arguments many commands share, given to those whose declaration says nothing
@@ -587,6 +496,7 @@ const COMMON_HELP: &[(&str, &str)] = &[
         "Hours, a decimal with at most 6 digits after the point",
     ),
     ("id", "The id it was given when recorded"),
+    ("kind", "A contribution kind"),
     ("material_units", "Units of material used"),
     (
         "mode",
@@ -598,6 +508,7 @@ const COMMON_HELP: &[(&str, &str)] = &[
         "The network's own setting (agents, roles, new projects) instead of a project's",
     ),
     ("note", "A note kept with it in the log"),
+    ("offset", "Rows to skip"),
     (
         "peer",
         "The weight of the peer shares in the blend, an exact decimal",
@@ -636,6 +547,7 @@ const COMMON_HELP: &[(&str, &str)] = &[
     ),
     ("symbol", "The token's symbol"),
     ("task", "The bounty's task"),
+    ("token", "The token's symbol"),
     ("technician", "The technician's handle"),
     ("technician_hours", "The technician's hours"),
     ("title", "The proposal's title"),

@@ -8,26 +8,18 @@ use std::path::Path;
 use anyhow::Result;
 use fairshare_core::{Kind, Role};
 use fairshare_ops::PAGE_LIMIT_MAX;
-use fairshare_ops::agents::{AddAgent, ListAgents, RoleName};
-use fairshare_ops::contributions::{
-    Approve, KindName, ListContributions, LogContribution, Reject, Shares, StatusName,
-};
+use fairshare_ops::agents::{AddAgent, RoleName};
+use fairshare_ops::contributions::{KindName, LogContribution, Shares};
 use fairshare_ops::distributions::{
-    ListBalances, ListDistributions, PreviewRevenue, RecordRevenue, ReleaseBank, ShowBalance,
-    ShowStatement,
+    ListBalances, PreviewRevenue, RecordRevenue, ReleaseBank, ShowBalance, ShowStatement,
 };
-use fairshare_ops::log::{SearchLog, ShowLog, Verify};
 use fairshare_ops::plans::{SetPlan, ShowPlan};
-use fairshare_ops::projects::{
-    AddProject, ListProjects, RemoveDecay, Revalue, SetApprovals, SetDecay, SetMultiplier, SetRate,
-    SetSkill, ShowProject,
-};
-use fairshare_ops::reports::{AgentStatement, ProjectReport};
+use fairshare_ops::reports::AgentStatement;
 use fairshare_store::Store;
 
 use crate::args::{
     AgentCmd, Cli, Cmd, DecayCmd, LogCmd, LogExtra, MultiplierCmd, PaidLog, PlanCmd, ProjectCmd,
-    RateCmd, SkillCmd, StatusArg,
+    RateCmd, SkillCmd,
 };
 use crate::error::CliError;
 use crate::invocation::{Access, Invocation, is_postgres_url};
@@ -94,23 +86,13 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
             let role = RoleName::from(role.parse::<Role>()?);
             out(s.write(&AddAgent { handle, name, role })?)
         }
-        Cmd::Agent(AgentCmd::List { page }) => out(s.read(&ListAgents {
-            limit: Some(page.limit),
-            offset: Some(page.offset),
-        })?),
+        Cmd::Agent(AgentCmd::List(request)) => out(s.read(&request)?),
         Cmd::Agent(AgentCmd::Role(command)) => membership_cmd::role(s, command),
         Cmd::Join(command) => membership_cmd::join(s, command),
         Cmd::Project(command) => project(s, command),
-        Cmd::Rate(RateCmd::Set {
-            project,
-            category,
-            per_hour,
-        }) => {
-            let view = s.write(&SetRate {
-                project,
-                category: category.clone(),
-                per_hour,
-            })?;
+        Cmd::Rate(RateCmd::Set(request)) => {
+            let category = request.category.clone();
+            let view = s.write(&request)?;
             let rate = view
                 .policy
                 .rates
@@ -120,31 +102,16 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
             let change = format!("rate of {category} is {rate} {} per hour", view.currency);
             out(PolicyChanged { view, change })
         }
-        Cmd::Skill(SkillCmd::Set {
-            project,
-            agent,
-            factor,
-        }) => {
-            let view = s.write(&SetSkill {
-                project,
-                agent: agent.clone(),
-                factor,
-            })?;
+        Cmd::Skill(SkillCmd::Set(request)) => {
+            let agent = request.agent.clone();
+            let view = s.write(&request)?;
             let factor = view.policy.skills.get(&agent).map_or("1", String::as_str);
             let change = format!("skill factor of {agent} is {factor}");
             out(PolicyChanged { view, change })
         }
-        Cmd::Multiplier(MultiplierCmd::Set {
-            project,
-            kind,
-            factor,
-        }) => {
-            let kind: Kind = kind.parse()?;
-            let view = s.write(&SetMultiplier {
-                project,
-                kind: kind.into(),
-                factor,
-            })?;
+        Cmd::Multiplier(MultiplierCmd::Set(request)) => {
+            let kind = Kind::from(request.kind);
+            let view = s.write(&request)?;
             let factor = view
                 .policy
                 .multipliers
@@ -153,70 +120,32 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
             let change = format!("{kind} contributions count {factor} times their value");
             out(PolicyChanged { view, change })
         }
-        Cmd::Decay(DecayCmd::Set { project, half_life }) => {
-            let view = s.write(&SetDecay {
-                project,
-                half_life_days: half_life,
-            })?;
+        Cmd::Decay(DecayCmd::Set(request)) => {
+            let view = s.write(&request)?;
             let change = match &view.policy.half_life_days {
                 Some(days) => format!("contribution values halve every {days} days"),
                 None => "no time decay".to_string(),
             };
             out(PolicyChanged { view, change })
         }
-        Cmd::Decay(DecayCmd::Off { project }) => {
-            let view = s.write(&RemoveDecay { project })?;
+        Cmd::Decay(DecayCmd::Off(request)) => {
+            let view = s.write(&request)?;
             out(PolicyChanged {
                 view,
                 change: "no time decay".to_string(),
             })
         }
-        Cmd::Revalue { project } => out(s.write(&Revalue { project })?),
-        Cmd::Log(LogCmd::Show { page }) => out(s.scan(&ShowLog {
-            limit: Some(page.limit),
-            offset: Some(page.offset),
-        })?),
-        Cmd::Log(LogCmd::Search {
-            agent,
-            project,
-            kind,
-            before,
-            limit,
-        }) => out(s.search(&SearchLog {
-            agent,
-            project,
-            kind,
-            before,
-            limit: Some(limit),
-        })?),
+        Cmd::Revalue(request) => out(s.write(&request)?),
+        Cmd::Log(LogCmd::Show(request)) => out(s.scan(&request)?),
+        Cmd::Log(LogCmd::Search(request)) => out(s.search(&request)?),
         Cmd::Log(command) => out(s.write(&log_request(command))?),
-        Cmd::Approve { id } => out(s.write(&Approve { id })?),
-        Cmd::Reject { id, reason } => out(s.write(&Reject {
-            id,
-            reason: reason.unwrap_or_default(),
-        })?),
+        Cmd::Approve(request) => out(s.write(&request)?),
+        Cmd::Reject(request) => out(s.write(&request)?),
         Cmd::Adjust(args) => corrections_cmd::adjust(s, args),
         Cmd::Reverse(args) => corrections_cmd::reverse(s, args),
         Cmd::Correction(command) => corrections_cmd::correction(s, command),
         Cmd::Corrections { project } => corrections_cmd::report(s, project),
-        Cmd::Contributions {
-            project,
-            status,
-            agent,
-            page,
-        } => out(s.read(&ListContributions {
-            project,
-            status: status.map(|s| match s {
-                StatusArg::Pending => StatusName::Pending,
-                StatusArg::Approved => StatusName::Approved,
-                StatusArg::Rejected => StatusName::Rejected,
-                StatusArg::Reversed => StatusName::Reversed,
-            }),
-            agent,
-            kind: None,
-            limit: Some(page.limit),
-            offset: Some(page.offset),
-        })?),
+        Cmd::Contributions(request) => out(s.read(&request)?),
         Cmd::Shares {
             project,
             as_of,
@@ -264,11 +193,7 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
         // `--from-bank` is required: releasing the bank is the one thing `distribute` does.
         Cmd::Distribute { project, .. } => out(s.write(&ReleaseBank { project })?),
         Cmd::Estimate(args) => forecasts_cmd::estimate(s, args),
-        Cmd::Distributions { project, page } => out(s.read(&ListDistributions {
-            project,
-            limit: Some(page.limit),
-            offset: Some(page.offset),
-        })?),
+        Cmd::Distributions(request) => out(s.read(&request)?),
         Cmd::Statement {
             id,
             year: None,
@@ -284,7 +209,7 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
             year: Some(year),
             ..
         } => out(s.read(&AgentStatement { agent, year })?),
-        Cmd::Report { project, from, to } => out(s.read(&ProjectReport { project, from, to })?),
+        Cmd::Report(request) => out(s.read(&request)?),
         Cmd::Balance {
             name: Some(account),
         } => out(s.read(&ShowBalance { account })?),
@@ -314,7 +239,7 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
         Cmd::Proposal(command) => governance_cmd::proposal(s, command),
         Cmd::Proposals(args) => governance_cmd::proposals(s, args),
         Cmd::Policy(command) => governance_cmd::policy(s, command),
-        Cmd::Verify { head, events } => out(s.scan(&Verify { head, events })?),
+        Cmd::Verify(request) => out(s.scan(&request)?),
         Cmd::Snapshot { parts } => snapshot(s, parts),
         Cmd::Serve(args) => crate::server_cmd::serve(s, args),
         Cmd::Login(args) => crate::client_cmd::login(args),
@@ -360,27 +285,10 @@ fn init(s: &Invocation) -> Result<Box<dyn Output>> {
 
 fn project(s: &Invocation, command: ProjectCmd) -> Result<Box<dyn Output>> {
     match command {
-        ProjectCmd::Add {
-            slug,
-            name,
-            currency,
-            exponent,
-            approvals,
-        } => out(s.write(&AddProject {
-            slug,
-            name,
-            currency,
-            exponent,
-            approvals,
-        })?),
-        ProjectCmd::List { page } => out(s.read(&ListProjects {
-            limit: Some(page.limit),
-            offset: Some(page.offset),
-        })?),
-        ProjectCmd::Show { slug } => out(s.read(&ShowProject { project: slug })?),
-        ProjectCmd::Approvals { project, approvals } => {
-            out(s.write(&SetApprovals { project, approvals })?)
-        }
+        ProjectCmd::Add(request) => out(s.write(&request)?),
+        ProjectCmd::List(request) => out(s.read(&request)?),
+        ProjectCmd::Show(request) => out(s.read(&request)?),
+        ProjectCmd::Approvals(request) => out(s.write(&request)?),
         ProjectCmd::Proposal(command) => membership_cmd::proposal(s, command),
         ProjectCmd::Member(command) => membership_cmd::member(s, command),
     }
@@ -447,7 +355,7 @@ fn log_request(command: LogCmd) -> LogContribution {
             percent,
             ..blank(project, agent, KindName::Cite, extra)
         },
-        LogCmd::Show { .. } | LogCmd::Search { .. } => {
+        LogCmd::Show(_) | LogCmd::Search(_) => {
             unreachable!("`log show` and `log search` are not contributions")
         }
     }

@@ -28,93 +28,50 @@ use crate::render::{Output, Table, Text, or_dash, table_or};
 #[derive(Debug, Subcommand)]
 pub enum RoundCmd {
     /// Open a peer round of a project (custodians)
-    Open {
-        project: String,
-        /// Points each member distributes [default: 100]
-        #[arg(long, value_name = "N")]
-        budget: Option<u64>,
-        /// Who takes part [default: every custodian and affiliate with a counted contribution]
-        #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
-        eligible: Option<Vec<String>>,
-    },
+    Open(OpenRound),
     /// Set the points FROM gives TO in an open round (0 takes a gift back)
-    Give {
-        round: u64,
-        from: String,
-        to: String,
-        points: u64,
-    },
+    Give(Give),
     /// AGENT will not receive points in this round
-    OptOut { round: u64, agent: String },
+    OptOut(OptOut),
     /// Close a round: peer share = points received / points given (custodians)
-    Close { round: u64 },
+    Close(CloseRound),
     /// A round's budget, members, gifts and (provisional while open) shares
-    Show { round: u64 },
+    Show(ShowRound),
     /// A project's rounds
-    List { project: String },
+    List(ListRounds),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum StewardCmd {
     /// Give an agent steward points, with a public reason (custodians)
-    Give {
-        project: String,
-        agent: String,
-        points: u64,
-        #[arg(long, value_name = "TEXT")]
-        reason: String,
-    },
+    Give(StewardGive),
     /// A project's steward awards and each agent's points
-    List { project: String },
+    List(ListStewardAwards),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum BlendCmd {
     /// Set the weights of formula, peer and steward shares; they add up to exactly 1
-    Set {
-        project: String,
-        #[arg(long, value_name = "W", allow_negative_numbers = true)]
-        formula: String,
-        #[arg(long, value_name = "W", allow_negative_numbers = true)]
-        peer: String,
-        #[arg(long, value_name = "W", allow_negative_numbers = true)]
-        steward: String,
-    },
+    Set(SetBlend),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum BountyCmd {
     /// Add a task with a fixed reward in the project's currency (custodians)
-    Add {
-        project: String,
-        task: String,
-        #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
-        reward: String,
-        #[arg(long, value_name = "TEXT")]
-        description: Option<String>,
-    },
+    Add(AddBounty),
     /// Award a bounty to the agent who did the task; the actor (a custodian) approves it
-    Complete {
-        project: String,
-        task: String,
-        agent: String,
-    },
+    Complete(CompleteBounty),
     /// A project's bounties and who completed them
-    List { project: String },
+    List(ListBounties),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum PoolCmd {
     /// Allocate units of the project's currency: awarded bounties first, the rest by blended
     /// share. Needs an idempotency key, --key KEY: a retry returns the first allocation
-    Allocate {
-        project: String,
-        /// Units to allocate
-        #[arg(long, value_name = "N", allow_negative_numbers = true)]
-        size: String,
-    },
+    Allocate(AllocatePool),
     /// A project's pool allocations
-    List { project: String },
+    List(ListPools),
 }
 
 #[derive(Debug, Args)]
@@ -178,106 +135,47 @@ pub struct CaptableArgs {
 
 pub fn round(s: &Invocation, command: RoundCmd) -> Result<Box<dyn Output>> {
     match command {
-        RoundCmd::Open {
-            project,
-            budget,
-            eligible,
-        } => out(s.write(&OpenRound {
-            project,
-            budget,
-            eligible,
-        })?),
-        RoundCmd::Give {
-            round,
-            from,
-            to,
-            points,
-        } => out(s.write(&Give {
-            round,
-            from: Some(from),
-            to,
-            points,
-        })?),
-        RoundCmd::OptOut { round, agent } => out(s.write(&OptOut {
-            round,
-            agent: Some(agent),
-        })?),
-        RoundCmd::Close { round } => out(s.write(&CloseRound { round })?),
-        RoundCmd::Show { round } => out(s.read(&ShowRound { round })?),
-        RoundCmd::List { project } => out(s.read(&ListRounds { project })?),
+        RoundCmd::Open(request) => out(s.write(&request)?),
+        RoundCmd::Give(request) => out(s.write(&request)?),
+        RoundCmd::OptOut(request) => out(s.write(&request)?),
+        RoundCmd::Close(request) => out(s.write(&request)?),
+        RoundCmd::Show(request) => out(s.read(&request)?),
+        RoundCmd::List(request) => out(s.read(&request)?),
     }
 }
 
 pub fn steward(s: &Invocation, command: StewardCmd) -> Result<Box<dyn Output>> {
     match command {
-        StewardCmd::Give {
-            project,
-            agent,
-            points,
-            reason,
-        } => out(s.write(&StewardGive {
-            project,
-            agent,
-            points,
-            reason,
-        })?),
-        StewardCmd::List { project } => out(s.read(&ListStewardAwards { project })?),
+        StewardCmd::Give(request) => out(s.write(&request)?),
+        StewardCmd::List(request) => out(s.read(&request)?),
     }
 }
 
 pub fn blend(s: &Invocation, command: BlendCmd) -> Result<Box<dyn Output>> {
-    let BlendCmd::Set {
-        project,
-        formula,
-        peer,
-        steward,
-    } = command;
-    out(s.write(&SetBlend {
-        project,
-        formula,
-        peer,
-        steward,
-    })?)
+    let BlendCmd::Set(request) = command;
+    out(s.write(&request)?)
 }
 
 pub fn bounty(s: &Invocation, command: BountyCmd) -> Result<Box<dyn Output>> {
     match command {
-        BountyCmd::Add {
-            project,
-            task,
-            reward,
-            description,
-        } => out(s.write(&AddBounty {
-            project,
-            task,
-            reward,
-            description,
-        })?),
-        BountyCmd::Complete {
-            project,
-            task,
-            agent,
-        } => out(s.write(&CompleteBounty {
-            project,
-            task,
-            agent,
-        })?),
-        BountyCmd::List { project } => out(s.read(&ListBounties { project })?),
+        BountyCmd::Add(request) => out(s.write(&request)?),
+        BountyCmd::Complete(request) => out(s.write(&request)?),
+        BountyCmd::List(request) => out(s.read(&request)?),
     }
 }
 
 pub fn pool(s: &Invocation, command: PoolCmd) -> Result<Box<dyn Output>> {
     match command {
-        PoolCmd::Allocate { project, size } => {
+        PoolCmd::Allocate(request) => {
             if s.global.key.is_none() {
                 return Err(CliError::invalid(
                     "pool allocate needs an idempotency key: add --key KEY (a retry with the same key returns the first allocation instead of allocating twice)",
                 )
                 .into());
             }
-            out(s.write(&AllocatePool { project, size })?)
+            out(s.write(&request)?)
         }
-        PoolCmd::List { project } => out(s.read(&ListPools { project })?),
+        PoolCmd::List(request) => out(s.read(&request)?),
     }
 }
 

@@ -17,7 +17,6 @@ use fairshare_ops::resources::{
     ShowResource, SplitSpec, UseResource,
 };
 
-use crate::args::Page;
 use crate::commands::out;
 use crate::error::CliError;
 use crate::invocation::Invocation;
@@ -29,38 +28,15 @@ use crate::render::{Output, Table, Text, count_line, list_text, or_dash};
 #[derive(Debug, Subcommand)]
 pub enum CampaignCmd {
     /// Open an internal crowdfunding campaign for a purchase (custodians)
-    Open {
-        /// The campaign's id, which is also the name of its account
-        id: String,
-        #[arg(long, value_name = "SLUG")]
-        project: String,
-        /// The amount to raise, in the project's currency
-        #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
-        target: String,
-        #[arg(long, value_name = "TEXT")]
-        purpose: Option<String>,
-    },
+    Open(OpenCampaign),
     /// Pledge money from outside to an open campaign; a pledge past the target is cut
-    Pledge {
-        id: String,
-        agent: String,
-        #[arg(allow_negative_numbers = true)]
-        amount: String,
-    },
+    Pledge(Pledge),
     /// Cancel an unfunded campaign, refunding every pledge to its pledger (custodians)
-    Cancel { id: String },
+    Cancel(CancelCampaign),
     /// Spend a funded campaign on a resource co-owned by the pledgers (custodians)
-    Purchase {
-        id: String,
-        /// Name of the new resource
-        #[arg(long, value_name = "NAME")]
-        resource: String,
-        /// Risk premium: each co-owner is paid back up to pledge x (1 + PERCENT/100)
-        #[arg(long, value_name = "PERCENT", allow_negative_numbers = true)]
-        premium: String,
-    },
+    Purchase(Purchase),
     /// A campaign's target, pledges and status
-    Show { id: String },
+    Show(ShowCampaign),
     /// Every campaign, or a project's
     List {
         #[arg(long, value_name = "SLUG")]
@@ -71,16 +47,7 @@ pub enum CampaignCmd {
 #[derive(Debug, Subcommand)]
 pub enum ResourceCmd {
     /// Add a resource held by the network (a commons), or contributed by an owner for a value
-    Add {
-        name: String,
-        #[arg(long, value_name = "SLUG")]
-        project: String,
-        /// The agent who contributed it; paid back up to --value
-        #[arg(long, value_name = "AGENT")]
-        owner: Option<String>,
-        #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
-        value: Option<String>,
-    },
+    Add(AddResource),
     /// Set a resource's fee schedule and how its use fee is split (custodians)
     Fees {
         name: String,
@@ -111,39 +78,12 @@ pub enum ResourceCmd {
         community_roles: Option<String>,
     },
     /// Log a use of a resource and charge its fee (from outside, or from the user's balance)
-    Use {
-        name: String,
-        agent: String,
-        #[arg(long, value_name = "H", allow_negative_numbers = true)]
-        hours: String,
-        #[arg(long, value_name = "N", allow_negative_numbers = true)]
-        material_units: Option<String>,
-        #[arg(long, value_name = "AGENT", requires = "technician_hours")]
-        technician: Option<String>,
-        #[arg(
-            long,
-            value_name = "H",
-            allow_negative_numbers = true,
-            requires = "technician"
-        )]
-        technician_hours: Option<String>,
-        /// Charge the community rate (custodians only; without it the rate follows the
-        /// user's role or the resource's community list)
-        #[arg(long)]
-        community: bool,
-        /// The user pays from their balance in the network instead of from outside
-        #[arg(long)]
-        from_balance: bool,
-    },
+    Use(UseResource),
     /// The agents who pay the community rate of a resource, kept by custodians
     #[command(subcommand)]
     Community(CommunityCmd),
     /// A resource's status, co-owners, fee schedule and use history
-    Show {
-        name: String,
-        #[command(flatten)]
-        page: Page,
-    },
+    Show(ShowResource),
     /// Every resource, or a project's
     List {
         #[arg(long, value_name = "SLUG")]
@@ -155,9 +95,9 @@ pub enum ResourceCmd {
 pub enum CommunityCmd {
     /// Put an agent on a resource's community list: their uses pay the community rate
     /// (custodians)
-    Add { resource: String, agent: String },
+    Add(CommunityAdd),
     /// Take an agent off a resource's community list (custodians)
-    Remove { resource: String, agent: String },
+    Remove(CommunityRemove),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,33 +105,11 @@ pub enum CommunityCmd {
 
 pub fn campaign(s: &Invocation, command: CampaignCmd) -> Result<Box<dyn Output>> {
     match command {
-        CampaignCmd::Open {
-            id,
-            project,
-            target,
-            purpose,
-        } => out(s.write(&OpenCampaign {
-            project,
-            id,
-            target,
-            purpose,
-        })?),
-        CampaignCmd::Pledge { id, agent, amount } => out(s.write(&Pledge {
-            campaign: id,
-            agent: Some(agent),
-            amount,
-        })?),
-        CampaignCmd::Cancel { id } => out(s.write(&CancelCampaign { campaign: id })?),
-        CampaignCmd::Purchase {
-            id,
-            resource,
-            premium,
-        } => out(s.write(&Purchase {
-            campaign: id,
-            resource,
-            premium_percent: premium,
-        })?),
-        CampaignCmd::Show { id } => out(s.read(&ShowCampaign { campaign: id })?),
+        CampaignCmd::Open(request) => out(s.write(&request)?),
+        CampaignCmd::Pledge(request) => out(s.write(&request)?),
+        CampaignCmd::Cancel(request) => out(s.write(&request)?),
+        CampaignCmd::Purchase(request) => out(s.write(&request)?),
+        CampaignCmd::Show(request) => out(s.read(&request)?),
         CampaignCmd::List { project } => out(s.read(&ListCampaigns {
             project,
             limit: Some(PAGE_LIMIT_MAX),
@@ -202,17 +120,7 @@ pub fn campaign(s: &Invocation, command: CampaignCmd) -> Result<Box<dyn Output>>
 
 pub fn resource(s: &Invocation, command: ResourceCmd) -> Result<Box<dyn Output>> {
     match command {
-        ResourceCmd::Add {
-            name,
-            project,
-            owner,
-            value,
-        } => out(s.write(&AddResource {
-            project,
-            name,
-            owner,
-            value,
-        })?),
+        ResourceCmd::Add(request) => out(s.write(&request)?),
         ResourceCmd::Fees {
             name,
             per_hour,
@@ -242,36 +150,10 @@ pub fn resource(s: &Invocation, command: ResourceCmd) -> Result<Box<dyn Output>>
                 community_roles,
             })?)
         }
-        ResourceCmd::Use {
-            name,
-            agent,
-            hours,
-            material_units,
-            technician,
-            technician_hours,
-            community,
-            from_balance,
-        } => out(s.write(&UseResource {
-            resource: name,
-            agent: Some(agent),
-            hours,
-            material_units,
-            technician,
-            technician_hours,
-            community,
-            from_balance,
-        })?),
-        ResourceCmd::Community(CommunityCmd::Add { resource, agent }) => {
-            out(s.write(&CommunityAdd { resource, agent })?)
-        }
-        ResourceCmd::Community(CommunityCmd::Remove { resource, agent }) => {
-            out(s.write(&CommunityRemove { resource, agent })?)
-        }
-        ResourceCmd::Show { name, page } => out(s.read(&ShowResource {
-            resource: name,
-            limit: Some(page.limit),
-            offset: Some(page.offset),
-        })?),
+        ResourceCmd::Use(request) => out(s.write(&request)?),
+        ResourceCmd::Community(CommunityCmd::Add(request)) => out(s.write(&request)?),
+        ResourceCmd::Community(CommunityCmd::Remove(request)) => out(s.write(&request)?),
+        ResourceCmd::Show(request) => out(s.read(&request)?),
         ResourceCmd::List { project } => out(s.read(&ListResources {
             project,
             limit: Some(PAGE_LIMIT_MAX),

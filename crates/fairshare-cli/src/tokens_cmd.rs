@@ -14,7 +14,6 @@ use fairshare_ops::tokens::{
     TokenShow, TokensOut, Transfer, Transferred,
 };
 
-use crate::args::Page;
 use crate::commands::out;
 use crate::invocation::Invocation;
 use crate::render::{Output, Table, Text, count_line, table_or};
@@ -92,66 +91,21 @@ pub enum TokenCmd {
         retro: bool,
     },
     /// Sell a NAV token to a partner: AMOUNT from outside into the reserve (custodians)
-    Presale {
-        symbol: String,
-        agent: String,
-        #[arg(allow_negative_numbers = true)]
-        amount: String,
-        /// Price per token
-        #[arg(long, value_name = "P", allow_negative_numbers = true)]
-        price: String,
-    },
+    Presale(Presale),
     /// Buy a bonding-curve token with AMOUNT from outside (custodians)
-    Buy {
-        symbol: String,
-        agent: String,
-        #[arg(allow_negative_numbers = true)]
-        amount: String,
-    },
+    Buy(Buy),
     /// Burn TOKENS held by AGENT (an agent or a project) against the reserve
-    Redeem {
-        symbol: String,
-        agent: String,
-        #[arg(allow_negative_numbers = true)]
-        tokens: String,
-    },
+    Redeem(Redeem),
     /// Money from outside into the reserve: every token's redemption value rises (custodians)
-    Donate {
-        symbol: String,
-        agent: String,
-        #[arg(allow_negative_numbers = true)]
-        amount: String,
-    },
+    Donate(Donate),
     /// Move tokens between holders
-    Transfer {
-        symbol: String,
-        from: String,
-        to: String,
-        #[arg(allow_negative_numbers = true)]
-        tokens: String,
-    },
+    Transfer(Transfer),
     /// PROJECT accepts the token in payment at RATE of its currency per token (custodians)
-    Accept {
-        project: String,
-        symbol: String,
-        #[arg(long, value_name = "R", allow_negative_numbers = true)]
-        rate: String,
-    },
+    Accept(AcceptToken),
     /// FROM pays PROJECT with tokens it accepts
-    Pay {
-        symbol: String,
-        from: String,
-        project: String,
-        #[arg(allow_negative_numbers = true)]
-        tokens: String,
-    },
+    Pay(PayWithToken),
     /// Supply, reserve, prices, holders with their shares, issuance history and payments
-    Show {
-        symbol: String,
-        /// Pages the issuance history and the payments
-        #[command(flatten)]
-        page: Page,
-    },
+    Show(ShowToken),
     /// Every token
     List,
 }
@@ -211,80 +165,14 @@ pub fn run(s: &Invocation, command: TokenCmd) -> Result<Box<dyn Output>> {
                 retro,
             })?)
         }
-        TokenCmd::Presale {
-            symbol,
-            agent,
-            amount,
-            price,
-        } => out(s.write(&Presale {
-            symbol,
-            agent: Some(agent),
-            amount,
-            price,
-        })?),
-        TokenCmd::Buy {
-            symbol,
-            agent,
-            amount,
-        } => out(s.write(&Buy {
-            symbol,
-            agent: Some(agent),
-            amount,
-        })?),
-        TokenCmd::Redeem {
-            symbol,
-            agent,
-            tokens,
-        } => out(s.write(&Redeem {
-            symbol,
-            agent: Some(agent),
-            tokens,
-        })?),
-        TokenCmd::Donate {
-            symbol,
-            agent,
-            amount,
-        } => out(s.write(&Donate {
-            symbol,
-            agent: Some(agent),
-            amount,
-        })?),
-        TokenCmd::Transfer {
-            symbol,
-            from,
-            to,
-            tokens,
-        } => out(s.write(&Transfer {
-            symbol,
-            from: Some(from),
-            to,
-            tokens,
-        })?),
-        TokenCmd::Accept {
-            project,
-            symbol,
-            rate,
-        } => out(s.write(&AcceptToken {
-            project,
-            token: symbol,
-            rate,
-        })?),
-        TokenCmd::Pay {
-            symbol,
-            from,
-            project,
-            tokens,
-        } => out(s.write(&PayWithToken {
-            symbol,
-            from: Some(from),
-            project,
-            tokens,
-        })?),
-        TokenCmd::Show { symbol, page } => out(s.read(&ShowToken {
-            symbol,
-            limit: Some(page.limit),
-            offset: Some(page.offset),
-        })?),
+        TokenCmd::Presale(request) => out(s.write(&request)?),
+        TokenCmd::Buy(request) => out(s.write(&request)?),
+        TokenCmd::Redeem(request) => out(s.write(&request)?),
+        TokenCmd::Donate(request) => out(s.write(&request)?),
+        TokenCmd::Transfer(request) => out(s.write(&request)?),
+        TokenCmd::Accept(request) => out(s.write(&request)?),
+        TokenCmd::Pay(request) => out(s.write(&request)?),
+        TokenCmd::Show(request) => out(s.read(&request)?),
         TokenCmd::List => out(s.read(&ListTokens {
             limit: Some(PAGE_LIMIT_MAX),
             offset: None,

@@ -581,7 +581,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     env.refused(
         &["multiplier", "set", "forillon", "gold", "2"],
         "invalid",
-        "unknown contribution kind \"gold\": expected work, cash, material, use, cite or bounty",
+        "invalid value 'gold' for '<KIND>' [possible values: work, cash, material, use, cite, bounty]",
     );
     env.refused(
         &[

@@ -18,6 +18,7 @@ use crate::peer::BlendedOut;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum KindName {
     Work,
     Cash,
@@ -57,6 +58,7 @@ impl From<Kind> for KindName {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum StatusName {
     Pending,
     Approved,
@@ -323,10 +325,13 @@ paged_list! {
     ListContributions {
         project: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "clap", arg(long))]
         status: Option<StatusName>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "clap", arg(long, value_name = "HANDLE"))]
         agent: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "clap", arg(long))]
         kind: Option<KindName>
     } => ContributionsOut, "/api/v1/projects/{project}/contributions", "contributions",
     "A project's contributions in log order, optionally filtered"

@@ -510,9 +510,11 @@ paged_list! {
     ListProposals {
         /// A project's slug, or `network` for the network's proposals.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "clap", arg(long, value_name = "SLUG"))]
         project: Option<String>,
         /// open, withdrawn, rejected, passed, enacted or failed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "clap", arg(long, value_name = "STATUS"))]
         status: Option<String>
     } => ProposalsOut, "/api/v1/proposals", "governance",
     "Proposals in the order they were opened, by project (or network) and status"

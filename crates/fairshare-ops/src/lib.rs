@@ -62,10 +62,15 @@ macro_rules! review {
         #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(deny_unknown_fields)]
+        #[cfg_attr(feature = "clap", derive(clap::Args))]
         pub struct $op {
             $(#[$key_meta])*
             pub $key: $key_type,
-            $(pub $field: String,)*
+            $(
+                #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT", default_value = "",
+                    hide_default_value = true))]
+                pub $field: String,
+            )*
         }
 
         operation!($op => $view, Post $path, $tag, $summary);
@@ -100,13 +105,16 @@ macro_rules! paged_list {
         #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(deny_unknown_fields)]
+        #[cfg_attr(feature = "clap", derive(clap::Args))]
         pub struct $op {
             $($($(#[$field_meta])* pub $field: $type,)*)?
             /// Rows in the page (default 100, at most 1000).
             #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
             pub limit: Option<usize>,
             /// Rows to skip.
             #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
             pub offset: Option<usize>,
         }
 
@@ -150,6 +158,7 @@ macro_rules! project_change {
         #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(deny_unknown_fields)]
+        #[cfg_attr(feature = "clap", derive(clap::Args))]
         pub struct $op {
             pub project: String,
             $($(#[$field_doc])* pub $field: $type,)*

@@ -109,21 +109,27 @@ const SEARCH_CHUNK: u64 = 500;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct SearchLog {
     /// Events this agent did or that name them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "HANDLE"))]
     pub agent: Option<String>,
     /// Events that concern this project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "P"))]
     pub project: Option<String>,
     /// Events of this kind (an operation name such as `log` or `revenue`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "OP"))]
     pub kind: Option<String>,
     /// Events before this sequence number [default: from the newest].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "SEQ"))]
     pub before: Option<u64>,
     /// Events in the answer (default 50, at most 1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
     pub limit: Option<usize>,
 }
 
@@ -264,13 +270,16 @@ impl SearchLog {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Verify {
     /// A published head hash (64 hex digits): some event must have it (event `events` if
     /// given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "HASH"))]
     pub head: Option<String>,
     /// A published number of events: the book must have at least this many.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
     pub events: Option<u64>,
 }
 

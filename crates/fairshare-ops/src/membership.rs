@@ -43,6 +43,7 @@ macro_rules! listing {
             $op {
                 /// pending (the default), admitted, declined or all.
                 #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[cfg_attr(feature = "clap", arg(long, value_name = "STATUS"))]
                 status: Option<String>
             } => $view { $rows: $row }, $path, "membership", $summary
         }

@@ -46,14 +46,20 @@ impl PeerShareRow {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct OpenRound {
     pub project: String,
     /// Points each giver may give (default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
     pub budget: Option<u64>,
     /// Who may give and receive (default: every custodian and affiliate with a counted
     /// contribution who has not left).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "A,B,...", value_delimiter = ',')
+    )]
     pub eligible: Option<Vec<String>>,
 }
 
@@ -105,11 +111,13 @@ impl Write for OpenRound {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Give {
     #[serde(deserialize_with = "u64_text")]
     pub round: u64,
     /// The giver (default: the caller; only custodians name another).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(required = true, help = "The giver"))]
     pub from: Option<String>,
     pub to: String,
     /// Points given; 0 takes a gift back.
@@ -164,11 +172,13 @@ impl Write for Give {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct OptOut {
     #[serde(deserialize_with = "u64_text")]
     pub round: u64,
     /// Who opts out (default: the caller; only custodians name another).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(required = true, help = "Who opts out"))]
     pub agent: Option<String>,
 }
 
@@ -204,6 +214,7 @@ impl Write for OptOut {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct CloseRound {
     #[serde(deserialize_with = "u64_text")]
     pub round: u64,
@@ -311,6 +322,7 @@ impl RoundShow {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ShowRound {
     #[serde(deserialize_with = "u64_text")]
     pub round: u64,
@@ -358,6 +370,7 @@ impl RoundRow {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ListRounds {
     pub project: String,
 }
@@ -389,10 +402,12 @@ impl Read for ListRounds {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct StewardGive {
     pub project: String,
     pub agent: String,
     pub points: u64,
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT"))]
     pub reason: String,
 }
 
@@ -474,6 +489,7 @@ pub struct StewardAwardRow {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ListStewardAwards {
     pub project: String,
 }
@@ -528,10 +544,23 @@ impl Read for ListStewardAwards {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct SetBlend {
     pub project: String,
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "W", allow_negative_numbers = true)
+    )]
     pub formula: String,
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "W", allow_negative_numbers = true)
+    )]
     pub peer: String,
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "W", allow_negative_numbers = true)
+    )]
     pub steward: String,
 }
 
@@ -684,12 +713,18 @@ impl BountyRow {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct AddBounty {
     pub project: String,
     pub task: String,
     /// In the project's currency.
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "AMOUNT", allow_negative_numbers = true)
+    )]
     pub reward: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT"))]
     pub description: Option<String>,
 }
 
@@ -735,6 +770,7 @@ impl Write for AddBounty {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct CompleteBounty {
     pub project: String,
     pub task: String,
@@ -802,6 +838,7 @@ impl Write for CompleteBounty {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ListBounties {
     pub project: String,
 }
@@ -917,9 +954,14 @@ impl PoolOut {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct AllocatePool {
     pub project: String,
     /// Units of the project's currency to allocate.
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "N", allow_negative_numbers = true)
+    )]
     pub size: String,
 }
 
@@ -951,6 +993,7 @@ impl Write for AllocatePool {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ListPools {
     pub project: String,
 }

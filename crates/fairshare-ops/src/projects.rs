@@ -42,16 +42,24 @@ impl ProjectRow {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct AddProject {
     pub slug: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT"))]
     pub name: Option<String>,
     /// Asset code of the project's currency, e.g. `CAD`.
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "CODE", default_value = "CAD")
+    )]
     pub currency: String,
     /// Decimals of the currency (2 for CAD).
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = 2))]
     pub exponent: u32,
     /// Approvals a contribution needs before it counts (default 0).
     #[serde(default)]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = 0))]
     pub approvals: u32,
 }
 
@@ -169,7 +177,9 @@ impl PolicyOut {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ShowProject {
+    #[cfg_attr(feature = "clap", arg(value_name = "SLUG"))]
     pub project: String,
 }
 
@@ -252,6 +262,7 @@ project_change! {
     SetRate {
         category: String,
         /// Rate per hour, e.g. `"45.00"`.
+        #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
         per_hour: String,
     } => PolicySet, Put "/api/v1/projects/{project}/rates/{category}", "policy",
     "Sets the rate per hour of a work category (custodians only; applies to later contributions)"
@@ -262,6 +273,7 @@ project_change! {
     SetSkill {
         agent: String,
         /// A positive decimal, e.g. `"1.5"`.
+        #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
         factor: String,
     } => PolicySet, Put "/api/v1/projects/{project}/skills/{agent}", "policy",
     "Sets an agent's skill factor in a project (custodians only)"
@@ -272,6 +284,7 @@ project_change! {
     SetMultiplier {
         kind: KindName,
         /// A positive decimal, e.g. `"2"`.
+        #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
         factor: String,
     } => PolicySet, Put "/api/v1/projects/{project}/multipliers/{kind}", "policy",
     "Sets the multiplier of a contribution kind in a project (custodians only)"
@@ -281,6 +294,7 @@ project_change! {
     /// Makes contribution values halve every `half_life_days` days (custodians only).
     SetDecay {
         /// Contribution values halve every this many days.
+        #[cfg_attr(feature = "clap", arg(long = "half-life", value_name = "DAYS", allow_negative_numbers = true))]
         half_life_days: String,
     } => PolicySet, Put "/api/v1/projects/{project}/decay", "policy",
     "Makes contribution values halve every half_life_days days (custodians only)",
@@ -319,6 +333,7 @@ pub struct Revalued {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Revalue {
     pub project: String,
 }

@@ -35,13 +35,16 @@ fn day(field: &'static str, text: Option<&str>) -> OpResult<Option<Date>> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ProjectReport {
     pub project: String,
     /// First day of the period (`YYYY-MM-DD`, included); absent: from the start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "YYYY-MM-DD"))]
     pub from: Option<String>,
     /// Last day of the period (included); absent: until today.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "YYYY-MM-DD"))]
     pub to: Option<String>,
 }
 

@@ -141,6 +141,7 @@ paged_list! {
     ListCampaigns {
         /// Only this project's.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "clap", arg(long, value_name = "SLUG"))]
         project: Option<String>
     } => CampaignsOut { campaigns: CampaignRow },
     "/api/v1/campaigns", "campaigns",
@@ -161,13 +162,20 @@ impl Read for ListCampaigns {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct OpenCampaign {
+    #[cfg_attr(feature = "clap", arg(long, value_name = "SLUG"))]
     pub project: String,
     /// The campaign's id, also the name of its account.
     pub id: String,
     /// The amount to raise, in the project's currency.
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "AMOUNT", allow_negative_numbers = true)
+    )]
     pub target: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT"))]
     pub purpose: Option<String>,
 }
 
@@ -195,6 +203,7 @@ impl Write for OpenCampaign {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ShowCampaign {
     /// The campaign's id.
     pub campaign: String,
@@ -214,12 +223,15 @@ impl Read for ShowCampaign {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Pledge {
     /// The campaign's id.
     pub campaign: String,
     /// Who pledges (default: the caller). Affiliates pledge only for themselves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(required = true, help = "Who pledges"))]
     pub agent: Option<String>,
+    #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
     pub amount: String,
 }
 
@@ -296,6 +308,7 @@ impl Write for Pledge {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct CancelCampaign {
     /// The campaign's id.
     pub campaign: String,
@@ -344,12 +357,22 @@ impl Write for CancelCampaign {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Purchase {
     /// The campaign's id.
     pub campaign: String,
     /// Name of the resource bought.
+    #[cfg_attr(feature = "clap", arg(long, value_name = "NAME"))]
     pub resource: String,
     /// Risk premium of the co-owners' payback, in percent, e.g. `"20"`.
+    #[cfg_attr(
+        feature = "clap",
+        arg(
+            long = "premium",
+            value_name = "PERCENT",
+            allow_negative_numbers = true
+        )
+    )]
     pub premium_percent: String,
 }
 
@@ -648,6 +671,7 @@ paged_list! {
     ListResources {
         /// Only this project's.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "clap", arg(long, value_name = "SLUG"))]
         project: Option<String>
     } => ResourcesOut { resources: ResourceRow },
     "/api/v1/resources", "resources",
@@ -669,14 +693,21 @@ impl Read for ListResources {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct AddResource {
+    #[cfg_attr(feature = "clap", arg(long, value_name = "SLUG"))]
     pub project: String,
     pub name: String,
     /// An agent who contributes the resource, paid back its `value` (default: none, a
     /// commons held by the network).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "AGENT"))]
     pub owner: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "AMOUNT", allow_negative_numbers = true)
+    )]
     pub value: Option<String>,
 }
 
@@ -709,14 +740,17 @@ impl Write for AddResource {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ShowResource {
     /// The resource's name.
     pub resource: String,
     /// Uses in the page of history (default 100, at most 1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
     pub limit: Option<usize>,
     /// Uses to skip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
     pub offset: Option<usize>,
 }
 
@@ -813,27 +847,52 @@ impl Write for SetFees {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct UseResource {
     /// The resource's name.
     pub resource: String,
     /// Who used it (default: the caller). Affiliates log only their own use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(required = true, help = "Who uses it"))]
     pub agent: Option<String>,
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "H", allow_negative_numbers = true)
+    )]
     pub hours: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "N", allow_negative_numbers = true)
+    )]
     pub material_units: Option<String>,
     /// The technician paid for their time (with `technician_hours`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "AGENT", requires = "technician_hours")
+    )]
     pub technician: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(
+            long,
+            value_name = "H",
+            allow_negative_numbers = true,
+            requires = "technician"
+        )
+    )]
     pub technician_hours: Option<String>,
     /// A custodian's decision to charge the community rate. Without it the rate follows who
     /// the user is (their role, or the resource's community list); anyone else passing it
     /// is refused unless they pay the community rate anyway.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub community: bool,
     /// Pay from the user's balance instead of from outside.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub from_balance: bool,
 }
 
@@ -940,6 +999,7 @@ impl Write for UseResource {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct CommunityAdd {
     /// The resource's name.
     pub resource: String,
@@ -950,6 +1010,7 @@ pub struct CommunityAdd {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct CommunityRemove {
     /// The resource's name.
     pub resource: String,

@@ -222,12 +222,15 @@ impl TokenShow {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ShowToken {
     pub symbol: String,
     /// Rows of the issuance and of the payments in the page (default 100, at most 1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
     pub limit: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N"))]
     pub offset: Option<usize>,
 }
 
@@ -454,13 +457,20 @@ impl Write for CreateToken {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Presale {
     pub symbol: String,
     /// The buyer (default: the caller).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(required = true, help = "The partner who buys"))]
     pub agent: Option<String>,
+    #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
     pub amount: String,
     /// Price per whole token in the project's currency.
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "P", allow_negative_numbers = true)
+    )]
     pub price: String,
 }
 
@@ -514,11 +524,14 @@ impl Write for Presale {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Buy {
     pub symbol: String,
     /// The buyer (default: the caller).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(required = true, help = "Who buys"))]
     pub agent: Option<String>,
+    #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
     pub amount: String,
 }
 
@@ -583,11 +596,17 @@ impl Write for Buy {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Redeem {
     pub symbol: String,
     /// The holder (default: the caller); an agent or a project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(required = true, help = "The holder: an agent or a project")
+    )]
     pub agent: Option<String>,
+    #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
     pub tokens: String,
 }
 
@@ -663,11 +682,14 @@ impl Write for Redeem {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Donate {
     pub symbol: String,
     /// The donor (default: the caller).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(required = true, help = "Who donates"))]
     pub agent: Option<String>,
+    #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
     pub amount: String,
 }
 
@@ -721,12 +743,18 @@ impl Write for Donate {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Transfer {
     pub symbol: String,
     /// The holder sending (default: the caller).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(required = true, help = "The holder the tokens leave")
+    )]
     pub from: Option<String>,
     pub to: String,
+    #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
     pub tokens: String,
 }
 
@@ -788,11 +816,17 @@ fn rate_of(token: &Token, project: &str) -> String {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct AcceptToken {
     /// The accepting project.
     pub project: String,
+    #[cfg_attr(feature = "clap", arg(value_name = "SYMBOL"))]
     pub token: String,
     /// Units of the project's currency per token.
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "R", allow_negative_numbers = true)
+    )]
     pub rate: String,
 }
 
@@ -832,13 +866,16 @@ impl Write for AcceptToken {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct PayWithToken {
     pub symbol: String,
     /// The payer (default: the caller).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(required = true, help = "The holder who pays"))]
     pub from: Option<String>,
     /// The accepting project.
     pub project: String,
+    #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
     pub tokens: String,
 }
 

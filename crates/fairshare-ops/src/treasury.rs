@@ -125,9 +125,11 @@ paged_list! {
     /// Payouts, in the order they were requested; every agent's or one's, of any status or one.
     ListPayouts {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "clap", arg(long, value_name = "HANDLE"))]
         agent: Option<String>,
         /// pending, paid or rejected.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "clap", arg(long, value_name = "STATUS"))]
         status: Option<String>
     } => PayoutsOut { payouts: PayoutOut },
     "/api/v1/payouts", "treasury",
@@ -274,9 +276,11 @@ paged_list! {
     /// Expenses, in the order they were submitted; every account's or one's, any status or one.
     ListExpenses {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "clap", arg(long, value_name = "NAME"))]
         account: Option<String>,
         /// pending, paid or rejected.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "clap", arg(long, value_name = "STATUS"))]
         status: Option<String>
     } => ExpensesOut { expenses: ExpenseOut },
     "/api/v1/expenses", "treasury",
