@@ -173,16 +173,16 @@ pub enum Cmd {
     #[command(subcommand)]
     Payout(crate::treasury_cmd::PayoutCmd),
     /// List payouts, every agent's or one's
-    Payouts(crate::treasury_cmd::ListPayoutsArgs),
+    Payouts(fairshare_ops::treasury::ListPayouts),
     /// Expenses from virtual accounts, paid once approved by other custodians
     #[command(subcommand)]
     Expense(crate::treasury_cmd::ExpenseCmd),
     /// List expenses, every account's or one's
-    Expenses(crate::treasury_cmd::ListExpensesArgs),
+    Expenses(fairshare_ops::treasury::ListExpenses),
     /// Move money between two virtual accounts (custodians)
-    Transfer(crate::treasury_cmd::TransferArgs),
+    Transfer(fairshare_ops::treasury::TransferMoney),
     /// Convert an account's money to another currency at a stated rate (custodians)
-    Exchange(crate::treasury_cmd::ExchangeArgs),
+    Exchange(fairshare_ops::treasury::Exchange),
     /// Peer rounds: members share points among each other (docs/PEER.md)
     #[command(subcommand)]
     Round(crate::peer_cmd::RoundCmd),
@@ -210,12 +210,12 @@ pub enum Cmd {
     /// PROJECT --title TEXT -- rate set PROJECT design 50.00`
     Propose(crate::governance_cmd::ProposeArgs),
     /// Vote yes, no or abstain on an open proposal (changeable until it closes)
-    Vote(crate::governance_cmd::VoteArgs),
+    Vote(fairshare_ops::governance::Vote),
     /// One proposal: show, close, withdraw, enact
     #[command(subcommand)]
     Proposal(crate::governance_cmd::ProposalCmd),
     /// List proposals, of a project or all, by status
-    Proposals(crate::governance_cmd::ProposalsArgs),
+    Proposals(fairshare_ops::governance::ListProposals),
     /// Rule changes of a project: every one, in order, with its event and proposal
     #[command(subcommand)]
     Policy(crate::governance_cmd::PolicyCmd),

@@ -9,15 +9,15 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use fairshare_ops::governance::{
-    CloseProposal, EnactProposal, GovernanceFields, GovernanceOut, ListProposals, ModeName,
-    PlanHistoryOut, PolicyHistory, PolicyHistoryOut, ProposalOut, ProposalsOut, Propose,
-    SetGovernance, SetNetworkGovernance, ShowGovernance, ShowNetworkGovernance, ShowProposal,
-    SinceOut, Vote, VoteName, WeightName, WithdrawProposal,
+    CloseProposal, EnactProposal, GovernanceFields, GovernanceOut, ModeName, PlanHistoryOut,
+    PolicyHistory, PolicyHistoryOut, ProposalOut, ProposalsOut, Propose, SetGovernance,
+    SetNetworkGovernance, ShowGovernance, ShowNetworkGovernance, ShowProposal, SinceOut, VoteName,
+    WeightName, WithdrawProposal,
 };
 
-use crate::args::{Cmd, Page};
+use crate::args::Cmd;
 use crate::commands::{dispatch, out};
 use crate::error::CliError;
 use crate::invocation::{Captured, Invocation};
@@ -47,41 +47,8 @@ pub struct SetArgs {
     /// The network's governance: agent admission and new projects
     #[arg(long, conflicts_with = "project")]
     pub network: bool,
-    #[arg(long, value_enum)]
-    pub mode: ModeArg,
-    /// Percent of the eligible weight that must vote [default: 50]
-    #[arg(long, value_name = "PERCENT")]
-    pub quorum: Option<String>,
-    /// Percent of yes among yes + no [default: 66.67]
-    #[arg(long, value_name = "PERCENT")]
-    pub threshold: Option<String>,
-    /// Days between passing and taking effect [default: 3]
-    #[arg(long, value_name = "DAYS")]
-    pub notice: Option<u32>,
-    /// Days a proposal is open for votes [default: 7]
-    #[arg(long, value_name = "DAYS")]
-    pub voting: Option<u32>,
-    #[arg(long, value_enum)]
-    pub weight: Option<WeightArg>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ModeArg {
-    Direct,
-    Proposals,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum WeightArg {
-    Equal,
-    Value,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum VoteArg {
-    Yes,
-    No,
-    Abstain,
+    #[command(flatten)]
+    pub settings: GovernanceFields,
 }
 
 #[derive(Debug, Args)]
@@ -105,42 +72,22 @@ pub struct ProposeArgs {
     pub change: Vec<String>,
 }
 
-#[derive(Debug, Args)]
-pub struct VoteArgs {
-    pub proposal: String,
-    #[arg(value_enum)]
-    pub vote: VoteArg,
-    #[arg(long, value_name = "TEXT")]
-    pub reason: Option<String>,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum ProposalCmd {
     /// A proposal: its changes in plain words, who voted what and why, the tally
-    Show { proposal: String },
+    Show(ShowProposal),
     /// Close a proposal after its voting period: passed or rejected, by the exact tally
-    Close { proposal: String },
+    Close(CloseProposal),
     /// Withdraw an open proposal (its author)
-    Withdraw { proposal: String },
+    Withdraw(WithdrawProposal),
     /// Enact a passed proposal whose notice has ended (any later write does it too)
-    Enact { proposal: String },
-}
-
-#[derive(Debug, Args)]
-pub struct ProposalsArgs {
-    /// A project, or `network` [default: all]
-    pub project: Option<String>,
-    /// open, withdrawn, rejected, passed, enacted or failed
-    #[arg(long)]
-    pub status: Option<String>,
-    #[command(flatten)]
-    pub page: Page,
+    Enact(EnactProposal),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCmd {
     /// Every rule change of PROJECT (or `network`) in order, with its event and proposal
-    History { project: String },
+    History(PolicyHistory),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -149,20 +96,7 @@ pub enum PolicyCmd {
 pub fn governance(s: &Invocation, command: GovernanceCmd) -> Result<Box<dyn Output>> {
     match command {
         GovernanceCmd::Set(args) => {
-            let settings = GovernanceFields {
-                mode: match args.mode {
-                    ModeArg::Direct => ModeName::Direct,
-                    ModeArg::Proposals => ModeName::Proposals,
-                },
-                quorum: args.quorum,
-                threshold: args.threshold,
-                notice_days: args.notice,
-                voting_days: args.voting,
-                weight: args.weight.map(|w| match w {
-                    WeightArg::Equal => WeightName::Equal,
-                    WeightArg::Value => WeightName::Value,
-                }),
-            };
+            let settings = args.settings;
             match args.project {
                 Some(project) => out(s.write(&SetGovernance { project, settings })?),
                 None => out(s.write(&SetNetworkGovernance { settings })?),
@@ -304,39 +238,18 @@ fn split_words(line: &str) -> Result<Vec<String>> {
     Ok(words)
 }
 
-pub fn vote(s: &Invocation, args: VoteArgs) -> Result<Box<dyn Output>> {
-    out(s.write(&Vote {
-        proposal: args.proposal,
-        vote: match args.vote {
-            VoteArg::Yes => VoteName::Yes,
-            VoteArg::No => VoteName::No,
-            VoteArg::Abstain => VoteName::Abstain,
-        },
-        reason: args.reason,
-    })?)
-}
-
 pub fn proposal(s: &Invocation, command: ProposalCmd) -> Result<Box<dyn Output>> {
     match command {
-        ProposalCmd::Show { proposal } => out(s.read(&ShowProposal { proposal })?),
-        ProposalCmd::Close { proposal } => out(s.write(&CloseProposal { proposal })?),
-        ProposalCmd::Withdraw { proposal } => out(s.write(&WithdrawProposal { proposal })?),
-        ProposalCmd::Enact { proposal } => out(s.write(&EnactProposal { proposal })?),
+        ProposalCmd::Show(request) => out(s.read(&request)?),
+        ProposalCmd::Close(request) => out(s.write(&request)?),
+        ProposalCmd::Withdraw(request) => out(s.write(&request)?),
+        ProposalCmd::Enact(request) => out(s.write(&request)?),
     }
-}
-
-pub fn proposals(s: &Invocation, args: ProposalsArgs) -> Result<Box<dyn Output>> {
-    out(s.read(&ListProposals {
-        project: args.project,
-        status: args.status,
-        limit: Some(args.page.limit),
-        offset: Some(args.page.offset),
-    })?)
 }
 
 pub fn policy(s: &Invocation, command: PolicyCmd) -> Result<Box<dyn Output>> {
     match command {
-        PolicyCmd::History { project } => out(s.read(&PolicyHistory { project })?),
+        PolicyCmd::History(request) => out(s.read(&request)?),
     }
 }
 

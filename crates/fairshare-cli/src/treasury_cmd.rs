@@ -6,14 +6,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use fairshare_ops::treasury::{
-    ApproveExpense, ApprovePayout, Exchange, ExchangeOut, ExpenseOut, ExpensesOut, ListExpenses,
-    ListPayouts, PayoutOut, PayoutsOut, RejectExpense, RejectPayout, RequestPayout, SubmitExpense,
-    TransferMoney, TransferOut,
+    ApproveExpense, ApprovePayout, ExchangeOut, ExpenseOut, ExpensesOut, PayoutOut, PayoutsOut,
+    RejectExpense, RejectPayout, RequestPayout, SubmitExpense, TransferOut,
 };
 
-use crate::args::Page;
 use crate::commands::out;
 use crate::invocation::Invocation;
 use crate::render::{Output, Table, Text, or_dash, page_table};
@@ -24,113 +22,23 @@ use crate::render::{Output, Table, Text, or_dash, page_table};
 #[derive(Debug, Subcommand)]
 pub enum PayoutCmd {
     /// Ask to pay AMOUNT of AGENT's balance out (the agent, or a custodian for them)
-    Request {
-        agent: String,
-        #[arg(allow_negative_numbers = true)]
-        amount: String,
-        /// The currency [default: the one the agent holds]
-        #[arg(long, value_name = "CODE")]
-        asset: Option<String>,
-        /// The bank transfer's reference
-        #[arg(long, value_name = "TEXT")]
-        reference: Option<String>,
-        /// The payout's id [default: payout-N]
-        #[arg(long, value_name = "ID")]
-        id: Option<String>,
-    },
+    Request(RequestPayout),
     /// Approve a pending payout: the amount leaves the agent's balance (a custodian other
     /// than the payee and the requester)
-    Approve { id: String },
+    Approve(ApprovePayout),
     /// Reject a pending payout, with a reason
-    Reject {
-        id: String,
-        #[arg(long, value_name = "TEXT")]
-        reason: Option<String>,
-    },
+    Reject(RejectPayout),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ExpenseCmd {
     /// Submit an expense from a virtual account, paid to outside or to --payee once approved
-    Submit {
-        account: String,
-        #[arg(allow_negative_numbers = true)]
-        amount: String,
-        /// The currency [default: the one the account holds]
-        #[arg(long, value_name = "CODE")]
-        asset: Option<String>,
-        /// What it pays for
-        #[arg(long = "for", value_name = "TEXT")]
-        purpose: Option<String>,
-        /// An agent who paid from their own pocket [default: the money leaves the network]
-        #[arg(long, value_name = "AGENT")]
-        payee: Option<String>,
-        /// An http(s) address or the SHA-256 of the receipt
-        #[arg(long, value_name = "URL_OR_SHA256")]
-        receipt: Option<String>,
-        /// The expense's id [default: expense-N]
-        #[arg(long, value_name = "ID")]
-        id: Option<String>,
-    },
+    Submit(SubmitExpense),
     /// Approve a pending expense (a custodian other than its submitter and payee); the last
     /// approval it needs pays it
-    Approve { id: String },
+    Approve(ApproveExpense),
     /// Reject a pending expense, with a reason
-    Reject {
-        id: String,
-        #[arg(long, value_name = "TEXT")]
-        reason: Option<String>,
-    },
-}
-
-#[derive(Debug, Args)]
-pub struct ListPayoutsArgs {
-    #[arg(long, value_name = "HANDLE")]
-    agent: Option<String>,
-    /// pending, paid or rejected
-    #[arg(long)]
-    status: Option<String>,
-    #[command(flatten)]
-    page: Page,
-}
-
-#[derive(Debug, Args)]
-pub struct ListExpensesArgs {
-    #[arg(long, value_name = "NAME")]
-    account: Option<String>,
-    /// pending, paid or rejected
-    #[arg(long)]
-    status: Option<String>,
-    #[command(flatten)]
-    page: Page,
-}
-
-#[derive(Debug, Args)]
-pub struct TransferArgs {
-    from: String,
-    to: String,
-    #[arg(allow_negative_numbers = true)]
-    amount: String,
-    /// The currency [default: the one FROM holds]
-    #[arg(long, value_name = "CODE")]
-    asset: Option<String>,
-    #[arg(long, value_name = "TEXT")]
-    reason: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct ExchangeArgs {
-    account: String,
-    /// The amount given, in FROM_ASSET
-    #[arg(allow_negative_numbers = true)]
-    amount: String,
-    from_asset: String,
-    to_asset: String,
-    /// Units of TO_ASSET per unit of FROM_ASSET
-    #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
-    rate: String,
-    #[arg(long, value_name = "TEXT")]
-    reference: Option<String>,
+    Reject(RejectExpense),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,91 +46,18 @@ pub struct ExchangeArgs {
 
 pub fn payout(s: &Invocation, command: PayoutCmd) -> Result<Box<dyn Output>> {
     match command {
-        PayoutCmd::Request {
-            agent,
-            amount,
-            asset,
-            reference,
-            id,
-        } => out(s.write(&RequestPayout {
-            id,
-            agent,
-            amount,
-            asset,
-            reference: reference.unwrap_or_default(),
-        })?),
-        PayoutCmd::Approve { id } => out(s.write(&ApprovePayout { id })?),
-        PayoutCmd::Reject { id, reason } => out(s.write(&RejectPayout {
-            id,
-            reason: reason.unwrap_or_default(),
-        })?),
+        PayoutCmd::Request(request) => out(s.write(&request)?),
+        PayoutCmd::Approve(request) => out(s.write(&request)?),
+        PayoutCmd::Reject(request) => out(s.write(&request)?),
     }
-}
-
-pub fn payouts(s: &Invocation, args: ListPayoutsArgs) -> Result<Box<dyn Output>> {
-    out(s.read(&ListPayouts {
-        agent: args.agent,
-        status: args.status,
-        limit: Some(args.page.limit),
-        offset: Some(args.page.offset),
-    })?)
 }
 
 pub fn expense(s: &Invocation, command: ExpenseCmd) -> Result<Box<dyn Output>> {
     match command {
-        ExpenseCmd::Submit {
-            account,
-            amount,
-            asset,
-            purpose,
-            payee,
-            receipt,
-            id,
-        } => out(s.write(&SubmitExpense {
-            id,
-            account,
-            amount,
-            asset,
-            purpose: purpose.unwrap_or_default(),
-            payee,
-            receipt,
-        })?),
-        ExpenseCmd::Approve { id } => out(s.write(&ApproveExpense { id })?),
-        ExpenseCmd::Reject { id, reason } => out(s.write(&RejectExpense {
-            id,
-            reason: reason.unwrap_or_default(),
-        })?),
+        ExpenseCmd::Submit(request) => out(s.write(&request)?),
+        ExpenseCmd::Approve(request) => out(s.write(&request)?),
+        ExpenseCmd::Reject(request) => out(s.write(&request)?),
     }
-}
-
-pub fn expenses(s: &Invocation, args: ListExpensesArgs) -> Result<Box<dyn Output>> {
-    out(s.read(&ListExpenses {
-        account: args.account,
-        status: args.status,
-        limit: Some(args.page.limit),
-        offset: Some(args.page.offset),
-    })?)
-}
-
-pub fn transfer(s: &Invocation, args: TransferArgs) -> Result<Box<dyn Output>> {
-    out(s.write(&TransferMoney {
-        from: args.from,
-        to: args.to,
-        amount: args.amount,
-        asset: args.asset,
-        reason: args.reason.unwrap_or_default(),
-    })?)
-}
-
-pub fn exchange(s: &Invocation, args: ExchangeArgs) -> Result<Box<dyn Output>> {
-    out(s.write(&Exchange {
-        account: args.account,
-        amount: args.amount,
-        from_asset: args.from_asset,
-        to_asset: args.to_asset,
-        rate: args.rate,
-        reference: args.reference,
-    })?)
 }
 
 // ---------------------------------------------------------------------------------------------

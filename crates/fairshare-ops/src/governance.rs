@@ -22,6 +22,7 @@ use crate::plans::BucketSpec;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum ModeName {
     /// Custodians change rules at once (the default).
     Direct,
@@ -33,6 +34,7 @@ pub enum ModeName {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum WeightName {
     /// One vote per eligible member.
     Equal,
@@ -44,6 +46,7 @@ pub enum WeightName {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum VoteName {
     Yes,
     No,
@@ -204,21 +207,28 @@ pub struct SetNetworkGovernance {
 /// The settings of a `SetGovernance` request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct GovernanceFields {
+    #[cfg_attr(feature = "clap", arg(long, value_enum))]
     pub mode: ModeName,
     /// A percentage, e.g. `"60"` (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "PERCENT"))]
     pub quorum: Option<String>,
     /// A percentage, e.g. `"66.67"` (the default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "PERCENT"))]
     pub threshold: Option<String>,
     /// Days between a proposal passing and taking effect (default 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long = "notice", value_name = "DAYS"))]
     pub notice_days: Option<u32>,
     /// Days a proposal is open for votes (default 7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long = "voting", value_name = "DAYS"))]
     pub voting_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_enum))]
     pub weight: Option<WeightName>,
 }
 
@@ -426,10 +436,13 @@ impl Write for Propose {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Vote {
     pub proposal: String,
+    #[cfg_attr(feature = "clap", arg(value_enum))]
     pub vote: VoteName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT"))]
     pub reason: Option<String>,
 }
 
@@ -457,6 +470,7 @@ macro_rules! proposal_write {
         #[derive(Debug, Clone, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(deny_unknown_fields)]
+        #[cfg_attr(feature = "clap", derive(clap::Args))]
         pub struct $op {
             pub proposal: String,
         }
@@ -510,7 +524,7 @@ paged_list! {
     ListProposals {
         /// A project's slug, or `network` for the network's proposals.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(feature = "clap", arg(long, value_name = "SLUG"))]
+        #[cfg_attr(feature = "clap", arg(value_name = "PROJECT"))]
         project: Option<String>,
         /// open, withdrawn, rejected, passed, enacted or failed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -588,6 +602,7 @@ impl Read for ListProposals {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ShowProposal {
     pub proposal: String,
 }
@@ -899,6 +914,7 @@ pub fn describe(state: &State, command: &Command) -> String {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct PolicyHistory {
     /// A project's slug, or `network`.
     pub project: String,

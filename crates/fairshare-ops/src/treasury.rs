@@ -71,16 +71,29 @@ impl PayoutOut {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct RequestPayout {
     /// The client's id for the payout; `payout-N` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "ID"))]
     pub id: Option<String>,
     pub agent: String,
+    #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
     pub amount: String,
     /// The asset (default: the one the agent holds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "CODE"))]
     pub asset: Option<String>,
     /// The bank transfer's reference.
+    #[cfg_attr(
+        feature = "clap",
+        arg(
+            long,
+            value_name = "TEXT",
+            default_value = "",
+            hide_default_value = true
+        )
+    )]
     pub reference: String,
 }
 
@@ -212,24 +225,39 @@ impl ExpenseOut {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct SubmitExpense {
     /// The client's id for the expense; `expense-N` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "ID"))]
     pub id: Option<String>,
     /// The virtual account it is paid from (`infra`, `maintenance`, `PROJECT-unallocated`).
     pub account: String,
+    #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
     pub amount: String,
     /// The asset (default: the one the account holds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "CODE"))]
     pub asset: Option<String>,
     /// What it pays for.
     #[serde(rename = "for")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(
+            long = "for",
+            value_name = "TEXT",
+            default_value = "",
+            hide_default_value = true
+        )
+    )]
     pub purpose: String,
     /// An agent who paid from their own pocket (default: the money leaves the network).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "AGENT"))]
     pub payee: Option<String>,
     /// An http(s) address or a SHA-256 of the receipt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "URL_OR_SHA256"))]
     pub receipt: Option<String>,
 }
 
@@ -321,13 +349,25 @@ pub struct TransferOut {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct TransferMoney {
     pub from: String,
     pub to: String,
+    #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
     pub amount: String,
     /// The asset (default: the one `from` holds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "CODE"))]
     pub asset: Option<String>,
+    #[cfg_attr(
+        feature = "clap",
+        arg(
+            long,
+            value_name = "TEXT",
+            default_value = "",
+            hide_default_value = true
+        )
+    )]
     pub reason: String,
 }
 
@@ -378,15 +418,22 @@ pub struct ExchangeOut {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Exchange {
     pub account: String,
     /// The amount given, in `from_asset`.
+    #[cfg_attr(feature = "clap", arg(allow_negative_numbers = true))]
     pub amount: String,
     pub from_asset: String,
     pub to_asset: String,
     /// Units of `to_asset` per unit of `from_asset`.
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "RATE", allow_negative_numbers = true)
+    )]
     pub rate: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT"))]
     pub reference: Option<String>,
 }
 
