@@ -93,14 +93,14 @@ pub enum Cmd {
     /// Reject a pending contribution, with a reason
     Reject(Reject),
     /// Correct a pending or approved contribution's hours, amount or value (a new event)
-    Adjust(crate::corrections_cmd::AdjustArgs),
+    Adjust(fairshare_ops::corrections::Adjust),
     /// Reverse a pending or approved contribution: once it counts, it counts no more
-    Reverse(crate::corrections_cmd::ReverseArgs),
+    Reverse(fairshare_ops::corrections::Reverse),
     /// Review corrections: approve or reject
     #[command(subcommand)]
     Correction(crate::corrections_cmd::CorrectionCmd),
     /// A project's corrections, and what past distributions paid and would have paid with them
-    Corrections { project: String },
+    Corrections(fairshare_ops::corrections::ShowCorrections),
     /// List a project's contributions
     Contributions(ListContributions),
     /// Each agent's counted value and share in a project
@@ -136,7 +136,7 @@ pub enum Cmd {
         from_bank: bool,
     },
     /// What an agent would receive from a revenue now, and with more hours; records nothing
-    Estimate(crate::forecasts_cmd::EstimateArgs),
+    Estimate(fairshare_ops::forecasts::EstimateRevenue),
     /// List a project's distributions
     Distributions(ListDistributions),
     /// The statement of one distribution, or (`--year`) an agent's statement of a year
@@ -295,14 +295,7 @@ pub struct Page {
 #[derive(Debug, Subcommand)]
 pub enum AgentCmd {
     /// Add an agent
-    Add {
-        handle: String,
-        #[arg(long, value_name = "TEXT")]
-        name: Option<String>,
-        /// custodian, affiliate or observer
-        #[arg(long, default_value = "affiliate")]
-        role: String,
-    },
+    Add(fairshare_ops::agents::AddAgent),
     /// List agents
     List(ListAgents),
     /// Roles of agents
@@ -530,6 +523,7 @@ const COMMON_HELP: &[(&str, &str)] = &[
         "A reference kept with it (an invoice or transfer number)",
     ),
     ("resource", "The resource's name"),
+    ("role", "The role: custodian, affiliate or observer"),
     ("reward", "The reward, a value in the project's currency"),
     ("round", "The round's number"),
     (

@@ -6,9 +6,8 @@ use std::io::{BufReader, IsTerminal};
 use std::path::Path;
 
 use anyhow::Result;
-use fairshare_core::{Kind, Role};
+use fairshare_core::Kind;
 use fairshare_ops::PAGE_LIMIT_MAX;
-use fairshare_ops::agents::{AddAgent, RoleName};
 use fairshare_ops::contributions::{KindName, LogContribution, Shares};
 use fairshare_ops::distributions::{
     ListBalances, PreviewRevenue, RecordRevenue, ReleaseBank, ShowBalance, ShowStatement,
@@ -82,10 +81,7 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
     match command {
         Cmd::Init => init(s),
         Cmd::Demo(args) => demo::run(s, args),
-        Cmd::Agent(AgentCmd::Add { handle, name, role }) => {
-            let role = RoleName::from(role.parse::<Role>()?);
-            out(s.write(&AddAgent { handle, name, role })?)
-        }
+        Cmd::Agent(AgentCmd::Add(request)) => out(s.write(&request)?),
         Cmd::Agent(AgentCmd::List(request)) => out(s.read(&request)?),
         Cmd::Agent(AgentCmd::Role(command)) => membership_cmd::role(s, command),
         Cmd::Join(command) => membership_cmd::join(s, command),
@@ -141,10 +137,10 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
         Cmd::Log(command) => out(s.write(&log_request(command))?),
         Cmd::Approve(request) => out(s.write(&request)?),
         Cmd::Reject(request) => out(s.write(&request)?),
-        Cmd::Adjust(args) => corrections_cmd::adjust(s, args),
-        Cmd::Reverse(args) => corrections_cmd::reverse(s, args),
+        Cmd::Adjust(request) => out(s.write(&request)?),
+        Cmd::Reverse(request) => out(s.write(&request)?),
         Cmd::Correction(command) => corrections_cmd::correction(s, command),
-        Cmd::Corrections { project } => corrections_cmd::report(s, project),
+        Cmd::Corrections(request) => out(s.scan(&request)?),
         Cmd::Contributions(request) => out(s.read(&request)?),
         Cmd::Shares {
             project,
@@ -192,7 +188,7 @@ pub(crate) fn dispatch(s: &Invocation, command: Cmd) -> Result<Box<dyn Output>> 
         })?),
         // `--from-bank` is required: releasing the bank is the one thing `distribute` does.
         Cmd::Distribute { project, .. } => out(s.write(&ReleaseBank { project })?),
-        Cmd::Estimate(args) => forecasts_cmd::estimate(s, args),
+        Cmd::Estimate(request) => out(s.read(&request)?),
         Cmd::Distributions(request) => out(s.read(&request)?),
         Cmd::Statement {
             id,

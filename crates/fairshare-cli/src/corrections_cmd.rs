@@ -5,10 +5,9 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use clap::{ArgGroup, Args, Subcommand};
+use clap::Subcommand;
 use fairshare_ops::corrections::{
-    Adjust, ApproveCorrection, CorrectionOut, CorrectionsOut, RejectCorrection, Reverse,
-    ShowCorrections,
+    ApproveCorrection, CorrectionOut, CorrectionsOut, RejectCorrection,
 };
 
 use crate::commands::out;
@@ -18,80 +17,22 @@ use crate::render::{Output, Table, Text};
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-/// `adjust ID (--hours H | --amount A | --value V) --reason TEXT`.
-#[derive(Debug, Args)]
-#[command(group(ArgGroup::new("measure").required(true).args(["hours", "amount", "value"])))]
-pub struct AdjustArgs {
-    /// The contribution
-    pub id: u64,
-    /// New hours (work, use)
-    #[arg(long, value_name = "H", allow_negative_numbers = true)]
-    pub hours: Option<String>,
-    /// New amount (cash, material)
-    #[arg(long, value_name = "A", allow_negative_numbers = true)]
-    pub amount: Option<String>,
-    /// New value (cite)
-    #[arg(long, value_name = "V", allow_negative_numbers = true)]
-    pub value: Option<String>,
-    /// Why (public, kept with the correction)
-    #[arg(long, value_name = "TEXT")]
-    pub reason: String,
-}
-
-/// `reverse ID --reason TEXT`.
-#[derive(Debug, Args)]
-pub struct ReverseArgs {
-    /// The contribution
-    pub id: u64,
-    /// Why (public, kept with the correction)
-    #[arg(long, value_name = "TEXT")]
-    pub reason: String,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum CorrectionCmd {
     /// Approve a pending correction (never the one who asked for it, nor the contributor)
-    Approve { id: u64 },
+    Approve(ApproveCorrection),
     /// Reject a pending correction, with a reason
-    Reject {
-        id: u64,
-        #[arg(long, value_name = "TEXT")]
-        reason: Option<String>,
-    },
+    Reject(RejectCorrection),
 }
 
 // ---------------------------------------------------------------------------------------------
 // Commands
 
-pub fn adjust(s: &Invocation, args: AdjustArgs) -> Result<Box<dyn Output>> {
-    out(s.write(&Adjust {
-        id: args.id,
-        hours: args.hours,
-        amount: args.amount,
-        value: args.value,
-        reason: args.reason,
-    })?)
-}
-
-pub fn reverse(s: &Invocation, args: ReverseArgs) -> Result<Box<dyn Output>> {
-    out(s.write(&Reverse {
-        id: args.id,
-        reason: args.reason,
-    })?)
-}
-
 pub fn correction(s: &Invocation, command: CorrectionCmd) -> Result<Box<dyn Output>> {
     match command {
-        CorrectionCmd::Approve { id } => out(s.write(&ApproveCorrection { id })?),
-        CorrectionCmd::Reject { id, reason } => out(s.write(&RejectCorrection {
-            id,
-            reason: reason.unwrap_or_default(),
-        })?),
+        CorrectionCmd::Approve(request) => out(s.write(&request)?),
+        CorrectionCmd::Reject(request) => out(s.write(&request)?),
     }
-}
-
-pub fn report(s: &Invocation, project: String) -> Result<Box<dyn Output>> {
-    out(s.scan(&ShowCorrections { project })?)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,9 +7,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use clap::Args;
-use fairshare_ops::forecasts::{
-    ComparePlans, ComparedAccount, EstimateOut, EstimateRevenue, PlanComparison,
-};
+use fairshare_ops::forecasts::{ComparePlans, ComparedAccount, EstimateOut, PlanComparison};
 use fairshare_ops::governance::ShowProposal;
 use fairshare_ops::plans::BucketSpec;
 use fairshare_ops::reports::{AgentStatementOut, PayoutRow, ProjectReportOut};
@@ -22,29 +20,6 @@ use crate::text::statement_text;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
-
-/// `estimate PROJECT [--agent A] --revenue AMOUNT [--hours H --category C]`.
-#[derive(Debug, Args)]
-pub struct EstimateArgs {
-    pub project: String,
-    /// The agent [default: the one running the command, `--as`]
-    #[arg(long, value_name = "HANDLE")]
-    pub agent: Option<String>,
-    /// The revenue to estimate
-    #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
-    pub revenue: String,
-    /// More hours of work to suppose (counted as if approved)
-    #[arg(
-        long,
-        value_name = "H",
-        requires = "category",
-        allow_negative_numbers = true
-    )]
-    pub hours: Option<String>,
-    /// The category of those hours
-    #[arg(long, value_name = "CATEGORY", requires = "hours")]
-    pub category: Option<String>,
-}
 
 /// `plan compare PROJECT FILE_A [FILE_B] [--revenues all|LAST_N]`.
 #[derive(Debug, Args)]
@@ -68,16 +43,6 @@ pub struct CompareArgs {
 
 // ---------------------------------------------------------------------------------------------
 // Commands
-
-pub fn estimate(s: &Invocation, args: EstimateArgs) -> Result<Box<dyn Output>> {
-    out(s.read(&EstimateRevenue {
-        project: args.project,
-        agent: args.agent,
-        revenue: args.revenue,
-        hours: args.hours,
-        category: args.category,
-    })?)
-}
 
 pub fn compare(s: &Invocation, args: CompareArgs) -> Result<Box<dyn Output>> {
     let plan_b = match &args.file_b {

@@ -4,16 +4,14 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use clap::{Args, Subcommand};
-use fairshare_core::Role;
-use fairshare_ops::agents::{AgentRow, RoleName};
+use clap::Subcommand;
+use fairshare_ops::agents::AgentRow;
 use fairshare_ops::membership::{
     AddMember, AdmitAgent, AdmitProject, AskedOut, DeclineJoin, DeclineProject, JoinRequestOut,
     JoinRequestsOut, ListJoinRequests, ListProjectProposals, MembersOut, ProjectProposalOut,
     ProjectProposalsOut, ProposeProject, RemoveMember, RequestJoin, SetRole,
 };
 
-use crate::args::Page;
 use crate::commands::out;
 use crate::invocation::Invocation;
 use crate::render::{Output, Table, Text, or_dash, page_table};
@@ -24,48 +22,19 @@ use crate::render::{Output, Table, Text, or_dash, page_table};
 #[derive(Debug, Subcommand)]
 pub enum JoinCmd {
     /// Ask to join the network as HANDLE (anyone; `--as HANDLE` asks as the stranger themself)
-    Request {
-        handle: String,
-        #[arg(long, value_name = "TEXT")]
-        name: Option<String>,
-        /// Who they are and why they join
-        #[arg(long, value_name = "TEXT")]
-        about: Option<String>,
-    },
+    Request(RequestJoin),
     /// Admit a pending join request: the agent is added (custodians)
-    Admit {
-        handle: String,
-        /// custodian, affiliate or observer [default: affiliate]
-        #[arg(long)]
-        role: Option<String>,
-    },
+    Admit(AdmitAgent),
     /// Decline a pending join request, with a reason (custodians)
-    Decline {
-        handle: String,
-        #[arg(long, value_name = "TEXT")]
-        reason: Option<String>,
-    },
+    Decline(DeclineJoin),
     /// List join requests, oldest first (custodians)
-    List(StatusArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct StatusArgs {
-    /// pending, admitted, declined or all [default: pending]
-    #[arg(long)]
-    status: Option<String>,
-    #[command(flatten)]
-    page: Page,
+    List(ListJoinRequests),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum RoleCmd {
     /// Give an agent another role (custodians; never the last custodian's)
-    Set {
-        handle: String,
-        /// custodian, affiliate or observer
-        role: String,
-    },
+    Set(SetRole),
 }
 
 /// `project member add|remove PROJECT AGENT`.
@@ -73,120 +42,54 @@ pub enum RoleCmd {
 pub enum MemberCmd {
     /// List an agent as a member of a project, an eligible voter of its proposals
     /// (custodians, or by proposal; never an observer)
-    Add { project: String, agent: String },
+    Add(AddMember),
     /// Take an agent off a project's member list (custodians, or by proposal)
-    Remove { project: String, agent: String },
+    Remove(RemoveMember),
 }
 
 /// `project propose`, `project admit`, `project decline`, `project proposals`.
 #[derive(Debug, Subcommand)]
 pub enum ProposalCmd {
     /// Propose a project (affiliates and custodians); a custodian admits or declines it
-    Propose {
-        slug: String,
-        #[arg(long, value_name = "CODE")]
-        currency: String,
-        /// Decimals of the currency
-        #[arg(long, value_name = "N", default_value_t = 2)]
-        exponent: u32,
-        #[arg(long, value_name = "TEXT")]
-        name: Option<String>,
-        /// Approvals a contribution needs before it counts
-        #[arg(long, value_name = "N", default_value_t = 0)]
-        approvals: u32,
-        /// What the project is for
-        #[arg(long, value_name = "TEXT")]
-        about: Option<String>,
-    },
+    Propose(ProposeProject),
     /// Admit a pending project proposal: the project is added (custodians)
-    Admit { slug: String },
+    Admit(AdmitProject),
     /// Decline a pending project proposal, with a reason (custodians)
-    Decline {
-        slug: String,
-        #[arg(long, value_name = "TEXT")]
-        reason: Option<String>,
-    },
+    Decline(DeclineProject),
     /// List project proposals, oldest first
-    Proposals(StatusArgs),
+    Proposals(ListProjectProposals),
 }
 
 // ---------------------------------------------------------------------------------------------
 // Run
 
-fn role_name(text: &str) -> Result<RoleName> {
-    Ok(RoleName::from(text.parse::<Role>()?))
-}
-
 pub fn join(s: &Invocation, command: JoinCmd) -> Result<Box<dyn Output>> {
     match command {
-        JoinCmd::Request {
-            handle,
-            name,
-            about,
-        } => out(s.write(&RequestJoin {
-            handle,
-            name,
-            about,
-        })?),
-        JoinCmd::Admit { handle, role } => out(s.write(&AdmitAgent {
-            handle,
-            role: role.as_deref().map(role_name).transpose()?,
-        })?),
-        JoinCmd::Decline { handle, reason } => out(s.write(&DeclineJoin {
-            handle,
-            reason: reason.unwrap_or_default(),
-        })?),
-        JoinCmd::List(args) => out(s.read(&ListJoinRequests {
-            status: args.status,
-            limit: Some(args.page.limit),
-            offset: Some(args.page.offset),
-        })?),
+        JoinCmd::Request(request) => out(s.write(&request)?),
+        JoinCmd::Admit(request) => out(s.write(&request)?),
+        JoinCmd::Decline(request) => out(s.write(&request)?),
+        JoinCmd::List(request) => out(s.read(&request)?),
     }
 }
 
 pub fn role(s: &Invocation, command: RoleCmd) -> Result<Box<dyn Output>> {
-    match command {
-        RoleCmd::Set { handle, role } => out(s.write(&SetRole {
-            handle,
-            role: role_name(&role)?,
-        })?),
-    }
+    let RoleCmd::Set(request) = command;
+    out(s.write(&request)?)
 }
 
 pub fn member(s: &Invocation, command: MemberCmd) -> Result<Box<dyn Output>> {
     match command {
-        MemberCmd::Add { project, agent } => out(s.write(&AddMember { project, agent })?),
-        MemberCmd::Remove { project, agent } => out(s.write(&RemoveMember { project, agent })?),
+        MemberCmd::Add(request) => out(s.write(&request)?),
+        MemberCmd::Remove(request) => out(s.write(&request)?),
     }
 }
 
 pub fn proposal(s: &Invocation, command: ProposalCmd) -> Result<Box<dyn Output>> {
     match command {
-        ProposalCmd::Propose {
-            slug,
-            currency,
-            exponent,
-            name,
-            approvals,
-            about,
-        } => out(s.write(&ProposeProject {
-            slug,
-            name,
-            currency,
-            exponent,
-            approvals,
-            about,
-        })?),
-        ProposalCmd::Admit { slug } => out(s.write(&AdmitProject { slug })?),
-        ProposalCmd::Decline { slug, reason } => out(s.write(&DeclineProject {
-            slug,
-            reason: reason.unwrap_or_default(),
-        })?),
-        ProposalCmd::Proposals(args) => out(s.read(&ListProjectProposals {
-            status: args.status,
-            limit: Some(args.page.limit),
-            offset: Some(args.page.offset),
-        })?),
+        ProposalCmd::Propose(request) => out(s.write(&request)?),
+        ProposalCmd::Admit(request) => out(s.write(&request)?),
+        ProposalCmd::Decline(request) => out(s.write(&request)?),
+        ProposalCmd::Proposals(request) => out(s.read(&request)?),
     }
 }
 

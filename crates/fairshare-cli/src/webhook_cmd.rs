@@ -20,16 +20,7 @@ use crate::render::{Output, Table, Text, table_or};
 pub enum WebhookCmd {
     /// POST every later event of these kinds to URL, signed with the secret
     /// (`X-Fairshare-Signature`, docs/API.md)
-    Add {
-        /// Where events are POSTed: an http:// or https:// URL
-        url: String,
-        /// Event kinds, comma-separated operation names (`log,approve`), or `*` for every event
-        #[arg(long, value_name = "KINDS", value_delimiter = ',', required = true)]
-        events: Vec<String>,
-        /// Signs every delivery (16 to 512 bytes); stored, never shown again
-        #[arg(long, value_name = "SECRET")]
-        secret: String,
-    },
+    Add(AddWebhook),
     /// Every webhook: URL, kinds, the secret's fingerprint, last event delivered, failures, pause
     List,
     /// Remove a webhook and its delivery log
@@ -57,16 +48,7 @@ pub fn webhook(s: &Invocation, command: WebhookCmd) -> Result<Box<dyn Output>> {
     // A webhook's times are real time, whatever FAIRSHARE_NOW says (as a key's are).
     let now = Clock::System.now_text();
     let shown: OpResult<Box<dyn Output>> = match command {
-        WebhookCmd::Add {
-            url,
-            events,
-            secret,
-        } => {
-            let request = AddWebhook {
-                url,
-                events,
-                secret,
-            };
+        WebhookCmd::Add(request) => {
             webhooks::add(store, &custodian, &request, &now, head).map(boxed)
         }
         WebhookCmd::List => webhooks::list(store, &custodian).map(boxed),
@@ -85,16 +67,8 @@ fn on_server(remote: &Remote, command: WebhookCmd) -> Result<Box<dyn Output>> {
     const HOOKS: [&str; 3] = ["api", "v1", "webhooks"];
     let [api, v1, hooks] = HOOKS;
     Ok(match command {
-        WebhookCmd::Add {
-            url,
-            events,
-            secret,
-        } => {
-            let request = serde_json::to_value(AddWebhook {
-                url,
-                events,
-                secret,
-            })?;
+        WebhookCmd::Add(request) => {
+            let request = serde_json::to_value(request)?;
             boxed::<WebhookOut>(remote.call_json(Method::POST, &HOOKS, &[], Some(&request))?)
         }
         WebhookCmd::List => {

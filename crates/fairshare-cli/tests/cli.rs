@@ -576,7 +576,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     env.refused(
         &["agent", "add", "zed", "--role", "boss"],
         "invalid",
-        "unknown role \"boss\": expected custodian, affiliate or observer",
+        "invalid value 'boss' for '--role <ROLE>' [possible values: custodian, affiliate, observer]",
     );
     env.refused(
         &["multiplier", "set", "forillon", "gold", "2"],

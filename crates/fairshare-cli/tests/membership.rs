@@ -105,7 +105,7 @@ fn the_last_custodian_cannot_be_demoted() {
     env.refused(
         &["agent", "role", "set", "bea", "boss"],
         "invalid",
-        "unknown role \"boss\": expected custodian, affiliate or observer",
+        "invalid value 'boss' for '<ROLE>' [possible values: custodian, affiliate, observer]",
     );
     assert_eq!(
         env.ok(&["--as", "ana", "agent", "role", "set", "bea", "custodian"]),

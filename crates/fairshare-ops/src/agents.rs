@@ -12,6 +12,7 @@ use crate::page::Page;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum RoleName {
     Custodian,
     Affiliate,
@@ -60,11 +61,14 @@ impl AgentRow {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct AddAgent {
     /// Lower-case letters, digits, `-` and `_`.
     pub handle: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT"))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "clap", arg(long, value_enum, default_value = "affiliate"))]
     pub role: RoleName,
 }
 

@@ -17,15 +17,30 @@ use crate::op::Write;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
+#[cfg_attr(feature = "clap", command(group(clap::ArgGroup::new("measure").required(true).args(["hours", "amount", "value"]))))]
 pub struct Adjust {
     #[serde(deserialize_with = "u64_text")]
     pub id: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "H", allow_negative_numbers = true)
+    )]
     pub hours: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "A", allow_negative_numbers = true)
+    )]
     pub amount: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "V", allow_negative_numbers = true)
+    )]
     pub value: Option<String>,
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT"))]
     pub reason: String,
 }
 
@@ -34,9 +49,11 @@ pub struct Adjust {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Reverse {
     #[serde(deserialize_with = "u64_text")]
     pub id: u64,
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT"))]
     pub reason: String,
 }
 
@@ -187,6 +204,7 @@ review! {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ShowCorrections {
     pub project: String,
 }

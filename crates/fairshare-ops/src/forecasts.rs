@@ -18,18 +18,37 @@ use crate::op::{Read, Reading};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct EstimateRevenue {
     pub project: String,
     /// The agent; the reader when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "HANDLE"))]
     pub agent: Option<String>,
     /// The revenue to estimate, e.g. `"300.00"`.
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "AMOUNT", allow_negative_numbers = true)
+    )]
     pub revenue: String,
     /// More hours of work to suppose (with `category`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(
+            long,
+            value_name = "H",
+            requires = "category",
+            allow_negative_numbers = true
+        )
+    )]
     pub hours: Option<String>,
     /// The category of those hours (its rate values them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "CATEGORY", requires = "hours")
+    )]
     pub category: Option<String>,
 }
 

@@ -134,13 +134,16 @@ impl JoinRequestOut {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct RequestJoin {
     /// The handle asked for: lower-case letters, digits, `-` and `_`.
     pub handle: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT"))]
     pub name: Option<String>,
     /// Who they are and why they join.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT"))]
     pub about: Option<String>,
 }
 
@@ -197,10 +200,12 @@ impl Read for ListJoinRequests {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct AdmitAgent {
     pub handle: String,
     /// custodian, affiliate (the default) or observer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_enum))]
     pub role: Option<RoleName>,
 }
 
@@ -235,8 +240,10 @@ review! {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct SetRole {
     pub handle: String,
+    #[cfg_attr(feature = "clap", arg(value_enum))]
     pub role: RoleName,
 }
 
@@ -291,20 +298,26 @@ impl ProjectProposalOut {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ProposeProject {
     pub slug: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT"))]
     pub name: Option<String>,
     /// Asset code of the project's currency, e.g. `CAD`.
+    #[cfg_attr(feature = "clap", arg(long, value_name = "CODE"))]
     pub currency: String,
     /// Decimals of the currency (default 2).
     #[serde(default = "two")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = 2))]
     pub exponent: u32,
     /// Approvals a contribution needs before it counts (default 0).
     #[serde(default)]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = 0))]
     pub approvals: u32,
     /// What the project is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT"))]
     pub about: Option<String>,
 }
 

@@ -33,12 +33,18 @@ pub const DELIVERIES_DEFAULT: usize = 50;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct AddWebhook {
     /// `http://` or `https://` URL that receives a POST per event.
     pub url: String,
     /// Event kinds to deliver (operation names), or `["*"]` for every event.
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "KINDS", value_delimiter = ',', required = true)
+    )]
     pub events: Vec<String>,
     /// Signs every delivery (16 to 512 bytes); never shown again.
+    #[cfg_attr(feature = "clap", arg(long, value_name = "SECRET"))]
     pub secret: String,
 }
 
