@@ -323,15 +323,13 @@ impl Ledger {
 
     fn add_to_balances(&mut self, postings: &[Posting]) {
         for posting in postings {
-            // Look up before inserting: most postings go to accounts that exist already.
-            if !self.balances.contains_key(posting.account.as_str()) {
-                self.balances
-                    .insert(posting.account.to_string(), BTreeMap::new());
-            }
-            let assets = self
-                .balances
-                .get_mut(posting.account.as_str())
-                .expect("inserted above");
+            // One lookup by `&str`: most postings go to accounts and assets that exist already,
+            // and only a new one allocates its name.
+            let Some(assets) = self.balances.get_mut(posting.account.as_str()) else {
+                let assets = BTreeMap::from([(posting.asset.to_string(), posting.amount)]);
+                self.balances.insert(posting.account.to_string(), assets);
+                continue;
+            };
             match assets.get_mut(posting.asset.as_str()) {
                 Some(balance) => *balance += posting.amount,
                 None => {
