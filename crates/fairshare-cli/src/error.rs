@@ -145,6 +145,32 @@ pub fn classify(error: &anyhow::Error) -> ErrorKind {
     ErrorKind::Storage
 }
 
+/// The core's refusal a cause carries, if it is one.
+fn domain_of<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a DomainError> {
+    match (
+        cause.downcast_ref::<OpError>(),
+        cause.downcast_ref::<BookError>(),
+    ) {
+        (Some(OpError::Domain(domain)), _) | (_, Some(BookError::Domain(domain))) => Some(domain),
+        _ => cause.downcast_ref::<DomainError>(),
+    }
+}
+
+/// Where a refused change may be proposed instead, from a local refusal or a server's.
+fn propose_in(error: &anyhow::Error) -> Option<String> {
+    error.chain().find_map(|cause| {
+        let domain = domain_of(cause);
+        let local = domain
+            .and_then(DomainError::details)
+            .and_then(|details| details.propose_in.as_ref())
+            .map(|scope| scope.as_str().to_string());
+        let remote = cause
+            .downcast_ref::<RemoteError>()
+            .and_then(|remote| remote.propose_in.clone());
+        local.or(remote)
+    })
+}
+
 /// The flag a request field is spelled with on this command line, where it is a flag.
 fn flag_of(field: &str) -> Option<&'static str> {
     Some(match field {
@@ -175,19 +201,19 @@ fn flag_of(field: &str) -> Option<&'static str> {
 
 /// The message of a failure in this command line's words: a refusal that names a request
 /// field without quoting its value (a field missing, or one the command does not take) gets
-/// the flag that sets it; one that quotes what was typed points at it already.
+/// the flag that sets it; one that quotes what was typed points at it already. A change that
+/// must be proposed instead gets the `propose` command that would carry it.
 pub fn phrase(error: &anyhow::Error) -> String {
     let message = format!("{error:#}");
-    let field = error.chain().find_map(|cause| {
-        let domain = match (
-            cause.downcast_ref::<OpError>(),
-            cause.downcast_ref::<BookError>(),
-        ) {
-            (Some(OpError::Domain(domain)), _) | (_, Some(BookError::Domain(domain))) => {
-                Some(domain)
-            }
-            _ => cause.downcast_ref::<DomainError>(),
+    if let Some(scope) = propose_in(error) {
+        let whose = match scope.as_str() {
+            "network" => "--network".to_string(),
+            project => project.to_string(),
         };
+        return format!("{message} (`propose {whose} --title TEXT -- COMMAND`)");
+    }
+    let field = error.chain().find_map(|cause| {
+        let domain = domain_of(cause);
         let remote = cause
             .downcast_ref::<RemoteError>()
             .filter(|remote| !remote.quotes_value)

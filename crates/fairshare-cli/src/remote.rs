@@ -45,6 +45,8 @@ pub struct RemoteError {
     pub field: Option<String>,
     /// The refusal quotes the value it refused (so a flag hint would be noise).
     pub quotes_value: bool,
+    /// Where the refused change may be proposed instead (a project's slug, or `network`).
+    pub propose_in: Option<String>,
 }
 
 impl std::fmt::Display for RemoteError {
@@ -299,12 +301,14 @@ fn problem(response: Response) -> RemoteError {
             },
             field: problem.field,
             quotes_value: problem.value.is_some(),
+            propose_in: problem.propose_in,
         },
         Err(_) => RemoteError {
             kind: ErrorKind::Storage,
             message: format!("the server answered {status} without a problem document"),
             field: None,
             quotes_value: false,
+            propose_in: None,
         },
     }
 }

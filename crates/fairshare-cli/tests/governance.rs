@@ -180,12 +180,12 @@ fn every_refusal_names_why_and_changes_nothing() {
     env.refused(
         &["rate", "set", "shop", "wood", "25.00"],
         "forbidden",
-        "project shop is governed by proposals: set_rate must be proposed (`propose shop --title TEXT -- COMMAND`) and voted on",
+        "project shop is governed by proposals: set_rate must be proposed and voted on (`propose shop --title TEXT -- COMMAND`)",
     );
     env.refused(
         &["governance", "set", "shop", "--mode", "direct"],
         "forbidden",
-        "project shop is governed by proposals: set_governance must be proposed (`propose shop --title TEXT -- COMMAND`) and voted on",
+        "project shop is governed by proposals: set_governance must be proposed and voted on (`propose shop --title TEXT -- COMMAND`)",
     );
     env.refused(
         &["--as", "tia", "vote", "p1", "yes"],
@@ -238,7 +238,7 @@ fn every_refusal_names_why_and_changes_nothing() {
     env.refused(
         &["distribute", "shop", "--from-bank"],
         "forbidden",
-        "project shop is governed by proposals: release_bank must be proposed (`propose shop --title TEXT -- COMMAND`) and voted on",
+        "project shop is governed by proposals: release_bank must be proposed and voted on (`propose shop --title TEXT -- COMMAND`)",
     );
     env.refused(
         &[
@@ -340,7 +340,7 @@ fn approvals_change_directly_or_by_proposal() {
     env.refused(
         &["project", "approvals", "shop", "2"],
         "forbidden",
-        "project shop is governed by proposals: set_approvals must be proposed (`propose shop --title TEXT -- COMMAND`) and voted on",
+        "project shop is governed by proposals: set_approvals must be proposed and voted on (`propose shop --title TEXT -- COMMAND`)",
     );
     let proposed = env.json(&[
         "--as",

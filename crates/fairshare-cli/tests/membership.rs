@@ -278,7 +278,7 @@ fn a_project_lists_members_who_vote_on_its_equal_proposals() {
     env.refused(
         &["--as", "ana", "project", "member", "add", "hull", "cy"],
         "forbidden",
-        "project hull is governed by proposals: add_member must be proposed \
-         (`propose hull --title TEXT -- COMMAND`) and voted on",
+        "project hull is governed by proposals: add_member must be proposed and voted on \
+         (`propose hull --title TEXT -- COMMAND`)",
     );
 }

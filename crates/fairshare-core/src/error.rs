@@ -53,6 +53,28 @@ pub struct Details {
     pub value: Option<String>,
     /// The limit the value passed (`2000 bytes`, `1000000000000.00`).
     pub limit: Option<String>,
+    /// Where the refused change may be proposed instead: it changes a rule of a project (or
+    /// of the network) governed by proposals. Each front end says how to propose it.
+    pub propose_in: Option<ProposeIn>,
+}
+
+/// What a change governed by proposals is proposed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProposeIn {
+    /// The network's rules: agents, roles, new projects, its governance.
+    Network,
+    /// A project's rules, by its slug.
+    Project(String),
+}
+
+impl ProposeIn {
+    /// As requests spell it: the project's slug, or `network`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ProposeIn::Network => "network",
+            ProposeIn::Project(slug) => slug,
+        }
+    }
 }
 
 impl DomainError {
@@ -92,6 +114,11 @@ impl DomainError {
     /// Records the limit the value passed.
     pub fn limit(mut self, limit: impl Into<String>) -> Self {
         self.details_mut().limit = Some(limit.into());
+        self
+    }
+    /// Records where the refused change may be proposed instead.
+    pub fn propose_in(mut self, scope: ProposeIn) -> Self {
+        self.details_mut().propose_in = Some(scope);
         self
     }
 

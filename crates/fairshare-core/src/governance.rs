@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::{Command, Outcome};
 use crate::engine::unfit;
-use crate::error::{About, DomainError, DomainResult, Field};
+use crate::error::{About, DomainError, DomainResult, Field, ProposeIn};
 use crate::model::{OPERATOR, Role, check_name, check_optional_text, check_text};
 use crate::roles::{forbid_observer, require_custodian};
 use crate::state::{Ctx, State};
@@ -414,22 +414,27 @@ impl State {
         if self.governance_of(project).mode == GovernanceMode::Direct {
             return Ok(());
         }
+        // The message names no front end's way of proposing: each adds its own from
+        // `propose_in`.
         Err(match (scope, project) {
             (_, None) => DomainError::forbidden(format!(
-                "the network is governed by proposals: {} must be proposed (`propose --network --title TEXT -- COMMAND`) and voted on",
+                "the network is governed by proposals: {} must be proposed and voted on",
                 command.op()
-            )),
+            ))
+            .propose_in(ProposeIn::Network),
             (Scope::Resource(resource), Some(project)) => DomainError::forbidden(format!(
-                "project {project} is governed by proposals: the fees of {resource} change only by a proposal (`propose {project} --title TEXT -- COMMAND`)"
+                "project {project} is governed by proposals: the fees of {resource} change only by a proposal"
             ))
             .field("resource")
-            .value(resource),
+            .value(resource)
+            .propose_in(ProposeIn::Project(project.to_string())),
             (_, Some(project)) => DomainError::forbidden(format!(
-                "project {project} is governed by proposals: {} must be proposed (`propose {project} --title TEXT -- COMMAND`) and voted on",
+                "project {project} is governed by proposals: {} must be proposed and voted on",
                 command.op()
             ))
             .field("project")
-            .value(project),
+            .value(project)
+            .propose_in(ProposeIn::Project(project.to_string())),
         })
     }
 

@@ -86,7 +86,7 @@ pub use command::{ClaimPayment, Command, Line, Outcome, TechnicianWork};
 pub use event::{EventBody, GENESIS_HASH, chain_hash, payload_hash};
 // --- the state machine and what it knows ---
 pub use date::Date;
-pub use error::{Details, DomainError, DomainResult, ErrorKind};
+pub use error::{Details, DomainError, DomainResult, ErrorKind, ProposeIn};
 pub use ledger::{Ledger, Posting, Transaction};
 pub use limits::{CONTRIBUTION_VALUE_MAX, FUTURE_DAYS_MAX, HOURS_MAX, PROJECT_VALUE_MAX};
 pub use model::{

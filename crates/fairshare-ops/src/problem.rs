@@ -23,4 +23,9 @@ pub struct Problem {
     /// names the field in its own words then knows the user already sees what was wrong).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// A change refused because it changes a rule of a project or of the network governed by
+    /// proposals: the project's slug, or `network`. It may be proposed instead, as a change
+    /// of `POST /api/v1/proposals` with this `project`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propose_in: Option<String>,
 }

@@ -115,6 +115,17 @@ impl ApiError {
         }
     }
 
+    /// Where the refused change may be proposed instead, as requests spell it.
+    pub fn propose_in(&self) -> Option<&str> {
+        match self {
+            ApiError::Refused(error) => error
+                .details()
+                .and_then(|d| d.propose_in.as_ref())
+                .map(fairshare_core::ProposeIn::as_str),
+            _ => None,
+        }
+    }
+
     /// What the client is told.
     pub(crate) fn detail(&self) -> String {
         match self {
@@ -153,22 +164,19 @@ pub fn problem_at(status: StatusCode, detail: String, field: Option<&str>) -> Pr
         detail,
         field: field.map(str::to_string),
         value: None,
+        propose_in: None,
     }
 }
 
 pub fn problem_response(status: StatusCode, detail: String) -> Response {
-    problem_response_at(status, detail, None, None)
+    problem_response_at(status, detail, None)
 }
 
-fn problem_response_at(
-    status: StatusCode,
-    detail: String,
-    field: Option<&str>,
-    value: Option<&str>,
-) -> Response {
+fn problem_response_at(status: StatusCode, detail: String, error: Option<&ApiError>) -> Response {
     let problem = Problem {
-        value: value.map(str::to_string),
-        ..problem_at(status, detail, field)
+        value: error.and_then(ApiError::value).map(str::to_string),
+        propose_in: error.and_then(ApiError::propose_in).map(str::to_string),
+        ..problem_at(status, detail, error.and_then(ApiError::field))
     };
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     let mut response = (status, body).into_response();
@@ -186,7 +194,7 @@ impl IntoResponse for ApiError {
             ApiError::Internal(message) => tracing::error!(%message, "internal failure"),
             _ => {}
         }
-        let mut response = problem_response_at(status, self.detail(), self.field(), self.value());
+        let mut response = problem_response_at(status, self.detail(), Some(&self));
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

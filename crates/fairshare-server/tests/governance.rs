@@ -160,6 +160,10 @@ fn every_governance_refusal_over_the_api_changes_nothing() {
                 .expect(status);
             assert_eq!(answer.body["field"], field, "{path}: {}", answer.text);
             assert_eq!(answer.body["detail"], detail, "{path}");
+            // Where a governed change may be proposed instead, for the client to phrase.
+            let governed = detail.contains("governed by proposals");
+            let propose_in = governed.then_some("shop");
+            assert_eq!(answer.body["propose_in"].as_str(), propose_in, "{path}");
         };
         refused(
             "rae",
@@ -168,7 +172,7 @@ fn every_governance_refusal_over_the_api_changes_nothing() {
             json!({"per_hour": "25.00"}),
             403,
             "project",
-            "project shop is governed by proposals: set_rate must be proposed (`propose shop --title TEXT -- COMMAND`) and voted on",
+            "project shop is governed by proposals: set_rate must be proposed and voted on",
         );
         refused(
             "tia",
@@ -240,7 +244,7 @@ fn every_governance_refusal_over_the_api_changes_nothing() {
             json!({"mode": "direct"}),
             403,
             "project",
-            "project shop is governed by proposals: set_governance must be proposed (`propose shop --title TEXT -- COMMAND`) and voted on",
+            "project shop is governed by proposals: set_governance must be proposed and voted on",
         );
         assert_eq!(api("rae").head(), head, "a refusal changed the book");
         assert_eq!(api("rae").verify_ok(), head);

@@ -255,7 +255,10 @@ fn a_custodian_lists_and_removes_members_from_the_project_page() {
     assert_eq!(refused.status(), 403);
     let html = refused.text().expect("html");
     assert!(
-        html.contains("project shop is governed by proposals: add_member must be proposed"),
+        html.contains(
+            "project shop is governed by proposals: add_member must be proposed and voted on: \
+             propose it on /projects/shop/proposals"
+        ),
         "{html}"
     );
     assert_eq!(api.head(), head, "a refused form records nothing");

@@ -410,15 +410,15 @@ fn a_network_governed_by_proposals_admits_and_sets_roles_by_proposal_only() {
         (set_role("bea", Role::Custodian), "set_role"),
         (Command::AdmitProject { slug: "x".into() }, "admit_project"),
     ] {
-        let (kind, message, _, _) = refusal(&mut book, "ana", command);
-        assert_eq!(kind, ErrorKind::Forbidden);
+        let error = book.refused("ana", command);
+        assert_eq!(error.kind(), ErrorKind::Forbidden);
         assert_eq!(
-            message,
-            format!(
-                "the network is governed by proposals: {op} must be proposed \
-                 (`propose --network --title TEXT -- COMMAND`) and voted on"
-            )
+            error.to_string(),
+            format!("the network is governed by proposals: {op} must be proposed and voted on")
         );
+        // Where to propose it, for each front end to say in its own words.
+        let propose_in = error.details().and_then(|d| d.propose_in.clone());
+        assert_eq!(propose_in, Some(crate::error::ProposeIn::Network));
     }
     // Strangers still ask, and a custodian still declines, directly.
     done(&mut book, "yan", join("yan"));
@@ -635,10 +635,15 @@ fn listed_members_vote_on_equal_and_value_proposals() {
     assert_eq!(kind, ErrorKind::Forbidden);
     assert_eq!(
         message,
-        "project hull is governed by proposals: add_member must be proposed \
-         (`propose hull --title TEXT -- COMMAND`) and voted on"
+        "project hull is governed by proposals: add_member must be proposed and voted on"
     );
     assert_eq!(field, Some("project"));
+    let error = book.refused("ana", add_member("hull", "cy"));
+    let propose_in = error.details().and_then(|d| d.propose_in.clone());
+    assert_eq!(
+        propose_in,
+        Some(crate::error::ProposeIn::Project("hull".into()))
+    );
     let listing = Command::Propose {
         id: Some("z".into()),
         project: Some("hull".into()),

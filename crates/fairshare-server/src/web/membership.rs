@@ -138,7 +138,7 @@ async fn join(
         },
         Err(error) => {
             let status = error.status();
-            let form_error = FormError::new("join", &fields, error.field(), error.detail());
+            let form_error = FormError::new("join", &fields, error.field(), super::said(&error));
             join_page(&viewer, Some(form_error), status)
         }
     }

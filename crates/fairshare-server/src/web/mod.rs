@@ -659,9 +659,20 @@ async fn form_write_on(
         Ok(()) => redirect(&back),
         Err(error) => {
             let status = error.status();
-            let form_error = FormError::new(form, fields, error.field(), error.detail());
+            let form_error = FormError::new(form, fields, error.field(), said(&error));
             form_page(app, viewer, page, Some(form_error), status).await
         }
+    }
+}
+
+/// A refusal in the dashboard's words: a change that must be proposed instead names the page
+/// that proposes it.
+pub(crate) fn said(error: &ApiError) -> String {
+    let detail = error.detail();
+    match error.propose_in() {
+        Some("network") => format!("{detail}: propose it on /network/proposals"),
+        Some(project) => format!("{detail}: propose it on /projects/{project}/proposals"),
+        None => detail,
     }
 }
 
