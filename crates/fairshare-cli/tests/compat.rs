@@ -37,9 +37,7 @@ fn new_events_on_an_old_book_are_decided_by_the_current_rules() {
     env.refused(
         &["--as", "abran", "log", "cite", "tracker", "abran", "10.00"],
         "forbidden",
-        "abran may not name the value of a citation: cite a contribution with a percentage of \
-         its value (`log cite PROJECT AGENT --of CONTRIBUTION --percent P`); only custodians \
-         log a fixed value",
+        "abran may not name the value of a citation: cite a contribution (`of`) with a percentage of its value (`percent`); only custodians log a fixed value",
     );
     assert!(env.ok(&["verify"]).contains("ok: 29 events"));
     let last = env.export();

@@ -100,9 +100,7 @@ fn a_citation_is_a_percentage_of_a_contribution_and_a_use_takes_the_projects_rat
     env.refused(
         &["--as", "ana", "log", "cite", "p", "ana", "250.00"],
         "forbidden",
-        "ana may not name the value of a citation: cite a contribution with a percentage of its \
-         value (`log cite PROJECT AGENT --of CONTRIBUTION --percent P`); only custodians log a \
-         fixed value",
+        "ana may not name the value of a citation: cite a contribution (`of`) with a percentage of its value (`percent`); only custodians log a fixed value",
     );
     // A custodian cites ana's work (contribution 1) at a percentage of its value.
     let cite_ana = |percent| {
@@ -137,8 +135,8 @@ fn a_citation_is_a_percentage_of_a_contribution_and_a_use_takes_the_projects_rat
             "--as", "ana", "log", "use", "p", "ana", "2", "--rate", "900.00",
         ],
         "forbidden",
-        "ana may not name the rate of a use: it comes from the project's schedule (`rate set \
-         PROJECT use PER_HOUR`); only custodians name another rate",
+        "ana may not name the rate of a use: it comes from the project's schedule (the rate of \
+         its category `use`); only custodians name another rate",
     );
     env.ok(&["rate", "set", "p", "use", "20.00"]);
     let used = env.json(&["--as", "ana", "log", "use", "p", "ana", "2"]);

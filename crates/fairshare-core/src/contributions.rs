@@ -164,7 +164,7 @@ impl State {
         {
             return Err(DomainError::forbidden(format!(
                 "{} may not name the rate of a use: it comes from the project's schedule \
-                 (`rate set PROJECT use PER_HOUR`); only custodians name another rate",
+                 (the rate of its category `use`); only custodians name another rate",
                 ctx.actor
             ))
             .field("rate")
@@ -172,9 +172,8 @@ impl State {
         }
         if ctx.hardened() && log.kind == Kind::Cite && role != Role::Custodian {
             return Err(DomainError::forbidden(format!(
-                "{} may not name the value of a citation: cite a contribution with a percentage \
-                 of its value (`log cite PROJECT AGENT --of CONTRIBUTION --percent P`); only \
-                 custodians log a fixed value",
+                "{} may not name the value of a citation: cite a contribution (`of`) with a \
+                 percentage of its value (`percent`); only custodians log a fixed value",
                 ctx.actor
             ))
             .field("value")

@@ -450,9 +450,7 @@ mod cite_tests {
         let (error, field, _) = refused(&mut state, "ana", fixed("ana"));
         assert_eq!(
             error,
-            "forbidden: ana may not name the value of a citation: cite a contribution with a \
-             percentage of its value (`log cite PROJECT AGENT --of CONTRIBUTION --percent P`); \
-             only custodians log a fixed value"
+            "forbidden: ana may not name the value of a citation: cite a contribution (`of`) with a percentage of its value (`percent`); only custodians log a fixed value"
         );
         assert_eq!(field, "value");
         run(&mut state, "cus", fixed("ana")).expect("a custodian's fixed value");
@@ -502,7 +500,7 @@ mod use_tests {
         assert_eq!(
             error,
             "forbidden: ana may not name the rate of a use: it comes from the project's schedule \
-             (`rate set PROJECT use PER_HOUR`); only custodians name another rate"
+             (the rate of its category `use`); only custodians name another rate"
         );
         assert_eq!(field, "rate");
         run(&mut state, "ana", use_log(None)).expect("at the project's rate");

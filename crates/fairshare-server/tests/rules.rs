@@ -81,9 +81,7 @@ fn each_rule_refuses_over_http_and_changes_nothing() {
         json!({"kind": "cite", "value": "250.00"}),
         403,
         "value",
-        "ana may not name the value of a citation: cite a contribution with a percentage of its \
-         value (`log cite PROJECT AGENT --of CONTRIBUTION --percent P`); only custodians log a \
-         fixed value",
+        "ana may not name the value of a citation: cite a contribution (`of`) with a percentage of its value (`percent`); only custodians log a fixed value",
     );
     refused(
         &ana,
@@ -91,8 +89,8 @@ fn each_rule_refuses_over_http_and_changes_nothing() {
         json!({"kind": "use", "hours": "2", "rate": "900.00"}),
         403,
         "rate",
-        "ana may not name the rate of a use: it comes from the project's schedule (`rate set \
-         PROJECT use PER_HOUR`); only custodians name another rate",
+        "ana may not name the rate of a use: it comes from the project's schedule (the rate of \
+         its category `use`); only custodians name another rate",
     );
     refused(
         &boss,
