@@ -663,6 +663,60 @@ fn verify_names_a_snapshot_at_the_last_event_that_disagrees() {
     assert_eq!(report.events, last);
 }
 
+/// A store whose head, asked once before the scan, is one event short of what the scan
+/// reads: an event appended while `verify` ran.
+struct GrewDuringVerify {
+    inner: MemoryStore,
+}
+
+impl Store for GrewDuringVerify {
+    fn head(&mut self) -> StoreResult<u64> {
+        Ok(self.inner.head()? - 1)
+    }
+    fn scan(
+        &mut self,
+        after: u64,
+        visit: &mut dyn FnMut(EventRow) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        self.inner.scan(after, visit)
+    }
+    fn append(&mut self, rows: &[EventRow]) -> StoreResult<()> {
+        self.inner.append(rows)
+    }
+    fn latest_snapshot(&mut self, at_most: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
+        self.inner.latest_snapshot(at_most)
+    }
+    fn read_snapshot(&mut self, at_most: u64, read: &mut ReadSnapshot<'_>) -> StoreResult<bool> {
+        self.inner.read_snapshot(at_most, read)
+    }
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+}
+
+/// The snapshot at the head `verify` saw first is still compared when the book grew during
+/// the replay (it is compared after the replay only when the replay ends there).
+#[test]
+fn verify_compares_the_last_snapshot_of_a_book_that_grew_meanwhile() {
+    let (rows, _) = printer();
+    let seen = rows.len() as u64 - 1;
+    let mut forged = memory_with(rows);
+    forged
+        .put_snapshot(seen, &forged_snapshot(rows, seen))
+        .unwrap();
+    let report = verify(&mut GrewDuringVerify { inner: forged }).unwrap();
+    let (at, message) = report.problem.clone().expect("a problem");
+    assert_eq!(at, seen);
+    assert!(message.contains("its agents differ"), "{message}");
+
+    let mut sound = memory_with(rows);
+    sound.put_snapshot(seen, &snapshot_at(rows, seen)).unwrap();
+    let report = verify(&mut GrewDuringVerify { inner: sound }).unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!(report.snapshots_checked, [seen]);
+    assert_eq!(report.events, seen + 1);
+}
+
 /// The same on SQLite, where `verify` checks each snapshot as a stream and reads it again
 /// from the store (a handle of its own) when the replay reaches it, holding none whole.
 #[test]
