@@ -989,6 +989,34 @@ fn add_ana_and_hall(book: &TestBook) {
     common::set_password(&book.url, "ana", PASSWORD).expect("password");
 }
 
+/// `/me` lists a member's newest contributions, at most 50 and newest first, and says where
+/// the rest are: a long history is neither read whole nor sent.
+#[test]
+fn my_page_lists_the_newest_fifty_contributions_of_a_long_history() {
+    let (_book, server) = seeded_server(|book| {
+        let mut commands = vec![
+            Command::add_agent("marie", Role::Affiliate),
+            Command::add_project("shop", "CAD", 2),
+            Command::set_rate("shop", "wood", "20.00"),
+        ];
+        commands.extend((0..55).map(|_| Command::log_work("shop", "marie", "wood", "1")));
+        book.setup(commands);
+        common::set_password(&book.url, "marie", PASSWORD).expect("password");
+    });
+    let me = page_of(&server.base, &log_in(&server.base, "marie"), "/me");
+    let table = &me[me.find("id=\"my-contributions\"").expect("table")..];
+    let table = &table[..table.find("</table>").expect("end")];
+    let ids: Vec<&str> = table
+        .split("<tr><td class=\"num\">")
+        .skip(1)
+        .map(|row| row.split('<').next().unwrap_or_default())
+        .collect();
+    let newest: Vec<String> = (6..=55).rev().map(|id| id.to_string()).collect();
+    assert_eq!(ids, newest, "the newest 50, newest first");
+    assert!(me.contains("id=\"my-contributions-more\""), "{me}");
+    assert!(!me.contains("id=\"my-payouts-more\""), "no payout yet");
+}
+
 /// A member requests a payout from /me, a custodian submits an expense, another custodian
 /// approves both from /treasury; each refusal is shown on the page of its form with the
 /// core's message, and nothing is recorded.

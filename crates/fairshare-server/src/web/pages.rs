@@ -730,6 +730,8 @@ struct MePage {
     shares: Vec<(String, String, String)>,
     balances: Vec<(String, String)>,
     payouts: Vec<MyPayout>,
+    /// The most rows each list shows ([`MY_ROWS_MAX`]): a list that long says where the rest are.
+    rows_max: usize,
     tokens: Vec<(String, String)>,
     /// My payout requests and what became of them (web/treasury.rs).
     payout_requests: Vec<fairshare_ops::treasury::PayoutOut>,
@@ -738,26 +740,36 @@ struct MePage {
     estimate: String,
 }
 
+/// Rows of each of a member's own lists on `/me` (contributions, payouts from
+/// distributions): the newest, read newest first, so a long history is neither read nor sent.
+const MY_ROWS_MAX: usize = 50;
+
 pub fn me(context: PageContext, agent: &str, estimate: String) -> Result<String, ApiError> {
     let (state, viewer, today) = (context.state, context.viewer, context.today);
     let me = state.agent(agent)?;
     let mut contributions = Vec::new();
+    for c in state
+        .contributions()
+        .iter()
+        .rev()
+        .filter(|c| &*c.agent == agent)
+    {
+        if contributions.len() == MY_ROWS_MAX {
+            break;
+        }
+        let p = state.project(&c.project)?;
+        contributions.push(MyContribution {
+            id: c.id,
+            project: p.slug.to_string(),
+            date: c.date.to_string(),
+            kind: c.kind.as_str().to_string(),
+            what: what(c, &p.currency, p.exponent),
+            value: format!("{} {}", c.value.display(p.exponent), p.currency),
+            status: c.status.as_str().to_string(),
+        });
+    }
     let mut shares = Vec::new();
     for p in state.projects() {
-        for c in state
-            .project_contributions(p)
-            .filter(|c| &*c.agent == agent)
-        {
-            contributions.push(MyContribution {
-                id: c.id,
-                project: p.slug.to_string(),
-                date: c.date.to_string(),
-                kind: c.kind.as_str().to_string(),
-                what: what(c, &p.currency, p.exponent),
-                value: format!("{} {}", c.value.display(p.exponent), p.currency),
-                status: c.status.as_str().to_string(),
-            });
-        }
         let values = state.values_by_agent(p, &Filter::default(), today)?;
         let total = total_value(&values);
         if let Some((_, v)) = values.iter().find(|(a, _)| &**a == agent) {
@@ -776,6 +788,7 @@ pub fn me(context: PageContext, agent: &str, estimate: String) -> Result<String,
     let payouts = state
         .distributions()
         .iter()
+        .rev()
         .filter_map(|d| {
             let amount: i128 = d
                 .lines
@@ -790,6 +803,7 @@ pub fn me(context: PageContext, agent: &str, estimate: String) -> Result<String,
                 amount: format!("{} {}", format_amount(amount, d.exponent), d.asset),
             })
         })
+        .take(MY_ROWS_MAX)
         .collect();
     let mut tokens = Vec::new();
     for t in state.tokens() {
@@ -807,6 +821,7 @@ pub fn me(context: PageContext, agent: &str, estimate: String) -> Result<String,
         shares,
         balances,
         payouts,
+        rows_max: MY_ROWS_MAX,
         tokens,
         payout_requests: super::treasury::payouts_of(state, agent),
         errors: context.errors(),
